@@ -1,0 +1,83 @@
+"""Observations: what officials enter for an indicator of a unit in a period.
+
+Append-only: saving a value adds a row and marks the previous one as superseded, so the
+history (who, when, old → new) is never lost. ``version`` counts the saves of one cell and
+is used to detect two people editing the same form (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+
+
+class ObservationQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True)
+
+
+class Observation(models.Model):
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="observations", verbose_name="đơn vị")
+    set_code = models.CharField("bộ tiêu chí", max_length=64)
+    indicator = models.CharField("chỉ tiêu", max_length=16)
+    period = models.CharField("kỳ", max_length=10, help_text="YYYY, YYYY-MM hoặc YYYY-Qn")
+    year = models.PositiveSmallIntegerField("năm")
+    value_text = models.CharField("giá trị (như đã nhập)", max_length=200, blank=True)
+    value_num = models.FloatField("giá trị số", null=True, blank=True)
+    assessment = models.BooleanField("đánh giá của cán bộ", null=True, blank=True)
+    not_applicable = models.BooleanField("không đánh giá", default=False)
+    note = models.TextField("ghi chú", blank=True)
+    evidence = models.CharField("minh chứng", max_length=500, blank=True)
+    version = models.PositiveIntegerField("lần sửa", default=1)
+    is_current = models.BooleanField(default=True, db_index=True)
+    source = models.CharField("nguồn", max_length=40, default="form", help_text="form, import, api, demo…")
+    batch = models.CharField("lô nhập", max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="người nhập"
+    )
+    created_by_name = models.CharField("tên người nhập", max_length=150, blank=True, help_text="giữ lại khi tài khoản bị xóa")
+    created_at = models.DateTimeField("thời điểm", auto_now_add=True)
+
+    objects = ObservationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "số liệu chỉ tiêu"
+        verbose_name_plural = "số liệu chỉ tiêu"
+        indexes = [
+            models.Index(fields=["unit", "set_code", "period", "is_current"], name="obs_cell_current"),
+            models.Index(fields=["set_code", "period", "is_current"], name="obs_set_period"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "set_code", "period", "indicator"], condition=models.Q(is_current=True), name="obs_one_current"
+            ),
+            models.UniqueConstraint(fields=["unit", "set_code", "period", "indicator", "version"], name="obs_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.set_code} {self.indicator} {self.period}: {self.value_text or self.assessment}"
+
+
+class Fact(models.Model):
+    """A set-level fact about a unit in a period: satisfaction %, smart villages, no construction debt…"""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="facts")
+    name = models.CharField(max_length=64)
+    period = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    value = models.FloatField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    is_current = models.BooleanField(default=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "thông tin bổ sung"
+        verbose_name_plural = "thông tin bổ sung"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name", "period"], condition=models.Q(is_current=True), name="fact_one_current"),
+        ]

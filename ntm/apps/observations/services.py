@@ -1,0 +1,161 @@
+"""Recording observations: append-only, optimistic concurrency, re-evaluation in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from ntm.apps.units.models import Unit
+from ntm.core.catalog import Catalog, Kind, default_catalog
+from ntm.core.evaluation import parse_value
+from ntm.core.periods import Period
+
+from .models import Fact, Observation
+
+
+class EditConflict(Exception):
+    """Someone saved this value since the form was opened: nothing was overwritten."""
+
+    def __init__(self, current: Observation, expected_version: int):
+        self.current = current
+        self.expected_version = expected_version
+        who = current.created_by_name or "người khác"
+        super().__init__(
+            f"Chỉ tiêu {current.indicator} đã được {who} sửa lúc {current.created_at:%H:%M %d/%m/%Y} "
+            f"(lần sửa {current.version}, bạn đang sửa từ lần {expected_version}). Hãy xem giá trị mới rồi lưu lại."
+        )
+
+
+@dataclass
+class Entry:
+    """One value to record (from a form, an import row or the API)."""
+
+    unit: Unit
+    set_code: str
+    period: str
+    indicator: str
+    value: object = None
+    assessment: bool | None = None
+    not_applicable: bool = False
+    note: str = ""
+    evidence: str = ""
+    expected_version: int | None = None
+
+
+def _user_name(user) -> str:
+    if user is None:
+        return ""
+    full = (user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
+    return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+def _prepare(e: Entry, catalog: Catalog) -> dict:
+    cs = catalog.get(e.set_code)
+    if e.indicator not in cs.by_code:
+        raise ValueError(f"bộ {e.set_code} không có chỉ tiêu {e.indicator}")
+    ind = cs.by_code[e.indicator]
+    value = parse_value(ind, e.value)
+    p = Period.parse(e.period)
+    num = float(value) if isinstance(value, float) else None
+    if ind.kind == Kind.BOOLEAN and value is not None:
+        text = "có" if value else "không"
+    else:
+        text = "" if value is None else str(e.value).strip()
+    return dict(period=p.key, year=p.year, value_text=text, value_num=num)
+
+
+def _same(cur: Observation, fields: dict, e: Entry) -> bool:
+    return (
+        cur.value_text == fields["value_text"] and cur.value_num == fields["value_num"]
+        and cur.assessment == e.assessment and cur.not_applicable == e.not_applicable
+        and cur.note == e.note and cur.evidence == e.evidence
+    )
+
+
+def _write(e: Entry, fields: dict, user, source: str, batch: str) -> Observation | None:
+    cur = (
+        Observation.objects.select_for_update()
+        .filter(unit=e.unit, set_code=e.set_code, period=fields["period"], indicator=e.indicator, is_current=True)
+        .first()
+    )
+    if cur is not None and e.expected_version is not None and cur.version != e.expected_version:
+        raise EditConflict(cur, e.expected_version)
+    if cur is not None and _same(cur, fields, e):
+        return None
+    version = 1
+    if cur is not None:
+        version = cur.version + 1
+        Observation.objects.filter(pk=cur.pk).update(is_current=False)
+    return Observation.objects.create(
+        unit=e.unit, set_code=e.set_code, indicator=e.indicator, assessment=e.assessment,
+        not_applicable=e.not_applicable, note=e.note, evidence=e.evidence, version=version, is_current=True,
+        source=source, batch=batch, created_by=user, created_by_name=_user_name(user), **fields,
+    )
+
+
+def record(entry: Entry, *, user=None, source: str = "form", batch: str = "", catalog: Catalog | None = None,
+           reevaluate: bool = True) -> Observation | None:
+    """Record one value; returns the new row, or None when nothing changed."""
+    return record_many([entry], user=user, source=source, batch=batch, catalog=catalog, reevaluate=reevaluate)[0]
+
+
+def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", batch: str = "",
+                catalog: Catalog | None = None, reevaluate: bool = True) -> list[Observation | None]:
+    """All-or-nothing: every entry is checked first; one bad entry records none of them."""
+    from ntm.apps.evaluations.services import evaluate_unit
+
+    catalog = catalog or default_catalog()
+    entries = list(entries)
+    prepared = []
+    errors = []
+    for n, e in enumerate(entries, start=1):
+        try:
+            prepared.append(_prepare(e, catalog))
+        except (ValueError, KeyError) as exc:
+            errors.append(f"mục {n} ({e.unit.uid} {e.set_code} {e.indicator}): {exc}")
+    if errors:
+        raise ValueError("; ".join(errors))
+    with transaction.atomic():
+        written = [_write(e, f, user, source, batch) for e, f in zip(entries, prepared)]
+        if reevaluate:
+            cells = {(e.unit.pk, e.set_code, f["period"]): e.unit for e, f in zip(entries, prepared)}
+            for (_, set_code, period), unit in sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog))):
+                evaluate_unit(unit, set_code, period, catalog=catalog)
+    return written
+
+
+def _depth(set_code: str, catalog: Catalog) -> int:
+    """NTM before nâng cao before kiểu mẫu: prerequisites are evaluated first."""
+    depth, code = 0, set_code
+    seen = set()
+    while True:
+        s = catalog.get(code)
+        pre = next((c.set for c in s.conditions if c.type == "prerequisite" and c.set), None)
+        if not pre or pre in seen:
+            return depth
+        seen.add(pre)
+        depth, code = depth + 1, pre
+
+
+def history(unit: Unit, set_code: str, period: str, indicator: str | None = None):
+    """Every saved version, newest first (who, when, old → new)."""
+    qs = Observation.objects.filter(unit=unit, set_code=set_code, period=Period.parse(period).key)
+    if indicator:
+        qs = qs.filter(indicator=indicator)
+    return qs.order_by("indicator", "-version")
+
+
+@transaction.atomic
+def record_fact(unit: Unit, name: str, period: str, value: float | None, *, user=None, note: str = "") -> Fact:
+    p = Period.parse(period)
+    cur = Fact.objects.select_for_update().filter(unit=unit, name=name, period=p.key, is_current=True).first()
+    version = 1
+    if cur is not None:
+        if cur.value == value and cur.note == note:
+            return cur
+        version = cur.version + 1
+        Fact.objects.filter(pk=cur.pk).update(is_current=False)
+    return Fact.objects.create(unit=unit, name=name, period=p.key, year=p.year, value=value, note=note, version=version,
+                               created_by=user, created_by_name=_user_name(user))

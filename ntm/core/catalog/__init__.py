@@ -1,0 +1,332 @@
+"""The criteria catalogue: versioned criteria-set files, checked on load, with threshold selection.
+
+    >>> from ntm.core.catalog import load_catalog, Context
+    >>> cat = load_catalog()
+    >>> s = cat.get("xa-ntm-2016")
+    >>> s.threshold("14.2", Context(region="TN", year=2020)).value
+    70.0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ntm.core.codes import code_key
+
+from .loader import CatalogError, Problem, load_file, load_set_text
+from .schema import (
+    NUMERIC_KINDS,
+    REGIONS,
+    Condition,
+    Criterion,
+    CriteriaSetFile,
+    Indicator,
+    Kind,
+    OverlayFile,
+    Provenance,
+    Threshold,
+)
+
+BUILTIN_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
+
+__all__ = [
+    "BUILTIN_DIR", "Catalog", "CatalogError", "Context", "CriteriaSet", "Problem", "SelectedThreshold",
+    "load_catalog", "load_set_text", "REGIONS", "Kind", "Indicator", "Criterion", "Condition", "Provenance",
+]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where and when a unit is evaluated: decides which threshold applies."""
+
+    region: str | None = None  # one of REGIONS (2016–2025 sets)
+    group: str | None = None  # "1" | "2" | "3" (2026–2030 set)
+    province: str | None = None  # official province code, for provincial overlays
+    special: bool = False  # ĐBKK / ATK commune: takes the override region's values
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class SelectedThreshold:
+    value: float | str | bool
+    scope: str  # the scope actually used, e.g. "region:TN" or "national"
+    year: int | None
+    provenance: Provenance
+    note: str | None = None  # e.g. "ĐBKK/ATK: giá trị vùng TDMNPB"; "110% × 45 (xa-nang-cao-2021 10)"
+
+
+def _scope_order(cs: CriteriaSetFile, ctx: Context) -> list[tuple[str, str | None]]:
+    order: list[tuple[str, str | None]] = []
+    if ctx.province:
+        order.append((f"province:{ctx.province}", None))
+    if cs.scope_kind == "region":
+        if ctx.special and cs.special_override_region:
+            order.append(
+                (f"region:{cs.special_override_region}", "xã ĐBKK/ATK: áp dụng mức của vùng "
+                 + REGIONS[cs.special_override_region])
+            )
+        elif ctx.region:
+            order.append((f"region:{ctx.region}", None))
+    elif ctx.group:
+        order.append((f"group:{ctx.group}", None))
+    order.append(("national", None))
+    return order
+
+
+def _pick(thresholds: Iterable[Threshold], scope: str, year: int | None) -> Threshold | None:
+    exact = [t for t in thresholds if t.scope == scope and t.applies_to(year) and (t.year or t.from_year or t.to_year)]
+    if exact:
+        return exact[0]
+    plain = [t for t in thresholds if t.scope == scope and t.year is None and t.from_year is None and t.to_year is None]
+    return plain[0] if plain else None
+
+
+class CriteriaSet:
+    """A loaded criteria set with its overlays applied; immutable."""
+
+    def __init__(self, data: CriteriaSetFile, source: str, digest: str, catalog: "Catalog | None" = None):
+        self.data = data
+        self.source = source
+        self.digest = digest
+        self._catalog = catalog
+        self._extra: dict[str, list[Threshold]] = {}
+
+    # -- identity -------------------------------------------------------------------------
+    code = property(lambda self: self.data.code)
+    name = property(lambda self: self.data.name)
+    level = property(lambda self: self.data.level)
+    tier = property(lambda self: self.data.tier)
+    phase = property(lambda self: self.data.phase)
+    criteria = property(lambda self: self.data.criteria)
+    conditions = property(lambda self: self.data.conditions)
+
+    def __repr__(self) -> str:
+        return f"<CriteriaSet {self.code}: {self.criteria_count} tiêu chí / {self.indicator_count} chỉ tiêu>"
+
+    @cached_property
+    def indicators(self) -> list[Indicator]:
+        return sorted((i for c in self.data.criteria for i in c.indicators), key=lambda i: code_key(i.code))
+
+    @cached_property
+    def by_code(self) -> dict[str, Indicator]:
+        return {i.code: i for i in self.indicators}
+
+    @cached_property
+    def criterion_by_number(self) -> dict[int, Criterion]:
+        return {c.number: c for c in self.data.criteria}
+
+    @property
+    def criteria_count(self) -> int:
+        return len(self.data.criteria)
+
+    @property
+    def indicator_count(self) -> int:
+        return len(self.indicators)
+
+    def indicator_codes(self) -> list[str]:
+        return [i.code for i in self.indicators]
+
+    @cached_property
+    def placeholder_count(self) -> int:
+        return sum(1 for i in self.indicators if i.provenance.tag.value == "PLACEHOLDER")
+
+    def indicators_without_threshold(self) -> list[str]:
+        return [i.code for i in self.indicators if i.kind != Kind.BOOLEAN and not i.thresholds and not i.relative_to]
+
+    # -- thresholds -----------------------------------------------------------------------
+    def thresholds_of(self, code: str) -> list[Threshold]:
+        return list(self.by_code[code].thresholds) + self._extra.get(code, [])
+
+    def threshold(self, code: str, ctx: Context) -> SelectedThreshold | None:
+        """The threshold that applies to indicator ``code`` in ``ctx``, or None (the official decides)."""
+        ind = self.by_code[code]
+        if ind.relative_to is not None:
+            return self._relative(ind, ctx)
+        candidates = self.thresholds_of(code)
+        for scope, note in _scope_order(self.data, ctx):
+            t = _pick(candidates, scope, ctx.year)
+            if t is not None:
+                year = t.year if t.year is not None else ctx.year if (t.from_year or t.to_year) else None
+                return SelectedThreshold(t.value, t.scope, year, t.provenance, note)
+        return None
+
+    def _relative(self, ind: Indicator, ctx: Context) -> SelectedThreshold | None:
+        rel = ind.relative_to
+        assert rel is not None
+        if self._catalog is None:
+            return None
+        base = self._catalog.get(rel.set).threshold(rel.indicator, ctx)
+        if base is None or not isinstance(base.value, (int, float)):
+            return None
+        value = round(float(base.value) * rel.factor, 6)
+        note = f"{rel.factor * 100:g}% × {base.value:g} (chỉ tiêu {rel.indicator} bộ {rel.set}, {base.scope})"
+        return SelectedThreshold(value, base.scope, base.year, rel.provenance, note)
+
+    def _add_overlay(self, code: str, thresholds: list[Threshold]) -> None:
+        self._extra.setdefault(code, []).extend(thresholds)
+        self.__dict__.pop("placeholder_count", None)
+
+    def as_dict(self) -> dict:
+        """A JSON-ready description (``ntm catalog show --format json``)."""
+        d = self.data
+        return {
+            "code": d.code,
+            "name": d.name,
+            "phase": d.phase,
+            "level": d.level,
+            "tier": d.tier,
+            "legal_basis": d.legal_basis.model_dump(mode="json"),
+            "valid_from": d.valid_from.isoformat(),
+            "valid_to": d.valid_to.isoformat() if d.valid_to else None,
+            "prerequisite": d.prerequisite,
+            "scope_kind": d.scope_kind,
+            "special_override_region": d.special_override_region,
+            "version": self.digest,
+            "totals": {"criteria": self.criteria_count, "indicators": self.indicator_count},
+            "criteria": [
+                {
+                    "number": c.number,
+                    "name": c.name,
+                    "group": c.group,
+                    "sector": c.sector.ministry if c.sector else None,
+                    "indicators": [i.code for i in sorted(c.indicators, key=lambda i: code_key(i.code))],
+                }
+                for c in d.criteria
+            ],
+            "indicators": [
+                {
+                    "code": i.code,
+                    "content": i.content,
+                    "kind": i.kind.value,
+                    "unit": i.unit,
+                    "provenance": i.provenance.model_dump(mode="json"),
+                    "thresholds": [t.model_dump(mode="json", exclude_none=True) for t in self.thresholds_of(i.code)],
+                    "relative_to": i.relative_to.model_dump(mode="json") if i.relative_to else None,
+                    "assessed_by_official": i.kind != Kind.BOOLEAN and not self.thresholds_of(i.code) and not i.relative_to,
+                }
+                for i in self.indicators
+            ],
+            "conditions": [c.model_dump(mode="json", exclude_none=True) for c in d.conditions],
+        }
+
+
+class Catalog:
+    def __init__(self, sets: dict[str, CriteriaSet], overlays: list[tuple[str, OverlayFile]]):
+        self.sets = sets
+        self.overlays = overlays
+        self.version = hashlib.sha256("".join(s.digest for s in sets.values()).encode()).hexdigest()[:12]
+
+    def get(self, code: str) -> CriteriaSet:
+        try:
+            return self.sets[code]
+        except KeyError:
+            known = ", ".join(sorted(self.sets))
+            raise KeyError(f"không có bộ tiêu chí '{code}' (có: {known})") from None
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.sets
+
+    def __iter__(self):
+        return iter(sorted(self.sets.values(), key=lambda s: (s.data.phase, s.data.level, s.code)))
+
+
+def _files(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml")))
+        else:
+            out.append(p)
+    return out
+
+
+def extra_catalog_dirs() -> list[Path]:
+    """Provinces add sets and overlays as files in the folders named by NTM_CATALOG_PATH (':'-separated)."""
+    raw = os.environ.get("NTM_CATALOG_PATH", "")
+    return [Path(p) for p in raw.split(os.pathsep) if p]
+
+
+def load_catalog(paths: Iterable[Path] | None = None, *, builtin: bool = True) -> Catalog:
+    """Load and cross-check every set and overlay. All problems are reported together; nothing is
+    returned unless every file is valid."""
+    roots = ([BUILTIN_DIR] if builtin else []) + list(paths or []) + (extra_catalog_dirs() if builtin else [])
+    problems: list[Problem] = []
+    sets: dict[str, CriteriaSet] = {}
+    overlays: list[tuple[str, OverlayFile]] = []
+    for f in _files(roots):
+        try:
+            obj = load_file(f)
+        except CatalogError as exc:
+            problems.extend(exc.problems)
+            continue
+        digest = hashlib.sha256(f.read_bytes()).hexdigest()[:12]
+        if isinstance(obj, OverlayFile):
+            overlays.append((str(f), obj))
+        elif obj.code in sets:
+            problems.append(Problem(str(f), 1, "code", f"set '{obj.code}' is already defined in {sets[obj.code].source}"))
+        else:
+            sets[obj.code] = CriteriaSet(obj, str(f), digest)
+    cat = Catalog(sets, overlays)
+    for s in sets.values():
+        s._catalog = cat
+        d = s.data
+        if d.prerequisite and d.prerequisite not in sets:
+            problems.append(Problem(s.source, None, "prerequisite", f"unknown set '{d.prerequisite}'"))
+        for cond in d.conditions:
+            if cond.set and cond.set not in sets:
+                problems.append(Problem(s.source, None, f"conditions[{cond.code}].set", f"unknown set '{cond.set}'"))
+        for ind in s.indicators:
+            rel = ind.relative_to
+            if rel and (rel.set not in sets or rel.indicator not in sets[rel.set].by_code):
+                problems.append(
+                    Problem(s.source, None, f"indicator {ind.code}.relative_to", f"unknown indicator {rel.set} {rel.indicator}")
+                )
+    for src, ov in overlays:
+        if ov.overlay not in sets:
+            problems.append(Problem(src, 1, "overlay", f"unknown set '{ov.overlay}'"))
+            continue
+        target = sets[ov.overlay]
+        for o in ov.indicators:
+            if o.indicator not in target.by_code:
+                problems.append(Problem(src, None, f"indicators[{o.indicator}]", f"set '{ov.overlay}' has no indicator {o.indicator}"))
+                continue
+            ind = target.by_code[o.indicator]
+            for t in o.thresholds:
+                looser = _looser_than_national(target, ind, t)
+                if looser:
+                    problems.append(Problem(src, None, f"indicators[{o.indicator}]", looser))
+            target._add_overlay(o.indicator, list(o.thresholds))
+    if problems:
+        raise CatalogError(problems)
+    return cat
+
+
+def _looser_than_national(target: CriteriaSet, ind: Indicator, t: Threshold) -> str | None:
+    """A province may tighten a national value, never loosen it."""
+    if ind.kind not in NUMERIC_KINDS:
+        return None
+    year = t.year or t.from_year
+    nat = target.threshold(ind.code, Context(year=year))
+    if nat is None or not isinstance(nat.value, (int, float)):
+        return None
+    v = float(t.value)  # type: ignore[arg-type]
+    stricter_or_equal = v >= nat.value if ind.kind in (Kind.MIN_PERCENT, Kind.MIN_AMOUNT) else v <= nat.value
+    if not stricter_or_equal:
+        return f"a province may only tighten the national value {nat.value:g}, not loosen it to {v:g}"
+    return None
+
+
+_DEFAULT: Catalog | None = None
+
+
+def default_catalog() -> Catalog:
+    """The built-in catalogue plus NTM_CATALOG_PATH, loaded once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_catalog()
+    return _DEFAULT

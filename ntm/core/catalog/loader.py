@@ -1,0 +1,136 @@
+"""Load criteria-set files (YAML) into checked, immutable objects.
+
+Errors name the file, the line and the path inside the file, e.g.::
+
+    xa-ntm-2021.yaml:212 criteria[9].indicators[0].thresholds[1].scope: unknown scope 'region:XYZ' …
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .schema import CriteriaSetFile, OverlayFile
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where} {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class CatalogError(Exception):
+    """One or more problems in catalogue files; nothing was loaded."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses repeated keys (YAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} repeated (first on line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _path_str(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Follow a pydantic error location through the YAML node tree to a line number."""
+    best = node
+    for part in loc:
+        if node is None:
+            break
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            nxt = None
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == part:
+                    nxt = v
+                    best = k
+                    break
+            node = nxt
+            if nxt is not None:
+                best = nxt if not isinstance(nxt, (yaml.MappingNode, yaml.SequenceNode)) else best
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            best = node
+        else:
+            break
+    return best.start_mark.line + 1 if best is not None else None
+
+
+def parse_text(text: str, name: str) -> tuple[dict, yaml.Node]:
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CatalogError([Problem(name, line, "", f"not valid YAML: {problem}")]) from None
+    if not isinstance(data, dict):
+        raise CatalogError([Problem(name, 1, "", "the file must be a mapping (key: value) at the top level")])
+    return data, node
+
+
+def _validate(model: type, data: dict, node: yaml.Node, name: str):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-after")))
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(name, _line_of(node, loc), _path_str(loc), msg))
+        raise CatalogError(problems) from None
+
+
+def load_set_text(text: str, name: str = "<text>") -> CriteriaSetFile:
+    data, node = parse_text(text, name)
+    if "overlay" in data:
+        raise CatalogError([Problem(name, 1, "", "this is an overlay file, not a criteria set")])
+    return _validate(CriteriaSetFile, data, node, name)
+
+
+def load_file(path: Path) -> CriteriaSetFile | OverlayFile:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError([Problem(name, None, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    except OSError as exc:
+        raise CatalogError([Problem(name, None, "", f"cannot read: {exc.strerror}")]) from None
+    data, node = parse_text(text, name)
+    model = OverlayFile if "overlay" in data else CriteriaSetFile
+    return _validate(model, data, node, name)

@@ -1,0 +1,144 @@
+"""Inputs and results of the evaluation engine (plain data, JSON-ready)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+from ntm.core import formatting as fmt
+
+
+class Status(str, Enum):
+    MET = "met"
+    NOT_MET = "not_met"
+    NO_DATA = "no_data"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return {
+            "met": "Đạt",
+            "not_met": "Chưa đạt",
+            "no_data": "Chưa có số liệu",
+            "not_applicable": "Không đánh giá",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What is known of one indicator for one unit and period.
+
+    ``value``: the measured value (a number, a level name, or yes/no for a boolean indicator);
+    ``assessment``: the official's own judgement, True = đạt, False = chưa đạt, None = not given;
+    ``not_applicable``: the guidance exempts this unit from the indicator.
+    """
+
+    code: str
+    value: float | str | bool | None = None
+    assessment: bool | None = None
+    not_applicable: bool = False
+
+
+@dataclass
+class IndicatorResult:
+    code: str
+    criterion: int
+    status: Status
+    counts_as_met: bool
+    value: float | str | bool | None
+    assessment: bool | None
+    rule: str | None  # e.g. "≥ 70%" — None when no threshold applies
+    threshold: float | str | bool | None
+    scope: str | None  # e.g. "region:TN"
+    decided_by: str  # "rule" | "assessment" | "not_applicable" | "none"
+    conflict: bool
+    explanation: str
+    provenance: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["status"] = self.status.value
+        return d
+
+
+@dataclass
+class CriterionResult:
+    number: int
+    name: str
+    met: bool
+    indicators_met: int
+    indicators_total: int
+    unmet_indicators: list[str]
+    sector: str | None = None
+
+
+@dataclass
+class ConditionResult:
+    code: str
+    label: str
+    met: bool | None  # None: not known (counts as not met)
+    detail: str
+    recognition_only: bool = False
+
+
+@dataclass
+class SetResult:
+    set_code: str
+    catalog_version: str
+    criteria_met: int
+    criteria_total: int
+    indicators_met: int
+    indicators_total: int
+    unmet_criteria: list[int]
+    unmet_indicators: list[str]
+    standard_met: bool
+    indicators: list[IndicatorResult] = field(default_factory=list)
+    criteria: list[CriterionResult] = field(default_factory=list)
+    conditions: list[ConditionResult] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def criteria_percent(self) -> float:
+        return 100.0 * self.criteria_met / self.criteria_total if self.criteria_total else 0.0
+
+    @property
+    def indicators_percent(self) -> float:
+        return 100.0 * self.indicators_met / self.indicators_total if self.indicators_total else 0.0
+
+    def scorecard(self, short_name: str | None = None) -> str:
+        """As bulletins write it: "đạt 16/19 tiêu chí với 53/57 chỉ tiêu nông thôn mới"."""
+        tail = f" {short_name}" if short_name else ""
+        return (
+            f"đạt {self.criteria_met}/{self.criteria_total} tiêu chí với "
+            f"{self.indicators_met}/{self.indicators_total} chỉ tiêu{tail}"
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "set": self.set_code,
+            "catalog_version": self.catalog_version,
+            "criteria": {
+                "met": self.criteria_met,
+                "total": self.criteria_total,
+                "percent": round(self.criteria_percent, 2),
+                "percent_text": fmt.percent(self.criteria_met, self.criteria_total),
+            },
+            "indicators": {
+                "met": self.indicators_met,
+                "total": self.indicators_total,
+                "percent": round(self.indicators_percent, 2),
+                "percent_text": fmt.percent(self.indicators_met, self.indicators_total),
+            },
+            "unmet_criteria": [str(n) for n in self.unmet_criteria],
+            "unmet_indicators": list(self.unmet_indicators),
+            "standard_met": self.standard_met,
+            "conflicts": list(self.conflicts),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.summary()
+        d["indicator_results"] = [i.to_dict() for i in self.indicators]
+        d["criterion_results"] = [asdict(c) for c in self.criteria]
+        d["conditions"] = [asdict(c) for c in self.conditions]
+        return d

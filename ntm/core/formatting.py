@@ -1,0 +1,82 @@
+"""Vietnamese formatting of numbers, percentages, fractions and dates.
+
+Officials write "84,21%", "17,87/19", "6.084/7.669 xã" and dates as dd/mm/yyyy. Babel's
+``vi`` locale data gives the separators; the rounding and the shape of fractions follow
+the way the bulletins are written.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_decimal
+
+LOCALE = "vi_VN"
+
+
+def _q(value: float | int | Decimal, places: int) -> Decimal:
+    exp = Decimal(1).scaleb(-places) if places else Decimal(1)
+    return Decimal(str(value)).quantize(exp, rounding=ROUND_HALF_UP)
+
+
+def number(value: float | int | Decimal, places: int = 0, *, trim: bool = False, locale: str = LOCALE) -> str:
+    """``number(6084) == '6.084'``; ``number(17.875, 2) == '17,88'``; ``trim`` drops ",00"."""
+    q = _q(value, places)
+    if trim and q == q.to_integral_value():
+        places = 0
+        q = q.quantize(Decimal(1))
+    fmt = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(q, format=fmt, locale=locale)
+
+
+def percent(numerator: float, denominator: float | None = None, places: int = 2, *, locale: str = LOCALE) -> str:
+    """``percent(16, 19) == '84,21%'``; ``percent(33.333, places=1) == '33,3%'``."""
+    if denominator is not None:
+        if not denominator:
+            return "–"
+        value = Decimal(str(numerator)) * 100 / Decimal(str(denominator))
+    else:
+        value = Decimal(str(numerator))
+    return number(value, places, locale=locale) + "%"
+
+
+def fraction(achieved: float, total: int, places: int = 2, *, locale: str = LOCALE) -> str:
+    """``fraction(17, 19) == '17/19'``; ``fraction(17.875, 19) == '17,88/19'``."""
+    return f"{number(achieved, places, trim=True, locale=locale)}/{number(total, locale=locale)}"
+
+
+def date(value: _dt.date | _dt.datetime | None) -> str:
+    """dd/mm/yyyy."""
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y")
+
+
+def parse_number(text: str) -> float:
+    """Read a number as Vietnamese texts write it: "17,87" -> 17.87, "6.084" -> 6084, "03" -> 3.
+
+    A dot followed by exactly three digits is a thousands separator; a comma is the decimal mark.
+    A lone dot followed by 1–2 digits (e.g. "17.87", written the English way) is read as a decimal.
+    """
+    s = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not s:
+        raise ValueError("empty number")
+    neg = s.startswith("-")
+    if neg:
+        s = s[1:]
+    if "," in s:
+        intpart, _, frac = s.rpartition(",")
+        intpart = intpart.replace(".", "")
+        result = float(f"{intpart or '0'}.{frac}")
+    elif "." in s:
+        groups = s.split(".")
+        if all(len(g) == 3 for g in groups[1:]) and groups[0]:
+            result = float("".join(groups))
+        elif len(groups) == 2:
+            result = float(s)
+        else:
+            raise ValueError(f"not a number: {text!r}")
+    else:
+        result = float(s)
+    return -result if neg else result

@@ -1,0 +1,68 @@
+"""Reporting periods: a year ("2023"), a month ("2023-07") or a quarter ("2023-Q3")."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_RE = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>\d{1,2})|[Qq](?P<q>[1-4])))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    year: int
+    month: int | None = None
+    quarter: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        m = _RE.match(str(text).strip())
+        if not m:
+            raise ValueError(f"kỳ '{text}' không hợp lệ (dùng YYYY, YYYY-MM hoặc YYYY-Qn)")
+        y = int(m["y"])
+        if m["m"]:
+            month = int(m["m"])
+            if not 1 <= month <= 12:
+                raise ValueError(f"tháng {month} không hợp lệ trong kỳ '{text}'")
+            return cls(y, month=month)
+        if m["q"]:
+            return cls(y, quarter=int(m["q"]))
+        return cls(y)
+
+    @property
+    def key(self) -> str:
+        if self.month:
+            return f"{self.year}-{self.month:02d}"
+        if self.quarter:
+            return f"{self.year}-Q{self.quarter}"
+        return str(self.year)
+
+    @property
+    def start(self) -> dt.date:
+        if self.month:
+            return dt.date(self.year, self.month, 1)
+        if self.quarter:
+            return dt.date(self.year, 3 * self.quarter - 2, 1)
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def end(self) -> dt.date:
+        if self.month:
+            return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        if self.quarter:
+            m = 3 * self.quarter
+            return dt.date(self.year, m, calendar.monthrange(self.year, m)[1])
+        return dt.date(self.year, 12, 31)
+
+    @property
+    def label(self) -> str:
+        if self.month:
+            return f"tháng {self.month}/{self.year}"
+        if self.quarter:
+            return f"quý {['I', 'II', 'III', 'IV'][self.quarter - 1]}/{self.year}"
+        return f"năm {self.year}"
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,164 @@
+"""Demo data on real units: the communes of Lý Nhân (Hà Nam) and Bình Liêu (Quảng Ninh).
+
+Several periods of self-assessment for the 2021–2025 commune sets, improving over time, with
+some 'dynamic' indicators regressing. In July 2023 three Lý Nhân communes reproduce the
+district's published bulletin ("Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn
+mới; 17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao" …), so dashboards and reports
+show figures that look like the real ones. Running it again replaces the previous demo data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from rich.console import Console
+from rich.progress import Progress
+
+from ntm.core.catalog import CriteriaSet, Kind, default_catalog
+from ntm.core.periods import Period
+
+DISTRICTS = ["Hà Nam/Lý Nhân", "Quảng Ninh/Bình Liêu"]
+PERIODS = ["2022-12", "2023-03", "2023-06", "2023-07", "2023-09", "2023-12"]
+SETS = ["xa-ntm-2021", "xa-nang-cao-2021"]
+DEMO_SOURCE = "demo"
+
+# (criteria met, indicators met) per set, as published in "Bản tin nông thôn mới tháng 7/2023" (Lý Nhân)
+BULLETIN_2023_07 = {
+    "Nguyên Lý": {"xa-ntm-2021": (17, 54), "xa-nang-cao-2021": (17, 70)},
+    "Công Lý": {"xa-ntm-2021": (16, 53), "xa-nang-cao-2021": (16, 65)},
+    "Tiến Thắng": {"xa-ntm-2021": (13, 51), "xa-nang-cao-2021": (12, 61)},
+}
+# criteria that tend to be unmet first ("tiêu chí động", environment, planning, production)
+WEAK = [17, 15, 13, 1, 10, 11, 12, 2, 14, 9, 16, 5, 18, 3, 6, 4, 8, 19, 7]
+
+
+@dataclass(frozen=True)
+class Target:
+    criteria_met: int
+    indicators_met: int
+
+
+def choose_unmet(cs: CriteriaSet, target: Target, rng: random.Random) -> set[str]:
+    """A set of unmet indicator codes giving exactly the target criteria and indicator counts."""
+    n_crit_unmet = cs.criteria_count - target.criteria_met
+    n_ind_unmet = cs.indicator_count - target.indicators_met
+    if n_crit_unmet == 0:
+        return set()
+    sizes = {c.number: len(c.indicators) for c in cs.criteria}
+    order = [n for n in WEAK if n in sizes] + [n for n in sizes if n not in WEAK]
+    window = order[: max(n_crit_unmet + 4, 8)]
+    rng.shuffle(window)  # prefer weak criteria, differently for each commune
+    chosen = window[:n_crit_unmet]
+    rest = sorted((n for n in order if n not in chosen), key=lambda n: -sizes[n])
+    while sum(sizes[n] for n in chosen) < n_ind_unmet and rest:
+        chosen.remove(min(chosen, key=lambda n: sizes[n]))
+        chosen.append(rest.pop(0))
+    if not n_crit_unmet <= n_ind_unmet <= sum(sizes[n] for n in chosen):
+        raise ValueError(f"cannot place {n_ind_unmet} unmet indicators in {n_crit_unmet} criteria")
+    count = {n: 1 for n in chosen}
+    for _ in range(n_ind_unmet - n_crit_unmet):
+        n = rng.choice([n for n in chosen if count[n] < sizes[n]])
+        count[n] += 1
+    unmet: set[str] = set()
+    for n in chosen:
+        codes = [i.code for i in cs.criterion_by_number[n].indicators]
+        unmet.update(rng.sample(codes, count[n]))
+    return unmet
+
+
+def _value_for(cs: CriteriaSet, code: str, met: bool, ctx, rng: random.Random) -> object:
+    ind = cs.by_code[code]
+    if ind.kind in (Kind.BOOLEAN, Kind.LEVEL):
+        return None
+    t = cs.threshold(code, ctx)
+    if t is not None:
+        th = float(t.value)  # type: ignore[arg-type]
+        up = ind.kind in (Kind.MIN_PERCENT, Kind.MIN_AMOUNT)
+        cap = 100.0 if ind.kind in (Kind.MIN_PERCENT, Kind.MAX_PERCENT) else th * 1.5
+        if met:
+            v = rng.uniform(th, min(cap, th * 1.15 + 1)) if up else rng.uniform(max(0.0, th * 0.6), th)
+        else:
+            v = rng.uniform(th * 0.8, th - 0.1) if up else rng.uniform(th + 0.1, min(cap, th * 1.3 + 1))
+        return round(v, 1)
+    if ind.kind in (Kind.MIN_PERCENT, Kind.MAX_PERCENT):
+        # no official threshold: a plausible measured share; the official's assessment decides
+        if ind.kind == Kind.MIN_PERCENT:
+            return round(rng.uniform(90, 99.5) if met else rng.uniform(70, 90), 1)
+        return round(rng.uniform(0.5, 3.5) if met else rng.uniform(3.5, 8), 1)
+    if ind.unit and "triệu" in ind.unit:
+        return round(rng.uniform(58, 72) if met else rng.uniform(45, 58), 1)
+    return None
+
+
+def _targets(name: str, set_code: str, cs: CriteriaSet, period_index: int, rng: random.Random, mountain: bool) -> Target:
+    if name in BULLETIN_2023_07:
+        crit, ind = BULLETIN_2023_07[name][set_code]
+        delta = period_index - PERIODS.index("2023-07")
+        if delta:  # a little lower before July 2023, a little higher after
+            crit += (1 if delta >= 2 else 0) if delta > 0 else (-1 if delta <= -2 else 0)
+            ind += delta
+        return _fit(cs, crit, ind)
+    base = (14 if mountain else 18) if set_code == "xa-ntm-2021" else (9 if mountain else 14)
+    crit = base + rng.randint(-1, 1) + period_index // 2
+    gap = max(0, cs.criteria_count - crit)
+    return _fit(cs, crit, cs.indicator_count - gap - rng.randint(0, gap))
+
+
+def _fit(cs: CriteriaSet, crit: int, ind: int) -> Target:
+    """Clamp to counts that some choice of unmet indicators can produce."""
+    crit = max(0, min(cs.criteria_count, crit))
+    gap = cs.criteria_count - crit
+    if gap == 0:
+        return Target(crit, cs.indicator_count)
+    largest = sum(sorted((len(c.indicators) for c in cs.criteria), reverse=True)[:gap])
+    ind = max(cs.indicator_count - largest, min(ind, cs.indicator_count - gap))
+    return Target(crit, ind)
+
+
+def build_demo(console: Console | None = None) -> dict[str, int]:
+    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.services import context_for, evaluate_unit
+    from ntm.apps.observations.models import Observation
+    from ntm.apps.units.services import communes_at, resolve_unit
+
+    console = console or Console()
+    cat = default_catalog()
+    with transaction.atomic():
+        communes = []
+        for path in DISTRICTS:
+            district = resolve_unit(path)
+            communes += [(u, district) for u in communes_at(district, Period.parse("2023-07").end) if u.type == "Xã"]
+        ids = [u.id for u, _ in communes]
+        Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
+        Result.objects.filter(unit_id__in=ids).delete()
+        rows = []
+        for unit, district in communes:
+            mountain = (unit.region or "") == "TDMNPB" or district.short_name == "Bình Liêu"
+            for set_code in SETS:
+                cs = cat.get(set_code)
+                for k, period in enumerate(PERIODS):
+                    p = Period.parse(period)
+                    rng = random.Random(f"{unit.uid}|{set_code}|{period}")
+                    target = _targets(unit.short_name, set_code, cs, k, rng, mountain)
+                    unmet = choose_unmet(cs, target, rng)
+                    ctx = context_for(unit, p.year)
+                    for ind in cs.indicators:
+                        met = ind.code not in unmet
+                        value = _value_for(cs, ind.code, met, ctx, rng)
+                        rows.append(Observation(
+                            unit=unit, set_code=set_code, indicator=ind.code, period=p.key, year=p.year,
+                            value_text="" if value is None else str(value).replace(".", ","),
+                            value_num=value if isinstance(value, float) else None,
+                            assessment=met, source=DEMO_SOURCE, created_by_name="Dữ liệu mẫu",
+                        ))
+        Observation.objects.bulk_create(rows, batch_size=2000)
+        cells = [(u, s, p) for u, _ in communes for p in PERIODS for s in SETS]
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Đánh giá dữ liệu mẫu", total=len(cells))
+            for unit, set_code, period in cells:
+                evaluate_unit(unit, set_code, period, catalog=cat)
+                progress.advance(task)
+    console.print(f"Dữ liệu mẫu: {len(communes)} xã, {len(PERIODS)} kỳ, {len(rows)} số liệu chỉ tiêu.")
+    return {"communes": len(communes), "observations": len(rows), "results": len(cells)}

@@ -1,0 +1,129 @@
+"""Django settings for NTM Monitor.
+
+Configuration comes from the environment so that the same code runs on a laptop
+(embedded SQLite, the default) and in a deployment (PostgreSQL behind gunicorn/nginx):
+
+- ``DATABASE_URL``   e.g. ``postgres://ntm:secret@127.0.0.1:5432/ntm``; default: SQLite in ``NTM_HOME``
+- ``NTM_HOME``       folder for the SQLite file, uploads and static files (default ``./var``)
+- ``NTM_SECRET_KEY`` required when ``NTM_DEBUG`` is off
+- ``NTM_DEBUG``      ``1`` for development (default ``1`` only when no secret key is set)
+- ``NTM_ALLOWED_HOSTS`` comma-separated host names
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+NTM_HOME = Path(os.environ.get("NTM_HOME", Path.cwd() / "var")).resolve()
+
+_secret = os.environ.get("NTM_SECRET_KEY")
+DEBUG = os.environ.get("NTM_DEBUG", "0" if _secret else "1") == "1"
+if not _secret and not DEBUG:
+    raise RuntimeError("NTM_SECRET_KEY must be set when NTM_DEBUG is off")
+SECRET_KEY = _secret or "ntm-development-only-not-secret"
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("NTM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "ntm.apps.units",
+    "ntm.apps.catalog",
+    "ntm.apps.observations",
+    "ntm.apps.evaluations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "ntm.web.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "web" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "ntm.web.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{NTM_HOME / 'ntm.sqlite3'}",
+        conn_max_age=int(os.environ.get("NTM_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # WAL lets readers proceed while one writer commits; busy timeout instead of "database is locked".
+    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = NTM_HOME / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = NTM_HOME / "media"
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NTM Monitor API",
+    "VERSION": "1",
+}
+
+LOGIN_URL = "login"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("NTM_LOG_LEVEL", "WARNING")},
+}
