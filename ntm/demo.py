@@ -128,7 +128,7 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
     with transaction.atomic():
         communes = []
         for path in DISTRICTS:
-            district = resolve_unit(path)
+            district = resolve_unit(path, date=Period.parse("2023-07").end)
             communes += [(u, district) for u in communes_at(district, Period.parse("2023-07").end) if u.type == "Xã"]
         ids = [u.id for u, _ in communes]
         Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()

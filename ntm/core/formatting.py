@@ -42,8 +42,11 @@ def percent(numerator: float, denominator: float | None = None, places: int = 2,
 
 
 def fraction(achieved: float, total: int, places: int = 2, *, locale: str = LOCALE) -> str:
-    """``fraction(17, 19) == '17/19'``; ``fraction(17.875, 19) == '17,88/19'``."""
-    return f"{number(achieved, places, trim=True, locale=locale)}/{number(total, locale=locale)}"
+    """``fraction(17, 19) == '17/19'``; ``fraction(17.875, 19) == '17,88/19'``; ``fraction(17.5, 19) == '17,5/19'``."""
+    text = number(achieved, places, trim=True, locale=locale)
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return f"{text}/{number(total, locale=locale)}"
 
 
 def date(value: _dt.date | _dt.datetime | None) -> str:

@@ -84,6 +84,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    NTM_HOME.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL lets readers proceed while one writer commits; busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
@@ -107,6 +108,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = NTM_HOME / "static"
+STATICFILES_DIRS = [BASE_DIR / "web" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = NTM_HOME / "media"
 

@@ -12,6 +12,7 @@ def test_vietnamese_numbers():
     assert fmt.percent(33.333, places=1) == "33,3%"
     assert fmt.fraction(17, 19) == "17/19"
     assert fmt.fraction(17.875, 19) == "17,88/19"
+    assert fmt.fraction(17.5, 19) == "17,5/19"
     assert fmt.number(6084) == "6.084"
     assert fmt.number(1234567.891, 2) == "1.234.567,89"
     assert fmt.date(dt.date(2023, 7, 5)) == "05/07/2023"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -37,23 +36,23 @@ class CatalogError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses repeated keys (YAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} repeated (first on line {seen[key] + 1})", key_node.start_mark
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def _duplicate_keys(node: yaml.Node | None, path: str = "") -> list[tuple[int, str, str]]:
+    """Repeated keys in mappings (YAML silently keeps the last one): (line, path, message)."""
+    found: list[tuple[int, str, str]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else None
+            where = f"{path}.{key}" if path else str(key)
+            if key is not None and key in seen:
+                found.append((k.start_mark.line + 1, where, f"key {key!r} repeated (first on line {seen[key]})"))
+            elif key is not None:
+                seen[key] = k.start_mark.line + 1
+            found.extend(_duplicate_keys(v, where))
+    elif isinstance(node, yaml.SequenceNode):
+        for n, item in enumerate(node.value):
+            found.extend(_duplicate_keys(item, f"{path}[{n}]"))
+    return found
 
 
 def _path_str(loc: tuple) -> str:
@@ -92,8 +91,11 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
 
 def parse_text(text: str, name: str) -> tuple[dict, yaml.Node]:
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        dups = _duplicate_keys(node)
+        if dups:
+            raise CatalogError([Problem(name, line, path, msg) for line, path, msg in dups])
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None
@@ -102,6 +104,16 @@ def parse_text(text: str, name: str) -> tuple[dict, yaml.Node]:
     if not isinstance(data, dict):
         raise CatalogError([Problem(name, 1, "", "the file must be a mapping (key: value) at the top level")])
     return data, node
+
+
+def line_in_file(path: Path | str, loc: tuple) -> int | None:
+    """The line of ``loc`` (e.g. ``("conditions", 2, "set")``) in a file already known to be valid YAML;
+    used for problems found only when files are checked against each other."""
+    try:
+        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return _line_of(node, loc)
 
 
 def _validate(model: type, data: dict, node: yaml.Node, name: str):

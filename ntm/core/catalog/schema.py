@@ -11,7 +11,8 @@ import datetime as dt
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ntm.core.codes import code_key, criterion_of, is_code
 
@@ -29,6 +30,32 @@ GROUPS = ("1", "2", "3")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _located(title: str, errors: list[tuple[tuple, str]]) -> ValidationError:
+    """A validation error whose location points inside the model (e.g. ``thresholds[1].value``),
+    so that the loader can report the exact line of the offending value, not the model's first line."""
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(type=PydanticCustomError("value_error", "{message}", {"message": msg}), loc=loc, input=None)
+            for loc, msg in errors
+        ],
+    )
+
+
+def threshold_problem(kind: "Kind", levels: list[str] | None, value: object) -> str | None:
+    """Why ``value`` cannot be a threshold of an indicator of this kind (None if it can).
+    Shared by set files and provincial overlays."""
+    if kind in NUMERIC_KINDS and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return f"threshold {value!r} for a {kind.value} indicator must be a number"
+    if kind in (Kind.MIN_PERCENT, Kind.MAX_PERCENT) and not 0 <= value <= 100:  # type: ignore[operator]
+        return f"percentage threshold {value} is outside 0–100"
+    if kind == Kind.LEVEL and value not in (levels or []):
+        return f"threshold {value!r} is not one of the levels {levels}"
+    if kind == Kind.BOOLEAN and value not in (True, "Đạt", "đạt"):
+        return "a boolean indicator's threshold can only be 'Đạt' (true)"
+    return None
 
 
 class Tag(str, Enum):
@@ -142,24 +169,21 @@ class Indicator(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> "Indicator":
         if self.kind == Kind.LEVEL and not self.levels:
-            raise ValueError("kind 'level' needs 'levels'")
-        for t in self.thresholds:
-            if self.kind in NUMERIC_KINDS and not isinstance(t.value, (int, float)):
-                raise ValueError(f"threshold {t.value!r} for a {self.kind.value} indicator must be a number")
-            if self.kind in (Kind.MIN_PERCENT, Kind.MAX_PERCENT) and isinstance(t.value, (int, float)) and not 0 <= t.value <= 100:
-                raise ValueError(f"percentage threshold {t.value} is outside 0–100")
-            if self.kind == Kind.LEVEL and t.value not in (self.levels or []):
-                raise ValueError(f"threshold {t.value!r} is not one of the levels {self.levels}")
-            if self.kind == Kind.BOOLEAN and t.value not in (True, "Đạt", "đạt"):
-                raise ValueError("a boolean indicator's threshold can only be 'Đạt' (true)")
+            raise _located("Indicator", [(("levels",), "kind 'level' needs 'levels'")])
+        errors: list[tuple[tuple, str]] = []
         seen = set()
-        for t in self.thresholds:
+        for n, t in enumerate(self.thresholds):
+            problem = threshold_problem(self.kind, self.levels, t.value)
+            if problem:
+                errors.append((("thresholds", n, "value"), problem))
             key = (t.scope, t.year, t.from_year, t.to_year)
             if key in seen:
-                raise ValueError(f"two thresholds for scope {t.scope!r} and the same years")
+                errors.append((("thresholds", n, "scope"), f"two thresholds for scope {t.scope!r} and the same years"))
             seen.add(key)
         if self.relative_to and self.kind not in NUMERIC_KINDS:
-            raise ValueError("'relative_to' needs a numeric kind")
+            errors.append((("relative_to",), "'relative_to' needs a numeric kind"))
+        if errors:
+            raise _located("Indicator", errors)
         return self
 
 
@@ -178,13 +202,17 @@ class Criterion(_Strict):
 
     @model_validator(mode="after")
     def _codes(self) -> "Criterion":
-        codes = [i.code for i in self.indicators]
-        dup = {c for c in codes if codes.count(c) > 1}
-        if dup:
-            raise ValueError(f"indicator code repeated in criterion {self.number}: {sorted(dup)}")
-        for c in codes:
+        errors: list[tuple[tuple, str]] = []
+        seen: set[str] = set()
+        for n, ind in enumerate(self.indicators):
+            c = ind.code
+            if c in seen:
+                errors.append((("indicators", n, "code"), f"indicator code {c} repeated in criterion {self.number}"))
+            seen.add(c)
             if criterion_of(c) != self.number:
-                raise ValueError(f"indicator {c} does not belong to criterion {self.number}")
+                errors.append((("indicators", n, "code"), f"indicator {c} does not belong to criterion {self.number}"))
+        if errors:
+            raise _located("Criterion", errors)
         return self
 
 
@@ -275,35 +303,39 @@ class CriteriaSetFile(_Strict):
 
     @model_validator(mode="after")
     def _structure(self) -> "CriteriaSetFile":
+        errors: list[tuple[tuple, str]] = []
         nums = [c.number for c in self.criteria]
-        if len(set(nums)) != len(nums):
-            raise ValueError("criterion numbers repeat")
-        if nums != sorted(nums):
-            raise ValueError("criteria must be listed in order of their number")
+        seen: set[int] = set()
+        for k, n in enumerate(nums):
+            if n in seen:
+                errors.append((("criteria", k, "number"), f"criterion number {n} repeats"))
+            elif k and n < nums[k - 1]:
+                errors.append((("criteria", k, "number"), "criteria must be listed in order of their number"))
+            seen.add(n)
         groups = {g.code for g in self.groups}
-        for c in self.criteria:
+        for k, c in enumerate(self.criteria):
             if c.group is not None and c.group not in groups:
-                raise ValueError(f"criterion {c.number} names group {c.group!r}, which is not in 'groups'")
+                errors.append((("criteria", k, "group"), f"criterion {c.number} names group {c.group!r}, which is not in 'groups'"))
         if self.special_override_region and self.special_override_region not in REGIONS:
-            raise ValueError(f"special_override_region {self.special_override_region!r} is not a region")
+            errors.append((("special_override_region",), f"special_override_region {self.special_override_region!r} is not a region"))
         if self.valid_to and self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
+            errors.append((("valid_to",), "valid_to is before valid_from"))
         if self.declared:
             if self.declared.criteria != len(self.criteria):
-                raise ValueError(
-                    f"declared {self.declared.criteria} criteria but the file lists {len(self.criteria)}"
-                )
+                errors.append((("declared", "criteria"),
+                               f"declared {self.declared.criteria} criteria but the file lists {len(self.criteria)}"))
             n = sum(len(c.indicators) for c in self.criteria)
             if self.declared.indicators is not None and self.declared.indicators != n:
-                raise ValueError(f"declared {self.declared.indicators} indicators but the file lists {n}")
-        for c in self.criteria:
-            for i in c.indicators:
-                scope_kinds = {t.scope.split(":")[0] for t in i.thresholds}
-                wrong = "group" if self.scope_kind == "region" else "region"
-                if wrong in scope_kinds:
-                    raise ValueError(
-                        f"indicator {i.code}: this set is keyed by {self.scope_kind}, not by {wrong}"
-                    )
+                errors.append((("declared", "indicators"), f"declared {self.declared.indicators} indicators but the file lists {n}"))
+        wrong = "group" if self.scope_kind == "region" else "region"
+        for k, c in enumerate(self.criteria):
+            for j, i in enumerate(c.indicators):
+                for m, t in enumerate(i.thresholds):
+                    if t.scope.split(":")[0] == wrong:
+                        errors.append((("criteria", k, "indicators", j, "thresholds", m, "scope"),
+                                       f"indicator {i.code}: this set is keyed by {self.scope_kind}, not by {wrong}"))
+        if errors:
+            raise _located("CriteriaSetFile", errors)
         return self
 
 
@@ -317,16 +349,27 @@ class OverlayFile(_Strict):
 
     overlay: str = Field(description="Code of the set this overlay modifies")
     province: str
+    region: str | None = Field(
+        default=None,
+        description="The province's region: its values are then checked against that region's values "
+        "(otherwise against the most lenient national or regional value)",
+    )
     name: str
     legal_basis: LegalBasis
     indicators: list[OverlayThreshold] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _scopes(self) -> "OverlayFile":
-        for o in self.indicators:
-            for t in o.thresholds:
+        errors: list[tuple[tuple, str]] = []
+        if self.region is not None and self.region not in REGIONS:
+            errors.append((("region",), f"unknown region {self.region!r}: use one of {', '.join(REGIONS)}"))
+        for k, o in enumerate(self.indicators):
+            for m, t in enumerate(o.thresholds):
                 if t.scope != f"province:{self.province}":
-                    raise ValueError(f"overlay threshold for {o.indicator} must have scope 'province:{self.province}'")
+                    errors.append((("indicators", k, "thresholds", m, "scope"),
+                                   f"overlay threshold for {o.indicator} must have scope 'province:{self.province}'"))
+        if errors:
+            raise _located("OverlayFile", errors)
         return self
 
 
@@ -337,4 +380,5 @@ def sorted_codes_ok(codes: list[str]) -> bool:
 __all__ = [
     "REGIONS", "GROUPS", "Tag", "Provenance", "Kind", "NUMERIC_KINDS", "Threshold", "Relative", "Indicator",
     "Sector", "Criterion", "Group", "LegalBasis", "Condition", "Declared", "CriteriaSetFile", "OverlayFile",
+    "threshold_problem",
 ]

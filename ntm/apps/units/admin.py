@@ -1,0 +1,61 @@
+"""Units are loaded from the shipped dataset (``ntm units load``); an office edits only what the
+dataset cannot know: whether a commune is ĐBKK/ATK and its 2026–2030 commune group."""
+
+from django.contrib import admin
+
+from .models import Unit, UnitLink
+
+
+class PredecessorInline(admin.TabularInline):
+    model = UnitLink
+    fk_name = "successor"
+    verbose_name = "đơn vị trước"
+    verbose_name_plural = "tiền thân (trước 01/07/2025)"
+    fields = ("predecessor", "kind", "date", "is_default")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SuccessorInline(PredecessorInline):
+    fk_name = "predecessor"
+    verbose_name = "đơn vị sau"
+    verbose_name_plural = "kế thừa (từ 01/07/2025)"
+    fields = ("successor", "kind", "date", "is_default")
+    readonly_fields = fields
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("uid", "name", "type", "level", "edition", "parent", "region", "special", "commune_group")
+    list_filter = ("level", "edition", "region", "type", "special", "commune_group")
+    list_editable = ("special", "commune_group")
+    search_fields = ("uid", "code", "name", "search")
+    list_select_related = ("parent",)
+    ordering = ("edition", "level", "code")
+    readonly_fields = ("uid", "code", "name", "short_name", "type", "level", "edition", "parent", "path", "region",
+                       "lat", "lon", "valid_from", "valid_to", "search")
+    fieldsets = (
+        (None, {"fields": ("uid", "name", "short_name", "type", "code", "level", "edition", "parent", "region")}),
+        ("Văn phòng điều phối cập nhật", {"fields": ("special", "commune_group")}),
+        ("Hiệu lực và vị trí", {"fields": ("valid_from", "valid_to", "lat", "lon", "path", "search")}),
+    )
+    inlines = (PredecessorInline, SuccessorInline)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UnitLink)
+class UnitLinkAdmin(admin.ModelAdmin):
+    list_display = ("predecessor", "successor", "kind", "date", "is_default")
+    list_filter = ("kind", "is_default", "date")
+    search_fields = ("predecessor__uid", "predecessor__name", "successor__uid", "successor__name")
+    list_select_related = ("predecessor", "successor")
+    raw_id_fields = ("predecessor", "successor")

@@ -1,0 +1,459 @@
+"""Consistency checks over the claims of one report.
+
+Errors are things that cannot all be true (a percentage that is not its fraction, 3 unmet items
+listed for 19 − 17 = 2, x/57 for a set of 75 indicators, two different figures for the same
+commune and set). Warnings are things that are probably wrong but could have an explanation.
+
+Finding codes:
+
+====================================  =======  ======================================================
+code                                  level    what
+====================================  =======  ======================================================
+percent-mismatch                      error    stated % is not achieved/total (within stated precision)
+achieved-above-total                  error    achieved > total
+average-above-total                   error    an average above the total (or above the set's total)
+achieved-above-set-total              error    "đạt 21 tiêu chí" for a set of 19
+total-mismatch                        error    "x/57" for a set of 75 (only where the catalogue total is authoritative)
+unmet-count-mismatch                  error    stated/listed unmet count ≠ total − achieved
+unmet-list-count                      error    "còn 2 tiêu chí chưa đạt: 1; 15 và 17" (3 listed)
+unknown-code                          error    a criterion/indicator code the set does not have
+implied-criteria-mismatch             error    unmet indicator 17.6 but criterion 17 not listed as unmet (and vice versa)
+criteria-indicators-mismatch          error    19/19 criteria with 54/57 indicators; 3 unmet criteria, 2 unmet indicators
+contradiction                         error    two different figures for the same subject, set and kind
+change-impossible                     error    "tăng 10 chỉ tiêu" while only 5 are met
+change-mismatch                       warning  the stated change ≠ now − earlier figure in the text
+duplicate-code                        warning  a code listed twice
+fractional-single-unit                warning  a decimal figure for a single unit
+recognized-but-unmet                  warning  recognised as meeting a set, yet a figure below the total
+stored-mismatch                       warning  (compare_with) published figure ≠ stored result
+====================================  =======  ======================================================
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ntm.core import formatting as fmt
+from ntm.core.codes import code_key, criterion_of
+
+from .model import KIND_WORD, Claim, Finding, Period, Recognition, Report
+from .sets import LEVEL_LABEL, TIER_LABEL, Catalogue, SetInfo
+from .text import fold
+
+EPS = 1e-9
+
+
+def _n(v: float | None) -> str:
+    if v is None:
+        return "?"
+    f = float(v)
+    if f.is_integer():
+        return fmt.number(f, 0)
+    places = len(f"{f:.3f}".rstrip("0").partition(".")[2])
+    return fmt.number(f, places)
+
+
+def _frac(c: Claim) -> str:
+    return f"{_n(c.achieved)}/{_n(c.total)}"
+
+
+def _kw(kind: str) -> str:
+    return KIND_WORD.get(kind, kind)
+
+
+def set_label(code: str | None, info: SetInfo | None) -> str:
+    if not code:
+        return "bộ tiêu chí chưa rõ"
+    if info and info.level and info.tier:
+        lvl = LEVEL_LABEL.get(info.level, info.level)
+        tier = TIER_LABEL.get(info.tier, info.tier)
+        phase = (info.phase or "").replace("-", "–")
+        return f"bộ tiêu chí {lvl} {tier}{' ' + phase if phase else ''} ({code})"
+    return f"bộ tiêu chí {code}"
+
+
+class _Ctx:
+    def __init__(self, text: str, cat: Catalogue):
+        self.text = text
+        self.cat = cat
+        self.out: list[Finding] = []
+
+    def add(self, severity: str, code: str, message: str, reported: str | None, expected: str | None,
+            span: tuple[int, int], claim: Claim | None = None, related: tuple[int, int] | None = None) -> None:
+        self.out.append(Finding(
+            severity=severity, code=code, message=message, reported=reported, expected=expected,
+            text=self.text[span[0]:span[1]], span=span,
+            subject=claim.subject if claim else None, set=claim.set if claim else None,
+            claim_span=claim.span if claim else None, related_span=related,
+        ))
+
+
+def run_checks(report: Report, cat: Catalogue) -> list[Finding]:
+    ctx = _Ctx(report.text, cat)
+    for c in report.claims:
+        _check_claim(ctx, c)
+    _check_pairs(ctx, report.claims)
+    _check_contradictions(ctx, report.claims)
+    _check_changes(ctx, report.claims)
+    _check_recognitions(ctx, report.claims, report.recognitions)
+    ctx.out.sort(key=lambda f: (f.span[0], f.code))
+    return _dedupe(ctx.out)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen = set()
+    out = []
+    for f in findings:
+        k = (f.code, f.span, f.message)
+        if k not in seen:
+            seen.add(k)
+            out.append(f)
+    return out
+
+
+# -- one claim -----------------------------------------------------------------------------------
+def _check_claim(ctx: _Ctx, c: Claim) -> None:
+    info = ctx.cat.info(c.set)
+    a, t = c.achieved, c.total
+    fig = c.figure_span
+    if a is not None and t is not None:
+        if t <= 0:
+            pass
+        elif a > t + EPS:
+            if c.average:
+                ctx.add("error", "average-above-total",
+                        f"Số bình quân {_n(a)} {_kw(c.kind)} lớn hơn tổng số {_n(t)} {_kw(c.kind)}.",
+                        _frac(c), f"≤ {_n(t)}", fig, c)
+            else:
+                ctx.add("error", "achieved-above-total",
+                        f"Số {_kw(c.kind)} đạt ({_n(a)}) lớn hơn tổng số {_kw(c.kind)} ({_n(t)}).",
+                        _frac(c), f"≤ {_n(t)}", fig, c)
+        if c.percent is not None and t > 0:
+            _check_percent(ctx, c)
+    # totals against the named set
+    if info is not None and c.set_source != "inferred" and c.kind in ("criteria", "indicators"):
+        if c.kind == "criteria":
+            set_total, authoritative = info.criteria_total, True
+        else:
+            set_total, authoritative = info.indicator_total, info.indicators_authoritative
+        if authoritative and set_total:
+            if t is not None and abs(t - set_total) > EPS:
+                ctx.add("error", "total-mismatch",
+                        f"{set_label(c.set, info)[0].upper() + set_label(c.set, info)[1:]} có {set_total} {_kw(c.kind)}, "
+                        f"văn bản ghi tổng số là {_n(t)}.",
+                        _n(t), str(set_total), c.total_span or fig, c)
+            elif t is None and a is not None and a > set_total + EPS:
+                code = "average-above-total" if c.average else "achieved-above-set-total"
+                what = "Số bình quân" if c.average else "Số"
+                ctx.add("error", code,
+                        f"{what} {_kw(c.kind)} đạt ({_n(a)}) lớn hơn số {_kw(c.kind)} của {set_label(c.set, info)} ({set_total}).",
+                        _n(a), f"≤ {set_total}", fig, c)
+    if a is not None and not c.average and c.aggregate_of is None and c.level in ("commune", "district", "village") \
+            and not float(a).is_integer():
+        ctx.add("warning", "fractional-single-unit",
+                f"{c.subject} là một đơn vị nhưng số {_kw(c.kind)} đạt là số lẻ ({_n(a)}); "
+                "có thể đây là số bình quân hoặc gõ nhầm.",
+                _n(a), "một số nguyên", c.achieved_span or fig, c)
+    _check_unmet(ctx, c, info)
+
+
+def _check_percent(ctx: _Ctx, c: Claim) -> None:
+    assert c.achieved is not None and c.total and c.percent is not None
+    exact = c.achieved * 100.0 / c.total
+    places = c.percent_places or 0
+    tol = 0.5 * 10 ** -places
+    if c.average or c.achieved_places:
+        tol += 0.5 * 10 ** -c.achieved_places * 100.0 / c.total
+    if abs(exact - c.percent) > tol + EPS:
+        shown = max(2, places)
+        ctx.add("error", "percent-mismatch",
+                f"Tỷ lệ {fmt.number(c.percent, places)}% không khớp với {_frac(c)} {_kw(c.kind)}: "
+                f"{_frac(c)} = {fmt.percent(exact, places=shown)}.",
+                f"{fmt.number(c.percent, places)}%", fmt.percent(exact, places=shown), c.percent_span or c.span, c)
+
+
+def _gap(c: Claim) -> float | None:
+    if c.achieved is None or c.total is None:
+        return None
+    return c.total - c.achieved
+
+
+def _check_unmet(ctx: _Ctx, c: Claim, info: SetInfo | None) -> None:
+    gap = _gap(c)
+    exact_gap = gap is not None and not c.average and float(gap).is_integer() and gap >= 0
+    items = c.unmet or []
+    listed = len(items)
+    kw = _kw(c.kind)
+    if c.unmet_count is not None and exact_gap and c.unmet_count != gap:
+        ctx.add("error", "unmet-count-mismatch",
+                f"Văn bản nêu còn {c.unmet_count} {kw} chưa đạt, nhưng {_frac(c)} {kw} nghĩa là còn {_n(gap)} {kw} chưa đạt.",
+                str(c.unmet_count), _n(gap), c.unmet_count_span or c.unmet_span or c.span, c, c.figure_span)
+    if items:
+        uspan = (items[0].span[0], items[-1].span[1])
+        if c.unmet_count is not None and listed != c.unmet_count:
+            ctx.add("error", "unmet-list-count",
+                    f"Văn bản nêu còn {c.unmet_count} {kw} chưa đạt nhưng liệt kê {listed}: "
+                    f"{'; '.join(i.code for i in items)}.",
+                    str(listed), str(c.unmet_count), uspan, c, c.unmet_count_span)
+        elif c.unmet_count is None and exact_gap and listed != gap:
+            ctx.add("error", "unmet-count-mismatch",
+                    f"Liệt kê {listed} {kw} chưa đạt ({'; '.join(i.code for i in items)}), nhưng {_frac(c)} {kw} "
+                    f"nghĩa là còn {_n(gap)} {kw} chưa đạt.",
+                    str(listed), _n(gap), uspan, c, c.figure_span)
+        seen: set[str] = set()
+        for it in items:
+            norm = _norm_code(it.code, c.kind)
+            if norm in seen:
+                ctx.add("warning", "duplicate-code", f"{kw.capitalize()} {it.code} được liệt kê hai lần.",
+                        it.code, None, it.span, c)
+            seen.add(norm)
+        if info is not None:
+            _check_codes(ctx, c, info)
+
+
+def _norm_code(code: str, kind: str) -> str:
+    if kind == "criteria":
+        try:
+            return str(criterion_of(code)) if "." not in code else code
+        except ValueError:
+            return code
+    return code
+
+
+def _check_codes(ctx: _Ctx, c: Claim, info: SetInfo) -> None:
+    for it in c.unmet or []:
+        code = it.code
+        try:
+            crit = criterion_of(code)
+        except ValueError:
+            continue
+        label = set_label(c.set, info)
+        if c.kind == "criteria":
+            if "." in code:
+                continue  # an indicator code in a list of criteria: left to the reader
+            if crit not in info.criterion_numbers:
+                ctx.add("error", "unknown-code",
+                        f"{label[0].upper() + label[1:]} không có tiêu chí số {code} (chỉ có {info.criteria_total} tiêu chí).",
+                        code, f"1–{info.criteria_total}", it.span, c)
+        else:
+            if crit not in info.criterion_numbers:
+                ctx.add("error", "unknown-code",
+                        f"{label[0].upper() + label[1:]} không có chỉ tiêu {code}: bộ không có tiêu chí số {crit}.",
+                        code, None, it.span, c)
+            elif info.indicators_authoritative and info.indicator_codes and code not in info.indicator_codes:
+                same = sorted((x for x in info.indicator_codes if x.split(".")[0] == str(crit)), key=code_key)
+                ctx.add("error", "unknown-code",
+                        f"{label[0].upper() + label[1:]} không có chỉ tiêu {code}"
+                        + (f" (tiêu chí {crit} gồm: {', '.join(same)})." if same else "."),
+                        code, ", ".join(same) if same else None, it.span, c)
+
+
+# -- criteria against indicators of the same subject and set ----------------------------------------
+def _group_key(c: Claim) -> tuple | None:
+    if c.subject_key is None or c.set is None:
+        return None
+    return (c.subject_key, c.set, c.modality)
+
+
+def _check_pairs(ctx: _Ctx, claims: list[Claim]) -> None:
+    groups: dict[tuple, list[Claim]] = defaultdict(list)
+    for c in claims:
+        k = _group_key(c)
+        if k is not None and c.kind in ("criteria", "indicators"):
+            groups[k].append(c)
+    for key, cs in groups.items():
+        crit = [c for c in cs if c.kind == "criteria"]
+        inds = [c for c in cs if c.kind == "indicators"]
+        if not crit or not inds:
+            continue
+        info = ctx.cat.info(key[1])
+        for i in inds:
+            c = min(crit, key=lambda x: abs(x.span[0] - i.span[0]))
+            _pair(ctx, c, i, info)
+
+
+def _pair(ctx: _Ctx, c: Claim, i: Claim, info: SetInfo | None) -> None:
+    authoritative = info is None or info.indicators_authoritative
+    uc, ui = _gap(c), _gap(i)
+    if uc is not None and ui is not None and authoritative and uc >= 0 and ui >= 0:
+        tol = 0.011 if (c.average or i.average) else EPS
+        if uc <= tol and ui > tol:
+            ctx.add("error", "criteria-indicators-mismatch",
+                    f"Đạt đủ {_frac(c)} tiêu chí thì mọi chỉ tiêu đều đạt, nhưng văn bản ghi {_frac(i)} chỉ tiêu.",
+                    _frac(i), f"{_n(i.total)}/{_n(i.total)}", i.figure_span, i, c.figure_span)
+        elif ui <= tol and uc > tol:
+            ctx.add("error", "criteria-indicators-mismatch",
+                    f"Đạt đủ {_frac(i)} chỉ tiêu thì mọi tiêu chí đều đạt, nhưng văn bản ghi {_frac(c)} tiêu chí.",
+                    _frac(c), f"{_n(c.total)}/{_n(c.total)}", c.figure_span, c, i.figure_span)
+        elif uc > ui + tol:
+            ctx.add("error", "criteria-indicators-mismatch",
+                    f"Còn {_n(uc)} tiêu chí chưa đạt nhưng chỉ còn {_n(ui)} chỉ tiêu chưa đạt; mỗi tiêu chí chưa đạt "
+                    f"phải có ít nhất một chỉ tiêu chưa đạt.",
+                    f"{_frac(c)} tiêu chí; {_frac(i)} chỉ tiêu", f"≥ {_n(uc)} chỉ tiêu chưa đạt", c.figure_span, c,
+                    i.figure_span)
+        elif info is not None and info.max_per_criterion and not (c.average or i.average) and ui > uc * info.max_per_criterion:
+            ctx.add("error", "criteria-indicators-mismatch",
+                    f"Còn {_n(ui)} chỉ tiêu chưa đạt nhưng chỉ {_n(uc)} tiêu chí chưa đạt; mỗi tiêu chí có nhiều nhất "
+                    f"{info.max_per_criterion} chỉ tiêu.",
+                    f"{_frac(c)} tiêu chí; {_frac(i)} chỉ tiêu", None, i.figure_span, i, c.figure_span)
+    # lists
+    if not i.unmet:
+        return
+    implied: dict[int, list] = defaultdict(list)
+    for it in i.unmet:
+        try:
+            implied[criterion_of(it.code)].append(it)
+        except ValueError:
+            continue
+    ind_complete = (i.unmet_count is not None and i.unmet_count == len(i.unmet)) or (
+        ui is not None and not i.average and float(ui).is_integer() and ui == len(i.unmet))
+    if c.unmet:
+        listed: dict[int, list] = {}
+        for it in c.unmet:
+            if "." in it.code:
+                continue
+            try:
+                listed[criterion_of(it.code)] = it
+            except ValueError:
+                continue
+        for n, its in sorted(implied.items()):
+            if n not in listed:
+                codes = ", ".join(x.code for x in its)
+                ctx.add("error", "implied-criteria-mismatch",
+                        f"Chỉ tiêu {codes} chưa đạt nên tiêu chí {n} chưa đạt, nhưng tiêu chí {n} không có trong danh sách "
+                        f"tiêu chí chưa đạt ({'; '.join(x.code for x in c.unmet)}).",
+                        "; ".join(x.code for x in c.unmet), f"có tiêu chí {n}", its[0].span, i,
+                        (c.unmet[0].span[0], c.unmet[-1].span[1]))
+        if ind_complete:
+            for n, it in sorted(listed.items()):
+                if n not in implied:
+                    ctx.add("error", "implied-criteria-mismatch",
+                            f"Tiêu chí {n} được nêu là chưa đạt nhưng không có chỉ tiêu nào của tiêu chí {n} trong danh sách "
+                            f"chỉ tiêu chưa đạt ({'; '.join(x.code for x in i.unmet)}).",
+                            it.code, "; ".join(str(k) for k in sorted(implied)), it.span, c,
+                            (i.unmet[0].span[0], i.unmet[-1].span[1]))
+    elif uc is not None and not c.average and float(uc).is_integer() and uc >= 0:
+        k = len(implied)
+        if k > uc or (ind_complete and k != uc):
+            ctx.add("error", "implied-criteria-mismatch",
+                    f"Các chỉ tiêu chưa đạt ({'; '.join(x.code for x in i.unmet)}) thuộc {k} tiêu chí "
+                    f"({', '.join(str(n) for n in sorted(implied))}), nhưng {_frac(c)} tiêu chí nghĩa là còn {_n(uc)} "
+                    f"tiêu chí chưa đạt.",
+                    str(k), _n(uc), (i.unmet[0].span[0], i.unmet[-1].span[1]), i, c.figure_span)
+
+
+# -- figures that contradict each other --------------------------------------------------------------
+def _check_contradictions(ctx: _Ctx, claims: list[Claim]) -> None:
+    groups: dict[tuple, list[Claim]] = defaultdict(list)
+    for c in claims:
+        if c.modality != "current" or c.achieved is None or c.total is None or c.set is None:
+            continue
+        if c.subject_key is None or (c.average and c.aggregate_of is None and c.level != "national"):
+            continue
+        groups[(c.subject_key, c.set, c.kind)].append(c)
+    for cs in groups.values():
+        first = cs[0]
+        for c in cs[1:]:
+            if abs((c.achieved or 0) - (first.achieved or 0)) > EPS or abs((c.total or 0) - (first.total or 0)) > EPS:
+                ctx.add("error", "contradiction",
+                        f"{c.subject} ({c.set}): {_frac(c)} {_kw(c.kind)} mâu thuẫn với {_frac(first)} {_kw(c.kind)} "
+                        f"ở chỗ khác trong cùng văn bản.",
+                        _frac(c), _frac(first), c.figure_span, c, first.figure_span)
+
+
+# -- changes -----------------------------------------------------------------------------------------
+def _check_changes(ctx: _Ctx, claims: list[Claim]) -> None:
+    past: dict[tuple, list[Claim]] = defaultdict(list)
+    for c in claims:
+        if c.modality == "past" and c.achieved is not None and c.subject_key and c.set:
+            past[(c.subject_key, c.set, c.kind)].append(c)
+    for c in claims:
+        ch = c.change
+        if ch is None or c.achieved is None:
+            continue
+        if ch.delta > 0 and ch.delta > c.achieved + EPS:
+            ctx.add("error", "change-impossible",
+                    f"Văn bản nêu tăng {ch.delta} {_kw(c.kind)} nhưng hiện chỉ đạt {_n(c.achieved)} {_kw(c.kind)}.",
+                    str(ch.delta), f"≤ {_n(c.achieved)}", ch.span, c, c.figure_span)
+            continue
+        if c.total is not None and c.achieved - ch.delta > c.total + EPS:
+            ctx.add("error", "change-impossible",
+                    f"Văn bản nêu giảm {-ch.delta} {_kw(c.kind)}: trước đó phải đạt {_n(c.achieved - ch.delta)}, "
+                    f"nhiều hơn tổng số {_n(c.total)}.",
+                    str(ch.delta), None, ch.span, c, c.figure_span)
+            continue
+        earlier = past.get((c.subject_key, c.set, c.kind)) if c.subject_key and c.set else None
+        if earlier and len(earlier) == 1:
+            p = earlier[0]
+            real = (c.achieved or 0) - (p.achieved or 0)
+            if abs(real - ch.delta) > EPS:
+                verb = "tăng" if ch.delta >= 0 else "giảm"
+                ctx.add("warning", "change-mismatch",
+                        f"Văn bản nêu {verb} {abs(ch.delta)} {_kw(c.kind)}, nhưng từ {_n(p.achieved)} lên {_n(c.achieved)} "
+                        f"là {'tăng' if real >= 0 else 'giảm'} {_n(abs(real))}.",
+                        str(ch.delta), _n(real), ch.span, c, p.figure_span)
+
+
+# -- recognitions ------------------------------------------------------------------------------------
+def _check_recognitions(ctx: _Ctx, claims: list[Claim], recs: list[Recognition]) -> None:
+    for r in recs:
+        if r.status != "recognized" or not r.set:
+            continue
+        rkey = ("unit:" + r.unit_code) if r.unit_code else "name:" + fold(r.subject)
+        for c in claims:
+            if c.set != r.set or c.subject_key != rkey or c.modality != "current":
+                continue
+            if c.achieved is not None and c.total is not None and c.achieved < c.total - EPS and c.kind != "units":
+                info = ctx.cat.info(c.set)
+                if c.kind == "indicators" and info is not None and not info.indicators_authoritative:
+                    continue
+                ctx.add("warning", "recognized-but-unmet",
+                        f"{r.subject} được công nhận đạt chuẩn ({r.set}) nhưng số liệu chỉ đạt {_frac(c)} {_kw(c.kind)}.",
+                        _frac(c), f"{_n(c.total)}/{_n(c.total)}", c.figure_span, c, r.span)
+
+
+# -- comparison with stored results --------------------------------------------------------------------
+Lookup = Callable[[str, str, Any], "tuple[float | None, float | None] | None"]
+
+
+def compare_with(claims: Report | Iterable[Claim], lookup: Lookup, *, period: Period | None = None,
+                 severity: str = "warning", text: str | None = None) -> list[Finding]:
+    """Findings where a published figure differs from the stored result.
+
+    ``lookup(unit_code, set_code, period)`` returns ``(criteria_met, indicators_met)`` (either may be
+    None) or None when nothing is stored. ``period`` defaults to the report's period.
+    """
+    if isinstance(claims, Report):
+        period = period or claims.period
+        text = claims.text if text is None else text
+        items = claims.claims
+    else:
+        items = list(claims)
+    out: list[Finding] = []
+    for c in items:
+        if not c.unit_code or not c.set or c.modality != "current" or c.average or c.achieved is None:
+            continue
+        if c.kind not in ("criteria", "indicators"):
+            continue
+        try:
+            stored = lookup(c.unit_code, c.set, period)
+        except Exception:
+            stored = None
+        if not stored:
+            continue
+        value = stored[0] if c.kind == "criteria" else stored[1]
+        if value is None or abs(float(value) - c.achieved) <= EPS:
+            continue
+        when = f", {period.label}" if period is not None else ""
+        out.append(Finding(
+            severity=severity, code="stored-mismatch",  # type: ignore[arg-type]
+            message=(f"Văn bản ghi {c.subject} đạt {_frac(c)} {_kw(c.kind)}, kết quả đánh giá lưu trong hệ thống "
+                     f"là {_n(value)} {_kw(c.kind)} ({c.set}{when})."),
+            reported=_n(c.achieved), expected=_n(value),
+            text=(text[c.figure_span[0]:c.figure_span[1]] if text is not None else c.text),
+            span=c.figure_span if text is not None else c.span,
+            subject=c.subject, set=c.set, claim_span=c.span,
+        ))
+    return out

@@ -1,0 +1,228 @@
+"""What the report checker finds: claims (figures as stated), findings, and the report around them.
+
+All spans are ``(start, end)`` offsets into :attr:`Report.text`, the normalised text (NFC,
+invisible characters removed), so ``report.text[start:end] == claim.text`` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["criteria", "indicators", "units"]
+Severity = Literal["error", "warning"]
+
+KIND_WORD = {"criteria": "tiêu chí", "indicators": "chỉ tiêu", "units": "đơn vị"}
+
+
+@dataclass
+class Period:
+    """The time a report speaks of.
+
+    ``key`` follows the project's period keys: "2023-07" (a month), "2024-Q1", "2022" (a year or
+    part of a year); ``label`` is as officials write it ("tháng 7/2023", "8 tháng đầu năm 2022").
+    """
+
+    key: str | None
+    label: str
+    year: int | None
+    month: int | None = None
+    date: str | None = None  # ISO date of the report / meeting, when stated ("2022-08-19")
+    text: str = ""
+    span: tuple[int, int] | None = None
+
+    def __str__(self) -> str:
+        return self.key or self.label
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "label": self.label, "year": self.year, "month": self.month, "date": self.date,
+            "text": self.text, "span": list(self.span) if self.span else None,
+        }
+
+
+@dataclass
+class UnmetItem:
+    code: str  # "17" (a criterion) or "17.6" (an indicator), as written
+    span: tuple[int, int]
+
+
+@dataclass
+class UnmetList:
+    """'còn 2 tiêu chí chưa đạt: tiêu chí số 1; 15 và 17' / 'chưa đạt các chỉ tiêu 1.1; 1.2; 15.1'."""
+
+    kind: Kind
+    count: int | None  # the number stated ("còn 2 …"), if any
+    count_span: tuple[int, int] | None
+    items: list[UnmetItem]
+    span: tuple[int, int]
+
+
+@dataclass
+class Change:
+    """'tăng 02 chỉ tiêu so với đầu năm'."""
+
+    delta: int
+    kind: Kind
+    since: str | None
+    span: tuple[int, int]
+    text: str
+
+
+@dataclass
+class Claim:
+    subject: str | None  # as named, resolved: "Xã Nguyên Lý", "Huyện Đầm Hà", "8 xã", "cả nước"
+    subject_text: str | None  # the words in the text the subject was read from ("huyện")
+    level: str | None  # commune | district | province | village | national
+    unit_code: str | None
+    set: str | None  # criteria-set code, e.g. "xa-ntm-2021"
+    set_source: str | None  # stated | run | clause | sentence | context | inferred | None
+    kind: Kind
+    achieved: float | None
+    total: float | None
+    percent: float | None
+    percent_places: int | None
+    achieved_places: int
+    aggregate_of: int | None
+    average: bool
+    modality: str  # current | past | target
+    text: str
+    span: tuple[int, int]
+    figure_span: tuple[int, int]  # the "a/b" part
+    achieved_span: tuple[int, int] | None = None
+    total_span: tuple[int, int] | None = None
+    percent_span: tuple[int, int] | None = None
+    unmet: list[UnmetItem] | None = None
+    unmet_count: int | None = None
+    unmet_span: tuple[int, int] | None = None
+    unmet_count_span: tuple[int, int] | None = None
+    change: Change | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def subject_key(self) -> str | None:
+        if self.unit_code:
+            return "unit:" + self.unit_code
+        if self.subject is None:
+            return None
+        from .text import fold
+
+        return "name:" + fold(self.subject)
+
+    @property
+    def integral(self) -> bool:
+        return self.achieved is not None and float(self.achieved).is_integer()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "subject_text": self.subject_text,
+            "level": self.level,
+            "unit_code": self.unit_code,
+            "set": self.set,
+            "set_source": self.set_source,
+            "kind": self.kind,
+            "achieved": _num(self.achieved),
+            "total": _num(self.total),
+            "percent": _num(self.percent),
+            "unmet": [i.code for i in self.unmet] if self.unmet is not None else None,
+            "unmet_count": self.unmet_count,
+            "aggregate_of": self.aggregate_of,
+            "average": self.average,
+            "modality": self.modality,
+            "change": (
+                {"delta": self.change.delta, "since": self.change.since, "text": self.change.text,
+                 "span": list(self.change.span)}
+                if self.change else None
+            ),
+            "text": self.text,
+            "span": list(self.span),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class Recognition:
+    """'UBND tỉnh đã công nhận xã Đầm Hà đạt chuẩn nông thôn mới kiểu mẫu' (or a proposal to)."""
+
+    subject: str
+    level: str | None
+    unit_code: str | None
+    set: str | None
+    status: Literal["recognized", "proposed"]
+    text: str
+    span: tuple[int, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject, "level": self.level, "unit_code": self.unit_code, "set": self.set,
+            "status": self.status, "text": self.text, "span": list(self.span),
+        }
+
+
+@dataclass
+class Finding:
+    severity: Severity
+    code: str
+    message: str
+    reported: str | None
+    expected: str | None
+    text: str
+    span: tuple[int, int]
+    subject: str | None = None
+    set: str | None = None
+    claim_span: tuple[int, int] | None = None
+    related_span: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "reported": self.reported,
+            "expected": self.expected,
+            "subject": self.subject,
+            "set": self.set,
+            "text": self.text,
+            "span": list(self.span),
+            "claim_span": list(self.claim_span) if self.claim_span else None,
+            "related_span": list(self.related_span) if self.related_span else None,
+        }
+
+
+@dataclass
+class Report:
+    source: str | None
+    text: str
+    claims: list[Claim] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    recognitions: list[Recognition] = field(default_factory=list)
+    period: Period | None = None
+    context_names: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "period": self.period.to_dict() if self.period else None,
+            "context_names": list(self.context_names),
+            "claims": [c.to_dict() for c in self.claims],
+            "findings": [f.to_dict() for f in self.findings],
+            "recognitions": [r.to_dict() for r in self.recognitions],
+            "notes": list(self.notes),
+        }
+
+
+def _num(v: float | None) -> float | int | None:
+    if v is None:
+        return None
+    f = float(v)
+    return int(f) if f.is_integer() and abs(f) < 2**53 else f
