@@ -160,5 +160,9 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
             for unit, set_code, period in cells:
                 evaluate_unit(unit, set_code, period, catalog=cat)
                 progress.advance(task)
+    from ntm.apps.accounts.services import DEMO_PASSWORD, create_demo_accounts
+
+    accounts = create_demo_accounts()
     console.print(f"Dữ liệu mẫu: {len(communes)} xã, {len(PERIODS)} kỳ, {len(rows)} số liệu chỉ tiêu.")
+    console.print(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}): {', '.join(accounts)}")
     return {"communes": len(communes), "observations": len(rows), "results": len(cells)}

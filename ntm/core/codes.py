@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_CODE_RE = re.compile(r"^\d+(\.\d+)*$")
+_CODE_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")  # ASCII digits only: "²" or "١" are not codes
 
 
 def is_code(text: str) -> bool:
@@ -19,7 +19,7 @@ def code_key(code: str) -> tuple:
     """Sort key: numeric parts compared as numbers; non-numeric parts after, as text."""
     key = []
     for part in str(code).strip().split("."):
-        if part.isdigit():
+        if part.isascii() and part.isdigit():  # isdigit() alone accepts "²", which int() rejects
             key.append((0, int(part), ""))
         else:
             key.append((1, 0, part))

@@ -178,13 +178,10 @@ class UnitData:
             segments = split_path(ref)
             if not segments:
                 raise UnitLookupError("chưa nhập đơn vị (mã như xa:13570@2024 hoặc tên như Hà Nam/Lý Nhân/Nguyên Lý)")
-            ranked = []
-            for u in self.units:
-                if u.valid_at(date) and segment_matches(segments[-1], u.name, u.short_name, u.type):
-                    rank = path_rank(segments, [(a.name, a.short_name, a.type) for a in self.chain(u.uid)])
-                    if rank is not None:
-                        ranked.append((rank, u))
-            found = best_ranked(ranked)
+            found = rank_candidates(segments, (
+                (u, [(a.name, a.short_name, a.type) for a in self.chain(u.uid)]) for u in self.units
+                if u.valid_at(date) and segment_matches(segments[-1], u.name, u.short_name, u.type)
+            ))
         return one_of(ref, found, date, lambda u: (u.uid, u.name, [a.name for a in self.chain(u.uid)[1:-1]],
                                                    u.valid_from, u.valid_to))
 
@@ -254,7 +251,22 @@ def normalize(text: str | None) -> str:
     return _NON_WORD.sub(" ", s).strip()
 
 
-_NORM_TYPES = sorted(((normalize(t), t) for t in TYPES), key=lambda p: -len(p[0]))
+_NON_WORD_ACCENTED = re.compile(r"[^\w]+")
+
+
+def fold_case(text: str | None) -> str:
+    """Like :func:`normalize` but keeping diacritics: to prefer "Tân Thạnh" over "Tân Thành"
+    when the user typed the accents."""
+    if not text:
+        return ""
+    s = unicodedata.normalize("NFC", str(text)).lower().replace("_", " ")
+    return _NON_WORD_ACCENTED.sub(" ", s).strip()
+
+
+def has_diacritics(text: str) -> bool:
+    return normalize(text) != fold_case(text)
+
+
 # Abbreviations officials write before a name: "TP. Hồ Chí Minh", "TX Kỳ Anh", "TT Vĩnh Trụ".
 _ABBREV = {"tp": "thanh pho", "tx": "thi xa", "tt": "thi tran", "h": "huyen", "q": "quan", "p": "phuong", "x": "xa"}
 _ABBREV_RE = re.compile(r"^(tp|tx|tt)\b\.?\s*|^(h|q|p|x)\.\s*", re.IGNORECASE)
@@ -282,25 +294,31 @@ def full_name(type_: str, short: str) -> str:
     return f"{type_} {short}"
 
 
-def _segment_key(segment: str) -> str:
+_ABBREV_ACCENTED = {"tp": "thành phố", "tx": "thị xã", "tt": "thị trấn", "h": "huyện", "q": "quận", "p": "phường",
+                    "x": "xã"}
+
+
+def _segment_key(segment: str, exact: bool = False) -> str:
     s = " ".join(str(segment).split())
     m = _ABBREV_RE.match(s)
     if m:
-        s = _ABBREV[(m[1] or m[2]).lower()] + " " + s[m.end():]
-    return normalize(s)
+        s = (_ABBREV_ACCENTED if exact else _ABBREV)[(m[1] or m[2]).lower()] + " " + s[m.end():]
+    return fold_case(s) if exact else normalize(s)
 
 
-def segment_matches(segment: str, name: str, short_name: str, type_: str) -> bool:
+def segment_matches(segment: str, name: str, short_name: str, type_: str, exact: bool = False) -> bool:
     """Does one segment of a name path designate this unit? The type word is optional
     ("Nguyên Lý", "Xã Nguyên Lý", "xa nguyen ly" all match Xã Nguyên Lý); when given, it must be
-    the unit's type ("Huyện Lý Nhân" does not match a commune called Lý Nhân)."""
-    s = _segment_key(segment)
+    the unit's type ("Huyện Lý Nhân" does not match a commune called Lý Nhân). Case and
+    diacritics are ignored unless ``exact`` (then only case is)."""
+    key = fold_case if exact else normalize
+    s = _segment_key(segment, exact)
     if not s:
         return False
-    n, sh = normalize(name), normalize(short_name)
+    n, sh = key(name), key(short_name)
     if s in (n, sh):
         return True
-    t = normalize(type_)
+    t = key(type_)
     return bool(t) and s == f"{t} {sh}"
 
 
@@ -317,7 +335,7 @@ def path_matches(segments: Sequence[str], chain: Sequence[tuple[str, str, str]])
     return path_rank(segments, chain) is not None
 
 
-def path_rank(segments: Sequence[str], chain: Sequence[tuple[str, str, str]]) -> int | None:
+def path_rank(segments: Sequence[str], chain: Sequence[tuple[str, str, str]], exact: bool = False) -> int | None:
     """How well a name path designates a unit (see :func:`path_matches`); lower is better.
 
     0 — the path is read from the top without gaps: its first segment is a province (or the root)
@@ -327,15 +345,15 @@ def path_rank(segments: Sequence[str], chain: Sequence[tuple[str, str, str]]) ->
     None — no match.
 
     Resolution keeps only the best-ranked candidates, so "Hà Nam" is the province even though
-    two 2025 communes are also called Hà Nam."""
-    if not segments or not chain or not segment_matches(segments[-1], *chain[-1]):
+    two 2025 communes are also called Hà Nam. With ``exact`` the diacritics must match too."""
+    if not segments or not chain or not segment_matches(segments[-1], *chain[-1], exact=exact):
         return None
     n = len(segments)
-    if len(chain) - n in (0, 1) and all(segment_matches(s, *c) for s, c in zip(segments, chain[-n:])):
+    if len(chain) - n in (0, 1) and all(segment_matches(s, *c, exact=exact) for s, c in zip(segments, chain[-n:])):
         return 0
     i = len(chain) - 2
     for seg in reversed(segments[:-1]):
-        while i >= 0 and not segment_matches(seg, *chain[i]):
+        while i >= 0 and not segment_matches(seg, *chain[i], exact=exact):
             i -= 1
         if i < 0:
             return None
@@ -350,6 +368,24 @@ def best_ranked(ranked: Iterable[tuple[int, object]]) -> list:
         return []
     best = min(r for r, _ in ranked)
     return [c for r, c in ranked if r == best]
+
+
+def rank_candidates(segments: Sequence[str], candidates: Iterable[tuple[object, Sequence[tuple[str, str, str]]]]) -> list:
+    """Of ``(candidate, chain)`` pairs, those a name path designates best: the best
+    :func:`path_rank`, and — when the path was typed with diacritics and some candidates match
+    them exactly — only those ("Tân Thạnh" is not "Tân Thành")."""
+    ranked, chains = [], {}
+    for cand, chain in candidates:
+        r = path_rank(segments, chain)
+        if r is not None:
+            ranked.append((r, cand))
+            chains[id(cand)] = chain
+    best = best_ranked(ranked)
+    if len(best) > 1 and any(has_diacritics(s) for s in segments):
+        exact = [c for c in best if path_rank(segments, chains[id(c)], exact=True) is not None]
+        if exact:
+            return exact
+    return best
 
 
 def one_of(ref: str, found: Sequence, date: dt.date | None, describe) -> object:

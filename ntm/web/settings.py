@@ -43,6 +43,11 @@ INSTALLED_APPS = [
     "ntm.apps.catalog",
     "ntm.apps.observations",
     "ntm.apps.evaluations",
+    "ntm.apps.accounts",
+    "ntm.apps.audit",
+    "ntm.apps.plans",
+    "ntm.apps.reports",
+    "ntm.apps.api",
 ]
 
 MIDDLEWARE = [

@@ -216,8 +216,7 @@ def _by_path(segments: list[str], date: dt.date | None) -> list[Unit]:
         if core.segment_matches(segments[-1], u.name, u.short_name, u.type)
     ]
     chains = _chains(cands)
-    ranked = [(r, u) for u in cands if (r := core.path_rank(segments, chains[u.id])) is not None]
-    return core.best_ranked(ranked)
+    return core.rank_candidates(segments, ((u, chains[u.id]) for u in cands))
 
 
 def _by_uid(ref: str, date: dt.date | None) -> list[Unit] | None:
@@ -274,6 +273,7 @@ def find_units(text: str, date: dt.date | str | None = None, limit: int | None =
         if not q:
             return []
         rows = Unit.objects.valid_at(date).filter(search__contains=q)
+        accented = core.fold_case(text) if core.has_diacritics(text) else None
 
         def rank(u: Unit) -> tuple:
             short = core.normalize(u.short_name)
@@ -285,7 +285,9 @@ def find_units(text: str, date: dt.date | str | None = None, limit: int | None =
                 r = 2
             else:
                 r = 3
-            return r, _LEVEL_ORDER.get(u.level, 9), u.edition, u.code
+            # typed with diacritics: names with other diacritics ("Tân Thành" for "Tân Thạnh") come last
+            other_accents = accented is not None and accented not in core.fold_case(u.name)
+            return other_accents, r, _LEVEL_ORDER.get(u.level, 9), u.edition, u.code
 
         units = sorted(rows, key=rank)
     if limit:

@@ -32,11 +32,11 @@ SUBJECT_WINDOW = 400
 NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d{1,3})?|\d{1,6}(?:[.,]\d{1,3})?"
 
 # -- figures ----------------------------------------------------------------------------------
-_FRACTION = re.compile(rf"(?<![\w/.,])({NUM})[ ]{{0,2}}/[ ]{{0,2}}({NUM})(?![\w/%]|[.,]\d)")
+_FRACTION = re.compile(rf"({NUM})[ ]{{0,2}}/[ ]{{0,2}}({NUM})(?![\w/%]|[.,]\d)")
 _KIND_AFTER = re.compile(r"[ ]{0,3}(tieu chi|chi tieu)\b")
 _UNIT_AFTER = re.compile(r"[ ]{0,3}(thành phố|thị trấn|thị xã|xã|phường|huyện|quận|tỉnh|thôn|bản|ấp|đơn vị)(?![\w])")
 _KIND_BEFORE = re.compile(r"(tieu chi|chi tieu)(?: (?:da |)dat(?: duoc)?| la)?[ ]{0,2}[:=]?[ ]{0,2}$")
-_ACHIEVED_ONLY = re.compile(rf"(?<!chua )\b(?:dat|dat duoc|hoan thanh) ({NUM}) (tieu chi|chi tieu)\b(?![ ]{{0,2}}/[ ]{{0,2}}\d)")
+_ACHIEVED_ONLY = re.compile(rf"(?:dat duoc|dat|hoan thanh) ({NUM}) (tieu chi|chi tieu)\b(?![ ]{{0,2}}/[ ]{{0,2}}\d)")
 _PER_UNIT = re.compile(r"[ ]{0,2}/[ ]{0,2}(xa|huyen)\b")
 _PCT_PAREN = re.compile(
     rf"[ ]{{0,3}}\([ ]{{0,3}}(?:(?:dat|bang|chiem|ty le|tuong duong|tuong ung|=|~|≈)[ ]{{0,3}}){{0,2}}({NUM})[ ]?%[ ]{{0,2}}\)"
@@ -56,7 +56,11 @@ _SET = re.compile(
     r"(?:[ ]+(?P<tier>nang cao|kieu mau|hien dai|thong minh)\b)?"
     r"(?:[ ]{0,2},?[ ]{0,2}(?:giai doan|gd)[ ]{0,2}(?P<y1>\d{4})[ ]{0,2}-[ ]{0,2}(?P<y2>\d{4}))?"
 )
-_SET_SHORT = re.compile(r"\b(?P<lvl>xa|huyen)[ ]+(?P<tier>nang cao|kieu mau)\b")
+_SET_SHORT = re.compile(r"(?P<lvl>xa|huyen)[ ]+(?P<tier>nang cao|kieu mau)\b")
+_SET_CORE = re.compile(r"(?:nong thon moi|ntm)(?![\w])")
+_SET_PREFIX_BACK = re.compile(
+    r"(?<![\w])(?:(?:bo tieu chi|bo tc)[ ]+(?:quoc gia[ ]+)?(?:ve[ ]+)?)?(?:(?:xa|huyen|tinh)[ ]+)?$"
+)
 _TIER = {None: "ntm", "nang cao": "nang_cao", "kieu mau": "kieu_mau", "hien dai": "hien_dai", "thong minh": "thong_minh"}
 _LVL = {"xa": "commune", "huyen": "district", "tinh": "province"}
 # words allowed between a figure and the set wording that belongs to it
@@ -68,9 +72,9 @@ _SET_GAP = re.compile(
 _RUN_GAP = re.compile(r"[ ]{0,3}(?:[,:&+(][ ]{0,3})?(?:(?:va|voi|cung|va dat|dat|trong do|gom|tuong ung)[ ]{1,3}){0,2}$")
 
 # -- subjects ---------------------------------------------------------------------------------
-_TYPE = re.compile(r"(?<![\w])(thành phố|thị trấn|thị xã|xã|phường|huyện|quận|tỉnh|thôn|bản|ấp|tp\.?|tx\.?)(?![\w])")
-_TYPE_FOLD = re.compile(r"(?<![\w])(thanh pho|thi tran|thi xa|xa|phuong|huyen|tinh)(?![\w])")
-_NATIONAL = re.compile(r"(?<![\w])(cả nước|toàn quốc)(?![\w])")
+_TYPE = re.compile(r"(thành phố|thị trấn|thị xã|xã|phường|huyện|quận|tỉnh|thôn|bản|ấp|tp\.?|tx\.?)(?![\w])")
+_TYPE_FOLD = re.compile(r"(thanh pho|thi tran|thi xa|xa|phuong|huyen|tinh)(?![\w])")
+_NATIONAL = re.compile(r"(cả nước|toàn quốc)(?![\w])")
 _NAME_WORD = re.compile(r"[ ]{1,2}([^\W\d_]+(?:['’\-][^\W\d_]+){0,3}|\d{1,3})")
 _AGG_BEFORE = re.compile(r"(?<![\w/.,])(\d{1,3}(?:\.\d{3})?)[ ]{1,2}$")
 _QUAL_BEFORE = re.compile(r"(?:^|[^\w])(các|những|mỗi|toàn|bình quân mỗi|bình quân các|trung bình mỗi)[ ]{1,2}$")
@@ -86,32 +90,34 @@ _BARE_OK = {"xã", "huyện", "tỉnh", "thị xã", "thành phố", "quận", "
 _NAME_STOP = {"Ủy", "Uỷ", "UBND", "HĐND", "BCĐ", "Đảng", "Về", "Tại", "Theo", "Trong", "Đến", "Kết"}
 
 # -- unmet lists, changes, time ------------------------------------------------------------------
-_UNMET_A = re.compile(
-    r"\b(?:con(?: lai)?[ ]{1,2})?(?:(?P<n>\d{1,3})[ ]{1,2})?(?P<k>tieu chi|chi tieu)[ ]{1,2}(?:con[ ]{1,2})?chua[ ]{1,2}dat\b"
+_UNMET_CORE = re.compile(r"chua[ ]{1,2}dat(?![\w])")
+_UNMET_A_BACK = re.compile(
+    r"(?<![\w])(?:con(?: lai)?[ ]{1,2})?(?:(?P<n>\d{1,3})[ ]{1,2})?(?P<k>tieu chi|chi tieu)[ ]{1,2}(?:con[ ]{1,2})?$"
 )
-_UNMET_B = re.compile(r"\bchua[ ]{1,2}dat[ ]{1,2}(?:(?P<n>\d{1,3})[ ]{1,2})?(?:(?:cac|nhung)[ ]{1,2})?(?P<k>tieu chi|chi tieu)\b")
-_UNMET_C = re.compile(r"\bcon[ ]{1,2}(?:thieu[ ]{1,2})?(?P<n>\d{1,3})[ ]{1,2}(?P<k>tieu chi|chi tieu)\b")
+_UNMET_B_FWD = re.compile(r"[ ]{1,2}(?:(?P<n>\d{1,3})[ ]{1,2})?(?:(?:cac|nhung)[ ]{1,2})?(?P<k>tieu chi|chi tieu)(?![\w])")
+_UNMET_C = re.compile(r"con[ ]{1,2}(?:thieu[ ]{1,2})?(?P<n>\d{1,3})[ ]{1,2}(?P<k>tieu chi|chi tieu)(?![\w])")
 _LIST_INTRO = re.compile(r"[ ]{0,3}(?:(?:la|gom|gom co|bao gom|do la|sau|cu the|o)[ ]{0,3})?[:(]?[ ]{0,3}")
 _ITEM = re.compile(r"(?:(?:tieu chi|chi tieu|tc|ct)[ ]{0,2})?(?:so[ ]{0,2})?(\d{1,2}(?:\.\d{1,2})?)(?![\d/%]|[.,]\d)")
 _ITEM_DESC = re.compile(r"[ ]{0,2}(?:\([^()\n]{0,80}\)|(?:ve|-|:)[ ]+[^,;\n()]{1,60}?(?=[ ]{0,2}(?:[,;)]|va\b|\.|\n|$)))")
 _LIST_SEP = re.compile(r"[ ]{0,2}(?:[,;&+]|va\b)[ ]{0,2}")
 _CHANGE = re.compile(
-    r"\b(tang|giam)[ ]{1,2}(?:them[ ]{1,2})?(\d{1,3})[ ]{1,2}(tieu chi|chi tieu)\b(?:[ ]{1,2}so[ ]{1,2}voi[ ]{1,2}([^.;,\n]{1,40}))?"
+    r"(tang|giam)[ ]{1,2}(?:them[ ]{1,2})?(\d{1,3})[ ]{1,2}(tieu chi|chi tieu)\b(?:[ ]{1,2}so[ ]{1,2}voi[ ]{1,2}([^.;,\n]{1,40}))?"
 )
 _TARGET = re.compile(r"\b(phan dau|muc tieu|ke hoach|du kien|dang ky|de ra|can dat|se dat|chi tieu giao|chi tieu phan dau)\b")
 _PAST = re.compile(r"(?<!thang )\b(dau nam|cung ky|nam truoc|truoc day|ky truoc|thang truoc)\b|\bnam (\d{4})\b")
 _NOW = re.compile(r"\b(den nay|hien nay|hien tai|nay|luy ke)\b")
 
-_DATE = re.compile(r"\bngay[ ]{1,2}(\d{1,2})[ ]{0,2}[/.\-][ ]{0,2}(\d{1,2})[ ]{0,2}[/.\-][ ]{0,2}(\d{4})\b"
-                   r"|\bngay[ ]{1,2}(\d{1,2})[ ]{1,2}thang[ ]{1,2}(\d{1,2})[ ]{1,2}nam[ ]{1,2}(\d{4})\b")
-_MONTH = re.compile(r"\bthang[ ]{1,2}(\d{1,2})[ ]{0,2}(?:/|-|[ ]nam[ ])[ ]{0,2}(\d{4})\b")
-_PARTIAL = re.compile(r"\b(\d{1,2}|sau|chin)[ ]{1,2}thang[ ]{1,2}(dau|cuoi)[ ]{1,2}nam(?:[ ]{1,2}(\d{4}))?")
-_QUARTER = re.compile(r"\bquy[ ]{1,2}(iv|iii|ii|i|[1-4])[ ]{0,2}(?:/|-|[ ]nam[ ])[ ]{0,2}(\d{4})\b")
-_YEAR = re.compile(r"\bnam[ ]{1,2}(\d{4})\b")
+_DATE = re.compile(r"ngay(?:[ ]{1,2}(\d{1,2})[ ]{0,2}[/.\-][ ]{0,2}(\d{1,2})[ ]{0,2}[/.\-][ ]{0,2}(\d{4})\b"
+                   r"|[ ]{1,2}(\d{1,2})[ ]{1,2}thang[ ]{1,2}(\d{1,2})[ ]{1,2}nam[ ]{1,2}(\d{4})\b)")
+_MONTH = re.compile(r"thang[ ]{1,2}(\d{1,2})[ ]{0,2}(?:/|-|[ ]nam[ ])[ ]{0,2}(\d{4})\b")
+_PARTIAL = re.compile(r"thang[ ]{1,2}(dau|cuoi)[ ]{1,2}nam(?:[ ]{1,2}(\d{4}))?")
+_PARTIAL_BACK = re.compile(r"(?<![\w])(\d{1,2}|sau|chin)[ ]{1,2}$")
+_QUARTER = re.compile(r"quy[ ]{1,2}(iv|iii|ii|i|[1-4])[ ]{0,2}(?:/|-|[ ]nam[ ])[ ]{0,2}(\d{4})\b")
+_YEAR = re.compile(r"nam[ ]{1,2}(\d{4})\b")
 
-_RECOGNIZE = re.compile(r"\bcong nhan\b")
+_RECOGNIZE = re.compile(r"cong nhan\b")
 _PROPOSED = re.compile(r"\b(de nghi|xet|trinh|de xuat|ho so|dang ky|phan dau|huong dan|chuan bi)\b")
-_STANDARD = re.compile(r"\bdat chuan\b")
+_STANDARD = re.compile(r"dat chuan\b")
 
 
 @dataclass
@@ -169,6 +175,23 @@ class _Fig:
     unmet: UnmetList | None = None
     change: Change | None = None
     set_code: str | None = None
+
+
+def _wb(s: str, i: int) -> bool:
+    """Is there a word boundary just before ``s[i]`` (which is a word character)?"""
+    if i <= 0:
+        return True
+    c = s[i - 1]
+    return not (c.isalnum() or c == "_")
+
+
+def _scan(rx: re.Pattern, s: str, pos: int = 0, endpos: int | None = None):
+    """``rx.finditer`` keeping only matches that start at a word boundary. The boundary is checked
+    here rather than in the pattern so that the pattern starts with a literal and ``re`` can
+    skip ahead fast (a leading ``\\b`` or look-behind makes it try every position)."""
+    for m in rx.finditer(s, pos, len(s) if endpos is None else endpos):
+        if _wb(s, m.start()):
+            yield m
 
 
 def _places(s: str) -> int:
@@ -232,30 +255,33 @@ class Extractor:
     def _period(self) -> Period | None:
         fv = self.fold
         date = None
-        for m in _DATE.finditer(fv):
+        for m in _scan(_DATE, fv):
             d, mo, y = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
             d, mo, y = int(d), int(mo), int(y)
             if 2000 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31:
                 date = (y, mo, d, m)
                 break
         cands = []
-        for m in _MONTH.finditer(fv):
+        for m in _scan(_MONTH, fv):
             mo, y = int(m.group(1)), int(m.group(2))
             if 1 <= mo <= 12 and 2000 <= y <= 2100:
                 cands.append((m.start(), Period(f"{y}-{mo:02d}", f"tháng {mo}/{y}", y, mo, text=self.text[m.start():m.end()],
                                                 span=(m.start(), m.end()))))
                 break
-        for m in _PARTIAL.finditer(fv):
-            n = {"sau": 6, "chin": 9}.get(m.group(1)) or int(m.group(1))
+        for m in _scan(_PARTIAL, fv):
+            b = _PARTIAL_BACK.search(fv, max(0, m.start() - 8), m.start())
+            if not b:
+                continue
+            n = {"sau": 6, "chin": 9}.get(b.group(1)) or int(b.group(1))
             if not 1 <= n <= 12:
                 continue
-            y = int(m.group(3)) if m.group(3) else (date[0] if date else None)
-            word = "đầu" if m.group(2) == "dau" else "cuối"
+            y = int(m.group(2)) if m.group(2) else (date[0] if date else None)
+            word = "đầu" if m.group(1) == "dau" else "cuối"
             label = f"{n} tháng {word} năm" + (f" {y}" if y else "")
-            cands.append((m.start(), Period(str(y) if y else None, label, y, None, text=self.text[m.start():m.end()],
-                                            span=(m.start(), m.end()))))
+            cands.append((b.start(), Period(str(y) if y else None, label, y, None, text=self.text[b.start():m.end()],
+                                            span=(b.start(), m.end()))))
             break
-        for m in _QUARTER.finditer(fv):
+        for m in _scan(_QUARTER, fv):
             q = {"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(m.group(1)) or int(m.group(1))
             y = int(m.group(2))
             if 2000 <= y <= 2100:
@@ -274,7 +300,7 @@ class Extractor:
             y, mo, d, m = date
             return Period(f"{y}-{mo:02d}", f"ngày {d}/{mo}/{y}", y, mo, date=iso, text=self.text[m.start():m.end()],
                           span=(m.start(), m.end()))
-        years = [int(m.group(1)) for m in _YEAR.finditer(fv) if 2000 <= int(m.group(1)) <= 2100]
+        years = [int(m.group(1)) for m in _scan(_YEAR, fv) if 2000 <= int(m.group(1)) <= 2100]
         if years:
             y = max(years)
             return Period(str(y), f"năm {y}", y, None)
@@ -283,13 +309,20 @@ class Extractor:
     # -- set wording -------------------------------------------------------------------------------
     def _set_mentions(self) -> list[_SetMention]:
         out: list[_SetMention] = []
-        for m in _SET.finditer(self.fold):
+        fv = self.fold
+        for core in _scan(_SET_CORE, fv):
+            b = _SET_PREFIX_BACK.search(fv, max(0, core.start() - 45), core.start())
+            m = _SET.match(fv, b.start() if b else core.start())
+            if m is None or m.start("ntm") != core.start():
+                m = _SET.match(fv, core.start())
+                if m is None:
+                    continue
             phase = None
             if m.group("y1"):
                 phase = phase_from_years(int(m.group("y1")), int(m.group("y2")))
             out.append(_SetMention(m.start(), m.end(), _LVL.get(m.group("lvl") or ""), _TIER[m.group("tier")], phase))
         taken = [(m.start, m.end) for m in out]
-        for m in _SET_SHORT.finditer(self.fold):
+        for m in _scan(_SET_SHORT, self.fold):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             out.append(_SetMention(m.start(), m.end(), _LVL[m.group("lvl")], _TIER[m.group("tier")], None))
@@ -320,6 +353,9 @@ class Extractor:
         t, fv, low = self.text, self.fold, self.low
         figs: list[_Fig] = []
         for m in _FRACTION.finditer(fv):
+            p = m.start()
+            if p > 0 and (fv[p - 1] in "/.," or fv[p - 1].isalnum() or fv[p - 1] == "_"):
+                continue
             if len(figs) >= self.max_figures:
                 self.notes.append(f"chỉ xét {self.max_figures} số liệu đầu tiên")
                 break
@@ -356,9 +392,11 @@ class Extractor:
             figs.append(f)
         taken = [f.figure_span for f in figs]
         tstarts = [s for s, _ in taken]
-        for m in _ACHIEVED_ONLY.finditer(fv):
+        for m in _scan(_ACHIEVED_ONLY, fv):
             if len(figs) >= self.max_figures:
                 break
+            if fv[max(0, m.start() - 5):m.start()] == "chua ":
+                continue
             i = bisect.bisect_right(tstarts, m.start(1)) - 1
             if i >= 0 and taken[i][1] > m.start(1):
                 continue
@@ -439,13 +477,13 @@ class Extractor:
 
         out: list[_Subj] = []
         seen_pos = set()
-        for m in _TYPE.finditer(low):
+        for m in _scan(_TYPE, low):
             self._subject_at(m.start(), m.end(), m.group(1), out, is_blocked, seen_pos)
-        for m in _TYPE_FOLD.finditer(fv):  # unaccented texts ("Xa Nguyen Ly"): named forms only
+        for m in _scan(_TYPE_FOLD, fv):  # unaccented texts ("Xa Nguyen Ly"): named forms only
             if m.start() in seen_pos:
                 continue
             self._subject_at(m.start(), m.end(), _FOLD_TYPE[m.group(1)], out, is_blocked, seen_pos, named_only=True)
-        for m in _NATIONAL.finditer(low):
+        for m in _scan(_NATIONAL, low):
             if not is_blocked(m.start(), m.end()):
                 out.append(_Subj(m.start(), m.end(), "national", None, None, None, "cả nước", "national",
                                  t[m.start():m.end()]))
@@ -725,9 +763,16 @@ class Extractor:
     def _unmet_lists(self) -> list[UnmetList]:
         fv = self.fold
         found: list[tuple[int, int, re.Match]] = []
-        for rx in (_UNMET_A, _UNMET_B, _UNMET_C):
-            for m in rx.finditer(fv):
-                found.append((m.start(), m.end(), m))
+        for core in _scan(_UNMET_CORE, fv):
+            a = _UNMET_A_BACK.search(fv, max(0, core.start() - 40), core.start())
+            if a is not None:
+                found.append((a.start(), core.end(), a))
+                continue
+            b = _UNMET_B_FWD.match(fv, core.end())
+            if b is not None:
+                found.append((core.start(), b.end(), b))
+        for m in _scan(_UNMET_C, fv):
+            found.append((m.start(), m.end(), m))
         found.sort(key=lambda x: (x[0], -x[1]))
         out: list[UnmetList] = []
         last_end = -1
@@ -821,7 +866,7 @@ class Extractor:
 
     def _attach_changes(self, figs: list[_Fig]) -> None:
         starts = [f.start for f in figs]
-        for m in _CHANGE.finditer(self.fold):
+        for m in _scan(_CHANGE, self.fold):
             sent = self.lay.sentence(m.start())
             kind: Kind = "criteria" if m.group(3) == "tieu chi" else "indicators"
             i = bisect.bisect_left(starts, m.start()) - 1
@@ -862,17 +907,17 @@ class Extractor:
     def _recognitions(self) -> list[Recognition]:
         out: list[Recognition] = []
         fv, t = self.fold, self.text
-        for m in _RECOGNIZE.finditer(fv):
+        for m in _scan(_RECOGNIZE, fv):
             sent = self.lay.sentence(m.start())
             before = fv[max(sent[0], m.start() - 40):m.start()]
             status = "proposed" if _PROPOSED.search(before) else "recognized"
             pos = m.end()
             limit = min(sent[1], m.end() + 600)
-            again = _RECOGNIZE.search(fv, m.end(), limit)
+            again = next(_scan(_RECOGNIZE, fv, m.end(), limit), None)
             if again:
                 limit = again.start()
             while pos < limit:
-                d = _STANDARD.search(fv, pos, limit)
+                d = next(_scan(_STANDARD, fv, pos, limit), None)
                 if not d:
                     break
                 seg = t[pos:d.start()]
@@ -907,7 +952,7 @@ class Extractor:
         The first unit's span starts at its type word, the others at their names."""
         if len(seg) > 200:
             return []
-        m = _TYPE.search(lower_view(seg))
+        m = next(_scan(_TYPE, lower_view(seg)), None)
         if m is None:
             return []
         tw = m.group(1).rstrip(".")

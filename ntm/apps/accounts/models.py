@@ -1,0 +1,31 @@
+"""Who may do what, where: each user is bound to one or more units with a role.
+
+A membership on a unit covers the unit's whole subtree (a province reviewer sees every commune of
+the province). Scoping is enforced in services (see ``permissions.py``), so every page, export and
+API call applies the same rule.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ENTRY = "entry", "Nhập liệu"
+    REVIEWER = "reviewer", "Thẩm định"
+    LEADER = "leader", "Lãnh đạo (chỉ xem)"
+    ADMIN = "admin", "Quản trị"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name="người dùng")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="memberships", verbose_name="đơn vị")
+    role = models.CharField("vai trò", max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = "phân quyền"
+        verbose_name_plural = "phân quyền"
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.unit}"

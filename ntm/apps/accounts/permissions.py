@@ -1,0 +1,80 @@
+"""The single place that decides what a user may see and do, by unit subtree and role.
+
+- view: any role on the unit or an ancestor (leaders read only);
+- enter data: role ``entry`` (or ``admin``) on the unit or an ancestor;
+- review (approve / return): role ``reviewer`` (or ``admin``) on a STRICT ancestor — the parent
+  level reviews, never the unit itself;
+- administer: role ``admin`` on the unit or an ancestor; Django superusers may do everything.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .models import Membership, Role
+
+VIEW_ROLES = {Role.ENTRY, Role.REVIEWER, Role.LEADER, Role.ADMIN}
+ENTRY_ROLES = {Role.ENTRY, Role.ADMIN}
+REVIEW_ROLES = {Role.REVIEWER, Role.ADMIN}
+
+
+def _memberships(user) -> list[tuple[str, str]]:
+    """(unit path, role) pairs, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cache = getattr(user, "_ntm_memberships", None)
+    if cache is None:
+        cache = list(Membership.objects.filter(user=user).values_list("unit__path", "role"))
+        user._ntm_memberships = cache
+    return cache
+
+
+def _covers(paths: list[str], unit_path: str, *, strict: bool = False) -> bool:
+    return any(unit_path.startswith(p) and (not strict or unit_path != p) for p in paths)
+
+
+def _paths(user, roles: set) -> list[str]:
+    return [p for p, r in _memberships(user) if r in roles]
+
+
+def can_view(user, unit) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or _covers(_paths(user, VIEW_ROLES), unit.path)
+
+
+def can_enter(user, unit) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or _covers(_paths(user, ENTRY_ROLES), unit.path)
+
+
+def can_review(user, unit) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or _covers(_paths(user, REVIEW_ROLES), unit.path, strict=True)
+
+
+def can_admin(user, unit) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or _covers(_paths(user, {Role.ADMIN}), unit.path)
+
+
+def visible_q(user, field: str = "unit") -> Q:
+    """A filter for any queryset with a unit foreign key (``field``), or for Unit itself (``field=''``)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    prefix = f"{field}__path__startswith" if field else "path__startswith"
+    paths = _paths(user, VIEW_ROLES)
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for p in paths:
+        q |= Q(**{prefix: p})
+    return q
+
+
+def scope(qs: QuerySet, user, field: str = "unit") -> QuerySet:
+    return qs.filter(visible_q(user, field))
+
+
+def home_units(user):
+    """The units a user is bound to (the roots of what they see)."""
+    from ntm.apps.units.models import Unit
+
+    if getattr(user, "is_superuser", False):
+        return Unit.objects.filter(uid="vn")
+    return Unit.objects.filter(memberships__user=user).distinct().order_by("path")
