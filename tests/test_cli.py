@@ -67,7 +67,7 @@ def test_catalog_validate_ok_and_bad_file(capsys, tmp_path):
                    encoding="utf-8")
     code, _, err = run(capsys, "catalog", "validate", str(tmp_path))
     assert code == 1
-    assert f"{bad}:15" in err and "region:XYZ" in err
+    assert f"{bad}:14" in err and "region:XYZ" in err
 
 
 def test_evaluate_worked_example_json(capsys, tmp_path):

@@ -25,11 +25,21 @@ Provinces link to provinces, communes to communes; the island districts without 
 (Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa, Lý Sơn, Côn Đảo) link from the district to the new đặc khu.
 Districts were abolished on 1 July 2025 and have no other successors.
 
-Data fixes applied while reading (the dataset's own columns disagree): the unit type is taken
-from the full name when it starts with a type word (7 communes, e.g. "Phường 5" of Phú Nhuận is
-typed "Xã", "Thị trấn Ngọc Lặc" is typed "Xã"); disambiguating suffixes such as
-"Yên Viên (Thị trấn)" are removed from short names; "Thành Phố"/"Thị Xã" are written with a
-lower-case second word.
+Data fixes applied while reading:
+
+- the unit type is taken from the full name when it starts with a type word (the dataset's type
+  column disagrees for 7 communes, e.g. "Phường 5" of Phú Nhuận typed "Xã", "Thị trấn Ngọc Lặc"
+  typed "Xã"); disambiguating suffixes such as "Yên Viên (Thị trấn)" are removed from short
+  names; "Thành Phố"/"Thị Xã" are written with a lower-case second word;
+- the converter mixes up old communes that share a name inside one new province (Phường 4 of Tân
+  An and Phường 4 of Tây Ninh each "split" into the other's successor, 90 km away): a minor
+  (non-default) piece of a split is dropped when another same-named old commune of that new
+  province went whole or mainly into it; a split left with one piece becomes a merge. The dropped
+  links (28 with vietnamadminunits 1.0.4) are listed in ``UnitData.corrections``.
+
+Known limits of the source: the 2025 communes' centroids are geocoded by name and some are
+tens of kilometres off; the 2024 edition is a snapshot (mergers of 2023–2025 inside it are not
+dated).
 """
 
 from __future__ import annotations
@@ -123,8 +133,10 @@ class UnitData:
     units: list[UnitRecord]
     links: list[LinkRecord]
     region_names: dict[str, str] = field(default_factory=dict)
+    corrections: list[str] = field(default_factory=list)  # lineage links of the source dropped as errors
     _by_uid: dict[str, UnitRecord] | None = field(default=None, repr=False)
     _children: dict[str, list[UnitRecord]] | None = field(default=None, repr=False)
+    _names: dict[str, list[UnitRecord]] | None = field(default=None, repr=False)
 
     @property
     def by_uid(self) -> dict[str, UnitRecord]:
@@ -142,6 +154,16 @@ class UnitData:
                 if u.parent_uid:
                     self._children[u.parent_uid].append(u)
         return self._children.get(uid, [])
+
+    def named(self, segment: str) -> list[UnitRecord]:
+        """Units whose full or short name is ``segment`` (case, diacritics and type word optional)."""
+        if self._names is None:
+            self._names = defaultdict(list)
+            for u in self.units:
+                for key in {normalize(u.name), normalize(u.short_name)}:
+                    self._names[key].append(u)
+        return [u for u in self._names.get(_segment_key(segment), [])
+                if segment_matches(segment, u.name, u.short_name, u.type)]
 
     def chain(self, uid: str) -> list[UnitRecord]:
         """The unit and its ancestors, root first."""
@@ -179,8 +201,8 @@ class UnitData:
             if not segments:
                 raise UnitLookupError("chưa nhập đơn vị (mã như xa:13570@2024 hoặc tên như Hà Nam/Lý Nhân/Nguyên Lý)")
             found = rank_candidates(segments, (
-                (u, [(a.name, a.short_name, a.type) for a in self.chain(u.uid)]) for u in self.units
-                if u.valid_at(date) and segment_matches(segments[-1], u.name, u.short_name, u.type)
+                (u, [(a.name, a.short_name, a.type) for a in self.chain(u.uid)])
+                for u in self.named(segments[-1]) if u.valid_at(date)
             ))
         return one_of(ref, found, date, lambda u: (u.uid, u.name, [a.name for a in self.chain(u.uid)[1:-1]],
                                                    u.valid_from, u.valid_to))
@@ -557,18 +579,42 @@ def read_units(regions_path: str | None = None) -> UnitData:
             links.append(LinkRecord(old_prov_by_key[okey].uid, rec.uid, LINK_MERGE, True))
 
     commune_links: dict[tuple[str, str], LinkRecord] = {}
+    # (new province, old ward key) → new ward keys that old wards of that name went into whole or mainly
+    main_target: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # … → {old key: new ward key}
     for pkey, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for wkey, olds in wards.items():
             row = new_rows[(pkey, wkey)]
             for okey in olds:
                 commune_links[(okey, row[9])] = LinkRecord(old_by_key[okey].uid, make_uid("commune", row[9], EDITION_2025),
                                                            LINK_MERGE, True)
-    for pkey, divided in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
+                main_target[(pkey, okey.rsplit("_", 1)[-1])][okey] = wkey
+    divided_all = converter["DICT_PROVINCE_WARD_DIVIDED"]
+    for pkey, divided in divided_all.items():
         for okey, parts in divided.items():
             for part in parts:
+                if part.get("isDefaultNewWard"):
+                    main_target[(pkey, okey.rsplit("_", 1)[-1])][okey] = part["newWardKey"]
+    corrections: list[str] = []
+    for pkey, divided in divided_all.items():
+        for okey, parts in divided.items():
+            same_name = main_target[(pkey, okey.rsplit("_", 1)[-1])]
+            others = {w for k, w in same_name.items() if k != okey}
+            kept = []
+            for part in parts:
+                if not part.get("isDefaultNewWard") and part["newWardKey"] in others:
+                    # The converter mixes up old wards that share a name inside one new province
+                    # (Phường 4 of Tân An and Phường 4 of Tây Ninh each "split" into the other's
+                    # successor); a minor piece that a same-named old ward went into is dropped.
+                    corrections.append(f"{old_by_key[okey].uid} ↛ {make_uid('commune', new_rows[(pkey, part['newWardKey'])][9], EDITION_2025)}")
+                    continue
+                kept.append(part)
+            single = len(kept) == 1
+            for part in kept:
                 row = new_rows[(pkey, part["newWardKey"])]
-                commune_links[(okey, row[9])] = LinkRecord(old_by_key[okey].uid, make_uid("commune", row[9], EDITION_2025),
-                                                           LINK_SPLIT, bool(part.get("isDefaultNewWard")))
+                commune_links[(okey, row[9])] = LinkRecord(
+                    old_by_key[okey].uid, make_uid("commune", row[9], EDITION_2025),
+                    LINK_MERGE if single else LINK_SPLIT, True if single else bool(part.get("isDefaultNewWard")),
+                )
     preds: dict[str, list[LinkRecord]] = defaultdict(list)
     for link in commune_links.values():
         preds[link.successor].append(link)
@@ -593,7 +639,7 @@ def read_units(regions_path: str | None = None) -> UnitData:
 
     links.extend(sorted(commune_links.values(), key=lambda link: (link.successor, link.predecessor)))
     units += provinces + new_provinces + districts + communes + new_communes
-    return UnitData(units, links, regions.names)
+    return UnitData(units, links, regions.names, corrections)
 
 
 def iter_level(units: Iterable[UnitRecord], level: str) -> Iterator[UnitRecord]:

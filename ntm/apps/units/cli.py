@@ -66,6 +66,9 @@ def cmd_load(console: Console | None = None) -> dict[str, int]:
         f"{_n(counts['links'])} quan hệ kế thừa ({_n(counts['links_created'])} mới, "
         f"{_n(counts['links_updated'])} cập nhật) — {vnfmt.number(seconds, 1)} giây."
     )
+    if counts.get("source_links_dropped"):
+        console.print(f"Đã bỏ {_n(counts['source_links_dropped'])} quan hệ kế thừa nghi lỗi của nguồn "
+                      "(xã cùng tên trong một tỉnh mới bị nhầm; xem ntm/core/units.py).")
     if counts.get("not_in_source"):
         console.print(f"[yellow]{_n(counts['not_in_source'])} đơn vị trong cơ sở dữ liệu không còn trong nguồn (giữ nguyên).[/]")
     return counts

@@ -122,6 +122,7 @@ def load_units(progress: Progress | None = None, data: core.UnitData | None = No
         counts["not_in_source"] = sum(1 for uid in ids if uid not in source_uids)
     counts["units"] = n_units
     counts["links"] = len(data.links)
+    counts["source_links_dropped"] = len(data.corrections)
     return counts
 
 

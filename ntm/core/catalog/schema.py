@@ -50,7 +50,7 @@ def threshold_problem(kind: "Kind", levels: list[str] | None, value: object) -> 
     if kind in NUMERIC_KINDS and (isinstance(value, bool) or not isinstance(value, (int, float))):
         return f"threshold {value!r} for a {kind.value} indicator must be a number"
     if kind in (Kind.MIN_PERCENT, Kind.MAX_PERCENT) and not 0 <= value <= 100:  # type: ignore[operator]
-        return f"percentage threshold {value} is outside 0–100"
+        return f"percentage threshold {value:g} is outside 0–100"  # type: ignore[str-format]
     if kind == Kind.LEVEL and value not in (levels or []):
         return f"threshold {value!r} is not one of the levels {levels}"
     if kind == Kind.BOOLEAN and value not in (True, "Đạt", "đạt"):

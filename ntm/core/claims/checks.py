@@ -31,6 +31,7 @@ stored-mismatch                       warning  (compare_with) published figure �
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -61,6 +62,12 @@ def _frac(c: Claim) -> str:
 
 def _kw(kind: str) -> str:
     return KIND_WORD.get(kind, kind)
+
+
+def _kwc(c: Claim) -> str:
+    if c.kind == "units" and c.unit_type:
+        return c.unit_type
+    return _kw(c.kind)
 
 
 def set_label(code: str | None, info: SetInfo | None) -> str:
@@ -124,11 +131,11 @@ def _check_claim(ctx: _Ctx, c: Claim) -> None:
         elif a > t + EPS:
             if c.average:
                 ctx.add("error", "average-above-total",
-                        f"Số bình quân {_n(a)} {_kw(c.kind)} lớn hơn tổng số {_n(t)} {_kw(c.kind)}.",
+                        f"Số bình quân {_n(a)} {_kwc(c)} lớn hơn tổng số {_n(t)} {_kwc(c)}.",
                         _frac(c), f"≤ {_n(t)}", fig, c)
             else:
                 ctx.add("error", "achieved-above-total",
-                        f"Số {_kw(c.kind)} đạt ({_n(a)}) lớn hơn tổng số {_kw(c.kind)} ({_n(t)}).",
+                        f"Số {_kwc(c)} đạt ({_n(a)}) lớn hơn tổng số {_kwc(c)} ({_n(t)}).",
                         _frac(c), f"≤ {_n(t)}", fig, c)
         if c.percent is not None and t > 0:
             _check_percent(ctx, c)
@@ -141,19 +148,19 @@ def _check_claim(ctx: _Ctx, c: Claim) -> None:
         if authoritative and set_total:
             if t is not None and abs(t - set_total) > EPS:
                 ctx.add("error", "total-mismatch",
-                        f"{set_label(c.set, info)[0].upper() + set_label(c.set, info)[1:]} có {set_total} {_kw(c.kind)}, "
+                        f"{set_label(c.set, info)[0].upper() + set_label(c.set, info)[1:]} có {set_total} {_kwc(c)}, "
                         f"văn bản ghi tổng số là {_n(t)}.",
                         _n(t), str(set_total), c.total_span or fig, c)
             elif t is None and a is not None and a > set_total + EPS:
                 code = "average-above-total" if c.average else "achieved-above-set-total"
                 what = "Số bình quân" if c.average else "Số"
                 ctx.add("error", code,
-                        f"{what} {_kw(c.kind)} đạt ({_n(a)}) lớn hơn số {_kw(c.kind)} của {set_label(c.set, info)} ({set_total}).",
+                        f"{what} {_kwc(c)} đạt ({_n(a)}) lớn hơn số {_kwc(c)} của {set_label(c.set, info)} ({set_total}).",
                         _n(a), f"≤ {set_total}", fig, c)
     if a is not None and not c.average and c.aggregate_of is None and c.level in ("commune", "district", "village") \
             and not float(a).is_integer():
         ctx.add("warning", "fractional-single-unit",
-                f"{c.subject} là một đơn vị nhưng số {_kw(c.kind)} đạt là số lẻ ({_n(a)}); "
+                f"{c.subject} là một đơn vị nhưng số {_kwc(c)} đạt là số lẻ ({_n(a)}); "
                 "có thể đây là số bình quân hoặc gõ nhầm.",
                 _n(a), "một số nguyên", c.achieved_span or fig, c)
     _check_unmet(ctx, c, info)
@@ -169,7 +176,7 @@ def _check_percent(ctx: _Ctx, c: Claim) -> None:
     if abs(exact - c.percent) > tol + EPS:
         shown = max(2, places)
         ctx.add("error", "percent-mismatch",
-                f"Tỷ lệ {fmt.number(c.percent, places)}% không khớp với {_frac(c)} {_kw(c.kind)}: "
+                f"Tỷ lệ {fmt.number(c.percent, places)}% không khớp với {_frac(c)} {_kwc(c)}: "
                 f"{_frac(c)} = {fmt.percent(exact, places=shown)}.",
                 f"{fmt.number(c.percent, places)}%", fmt.percent(exact, places=shown), c.percent_span or c.span, c)
 
@@ -185,7 +192,7 @@ def _check_unmet(ctx: _Ctx, c: Claim, info: SetInfo | None) -> None:
     exact_gap = gap is not None and not c.average and float(gap).is_integer() and gap >= 0
     items = c.unmet or []
     listed = len(items)
-    kw = _kw(c.kind)
+    kw = _kwc(c)
     if c.unmet_count is not None and exact_gap and c.unmet_count != gap:
         ctx.add("error", "unmet-count-mismatch",
                 f"Văn bản nêu còn {c.unmet_count} {kw} chưa đạt, nhưng {_frac(c)} {kw} nghĩa là còn {_n(gap)} {kw} chưa đạt.",
@@ -269,8 +276,12 @@ def _check_pairs(ctx: _Ctx, claims: list[Claim]) -> None:
         if not crit or not inds:
             continue
         info = ctx.cat.info(key[1])
+        crit.sort(key=lambda x: x.span[0])
+        starts = [x.span[0] for x in crit]
         for i in inds:
-            c = min(crit, key=lambda x: abs(x.span[0] - i.span[0]))
+            k = bisect.bisect_left(starts, i.span[0])
+            near = [crit[j] for j in (k - 1, k) if 0 <= j < len(crit)]
+            c = min(near, key=lambda x: abs(x.span[0] - i.span[0]))
             _pair(ctx, c, i, info)
 
 
@@ -358,7 +369,7 @@ def _check_contradictions(ctx: _Ctx, claims: list[Claim]) -> None:
         for c in cs[1:]:
             if abs((c.achieved or 0) - (first.achieved or 0)) > EPS or abs((c.total or 0) - (first.total or 0)) > EPS:
                 ctx.add("error", "contradiction",
-                        f"{c.subject} ({c.set}): {_frac(c)} {_kw(c.kind)} mâu thuẫn với {_frac(first)} {_kw(c.kind)} "
+                        f"{c.subject} ({c.set}): {_frac(c)} {_kwc(c)} mâu thuẫn với {_frac(first)} {_kwc(c)} "
                         f"ở chỗ khác trong cùng văn bản.",
                         _frac(c), _frac(first), c.figure_span, c, first.figure_span)
 
@@ -375,12 +386,12 @@ def _check_changes(ctx: _Ctx, claims: list[Claim]) -> None:
             continue
         if ch.delta > 0 and ch.delta > c.achieved + EPS:
             ctx.add("error", "change-impossible",
-                    f"Văn bản nêu tăng {ch.delta} {_kw(c.kind)} nhưng hiện chỉ đạt {_n(c.achieved)} {_kw(c.kind)}.",
+                    f"Văn bản nêu tăng {ch.delta} {_kwc(c)} nhưng hiện chỉ đạt {_n(c.achieved)} {_kwc(c)}.",
                     str(ch.delta), f"≤ {_n(c.achieved)}", ch.span, c, c.figure_span)
             continue
         if c.total is not None and c.achieved - ch.delta > c.total + EPS:
             ctx.add("error", "change-impossible",
-                    f"Văn bản nêu giảm {-ch.delta} {_kw(c.kind)}: trước đó phải đạt {_n(c.achieved - ch.delta)}, "
+                    f"Văn bản nêu giảm {-ch.delta} {_kwc(c)}: trước đó phải đạt {_n(c.achieved - ch.delta)}, "
                     f"nhiều hơn tổng số {_n(c.total)}.",
                     str(ch.delta), None, ch.span, c, c.figure_span)
             continue
@@ -391,7 +402,7 @@ def _check_changes(ctx: _Ctx, claims: list[Claim]) -> None:
             if abs(real - ch.delta) > EPS:
                 verb = "tăng" if ch.delta >= 0 else "giảm"
                 ctx.add("warning", "change-mismatch",
-                        f"Văn bản nêu {verb} {abs(ch.delta)} {_kw(c.kind)}, nhưng từ {_n(p.achieved)} lên {_n(c.achieved)} "
+                        f"Văn bản nêu {verb} {abs(ch.delta)} {_kwc(c)}, nhưng từ {_n(p.achieved)} lên {_n(c.achieved)} "
                         f"là {'tăng' if real >= 0 else 'giảm'} {_n(abs(real))}.",
                         str(ch.delta), _n(real), ch.span, c, p.figure_span)
 
@@ -410,7 +421,7 @@ def _check_recognitions(ctx: _Ctx, claims: list[Claim], recs: list[Recognition])
                 if c.kind == "indicators" and info is not None and not info.indicators_authoritative:
                     continue
                 ctx.add("warning", "recognized-but-unmet",
-                        f"{r.subject} được công nhận đạt chuẩn ({r.set}) nhưng số liệu chỉ đạt {_frac(c)} {_kw(c.kind)}.",
+                        f"{r.subject} được công nhận đạt chuẩn ({r.set}) nhưng số liệu chỉ đạt {_frac(c)} {_kwc(c)}.",
                         _frac(c), f"{_n(c.total)}/{_n(c.total)}", c.figure_span, c, r.span)
 
 
@@ -449,8 +460,8 @@ def compare_with(claims: Report | Iterable[Claim], lookup: Lookup, *, period: Pe
         when = f", {period.label}" if period is not None else ""
         out.append(Finding(
             severity=severity, code="stored-mismatch",  # type: ignore[arg-type]
-            message=(f"Văn bản ghi {c.subject} đạt {_frac(c)} {_kw(c.kind)}, kết quả đánh giá lưu trong hệ thống "
-                     f"là {_n(value)} {_kw(c.kind)} ({c.set}{when})."),
+            message=(f"Văn bản ghi {c.subject} đạt {_frac(c)} {_kwc(c)}, kết quả đánh giá lưu trong hệ thống "
+                     f"là {_n(value)} {_kwc(c)} ({c.set}{when})."),
             reported=_n(c.achieved), expected=_n(value),
             text=(text[c.figure_span[0]:c.figure_span[1]] if text is not None else c.text),
             span=c.figure_span if text is not None else c.span,

@@ -24,15 +24,17 @@ from ntm.core.formatting import parse_number
 from .model import Change, Claim, Kind, Period, Recognition, UnmetItem, UnmetList
 from .resolver import UnitResolver
 from .sets import Catalogue, phase_from_years, phase_of_year
-from .text import Layout, fold, fold_view, layout, lower_view
+from .text import Layout, fold, layout, lower_view, views
 
-MAX_FIGURES = 50_000
-SUBJECT_WINDOW = 400
+MAX_FIGURES = 20_000
+SUBJECT_WINDOW = 400  # how far before a figure its subject may be named
+SET_REACH = 3000  # how far before a figure set wording may be inherited from (clause, sentence, previous sentence)
 
 NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d{1,3})?|\d{1,6}(?:[.,]\d{1,3})?"
 
 # -- figures ----------------------------------------------------------------------------------
 _FRACTION = re.compile(rf"({NUM})[ ]{{0,2}}/[ ]{{0,2}}({NUM})(?![\w/%]|[.,]\d)")
+_NUM_BACK = re.compile(rf"(?:{NUM})[ ]{{0,2}}$")
 _KIND_AFTER = re.compile(r"[ ]{0,3}(tieu chi|chi tieu)\b")
 _UNIT_AFTER = re.compile(r"[ ]{0,3}(thành phố|thị trấn|thị xã|xã|phường|huyện|quận|tỉnh|thôn|bản|ấp|đơn vị)(?![\w])")
 _KIND_BEFORE = re.compile(r"(tieu chi|chi tieu)(?: (?:da |)dat(?: duoc)?| la)?[ ]{0,2}[:=]?[ ]{0,2}$")
@@ -216,23 +218,24 @@ class Extractor:
     def __init__(self, text: str, *, resolver: UnitResolver | None, catalogue: Catalogue,
                  context_names: list[str] | None = None, max_figures: int = MAX_FIGURES):
         self.text = text
-        self.low = lower_view(text)
-        self.fold = fold_view(text)
+        self.low, self.fold = views(text)
         self.lay: Layout = layout(text)
         self.resolver = resolver
         self.cat = catalogue
         self.extra_context = list(context_names or [])
         self.max_figures = max_figures
+        self.end = len(text)  # the part of the text analysed (all of it unless a cap is reached)
         self.notes: list[str] = []
 
     # ------------------------------------------------------------------------------------------
     def run(self) -> tuple[list[Claim], list[Recognition], Period | None, list[str]]:
         self.period = self._period()
         self.year = self.period.year if self.period else None
-        self.sets = self._set_mentions()
-        self._set_starts = [m.start for m in self.sets]
         figs = self._figures()
         self.unmet_lists = self._unmet_lists()
+        self._anchors = sorted([f.start for f in figs] + [u.span[0] for u in self.unmet_lists])
+        self.sets = self._set_mentions()
+        self._set_starts = [m.start for m in self.sets]
         self._clause_breaks = self._breaks()
         for f in figs:
             f.sentence = self.lay.sentence(f.start)
@@ -310,7 +313,9 @@ class Extractor:
     def _set_mentions(self) -> list[_SetMention]:
         out: list[_SetMention] = []
         fv = self.fold
-        for core in _scan(_SET_CORE, fv):
+        for core in _scan(_SET_CORE, fv, 0, self.end):
+            if not self._near_anchor(core.start(), 120, SET_REACH):
+                continue  # wording no figure can use
             b = _SET_PREFIX_BACK.search(fv, max(0, core.start() - 45), core.start())
             m = _SET.match(fv, b.start() if b else core.start())
             if m is None or m.start("ntm") != core.start():
@@ -322,12 +327,19 @@ class Extractor:
                 phase = phase_from_years(int(m.group("y1")), int(m.group("y2")))
             out.append(_SetMention(m.start(), m.end(), _LVL.get(m.group("lvl") or ""), _TIER[m.group("tier")], phase))
         taken = [(m.start, m.end) for m in out]
-        for m in _scan(_SET_SHORT, self.fold):
+        for m in _scan(_SET_SHORT, self.fold, 0, self.end):
+            if not self._near_anchor(m.start(), 120, SET_REACH):
+                continue
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             out.append(_SetMention(m.start(), m.end(), _LVL[m.group("lvl")], _TIER[m.group("tier")], None))
         out.sort(key=lambda s: s.start)
         return out
+
+    def _near_anchor(self, pos: int, before: int, after: int) -> bool:
+        """Is some figure (or unmet list) within ``[pos - before, pos + after]``?"""
+        i = bisect.bisect_left(self._anchors, pos - before)
+        return i < len(self._anchors) and self._anchors[i] <= pos + after
 
     def _set_after(self, pos: int, limit: int) -> _SetMention | None:
         i = bisect.bisect_left(self._set_starts, pos)
@@ -352,12 +364,13 @@ class Extractor:
     def _figures(self) -> list[_Fig]:
         t, fv, low = self.text, self.fold, self.low
         figs: list[_Fig] = []
-        for m in _FRACTION.finditer(fv):
+        for m in self._fractions():
             p = m.start()
             if p > 0 and (fv[p - 1] in "/.," or fv[p - 1].isalnum() or fv[p - 1] == "_"):
                 continue
             if len(figs) >= self.max_figures:
-                self.notes.append(f"chỉ xét {self.max_figures} số liệu đầu tiên")
+                self.notes.append(f"văn bản có quá nhiều số liệu: chỉ xét {self.max_figures} số liệu đầu tiên")
+                self.end = min(len(fv), m.start() + SET_REACH)
                 break
             a_s, t_s = m.group(1), m.group(2)
             a, tot = _num(a_s), _num(t_s)
@@ -392,7 +405,7 @@ class Extractor:
             figs.append(f)
         taken = [f.figure_span for f in figs]
         tstarts = [s for s, _ in taken]
-        for m in _scan(_ACHIEVED_ONLY, fv):
+        for m in _scan(_ACHIEVED_ONLY, fv, 0, self.end):
             if len(figs) >= self.max_figures:
                 break
             if fv[max(0, m.start() - 5):m.start()] == "chua ":
@@ -409,11 +422,33 @@ class Extractor:
             pu = _PER_UNIT.match(fv, m.end())
             if pu:
                 f.per_unit = True
+                f.unit_type = _FOLD_TYPE.get(pu.group(1))
                 f.end = f.kind_end = pu.end()
             self._percent(f)
             figs.append(f)
         figs.sort(key=lambda f: f.start)
         return figs
+
+    def _fractions(self):
+        """Matches of :data:`_FRACTION`. Usual texts have few '/', so they are found with
+        ``str.find`` and the number before each is matched from a short window (much faster
+        than letting the pattern try every digit); texts full of '/' use the plain scan."""
+        fv = self.fold
+        if fv.count("/") > 200_000:
+            yield from _FRACTION.finditer(fv)
+            return
+        last_end = 0
+        i = fv.find("/")
+        while i >= 0:
+            b = _NUM_BACK.search(fv, max(last_end, i - 16), i)
+            if b is not None:
+                m = _FRACTION.match(fv, b.start())
+                if m is not None and m.end(1) <= i < m.start(2):
+                    yield m
+                    last_end = m.end()
+                    i = fv.find("/", m.end())
+                    continue
+            i = fv.find("/", i + 1)
 
     def _percent(self, f: _Fig) -> None:
         fv = self.fold
@@ -436,10 +471,18 @@ class Extractor:
                 f.end = max(f.end, close + 1)
 
     def _percent_anchors(self, f: _Fig) -> list[int]:
+        """Where a percentage may start: after the kind word, or after set wording attached to it
+        ("10/12 xã đạt chuẩn nông thôn mới (chiếm 83,33%)")."""
         anchors = [f.kind_end]
-        m = _SET.match(self.fold, f.kind_end + (1 if self.fold[f.kind_end:f.kind_end + 1] == " " else 0))
-        if m:
-            anchors.append(m.end())
+        fv = self.fold
+        core = _SET_CORE.search(fv, f.kind_end, min(len(fv), f.kind_end + 60))
+        if core is not None:
+            b = _SET_PREFIX_BACK.search(fv, max(f.kind_end, core.start() - 45), core.start())
+            start = b.start() if b else core.start()
+            if _SET_GAP.match(fv, f.kind_end, start):
+                m = _SET.match(fv, start)
+                if m is not None:
+                    anchors.append(m.end())
         return anchors
 
     # -- clauses -----------------------------------------------------------------------------------
@@ -477,13 +520,15 @@ class Extractor:
 
         out: list[_Subj] = []
         seen_pos = set()
-        for m in _scan(_TYPE, low):
+        for m in _scan(_TYPE, low, 0, self.end):
+            if not self._near_anchor(m.start(), 0, SUBJECT_WINDOW + 20) and not t[m.end() + 1:m.end() + 2].isupper():
+                continue  # far from any figure and not naming a unit: of no use
             self._subject_at(m.start(), m.end(), m.group(1), out, is_blocked, seen_pos)
-        for m in _scan(_TYPE_FOLD, fv):  # unaccented texts ("Xa Nguyen Ly"): named forms only
-            if m.start() in seen_pos:
+        for m in _scan(_TYPE_FOLD, fv, 0, self.end):  # unaccented texts ("Xa Nguyen Ly"): named forms only
+            if m.start() in seen_pos or not t[m.end() + 1:m.end() + 2].isupper():
                 continue
             self._subject_at(m.start(), m.end(), _FOLD_TYPE[m.group(1)], out, is_blocked, seen_pos, named_only=True)
-        for m in _scan(_NATIONAL, low):
+        for m in _scan(_NATIONAL, low, 0, self.end):
             if not is_blocked(m.start(), m.end()):
                 out.append(_Subj(m.start(), m.end(), "national", None, None, None, "cả nước", "national",
                                  t[m.start():m.end()]))
@@ -691,15 +736,36 @@ class Extractor:
                         m = self._set_before(f.sentence[0], prev_s)
                         if m is not None:
                             f.set_mention, f.set_source = m, "context"
-            self._infer_run(run)
         for f in figs:
             if f.set_mention is not None:
                 f.set_code = self._code_for(f, f.set_mention)
+        self._siblings(figs)
+        for run in runs:
+            self._infer_run(run)
+
+    def _siblings(self, figs: list[_Fig]) -> None:
+        """A figure without set wording takes the set of another figure of the same subject in the
+        same sentence whose set it fits ("số tiêu chí đạt: 17/19; số chỉ tiêu đạt: 54/57 (NTM)")."""
+        by_sentence: dict[tuple[int, int], list[_Fig]] = {}
+        for f in figs:
+            by_sentence.setdefault(f.sentence, []).append(f)
+        for group in by_sentence.values():
+            if len(group) < 2:
+                continue
+            for f in group:
+                if f.set_mention is not None or f.kind not in ("criteria", "indicators"):
+                    continue
+                codes = {g.set_code for g in group if g is not f and g.set_code and g.subject is f.subject}
+                fitting = [c for c in codes if (info := self.cat.info(c)) is not None and self._fits(f, info)]
+                if len(fitting) == 1:
+                    f.set_code, f.set_source = fitting[0], "sibling"
+                elif len(codes) == 1 and not self.cat.available:
+                    f.set_code, f.set_source = codes.pop(), "sibling"
 
     def _level_for(self, f: _Fig, m: _SetMention | None) -> str:
         if m is not None and m.level:
             return m.level
-        if f.kind == "units":
+        if f.kind == "units" or f.per_unit:
             return TYPE_LEVEL.get(f.unit_type or "") or "commune"
         if f.subject_level in ("commune", "district"):
             return f.subject_level
@@ -742,7 +808,7 @@ class Extractor:
         return True
 
     def _infer_run(self, run: list[_Fig]) -> None:
-        todo = [f for f in run if f.set_mention is None and f.kind in ("criteria", "indicators")]
+        todo = [f for f in run if f.set_code is None and f.set_mention is None and f.kind in ("criteria", "indicators")]
         if not todo or not self.cat.available:
             for f in todo:
                 f.notes.append("không rõ bộ tiêu chí")
@@ -763,7 +829,7 @@ class Extractor:
     def _unmet_lists(self) -> list[UnmetList]:
         fv = self.fold
         found: list[tuple[int, int, re.Match]] = []
-        for core in _scan(_UNMET_CORE, fv):
+        for core in _scan(_UNMET_CORE, fv, 0, self.end):
             a = _UNMET_A_BACK.search(fv, max(0, core.start() - 40), core.start())
             if a is not None:
                 found.append((a.start(), core.end(), a))
@@ -771,7 +837,7 @@ class Extractor:
             b = _UNMET_B_FWD.match(fv, core.end())
             if b is not None:
                 found.append((core.start(), b.end(), b))
-        for m in _scan(_UNMET_C, fv):
+        for m in _scan(_UNMET_C, fv, 0, self.end):
             found.append((m.start(), m.end(), m))
         found.sort(key=lambda x: (x[0], -x[1]))
         out: list[UnmetList] = []
@@ -784,6 +850,8 @@ class Extractor:
             items, end = self._items(e)
             if n is None and not items:
                 continue
+            if len(out) >= self.max_figures:
+                break
             last_end = max(e, end)
             out.append(UnmetList(kind, n, (m.start("n"), m.end("n")) if m.group("n") else None, items, (s, max(e, end))))
         return out
@@ -866,7 +934,7 @@ class Extractor:
 
     def _attach_changes(self, figs: list[_Fig]) -> None:
         starts = [f.start for f in figs]
-        for m in _scan(_CHANGE, self.fold):
+        for m in _scan(_CHANGE, self.fold, 0, self.end):
             sent = self.lay.sentence(m.start())
             kind: Kind = "criteria" if m.group(3) == "tieu chi" else "indicators"
             i = bisect.bisect_left(starts, m.start()) - 1
@@ -907,7 +975,7 @@ class Extractor:
     def _recognitions(self) -> list[Recognition]:
         out: list[Recognition] = []
         fv, t = self.fold, self.text
-        for m in _scan(_RECOGNIZE, fv):
+        for m in _scan(_RECOGNIZE, fv, 0, self.end):
             sent = self.lay.sentence(m.start())
             before = fv[max(sent[0], m.start() - 40):m.start()]
             status = "proposed" if _PROPOSED.search(before) else "recognized"
@@ -984,6 +1052,7 @@ class Extractor:
             set=f.set_code,
             set_source=f.set_source if f.set_code else None,
             kind=f.kind,
+            unit_type=f.unit_type,
             achieved=achieved,
             total=f.total,
             percent=f.percent,

@@ -78,6 +78,7 @@ class Claim:
     set: str | None  # criteria-set code, e.g. "xa-ntm-2021"
     set_source: str | None  # stated | run | clause | sentence | context | inferred | None
     kind: Kind
+    unit_type: str | None  # for kind "units": the unit counted ("xã")
     achieved: float | None
     total: float | None
     percent: float | None
@@ -122,6 +123,7 @@ class Claim:
             "set": self.set,
             "set_source": self.set_source,
             "kind": self.kind,
+            "unit_type": self.unit_type,
             "achieved": _num(self.achieved),
             "total": _num(self.total),
             "percent": _num(self.percent),

@@ -70,6 +70,8 @@ class Catalogue:
         self._cat = catalog
         self.error = error
         self._cache: dict[str, SetInfo | None] = {}
+        self._by_level: dict[str, list[SetInfo]] = {}
+        self._find: dict[tuple, str | None] = {}
 
     @classmethod
     def load(cls, catalog: Any | None) -> "Catalogue":
@@ -113,6 +115,12 @@ class Catalogue:
 
     def find(self, level: str, tier: str, phase: str | None) -> str | None:
         """The national set with this level, tier and phase, from the catalogue, else the table."""
+        key = (level, tier, phase)
+        if key not in self._find:
+            self._find[key] = self._find_uncached(level, tier, phase)
+        return self._find[key]
+
+    def _find_uncached(self, level: str, tier: str, phase: str | None) -> str | None:
         if self._cat is not None and phase:
             found = []
             try:
@@ -130,7 +138,12 @@ class Catalogue:
         return STATIC_SETS.get((level, tier, phase))
 
     def sets_of_level(self, level: str) -> list[SetInfo]:
-        out = []
+        if level not in self._by_level:
+            self._by_level[level] = self._sets_of_level(level)
+        return self._by_level[level]
+
+    def _sets_of_level(self, level: str) -> list[SetInfo]:
+        out: list[SetInfo] = []
         if self._cat is None:
             return out
         try:

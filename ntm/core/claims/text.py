@@ -13,6 +13,7 @@ same offsets in the others:
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ def _build_norm_table() -> dict[int, str | None]:
         if cp not in (0x0A, 0x0D) and cp not in table:
             table[cp] = " "
     table[0x7F] = " "
+    table[0xFFFF] = None
     for cp in range(0x80, 0xA0):
         table.setdefault(cp, " ")
     for i in range(10):  # full-width digits
@@ -52,6 +54,31 @@ _NORM_TABLE = _build_norm_table()
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
+_DROP = "\uffff"  # a noncharacter: what the vectorised table maps deleted characters to
+_NP_NORM = None
+
+
+def _normalize_chars(text: str) -> str:
+    global _NP_NORM
+    if len(text) > 50_000:
+        try:
+            import numpy as np
+        except ImportError:  # pragma: no cover
+            return text.translate(_NORM_TABLE)
+        if _NP_NORM is None:
+            table = np.arange(0x10000, dtype=np.uint32)
+            for k, v in _NORM_TABLE.items():
+                table[k] = ord(_DROP) if v is None else ord(v)
+            _NP_NORM = table
+        arr = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        small = arr < 0x10000
+        out = arr.copy()
+        out[small] = _NP_NORM[arr[small]]
+        res = out.tobytes().decode("utf-32-le", "surrogatepass")
+        return res.replace(_DROP, "") if _DROP in res else res
+    return text.translate(_NORM_TABLE)
+
+
 def normalize_text(text: str, *, max_chars: int | None = DEFAULT_MAX_CHARS) -> str:
     """NFC, invisible characters dropped, NBSP and other spaces made plain, CR/LF unified.
 
@@ -62,7 +89,7 @@ def normalize_text(text: str, *, max_chars: int | None = DEFAULT_MAX_CHARS) -> s
             f"văn bản quá lớn: {len(text):,} ký tự (giới hạn {max_chars:,})".replace(",", ".")
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_NORM_TABLE)
+    text = _normalize_chars(text)
     if _SURROGATES.search(text):
         text = _SURROGATES.sub("\ufffd", text)
     return unicodedata.normalize("NFC", text)
@@ -95,21 +122,63 @@ def _build_views() -> tuple[dict[int, int], dict[int, int]]:
 _LOWER_TABLE, _FOLD_TABLE = _build_views()
 
 
+_TABLE_SIZE = 0x2300
+_NP_TABLES: tuple | None = None
+
+
+def _np_tables():
+    """Lookup arrays for the vectorised path (NumPy is a project dependency); None if unavailable."""
+    global _NP_TABLES
+    if _NP_TABLES is None:
+        try:
+            import numpy as np
+        except ImportError:  # pragma: no cover
+            _NP_TABLES = (None, None, None)
+            return _NP_TABLES
+        lower = np.arange(_TABLE_SIZE, dtype=np.uint32)
+        fold_ = np.arange(_TABLE_SIZE, dtype=np.uint32)
+        for k, v in _LOWER_TABLE.items():
+            lower[k] = v
+        for k, v in _FOLD_TABLE.items():
+            fold_[k] = v
+        _NP_TABLES = (np, lower, fold_)
+    return _NP_TABLES
+
+
+def _translate(text: str, table: dict[int, int], which: int) -> str:
+    if len(text) > 50_000:
+        np, lower, fold_ = _np_tables()
+        if np is not None:
+            arr = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            small = arr < _TABLE_SIZE
+            out = arr.copy()
+            out[small] = (lower if which == 0 else fold_)[arr[small]]
+            return out.tobytes().decode("utf-32-le", "surrogatepass")
+    return text.translate(table)
+
+
 def lower_view(text: str) -> str:
-    out = text.translate(_LOWER_TABLE)
+    out = _translate(text, _LOWER_TABLE, 0)
     assert len(out) == len(text)
     return out
 
 
 def fold_view(text: str) -> str:
-    out = text.translate(_FOLD_TABLE)
+    out = _translate(text, _FOLD_TABLE, 1)
     assert len(out) == len(text)
     return out
 
 
 def fold(text: str) -> str:
     """Lowercase without diacritics, whitespace collapsed (for comparing names)."""
+    if len(text) <= 200:
+        return _fold_short(text)
     return " ".join(fold_view(unicodedata.normalize("NFC", text)).split())
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_short(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).translate(_FOLD_TABLE).split())
 
 
 # -- sentences and paragraphs ---------------------------------------------------------------
@@ -176,3 +245,19 @@ def line_context(text: str, start: int, end: int, width: int = 200) -> tuple[int
         lay_s = max(lay_s, start - half)
         lay_e = min(lay_e, end + half)
     return lay_s, lay_e
+
+
+def views(text: str) -> tuple[str, str]:
+    """(lower_view(text), fold_view(text)), sharing the work on large texts."""
+    if len(text) > 50_000:
+        np, lower, fold_ = _np_tables()
+        if np is not None:
+            arr = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            small = arr < _TABLE_SIZE
+            idx = arr[small]
+            a = arr.copy()
+            a[small] = lower[idx]
+            b = arr.copy()
+            b[small] = fold_[idx]
+            return a.tobytes().decode("utf-32-le", "surrogatepass"), b.tobytes().decode("utf-32-le", "surrogatepass")
+    return lower_view(text), fold_view(text)

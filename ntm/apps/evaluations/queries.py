@@ -1,0 +1,516 @@
+"""Read-side queries for the dashboards: a constant number of queries per page, whatever the size
+of the unit (one for the communes, one per set/period for their results, one for the trend).
+
+Everything here reads stored :class:`~ntm.apps.evaluations.models.Result` rows; nothing is
+re-evaluated when a page opens. Results are fetched with ``values()`` and without the large
+``detail`` JSON except where a single unit's explanation is shown.
+
+Vocabulary:
+
+- *tier* — the standard a set stands for: ``ntm`` (đạt chuẩn nông thôn mới), ``nang_cao``
+  (nâng cao), ``kieu_mau`` (kiểu mẫu);
+- *best standard* of a commune — the highest tier whose set it meets in the period; ``below``
+  when it has results but meets none, ``nodata`` when it has no result at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, Q, QuerySet
+
+from ntm.apps.accounts.permissions import scope
+from ntm.apps.units.models import Level, Unit
+from ntm.core import formatting as fmt
+from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
+from ntm.core.codes import code_key, sort_codes
+from ntm.core.evaluation import UnitScore, rollup
+from ntm.core.evaluation.rollup import Rollup
+from ntm.core.periods import Period
+
+from .models import Result
+from .services import COMMUNE_TYPES
+
+TIERS = ("ntm", "nang_cao", "kieu_mau")
+STANDARDS = ("kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
+STANDARD_LABELS = {
+    "kieu_mau": "Đạt chuẩn NTM kiểu mẫu",
+    "nang_cao": "Đạt chuẩn NTM nâng cao",
+    "ntm": "Đạt chuẩn NTM",
+    "below": "Chưa đạt chuẩn NTM",
+    "nodata": "Chưa có kết quả",
+}
+STANDARD_SHORT = {"kieu_mau": "kiểu mẫu", "nang_cao": "nâng cao", "ntm": "NTM", "below": "chưa đạt", "nodata": "chưa có kết quả"}
+STANDARD_COLORS = {
+    "kieu_mau": "#6a3d9a",
+    "nang_cao": "#1f5fa8",
+    "ntm": "#1e7b34",
+    "below": "#d9822b",
+    "nodata": "#a3abb5",
+}
+NEXT_TIER = {"below": "ntm", "ntm": "nang_cao", "nang_cao": "kieu_mau", "kieu_mau": None, "nodata": "ntm"}
+RESULT_FIELDS = ("unit_id", "set_code", "period", "criteria_met", "criteria_total", "indicators_met",
+                 "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators")
+NO_SECTOR = "Chưa xác định bộ, ngành phụ trách"
+
+
+# -- periods and sets ------------------------------------------------------------------------
+def period_key(key: str) -> tuple:
+    """Chronological sort key for period strings ("2023-07", "2023-Q3", "2023")."""
+    p = Period.parse(key)
+    return (p.end, p.start, key)
+
+
+def sort_periods(keys: Iterable[str], *, reverse: bool = False) -> list[str]:
+    return sorted(set(keys), key=period_key, reverse=reverse)
+
+
+def tier_sets(period: Period | None, catalog: Catalog | None = None) -> dict[str, CriteriaSet]:
+    """The national commune sets that stand for each tier in ``period`` (by the set's phase):
+    2021–2025 → xa-ntm-2021, xa-nang-cao-2021, xa-kieu-mau-2021."""
+    catalog = catalog or default_catalog()
+    year = period.year if period else dt.date.today().year
+    out: dict[str, CriteriaSet] = {}
+    for s in catalog:
+        if s.level != "commune" or s.data.province or s.tier not in TIERS:
+            continue
+        lo, _, hi = s.phase.partition("-")
+        if not int(lo) <= year <= int(hi):
+            continue
+        if s.tier not in out or s.data.valid_from > out[s.tier].data.valid_from:
+            out[s.tier] = s
+    return out
+
+
+def commune_sets(catalog: Catalog | None = None) -> list[CriteriaSet]:
+    catalog = catalog or default_catalog()
+    return [s for s in catalog if s.level == "commune"]
+
+
+def set_label(cs: CriteriaSet) -> str:
+    return cs.data.short_name or cs.name
+
+
+# -- communes --------------------------------------------------------------------------------
+def communes_qs(parent: Unit, date: dt.date, user) -> QuerySet[Unit]:
+    """The xã under ``parent`` as the hierarchy stood on ``date``, limited to what ``user`` may see.
+    Raises ``UnitLookupError`` when ``parent`` was not in force on ``date``."""
+    from ntm.apps.units.services import communes_at
+
+    if parent.level == Level.COMMUNE:
+        qs = Unit.objects.filter(pk=parent.pk)
+    else:
+        qs = communes_at(parent, date).filter(type__in=COMMUNE_TYPES)
+    return scope(qs, user, field="")
+
+
+COMMUNE_FIELDS = ("id", "uid", "name", "short_name", "parent_id", "path", "region", "lat", "lon")
+
+
+def commune_rows(qs: QuerySet[Unit]) -> list[dict]:
+    return list(qs.values(*COMMUNE_FIELDS).order_by("name", "code"))
+
+
+def subtree_periods(parent: Unit, set_codes: Iterable[str], user) -> list[str]:
+    """Periods with results for any of ``set_codes`` in the subtree of ``parent`` (any edition), newest first."""
+    qs = scope(Result.objects.filter(unit__path__startswith=parent.path, set_code__in=list(set_codes)), user)
+    return sort_periods(qs.values_list("period", flat=True).distinct(), reverse=True)
+
+
+def choose_period(periods: list[str], date: dt.date | None) -> str | None:
+    """The newest period (``periods`` newest first) that had started on ``date`` (any when no date)."""
+    for key in periods:
+        if date is None or Period.parse(key).start <= date:
+            return key
+    return None
+
+
+# -- results ---------------------------------------------------------------------------------
+def results_by_unit(units: QuerySet[Unit] | list[int], set_codes: Iterable[str], period: str) -> dict[int, dict[str, dict]]:
+    """{unit id: {set code: result row}} for one period, in ONE query (no ``detail``)."""
+    rows = Result.objects.filter(unit_id__in=units if isinstance(units, list) else units.values("id"),
+                                 set_code__in=list(set_codes), period=period).values(*RESULT_FIELDS)
+    out: dict[int, dict[str, dict]] = defaultdict(dict)
+    for r in rows:
+        out[r["unit_id"]][r["set_code"]] = r
+    return out
+
+
+def best_standard(by_set: dict[str, dict] | None, tiers: dict[str, CriteriaSet]) -> str:
+    if not by_set:
+        return "nodata"
+    best = "below"
+    for tier in TIERS:
+        cs = tiers.get(tier)
+        if cs is not None and (r := by_set.get(cs.code)) and r["standard_met"]:
+            best = tier
+    if best == "below" and not any(cs.code in by_set for cs in tiers.values()):
+        return "nodata"  # results only for other sets (e.g. a provincial set)
+    return best
+
+
+def scorecard_phrase(r: dict, short_name: str) -> str:
+    """'17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới'."""
+    return (f"{r['criteria_met']}/{r['criteria_total']} tiêu chí với "
+            f"{r['indicators_met']}/{r['indicators_total']} chỉ tiêu {short_name}").strip()
+
+
+def scorecard_sentence(name: str, results: list[tuple[dict, str]]) -> str:
+    """As bulletins write it: 'Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới;
+    17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao'."""
+    if not results:
+        return f"{name}: chưa có kết quả đánh giá"
+    return f"{name}: đạt " + "; ".join(scorecard_phrase(r, short) for r, short in results)
+
+
+# -- the overview ------------------------------------------------------------------------------
+@dataclass
+class StandardCount:
+    key: str
+    label: str
+    color: str
+    count: int
+    percent: str
+    cumulative: int | None = None  # this standard or higher
+    cumulative_percent: str = ""
+
+
+@dataclass
+class CommuneRow:
+    unit: dict
+    best: str
+    results: dict[str, dict]  # set code -> row
+    main: dict | None  # the row of the selected set
+
+    @property
+    def best_label(self) -> str:
+        return STANDARD_LABELS[self.best]
+
+
+@dataclass
+class TrendPoint:
+    period: str
+    label: str
+    units: int
+    average_criteria: float | None
+    average_indicators: float | None
+    at_standard: int
+    share: float  # % of the communes of the unit at the date
+    average_text: str = ""
+    share_text: str = ""
+
+
+@dataclass
+class ChildSummary:
+    unit: dict
+    communes: int
+    with_results: int
+    at_standard: int
+    share_text: str
+    average_text: str
+
+
+@dataclass
+class Overview:
+    unit: Unit
+    date: dt.date
+    period: Period | None
+    set: CriteriaSet
+    tiers: dict[str, CriteriaSet]
+    rows: list[CommuneRow] = field(default_factory=list)
+    rollup: Rollup | None = None
+    standards: list[StandardCount] = field(default_factory=list)
+    trend: list[TrendPoint] = field(default_factory=list)
+    children: list[ChildSummary] = field(default_factory=list)
+
+    @property
+    def communes_total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def with_results(self) -> int:
+        return sum(1 for r in self.rows if r.main is not None)
+
+
+def standard_counts(rows: list[CommuneRow], tiers: dict[str, CriteriaSet]) -> list[StandardCount]:
+    n = len(rows)
+    counts = Counter(r.best for r in rows)
+    out = []
+    running = 0
+    for key in STANDARDS:
+        if key in TIERS and key not in tiers:
+            continue
+        c = counts.get(key, 0)
+        sc = StandardCount(key, STANDARD_LABELS[key], STANDARD_COLORS[key], c, fmt.percent(c, n) if n else "–")
+        if key in TIERS:
+            running += c
+            sc.cumulative = running
+            sc.cumulative_percent = fmt.percent(running, n) if n else "–"
+        out.append(sc)
+    return out
+
+
+def trend(communes: QuerySet[Unit], cs: CriteriaSet, communes_total: int) -> list[TrendPoint]:
+    """For each period with results for set ``cs``: averages and communes at standard, over the
+    communes given (the hierarchy at the overview's date) — ONE aggregate query."""
+    rows = (Result.objects.filter(unit_id__in=communes.values("id"), set_code=cs.code)
+            .values("period")
+            .annotate(n=Count("id"), avg_c=Avg("criteria_met"), avg_i=Avg("indicators_met"),
+                      met=Count("id", filter=Q(standard_met=True))))
+    out = []
+    for r in sorted(rows, key=lambda r: period_key(r["period"])):
+        p = Period.parse(r["period"])
+        share = 100.0 * r["met"] / communes_total if communes_total else 0.0
+        out.append(TrendPoint(
+            r["period"], p.label, r["n"], r["avg_c"], r["avg_i"], r["met"], share,
+            average_text=fmt.fraction(r["avg_c"], cs.criteria_count) if r["avg_c"] is not None else "–",
+            share_text=fmt.percent(r["met"], communes_total) if communes_total else "–",
+        ))
+    return out
+
+
+def children_summary(parent: Unit, rows: list[CommuneRow]) -> list[ChildSummary]:
+    """Per child unit of ``parent`` (provinces of the nation, districts of a province): communes,
+    with results, at standard. ONE query for the children's names."""
+    depth = len(parent.path.strip("/").split("/"))
+    groups: dict[int, list[CommuneRow]] = defaultdict(list)
+    for r in rows:
+        ids = r.unit["path"].strip("/").split("/")
+        if len(ids) > depth + 1:  # the commune is not a direct child
+            groups[int(ids[depth])].append(r)
+    if not groups:
+        return []
+    names = {u["id"]: u for u in Unit.objects.filter(id__in=list(groups)).values("id", "uid", "name")}
+    out = []
+    for cid, members in groups.items():
+        with_results = [m for m in members if m.main is not None]
+        met = sum(1 for m in with_results if m.main["standard_met"])
+        avg = (sum(m.main["criteria_met"] for m in with_results) / len(with_results)) if with_results else None
+        total = with_results[0].main["criteria_total"] if with_results else 0
+        out.append(ChildSummary(
+            names.get(cid, {"id": cid, "uid": "", "name": str(cid)}), len(members), len(with_results), met,
+            fmt.percent(met, len(members)) if members else "–",
+            fmt.fraction(avg, total) if avg is not None else "–",
+        ))
+    out.sort(key=lambda c: (-c.with_results, c.unit["name"]))
+    return out
+
+
+def build_overview(parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user,
+                   *, catalog: Catalog | None = None, with_trend: bool = True) -> Overview:
+    """Everything the overview and the commune list show, in a constant number of queries."""
+    catalog = catalog or default_catalog()
+    tiers = tier_sets(period, catalog)
+    qs = communes_qs(parent, date, user)
+    units = commune_rows(qs)
+    ov = Overview(parent, date, period, cs, tiers)
+    codes = {s.code for s in tiers.values()} | {cs.code}
+    results = results_by_unit(qs, codes, period.key) if period else {}
+    for u in units:
+        by_set = results.get(u["id"], {})
+        ov.rows.append(CommuneRow(u, best_standard(by_set, tiers), by_set, by_set.get(cs.code)))
+    scores = [UnitScore(str(r.unit["id"]), r.main["criteria_met"], r.main["indicators_met"], r.main["standard_met"])
+              for r in ov.rows if r.main]
+    ov.rollup = rollup(cs.code, scores, units_total=len(units), criteria_total=cs.criteria_count,
+                       indicators_total=cs.indicator_count)
+    ov.standards = standard_counts(ov.rows, tiers)
+    if with_trend:
+        ov.trend = trend(qs, cs, len(units))
+        if parent.level in (Level.COUNTRY, Level.PROVINCE):
+            ov.children = children_summary(parent, ov.rows)
+    return ov
+
+
+def sort_rows(rows: list[CommuneRow]) -> list[CommuneRow]:
+    """Best standard first, then most criteria and indicators met, then name."""
+    rank = {k: i for i, k in enumerate(STANDARDS)}
+    return sorted(rows, key=lambda r: (rank[r.best], -(r.main["criteria_met"] if r.main else -1),
+                                       -(r.main["indicators_met"] if r.main else -1), r.unit["name"]))
+
+
+# -- gap analysis ------------------------------------------------------------------------------
+@dataclass
+class Gap:
+    unit: dict
+    best: str
+    next_tier: str | None
+    set: CriteriaSet | None
+    result: dict | None  # the next standard's result row, if evaluated
+    unmet_indicators: list[dict] = field(default_factory=list)  # {code, content, criterion, dynamic}
+    unmet_criteria: list[int] = field(default_factory=list)
+    rank: int = 0
+
+    @property
+    def distance(self) -> int | None:
+        return len(self.unmet_indicators) if self.result is not None else None
+
+    @property
+    def best_label(self) -> str:
+        return STANDARD_LABELS[self.best]
+
+    @property
+    def next_label(self) -> str:
+        return STANDARD_LABELS[self.next_tier] if self.next_tier else "Đã đạt mức cao nhất"
+
+    @property
+    def only_conditions(self) -> bool:
+        """Every indicator met but the standard is not: a set-level condition is missing."""
+        return self.result is not None and not self.unmet_indicators and not self.result["standard_met"]
+
+
+def indicator_info(cs: CriteriaSet, code: str) -> dict:
+    ind = cs.by_code.get(code)
+    crit = int(code.split(".")[0])
+    return {"code": code, "content": ind.content if ind else "", "criterion": crit,
+            "dynamic": bool(ind and ind.dynamic)}
+
+
+def gaps(ov: Overview) -> list[Gap]:
+    """For each commune with results, what it lacks for its next standard (NTM → nâng cao → kiểu
+    mẫu), fewest unmet indicators first; communes whose next standard has not been evaluated come
+    after, and communes at the highest standard last. Uses the rows of ``ov`` (no query)."""
+    out = []
+    for r in ov.rows:
+        if r.best == "nodata":
+            continue
+        nxt = NEXT_TIER[r.best]
+        cs = ov.tiers.get(nxt) if nxt else None
+        res = r.results.get(cs.code) if cs else None
+        g = Gap(r.unit, r.best, nxt, cs, res)
+        if res is not None and cs is not None:
+            g.unmet_indicators = [indicator_info(cs, c) for c in sort_codes(res["unmet_indicators"])]
+            g.unmet_criteria = sorted(int(c) for c in res["unmet_criteria"])
+        out.append(g)
+
+    def key(g: Gap) -> tuple:
+        if g.next_tier is None:
+            return (2, 0, 0, g.unit["name"])
+        if g.result is None:
+            return (1, 0, 0, g.unit["name"])
+        return (0, len(g.unmet_indicators), len(g.unmet_criteria), g.unit["name"])
+
+    out.sort(key=key)
+    for i, g in enumerate(out, 1):
+        g.rank = i
+    return out
+
+
+@dataclass
+class SectorLoad:
+    sector: str
+    unmet: int  # unmet indicators summed over communes
+    communes: int
+    criteria: list[str]  # "17. Môi trường và an toàn thực phẩm"
+    dynamic: int  # of which "tiêu chí động"
+    share_text: str = ""
+
+
+def sector_ranking(gap_list: list[Gap]) -> list[SectorLoad]:
+    """Which responsible sector (criterion.sector.ministry) owns the most unmet indicators across the
+    communes, counting what each commune lacks for its next standard. No query."""
+    unmet: Counter[str] = Counter()
+    dyn: Counter[str] = Counter()
+    communes: dict[str, set] = defaultdict(set)
+    criteria: dict[str, dict[int, str]] = defaultdict(dict)
+    for g in gap_list:
+        if g.set is None:
+            continue
+        for ind in g.unmet_indicators:
+            crit = g.set.criterion_by_number.get(ind["criterion"])
+            sector = crit.sector.ministry if crit is not None and crit.sector else NO_SECTOR
+            unmet[sector] += 1
+            dyn[sector] += ind["dynamic"]
+            communes[sector].add(g.unit["id"])
+            if crit is not None:
+                criteria[sector][crit.number] = f"{crit.number}. {crit.name}"
+    total = sum(unmet.values())
+    out = [SectorLoad(s, n, len(communes[s]), [criteria[s][k] for k in sorted(criteria[s])], dyn[s],
+                      fmt.percent(n, total) if total else "–")
+           for s, n in unmet.items()]
+    out.sort(key=lambda x: (-x.unmet, -x.communes, x.sector))
+    return out
+
+
+# -- one commune ---------------------------------------------------------------------------------
+TIER_RANK = {t: i for i, t in enumerate(TIERS)}
+
+
+def set_order(catalog: Catalog, code: str) -> tuple:
+    if code not in catalog:
+        return (9, code)
+    s = catalog.get(code)
+    return (TIER_RANK.get(s.tier, 8), s.phase, code)
+
+
+def unit_history(unit_ids: list[int]) -> dict[int, dict[str, dict[str, dict]]]:
+    """{unit id: {set code: {period: row}}} — every result of these units, ONE query, no detail."""
+    out: dict[int, dict[str, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
+    for r in Result.objects.filter(unit_id__in=unit_ids).values(*RESULT_FIELDS):
+        out[r["unit_id"]][r["set_code"]][r["period"]] = r
+    return out
+
+
+def details_for(unit_id: int, period: str) -> dict[str, dict]:
+    """{set code: detail} of one unit and period (the explanation), ONE query."""
+    return dict(Result.objects.filter(unit_id=unit_id, period=period).values_list("set_code", "detail"))
+
+
+@dataclass
+class Change:
+    label: str  # "so với kỳ trước (tháng 6/2023)"
+    base_period: str
+    base: dict
+    gained_criteria: list[int]
+    lost_criteria: list[int]
+    gained_indicators: list[dict]
+    lost_indicators: list[dict]
+    criteria_delta: int
+    indicators_delta: int
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.gained_indicators or self.lost_indicators or self.gained_criteria or self.lost_criteria)
+
+
+def change(cs: CriteriaSet | None, base_period: str, base: dict, now: dict, label: str) -> Change:
+    before_i, now_i = set(base["unmet_indicators"]), set(now["unmet_indicators"])
+    before_c, now_c = {int(c) for c in base["unmet_criteria"]}, {int(c) for c in now["unmet_criteria"]}
+
+    def info(codes: set[str]) -> list[dict]:
+        return [indicator_info(cs, c) if cs else {"code": c, "content": "", "criterion": int(c.split(".")[0]), "dynamic": False}
+                for c in sorted(codes, key=code_key)]
+
+    return Change(
+        label, base_period, base,
+        gained_criteria=sorted(before_c - now_c), lost_criteria=sorted(now_c - before_c),
+        gained_indicators=info(before_i - now_i), lost_indicators=info(now_i - before_i),
+        criteria_delta=now["criteria_met"] - base["criteria_met"],
+        indicators_delta=now["indicators_met"] - base["indicators_met"],
+    )
+
+
+def start_of_year_period(periods: list[str], period: Period) -> str | None:
+    """The baseline 'đầu năm': the last period ending before 1 January of the year, otherwise the
+    first period of the year (when it is not the period itself). ``periods`` oldest first."""
+    jan1 = dt.date(period.year, 1, 1)
+    before = [k for k in periods if Period.parse(k).end < jan1]
+    if before:
+        return before[-1]
+    same_year = [k for k in periods if Period.parse(k).year == period.year and k != period.key
+                 and period_key(k) < period_key(period.key)]
+    return same_year[0] if same_year else None
+
+
+def regressions(cs: CriteriaSet | None, by_period: dict[str, dict], upto: str) -> list[dict]:
+    """Every indicator that went from met to unmet between consecutive periods, up to ``upto``."""
+    keys = [k for k in sort_periods(by_period) if period_key(k) <= period_key(upto)]
+    out = []
+    for a, b in zip(keys, keys[1:]):
+        lost = set(by_period[b]["unmet_indicators"]) - set(by_period[a]["unmet_indicators"])
+        for code in sorted(lost, key=code_key):
+            info = indicator_info(cs, code) if cs else {"code": code, "content": "", "dynamic": False}
+            out.append({"from": Period.parse(a).label, "to": Period.parse(b).label, "to_key": b, **info})
+    return out

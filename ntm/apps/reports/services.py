@@ -1,0 +1,307 @@
+"""Gather the figures of bulletins and dossiers from stored results (never recomputed here).
+
+- :func:`bulletin_data` → :class:`ntm.core.reports.bulletin.BulletinData` for a unit and period;
+- :func:`bulletin` → the composed :class:`~ntm.core.reports.model.Document`;
+- :func:`dossier_data` / :func:`dossier` → the recognition dossier of a commune for one set.
+
+Sources: ``evaluations.Result`` rows (scores, unmet criteria and indicators, the stored
+explanation in ``detail``), ``evaluations.services.rollup_for`` for the averages, the current
+``observations.Observation`` rows only for the evidence list of a dossier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+
+from django.db.models import QuerySet
+
+from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.services import COMMUNE_TYPES, rollup_for
+from ntm.apps.units.models import Level, Unit
+from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
+from ntm.core.periods import Period
+from ntm.core.reports import bulletin as B
+from ntm.core.reports import dossier as D
+from ntm.core.reports.model import Document
+
+TIER_ORDER = {"ntm": 0, "nang_cao": 1, "kieu_mau": 2, "hien_dai": 3}
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+class ReportError(ValueError):
+    """A report cannot be made (no results, a unit not in force at the date…); the message is for the user."""
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def spec_of(cs: CriteriaSet) -> B.SetSpec:
+    return B.SetSpec(
+        code=cs.code, short_name=cs.data.short_name or cs.name, criteria_total=cs.criteria_count,
+        indicators_total=cs.indicator_count, name=cs.name,
+        criteria={c.number: (c.name, c.sector.ministry if c.sector else None) for c in cs.criteria},
+        indicators={i.code: i.content for i in cs.indicators},
+    )
+
+
+def communes_of(unit: Unit, period: Period) -> QuerySet[Unit]:
+    """The communes a report on ``unit`` covers at the end of the period (the unit itself for a commune)."""
+    from ntm.apps.units.services import communes_at
+
+    if unit.level == Level.COMMUNE:
+        return Unit.objects.filter(pk=unit.pk)
+    try:
+        qs = communes_at(unit, period.end)
+    except LookupError as exc:
+        raise ReportError(str(exc)) from None
+    return qs.filter(type__in=COMMUNE_TYPES)
+
+
+def _same_kind(key: str, period: Period) -> bool:
+    pattern = _MONTH if period.month else _QUARTER if period.quarter else _YEAR
+    return bool(pattern.match(key))
+
+
+def stored_periods(communes: QuerySet[Unit], set_code: str) -> list[Period]:
+    keys = Result.objects.filter(unit__in=communes, set_code=set_code).values_list("period", flat=True).distinct()
+    return sorted(Period.parse(k) for k in keys)
+
+
+def baseline_period(periods: list[Period], period: Period) -> Period | None:
+    """'Đầu năm': the last period of the previous year with results, else the first one of this year before ``period``."""
+    same = [p for p in periods if _same_kind(p.key, period)]
+    before = [p for p in same if p.year == period.year - 1]
+    if before:
+        return max(before, key=lambda p: p.end)
+    this_year = [p for p in same if p.year == period.year and p.end < period.end]
+    return min(this_year, key=lambda p: p.end) if this_year else None
+
+
+def previous_period(periods: list[Period], period: Period) -> Period | None:
+    earlier = [p for p in periods if _same_kind(p.key, period) and p.end < period.end]
+    return max(earlier, key=lambda p: p.end) if earlier else None
+
+
+def report_sets(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[CriteriaSet]:
+    """Commune sets with results for these communes in the period, NTM before nâng cao before kiểu mẫu."""
+    codes = set(Result.objects.filter(unit__in=communes, period=period.key).values_list("set_code", flat=True).distinct())
+    sets = [catalog.get(c) for c in codes if c in catalog and catalog.get(c).level == "commune"]
+    if not sets:
+        valid = [s for s in catalog if s.level == "commune" and s.tier == "ntm" and s.data.valid_from <= period.end
+                 and (s.data.valid_to is None or s.data.valid_to >= period.start)]
+        sets = valid[-1:] if valid else []
+    return sorted(sets, key=lambda s: (TIER_ORDER.get(s.tier, 9), s.code))
+
+
+def _score(row: dict) -> B.Score:
+    return B.Score(row["criteria_met"], row["indicators_met"], bool(row["standard_met"]), tuple(row["unmet_criteria"] or ()))
+
+
+def _scores(communes: QuerySet[Unit], set_codes: list[str], period: Period) -> dict[int, dict[str, dict]]:
+    out: dict[int, dict[str, dict]] = defaultdict(dict)
+    for r in Result.objects.filter(unit__in=communes, set_code__in=set_codes, period=period.key).values(
+        "unit_id", "set_code", "criteria_met", "indicators_met", "standard_met", "unmet_criteria", "unmet_indicators"
+    ):
+        out[r["unit_id"]][r["set_code"]] = r
+    return out
+
+
+def _aggregate(parent: Unit, cs: CriteriaSet, period: Period, catalog: Catalog) -> B.Aggregate:
+    if parent.level == Level.COMMUNE:
+        r = Result.objects.filter(unit=parent, set_code=cs.code, period=period.key).first()
+        if r is None:
+            return B.Aggregate(1, 0, 0, None, None)
+        return B.Aggregate(1, 1, int(r.standard_met), float(r.criteria_met), float(r.indicators_met))
+    ru = rollup_for(parent, cs.code, period, catalog=catalog)
+    return B.Aggregate(ru.units_total, ru.units_with_results, ru.units_at_standard, ru.average_criteria, ru.average_indicators)
+
+
+def issuer_for(unit: Unit) -> tuple[list[str], str]:
+    if unit.level == Level.COUNTRY:
+        return ["BAN CHỈ ĐẠO TRUNG ƯƠNG CÁC CTMTQG", "VĂN PHÒNG ĐIỀU PHỐI NTM TRUNG ƯƠNG"], "Hà Nội"
+    if unit.level == Level.COMMUNE:
+        return [f"UBND {unit.name.upper()}", "BAN QUẢN LÝ XÂY DỰNG NTM"], unit.short_name
+    return [f"UBND {unit.name.upper()}", "VĂN PHÒNG ĐIỀU PHỐI NÔNG THÔN MỚI"], unit.short_name
+
+
+def _groups(unit: Unit, communes: list[Unit], rows: list[B.UnitRow], sets: list[CriteriaSet], period: Period) -> list[B.GroupRow]:
+    """For large units: one aggregate per child unit (districts of a province before 2025, provinces of the nation)."""
+    children = list(Unit.objects.valid_at(period.end).filter(parent=unit).exclude(level=Level.COMMUNE).order_by("code"))
+    if not children:
+        return []
+    child_of: dict[int, Unit] = {}
+    by_id = {c.id: c for c in children}
+    for u in communes:
+        for a in u.ancestor_ids:
+            if a in by_id:
+                child_of[u.id] = by_id[a]
+                break
+    row_of = {r.uid: r for r in rows}
+    members: dict[int, list[B.UnitRow]] = defaultdict(list)
+    for u in communes:
+        c = child_of.get(u.id)
+        if c is not None:
+            members[c.id].append(row_of[u.uid])
+    out = []
+    for c in children:
+        ms = members.get(c.id, [])
+        aggs = {}
+        for s in sets:
+            sc = [m.scores[s.code] for m in ms if s.code in m.scores]
+            n = len(sc)
+            aggs[s.code] = B.Aggregate(
+                len(ms), n, sum(1 for x in sc if x.standard_met),
+                sum(x.criteria_met for x in sc) / n if n else None, sum(x.indicators_met for x in sc) / n if n else None,
+            )
+        out.append(B.GroupRow(c.name, aggs))
+    return out
+
+
+def _plans(communes: QuerySet[Unit], period: Period, scores: dict[int, dict[str, dict]]) -> list[B.PlanRow] | None:
+    """Communes planned to reach a standard this year, if the plans app stores them (else None: section omitted)."""
+    try:
+        from ntm.apps.plans import models as plan_models
+    except ImportError:  # pragma: no cover
+        return None
+    model = getattr(plan_models, "PlanTarget", None)
+    if model is None:
+        return None
+    fields = {f.name for f in model._meta.get_fields()}
+    if not {"unit", "set_code", "year"} <= fields:
+        return None
+    out = []
+    for t in model.objects.filter(unit__in=communes, year=period.year).select_related("unit").order_by("unit__name"):
+        r = scores.get(t.unit_id, {}).get(t.set_code)
+        out.append(B.PlanRow(t.unit.name, t.set_code, t.year, _score(r) if r else None))
+    return out
+
+
+# -- bulletin -----------------------------------------------------------------------------------
+def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None = None,
+                  issued: dt.date | None = None, set_codes: list[str] | None = None) -> B.BulletinData:
+    catalog = catalog or default_catalog()
+    p = Period.parse(period) if isinstance(period, str) else period
+    communes_qs = communes_of(unit, p)
+    communes = list(communes_qs.order_by("code"))
+    sets = [catalog.get(c) for c in set_codes] if set_codes else report_sets(communes_qs, p, catalog)
+    if not sets:
+        raise ReportError(f"Chưa có bộ tiêu chí cấp xã áp dụng cho {p.label}.")
+    codes = [s.code for s in sets]
+    main = sets[0]
+    periods = stored_periods(communes_qs, main.code)
+    base = baseline_period(periods, p)
+    prev = previous_period(periods, p)
+    now = _scores(communes_qs, codes, p)
+    if not now:
+        raise ReportError(f"Chưa có kết quả đánh giá của {unit.name} cho {p.label}.")
+    was = _scores(communes_qs, codes, base) if base else {}
+    before = _scores(communes_qs, codes, prev) if prev else {}
+
+    rows = []
+    regressions = []
+    for u in communes:
+        cur = now.get(u.id, {})
+        rows.append(B.UnitRow(
+            uid=u.uid, name=u.name,
+            scores={c: _score(r) for c, r in cur.items()},
+            baseline={c: _score(r) for c, r in was.get(u.id, {}).items()},
+        ))
+        for s in sets:
+            r_now, r_prev = cur.get(s.code), before.get(u.id, {}).get(s.code)
+            if not r_now or not r_prev:
+                continue
+            newly = [c for c in r_now["unmet_indicators"] if c not in set(r_prev["unmet_indicators"])]
+            for code in newly:
+                content = s.by_code[code].content if code in s.by_code else ""
+                regressions.append(B.Regression(u.name, s.code, code, content))
+
+    aggregates = {s.code: _aggregate(unit, s, p, catalog) for s in sets}
+    baseline_aggs = {s.code: _aggregate(unit, s, base, catalog) for s in sets} if base else {}
+    issuer, place = issuer_for(unit)
+    groups = _groups(unit, communes, rows, sets, p) if len(communes) > B.MAX_LINES else []
+    return B.BulletinData(
+        unit_name=unit.name, unit_short=place if unit.level == Level.COUNTRY else unit.short_name,
+        unit_level=unit.level, issuer=issuer, period_key=p.key, period_label=p.label,
+        issued=issued or dt.date.today(), sets=[spec_of(s) for s in sets], rows=rows, aggregates=aggregates,
+        baseline_aggregates=baseline_aggs, baseline_label=base.label if base else None,
+        previous_label=prev.label if prev else None, groups=groups, regressions=regressions,
+        plans=_plans(communes_qs, p, now),
+    )
+
+
+def bulletin(unit: Unit, period: str | Period, **kwargs) -> tuple[Document, B.BulletinData]:
+    data = bulletin_data(unit, period, **kwargs)
+    doc = B.compose(data)
+    doc.meta["unit_uid"] = unit.uid
+    return doc, data
+
+
+# -- dossier ------------------------------------------------------------------------------------
+def dossier_data(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None,
+                 claimed: set[int] | None = None, issued: dt.date | None = None) -> D.DossierData:
+    from ntm.apps.observations.models import Observation
+
+    catalog = catalog or default_catalog()
+    p = Period.parse(period) if isinstance(period, str) else period
+    if unit.level != Level.COMMUNE:
+        raise ReportError("Hồ sơ xét công nhận lập cho một xã.")
+    cs = catalog.get(set_code)
+    r = Result.objects.filter(unit=unit, set_code=set_code, period=p.key).first()
+    if r is None:
+        raise ReportError(f"Chưa có kết quả đánh giá của {unit.name} theo bộ {cs.name} cho {p.label}.")
+    current = {
+        o.indicator: o for o in Observation.objects.current().filter(unit=unit, set_code=set_code, period=p.key)
+        .only("indicator", "evidence", "note", "value_text", "created_by_name", "created_at")
+    }
+    detail = r.detail or {}
+    ind_rows = {i["code"]: i for i in detail.get("indicator_results", [])}
+    crit_rows = {c["number"]: c for c in detail.get("criterion_results", [])}
+    criteria = []
+    for c in cs.criteria:
+        cr = crit_rows.get(c.number, {})
+        indicators = []
+        for ind in sorted(c.indicators, key=lambda i: [int(x) for x in i.code.split(".")]):
+            ir = ind_rows.get(ind.code, {})
+            obs = current.get(ind.code)
+            indicators.append(D.IndicatorRow(
+                code=ind.code, content=ind.content, rule=ir.get("rule"), value=_value_text(ir.get("value"), obs),
+                assessment=ir.get("assessment"), status=ir.get("status", "no_data"),
+                counts_as_met=bool(ir.get("counts_as_met")), conflict=bool(ir.get("conflict")),
+                explanation=ir.get("explanation", ""), evidence=(obs.evidence if obs else ""),
+            ))
+        criteria.append(D.CriterionBlock(
+            number=c.number, name=c.name, sector=c.sector.ministry if c.sector else None,
+            met=bool(cr.get("met")) if cr else c.number not in (r.unmet_criteria or []), indicators=indicators,
+        ))
+    conditions = [D.ConditionRow(x["label"], x["met"], x.get("detail", ""), bool(x.get("recognition_only")))
+                  for x in detail.get("conditions", [])]
+    issuer, place = issuer_for(unit)
+    return D.DossierData(
+        unit_name=unit.name, unit_short=unit.short_name, issuer=issuer, place=place, period_key=p.key,
+        period_label=p.label, year=p.year, issued=issued or dt.date.today(), set=spec_of(cs), set_name=cs.name,
+        criteria_met=r.criteria_met, indicators_met=r.indicators_met, standard_met=r.standard_met,
+        criteria=criteria, conditions=conditions, claimed=claimed, catalog_version=r.catalog_version,
+    )
+
+
+def _value_text(value: object, obs) -> str:
+    if obs is not None and obs.value_text:
+        return obs.value_text
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if isinstance(value, float):
+        from ntm.core import formatting as fmt
+
+        return fmt.number(value, 2, trim=True)
+    return str(value)
+
+
+def dossier(unit: Unit, set_code: str, period: str | Period, **kwargs) -> tuple[Document, D.DossierData]:
+    data = dossier_data(unit, set_code, period, **kwargs)
+    doc = D.compose(data)
+    doc.meta["unit_uid"] = unit.uid
+    return doc, data

@@ -1,0 +1,428 @@
+"""The monthly bulletin (Bản tin nông thôn mới), composed from plain data.
+
+The services of :mod:`ntm.apps.reports` gather the figures from stored results; this module only
+words them the way district offices write their bulletins::
+
+    + Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí với 70/75 chỉ tiêu
+      nông thôn mới nâng cao.
+
+and lays out the tables and the chart. No figure is computed here except counts over the rows it
+is given (which criteria most communes miss), so every number traces back to a stored result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ntm.core import formatting as fmt
+
+from .model import Bar, Chart, Document, Heading, Paragraph, Table
+
+MAX_LINES = 60  # above this many communes, the results section gives one line per district/province
+MAX_TABLE_ROWS = 400  # rows of the per-commune table in DOCX/PDF (the XLSX has them all)
+WEAKEST = 5
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    code: str
+    short_name: str  # "nông thôn mới nâng cao"
+    criteria_total: int
+    indicators_total: int
+    name: str = ""
+    criteria: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # number -> (name, sector)
+    indicators: dict[str, str] = field(default_factory=dict)  # code -> content
+
+
+@dataclass(frozen=True)
+class Score:
+    criteria_met: int
+    indicators_met: int
+    standard_met: bool
+    unmet_criteria: tuple[int, ...] = ()
+
+
+@dataclass
+class UnitRow:
+    uid: str
+    name: str  # "Xã Nguyên Lý"
+    group: str = ""  # the district (or province) it belongs to, for large units
+    scores: dict[str, Score] = field(default_factory=dict)  # set code -> score for the period
+    baseline: dict[str, Score] = field(default_factory=dict)  # set code -> score at the start of the year
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    units_total: int
+    units_with_results: int
+    units_at_standard: int
+    average_criteria: float | None
+    average_indicators: float | None
+
+
+@dataclass
+class GroupRow:
+    name: str  # "Huyện Lý Nhân"
+    aggregates: dict[str, Aggregate]
+
+
+@dataclass(frozen=True)
+class Regression:
+    unit_name: str
+    set_code: str
+    indicator: str
+    content: str
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    unit_name: str
+    set_code: str
+    year: int
+    score: Score | None
+
+
+@dataclass
+class BulletinData:
+    unit_name: str  # "Huyện Lý Nhân"
+    unit_short: str  # "Lý Nhân"
+    unit_level: str  # commune | district | province | country
+    issuer: list[str]
+    period_key: str
+    period_label: str  # "tháng 7/2023"
+    issued: dt.date
+    sets: list[SetSpec]  # the main set first
+    rows: list[UnitRow]
+    aggregates: dict[str, Aggregate]
+    baseline_aggregates: dict[str, Aggregate] = field(default_factory=dict)
+    baseline_label: str | None = None  # "tháng 12/2022"
+    previous_label: str | None = None  # "tháng 6/2023"
+    groups: list[GroupRow] = field(default_factory=list)
+    regressions: list[Regression] = field(default_factory=list)
+    plans: list[PlanRow] | None = None  # None: no plan data in the system (section left out)
+    noun: str = "xã"
+
+
+def n2(n: int) -> str:
+    """Counts as bulletins write them: "03 xã", "20 xã"."""
+    return f"{n:02d}" if 0 <= n < 10 else fmt.number(n)
+
+
+def scorecard(score: Score, spec: SetSpec) -> str:
+    return (f"{score.criteria_met}/{spec.criteria_total} tiêu chí với "
+            f"{score.indicators_met}/{spec.indicators_total} chỉ tiêu {spec.short_name}")
+
+
+def commune_line(row: UnitRow, sets: list[SetSpec]) -> str:
+    """ "Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí … nâng cao." """
+    parts = [scorecard(row.scores[s.code], s) for s in sets if s.code in row.scores]
+    if not parts:
+        return f"{row.name}: chưa có kết quả đánh giá."
+    return f"{row.name}: đạt " + "; ".join(parts) + "."
+
+
+def _dec(value: float) -> str:
+    """17.875 -> "17,88", 17.5 -> "17,5", 17.0 -> "17" (as in "bình quân 17,88/19")."""
+    return fmt.fraction(value, 1).split("/")[0]
+
+
+def _avg(value: float | None, total: int) -> str:
+    return fmt.fraction(value or 0, total)
+
+
+def aggregate_sentence(agg: Aggregate, spec: SetSpec, noun: str = "xã") -> str:
+    if not agg.units_with_results or agg.average_criteria is None:
+        return f"Theo bộ tiêu chí {spec.short_name}: chưa có kết quả đánh giá của {noun} nào."
+    missing = agg.units_total - agg.units_with_results
+    tail = f" ({n2(missing)} {noun} chưa có kết quả)" if missing > 0 else ""
+    return (
+        f"Theo bộ tiêu chí {spec.short_name}, {n2(agg.units_with_results)} {noun} đạt bình quân "
+        f"{_avg(agg.average_criteria, spec.criteria_total)} tiêu chí, "
+        f"{_avg(agg.average_indicators, spec.indicators_total)} chỉ tiêu{tail}; "
+        f"số {noun} đạt chuẩn {spec.short_name}: {n2(agg.units_at_standard)} {noun}, "
+        f"bằng {fmt.percent(agg.units_at_standard, agg.units_total)} tổng số {noun}."
+    )
+
+
+def _change_words(delta: int, word: str) -> str | None:
+    if delta > 0:
+        return f"tăng {n2(delta)} {word}"
+    if delta < 0:
+        return f"giảm {n2(-delta)} {word}"
+    return None
+
+
+def weakest_criteria(rows: list[UnitRow], spec: SetSpec, limit: int = WEAKEST) -> list[tuple[int, int, int]]:
+    """(criterion number, communes not meeting it, communes with a result), most often unmet first."""
+    with_result = [r.scores[spec.code] for r in rows if spec.code in r.scores]
+    counts: dict[int, int] = {}
+    for s in with_result:
+        for n in s.unmet_criteria:
+            counts[n] = counts.get(n, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(n, k, len(with_result)) for n, k in ranked[:limit]]
+
+
+def compose(data: BulletinData) -> Document:
+    sets = data.sets
+    main = sets[0]
+    noun = data.noun
+    doc = Document(
+        kind="bulletin", issuer=list(data.issuer), place=data.unit_short, issued=data.issued,
+        title="BẢN TIN NÔNG THÔN MỚI", subtitle=data.period_label[:1].upper() + data.period_label[1:],
+        filename=f"ban-tin-ntm-{_slug(data.unit_short)}-{data.period_key}",
+    )
+    single = data.unit_level == "commune"
+    listed = [r for r in data.rows if r.scores] if not single else data.rows
+    by_lines = single or len(data.rows) <= MAX_LINES
+
+    # 1. results
+    doc.add(Heading("1. Kết quả thực hiện"))
+    names = ", ".join(s.short_name for s in sets)
+    doc.add(Paragraph(
+        f"Kết quả đánh giá theo bộ tiêu chí {names} đến {data.period_label}, tổng hợp từ kết quả tự đánh giá "
+        f"của {'xã' if single else 'các xã'} đã được lưu và tính trên hệ thống theo dõi nông thôn mới."
+    ))
+    if by_lines:
+        if not single:
+            doc.add(Paragraph(f"Kết quả của {n2(len(data.rows))} {noun} đến nay:", "dash"))
+        for r in data.rows:
+            doc.add(Paragraph(commune_line(r, sets), "plus"))
+        if single and data.rows:
+            r = data.rows[0]
+            for s in sets:
+                sc = r.scores.get(s.code)
+                if sc and sc.unmet_criteria:
+                    items = ", ".join(f"số {n} ({s.criteria.get(n, ('', None))[0]})" if s.criteria.get(n) else f"số {n}"
+                                      for n in sc.unmet_criteria)
+                    doc.add(Paragraph(
+                        f"Theo bộ tiêu chí {s.short_name}, còn {n2(len(sc.unmet_criteria))} tiêu chí chưa đạt: {items}.",
+                        "dash"))
+    else:
+        doc.add(Paragraph(f"Kết quả theo từng đơn vị trực thuộc ({n2(len(data.groups))} đơn vị):", "dash"))
+        for g in data.groups:
+            parts = []
+            for s in sets:
+                a = g.aggregates.get(s.code)
+                if a and a.units_with_results and a.average_criteria is not None:
+                    parts.append(
+                        f"{n2(a.units_with_results)} xã đạt bình quân {_avg(a.average_criteria, s.criteria_total)} tiêu chí "
+                        f"{s.short_name}, {n2(a.units_at_standard)} xã đạt chuẩn"
+                    )
+            doc.add(Paragraph(f"{g.name}: " + ("; ".join(parts) if parts else "chưa có kết quả đánh giá") + ".", "plus"))
+        doc.add(Paragraph("Kết quả của từng xã có trong bảng tổng hợp (tệp Excel kèm theo).", "note"))
+    if not single:
+        doc.add(Paragraph("Tổng hợp chung:", "dash"))
+        for s in sets:
+            agg = data.aggregates.get(s.code)
+            if agg is not None:
+                doc.add(Paragraph(aggregate_sentence(agg, s, noun), "plus"))
+
+    # 2. changes since the start of the year
+    doc.add(Heading("2. Thay đổi so với đầu năm"))
+    if data.baseline_label is None:
+        doc.add(Paragraph("Chưa có kết quả đánh giá đầu năm để so sánh."))
+    else:
+        for s in sets:
+            now, before = data.aggregates.get(s.code), data.baseline_aggregates.get(s.code)
+            if single or not now or not before or now.average_criteria is None or before.average_criteria is None:
+                continue
+            doc.add(Paragraph(
+                f"Theo bộ tiêu chí {s.short_name}: bình quân số tiêu chí đạt của các xã đầu năm ({data.baseline_label}) là "
+                f"{_dec(before.average_criteria)} tiêu chí, "
+                f"số xã đạt chuẩn đầu năm là {n2(before.units_at_standard)} xã.",
+                "dash"))
+        changed = 0
+        for r in data.rows:
+            parts = []
+            for s in sets:
+                now_s, was = r.scores.get(s.code), r.baseline.get(s.code)
+                if now_s is None or was is None:
+                    continue
+                words = [w for w in (_change_words(now_s.criteria_met - was.criteria_met, "tiêu chí"),
+                                     _change_words(now_s.indicators_met - was.indicators_met, "chỉ tiêu")) if w]
+                if words:
+                    parts.append(" và ".join(words) + f" {s.short_name}")
+            if parts:
+                changed += 1
+                if by_lines:
+                    doc.add(Paragraph(f"{r.name}: so với đầu năm, " + "; ".join(parts) + ".", "plus"))
+        if changed == 0:
+            doc.add(Paragraph("Không có xã nào thay đổi số tiêu chí, chỉ tiêu đạt so với đầu năm.", "dash"))
+        elif not by_lines:
+            doc.add(Paragraph(f"Có {n2(changed)} xã thay đổi số tiêu chí, chỉ tiêu đạt so với đầu năm (chi tiết trong bảng).", "dash"))
+
+    # 3. regressions
+    doc.add(Heading("3. Chỉ tiêu giảm so với kỳ trước"))
+    if data.previous_label is None:
+        doc.add(Paragraph("Chưa có kết quả kỳ trước để so sánh."))
+    elif not data.regressions:
+        doc.add(Paragraph(f"Không có chỉ tiêu nào từ đạt chuyển sang chưa đạt so với {data.previous_label}."))
+    else:
+        doc.add(Paragraph(f"Các chỉ tiêu từ đạt chuyển sang chưa đạt so với {data.previous_label}:", "dash"))
+        by_unit: dict[tuple[str, str], list[Regression]] = {}
+        for g in data.regressions:
+            by_unit.setdefault((g.unit_name, g.set_code), []).append(g)
+        spec = {s.code: s for s in sets}
+        shown = 0
+        for (unit_name, set_code), items in by_unit.items():
+            if shown >= MAX_LINES:
+                doc.add(Paragraph(f"(và {n2(len(by_unit) - shown)} trường hợp khác, xem bảng tổng hợp)", "note"))
+                break
+            codes = "; ".join(f"{g.indicator} ({_short(g.content)})" for g in items)
+            sname = spec[set_code].short_name if set_code in spec else set_code
+            doc.add(Paragraph(f"{unit_name}, bộ tiêu chí {sname}: chỉ tiêu {codes}.", "plus"))
+            shown += 1
+
+    # 4. weakest criteria
+    doc.add(Heading("4. Tiêu chí còn nhiều xã chưa đạt và ngành phụ trách"))
+    weak = weakest_criteria(data.rows, main)
+    if not weak:
+        doc.add(Paragraph(f"Tất cả các xã có kết quả đều đạt các tiêu chí {main.short_name}."))
+    for number, k, total in weak:
+        name, sector = main.criteria.get(number, ("", None))
+        who = f"; ngành phụ trách: {sector}" if sector else ""
+        doc.add(Paragraph(f"Tiêu chí số {number} ({name}): {n2(k)} xã chưa đạt{who}.", "plus"))
+
+    # 5. communes at standard
+    doc.add(Heading("5. Xã đạt chuẩn"))
+    for s in sets:
+        at = [r for r in data.rows if (sc := r.scores.get(s.code)) and sc.standard_met]
+        new = [r for r in at if (b := r.baseline.get(s.code)) is not None and not b.standard_met]
+        if not at:
+            doc.add(Paragraph(f"Chưa có xã nào đạt chuẩn {s.short_name} theo kết quả đánh giá.", "dash"))
+            continue
+        listed_names = ", ".join(r.name for r in at[:MAX_LINES]) + (", …" if len(at) > MAX_LINES else "")
+        doc.add(Paragraph(f"Các xã đạt chuẩn {s.short_name} theo kết quả đánh giá ({n2(len(at))} xã): {listed_names}.", "dash"))
+        if new:
+            doc.add(Paragraph(
+                "Trong đó, đạt chuẩn mới so với đầu năm: " + ", ".join(r.name for r in new[:MAX_LINES]) + ".", "plus"))
+    doc.add(Paragraph("Kết quả đánh giá trên hệ thống là căn cứ để các xã hoàn thiện hồ sơ; việc công nhận đạt chuẩn "
+                      "theo quyết định của cấp có thẩm quyền.", "note"))
+
+    # 6. plans (only when plan data exists)
+    if data.plans is not None:
+        doc.add(Heading("6. Các xã đăng ký đạt chuẩn trong năm"))
+        if not data.plans:
+            doc.add(Paragraph("Chưa có xã nào đăng ký đạt chuẩn trong năm."))
+        spec = {s.code: s for s in sets}
+        for p in data.plans:
+            s = spec.get(p.set_code)
+            if s is None:
+                continue
+            where = f"hiện đạt {scorecard(p.score, s)}" if p.score else "chưa có kết quả đánh giá"
+            doc.add(Paragraph(f"{p.unit_name} (đăng ký đạt chuẩn {s.short_name} năm {p.year}): {where}.", "plus"))
+
+    # tables and chart
+    _tables(doc, data, listed, by_lines, weak)
+    doc.footer = [
+        f"Số liệu: kết quả đánh giá lưu trên hệ thống NTM Monitor, {data.period_label}.",
+    ]
+    doc.meta = _meta(data)
+    return doc
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _slug(text: str) -> str:
+    from ntm.core.sheets import fold
+
+    return "-".join(fold(text).split()) or "don-vi"
+
+
+def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: bool,
+            weak: list[tuple[int, int, int]]) -> None:
+    sets = data.sets
+    main = sets[0]
+    if by_lines or len(listed) <= MAX_TABLE_ROWS:
+        cols = ["STT", "Xã"]
+        for s in sets:
+            cols += [f"Tiêu chí ({s.short_name})", f"Chỉ tiêu ({s.short_name})"]
+        cols += ["Đạt chuẩn " + main.short_name, "Tiêu chí so với đầu năm"]
+        rows, flagged = [], set()
+        for i, r in enumerate(data.rows, start=1):
+            row = [str(i), r.name]
+            for s in sets:
+                sc = r.scores.get(s.code)
+                row += [f"{sc.criteria_met}/{s.criteria_total}", f"{sc.indicators_met}/{s.indicators_total}"] if sc else ["–", "–"]
+            sc = r.scores.get(main.code)
+            row.append("Đạt" if sc and sc.standard_met else ("Chưa đạt" if sc else "–"))
+            was = r.baseline.get(main.code)
+            if sc and was:
+                d = sc.criteria_met - was.criteria_met
+                row.append(f"+{d}" if d > 0 else str(d) if d < 0 else "0")
+                if d < 0:
+                    flagged.add(i - 1)
+            else:
+                row.append("–")
+            rows.append(row)
+        doc.add(Table(
+            caption=f"Bảng 1. Kết quả đánh giá của các xã, {data.period_label}", columns=cols, rows=rows,
+            align=["c", "l"] + ["c"] * (len(cols) - 2), widths=[0.5, 2.6] + [1.0] * (len(cols) - 2),
+            flagged=flagged, key="ket-qua-xa",
+            note="Dòng tô màu: xã có số tiêu chí giảm so với đầu năm." if flagged else "",
+        ))
+    else:
+        cols = ["STT", "Đơn vị", "Số xã có kết quả"]
+        for s in sets:
+            cols += [f"Bình quân tiêu chí ({s.short_name})", f"Số xã đạt chuẩn ({s.short_name})"]
+        rows = []
+        for i, g in enumerate(data.groups, start=1):
+            a0 = g.aggregates.get(main.code)
+            row = [str(i), g.name, str(a0.units_with_results) if a0 else "0"]
+            for s in sets:
+                a = g.aggregates.get(s.code)
+                if a and a.average_criteria is not None:
+                    row += [fmt.fraction(a.average_criteria, s.criteria_total), f"{a.units_at_standard}/{a.units_total}"]
+                else:
+                    row += ["–", "–"]
+            rows.append(row)
+        doc.add(Table(caption=f"Bảng 1. Kết quả theo đơn vị trực thuộc, {data.period_label}", columns=cols, rows=rows,
+                      align=["c", "l"] + ["c"] * (len(cols) - 2), key="ket-qua-don-vi"))
+    if weak:
+        doc.add(Table(
+            caption=f"Bảng 2. Tiêu chí {main.short_name} còn nhiều xã chưa đạt",
+            columns=["Tiêu chí", "Tên tiêu chí", "Số xã chưa đạt", "Tỷ lệ", "Ngành phụ trách"],
+            rows=[[str(n), main.criteria.get(n, ("", None))[0], f"{k}/{total}", fmt.percent(k, total),
+                   main.criteria.get(n, ("", None))[1] or ""] for n, k, total in weak],
+            align=["c", "l", "c", "r", "l"], widths=[0.8, 3, 1.2, 1, 2.4], key="tieu-chi-yeu",
+        ))
+    with_main = [r for r in data.rows if main.code in r.scores]
+    if with_main and len(with_main) <= MAX_LINES:
+        bars = sorted(with_main, key=lambda r: (-r.scores[main.code].criteria_met, r.name))
+        doc.add(Chart(
+            title=f"Biểu đồ 1. Số tiêu chí {main.short_name} đạt của từng xã, {data.period_label}",
+            bars=[Bar(r.name.removeprefix("Xã "), r.scores[main.code].criteria_met, str(r.scores[main.code].criteria_met),
+                      flag=not r.scores[main.code].standard_met) for r in bars],
+            maximum=main.criteria_total, axis_label="số tiêu chí đạt",
+            note="Màu cam: xã chưa đạt chuẩn.",
+        ))
+    elif with_main:
+        dist: dict[int, int] = {}
+        for r in with_main:
+            dist[r.scores[main.code].criteria_met] = dist.get(r.scores[main.code].criteria_met, 0) + 1
+        top = max(dist.values())
+        doc.add(Chart(
+            title=f"Biểu đồ 1. Số xã theo số tiêu chí {main.short_name} đạt, {data.period_label}",
+            bars=[Bar(f"{k} tiêu chí", v, fmt.number(v), flag=k < main.criteria_total)
+                  for k, v in sorted(dist.items(), reverse=True)],
+            maximum=top, axis_label="số xã",
+        ))
+
+
+def _meta(data: BulletinData) -> dict:
+    return {
+        "unit": data.unit_name,
+        "period": data.period_key,
+        "sets": [s.code for s in data.sets],
+        "rows": {r.uid: {code: [s.criteria_met, s.indicators_met, s.standard_met] for code, s in r.scores.items()}
+                 for r in data.rows},
+        "aggregates": {code: {"units_total": a.units_total, "units_with_results": a.units_with_results,
+                              "units_at_standard": a.units_at_standard, "average_criteria": a.average_criteria,
+                              "average_indicators": a.average_indicators}
+                       for code, a in data.aggregates.items()},
+    }

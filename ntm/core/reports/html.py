@@ -1,0 +1,105 @@
+"""HTML for a :class:`Document`: a fragment for the web page, or a full A4 page for WeasyPrint (PDF)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from .chart import svg
+from .model import NATIONAL_HEADING, Chart, Document, Heading, Paragraph, Table
+
+PRINT_CSS = """
+@page { size: A4; margin: 20mm 15mm 20mm 30mm;
+        @bottom-center { content: counter(page) "/" counter(pages); font-size: 10pt; color: #555; } }
+body { font-family: 'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif; font-size: 13pt; line-height: 1.35; color: #000; }
+"""
+
+DOC_CSS = """
+.ntm-doc { font-family: 'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif; }
+.ntm-doc .head { width: 100%; border: 0; margin-bottom: 10pt; border-collapse: collapse; }
+.ntm-doc .head td { border: 0; vertical-align: top; text-align: center; padding: 0; background: none; }
+.ntm-doc .head .issuer { width: 40%; font-weight: bold; font-size: 12pt; }
+.ntm-doc .head .nation { width: 60%; font-size: 12pt; }
+.ntm-doc .head .nation b { display: block; }
+.ntm-doc .head .motto { font-weight: bold; text-decoration: underline; font-size: 13pt; }
+.ntm-doc .head .rule { display: block; width: 35%; margin: 2pt auto 0; border-top: 1px solid #000; }
+.ntm-doc .head .date { font-style: italic; margin-top: 6pt; display: block; }
+.ntm-doc h1 { text-align: center; font-size: 14pt; margin: 10pt 0 0; }
+.ntm-doc .subtitle { text-align: center; font-weight: bold; margin: 0 0 12pt; }
+.ntm-doc h2 { font-size: 13pt; margin: 10pt 0 4pt; }
+.ntm-doc h3 { font-size: 13pt; font-style: italic; margin: 8pt 0 4pt; }
+.ntm-doc p { margin: 0 0 4pt; text-align: justify; text-indent: 1cm; }
+.ntm-doc p.plus, .ntm-doc p.dash { text-indent: 1cm; }
+.ntm-doc p.note { font-style: italic; font-size: 11pt; text-indent: 0; }
+.ntm-doc p.flag { color: #9a3412; font-weight: bold; text-indent: 0; }
+.ntm-doc p.bold { font-weight: bold; }
+.ntm-doc table.data { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; font-size: 11pt; page-break-inside: auto; }
+.ntm-doc table.data th, .ntm-doc table.data td { border: 0.6pt solid #000; padding: 2pt 4pt; vertical-align: top; }
+.ntm-doc table.data th { background: #eee; text-align: center; }
+.ntm-doc table.data tr { page-break-inside: avoid; }
+.ntm-doc table.data td.r { text-align: right; }
+.ntm-doc table.data td.c { text-align: center; }
+.ntm-doc table.data tr.flagged td { background: #fdecea; }
+.ntm-doc .caption { font-weight: bold; font-style: italic; margin: 8pt 0 2pt; text-indent: 0; }
+.ntm-doc .chart { margin: 4pt 0 8pt; page-break-inside: avoid; }
+.ntm-doc .footer { margin-top: 14pt; font-size: 11pt; }
+"""
+
+
+def _table(t: Table) -> str:
+    cols = "".join(f"<th>{escape(c)}</th>" for c in t.columns)
+    body = []
+    for i, row in enumerate(t.rows):
+        cls = ' class="flagged"' if i in t.flagged else ""
+        cells = "".join(
+            f'<td class="{t.alignment(j)}">{escape(v)}</td>' for j, v in enumerate(row)
+        )
+        body.append(f"<tr{cls}>{cells}</tr>")
+    colgroup = ""
+    if t.widths:
+        total = sum(t.widths)
+        colgroup = "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.1f}%">' for w in t.widths) + "</colgroup>"
+    note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""
+    return (f'<p class="caption">{escape(t.caption)}</p><table class="data">{colgroup}<thead><tr>{cols}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>{note}")
+
+
+def _chart(c: Chart) -> str:
+    note = f'<p class="note">{escape(c.note)}</p>' if c.note else ""
+    return f'<div class="chart"><p class="caption">{escape(c.title)}</p>{svg(c)}{note}</div>'
+
+
+def fragment(doc: Document) -> str:
+    issuer = "<br>".join(escape(x) for x in doc.issuer)
+    out = [
+        '<div class="ntm-doc">',
+        '<table class="head"><tr>',
+        f'<td class="issuer">{issuer}<span class="rule"></span></td>',
+        f'<td class="nation"><b>{escape(NATIONAL_HEADING[0])}</b><span class="motto">{escape(NATIONAL_HEADING[1])}</span>'
+        f'<span class="rule"></span><span class="date">{escape(doc.place_date)}</span></td>',
+        "</tr></table>",
+        f"<h1>{escape(doc.title)}</h1>",
+        f'<p class="subtitle">{escape(doc.subtitle)}</p>',
+    ]
+    for b in doc.blocks:
+        if isinstance(b, Heading):
+            tag = "h2" if b.level <= 1 else "h3"
+            out.append(f"<{tag}>{escape(b.text)}</{tag}>")
+        elif isinstance(b, Paragraph):
+            out.append(f'<p class="{b.style}">{escape(b.line)}</p>')
+        elif isinstance(b, Table):
+            out.append(_table(b))
+        elif isinstance(b, Chart):
+            out.append(_chart(b))
+    if doc.footer:
+        out.append('<div class="footer">' + "<br>".join(escape(x) for x in doc.footer) + "</div>")
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def page(doc: Document) -> str:
+    """A complete HTML document laid out for A4 printing (WeasyPrint)."""
+    return (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{escape(doc.title)} {escape(doc.subtitle)}</title>"
+        f"<style>{PRINT_CSS}{DOC_CSS}</style></head><body>{fragment(doc)}</body></html>"
+    )

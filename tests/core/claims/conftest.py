@@ -1,0 +1,49 @@
+"""Shared fixtures for the report-checker tests (pure Python: no Django needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ntm.core.claims.testing import stub_catalog
+
+SAMPLES = Path("/work/shared/samples/reports")
+if not SAMPLES.exists():  # a checkout elsewhere: the samples copied beside the tests
+    SAMPLES = Path(__file__).parent / "samples"
+
+SAMPLE_NAMES = ["ly-nhan-ban-tin-2023-07", "dam-ha-hop-bcd-2022-08"]
+
+
+@pytest.fixture(scope="session")
+def cat():
+    return stub_catalog()
+
+
+def sample(name: str) -> tuple[str, dict]:
+    text = (SAMPLES / f"{name}.txt").read_text(encoding="utf-8")
+    expected = json.loads((SAMPLES / f"{name}.expected.json").read_text(encoding="utf-8"))
+    return text, expected
+
+
+def make_pdf(lines: list[str]) -> bytes:
+    """A one-page text PDF (Helvetica, WinAnsi: ASCII text only), built by hand."""
+    content = "BT /F1 11 Tf 50 780 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
+    objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = "%PDF-1.4\n"
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out.encode("latin-1")))
+        out += f"{i} 0 obj\n{o}\nendobj\n"
+    xref = len(out.encode("latin-1"))
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n" + "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    return out.encode("latin-1")
