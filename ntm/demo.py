@@ -16,6 +16,7 @@ from django.db import transaction
 from rich.console import Console
 from rich.progress import Progress
 
+from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, Kind, default_catalog
 from ntm.core.periods import Period
 
@@ -163,6 +164,6 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
     from ntm.apps.accounts.services import DEMO_PASSWORD, create_demo_accounts
 
     accounts = create_demo_accounts()
-    console.print(f"Dữ liệu mẫu: {len(communes)} xã, {len(PERIODS)} kỳ, {len(rows)} số liệu chỉ tiêu.")
+    console.print(f"Dữ liệu mẫu: {len(communes)} xã, {len(PERIODS)} kỳ, {fmt.number(len(rows))} số liệu chỉ tiêu.")
     console.print(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}): {', '.join(accounts)}")
     return {"communes": len(communes), "observations": len(rows), "results": len(cells)}

@@ -27,6 +27,22 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
+# System libraries: WeasyPrint (PDF) needs Pango; fonts with Vietnamese glyphs; Debian's Chromium
+# drives the browser tests; pdftoppm renders PDF pages in tests. Installed when missing and we are root.
+SYSTEM_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation poppler-utils chromium"
+missing=""
+for pkg in $SYSTEM_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Cài gói hệ thống:$missing"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  else
+    echo "Thiếu gói hệ thống:$missing — hãy chạy: sudo apt-get install$missing" >&2
+  fi
+fi
+
 stamp=.venv/.ntm-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "Cài đặt các thư viện vào .venv …"
