@@ -265,8 +265,10 @@ def cmd_units(a: argparse.Namespace) -> int:
 
 def cmd_claims(a: argparse.Namespace) -> int:
     from ntm.core.claims.cli import run
+    from ntm.core.claims.resolver import units_resolver
 
-    return run(a.files, a.format)
+    resolver = None if a.no_units else units_resolver(a.date)
+    return run(a.files, a.format, resolver=resolver)
 
 
 def cmd_manage(a: argparse.Namespace) -> int:
@@ -333,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     x = cl.add_parser("check", help="đọc báo cáo (txt, docx, html, pdf) và tìm số liệu không khớp")
     x.add_argument("files", nargs="+")
     x.add_argument("--format", choices=("text", "json"), default="text")
+    x.add_argument("--date", help="ngày của báo cáo, để tìm đơn vị hành chính đúng thời điểm (mặc định: theo văn bản)")
+    x.add_argument("--no-units", action="store_true", help="không đối chiếu tên với danh mục đơn vị hành chính")
     x.set_defaults(func=cmd_claims)
 
     x = sub.add_parser("manage", help="lệnh quản trị của Django (createsuperuser, …)")

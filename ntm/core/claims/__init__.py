@@ -8,8 +8,33 @@
     [('percent-mismatch', '90%', '89,47%')]
 
 Pure Python (no Django). Units are resolved through any object with
-``resolve(name, context_names) -> uid | None`` (:class:`UnitResolver`); the catalogue is passed
-in (default: :func:`ntm.core.catalog.default_catalog`, ``catalog=False`` to do without).
+``resolve(name, context_names) -> uid | None`` (:class:`UnitResolver`; :class:`RecordResolver`
+over plain records, :func:`resolver.units_resolver` over ``ntm.core.units``); the catalogue is
+passed in (default: :func:`ntm.core.catalog.default_catalog`, ``catalog=False`` to do without;
+if the default cannot be loaded the checks that need it are skipped and ``report.notes`` says so).
+
+Modules: ``text`` (normalisation, same-length lower/folded views, sentences), ``extraction``
+(figures → claims), ``sets`` (wording → set code; what the catalogue says of a set), ``checks``
+(findings; the table of finding codes is there), ``documents`` (txt/docx/html/pdf), ``resolver``,
+``cli`` (``ntm claims check``), ``testing`` (a stand-in catalogue for tests).
+
+JSON (``report_to_json``)::
+
+    {"source": "ly-nhan.txt",
+     "period": {"key": "2023-07", "label": "tháng 7/2023", "year": 2023, "month": 7, "date": null, …},
+     "context_names": ["Huyện Lý Nhân"],
+     "claims": [{"subject": "Xã Nguyên Lý", "unit_code": null, "set": "xa-ntm-2021", "set_source": "run",
+                 "kind": "criteria", "achieved": 17, "total": 19, "percent": null, "unmet": ["1", "15"],
+                 "unmet_count": 2, "aggregate_of": null, "average": false, "modality": "current",
+                 "change": null, "text": "17/19 tiêu chí", "span": [1012, 1026], "notes": […]}, …],
+     "findings": [{"severity": "error", "code": "percent-mismatch", "message": "Tỷ lệ 90% không khớp …",
+                   "reported": "90%", "expected": "89,47%", "subject": …, "set": …, "text": "90%",
+                   "span": [1028, 1031], "claim_span": […], "related_span": null}, …],
+     "recognitions": [{"subject": "Xã Đầm Hà", "set": "xa-kieu-mau-2021", "status": "recognized", …}],
+     "notes": []}
+
+Spans are offsets into the *normalised* text (``normalize_text(original)`` = ``report.text``:
+NFC, invisible characters removed, NBSP and odd spaces made plain, CR/LF made LF).
 """
 
 from __future__ import annotations

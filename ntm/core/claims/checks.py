@@ -155,7 +155,7 @@ def _check_claim(ctx: _Ctx, c: Claim) -> None:
                 code = "average-above-total" if c.average else "achieved-above-set-total"
                 what = "Số bình quân" if c.average else "Số"
                 ctx.add("error", code,
-                        f"{what} {_kwc(c)} đạt ({_n(a)}) lớn hơn số {_kwc(c)} của {set_label(c.set, info)} ({set_total}).",
+                        f"{what} {_kwc(c)} đạt ({_n(a)}) lớn hơn tổng số {set_total} {_kwc(c)} của {set_label(c.set, info)}.",
                         _n(a), f"≤ {set_total}", fig, c)
     if a is not None and not c.average and c.aggregate_of is None and c.level in ("commune", "district", "village") \
             and not float(a).is_integer():
@@ -249,7 +249,7 @@ def _check_codes(ctx: _Ctx, c: Claim, info: SetInfo) -> None:
                 ctx.add("error", "unknown-code",
                         f"{label[0].upper() + label[1:]} không có chỉ tiêu {code}: bộ không có tiêu chí số {crit}.",
                         code, None, it.span, c)
-            elif info.indicators_authoritative and info.indicator_codes and code not in info.indicator_codes:
+            elif info.codes_authoritative and code not in info.indicator_codes:
                 same = sorted((x for x in info.indicator_codes if x.split(".")[0] == str(crit)), key=code_key)
                 ctx.add("error", "unknown-code",
                         f"{label[0].upper() + label[1:]} không có chỉ tiêu {code}"
@@ -361,7 +361,8 @@ def _check_contradictions(ctx: _Ctx, claims: list[Claim]) -> None:
     for c in claims:
         if c.modality != "current" or c.achieved is None or c.total is None or c.set is None:
             continue
-        if c.subject_key is None or (c.average and c.aggregate_of is None and c.level != "national"):
+        # groups of communes ("3 xã đạt 19/19 …; 3 xã đạt 18/19 …") are different groups, not one subject
+        if c.subject_key is None or c.aggregate_of is not None or (c.average and c.level != "national"):
             continue
         groups[(c.subject_key, c.set, c.kind)].append(c)
     for cs in groups.values():
@@ -409,13 +410,15 @@ def _check_changes(ctx: _Ctx, claims: list[Claim]) -> None:
 
 # -- recognitions ------------------------------------------------------------------------------------
 def _check_recognitions(ctx: _Ctx, claims: list[Claim], recs: list[Recognition]) -> None:
+    by_key: dict[tuple, list[Claim]] = defaultdict(list)
+    for c in claims:
+        if c.modality == "current" and c.set and c.subject_key:
+            by_key[(c.set, c.subject_key)].append(c)
     for r in recs:
         if r.status != "recognized" or not r.set:
             continue
         rkey = ("unit:" + r.unit_code) if r.unit_code else "name:" + fold(r.subject)
-        for c in claims:
-            if c.set != r.set or c.subject_key != rkey or c.modality != "current":
-                continue
+        for c in by_key.get((r.set, rkey), []):
             if c.achieved is not None and c.total is not None and c.achieved < c.total - EPS and c.kind != "units":
                 info = ctx.cat.info(c.set)
                 if c.kind == "indicators" and info is not None and not info.indicators_authoritative:

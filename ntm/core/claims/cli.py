@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS, DocumentError, InputTooLarge, extract, read_document
-from .model import KIND_WORD, Finding, Report
+from .model import Finding, Report
 
 SEVERITY_LABEL = {"error": "LỖI", "warning": "CẢNH BÁO"}
 SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow"}
@@ -44,8 +44,11 @@ def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err:
             text = read_document(path, max_bytes=max_bytes, max_chars=max_chars)
             report = extract(text, source=os.path.basename(path), resolver=resolver, catalog=catalog,
                              max_chars=max_chars)
-        except (DocumentError, InputTooLarge) as exc:
-            msg = str(exc) if str(exc).startswith(path) else f"{path}: {exc}"
+        except (DocumentError, InputTooLarge, Exception) as exc:
+            if isinstance(exc, (DocumentError, InputTooLarge)):
+                msg = str(exc) if str(exc).startswith(path) else f"{path}: {exc}"
+            else:  # a bug here must not hide the other files' results behind a traceback
+                msg = f"{path}: lỗi không mong đợi khi kiểm tra ({type(exc).__name__}: {exc})"
             err.write(f"lỗi: {msg}\n")
             err.flush()
             code = 2
@@ -171,4 +174,4 @@ def main(argv: list[str] | None = None) -> int:  # python -m ntm.core.claims.cli
 if __name__ == "__main__":
     sys.exit(main())
 
-__all__ = ["run", "render_text", "main", "KIND_WORD"]
+__all__ = ["run", "render_text", "main"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 import zipfile
 from html.parser import HTMLParser
@@ -36,6 +37,9 @@ BLOCK_TAGS = {
     "section", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
 }
 SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "head_meta"}
+
+
+_WS = re.compile(r"\s+")
 
 
 class DocumentError(ValueError):
@@ -179,7 +183,7 @@ def _html_text(markup: str, name: str, max_chars: int) -> str:
         elif isinstance(node, NavigableString):
             if isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction, CData)):
                 continue
-            parts.append(" ".join(str(node).split()) if not str(node).isspace() else " ")
+            parts.append(_WS.sub(" ", str(node)))
     return _tidy("".join(parts))
 
 
@@ -214,7 +218,7 @@ class _Stream(HTMLParser):
     def handle_data(self, data):
         if self.skip or self.size > self.max_chars:
             return
-        s = " ".join(data.split()) if not data.isspace() else " "
+        s = _WS.sub(" ", data)
         self.size += len(s)
         self.parts.append(s)
 

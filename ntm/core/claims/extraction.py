@@ -28,6 +28,8 @@ from .text import Layout, fold, layout, lower_view, views
 
 MAX_FIGURES = 20_000
 SUBJECT_WINDOW = 400  # how far before a figure its subject may be named
+ATTACH_REACH = 1500  # how far an unmet list or a sibling figure may be from the figure it goes with
+LOOK = 12  # how many neighbouring figures are considered for that
 SET_REACH = 3000  # how far before a figure set wording may be inherited from (clause, sentence, previous sentence)
 
 NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d{1,3})?|\d{1,6}(?:[.,]\d{1,3})?"
@@ -133,6 +135,10 @@ class _Subj:
     display: str
     level: str | None
     written: str
+
+
+_LEVEL_RANK = {"village": 0, "commune": 1, "district": 2, "province": 3, "national": 4}
+_LOCATOR_GAP = re.compile(r"\s*(?:,|-|–|\(|thuộc|của)\s*(?:thuộc\s+)?")
 
 
 @dataclass
@@ -349,6 +355,13 @@ class Extractor:
                 return m
         return None
 
+    def _set_within(self, lo: int, hi: int) -> _SetMention | None:
+        """Set wording inside a span ("còn 3 tiêu chí chưa đạt: 1, 13 và 17 (NTM nâng cao)")."""
+        i = bisect.bisect_left(self._set_starts, lo)
+        if i < len(self.sets) and self.sets[i].end <= hi:
+            return self.sets[i]
+        return None
+
     def _set_before(self, pos: int, lo: int) -> _SetMention | None:
         i = bisect.bisect_left(self._set_starts, pos) - 1
         while i >= 0:
@@ -533,6 +546,24 @@ class Extractor:
                 out.append(_Subj(m.start(), m.end(), "national", None, None, None, "cả nước", "national",
                                  t[m.start():m.end()]))
         out.sort(key=lambda s: s.start)
+        return self._fold_locators(out)
+
+    def _fold_locators(self, subjects: list[_Subj]) -> list[_Subj]:
+        """In "Xã Nguyên Lý, huyện Lý Nhân, tỉnh Hà Nam đạt …" the district and province only say where
+        the commune is: they are folded into the commune's subject instead of becoming subjects."""
+        out: list[_Subj] = []
+        for s in subjects:
+            prev = out[-1] if out else None
+            if (
+                prev is not None and prev.form == "named" and s.form == "named"
+                and _LEVEL_RANK.get(s.level or "", -1) > _LEVEL_RANK.get(prev.level or "", 9)
+                and _LOCATOR_GAP.fullmatch(self.low[prev.end:s.start])
+            ):
+                prev.end = s.end
+                prev.written = self.text[prev.start:s.end]
+                self.__dict__.setdefault("_locators", []).append(s)  # still context for resolving names
+                continue
+            out.append(s)
         return out
 
     def _subject_at(self, s: int, e: int, word: str, out: list[_Subj], is_blocked, seen_pos: set,
@@ -582,7 +613,7 @@ class Extractor:
 
     def _context_names(self) -> list[str]:
         seen: dict[str, str] = {}
-        for s in self.subjects:
+        for s in sorted(self.subjects + self.__dict__.get("_locators", []), key=lambda x: x.start):
             if s.form == "named" and s.level in ("district", "province"):
                 seen.setdefault(s.level + ":" + fold(s.name or ""), s.display)
         names = list(seen.values())
@@ -592,6 +623,12 @@ class Extractor:
         return names
 
     def _named_of_type(self, tw: str) -> list[str]:
+        cache = self.__dict__.setdefault("_named_cache", {})
+        if tw not in cache:
+            cache[tw] = self._named_of_type_uncached(tw)
+        return cache[tw]
+
+    def _named_of_type_uncached(self, tw: str) -> list[str]:
         level = TYPE_LEVEL.get(tw)
         found: dict[str, str] = {}
         for s in self.subjects:
@@ -659,6 +696,7 @@ class Extractor:
         """A bare 'xã' after 'Xã Nguyên Lý' in the same sentence is Xã Nguyên Lý."""
         lo, _ = self.lay.sentence(s.start)
         i = bisect.bisect_left(self._subj_starts, s.start) - 1
+        lo = max(lo, s.start - SUBJECT_WINDOW)
         while i >= 0 and self.subjects[i].start >= lo:
             c = self.subjects[i]
             if c.form == "named" and c.type_word == s.type_word:
@@ -746,16 +784,13 @@ class Extractor:
     def _siblings(self, figs: list[_Fig]) -> None:
         """A figure without set wording takes the set of another figure of the same subject in the
         same sentence whose set it fits ("số tiêu chí đạt: 17/19; số chỉ tiêu đạt: 54/57 (NTM)")."""
-        by_sentence: dict[tuple[int, int], list[_Fig]] = {}
-        for f in figs:
-            by_sentence.setdefault(f.sentence, []).append(f)
-        for group in by_sentence.values():
-            if len(group) < 2:
+        for k, f in enumerate(figs):
+            if f.set_mention is not None or f.kind not in ("criteria", "indicators"):
                 continue
-            for f in group:
-                if f.set_mention is not None or f.kind not in ("criteria", "indicators"):
-                    continue
-                codes = {g.set_code for g in group if g is not f and g.set_code and g.subject is f.subject}
+            near = figs[max(0, k - LOOK):k] + figs[k + 1:k + 1 + LOOK]
+            group = [g for g in near if g.sentence == f.sentence and abs(g.start - f.start) <= ATTACH_REACH]
+            if group:
+                codes = {g.set_code for g in group if g.set_code and g.set_mention is not None and g.subject is f.subject}
                 fitting = [c for c in codes if (info := self.cat.info(c)) is not None and self._fits(f, info)]
                 if len(fitting) == 1:
                     f.set_code, f.set_source = fitting[0], "sibling"
@@ -889,26 +924,26 @@ class Extractor:
             i = bisect.bisect_left(starts, u.span[0])
             target = None
             # nearest preceding figure of the same kind in the sentence, then following, then paragraph
-            for j in range(i - 1, -1, -1):
+            for j in range(i - 1, max(-1, i - 1 - LOOK), -1):
                 g = figs[j]
-                if g.start < sent[0]:
+                if g.start < max(sent[0], u.span[0] - ATTACH_REACH):
                     break
                 if g.kind == u.kind and g.unmet is None:
                     target = g
                     break
             if target is None:
-                for j in range(i, len(figs)):
+                for j in range(i, min(len(figs), i + LOOK)):
                     g = figs[j]
-                    if g.start >= sent[1]:
+                    if g.start >= min(sent[1], u.span[1] + ATTACH_REACH):
                         break
                     if g.kind == u.kind and g.unmet is None:
                         target = g
                         break
             if target is None:
                 own = self._subject_before(u.span[0], sent[0])
-                for j in range(i - 1, -1, -1):
+                for j in range(i - 1, max(-1, i - 1 - LOOK), -1):
                     g = figs[j]
-                    if g.start < para[0]:
+                    if g.start < max(para[0], u.span[0] - ATTACH_REACH):
                         break
                     if g.kind == u.kind and g.unmet is None and (own is None or own is g.subject):
                         target = g
@@ -926,7 +961,8 @@ class Extractor:
         f.unmet = u
         self._assign_subjects([f])
         self._assign_modality([f])
-        m = self._set_after(u.span[1], u.span[1] + 60) or self._set_before(u.span[0], sent[0])
+        m = self._set_within(u.span[0], u.span[1]) or self._set_after(u.span[1], u.span[1] + 60) \
+            or self._set_before(u.span[0], sent[0])
         if m is not None:
             f.set_mention, f.set_source = m, "sentence"
             f.set_code = self._code_for(f, m)
@@ -938,7 +974,8 @@ class Extractor:
             sent = self.lay.sentence(m.start())
             kind: Kind = "criteria" if m.group(3) == "tieu chi" else "indicators"
             i = bisect.bisect_left(starts, m.start()) - 1
-            while i >= 0 and figs[i].start >= sent[0]:
+            stop = max(-1, i - LOOK)
+            while i > stop and figs[i].start >= max(sent[0], m.start() - ATTACH_REACH):
                 g = figs[i]
                 if g.kind == kind and g.change is None and g.total is not None:
                     delta = int(m.group(2)) * (1 if m.group(1) == "tang" else -1)

@@ -7,6 +7,7 @@ invisible characters removed), so ``report.text[start:end] == claim.text`` alway
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 Kind = Literal["criteria", "indicators", "units"]
@@ -100,7 +101,7 @@ class Claim:
     change: Change | None = None
     notes: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def subject_key(self) -> str | None:
         if self.unit_code:
             return "unit:" + self.unit_code

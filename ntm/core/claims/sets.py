@@ -8,6 +8,7 @@ catalogue files are being written.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,10 +58,14 @@ class SetInfo:
     phase: str | None
     criteria_total: int
     indicator_total: int | None
-    indicators_authoritative: bool
+    indicators_authoritative: bool  # the indicator total is the one bulletins use
+    codes_authoritative: bool  # the list of indicator codes is complete and real (no placeholders)
     criterion_numbers: set[int]
     indicator_codes: set[str]
     max_per_criterion: int | None
+
+
+_VIEWS: "weakref.WeakKeyDictionary[Any, Catalogue]" = weakref.WeakKeyDictionary()
 
 
 class Catalogue:
@@ -78,11 +83,17 @@ class Catalogue:
         if catalog is False:
             return cls(None, "không dùng danh mục bộ tiêu chí")
         if catalog is not None:
-            return cls(catalog)
+            try:  # one view per catalogue object, so what is read of a set is read once
+                view = _VIEWS.get(catalog)
+                if view is None:
+                    view = _VIEWS[catalog] = cls(catalog)
+                return view
+            except TypeError:  # not weak-referenceable / hashable
+                return cls(catalog)
         try:
             from ntm.core.catalog import default_catalog
 
-            return cls(default_catalog())
+            return cls.load(default_catalog())
         except Exception as exc:  # the catalogue files may be missing or being written
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return cls(None, f"không tải được danh mục bộ tiêu chí ({first})")
@@ -172,12 +183,13 @@ def _read_set(code: str, s: Any) -> SetInfo:
     ind_total = getattr(declared, "indicators", None) if declared is not None else None
     if ind_total is None:
         ind_total = getattr(s, "indicator_count", None)
-    # Is the catalogue's indicator total the one bulletins use? Only when the set declares it and
-    # no indicator is a placeholder; the model-commune set (a set of conditions) never is.
-    if declared is not None:
-        authoritative = getattr(declared, "indicators", None) is not None and placeholders == 0
-    else:
-        authoritative = placeholders == 0 and tier != "kieu_mau" and bool(codes)
+    # Is the catalogue's indicator total the one bulletins use? Only when the set *declares* it
+    # (``declared.indicators``: "totals as the official text and bulletins state them"). The
+    # model-commune set lists 4 indicators but bulletins count 10, the district NTM set lists
+    # placeholders: neither declares an indicator total, so x/10 or x/36 is not checked.
+    authoritative = declared is not None and getattr(declared, "indicators", None) is not None
+    # Codes ("17.15 does not exist") are checked only where every indicator is a real one.
+    codes_ok = authoritative and placeholders == 0 and bool(codes)
     crit_numbers: set[int] = set()
     for c in getattr(data, "criteria", None) or []:
         n = getattr(c, "number", None)
@@ -200,7 +212,8 @@ def _read_set(code: str, s: Any) -> SetInfo:
         criteria_total=criteria_total,
         indicator_total=int(ind_total) if ind_total is not None else None,
         indicators_authoritative=authoritative,
+        codes_authoritative=codes_ok,
         criterion_numbers=crit_numbers,
         indicator_codes=set(codes),
-        max_per_criterion=max(per.values()) if per and authoritative else None,
+        max_per_criterion=max(per.values()) if per and codes_ok else None,
     )

@@ -1,8 +1,9 @@
 """A small stand-in catalogue with the shape the checker reads, for tests and the benchmark.
 
-Totals follow what bulletins use (xã NTM 19/57, nâng cao 19/75, kiểu mẫu 4 criteria whose
-indicator total is *not* authoritative, huyện nâng cao 9/38 with placeholders…). Indicator codes
-are made up where the domain notes do not give them; do not use them for anything but tests.
+Totals and placeholders mirror ``ntm/data/catalog`` (xã NTM 19/57, nâng cao 19/75 mostly
+placeholders, kiểu mẫu 4/4 with no declared indicator total, huyện nâng cao 9/38 placeholders…).
+Where the split of indicators per criterion is not in the catalogue it is made up; use this for
+tests only.
 """
 
 from __future__ import annotations
@@ -66,22 +67,25 @@ class StubCatalog:
         return iter(self.sets.values())
 
 
-XA_NTM_2021 = [2, 4, 2, 2, 1, 3, 1, 4, 2, 1, 1, 2, 5, 2, 4, 1, 12, 6, 2]  # 57
-XA_NANG_CAO_2021 = [3, 6, 2, 2, 2, 6, 1, 7, 2, 1, 1, 4, 5, 3, 3, 3, 14, 8, 2]  # 75
-XA_NTM_2016 = [1, 2, 2, 2, 1, 2, 1, 3, 2, 1, 1, 1, 2, 2, 3, 1, 8, 6, 2]  # 49 — made up
-XA_NTM_2026 = [3, 6, 5, 4, 6, 4, 4, 7, 4, 4]  # 47 — made up
-HUYEN_NANG_CAO_2021 = [4, 4, 3, 3, 6, 6, 4, 4, 4]  # 38, some placeholders
+XA_NTM_2021 = [2, 4, 2, 2, 1, 3, 1, 4, 2, 1, 1, 2, 5, 2, 4, 1, 12, 6, 2]  # 57, as in the catalogue
+XA_NANG_CAO_2021 = [3, 4, 5, 2, 4, 5, 1, 4, 2, 1, 1, 3, 6, 5, 3, 4, 12, 8, 2]  # 75, as in the catalogue
+XA_NTM_2016 = [1, 2, 2, 2, 1, 2, 1, 3, 2, 1, 1, 1, 2, 2, 3, 1, 8, 6, 2]  # 49 — split made up
+XA_NTM_2026 = [3, 6, 5, 4, 6, 4, 4, 7, 4, 4]  # 47 — split made up
+HUYEN_NANG_CAO_2021 = [4, 4, 4, 4, 5, 5, 4, 4, 4]  # 38, all placeholders
+HUYEN_NTM_2021 = [1, 2, 1, 1, 2, 2, 2, 1, 1]  # 13 placeholders, no declared indicator total
 
 
 def stub_catalog() -> StubCatalog:
+    """Shaped like the shipped catalogue: declared totals 19/49, 19/57, 19/75, 10/47, 9/38; the
+    model-commune and district-NTM sets declare no indicator total."""
     return StubCatalog([
-        StubSet("xa-ntm-2016", "commune", "ntm", "2016-2020", _codes(XA_NTM_2016), (19, 49)),
+        StubSet("xa-ntm-2016", "commune", "ntm", "2016-2020", _codes(XA_NTM_2016), (19, 49), placeholder_count=2),
         StubSet("xa-ntm-2021", "commune", "ntm", "2021-2025", _codes(XA_NTM_2021), (19, 57)),
-        StubSet("xa-nang-cao-2021", "commune", "nang_cao", "2021-2025", _codes(XA_NANG_CAO_2021), (19, 75)),
-        StubSet("xa-kieu-mau-2021", "commune", "kieu_mau", "2021-2025", _codes([1, 1, 1, 1]), (4, None)),
-        StubSet("huyen-ntm-2021", "district", "ntm", "2021-2025", _codes([3, 4, 3, 2, 4, 3, 3, 3, 5]), (9, None),
-                placeholder_count=4),
-        StubSet("huyen-nang-cao-2021", "district", "nang_cao", "2021-2025", _codes(HUYEN_NANG_CAO_2021), (9, None),
-                placeholder_count=6),
-        StubSet("xa-ntm-2026", "commune", "ntm", "2026-2030", _codes(XA_NTM_2026), (10, 47)),
+        StubSet("xa-nang-cao-2021", "commune", "nang_cao", "2021-2025", _codes(XA_NANG_CAO_2021), (19, 75),
+                placeholder_count=68),
+        StubSet("xa-kieu-mau-2021", "commune", "kieu_mau", "2021-2025", _codes([1, 1, 1, 1]), None),
+        StubSet("huyen-ntm-2021", "district", "ntm", "2021-2025", _codes(HUYEN_NTM_2021), None, placeholder_count=13),
+        StubSet("huyen-nang-cao-2021", "district", "nang_cao", "2021-2025", _codes(HUYEN_NANG_CAO_2021), (9, 38),
+                placeholder_count=38),
+        StubSet("xa-ntm-2026", "commune", "ntm", "2026-2030", _codes(XA_NTM_2026), (10, 47), placeholder_count=47),
     ])

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 DEFAULT_MAX_CHARS = 10_000_000
+VECTOR_MIN = 2_000  # above this many characters, character tables are applied with NumPy
 
 
 class InputTooLarge(ValueError):
@@ -60,7 +61,7 @@ _NP_NORM = None
 
 def _normalize_chars(text: str) -> str:
     global _NP_NORM
-    if len(text) > 50_000:
+    if len(text) > VECTOR_MIN:
         try:
             import numpy as np
         except ImportError:  # pragma: no cover
@@ -146,7 +147,7 @@ def _np_tables():
 
 
 def _translate(text: str, table: dict[int, int], which: int) -> str:
-    if len(text) > 50_000:
+    if len(text) > VECTOR_MIN:
         np, lower, fold_ = _np_tables()
         if np is not None:
             arr = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -249,7 +250,7 @@ def line_context(text: str, start: int, end: int, width: int = 200) -> tuple[int
 
 def views(text: str) -> tuple[str, str]:
     """(lower_view(text), fold_view(text)), sharing the work on large texts."""
-    if len(text) > 50_000:
+    if len(text) > VECTOR_MIN:
         np, lower, fold_ = _np_tables()
         if np is not None:
             arr = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
