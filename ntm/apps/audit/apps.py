@@ -5,3 +5,6 @@ class AuditConfig(AppConfig):
     name = "ntm.apps.audit"
     label = "audit"
     verbose_name = "Nhật ký thay đổi"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (log-in, log-out, failed log-in)

@@ -1,0 +1,92 @@
+"""The audit log: who did what, where and when — every write, workflow step, log-in and denied access.
+
+Rows are only ever added (see :func:`ntm.apps.audit.services.log`). The user is kept twice: as a
+foreign key (``SET_NULL``) and as text, so an event still says who acted after the account is
+deleted; the unit likewise keeps its uid as text.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    LOGIN = "login", "Đăng nhập"
+    LOGIN_FAILED = "login_failed", "Đăng nhập thất bại"
+    LOGOUT = "logout", "Đăng xuất"
+    ACCESS_DENIED = "access_denied", "Truy cập bị từ chối"
+    OBSERVATIONS_SAVED = "observations_saved", "Lưu số liệu"
+    WRITE_REFUSED = "write_refused", "Từ chối ghi số liệu"
+    SUBMITTED = "submitted", "Gửi duyệt"
+    WITHDRAWN = "withdrawn", "Rút lại hồ sơ"
+    APPROVED = "approved", "Phê duyệt"
+    RETURNED = "returned", "Trả lại"
+    REOPENED = "reopened", "Mở lại (bỏ khóa)"
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField("thời điểm", default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name="người dùng")
+    username = models.CharField("tên đăng nhập", max_length=150, blank=True, db_index=True,
+                                help_text="giữ lại khi tài khoản bị xóa; với đăng nhập thất bại: tên đã gõ")
+    action = models.CharField("hành động", max_length=32, choices=Action.choices, db_index=True)
+    unit = models.ForeignKey("units.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name="đơn vị")
+    unit_uid = models.CharField("mã đơn vị", max_length=32, blank=True)
+    object_repr = models.CharField("đối tượng", max_length=300, blank=True)
+    message = models.CharField("mô tả", max_length=500, blank=True)
+    old = models.JSONField("giá trị cũ", null=True, blank=True, encoder=DjangoJSONEncoder)
+    new = models.JSONField("giá trị mới", null=True, blank=True, encoder=DjangoJSONEncoder)
+    ip = models.GenericIPAddressField("địa chỉ IP", null=True, blank=True)
+    path = models.CharField("đường dẫn", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "sự kiện nhật ký"
+        verbose_name_plural = "nhật ký thay đổi"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "at"], name="audit_unit_at"),
+            models.Index(fields=["username", "at"], name="audit_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.username or '—'} {self.get_action_display()} {self.object_repr}"
+
+    def changes(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        """old → new as (item, [(field label, old, new)]): per indicator for saved observations,
+        one item ("") for workflow steps."""
+        old, new = self.old or {}, self.new or {}
+        if self.action == Action.OBSERVATIONS_SAVED:
+            return [(code, _diff(old.get(code) or {}, n or {})) for code, n in new.items()]
+        if old or new:
+            return [("", _diff(old, new))]
+        return []
+
+
+_LABELS = {"value": "giá trị", "assessment": "đánh giá", "note": "ghi chú", "evidence": "minh chứng",
+           "state": "trạng thái", "comment": "ý kiến"}
+
+
+def _text(key: str, v) -> str:
+    if v in (None, ""):
+        return "(trống)"
+    if key == "state":
+        from ntm.apps.observations.models import SubmissionState
+
+        return dict(SubmissionState.choices).get(v, str(v))
+    return str(v)
+
+
+def _diff(old: dict, new: dict) -> list[tuple[str, str, str]]:
+    out = []
+    for key, label in _LABELS.items():
+        if key not in old and key not in new:
+            continue
+        a, b = _text(key, old.get(key)), _text(key, new.get(key))
+        if a != b:
+            out.append((label, a, b))
+    return out

@@ -1,0 +1,75 @@
+"""The audit log page: filterable by unit, user, action and date; reviewers and administrators only,
+and each sees only the events of their own units' subtrees."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from ntm.apps.accounts.permissions import can_view
+
+from .models import Action
+from .services import can_read_audit, deny, visible_events
+
+PAGE_SIZE = 50
+
+
+def _date(text: str) -> dt.date | None:
+    text = (text or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@require_GET
+def audit_log(request):
+    if not can_read_audit(request.user):
+        deny(request, None, "Nhật ký chỉ dành cho cán bộ thẩm định và quản trị.")
+    qs = visible_events(request.user).select_related("unit")
+    q = request.GET
+    errors = []
+    unit = None
+    unit_text = q.get("unit", "").strip()
+    if unit_text:
+        from ntm.apps.units.models import Unit
+        from ntm.apps.units.services import resolve_unit
+
+        unit = Unit.objects.filter(uid=unit_text).first()
+        if unit is None:
+            try:
+                unit = resolve_unit(unit_text)
+            except (LookupError, ValueError) as exc:
+                errors.append(str(exc))
+        if unit is not None:
+            if not can_view(request.user, unit):
+                deny(request, unit, f"Bạn không có quyền xem nhật ký của {unit.name}.")
+            qs = qs.filter(unit__path__startswith=unit.path)
+    user_text = q.get("user", "").strip()
+    if user_text:
+        qs = qs.filter(username__icontains=user_text)
+    action = q.get("action", "")
+    if action in Action.values:
+        qs = qs.filter(action=action)
+    tz = timezone.get_current_timezone()
+    start, end = _date(q.get("from", "")), _date(q.get("to", ""))
+    if q.get("from") and start is None or q.get("to") and end is None:
+        errors.append("Ngày không hợp lệ (dùng dd/mm/yyyy).")
+    if start:
+        qs = qs.filter(at__gte=dt.datetime.combine(start, dt.time.min, tz))
+    if end:
+        qs = qs.filter(at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tz))
+    page = Paginator(qs.order_by("-at", "-id"), PAGE_SIZE).get_page(q.get("page"))
+    params = q.copy()
+    params.pop("page", None)
+    return render(request, "audit/log.html", {
+        "page": page, "actions": Action.choices, "errors": errors, "unit": unit,
+        "f": {"unit": unit_text, "user": user_text, "action": action, "from": q.get("from", ""), "to": q.get("to", "")},
+        "query": params.urlencode(),
+    })
