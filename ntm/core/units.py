@@ -421,13 +421,15 @@ def one_of(ref: str, found: Sequence, date: dt.date | None, describe) -> object:
             f"không tìm thấy đơn vị hành chính '{ref}'{when}. Dùng mã (vd. xa:13570@2024) hoặc đường dẫn tên "
             f"từ tỉnh xuống (vd. Hà Nam/Lý Nhân/Nguyên Lý); tìm gần đúng bằng: ntm units find \"…\""
         )
-    shown = []
-    for c in list(found)[:20]:
+    shown, periods = [], set()
+    for c in found:
         uid, name, path, vf, vt = describe(c)
-        where = ", ".join(reversed(path))
-        shown.append(f"{uid} ({name}{', ' + where if where else ''}; {validity_label(vf, vt)})")
+        periods.add((vf, vt))
+        if len(shown) < 20:
+            where = ", ".join(reversed(path))
+            shown.append(f"{uid} ({name}{', ' + where if where else ''}; {validity_label(vf, vt)})")
     more = f" và {len(found) - 20} đơn vị khác" if len(found) > 20 else ""
-    hint = "" if date else "; thêm ngày (trước hay sau 01/07/2025)"
+    hint = "; hoặc cho biết ngày (trước hay từ 01/07/2025)" if not date and len(periods) > 1 else ""
     raise UnitLookupError(
         f"'{ref}' khớp {len(found)} đơn vị{when}: " + "; ".join(shown) + more
         + f". Hãy dùng mã đơn vị hoặc ghi thêm cấp trên (vd. Tỉnh/Huyện/Xã){hint}.",
@@ -451,6 +453,7 @@ class RegionTable:
     province_region: dict[str, str]  # old province code → region code
     names: dict[str, str]  # region code → Vietnamese name
     provenance: dict
+    province_names: dict[str, str] = field(default_factory=dict)  # old province code → name as written in the file
 
 
 def load_regions(path: str | Path | None = None) -> RegionTable:
@@ -458,16 +461,18 @@ def load_regions(path: str | Path | None = None) -> RegionTable:
     doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     table: dict[str, str] = {}
     names: dict[str, str] = {}
+    province_names: dict[str, str] = {}
     for code, spec in doc["regions"].items():
         if code not in REGIONS:
             raise ValueError(f"{p}: vùng '{code}' không thuộc {', '.join(REGIONS)}")
         names[code] = spec["name"]
-        for prov in spec["provinces"]:
+        for prov, prov_name in spec["provinces"].items():
             prov = str(prov).zfill(2)
             if prov in table:
                 raise ValueError(f"{p}: tỉnh {prov} thuộc hai vùng {table[prov]} và {code}")
             table[prov] = code
-    return RegionTable(table, names, doc.get("provenance", {}))
+            province_names[prov] = str(prov_name)
+    return RegionTable(table, names, doc.get("provenance", {}), province_names)
 
 
 # -- reading the dataset ---------------------------------------------------------------------
@@ -535,6 +540,9 @@ def read_units(regions_path: str | None = None) -> UnitData:
             if pcode not in regions.province_region:
                 raise ValueError(f"tỉnh {pcode} ({pname}) chưa có trong bảng vùng {REGIONS_FILE.name}")
             t, s, n = _typed(pname, None, pshort)
+            if normalize(regions.province_names[pcode]) != normalize(s):
+                raise ValueError(f"bảng vùng {REGIONS_FILE.name}: mã {pcode} ghi '{regions.province_names[pcode]}', "
+                                 f"dữ liệu đơn vị ghi '{s}'")
             rec = UnitRecord(puid, pcode, n, s, t, "province", EDITION_2024, ROOT_UID,
                              regions.province_region[pcode], _f(plat), _f(plon), None, END_2024)
             provinces.append(rec)

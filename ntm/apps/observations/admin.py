@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Fact, Observation
+from .models import Fact, Observation, Submission
 
 
 @admin.register(Observation)
@@ -21,6 +21,25 @@ class ObservationAdmin(admin.ModelAdmin):
 class FactAdmin(admin.ModelAdmin):
     list_display = ("unit", "name", "period", "value", "version", "is_current", "created_by_name", "created_at")
     raw_id_fields = ("unit", "created_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    """Read-only here: states change only through the workflow (audited)."""
+
+    list_display = ("unit", "set_code", "period", "state", "submitted_by_name", "reviewed_by_name", "updated_at")
+    list_filter = ("state", "set_code")
+    search_fields = ("unit__name",)
+    raw_id_fields = ("unit", "submitted_by", "reviewed_by")
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -11,8 +11,6 @@ from django.conf import settings
 from django.db import models
 
 
-
-
 class ObservationQuerySet(models.QuerySet):
     def current(self):
         return self.filter(is_current=True)
@@ -81,3 +79,64 @@ class Fact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "name", "period"], condition=models.Q(is_current=True), name="fact_one_current"),
         ]
+
+
+class SubmissionState(models.TextChoices):
+    DRAFT = "draft", "Chưa gửi duyệt"
+    SUBMITTED = "submitted", "Chờ duyệt"
+    APPROVED = "approved", "Đã duyệt"
+    RETURNED = "returned", "Bị trả lại"
+
+
+class Submission(models.Model):
+    """The review state of one unit, set and period: draft → submitted → approved (locked) or returned.
+
+    Written only by ``workflow.transition``; while submitted or approved, ``services.record_many``
+    refuses to change the observations of the cell."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="submissions", verbose_name="đơn vị")
+    set_code = models.CharField("bộ tiêu chí", max_length=64)
+    period = models.CharField("kỳ", max_length=10)
+    year = models.PositiveSmallIntegerField("năm")
+    state = models.CharField("trạng thái", max_length=12, choices=SubmissionState.choices, default=SubmissionState.DRAFT)
+    comment = models.TextField("ý kiến", blank=True, help_text="lý do trả lại hoặc mở lại gần nhất")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name="người gửi")
+    submitted_by_name = models.CharField("tên người gửi", max_length=150, blank=True)
+    submitted_at = models.DateTimeField("gửi lúc", null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name="người thẩm định")
+    reviewed_by_name = models.CharField("tên người thẩm định", max_length=150, blank=True)
+    reviewed_at = models.DateTimeField("thẩm định lúc", null=True, blank=True)
+    updated_at = models.DateTimeField("cập nhật", auto_now=True)
+
+    class Meta:
+        verbose_name = "hồ sơ duyệt"
+        verbose_name_plural = "hồ sơ duyệt"
+        constraints = [models.UniqueConstraint(fields=["unit", "set_code", "period"], name="submission_unique")]
+        indexes = [models.Index(fields=["state", "set_code", "period"], name="submission_state")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.set_code} {self.period}: {self.get_state_display()}"
+
+    @property
+    def locked(self) -> bool:
+        return self.state in (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
+
+
+class SubmissionEvent(models.Model):
+    """One step of the workflow, shown on the entry page (the audit log records it too)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("thao tác", max_length=12)
+    from_state = models.CharField("từ", max_length=12, choices=SubmissionState.choices)
+    to_state = models.CharField("sang", max_length=12, choices=SubmissionState.choices)
+    comment = models.TextField("ý kiến", blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by_name = models.CharField("người thực hiện", max_length=150, blank=True)
+    at = models.DateTimeField("lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "bước duyệt"
+        verbose_name_plural = "các bước duyệt"
+        ordering = ["-at", "-id"]

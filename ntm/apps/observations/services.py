@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from ntm.apps.units.models import Unit
 from ntm.core.catalog import Catalog, Kind, default_catalog
@@ -13,6 +14,9 @@ from ntm.core.evaluation import parse_value
 from ntm.core.periods import Period
 
 from .models import Fact, Observation
+from .workflow import PeriodLocked, locked_submissions
+
+__all__ = ["Entry", "EditConflict", "PeriodLocked", "record", "record_many", "history", "record_fact", "snapshot"]
 
 
 class EditConflict(Exception):
@@ -22,8 +26,9 @@ class EditConflict(Exception):
         self.current = current
         self.expected_version = expected_version
         who = current.created_by_name or "người khác"
+        when = timezone.localtime(current.created_at) if current.created_at else None
         super().__init__(
-            f"Chỉ tiêu {current.indicator} đã được {who} sửa lúc {current.created_at:%H:%M %d/%m/%Y} "
+            f"Chỉ tiêu {current.indicator} đã được {who} sửa lúc {when:%H:%M %d/%m/%Y} "
             f"(lần sửa {current.version}, bạn đang sửa từ lần {expected_version}). Hãy xem giá trị mới rồi lưu lại."
         )
 
@@ -74,7 +79,8 @@ def _same(cur: Observation, fields: dict, e: Entry) -> bool:
     )
 
 
-def _write(e: Entry, fields: dict, user, source: str, batch: str) -> Observation | None:
+def _write(e: Entry, fields: dict, user, source: str, batch: str) -> tuple[Observation | None, Observation | None]:
+    """Append one value; returns (previous current row, new row or None when nothing changed)."""
     cur = (
         Observation.objects.select_for_update()
         .filter(unit=e.unit, set_code=e.set_code, period=fields["period"], indicator=e.indicator, is_current=True)
@@ -82,17 +88,59 @@ def _write(e: Entry, fields: dict, user, source: str, batch: str) -> Observation
     )
     if cur is not None and e.expected_version is not None and cur.version != e.expected_version:
         raise EditConflict(cur, e.expected_version)
+    if cur is None and e.expected_version:
+        # the form was loaded at a version that no longer is the current one (should not happen: append-only)
+        raise ValueError(f"chỉ tiêu {e.indicator}: không tìm thấy lần sửa {e.expected_version}")
     if cur is not None and _same(cur, fields, e):
-        return None
+        return cur, None
     version = 1
     if cur is not None:
         version = cur.version + 1
         Observation.objects.filter(pk=cur.pk).update(is_current=False)
-    return Observation.objects.create(
+    return cur, Observation.objects.create(
         unit=e.unit, set_code=e.set_code, indicator=e.indicator, assessment=e.assessment,
         not_applicable=e.not_applicable, note=e.note, evidence=e.evidence, version=version, is_current=True,
         source=source, batch=batch, created_by=user, created_by_name=_user_name(user), **fields,
     )
+
+
+def snapshot(o: Observation | None) -> dict | None:
+    """What the audit log keeps of one saved value."""
+    if o is None:
+        return None
+    return {
+        "value": o.value_text,
+        "assessment": "không đánh giá" if o.not_applicable else {True: "đạt", False: "chưa đạt", None: ""}[o.assessment],
+        "note": o.note, "evidence": o.evidence, "version": o.version,
+    }
+
+
+def _audit_writes(pairs: list[tuple[Entry, Observation | None, Observation | None]], user, source: str, batch: str) -> None:
+    from ntm.apps.audit.models import Action
+    from ntm.apps.audit.services import log
+
+    cells: dict[tuple, list] = {}
+    for e, old, new in pairs:
+        if new is not None:
+            cells.setdefault((e.unit.pk, e.set_code, new.period), []).append((e, old, new))
+    for (_, set_code, period), rows in cells.items():
+        unit = rows[0][0].unit
+        codes = [new.indicator for _, _, new in rows]
+        log(Action.OBSERVATIONS_SAVED, user=user, unit=unit, obj=f"{set_code} · {Period.parse(period).label}",
+            message=f"Lưu {len(rows)} chỉ tiêu ({', '.join(codes[:12])}{'…' if len(codes) > 12 else ''})"
+                    f"; nguồn {source}" + (f", lô {batch}" if batch else ""),
+            old={new.indicator: snapshot(old) for _, old, new in rows},
+            new={new.indicator: snapshot(new) for _, _, new in rows})
+
+
+def _audit_refusal(exc: Exception, entries: list[Entry], user) -> None:
+    from ntm.apps.audit.models import Action
+    from ntm.apps.audit.services import log
+
+    unit = getattr(getattr(exc, "current", None), "unit", None) or (entries[0].unit if entries else None)
+    e0 = entries[0] if entries else None
+    obj = f"{e0.set_code} · {e0.period}" if e0 else ""
+    log(Action.WRITE_REFUSED, user=user, unit=unit, obj=obj, message=str(exc))
 
 
 def record(entry: Entry, *, user=None, source: str = "form", batch: str = "", catalog: Catalog | None = None,
@@ -103,7 +151,12 @@ def record(entry: Entry, *, user=None, source: str = "form", batch: str = "", ca
 
 def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", batch: str = "",
                 catalog: Catalog | None = None, reevaluate: bool = True) -> list[Observation | None]:
-    """All-or-nothing: every entry is checked first; one bad entry records none of them."""
+    """All-or-nothing: every entry is checked first; one bad entry records none of them.
+
+    Raises ``ValueError`` for bad entries, :class:`EditConflict` when an entry's ``expected_version``
+    is no longer the current one, and :class:`~ntm.apps.observations.workflow.PeriodLocked` (a
+    ValueError) when a unit, set and period is submitted or approved. Every saved change is written
+    to the audit log (one event per unit, set and period, old → new); refusals are logged too."""
     from ntm.apps.evaluations.services import evaluate_unit
 
     catalog = catalog or default_catalog()
@@ -117,13 +170,21 @@ def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", ba
             errors.append(f"mục {n} ({e.unit.uid} {e.set_code} {e.indicator}): {exc}")
     if errors:
         raise ValueError("; ".join(errors))
-    with transaction.atomic():
-        written = [_write(e, f, user, source, batch) for e, f in zip(entries, prepared)]
-        if reevaluate:
-            cells = {(e.unit.pk, e.set_code, f["period"]): e.unit for e, f in zip(entries, prepared)}
-            for (_, set_code, period), unit in sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog))):
-                evaluate_unit(unit, set_code, period, catalog=catalog)
-    return written
+    cells = {(e.unit.pk, e.set_code, f["period"]): e.unit for e, f in zip(entries, prepared)}
+    try:
+        with transaction.atomic():
+            locked = locked_submissions(set(cells))
+            if locked:
+                raise PeriodLocked(locked)
+            pairs = [(e, *_write(e, f, user, source, batch)) for e, f in zip(entries, prepared)]
+            _audit_writes(pairs, user, source, batch)
+            if reevaluate:
+                for (_, set_code, period), unit in sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog))):
+                    evaluate_unit(unit, set_code, period, catalog=catalog)
+    except (PeriodLocked, EditConflict) as exc:
+        _audit_refusal(exc, entries, user)
+        raise
+    return [new for _, _, new in pairs]
 
 
 def _depth(set_code: str, catalog: Catalog) -> int:

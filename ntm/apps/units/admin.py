@@ -54,8 +54,18 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(UnitLink)
 class UnitLinkAdmin(admin.ModelAdmin):
+    """Read-only: lineage comes from the source data and is rewritten by every load."""
+
     list_display = ("predecessor", "successor", "kind", "date", "is_default")
     list_filter = ("kind", "is_default", "date")
     search_fields = ("predecessor__uid", "predecessor__name", "successor__uid", "successor__name")
     list_select_related = ("predecessor", "successor")
-    raw_id_fields = ("predecessor", "successor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -64,7 +64,7 @@ def cmd_load(console: Console | None = None) -> dict[str, int]:
         f"Đơn vị hành chính: {_n(counts['units'])} đơn vị ({_n(counts['created'])} mới, "
         f"{_n(counts['updated'])} cập nhật, {_n(counts['unchanged'])} không đổi); "
         f"{_n(counts['links'])} quan hệ kế thừa ({_n(counts['links_created'])} mới, "
-        f"{_n(counts['links_updated'])} cập nhật) — {vnfmt.number(seconds, 1)} giây."
+        f"{_n(counts['links_updated'])} cập nhật, {_n(counts['links_deleted'])} bỏ) — {vnfmt.number(seconds, 1)} giây."
     )
     if counts.get("source_links_dropped"):
         console.print(f"Đã bỏ {_n(counts['source_links_dropped'])} quan hệ kế thừa nghi lỗi của nguồn "

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, DateField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
 from ntm.core import units as core
@@ -43,8 +43,14 @@ def load_units(progress: Progress | None = None, data: core.UnitData | None = No
     """Create or update every unit and lineage link from the shipped dataset, in one transaction.
 
     Idempotent: a second run writes nothing and reports 0 created, 0 updated. ``special`` and
-    ``commune_group`` (set by an office) are never overwritten. Units or links that are no longer in
-    the source are kept (other data may point to them) and counted as ``not_in_source``.
+    ``commune_group`` (set by an office) are never overwritten. Units no longer in the source are
+    kept (observations and results may point to them) and counted as ``not_in_source``; lineage
+    links mirror the source exactly (links no longer in it are deleted, ``links_deleted``).
+
+    ``progress(stage, done, total)`` is called as work advances (for a progress bar).
+    Returns counts: ``units``, ``created``, ``updated``, ``unchanged``, ``paths_written``, ``links``,
+    ``links_created``, ``links_updated``, ``links_deleted``, ``links_unchanged``, ``not_in_source``,
+    ``source_links_dropped`` (links of the source rejected as errors, see ``ntm.core.units``).
     """
     data = data or core.read_units()
     report = progress or (lambda stage, done, total: None)
@@ -98,9 +104,10 @@ def load_units(progress: Progress | None = None, data: core.UnitData | None = No
         have = {(pred, succ): (pk, kind, date, default)
                 for pk, pred, succ, kind, date, default in
                 UnitLink.objects.values_list("id", "predecessor_id", "successor_id", "kind", "date", "is_default")}
-        new_links, changed_links = [], []
+        new_links, changed_links, wanted = [], [], set()
         for link in data.links:
             key = (ids[link.predecessor], ids[link.successor])
+            wanted.add(key)
             cur = have.get(key)
             if cur is None:
                 new_links.append(UnitLink(predecessor_id=key[0], successor_id=key[1], kind=link.kind,
@@ -115,7 +122,10 @@ def load_units(progress: Progress | None = None, data: core.UnitData | None = No
             report("Quan hệ kế thừa", min(i + _BATCH * 5, len(new_links)), n_links)
         if changed_links:
             UnitLink.objects.bulk_update(changed_links, ["kind", "date", "is_default"], batch_size=_BATCH)
-        counts["links_created"], counts["links_updated"] = len(new_links), len(changed_links)
+        gone = [v[0] for k, v in have.items() if k not in wanted]
+        for i in range(0, len(gone), _BATCH):
+            UnitLink.objects.filter(id__in=gone[i:i + _BATCH]).delete()
+        counts["links_created"], counts["links_updated"], counts["links_deleted"] = len(new_links), len(changed_links), len(gone)
         report("Quan hệ kế thừa", n_links, n_links)
 
         source_uids = {u.uid for u in data.units}
@@ -127,17 +137,30 @@ def load_units(progress: Progress | None = None, data: core.UnitData | None = No
 
 
 def _insert(model, attnames: tuple[str, ...], objs: list) -> None:
-    """Plain multi-row INSERT (``executemany``): ``bulk_create`` on SQLite is limited to 999
-    parameters per statement (≈50 units), which makes a first load several times slower."""
+    """Plain INSERT of many rows without RETURNING. ``bulk_create`` is limited on SQLite to 999
+    parameters per statement (≈50 units), which made a first load several times slower. SQLite
+    (in-process) takes ``executemany``; a server database gets multi-row ``VALUES`` statements."""
     if not objs:
         return
     fields = [model._meta.get_field(a[:-3] if a.endswith("_id") else a) for a in attnames]
+    # only dates need converting (to text on SQLite); other values go to the driver as they are
+    preps = [(f.attname, isinstance(f, DateField)) for f in fields]
+    rows = [
+        [DateField().get_db_prep_value(v, connection) if is_date else v
+         for v, is_date in ((getattr(o, name), is_date) for name, is_date in preps)]
+        for o in objs
+    ]
     qn = connection.ops.quote_name
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    rows = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] for o in objs]
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cur:
-        cur.executemany(sql, rows)
+        if connection.vendor == "sqlite":
+            cur.executemany(head + one, rows)
+            return
+        per = max(1, 30000 // len(fields))
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            cur.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
 
 
 def _update_paths(data: core.UnitData, ids: dict[str, int]) -> int:

@@ -46,8 +46,19 @@ def test_a_unit_as_stored():
 def test_load_again_changes_nothing():
     counts = load_units()
     assert (counts["created"], counts["updated"], counts["links_created"], counts["links_updated"]) == (0, 0, 0, 0)
-    assert counts["paths_written"] == 0
+    assert counts["paths_written"] == counts["links_deleted"] == 0
     assert counts["unchanged"] == counts["units"] == Unit.objects.count()
+
+
+def test_load_mirrors_the_lineage_of_the_source():
+    nl = Unit.objects.get(uid="xa:13570@2024")
+    stray = UnitLink.objects.create(predecessor=nl, successor=Unit.objects.get(uid="xa:00004@2025"), kind="split",
+                                    date=dt.date(2025, 7, 1), is_default=False)
+    UnitLink.objects.filter(predecessor=nl, successor__uid="xa:13591@2025").update(kind="split")
+    counts = load_units()
+    assert (counts["links_created"], counts["links_updated"], counts["links_deleted"]) == (0, 1, 1)
+    assert not UnitLink.objects.filter(pk=stray.pk).exists()
+    assert UnitLink.objects.get(predecessor=nl).kind == "merge"
 
 
 def test_load_repairs_loaded_fields_and_keeps_office_fields():

@@ -1,0 +1,708 @@
+"""Excel exchange, inbound: the entry template and the import of a filled one (XLSX or CSV).
+
+- :func:`write_template` — one row per indicator (and unit) for a unit or all communes of a parent and a
+  period: rule and threshold shown, the current values prefilled, a drop-down for the assessment
+  ("đạt, chưa đạt, không đánh giá"), the version of each value (to detect edits made meanwhile).
+- :func:`plan_import` — read the file and check every row (sheet, row, column and reason of each
+  problem), compare with the current values and describe what would change, writing nothing.
+- :func:`commit_import` — check again and record everything in one transaction (all-or-nothing) under
+  one ``batch`` id with ``source="import"``; the affected results are re-evaluated.
+
+Files are read as a stream (CSV line by line, XLSX with openpyxl's read-only mode) and written in
+chunks, so a national file (10,000 communes × 75 indicators) never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from ntm.apps.units.models import Unit
+from ntm.core import formatting as fmt
+from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
+from ntm.core.evaluation import parse_assessment, parse_value
+from ntm.core.evaluation.engine import rule_text
+from ntm.core.periods import Period
+from ntm.core.sheets import MAX_BYTES, fold
+
+from .models import Observation
+
+SHEET = "Số liệu"
+NA_WORDS = {"khong danh gia", "kdg", "n/a", "na", "khong ap dung"}
+ASSESSMENT_CHOICES = ("đạt", "chưa đạt", "không đánh giá")
+IMPORT_SOURCE = "import"
+CHUNK = 5000
+MAX_ISSUES = 1000
+MAX_FILE_BYTES = 200 * 1024 * 1024  # a national XLSX is ~60 MB
+
+# canonical name -> (header as written in the template, accepted folded spellings)
+COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "unit": ("Mã đơn vị", ("ma don vi", "uid", "unit", "don vi ma")),
+    "unit_name": ("Đơn vị", ("don vi", "ten don vi", "unit name")),
+    "set": ("Bộ tiêu chí", ("bo tieu chi", "set", "ma bo tieu chi")),
+    "period": ("Kỳ", ("ky", "period", "ky bao cao")),
+    "criterion": ("Tiêu chí", ("tieu chi", "criterion")),
+    "indicator": ("Chỉ tiêu", ("chi tieu", "indicator", "ma chi tieu", "code")),
+    "content": ("Nội dung", ("noi dung", "content")),
+    "rule": ("Quy định", ("quy dinh", "yeu cau", "rule")),
+    "threshold": ("Ngưỡng", ("nguong", "threshold")),
+    "measure": ("Đơn vị tính", ("don vi tinh", "dvt")),
+    "value": ("Giá trị", ("gia tri", "value", "so lieu")),
+    "assessment": ("Đánh giá", ("danh gia", "assessment", "ket qua danh gia")),
+    "note": ("Ghi chú", ("ghi chu", "note")),
+    "evidence": ("Minh chứng", ("minh chung", "evidence")),
+    "version": ("Lần sửa", ("lan sua", "version", "phien ban")),
+}
+TEMPLATE_ORDER = ["unit", "unit_name", "set", "period", "criterion", "indicator", "content", "rule", "threshold",
+                  "measure", "value", "assessment", "note", "evidence", "version"]
+INPUT_COLUMNS = {"value", "assessment", "note", "evidence"}
+
+
+# -- problems -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Issue:
+    file: str
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f" [{self.sheet}]" if self.sheet else "") + (f", dòng {self.row}" if self.row else "")
+        where += f", cột '{self.column}'" if self.column else ""
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+
+
+class ImportFailed(ValueError):
+    def __init__(self, issues: list[Issue], total: int | None = None):
+        self.issues = issues
+        self.total = total if total is not None else len(issues)
+        more = f"\n… và {self.total - len(issues)} lỗi khác" if self.total > len(issues) else ""
+        super().__init__("\n".join(str(i) for i in issues[:20]) + more)
+
+
+# -- template -----------------------------------------------------------------------------------
+def _value_out(o: Observation | None):
+    if o is None:
+        return None
+    if o.value_num is not None:
+        return o.value_num
+    return o.value_text or None
+
+
+def _assessment_out(o: Observation | None) -> str | None:
+    if o is None:
+        return None
+    if o.not_applicable:
+        return "không đánh giá"
+    if o.assessment is None:
+        return None
+    return "đạt" if o.assessment else "chưa đạt"
+
+
+def _context(unit: Unit, year: int, cache: dict) -> Context:
+    from ntm.apps.evaluations.services import context_for
+
+    key = (unit.region, unit.commune_group, unit.special, unit.path.split("/")[2] if unit.path.count("/") > 2 else "")
+    if key not in cache:
+        cache[key] = context_for(unit, year)
+    return cache[key]
+
+
+def template_rows(units: list[Unit] | Iterator[Unit], cs: CriteriaSet, period: Period) -> Iterator[list]:
+    """The rows of the entry template (without the header), unit by unit."""
+    cache: dict = {}
+    batch: list[Unit] = []
+
+    def flush(us: list[Unit]) -> Iterator[list]:
+        current: dict[tuple[int, str], Observation] = {}
+        for o in Observation.objects.current().filter(unit__in=[u.id for u in us], set_code=cs.code, period=period.key).only(
+            "unit_id", "indicator", "value_text", "value_num", "assessment", "not_applicable", "note", "evidence", "version"
+        ):
+            current[(o.unit_id, o.indicator)] = o
+        for u in us:
+            ctx = _context(u, period.year, cache)
+            for ind in cs.indicators:
+                t = cs.threshold(ind.code, ctx)
+                o = current.get((u.id, ind.code))
+                yield [
+                    u.uid, u.name, cs.code, period.key, int(ind.code.split(".")[0]), ind.code, ind.content,
+                    rule_text(ind, t) or ("Đạt / không đạt" if ind.kind == Kind.BOOLEAN else "Cán bộ đánh giá"),
+                    t.value if t is not None and not isinstance(t.value, bool) else None,
+                    "%" if ind.kind in (Kind.MIN_PERCENT, Kind.MAX_PERCENT) else (ind.unit or ""),
+                    _value_out(o), _assessment_out(o), (o.note if o else "") or None, (o.evidence if o else "") or None,
+                    o.version if o else None,
+                ]
+
+    for u in units:
+        batch.append(u)
+        if len(batch) >= 200:
+            yield from flush(batch)
+            batch = []
+    if batch:
+        yield from flush(batch)
+
+
+def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: CriteriaSet, period: Period) -> int:
+    """Write the XLSX entry template (write-only workbook: constant memory). Returns the number of rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET)
+    grey = PatternFill("solid", fgColor="F0F0F0")
+    input_fill = PatternFill("solid", fgColor="FFFBE6")
+    widths = {"unit": 16, "unit_name": 22, "set": 16, "period": 9, "criterion": 8, "indicator": 9, "content": 60,
+              "rule": 16, "threshold": 9, "measure": 10, "value": 12, "assessment": 15, "note": 24, "evidence": 30,
+              "version": 8}
+    for i, key in enumerate(TEMPLATE_ORDER):
+        ws.column_dimensions[chr(ord("A") + i)].width = widths[key]
+    ws.freeze_panes = "A2"
+    col = TEMPLATE_ORDER.index("assessment")
+    letter = chr(ord("A") + col)
+    n_units = len(units)
+    n_rows = n_units * cs.indicator_count
+    dv = DataValidation(type="list", formula1='"' + ",".join(ASSESSMENT_CHOICES) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle="Đánh giá không hợp lệ",
+                        error="Chọn một trong: đạt, chưa đạt, không đánh giá",
+                        promptTitle="Đánh giá", prompt="đạt / chưa đạt / không đánh giá", showInputMessage=True)
+    dv.add(f"{letter}2:{letter}{max(2, n_rows + 1)}")
+    ws.data_validations.append(dv)  # write-only sheets have no add_data_validation()
+    header = []
+    for key in TEMPLATE_ORDER:
+        c = WriteOnlyCell(ws, COLUMNS[key][0])
+        c.font = Font(bold=True)
+        c.fill = input_fill if key in INPUT_COLUMNS else grey
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header.append(c)
+    ws.append(header)
+    small = n_rows <= 20000  # styling every cell costs time; big files get plain rows
+    count = 0
+    for row in template_rows(units, cs, period):
+        if small:
+            cells = []
+            for key, v in zip(TEMPLATE_ORDER, row):
+                c = WriteOnlyCell(ws, v)
+                if key in INPUT_COLUMNS:
+                    c.fill = input_fill
+                    c.protection = Protection(locked=False)
+                elif key == "content":
+                    c.alignment = Alignment(wrap_text=True, vertical="top")
+                cells.append(c)
+            ws.append(cells)
+        else:
+            ws.append(row)
+        count += 1
+    guide = wb.create_sheet("Hướng dẫn")
+    guide.column_dimensions["A"].width = 110
+    for line in (
+        f"Mẫu nhập số liệu: {cs.name} — {period.label}",
+        "Chỉ điền các cột nền vàng: Giá trị, Đánh giá (chọn đạt / chưa đạt / không đánh giá), Ghi chú, Minh chứng.",
+        "Không sửa các cột Mã đơn vị, Bộ tiêu chí, Kỳ, Chỉ tiêu; các cột khác chỉ để tham khảo.",
+        "Số viết theo kiểu Việt Nam (91,5) hoặc nhập số trực tiếp trong Excel. Dòng để trống Giá trị và Đánh giá được bỏ qua.",
+        "Cột 'Lần sửa' cho biết phiên bản số liệu lúc tải mẫu: nếu trong lúc đó có người sửa, hệ thống báo mâu thuẫn "
+        "thay vì ghi đè.",
+        "Có thể lưu thành CSV (UTF-8) với cùng các cột. Khi tải lên, hệ thống kiểm tra toàn bộ tệp, cho xem trước các thay đổi; "
+        "chỉ ghi khi xác nhận, và ghi tất cả hoặc không ghi gì.",
+    ):
+        guide.append([line])
+    wb.save(out)
+    return count
+
+
+# -- reading ------------------------------------------------------------------------------------
+@dataclass
+class RawRow:
+    sheet: str | None
+    number: int
+    values: dict[str, object]
+
+
+def _csv_lines(path: Path) -> Iterator[list[str]]:
+    for enc in ("utf-8-sig", "cp1258"):
+        try:
+            with open(path, encoding=enc, newline="") as f:
+                sample = f.read(8192)
+                if "\x00" in sample:
+                    raise ImportFailed([Issue(path.name, "tệp không phải là văn bản CSV")])
+                try:
+                    dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+                except csv.Error:
+                    dialect = csv.excel
+                f.seek(0)
+                yield from csv.reader(f, dialect)
+            return
+        except UnicodeDecodeError:
+            continue
+
+
+def _xlsx_rows(path: Path, name: str) -> tuple[str, Iterator[tuple]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
+        raise ImportFailed([Issue(name, f"không đọc được tệp Excel ({exc.__class__.__name__})")]) from None
+    sheet = SHEET if SHEET in wb.sheetnames else wb.sheetnames[0]
+    ws = wb[sheet]
+    ws.reset_dimensions()  # trust the rows, not a stale dimension tag
+
+    def rows() -> Iterator[tuple]:
+        try:
+            yield from ws.iter_rows(values_only=True)
+        finally:
+            wb.close()
+
+    return sheet, rows()
+
+
+def read_rows(path: str | Path, *, name: str | None = None) -> tuple[dict[int, str], Iterator[RawRow]]:
+    """(column index → canonical name, rows). Raises :class:`ImportFailed` for an unreadable file or header."""
+    path = Path(path)
+    name = name or path.name
+    if not path.exists():
+        raise ImportFailed([Issue(name, "không tìm thấy tệp")])
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ImportFailed([Issue(name, f"tệp quá lớn (tối đa {MAX_FILE_BYTES // (1024 * 1024)} MB)")])
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        sheet, rows = _xlsx_rows(path, name)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        sheet, rows = None, iter(_csv_lines(path))
+    else:
+        raise ImportFailed([Issue(name, f"không hỗ trợ định dạng '{suffix}' (dùng .xlsx hoặc .csv)")])
+    header = None
+    number = 0
+    for number, r in enumerate(rows, start=1):
+        if any(c is not None and str(c).strip() for c in r):
+            header = r
+            break
+    if header is None:
+        raise ImportFailed([Issue(name, "tệp trống", sheet=sheet)])
+    colmap: dict[int, str] = {}
+    for i, h in enumerate(header):
+        f = fold(str(h or ""))
+        for canon, (_, spellings) in COLUMNS.items():
+            if f and (f == canon or f in spellings or f == fold(COLUMNS[canon][0])):
+                colmap[i] = canon
+                break
+    if "indicator" not in colmap.values():
+        raise ImportFailed([Issue(name, "thiếu cột 'Chỉ tiêu' (dòng tiêu đề có: "
+                                  + ", ".join(str(h) for h in header if h is not None) + ")", sheet=sheet, row=number)])
+    if not ({"value", "assessment"} & set(colmap.values())):
+        raise ImportFailed([Issue(name, "thiếu cột 'Giá trị' hoặc 'Đánh giá'", sheet=sheet, row=number)])
+    start = number
+
+    def gen() -> Iterator[RawRow]:
+        for n, r in enumerate(rows, start=start + 1):
+            if not any(c is not None and str(c).strip() for c in r):
+                continue
+            yield RawRow(sheet, n, {canon: (r[i] if i < len(r) else None) for i, canon in colmap.items()})
+
+    return colmap, gen()
+
+
+# -- checking -----------------------------------------------------------------------------------
+@dataclass
+class Prepared:
+    """One checked row, ready to write."""
+
+    row: int
+    unit: Unit
+    cs: CriteriaSet
+    period: Period
+    indicator: str
+    value_text: str
+    value_num: float | None
+    assessment: bool | None
+    not_applicable: bool
+    note: str
+    evidence: str
+    expected_version: int | None
+
+
+@dataclass
+class ChangeLine:
+    unit: str
+    unit_name: str
+    set_code: str
+    period: str
+    indicator: str
+    before: str
+    after: str
+    row: int
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ImportPlan:
+    file: str
+    rows: int = 0
+    skipped: int = 0  # rows with neither value nor assessment
+    unchanged: int = 0
+    new: int = 0
+    changed: int = 0
+    changes: list[ChangeLine] = field(default_factory=list)  # the first MAX_PREVIEW
+    cells: int = 0
+    units: int = 0
+    issues: list[Issue] = field(default_factory=list)
+    issue_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.issue_count == 0
+
+    @property
+    def to_write(self) -> int:
+        return self.new + self.changed
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file, "rows": self.rows, "skipped": self.skipped, "unchanged": self.unchanged, "new": self.new,
+            "changed": self.changed, "cells": self.cells, "units": self.units,
+            "changes": [c.as_dict() for c in self.changes], "issues": [i.as_dict() for i in self.issues],
+            "issue_count": self.issue_count,
+        }
+
+
+MAX_PREVIEW = 500
+
+
+def _text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _number_text(v: float) -> str:
+    """91.5 -> "91,5"; 1234.5 -> "1.234,5"; 45.0 -> "45" (as officials write numbers)."""
+    s = fmt.number(v, 6, trim=True)
+    if "," in s:
+        s = s.rstrip("0").rstrip(",")
+    return s
+
+
+def _period(v: object) -> Period:
+    if isinstance(v, (dt.datetime, dt.date)):  # Excel turns "2023-07" into a date
+        return Period(v.year, month=v.month)
+    s = _text(v)
+    return Period.parse(s)
+
+
+def _indicator(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return _text(v)
+
+
+class _Checker:
+    def __init__(self, name: str, user, catalog: Catalog, defaults: dict):
+        self.name = name
+        self.user = user
+        self.catalog = catalog
+        self.defaults = defaults
+        self.units: dict[str, Unit | None] = {}
+        self.allowed: dict[int, bool] = {}
+        self.seen: dict[tuple[int, str, str], int] = {}  # cell -> bitmask of indicators seen
+        self.first_row: dict[tuple[int, str, str, str], int] = {}
+        self.issues: list[Issue] = []
+        self.issue_count = 0
+
+    def issue(self, row: RawRow, column: str | None, message: str) -> None:
+        self.issue_count += 1
+        if len(self.issues) < MAX_ISSUES:
+            header = COLUMNS[column][0] if column in COLUMNS else column
+            self.issues.append(Issue(self.name, message, row.sheet, row.number, header))
+
+    def unit(self, ref: object) -> Unit | None:
+        key = _text(ref)
+        if key not in self.units:
+            self.units[key] = Unit.objects.filter(uid=key).first()
+        return self.units[key]
+
+    def may_enter(self, unit: Unit) -> bool:
+        if self.user is None:
+            return True
+        if unit.id not in self.allowed:
+            from ntm.apps.accounts.permissions import can_enter
+
+            self.allowed[unit.id] = can_enter(self.user, unit)
+        return self.allowed[unit.id]
+
+    def check(self, row: RawRow) -> Prepared | None:
+        v = row.values
+        ok = True
+        # unit
+        unit = self.unit(v["unit"]) if _text(v.get("unit")) else self.defaults.get("unit")
+        if unit is None:
+            self.issue(row, "unit", f"không có đơn vị mã '{_text(v.get('unit'))}'" if _text(v.get("unit"))
+                       else "chưa ghi mã đơn vị (vd. xa:13570@2024)")
+            ok = False
+        elif not self.may_enter(unit):
+            self.issue(row, "unit", f"không có quyền nhập số liệu cho {unit.name} ({unit.uid})")
+            ok = False
+        # set
+        set_code = _text(v.get("set")) or self.defaults.get("set") or ""
+        cs = None
+        if not set_code:
+            self.issue(row, "set", "chưa ghi bộ tiêu chí")
+            ok = False
+        elif set_code not in self.catalog:
+            self.issue(row, "set", f"không có bộ tiêu chí '{set_code}'")
+            ok = False
+        else:
+            cs = self.catalog.get(set_code)
+        # period
+        period = None
+        raw_period = v.get("period") if v.get("period") not in (None, "") else self.defaults.get("period")
+        if raw_period in (None, ""):
+            self.issue(row, "period", "chưa ghi kỳ (YYYY-MM)")
+            ok = False
+        else:
+            try:
+                period = _period(raw_period)
+            except ValueError as exc:
+                self.issue(row, "period", str(exc))
+                ok = False
+        # indicator
+        code = _indicator(v.get("indicator"))
+        ind = None
+        if not code:
+            self.issue(row, "indicator", "chưa ghi mã chỉ tiêu")
+            ok = False
+        elif cs is not None:
+            ind = cs.by_code.get(code)
+            if ind is None:
+                self.issue(row, "indicator", f"bộ {cs.code} không có chỉ tiêu '{code}'")
+                ok = False
+        # assessment
+        raw_a = v.get("assessment")
+        na = fold(_text(raw_a)) in NA_WORDS
+        assessment = None
+        if not na:
+            try:
+                assessment = parse_assessment(_text(raw_a) if not isinstance(raw_a, bool) else raw_a)
+            except ValueError:
+                self.issue(row, "assessment", f"'{_text(raw_a)}' không phải là đánh giá (chọn: đạt, chưa đạt, không đánh giá)")
+                ok = False
+        # value
+        raw_v = v.get("value")
+        value_text, value_num = "", None
+        if ind is not None and raw_v not in (None, "") and _text(raw_v):
+            shown = _number_text(float(raw_v)) if isinstance(raw_v, (int, float)) and not isinstance(raw_v, bool) else _text(raw_v)
+            try:
+                parsed = parse_value(ind, shown)
+            except ValueError as exc:
+                self.issue(row, "value", str(exc))
+                ok = False
+            else:
+                if ind.kind == Kind.BOOLEAN and parsed is not None:
+                    value_text = "có" if parsed else "không"
+                elif parsed is not None:
+                    value_text = shown
+                    value_num = float(parsed) if isinstance(parsed, float) else None
+        # version
+        expected = None
+        raw_ver = v.get("version")
+        if raw_ver not in (None, "") and _text(raw_ver):
+            try:
+                expected = int(float(_text(raw_ver).replace(",", ".")))
+            except ValueError:
+                self.issue(row, "version", f"'{_text(raw_ver)}' không phải là số lần sửa")
+                ok = False
+        if not ok or unit is None or cs is None or period is None or ind is None:
+            return None
+        if not value_text and assessment is None and not na:
+            return Prepared(row.number, unit, cs, period, code, "", None, None, False, "", "", None)  # skipped
+        cell = (unit.id, cs.code, period.key)
+        bit = 1 << cs.indicators.index(ind) if len(cs.indicators) < 512 else 0
+        mask = self.seen.get(cell, 0)
+        if mask & bit:
+            self.issue(row, "indicator", f"chỉ tiêu {code} của {unit.uid} kỳ {period.key} xuất hiện hai lần trong tệp")
+            return None
+        self.seen[cell] = mask | bit
+        return Prepared(row.number, unit, cs, period, code, value_text, value_num, assessment, na,
+                        _text(v.get("note")), _text(v.get("evidence")), expected)
+
+
+def _scan(path: Path, name: str, user, catalog: Catalog, defaults: dict,
+          on_chunk: Callable[[list[Prepared]], None] | None, plan: ImportPlan) -> _Checker:
+    _, rows = read_rows(path, name=name)
+    chk = _Checker(name, user, catalog, defaults)
+    chunk: list[Prepared] = []
+    for raw in rows:
+        plan.rows += 1
+        p = chk.check(raw)
+        if p is None:
+            continue
+        if not p.value_text and p.assessment is None and not p.not_applicable:
+            plan.skipped += 1
+            continue
+        if chk.issue_count:  # keep checking, but nothing more to compare or write
+            continue
+        chunk.append(p)
+        if len(chunk) >= CHUNK and on_chunk is not None:
+            on_chunk(chunk)
+            chunk = []
+    if chunk and on_chunk is not None and not chk.issue_count:
+        on_chunk(chunk)
+    plan.issues, plan.issue_count = chk.issues, chk.issue_count
+    plan.cells = len(chk.seen)
+    plan.units = len({c[0] for c in chk.seen})
+    return chk
+
+
+def _current(chunk: list[Prepared]) -> dict[tuple[int, str, str, str], Observation]:
+    cells: dict[tuple[str, str], set[int]] = {}
+    for p in chunk:
+        cells.setdefault((p.cs.code, p.period.key), set()).add(p.unit.id)
+    out = {}
+    for (set_code, period), ids in cells.items():
+        for o in Observation.objects.current().filter(unit_id__in=ids, set_code=set_code, period=period):
+            out[(o.unit_id, set_code, period, o.indicator)] = o
+    return out
+
+
+def _same(o: Observation, p: Prepared) -> bool:
+    if p.value_num is not None or o.value_num is not None:
+        same_value = o.value_num == p.value_num
+    else:
+        same_value = o.value_text == p.value_text
+    return (same_value and o.assessment == p.assessment and o.not_applicable == p.not_applicable
+            and o.note == p.note and o.evidence == p.evidence)
+
+
+def _show(value_text: str, assessment: bool | None, na: bool) -> str:
+    a = "không đánh giá" if na else ("" if assessment is None else ("đạt" if assessment else "chưa đạt"))
+    return " · ".join(x for x in (value_text, a) if x) or "(trống)"
+
+
+def plan_import(path: str | Path, *, user=None, catalog: Catalog | None = None, defaults: dict | None = None,
+                name: str | None = None) -> ImportPlan:
+    """Check the whole file and describe the changes; writes nothing."""
+    path = Path(path)
+    name = name or path.name
+    catalog = catalog or default_catalog()
+    plan = ImportPlan(file=name)
+
+    conflicts: list[Issue] = []
+    where = SHEET if path.suffix.lower() in (".xlsx", ".xlsm") else None
+
+    def compare(chunk: list[Prepared]) -> None:
+        cur = _current(chunk)
+        for p in chunk:
+            o = cur.get((p.unit.id, p.cs.code, p.period.key, p.indicator))
+            if o is not None and p.expected_version is not None and o.version != p.expected_version:
+                who = o.created_by_name or "người khác"
+                conflicts.append(Issue(name, f"chỉ tiêu {p.indicator} của {p.unit.uid} đã được {who} sửa (lần sửa "
+                                       f"{o.version}) sau khi tải mẫu (lần sửa {p.expected_version}); hãy tải mẫu mới",
+                                       where, p.row, COLUMNS["version"][0]))
+                continue
+            if o is not None and _same(o, p):
+                plan.unchanged += 1
+                continue
+            if o is None:
+                plan.new += 1
+            else:
+                plan.changed += 1
+            if len(plan.changes) < MAX_PREVIEW:
+                plan.changes.append(ChangeLine(
+                    p.unit.uid, p.unit.name, p.cs.code, p.period.key, p.indicator,
+                    _show(o.value_text, o.assessment, o.not_applicable) if o else "(chưa có)",
+                    _show(p.value_text, p.assessment, p.not_applicable), p.row,
+                ))
+
+    _scan(path, name, user, catalog, defaults or {}, compare, plan)
+    if conflicts:
+        plan.issues = (plan.issues + conflicts)[:MAX_ISSUES]
+        plan.issue_count += len(conflicts)
+    return plan
+
+
+@dataclass
+class ImportResult:
+    batch: str
+    written: int
+    unchanged: int
+    cells: int
+    plan: ImportPlan
+
+
+def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None, defaults: dict | None = None,
+                  name: str | None = None, batch: str | None = None, reevaluate: bool = True,
+                  progress: Callable[[str, int, int], None] | None = None) -> ImportResult:
+    """Check, then record every changed value in one transaction under one batch id (all or nothing)."""
+    from ntm.apps.evaluations.services import evaluate_unit
+    from ntm.apps.observations.services import _depth, _user_name
+
+    path = Path(path)
+    name = name or path.name
+    catalog = catalog or default_catalog()
+    plan = plan_import(path, user=user, catalog=catalog, defaults=defaults, name=name)
+    if not plan.ok:
+        raise ImportFailed(plan.issues, plan.issue_count)
+    batch = batch or f"import-{uuid.uuid4().hex[:12]}"
+    who = _user_name(user)
+    written = 0
+    cells: dict[tuple[int, str, str], Unit] = {}
+    conflicts: list[Issue] = []
+
+    def write(chunk: list[Prepared]) -> None:
+        nonlocal written
+        cur = _current(chunk)
+        supersede: list[int] = []
+        new_rows: list[Observation] = []
+        for p in chunk:
+            o = cur.get((p.unit.id, p.cs.code, p.period.key, p.indicator))
+            if o is not None and p.expected_version is not None and o.version != p.expected_version:
+                conflicts.append(Issue(name, f"chỉ tiêu {p.indicator} vừa được sửa (lần sửa {o.version})", None, p.row))
+                continue
+            if o is not None and _same(o, p):
+                continue
+            if o is not None:
+                supersede.append(o.pk)
+            new_rows.append(Observation(
+                unit=p.unit, set_code=p.cs.code, indicator=p.indicator, period=p.period.key, year=p.period.year,
+                value_text=p.value_text, value_num=p.value_num, assessment=p.assessment, not_applicable=p.not_applicable,
+                note=p.note, evidence=p.evidence, version=(o.version + 1) if o else 1, is_current=True,
+                source=IMPORT_SOURCE, batch=batch, created_by=user if getattr(user, "pk", None) else None,
+                created_by_name=who,
+            ))
+            cells[(p.unit.id, p.cs.code, p.period.key)] = p.unit
+        if conflicts:
+            raise ImportFailed(conflicts)
+        for i in range(0, len(supersede), 900):
+            Observation.objects.filter(pk__in=supersede[i:i + 900]).update(is_current=False)
+        Observation.objects.bulk_create(new_rows, batch_size=1000)
+        written += len(new_rows)
+        if progress:
+            progress("Ghi số liệu", written, plan.to_write)
+
+    with transaction.atomic():
+        again = ImportPlan(file=name)
+        chk = _scan(path, name, user, catalog, defaults or {}, write, again)
+        if chk.issue_count:
+            raise ImportFailed(chk.issues, chk.issue_count)
+        if reevaluate:
+            order = sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog), kv[0][0]))
+            for k, ((_, set_code, period), unit) in enumerate(order, start=1):
+                evaluate_unit(unit, set_code, period, catalog=catalog)
+                if progress and (k % 200 == 0 or k == len(order)):
+                    progress("Đánh giá lại", k, len(order))
+    return ImportResult(batch=batch, written=written, unchanged=plan.unchanged, cells=len(cells), plan=plan)

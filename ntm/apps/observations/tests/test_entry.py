@@ -1,0 +1,366 @@
+"""The entry form: rules and thresholds shown, atomic saving, conflicts, preview, evidence, scope, CSRF."""
+
+import io
+import re
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from ntm.apps.audit.models import Action, AuditEvent
+from ntm.apps.evaluations.models import Result
+from ntm.apps.observations.models import Observation
+
+pytestmark = pytest.mark.django_db
+
+FORM = "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-07/"
+PREVIEW = FORM + "xem-truoc/"
+CONG_LY_FORM = "/nhap-lieu/{uid}/xa-ntm-2021/2023-07/"
+
+
+def loaded_form(client, url=FORM) -> dict[str, str]:
+    """The form's fields as the browser would post them unchanged (no files)."""
+    html = client.get(url).content.decode()
+    data = {}
+    for name, value in re.findall(r'<input type="hidden" name="(ver-[\d.]+)" value="(\d+)"', html):
+        data[name] = value
+    for name, value in re.findall(r'<input name="(v-[\d.]+)" value="([^"]*)"', html):
+        data[name] = value
+    for name, body in re.findall(r'<select name="([va]-[\d.]+)"[^>]*>(.*?)</select>', html, re.S):
+        m = re.search(r'<option value="([^"]*)" selected', body)
+        data[name] = m.group(1) if m else ""
+    for name, value in re.findall(r'<textarea name="(n-[\d.]+)"[^>]*>([^<]*)</textarea>', html):
+        data[name] = value
+    return data
+
+
+def current(unit, code, set_code="xa-ntm-2021", period="2023-07"):
+    return Observation.objects.get(unit=unit, set_code=set_code, period=period, indicator=code, is_current=True)
+
+
+def pdf(name="bien-ban.pdf", size=None):
+    body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    if size:
+        body = body + b"0" * (size - len(body))
+    return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+def docx(name="to-trinh.docx"):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return SimpleUploadedFile(name, buf.getvalue())
+
+
+# -- the page ------------------------------------------------------------------------------
+def test_form_shows_every_indicator_with_the_rule_and_threshold_that_applies(users, seeded, as_user):
+    html = as_user(users["xa"]).get(FORM).content.decode()
+    assert "Xã Nguyên Lý — " in html and "tháng 7/2023" in html
+    assert len(re.findall(r'<tr id="row-', html)) == 57
+    assert len(re.findall(r'<tr class="crit">', html)) == 19
+    # 3.1 has a national threshold, 6.3 one for the Red River Delta region (Hà Nam)
+    assert re.search(r'Yêu cầu: <strong>≥ 80%</strong> · mức chung cả nước', html)
+    assert re.search(r'Yêu cầu: <strong>≥ 100%</strong> · mức vùng Đồng bằng sông Hồng', html)
+    assert "Chưa có ngưỡng chính thức — theo đánh giá của cán bộ" in html
+    assert "đạt 18/19 tiêu chí (94,74%) với 55/57 chỉ tiêu (96,49%)" in html
+    assert "Lịch sử: 1 lần lưu" in html
+
+
+def test_a_reviewer_without_entry_role_sees_the_form_read_only(users, seeded, as_user):
+    c = as_user(users["tinh"])
+    html = c.get(FORM).content.decode()
+    assert 'name="a-17.1" aria-label="Đánh giá 17.1" disabled' in html
+    assert 'form="entry"' not in html and "hx-post" not in html
+    r = c.post(FORM, {"v-3.1": "90", "a-3.1": "dat", "ver-3.1": "1"})
+    assert r.status_code == 403
+    assert current(seeded, "3.1").version == 1
+
+
+def test_wrong_set_level_or_period_is_not_found(users, seeded, as_user):
+    c = as_user(users["xa"])
+    assert c.get("/nhap-lieu/xa:13570@2024/huyen-ntm-2021/2023-07/").status_code == 404
+    assert c.get("/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-13/").status_code == 404
+    assert c.get("/nhap-lieu/xa:99999@2024/xa-ntm-2021/2023-07/").status_code == 404
+    assert c.get("/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-7/").url == FORM
+
+
+def test_a_commune_that_no_longer_exists_cannot_be_entered_for(users, nguyen_ly, as_user):
+    c = as_user(users["xa"])
+    url = "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2025-12/"
+    html = c.get(url).content.decode()
+    assert "không có hiệu lực trong tháng 12/2025" in html and 'form="entry"' not in html
+    assert c.post(url, {"a-1.1": "dat", "ver-1.1": "0"}).status_code == 400
+    assert not Observation.objects.filter(unit=nguyen_ly, period="2025-12").exists()
+
+
+# -- scope ---------------------------------------------------------------------------------
+def test_a_commune_user_cannot_open_or_post_to_another_commune(users, seeded, cong_ly, as_user):
+    from ntm.apps.accounts.testing import seed_cell
+
+    seed_cell(cong_ly)
+    c = as_user(users["xa"])
+    url = CONG_LY_FORM.format(uid=cong_ly.uid)
+    before = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current"))
+    result_before = Result.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met
+
+    r = c.get(url)
+    assert r.status_code == 403 and "Bạn không có quyền xem số liệu của Xã Công Lý" in r.content.decode()
+    assert c.post(url, {"v-3.1": "10", "a-3.1": "chua_dat", "ver-3.1": "1"}).status_code == 403
+    assert c.post(url + "xem-truoc/", {"row": "3.1", "a-3.1": "dat"}).status_code == 403
+    assert c.post(url + "trang-thai/", {"action": "submit"}).status_code == 403
+    evidence_id = Observation.objects.filter(unit=cong_ly).values_list("id", flat=True).first()
+    Observation.objects.filter(pk=evidence_id).update(evidence="minh-chung/x.pdf")
+    assert c.get(f"/nhap-lieu/minh-chung/{evidence_id}/").status_code == 404
+
+    after = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current"))
+    assert after == before
+    assert Result.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met == result_before
+    denied = AuditEvent.objects.filter(action=Action.ACCESS_DENIED, unit=cong_ly, username="demo_xa")
+    assert denied.count() == 5
+    assert not cong_ly.submissions.exists()
+
+
+# -- saving --------------------------------------------------------------------------------
+def test_saving_appends_a_version_with_who_and_when_and_audits_it(users, seeded, as_user):
+    c = as_user(users["xa"])
+    data = loaded_form(c)
+    data.update({"v-17.1": "96,5", "a-17.1": "dat", "n-17.1": "Theo báo cáo của Trạm cấp nước"})
+    r = c.post(FORM, data, follow=True)
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "Đã lưu 1 chỉ tiêu. Kết quả: đạt 18/19 tiêu chí (94,74%) với 56/57 chỉ tiêu (98,25%)." in html
+    o = current(seeded, "17.1")
+    assert (o.version, o.value_text, o.value_num, o.assessment, o.created_by) == (2, "96,5", 96.5, True, users["xa"])
+    assert o.created_by_name == "Cán bộ xã Nguyên Lý (demo_xa)"
+    # history on the page: who, when, old → new
+    assert "Lịch sử: 2 lần lưu" in html
+    assert "giá trị: (trống) → <strong>96,5</strong>" in html
+    assert "đánh giá: Chưa đạt → <strong>Đạt</strong>" in html
+    # the stored result follows
+    assert Result.objects.get(unit=seeded, set_code="xa-ntm-2021", period="2023-07").indicators_met == 56
+    ev = AuditEvent.objects.get(action=Action.OBSERVATIONS_SAVED, username="demo_xa")
+    assert ev.unit == seeded and ev.ip == "127.0.0.1"
+    assert ev.old["17.1"]["assessment"] == "chưa đạt" and ev.new["17.1"] == {
+        "value": "96,5", "assessment": "đạt", "note": "Theo báo cáo của Trạm cấp nước", "evidence": "", "version": 2}
+
+
+def test_posting_the_form_unchanged_saves_nothing(users, seeded, as_user):
+    c = as_user(users["xa"])
+    data = loaded_form(c)
+    data.update({"v-3.1": "84,21", "a-3.1": "dat"})
+    c.post(FORM, data)
+    assert current(seeded, "3.1").value_num == 84.21
+    n = Observation.objects.count()
+    r = c.post(FORM, loaded_form(c), follow=True)
+    assert "Không có thay đổi nào để lưu." in r.content.decode()
+    assert Observation.objects.count() == n
+
+
+def test_invalid_input_saves_nothing_and_keeps_what_was_typed(users, seeded, as_user):
+    c = as_user(users["xa"])
+    data = loaded_form(c)
+    data.update({"v-3.1": "nhiều", "a-3.1": "dat", "a-17.1": "dat"})
+    r = c.post(FORM, data)
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "Chỉ tiêu 3.1: &#x27;nhiều&#x27; không phải là số (chỉ tiêu 3.1)." in html
+    assert '<input name="v-3.1" value="nhiều"' in html
+    assert current(seeded, "17.1").version == 1 and current(seeded, "3.1").version == 1
+
+
+def test_two_people_editing_the_same_form_do_not_overwrite_each_other(users, seeded, as_user):
+    xa = as_user(users["xa"])
+    mine = loaded_form(xa)  # demo_xa opens the form (17.1 at version 1)
+    huyen = Client()
+    huyen.force_login(users["huyen"])
+    theirs = loaded_form(huyen)
+    theirs.update({"v-17.1": "92", "a-17.1": "dat"})
+    huyen.post(FORM, theirs)  # the district saves first → version 2
+    assert current(seeded, "17.1").version == 2
+
+    mine.update({"v-17.1": "88,5", "a-17.1": "chua_dat", "n-17.1": "số liệu của xã"})
+    r = xa.post(FORM, mine)
+    assert r.status_code == 409
+    html = r.content.decode()
+    assert "Chưa lưu gì: trong lúc bạn nhập, chỉ tiêu 17.1: Văn phòng điều phối huyện Lý Nhân (demo_huyen) đã lưu lúc" in html
+    assert "giá trị <strong>92</strong>, đánh giá <strong>Đạt</strong>" in html  # the newer value, shown
+    assert '<input name="v-17.1" value="88,5"' in html  # my input, kept
+    assert '<input type="hidden" name="ver-17.1" value="2">' in html  # saving again is deliberate
+    o = current(seeded, "17.1")
+    assert (o.version, o.value_text) == (2, "92")
+    assert AuditEvent.objects.filter(action=Action.WRITE_REFUSED).count() == 0  # caught before writing
+
+    mine["ver-17.1"] = "2"
+    assert xa.post(FORM, mine).status_code == 302
+    o = current(seeded, "17.1")
+    assert (o.version, o.value_text, o.assessment, o.created_by) == (3, "88,5", False, users["xa"])
+
+
+def test_a_row_someone_else_changed_but_i_did_not_touch_is_not_a_conflict(users, seeded, as_user):
+    xa = as_user(users["xa"])
+    mine = loaded_form(xa)
+    other = Client()
+    other.force_login(users["huyen"])
+    theirs = loaded_form(other)
+    theirs.update({"a-17.2": "dat"})
+    other.post(FORM, theirs)
+    mine.update({"a-17.1": "dat"})
+    assert xa.post(FORM, mine).status_code == 302
+    assert current(seeded, "17.1").assessment is True
+    assert current(seeded, "17.2").assessment is True and current(seeded, "17.2").created_by == users["huyen"]
+
+
+def test_a_save_racing_past_the_check_is_refused_by_record_many(users, seeded, as_user, monkeypatch):
+    """If the other save lands between the form's check and the write, record_many's own version
+    check refuses, the whole save is rolled back and the user sees the conflict."""
+    from ntm.apps.observations import forms
+    from ntm.apps.observations.services import Entry, record_many
+
+    c = as_user(users["xa"])
+    data = loaded_form(c)
+    data.update({"a-17.1": "dat", "a-17.2": "dat"})
+    real = forms.Sheet.conflicts
+
+    def conflicts_then_race(self, inputs):
+        found = real(self, inputs)
+        if not getattr(conflicts_then_race, "done", False):
+            conflicts_then_race.done = True
+            record_many([Entry(seeded, "xa-ntm-2021", "2023-07", "17.2", assessment=False, note="khác",
+                               expected_version=1)], user=users["huyen"])
+        return found
+
+    monkeypatch.setattr(forms.Sheet, "conflicts", conflicts_then_race)
+    r = c.post(FORM, data)
+    assert r.status_code == 409
+    assert current(seeded, "17.1").version == 1  # nothing of the form was written
+    assert current(seeded, "17.2").note == "khác"
+    assert AuditEvent.objects.filter(action=Action.WRITE_REFUSED, username="demo_xa").count() == 1
+
+
+# -- preview -------------------------------------------------------------------------------
+def test_preview_evaluates_the_typed_values_without_saving(users, seeded, as_user):
+    c = as_user(users["xa"])
+    data = loaded_form(c)
+    n_obs, computed_at = Observation.objects.count(), Result.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at
+    data.update({"a-17.1": "dat", "a-17.2": "dat", "row": "17.2"})
+    r = c.post(PREVIEW, data, HTTP_HX_REQUEST="true")
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert html.lstrip().startswith('<td id="st-17-2" class="status">') and '<span class="met">Đạt</span>' in html
+    assert '<span id="crit-17" class="crit-total" hx-swap-oob="true"><span class="met">Đạt</span> · 12/12 chỉ tiêu' in html
+    assert "Xem trước, chưa lưu:" in html and "đạt 19/19 tiêu chí (100,00%) với 57/57 chỉ tiêu (100,00%)" in html
+    assert Observation.objects.count() == n_obs
+    assert Result.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at == computed_at
+
+
+def test_preview_shows_a_conflict_between_the_rule_and_the_assessment(users, seeded, as_user):
+    c = as_user(users["xa"])
+    r = c.post(PREVIEW, {"row": "3.1", "v-3.1": "70", "a-3.1": "dat", "ver-3.1": "1"})
+    html = r.content.decode()
+    assert "Mâu thuẫn" in html and "(chưa đạt theo quy định)" in html
+    assert "Giá trị 70% không đạt yêu cầu ≥ 80% theo mức chung cả nước" in html
+    assert "1 mâu thuẫn giữa đánh giá và quy định (3.1)" in html
+    assert "đạt 17/19 tiêu chí" in html  # criterion 3 drops out
+
+
+def test_preview_reports_a_value_it_cannot_read(users, seeded, as_user):
+    r = as_user(users["xa"]).post(PREVIEW, {"row": "3.1", "v-3.1": "tám mươi", "a-3.1": ""})
+    assert "Lỗi" in r.content.decode() and "không phải là số" in r.content.decode()
+
+
+def test_preview_needs_the_entry_role(users, seeded, as_user):
+    assert as_user(users["tinh"]).post(PREVIEW, {"row": "3.1", "a-3.1": "dat"}).status_code == 403
+
+
+# -- evidence ------------------------------------------------------------------------------
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def test_evidence_is_stored_under_media_root_and_downloaded_within_scope(users, seeded, as_user, media):
+    c = as_user(users["xa"])
+    data = loaded_form(c)
+    data.update({"a-17.1": "dat", "f-17.1": pdf(), "f-18.1": docx()})
+    assert c.post(FORM, data).status_code == 302
+    o = current(seeded, "17.1")
+    assert o.evidence.startswith("minh-chung/xa-13570-2024/xa-ntm-2021/2023-07/17.1-") and o.evidence.endswith("-bien-ban.pdf")
+    assert (media / o.evidence).read_bytes().startswith(b"%PDF")
+    assert current(seeded, "18.1").evidence.endswith("-to-trinh.docx")
+    r = c.get(f"/nhap-lieu/minh-chung/{o.pk}/")
+    assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF")
+    assert 'filename="bien-ban.pdf"' in r["Content-Disposition"]
+    # a later save without a new file keeps the evidence
+    data = loaded_form(c)
+    data["n-17.1"] = "bổ sung ghi chú"
+    c.post(FORM, data)
+    assert current(seeded, "17.1").evidence == o.evidence
+    # another commune's user: not found, and recorded
+    other = Client()
+    other.force_login(users["tinh"])  # the province may see it
+    assert other.get(f"/nhap-lieu/minh-chung/{o.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("upload, message", [
+    (lambda: pdf(size=10 * 1024 * 1024 + 1), "quá lớn (10,0 MB): tối đa 10 MB"),
+    (lambda: SimpleUploadedFile("ghi-chu.txt", b"hello"), "không đúng loại: chỉ nhận DOCX, JPG, PDF, PNG, XLSX"),
+    (lambda: SimpleUploadedFile("chay.exe", b"MZ\x90\x00"), "không đúng loại"),
+    (lambda: SimpleUploadedFile("anh.pdf", b"\x89PNG\r\n\x1a\n0000"), "không phải là PDF như phần mở rộng cho biết"),
+    (lambda: SimpleUploadedFile("bang.xlsx", b"PK\x03\x04 not really a zip"), "không phải là Excel (.xlsx)"),
+])
+def test_evidence_size_and_type_are_checked(users, seeded, as_user, media, upload, message):
+    c = as_user(users["xa"])
+    data = loaded_form(c)
+    data.update({"a-17.1": "dat", "f-17.1": upload()})
+    r = c.post(FORM, data)
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert message in html and "Tệp minh chứng cần được chọn lại." in html
+    assert current(seeded, "17.1").version == 1
+    assert not any(media.rglob("*.*"))
+
+
+def test_a_10_mb_file_is_accepted(users, seeded, as_user, media):
+    c = as_user(users["xa"])
+    data = loaded_form(c)
+    data.update({"f-17.1": pdf(size=10 * 1024 * 1024)})
+    assert c.post(FORM, data).status_code == 302
+    assert current(seeded, "17.1").evidence
+
+
+# -- CSRF ----------------------------------------------------------------------------------
+def test_posts_without_the_csrf_token_are_refused_and_recorded(users, seeded):
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(users["xa"])
+    data = loaded_form(c)
+    data.update({"a-17.1": "dat"})
+    r = c.post(FORM, data)
+    assert r.status_code == 403
+    assert current(seeded, "17.1").version == 1
+    assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, username="demo_xa", path=FORM).exists()
+    assert c.post(PREVIEW, {"row": "17.1", "a-17.1": "dat"}).status_code == 403
+    # with the token from the page (as the browser sends it) the same post is saved
+    html = c.get(FORM).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    data["csrfmiddlewaretoken"] = token
+    assert c.post(FORM, data).status_code == 302
+    assert current(seeded, "17.1").version == 2
+    # htmx sends the token in a header (base.html: hx-headers)
+    r = c.post(PREVIEW, {"row": "17.1", "a-17.1": "chua_dat"}, HTTP_X_CSRFTOKEN=token)
+    assert r.status_code == 200
+
+
+# -- choosing a form -----------------------------------------------------------------------
+def test_the_index_lists_the_units_to_enter_for_and_opens_a_form(users, seeded, as_user):
+    c = as_user(users["huyen"])
+    html = c.get("/nhap-lieu/").content.decode()
+    assert "Xã Nguyên Lý" in html and "Xã Công Lý" in html and 'value="2023-07"' in html
+    r = c.get("/nhap-lieu/", {"unit": "Hà Nam/Lý Nhân/Nguyên Lý", "set": "xa-ntm-2021", "period": "2023-7"})
+    assert r.status_code == 302 and r.url == FORM
+    assert "Không tìm thấy đơn vị" in c.get("/nhap-lieu/", {"unit": "không có", "set": "xa-ntm-2021",
+                                                            "period": "2023-07"}).content.decode()
+    c = as_user(users["xa"])
+    assert c.get("/nhap-lieu/", {"unit": "Hà Nam/Lý Nhân/Công Lý", "set": "xa-ntm-2021", "period": "2023-07"}).status_code == 403

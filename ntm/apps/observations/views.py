@@ -1,0 +1,331 @@
+"""Data entry and review pages.
+
+- ``entry_index``   choose a unit, set and period (the units the user may enter for);
+- ``entry_form``    one page per unit, set and period: every indicator by criterion, the rule and the
+                    threshold that applies, value, assessment, note, evidence, history; POST saves
+                    atomically with optimistic concurrency (``ver-<code>``);
+- ``entry_preview`` htmx: the evaluation of the posted form without saving;
+- ``entry_transition`` workflow steps (submit, withdraw, approve, return, reopen);
+- ``pending``       "Chờ duyệt": what is submitted in the reviewer's subtree;
+- ``evidence``      download an evidence file (scoped like the unit).
+
+Every view checks ``ntm.apps.accounts.permissions``; refusals go through ``audit.services.deny``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ntm.apps.accounts.models import Membership, Role
+from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, can_enter, can_review, can_view, visible_q
+from ntm.apps.audit.services import deny
+from ntm.apps.units.models import Level, Unit
+from ntm.core.catalog import default_catalog
+from ntm.core.periods import Period
+
+from . import forms as f
+from .models import Observation, Submission, SubmissionState
+from .services import EditConflict, record_many
+from .workflow import STEPS, PeriodLocked, WorkflowError, available_steps, transition
+
+
+# -- helpers -------------------------------------------------------------------------------
+class Cell:
+    """The unit, set and period named by a URL, after the permission check."""
+
+    def __init__(self, request, uid: str, set_code: str, period: str, *, need: str = "view"):
+        unit = Unit.objects.filter(uid=uid).first()
+        if unit is None:
+            raise Http404("Không có đơn vị này.")
+        checks = {"view": can_view, "enter": can_enter, "review": can_review}
+        if not checks[need](request.user, unit):
+            what = {"view": "xem số liệu của", "enter": "nhập liệu cho", "review": "thẩm định hồ sơ của"}[need]
+            deny(request, unit, f"Bạn không có quyền {what} {unit.name}.")
+        cat = default_catalog()
+        if set_code not in cat:
+            raise Http404("Không có bộ tiêu chí này.")
+        cs = cat.get(set_code)
+        if cs.level != unit.level:
+            raise Http404(f"Bộ tiêu chí {cs.code} dành cho cấp {_level_label(cs.level)}, không áp dụng cho {unit.name}.")
+        try:
+            p = Period.parse(period)
+        except ValueError as exc:
+            raise Http404(str(exc)) from None
+        self.unit, self.cs, self.period = unit, cs, p
+        self.submission = Submission.objects.filter(unit=unit, set_code=cs.code, period=p.key).first()
+
+    @property
+    def state(self) -> str:
+        return self.submission.state if self.submission else SubmissionState.DRAFT
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.submission and self.submission.locked)
+
+    @property
+    def in_force(self) -> bool:
+        return self.unit.is_valid_at(self.period.start) or self.unit.is_valid_at(self.period.end)
+
+    def url(self, name: str = "entry-form") -> str:
+        return reverse(name, args=[self.unit.uid, self.cs.code, self.period.key])
+
+
+def _level_label(level: str) -> str:
+    return dict(Level.choices).get(level, level)
+
+
+def _render_form(request, cell: Cell, sheet: f.Sheet, *, inputs=None, conflicts=None, errors=None, status=200,
+                 saved_hint: bool = True):
+    if inputs is not None:  # posted rows over what is stored (a partial post keeps the other rows)
+        inputs = {**sheet.loaded_inputs(), **inputs}
+    result = sheet.evaluate(inputs)
+    editable = can_enter(request.user, cell.unit) and not cell.locked and cell.in_force
+    events = list(cell.submission.events.all()[:20]) if cell.submission else []
+    context = {
+        "cell": cell, "unit": cell.unit, "set": cell.cs, "period": cell.period, "sheet": sheet,
+        "groups": sheet.groups(inputs, result, conflicts), "result": result, "totals": f.totals_text(result),
+        "editable": editable, "conflicts": conflicts or [], "errors": errors or [],
+        "submission": cell.submission, "state_label": SubmissionState(cell.state).label, "state": cell.state,
+        "steps": available_steps(request.user, cell.unit, cell.submission), "events": events,
+        "choices": f.ASSESSMENT_CHOICES, "accept": f.EVIDENCE_ACCEPT, "preview": not saved_hint,
+        "path_names": _path_names(cell.unit),
+    }
+    return render(request, "observations/entry_form.html", context, status=status)
+
+
+def _path_names(unit: Unit) -> str:
+    from ntm.apps.units.services import path_names
+
+    return " › ".join(path_names([unit])[unit.id])
+
+
+# -- pages ---------------------------------------------------------------------------------
+@require_GET
+def entry_index(request):
+    """Pick a unit (among those the user may enter for), a set and a period."""
+    cat = default_catalog()
+    uid, set_code, period = request.GET.get("unit", "").strip(), request.GET.get("set", ""), request.GET.get("period", "").strip()
+    error = None
+    if uid and set_code and period:
+        unit = _find_unit(uid)
+        try:
+            p = Period.parse(period)
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            if unit is None:
+                error = f"Không tìm thấy đơn vị «{uid}»."
+            elif not can_view(request.user, unit):
+                deny(request, unit, f"Bạn không có quyền xem số liệu của {unit.name}.")
+            elif set_code not in cat:
+                error = "Không có bộ tiêu chí này."
+            else:
+                return redirect("entry-form", unit.uid, set_code, p.key)
+    entry_roots = list(Unit.objects.filter(memberships__user=request.user, memberships__role__in=ENTRY_ROLES).distinct())
+    units = []
+    for root in entry_roots:
+        if root.level in (Level.COMMUNE,):
+            units.append(root)
+        else:
+            units += list(Unit.objects.filter(path__startswith=root.path, level=Level.COMMUNE).order_by("edition", "name")[:500])
+    recent = list(
+        Submission.objects.filter(visible_q(request.user)).select_related("unit").order_by("-updated_at")[:30]
+    )
+    default_period = period or _latest_period(request.user) or dt.date.today().strftime("%Y-%m")
+    return render(request, "observations/entry_index.html", {
+        "units": units, "sets": [s for s in cat if s.level in (Level.COMMUNE, Level.DISTRICT)], "recent": recent,
+        "unit_value": uid, "set_value": set_code or "xa-ntm-2021", "period_value": default_period, "error": error,
+    })
+
+
+def _find_unit(text: str) -> Unit | None:
+    from ntm.apps.units.services import resolve_unit
+
+    u = Unit.objects.filter(uid=text).first()
+    if u is not None:
+        return u
+    try:
+        return resolve_unit(text)
+    except (LookupError, ValueError):
+        return None
+
+
+def _latest_period(user) -> str | None:
+    from ntm.apps.evaluations.models import Result
+
+    return Result.objects.filter(visible_q(user)).order_by("-period").values_list("period", flat=True).first()
+
+
+@require_http_methods(["GET", "POST"])
+def entry_form(request, uid: str, set_code: str, period: str):
+    cell = Cell(request, uid, set_code, period, need="enter" if request.method == "POST" else "view")
+    if period != cell.period.key:
+        return redirect(cell.url())
+    sheet = f.Sheet(cell.unit, cell.cs, cell.period)
+    if request.method == "GET":
+        return _render_form(request, cell, sheet)
+    return _save(request, cell, sheet)
+
+
+def _save(request, cell: Cell, sheet: f.Sheet):
+    inputs = f.read_rows(cell.cs, request.POST, request.FILES)
+    # rows not posted keep what was loaded (a partial post is allowed, e.g. one row)
+    if cell.locked:
+        msg = str(PeriodLocked([cell.submission]))
+        _refuse(request, cell, msg)
+        return _render_form(request, cell, sheet, inputs=inputs, errors=[msg], status=423)
+    if not cell.in_force:
+        msg = f"{cell.unit.name} không có hiệu lực trong {cell.period.label} ({cell.unit.validity}): không thể nhập số liệu."
+        return _render_form(request, cell, sheet, inputs=inputs, errors=[msg], status=400)
+    bad = [r for r in inputs.values() if r.errors]
+    if bad:
+        errors = [f"Chỉ tiêu {r.code}: {' '.join(r.errors)}" for r in bad]
+        if any(r.file for r in inputs.values()):
+            errors.append("Chưa lưu gì. Tệp minh chứng cần được chọn lại.")
+        return _render_form(request, cell, sheet, inputs=inputs, errors=errors, status=400)
+    conflicts = sheet.conflicts(inputs)
+    if conflicts:
+        return _conflict(request, cell, sheet, inputs, conflicts)
+    changed = [c for c, r in inputs.items() if sheet.changed(r)]
+    if not changed:
+        messages.info(request, "Không có thay đổi nào để lưu.")
+        return redirect(cell.url())
+    stored: dict[str, str] = {}
+    try:
+        for code in changed:
+            r = inputs[code]
+            if r.file:
+                stored[code] = f.store_evidence(r.file, cell.unit, cell.cs.code, cell.period.key, code)
+        written = record_many(sheet.entries(inputs, stored), user=request.user, source="form")
+    except EditConflict:
+        f.delete_evidence(list(stored.values()))
+        sheet = f.Sheet(cell.unit, cell.cs, cell.period)
+        return _conflict(request, cell, sheet, inputs, sheet.conflicts(inputs))
+    except PeriodLocked as exc:
+        f.delete_evidence(list(stored.values()))
+        return _render_form(request, cell, sheet, inputs=inputs, errors=[str(exc)], status=423)
+    except ValueError as exc:
+        f.delete_evidence(list(stored.values()))
+        return _render_form(request, cell, sheet, inputs=inputs, errors=[f"Chưa lưu: {exc}"], status=400)
+    n = sum(1 for w in written if w is not None)
+    result = f.Sheet(cell.unit, cell.cs, cell.period).evaluate()
+    messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
+    return redirect(cell.url())
+
+
+def _refuse(request, cell: Cell, message: str) -> None:
+    from ntm.apps.audit.models import Action
+    from ntm.apps.audit.services import log
+
+    log(Action.WRITE_REFUSED, request=request, unit=cell.unit, obj=f"{cell.cs.code} · {cell.period.label}", message=message)
+
+
+def _conflict(request, cell: Cell, sheet: f.Sheet, inputs, conflicts):
+    """Nothing saved; the user's input stays in the form, each conflicting row shows the newer value
+    and who saved it, and now carries the newer version so that saving again is a deliberate choice."""
+    for c in conflicts:
+        c.mine.version = c.current.version if c.current else 0
+    lines = []
+    for c in conflicts:
+        who = c.current.created_by_name or "người khác"
+        lines.append(f"chỉ tiêu {c.code}: {who} đã lưu lúc {f.local(c.current.created_at)} (lần sửa {c.current.version})")
+    msg = ("Chưa lưu gì: trong lúc bạn nhập, " + "; ".join(lines) + ". Giá trị mới được hiển thị ở từng dòng; "
+           "số liệu bạn nhập vẫn được giữ trong biểu mẫu. Kiểm tra lại rồi bấm «Lưu» nếu muốn thay bằng số liệu của bạn.")
+    errors = [msg]
+    if any(r.file for r in inputs.values()):
+        errors.append("Tệp minh chứng cần được chọn lại.")
+    return _render_form(request, cell, sheet, inputs=inputs, conflicts=conflicts, errors=errors, status=409)
+
+
+@require_POST
+def entry_preview(request, uid: str, set_code: str, period: str):
+    """htmx: evaluate the posted form (nothing is saved); returns the triggering row's status and,
+    out of band, its criterion and the set totals."""
+    cell = Cell(request, uid, set_code, period, need="enter")
+    sheet = f.Sheet(cell.unit, cell.cs, cell.period)
+    inputs = f.read_rows(cell.cs, request.POST, None)
+    result = sheet.evaluate(inputs)
+    code = request.POST.get("row", "")
+    if code not in cell.cs.by_code:
+        code = next(iter(inputs), cell.cs.indicators[0].code)
+    groups = sheet.groups(inputs, result)
+    row = next(r for g in groups for r in g.rows if r.code == code)
+    group = next(g for g in groups if any(r.code == code for r in g.rows))
+    return render(request, "observations/_preview.html", {
+        "row": row, "group": group, "result": result, "totals": f.totals_text(result), "preview": True,
+        "set": cell.cs, "unit": cell.unit, "period": cell.period,
+    })
+
+
+@require_POST
+def entry_transition(request, uid: str, set_code: str, period: str):
+    cell = Cell(request, uid, set_code, period, need="view")
+    action = request.POST.get("action", "")
+    step = STEPS.get(action)
+    refused = None
+    try:
+        transition(cell.unit, cell.cs.code, cell.period.key, action, request.user, request.POST.get("comment", ""))
+    except PermissionDenied as exc:
+        refused = str(exc)
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        done = {"submit": "Đã gửi duyệt", "withdraw": "Đã rút lại hồ sơ", "approve": "Đã phê duyệt — số liệu được khóa",
+                "return": "Đã trả lại hồ sơ", "reopen": "Đã mở lại — số liệu có thể sửa"}[step.code]
+        messages.success(request, f"{done}: {cell.unit.name}, {cell.cs.code}, {cell.period.label}.")
+    if refused is not None:
+        deny(request, cell.unit, refused)
+    nxt = request.POST.get("next", "")
+    if nxt == "pending":
+        return redirect("entry-pending")
+    return redirect(cell.url())
+
+
+@require_GET
+def pending(request):
+    """Submissions waiting for the user's review: submitted, in the subtree of their reviewer units
+    (a reviewer never reviews their own level)."""
+    roles = set(Membership.objects.filter(user=request.user).values_list("role", flat=True))
+    if not request.user.is_superuser and not roles & set(REVIEW_ROLES):
+        deny(request, None, "Trang «Chờ duyệt» dành cho cán bộ thẩm định.")
+    from ntm.apps.evaluations.models import Result
+
+    subs = [s for s in Submission.objects.filter(visible_q(request.user), state=SubmissionState.SUBMITTED)
+            .select_related("unit").order_by("submitted_at")
+            if can_review(request.user, s.unit)]
+    results = {}
+    if subs:
+        for r in Result.objects.filter(unit_id__in={s.unit_id for s in subs}, set_code__in={s.set_code for s in subs},
+                                       period__in={s.period for s in subs}):
+            results[(r.unit_id, r.set_code, r.period)] = r
+    from ntm.apps.units.services import path_names
+
+    names = path_names([s.unit for s in subs])
+    rows = [{"s": s, "result": results.get((s.unit_id, s.set_code, s.period)), "path": " › ".join(names[s.unit_id]),
+             "period": Period.parse(s.period), "url": reverse("entry-form", args=[s.unit.uid, s.set_code, s.period]),
+             "own": s.submitted_by_id == request.user.pk}
+            for s in subs]
+    return render(request, "observations/pending.html", {"rows": rows})
+
+
+@require_GET
+def evidence(request, pk: int):
+    o = Observation.objects.select_related("unit").filter(pk=pk).first()
+    if o is None or not o.evidence:
+        raise Http404("Không có tệp minh chứng này.")
+    if not can_view(request.user, o.unit):
+        deny(request, o.unit, "Không có tệp minh chứng này.", not_found=True, obj=f"minh chứng #{pk}")
+    try:
+        fh = default_storage.open(o.evidence, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("Tệp minh chứng không còn trên máy chủ.") from None
+    return FileResponse(fh, as_attachment=True, filename=f.evidence_name(o.evidence))
+
