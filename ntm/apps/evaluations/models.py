@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -30,3 +31,121 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.set_code} {self.period}: {self.criteria_met}/{self.criteria_total}"
+
+
+class RollupState(models.Model):
+    """The stored roll-ups of one set and period: which generation is current, over which hierarchy.
+
+    A row exists once the roll-ups of every parent unit (the root, provinces, districts) have been
+    computed for the set and period; from then on each save adjusts them incrementally. A full
+    re-evaluation writes a new generation beside the current one and switches this pointer in the
+    same transaction that replaces the results, so readers see the old figures or the new ones,
+    never a mixture.
+    """
+
+    set_code = models.CharField("bộ tiêu chí", max_length=64)
+    period = models.CharField("kỳ", max_length=10)
+    generation = models.PositiveIntegerField("thế hệ hiện hành", default=0)
+    edition = models.CharField("phiên bản địa giới", max_length=4, help_text="2024 trước 01/07/2025, 2025 từ ngày đó")
+    built_at = models.DateTimeField("thời điểm tính lại toàn bộ")
+    updated_at = models.DateTimeField("thời điểm cập nhật", auto_now=True)
+
+    class Meta:
+        verbose_name = "trạng thái tổng hợp"
+        verbose_name_plural = "trạng thái tổng hợp"
+        constraints = [models.UniqueConstraint(fields=["set_code", "period"], name="rollupstate_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.set_code} {self.period}: thế hệ {self.generation} ({self.edition})"
+
+
+class RollupResult(models.Model):
+    """Counts and sums over the communes (type Xã) of one parent unit, for one set and period, as the
+    hierarchy stood at the end of the period. Averages are ``sum_* / units_with_results``."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="rollups", verbose_name="đơn vị")
+    set_code = models.CharField("bộ tiêu chí", max_length=64)
+    period = models.CharField("kỳ", max_length=10)
+    generation = models.PositiveIntegerField("thế hệ", default=0)
+    edition = models.CharField("phiên bản địa giới", max_length=4)
+    units_total = models.PositiveIntegerField("số xã")
+    units_with_results = models.PositiveIntegerField("số xã có kết quả")
+    units_at_standard = models.PositiveIntegerField("số xã đạt chuẩn")
+    sum_criteria = models.PositiveIntegerField("tổng số tiêu chí đạt")
+    sum_indicators = models.PositiveIntegerField("tổng số chỉ tiêu đạt")
+    distribution = models.JSONField("phân bố số tiêu chí đạt", default=dict, help_text='{"19": 120, "18": 7, …}')
+    computed_at = models.DateTimeField("thời điểm tính", auto_now=True)
+
+    class Meta:
+        verbose_name = "kết quả tổng hợp"
+        verbose_name_plural = "kết quả tổng hợp"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "set_code", "period", "generation"], name="rollup_unique"),
+        ]
+        indexes = [models.Index(fields=["set_code", "period", "generation"], name="rollup_set_period")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.set_code} {self.period} (thế hệ {self.generation}): {self.units_at_standard}/{self.units_total}"
+
+
+class ReevaluationRun(models.Model):
+    """A full re-evaluation in the background (after a catalogue change or a whole-province import)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "đang chờ"
+        RUNNING = "running", "đang tính"
+        SWITCHING = "switching", "đang chuyển sang kết quả mới"
+        DONE = "done", "xong"
+        FAILED = "failed", "lỗi"
+
+    set_codes = models.JSONField("bộ tiêu chí", default=list, blank=True, help_text="rỗng: mọi bộ có số liệu")
+    periods = models.JSONField("kỳ", default=list, blank=True, help_text="rỗng: mọi kỳ có số liệu")
+    reason = models.CharField("lý do", max_length=200, blank=True)
+    status = models.CharField("trạng thái", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    cells_total = models.PositiveIntegerField("số (bộ, kỳ) cần tính", default=0)
+    cells_done = models.PositiveIntegerField("số (bộ, kỳ) đã tính", default=0)
+    units_evaluated = models.PositiveIntegerField("số kết quả đã tính", default=0)
+    message = models.TextField("ghi chú", blank=True)
+    task_id = models.CharField("mã tác vụ", max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    started_at = models.DateTimeField("bắt đầu", null=True, blank=True)
+    finished_at = models.DateTimeField("kết thúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lượt đánh giá lại"
+        verbose_name_plural = "lượt đánh giá lại"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()} {self.cells_done}/{self.cells_total}"
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.cells_done / self.cells_total if self.cells_total else 0.0
+
+
+class StagedResult(models.Model):
+    """Results of a re-evaluation that is not finished: copied over :class:`Result` when it is."""
+
+    run = models.ForeignKey(ReevaluationRun, on_delete=models.CASCADE, related_name="staged")
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    set_code = models.CharField(max_length=64)
+    period = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    criteria_met = models.PositiveSmallIntegerField()
+    criteria_total = models.PositiveSmallIntegerField()
+    indicators_met = models.PositiveSmallIntegerField()
+    indicators_total = models.PositiveSmallIntegerField()
+    standard_met = models.BooleanField()
+    unmet_criteria = models.JSONField(default=list)
+    unmet_indicators = models.JSONField(default=list)
+    conflicts = models.JSONField(default=list)
+    detail = models.JSONField(default=dict)
+    catalog_version = models.CharField(max_length=32)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "kết quả đang tính lại"
+        verbose_name_plural = "kết quả đang tính lại"
+        constraints = [models.UniqueConstraint(fields=["run", "unit", "set_code", "period"], name="staged_unique")]

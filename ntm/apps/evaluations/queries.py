@@ -16,13 +16,16 @@ Vocabulary:
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+import threading
+import time
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Avg, Count, Max, Q, QuerySet
 
-from ntm.apps.accounts.permissions import scope
+from ntm.apps.accounts.permissions import scope, visible_q
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
@@ -95,28 +98,81 @@ def set_label(cs: CriteriaSet) -> str:
 
 
 # -- communes --------------------------------------------------------------------------------
+def commune_q(parent: Unit, date: dt.date, user, prefix: str = "") -> Q:
+    """A filter selecting the xã under ``parent`` in force on ``date`` that ``user`` may see — on
+    ``Unit`` (``prefix=""``) or across a foreign key (``prefix="unit__"``), so that results are read
+    with a join instead of an ``IN (subquery)`` over thousands of communes. Same selection as
+    ``units.services.communes_at`` (which :func:`communes_qs` calls first for its checks)."""
+    f = prefix
+    # across the join, ``type`` alone selects the xã ("Xã" is a commune-level type only): a
+    # condition on ``level`` would lead SQLite (without ANALYZE statistics) to scan every commune
+    # through the level index instead of the few results of the set and period
+    q = (Q(**{f"{f}type__in": COMMUNE_TYPES}) if prefix else Q(level=Level.COMMUNE, type__in=COMMUNE_TYPES))
+    q = (q
+         & (Q(**{f"{f}valid_from__isnull": True}) | Q(**{f"{f}valid_from__lte": date}))
+         & (Q(**{f"{f}valid_to__isnull": True}) | Q(**{f"{f}valid_to__gte": date})))
+    if parent.level == Level.COMMUNE:
+        q = Q(**{f"{f}pk": parent.pk})
+    elif parent.level != Level.COUNTRY:
+        q &= Q(**{f"{f}path__startswith": parent.path})
+    return q & visible_q(user, prefix[:-2] if prefix else "")
+
+
 def communes_qs(parent: Unit, date: dt.date, user) -> QuerySet[Unit]:
     """The xã under ``parent`` as the hierarchy stood on ``date``, limited to what ``user`` may see.
     Raises ``UnitLookupError`` when ``parent`` was not in force on ``date``."""
     from ntm.apps.units.services import communes_at
 
-    if parent.level == Level.COMMUNE:
-        qs = Unit.objects.filter(pk=parent.pk)
-    else:
-        qs = communes_at(parent, date).filter(type__in=COMMUNE_TYPES)
-    return scope(qs, user, field="")
+    if parent.level != Level.COMMUNE:
+        communes_at(parent, date)  # validates the parent at the date (a Vietnamese error naming successors)
+    return Unit.objects.filter(commune_q(parent, date, user))
 
 
 COMMUNE_FIELDS = ("id", "uid", "name", "short_name", "parent_id", "path", "region", "lat", "lon")
 
 
+_ROWS_CACHE: OrderedDict[tuple, tuple[float, tuple, list[dict]]] = OrderedDict()
+_ROWS_LOCK = threading.Lock()
+ROWS_CACHE_SIZE = 32
+ROWS_CACHE_SECONDS = 300.0
+
+
+def _units_stamp() -> tuple:
+    """Changes whenever units are added or removed (a reload of the administrative units)."""
+    return tuple(Unit.objects.aggregate(n=Count("id"), top=Max("id")).values())
+
+
 def commune_rows(qs: QuerySet[Unit]) -> list[dict]:
-    return list(qs.values(*COMMUNE_FIELDS).order_by("name", "code"))
+    """The communes as plain dicts (unordered). Read with the database cursor — a national page has
+    ~7,700 xã and Django's per-row machinery would cost more than the query — and kept in a small
+    per-process cache (the units change only when the administrative units are reloaded: the cache
+    is keyed by the query, checked against a stamp of the units table and expires after 5 minutes).
+    The dicts are shared between requests: callers must not modify them."""
+    sql, params = qs.order_by().values_list(*COMMUNE_FIELDS).query.sql_with_params()
+    key = (sql, tuple(str(p) for p in params))
+    stamp = _units_stamp()
+    now = time.monotonic()
+    with _ROWS_LOCK:
+        hit = _ROWS_CACHE.get(key)
+        if hit is not None and hit[1] == stamp and now - hit[0] < ROWS_CACHE_SECONDS:
+            _ROWS_CACHE.move_to_end(key)
+            return hit[2]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = [dict(zip(COMMUNE_FIELDS, r)) for r in cur.fetchall()]
+    with _ROWS_LOCK:
+        _ROWS_CACHE[key] = (now, stamp, rows)
+        while len(_ROWS_CACHE) > ROWS_CACHE_SIZE:
+            _ROWS_CACHE.popitem(last=False)
+    return rows
 
 
 def subtree_periods(parent: Unit, set_codes: Iterable[str], user) -> list[str]:
     """Periods with results for any of ``set_codes`` in the subtree of ``parent`` (any edition), newest first."""
-    qs = scope(Result.objects.filter(unit__path__startswith=parent.path, set_code__in=list(set_codes)), user)
+    qs = Result.objects.filter(set_code__in=list(set_codes))
+    if parent.level != Level.COUNTRY:
+        qs = qs.filter(unit__path__startswith=parent.path)
+    qs = scope(qs, user)
     return sort_periods(qs.values_list("period", flat=True).distinct(), reverse=True)
 
 
@@ -129,12 +185,13 @@ def choose_period(periods: list[str], date: dt.date | None) -> str | None:
 
 
 # -- results ---------------------------------------------------------------------------------
-def results_by_unit(units: QuerySet[Unit] | list[int], set_codes: Iterable[str], period: str) -> dict[int, dict[str, dict]]:
-    """{unit id: {set code: result row}} for one period, in ONE query (no ``detail``)."""
-    rows = Result.objects.filter(unit_id__in=units if isinstance(units, list) else units.values("id"),
-                                 set_code__in=list(set_codes), period=period).values(*RESULT_FIELDS)
+def results_by_unit(units: Q | list[int], set_codes: Iterable[str], period: str) -> dict[int, dict[str, dict]]:
+    """{unit id: {set code: result row}} for one period, in ONE query (no ``detail``). ``units`` is
+    a list of unit ids or a filter on results (``commune_q(..., prefix="unit__")``)."""
+    qs = Result.objects.filter(set_code__in=list(set_codes), period=period)
+    qs = qs.filter(unit_id__in=units) if isinstance(units, list) else qs.filter(units)
     out: dict[int, dict[str, dict]] = defaultdict(dict)
-    for r in rows:
+    for r in qs.values(*RESULT_FIELDS):
         out[r["unit_id"]][r["set_code"]] = r
     return out
 
@@ -166,6 +223,17 @@ def scorecard_sentence(name: str, results: list[tuple[dict, str]]) -> str:
     return f"{name}: đạt " + "; ".join(scorecard_phrase(r, short) for r, short in results)
 
 
+def rollup_sentence(r: Rollup, noun: str = "xã") -> str:
+    """As bulletins write it, with thousands separated: "20 xã đạt bình quân 17,87/19 tiêu chí;
+    55,75/57 chỉ tiêu; 14/20 xã đạt chuẩn (70,00%)" — "6.084/7.692" for a national figure."""
+    n = fmt.number
+    if not r.units_with_results or r.average_criteria is None:
+        return f"{n(r.units_total)} {noun}: chưa có kết quả"
+    return (f"{n(r.units_with_results)} {noun} đạt bình quân {fmt.fraction(r.average_criteria, r.criteria_total)} tiêu chí; "
+            f"{fmt.fraction(r.average_indicators or 0, r.indicators_total)} chỉ tiêu; "
+            f"{n(r.units_at_standard)}/{n(r.units_total)} {noun} đạt chuẩn ({fmt.percent(r.units_at_standard, r.units_total)})")
+
+
 # -- the overview ------------------------------------------------------------------------------
 @dataclass
 class StandardCount:
@@ -178,12 +246,13 @@ class StandardCount:
     cumulative_percent: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class CommuneRow:
     unit: dict
     best: str
     results: dict[str, dict]  # set code -> row
     main: dict | None  # the row of the selected set
+    cards: list = field(default_factory=list)  # filled by the commune list
 
     @property
     def best_label(self) -> str:
@@ -253,10 +322,11 @@ def standard_counts(rows: list[CommuneRow], tiers: dict[str, CriteriaSet]) -> li
     return out
 
 
-def trend(communes: QuerySet[Unit], cs: CriteriaSet, communes_total: int) -> list[TrendPoint]:
+def trend(units: Q, cs: CriteriaSet, communes_total: int) -> list[TrendPoint]:
     """For each period with results for set ``cs``: averages and communes at standard, over the
-    communes given (the hierarchy at the overview's date) — ONE aggregate query."""
-    rows = (Result.objects.filter(unit_id__in=communes.values("id"), set_code=cs.code)
+    communes selected by ``units`` (a filter on results: the hierarchy at the overview's date) —
+    ONE aggregate query."""
+    rows = (Result.objects.filter(units, set_code=cs.code)
             .values("period")
             .annotate(n=Count("id"), avg_c=Avg("criteria_met"), avg_i=Avg("indicators_met"),
                       met=Count("id", filter=Q(standard_met=True))))
@@ -274,25 +344,36 @@ def trend(communes: QuerySet[Unit], cs: CriteriaSet, communes_total: int) -> lis
 
 def children_summary(parent: Unit, rows: list[CommuneRow]) -> list[ChildSummary]:
     """Per child unit of ``parent`` (provinces of the nation, districts of a province): communes,
-    with results, at standard. ONE query for the children's names."""
-    depth = len(parent.path.strip("/").split("/"))
-    groups: dict[int, list[CommuneRow]] = defaultdict(list)
+    with results, at standard. Communes are grouped by their parent first (a tight loop), then each
+    parent is mapped to the child of ``parent`` it lies in — ONE query for those units."""
+    by_parent = Counter(r.unit["parent_id"] for r in rows)
+    scored: dict[int, list[CommuneRow]] = defaultdict(list)
     for r in rows:
-        ids = r.unit["path"].strip("/").split("/")
-        if len(ids) > depth + 1:  # the commune is not a direct child
-            groups[int(ids[depth])].append(r)
-    if not groups:
+        if r.main is not None:
+            scored[r.unit["parent_id"]].append(r)
+    depth = len(parent.path.strip("/").split("/"))
+    parents = Unit.objects.filter(id__in=list(by_parent)).values_list("id", "path")
+    child_of = {pid: int(path.strip("/").split("/")[depth]) for pid, path in parents
+                if len(path.strip("/").split("/")) > depth}
+    if not child_of:
         return []
-    names = {u["id"]: u for u in Unit.objects.filter(id__in=list(groups)).values("id", "uid", "name")}
+    wanted = set(child_of.values())
+    names = {u["id"]: u for u in Unit.objects.filter(id__in=wanted).values("id", "uid", "name")}
+    totals: Counter[int] = Counter()
+    members: dict[int, list[CommuneRow]] = defaultdict(list)
+    for pid, n in by_parent.items():
+        if pid in child_of:
+            totals[child_of[pid]] += n
+            members[child_of[pid]].extend(scored.get(pid, ()))
     out = []
-    for cid, members in groups.items():
-        with_results = [m for m in members if m.main is not None]
+    for cid, n in totals.items():
+        with_results = members[cid]
         met = sum(1 for m in with_results if m.main["standard_met"])
         avg = (sum(m.main["criteria_met"] for m in with_results) / len(with_results)) if with_results else None
         total = with_results[0].main["criteria_total"] if with_results else 0
         out.append(ChildSummary(
-            names.get(cid, {"id": cid, "uid": "", "name": str(cid)}), len(members), len(with_results), met,
-            fmt.percent(met, len(members)) if members else "–",
+            names.get(cid, {"id": cid, "uid": "", "name": str(cid)}), n, len(with_results), met,
+            (fmt.percent(met, n) if met else "0,00%") if n else "–",
             fmt.fraction(avg, total) if avg is not None else "–",
         ))
     out.sort(key=lambda c: (-c.with_results, c.unit["name"]))
@@ -304,31 +385,38 @@ def build_overview(parent: Unit, date: dt.date, period: Period | None, cs: Crite
     """Everything the overview and the commune list show, in a constant number of queries."""
     catalog = catalog or default_catalog()
     tiers = tier_sets(period, catalog)
-    qs = communes_qs(parent, date, user)
-    units = commune_rows(qs)
+    units = commune_rows(communes_qs(parent, date, user))
+    on_results = commune_q(parent, date, user, prefix="unit__")
     ov = Overview(parent, date, period, cs, tiers)
     codes = {s.code for s in tiers.values()} | {cs.code}
-    results = results_by_unit(qs, codes, period.key) if period else {}
+    results = results_by_unit(on_results, codes, period.key) if period else {}
+    rows = ov.rows
     for u in units:
-        by_set = results.get(u["id"], {})
-        ov.rows.append(CommuneRow(u, best_standard(by_set, tiers), by_set, by_set.get(cs.code)))
+        by_set = results.get(u["id"])
+        if by_set is None:  # most communes of a national page: no result yet
+            rows.append(CommuneRow(u, "nodata", {}, None))
+        else:
+            rows.append(CommuneRow(u, best_standard(by_set, tiers), by_set, by_set.get(cs.code)))
     scores = [UnitScore(str(r.unit["id"]), r.main["criteria_met"], r.main["indicators_met"], r.main["standard_met"])
               for r in ov.rows if r.main]
     ov.rollup = rollup(cs.code, scores, units_total=len(units), criteria_total=cs.criteria_count,
                        indicators_total=cs.indicator_count)
     ov.standards = standard_counts(ov.rows, tiers)
     if with_trend:
-        ov.trend = trend(qs, cs, len(units))
+        ov.trend = trend(on_results, cs, len(units))
         if parent.level in (Level.COUNTRY, Level.PROVINCE):
             ov.children = children_summary(parent, ov.rows)
     return ov
 
 
 def sort_rows(rows: list[CommuneRow]) -> list[CommuneRow]:
-    """Best standard first, then most criteria and indicators met, then name."""
+    """Best standard first, then most criteria and indicators met, then name; communes without
+    results last, by name (most of a national list: sorted apart, by name only)."""
     rank = {k: i for i, k in enumerate(STANDARDS)}
-    return sorted(rows, key=lambda r: (rank[r.best], -(r.main["criteria_met"] if r.main else -1),
-                                       -(r.main["indicators_met"] if r.main else -1), r.unit["name"]))
+    scored = sorted((r for r in rows if r.best != "nodata"),
+                    key=lambda r: (rank[r.best], -(r.main["criteria_met"] if r.main else -1),
+                                   -(r.main["indicators_met"] if r.main else -1), r.unit["name"]))
+    return scored + sorted((r for r in rows if r.best == "nodata"), key=lambda r: r.unit["name"])
 
 
 # -- gap analysis ------------------------------------------------------------------------------

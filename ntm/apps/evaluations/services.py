@@ -2,6 +2,13 @@
 
 The rules live in :mod:`ntm.core.evaluation`; this module only gathers inputs from the
 database and stores the outputs.
+
+Stored roll-ups (:class:`~ntm.apps.evaluations.models.RollupResult`) follow every stored result:
+:func:`store` applies the change of one commune to the rows of its ancestors (O(depth): the
+district, the province and the root), and :func:`rollup_for` reads them when they exist for the
+hierarchy of the date asked, computing on the fly otherwise. Whole sets and periods are evaluated
+by :mod:`ntm.apps.evaluations.batch` (and in the background by :mod:`ntm.apps.evaluations.tasks`).
+Write results only through these two modules, so that the roll-ups stay equal to the results.
 """
 
 from __future__ import annotations
@@ -9,14 +16,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Subquery
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils import timezone
 
 from ntm.apps.units.models import Unit
+from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, Context, CriteriaSet, default_catalog
 from ntm.core.evaluation import ChildStats, Observation, Rollup, SetResult, UnitScore, evaluate, rollup
 from ntm.core.periods import Period
 
-from .models import Result
+from .models import Result, RollupResult, RollupState
 
 COMMUNE_TYPES = ("Xã",)
 
@@ -108,6 +120,11 @@ def compute(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog
 
 
 def store(unit: Unit, set_code: str, period: Period, r: SetResult) -> Result:
+    """Write one result and apply its change to the stored roll-ups of the unit's ancestors."""
+    old = (
+        Result.objects.select_for_update().filter(unit=unit, set_code=set_code, period=period.key)
+        .values_list("criteria_met", "indicators_met", "standard_met").first()
+    )
     obj, _ = Result.objects.update_or_create(
         unit=unit, set_code=set_code, period=period.key,
         defaults=dict(
@@ -117,6 +134,7 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult) -> Result:
             detail=r.to_dict(), catalog_version=r.catalog_version,
         ),
     )
+    apply_rollup_delta(unit, set_code, period, old, (r.criteria_met, r.indicators_met, r.standard_met))
     return obj
 
 
@@ -148,18 +166,143 @@ def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: C
 def rollup_for(parent: Unit, set_code: str, period: str | Period, *, at: dt.date | None = None,
                types: Iterable[str] = COMMUNE_TYPES, catalog: Catalog | None = None) -> Rollup:
     """Counts and averages over the communes of ``parent`` as the hierarchy stood at ``at``
-    (default: the end of the period)."""
-    from ntm.apps.units.services import communes_at
-
+    (default: the end of the period). Read from the stored roll-ups when they exist for the
+    hierarchy of that date (the 2024 one before 1 July 2025, the 2025 one from then), else computed
+    from the stored results; both give the same figures."""
     catalog = catalog or default_catalog()
     p = Period.parse(period) if isinstance(period, str) else period
     cs = catalog.get(set_code)
     types = tuple(types)
-    communes = [u for u in communes_at(parent, at or p.end) if not types or u.type in types]
+    date = at or p.end
+    if types == tuple(COMMUNE_TYPES) and parent.is_valid_at(date):
+        stored = stored_rollup(parent, cs, p, date)
+        if stored is not None:
+            return stored
+    return computed_rollup(parent, cs, p, date, types)
+
+
+def computed_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date, types: Iterable[str] = COMMUNE_TYPES) -> Rollup:
+    """The roll-up computed from the stored results of the communes of ``parent`` at ``date``."""
+    from ntm.apps.units.services import communes_at
+
+    types = tuple(types)
+    communes = [u for u in communes_at(parent, date) if not types or u.type in types]
     ids = [u.id for u in communes]
-    rows = Result.objects.filter(unit_id__in=ids, set_code=set_code, period=p.key).values_list(
+    rows = Result.objects.filter(unit_id__in=ids, set_code=cs.code, period=p.key).values_list(
         "unit_id", "criteria_met", "indicators_met", "standard_met"
     )
     scores = [UnitScore(str(uid), c, i, s) for uid, c, i, s in rows]
-    return rollup(set_code, scores, units_total=len(communes), criteria_total=cs.criteria_count,
+    return rollup(cs.code, scores, units_total=len(communes), criteria_total=cs.criteria_count,
                   indicators_total=cs.indicator_count)
+
+
+def stored_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date) -> Rollup | None:
+    """The stored roll-up of the current generation for the hierarchy at ``date``, or None (one query)."""
+    current = RollupState.objects.filter(set_code=cs.code, period=p.key).values("generation")[:1]
+    row = (
+        RollupResult.objects.filter(unit=parent, set_code=cs.code, period=p.key, edition=core_units.edition_at(date),
+                                    generation=Subquery(current))
+        .values_list("units_total", "units_with_results", "units_at_standard", "sum_criteria", "sum_indicators",
+                     "distribution")
+        .first()
+    )
+    if row is None:
+        return None
+    total, n, at_standard, crit, ind, dist = row
+    return Rollup(
+        set_code=cs.code,
+        units_total=max(total, n),
+        units_with_results=n,
+        units_at_standard=at_standard,
+        criteria_total=cs.criteria_count,
+        indicators_total=cs.indicator_count,
+        average_criteria=crit / n if n else None,
+        average_indicators=ind / n if n else None,
+        distribution={int(k): v for k, v in (dist or {}).items() if v},
+    )
+
+
+# -- incremental roll-ups --------------------------------------------------------------------
+Score = tuple[int, int, bool]  # criteria met, indicators met, standard met
+
+
+def _counted(unit: Unit, date: dt.date, types: Iterable[str] = COMMUNE_TYPES) -> bool:
+    return unit.level == "commune" and unit.type in tuple(types) and unit.is_valid_at(date)
+
+
+def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Score | None, new: Score | None) -> None:
+    """A commune's result for a set and period went from ``old`` to ``new`` (None: no result): adjust
+    the stored roll-ups of its ancestors (the district, the province and the root), at most three
+    rows. The first result of a set and period builds the roll-ups of every parent once instead."""
+    p = Period.parse(period) if isinstance(period, str) else period
+    old = None if old is None else (int(old[0]), int(old[1]), bool(old[2]))
+    new = None if new is None else (int(new[0]), int(new[1]), bool(new[2]))
+    if old == new or not _counted(unit, p.end):
+        return
+    from .batch import rebuild_rollups
+
+    state = RollupState.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
+    if state is None:
+        if new is None:
+            return
+        try:
+            with transaction.atomic():
+                rebuild_rollups(set_code, p)  # reads the result just written
+            return
+        except IntegrityError:  # another request built them at the same moment: apply the change
+            state = RollupState.objects.select_for_update().get(set_code=set_code, period=p.key)
+    ancestors = unit.ancestor_ids
+    rows = list(
+        RollupResult.objects.select_for_update()
+        .filter(unit_id__in=ancestors, set_code=set_code, period=p.key, generation=state.generation)
+        .order_by("unit_id")
+    )
+    if len(rows) != len(ancestors):  # the hierarchy changed since the roll-ups were built
+        rebuild_rollups(set_code, p)
+        return
+    now = timezone.now()
+    for row in rows:
+        dist = {str(k): int(v) for k, v in (row.distribution or {}).items()}
+        if old is not None:
+            row.units_with_results -= 1
+            row.units_at_standard -= int(old[2])
+            row.sum_criteria -= old[0]
+            row.sum_indicators -= old[1]
+            dist[str(old[0])] = dist.get(str(old[0]), 0) - 1
+        if new is not None:
+            row.units_with_results += 1
+            row.units_at_standard += int(new[2])
+            row.sum_criteria += new[0]
+            row.sum_indicators += new[1]
+            dist[str(new[0])] = dist.get(str(new[0]), 0) + 1
+        row.distribution = {k: v for k, v in sorted(dist.items(), key=lambda kv: int(kv[0])) if v}
+        row.computed_at = now
+    RollupResult.objects.bulk_update(
+        rows, ["units_with_results", "units_at_standard", "sum_criteria", "sum_indicators", "distribution", "computed_at"]
+    )
+
+
+@receiver(post_delete, sender=Result, dispatch_uid="ntm-result-deleted")
+def _result_deleted(sender, instance: Result, **kwargs) -> None:
+    """A deleted result leaves the roll-ups of its ancestors (queryset deletes included)."""
+    try:
+        unit = Unit.objects.get(pk=instance.unit_id)
+    except Unit.DoesNotExist:
+        return
+    apply_rollup_delta(unit, instance.set_code, instance.period,
+                       (instance.criteria_met, instance.indicators_met, instance.standard_met), None)
+
+
+def stored_periods(set_code: str) -> list[str]:
+    """Periods with stored roll-ups for a set, newest first (a tiny table: cheap for every page)."""
+    keys = RollupState.objects.filter(set_code=set_code).values_list("period", flat=True)
+    return sorted(keys, key=Period.parse, reverse=True)
+
+
+def explanation(result: Result, *, catalog: Catalog | None = None) -> dict:
+    """The full explanation of a stored result (indicator by indicator). Results written by the batch
+    path keep only the status letters; the explanation is then recomputed for this one unit from the
+    same observations (the single-unit and batch paths agree), without storing it."""
+    if "indicator_results" in (result.detail or {}):
+        return result.detail
+    return compute(result.unit, result.set_code, result.period, catalog=catalog).to_dict()

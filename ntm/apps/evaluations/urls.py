@@ -4,4 +4,6 @@ from . import views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("xa/", views.communes, name="communes"),
+    path("thieu-hut/", views.gaps, name="gaps"),
 ]

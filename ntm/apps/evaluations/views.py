@@ -1,64 +1,236 @@
-"""Overview of a unit: communes by standard, averages, and each commune's scorecard."""
+"""Dashboards: the overview of a unit at a date, the list of its communes, the gap analysis.
+
+Every view checks ``can_view(user, unit)`` (403 otherwise) and lists only what ``scope`` lets the
+user see; menus are never the only guard. Pages read stored results through :mod:`.queries`, in a
+constant number of queries whatever the size of the unit.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404
-from django.shortcuts import render
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from ntm.core.catalog import default_catalog
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from ntm.apps.accounts.permissions import can_view, home_units
+from ntm.apps.units.models import Level, Unit
+from ntm.core import formatting as fmt
+from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.periods import Period
+from ntm.core.units import REFORM_DATE, UnitLookupError
 
-from .models import Result
-from .services import rollup_for
+from . import queries as q
+from .templatetags.dashboard_tags import map_svg
 
-SCORECARD_SETS = ("xa-ntm-2021", "xa-nang-cao-2021")
-MAX_ROWS = 300
+LIST_PAGE_SIZE = 100
 
 
-def overview(request):
-    from ntm.apps.units.models import Unit
-    from ntm.apps.units.services import communes_at, resolve_unit
+# -- shared by the dashboard views (also used by the units and plans pages) ------------------------
+def forbid(request, unit: Unit | None = None, message: str | None = None) -> HttpResponse:
+    """A Vietnamese 403 page; nothing of the unit is shown beyond its name."""
+    if message is None:
+        message = (f"Tài khoản của bạn không có quyền xem {unit.name}." if unit is not None
+                   else "Tài khoản của bạn chưa được phân quyền trên đơn vị nào.")
+    return render(request, "evaluations/forbidden.html", {"message": message}, status=403)
 
-    cat = default_catalog()
-    set_code = request.GET.get("set") or "xa-ntm-2021"
-    if set_code not in cat:
-        raise Http404("Không có bộ tiêu chí này")
-    ref = request.GET.get("unit")
+
+def parse_date(text: str | None) -> dt.date | None:
+    """'2023-07-31' or '31/07/2023'; raises Http404 with a Vietnamese message when unreadable."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for f in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, f).date()
+        except ValueError:
+            continue
+    raise Http404(f"Ngày '{text}' không hợp lệ (dùng dd/mm/yyyy)")
+
+
+def parse_period(text: str | None) -> Period | None:
+    text = (text or "").strip()
+    if not text:
+        return None
     try:
-        unit = resolve_unit(ref) if ref else _default_unit()
+        return Period.parse(text)
+    except ValueError as exc:
+        raise Http404(str(exc)) from None
+
+
+def default_unit(user) -> Unit | None:
+    return home_units(user).first() if getattr(user, "is_authenticated", False) else None
+
+
+def unit_from_request(request, date: dt.date | None = None) -> Unit | None:
+    from ntm.apps.units.services import resolve_unit
+
+    ref = (request.GET.get("unit") or "").strip()
+    if not ref:
+        return default_unit(request.user)
+    try:
+        return resolve_unit(ref, date)
+    except (LookupError, ValueError) as exc:
+        if date is None:
+            raise Http404(str(exc)) from None
+    try:  # a unit not in force on the date: the page then says so, naming its successors
+        return resolve_unit(ref)
     except (LookupError, ValueError) as exc:
         raise Http404(str(exc)) from None
-    periods = sorted(set(Result.objects.filter(set_code=set_code).values_list("period", flat=True)), reverse=True)
-    period_key = request.GET.get("period") or (periods[0] if periods else None)
-    context = {"unit": unit, "set": cat.get(set_code), "sets": [s for s in cat if s.level == "commune"],
-               "periods": periods, "period": None, "rollup": None, "rows": []}
-    if period_key:
-        try:
-            period = Period.parse(period_key)
-        except ValueError as exc:
-            raise Http404(str(exc)) from None
-        context["period"] = period
-        context["rollup"] = rollup_for(unit, set_code, period)
-        communes = [u for u in communes_at(unit, period.end) if u.type == "Xã"]
-        results = {}
-        for r in Result.objects.filter(unit__in=communes[:MAX_ROWS], period=period.key, set_code__in=SCORECARD_SETS + (set_code,)):
-            results.setdefault(r.unit_id, {})[r.set_code] = r
-        rows = []
-        for u in communes[:MAX_ROWS]:
-            rs = results.get(u.id, {})
-            parts = [(cat.get(s).data.short_name or s, rs[s]) for s in SCORECARD_SETS if s in rs]
-            rows.append({"unit": u, "main": rs.get(set_code), "parts": parts})
-        rows.sort(key=lambda r: (-(r["main"].criteria_met if r["main"] else -1), r["unit"].name))
-        context["rows"] = rows
-        context["truncated"] = len(communes) > MAX_ROWS
+
+
+@dataclass
+class Selection:
+    """What a dashboard shows: a unit, the date of the hierarchy, the period of the results, a set."""
+
+    unit: Unit
+    date: dt.date
+    period: Period | None
+    set: CriteriaSet
+    periods: list[str]
+    date_given: bool = False
+    ancestors: list[Unit] = field(default_factory=list)
+
+    def query(self, **extra) -> str:
+        params = {"unit": self.unit.uid, "period": self.period.key if self.period else "", "set": self.set.code}
+        if self.date_given:
+            params["date"] = self.date.isoformat()
+        params.update(extra)
+        return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+    @property
+    def date_text(self) -> str:
+        return fmt.date(self.date)
+
+
+def select(request) -> Selection | HttpResponse:
+    """Read unit/date/period/set from the query string, with defaults: the user's first home unit,
+    the newest period with results in the unit, the hierarchy at the end of that period."""
+    from ntm.apps.units.services import ancestors
+
+    cat = default_catalog()
+    date = parse_date(request.GET.get("date"))
+    period = parse_period(request.GET.get("period"))
+    unit = unit_from_request(request, date)
+    if unit is None:
+        return forbid(request)
+    if not can_view(request.user, unit):
+        return forbid(request, unit)
+    set_code = (request.GET.get("set") or "").strip()
+    if set_code and (set_code not in cat or cat.get(set_code).level != "commune"):
+        raise Http404("Không có bộ tiêu chí cấp xã này")
+    codes = [set_code] if set_code else [s.code for s in q.commune_sets(cat)]
+    periods = q.subtree_periods(unit, codes, request.user)
+    if period is None:
+        key = q.choose_period(periods, date)
+        period = Period.parse(key) if key else None
+    date_given = date is not None
+    if date is None:
+        date = period.end if period else dt.date.today()
+    if not set_code:
+        tiers = q.tier_sets(period, cat)
+        cs = tiers.get("ntm") or q.commune_sets(cat)[0]
+    else:
+        cs = cat.get(set_code)
+    return Selection(unit, date, period, cs, periods, date_given, ancestors(unit))
+
+
+def _base_context(sel: Selection, page: str) -> dict:
+    return {
+        "sel": sel, "unit": sel.unit, "period": sel.period, "set": sel.set, "page": page,
+        "sets": q.commune_sets(), "periods": [(k, Period.parse(k).label) for k in sel.periods],
+        "crumbs": [(a, sel.query(unit=a.uid)) for a in sel.ancestors],
+    }
+
+
+def _overview_or_error(request, sel: Selection, context: dict, *, with_trend: bool = True):
+    try:
+        return q.build_overview(sel.unit, sel.date, sel.period, sel.set, request.user, with_trend=with_trend)
+    except UnitLookupError as exc:
+        context["error"] = str(exc)
+        context["alternatives"] = [(u, sel.query(unit=u.uid)) for u in _alternatives(sel.unit, sel.date)]
+        return None
+
+
+def _alternatives(unit: Unit, date: dt.date) -> list[Unit]:
+    """Units in force on ``date`` that stand for ``unit``: its successors or predecessors; for a
+    district after 1 July 2025 (districts were abolished), the successors of its province."""
+    from ntm.apps.units.services import ancestors, predecessors, successors
+
+    if date >= REFORM_DATE:
+        if unit.level == Level.DISTRICT:
+            provinces = [a for a in ancestors(unit) if a.level == Level.PROVINCE]
+            return [s for p in provinces for s in successors(p)]
+        return successors(unit)
+    return predecessors(unit)
+
+
+# -- pages -----------------------------------------------------------------------------------
+def overview(request):
+    """Tổng quan: communes by standard, averages, distribution, trend, map — for any unit at any date."""
+    sel = select(request)
+    if isinstance(sel, HttpResponse):
+        return sel
+    if sel.unit.level == Level.COMMUNE:
+        url = reverse("unit-detail", args=[sel.unit.uid])
+        return redirect(f"{url}?period={sel.period.key}" if sel.period else url)
+    context = _base_context(sel, "overview")
+    ov = _overview_or_error(request, sel, context)
+    if ov is not None:
+        counts = {s.key: s.count for s in ov.standards}
+        for c in ov.children:
+            c.query = sel.query(unit=c.unit["uid"])
+        legend = [(s.label, s.color, s.count) for s in ov.standards]
+        points = [(r.unit["lat"], r.unit["lon"], r.best, r.unit["uid"], r.unit["name"]) for r in ov.rows]
+        context.update(
+            ov=ov, counts=counts,
+            map=map_svg(points, legend, title=f"Bản đồ các xã của {sel.unit.name}",
+                        link_prefix=reverse("unit-detail", args=["x"])[:-2]),
+            unplaced=sum(1 for p in points if p[0] is None or p[1] is None),
+            sentence=q.rollup_sentence(ov.rollup) if ov.rollup else "",
+            average=(fmt.fraction(ov.rollup.average_criteria, ov.rollup.criteria_total)
+                     if ov.rollup and ov.rollup.average_criteria is not None else None),
+            average_indicators=(fmt.fraction(ov.rollup.average_indicators, ov.rollup.indicators_total)
+                                if ov.rollup and ov.rollup.average_indicators is not None else None),
+        )
     return render(request, "evaluations/overview.html", context)
 
 
-def _default_unit():
-    from ntm.apps.evaluations.models import Result
-    from ntm.apps.units.models import Unit
+def communes(request):
+    """Danh sách xã: each commune's best standard and scorecards, filterable by standard."""
+    sel = select(request)
+    if isinstance(sel, HttpResponse):
+        return sel
+    context = _base_context(sel, "communes")
+    ov = _overview_or_error(request, sel, context, with_trend=False)
+    if ov is not None:
+        wanted = request.GET.get("standard") or ""
+        rows = q.sort_rows(ov.rows)
+        if wanted in q.STANDARDS:
+            rows = [r for r in rows if r.best == wanted]
+        order = [cs for cs in (ov.tiers.get(t) for t in q.TIERS) if cs is not None]
+        for r in rows:
+            r.cards = [(cs, r.results[cs.code]) for cs in order if cs.code in r.results]
+        page = Paginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(ov=ov, page_obj=page, rows=page.object_list, standard=wanted,
+                       standard_label=q.STANDARD_LABELS.get(wanted, ""),
+                       standard_choices=[(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS],
+                       tier_sets=order)
+    return render(request, "evaluations/communes.html", context)
 
-    r = Result.objects.select_related("unit").order_by("-period").first()
-    if r is not None and r.unit.parent_id:
-        return r.unit.parent
-    return Unit.objects.get(uid="vn")
+
+def gaps(request):
+    """Phân tích thiếu hụt: what each commune lacks for its next standard, and the view by sector."""
+    sel = select(request)
+    if isinstance(sel, HttpResponse):
+        return sel
+    context = _base_context(sel, "gaps")
+    ov = _overview_or_error(request, sel, context, with_trend=False)
+    if ov is not None:
+        gap_list = q.gaps(ov)
+        context.update(ov=ov, gaps=gap_list, sectors=q.sector_ranking(gap_list),
+                       evaluated=sum(1 for g in gap_list if g.result is not None))
+    return render(request, "evaluations/gaps.html", context)

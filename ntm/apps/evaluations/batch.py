@@ -1,0 +1,500 @@
+"""National evaluation from the database: one SELECT → NumPy arrays → ``evaluate_batch`` → one bulk
+upsert of the stored results, then the roll-ups of every parent unit in one pass.
+
+The single-unit path (:func:`ntm.apps.evaluations.services.evaluate_unit`) stays the reference for
+one commune and for explanations; this path gives the same stored figures for thousands of communes
+at once (a test checks that both agree) and is what a full re-evaluation, the national demo and the
+benchmark use.
+
+- :func:`evaluate_cell` — one set and one period for every unit that has observations or results,
+  written to the live results (with the roll-ups rebuilt in the same transaction) or to a staged
+  re-evaluation run (see :mod:`ntm.apps.evaluations.tasks`);
+- :func:`rebuild_rollups` — the roll-ups of every parent (the root, provinces, districts) of one set
+  and period as the hierarchy stood at the end of the period: NumPy group sums over the unit paths;
+- :func:`observation_query` — the SELECT itself (the benchmark's floor runs the same statement).
+
+Results written here keep a compact explanation (``detail = {"mode": "batch", "statuses": "MMNX…"}``,
+one letter per indicator in catalogue order); :func:`ntm.apps.evaluations.services.explanation`
+recomputes the full explanation of one unit when a page asks for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ntm.core import units as core_units
+from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
+from ntm.core.evaluation import BatchInput, BatchResult, evaluate_batch
+from ntm.core.periods import Period
+
+from .models import ReevaluationRun, Result, RollupResult, RollupState, StagedResult
+
+# one letter per indicator status, indexed by STATUS_CODES + 1 (no data -1, not met 0, met 1, not applicable 2)
+STATUS_LETTERS = np.frombuffer(b"XNMK", dtype=np.uint8)
+LETTER_STATUS = {"X": "no_data", "N": "not_met", "M": "met", "K": "not_applicable"}
+_CHUNK = 5000
+
+
+# -- units -----------------------------------------------------------------------------------
+@dataclass
+class UnitInfo:
+    level: str
+    type: str
+    path: str
+    region: str
+    special: bool
+    group: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+    @property
+    def path_ids(self) -> list[int]:
+        return [int(x) for x in self.path.strip("/").split("/") if x]
+
+
+class UnitTable:
+    """Every unit, read once (≈14,000 rows): contexts for thresholds and paths for roll-ups."""
+
+    def __init__(self) -> None:
+        from ntm.apps.units.models import Unit
+
+        self.info: dict[int, UnitInfo] = {}
+        self.province_code: dict[int, str] = {}
+        for pk, level, type_, path, region, special, group, vf, vt, code in Unit.objects.values_list(
+            "id", "level", "type", "path", "region", "special", "commune_group", "valid_from", "valid_to", "code"
+        ):
+            self.info[pk] = UnitInfo(level, type_, path, region, bool(special), group, vf, vt)
+            if level == "province":
+                self.province_code[pk] = code
+        self._contexts: dict[tuple, Context] = {}
+
+    def context(self, unit_id: int, year: int) -> Context:
+        """As :func:`ntm.apps.evaluations.services.context_for`."""
+        u = self.info[unit_id]
+        ids = u.path_ids
+        province = self.province_code.get(ids[1]) if len(ids) > 1 else None
+        key = (u.region, u.group, province, u.special, year)
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            ctx = self._contexts[key] = Context(region=u.region or None, group=u.group or None, province=province,
+                                                special=u.special, year=year)
+        return ctx
+
+
+# -- reading ---------------------------------------------------------------------------------
+def observation_query(set_code: str, period: str, within=None) -> tuple[str, Sequence]:
+    """The one SELECT of a cell: current observations of a set and period (``within``: a unit whose
+    subtree only is read). Returns SQL with ``%s`` placeholders and its parameters."""
+    from ntm.apps.observations.models import Observation
+
+    qs = Observation.objects.filter(set_code=set_code, period=period, is_current=True)
+    if within is not None:
+        qs = qs.filter(unit__path__startswith=within.path)
+    qs = qs.values_list("unit_id", "indicator", "value_num", "value_text", "assessment", "not_applicable")
+    sql, params = qs.query.sql_with_params()
+    return sql, params
+
+
+def _truthy_text(text: str) -> object:
+    low = text.lower()
+    if low in ("có", "đạt", "true"):
+        return True
+    if low in ("không", "chưa đạt", "false"):
+        return False
+    return text
+
+
+def _text_value(ind, text: str) -> float:
+    """A value stored only as text (booleans "có"/"không", level names), as ``encode`` reads it."""
+    v = _truthy_text(text)
+    if ind.kind == Kind.BOOLEAN:
+        return 1.0 if v else 0.0
+    if ind.kind == Kind.LEVEL:
+        levels = ind.levels or []
+        return float(levels.index(str(v))) if str(v) in levels else np.nan
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return np.nan
+
+
+@dataclass
+class Loaded:
+    unit_ids: np.ndarray  # sorted, one row of the batch per unit
+    batch: BatchInput
+    observations: int
+
+
+def load_cell(cs: CriteriaSet, period: Period, table: UnitTable, *, within=None,
+              extra_units: Iterable[int] = ()) -> Loaded:
+    """Read the current observations of one set and period into batch arrays (one SELECT)."""
+    sql, params = observation_query(cs.code, period.key, within)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    n = len(rows)
+    col = {ind.code: j for j, ind in enumerate(cs.indicators)}
+    if n:
+        uid_c, ind_c, num_c, text_c, ass_c, na_c = zip(*rows)
+        del rows
+        obs_units = np.fromiter(uid_c, dtype=np.int64, count=n)
+        cols = np.fromiter((col.get(c, -1) for c in ind_c), dtype=np.int64, count=n)
+        vals = np.array(num_c, dtype=float)
+        ass = np.array(ass_c, dtype=float)
+        na = np.array(na_c, dtype=bool)
+        missing = np.flatnonzero(np.isnan(vals))
+        if missing.size:
+            texts = np.array(text_c, dtype=object)[missing]
+            for k in np.flatnonzero(texts != ""):
+                i = missing[k]
+                if cols[i] >= 0:
+                    vals[i] = _text_value(cs.indicators[cols[i]], texts[k])
+        is_bool = np.array([ind.kind == Kind.BOOLEAN for ind in cs.indicators] + [False])
+        b = is_bool[cols] & ~np.isnan(vals)
+        vals[b] = (vals[b] != 0).astype(float)
+        keep = cols >= 0  # observations of indicators the set no longer has are ignored
+        if not keep.all():
+            obs_units, cols, vals, ass, na = obs_units[keep], cols[keep], vals[keep], ass[keep], na[keep]
+    else:
+        obs_units = np.empty(0, dtype=np.int64)
+        cols = np.empty(0, dtype=np.int64)
+        vals = ass = np.empty(0)
+        na = np.empty(0, dtype=bool)
+    unit_ids = np.union1d(obs_units, np.fromiter(extra_units, dtype=np.int64))
+    unit_ids = unit_ids[np.isin(unit_ids, np.fromiter(table.info, dtype=np.int64))]
+    contexts = [table.context(u, period.year) for u in unit_ids.tolist()]
+    batch = BatchInput.empty(cs, contexts)
+    if obs_units.size:
+        r = np.searchsorted(unit_ids, obs_units)
+        ok = (r < unit_ids.size) & (unit_ids[np.minimum(r, max(unit_ids.size - 1, 0))] == obs_units)
+        r, c = r[ok], cols[ok]
+        batch.present[r, c] = True
+        batch.values[r, c] = vals[ok]
+        a = ass[ok]
+        batch.assessments[r, c] = np.where(np.isnan(a), -1, a).astype(np.int8)
+        batch.not_applicable[r, c] = na[ok]
+    return Loaded(unit_ids, batch, int(obs_units.size))
+
+
+def _standards(set_code: str, period: str, run: ReevaluationRun | None) -> dict[int, bool]:
+    """Standard met per unit for a prerequisite set: the staged results of ``run`` when it holds that
+    set, else the live results."""
+    if run is not None:
+        staged = dict(StagedResult.objects.filter(run=run, set_code=set_code, period=period)
+                      .values_list("unit_id", "standard_met"))
+        if staged:
+            return staged
+    return dict(Result.objects.filter(set_code=set_code, period=period).values_list("unit_id", "standard_met"))
+
+
+def _condition_inputs(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, run: ReevaluationRun | None):
+    from ntm.apps.observations.models import Fact
+
+    prerequisites: dict[str, np.ndarray] = {}
+    facts: dict[str, np.ndarray] = {}
+    for c in cs.conditions:
+        if c.recognition_only:
+            continue
+        if c.type == "prerequisite" and c.set and c.set not in prerequisites:
+            std = _standards(c.set, period.key, run)
+            prerequisites[c.set] = np.fromiter((bool(std.get(u)) for u in unit_ids.tolist()), dtype=bool,
+                                               count=unit_ids.size)
+        elif c.type in ("fact_true", "fact_min") and c.fact and c.fact not in facts:
+            got = dict(Fact.objects.filter(name=c.fact, period=period.key, is_current=True).values_list("unit_id", "value"))
+            facts[c.fact] = np.array([got.get(u) for u in unit_ids.tolist()], dtype=float)
+    return prerequisites, facts
+
+
+# -- writing ---------------------------------------------------------------------------------
+_RESULT_COLUMNS = ("unit_id", "set_code", "period", "year", "criteria_met", "criteria_total", "indicators_met",
+                   "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators", "conflicts", "detail",
+                   "catalog_version", "computed_at")
+_JSON_COLUMNS = {"unmet_criteria", "unmet_indicators", "conflicts", "detail"}
+
+
+def _upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    qn = connection.ops.quote_name
+    pg = connection.vendor == "postgresql"
+    marks = ", ".join("CAST(%s AS jsonb)" if (pg and c in _JSON_COLUMNS) else "%s" for c in columns)
+    updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in columns if c not in key)
+    return (f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {updates}")
+
+
+class _JsonLists:
+    """JSON text of the codes where a boolean row is true, cached by the row's bits (most rows repeat)."""
+
+    def __init__(self, labels: Sequence[object]):
+        self.labels = list(labels)
+        self.cache: dict[bytes, str] = {}
+
+    def __call__(self, row: np.ndarray) -> str:
+        key = np.packbits(row).tobytes()
+        got = self.cache.get(key)
+        if got is None:
+            got = self.cache[key] = json.dumps([self.labels[j] for j in np.flatnonzero(row)], ensure_ascii=False)
+        return got
+
+
+def batch_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, res: BatchResult, computed_at) -> list[tuple]:
+    """Rows of ``_RESULT_COLUMNS`` for the results of a batch."""
+    n = unit_ids.size
+    if not n:
+        return []
+    unmet_c = _JsonLists([c.number for c in cs.criteria])
+    unmet_i = _JsonLists(cs.indicator_codes())
+    confl = _JsonLists(cs.indicator_codes())
+    letters = STATUS_LETTERS[res.status.astype(np.int64) + 1]
+    statuses = np.ascontiguousarray(letters).view(f"S{cs.indicator_count}").ravel()
+    when = connection.ops.adapt_datetimefield_value(computed_at)
+    K, I, version = cs.criteria_count, cs.indicator_count, cs.digest
+    not_crit, not_ind = ~res.criteria_met, ~res.counts_as_met
+    rows = []
+    for k, (u, nc, ni, std) in enumerate(zip(unit_ids.tolist(), res.n_criteria_met.tolist(),
+                                             res.n_indicators_met.tolist(), res.standard_met.tolist())):
+        detail = '{"mode": "batch", "statuses": "' + statuses[k].decode() + '"}'
+        rows.append((u, cs.code, period.key, period.year, nc, K, ni, I, bool(std), unmet_c(not_crit[k]),
+                     unmet_i(not_ind[k]), confl(res.conflict[k]), detail, version, when))
+    return rows
+
+
+def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_at, catalog: Catalog) -> list[tuple]:
+    """The per-unit path, for sets whose conditions the batch cannot evaluate (districts: children_share)."""
+    from ntm.apps.units.models import Unit
+
+    from .services import compute
+
+    when = connection.ops.adapt_datetimefield_value(computed_at)
+    rows = []
+    for unit in Unit.objects.filter(id__in=unit_ids.tolist()).order_by("id"):
+        r = compute(unit, cs.code, period, catalog=catalog)
+        rows.append((unit.pk, cs.code, period.key, period.year, r.criteria_met, r.criteria_total, r.indicators_met,
+                     r.indicators_total, r.standard_met, json.dumps(r.unmet_criteria), json.dumps(r.unmet_indicators),
+                     json.dumps(r.conflicts), json.dumps(r.to_dict(), ensure_ascii=False), r.catalog_version, when))
+    return rows
+
+
+def _write(table: str, columns: Sequence[str], key: Sequence[str], rows: list[tuple]) -> None:
+    sql = _upsert_sql(table, columns, key)
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), _CHUNK):
+            cur.executemany(sql, rows[i:i + _CHUNK])
+
+
+# -- one cell --------------------------------------------------------------------------------
+@dataclass
+class CellStats:
+    set_code: str
+    period: str
+    units: int = 0
+    observations: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+
+def batchable(cs: CriteriaSet) -> bool:
+    return all(c.recognition_only or c.type != "children_share" for c in cs.conditions)
+
+
+def evaluate_cell(set_code: str, period: str | Period, *, catalog: Catalog | None = None,
+                  run: ReevaluationRun | None = None, within=None, table: UnitTable | None = None,
+                  rollups: bool = True) -> CellStats:
+    """Evaluate one set and period for every unit with current observations or a stored result
+    (under ``within`` if given).
+
+    Without ``run`` the live results are upserted and, with ``rollups``, the stored roll-ups of the
+    set and period are rebuilt in the same transaction. With ``run`` the results go to the run's
+    staging table and nothing a reader sees changes (see :func:`ntm.apps.evaluations.tasks.switch`).
+    Prerequisites (nâng cao needs NTM) are read from the run's staged results when it has them,
+    else from the live results: evaluate NTM before nâng cao.
+    """
+    catalog = catalog or default_catalog()
+    cs = catalog.get(set_code)
+    p = Period.parse(period) if isinstance(period, str) else period
+    stats = CellStats(cs.code, p.key)
+    t0 = time.perf_counter()
+    table = table or UnitTable()
+    existing = Result.objects.filter(set_code=cs.code, period=p.key)
+    if within is not None:
+        existing = existing.filter(unit__path__startswith=within.path)
+    extra = list(existing.values_list("unit_id", flat=True))
+    stats.seconds["units"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    snapshot = timezone.now()  # the results reflect the observations committed at this time
+    loaded = load_cell(cs, p, table, within=within, extra_units=extra)
+    stats.units, stats.observations = int(loaded.unit_ids.size), loaded.observations
+    stats.seconds["read"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    now = snapshot
+    if batchable(cs):
+        prerequisites, facts = _condition_inputs(cs, p, loaded.unit_ids, run)
+        res = evaluate_batch(cs, loaded.batch, prerequisites=prerequisites, facts=facts)
+        stats.seconds["evaluate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        rows = batch_rows(cs, p, loaded.unit_ids, res, now)
+    else:
+        rows = single_rows(cs, p, loaded.unit_ids, now, catalog)
+        stats.seconds["evaluate"] = time.perf_counter() - t
+        t = time.perf_counter()
+    stats.seconds["prepare"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    with transaction.atomic():
+        if run is None:
+            _write(Result._meta.db_table, _RESULT_COLUMNS, ("unit_id", "set_code", "period"), rows)
+            stats.seconds["write"] = time.perf_counter() - t
+            if rollups:
+                t = time.perf_counter()
+                rebuild_rollups(cs.code, p, catalog=catalog, table=table)
+                stats.seconds["rollups"] = time.perf_counter() - t
+        else:
+            _write(StagedResult._meta.db_table, ("run_id",) + _RESULT_COLUMNS, ("run_id", "unit_id", "set_code", "period"),
+                   [(run.pk,) + r for r in rows])
+            stats.seconds["write"] = time.perf_counter() - t
+    return stats
+
+
+def evaluate_period(period: str | Period, set_codes: Sequence[str], **kwargs) -> list[CellStats]:
+    """Several sets of one period, prerequisites first."""
+    from ntm.apps.observations.services import _depth
+
+    catalog = kwargs.get("catalog") or default_catalog()
+    kwargs["catalog"] = catalog
+    kwargs.setdefault("table", UnitTable())
+    return [evaluate_cell(s, period, **kwargs) for s in sorted(set_codes, key=lambda s: (_depth(s, catalog), s))]
+
+
+# -- roll-ups --------------------------------------------------------------------------------
+@dataclass
+class RollupArrays:
+    """Per parent unit: counts, sums and the distribution of criteria met (columns 0..K)."""
+
+    parent_ids: np.ndarray
+    units_total: np.ndarray
+    with_results: np.ndarray
+    at_standard: np.ndarray
+    sum_criteria: np.ndarray
+    sum_indicators: np.ndarray
+    distribution: np.ndarray  # (parents, K + 1)
+
+
+def compute_rollups(scores: Sequence[tuple[int, int, int, bool]], date: dt.date, table: UnitTable,
+                    types: Sequence[str] | None = None) -> RollupArrays:
+    """Group sums over the path prefixes of the communes valid at ``date``: every parent (root,
+    provinces, districts) valid at the date gets a row, with or without results."""
+    from .services import COMMUNE_TYPES
+
+    types = tuple(types or COMMUNE_TYPES)
+    parents, communes, paths = [], [], []
+    for pk, u in table.info.items():
+        if not core_units.valid_at(u.valid_from, u.valid_to, date):
+            continue
+        if u.level == "commune":
+            if u.type in types:
+                communes.append(pk)
+                paths.append(u.path_ids[:-1])
+        else:
+            parents.append(pk)
+    parent_ids = np.array(sorted(parents), dtype=np.int64)
+    commune_ids = np.array(communes, dtype=np.int64)
+    pos = {p: i for i, p in enumerate(parent_ids.tolist())}
+    pair_parent = np.fromiter((pos[a] for anc in paths for a in anc if a in pos), dtype=np.int64)
+    pair_commune = np.fromiter((k for k, anc in enumerate(paths) for a in anc if a in pos), dtype=np.int64)
+
+    has = np.zeros(commune_ids.size, dtype=bool)
+    crit = np.zeros(commune_ids.size, dtype=np.int64)
+    ind = np.zeros(commune_ids.size, dtype=np.int64)
+    std = np.zeros(commune_ids.size, dtype=bool)
+    if scores and commune_ids.size:
+        s_ids, s_crit, s_ind, s_std = (np.array(x) for x in zip(*scores))
+        order = np.argsort(commune_ids)
+        sorted_ids = commune_ids[order]
+        r = np.searchsorted(sorted_ids, s_ids)
+        ok = (r < sorted_ids.size) & (sorted_ids[np.minimum(r, sorted_ids.size - 1)] == s_ids)
+        k = order[r[ok]]
+        has[k], crit[k], ind[k], std[k] = True, s_crit[ok], s_ind[ok], s_std[ok].astype(bool)
+    P = parent_ids.size
+    K = int(crit.max()) if crit.size else 0
+
+    def total(weights):
+        return np.bincount(pair_parent, weights=weights[pair_commune], minlength=P).astype(np.int64)
+
+    dist = np.bincount(pair_parent * (K + 1) + crit[pair_commune], weights=has[pair_commune].astype(float),
+                       minlength=P * (K + 1)).astype(np.int64).reshape(P, K + 1)
+    return RollupArrays(parent_ids, np.bincount(pair_parent, minlength=P).astype(np.int64), total(has.astype(float)),
+                        total(std.astype(float)), total(crit.astype(float)), total(ind.astype(float)), dist)
+
+
+def _distribution_json(row: np.ndarray) -> str:
+    return json.dumps({str(k): int(v) for k, v in enumerate(row.tolist()) if v})
+
+
+_ROLLUP_COLUMNS = ("unit_id", "set_code", "period", "generation", "edition", "units_total", "units_with_results",
+                   "units_at_standard", "sum_criteria", "sum_indicators", "distribution", "computed_at")
+
+
+def rebuild_rollups(set_code: str, period: str | Period, *, generation: int | None = None,
+                    run: ReevaluationRun | None = None, catalog: Catalog | None = None,
+                    table: UnitTable | None = None, switch: bool = True) -> int:
+    """Recompute the stored roll-ups of one set and period from the results (the live ones, or the
+    staged ones of ``run``) into ``generation`` (default: the current one, or 0 for a first build).
+    With ``switch``, the set and period's state then points at that generation. Returns the number
+    of parent rows written. Call inside a transaction to make the switch atomic with the results."""
+    p = Period.parse(period) if isinstance(period, str) else period
+    date = p.end
+    table = table or UnitTable()
+    with transaction.atomic():
+        state = RollupState.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
+        if generation is None:
+            generation = state.generation if state else 0
+        source = (StagedResult.objects.filter(run=run) if run is not None else Result.objects).filter(
+            set_code=set_code, period=p.key)
+        scores = list(source.values_list("unit_id", "criteria_met", "indicators_met", "standard_met"))
+        agg = compute_rollups(scores, date, table)
+        edition = core_units.edition_at(date)
+        when = connection.ops.adapt_datetimefield_value(timezone.now())
+        rows = [
+            (u, set_code, p.key, generation, edition, t, w, s, c, i, _distribution_json(d), when)
+            for u, t, w, s, c, i, d in zip(agg.parent_ids.tolist(), agg.units_total.tolist(), agg.with_results.tolist(),
+                                           agg.at_standard.tolist(), agg.sum_criteria.tolist(),
+                                           agg.sum_indicators.tolist(), agg.distribution)
+        ]
+        RollupResult.objects.filter(set_code=set_code, period=p.key, generation=generation).delete()
+        qn = connection.ops.quote_name
+        pg = connection.vendor == "postgresql"
+        marks = ", ".join("CAST(%s AS jsonb)" if (pg and c == "distribution") else "%s" for c in _ROLLUP_COLUMNS)
+        sql = (f"INSERT INTO {qn(RollupResult._meta.db_table)} ({', '.join(qn(c) for c in _ROLLUP_COLUMNS)}) "
+               f"VALUES ({marks})")
+        with connection.cursor() as cur:
+            cur.executemany(sql, rows)
+        if switch:
+            point_to_generation(set_code, p, generation, edition, state)
+    return len(rows)
+
+
+def point_to_generation(set_code: str, period: Period, generation: int, edition: str,
+                        state: RollupState | None) -> None:
+    """Make ``generation`` the current roll-ups of a set and period and drop the previous one."""
+    now = timezone.now()
+    if state is None:
+        RollupState.objects.create(set_code=set_code, period=period.key, generation=generation, edition=edition,
+                                   built_at=now)
+        return
+    old = state.generation
+    state.generation, state.edition, state.built_at = generation, edition, now
+    state.save(update_fields=["generation", "edition", "built_at", "updated_at"])
+    if old != generation:
+        RollupResult.objects.filter(set_code=set_code, period=period.key, generation=old).delete()

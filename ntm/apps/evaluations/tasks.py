@@ -1,0 +1,185 @@
+"""Full re-evaluation in the background, with progress, never showing half-finished figures.
+
+After a catalogue change or the import of a whole province every stored result of some sets and
+periods must be recomputed. :func:`start_reevaluation` records a :class:`ReevaluationRun` and
+enqueues :func:`reevaluate` through django-tasks (database backend: the worker is
+``ntm manage db_worker``, started by ``ntm serve``). The job:
+
+1. evaluates each set and period with the batch path into the run's staging table
+   (:class:`StagedResult`) — live results and roll-ups are untouched, pages keep showing them;
+2. computes the roll-ups of the staged results into a new generation (``generation = run id``),
+   beside the current one that pages read;
+3. switches, one period at a time, in one transaction per period: staged results are upserted over
+   the live ones and each set's :class:`RollupState` pointer moves to the new generation; readers see
+   the old figures or the new ones, never a mixture (SQLite WAL and PostgreSQL MVCC readers are not
+   blocked). A result saved through a form while the job ran is newer than the staged one: it is kept,
+   and the roll-ups of that set and period are then recomputed from the live results inside the same
+   transaction.
+
+``run.cells_done / run.cells_total`` is the progress a page can show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from itertools import groupby
+
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django_tasks import task
+
+from ntm.core import units as core_units
+from ntm.core.catalog import default_catalog
+from ntm.core.periods import Period
+
+from .batch import _RESULT_COLUMNS, UnitTable, evaluate_cell, point_to_generation, rebuild_rollups
+from .models import ReevaluationRun, Result, RollupResult, RollupState, StagedResult
+
+# Observations saved this little before the job read a set and period may belong to a transaction that
+# was still open then (invisible to the job's SELECT): their units are evaluated again at the switch.
+FRESH_MARGIN = dt.timedelta(seconds=2)
+FIXUP_UNITS = 200
+
+Progress = Callable[[ReevaluationRun], None]
+
+
+@task()
+def reevaluate(run_id: int) -> dict:
+    """The background task: see :func:`run_reevaluation`."""
+    return run_reevaluation(run_id)
+
+
+def start_reevaluation(set_codes: Iterable[str] = (), periods: Iterable[str] = (), *, reason: str = "",
+                       user=None) -> ReevaluationRun:
+    """Record a run and enqueue it; returns at once. Empty ``set_codes``/``periods``: all that have
+    observations or results."""
+    catalog = default_catalog()
+    set_codes = list(set_codes)
+    for s in set_codes:
+        catalog.get(s)  # raises KeyError with the known sets
+    periods = [Period.parse(p).key for p in periods]
+    run = ReevaluationRun.objects.create(set_codes=set_codes, periods=periods, reason=reason, created_by=user)
+    result = reevaluate.enqueue(run.pk)
+    ReevaluationRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
+    run.refresh_from_db()
+    return run
+
+
+def cells_of(run: ReevaluationRun) -> list[tuple[str, str]]:
+    """(set, period) pairs to evaluate, by period, prerequisites first."""
+    from ntm.apps.observations.models import Observation
+    from ntm.apps.observations.services import _depth
+
+    catalog = default_catalog()
+    found: set[tuple[str, str]] = set()
+    for qs in (Observation.objects.filter(is_current=True), Result.objects.all()):
+        if run.set_codes:
+            qs = qs.filter(set_code__in=run.set_codes)
+        if run.periods:
+            qs = qs.filter(period__in=run.periods)
+        found.update(qs.values_list("set_code", "period").distinct().order_by())
+    cells = [(s, p) for s, p in found if s in catalog]
+    return sorted(cells, key=lambda c: (Period.parse(c[1]), _depth(c[0], catalog), c[0]))
+
+
+def _save(run: ReevaluationRun, **fields) -> None:
+    for k, v in fields.items():
+        setattr(run, k, v)
+    ReevaluationRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def run_reevaluation(run_id: int, *, progress: Progress | None = None,
+                     before_switch: Callable[[ReevaluationRun], None] | None = None) -> dict:
+    """Do the work of one run (the task calls this; tests and the CLI may call it directly)."""
+    run = ReevaluationRun.objects.get(pk=run_id)
+    if run.status == ReevaluationRun.Status.DONE:
+        return {"run": run.pk, "status": run.status}
+    catalog = default_catalog()
+    cells = cells_of(run)
+    _save(run, status=ReevaluationRun.Status.RUNNING, started_at=timezone.now(), cells_total=len(cells),
+          cells_done=0, units_evaluated=0, message="")
+    table = UnitTable()
+    try:
+        for set_code, period in cells:
+            stats = evaluate_cell(set_code, period, catalog=catalog, run=run, table=table)
+            _save(run, cells_done=run.cells_done + 1, units_evaluated=run.units_evaluated + stats.units)
+            if progress:
+                progress(run)
+        for set_code, period in cells:  # the new generation of roll-ups, beside the current one
+            rebuild_rollups(set_code, period, generation=run.pk, run=run, table=table, switch=False)
+        if before_switch:
+            before_switch(run)
+        _save(run, status=ReevaluationRun.Status.SWITCHING)
+        kept = 0
+        for period, group in groupby(cells, key=lambda c: c[1]):
+            kept += switch(run, period, [s for s, _ in group], table)
+        StagedResult.objects.filter(run=run).delete()
+        _save(run, status=ReevaluationRun.Status.DONE, finished_at=timezone.now(),
+              message=(f"{kept} kết quả được lưu trong lúc tính lại đã được giữ nguyên." if kept else ""))
+        if progress:
+            progress(run)
+    except Exception as exc:
+        StagedResult.objects.filter(run=run).delete()
+        _current = RollupState.objects.filter(generation=run.pk).values_list("set_code", "period")
+        stale = RollupResult.objects.filter(generation=run.pk)
+        for s, p in _current:  # a switched set and period keeps its (new, complete) generation
+            stale = stale.exclude(set_code=s, period=p)
+        stale.delete()
+        _save(run, status=ReevaluationRun.Status.FAILED, finished_at=timezone.now(), message=f"{type(exc).__name__}: {exc}")
+        raise
+    return {"run": run.pk, "status": run.status, "cells": len(cells), "results": run.units_evaluated}
+
+
+def switch(run: ReevaluationRun, period: str, set_codes: list[str], table: UnitTable | None = None) -> int:
+    """Make the staged results and roll-ups of one period current, atomically. Returns the number of
+    live results kept because a save re-evaluated them after the job had read the observations."""
+    from ntm.apps.observations.models import Observation
+    from ntm.apps.units.models import Unit
+
+    from .services import evaluate_unit
+
+    qn = connection.ops.quote_name
+    live, staged = qn(Result._meta.db_table), qn(StagedResult._meta.db_table)
+    cols = ", ".join(qn(c) for c in _RESULT_COLUMNS)
+    updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in _RESULT_COLUMNS if c not in ("unit_id", "set_code", "period"))
+    p = Period.parse(period)
+    kept = 0
+    with transaction.atomic():
+        for set_code in set_codes:
+            state = RollupState.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
+            mine = StagedResult.objects.filter(run=run, set_code=set_code, period=p.key)
+            newer = Result.objects.filter(set_code=set_code, period=p.key,
+                                          computed_at__gt=Subquery(mine.filter(unit_id=OuterRef("unit_id"))
+                                                                   .values("computed_at")[:1]))
+            n_newer = newer.count()
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"INSERT INTO {live} ({cols}) SELECT {', '.join('s.' + qn(c) for c in _RESULT_COLUMNS)} "
+                    f"FROM {staged} s WHERE s.{qn('run_id')} = %s AND s.{qn('set_code')} = %s AND s.{qn('period')} = %s "
+                    f"AND NOT EXISTS (SELECT 1 FROM {live} r WHERE r.{qn('unit_id')} = s.{qn('unit_id')} "
+                    f"AND r.{qn('set_code')} = s.{qn('set_code')} AND r.{qn('period')} = s.{qn('period')} "
+                    f"AND r.{qn('computed_at')} > s.{qn('computed_at')}) "
+                    f"ON CONFLICT ({qn('unit_id')}, {qn('set_code')}, {qn('period')}) DO UPDATE SET {updates}",
+                    [run.pk, set_code, p.key],
+                )
+            if n_newer:  # the staged roll-ups miss those saves: recompute from the live results
+                kept += n_newer
+                rebuild_rollups(set_code, p, generation=run.pk, table=table, switch=True)
+            else:
+                point_to_generation(set_code, p, run.pk, core_units.edition_at(p.end), state)
+            # observations saved around the moment the job read them may be missing from the staged
+            # result: evaluate those few units again with the single-unit path (roll-ups follow)
+            snapshot = mine.order_by("computed_at").values_list("computed_at", flat=True).first()
+            if snapshot is not None:
+                recent = (Observation.objects.filter(set_code=set_code, period=p.key, is_current=True,
+                                                     created_at__gt=snapshot - FRESH_MARGIN)
+                          .values_list("unit_id", flat=True).distinct().order_by())
+                recent = list(recent)
+                if len(recent) > FIXUP_UNITS:  # e.g. an import that ended just before: the batch is quicker
+                    evaluate_cell(set_code, p, table=table)
+                else:
+                    for unit in Unit.objects.filter(id__in=recent):
+                        evaluate_unit(unit, set_code, p)
+    return kept

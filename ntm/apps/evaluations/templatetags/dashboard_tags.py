@@ -1,0 +1,242 @@
+"""Template helpers for the dashboards: Vietnamese numbers and dates, and charts drawn on the
+server as SVG (bars, lines, a map of commune centroids) — no JavaScript, no CDN, no tile server.
+
+The SVG is built as text with every label escaped; the geometry functions are plain Python so
+that tests can check them without rendering a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from html import escape
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from ntm.core import formatting as fmt
+
+register = template.Library()
+
+
+# -- formatting ----------------------------------------------------------------------------------
+@register.filter
+def vnnum(value, places: int = 0):
+    """6084 → "6.084"; ``{{ x|vnnum:2 }}`` → "17,88"."""
+    if value is None or value == "":
+        return "–"
+    return fmt.number(value, int(places))
+
+
+@register.filter
+def vndate(value):
+    """dd/mm/yyyy."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime):
+        from django.utils import timezone
+
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return fmt.date(value)
+
+
+@register.simple_tag
+def pct(numerator, denominator, places: int = 2):
+    """``{% pct 16 19 %}`` → "84,21%"."""
+    return fmt.percent(numerator, denominator, int(places))
+
+
+@register.filter
+def signed(value):
+    """+2 / −1 / 0."""
+    if value is None:
+        return ""
+    return f"+{value}" if value > 0 else (f"−{abs(value)}" if value < 0 else "0")
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+# -- charts ------------------------------------------------------------------------------------
+FONT = 'font-family="Noto Sans, DejaVu Sans, Arial, sans-serif"'
+
+
+def _t(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def nice_ticks(top: float, most: int = 5, *, integer: bool = False) -> list[float]:
+    """Round tick values from 0 up to ``top`` (the last one ≤ ``top``): 19 → 0, 5, 10, 15;
+    100 → 0, 25, 50, 75, 100; ``integer`` (counts of communes) never steps by 2,5 or less than 1."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / (most - 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    steps = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = next(m * mag for m in steps if m * mag >= raw)
+    if integer:
+        step = max(1, round(step))
+    n = int(math.floor(top / step + 1e-9))
+    return [i * step for i in range(n + 1)]
+
+
+def bar_chart_svg(counts: dict[int, int], total: int, *, title: str, x_label: str = "Số tiêu chí đạt",
+                  y_label: str = "Số xã", color: str = "#1e7b34", width: int = 560, height: int = 240) -> str:
+    """Distribution of criteria met: one bar per value 0..total."""
+    left, right, top, bottom = 40, 10, 24, 44
+    w, h = width - left - right, height - top - bottom
+    n = total + 1
+    step = w / n
+    peak = max(counts.values(), default=0) or 1
+    ticks = nice_ticks(peak, 5, integer=True)
+    if ticks[-1] < peak:
+        ticks.append(ticks[-1] + (ticks[1] - ticks[0]))
+    peak = ticks[-1]
+    parts = [f'<svg class="chart bar" role="img" viewBox="0 0 {width} {height}" width="100%" {FONT} font-size="11">',
+             f"<title>{escape(title)}</title>",
+             f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#5b6472"/>']
+    for v in ticks:  # horizontal grid
+        y = top + h - h * v / peak
+        if v:
+            parts.append(f'<line x1="{left}" y1="{_t(y)}" x2="{left + w}" y2="{_t(y)}" stroke="#e3e7ec"/>')
+        parts.append(f'<text x="{left - 4}" y="{_t(y + 4)}" text-anchor="end" fill="#5b6472">{escape(fmt.number(v, 1, trim=True))}</text>')
+    for value in range(n):
+        c = counts.get(value, 0)
+        x = left + value * step
+        bh = h * c / peak
+        if c:
+            parts.append(
+                f'<rect class="bar" x="{_t(x + step * 0.12)}" y="{_t(top + h - bh)}" width="{_t(step * 0.76)}" '
+                f'height="{_t(bh)}" fill="{color}"><title>{value} tiêu chí: {c} xã</title></rect>'
+                f'<text x="{_t(x + step / 2)}" y="{_t(top + h - bh - 3)}" text-anchor="middle">{c}</text>'
+            )
+        parts.append(f'<text x="{_t(x + step / 2)}" y="{top + h + 14}" text-anchor="middle" fill="#5b6472">{value}</text>')
+    parts.append(f'<text x="{left + w / 2}" y="{height - 6}" text-anchor="middle">{escape(x_label)}</text>')
+    parts.append(f'<text x="12" y="{top - 8}" fill="#5b6472">{escape(y_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart_svg(points: list[tuple[str, float | None, str]], *, y_max: float, title: str, y_label: str,
+                   color: str = "#0f4c2a", width: int = 560, height: int = 220) -> str:
+    """A line over periods: ``points`` are (x label, y value or None, value text)."""
+    left, right, top, bottom = 44, 16, 24, 40
+    w, h = width - left - right, height - top - bottom
+    y_max = y_max or 1
+    parts = [f'<svg class="chart line" role="img" viewBox="0 0 {width} {height}" width="100%" {FONT} font-size="11">',
+             f"<title>{escape(title)}</title>",
+             f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#5b6472"/>']
+    for v in nice_ticks(y_max, 5):
+        y = top + h - h * v / y_max
+        if v:
+            parts.append(f'<line x1="{left}" y1="{_t(y)}" x2="{left + w}" y2="{_t(y)}" stroke="#e3e7ec"/>')
+        parts.append(f'<text x="{left - 4}" y="{_t(y + 4)}" text-anchor="end" fill="#5b6472">{escape(fmt.number(v, 1, trim=True))}</text>')
+    n = len(points)
+    xs = [left + (w * (i + 0.5) / n) for i in range(n)] if n else []
+    coords = []
+    for (label, value, text), x in zip(points, xs):
+        parts.append(f'<text x="{_t(x)}" y="{top + h + 14}" text-anchor="middle" fill="#5b6472">{escape(label)}</text>')
+        if value is None:
+            continue
+        y = top + h - h * min(value, y_max) / y_max
+        coords.append((x, y, label, text))
+    if len(coords) > 1:
+        d = " ".join(f"{'M' if i == 0 else 'L'}{_t(x)} {_t(y)}" for i, (x, y, _, _) in enumerate(coords))
+        parts.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="2"/>')
+    for x, y, label, text in coords:
+        parts.append(f'<circle class="pt" cx="{_t(x)}" cy="{_t(y)}" r="3.5" fill="{color}"><title>{escape(label)}: {escape(text)}</title></circle>'
+                     f'<text x="{_t(x)}" y="{_t(y - 7)}" text-anchor="middle">{escape(text)}</text>')
+    parts.append(f'<text x="{left + w / 2}" y="{height - 6}" text-anchor="middle">Kỳ báo cáo</text>')
+    parts.append(f'<text x="12" y="{top - 8}" fill="#5b6472">{escape(y_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def project(points: list[tuple[float, float]], width: float, height: float, pad: float = 16) -> tuple[list[tuple[float, float]], float, float]:
+    """Project (lat, lon) linearly into a box, keeping the local aspect ratio (longitudes shrink by
+    cos(latitude)); returns the points, the drawing's width and height."""
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    lat0, lat1 = min(lats), max(lats)
+    lon0, lon1 = min(lons), max(lons)
+    if lat1 - lat0 < 1e-3:
+        lat0, lat1 = lat0 - 0.01, lat1 + 0.01
+    if lon1 - lon0 < 1e-3:
+        lon0, lon1 = lon0 - 0.01, lon1 + 0.01
+    k = math.cos(math.radians((lat0 + lat1) / 2))
+    gw, gh = (lon1 - lon0) * k, lat1 - lat0
+    scale = min((width - 2 * pad) / gw, (height - 2 * pad) / gh)
+    w, h = gw * scale + 2 * pad, gh * scale + 2 * pad
+    out = [(pad + (lon - lon0) * k * scale, pad + (lat1 - lat) * scale) for lat, lon in points]
+    return out, w, h
+
+
+def map_svg(points: list[tuple], legend: list[tuple[str, str, int]], *, title: str, width: int = 560,
+            height: int = 560, link_prefix: str = "/don-vi/", merge_nodata_over: int = 1500) -> str:
+    """Communes as points at their centroid. ``points``: (lat, lon, standard, uid, name) with
+    ``standard`` a key of STANDARD_COLORS/STANDARD_LABELS. Above ``merge_nodata_over`` communes,
+    those without results are drawn as ONE path (a national map of ~7.700 xã stays light); each
+    commune with results is its own linked ``<circle>`` with its name."""
+    from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS
+
+    placed = [p for p in points if p[0] is not None and p[1] is not None]
+    if not placed:
+        return ""
+    xy, w, h = project([(p[0], p[1]) for p in placed], width, height)
+    n = len(placed)
+    r = 7 if n <= 60 else 5 if n <= 300 else 3 if n <= 1500 else 1.6
+    legend_h = 18 * len(legend) + 10
+    total_h = h + legend_h
+    parts = [f'<svg class="map" role="img" viewBox="0 0 {w:.1f} {total_h:.1f}" width="100%" {FONT} font-size="11">',
+             f"<title>{escape(title)}</title>",
+             f'<rect x="0" y="0" width="{w:.1f}" height="{h:.1f}" fill="#eef3f0" stroke="#d9dee5"/>']
+    merged = n > merge_nodata_over
+    nodata_d = []
+    stroke = 0.3 if r < 3 else 1
+    for (lat, lon, standard, uid, name), (x, y) in zip(placed, xy):
+        if merged and standard == "nodata":
+            nodata_d.append("M%.1f %.1fh0" % (x, y))
+            continue
+        parts.append(
+            f'<a href="{escape(link_prefix + uid + "/")}"><circle class="commune s-{standard}" '
+            f'data-uid="{escape(uid)}" cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{STANDARD_COLORS[standard]}" '
+            f'stroke="#fff" stroke-width="{stroke}"><title>{escape(name)}: {STANDARD_LABELS[standard]}</title></circle></a>'
+        )
+    if nodata_d:
+        parts.insert(3, f'<path class="nodata-merged" d="{"".join(nodata_d)}" stroke="{STANDARD_COLORS["nodata"]}" '
+                        f'stroke-width="{r * 2}" stroke-linecap="round"><title>xã chưa có kết quả</title></path>')
+    y0 = h + 16
+    for i, (label, color, count) in enumerate(legend):
+        y = y0 + 18 * i
+        parts.append(f'<circle cx="12" cy="{y - 4:.1f}" r="6" fill="{color}"/>'
+                     f'<text x="24" y="{y:.1f}">{escape(label)}: {fmt.number(count)} xã</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@register.simple_tag
+def distribution_chart(rollup, title: str = "Phân bố số tiêu chí đạt"):
+    if rollup is None:
+        return ""
+    return mark_safe(bar_chart_svg(rollup.distribution, rollup.criteria_total, title=title))
+
+
+@register.simple_tag
+def trend_chart(points, kind: str, criteria_total: int = 19):
+    if not points:
+        return ""
+    short = [(_period_short(p.period), p.average_criteria if kind == "average" else p.share,
+              p.average_text if kind == "average" else p.share_text) for p in points]
+    if kind == "average":
+        return mark_safe(line_chart_svg(short, y_max=criteria_total, title="Bình quân số tiêu chí đạt/xã qua các kỳ",
+                                        y_label="Tiêu chí/xã"))
+    return mark_safe(line_chart_svg(short, y_max=100, title="Tỷ lệ xã đạt chuẩn qua các kỳ", y_label="% số xã",
+                                    color="#1f5fa8"))
+
+
+def _period_short(key: str) -> str:
+    """'2023-07' → '07/2023', '2023-Q3' → 'Q3/2023'."""
+    y, _, rest = key.partition("-")
+    return f"{rest}/{y}" if rest else y

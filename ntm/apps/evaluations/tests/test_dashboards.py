@@ -1,0 +1,243 @@
+"""The dashboards as a district or province office sees them, on the demo data (Lý Nhân, Bình Liêu).
+
+Expected figures are recomputed here from the stored results with plain queries, independently of
+the page's own code, then looked for in the page as an official would read them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ntm.apps.evaluations.models import Result
+from ntm.apps.units.services import communes_at, resolve_unit
+from ntm.core import formatting as fmt
+from ntm.core.catalog import default_catalog
+from ntm.core.periods import Period
+
+from .fixtures import demo_db, login, member, ntm_middleware  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db", "ntm_middleware")]
+
+LY_NHAN = "huyen:353@2024"
+
+
+def text(response) -> str:
+    """The visible text of a page, whitespace collapsed (what a reader sees, not the markup)."""
+    html = response.content.decode()
+    html = re.sub(r"<(style|script|svg)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&")
+
+
+def xa_results(district: str, period: str, set_code: str = "xa-ntm-2021"):
+    unit = resolve_unit(district)
+    ids = [u.id for u in communes_at(unit, Period.parse(period).end) if u.type == "Xã"]
+    return list(Result.objects.filter(unit_id__in=ids, set_code=set_code, period=period)), len(ids)
+
+
+# -- overview ----------------------------------------------------------------------------------
+def test_overview_of_a_district_counts_communes_by_standard(login):
+    client = login("Hà Nam/Lý Nhân", "leader")
+    rs, n = xa_results("Hà Nam/Lý Nhân", "2023-07")
+    met = sum(r.standard_met for r in rs)
+    avg = sum(r.criteria_met for r in rs) / len(rs)
+    r = client.get("/", {"unit": LY_NHAN, "period": "2023-07"})
+    assert r.status_code == 200
+    page = text(r)
+    assert "Tổng quan: Huyện Lý Nhân — tháng 7/2023" in page
+    assert n == 20
+    assert (f"Huyện Lý Nhân: 20 xã đạt bình quân {fmt.fraction(avg, 19)} tiêu chí" in page)
+    assert f"{met}/20 xã đạt chuẩn ({fmt.percent(met, 20)})" in page
+    # the table of best standards: NTM, below, no data, each with its share
+    html = r.content.decode()
+    row = re.search(r'data-standard="ntm">.*?</tr>', html, re.S).group(0)
+    assert f">{met}<" in row and fmt.percent(met, 20) in row
+    row = re.search(r'data-standard="below">.*?</tr>', html, re.S).group(0)
+    assert f">{20 - met}<" in row
+    assert "Hệ thống hành chính tại ngày 31/07/2023" in page
+
+
+def test_best_standard_counts_nang_cao_above_ntm(login):
+    """A commune meeting nâng cao is counted once, at nâng cao, and in the NTM cumulative count."""
+    unit = resolve_unit("Hà Nam/Lý Nhân/Đức Lý")
+    Result.objects.filter(unit=unit, set_code="xa-nang-cao-2021", period="2023-12").update(standard_met=True)
+    assert Result.objects.get(unit=unit, set_code="xa-ntm-2021", period="2023-12").standard_met
+    rs, _ = xa_results("Hà Nam/Lý Nhân", "2023-12")
+    ntm = sum(r.standard_met for r in rs)
+    html = login("Hà Nam/Lý Nhân").get("/", {"unit": LY_NHAN, "period": "2023-12"}).content.decode()
+    nang_cao = re.search(r'data-standard="nang_cao">.*?</tr>', html, re.S).group(0)
+    assert ">1<" in nang_cao and "1 (5,00%)" in nang_cao
+    row = re.search(r'data-standard="ntm">.*?</tr>', html, re.S).group(0)
+    assert f">{ntm - 1}<" in row and f"{ntm} ({fmt.percent(ntm, 20)})" in row  # cumulative: NTM or higher
+
+
+def test_map_has_one_point_per_commune_coloured_by_standard(login):
+    r = login("Hà Nam/Lý Nhân").get("/", {"unit": LY_NHAN, "period": "2023-07"})
+    svg = re.search(r'<svg class="map".*?</svg>', r.content.decode(), re.S).group(0)
+    uids = re.findall(r'<circle class="commune s-(\w+)" data-uid="([^"]+)"', svg)
+    expected = {u.uid for u in communes_at(resolve_unit(LY_NHAN), Period.parse("2023-07").end) if u.type == "Xã"}
+    assert sorted(u for _, u in uids) == sorted(expected)  # one point each, no more
+    met = {r.unit.uid for r in Result.objects.filter(unit__uid__in=expected, set_code="xa-ntm-2021", period="2023-07",
+                                                     standard_met=True).select_related("unit")}
+    assert {u for s, u in uids if s == "ntm"} == met
+    assert {u for s, u in uids if s == "below"} == expected - met
+    assert "Đạt chuẩn NTM: " + str(len(met)) + " xã" in svg  # the legend
+    # every point lies inside the drawing
+    for cx, cy in re.findall(r'cx="([\d.]+)" cy="([\d.]+)"', svg):
+        assert 0 <= float(cx) <= 560 and 0 <= float(cy) <= 560
+
+
+def test_distribution_and_trend_charts(login):
+    rs, _ = xa_results("Hà Nam/Lý Nhân", "2023-07")
+    r = login("Hà Nam/Lý Nhân").get("/", {"unit": LY_NHAN, "period": "2023-07"})
+    html = r.content.decode()
+    bars = dict((int(k), int(v)) for k, v in re.findall(r"<title>(\d+) tiêu chí: (\d+) xã</title>", html))
+    expected: dict[int, int] = {}
+    for x in rs:
+        expected[x.criteria_met] = expected.get(x.criteria_met, 0) + 1
+    assert bars == expected
+    trend = re.search(r'<table class="compact" id="trend">.*?</table>', html, re.S).group(0)
+    assert [m for m in re.findall(r"<td>(tháng [\d/]+)</td>", trend)] == [
+        "tháng 12/2022", "tháng 3/2023", "tháng 6/2023", "tháng 7/2023", "tháng 9/2023", "tháng 12/2023"]
+    # the line charts carry one point per period
+    assert len(re.findall(r'<circle class="pt"', html)) == 2 * 6
+
+
+def test_province_overview_lists_its_districts(login):
+    r = login("Hà Nam", "reviewer").get("/", {"unit": "tinh:35@2024", "period": "2023-07"})
+    assert r.status_code == 200
+    page = text(r)
+    children = re.search(r'id="children">.*?</table>', r.content.decode(), re.S).group(0)
+    assert "Huyện Lý Nhân" in children and "Thành phố Phủ Lý" in children
+    n = communes_at(resolve_unit("tinh:35@2024"), Period.parse("2023-07").end).filter(type="Xã").count()
+    assert f"{n} xã (ngày 31/07/2023)" in page
+    assert "20 xã đạt bình quân" in page  # only Lý Nhân has results
+
+
+def test_overview_before_the_reform_uses_the_hierarchy_of_that_date(login):
+    client = login("Hà Nam", "leader")
+    r = client.get("/", {"unit": LY_NHAN, "date": "15/03/2024", "period": "2023-12"})
+    assert r.status_code == 200
+    assert "Hệ thống hành chính tại ngày 15/03/2024" in text(r)
+    assert "20 xã đạt bình quân" in text(r)
+    # after 1 July 2025 the district no longer exists: the page says so and names the successor units
+    r = client.get("/", {"unit": LY_NHAN, "date": "2025-08-01"})
+    assert r.status_code == 200
+    assert "không có hiệu lực ngày 01/08/2025" in text(r)
+    assert "Xem: Tỉnh Ninh Bình (ngày 01/08/2025)" in text(r)  # Hà Nam went into the new Ninh Bình
+
+
+def test_national_overview_keeps_the_map_light(login):
+    client = login("vn", "leader")
+    r = client.get("/", {"unit": "vn", "period": "2023-07"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert len(re.findall(r'<circle class="commune', html)) == 26  # communes with results, one each
+    assert 'class="nodata-merged"' in html  # thousands of communes without data: one path
+    assert "26 xã đạt bình quân" in text(r)
+    assert "Tỉnh Quảng Ninh" in re.search(r'id="children">.*?</table>', html, re.S).group(0)
+
+
+def test_commune_user_is_sent_to_the_commune_page(login):
+    r = login("Hà Nam/Lý Nhân/Nguyên Lý", "entry").get("/")
+    assert r.status_code == 302 and r["Location"].startswith("/don-vi/xa:13570@2024/")
+
+
+# -- lists -----------------------------------------------------------------------------------
+def test_commune_list_sorted_by_standard_then_criteria(login):
+    r = login("Hà Nam/Lý Nhân").get("/xa/", {"unit": LY_NHAN, "period": "2023-07"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    uids = re.findall(r'<tr data-uid="([^"]+)"', html)
+    rs = {x.unit.uid: x for x in Result.objects.filter(unit__uid__in=uids, period="2023-07", set_code="xa-ntm-2021").select_related("unit")}
+    keys = [(not rs[u].standard_met, -rs[u].criteria_met, -rs[u].indicators_met) for u in uids]
+    assert len(uids) == 20 and keys == sorted(keys)
+    assert "17/19 TC · 54/57 CT" in text(r)  # Nguyên Lý, as the bulletin has it
+    only_below = login("Hà Nam/Lý Nhân").get("/xa/", {"unit": LY_NHAN, "period": "2023-07", "standard": "below"})
+    assert len(re.findall(r'<tr data-uid=', only_below.content.decode())) == sum(not x.standard_met for x in rs.values())
+
+
+def test_gap_list_ranked_by_distance_to_the_next_standard(login):
+    r = login("Hà Nam/Lý Nhân").get("/thieu-hut/", {"unit": LY_NHAN, "period": "2023-07"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    table = re.search(r'id="gap-list">.*?</table>', html, re.S).group(0)
+    rows = re.findall(r'<tr data-uid="([^"]+)">(.*?)</tr>', table, re.S)
+    assert len(rows) == 20
+    distances = [int(re.search(r'class="num distance">(\d+)<', body).group(1)) for _, body in rows]
+    assert distances == sorted(distances)
+    # each commune's distance is what it lacks for ITS next standard
+    for uid, body in rows:
+        ntm = Result.objects.get(unit__uid=uid, set_code="xa-ntm-2021", period="2023-07")
+        nxt = ntm if not ntm.standard_met else Result.objects.get(unit__uid=uid, set_code="xa-nang-cao-2021", period="2023-07")
+        assert f'class="num distance">{len(nxt.unmet_indicators)}<' in body, uid
+        assert ("Đạt chuẩn NTM nâng cao" in body) == ntm.standard_met  # the next standard named
+    # Nguyên Lý lacks 11 and 17.3, 17.9 for NTM (17/19, 54/57); shown with codes sorted as officials do
+    nguyen_ly = dict(rows)["xa:13570@2024"]
+    codes = re.findall(r'<span title="[^"]*" class="codes">([\d.]+)</span>', nguyen_ly)
+    assert codes == sorted(codes, key=lambda c: [int(x) for x in c.split(".")]) and len(codes) == 3
+
+
+def test_sector_ranking_counts_unmet_indicators_by_responsible_ministry(login):
+    cat = default_catalog()
+    rs, _ = xa_results("Hà Nam/Lý Nhân", "2023-07")
+    expected: dict[str, int] = {}
+    for ntm in rs:
+        code = "xa-ntm-2021"
+        if ntm.standard_met:
+            code = "xa-nang-cao-2021"
+            ntm = Result.objects.get(unit_id=ntm.unit_id, set_code=code, period="2023-07")
+        for ind in ntm.unmet_indicators:
+            c = cat.get(code).criterion_by_number[int(ind.split(".")[0])]
+            sector = c.sector.ministry if c.sector else "Chưa xác định bộ, ngành phụ trách"
+            expected[sector] = expected.get(sector, 0) + 1
+    r = login("Hà Nam/Lý Nhân").get("/thieu-hut/", {"unit": LY_NHAN, "period": "2023-07"})
+    table = re.search(r'id="sectors">.*?</table>', r.content.decode(), re.S).group(0)
+    shown = [(s, int(n)) for s, n in re.findall(r'<td>([^<]+)</td><td class="num">([\d.]+)</td>', table)]
+    assert dict(shown) == expected
+    assert [n for _, n in shown] == sorted(expected.values(), reverse=True)  # most unmet first
+    top = max(expected, key=expected.get)
+    assert shown[0][0] == top
+
+
+# -- access ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("url", ["/", "/xa/", "/thieu-hut/", "/ke-hoach/"])
+def test_a_ly_nhan_user_cannot_open_binh_lieu(login, url):
+    client = login("Hà Nam/Lý Nhân", "entry", "reviewer")
+    binh_lieu = resolve_unit("huyen:198@2024")
+    r = client.get(url, {"unit": binh_lieu.uid})
+    assert r.status_code == 403
+    assert "không có quyền xem Huyện Bình Liêu" in text(r)
+    assert "Lục Hồn" not in text(r)  # nothing of Bình Liêu's communes leaks
+
+
+def test_anonymous_is_asked_to_log_in(client):
+    r = client.get("/", {"unit": LY_NHAN})
+    assert r.status_code in (302, 403)
+    assert "Lý Nhân" not in r.content.decode()
+
+
+def test_a_province_user_sees_only_their_province_on_the_national_page(login):
+    r = login("Hà Nam", "leader").get("/", {"unit": "vn"})
+    assert r.status_code == 403
+
+
+# -- speed: a constant number of queries, whatever the number of communes ------------------------
+def _count(client, url, params) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/", "/xa/", "/thieu-hut/", "/ke-hoach/"])
+def test_list_pages_have_no_n_plus_one(login, url, django_assert_max_num_queries):
+    client = login("vn", "leader")
+    client.get(url, {"unit": "vn", "period": "2023-07"})  # warm caches (catalogue)
+    small = _count(client, url, {"unit": "huyen:353@2024", "period": "2023-07"})  # 20 xã
+    national = _count(client, url, {"unit": "vn", "period": "2023-07"})  # ~7.700 xã
+    assert national <= small + 2  # + the child units' names on a national page, not one per commune
+    with django_assert_max_num_queries(16):
+        client.get(url, {"unit": "tinh:35@2024", "period": "2023-07"})
