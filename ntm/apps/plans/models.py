@@ -1,0 +1,62 @@
+"""Plans: communes registered to reach a standard by a year, and the programme's own targets.
+
+- :class:`PlanTarget` — "xã đăng ký đạt chuẩn": a commune, the set of the standard it aims at
+  (``xa-ntm-2021``, ``xa-nang-cao-2021``, ``xa-kieu-mau-2021``…) and the year. Entered by the
+  district/province offices (entry or reviewer role on an ancestor of the commune).
+- :class:`ProgrammeTarget` — the programme's targets (e.g. QĐ 263/QĐ-TTg: by 2025, 80 % of the
+  communes of the country at NTM; 100 % in the Red River Delta), shipped as ``ntm/data/targets.yaml``
+  with their source.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class PlanTarget(models.Model):
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="plan_targets", verbose_name="xã")
+    set_code = models.CharField("chuẩn đăng ký (bộ tiêu chí)", max_length=64)
+    year = models.PositiveSmallIntegerField("năm dự kiến đạt chuẩn")
+    note = models.TextField("ghi chú", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="người tạo")
+    created_at = models.DateTimeField("thời điểm tạo", auto_now_add=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="người sửa")
+    updated_at = models.DateTimeField("thời điểm sửa", auto_now=True)
+
+    class Meta:
+        verbose_name = "kế hoạch đạt chuẩn"
+        verbose_name_plural = "kế hoạch đạt chuẩn"
+        constraints = [models.UniqueConstraint(fields=["unit", "set_code"], name="plantarget_unique")]
+        indexes = [models.Index(fields=["year", "set_code"], name="plantarget_year_set")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} — {self.set_code} — {self.year}"
+
+
+class ProgrammeTarget(models.Model):
+    class Level(models.TextChoices):
+        COMMUNE = "commune", "xã"
+        DISTRICT = "district", "huyện"
+
+    code = models.CharField("mã", max_length=64, unique=True, help_text="vd. qd-263-qd-ttg-2025-commune-ntm-DBSH")
+    decision = models.CharField("quyết định", max_length=64)
+    decision_date = models.DateField("ngày quyết định", null=True, blank=True)
+    year = models.PositiveSmallIntegerField("năm mục tiêu")
+    level = models.CharField("cấp", max_length=10, choices=Level.choices)
+    tier = models.CharField("chuẩn", max_length=16, help_text="ntm, nang_cao, kieu_mau")
+    region = models.CharField("vùng", max_length=8, blank=True, help_text="để trống: chung cả nước")
+    min_share = models.DecimalField("tỷ lệ tối thiểu (%)", max_digits=5, decimal_places=2)
+    source = models.CharField("nguồn", max_length=500)
+    tag = models.CharField("độ tin cậy", max_length=16)
+    note = models.TextField("ghi chú", blank=True)
+
+    class Meta:
+        verbose_name = "mục tiêu của Chương trình"
+        verbose_name_plural = "mục tiêu của Chương trình"
+        ordering = ["year", "level", "tier", "region"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.year} {self.level} {self.tier} {self.region or 'cả nước'}: {self.min_share}%"
