@@ -159,22 +159,30 @@ def _groups(unit: Unit, communes: list[Unit], rows: list[B.UnitRow], sets: list[
     return out
 
 
-def _plans(communes: QuerySet[Unit], period: Period, scores: dict[int, dict[str, dict]]) -> list[B.PlanRow] | None:
-    """Communes planned to reach a standard this year, if the plans app stores them (else None: section omitted)."""
+def _plans(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[B.PlanRow] | None:
+    """Communes registered to reach a standard this year (``plans.PlanTarget``) and their result for the period;
+    None when the plans app has no such model (the section is then left out)."""
     try:
         from ntm.apps.plans import models as plan_models
     except ImportError:  # pragma: no cover
         return None
     model = getattr(plan_models, "PlanTarget", None)
-    if model is None:
+    if model is None or not {"unit", "set_code", "year"} <= {f.name for f in model._meta.get_fields()}:
         return None
-    fields = {f.name for f in model._meta.get_fields()}
-    if not {"unit", "set_code", "year"} <= fields:
-        return None
+    targets = list(model.objects.filter(unit__in=communes, year=period.year).select_related("unit")
+                   .order_by("set_code", "unit__name"))
+    results = {
+        (r["unit_id"], r["set_code"]): r
+        for r in Result.objects.filter(unit__in=[t.unit_id for t in targets], period=period.key,
+                                       set_code__in={t.set_code for t in targets})
+        .values("unit_id", "set_code", "criteria_met", "indicators_met", "standard_met", "unmet_criteria")
+    }
     out = []
-    for t in model.objects.filter(unit__in=communes, year=period.year).select_related("unit").order_by("unit__name"):
-        r = scores.get(t.unit_id, {}).get(t.set_code)
-        out.append(B.PlanRow(t.unit.name, t.set_code, t.year, _score(r) if r else None))
+    for t in targets:
+        if t.set_code not in catalog:
+            continue
+        r = results.get((t.unit_id, t.set_code))
+        out.append(B.PlanRow(t.unit.name, spec_of(catalog.get(t.set_code)), t.year, _score(r) if r else None))
     return out
 
 
@@ -227,7 +235,7 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
         issued=issued or dt.date.today(), sets=[spec_of(s) for s in sets], rows=rows, aggregates=aggregates,
         baseline_aggregates=baseline_aggs, baseline_label=base.label if base else None,
         previous_label=prev.label if prev else None, groups=groups, regressions=regressions,
-        plans=_plans(communes_qs, p, now),
+        plans=_plans(communes_qs, p, catalog),
     )
 
 

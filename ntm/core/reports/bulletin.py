@@ -78,9 +78,9 @@ class Regression:
 @dataclass(frozen=True)
 class PlanRow:
     unit_name: str
-    set_code: str
+    spec: SetSpec  # the standard the commune registered for
     year: int
-    score: Score | None
+    score: Score | None  # its result for that set in the period
 
 
 @dataclass
@@ -140,8 +140,9 @@ def aggregate_sentence(agg: Aggregate, spec: SetSpec, noun: str = "xã") -> str:
         f"Theo bộ tiêu chí {spec.short_name}, {n2(agg.units_with_results)} {noun} đạt bình quân "
         f"{_avg(agg.average_criteria, spec.criteria_total)} tiêu chí, "
         f"{_avg(agg.average_indicators, spec.indicators_total)} chỉ tiêu{tail}; "
-        f"số {noun} đạt chuẩn {spec.short_name}: {n2(agg.units_at_standard)} {noun}, "
-        f"bằng {fmt.percent(agg.units_at_standard, agg.units_total)} tổng số {noun}."
+        + (f"số {noun} đạt chuẩn {spec.short_name}: {n2(agg.units_at_standard)} {noun}, "
+           f"bằng {fmt.percent(agg.units_at_standard, agg.units_total)} tổng số {noun}."
+           if agg.units_at_standard else f"chưa có {noun} nào đạt chuẩn {spec.short_name}.")
     )
 
 
@@ -151,6 +152,15 @@ def _change_words(delta: int, word: str) -> str | None:
     if delta < 0:
         return f"giảm {n2(-delta)} {word}"
     return None
+
+
+def change_phrase(d_criteria: int, d_indicators: int) -> str | None:
+    """ "tăng 02 tiêu chí, 04 chỉ tiêu"; "tăng 01 tiêu chí, giảm 02 chỉ tiêu"; "giảm 03 chỉ tiêu"."""
+    a = _change_words(d_criteria, "tiêu chí")
+    b = _change_words(d_indicators, "chỉ tiêu")
+    if a and b and (d_criteria > 0) == (d_indicators > 0):
+        return f"{a}, {n2(abs(d_indicators))} chỉ tiêu"
+    return ", ".join(x for x in (a, b) if x) or None
 
 
 def weakest_criteria(rows: list[UnitRow], spec: SetSpec, limit: int = WEAKEST) -> list[tuple[int, int, int]]:
@@ -231,7 +241,8 @@ def compose(data: BulletinData) -> Document:
             doc.add(Paragraph(
                 f"Theo bộ tiêu chí {s.short_name}: bình quân số tiêu chí đạt của các xã đầu năm ({data.baseline_label}) là "
                 f"{_dec(before.average_criteria)} tiêu chí, "
-                f"số xã đạt chuẩn đầu năm là {n2(before.units_at_standard)} xã.",
+                + (f"số xã đạt chuẩn đầu năm là {n2(before.units_at_standard)} xã." if before.units_at_standard
+                   else "đầu năm chưa có xã nào đạt chuẩn."),
                 "dash"))
         changed = 0
         for r in data.rows:
@@ -240,10 +251,9 @@ def compose(data: BulletinData) -> Document:
                 now_s, was = r.scores.get(s.code), r.baseline.get(s.code)
                 if now_s is None or was is None:
                     continue
-                words = [w for w in (_change_words(now_s.criteria_met - was.criteria_met, "tiêu chí"),
-                                     _change_words(now_s.indicators_met - was.indicators_met, "chỉ tiêu")) if w]
+                words = change_phrase(now_s.criteria_met - was.criteria_met, now_s.indicators_met - was.indicators_met)
                 if words:
-                    parts.append(" và ".join(words) + f" {s.short_name}")
+                    parts.append(f"{words} {s.short_name}")
             if parts:
                 changed += 1
                 if by_lines:
@@ -261,19 +271,16 @@ def compose(data: BulletinData) -> Document:
         doc.add(Paragraph(f"Không có chỉ tiêu nào từ đạt chuyển sang chưa đạt so với {data.previous_label}."))
     else:
         doc.add(Paragraph(f"Các chỉ tiêu từ đạt chuyển sang chưa đạt so với {data.previous_label}:", "dash"))
-        by_unit: dict[tuple[str, str], list[Regression]] = {}
+        by_unit: dict[str, dict[str, list[str]]] = {}
         for g in data.regressions:
-            by_unit.setdefault((g.unit_name, g.set_code), []).append(g)
+            by_unit.setdefault(g.unit_name, {}).setdefault(g.set_code, []).append(g.indicator)
         spec = {s.code: s for s in sets}
-        shown = 0
-        for (unit_name, set_code), items in by_unit.items():
+        for shown, (unit_name, per_set) in enumerate(by_unit.items()):
             if shown >= MAX_LINES:
-                doc.add(Paragraph(f"(và {n2(len(by_unit) - shown)} trường hợp khác, xem bảng tổng hợp)", "note"))
+                doc.add(Paragraph(f"(và {n2(len(by_unit) - shown)} xã khác, xem bảng chỉ tiêu giảm)", "note"))
                 break
-            codes = "; ".join(f"{g.indicator} ({_short(g.content)})" for g in items)
-            sname = spec[set_code].short_name if set_code in spec else set_code
-            doc.add(Paragraph(f"{unit_name}, bộ tiêu chí {sname}: chỉ tiêu {codes}.", "plus"))
-            shown += 1
+            parts = [f"chỉ tiêu {'; '.join(codes)} ({spec[c].short_name if c in spec else c})" for c, codes in per_set.items()]
+            doc.add(Paragraph(f"{unit_name}: " + "; ".join(parts) + ".", "plus"))
 
     # 4. weakest criteria
     doc.add(Heading("4. Tiêu chí còn nhiều xã chưa đạt và ngành phụ trách"))
@@ -306,13 +313,15 @@ def compose(data: BulletinData) -> Document:
         doc.add(Heading("6. Các xã đăng ký đạt chuẩn trong năm"))
         if not data.plans:
             doc.add(Paragraph("Chưa có xã nào đăng ký đạt chuẩn trong năm."))
-        spec = {s.code: s for s in sets}
         for p in data.plans:
-            s = spec.get(p.set_code)
-            if s is None:
-                continue
-            where = f"hiện đạt {scorecard(p.score, s)}" if p.score else "chưa có kết quả đánh giá"
-            doc.add(Paragraph(f"{p.unit_name} (đăng ký đạt chuẩn {s.short_name} năm {p.year}): {where}.", "plus"))
+            if p.score is None:
+                where = "chưa có kết quả đánh giá"
+            elif p.score.standard_met:
+                where = f"đã đạt {scorecard(p.score, p.spec)}, đạt chuẩn"
+            else:
+                missing = p.spec.criteria_total - p.score.criteria_met
+                where = f"hiện đạt {scorecard(p.score, p.spec)}" + (f", còn {n2(missing)} tiêu chí chưa đạt" if missing else "")
+            doc.add(Paragraph(f"{p.unit_name} (đăng ký đạt chuẩn {p.spec.short_name} năm {p.year}): {where}.", "plus"))
 
     # tables and chart
     _tables(doc, data, listed, by_lines, weak)
@@ -362,7 +371,7 @@ def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: 
             rows.append(row)
         doc.add(Table(
             caption=f"Bảng 1. Kết quả đánh giá của các xã, {data.period_label}", columns=cols, rows=rows,
-            align=["c", "l"] + ["c"] * (len(cols) - 2), widths=[0.5, 2.6] + [1.0] * (len(cols) - 2),
+            align=["c", "l"] + ["c"] * (len(cols) - 2), widths=[0.7, 2.6] + [1.0] * (len(cols) - 2),
             flagged=flagged, key="ket-qua-xa",
             note="Dòng tô màu: xã có số tiêu chí giảm so với đầu năm." if flagged else "",
         ))
@@ -383,17 +392,11 @@ def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: 
             rows.append(row)
         doc.add(Table(caption=f"Bảng 1. Kết quả theo đơn vị trực thuộc, {data.period_label}", columns=cols, rows=rows,
                       align=["c", "l"] + ["c"] * (len(cols) - 2), key="ket-qua-don-vi"))
-    if weak:
-        doc.add(Table(
-            caption=f"Bảng 2. Tiêu chí {main.short_name} còn nhiều xã chưa đạt",
-            columns=["Tiêu chí", "Tên tiêu chí", "Số xã chưa đạt", "Tỷ lệ", "Ngành phụ trách"],
-            rows=[[str(n), main.criteria.get(n, ("", None))[0], f"{k}/{total}", fmt.percent(k, total),
-                   main.criteria.get(n, ("", None))[1] or ""] for n, k, total in weak],
-            align=["c", "l", "c", "r", "l"], widths=[0.8, 3, 1.2, 1, 2.4], key="tieu-chi-yeu",
-        ))
     with_main = [r for r in data.rows if main.code in r.scores]
     if with_main and len(with_main) <= MAX_LINES:
-        bars = sorted(with_main, key=lambda r: (-r.scores[main.code].criteria_met, r.name))
+        from ntm.core.sheets import fold
+
+        bars = sorted(with_main, key=lambda r: (-r.scores[main.code].criteria_met, fold(r.name)))
         doc.add(Chart(
             title=f"Biểu đồ 1. Số tiêu chí {main.short_name} đạt của từng xã, {data.period_label}",
             bars=[Bar(r.name.removeprefix("Xã "), r.scores[main.code].criteria_met, str(r.scores[main.code].criteria_met),
@@ -411,6 +414,25 @@ def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: 
             bars=[Bar(f"{k} tiêu chí", v, fmt.number(v), flag=k < main.criteria_total)
                   for k, v in sorted(dist.items(), reverse=True)],
             maximum=top, axis_label="số xã",
+        ))
+    if weak:
+        doc.add(Table(
+            caption=f"Bảng 2. Tiêu chí {main.short_name} còn nhiều xã chưa đạt",
+            columns=["Tiêu chí", "Tên tiêu chí", "Số xã chưa đạt", "Tỷ lệ", "Ngành phụ trách"],
+            rows=[[str(n), main.criteria.get(n, ("", None))[0], f"{k}/{total}", fmt.percent(k, total),
+                   main.criteria.get(n, ("", None))[1] or ""] for n, k, total in weak],
+            align=["c", "l", "c", "r", "l"], widths=[0.8, 3, 1.2, 1, 2.4], key="tieu-chi-yeu",
+        ))
+    if data.regressions:
+        spec = {s.code: s for s in sets}
+        regs = data.regressions[:MAX_TABLE_ROWS]
+        doc.add(Table(
+            caption=f"Bảng 3. Chỉ tiêu từ đạt chuyển sang chưa đạt so với {data.previous_label}",
+            columns=["Xã", "Bộ tiêu chí", "Chỉ tiêu", "Nội dung"],
+            rows=[[g.unit_name, spec[g.set_code].short_name if g.set_code in spec else g.set_code, g.indicator,
+                   _short(g.content, 120)] for g in regs],
+            align=["l", "l", "c", "l"], widths=[2.2, 2.2, 0.9, 5.5], key="chi-tieu-giam",
+            note=(f"Chỉ liệt kê {len(regs)}/{len(data.regressions)} dòng đầu." if len(regs) < len(data.regressions) else ""),
         ))
 
 

@@ -11,6 +11,21 @@ GREEN = "#2e7d32"
 AMBER = "#c77700"
 
 
+def ticks(maximum: float) -> list[float]:
+    """Round steps (1, 2, 5 × 10ⁿ) giving at most 6 ticks from 0, plus the maximum itself (19 → 0 5 10 15 19)."""
+    if maximum <= 0:
+        return [0.0]
+    step = 1.0
+    for mult in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
+        step = float(mult)
+        if maximum / step <= 5:
+            break
+    out = [k * step for k in range(int(maximum // step) + 1)]
+    if maximum - out[-1] > step * 0.3:
+        out.append(float(maximum))
+    return out
+
+
 def svg(chart: Chart, *, width: int = 640, bar_height: int = 16, gap: int = 5, label_width: int = 170) -> str:
     n = len(chart.bars)
     top = 8
@@ -23,12 +38,10 @@ def svg(chart: Chart, *, width: int = 640, bar_height: int = 16, gap: int = 5, l
         f'role="img" aria-label="{escape(chart.title)}" font-family="{escape(FONT)}" font-size="12">',
         f"<title>{escape(chart.title)}</title>",
     ]
-    # grid: 0, ¼, ½, ¾, max
-    for k in range(5):
-        x = label_width + plot * k / 4
+    for tick in ticks(maximum):
+        x = label_width + plot * tick / maximum
         parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - axis + 2}" stroke="#d0d4da" stroke-width="0.6"/>')
-        tick = maximum * k / 4
-        tick_text = f"{tick:g}".replace(".", ",") if tick != int(tick) else f"{int(tick)}"
+        tick_text = f"{tick:g}".replace(".", ",")
         parts.append(f'<text x="{x:.1f}" y="{height - axis + 15}" text-anchor="middle" fill="#444">{tick_text}</text>')
     for i, b in enumerate(chart.bars):
         y = top + i * (bar_height + gap)

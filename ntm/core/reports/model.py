@@ -86,7 +86,9 @@ class Document:
     @property
     def place_date(self) -> str:
         d = self.issued
-        return f"{self.place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+        # Nghị định 30/2020: a zero before days below 10 and months 1 and 2 ("ngày 05 tháng 02", "tháng 7")
+        month = f"{d.month:02d}" if d.month < 3 else str(d.month)
+        return f"{self.place}, ngày {d.day:02d} tháng {month} năm {d.year}"
 
     def add(self, block: Block) -> Block:
         self.blocks.append(block)

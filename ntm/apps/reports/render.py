@@ -1,0 +1,442 @@
+"""Render a :class:`~ntm.core.reports.model.Document` as DOCX, PDF, XLSX or HTML (bytes).
+
+- DOCX (python-docx): A4, margins 20/20/30/15 mm, Times New Roman 13 pt, the national heading in a
+  borderless two-column table, tables with a repeated header row, the chart as a table of shaded
+  cells (editable in Word, no image library needed), page numbers in the footer;
+- PDF: the HTML page laid out for A4 by WeasyPrint (the chart is inline SVG);
+- XLSX (openpyxl, write-only): the text, one sheet per table, the chart as a native Excel bar chart;
+- HTML: a complete page (the same as the PDF's source).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from ntm.core.reports import html as H
+from ntm.core.reports.model import NATIONAL_HEADING, Chart, Document, Heading, Paragraph, Table, to_text
+
+FORMATS = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+}
+FONT = "Times New Roman"
+BODY_PT = 13
+TABLE_PT = 11
+USABLE_CM = 21.0 - 3.0 - 1.5
+
+
+class RenderUnavailable(RuntimeError):
+    """A renderer's library is not installed (e.g. WeasyPrint for PDF)."""
+
+
+def render(doc: Document, fmt: str, *, extra_tables: Iterable[Table] = ()) -> bytes:
+    if fmt == "docx":
+        return to_docx(doc)
+    if fmt == "pdf":
+        return to_pdf(doc)
+    if fmt == "xlsx":
+        return to_xlsx(doc, extra_tables=extra_tables)
+    if fmt == "html":
+        return H.page(doc).encode("utf-8")
+    if fmt == "txt":
+        return to_text(doc, tables=True).encode("utf-8")
+    raise ValueError(f"định dạng '{fmt}' không hỗ trợ (dùng {', '.join(FORMATS)})")
+
+
+# -- DOCX ---------------------------------------------------------------------------------------
+def _fonts(rpr, size: float | None = None, bold: bool | None = None) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        if rfonts.get(qn(attr)) is not None:
+            del rfonts.attrib[qn(attr)]
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), FONT)
+
+
+def _setup(d) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Cm, Pt, RGBColor
+
+    sec = d.sections[0]
+    sec.page_width, sec.page_height = Cm(21), Cm(29.7)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(2), Cm(2), Cm(3), Cm(1.5)
+    normal = d.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_PT)
+    _fonts(normal.element.get_or_add_rPr())
+    pf = normal.paragraph_format
+    pf.space_after = Pt(4)
+    pf.line_spacing = 1.15
+    for name, italic in (("Heading 1", False), ("Heading 2", True)):
+        st = d.styles[name] if name in [s.name for s in d.styles] else d.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.font.name = FONT
+        st.font.size = Pt(BODY_PT)
+        st.font.bold = True
+        st.font.italic = italic
+        st.font.color.rgb = RGBColor(0, 0, 0)
+        _fonts(st.element.get_or_add_rPr())
+        st.paragraph_format.space_before = Pt(8)
+        st.paragraph_format.space_after = Pt(4)
+        st.paragraph_format.keep_with_next = True
+
+
+def _no_borders(table) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tblPr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:val"), "nil")
+        borders.append(e)
+    tblPr.append(borders)
+
+
+def _shade(cell, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _gap_below(cell) -> None:
+    """A white bottom border, so that the bars of a table chart do not touch."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    borders = OxmlElement("w:tcBorders")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "24"), ("w:space", "0"), ("w:color", "FFFFFF")):
+        bottom.set(qn(k), v)
+    borders.append(bottom)
+    cell._tc.get_or_add_tcPr().append(borders)
+
+
+def _repeat_header(row) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    h = OxmlElement("w:tblHeader")
+    h.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(h)
+
+
+def _cell_text(cell, text: str, *, size: float = TABLE_PT, bold: bool = False, italic: bool = False,
+               align: str = "l", underline: bool = False) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    lines = text.split("\n")
+    p = cell.paragraphs[0]
+    for k, line in enumerate(lines):
+        if k:
+            p = cell.add_paragraph()
+        p.alignment = {"l": WD_ALIGN_PARAGRAPH.LEFT, "r": WD_ALIGN_PARAGRAPH.RIGHT,
+                       "c": WD_ALIGN_PARAGRAPH.CENTER}[align]
+        p.paragraph_format.space_after = Pt(0)
+        p.paragraph_format.line_spacing = 1.0
+        p.paragraph_format.first_line_indent = None
+        run = p.add_run(line)
+        run.font.size = Pt(size)
+        run.bold = bold
+        run.italic = italic
+        run.underline = underline
+
+
+def _widths(table, cms: list[float]) -> None:
+    """Fixed column widths (Word and LibreOffice both honour gridCol + fixed layout + cell widths)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    table.autofit = False
+    tblPr = table._tbl.tblPr
+    layout = tblPr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tblPr.append(layout)
+    layout.set(qn("w:type"), "fixed")
+    for col, w in zip(table.columns, cms):
+        col.width = Cm(w)
+    for row in table.rows:
+        for cell, w in zip(row.cells, cms):
+            cell.width = Cm(w)
+
+
+def _header(d, doc: Document) -> None:
+    t = d.add_table(rows=1, cols=2)
+    _no_borders(t)
+    left, right = t.rows[0].cells
+    _cell_text(left, "\n".join(doc.issuer), size=12, bold=True, align="c")
+    _cell_text(right, NATIONAL_HEADING[0], size=12, bold=True, align="c")
+    p = right.add_paragraph()
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_after = Pt(6)
+    r = p.add_run(NATIONAL_HEADING[1])
+    r.bold, r.underline, r.font.size = True, True, Pt(13)
+    p = right.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    r = p.add_run(doc.place_date)
+    r.italic, r.font.size = True, Pt(13)
+    _widths(t, [6.5, USABLE_CM - 6.5])
+
+
+def _page_numbers(d) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    p = d.sections[0].footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run()
+    run.font.size = Pt(10)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
+
+
+def _docx_table(d, t: Table) -> None:
+    from docx.shared import Pt
+
+    cap = d.add_paragraph()
+    r = cap.add_run(t.caption)
+    r.bold, r.italic = True, True
+    cap.paragraph_format.keep_with_next = True
+    table = d.add_table(rows=1, cols=len(t.columns))
+    table.style = "Table Grid"
+    hdr = table.rows[0]
+    _repeat_header(hdr)
+    for cell, name in zip(hdr.cells, t.columns):
+        _cell_text(cell, name, bold=True, align="c")
+        _shade(cell, "EEEEEE")
+    for i, row in enumerate(t.rows):
+        cells = table.add_row().cells
+        for j, (cell, value) in enumerate(zip(cells, row)):
+            _cell_text(cell, value, align=t.alignment(j))
+            if i in t.flagged:
+                _shade(cell, "FDECEA")
+    weights = t.widths or [1.0] * len(t.columns)
+    total = sum(weights)
+    _widths(table, [USABLE_CM * w / total for w in weights])
+    if t.note:
+        p = d.add_paragraph()
+        r = p.add_run(t.note)
+        r.italic, r.font.size = True, Pt(11)
+
+
+def _docx_chart(d, c: Chart) -> None:
+    """A bar chart drawn with shaded table cells: one row per bar, one narrow cell per step."""
+    from docx.shared import Cm, Pt
+
+    cap = d.add_paragraph()
+    cap.paragraph_format.space_before = Pt(10)
+    r = cap.add_run(c.title)
+    r.bold, r.italic = True, True
+    cap.paragraph_format.keep_with_next = True
+    steps = int(c.maximum) if 0 < c.maximum <= 25 and float(c.maximum).is_integer() else 20
+    label_w, value_w = 4.2, 1.3
+    step_w = (USABLE_CM - label_w - value_w) / steps
+    table = d.add_table(rows=0, cols=steps + 2)
+    _no_borders(table)
+    for b in c.bars:
+        cells = table.add_row().cells
+        _cell_text(cells[0], b.label, size=10, align="r")
+        filled = round(steps * max(0.0, min(1.0, b.value / c.maximum))) if c.maximum else 0
+        for k in range(steps):
+            cell = cells[1 + k]
+            _cell_text(cell, "", size=6)
+            if k < filled:
+                _shade(cell, "C77700" if b.flag else "2E7D32")
+                _gap_below(cell)
+        _cell_text(cells[-1], b.text, size=10)
+    _widths(table, [label_w] + [step_w] * steps + [value_w])
+    from docx.enum.table import WD_ROW_HEIGHT_RULE
+
+    for row in table.rows:
+        row.height = Cm(0.5)
+        row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY
+    if c.note or c.axis_label:
+        p = d.add_paragraph()
+        r = p.add_run("; ".join(x for x in (f"Mỗi ô: {c.maximum / steps:g} {c.axis_label}".replace(".", ",") if c.axis_label else "", c.note) if x))
+        r.italic, r.font.size = True, Pt(11)
+
+
+def to_docx(doc: Document) -> bytes:
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt, RGBColor
+
+    d = docx.Document()
+    _setup(d)
+    _header(d, doc)
+    for text, size in ((doc.title, 14), (doc.subtitle, 13)):
+        p = d.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_before = Pt(10 if text == doc.title else 0)
+        r = p.add_run(text)
+        r.bold, r.font.size = True, Pt(size)
+    for b in doc.blocks:
+        if isinstance(b, Heading):
+            d.add_paragraph(b.text, style="Heading 1" if b.level <= 1 else "Heading 2")
+        elif isinstance(b, Paragraph):
+            p = d.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            p.paragraph_format.first_line_indent = Cm(1)
+            r = p.add_run(b.line)
+            if b.style == "bold":
+                r.bold = True
+            elif b.style == "note":
+                r.italic, r.font.size = True, Pt(11)
+                p.paragraph_format.first_line_indent = None
+            elif b.style == "flag":
+                r.bold = True
+                r.font.color.rgb = RGBColor(0x9A, 0x34, 0x12)
+        elif isinstance(b, Table):
+            _docx_table(d, b)
+        elif isinstance(b, Chart):
+            _docx_chart(d, b)
+    for line in doc.footer:
+        p = d.add_paragraph()
+        r = p.add_run(line)
+        r.italic, r.font.size = True, Pt(11)
+    _page_numbers(d)
+    d.core_properties.title = f"{doc.title} {doc.subtitle}"
+    d.core_properties.author = "NTM Monitor"
+    d.core_properties.language = "vi-VN"
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+# -- PDF ----------------------------------------------------------------------------------------
+def to_pdf(doc: Document) -> bytes:
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # OSError: pango missing
+        raise RenderUnavailable(
+            "Chưa cài WeasyPrint (và thư viện pango) nên không tạo được PDF: "
+            f"{exc.__class__.__name__}: {exc}. Hãy tải bản DOCX hoặc HTML."
+        ) from None
+    return HTML(string=H.page(doc)).write_pdf()
+
+
+# -- XLSX ---------------------------------------------------------------------------------------
+def _sheet_name(name: str, used: set[str]) -> str:
+    bad = '[]:*?/\\'
+    base = "".join("-" if ch in bad else ch for ch in name)[:31] or "Sheet"
+    out, k = base, 2
+    while out in used:
+        suffix = f" ({k})"
+        out = base[: 31 - len(suffix)] + suffix
+        k += 1
+    used.add(out)
+    return out
+
+
+def to_xlsx(doc: Document, *, extra_tables: Iterable[Table] = ()) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="EEEEEE")
+    flag_fill = PatternFill("solid", fgColor="FDECEA")
+
+    ws = wb.create_sheet(_sheet_name("Bản tin" if doc.kind == "bulletin" else "Hồ sơ", used))
+    ws.column_dimensions["A"].width = 120
+    for line in to_text(doc).splitlines():
+        c = WriteOnlyCell(ws, line)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.append([c])
+
+    def write_table(t: Table) -> None:
+        sh = wb.create_sheet(_sheet_name(t.key or t.caption, used))
+        sh.freeze_panes = "A3"
+        for i, name in enumerate(t.columns):
+            letter = chr(ord("A") + i) if i < 26 else None
+            if letter:
+                sh.column_dimensions[letter].width = max(8, min(60, 6 * (t.widths[i] if t.widths else 2) + 4))
+        cap = WriteOnlyCell(sh, t.caption)
+        cap.font = bold
+        sh.append([cap])
+        hdr = []
+        for name in t.columns:
+            c = WriteOnlyCell(sh, name)
+            c.font, c.fill = bold, head_fill
+            c.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+            hdr.append(c)
+        sh.append(hdr)
+        for k, row in enumerate(t.rows):
+            cells = []
+            for v in row:
+                c = WriteOnlyCell(sh, _cell_value(v))
+                if k in t.flagged:
+                    c.fill = flag_fill
+                cells.append(c)
+            sh.append(cells)
+        if t.note:
+            sh.append([])
+            sh.append([t.note])
+
+    for t in doc.tables:
+        write_table(t)
+    for t in extra_tables:
+        write_table(t)
+    for n, ch in enumerate(doc.charts, start=1):
+        sh = wb.create_sheet(_sheet_name(f"Biểu đồ {n}", used))
+        sh.append([ch.title])
+        sh.append(["Đơn vị", ch.axis_label or "Giá trị"])
+        for b in ch.bars:
+            sh.append([b.label, b.value])
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = ch.title
+        chart.y_axis.title = ch.axis_label
+        chart.legend = None
+        chart.height = max(7.5, 0.5 * len(ch.bars) + 2)
+        chart.width = 18
+        data = Reference(sh, min_col=2, min_row=2, max_row=2 + len(ch.bars))
+        cats = Reference(sh, min_col=1, min_row=3, max_row=2 + len(ch.bars))
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+        chart.x_axis.scaling.orientation = "maxMin"  # first bar on top, as in the document
+        sh.add_chart(chart, "D2")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _cell_value(v: str):
+    """Figures as numbers where the text is a plain number; fractions and percentages stay text."""
+    s = v.strip()
+    if s.isdigit() and not (len(s) > 1 and s.startswith("0")):
+        return int(s)
+    return v

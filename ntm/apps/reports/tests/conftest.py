@@ -1,0 +1,35 @@
+"""The demo data (Lý Nhân and Bình Liêu, six periods) built once for the report tests (the whole package),
+committed to the test database and removed afterwards."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _clear() -> None:
+    from django.contrib.auth import get_user_model
+
+    from ntm.apps.accounts.models import Membership
+    from ntm.apps.evaluations.models import Result
+    from ntm.apps.observations.models import Fact, Observation
+    from ntm.apps.reports.models import ImportBatch
+
+    ImportBatch.objects.all().delete()
+    Result.objects.all().delete()
+    Observation.objects.all().delete()
+    Fact.objects.all().delete()
+    Membership.objects.all().delete()
+    get_user_model().objects.all().delete()
+
+
+@pytest.fixture(scope="package")
+def demo(django_db_setup, django_db_blocker):
+    from rich.console import Console
+
+    from ntm.demo import build_demo
+
+    with django_db_blocker.unblock():
+        build_demo(Console(quiet=True))
+    yield
+    with django_db_blocker.unblock():
+        _clear()

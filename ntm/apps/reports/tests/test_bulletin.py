@@ -1,0 +1,203 @@
+"""The monthly bulletin: the officials' wording, every figure traced back to stored results, a clean
+report-checker run, every format, the download page's scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+
+import pytest
+from django.urls import reverse
+
+from ntm.apps.evaluations.models import Result
+from ntm.apps.reports.render import render
+from ntm.apps.reports.services import bulletin
+from ntm.apps.units.models import Unit
+from ntm.apps.units.services import communes_at, resolve_unit
+from ntm.core.periods import Period
+from ntm.core.reports.model import to_text
+
+pytestmark = pytest.mark.django_db
+
+ISSUED = dt.date(2023, 7, 31)
+
+
+@pytest.fixture
+def lynhan(demo):
+    return resolve_unit("huyen:353@2024")
+
+
+@pytest.fixture
+def doc(lynhan):
+    d, _ = bulletin(lynhan, "2023-07", issued=ISSUED)
+    return d
+
+
+def test_lines_as_officials_write_them(doc):
+    text = to_text(doc)
+    # the three communes of "Bản tin nông thôn mới tháng 7/2023" (Lý Nhân), verbatim
+    assert "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao." in text
+    assert "+ Xã Công Lý: đạt 16/19 tiêu chí với 53/57 chỉ tiêu nông thôn mới; 16/19 tiêu chí với 65/75 chỉ tiêu nông thôn mới nâng cao." in text
+    assert "+ Xã Tiến Thắng: đạt 13/19 tiêu chí với 51/57 chỉ tiêu nông thôn mới; 12/19 tiêu chí với 61/75 chỉ tiêu nông thôn mới nâng cao." in text
+    assert text.startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n")
+    assert "Lý Nhân, ngày 31 tháng 7 năm 2023" in text and "BẢN TIN NÔNG THÔN MỚI\nTháng 7/2023" in text
+    for heading in ("1. Kết quả thực hiện", "2. Thay đổi so với đầu năm", "3. Chỉ tiêu giảm so với kỳ trước",
+                    "4. Tiêu chí còn nhiều xã chưa đạt và ngành phụ trách", "5. Xã đạt chuẩn",
+                    "6. Các xã đăng ký đạt chuẩn trong năm"):
+        assert heading in text
+    assert "ngành phụ trách: Bộ" in text
+
+
+def _vn(x: float) -> str:
+    """17.875 -> '17,88', 18.3 -> '18,3', 18.0 -> '18' (written independently of ntm.core.formatting)."""
+    s = f"{x:.2f}".rstrip("0").rstrip(".")
+    return s.replace(".", ",")
+
+
+def test_every_figure_comes_from_stored_results(doc, lynhan):
+    """Regenerate the figures from Result rows, independently of the report code, and compare."""
+    period = Period.parse("2023-07")
+    xa = [u for u in communes_at(lynhan, period.end) if u.type == "Xã"]
+    assert len(xa) == 20
+    rows = Result.objects.filter(unit__in=xa, period="2023-07").values_list(
+        "unit__uid", "set_code", "criteria_met", "indicators_met", "standard_met")
+    per_set = defaultdict(list)
+    for uid, code, c, i, s in rows:
+        assert doc.meta["rows"][uid][code] == [c, i, s]
+        per_set[code].append((c, i, s))
+    text = to_text(doc)
+    totals = {"xa-ntm-2021": (19, 57), "xa-nang-cao-2021": (19, 75)}
+    names = {"xa-ntm-2021": "nông thôn mới", "xa-nang-cao-2021": "nông thôn mới nâng cao"}
+    for code, vals in per_set.items():
+        n = len(vals)
+        avg_c = sum(v[0] for v in vals) / n
+        avg_i = sum(v[1] for v in vals) / n
+        std = sum(1 for v in vals if v[2])
+        agg = doc.meta["aggregates"][code]
+        assert (agg["units_with_results"], agg["units_at_standard"]) == (n, std)
+        assert agg["average_criteria"] == pytest.approx(avg_c)
+        ct, it = totals[code]
+        sentence = (f"Theo bộ tiêu chí {names[code]}, {n} xã đạt bình quân {_vn(avg_c)}/{ct} tiêu chí, "
+                    f"{_vn(avg_i)}/{it} chỉ tiêu;")
+        assert sentence in text
+        if std:
+            assert f"số xã đạt chuẩn {names[code]}: {std:02d} xã, bằng {_vn(100 * std / 20)}" in text or \
+                   f"số xã đạt chuẩn {names[code]}: {std} xã, bằng" in text
+    # table 1 repeats the per-commune figures
+    t1 = doc.tables[0]
+    by_name = {r[1]: r for r in t1.rows}
+    nl = by_name["Xã Nguyên Lý"]
+    assert nl[2:6] == ["17/19", "54/57", "17/19", "70/75"]
+    # changes since the start of the year (12/2022) agree with the stored baseline
+    base = dict(Result.objects.filter(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2022-12")
+                .values_list("set_code", "criteria_met"))
+    d = 17 - base["xa-ntm-2021"]
+    assert nl[-1] == (f"+{d}" if d > 0 else str(d))
+
+
+def test_report_checker_finds_nothing_wrong(doc, lynhan):
+    from ntm.core.claims import RecordResolver, compare_with, extract
+
+    text = to_text(doc)
+    xa = list(communes_at(lynhan, Period.parse("2023-07").end))
+    records = [{"uid": u.uid, "name": u.name, "type": u.type, "parent": lynhan.uid} for u in xa]
+    records.append({"uid": lynhan.uid, "name": lynhan.name, "type": lynhan.type, "parent": None})
+    from types import SimpleNamespace
+
+    report = extract(text, resolver=RecordResolver([SimpleNamespace(**r) for r in records]),
+                     context_names=["Huyện Lý Nhân", "Tỉnh Hà Nam"])
+    assert report.errors == [], [f.message for f in report.errors]
+    assert len(report.claims) >= 40  # 20 communes × 2 sets, and the averages
+    stored = {(uid, code): (c, i) for uid, code, c, i in Result.objects.filter(period="2023-07")
+              .values_list("unit__uid", "set_code", "criteria_met", "indicators_met")}
+    mism = compare_with(report, lambda unit, code, period: stored.get((unit, code)))
+    assert mism == [], [f.message for f in mism]
+    resolved = [c for c in report.claims if c.unit_code]
+    assert len(resolved) >= 40
+
+
+def test_all_formats(doc):
+    import docx
+    import openpyxl
+    from pypdf import PdfReader
+
+    d = docx.Document(io.BytesIO(render(doc, "docx")))
+    body = "\n".join(p.text for p in d.paragraphs)
+    assert "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới" in body
+    sec = d.sections[0]
+    assert round(sec.page_width.cm, 1) == 21.0 and round(sec.page_height.cm, 1) == 29.7
+    assert d.styles["Normal"].font.name == "Times New Roman" and d.styles["Normal"].font.size.pt == 13
+    header = d.tables[0].rows[0].cells[1].text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Độc lập - Tự do - Hạnh phúc" in header
+    pdf = render(doc, "pdf")
+    assert pdf.startswith(b"%PDF")
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert "Nguyên Lý" in pages[0].extract_text()
+    wb = openpyxl.load_workbook(io.BytesIO(render(doc, "xlsx")))
+    assert "ket-qua-xa" in wb.sheetnames and "Biểu đồ 1" in wb.sheetnames
+    ws = wb["ket-qua-xa"]
+    assert [c.value for c in ws[2]][:3] == ["STT", "Xã", "Tiêu chí (nông thôn mới)"]
+    assert len(wb["Biểu đồ 1"]._charts) == 1
+    html = render(doc, "html").decode()
+    assert "<svg" in html and "Xã Nguyên Lý" in html
+
+
+def test_commune_and_province_bulletins(demo):
+    d, _ = bulletin(resolve_unit("xa:13570@2024"), "2023-07", issued=ISSUED)
+    text = to_text(d)
+    assert "UBND XÃ NGUYÊN LÝ" in text
+    assert "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới" in text
+    assert "còn 02 tiêu chí chưa đạt" in text
+    # Hà Nam has more communes than fit one line each: one line per district
+    d, data = bulletin(resolve_unit("tinh:35@2024"), "2023-07", issued=ISSUED)
+    text = to_text(d)
+    assert "+ Huyện Lý Nhân: 20 xã đạt bình quân" in text
+    assert len(data.rows) > 60 and data.groups
+
+
+def test_no_results_is_a_clear_error(demo):
+    from ntm.apps.reports.services import ReportError
+
+    with pytest.raises(ReportError, match="Chưa có kết quả"):
+        bulletin(resolve_unit("huyen:353@2024"), "2021-05")
+
+
+def test_download_page_is_scoped(client, demo):
+    from ntm.apps.accounts.services import create_demo_accounts
+
+    create_demo_accounts()
+    from django.contrib.auth import get_user_model
+
+    xa = get_user_model().objects.get(username="demo_xa")
+    huyen = get_user_model().objects.get(username="demo_huyen")
+    url = reverse("reports-bulletin-download")
+    client.force_login(xa)
+    assert client.get(url, {"unit": "huyen:353@2024", "period": "2023-07", "format": "docx"}).status_code == 403
+    r = client.get(url, {"unit": "xa:13570@2024", "period": "2023-07", "format": "docx"})
+    assert r.status_code == 200 and r["Content-Disposition"].startswith("attachment")
+    client.force_login(huyen)
+    r = client.get(reverse("reports-bulletin"), {"unit": "huyen:353@2024", "period": "2023-07"})
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "Xã Nguyên Lý: đạt 17/19 tiêu chí" in page and "Tải DOCX" in page
+    r = client.get(url, {"unit": "huyen:353@2024", "period": "2023-07", "format": "xlsx"})
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    client.logout()
+    assert client.get(url, {"unit": "huyen:353@2024", "period": "2023-07"}).status_code == 302  # to the login page
+
+
+def test_cli_writes_the_bulletin(demo, tmp_path):
+    from rich.console import Console
+
+    from ntm.apps.reports.cli import cmd_bulletin, cmd_dossier
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=200)
+    out = tmp_path / "ban-tin.docx"
+    assert cmd_bulletin("huyen:353@2024", "2023-07", "docx", out, console) == 0
+    assert out.read_bytes()[:2] == b"PK" and "Đã ghi" in buf.getvalue()
+    assert cmd_bulletin("Hà Nam/Lý Nhân", "2023-07", "html", tmp_path / "b.html", console) == 0
+    assert cmd_bulletin("huyen:353@2024", "2023-13", "docx", out, console) == 1
+    assert cmd_bulletin("khong co", "2023-07", "docx", out, console) == 1
+    assert cmd_dossier("xa:13570@2024", "xa-ntm-2021", "2023-07", "pdf", tmp_path / "h.pdf", console) == 0
