@@ -37,8 +37,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "ntm.apps.units",
     "ntm.apps.catalog",
     "ntm.apps.observations",
@@ -93,7 +96,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL lets readers proceed while one writer commits; busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
+    # The web workers and the task worker write concurrently: take the write lock at BEGIN so that a
+    # transaction never fails half-way with "database is locked" (it waits up to ``timeout`` instead).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Background jobs (full re-evaluation): django-tasks with the database backend; the worker is
+# ``ntm manage db_worker`` (started by ``ntm serve``).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -134,3 +144,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("NTM_LOG_LEVEL", "WARNING")},
 }
+
+# ==== Security and operations (issue 7 — owner: security; see docs/security.md) ==================
+# Keep this block LAST: it adjusts what is above (apps, middleware, password rules, logging).
+from ntm.apps.ops.conf import security_settings as _security_settings  # noqa: E402
+from ntm.apps.ops.conf import with_ops_middleware as _with_ops_middleware  # noqa: E402
+
+if "ntm.apps.ops" not in INSTALLED_APPS:
+    INSTALLED_APPS += ["ntm.apps.ops"]
+MIDDLEWARE = _with_ops_middleware(MIDDLEWARE)
+globals().update(_security_settings(DEBUG, os.environ, NTM_HOME, globals().get("CACHES")))
+# ==== end of the security block ===================================================================

@@ -4,5 +4,13 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("bo-tieu-chi/", include("ntm.apps.catalog.urls")),
+    path("tai-khoan/", include("ntm.apps.accounts.urls")),
+    path("nhap-lieu/", include("ntm.apps.observations.urls")),
+    path("nhat-ky/", include("ntm.apps.audit.urls")),
+    path("don-vi/", include("ntm.apps.units.urls")),
+    path("ke-hoach/", include("ntm.apps.plans.urls")),
+    path("bao-cao/", include("ntm.apps.reports.urls")),
+    path("api/", include("ntm.apps.api.urls")),
+    path("", include("ntm.apps.ops.urls")),  # /healthz
     path("", include("ntm.apps.evaluations.urls")),
 ]
