@@ -42,6 +42,15 @@ def _django() -> None:
     django.setup()
 
 
+def _require_database() -> None:
+    """Commands that read stored data fail clearly on a database that was never set up."""
+    _django()
+    from django.db import connection
+
+    if "units_unit" not in connection.introspection.table_names():
+        raise CliError("cơ sở dữ liệu chưa được tạo — chạy `ntm setup` (hoặc `ntm setup --demo`) trước.")
+
+
 def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
@@ -225,30 +234,98 @@ def cmd_setup(a: argparse.Namespace) -> int:
 
 def cmd_demo(a: argparse.Namespace) -> int:
     _django()
+    if a.national:
+        from django.core.management import call_command
+
+        from ntm.apps.catalog.services import sync_catalog
+        from ntm.apps.units.cli import cmd_load
+        from ntm.apps.units.models import Unit
+        from ntm.demo_national import cmd_demo_national
+
+        call_command("migrate", interactive=False, verbosity=0)
+        sync_catalog()
+        if not Unit.objects.exists():
+            cmd_load(out)
+        provinces = [p.strip() for p in (a.provinces or "").split(",") if p.strip()]
+        return cmd_demo_national(a.years, out, provinces=provinces, limit=a.limit)
     from ntm.demo import build_demo
 
     build_demo(out)
     return 0
 
 
-def cmd_serve(a: argparse.Namespace) -> int:
+def cmd_report(a: argparse.Namespace) -> int:
+    _require_database()
+    from ntm.apps.reports import cli as rcli
+
+    if a.report_cmd == "bulletin":
+        return rcli.cmd_bulletin(a.unit, a.period, a.format, a.output, out)
+    return rcli.cmd_dossier(a.unit, a.set, a.period, a.format, a.output, out)
+
+
+def cmd_backup(a: argparse.Namespace) -> int:
+    _require_database()
+    from ntm.apps.ops.backup import cmd_backup as run
+
+    return run(a.file, out)
+
+
+def cmd_restore(a: argparse.Namespace) -> int:
     _django()
+    from ntm.apps.ops.backup import cmd_restore as run
+
+    return run(a.file, out, force=a.force)
+
+
+def cmd_serve(a: argparse.Namespace) -> int:
+    """Web server (gunicorn, or Django's development server with --dev) plus the task worker.
+
+    The worker (``django_tasks_db``'s ``db_worker``) runs full re-evaluations in the background;
+    it is a child process stopped together with the server.
+    """
+    _django()
+    import signal
+    import subprocess
+
     from django.conf import settings
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     url = f"http://{a.host}:{a.port}/"
+    env = dict(os.environ, NTM_HOME=str(settings.NTM_HOME))
+    ntm_bin = Path(sys.executable).with_name("ntm")
+    children: list[subprocess.Popen] = []
+    if not a.no_worker:
+        children.append(subprocess.Popen([str(ntm_bin), "manage", "db_worker", "--interval", "1"], env=env))
+        out.print("Tiến trình nền (đánh giá lại toàn bộ) đã chạy.")
     out.print(f"NTM Monitor đang chạy tại [bold]{url}[/bold] (Ctrl+C để dừng)")
     if a.dev:
-        call_command("runserver", f"{a.host}:{a.port}", use_reloader=False)
+        server = [str(ntm_bin), "manage", "runserver", f"{a.host}:{a.port}", "--noreload"]
+    else:
+        server = [str(Path(sys.executable).with_name("gunicorn")), "ntm.web.wsgi:application",
+                  "--bind", f"{a.host}:{a.port}", "--workers", str(a.workers),
+                  "--access-logfile", "-", "--timeout", "120"]
+    web = subprocess.Popen(server, env=env)
+    children.append(web)
+
+    def stop(*_):
+        for c in children:
+            if c.poll() is None:
+                c.terminate()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        return web.wait()
+    except KeyboardInterrupt:
         return 0
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    args = [str(gunicorn), "ntm.web.wsgi:application", "--bind", f"{a.host}:{a.port}", "--workers", str(a.workers),
-            "--access-logfile", "-", "--timeout", "120"]
-    env = dict(os.environ, NTM_HOME=str(settings.NTM_HOME))
-    os.execve(args[0], args, env)
-    return 0  # pragma: no cover
+    finally:
+        stop()
+        for c in children:
+            try:
+                c.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                c.kill()
 
 
 def cmd_units(a: argparse.Namespace) -> int:
@@ -322,13 +399,43 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("setup", help="tạo cơ sở dữ liệu, nạp bộ tiêu chí và đơn vị hành chính")
     x.add_argument("--demo", action="store_true", help="kèm dữ liệu mẫu")
     x.set_defaults(func=cmd_setup)
-    sub.add_parser("demo", help="tạo dữ liệu mẫu trên đơn vị thật").set_defaults(func=cmd_demo)
+    x = sub.add_parser("demo", help="tạo dữ liệu mẫu trên đơn vị thật")
+    x.add_argument("--national", action="store_true",
+                   help="số liệu tổng hợp cho mọi xã thật (trước và sau 01/07/2025), theo quý")
+    x.add_argument("--years", type=int, default=2, help="số năm số liệu (với --national)")
+    x.add_argument("--provinces", help="chỉ các tỉnh này (mã, phân cách bằng dấu phẩy; với --national)")
+    x.add_argument("--limit", type=int, help="tối đa số xã mỗi địa giới (với --national, để thử nhanh)")
+    x.set_defaults(func=cmd_demo)
+
+    r = sub.add_parser("report", help="bản tin, hồ sơ xét công nhận").add_subparsers(dest="report_cmd", required=True)
+    x = r.add_parser("bulletin", help="bản tin nông thôn mới của một đơn vị, một kỳ")
+    x.add_argument("--unit", required=True, help="mã đơn vị (vd. huyen:353@2024) hoặc đường dẫn tên")
+    x.add_argument("--period", required=True, help="kỳ YYYY-MM")
+    x.add_argument("--format", choices=("docx", "pdf", "xlsx", "html", "txt"), default="docx")
+    x.add_argument("-o", "--output", required=True)
+    x.set_defaults(func=cmd_report)
+    x = r.add_parser("dossier", help="hồ sơ xét công nhận của một xã theo một bộ tiêu chí")
+    x.add_argument("--unit", required=True)
+    x.add_argument("--set", required=True, help="mã bộ tiêu chí, vd. xa-ntm-2021")
+    x.add_argument("--period", required=True)
+    x.add_argument("--format", choices=("docx", "pdf"), default="docx")
+    x.add_argument("-o", "--output", required=True)
+    x.set_defaults(func=cmd_report)
+
+    x = sub.add_parser("backup", help="sao lưu toàn bộ cơ sở dữ liệu vào một tệp")
+    x.add_argument("file")
+    x.set_defaults(func=cmd_backup)
+    x = sub.add_parser("restore", help="khôi phục cơ sở dữ liệu từ tệp sao lưu")
+    x.add_argument("file")
+    x.add_argument("--force", action="store_true", help="ghi đè cơ sở dữ liệu đang có số liệu")
+    x.set_defaults(func=cmd_restore)
 
     x = sub.add_parser("serve", help="chạy máy chủ web")
     x.add_argument("--host", default="127.0.0.1")
     x.add_argument("--port", type=int, default=8000)
     x.add_argument("--workers", type=int, default=2)
     x.add_argument("--dev", action="store_true", help="máy chủ phát triển của Django")
+    x.add_argument("--no-worker", action="store_true", help="không chạy tiến trình nền")
     x.set_defaults(func=cmd_serve)
 
     cl = sub.add_parser("claims", help="kiểm tra số liệu trong báo cáo").add_subparsers(dest="claims_cmd", required=True)

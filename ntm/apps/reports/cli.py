@@ -59,9 +59,11 @@ def cmd_bulletin(unit: str, period: str, fmt: str, out_path: str | Path, console
     except (ReportCliError, ReportError, RenderUnavailable) as exc:
         console.print(f"Lỗi: {exc}", markup=False)
         return 1
+    from ntm.core.formatting import number as fmt_number
+
     path = _write(content, out_path)
     n = len(data.rows)
-    console.print(f"Đã ghi {path} ({len(content):,} byte): bản tin {u.name}, {p.label}, {n} xã, "
+    console.print(f"Đã ghi {path} ({fmt_number(len(content))} byte): bản tin {u.name}, {p.label}, {n} xã, "
                   f"{len(doc.tables)} bảng, {len(doc.charts)} biểu đồ.", markup=False)
     return 0
 
