@@ -297,7 +297,7 @@ def cmd_serve(a: argparse.Namespace) -> int:
     ntm_bin = Path(sys.executable).with_name("ntm")
     children: list[subprocess.Popen] = []
     if not a.no_worker:
-        children.append(subprocess.Popen([str(ntm_bin), "manage", "db_worker", "--interval", "1"], env=env))
+        children.append(subprocess.Popen([str(ntm_bin), "manage", "db_worker", "--interval", "1", "--no-reload"], env=env))
         out.print("Tiến trình nền (đánh giá lại toàn bộ) đã chạy.")
     out.print(f"NTM Monitor đang chạy tại [bold]{url}[/bold] (Ctrl+C để dừng)")
     if a.dev:
