@@ -345,7 +345,13 @@ def cmd_claims(a: argparse.Namespace) -> int:
     from ntm.core.claims.resolver import units_resolver
 
     resolver = None if a.no_units else units_resolver(a.date)
-    return run(a.files, a.format, resolver=resolver)
+    lookup = None
+    if a.db:
+        _require_database()
+        from ntm.apps.evaluations.services import stored_figures
+
+        lookup = stored_figures
+    return run(a.files, a.format, resolver=resolver, lookup=lookup)
 
 
 def cmd_manage(a: argparse.Namespace) -> int:
@@ -444,6 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", choices=("text", "json"), default="text")
     x.add_argument("--date", help="ngày của báo cáo, để tìm đơn vị hành chính đúng thời điểm (mặc định: theo văn bản)")
     x.add_argument("--no-units", action="store_true", help="không đối chiếu tên với danh mục đơn vị hành chính")
+    x.add_argument("--db", action="store_true",
+                   help="so sánh số liệu trong văn bản với kết quả đánh giá đã lưu trong cơ sở dữ liệu")
     x.set_defaults(func=cmd_claims)
 
     x = sub.add_parser("manage", help="lệnh quản trị của Django (createsuperuser, …)")

@@ -27,7 +27,9 @@ CONTEXT_WIDTH = 220
 
 def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err: IO[str] | None = None,
         catalog: Any = None, resolver: Any = None, max_bytes: int = DEFAULT_MAX_BYTES,
-        max_chars: int = DEFAULT_MAX_CHARS) -> int:
+        max_chars: int = DEFAULT_MAX_CHARS, lookup: Any = None) -> int:
+    """Check each file; ``lookup(unit_code, set_code, period)`` (optional) compares the figures with
+    stored results (see :func:`ntm.core.claims.checks.compare_with`)."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     if fmt not in ("text", "json"):
@@ -55,6 +57,10 @@ def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err:
             if fmt == "json":
                 results.append({"source": os.path.basename(path), "path": path, "error": msg, "claims": [], "findings": []})
             continue
+        if lookup is not None:
+            from .checks import compare_with
+
+            report.findings.extend(compare_with(report, lookup))
         if report.errors and code == 0:
             code = 1
         if fmt == "json":
