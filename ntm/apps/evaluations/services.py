@@ -306,3 +306,34 @@ def explanation(result: Result, *, catalog: Catalog | None = None) -> dict:
     if "indicator_results" in (result.detail or {}):
         return result.detail
     return compute(result.unit, result.set_code, result.period, catalog=catalog).to_dict()
+
+
+def stored_figures(unit_code: str, set_code: str, period: Period | None) -> tuple[int, int] | None:
+    """``(criteria_met, indicators_met)`` stored for a unit and set — the report checker's lookup.
+
+    The stored period equal to ``period`` wins; otherwise the latest stored period inside it (a
+    report "năm 2023" is compared with the last month evaluated in 2023); without a period, the
+    latest stored result. None when nothing is stored.
+    """
+    qs = Result.objects.filter(unit__uid=unit_code, set_code=set_code)
+    if period is not None:
+        exact = qs.filter(period=period.key).values_list("criteria_met", "indicators_met").first()
+        if exact:
+            return exact
+        inside = [r for r in qs.values_list("period", "criteria_met", "indicators_met")
+                  if _within(r[0], period)]
+        if not inside:
+            return None
+        latest = max(inside, key=lambda r: Period.parse(r[0]).end)
+        return latest[1], latest[2]
+    latest = max(qs.values_list("period", "criteria_met", "indicators_met"),
+                 key=lambda r: Period.parse(r[0]).end, default=None)
+    return (latest[1], latest[2]) if latest else None
+
+
+def _within(key: str, period: Period) -> bool:
+    try:
+        p = Period.parse(key)
+    except ValueError:
+        return False
+    return period.start <= p.start and p.end <= period.end
