@@ -110,6 +110,11 @@ def test_the_database_worker_runs_the_queued_job(ly_nhan, monkeypatch):
 
     # on SQLite the worker opens its own BEGIN EXCLUSIVE, impossible inside the test's transaction
     monkeypatch.setattr(django_tasks_db.utils, "connection_requires_manual_exclusive_transaction", lambda c: False)
+    # the worker closes "obsolete" connections between tasks; inside the test's transaction (autocommit
+    # off) PostgreSQL's would count as obsolete and the rest of the test would lose its connection
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     district, units = ly_nhan
     import_without_evaluating(units)
     run = tasks.start_reevaluation([NTM], [PERIOD])
