@@ -7,7 +7,8 @@ Writes DIR/ban-tin.{docx,pdf,xlsx,html}, DIR/ho-so.{docx,pdf}, then
 - the PDF pages as PNG with ``pdftoppm`` (Debian package poppler-utils), if installed;
 - the DOCX converted to PDF by ``libreoffice --headless`` and its pages as PNG, if LibreOffice is installed
   (otherwise the DOCX rendering is skipped and said so).
-``--docs`` copies the first PDF page to docs/img/bulletin.png.
+``--docs`` writes page 1 of the bulletin and of the dossier to docs/img/bao-cao-ban-tin.png and
+docs/img/ho-so-xet-cong-nhan.png (from the DOCX when LibreOffice is installed, else from the PDF).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--period", default="2023-07")
     ap.add_argument("--commune", default="xa:13570@2024", help="dossier commune (default: Xã Nguyên Lý)")
     ap.add_argument("--set", default="xa-ntm-2021")
-    ap.add_argument("--docs", action="store_true", help="copy page 1 of the bulletin PDF to docs/img/bulletin.png")
+    ap.add_argument("--docs", action="store_true", help="write page 1 of the bulletin and the dossier to docs/img/")
     a = ap.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ntm.web.settings")
@@ -56,13 +57,6 @@ def main(argv: list[str] | None = None) -> int:
         for stem in ("ban-tin", "ho-so"):
             subprocess.run(["pdftoppm", "-png", "-r", "80", str(out / f"{stem}.pdf"), str(out / f"{stem}-pdf")], check=True)
         print("PDF pages:", ", ".join(sorted(str(p) for p in out.glob("*-pdf-*.png"))))
-        if a.docs:
-            first = sorted(out.glob("ban-tin-pdf-*.png"))[0]
-            dest = Path(__file__).resolve().parents[1] / "docs" / "img" / "bulletin.png"
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile",
-                            str(out / "ban-tin.pdf"), str(dest.with_suffix(""))], check=True)
-            print(f"wrote {dest} (from {first.name})")
     else:
         print("pdftoppm not found (apt-get install poppler-utils): PDF pages not rendered", file=sys.stderr)
 
@@ -76,6 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         print("DOCX pages:", ", ".join(sorted(str(p) for p in out.glob("*-docx-*.png"))))
     else:
         print("LibreOffice not installed: DOCX rendering skipped (apt-get install libreoffice-writer-nogui to enable)")
+    if a.docs and shutil.which("pdftoppm"):
+        img = Path(__file__).resolve().parents[1] / "docs" / "img"
+        img.mkdir(parents=True, exist_ok=True)
+        for stem, name in (("ban-tin", "bao-cao-ban-tin"), ("ho-so", "ho-so-xet-cong-nhan")):
+            src = out / "docx-pdf" / f"{stem}.pdf"
+            src = src if src.exists() else out / f"{stem}.pdf"
+            subprocess.run(["pdftoppm", "-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile", str(src),
+                            str(img / name)], check=True)
+            print(f"wrote {img / name}.png (page 1 of {src})")
     return 0
 
 

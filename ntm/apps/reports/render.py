@@ -136,6 +136,25 @@ def _repeat_header(row) -> None:
     row._tr.get_or_add_trPr().append(h)
 
 
+def _cant_split(row) -> None:
+    """A table row is never broken across two pages."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    el = OxmlElement("w:cantSplit")
+    el.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(el)
+
+
+def _keep_rows_together(table) -> None:
+    """Keep a small table on one page: every row but the last keeps with the next (Word and LibreOffice)."""
+    rows = table.rows
+    for row in rows[:-1]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
+
+
 def _cell_text(cell, text: str, *, size: float = TABLE_PT, bold: bool = False, italic: bool = False,
                align: str = "l", underline: bool = False) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -224,6 +243,7 @@ def _docx_table(d, t: Table) -> None:
     from docx.shared import Pt
 
     cap = d.add_paragraph()
+    cap.paragraph_format.space_before = Pt(10)
     r = cap.add_run(t.caption)
     r.bold, r.italic = True, True
     cap.paragraph_format.keep_with_next = True
@@ -234,8 +254,11 @@ def _docx_table(d, t: Table) -> None:
     for cell, name in zip(hdr.cells, t.columns):
         _cell_text(cell, name, bold=True, align="c")
         _shade(cell, "EEEEEE")
+    _cant_split(hdr)
     for i, row in enumerate(t.rows):
-        cells = table.add_row().cells
+        new = table.add_row()
+        _cant_split(new)
+        cells = new.cells
         for j, (cell, value) in enumerate(zip(cells, row)):
             _cell_text(cell, value, align=t.alignment(j))
             if i in t.flagged:
@@ -280,6 +303,9 @@ def _docx_chart(d, c: Chart) -> None:
     for row in table.rows:
         row.height = Cm(0.5)
         row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY
+        _cant_split(row)
+    if len(table.rows) <= 40:  # a chart that fits a page is never cut in two
+        _keep_rows_together(table)
     if c.note or c.axis_label:
         p = d.add_paragraph()
         r = p.add_run("; ".join(x for x in (f"Mỗi ô: {c.maximum / steps:g} {c.axis_label}".replace(".", ",") if c.axis_label else "", c.note) if x))

@@ -201,3 +201,56 @@ def test_cli_writes_the_bulletin(demo, tmp_path):
     assert cmd_bulletin("huyen:353@2024", "2023-13", "docx", out, console) == 1
     assert cmd_bulletin("khong co", "2023-07", "docx", out, console) == 1
     assert cmd_dossier("xa:13570@2024", "xa-ntm-2021", "2023-07", "pdf", tmp_path / "h.pdf", console) == 0
+
+
+def test_weakest_criteria_and_regressions_come_from_stored_results(doc, lynhan):
+    """Tables 2 and 3 regenerated from Result rows (unmet lists of this and the previous period)."""
+    xa = [u for u in communes_at(lynhan, Period.parse("2023-07").end) if u.type == "Xã"]
+    now = {(uid, code): (set(c), set(i)) for uid, code, c, i in Result.objects.filter(unit__in=xa, period="2023-07")
+           .values_list("unit__uid", "set_code", "unmet_criteria", "unmet_indicators")}
+    before = {(uid, code): set(i) for uid, code, i in Result.objects.filter(unit__in=xa, period="2023-06")
+              .values_list("unit__uid", "set_code", "unmet_indicators")}
+    # weakest criteria (national set): how many communes miss each criterion
+    misses = defaultdict(int)
+    for (uid, code), (crit, _) in now.items():
+        if code == "xa-ntm-2021":
+            for n in crit:
+                misses[str(n)] += 1
+    weak = next(t for t in doc.tables if t.key == "tieu-chi-yeu")
+    assert weak.rows, "the demo data has unmet criteria"
+    for row in weak.rows:
+        assert row[2] == f"{misses[row[0]]}/{len(xa)}"
+        assert row[4].startswith("Bộ ")  # the responsible sector
+    listed = [int(r[2].split("/")[0]) for r in weak.rows]
+    assert listed == sorted(listed, reverse=True) and listed[0] == max(misses.values())
+    # indicators met last month and not met now
+    names = {u.uid: u.name for u in xa}
+    set_names = {"xa-ntm-2021": "nông thôn mới", "xa-nang-cao-2021": "nông thôn mới nâng cao"}
+    expected = {(names[uid], set_names[code], ind) for (uid, code), (_, unmet) in now.items()
+                if (uid, code) in before for ind in unmet - before[(uid, code)]}
+    reg = next(t for t in doc.tables if t.key == "chi-tieu-giam")
+    assert {(r[0], r[1], r[2]) for r in reg.rows} == expected and len(reg.rows) == len(expected)
+    text = to_text(doc)
+    assert "Các chỉ tiêu từ đạt chuyển sang chưa đạt so với tháng 6/2023" in text
+
+
+def test_generated_text_has_no_finding_at_all(doc):
+    """Not only no error: not one warning of the report checker on the bulletin's text."""
+    from ntm.core.claims import extract
+
+    report = extract(to_text(doc), context_names=["Huyện Lý Nhân", "Tỉnh Hà Nam"])
+    assert report.findings == [], [(f.code, f.message) for f in report.findings]
+    assert {c.set for c in report.claims} >= {"xa-ntm-2021", "xa-nang-cao-2021"}
+    averages = [c for c in report.claims if c.average]
+    assert averages and all(c.aggregate_of == 20 for c in averages)
+
+
+def test_docx_rows_never_split_across_pages(doc):
+    import docx
+    from docx.oxml.ns import qn
+
+    d = docx.Document(io.BytesIO(render(doc, "docx")))
+    data_tables = d.tables[1:]  # after the national heading
+    assert data_tables
+    for t in data_tables:
+        assert all(r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in t.rows)

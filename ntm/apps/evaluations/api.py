@@ -1,0 +1,86 @@
+"""REST API of the evaluations: /api/v1/results/ (stored results, scoped, filtered) and /api/v1/rollups/
+(counts and averages over the communes of a unit, from stored results)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ntm.apps.accounts.permissions import scope
+from ntm.apps.api.base import P_PERIOD, P_SET, P_STANDARD, P_UNIT, Scoped, period_param, set_param, unit_param
+
+from .models import Result
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    set = serializers.CharField(source="set_code")
+
+    class Meta:
+        model = Result
+        fields = ["id", "unit", "unit_name", "set", "period", "criteria_met", "criteria_total", "indicators_met",
+                  "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators", "conflicts",
+                  "catalog_version", "computed_at"]
+
+
+class ResultDetailSerializer(ResultSerializer):
+    class Meta(ResultSerializer.Meta):
+        fields = ResultSerializer.Meta.fields + ["detail"]
+
+
+class RollupSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    set = serializers.CharField()
+    period = serializers.CharField()
+    units_total = serializers.IntegerField()
+    units_with_results = serializers.IntegerField()
+    units_at_standard = serializers.IntegerField()
+    share_at_standard = serializers.FloatField()
+    average_criteria = serializers.FloatField(allow_null=True)
+    average_indicators = serializers.FloatField(allow_null=True)
+    criteria_total = serializers.IntegerField()
+    indicators_total = serializers.IntegerField()
+    distribution = serializers.DictField(child=serializers.IntegerField())
+    sentence = serializers.CharField()
+
+
+@extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, P_STANDARD])
+class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
+    def get_serializer_class(self):
+        return ResultDetailSerializer if self.action == "retrieve" else ResultSerializer
+
+    def get_queryset(self):
+        qs = scope(Result.objects.all(), self.request.user).select_related("unit")
+        unit = unit_param(self.request) if self.action == "list" else None
+        if unit is not None:
+            qs = qs.filter(unit__path__startswith=unit.path)
+        if (code := set_param(self.request)) is not None:
+            qs = qs.filter(set_code=code)
+        if (period := period_param(self.request)) is not None:
+            qs = qs.filter(period=period)
+        std = self.request.query_params.get("standard")
+        if std is not None and std != "":
+            qs = qs.filter(standard_met=std.lower() in ("1", "true", "có", "yes"))
+        if self.action == "list":
+            qs = qs.defer("detail")
+        return qs.order_by("unit_id", "set_code", "period")
+
+
+class RollupView(Scoped, APIView):
+    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD], responses=RollupSerializer,
+                   summary="Counts and averages over the communes of a unit, from stored results")
+    def get(self, request):
+        from .services import rollup_for
+
+        unit = unit_param(request, required=True)
+        code = set_param(request, required=True)
+        period = period_param(request, required=True)
+        try:
+            r = rollup_for(unit, code, period)
+        except LookupError as exc:
+            raise ValidationError({"unit": str(exc)}) from None
+        return Response({"unit": unit.uid, "period": period, **r.to_dict(), "sentence": r.sentence()})

@@ -1,0 +1,104 @@
+"""REST API of the observations: /api/v1/observations/ — read (current values or the full history) within
+the caller's units, and write (one value or a list, all or nothing) where the caller may enter data."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from ntm.apps.accounts.permissions import can_enter, scope
+from ntm.apps.api.base import P_PERIOD, P_SET, P_UNIT, ErrorSerializer, Scoped, period_param, set_param, unit_param
+from ntm.apps.units.models import Unit
+
+from .models import Observation
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    set = serializers.CharField(source="set_code")
+
+    class Meta:
+        model = Observation
+        fields = ["id", "unit", "set", "period", "indicator", "value_text", "value_num", "assessment", "not_applicable",
+                  "note", "evidence", "version", "is_current", "source", "batch", "created_by_name", "created_at"]
+
+
+class EntrySerializer(serializers.Serializer):
+    """One value to record. ``expected_version``: the version you read (omit for a first value); a different
+    current version is a conflict (409) and nothing is written."""
+
+    unit = serializers.CharField(help_text="uid, e.g. xa:13570@2024")
+    set = serializers.CharField(help_text="criteria-set code, e.g. xa-ntm-2021")
+    period = serializers.CharField(help_text="YYYY-MM, YYYY-Qn or YYYY")
+    indicator = serializers.CharField(help_text="e.g. 17.6")
+    value = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                  help_text="as entered: '91,5', 'có', a level name")
+    assessment = serializers.BooleanField(required=False, allow_null=True, default=None)
+    not_applicable = serializers.BooleanField(required=False, default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+@extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, OpenApiParameter("indicator", str),
+                           OpenApiParameter("history", bool, description="every saved version, not only current values")])
+class ObservationViewSet(Scoped, viewsets.GenericViewSet):
+    serializer_class = ObservationSerializer
+
+    def get_queryset(self):
+        p = self.request.query_params
+        qs = Observation.objects.all() if p.get("history") in ("1", "true") else Observation.objects.current()
+        qs = scope(qs, self.request.user).select_related("unit")
+        unit = unit_param(self.request)
+        if unit is not None:
+            qs = qs.filter(unit__path__startswith=unit.path)
+        if (code := set_param(self.request)) is not None:
+            qs = qs.filter(set_code=code)
+        if (period := period_param(self.request)) is not None:
+            qs = qs.filter(period=period)
+        if p.get("indicator"):
+            qs = qs.filter(indicator=p["indicator"])
+        return qs.order_by("unit_id", "set_code", "period", "indicator", "-version")
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=EntrySerializer(many=True), responses={201: ObservationSerializer(many=True),
+                   400: OpenApiTypes.OBJECT, 403: ErrorSerializer, 409: ErrorSerializer},
+                   summary="Record values (one object or a list): all or nothing")
+    def create(self, request):
+        from .services import EditConflict, Entry, record_many
+
+        many = isinstance(request.data, list)
+        ser = EntrySerializer(data=request.data, many=many)
+        ser.is_valid(raise_exception=True)
+        items = ser.validated_data if many else [ser.validated_data]
+        if not items:
+            raise ValidationError({"detail": "không có giá trị nào"})
+        units: dict[str, Unit] = {}
+        for it in items:
+            uid = it["unit"]
+            if uid not in units:
+                u = Unit.objects.filter(uid=uid).first()
+                if u is None:
+                    raise ValidationError({"unit": f"không có đơn vị '{uid}'"})
+                if not can_enter(request.user, u):
+                    raise PermissionDenied(f"không có quyền nhập số liệu cho {u.name} ({u.uid})")
+                units[uid] = u
+        entries = [Entry(units[it["unit"]], it["set"], it["period"], it["indicator"], value=it.get("value"),
+                         assessment=it.get("assessment"), not_applicable=it.get("not_applicable", False),
+                         note=it.get("note", ""), evidence=it.get("evidence", ""),
+                         expected_version=it.get("expected_version")) for it in items]
+        try:
+            written = record_many(entries, user=request.user, source="api")
+        except EditConflict as exc:
+            return Response({"detail": str(exc), "indicator": exc.current.indicator, "current_version": exc.current.version},
+                            status=status.HTTP_409_CONFLICT)
+        except (ValueError, KeyError) as exc:
+            raise ValidationError({"detail": str(exc).strip("'\"")}) from None
+        rows = [o for o in written if o is not None]
+        return Response(ObservationSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)

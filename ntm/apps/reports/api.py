@@ -1,0 +1,80 @@
+"""REST API of the reports: /api/v1/reports/bulletin/ and /api/v1/reports/dossier/ — figures and text as
+JSON, or the document as a file (``?output=docx|pdf|xlsx|html|txt``)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ntm.apps.api.base import P_PERIOD, P_SET, P_UNIT, Scoped, period_param, set_param, unit_param
+
+
+def _file(content: bytes, fmt: str, filename: str) -> HttpResponse:
+    from .render import FORMATS
+
+    resp = HttpResponse(content, content_type=FORMATS[fmt])
+    resp["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return resp
+
+
+class BulletinView(Scoped, APIView):
+    @extend_schema(parameters=[P_UNIT, P_PERIOD, OpenApiParameter("output", str, enum=["json", "docx", "pdf", "xlsx", "html", "txt"], description="json (figures and text) or a file; ?format= is DRF's own")],
+                   responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   summary="The monthly bulletin of a unit: figures and text (json) or a file")
+    def get(self, request):
+        from ntm.core.reports.model import to_text
+
+        from .export_tables import all_communes_table
+        from .render import FORMATS, RenderUnavailable, render
+        from .services import ReportError, bulletin
+
+        unit = unit_param(request, required=True)
+        period = period_param(request, required=True)
+        fmt = request.query_params.get("output", "json")
+        if fmt != "json" and fmt not in FORMATS:
+            raise ValidationError({"output": "json, docx, pdf, xlsx, html hoặc txt"})
+        try:
+            doc, data = bulletin(unit, period)
+        except ReportError as exc:
+            raise NotFound(str(exc)) from None
+        if fmt == "json":
+            return Response({"title": f"{doc.title} {doc.subtitle}", "unit": unit.uid, "period": period,
+                             "text": to_text(doc), "figures": doc.meta})
+        try:
+            content = render(doc, fmt, extra_tables=[all_communes_table(data)] if fmt == "xlsx" else ())
+        except RenderUnavailable as exc:
+            return Response({"detail": str(exc)}, status=503)
+        return _file(content, fmt, doc.filename)
+
+
+class DossierView(Scoped, APIView):
+    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, OpenApiParameter("output", str, enum=["json", "docx", "pdf", "html", "txt"])],
+                   responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   summary="Recognition dossier of a commune for a set")
+    def get(self, request):
+        from ntm.core.reports.model import to_text
+
+        from .render import FORMATS, RenderUnavailable, render
+        from .services import ReportError, dossier
+
+        unit = unit_param(request, required=True)
+        code = set_param(request, required=True)
+        period = period_param(request, required=True)
+        fmt = request.query_params.get("output", "json")
+        try:
+            doc, _ = dossier(unit, code, period)
+        except ReportError as exc:
+            raise NotFound(str(exc)) from None
+        if fmt == "json":
+            return Response({"unit": unit.uid, "set": code, "period": period, "text": to_text(doc), "figures": doc.meta})
+        if fmt not in FORMATS:
+            raise ValidationError({"output": "json, docx, pdf, html hoặc txt"})
+        try:
+            content = render(doc, fmt)
+        except RenderUnavailable as exc:
+            return Response({"detail": str(exc)}, status=503)
+        return _file(content, fmt, doc.filename)
