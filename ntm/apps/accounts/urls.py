@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.account, name="account"),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
+    path("ngon-ngu/", views.set_language, name="set-language"),
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.views import i18n
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -29,6 +31,13 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     next_page = "login"
+
+
+@login_not_required
+def set_language(request):
+    """The language switch of the header (POST ``language`` = vi/en, ``next``); open before log-in
+    too, so that the log-in page can be read in English."""
+    return i18n.set_language(request)
 
 
 @require_GET

@@ -136,6 +136,13 @@ def store_evidence(f, unit, set_code: str, period: str, code: str) -> str:
     return default_storage.save(name, f)
 
 
+def evidence_belongs_to(path: str, unit) -> bool:
+    """Is ``path`` a file stored for ``unit`` (under MEDIA_ROOT/minh-chung/<unit>/)? Evidence paths can
+    come as text (API, imports): only the unit's own folder may be served for it."""
+    folder = f"{EVIDENCE_DIR}/{get_valid_filename(unit.uid.replace(':', '-').replace('@', '-'))}/"
+    return bool(path) and path.startswith(folder) and ".." not in path.split("/") and "\\" not in path
+
+
 def delete_evidence(paths: list[str]) -> None:
     for p in paths:
         try:

@@ -323,6 +323,8 @@ def evidence(request, pk: int):
         raise Http404("Không có tệp minh chứng này.")
     if not can_view(request.user, o.unit):
         deny(request, o.unit, "Không có tệp minh chứng này.", not_found=True, obj=f"minh chứng #{pk}")
+    if not f.evidence_belongs_to(o.evidence, o.unit):  # a path typed into the API/an import naming another unit's file
+        deny(request, o.unit, "Không có tệp minh chứng này.", not_found=True, obj=f"minh chứng #{pk}")
     try:
         fh = default_storage.open(o.evidence, "rb")
     except (FileNotFoundError, OSError):

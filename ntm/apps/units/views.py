@@ -11,20 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ntm.apps.accounts.permissions import can_view
+from ntm.apps.accounts.permissions import can_view, home_units, visible_q
 from ntm.apps.evaluations import queries as q
-from ntm.apps.evaluations.views import forbid, parse_period
+from ntm.apps.evaluations.views import forbid, parse_date, parse_period
 from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.codes import code_key
 from ntm.core.periods import Period
 
 from .models import Level, Region, Unit
-from .services import ancestors, predecessors, successors
+from .services import ancestors, find_units, path_names, predecessors, successors
 
 DECIDED_BY = {
     "rule": "theo ngưỡng của bộ tiêu chí",
@@ -208,3 +209,67 @@ def unit_detail(request, uid: str):
         "region": Region(unit.region).label if unit.region in Region.values else "",
     }
     return render(request, "units/detail.html", context)
+
+
+# -- browsing and searching units -----------------------------------------------------------------
+BROWSE_PAGE_SIZE = 100
+LEVEL_ORDER = {lvl: i for i, lvl in enumerate(Level.values)}
+
+
+def _unit_rows(units: list[Unit]) -> list[dict]:
+    """Each unit with the names of its ancestors (one query for all) and where its page is."""
+    names = path_names(units)
+    return [{"unit": u, "path": " › ".join(names.get(u.id, [])),
+             "link": reverse("unit-detail", args=[u.uid]),
+             "has_children": u.level != Level.COMMUNE} for u in units]
+
+
+def unit_browse(request):
+    """Đơn vị hành chính: search by name (with or without diacritics), code or name path, or browse
+    one level at a time from the user's own units; only units the user may see are listed, as the
+    hierarchy stood on the chosen date (all editions when no date is given)."""
+    date = parse_date(request.GET.get("date"))
+    text = " ".join((request.GET.get("q") or "").split())
+    level = request.GET.get("level") or ""
+    if level not in Level.values:
+        level = ""
+    parent = None
+    if text:
+        matches = find_units(text, date, limit=None) if ("/" in text or ":" in text or text.lower() == "vn") else None
+        if matches is not None:
+            units = [m.unit for m in matches if can_view(request.user, m.unit) and (not level or m.unit.level == level)]
+        else:
+            from ntm.core import units as core
+
+            key = core.normalize(text)
+            qs = (Unit.objects.valid_at(date).filter(search__contains=key).filter(visible_q(request.user, ""))
+                  if key else Unit.objects.none())
+            if level:
+                qs = qs.filter(level=level)
+            units = list(qs.order_by("name", "id")[:2000])
+            units.sort(key=lambda u: (u.search != key and core.normalize(u.short_name) != key,
+                                      LEVEL_ORDER.get(u.level, 9), u.name, u.edition))
+    else:
+        ref = (request.GET.get("in") or "").strip()
+        if ref:
+            parent = Unit.objects.filter(uid=ref).first()
+            if parent is None:
+                raise Http404(f"Không có đơn vị {ref}")
+            if not can_view(request.user, parent):
+                return forbid(request, parent)
+            qs = Unit.objects.valid_at(date).filter(parent=parent)
+            if level:
+                qs = qs.filter(level=level)
+            units = list(qs.order_by("-edition", "name"))
+        else:  # the user's own units
+            units = list(home_units(request.user))
+    page = Paginator(units, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "units/browse.html", {
+        "q": text, "date": date, "date_text": fmt.date(date) if date else "", "level": level,
+        "levels": Level.choices, "parent": parent,
+        "parent_ancestors": ancestors(parent) if parent else [],
+        "page_obj": page, "rows": _unit_rows(list(page.object_list)), "query": params.urlencode(),
+        "date_param": date.isoformat() if date else "",
+    })
