@@ -52,7 +52,11 @@ def _rows_csv(path: Path, data: bytes) -> Iterator[list[object]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        yield from reader
+    except csv.Error as exc:  # e.g. a stray quote or carriage return: name the line
+        raise SheetError(str(path), f"dòng CSV không đọc được ({exc})", row=reader.line_num) from None
 
 
 def _rows_xlsx(path: Path) -> Iterator[list[object]]:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ntm.apps.audit",
     "ntm.apps.plans",
     "ntm.apps.reports",
+    "ntm.apps.claims",
     "ntm.apps.api",
 ]
 
@@ -57,7 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "ntm.apps.accounts.locale.LanguageMiddleware",  # Vietnamese unless the user chose English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,5 +154,5 @@ from ntm.apps.ops.conf import with_ops_middleware as _with_ops_middleware  # noq
 if "ntm.apps.ops" not in INSTALLED_APPS:
     INSTALLED_APPS += ["ntm.apps.ops"]
 MIDDLEWARE = _with_ops_middleware(MIDDLEWARE)
-globals().update(_security_settings(DEBUG, os.environ, NTM_HOME, globals().get("CACHES")))
+globals().update(_security_settings(DEBUG, os.environ, NTM_HOME, globals().get("CACHES"), globals().get("REST_FRAMEWORK")))
 # ==== end of the security block ===================================================================

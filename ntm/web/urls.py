@@ -10,6 +10,7 @@ urlpatterns = [
     path("don-vi/", include("ntm.apps.units.urls")),
     path("ke-hoach/", include("ntm.apps.plans.urls")),
     path("bao-cao/", include("ntm.apps.reports.urls")),
+    path("kiem-tra-bao-cao/", include("ntm.apps.claims.urls")),
     path("api/", include("ntm.apps.api.urls")),
     path("", include("ntm.apps.ops.urls")),  # /healthz
     path("", include("ntm.apps.evaluations.urls")),

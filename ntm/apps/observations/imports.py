@@ -242,7 +242,11 @@ def _csv_lines(path: Path) -> Iterator[list[str]]:
                 except csv.Error:
                     dialect = csv.excel
                 f.seek(0)
-                yield from csv.reader(f, dialect)
+                reader = csv.reader(f, dialect)
+                try:
+                    yield from reader
+                except csv.Error as exc:  # e.g. a field over the csv module's size limit: name the line
+                    raise ImportFailed([Issue(path.name, f"dòng CSV không đọc được ({exc})", None, reader.line_num)]) from None
             return
         except UnicodeDecodeError:
             continue
@@ -523,7 +527,7 @@ class _Checker:
         if raw_ver not in (None, "") and _text(raw_ver):
             try:
                 expected = int(float(_text(raw_ver).replace(",", ".")))
-            except ValueError:
+            except (ValueError, OverflowError):  # OverflowError: "1E310" is infinity
                 self.issue(row, "version", f"'{_text(raw_ver)}' không phải là số lần sửa")
                 ok = False
         if not ok or unit is None or cs is None or period is None or ind is None:
@@ -531,7 +535,7 @@ class _Checker:
         if not value_text and assessment is None and not na:
             return Prepared(row.number, unit, cs, period, code, "", None, None, False, "", "", None)  # skipped
         cell = (unit.id, cs.code, period.key)
-        bit = 1 << cs.indicators.index(ind) if len(cs.indicators) < 512 else 0
+        bit = 1 << cs.indicator_codes().index(ind.code) if len(cs.indicators) < 512 else 0  # str compare: pydantic == is slow
         mask = self.seen.get(cell, 0)
         if mask & bit:
             self.issue(row, "indicator", f"chỉ tiêu {code} của {unit.uid} kỳ {period.key} xuất hiện hai lần trong tệp")

@@ -43,7 +43,17 @@ def password_validators() -> list[dict]:
     ]
 
 
-def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: dict | None = None) -> dict:
+# The API authenticates by token or session only: HTTP Basic would let anyone try passwords on every
+# endpoint, outside the log-in throttle; and a view that forgets its permission class is closed.
+REST_FRAMEWORK_SECURITY = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+
+def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: dict | None = None,
+                      rest_framework: dict | None = None) -> dict:
     https = _flag(env, "NTM_HTTPS", False)
     secure_cookies = (not debug) and _flag(env, "NTM_COOKIE_SECURE", True)
     max_mb = int(env.get("NTM_MAX_UPLOAD_MB") or 60)
@@ -98,12 +108,17 @@ def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: d
             {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(home / "cache" / "throttle")}
         )
     s["CACHES"] = caches
+    s["REST_FRAMEWORK"] = {**(rest_framework or {}), **REST_FRAMEWORK_SECURITY}
     return s
 
 
 # where the ops middleware goes in MIDDLEWARE
 OUTER = ["ntm.apps.ops.middleware.RequestSizeLimitMiddleware", "ntm.apps.ops.middleware.SecurityHeadersMiddleware"]
-AFTER_AUTH = ["ntm.apps.ops.middleware.LoginThrottleMiddleware", "ntm.apps.ops.middleware.AccessLogMiddleware"]
+# The audit middleware (binds who/IP to audit events, records every 403) and the log-in-required
+# middleware (every page needs a log-in unless marked ``login_not_required``; the API answers 401/403
+# itself) belong to every deployment: without them an anonymous visitor reaches the views.
+AFTER_AUTH = ["ntm.apps.ops.middleware.LoginThrottleMiddleware", "ntm.apps.ops.middleware.AccessLogMiddleware",
+              "ntm.apps.audit.middleware.AuditMiddleware", "ntm.apps.accounts.middleware.LoginRequiredMiddleware"]
 
 
 def with_ops_middleware(middleware: list[str]) -> list[str]:
