@@ -248,8 +248,18 @@ def cmd_demo(a: argparse.Namespace) -> int:
             cmd_load(out)
         provinces = [p.strip() for p in (a.provinces or "").split(",") if p.strip()]
         return cmd_demo_national(a.years, out, provinces=provinces, limit=a.limit)
+    from django.core.management import call_command
+
+    from ntm.apps.catalog.services import sync_catalog
+    from ntm.apps.units.models import Unit
     from ntm.demo import build_demo
 
+    call_command("migrate", interactive=False, verbosity=0)
+    if not Unit.objects.exists():
+        sync_catalog()
+        from ntm.apps.units.cli import cmd_load
+
+        cmd_load(out)
     build_demo(out)
     return 0
 

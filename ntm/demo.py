@@ -118,6 +118,41 @@ def _fit(cs: CriteriaSet, crit: int, ind: int) -> Target:
     return Target(crit, ind)
 
 
+DEMO_NOTE = "Dữ liệu mẫu — không phải quyết định hay kế hoạch thật."
+
+
+def _plans_and_recognitions(units: list) -> tuple[int, int]:
+    """Sample plans and recognition decisions that agree with the demo results: the communes not at
+    the NTM standard at the end of 2022 register to reach it in 2023; those that reached it by June
+    2023 get a (sample, clearly marked) recognition decision dated 28/06/2023."""
+    import datetime as dt
+
+    from ntm.apps.evaluations.models import Result
+    from ntm.apps.plans.models import PlanTarget, Recognition
+
+    from ntm.apps.units.services import path_names
+
+    ids = [u.id for u in units]
+    provinces = {k: (v[0] if v else "") for k, v in path_names(units).items()}
+    PlanTarget.objects.filter(unit_id__in=ids, note=DEMO_NOTE).delete()
+    Recognition.objects.filter(unit_id__in=ids, note=DEMO_NOTE).delete()
+    met = {(r.unit_id, r.period): r.standard_met
+           for r in Result.objects.filter(unit_id__in=ids, set_code="xa-ntm-2021", period__in=["2022-12", "2023-06"])}
+    plans = recognitions = 0
+    for u in sorted(units, key=lambda u: u.code):
+        if met.get((u.id, "2022-12")) is not False:
+            continue
+        if not PlanTarget.objects.filter(unit=u, set_code="xa-ntm-2021").exists():
+            PlanTarget.objects.create(unit=u, set_code="xa-ntm-2021", year=2023, note=DEMO_NOTE)
+            plans += 1
+        if met.get((u.id, "2023-06")) and not Recognition.objects.filter(unit=u, set_code="xa-ntm-2021").exists():
+            province = f"UBND {provinces[u.id][0].lower()}{provinces[u.id][1:]}" if provinces.get(u.id) else ""
+            Recognition.objects.create(unit=u, set_code="xa-ntm-2021", decision=f"{1200 + recognitions}/QĐ-UBND (mẫu)",
+                                       decision_date=dt.date(2023, 6, 28), issued_by=province, note=DEMO_NOTE)
+            recognitions += 1
+    return plans, recognitions
+
+
 def build_demo(console: Console | None = None) -> dict[str, int]:
     from ntm.apps.evaluations.models import Result
     from ntm.apps.evaluations.services import context_for, evaluate_unit
@@ -161,9 +196,11 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
             for unit, set_code, period in cells:
                 evaluate_unit(unit, set_code, period, catalog=cat)
                 progress.advance(task)
+        plans, recognitions = _plans_and_recognitions([u for u, _ in communes])
     from ntm.apps.accounts.services import DEMO_PASSWORD, create_demo_accounts
 
     accounts = create_demo_accounts()
     console.print(f"Dữ liệu mẫu: {len(communes)} xã, {len(PERIODS)} kỳ, {fmt.number(len(rows))} số liệu chỉ tiêu.")
+    console.print(f"Kế hoạch mẫu: {plans} xã đăng ký đạt chuẩn năm 2023, {recognitions} quyết định công nhận (mẫu).")
     console.print(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}): {', '.join(accounts)}")
     return {"communes": len(communes), "observations": len(rows), "results": len(cells)}

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import PlanTarget, ProgrammeTarget
+from .models import PlanTarget, ProgrammeTarget, Recognition
 
 
 @admin.register(PlanTarget)
@@ -15,3 +15,12 @@ class PlanTargetAdmin(admin.ModelAdmin):
 class ProgrammeTargetAdmin(admin.ModelAdmin):
     list_display = ("decision", "year", "level", "tier", "region", "min_share", "tag")
     list_filter = ("year", "level", "tier")
+
+
+@admin.register(Recognition)
+class RecognitionAdmin(admin.ModelAdmin):
+    list_display = ("unit", "set_code", "decision", "decision_date", "issued_by")
+    list_filter = ("set_code",)
+    search_fields = ("unit__name", "decision")
+    raw_id_fields = ("unit",)
+    date_hierarchy = "decision_date"

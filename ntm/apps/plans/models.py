@@ -60,3 +60,33 @@ class ProgrammeTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} {self.year} {self.level} {self.tier} {self.region or 'cả nước'}: {self.min_share}%"
+
+
+class Recognition(models.Model):
+    """A recognition decision (quyết định công nhận đạt chuẩn): a commune recognised at a standard.
+
+    Evaluation says whether a commune meets the criteria; recognition is the competent authority's
+    decision (UBND tỉnh for NTM and nâng cao…) and is recorded here as a fact, with its reference.
+    The bulletin lists the recognitions of the year; a recognised commune whose current evaluation
+    no longer meets the standard is worth a look (criteria such as income or poverty can regress).
+    """
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="recognitions", verbose_name="xã")
+    set_code = models.CharField("chuẩn được công nhận (bộ tiêu chí)", max_length=64)
+    decision = models.CharField("số quyết định", max_length=64, help_text="vd. 1234/QĐ-UBND")
+    decision_date = models.DateField("ngày quyết định")
+    issued_by = models.CharField("cơ quan ban hành", max_length=200, blank=True, help_text="vd. UBND tỉnh Hà Nam")
+    note = models.TextField("ghi chú", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="người nhập")
+    created_at = models.DateTimeField("thời điểm nhập", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "quyết định công nhận đạt chuẩn"
+        verbose_name_plural = "quyết định công nhận đạt chuẩn"
+        constraints = [models.UniqueConstraint(fields=["unit", "set_code"], name="recognition_unique")]
+        indexes = [models.Index(fields=["decision_date"], name="recognition_date")]
+        ordering = ["decision_date", "unit__name"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} — {self.set_code} — {self.decision}"

@@ -186,6 +186,29 @@ def _plans(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[B
     return out
 
 
+def _recognitions(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[B.RecognitionRow]:
+    """Recognition decisions of the period's year up to its end, with each commune's current result."""
+    from ntm.apps.plans.models import Recognition
+
+    recs = list(Recognition.objects.filter(unit__in=communes, decision_date__year=period.year,
+                                           decision_date__lte=period.end).select_related("unit")
+                .order_by("decision_date", "unit__name"))
+    results = {
+        (r["unit_id"], r["set_code"]): r
+        for r in Result.objects.filter(unit__in=[x.unit_id for x in recs], period=period.key,
+                                       set_code__in={x.set_code for x in recs})
+        .values("unit_id", "set_code", "criteria_met", "indicators_met", "standard_met", "unmet_criteria")
+    }
+    out = []
+    for x in recs:
+        if x.set_code not in catalog:
+            continue
+        r = results.get((x.unit_id, x.set_code))
+        out.append(B.RecognitionRow(x.unit.name, spec_of(catalog.get(x.set_code)), x.decision, x.decision_date,
+                                    x.issued_by, _score(r) if r else None))
+    return out
+
+
 # -- bulletin -----------------------------------------------------------------------------------
 def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None = None,
                   issued: dt.date | None = None, set_codes: list[str] | None = None) -> B.BulletinData:
@@ -236,6 +259,7 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
         baseline_aggregates=baseline_aggs, baseline_label=base.label if base else None,
         previous_label=prev.label if prev else None, groups=groups, regressions=regressions,
         plans=_plans(communes_qs, p, catalog),
+        recognitions=_recognitions(communes_qs, p, catalog),
     )
 
 

@@ -84,6 +84,16 @@ class PlanRow:
 
 
 @dataclass
+class RecognitionRow:
+    unit_name: str
+    spec: SetSpec  # the standard recognised
+    decision: str  # "1234/QĐ-UBND"
+    decision_date: dt.date
+    issued_by: str = ""
+    score: Score | None = None  # the commune's current result for that set
+
+
+@dataclass
 class BulletinData:
     unit_name: str  # "Huyện Lý Nhân"
     unit_short: str  # "Lý Nhân"
@@ -101,6 +111,7 @@ class BulletinData:
     groups: list[GroupRow] = field(default_factory=list)
     regressions: list[Regression] = field(default_factory=list)
     plans: list[PlanRow] | None = None  # None: no plan data in the system (section left out)
+    recognitions: list[RecognitionRow] = field(default_factory=list)  # decisions of the year up to the period
     noun: str = "xã"
 
 
@@ -305,6 +316,22 @@ def compose(data: BulletinData) -> Document:
         if new:
             doc.add(Paragraph(
                 "Trong đó, đạt chuẩn mới so với đầu năm: " + ", ".join(r.name for r in new[:MAX_LINES]) + ".", "plus"))
+    if data.recognitions:
+        year = data.recognitions[0].decision_date.year
+        doc.add(Paragraph(f"Quyết định công nhận đạt chuẩn trong năm {year} ({n2(len(data.recognitions))} xã):", "dash"))
+        for rec in data.recognitions:
+            by = f" của {rec.issued_by}" if rec.issued_by else ""
+            decision = f"Quyết định số {rec.decision} ngày {rec.decision_date.strftime('%d/%m/%Y')}{by}"
+            if rec.score is not None and not rec.score.standard_met:
+                # the figures before the issuer's name, so that they read as the commune's own
+                line = (f"{rec.unit_name}: theo kết quả đánh giá {data.period_label} hiện đạt "
+                        f"{scorecard(rec.score, rec.spec)}, cần rà soát để giữ vững chuẩn; "
+                        f"đã được công nhận đạt chuẩn {rec.spec.short_name} tại {decision}")
+            else:
+                line = f"{rec.unit_name}: được công nhận đạt chuẩn {rec.spec.short_name} tại {decision}"
+            doc.add(Paragraph(line + ".", "plus"))
+    else:
+        doc.add(Paragraph("Chưa có quyết định công nhận đạt chuẩn nào trong năm được ghi nhận trên hệ thống.", "dash"))
     doc.add(Paragraph("Kết quả đánh giá trên hệ thống là căn cứ để các xã hoàn thiện hồ sơ; việc công nhận đạt chuẩn "
                       "theo quyết định của cấp có thẩm quyền.", "note"))
 

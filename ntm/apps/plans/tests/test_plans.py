@@ -19,7 +19,18 @@ from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core import formatting as fmt
 from ntm.core.periods import Period
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db", "ntm_middleware")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db", "ntm_middleware", "no_sample_plans")]
+
+
+@pytest.fixture
+def no_sample_plans(demo_db):
+    """These tests register plans themselves: start without the demo's sample plans and decisions
+    (removed inside the test's transaction, so they are back afterwards)."""
+    from ntm.apps.plans.models import Recognition
+    from ntm.demo import DEMO_NOTE
+
+    PlanTarget.objects.filter(note=DEMO_NOTE).delete()
+    Recognition.objects.filter(note=DEMO_NOTE).delete()
 
 LY_NHAN = "huyen:353@2024"
 BINH_LIEU = "huyen:198@2024"

@@ -35,3 +35,27 @@ def test_report_on_a_database_never_set_up_says_what_to_do(tmp_path):
     assert r.returncode == 1
     assert "ntm setup" in r.stderr + r.stdout
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_bulletin_lists_the_recognitions_of_the_year_and_flags_a_recognised_commune_that_slipped(demo):
+    import datetime as dt
+
+    from ntm.apps.plans.models import Recognition
+    from ntm.apps.reports.services import bulletin
+    from ntm.apps.units.models import Unit
+    from ntm.core.reports.model import to_text
+
+    lines = {}
+    doc, data = bulletin(Unit.objects.get(uid="huyen:353@2024"), "2023-07")
+    text = to_text(doc)
+    assert data.recognitions, "the demo records sample recognition decisions"
+    for rec in data.recognitions:
+        lines[rec.unit_name] = next(line for line in text.splitlines() if line.startswith(f"+ {rec.unit_name}:") and "công nhận" in line)
+        assert rec.decision_date <= dt.date(2023, 7, 31)
+        stored = Recognition.objects.get(unit__name=rec.unit_name, unit__uid__startswith="xa:", decision=rec.decision)
+        assert rec.decision_date.strftime("%d/%m/%Y") in lines[rec.unit_name] and stored.decision in lines[rec.unit_name]
+        slipped = rec.score is not None and not rec.score.standard_met
+        assert ("cần rà soát để giữ vững chuẩn" in lines[rec.unit_name]) == slipped
+    # a decision dated after the period is not in that period's bulletin
+    _, june = bulletin(Unit.objects.get(uid="huyen:353@2024"), "2023-03")
+    assert not june.recognitions
