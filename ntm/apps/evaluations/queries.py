@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet
 
-from ntm.apps.accounts.permissions import scope, visible_q
+from ntm.apps.accounts.permissions import can_view, scope, visible_q
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
@@ -167,12 +167,43 @@ def commune_rows(qs: QuerySet[Unit]) -> list[dict]:
     return rows
 
 
+def stored_periods(set_codes: Iterable[str]) -> set[str]:
+    """Every period with at least one result for any of ``set_codes``, whatever the unit — ONE query
+    that hops through the (set_code, period) index from one distinct period to the next (a few dozen
+    index seeks instead of reading the ~150,000 results of a national database)."""
+    codes = sorted(set(set_codes))
+    if not codes:
+        return set()
+    table = connection.ops.quote_name(Result._meta.db_table)
+    one = (f"SELECT per FROM (WITH RECURSIVE p(per) AS ("
+           f"SELECT MIN(period) FROM {table} WHERE set_code = %s "
+           f"UNION ALL SELECT (SELECT MIN(period) FROM {table} WHERE set_code = %s AND period > p.per) "
+           f"FROM p WHERE p.per IS NOT NULL) SELECT per FROM p WHERE per IS NOT NULL) AS s{{i}}")
+    sql = " UNION ".join(one.format(i=i) for i in range(len(codes)))
+    params = [c for code in codes for c in (code, code)]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return {r[0] for r in cur.fetchall()}
+
+
+def sees_all_of(user, parent: Unit) -> bool:
+    """True when ``user`` may see every unit under ``parent`` (then no per-user filter is needed)."""
+    return can_view(user, parent)
+
+
 def subtree_periods(parent: Unit, set_codes: Iterable[str], user) -> list[str]:
-    """Periods with results for any of ``set_codes`` in the subtree of ``parent`` (any edition), newest first."""
-    qs = Result.objects.filter(set_code__in=list(set_codes))
+    """Periods with results for any of ``set_codes`` in the subtree of ``parent`` (any edition), newest first.
+
+    The whole country seen by a national user: the distinct periods of the results, read from the
+    index. Otherwise the results of the units of the subtree (that the user may see), read unit by
+    unit through the (unit, set, period) index — one query either way."""
+    codes = list(set_codes)
+    if parent.level == Level.COUNTRY and sees_all_of(user, parent):
+        return sort_periods(stored_periods(codes), reverse=True)
+    units = Unit.objects.filter(visible_q(user, ""))
     if parent.level != Level.COUNTRY:
-        qs = qs.filter(unit__path__startswith=parent.path)
-    qs = scope(qs, user)
+        units = units.filter(path__startswith=parent.path)
+    qs = Result.objects.filter(set_code__in=codes, unit_id__in=units.values("id"))
     return sort_periods(qs.values_list("period", flat=True).distinct(), reverse=True)
 
 
@@ -322,14 +353,19 @@ def standard_counts(rows: list[CommuneRow], tiers: dict[str, CriteriaSet]) -> li
     return out
 
 
-def trend(units: Q, cs: CriteriaSet, communes_total: int) -> list[TrendPoint]:
+def trend(units: Q, cs: CriteriaSet, communes_total: int, *, by_unit: bool = False) -> list[TrendPoint]:
     """For each period with results for set ``cs``: averages and communes at standard, over the
     communes selected by ``units`` (a filter on results: the hierarchy at the overview's date) —
-    ONE aggregate query."""
-    rows = (Result.objects.filter(units, set_code=cs.code)
-            .values("period")
-            .annotate(n=Count("id"), avg_c=Avg("criteria_met"), avg_i=Avg("indicators_met"),
-                      met=Count("id", filter=Q(standard_met=True))))
+    ONE aggregate query. ``by_unit``: ``units`` selects a few hundred unit ids; the query then
+    groups every set of those units (read through the (unit, set, period) index, which SQLite
+    would not choose beside a condition on the set) and keeps the rows of ``cs`` here."""
+    agg = dict(n=Count("id"), avg_c=Avg("criteria_met"), avg_i=Avg("indicators_met"),
+               met=Count("id", filter=Q(standard_met=True)))
+    if by_unit:
+        rows = [r for r in Result.objects.filter(units).values("set_code", "period").annotate(**agg)
+                if r["set_code"] == cs.code]
+    else:
+        rows = Result.objects.filter(units, set_code=cs.code).values("period").annotate(**agg)
     out = []
     for r in sorted(rows, key=lambda r: period_key(r["period"])):
         p = Period.parse(r["period"])
@@ -403,7 +439,11 @@ def build_overview(parent: Unit, date: dt.date, period: Period | None, cs: Crite
                        indicators_total=cs.indicator_count)
     ov.standards = standard_counts(ov.rows, tiers)
     if with_trend:
-        ov.trend = trend(on_results, cs, len(units))
+        # under a province or district, the results are read unit by unit through the (unit, set,
+        # period) index: a few hundred communes instead of every result of the set in the country
+        by_unit = (on_results if parent.level == Level.COUNTRY
+                   else Q(unit_id__in=Unit.objects.filter(commune_q(parent, date, user)).values("id")))
+        ov.trend = trend(by_unit, cs, len(units), by_unit=parent.level != Level.COUNTRY)
         if parent.level in (Level.COUNTRY, Level.PROVINCE):
             ov.children = children_summary(parent, ov.rows)
     return ov

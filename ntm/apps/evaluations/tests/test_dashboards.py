@@ -241,3 +241,42 @@ def test_list_pages_have_no_n_plus_one(login, url, django_assert_max_num_queries
     assert national <= small + 2  # + the child units' names on a national page, not one per commune
     with django_assert_max_num_queries(16):
         client.get(url, {"unit": "tinh:35@2024", "period": "2023-07"})
+
+
+def test_national_overview_figures_equal_those_recomputed_from_results(login):
+    """The national page reads the periods from the index and the roll-ups with few queries: its
+    figures still equal those recomputed here from every stored result of the country."""
+    tiers = {"ntm": "xa-ntm-2021", "nang_cao": "xa-nang-cao-2021", "kieu_mau": "xa-kieu-mau-2021"}
+    codes = [s.code for s in default_catalog() if s.level == "commune"]
+    newest = max(set(Result.objects.filter(set_code__in=codes).values_list("period", flat=True)),
+                 key=lambda k: (Period.parse(k).end, Period.parse(k).start))
+    r = login("vn", "leader").get("/", {"unit": "vn"})  # no period: the newest with results
+    assert r.status_code == 200
+    page, html = text(r), r.content.decode()
+    assert f"Tổng quan: Việt Nam — {Period.parse(newest).label}" in page
+    ids = {u.id for u in communes_at(resolve_unit("vn"), Period.parse(newest).end) if u.type == "Xã"}
+    rs = [x for x in Result.objects.filter(period=newest, set_code__in=tiers.values()) if x.unit_id in ids]
+    main = [x for x in rs if x.set_code == tiers["ntm"]]
+    met = sum(x.standard_met for x in main)
+    avg = sum(x.criteria_met for x in main) / len(main)
+    assert (f"Việt Nam: {fmt.number(len(main))} xã đạt bình quân {fmt.fraction(avg, 19)} tiêu chí; "
+            f"{fmt.fraction(sum(x.indicators_met for x in main) / len(main), 57)} chỉ tiêu; "
+            f"{fmt.number(met)}/{fmt.number(len(ids))} xã đạt chuẩn ({fmt.percent(met, len(ids))})") in page
+    best: dict[int, str] = {}
+    for x in rs:
+        best.setdefault(x.unit_id, "below")
+        if x.standard_met:
+            rank = ["below", "ntm", "nang_cao", "kieu_mau"]
+            tier = next(t for t, c in tiers.items() if c == x.set_code)
+            if rank.index(tier) > rank.index(best[x.unit_id]):
+                best[x.unit_id] = tier
+    for key in ("kieu_mau", "nang_cao", "ntm", "below"):
+        n = sum(1 for b in best.values() if b == key)
+        row = re.search(rf'data-standard="{key}">.*?</tr>', html, re.S).group(0)
+        assert f">{fmt.number(n)}<" in row and fmt.percent(n, len(ids)) in row
+    row = re.search(r'data-standard="nodata">.*?</tr>', html, re.S).group(0)
+    assert f">{fmt.number(len(ids) - len(best))}<" in row
+    # the trend: one row per period with results of the set, same communes
+    trend = re.search(r'id="trend">.*?</table>', html, re.S).group(0)
+    periods = set(Result.objects.filter(set_code=tiers["ntm"], unit_id__in=ids).values_list("period", flat=True))
+    assert trend.count("<tr>") - 1 == len(periods)
