@@ -67,7 +67,10 @@ class ObservationViewSet(Scoped, viewsets.GenericViewSet):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(request=EntrySerializer(many=True), responses={201: ObservationSerializer(many=True),
+    # the created rows come back as a plain list: a raw array schema, because drf-spectacular would
+    # document a list serializer on this (paginated) viewset as a paginated page
+    @extend_schema(request=EntrySerializer(many=True),
+                   responses={201: {"type": "array", "items": {"$ref": "#/components/schemas/Observation"}},
                    400: OpenApiTypes.OBJECT, 403: ErrorSerializer, 409: ErrorSerializer},
                    summary="Record values (one object or a list): all or nothing")
     def create(self, request):

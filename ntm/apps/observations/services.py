@@ -58,6 +58,8 @@ def _user_name(user) -> str:
 
 def _prepare(e: Entry, catalog: Catalog) -> dict:
     cs = catalog.get(e.set_code)
+    if cs.level != e.unit.level:
+        raise ValueError(f"bộ {e.set_code} dành cho cấp {cs.level}, không áp dụng cho {e.unit.name} ({e.unit.uid})")
     if e.indicator not in cs.by_code:
         raise ValueError(f"bộ {e.set_code} không có chỉ tiêu {e.indicator}")
     ind = cs.by_code[e.indicator]

@@ -115,3 +115,13 @@ def test_claims_bad_input(data):
     assert r.status_code == 400 and "text" in r.json()
     r = c.post("/api/v1/claims/", {"text": "\u202e\u0000 <<<" * 100}, format="json")
     assert r.status_code in (200, 400)
+
+
+def test_a_set_of_another_level_is_refused_for_a_commune(data):
+    """The entry form refuses a district set for a commune; the API does the same (400, nothing written)."""
+    c = client_for(data["xa_a"])
+    before = Observation.objects.count()
+    body = {"unit": data["a"].uid, "set": "huyen-ntm-2021", "period": P, "indicator": "1", "assessment": True}
+    r = c.post("/api/v1/observations/", body, format="json")
+    assert r.status_code == 400 and "huyen-ntm-2021" in r.json()["detail"] and "Nguyên Lý" in r.json()["detail"]
+    assert Observation.objects.count() == before
