@@ -11,7 +11,8 @@ benchmark use.
   re-evaluation run (see :mod:`ntm.apps.evaluations.tasks`);
 - :func:`rebuild_rollups` — the roll-ups of every parent (the root, provinces, districts) of one set
   and period as the hierarchy stood at the end of the period: NumPy group sums over the unit paths;
-- :func:`observation_query` — the SELECT itself (the benchmark's floor runs the same statement).
+- :func:`observation_query` — the SELECT of a cell (the benchmark's floor fetches it row by row;
+  :func:`load_cell` reads the same rows as one text per column).
 
 Results written here keep a compact explanation (``detail = {"mode": "batch", "statuses": "MMNX…"}``,
 one letter per indicator in catalogue order); :func:`ntm.apps.evaluations.services.explanation`
@@ -75,6 +76,33 @@ class UnitTable:
             if level == "province":
                 self.province_code[pk] = code
         self._contexts: dict[tuple, Context] = {}
+        self._hierarchies: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def hierarchy(self, date: dt.date, types: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(parent ids sorted, commune ids, pair → parent position, pair → commune position) of the
+        hierarchy valid at ``date``: one pair per commune of ``types`` and each of its ancestors.
+        Cached per date, since every set and period of a run shares a handful of dates."""
+        key = (date, types)
+        got = self._hierarchies.get(key)
+        if got is not None:
+            return got
+        parents, communes, paths = [], [], []
+        for pk, u in self.info.items():
+            if not core_units.valid_at(u.valid_from, u.valid_to, date):
+                continue
+            if u.level == "commune":
+                if u.type in types:
+                    communes.append(pk)
+                    paths.append(u.path_ids[:-1])
+            else:
+                parents.append(pk)
+        parent_ids = np.array(sorted(parents), dtype=np.int64)
+        commune_ids = np.array(communes, dtype=np.int64)
+        pos = {p: i for i, p in enumerate(parent_ids.tolist())}
+        pair_parent = np.fromiter((pos[a] for anc in paths for a in anc if a in pos), dtype=np.int64)
+        pair_commune = np.fromiter((k for k, anc in enumerate(paths) for a in anc if a in pos), dtype=np.int64)
+        got = self._hierarchies[key] = (parent_ids, commune_ids, pair_parent, pair_commune)
+        return got
 
     def context(self, unit_id: int, year: int) -> Context:
         """As :func:`ntm.apps.evaluations.services.context_for`."""
@@ -133,41 +161,85 @@ class Loaded:
     observations: int
 
 
-def load_cell(cs: CriteriaSet, period: Period, table: UnitTable, *, within=None,
-              extra_units: Iterable[int] = ()) -> Loaded:
-    """Read the current observations of one set and period into batch arrays (one SELECT)."""
+_AGGREGATES = {
+    # one row back: every column as one text, split and parsed in C (str.split, NumPy's parser)
+    "postgresql": ("string_agg({}, {})", "chr(31)", ("unit_id::text", "indicator", "coalesce(value_num::text, 'nan')",
+                                                     "coalesce(assessment::int, -1)::text", "not_applicable::int::text")),
+    "sqlite": ("group_concat({}, {})", "char(31)", ("unit_id", "indicator", "coalesce(value_num, 'nan')",
+                                                    "coalesce(assessment, -1)", "not_applicable")),
+}
+
+
+def _columns(cs: CriteriaSet, period: Period, within) -> tuple[np.ndarray, ...] | None:
+    """(units, columns, values, assessments, not applicable) of the cell's observations from ONE row
+    holding each column as one text, or None when the database has no string aggregate. Creating a
+    Python tuple per row would cost more than the rest of the evaluation together; the aggregates of
+    one query see the rows in the same order."""
+    spec = _AGGREGATES.get(connection.vendor)
+    if spec is None:
+        return None
+    agg, unit_sep, exprs = spec
+    sql, params = observation_query(cs.code, period.key, within)
+    parts = [agg.format(e, unit_sep if e == "indicator" else "','") for e in exprs]
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*), {', '.join(parts)} FROM ({sql}) cell", params)
+        n, t_units, t_codes, t_vals, t_ass, t_na = cur.fetchone()
+    if not n:
+        return (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int8),
+                np.empty(0, dtype=bool))
+    col = {ind.code: j for j, ind in enumerate(cs.indicators)}
+    units = np.fromstring(t_units, dtype=np.int64, sep=",")
+    cols = np.array([col.get(c, -1) for c in t_codes.split(chr(31))], dtype=np.int64)
+    vals = np.fromstring(t_vals, dtype=float, sep=",")
+    ass = np.fromstring(t_ass, dtype=np.int8, sep=",")
+    na = np.fromstring(t_na, dtype=np.int8, sep=",").astype(bool)
+    if not (units.size == cols.size == vals.size == ass.size == na.size == n):
+        raise RuntimeError(f"{cs.code} {period.key}: {n} observations read as columns of {units.size}, {cols.size}, "
+                           f"{vals.size}, {ass.size}, {na.size} values")
+    return units, cols, vals, ass, na
+
+
+def _text_only(cs: CriteriaSet, period: Period, within) -> list[tuple[int, str, str]]:
+    """(unit, indicator, text) of the values entered as text alone ("có", a level name): few rows."""
     sql, params = observation_query(cs.code, period.key, within)
     with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    n = len(rows)
+        cur.execute(f"SELECT unit_id, indicator, value_text FROM ({sql}) cell "
+                    f"WHERE value_num IS NULL AND value_text <> ''", params)
+        return cur.fetchall()
+
+
+def load_cell(cs: CriteriaSet, period: Period, table: UnitTable, *, within=None,
+              extra_units: Iterable[int] = ()) -> Loaded:
+    """Read the current observations of one set and period into batch arrays: one row with every
+    column as a text (:func:`_columns`), or row by row on other databases."""
     col = {ind.code: j for j, ind in enumerate(cs.indicators)}
-    if n:
-        uid_c, ind_c, num_c, text_c, ass_c, na_c = zip(*rows)
-        del rows
-        obs_units = np.fromiter(uid_c, dtype=np.int64, count=n)
-        cols = np.fromiter((col.get(c, -1) for c in ind_c), dtype=np.int64, count=n)
-        vals = np.array(num_c, dtype=float)
-        ass = np.array(ass_c, dtype=float)
-        na = np.array(na_c, dtype=bool)
-        missing = np.flatnonzero(np.isnan(vals))
-        if missing.size:
-            texts = np.array(text_c, dtype=object)[missing]
-            for k in np.flatnonzero(texts != ""):
-                i = missing[k]
-                if cols[i] >= 0:
-                    vals[i] = _text_value(cs.indicators[cols[i]], texts[k])
-        is_bool = np.array([ind.kind == Kind.BOOLEAN for ind in cs.indicators] + [False])
-        b = is_bool[cols] & ~np.isnan(vals)
-        vals[b] = (vals[b] != 0).astype(float)
-        keep = cols >= 0  # observations of indicators the set no longer has are ignored
-        if not keep.all():
-            obs_units, cols, vals, ass, na = obs_units[keep], cols[keep], vals[keep], ass[keep], na[keep]
+    got = _columns(cs, period, within)
+    texts: list[tuple[int, str, str]] = []
+    if got is not None:
+        obs_units, cols, vals, ass, na = got
+        if np.isnan(vals).any():
+            texts = _text_only(cs, period, within)
     else:
-        obs_units = np.empty(0, dtype=np.int64)
-        cols = np.empty(0, dtype=np.int64)
-        vals = ass = np.empty(0)
-        na = np.empty(0, dtype=bool)
+        sql, params = observation_query(cs.code, period.key, within)
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        if rows:
+            uid_c, ind_c, num_c, text_c, ass_c, na_c = zip(*rows)
+            obs_units = np.array(uid_c, dtype=np.int64)
+            cols = np.array([col.get(c, -1) for c in ind_c], dtype=np.int64)
+            vals, na = np.array(num_c, dtype=float), np.array(na_c, dtype=bool)
+            ass = np.array([-1 if a is None else int(a) for a in ass_c], dtype=np.int8)
+            texts = [(u, c, t) for u, c, v, t in zip(uid_c, ind_c, num_c, text_c) if v is None and t]
+        else:
+            obs_units, cols, vals = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+            ass, na = np.empty(0, dtype=np.int8), np.empty(0, dtype=bool)
+    is_bool = np.array([ind.kind == Kind.BOOLEAN for ind in cs.indicators] + [False])
+    b = is_bool[cols] & ~np.isnan(vals)
+    vals[b] = (vals[b] != 0).astype(float)
+    keep = cols >= 0  # observations of indicators the set no longer has are ignored
+    if not keep.all():
+        obs_units, cols, vals, ass, na = obs_units[keep], cols[keep], vals[keep], ass[keep], na[keep]
     unit_ids = np.union1d(obs_units, np.fromiter(extra_units, dtype=np.int64))
     unit_ids = unit_ids[np.isin(unit_ids, np.fromiter(table.info, dtype=np.int64))]
     contexts = [table.context(u, period.year) for u in unit_ids.tolist()]
@@ -178,9 +250,13 @@ def load_cell(cs: CriteriaSet, period: Period, table: UnitTable, *, within=None,
         r, c = r[ok], cols[ok]
         batch.present[r, c] = True
         batch.values[r, c] = vals[ok]
-        a = ass[ok]
-        batch.assessments[r, c] = np.where(np.isnan(a), -1, a).astype(np.int8)
+        batch.assessments[r, c] = ass[ok]
         batch.not_applicable[r, c] = na[ok]
+    if texts:
+        row_of = {u: k for k, u in enumerate(unit_ids.tolist())}
+        for u, code, text in texts:
+            if code in col and u in row_of:
+                batch.values[row_of[u], col[code]] = _text_value(cs.indicators[col[code]], text)
     return Loaded(unit_ids, batch, int(obs_units.size))
 
 
@@ -229,19 +305,17 @@ def _upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
             f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {updates}")
 
 
-class _JsonLists:
-    """JSON text of the codes where a boolean row is true, cached by the row's bits (most rows repeat)."""
-
-    def __init__(self, labels: Sequence[object]):
-        self.labels = list(labels)
-        self.cache: dict[bytes, str] = {}
-
-    def __call__(self, row: np.ndarray) -> str:
-        key = np.packbits(row).tobytes()
-        got = self.cache.get(key)
-        if got is None:
-            got = self.cache[key] = json.dumps([self.labels[j] for j in np.flatnonzero(row)], ensure_ascii=False)
-        return got
+def _json_lists(mat: np.ndarray, labels: Sequence[object]) -> list[str]:
+    """Per row of a boolean matrix, the JSON list of the labels where it is true. Most rows repeat
+    (every commune at the standard has ``[]``): the JSON is built once per distinct row."""
+    if not mat.shape[0]:
+        return []
+    packed = np.packbits(mat.astype(bool), axis=1)
+    uniq, inverse = np.unique(packed, axis=0, return_inverse=True)
+    width = mat.shape[1]
+    texts = [json.dumps([labels[j] for j in np.flatnonzero(np.unpackbits(u)[:width])], ensure_ascii=False)
+             for u in uniq]
+    return [texts[k] for k in inverse.ravel().tolist()]
 
 
 def batch_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, res: BatchResult, computed_at) -> list[tuple]:
@@ -249,21 +323,19 @@ def batch_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, res: Batch
     n = unit_ids.size
     if not n:
         return []
-    unmet_c = _JsonLists([c.number for c in cs.criteria])
-    unmet_i = _JsonLists(cs.indicator_codes())
-    confl = _JsonLists(cs.indicator_codes())
+    codes = cs.indicator_codes()
+    unmet_c = _json_lists(~res.criteria_met, [c.number for c in cs.criteria])
+    unmet_i = _json_lists(~res.counts_as_met, codes)
+    confl = _json_lists(res.conflict, codes)
     letters = STATUS_LETTERS[res.status.astype(np.int64) + 1]
     statuses = np.ascontiguousarray(letters).view(f"S{cs.indicator_count}").ravel()
     when = connection.ops.adapt_datetimefield_value(computed_at)
     K, I, version = cs.criteria_count, cs.indicator_count, cs.digest
-    not_crit, not_ind = ~res.criteria_met, ~res.counts_as_met
-    rows = []
-    for k, (u, nc, ni, std) in enumerate(zip(unit_ids.tolist(), res.n_criteria_met.tolist(),
-                                             res.n_indicators_met.tolist(), res.standard_met.tolist())):
-        detail = '{"mode": "batch", "statuses": "' + statuses[k].decode() + '"}'
-        rows.append((u, cs.code, period.key, period.year, nc, K, ni, I, bool(std), unmet_c(not_crit[k]),
-                     unmet_i(not_ind[k]), confl(res.conflict[k]), detail, version, when))
-    return rows
+    details = ['{"mode": "batch", "statuses": "' + b.decode() + '"}' for b in statuses.tolist()]
+    return [(u, cs.code, period.key, period.year, nc, K, ni, I, std, uc, ui, cf, d, version, when)
+            for u, nc, ni, std, uc, ui, cf, d in zip(unit_ids.tolist(), res.n_criteria_met.tolist(),
+                                                     res.n_indicators_met.tolist(), res.standard_met.tolist(),
+                                                     unmet_c, unmet_i, confl, details)]
 
 
 def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_at, catalog: Catalog) -> list[tuple]:
@@ -283,6 +355,23 @@ def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_
 
 
 def _write(table: str, columns: Sequence[str], key: Sequence[str], rows: list[tuple]) -> None:
+    """Upsert ``rows``: on PostgreSQL through COPY into a temporary table and one INSERT … SELECT …
+    ON CONFLICT (no per-value parameter handling in Python); elsewhere executemany in chunks."""
+    if connection.vendor == "postgresql" and len(rows) > 50:
+        qn = connection.ops.quote_name
+        cols = ", ".join(qn(c) for c in columns)
+        stage = qn("ntm_stage_" + table)
+        updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in columns if c not in key)
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {stage}")
+            cur.execute(f"CREATE TEMPORARY TABLE {stage} AS SELECT {cols} FROM {qn(table)} WITH NO DATA")
+            with cur.cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+            cur.execute(f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {stage} "
+                        f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {updates}")
+            cur.execute(f"DROP TABLE {stage}")
+        return
     sql = _upsert_sql(table, columns, key)
     with connection.cursor() as cur:
         for i in range(0, len(rows), _CHUNK):
@@ -398,21 +487,7 @@ def compute_rollups(scores: Sequence[tuple[int, int, int, bool]], date: dt.date,
     from .services import COMMUNE_TYPES
 
     types = tuple(types or COMMUNE_TYPES)
-    parents, communes, paths = [], [], []
-    for pk, u in table.info.items():
-        if not core_units.valid_at(u.valid_from, u.valid_to, date):
-            continue
-        if u.level == "commune":
-            if u.type in types:
-                communes.append(pk)
-                paths.append(u.path_ids[:-1])
-        else:
-            parents.append(pk)
-    parent_ids = np.array(sorted(parents), dtype=np.int64)
-    commune_ids = np.array(communes, dtype=np.int64)
-    pos = {p: i for i, p in enumerate(parent_ids.tolist())}
-    pair_parent = np.fromiter((pos[a] for anc in paths for a in anc if a in pos), dtype=np.int64)
-    pair_commune = np.fromiter((k for k, anc in enumerate(paths) for a in anc if a in pos), dtype=np.int64)
+    parent_ids, commune_ids, pair_parent, pair_commune = table.hierarchy(date, types)
 
     has = np.zeros(commune_ids.size, dtype=bool)
     crit = np.zeros(commune_ids.size, dtype=np.int64)

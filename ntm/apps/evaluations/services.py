@@ -14,6 +14,7 @@ Write results only through these two modules, so that the roll-ups stay equal to
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -121,19 +122,22 @@ def compute(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog
 
 def store(unit: Unit, set_code: str, period: Period, r: SetResult) -> Result:
     """Write one result and apply its change to the stored roll-ups of the unit's ancestors."""
-    old = (
+    found = (
         Result.objects.select_for_update().filter(unit=unit, set_code=set_code, period=period.key)
-        .values_list("criteria_met", "indicators_met", "standard_met").first()
+        .values_list("id", "criteria_met", "indicators_met", "standard_met").first()
     )
-    obj, _ = Result.objects.update_or_create(
-        unit=unit, set_code=set_code, period=period.key,
-        defaults=dict(
-            year=period.year, criteria_met=r.criteria_met, criteria_total=r.criteria_total,
-            indicators_met=r.indicators_met, indicators_total=r.indicators_total, standard_met=r.standard_met,
-            unmet_criteria=r.unmet_criteria, unmet_indicators=r.unmet_indicators, conflicts=r.conflicts,
-            detail=r.to_dict(), catalog_version=r.catalog_version,
-        ),
+    old = found[1:] if found else None
+    fields = dict(
+        year=period.year, criteria_met=r.criteria_met, criteria_total=r.criteria_total,
+        indicators_met=r.indicators_met, indicators_total=r.indicators_total, standard_met=r.standard_met,
+        unmet_criteria=r.unmet_criteria, unmet_indicators=r.unmet_indicators, conflicts=r.conflicts,
+        detail=r.to_dict(), catalog_version=r.catalog_version,
     )
+    # the row is already locked above: one UPDATE (or INSERT) instead of update_or_create's second lookup
+    if found is not None and Result.objects.filter(pk=found[0]).update(computed_at=timezone.now(), **fields):
+        obj = Result(pk=found[0], unit=unit, set_code=set_code, period=period.key, **fields)
+    else:
+        obj = Result.objects.create(unit=unit, set_code=set_code, period=period.key, **fields)
     apply_rollup_delta(unit, set_code, period, old, (r.criteria_met, r.indicators_met, r.standard_met))
     return obj
 
@@ -277,9 +281,18 @@ def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Sco
             dist[str(new[0])] = dist.get(str(new[0]), 0) + 1
         row.distribution = {k: v for k, v in sorted(dist.items(), key=lambda kv: int(kv[0])) if v}
         row.computed_at = now
-    RollupResult.objects.bulk_update(
-        rows, ["units_with_results", "units_at_standard", "sum_criteria", "sum_indicators", "distribution", "computed_at"]
-    )
+    # one plain UPDATE per row (executemany): bulk_update's CASE expressions cost more than the save itself
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    dist_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    sql = (f"UPDATE {qn(RollupResult._meta.db_table)} SET {qn('units_with_results')} = %s, {qn('units_at_standard')} = %s, "
+           f"{qn('sum_criteria')} = %s, {qn('sum_indicators')} = %s, {qn('distribution')} = {dist_mark}, "
+           f"{qn('computed_at')} = %s WHERE {qn('id')} = %s")
+    when = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cur:
+        cur.executemany(sql, [(r.units_with_results, r.units_at_standard, r.sum_criteria, r.sum_indicators,
+                               json.dumps(r.distribution), when, r.pk) for r in rows])
 
 
 @receiver(post_delete, sender=Result, dispatch_uid="ntm-result-deleted")
