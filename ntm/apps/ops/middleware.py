@@ -81,7 +81,33 @@ class RequestSizeLimitMiddleware:
             size = 0
         if size > max_request_bytes():
             return _too_big(request, size)
+        if _has_nul(request):
+            return _bad_characters(request)
         return self.get_response(request)
+
+
+def _has_nul(request) -> bool:
+    """A NUL character in the path, the query or a form/JSON body: no legitimate input has one, and
+    PostgreSQL refuses it in text columns (a 500 instead of a clear refusal)."""
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if request.method in ("POST", "PUT", "PATCH"):
+        ctype = request.META.get("CONTENT_TYPE", "")
+        if ctype.startswith("application/json"):
+            return b"\\u0000" in request.body or b"\x00" in request.body
+        if ctype.startswith("application/x-www-form-urlencoded"):
+            return b"%00" in request.body or b"\x00" in request.body
+    return False
+
+
+def _bad_characters(request) -> HttpResponse:
+    security_log.warning("NUL character refused", extra={
+        "event": "bad_characters", "path": request.path.replace("\x00", "\\0"), "method": request.method,
+        "ip": request.META.get("REMOTE_ADDR")})
+    message = "Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL)."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 class SizeLimitUploadHandler(FileUploadHandler):

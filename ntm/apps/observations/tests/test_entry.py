@@ -102,7 +102,7 @@ def test_a_commune_user_cannot_open_or_post_to_another_commune(users, seeded, co
     seed_cell(cong_ly)
     c = as_user(users["xa"])
     url = CONG_LY_FORM.format(uid=cong_ly.uid)
-    before = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current"))
+    before = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current").order_by("id"))
     result_before = Result.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met
 
     r = c.get(url)
@@ -114,7 +114,7 @@ def test_a_commune_user_cannot_open_or_post_to_another_commune(users, seeded, co
     Observation.objects.filter(pk=evidence_id).update(evidence="minh-chung/x.pdf")
     assert c.get(f"/nhap-lieu/minh-chung/{evidence_id}/").status_code == 404
 
-    after = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current"))
+    after = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current").order_by("id"))
     assert after == before
     assert Result.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met == result_before
     denied = AuditEvent.objects.filter(action=Action.ACCESS_DENIED, unit=cong_ly, username="demo_xa")
