@@ -43,6 +43,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from ntm.core import formatting as fmt
+
 logger = logging.getLogger("ntm.ops")
 
 FORMAT = "ntm-backup"
@@ -265,7 +267,7 @@ def restore_backup(path: str | Path, *, force: bool = False, using: str = DEFAUL
             with conn.cursor() as cur:
                 for sql in conn.ops.sql_flush(no_style(), tables, reset_sequences=False, allow_cascade=False):
                     cur.execute(sql)
-            say(f"Nạp {manifest.get('rows', 0):,} dòng dữ liệu…".replace(",", "."))
+            say(f"Nạp {fmt.number(manifest.get('rows', 0))} dòng dữ liệu…")
             call_command("loaddata", str(data), database=using, verbosity=0)
             got = _counts([m for m in models if _label(m) in manifest["counts"]], using)
             wrong = {k: (manifest["counts"][k], n) for k, n in got.items() if manifest["counts"][k] != n}
@@ -296,10 +298,6 @@ def _err_console():
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _fmt_int(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
 def cmd_backup(path: str, console) -> int:
     try:
         m = create_backup(path, console=console)
@@ -307,8 +305,8 @@ def cmd_backup(path: str, console) -> int:
         _err_console().print(f"Lỗi: {exc}", markup=False)
         return 1
     size = Path(path).stat().st_size / 1024 / 1024
-    console.print(f"Đã sao lưu {_fmt_int(m['rows'])} dòng ({len(m['counts'])} bảng) vào {path} "
-                  f"({size:.1f} MB, {m['seconds']} giây).".replace(".0 MB", " MB"))
+    console.print(f"Đã sao lưu {fmt.number(m['rows'])} dòng ({len(m['counts'])} bảng) vào {path} "
+                  f"({fmt.number(size, 1, trim=True)} MB, {fmt.number(m['seconds'], 1, trim=True)} giây).")
     console.print("Tệp chứa mật khẩu đã băm và toàn bộ số liệu: hãy giữ nó như chính cơ sở dữ liệu.")
     return 0
 
@@ -322,7 +320,7 @@ def cmd_restore(path: str, console, force: bool = False) -> int:
         except (TypeError, ValueError):
             pass
         console.print(f"Tệp sao lưu lúc {created}, NTM {m.get('ntm_version')}, {m.get('database_vendor')}, "
-                      f"{_fmt_int(m.get('rows', 0))} dòng.")
+                      f"{fmt.number(m.get('rows', 0))} dòng.")
         cat = _catalogue_version()
         if m.get("catalogue_version") and cat and m["catalogue_version"] != cat:
             console.print(f"[yellow]Lưu ý:[/yellow] danh mục bộ tiêu chí đã đổi ({m['catalogue_version']} → {cat}); "
@@ -331,5 +329,5 @@ def cmd_restore(path: str, console, force: bool = False) -> int:
     except BackupError as exc:
         _err_console().print(f"Lỗi: {exc}", markup=False)
         return 1
-    console.print(f"Đã khôi phục {_fmt_int(m.get('rows', 0))} dòng ({m['seconds']} giây). Mọi người cần đăng nhập lại.")
+    console.print(f"Đã khôi phục {fmt.number(m.get('rows', 0))} dòng ({fmt.number(m['seconds'], 1, trim=True)} giây). Mọi người cần đăng nhập lại.")
     return 0

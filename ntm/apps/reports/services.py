@@ -159,54 +159,37 @@ def _groups(unit: Unit, communes: list[Unit], rows: list[B.UnitRow], sets: list[
     return out
 
 
-def _plans(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[B.PlanRow] | None:
-    """Communes registered to reach a standard this year (``plans.PlanTarget``) and their result for the period;
-    None when the plans app has no such model (the section is then left out)."""
-    try:
-        from ntm.apps.plans import models as plan_models
-    except ImportError:  # pragma: no cover
-        return None
-    model = getattr(plan_models, "PlanTarget", None)
-    if model is None or not {"unit", "set_code", "year"} <= {f.name for f in model._meta.get_fields()}:
-        return None
-    targets = list(model.objects.filter(unit__in=communes, year=period.year).select_related("unit")
-                   .order_by("set_code", "unit__name"))
-    results = {
+def _results_of(items, period: Period) -> dict[tuple[int, str], dict]:
+    """The stored results, for ``period``, of the (unit, set) pairs of ``items`` (plans, decisions)."""
+    return {
         (r["unit_id"], r["set_code"]): r
-        for r in Result.objects.filter(unit__in=[t.unit_id for t in targets], period=period.key,
-                                       set_code__in={t.set_code for t in targets})
+        for r in Result.objects.filter(unit__in={x.unit_id for x in items}, period=period.key,
+                                       set_code__in={x.set_code for x in items})
         .values("unit_id", "set_code", "criteria_met", "indicators_met", "standard_met", "unmet_criteria")
     }
-    out = []
-    for t in targets:
-        if t.set_code not in catalog:
-            continue
-        r = results.get((t.unit_id, t.set_code))
-        out.append(B.PlanRow(t.unit.name, spec_of(catalog.get(t.set_code)), t.year, _score(r) if r else None))
-    return out
+
+
+def _plans(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[B.PlanRow]:
+    """Communes registered to reach a standard this year (``plans.PlanTarget``) and their result for the period."""
+    from ntm.apps.plans.models import PlanTarget
+
+    targets = [t for t in PlanTarget.objects.filter(unit__in=communes, year=period.year).select_related("unit")
+               .order_by("set_code", "unit__name") if t.set_code in catalog]
+    results = _results_of(targets, period)
+    return [B.PlanRow(t.unit.name, spec_of(catalog.get(t.set_code)), t.year,
+                      _score(r) if (r := results.get((t.unit_id, t.set_code))) else None) for t in targets]
 
 
 def _recognitions(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[B.RecognitionRow]:
     """Recognition decisions of the period's year up to its end, with each commune's current result."""
     from ntm.apps.plans.models import Recognition
 
-    recs = list(Recognition.objects.filter(unit__in=communes, decision_date__year=period.year,
-                                           decision_date__lte=period.end).select_related("unit")
-                .order_by("decision_date", "unit__name"))
-    results = {
-        (r["unit_id"], r["set_code"]): r
-        for r in Result.objects.filter(unit__in=[x.unit_id for x in recs], period=period.key,
-                                       set_code__in={x.set_code for x in recs})
-        .values("unit_id", "set_code", "criteria_met", "indicators_met", "standard_met", "unmet_criteria")
-    }
-    out = []
-    for x in recs:
-        if x.set_code not in catalog:
-            continue
-        r = results.get((x.unit_id, x.set_code))
-        out.append(B.RecognitionRow(x.unit.name, spec_of(catalog.get(x.set_code)), x.decision, x.decision_date,
-                                    x.issued_by, _score(r) if r else None))
-    return out
+    recs = [x for x in Recognition.objects.filter(unit__in=communes, decision_date__year=period.year,
+                                                  decision_date__lte=period.end).select_related("unit")
+            .order_by("decision_date", "unit__name") if x.set_code in catalog]
+    results = _results_of(recs, period)
+    return [B.RecognitionRow(x.unit.name, spec_of(catalog.get(x.set_code)), x.decision, x.decision_date, x.issued_by,
+                             _score(r) if (r := results.get((x.unit_id, x.set_code))) else None) for x in recs]
 
 
 # -- bulletin -----------------------------------------------------------------------------------
