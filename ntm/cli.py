@@ -247,7 +247,7 @@ def cmd_demo(a: argparse.Namespace) -> int:
         if not Unit.objects.exists():
             cmd_load(out)
         provinces = [p.strip() for p in (a.provinces or "").split(",") if p.strip()]
-        return cmd_demo_national(a.years, out, provinces=provinces, limit=a.limit)
+        return cmd_demo_national(a.years, out, provinces=provinces, limit=a.limit, all_types=a.all_types)
     from django.core.management import call_command
 
     from ntm.apps.catalog.services import sync_catalog
@@ -421,6 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--years", type=int, default=2, help="số năm số liệu (với --national)")
     x.add_argument("--provinces", help="chỉ các tỉnh này (mã, phân cách bằng dấu phẩy; với --national)")
     x.add_argument("--limit", type=int, help="tối đa số xã mỗi địa giới (với --national, để thử nhanh)")
+    x.add_argument("--all-types", action="store_true",
+                   help="với --national: mọi đơn vị cấp xã (cả phường, thị trấn: ~10.600 trước 01/07/2025, 3.321 từ "
+                        "ngày đó) thay vì chỉ các xã — khối lượng dữ liệu như toàn quốc; các trang tổng hợp vẫn chỉ đếm xã")
     x.set_defaults(func=cmd_demo)
 
     r = sub.add_parser("report", help="bản tin, hồ sơ xét công nhận").add_subparsers(dest="report_cmd", required=True)

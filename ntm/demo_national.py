@@ -477,15 +477,15 @@ def _national_figures(p: Period, sets: Sequence[CriteriaSet]) -> dict:
 
 
 def cmd_demo_national(years: int = 2, console: Console | None = None, *, provinces: Iterable[str] = (),
-                      limit: int | None = None) -> int:
-    """``ntm demo --national [--years N]``: print what was made and the national figures."""
+                      limit: int | None = None, all_types: bool = False) -> int:
+    """``ntm demo --national [--years N] [--all-types]``: print what was made and the national figures."""
     from ntm.core import formatting as fmt
 
     console = console or Console()
-    s = build_national(years, console=console, provinces=provinces, limit=limit)
+    s = build_national(years, console=console, provinces=provinces, limit=limit, types=None if all_types else TYPES)
     for edition, n in s.communes.items():
         keys = s.periods[edition]
-        console.print(f"Địa giới {'trước' if edition == core_units.EDITION_2024 else 'từ'} 01/07/2025: {fmt.number(n)} xã, "
+        console.print(f"Địa giới {'trước' if edition == core_units.EDITION_2024 else 'từ'} 01/07/2025: {fmt.number(n)} {'đơn vị cấp xã' if all_types else 'xã'}, "
                       f"{len(keys)} quý ({keys[0]} … {keys[-1]}).")
         fig = s.national.get(edition, {})
         for code in SETS:

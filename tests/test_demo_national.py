@@ -60,3 +60,16 @@ def test_running_it_again_replaces_the_national_demo_data():
     n_obs, n_res = Observation.objects.count(), Result.objects.count()
     build_national(console=quiet, limit=20, periods=periods)
     assert (Observation.objects.count(), Result.objects.count()) == (n_obs, n_res) == (20 * 132, 40)
+
+
+def test_all_types_covers_wards_and_towns_as_well(capsys):
+    """`ntm demo --national --all-types`: every commune-level unit (xã, phường, thị trấn) gets data —
+    the national volume of ~10,600 units before 1 July 2025 — while the default keeps to the xã that
+    the national figures count."""
+    from ntm.cli import main
+
+    assert main(["demo", "--national", "--provinces", "Hà Nội", "--limit", "40", "--all-types"]) == 0
+    out = capsys.readouterr().out
+    assert "40 đơn vị cấp xã" in out
+    types = set(Observation.objects.filter(source=SOURCE).values_list("unit__type", flat=True).distinct())
+    assert "Phường" in types and "Xã" not in types or len(types) > 1

@@ -10,9 +10,17 @@ from __future__ import annotations
 import datetime as _dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_decimal
+from functools import lru_cache
+
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 LOCALE = "vi_VN"
+
+
+@lru_cache(maxsize=16)
+def _symbols(locale: str) -> tuple[str, str]:
+    """The locale's (grouping, decimal) symbols from Babel's CLDR data: ("." , ",") for Vietnamese."""
+    return get_group_symbol(locale), get_decimal_symbol(locale)
 
 
 def _q(value: float | int | Decimal, places: int) -> Decimal:
@@ -26,8 +34,12 @@ def number(value: float | int | Decimal, places: int = 0, *, trim: bool = False,
     if trim and q == q.to_integral_value():
         places = 0
         q = q.quantize(Decimal(1))
-    fmt = "#,##0" + ("." + "0" * places if places else "")
-    return format_decimal(q, format=fmt, locale=locale)
+    group, decimal = _symbols(locale)
+    # Python's own grouping on the already rounded value, then the locale's symbols: the same text as
+    # Babel's format_decimal("#,##0.00"), without parsing the pattern at each call (pages format
+    # thousands of numbers)
+    text = format(q, f",.{places}f")
+    return text.translate(str.maketrans({",": group, ".": decimal}))
 
 
 def percent(numerator: float, denominator: float | None = None, places: int = 2, *, locale: str = LOCALE) -> str:

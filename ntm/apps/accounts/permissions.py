@@ -53,6 +53,14 @@ def can_admin(user, unit) -> bool:
     return bool(getattr(user, "is_superuser", False)) or _covers(_paths(user, {Role.ADMIN}), unit.path)
 
 
+def viewer_key(user) -> tuple:
+    """What decides which units ``user`` may see, as a key for pages kept between requests: users
+    with the same key see the same things."""
+    if getattr(user, "is_superuser", False):
+        return ("superuser",)
+    return tuple(sorted(set(_paths(user, VIEW_ROLES))))
+
+
 def visible_q(user, field: str = "unit") -> Q:
     """A filter for any queryset with a unit foreign key (``field``), or for Unit itself (``field=''``)."""
     if getattr(user, "is_superuser", False):

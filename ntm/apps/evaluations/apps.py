@@ -7,4 +7,6 @@ class EvaluationsConfig(AppConfig):
     verbose_name = "Kết quả đánh giá"
 
     def ready(self) -> None:
-        from . import services  # noqa: F401  (registers the receiver that keeps roll-ups equal to results)
+        from . import freshness, services  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
+
+        freshness._connect()

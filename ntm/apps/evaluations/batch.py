@@ -36,6 +36,7 @@ from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalo
 from ntm.core.evaluation import BatchInput, BatchResult, evaluate_batch
 from ntm.core.periods import Period
 
+from .freshness import changed
 from .models import ReevaluationRun, Result, RollupResult, RollupState, StagedResult
 
 # one letter per indicator status, indexed by STATUS_CODES + 1 (no data -1, not met 0, met 1, not applicable 2)
@@ -357,6 +358,8 @@ def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_
 def _write(table: str, columns: Sequence[str], key: Sequence[str], rows: list[tuple]) -> None:
     """Upsert ``rows``: on PostgreSQL through COPY into a temporary table and one INSERT … SELECT …
     ON CONFLICT (no per-value parameter handling in Python); elsewhere executemany in chunks."""
+    if table == Result._meta.db_table and rows:
+        changed("results")  # cached dashboards are recomputed once this transaction commits
     if connection.vendor == "postgresql" and len(rows) > 50:
         qn = connection.ops.quote_name
         cols = ", ".join(qn(c) for c in columns)

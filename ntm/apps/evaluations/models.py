@@ -149,3 +149,19 @@ class StagedResult(models.Model):
         verbose_name = "kết quả đang tính lại"
         verbose_name_plural = "kết quả đang tính lại"
         constraints = [models.UniqueConstraint(fields=["run", "unit", "set_code", "period"], name="staged_unique")]
+
+
+class DataVersion(models.Model):
+    """A counter per topic ("results", "units") raised after every committed change of what the
+    dashboards show, so that a page computed from stored results can be kept and reused until the
+    figures change (see :mod:`ntm.apps.evaluations.freshness`)."""
+
+    topic = models.CharField("chủ đề", max_length=32, primary_key=True)
+    value = models.BigIntegerField("số lần thay đổi", default=0)
+
+    class Meta:
+        verbose_name = "phiên bản dữ liệu"
+        verbose_name_plural = "phiên bản dữ liệu"
+
+    def __str__(self) -> str:
+        return f"{self.topic}: {self.value}"

@@ -16,6 +16,7 @@ Vocabulary:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections import Counter, OrderedDict, defaultdict
@@ -34,6 +35,7 @@ from ntm.core.evaluation import UnitScore, rollup
 from ntm.core.evaluation.rollup import Rollup
 from ntm.core.periods import Period
 
+from .freshness import memo
 from .models import Result
 from .services import COMMUNE_TYPES
 
@@ -57,6 +59,8 @@ STANDARD_COLORS = {
 NEXT_TIER = {"below": "ntm", "ntm": "nang_cao", "nang_cao": "kieu_mau", "kieu_mau": None, "nodata": "ntm"}
 RESULT_FIELDS = ("unit_id", "set_code", "period", "criteria_met", "criteria_total", "indicators_met",
                  "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators")
+_JSON_FIELDS = ("unmet_criteria", "unmet_indicators")
+LEAN_FIELDS = tuple(f for f in RESULT_FIELDS if f not in _JSON_FIELDS)  # what the overview page needs
 NO_SECTOR = "Chưa xác định bộ, ngành phụ trách"
 
 
@@ -197,7 +201,12 @@ def subtree_periods(parent: Unit, set_codes: Iterable[str], user) -> list[str]:
     The whole country seen by a national user: the distinct periods of the results, read from the
     index. Otherwise the results of the units of the subtree (that the user may see), read unit by
     unit through the (unit, set, period) index — one query either way."""
-    codes = list(set_codes)
+    codes = sorted(set(set_codes))
+    return memo(("periods", parent.pk, tuple(codes), scope_key(user, parent)),
+                lambda: _subtree_periods(parent, codes, user))
+
+
+def _subtree_periods(parent: Unit, codes: list[str], user) -> list[str]:
     if parent.level == Level.COUNTRY and sees_all_of(user, parent):
         return sort_periods(stored_periods(codes), reverse=True)
     units = Unit.objects.filter(visible_q(user, ""))
@@ -216,14 +225,31 @@ def choose_period(periods: list[str], date: dt.date | None) -> str | None:
 
 
 # -- results ---------------------------------------------------------------------------------
-def results_by_unit(units: Q | list[int], set_codes: Iterable[str], period: str) -> dict[int, dict[str, dict]]:
+def results_by_unit(units: Q | list[int], set_codes: Iterable[str], period: str, *,
+                    lean: bool = False) -> dict[int, dict[str, dict]]:
     """{unit id: {set code: result row}} for one period, in ONE query (no ``detail``). ``units`` is
-    a list of unit ids or a filter on results (``commune_q(..., prefix="unit__")``)."""
+    a list of unit ids or a filter on results (``commune_q(..., prefix="unit__")``); ``lean``: without
+    the lists of unmet criteria and indicators (the overview shows counts only).
+
+    Read with the plain cursor: a national page reads ~30,000 rows, and Django's per-row converters
+    (two JSON fields) cost several times the query itself."""
     qs = Result.objects.filter(set_code__in=list(set_codes), period=period)
     qs = qs.filter(unit_id__in=units) if isinstance(units, list) else qs.filter(units)
+    names = LEAN_FIELDS if lean else RESULT_FIELDS
+    sql, params = qs.order_by().values_list(*names).query.sql_with_params()
     out: dict[int, dict[str, dict]] = defaultdict(dict)
-    for r in qs.values(*RESULT_FIELDS):
-        out[r["unit_id"]][r["set_code"]] = r
+    loads = json.loads
+    decode = () if lean else _JSON_FIELDS
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for row in cur.fetchall():
+            r = dict(zip(names, row))
+            for name in decode:
+                v = r[name]
+                if isinstance(v, (str, bytes)):
+                    r[name] = loads(v)
+            r["standard_met"] = bool(r["standard_met"])
+            out[r["unit_id"]][r["set_code"]] = r
     return out
 
 
@@ -325,6 +351,15 @@ class Overview:
     standards: list[StandardCount] = field(default_factory=list)
     trend: list[TrendPoint] = field(default_factory=list)
     children: list[ChildSummary] = field(default_factory=list)
+    _derived: dict = field(default_factory=dict, repr=False)
+
+    def derived(self, key, compute):
+        """What a page derives from this overview (the sorted list, the drawn map), kept with it: an
+        overview is shared between requests until its results change."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            return self._derived.setdefault(key, compute())
 
     @property
     def communes_total(self) -> int:
@@ -416,16 +451,38 @@ def children_summary(parent: Unit, rows: list[CommuneRow]) -> list[ChildSummary]
     return out
 
 
+def scope_key(user, parent: Unit) -> tuple:
+    """What ``user`` may see under ``parent``, as a key: pages computed for one user serve every
+    user who sees the same communes."""
+    if can_view(user, parent):
+        return ("all",)
+    from ntm.apps.accounts.permissions import VIEW_ROLES, _paths
+
+    return tuple(sorted(_paths(user, VIEW_ROLES)))
+
+
 def build_overview(parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user,
                    *, catalog: Catalog | None = None, with_trend: bool = True) -> Overview:
-    """Everything the overview and the commune list show, in a constant number of queries."""
+    """Everything the overview and the commune list show, in a constant number of queries — kept
+    (:func:`~ntm.apps.evaluations.freshness.memo`) until a result or a unit changes. The returned
+    object is shared between requests: do not modify it."""
     catalog = catalog or default_catalog()
+    key = ("overview", parent.pk, date, period.key if period else None, cs.code, cs.digest,
+           scope_key(user, parent), with_trend)
+    return memo(key, lambda: _build_overview(parent, date, period, cs, user, catalog=catalog, with_trend=with_trend),
+                weight=lambda ov: len(ov.rows))
+
+
+def _build_overview(parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user,
+                    *, catalog: Catalog, with_trend: bool) -> Overview:
     tiers = tier_sets(period, catalog)
     units = commune_rows(communes_qs(parent, date, user))
     on_results = commune_q(parent, date, user, prefix="unit__")
     ov = Overview(parent, date, period, cs, tiers)
     codes = {s.code for s in tiers.values()} | {cs.code}
-    results = results_by_unit(on_results, codes, period.key) if period else {}
+    # the overview (with its trend) shows counts only; the commune list and the gap analysis need the
+    # unmet criteria and indicators
+    results = results_by_unit(on_results, codes, period.key, lean=with_trend) if period else {}
     rows = ov.rows
     for u in units:
         by_set = results.get(u["id"])

@@ -13,6 +13,7 @@ Write results only through these two modules, so that the roll-ups stay equal to
 
 from __future__ import annotations
 
+
 import datetime as dt
 import json
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ from ntm.core.catalog import Catalog, Context, CriteriaSet, default_catalog
 from ntm.core.evaluation import ChildStats, Observation, Rollup, SetResult, UnitScore, evaluate, rollup
 from ntm.core.periods import Period
 
+from .freshness import changed
 from .models import Result, RollupResult, RollupState
 
 COMMUNE_TYPES = ("Xã",)
@@ -37,9 +39,22 @@ COMMUNE_TYPES = ("Xã",)
 def _province_code(unit: Unit) -> str | None:
     if unit.level == "province":
         return unit.code
-    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
-    prov = Unit.objects.filter(id__in=ids, level="province").values_list("code", flat=True).first()
-    return prov
+    return _province_of_path(unit.path)
+
+
+_PROVINCE_OF_PATH: dict[str, str] = {}
+
+
+def _province_of_path(path: str) -> str | None:
+    """The code of the province on a unit's path (the ids of its ancestors): asked once per set
+    evaluated for each saved value, and the ancestors of a path never change (found codes are kept)."""
+    code = _PROVINCE_OF_PATH.get(path)
+    if code is None:
+        ids = [int(x) for x in path.strip("/").split("/") if x]
+        code = Unit.objects.filter(id__in=ids, level="province").values_list("code", flat=True).first()
+        if code is not None and len(_PROVINCE_OF_PATH) < 20_000:
+            _PROVINCE_OF_PATH[path] = code
+    return code
 
 
 def context_for(unit: Unit, year: int) -> Context:
@@ -139,6 +154,7 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult) -> Result:
     else:
         obj = Result.objects.create(unit=unit, set_code=set_code, period=period.key, **fields)
     apply_rollup_delta(unit, set_code, period, old, (r.criteria_met, r.indicators_met, r.standard_met))
+    changed("results")
     return obj
 
 

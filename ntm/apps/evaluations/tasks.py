@@ -35,6 +35,7 @@ from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
 from .batch import _RESULT_COLUMNS, UnitTable, evaluate_cell, point_to_generation, rebuild_rollups
+from .freshness import changed
 from .models import ReevaluationRun, Result, RollupResult, RollupState, StagedResult
 
 # Observations saved this little before the job read a set and period may belong to a transaction that
@@ -147,6 +148,7 @@ def switch(run: ReevaluationRun, period: str, set_codes: list[str], table: UnitT
     p = Period.parse(period)
     kept = 0
     with transaction.atomic():
+        changed("results")
         for set_code in set_codes:
             state = RollupState.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
             mine = StagedResult.objects.filter(run=run, set_code=set_code, period=p.key)

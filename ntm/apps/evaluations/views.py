@@ -14,7 +14,9 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from ntm.apps.accounts.permissions import can_view, home_units
 from ntm.apps.units.models import Level, Unit
@@ -181,22 +183,34 @@ def overview(request):
     ov = _overview_or_error(request, sel, context)
     if ov is not None:
         counts = {s.key: s.count for s in ov.standards}
-        for c in ov.children:
-            c.query = sel.query(unit=c.unit["uid"])
-        legend = [(s.label, s.color, s.count) for s in ov.standards]
-        points = [(r.unit["lat"], r.unit["lon"], r.best, r.unit["uid"], r.unit["name"]) for r in ov.rows]
+        drawn, unplaced = _map(ov, sel)
         context.update(
-            ov=ov, counts=counts,
-            map=map_svg(points, legend, title=f"Bản đồ các xã của {sel.unit.name}",
-                        link_prefix=reverse("unit-detail", args=["x"])[:-2]),
-            unplaced=sum(1 for p in points if p[0] is None or p[1] is None),
+            ov=ov, counts=counts, map=drawn, unplaced=unplaced,
+            children=[(c, sel.query(unit=c.unit["uid"])) for c in ov.children],
             sentence=q.rollup_sentence(ov.rollup) if ov.rollup else "",
             average=(fmt.fraction(ov.rollup.average_criteria, ov.rollup.criteria_total)
                      if ov.rollup and ov.rollup.average_criteria is not None else None),
             average_indicators=(fmt.fraction(ov.rollup.average_indicators, ov.rollup.indicators_total)
                                 if ov.rollup and ov.rollup.average_indicators is not None else None),
         )
+        # the body depends only on the overview, the selection and the language: rendered once per
+        # overview (the national one draws 10,000 communes), then reused until the results change
+        context["body"] = ov.derived(("body", get_language(), sel.query()),
+                                     lambda: render_to_string("evaluations/_overview_body.html", context))
     return render(request, "evaluations/overview.html", context)
+
+
+def _map(ov: q.Overview, sel: Selection) -> tuple[str, int]:
+    """The SVG map of the overview's communes (10,000 points for the nation: kept with the overview)
+    and how many communes have no coordinates."""
+    def draw() -> tuple[str, int]:
+        legend = [(s.label, s.color, s.count) for s in ov.standards]
+        points = [(r.unit["lat"], r.unit["lon"], r.best, r.unit["uid"], r.unit["name"]) for r in ov.rows]
+        svg = map_svg(points, legend, title=f"Bản đồ các xã của {sel.unit.name}",
+                      link_prefix=reverse("unit-detail", args=["x"])[:-2])
+        return svg, sum(1 for p in points if p[0] is None or p[1] is None)
+
+    return ov.derived(("map", get_language()), draw)
 
 
 def communes(request):
@@ -208,12 +222,10 @@ def communes(request):
     ov = _overview_or_error(request, sel, context, with_trend=False)
     if ov is not None:
         wanted = request.GET.get("standard") or ""
-        rows = q.sort_rows(ov.rows)
+        rows = ov.derived("sorted", lambda: q.sort_rows(ov.rows))
         if wanted in q.STANDARDS:
             rows = [r for r in rows if r.best == wanted]
         order = [cs for cs in (ov.tiers.get(t) for t in q.TIERS) if cs is not None]
-        for r in rows:
-            r.cards = [(cs, r.results[cs.code]) for cs in order if cs.code in r.results]
         page = Paginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(ov=ov, page_obj=page, rows=page.object_list, standard=wanted,
                        standard_label=q.STANDARD_LABELS.get(wanted, ""),

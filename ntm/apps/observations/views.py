@@ -28,6 +28,7 @@ from ntm.apps.accounts.models import Membership, Role
 from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, can_enter, can_review, can_view, visible_q
 from ntm.apps.audit.services import deny
 from ntm.apps.units.models import Level, Unit
+from ntm.apps.evaluations.models import Result
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
@@ -159,7 +160,6 @@ def _find_unit(text: str) -> Unit | None:
 
 
 def _latest_period(user) -> str | None:
-    from ntm.apps.evaluations.models import Result
 
     return Result.objects.filter(visible_q(user)).order_by("-period").values_list("period", flat=True).first()
 
@@ -216,7 +216,10 @@ def _save(request, cell: Cell, sheet: f.Sheet):
         f.delete_evidence(list(stored.values()))
         return _render_form(request, cell, sheet, inputs=inputs, errors=[f"Chưa lưu: {exc}"], status=400)
     n = sum(1 for w in written if w is not None)
-    result = f.Sheet(cell.unit, cell.cs, cell.period).evaluate()
+    # record_many has just evaluated and stored the result: read it rather than evaluate again
+    stored_result = (Result.objects.filter(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key)
+                     .only("criteria_met", "criteria_total", "indicators_met", "indicators_total").first())
+    result = stored_result or f.Sheet(cell.unit, cell.cs, cell.period).evaluate()
     messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
     return redirect(cell.url())
 
@@ -296,7 +299,6 @@ def pending(request):
     roles = set(Membership.objects.filter(user=request.user).values_list("role", flat=True))
     if not request.user.is_superuser and not roles & set(REVIEW_ROLES):
         deny(request, None, "Trang «Chờ duyệt» dành cho cán bộ thẩm định.")
-    from ntm.apps.evaluations.models import Result
 
     subs = [s for s in Submission.objects.filter(visible_q(request.user), state=SubmissionState.SUBMITTED)
             .select_related("unit").order_by("submitted_at")

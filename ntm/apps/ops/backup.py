@@ -52,7 +52,9 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATA = "data.json"
 EXCLUDED_APPS = {"contenttypes", "sessions", "django_tasks_db"}
-EXCLUDED_MODELS = {"auth.permission"}
+# the data versions are counters of this database's own changes (see evaluations.freshness): a
+# restore raises them instead of loading older values that a running worker may have cached under
+EXCLUDED_MODELS = {"auth.permission", "evaluations.dataversion"}
 # rows created by migrations themselves: not "data" when deciding whether a target is empty
 SEEDED_MODELS = {"plans.programmetarget"}
 # tables emptied on restore although not in the backup (stale sessions could name restored users)
@@ -274,6 +276,10 @@ def restore_backup(path: str | Path, *, force: bool = False, using: str = DEFAUL
             if wrong:
                 shown = ", ".join(f"{k}: {a} → {b}" for k, (a, b) in list(wrong.items())[:5])
                 raise BackupError(f"số dòng sau khi nạp không khớp bản kê ({shown}); không khôi phục gì")
+            from ntm.apps.evaluations.freshness import changed
+
+            for topic in ("results", "units", "plans"):
+                changed(topic, using=using)
     manifest["seconds"] = round(time.monotonic() - t0, 1)
     logger.warning("database restored", extra={"event": "restore", "file": str(path), "rows": manifest.get("rows"),
                                                "backup_created_at": manifest.get("created_at"), "force": force})

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.db.models import CharField, DateField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
@@ -24,6 +25,10 @@ from ntm.core import units as core
 from ntm.core.units import UnitLookupError
 
 from .models import Level, Unit, UnitLink
+
+# sent inside the loading transaction when units or their links were created, changed or removed
+# (pages that keep figures computed over the hierarchy listen: ntm.apps.evaluations.freshness)
+units_changed = Signal()
 
 __all__ = [
     "UnitLookupError", "UnitMatch", "load_units", "find_units", "resolve_unit", "ancestors", "subtree",
@@ -130,6 +135,8 @@ def load_units(progress: Progress | None = None, data: core.UnitData | None = No
 
         source_uids = {u.uid for u in data.units}
         counts["not_in_source"] = sum(1 for uid in ids if uid not in source_uids)
+        if counts["created"] or counts["updated"] or new_links or changed_links or gone:
+            units_changed.send(sender=Unit, counts=counts)
     counts["units"] = n_units
     counts["links"] = len(data.links)
     counts["source_links_dropped"] = len(data.corrections)

@@ -14,10 +14,13 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 
-from ntm.apps.accounts.permissions import can_view, home_units, visible_q
+from ntm.apps.accounts.permissions import can_view, home_units, viewer_key, visible_q
 from ntm.apps.evaluations import queries as q
+from ntm.apps.evaluations.freshness import memo
 from ntm.apps.evaluations.views import forbid, parse_date, parse_period
 from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
@@ -168,7 +171,14 @@ def unit_detail(request, uid: str):
     if unit.level != Level.COMMUNE:
         params = {"unit": unit.uid, **{k: v for k, v in request.GET.items() if k in ("period", "date", "set")}}
         return redirect(f"{reverse('overview')}?{urlencode(params)}")
+    # the page shows stored results, the units' lineage and the plans: kept until one of them changes
+    # (many officials open the same commune pages); what it shows depends on the units the user sees
+    key = ("unit-page", unit.pk, request.GET.get("period") or "", viewer_key(request.user), get_language())
+    body = memo(key, lambda: _detail_body(request, unit), topics=("results", "units", "plans"), weight=5)
+    return render(request, "units/detail.html", {"unit": unit, "body": body})
 
+
+def _detail_body(request, unit: Unit) -> str:
     cat = default_catalog()
     preds = predecessors(unit)
     succs = successors(unit)
@@ -208,7 +218,7 @@ def unit_detail(request, uid: str):
         "successors": merged_into, "plans": plans,
         "region": Region(unit.region).label if unit.region in Region.values else "",
     }
-    return render(request, "units/detail.html", context)
+    return render_to_string("units/_detail_body.html", context)
 
 
 # -- browsing and searching units -----------------------------------------------------------------

@@ -1,0 +1,150 @@
+"""Pages kept between requests (``freshness.memo``) show exactly the committed figures: a page is
+reused while nothing changed, and the first request after a save, a plan or a unit change shows it.
+
+Test cases run inside a transaction, where the memo is off by design (uncommitted rows are not
+reflected in the counters); these tests turn it on (``NTM_MEMO = "always"``) and run the on-commit
+callbacks of each write the way a real commit would.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from ntm.apps.evaluations import freshness
+from ntm.apps.evaluations.models import Result
+from ntm.apps.observations.models import Observation
+from ntm.apps.units.services import communes_at, resolve_unit
+from ntm.core import formatting as fmt
+from ntm.core.periods import Period
+
+from .fixtures import demo_db, login, member, ntm_middleware  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db", "ntm_middleware")]
+
+LY_NHAN = "huyen:353@2024"
+OVERVIEW = f"/?unit={LY_NHAN}&period=2023-07&set=xa-ntm-2021"
+NGUYEN_LY = "xa:13570@2024"
+NAM_XANG = "xa:13591@2025"
+
+
+@pytest.fixture
+def memo_on(settings):
+    settings.NTM_MEMO = "always"
+    freshness.clear()
+    yield
+    freshness.clear()
+
+
+def sentence(response) -> str:
+    html = response.content.decode()
+    return re.sub(r"<[^>]+>", "", re.search(r'id="rollup-sentence">(.*?)</p>', html, re.S).group(1))
+
+
+def at_standard() -> int:
+    """Communes of Lý Nhân at the NTM standard in 2023-07, counted from the stored results."""
+    ids = [u.id for u in communes_at(resolve_unit(LY_NHAN), Period.parse("2023-07").end) if u.type == "Xã"]
+    return Result.objects.filter(unit_id__in=ids, set_code="xa-ntm-2021", period="2023-07", standard_met=True).count()
+
+
+def result_reads(queries) -> int:
+    return sum(1 for q in queries if 'FROM "evaluations_result"' in q["sql"])
+
+
+def test_outside_a_transaction_only(settings):
+    """A request that has written and not committed must not fill the memo with its own rows."""
+    settings.NTM_MEMO = "auto"
+    assert connection.in_atomic_block and not freshness.enabled()
+    settings.NTM_MEMO = "off"
+    assert not freshness.enabled()
+
+
+def test_changed_raises_the_counter_once_per_commit(django_capture_on_commit_callbacks):
+    before = freshness.stamp()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            freshness.changed("results")
+            freshness.changed("results")
+            freshness.changed("plans")
+    assert len(callbacks) == 2  # one per topic, however many writes
+    after = freshness.stamp()
+    assert after[0] == before[0] + 1 and after[1] == before[1] and after[2] == before[2] + 1
+
+
+def test_a_rolled_back_change_raises_nothing(django_capture_on_commit_callbacks):
+    before = freshness.stamp()
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                freshness.changed("results")
+                raise RuntimeError("the save failed")
+        except RuntimeError:
+            pass
+    assert freshness.stamp() == before
+
+
+def test_the_overview_is_reused_until_a_saved_value_changes_it(memo_on, client, member,
+                                                               django_capture_on_commit_callbacks):
+    client.force_login(member("Hà Nam/Lý Nhân", "leader"))
+    first = client.get(OVERVIEW)
+    met = at_standard()
+    assert f"{met}/20 xã đạt chuẩn" in sentence(first)
+    with CaptureQueriesContext(connection) as read:
+        again = client.get(OVERVIEW)
+    assert sentence(again) == sentence(first)
+    assert result_reads(read.captured_queries) == 0  # kept: no result read again
+
+    # a commune at the standard loses it: an indicator decided by the official's assessment, set
+    # to "chưa đạt" through the entry form by the commune's clerk
+    commune = next(r for r in Result.objects.filter(
+        unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã", set_code="xa-ntm-2021",
+        period="2023-07", standard_met=True).select_related("unit"))
+    code = next(i["code"] for i in commune.detail["indicator_results"]
+                if i["decided_by"] == "assessment" and i["counts_as_met"])
+    version = Observation.objects.get(unit=commune.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
+                                      is_current=True).version
+    clerk = Client()
+    clerk.force_login(member(commune.unit.uid, "entry", username="clerk"))
+    with django_capture_on_commit_callbacks(execute=True):
+        r = clerk.post(f"/nhap-lieu/{commune.unit.uid}/xa-ntm-2021/2023-07/",
+                       {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "", f"ver-{code}": version})
+    assert r.status_code == 302
+    assert at_standard() == met - 1
+    after = client.get(OVERVIEW)
+    assert f"{met - 1}/20 xã đạt chuẩn ({fmt.percent(met - 1, 20)})" in sentence(after)
+
+
+def test_without_the_commit_the_kept_page_would_be_stale(memo_on, client, member):
+    """The counter, not time, decides: a change whose transaction has not committed (callbacks not
+    run) leaves the kept page as it was — which is why readers inside a transaction bypass it."""
+    client.force_login(member("Hà Nam/Lý Nhân", "leader"))
+    first = sentence(client.get(OVERVIEW))
+    Result.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, set_code="xa-ntm-2021",
+                          period="2023-07").update(standard_met=False)
+    assert sentence(client.get(OVERVIEW)) == first
+    freshness._bump("results")  # what the commit of that write would have done
+    assert "0/20 xã đạt chuẩn" in sentence(client.get(OVERVIEW))
+
+
+def test_the_unit_page_shows_a_new_plan_at_once(memo_on, login, django_capture_on_commit_callbacks):
+    from ntm.apps.plans.models import PlanTarget
+
+    client = login("Hà Nam/Lý Nhân", "leader")
+    url = f"/don-vi/{NGUYEN_LY}/?period=2023-07"
+    assert "2031" not in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        PlanTarget.objects.create(unit=resolve_unit(NGUYEN_LY), set_code="xa-nang-cao-2021", year=2031)
+    assert "2031" in client.get(url).content.decode()
+
+
+def test_users_who_see_different_units_do_not_share_a_page(memo_on, login):
+    url = f"/don-vi/{NAM_XANG}/?period=2023-07"
+    local = login(NAM_XANG, "leader").get(url).content.decode()
+    national = login("vn", "leader").get(url).content.decode()
+    # the predecessors (another subtree) are linked only for the user who may open them
+    assert f'href="/don-vi/{NGUYEN_LY}/' not in local
+    assert f'href="/don-vi/{NGUYEN_LY}/' in national
