@@ -99,6 +99,20 @@ def _api_entry(w):
     return [{"unit": NGUYEN_LY, "set": SET, "period": PERIOD, "indicator": "17.1", "assessment": True}]
 
 
+def _rec(w):
+    """Nguyên Lý's recognition decision (made on first use, inside the test's transaction)."""
+    import datetime as dt
+
+    from ntm.apps.plans.models import Recognition
+
+    return Recognition.objects.get_or_create(unit=w["units"][NGUYEN_LY], set_code=SET, defaults={
+        "decision": "9/QĐ-UBND", "decision_date": dt.date(2023, 6, 30), "issued_by": "UBND tỉnh Hà Nam"})[0]
+
+
+def _rec_form(w):
+    return {"set_code": SET, "decision": "10/QĐ-UBND", "decision_date": "01/07/2023", "note": "ma trận"}
+
+
 MATRIX: dict[str, Entry] = {
     # -- public ------------------------------------------------------------------------------------
     "healthz": Entry([get("/healthz")], EVERYONE),
@@ -177,6 +191,20 @@ MATRIX: dict[str, Entry] = {
                              {"set_code": "xa-nang-cao-2021", "year": 2030, "note": "đổi"})], PLANNERS),
     "plan-delete": Entry([get(lambda w: f"/ke-hoach/{w['plan'].pk}/xoa/"),
                           post(lambda w: f"/ke-hoach/{w['plan'].pk}/xoa/")], PLANNERS),
+    # -- recognition decisions (read: viewers; write: as plans) ----------------------------------------
+    "recognitions": Entry([get(lambda w: f"/ke-hoach/cong-nhan/?unit={_rec(w).unit.uid}")], VIEWERS),
+    "recognition-create": Entry([get(f"/ke-hoach/cong-nhan/them/?unit={LY_NHAN}"),
+                                 post(f"/ke-hoach/cong-nhan/them/?unit={LY_NHAN}",
+                                      lambda w: {"unit": w["units"][NGUYEN_LY].pk, "set_code": "xa-nang-cao-2021",
+                                                 "decision": "11/QĐ-UBND", "decision_date": "01/12/2023"})], PLANNERS),
+    "recognition-edit": Entry([get(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/sua/"),
+                               post(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/sua/", _rec_form)], PLANNERS),
+    "recognition-delete": Entry([get(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/xoa/"),
+                                 post(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/xoa/")], PLANNERS),
+    "api-recognition-list": Entry([get(lambda w: f"/api/v1/recognitions/?set={_rec(w).set_code}"),
+                                   get("/api/v1/recognitions/?format=json&year=2023")], USERS,
+                                  hidden={"other_unit": LEAK}),
+    "api-recognition-detail": Entry([get(lambda w: f"/api/v1/recognitions/{_rec(w).pk}/")], VIEWERS),
     # -- imports (only the person who uploaded a file sees and commits it) ---------------------------
     "reports-import-preview": Entry([get(lambda w: f"/bao-cao/trao-doi/nhap/{w['batch'].batch}/")], {"commune_entry"}),
     "reports-import-confirm": Entry([post(lambda w: f"/bao-cao/trao-doi/nhap/{w['batch'].batch}/xac-nhan/",
@@ -199,6 +227,15 @@ WRITE_ROWS: dict[str, Entry] = {
     "api-observation-list": Entry([post("/api/v1/observations/", _api_entry, json=True)], ENTERERS),
     "entry-transition:submit": Entry([post(f"{CELL}trang-thai/", {"action": "submit"})], ENTERERS),
     "entry-transition:approve": Entry([post(f"{CELL_SUBMITTED}trang-thai/", {"action": "approve"})], REVIEWERS),
+    "api-recognition-list": Entry([post("/api/v1/recognitions/", {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021",
+                                                                  "decision": "12/QĐ-UBND", "decision_date": "2023-12-01"},
+                                        json=True)], PLANNERS),
+    "api-recognition-detail": Entry([Req("PATCH", lambda w: f"/api/v1/recognitions/{_rec(w).pk}/", {"note": "ma trận"},
+                                         json=True),
+                                     Req("PUT", lambda w: f"/api/v1/recognitions/{_rec(w).pk}/",
+                                         {"unit": NGUYEN_LY, "set": SET, "decision": "13/QĐ-UBND",
+                                          "decision_date": "2023-07-01"}, json=True),
+                                     Req("DELETE", lambda w: f"/api/v1/recognitions/{_rec(w).pk}/")], PLANNERS),
 }
 MATRIX["entry-form"] = Entry([get(CELL)], VIEWERS)
 MATRIX["entry-transition"] = Entry(WRITE_ROWS["entry-transition:submit"].requests, ENTERERS,

@@ -14,6 +14,7 @@ from ntm.apps.catalog import api as catalog
 from ntm.apps.claims import api as claims
 from ntm.apps.evaluations import api as evaluations
 from ntm.apps.observations import api as observations
+from ntm.apps.plans import api as plans
 from ntm.apps.reports import api as reports
 from ntm.apps.units import api as units
 
@@ -23,6 +24,7 @@ router.register("units", units.UnitViewSet, basename="api-unit")
 router.register("catalog/sets", catalog.CriteriaSetViewSet, basename="api-set")
 router.register("observations", observations.ObservationViewSet, basename="api-observation")
 router.register("results", evaluations.ResultViewSet, basename="api-result")
+router.register("recognitions", plans.RecognitionViewSet, basename="api-recognition")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -25,6 +25,12 @@ class Action(models.TextChoices):
     APPROVED = "approved", "Phê duyệt"
     RETURNED = "returned", "Trả lại"
     REOPENED = "reopened", "Mở lại (bỏ khóa)"
+    PLAN_CREATED = "plan_created", "Đăng ký kế hoạch đạt chuẩn"
+    PLAN_UPDATED = "plan_updated", "Sửa kế hoạch đạt chuẩn"
+    PLAN_DELETED = "plan_deleted", "Xóa kế hoạch đạt chuẩn"
+    RECOGNITION_CREATED = "recognition_created", "Nhập quyết định công nhận"
+    RECOGNITION_UPDATED = "recognition_updated", "Sửa quyết định công nhận"
+    RECOGNITION_DELETED = "recognition_deleted", "Xóa quyết định công nhận"
 
 
 class AuditEvent(models.Model):
@@ -68,7 +74,8 @@ class AuditEvent(models.Model):
 
 
 _LABELS = {"value": "giá trị", "assessment": "đánh giá", "note": "ghi chú", "evidence": "minh chứng",
-           "state": "trạng thái", "comment": "ý kiến"}
+           "state": "trạng thái", "comment": "ý kiến", "set_code": "chuẩn", "year": "năm",
+           "decision": "số quyết định", "decision_date": "ngày quyết định", "issued_by": "cơ quan ban hành"}
 
 
 def _text(key: str, v) -> str:

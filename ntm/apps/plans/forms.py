@@ -5,7 +5,7 @@ from django import forms
 from ntm.apps.units.models import Unit
 from ntm.core.catalog import default_catalog
 
-from .models import PlanTarget
+from .models import PlanTarget, Recognition
 from .permissions import can_plan
 
 
@@ -54,4 +54,63 @@ class PlanTargetForm(forms.ModelForm):
         return data
 
     def validate_unique(self):  # the friendly message above replaces Django's generic one
+        pass
+
+
+class RecognitionForm(forms.ModelForm):
+    """A recognition decision. ``communes``: the xã the user may choose (under the page's unit); the
+    rules of :func:`~.recognitions.recognition_errors` (xã, commune set, date not in the future, one
+    decision per xã and set) and :func:`~.permissions.can_recognise` are checked again on save."""
+
+    class Meta:
+        model = Recognition
+        fields = ["unit", "set_code", "decision", "decision_date", "issued_by", "note"]
+        labels = {"unit": "Xã", "set_code": "Chuẩn được công nhận", "decision": "Số quyết định",
+                  "decision_date": "Ngày quyết định", "issued_by": "Cơ quan ban hành", "note": "Ghi chú"}
+        widgets = {"note": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def __init__(self, *args, user, communes, **kwargs):
+        from .recognitions import recognition_sets
+
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["unit"].queryset = communes
+        self.fields["unit"].label_from_instance = lambda u: u.name
+        self.fields["unit"].empty_label = "— chọn xã —"
+        self.fields["unit"].error_messages["invalid_choice"] = "Xã này không thuộc các xã bạn được nhập quyết định công nhận."
+        self.fields["unit"].error_messages["required"] = "Hãy chọn xã."
+        self.fields["set_code"] = forms.ChoiceField(
+            label="Chuẩn được công nhận", choices=recognition_sets(),
+            error_messages={"invalid_choice": "Hãy chọn một bộ tiêu chí cấp xã trong danh mục.",
+                            "required": "Hãy chọn chuẩn được công nhận."})
+        self.fields["decision"].error_messages["required"] = "Hãy nhập số quyết định (vd. 1234/QĐ-UBND)."
+        self.fields["decision"].widget.attrs["placeholder"] = "1234/QĐ-UBND"
+        self.fields["decision_date"] = forms.DateField(
+            label="Ngày quyết định", input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+            widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 11}),
+            error_messages={"invalid": "Ngày quyết định không hợp lệ (dùng dd/mm/yyyy).",
+                            "required": "Hãy nhập ngày quyết định (dd/mm/yyyy)."})
+        self.fields["issued_by"].widget.attrs.update({"placeholder": "UBND tỉnh …", "size": 40})
+        if self.instance.pk:
+            self.fields["unit"].disabled = True
+
+    def clean_unit(self) -> Unit:
+        from .permissions import can_recognise
+
+        unit = self.cleaned_data["unit"]
+        if not can_recognise(self.user, unit):
+            raise forms.ValidationError(f"Bạn không có quyền nhập quyết định công nhận cho {unit.name}.")
+        return unit
+
+    def clean(self):
+        from .recognitions import recognition_errors
+
+        data = super().clean()
+        errors = recognition_errors(unit=data.get("unit"), set_code=data.get("set_code"),
+                                    decision_date=data.get("decision_date"), instance=self.instance)
+        for name, message in errors.items():
+            self.add_error(None if name == "__all__" else name, message)
+        return data
+
+    def validate_unique(self):  # the friendly message of clean() replaces Django's generic one
         pass

@@ -23,3 +23,10 @@ def can_plan(user, unit) -> bool:
     parent = _Path("/" + "/".join(ids[:-1]) + "/")
     # entry on the parent or above = entry on a strict ancestor; can_review is strict already
     return can_enter(user, parent) or can_review(user, unit)
+
+
+def can_recognise(user, unit) -> bool:
+    """Who may record, change or delete a recognition decision of a xã: the same offices as for plans
+    (entry or reviewer role on a strict ancestor: the district or province office); the xã itself
+    only reads its decisions."""
+    return can_plan(user, unit)

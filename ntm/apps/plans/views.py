@@ -2,7 +2,8 @@
 programme's targets (QĐ 263/QĐ-TTg, 2025) against the actual share among communes with results.
 
 Every view checks the unit with ``can_view`` and lists plans through ``scope``; creating, editing
-and deleting a plan needs :func:`~.permissions.can_plan` on the commune.
+and deleting a plan needs :func:`~.permissions.can_plan` on the commune, and is recorded in the audit
+log (old → new). Recognition decisions: ``recognition_views.py``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from ntm.apps.accounts.permissions import can_enter, can_review, scope
+from ntm.apps.audit.models import Action
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.models import Result
 from ntm.apps.evaluations.views import Selection, forbid, select
@@ -225,6 +228,18 @@ def plan_list(request):
     return render(request, "plans/list.html", context)
 
 
+def _plan_snapshot(plan: PlanTarget) -> dict:
+    """What the audit log keeps of a plan."""
+    return {"unit": plan.unit.uid, "set_code": plan.set_code, "year": plan.year, "note": plan.note}
+
+
+def _audit_plan(request, action: str, plan: PlanTarget, message: str, old: dict | None, new: dict | None) -> None:
+    from ntm.apps.audit.services import log
+
+    log(action, user=request.user, unit=plan.unit, request=request, message=message, old=old, new=new,
+        obj=f"{plan.unit.name} · {_set_label(default_catalog(), plan.set_code)} · {plan.year}")
+
+
 def _plan_or_404(request, pk: int) -> PlanTarget:
     plan = scope(PlanTarget.objects.select_related("unit"), request.user).filter(pk=pk).first()
     if plan is None:
@@ -246,7 +261,9 @@ def plan_create(request):
     if request.method == "POST" and form.is_valid():
         plan = form.save(commit=False)
         plan.created_by = plan.updated_by = request.user
-        plan.save()
+        with transaction.atomic():
+            plan.save()
+            _audit_plan(request, Action.PLAN_CREATED, plan, "Đăng ký kế hoạch đạt chuẩn", None, _plan_snapshot(plan))
         return redirect(f"{reverse('plans')}?{sel.query()}")
     return render(request, "plans/form.html", {"form": form, "sel": sel, "unit": sel.unit, "plan": None})
 
@@ -255,12 +272,15 @@ def plan_edit(request, pk: int):
     plan = _plan_or_404(request, pk)
     if not can_plan(request.user, plan.unit):
         return forbid(request, message=f"Bạn không có quyền sửa kế hoạch của {plan.unit.name}.")
+    old = _plan_snapshot(plan)
     form = PlanTargetForm(request.POST or None, instance=plan, user=request.user,
                           communes=Unit.objects.filter(pk=plan.unit_id))
     if request.method == "POST" and form.is_valid():
         plan = form.save(commit=False)
         plan.updated_by = request.user
-        plan.save()
+        with transaction.atomic():
+            plan.save()
+            _audit_plan(request, Action.PLAN_UPDATED, plan, "Sửa kế hoạch đạt chuẩn", old, _plan_snapshot(plan))
         return redirect(f"{reverse('plans')}?unit={plan.unit.parent.uid if plan.unit.parent_id else plan.unit.uid}")
     return render(request, "plans/form.html", {"form": form, "unit": plan.unit, "plan": plan})
 
@@ -271,6 +291,8 @@ def plan_delete(request, pk: int):
         return forbid(request, message=f"Bạn không có quyền xóa kế hoạch của {plan.unit.name}.")
     if request.method == "POST":
         parent = plan.unit.parent.uid if plan.unit.parent_id else plan.unit.uid
-        plan.delete()
+        with transaction.atomic():
+            _audit_plan(request, Action.PLAN_DELETED, plan, "Xóa kế hoạch đạt chuẩn", _plan_snapshot(plan), None)
+            plan.delete()
         return redirect(f"{reverse('plans')}?unit={parent}")
     return render(request, "plans/confirm_delete.html", {"plan": plan, "set_label": _set_label(default_catalog(), plan.set_code)})
