@@ -7,10 +7,11 @@
 Runs in a temporary SQLite database (synthetic units: one root, 63 provinces, N communes; N × 75 current
 observations of xa-nang-cao-2021 for 2023-07). Phases:
 
-1. export of the observations as XLSX (write-only workbook into a temporary file) and as CSV (streamed);
+1. export of the observations as XLSX (streamed workbook into a temporary file) and as CSV (formatted by the
+   database, streamed);
 2. the entry template for all communes (XLSX, prefilled);
 3. import of an XLSX of the same size in which every value changed: check + preview (one read), then
-   commit (a second read, chunked writes in one transaction, one batch id).
+   commit (one more read: checked, compared and written chunk by chunk in one transaction, one batch id).
 
 Each phase prints rows/s, the peak of Python allocations (tracemalloc) and the process's peak RSS;
 the last line is a JSON summary.
@@ -132,10 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     results["export observations XLSX"]["file_mb"] = round(size / 1e6, 1)
 
     def export_csv():
-        header, rows = X.export("observations", "csv", qs)
         n = 0
-        with open(tmp / "export.csv", "w", encoding="utf-8") as f:
-            for piece in X.csv_stream(header, rows):
+        with open(tmp / "export.csv", "w", encoding="utf-8", newline="") as f:
+            for piece in X.observations_csv(qs):  # formatted by the database
                 f.write(piece)
                 n += len(piece)
         return n
@@ -157,16 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     results["entry template XLSX"]["file_mb"] = round(template.stat().st_size / 1e6, 1)
 
     # -- 3. import --------------------------------------------------------------------------------------
-    from openpyxl import Workbook
-
     upload = tmp / "upload.xlsx"
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Số liệu")
-    ws.append([COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note")])
-    for u in units:
-        for j, code in enumerate(codes):
-            ws.append([u.uid, SET, PERIOD, code, None, "chưa đạt" if (u.pk + j) % 7 != 0 else "đạt", "nhập thử"])
-    wb.save(upload)
+    X.xlsx_file([COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note")],
+                ([u.uid, SET, PERIOD, code, None, "chưa đạt" if (u.pk + j) % 7 != 0 else "đạt", "nhập thử"]
+                 for u in units for j, code in enumerate(codes)), sheet="Số liệu", directory=str(tmp)).rename(upload)
     results["import file_mb"] = round(upload.stat().st_size / 1e6, 1)
 
     plan = measure("import: check + preview", n_rows, lambda: plan_import(upload), results, trace)

@@ -107,7 +107,6 @@ def test_an_import_failing_half_way_leaves_the_database_as_before(where, tmp_pat
 
     from ntm.apps.evaluations import services as ev
     from ntm.apps.observations import imports
-    from ntm.apps.observations.models import Observation
 
     user = get_user_model().objects.create_superuser("op", "op@example.org", "mat-khau-rat-dai-1")
     path = _csv(tmp_path / "nhap.csv")
@@ -115,7 +114,7 @@ def test_an_import_failing_half_way_leaves_the_database_as_before(where, tmp_pat
     before = _counts()
     calls = {"n": 0}
     if where.startswith("disk"):
-        real = Observation.objects.bulk_create
+        real = imports._insert  # the chunk writer (COPY / executemany)
 
         def bulk_create(objs, *a, **kw):
             calls["n"] += 1
@@ -123,7 +122,7 @@ def test_an_import_failing_half_way_leaves_the_database_as_before(where, tmp_pat
                 raise OSError(28, "No space left on device")
             return real(objs, *a, **kw)
 
-        monkeypatch.setattr(Observation.objects, "bulk_create", bulk_create)
+        monkeypatch.setattr(imports, "_insert", bulk_create)
         with pytest.raises(OSError):
             imports.commit_import(path, user=user)
         assert calls["n"] == 2  # the first chunk had been written

@@ -5,11 +5,13 @@
   ("đạt, chưa đạt, không đánh giá"), the version of each value (to detect edits made meanwhile).
 - :func:`plan_import` — read the file and check every row (sheet, row, column and reason of each
   problem), compare with the current values and describe what would change, writing nothing.
-- :func:`commit_import` — check again and record everything in one transaction (all-or-nothing) under
-  one ``batch`` id with ``source="import"``; the affected results are re-evaluated.
+- :func:`commit_import` — one more pass: check, compare and record everything in one transaction
+  (all-or-nothing) under one ``batch`` id with ``source="import"``; the affected results are
+  re-evaluated (unit by unit, or with the batch path for a large import).
 
-Files are read as a stream (CSV line by line, XLSX with openpyxl's read-only mode) and written in
-chunks, so a national file (10,000 communes × 75 indicators) never sits in memory whole.
+Files are read as a stream (CSV line by line, XLSX by :class:`_XlsxSheet`, lxml parser callbacks over
+the zipped sheet XML) and written in chunks (``COPY`` on PostgreSQL), so a national file (10,000
+communes × 132 indicators) never sits in memory whole.
 """
 
 from __future__ import annotations
@@ -252,24 +254,200 @@ def _csv_lines(path: Path) -> Iterator[list[str]]:
             continue
 
 
-def _xlsx_rows(path: Path, name: str) -> tuple[str, Iterator[tuple]]:
-    from openpyxl import load_workbook
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
+
+def _col_index(ref: str) -> int:
+    """"C12" → 2 (0-based column of a cell reference)."""
+    n = 0
+    for ch in ref:
+        if "A" <= ch <= "Z":
+            n = n * 26 + ord(ch) - 64
+        else:
+            break
+    return n - 1
+
+
+class _XlsxSheet:
+    """A worksheet read as a stream (``lxml.iterparse`` over the zipped XML, each row dropped once read):
+    memory holds the shared strings and one row, whatever the number of rows — and it is several
+    times faster than openpyxl's read-only mode, which builds descriptor objects for every cell.
+
+    Values as openpyxl gives them with ``data_only=True``: texts (shared or inline), int or float,
+    booleans, dates for cells with a date format, cached results of formulas, error codes as text."""
+
+    def __init__(self, path: Path, prefer: str):
+        import zipfile
+
+        from lxml import etree
+
+        self.zip = zipfile.ZipFile(path)
+        wb = etree.fromstring(self.zip.read("xl/workbook.xml"))
+        self.ns = wb.tag[1:].split("}")[0] if wb.tag.startswith("{") else ""
+        q = self.q
+        rels = etree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{_PKG_NS}}}Relationship")}
+        sheets = [(sh.get("name"), targets.get(sh.get(f"{{{_REL_NS}}}id"))) for sh in wb.iter(q("sheet"))]
+        if not sheets:
+            raise KeyError("no worksheet")
+        self.name, target = next((x for x in sheets if x[0] == prefer), sheets[0])
+        self.member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        pr = wb.find(q("workbookPr"))
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
+        self.epoch = CALENDAR_MAC_1904 if pr is not None and pr.get("date1904") in ("1", "true") else CALENDAR_WINDOWS_1900
+        self.strings = self._strings()
+        self.date_styles = self._date_styles()
+
+    def q(self, tag: str) -> str:
+        return f"{{{self.ns}}}{tag}" if self.ns else tag
+
+    def _strings(self) -> list[str]:
+        from lxml import etree
+
+        if "xl/sharedStrings.xml" not in self.zip.namelist():
+            return []
+        out: list[str] = []
+        t, r_ph = self.q("t"), self.q("rPh")
+        with self.zip.open("xl/sharedStrings.xml") as f:
+            for _, si in etree.iterparse(f, events=("end",), tag=self.q("si")):
+                out.append("".join(x.text or "" for x in si.iter(t) if x.getparent().tag != r_ph))
+                si.clear()
+        return out
+
+    def _date_styles(self) -> set[int]:
+        from lxml import etree
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+        if "xl/styles.xml" not in self.zip.namelist():
+            return set()
+        st = etree.fromstring(self.zip.read("xl/styles.xml"))
+        custom = {int(n.get("numFmtId")): n.get("formatCode") or "" for n in st.iter(self.q("numFmt"))}
+        xfs = st.find(self.q("cellXfs"))
+        out = set()
+        for i, xf in enumerate(xfs if xfs is not None else []):
+            fid = int(xf.get("numFmtId") or 0)
+            code = custom.get(fid, BUILTIN_FORMATS.get(fid, ""))
+            if code and is_date_format(code):
+                out.add(i)
+        return out
+
+    def rows(self) -> Iterator[tuple]:
+        from lxml import etree
+
+        target = _SheetTarget(self)
+        parser = etree.XMLParser(target=target, huge_tree=True)
+        try:
+            with self.zip.open(self.member) as f:
+                while True:
+                    data = f.read(1 << 16)
+                    if not data:
+                        break
+                    parser.feed(data)
+                    if target.done:
+                        yield from target.done
+                        target.done.clear()
+            parser.close()
+            yield from target.done
+        finally:
+            self.zip.close()
+
+
+class _SheetTarget:
+    """lxml parser target (SAX-like callbacks from C, no element objects): collects finished rows in
+    ``done``; rows missing from the XML come out as empty tuples so that positions stay row numbers."""
+
+    def __init__(self, sheet: _XlsxSheet):
+        from openpyxl.utils.datetime import from_excel
+
+        q = sheet.q
+        self.ROW, self.C, self.V, self.T, self.IS, self.RPH = q("row"), q("c"), q("v"), q("t"), q("is"), q("rPh")
+        self.strings, self.dates, self.epoch, self.from_excel = sheet.strings, sheet.date_styles, sheet.epoch, from_excel
+        self.done: list[tuple] = []
+        self.expected = 1
+        self.values: list = []
+        self.cell: tuple | None = None
+        self.parts: list[str] = []
+        self.text: list[str] | None = None
+        self.phonetic = 0
+
+    def start(self, tag, attrib):
+        if tag == self.C:
+            self.cell = (attrib.get("r"), attrib.get("t"), attrib.get("s"))
+            self.parts = []
+        elif tag == self.V or (tag == self.T and not self.phonetic):
+            self.text = []
+        elif tag == self.ROW:
+            number = int(attrib.get("r") or self.expected)
+            while self.expected < number:
+                self.done.append(())
+                self.expected += 1
+            self.values = []
+        elif tag == self.RPH:
+            self.phonetic += 1
+
+    def data(self, text):
+        if self.text is not None:
+            self.text.append(text)
+
+    def end(self, tag):
+        if tag == self.V or tag == self.T:
+            if self.text is not None:
+                self.parts.append("".join(self.text))
+                self.text = None
+        elif tag == self.C:
+            self._cell()
+        elif tag == self.ROW:
+            self.done.append(tuple(self.values))
+            self.expected += 1
+        elif tag == self.RPH:
+            self.phonetic -= 1
+
+    def _cell(self) -> None:
+        ref, t, style = self.cell
+        values = self.values
+        if ref:
+            col = _col_index(ref)
+            while len(values) < col:
+                values.append(None)
+        text = "".join(self.parts) if self.parts else None
+        if text is None or (text == "" and t not in ("str", "inlineStr")):
+            v = None
+        elif t == "inlineStr" or t == "str" or t == "e":
+            v = text or None
+        elif t == "s":
+            v = self.strings[int(text)]
+        elif t == "b":
+            v = text in ("1", "true")
+        elif t == "d":
+            v = dt.datetime.fromisoformat(text)
+        else:
+            v = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+            if self.dates and int(style or 0) in self.dates:
+                v = self.from_excel(v, self.epoch)
+        values.append(v)
+
+    def close(self):
+        return None
+
+
+def _xlsx_rows(path: Path, name: str) -> tuple[str, Iterator[tuple]]:
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
+        sheet = _XlsxSheet(path, SHEET)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError (a member missing), XMLSyntaxError…
         raise ImportFailed([Issue(name, f"không đọc được tệp Excel ({exc.__class__.__name__})")]) from None
-    sheet = SHEET if SHEET in wb.sheetnames else wb.sheetnames[0]
-    ws = wb[sheet]
-    ws.reset_dimensions()  # trust the rows, not a stale dimension tag
 
     def rows() -> Iterator[tuple]:
         try:
-            yield from ws.iter_rows(values_only=True)
-        finally:
-            wb.close()
+            yield from sheet.rows()
+        except ImportFailed:
+            raise
+        except Exception as exc:  # a damaged sheet: say so, with the row reached
+            raise ImportFailed([Issue(name, f"không đọc được trang tính ({exc.__class__.__name__}: {exc})",
+                                      sheet=sheet.name)]) from None
 
-    return sheet, rows()
+    return sheet.name, rows()
 
 
 def read_rows(path: str | Path, *, name: str | None = None) -> tuple[dict[int, str], Iterator[RawRow]]:
@@ -309,11 +487,21 @@ def read_rows(path: str | Path, *, name: str | None = None) -> tuple[dict[int, s
         raise ImportFailed([Issue(name, "thiếu cột 'Giá trị' hoặc 'Đánh giá'", sheet=sheet, row=number)])
     start = number
 
+    pairs = list(colmap.items())
+    width = max(colmap) + 1
+
     def gen() -> Iterator[RawRow]:
         for n, r in enumerate(rows, start=start + 1):
-            if not any(c is not None and str(c).strip() for c in r):
-                continue
-            yield RawRow(sheet, n, {canon: (r[i] if i < len(r) else None) for i, canon in colmap.items()})
+            try:
+                if not "".join(r).strip():  # a CSV row: all texts (the common case, one C call)
+                    continue
+            except TypeError:  # cells of a workbook: numbers, dates, None
+                if not any(c is not None and str(c).strip() for c in r):
+                    continue
+            if len(r) >= width:
+                yield RawRow(sheet, n, {canon: r[i] for i, canon in pairs})
+            else:
+                yield RawRow(sheet, n, {canon: (r[i] if i < len(r) else None) for i, canon in pairs})
 
     return colmap, gen()
 
@@ -415,18 +603,28 @@ def _indicator(v: object) -> str:
     return _text(v)
 
 
+_BAD = object()  # a memo entry for a value already found wrong (the message is kept beside it)
+
+
 class _Checker:
+    """Checks rows one by one with one dictionary lookup per distinct input (unit code, set, period,
+    indicator, assessment word, value): a national file repeats the same few thousand of them."""
+
     def __init__(self, name: str, user, catalog: Catalog, defaults: dict):
         self.name = name
         self.user = user
         self.catalog = catalog
         self.defaults = defaults
         self.units: dict[str, Unit | None] = {}
+        self.misses = 0
         self.allowed: dict[int, bool] = {}
         self.seen: dict[tuple[int, str, str], int] = {}  # cell -> bitmask of indicators seen
-        self.first_row: dict[tuple[int, str, str, str], int] = {}
         self.issues: list[Issue] = []
         self.issue_count = 0
+        self._periods: dict[object, tuple[Period | None, str]] = {}
+        self._assess: dict[object, tuple[bool, bool | None, str]] = {}
+        self._inds: dict[tuple[str, str], tuple[object, int]] = {}
+        self._values: dict[tuple[str, str, object], tuple[str, float | None, str]] = {}
 
     def issue(self, row: RawRow, column: str | None, message: str) -> None:
         self.issue_count += 1
@@ -437,7 +635,12 @@ class _Checker:
     def unit(self, ref: object) -> Unit | None:
         key = _text(ref)
         if key not in self.units:
-            self.units[key] = Unit.objects.filter(uid=key).first()
+            self.misses += 1
+            if self.misses == 50:  # a file of many units: read them all at once (~14,000 rows, once)
+                for u in Unit.objects.all():
+                    self.units.setdefault(u.uid, u)
+            if key not in self.units:
+                self.units[key] = Unit.objects.filter(uid=key).first()
         return self.units[key]
 
     def may_enter(self, unit: Unit) -> bool:
@@ -449,20 +652,81 @@ class _Checker:
             self.allowed[unit.id] = can_enter(self.user, unit)
         return self.allowed[unit.id]
 
+    def period(self, raw: object) -> tuple[Period | None, str]:
+        key = raw if not isinstance(raw, (dt.datetime, dt.date)) else (raw.year, raw.month)
+        hit = self._periods.get(key)
+        if hit is None:
+            try:
+                hit = (_period(raw), "")
+            except ValueError as exc:
+                hit = (None, str(exc))
+            self._periods[key] = hit
+        return hit
+
+    def assessment(self, raw: object) -> tuple[bool, bool | None, str]:
+        """(not applicable, assessment, error)."""
+        hit = self._assess.get(raw)
+        if hit is None:
+            na = fold(_text(raw)) in NA_WORDS
+            hit = (na, None, "")
+            if not na:
+                try:
+                    hit = (False, parse_assessment(_text(raw) if not isinstance(raw, bool) else raw), "")
+                except ValueError:
+                    hit = (False, None, f"'{_text(raw)}' không phải là đánh giá (chọn: đạt, chưa đạt, không đánh giá)")
+            if len(self._assess) < 10_000:
+                self._assess[raw] = hit
+        return hit
+
+    def indicator(self, cs: CriteriaSet, code: str) -> tuple[object, int]:
+        """(indicator or None, bit of its position in the set)."""
+        hit = self._inds.get((cs.code, code))
+        if hit is None:
+            ind = cs.by_code.get(code)
+            codes = cs.indicator_codes()
+            bit = 1 << codes.index(code) if ind is not None and len(codes) < 512 else 0
+            hit = self._inds[(cs.code, code)] = (ind, bit)
+        return hit
+
+    def value(self, ind, raw_v: object) -> tuple[str, float | None, str]:
+        """(value as text, number, error) of a non-empty cell."""
+        key = (id(ind), raw_v)
+        hit = self._values.get(key)
+        if hit is None:
+            shown = _number_text(float(raw_v)) if isinstance(raw_v, (int, float)) and not isinstance(raw_v, bool) else _text(raw_v)
+            value_text, value_num, error = "", None, ""
+            try:
+                parsed = parse_value(ind, shown)
+            except ValueError as exc:
+                error = str(exc)
+            else:
+                if ind.kind == Kind.BOOLEAN and parsed is not None:
+                    value_text = "có" if parsed else "không"
+                elif parsed is not None:
+                    value_text = shown
+                    value_num = float(parsed) if isinstance(parsed, float) else None
+            hit = (value_text, value_num, error)
+            if len(self._values) >= 20_000:  # numbers rarely repeat: keep the memo small
+                self._values.clear()
+            self._values[key] = hit
+        return hit
+
     def check(self, row: RawRow) -> Prepared | None:
         v = row.values
         ok = True
         # unit
-        unit = self.unit(v["unit"]) if _text(v.get("unit")) else self.defaults.get("unit")
+        raw_unit = v.get("unit")
+        unit = self.unit(raw_unit) if raw_unit not in (None, "") and _text(raw_unit) else self.defaults.get("unit")
         if unit is None:
-            self.issue(row, "unit", f"không có đơn vị mã '{_text(v.get('unit'))}'" if _text(v.get("unit"))
+            self.issue(row, "unit", f"không có đơn vị mã '{_text(raw_unit)}'" if _text(raw_unit)
                        else "chưa ghi mã đơn vị (vd. xa:13570@2024)")
             ok = False
         elif not self.may_enter(unit):
             self.issue(row, "unit", f"không có quyền nhập số liệu cho {unit.name} ({unit.uid})")
             ok = False
         # set
-        set_code = _text(v.get("set")) or self.defaults.get("set") or ""
+        raw_set = v.get("set")
+        set_code = (raw_set.strip() if isinstance(raw_set, str) else _text(raw_set)) or self.defaults.get("set") or ""
         cs = None
         if not set_code:
             self.issue(row, "set", "chưa ghi bộ tiêu chí")
@@ -479,48 +743,35 @@ class _Checker:
             self.issue(row, "period", "chưa ghi kỳ (YYYY-MM)")
             ok = False
         else:
-            try:
-                period = _period(raw_period)
-            except ValueError as exc:
-                self.issue(row, "period", str(exc))
+            period, error = self.period(raw_period)
+            if error:
+                self.issue(row, "period", error)
                 ok = False
         # indicator
         code = _indicator(v.get("indicator"))
         ind = None
+        bit = 0
         if not code:
             self.issue(row, "indicator", "chưa ghi mã chỉ tiêu")
             ok = False
         elif cs is not None:
-            ind = cs.by_code.get(code)
+            ind, bit = self.indicator(cs, code)
             if ind is None:
                 self.issue(row, "indicator", f"bộ {cs.code} không có chỉ tiêu '{code}'")
                 ok = False
         # assessment
-        raw_a = v.get("assessment")
-        na = fold(_text(raw_a)) in NA_WORDS
-        assessment = None
-        if not na:
-            try:
-                assessment = parse_assessment(_text(raw_a) if not isinstance(raw_a, bool) else raw_a)
-            except ValueError:
-                self.issue(row, "assessment", f"'{_text(raw_a)}' không phải là đánh giá (chọn: đạt, chưa đạt, không đánh giá)")
-                ok = False
+        na, assessment, error = self.assessment(v.get("assessment"))
+        if error:
+            self.issue(row, "assessment", error)
+            ok = False
         # value
         raw_v = v.get("value")
         value_text, value_num = "", None
         if ind is not None and raw_v not in (None, "") and _text(raw_v):
-            shown = _number_text(float(raw_v)) if isinstance(raw_v, (int, float)) and not isinstance(raw_v, bool) else _text(raw_v)
-            try:
-                parsed = parse_value(ind, shown)
-            except ValueError as exc:
-                self.issue(row, "value", str(exc))
+            value_text, value_num, error = self.value(ind, raw_v)
+            if error:
+                self.issue(row, "value", error)
                 ok = False
-            else:
-                if ind.kind == Kind.BOOLEAN and parsed is not None:
-                    value_text = "có" if parsed else "không"
-                elif parsed is not None:
-                    value_text = shown
-                    value_num = float(parsed) if isinstance(parsed, float) else None
         # version
         expected = None
         raw_ver = v.get("version")
@@ -535,7 +786,6 @@ class _Checker:
         if not value_text and assessment is None and not na:
             return Prepared(row.number, unit, cs, period, code, "", None, None, False, "", "", None)  # skipped
         cell = (unit.id, cs.code, period.key)
-        bit = 1 << cs.indicator_codes().index(ind.code) if len(cs.indicators) < 512 else 0  # str compare: pydantic == is slow
         mask = self.seen.get(cell, 0)
         if mask & bit:
             self.issue(row, "indicator", f"chỉ tiêu {code} của {unit.uid} kỳ {period.key} xuất hiện hai lần trong tệp")
@@ -572,18 +822,37 @@ def _scan(path: Path, name: str, user, catalog: Catalog, defaults: dict,
     return chk
 
 
-def _current(chunk: list[Prepared]) -> dict[tuple[int, str, str, str], Observation]:
+@dataclass(slots=True)
+class _Cur:
+    """The current observation of a cell (plain values: no model instance per row)."""
+
+    pk: int
+    value_text: str
+    value_num: float | None
+    assessment: bool | None
+    not_applicable: bool
+    note: str
+    evidence: str
+    version: int
+    created_by_name: str
+
+
+def _current(chunk: list[Prepared]) -> dict[tuple[int, str, str, str], _Cur]:
     cells: dict[tuple[str, str], set[int]] = {}
     for p in chunk:
         cells.setdefault((p.cs.code, p.period.key), set()).add(p.unit.id)
     out = {}
     for (set_code, period), ids in cells.items():
-        for o in Observation.objects.current().filter(unit_id__in=ids, set_code=set_code, period=period):
-            out[(o.unit_id, set_code, period, o.indicator)] = o
+        ids = sorted(ids)
+        for i in range(0, len(ids), 900):
+            for row in Observation.objects.current().filter(unit_id__in=ids[i:i + 900], set_code=set_code, period=period) \
+                    .values_list("unit_id", "indicator", "pk", "value_text", "value_num", "assessment", "not_applicable",
+                                 "note", "evidence", "version", "created_by_name").order_by():
+                out[(row[0], set_code, period, row[1])] = _Cur(*row[2:])
     return out
 
 
-def _same(o: Observation, p: Prepared) -> bool:
+def _same(o: _Cur, p: Prepared) -> bool:
     if p.value_num is not None or o.value_num is not None:
         same_value = o.value_num == p.value_num
     else:
@@ -646,67 +915,137 @@ class ImportResult:
     unchanged: int
     cells: int
     plan: ImportPlan
+    batch_reevaluation: bool = False
+
+
+# above this many (unit, set, period) cells the results are re-evaluated with the batch path (one read of
+# the cell's observations for every unit under the units' common ancestor) instead of unit by unit
+BATCH_REEVALUATION_CELLS = 100
+_INSERT_COLUMNS = ("unit_id", "set_code", "indicator", "period", "year", "value_text", "value_num", "assessment",
+                   "not_applicable", "note", "evidence", "version", "is_current", "source", "batch", "created_by_id",
+                   "created_by_name", "created_at")
+
+
+def _insert(rows: list[tuple]) -> None:
+    """Append observations as plain tuples: ``COPY … FROM STDIN`` on PostgreSQL, ``executemany`` elsewhere."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(Observation._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in _INSERT_COLUMNS)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        else:
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))})", rows)
+
+
+def _common_ancestor(units: list[Unit]) -> Unit | None:
+    parts = [u.path.strip("/").split("/") for u in units]
+    common = []
+    for level in zip(*parts):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return Unit.objects.filter(pk=int(common[-1])).first() if common else None
+
+
+def _reevaluate(cells: dict[tuple[int, str, str], Unit], catalog: Catalog,
+                progress: Callable[[str, int, int], None] | None) -> bool:
+    """Re-evaluate the results of the written cells (and of the sets that depend on them); returns
+    whether the batch path was used."""
+    from ntm.apps.evaluations.services import dependents, evaluate_unit
+    from ntm.apps.observations.services import _depth
+
+    if len(cells) <= BATCH_REEVALUATION_CELLS:
+        order = sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog), kv[0][0]))
+        for k, ((_, set_code, period), unit) in enumerate(order, start=1):
+            evaluate_unit(unit, set_code, period, catalog=catalog)
+            if progress and (k % 200 == 0 or k == len(order)):
+                progress("Đánh giá lại", k, len(order))
+        return False
+    from ntm.apps.evaluations.batch import UnitTable, evaluate_period
+
+    by_period: dict[str, tuple[set[str], dict[int, Unit]]] = {}
+    for (unit_id, set_code, period), unit in cells.items():
+        sets, units = by_period.setdefault(period, (set(), {}))
+        sets.add(set_code)
+        sets.update(dependents(set_code, catalog))
+        units[unit_id] = unit
+    table = UnitTable()
+    for k, (period, (sets, units)) in enumerate(sorted(by_period.items()), start=1):
+        evaluate_period(period, sorted(sets), catalog=catalog, table=table, within=_common_ancestor(list(units.values())))
+        if progress:
+            progress("Đánh giá lại", k, len(by_period))
+    return True
 
 
 def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None, defaults: dict | None = None,
                   name: str | None = None, batch: str | None = None, reevaluate: bool = True,
                   progress: Callable[[str, int, int], None] | None = None) -> ImportResult:
-    """Check, then record every changed value in one transaction under one batch id (all or nothing)."""
-    from ntm.apps.evaluations.services import evaluate_unit
-    from ntm.apps.observations.services import _depth, _user_name
+    """Check and record every changed value in one transaction under one batch id (all or nothing).
+
+    One pass over the file (the preview was the other): rows are checked, compared with the current
+    values and written chunk by chunk inside the transaction; any problem — a bad row, a value edited
+    since the template was downloaded — raises :class:`ImportFailed` and rolls everything back."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from ntm.apps.observations.services import _user_name
 
     path = Path(path)
     name = name or path.name
     catalog = catalog or default_catalog()
-    plan = plan_import(path, user=user, catalog=catalog, defaults=defaults, name=name)
-    if not plan.ok:
-        raise ImportFailed(plan.issues, plan.issue_count)
     batch = batch or f"import-{uuid.uuid4().hex[:12]}"
     who = _user_name(user)
-    written = 0
+    by_id = user.pk if getattr(user, "pk", None) else None
+    plan = ImportPlan(file=name)
     cells: dict[tuple[int, str, str], Unit] = {}
     conflicts: list[Issue] = []
+    where = SHEET if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    now = timezone.now()
+    if connection.vendor != "postgresql":  # adapt once, not per row
+        now = connection.ops.adapt_datetimefield_value(now)
 
     def write(chunk: list[Prepared]) -> None:
-        nonlocal written
         cur = _current(chunk)
         supersede: list[int] = []
-        new_rows: list[Observation] = []
+        new_rows: list[tuple] = []
         for p in chunk:
-            o = cur.get((p.unit.id, p.cs.code, p.period.key, p.indicator))
+            key = p.period.key
+            o = cur.get((p.unit.id, p.cs.code, key, p.indicator))
             if o is not None and p.expected_version is not None and o.version != p.expected_version:
-                conflicts.append(Issue(name, f"chỉ tiêu {p.indicator} vừa được sửa (lần sửa {o.version})", None, p.row))
+                who_else = o.created_by_name or "người khác"
+                conflicts.append(Issue(name, f"chỉ tiêu {p.indicator} của {p.unit.uid} đã được {who_else} sửa (lần sửa "
+                                       f"{o.version}) sau khi tải mẫu (lần sửa {p.expected_version}); hãy tải mẫu mới",
+                                       where, p.row, COLUMNS["version"][0]))
                 continue
             if o is not None and _same(o, p):
+                plan.unchanged += 1
                 continue
             if o is not None:
                 supersede.append(o.pk)
-            new_rows.append(Observation(
-                unit=p.unit, set_code=p.cs.code, indicator=p.indicator, period=p.period.key, year=p.period.year,
-                value_text=p.value_text, value_num=p.value_num, assessment=p.assessment, not_applicable=p.not_applicable,
-                note=p.note, evidence=p.evidence, version=(o.version + 1) if o else 1, is_current=True,
-                source=IMPORT_SOURCE, batch=batch, created_by=user if getattr(user, "pk", None) else None,
-                created_by_name=who,
-            ))
-            cells[(p.unit.id, p.cs.code, p.period.key)] = p.unit
+                plan.changed += 1
+            else:
+                plan.new += 1
+            new_rows.append((p.unit.id, p.cs.code, p.indicator, key, p.period.year, p.value_text, p.value_num,
+                             p.assessment, p.not_applicable, p.note, p.evidence, (o.version + 1) if o else 1, True,
+                             IMPORT_SOURCE, batch, by_id, who, now))
+            cells[(p.unit.id, p.cs.code, key)] = p.unit
         if conflicts:
-            raise ImportFailed(conflicts)
+            raise ImportFailed(conflicts[:MAX_ISSUES], len(conflicts))
         for i in range(0, len(supersede), 900):
             Observation.objects.filter(pk__in=supersede[i:i + 900]).update(is_current=False)
-        Observation.objects.bulk_create(new_rows, batch_size=1000)
-        written += len(new_rows)
+        _insert(new_rows)
         if progress:
-            progress("Ghi số liệu", written, plan.to_write)
+            progress("Ghi số liệu", plan.new + plan.changed, 0)
 
     with transaction.atomic():
-        again = ImportPlan(file=name)
-        chk = _scan(path, name, user, catalog, defaults or {}, write, again)
+        chk = _scan(path, name, user, catalog, defaults or {}, write, plan)
         if chk.issue_count:
             raise ImportFailed(chk.issues, chk.issue_count)
-        if reevaluate:
-            order = sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog), kv[0][0]))
-            for k, ((_, set_code, period), unit) in enumerate(order, start=1):
-                evaluate_unit(unit, set_code, period, catalog=catalog)
-                if progress and (k % 200 == 0 or k == len(order)):
-                    progress("Đánh giá lại", k, len(order))
-    return ImportResult(batch=batch, written=written, unchanged=plan.unchanged, cells=len(cells), plan=plan)
+        batch_path = _reevaluate(cells, catalog, progress) if reevaluate and cells else False
+    written = plan.new + plan.changed
+    return ImportResult(batch=batch, written=written, unchanged=plan.unchanged, cells=len(cells), plan=plan,
+                        batch_reevaluation=batch_path)

@@ -28,8 +28,7 @@ class BulletinView(Scoped, APIView):
     def get(self, request):
         from ntm.core.reports.model import to_text
 
-        from .export_tables import all_communes_table
-        from .render import FORMATS, RenderUnavailable, render
+        from .render import FORMATS, RenderUnavailable
         from .services import ReportError, bulletin
 
         unit = unit_param(request, required=True)
@@ -37,18 +36,22 @@ class BulletinView(Scoped, APIView):
         fmt = request.query_params.get("output", "json")
         if fmt != "json" and fmt not in FORMATS:
             raise ValidationError({"output": "json, docx, pdf, xlsx, html hoặc txt"})
+        if fmt != "json":
+            from .cache import render_bulletin
+
+            try:
+                out = render_bulletin(unit, period, fmt)  # cached while the stored results do not change
+            except ReportError as exc:
+                raise NotFound(str(exc)) from None
+            except RenderUnavailable as exc:
+                return Response({"detail": str(exc)}, status=503)
+            return _file(out.content, fmt, out.filename)
         try:
-            doc, data = bulletin(unit, period)
+            doc, _ = bulletin(unit, period)
         except ReportError as exc:
             raise NotFound(str(exc)) from None
-        if fmt == "json":
-            return Response({"title": f"{doc.title} {doc.subtitle}", "unit": unit.uid, "period": period,
-                             "text": to_text(doc), "figures": doc.meta})
-        try:
-            content = render(doc, fmt, extra_tables=[all_communes_table(data)] if fmt == "xlsx" else ())
-        except RenderUnavailable as exc:
-            return Response({"detail": str(exc)}, status=503)
-        return _file(content, fmt, doc.filename)
+        return Response({"title": f"{doc.title} {doc.subtitle}", "unit": unit.uid, "period": period,
+                         "text": to_text(doc), "figures": doc.meta})
 
 
 class DossierView(Scoped, APIView):

@@ -45,26 +45,26 @@ def _write(content: bytes, out_path: str | Path) -> Path:
 
 def cmd_bulletin(unit: str, period: str, fmt: str, out_path: str | Path, console: Console) -> int:
     """Write the bulletin of ``unit`` (uid or name path) for ``period`` to ``out_path``; returns 0 or 1."""
-    from ntm.apps.reports.export_tables import all_communes_table
-    from ntm.apps.reports.render import FORMATS, RenderUnavailable, render
-    from ntm.apps.reports.services import ReportError, bulletin
+    from ntm.apps.reports.cache import render_bulletin
+    from ntm.apps.reports.render import FORMATS, RenderUnavailable
+    from ntm.apps.reports.services import ReportError
 
     if fmt not in FORMATS:
         console.print(f"Lỗi: định dạng '{fmt}' không hỗ trợ (dùng {', '.join(FORMATS)})")
         return 1
     try:
         u, p = _unit(unit, period)
-        doc, data = bulletin(u, p)
-        content = render(doc, fmt, extra_tables=[all_communes_table(data)] if fmt == "xlsx" else ())
+        out = render_bulletin(u, p, fmt)
     except (ReportCliError, ReportError, RenderUnavailable) as exc:
         console.print(f"Lỗi: {exc}", markup=False)
         return 1
     from ntm.core.formatting import number as fmt_number
 
-    path = _write(content, out_path)
-    n = len(data.rows)
-    console.print(f"Đã ghi {path} ({fmt_number(len(content))} byte): bản tin {u.name}, {p.label}, {n} xã, "
-                  f"{len(doc.tables)} bảng, {len(doc.charts)} biểu đồ.", markup=False)
+    path = _write(out.content, out_path)
+    n, s = out.summary["rows"], out.summary
+    console.print(f"Đã ghi {path} ({fmt_number(len(out.content))} byte): bản tin {u.name}, {p.label}, {n} xã, "
+                  f"{s['tables']} bảng, {s['charts']} biểu đồ" + (" (bản đã tạo trước, số liệu không đổi)." if out.cached
+                                                                 else "."), markup=False)
     return 0
 
 

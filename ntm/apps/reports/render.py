@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable
 
 from ntm.core.reports import html as H
-from ntm.core.reports.model import NATIONAL_HEADING, Chart, Document, Heading, Paragraph, Table, to_text
+from ntm.core.reports.model import NATIONAL_HEADING, Chart, Document, Heading, Lines, Paragraph, Table, to_text
 
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -103,58 +103,6 @@ def _no_borders(table) -> None:
     tblPr.append(borders)
 
 
-def _shade(cell, fill: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shd)
-
-
-def _gap_below(cell) -> None:
-    """A white bottom border, so that the bars of a table chart do not touch."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    borders = OxmlElement("w:tcBorders")
-    bottom = OxmlElement("w:bottom")
-    for k, v in (("w:val", "single"), ("w:sz", "24"), ("w:space", "0"), ("w:color", "FFFFFF")):
-        bottom.set(qn(k), v)
-    borders.append(bottom)
-    cell._tc.get_or_add_tcPr().append(borders)
-
-
-def _repeat_header(row) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    h = OxmlElement("w:tblHeader")
-    h.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(h)
-
-
-def _cant_split(row) -> None:
-    """A table row is never broken across two pages."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    el = OxmlElement("w:cantSplit")
-    el.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(el)
-
-
-def _keep_rows_together(table) -> None:
-    """Keep a small table on one page: every row but the last keeps with the next (Word and LibreOffice)."""
-    rows = table.rows
-    for row in rows[:-1]:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                p.paragraph_format.keep_with_next = True
-
-
 def _cell_text(cell, text: str, *, size: float = TABLE_PT, bold: bool = False, italic: bool = False,
                align: str = "l", underline: bool = False) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -239,77 +187,140 @@ def _page_numbers(d) -> None:
         run._r.append(el)
 
 
-def _docx_table(d, t: Table) -> None:
-    from docx.shared import Pt
+# The tables, the chart and the annex lines are written as WordprocessingML in bulk (one string per
+# table, parsed once) instead of cell by cell through python-docx's objects: a province bulletin
+# has thousands of cells and python-docx spends ~1 ms on each (child lookups in document order for
+# every property set). The XML is what python-docx itself would write.
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TWIPS_PER_CM = 1440 / 2.54
 
-    cap = d.add_paragraph()
-    cap.paragraph_format.space_before = Pt(10)
-    r = cap.add_run(t.caption)
-    r.bold, r.italic = True, True
-    cap.paragraph_format.keep_with_next = True
-    table = d.add_table(rows=1, cols=len(t.columns))
-    table.style = "Table Grid"
-    hdr = table.rows[0]
-    _repeat_header(hdr)
-    for cell, name in zip(hdr.cells, t.columns):
-        _cell_text(cell, name, bold=True, align="c")
-        _shade(cell, "EEEEEE")
-    _cant_split(hdr)
-    for i, row in enumerate(t.rows):
-        new = table.add_row()
-        _cant_split(new)
-        cells = new.cells
-        for j, (cell, value) in enumerate(zip(cells, row)):
-            _cell_text(cell, value, align=t.alignment(j))
-            if i in t.flagged:
-                _shade(cell, "FDECEA")
+
+def _x(text: str) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(text)
+
+
+def _p_xml(text: str, *, size: float | None = TABLE_PT, bold: bool = False, italic: bool = False,
+           align: str | None = None, keep_next: bool = False, compact: bool = True, color: str | None = None,
+           page_break: bool = False, indent_cm: float | None = None) -> str:
+    """One paragraph with one run (``compact``: no space after, single line spacing, as in table cells)."""
+    ppr = []
+    if keep_next:
+        ppr.append("<w:keepNext/>")
+    if page_break:
+        ppr.append("<w:pageBreakBefore/>")
+    if compact:
+        ppr.append('<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>')
+    if indent_cm is not None:
+        ppr.append(f'<w:ind w:firstLine="{round(indent_cm * _TWIPS_PER_CM)}"/>')
+    if align:
+        ppr.append(f'<w:jc w:val="{ {"l": "left", "r": "right", "c": "center", "j": "both"}[align]}"/>')
+    rpr = []
+    if bold:
+        rpr.append("<w:b/>")
+    if italic:
+        rpr.append("<w:i/>")
+    if color:
+        rpr.append(f'<w:color w:val="{color}"/>')
+    if size is not None:
+        rpr.append(f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>')
+    run = f"<w:r>{'<w:rPr>' + ''.join(rpr) + '</w:rPr>' if rpr else ''}<w:t xml:space=\"preserve\">{_x(text)}</w:t></w:r>" \
+        if text else ""
+    return f"<w:p>{'<w:pPr>' + ''.join(ppr) + '</w:pPr>' if ppr else ''}{run}</w:p>"
+
+
+def _tc_xml(width: int, paragraphs: str, *, fill: str | None = None, gap_below: bool = False) -> str:
+    pr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+    if gap_below:  # a white bottom border, so that the bars of a table chart do not touch
+        pr += '<w:tcBorders><w:bottom w:val="single" w:sz="24" w:space="0" w:color="FFFFFF"/></w:tcBorders>'
+    if fill:
+        pr += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+    return f"<w:tc><w:tcPr>{pr}</w:tcPr>{paragraphs}</w:tc>"
+
+
+def _tbl_xml(widths: list[int], rows: list[str], *, grid: bool) -> str:
+    borders = "" if grid else ("<w:tblBorders>" + "".join(f'<w:{e} w:val="nil"/>' for e in
+                                                        ("top", "left", "bottom", "right", "insideH", "insideV"))
+                               + "</w:tblBorders>")
+    style = '<w:tblStyle w:val="TableGrid"/>' if grid else ""
+    return (f'<w:tbl xmlns:w="{_W_NS}"><w:tblPr>{style}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>{borders}'
+            '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+            'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+            "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
+            + "".join(rows) + "</w:tbl>")
+
+
+def _append_xml(d, xml: str) -> None:
+    """Parse ``xml`` (elements in the w: namespace, without declaration) and add them at the end of the body."""
+    from docx.oxml import parse_xml
+
+    body = d.element.body
+    sect = body.sectPr
+    wrapper = parse_xml(f'<w:body xmlns:w="{_W_NS}">{xml}</w:body>')
+    for el in list(wrapper):
+        if sect is not None:
+            sect.addprevious(el)
+        else:
+            body.append(el)
+
+
+def _caption_xml(text: str) -> str:
+    return (f'<w:p><w:pPr><w:keepNext/><w:spacing w:before="200"/></w:pPr><w:r><w:rPr><w:b/><w:i/></w:rPr>'
+            f'<w:t xml:space="preserve">{_x(text)}</w:t></w:r></w:p>')
+
+
+def _note_xml(text: str) -> str:
+    return _p_xml(text, size=11, italic=True, compact=False)
+
+
+def _docx_table(d, t: Table) -> None:
     weights = t.widths or [1.0] * len(t.columns)
     total = sum(weights)
-    _widths(table, [USABLE_CM * w / total for w in weights])
-    if t.note:
-        p = d.add_paragraph()
-        r = p.add_run(t.note)
-        r.italic, r.font.size = True, Pt(11)
+    widths = [round(USABLE_CM * w / total * _TWIPS_PER_CM) for w in weights]
+    head = "".join(_tc_xml(w, "".join(_p_xml(x, bold=True, align="c") for x in name.split("\n")), fill="EEEEEE")
+                   for w, name in zip(widths, t.columns))
+    rows = [f'<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{head}</w:tr>']
+    aligns = [t.alignment(j) for j in range(len(t.columns))]
+    for i, row in enumerate(t.rows):
+        fill = "FDECEA" if i in t.flagged else None
+        cells = "".join(_tc_xml(w, "".join(_p_xml(x, align=a) for x in value.split("\n")), fill=fill)
+                        for w, a, value in zip(widths, aligns, row))
+        rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
+    _append_xml(d, _caption_xml(t.caption) + _tbl_xml(widths, rows, grid=True) + (_note_xml(t.note) if t.note else ""))
 
 
 def _docx_chart(d, c: Chart) -> None:
     """A bar chart drawn with shaded table cells: one row per bar, one narrow cell per step."""
-    from docx.shared import Cm, Pt
-
-    cap = d.add_paragraph()
-    cap.paragraph_format.space_before = Pt(10)
-    r = cap.add_run(c.title)
-    r.bold, r.italic = True, True
-    cap.paragraph_format.keep_with_next = True
     steps = int(c.maximum) if 0 < c.maximum <= 25 and float(c.maximum).is_integer() else 20
     label_w, value_w = 4.2, 1.3
     step_w = (USABLE_CM - label_w - value_w) / steps
-    table = d.add_table(rows=0, cols=steps + 2)
-    _no_borders(table)
-    for b in c.bars:
-        cells = table.add_row().cells
-        _cell_text(cells[0], b.label, size=10, align="r")
+    widths = [round(w * _TWIPS_PER_CM) for w in [label_w] + [step_w] * steps + [value_w]]
+    keep = len(c.bars) <= 40  # a chart that fits a page is never cut in two
+    rows = []
+    for k_bar, b in enumerate(c.bars):
+        kn = keep and k_bar < len(c.bars) - 1  # every row but the last keeps with the next (Word and LibreOffice)
         filled = round(steps * max(0.0, min(1.0, b.value / c.maximum))) if c.maximum else 0
-        for k in range(steps):
-            cell = cells[1 + k]
-            _cell_text(cell, "", size=6)
-            if k < filled:
-                _shade(cell, "C77700" if b.flag else "2E7D32")
-                _gap_below(cell)
-        _cell_text(cells[-1], b.text, size=10)
-    _widths(table, [label_w] + [step_w] * steps + [value_w])
-    from docx.enum.table import WD_ROW_HEIGHT_RULE
-
-    for row in table.rows:
-        row.height = Cm(0.5)
-        row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY
-        _cant_split(row)
-    if len(table.rows) <= 40:  # a chart that fits a page is never cut in two
-        _keep_rows_together(table)
+        fill = "C77700" if b.flag else "2E7D32"
+        cells = [_tc_xml(widths[0], _p_xml(b.label, size=10, align="r", keep_next=kn))]
+        empty = _p_xml("", size=6, align="l", keep_next=kn)
+        cells += [_tc_xml(widths[1 + k], empty, fill=fill if k < filled else None, gap_below=k < filled)
+                  for k in range(steps)]
+        cells.append(_tc_xml(widths[-1], _p_xml(b.text, size=10, align="l", keep_next=kn)))
+        rows.append('<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="283" w:hRule="exact"/></w:trPr>'
+                    + "".join(cells) + "</w:tr>")
+    note = ""
     if c.note or c.axis_label:
-        p = d.add_paragraph()
-        r = p.add_run("; ".join(x for x in (f"Mỗi ô: {c.maximum / steps:g} {c.axis_label}".replace(".", ",") if c.axis_label else "", c.note) if x))
-        r.italic, r.font.size = True, Pt(11)
+        axis = f"Mỗi ô: {c.maximum / steps:g} {c.axis_label}".replace(".", ",") if c.axis_label else ""
+        note = _note_xml("; ".join(x for x in (axis, c.note) if x))
+    _append_xml(d, _caption_xml(c.title) + _tbl_xml(widths, rows, grid=False) + note)
+
+
+def _docx_lines(d, b: Lines) -> None:
+    """One paragraph per line, a hanging indent under the "+ " and a small gap between communes."""
+    ppr = '<w:pPr><w:spacing w:after="40" w:line="240" w:lineRule="auto"/><w:ind w:left="284" w:hanging="284"/></w:pPr>'
+    run = '<w:r><w:rPr><w:sz w:val="22"/><w:szCs w:val="22"/></w:rPr><w:t xml:space="preserve">{}</w:t></w:r>'
+    _append_xml(d, "".join(f"<w:p>{ppr}{run.format(_x(x))}</w:p>" for x in b.text_lines))
 
 
 def to_docx(doc: Document) -> bytes:
@@ -328,7 +339,11 @@ def to_docx(doc: Document) -> bytes:
         r.bold, r.font.size = True, Pt(size)
     for b in doc.blocks:
         if isinstance(b, Heading):
-            d.add_paragraph(b.text, style="Heading 1" if b.level <= 1 else "Heading 2")
+            h = d.add_paragraph(b.text, style="Heading 1" if b.level <= 1 else "Heading 2")
+            if b.new_page:
+                h.paragraph_format.page_break_before = True
+        elif isinstance(b, Lines):
+            _docx_lines(d, b)
         elif isinstance(b, Paragraph):
             p = d.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY

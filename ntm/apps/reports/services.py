@@ -143,10 +143,13 @@ def _groups(unit: Unit, communes: list[Unit], rows: list[B.UnitRow], sets: list[
     for u in communes:
         c = child_of.get(u.id)
         if c is not None:
+            row_of[u.uid].group = c.name
             members[c.id].append(row_of[u.uid])
     out = []
     for c in children:
         ms = members.get(c.id, [])
+        if not ms:  # an urban district (quận) without any commune: nothing to report
+            continue
         aggs = {}
         for s in sets:
             sc = [m.scores[s.code] for m in ms if s.code in m.scores]

@@ -25,6 +25,7 @@ from ntm.apps.observations import imports as I
 from ntm.apps.units.models import Unit
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core.catalog import default_catalog
+from ntm.core.formatting import number as vn_number
 from ntm.core.periods import Period
 from ntm.core.reports import html as H
 
@@ -116,16 +117,16 @@ def bulletin_download(request):
     fmt = request.GET.get("format", "docx")
     if fmt not in FORMATS:
         raise Http404("Định dạng không hỗ trợ")
-    try:
-        doc, data = bulletin(unit, period)
-        from .export_tables import all_communes_table
+    from .cache import render_bulletin
 
-        content = render_doc(doc, fmt, extra_tables=[all_communes_table(data)] if fmt == "xlsx" else ())
+    try:
+        # a file rendered before from the same stored results is served from the cache (see cache.py)
+        out = render_bulletin(unit, period, fmt)
     except ReportError as exc:
         raise Http404(str(exc)) from None
     except RenderUnavailable as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
-    return _download(content, doc.filename, fmt)
+    return _download(out.content, out.filename, fmt)
 
 
 @login_required
@@ -279,7 +280,8 @@ def import_confirm(request, batch: str):
     b.committed_at = timezone.now()
     _discard(b)
     b.save()
-    messages.success(request, f"Đã ghi {res.written} giá trị (lô {res.batch}); {res.cells} kết quả được đánh giá lại.")
+    messages.success(request, f"Đã ghi {vn_number(res.written)} giá trị (lô {res.batch}); "
+                              f"{vn_number(res.cells)} kết quả được đánh giá lại.")
     return redirect("reports-import-preview", batch=b.batch)
 
 
@@ -313,6 +315,10 @@ def export(request):
     if kind == "dhis2" and fmt == "json":
         resp = StreamingHttpResponse(X.dhis2_json(qs), content_type="application/json; charset=utf-8")
         resp["Content-Disposition"] = f'attachment; filename="{stem}-dataValueSets.json"'
+        return resp
+    if kind == "observations" and fmt == "csv":  # the national case: formatted by the database (COPY)
+        resp = StreamingHttpResponse(X.observations_csv(qs), content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         return resp
     header, rows = X.export(kind, fmt, qs)
     if fmt == "xlsx":

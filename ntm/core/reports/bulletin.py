@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from ntm.core import formatting as fmt
 
-from .model import Bar, Chart, Document, Heading, Paragraph, Table
+from .model import Bar, Chart, Document, Heading, Lines, Paragraph, Table
 
 MAX_LINES = 60  # above this many communes, the results section gives one line per district/province
-MAX_TABLE_ROWS = 400  # rows of the per-commune table in DOCX/PDF (the XLSX has them all)
+#                and the line of each commune goes to the annex (phụ lục), grouped by district/province
+MAX_TABLE_ROWS = 400  # rows of the regressions table in DOCX/PDF
 WEAKEST = 5
 
 
@@ -221,7 +222,8 @@ def compose(data: BulletinData) -> Document:
                         f"Theo bộ tiêu chí {s.short_name}, còn {n2(len(sc.unmet_criteria))} tiêu chí chưa đạt: {items}.",
                         "dash"))
     else:
-        doc.add(Paragraph(f"Kết quả theo từng đơn vị trực thuộc ({n2(len(data.groups))} đơn vị):", "dash"))
+        if data.groups:
+            doc.add(Paragraph(f"Kết quả theo từng đơn vị trực thuộc ({n2(len(data.groups))} đơn vị):", "dash"))
         for g in data.groups:
             parts = []
             for s in sets:
@@ -232,7 +234,8 @@ def compose(data: BulletinData) -> Document:
                         f"{s.short_name}, {n2(a.units_at_standard)} xã đạt chuẩn"
                     )
             doc.add(Paragraph(f"{g.name}: " + ("; ".join(parts) if parts else "chưa có kết quả đánh giá") + ".", "plus"))
-        doc.add(Paragraph("Kết quả của từng xã có trong bảng tổng hợp (tệp Excel kèm theo).", "note"))
+        doc.add(Paragraph(f"Kết quả của từng xã ({n2(len(data.rows))} xã) có trong Phụ lục kèm theo bản tin "
+                          "và trong tệp Excel.", "note"))
     if not single:
         doc.add(Paragraph("Tổng hợp chung:", "dash"))
         for s in sets:
@@ -272,7 +275,7 @@ def compose(data: BulletinData) -> Document:
         if changed == 0:
             doc.add(Paragraph("Không có xã nào thay đổi số tiêu chí, chỉ tiêu đạt so với đầu năm.", "dash"))
         elif not by_lines:
-            doc.add(Paragraph(f"Có {n2(changed)} xã thay đổi số tiêu chí, chỉ tiêu đạt so với đầu năm (chi tiết trong bảng).", "dash"))
+            doc.add(Paragraph(f"Có {n2(changed)} xã thay đổi số tiêu chí, chỉ tiêu đạt so với đầu năm (chi tiết trong Phụ lục).", "dash"))
 
     # 3. regressions
     doc.add(Heading("3. Chỉ tiêu giảm so với kỳ trước"))
@@ -352,6 +355,8 @@ def compose(data: BulletinData) -> Document:
 
     # tables and chart
     _tables(doc, data, listed, by_lines, weak)
+    if not by_lines:
+        _annex(doc, data)
     doc.footer = [
         f"Số liệu: kết quả đánh giá lưu trên hệ thống NTM Monitor, {data.period_label}.",
     ]
@@ -370,11 +375,53 @@ def _slug(text: str) -> str:
     return "-".join(fold(text).split()) or "don-vi"
 
 
+def annex_line(row: UnitRow, sets: list[SetSpec]) -> str:
+    """The commune's line of the annex: its results as in :func:`commune_line`, whether it reaches the
+    main standard and how many of its criteria changed since the start of the year (the columns of
+    the per-commune table of a district bulletin)::
+
+        Xã Phúc Xá: đạt 19/19 tiêu chí với 57/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí với 70/75 chỉ tiêu
+        nông thôn mới nâng cao; đạt chuẩn nông thôn mới; so với đầu năm tăng 01 tiêu chí nông thôn mới.
+    """
+    line = commune_line(row, sets)
+    if not row.scores:
+        return line
+    extra = []
+    main = sets[0]
+    sc = row.scores.get(main.code)
+    if sc is not None and sc.standard_met:
+        extra.append(f"đạt chuẩn {main.short_name}")
+    was = row.baseline.get(main.code)
+    if sc is not None and was is not None and (words := _change_words(sc.criteria_met - was.criteria_met, "tiêu chí")):
+        extra.append(f"so với đầu năm {words} {main.short_name}")
+    return line[:-1] + "".join(f"; {x}" for x in extra) + "." if extra else line
+
+
+def _annex(doc: Document, data: BulletinData) -> None:
+    """Phụ lục: the line of every commune, grouped by district (province before 2025) or province."""
+    doc.add(Heading(f"PHỤ LỤC. KẾT QUẢ ĐÁNH GIÁ CỦA TỪNG XÃ, {data.period_label.upper()}", new_page=True))
+    doc.add(Paragraph(
+        f"{n2(len(data.rows))} {data.noun}; mỗi dòng: số tiêu chí, chỉ tiêu đạt theo từng bộ tiêu chí, đạt chuẩn "
+        f"{data.sets[0].short_name} (nếu đạt) và số tiêu chí {data.sets[0].short_name} thay đổi so với đầu năm"
+        + (f" ({data.baseline_label})" if data.baseline_label else "") + ".", "note"))
+    order = {g.name: k for k, g in enumerate(data.groups)}
+    members: dict[str, list[UnitRow]] = {}
+    for r in data.rows:
+        members.setdefault(r.group if r.group in order else "", []).append(r)
+    sections = [(g.name, members.get(g.name, [])) for g in data.groups] + [("", members.get("", []))]
+    for name, rows in sections:
+        if not rows:
+            continue
+        if data.groups:
+            doc.add(Heading(f"{name or 'Các xã khác'} ({n2(len(rows))} {data.noun})", level=2))
+        doc.add(Lines([annex_line(r, data.sets) for r in rows]))
+
+
 def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: bool,
             weak: list[tuple[int, int, int]]) -> None:
     sets = data.sets
     main = sets[0]
-    if by_lines or len(listed) <= MAX_TABLE_ROWS:
+    if by_lines:
         cols = ["STT", "Xã"]
         for s in sets:
             cols += [f"Tiêu chí ({s.short_name})", f"Chỉ tiêu ({s.short_name})"]
@@ -402,7 +449,7 @@ def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: 
             flagged=flagged, key="ket-qua-xa",
             note="Dòng tô màu: xã có số tiêu chí giảm so với đầu năm." if flagged else "",
         ))
-    else:
+    elif data.groups:
         cols = ["STT", "Đơn vị", "Số xã có kết quả"]
         for s in sets:
             cols += [f"Bình quân tiêu chí ({s.short_name})", f"Số xã đạt chuẩn ({s.short_name})"]
@@ -418,7 +465,8 @@ def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: 
                     row += ["–", "–"]
             rows.append(row)
         doc.add(Table(caption=f"Bảng 1. Kết quả theo đơn vị trực thuộc, {data.period_label}", columns=cols, rows=rows,
-                      align=["c", "l"] + ["c"] * (len(cols) - 2), key="ket-qua-don-vi"))
+                      align=["c", "l"] + ["c"] * (len(cols) - 2), widths=[0.7, 2.6] + [1.2] * (len(cols) - 2),
+                      key="ket-qua-don-vi"))
     with_main = [r for r in data.rows if main.code in r.scores]
     if with_main and len(with_main) <= MAX_LINES:
         from ntm.core.sheets import fold

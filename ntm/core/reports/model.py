@@ -20,6 +20,7 @@ ParagraphStyle = Literal["body", "dash", "plus", "note", "flag", "bold"]
 class Heading:
     text: str
     level: int = 1
+    new_page: bool = False  # starts a new page (the annex)
 
 
 @dataclass
@@ -33,6 +34,22 @@ class Paragraph:
     def line(self) -> str:
         prefix = {"dash": "- ", "plus": "+ ", "flag": "(!) "}.get(self.style, "")
         return prefix + self.text
+
+
+@dataclass
+class Lines:
+    """A run of short ``plus`` lines, one per commune (the annex of a large unit's bulletin).
+
+    The same text as that many ``Paragraph(..., "plus")`` blocks, laid out compactly: one block in
+    HTML/PDF (``white-space: pre-line``, far cheaper for WeasyPrint than hundreds of paragraphs or
+    table rows), plain paragraphs without indent in DOCX.
+    """
+
+    lines: list[str]
+
+    @property
+    def text_lines(self) -> list[str]:
+        return ["+ " + x for x in self.lines]
 
 
 @dataclass
@@ -67,7 +84,7 @@ class Chart:
     note: str = ""
 
 
-Block = Union[Heading, Paragraph, Table, Chart]
+Block = Union[Heading, Paragraph, Lines, Table, Chart]
 
 
 @dataclass
@@ -111,6 +128,9 @@ def to_text(doc: Document, *, tables: bool = False) -> str:
             lines += ["", b.text, ""]
         elif isinstance(b, Paragraph):
             lines += [b.line, ""]
+        elif isinstance(b, Lines):
+            for x in b.text_lines:
+                lines += [x, ""]
         elif isinstance(b, Table) and tables:
             lines += [b.caption, "\t".join(b.columns), *("\t".join(r) for r in b.rows), ""]
             if b.note:

@@ -33,3 +33,9 @@ def demo(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         _clear()
+
+
+@pytest.fixture(autouse=True)
+def _bulletin_cache(tmp_path_factory, settings):
+    """Rendered bulletins are cached under NTM_HOME: keep the tests' files out of the real one."""
+    settings.NTM_HOME = tmp_path_factory.mktemp("ntm-home")

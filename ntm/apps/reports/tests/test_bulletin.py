@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 from collections import defaultdict
 
 import pytest
@@ -254,3 +255,123 @@ def test_docx_rows_never_split_across_pages(doc):
     assert data_tables
     for t in data_tables:
         assert all(r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in t.rows)
+
+
+# -- large units: districts in the body, every commune in the annex ------------------------------
+@pytest.fixture
+def hanam(demo):
+    d, data = bulletin(resolve_unit("tinh:35@2024"), "2023-07", issued=ISSUED)
+    return d, data
+
+
+def test_province_annex_lists_every_commune_with_its_stored_figures(hanam):
+    """Hà Nam has more communes than fit the body: each one's line is in the annex (phụ lục), under its
+    district, with the figures regenerated here from Result rows."""
+    doc, data = hanam
+    text = to_text(doc)
+    body, annex = text.split("PHỤ LỤC. KẾT QUẢ ĐÁNH GIÁ CỦA TỪNG XÃ, THÁNG 7/2023")
+    assert "Kết quả của từng xã (" in body and "có trong Phụ lục" in body
+    assert "+ Huyện Lý Nhân: 20 xã đạt bình quân" in body
+    period = Period.parse("2023-07")
+    xa = [u for u in communes_at(resolve_unit("tinh:35@2024"), period.end) if u.type == "Xã"]
+    assert len(xa) == len(data.rows) > 60
+    stored = defaultdict(dict)
+    for uid, code, c, i, s in Result.objects.filter(unit__in=xa, period="2023-07").values_list(
+            "unit__uid", "set_code", "criteria_met", "indicators_met", "standard_met"):
+        stored[uid][code] = (c, i, s)
+    lines = [ln for ln in annex.splitlines() if ln.startswith("+ Xã ")]
+    assert len(lines) == len(xa)  # every commune once
+    by_name = {ln[2:].split(":")[0]: ln for ln in lines}
+    for u in xa:
+        line = by_name[u.name]
+        ntm = stored[u.uid].get("xa-ntm-2021")
+        if ntm is None:
+            assert "chưa có kết quả đánh giá" in line
+            continue
+        assert line.startswith(f"+ {u.name}: đạt {ntm[0]}/19 tiêu chí với {ntm[1]}/57 chỉ tiêu nông thôn mới")
+        assert ("; đạt chuẩn nông thôn mới" in line) == ntm[2]
+        nc = stored[u.uid].get("xa-nang-cao-2021")
+        if nc:
+            assert f"{nc[0]}/19 tiêu chí với {nc[1]}/75 chỉ tiêu nông thôn mới nâng cao" in line
+    # grouped by district, each heading with its number of communes
+    assert "Huyện Lý Nhân (20 xã)" in annex
+    lynhan = annex.split("Huyện Lý Nhân (20 xã)")[1].split("\nHuyện ")[0]
+    assert "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí với 70/75 chỉ tiêu " \
+           "nông thôn mới nâng cao" in lynhan
+
+
+def test_province_bulletin_passes_the_report_checker(hanam):
+    from types import SimpleNamespace
+
+    from ntm.core.claims import RecordResolver, compare_with, extract
+
+    doc, _ = hanam
+    prov = resolve_unit("tinh:35@2024")
+    end = Period.parse("2023-07").end
+    records = [SimpleNamespace(uid=u.uid, name=u.name, type=u.type, parent=prov.uid) for u in communes_at(prov, end)]
+    records.append(SimpleNamespace(uid=prov.uid, name=prov.name, type=prov.type, parent=None))
+    report = extract(to_text(doc), resolver=RecordResolver(records), context_names=["Tỉnh Hà Nam"])
+    assert report.errors == [], [f.message for f in report.errors]
+    stored = {(uid, code): (c, i) for uid, code, c, i in Result.objects.filter(period="2023-07")
+              .values_list("unit__uid", "set_code", "criteria_met", "indicators_met")}
+    assert compare_with(report, lambda unit, code, period: stored.get((unit, code))) == []
+    pairs = sum(len(v) for v in doc.meta["rows"].values())  # (commune, set) with a stored result
+    assert pairs >= 40 and len([c for c in report.claims if c.unit_code]) >= pairs  # each one's line is read
+
+
+def test_province_annex_in_docx_and_pdf(hanam):
+    import docx
+    from docx.oxml.ns import qn
+    from pypdf import PdfReader
+
+    doc, data = hanam
+    d = docx.Document(io.BytesIO(render(doc, "docx")))
+    paras = d.paragraphs
+    k = next(i for i, p in enumerate(paras) if p.text.startswith("PHỤ LỤC."))
+    assert paras[k]._p.pPr.find(qn("w:pageBreakBefore")) is not None  # the annex starts a page
+    annex = [p.text for p in paras[k:] if p.text.startswith("+ Xã ")]
+    assert len(annex) == len(data.rows)
+    assert d.tables[1].rows[0].cells[1].text == "Đơn vị"  # table 1: one row per district
+    reader = PdfReader(io.BytesIO(render(doc, "pdf")))
+    pdf_text = unicodedata.normalize("NFC", "\n".join(p.extract_text() for p in reader.pages))
+    annex_pdf = pdf_text.split("KẾT QUẢ ĐÁNH GIÁ CỦA TỪNG XÃ")[1]
+    assert annex_pdf.count("+ Xã ") == len(data.rows)
+
+
+def test_rendered_file_is_cached_until_a_result_changes(lynhan):
+    from django.utils import timezone
+
+    from ntm.apps.reports.cache import cache_dir, render_bulletin
+
+    first = render_bulletin(lynhan, "2023-07", "docx")
+    second = render_bulletin(lynhan, "2023-07", "docx")
+    assert (first.cached, second.cached) == (False, True)
+    assert second.content == first.content and second.filename == first.filename == "ban-tin-ntm-ly-nhan-2023-07"
+    assert len(list(cache_dir().glob("*.docx"))) == 1
+    assert "+ Xã Nguyên Lý: đạt 17/19 tiêu chí" in render_bulletin(lynhan, "2023-07", "txt").content.decode()
+    r = Result.objects.get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07")
+    saved = (r.criteria_met, r.computed_at)
+    try:
+        Result.objects.filter(pk=r.pk).update(criteria_met=18, computed_at=timezone.now())  # as a save does
+        third = render_bulletin(lynhan, "2023-07", "txt")
+        assert not third.cached
+        assert "+ Xã Nguyên Lý: đạt 18/19 tiêu chí" in third.content.decode()
+        assert render_bulletin(lynhan, "2023-07", "txt").cached
+        assert not render_bulletin(lynhan, "2023-07", "docx").cached  # every format of the unit is renewed
+    finally:
+        Result.objects.filter(pk=r.pk).update(criteria_met=saved[0], computed_at=saved[1])
+    assert render_bulletin(lynhan, "2023-07", "txt", use_cache=False).cached is False
+
+
+def test_download_serves_the_cached_file(client, demo):
+    from django.contrib.auth import get_user_model
+
+    from ntm.apps.accounts.services import create_demo_accounts
+
+    create_demo_accounts()
+    client.force_login(get_user_model().objects.get(username="demo_huyen"))
+    url = reverse("reports-bulletin-download")
+    q = {"unit": "huyen:353@2024", "period": "2023-07", "format": "pdf"}
+    a, b = client.get(url, q), client.get(url, q)
+    assert a.status_code == b.status_code == 200 and a.content == b.content and a.content.startswith(b"%PDF")
+    assert 'filename="ban-tin-ntm-ly-nhan-2023-07.pdf"' in b["Content-Disposition"]

@@ -1,0 +1,97 @@
+"""The fast import: the streaming workbook reader reads what openpyxl reads, a large import re-evaluates
+through the batch path with the same figures as unit by unit, and errors still name row and column."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.services import evaluate_unit
+from ntm.apps.observations import imports as I
+from ntm.apps.observations.models import Observation
+from ntm.core.catalog import default_catalog
+
+
+def test_streaming_reader_reads_what_openpyxl_reads(tmp_path):
+    path = tmp_path / "mixed.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Khác"
+    ws.append(["không phải trang này"])
+    ws = wb.create_sheet("Số liệu")
+    ws.append(["Mã đơn vị", "Chỉ tiêu", "Giá trị", "Đánh giá", "Ghi chú"])
+    ws.append(["xa:13570@2024", "3.1", 91.5, "đạt", 'có "ngoặc", dấu phẩy\nvà xuống dòng'])
+    ws.append(["xa:13570@2024", 17.1, 45, True, None])
+    ws.append([None, None, None, None, None])
+    ws["A6"] = dt.datetime(2023, 7, 1)  # Excel turned "2023-07" into a date
+    ws["C6"] = 1e-05
+    ws["E6"] = "=1+1"  # a formula without a cached value: nothing, as with data_only
+    ws["G9"] = "xa"  # a gap of rows and columns
+    ws["B10"] = -3
+    wb.save(path)
+    expected = openpyxl.load_workbook(path, read_only=True, data_only=True)["Số liệu"]
+    expected.reset_dimensions()
+    want = [tuple(r) for r in expected.iter_rows(values_only=True)]
+    sheet, rows = I._xlsx_rows(path, "mixed.xlsx")
+    got = list(rows)
+    assert sheet == "Số liệu" and len(got) == len(want)
+    for g, w in zip(got, want):  # openpyxl pads rows to the widest one with None
+        assert g == w[:len(g)] and all(x is None for x in w[len(g):]), (g, w)
+    assert got[5][0] == dt.datetime(2023, 7, 1) and isinstance(got[2][2], int) and got[2][3] is True
+
+
+def test_a_damaged_workbook_is_reported_not_raised(tmp_path):
+    bad = tmp_path / "hong.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    plan = None
+    with pytest.raises(I.ImportFailed) as e:
+        plan = I.plan_import(bad)
+    assert plan is None and "không đọc được tệp Excel" in str(e.value) and "hong.xlsx" in str(e.value)
+
+
+@pytest.mark.django_db
+def test_large_import_reevaluates_with_the_batch_path(tmp_path, seeded, cong_ly, monkeypatch):
+    from ntm.apps.accounts.testing import seed_cell
+
+    seed_cell(cong_ly, unmet=("1.1",))
+    cs = default_catalog().get("xa-ntm-2021")
+    path = tmp_path / "hai-xa.csv"
+    lines = ["Mã đơn vị,Bộ tiêu chí,Kỳ,Chỉ tiêu,Đánh giá"]
+    for unit in (seeded, cong_ly):
+        for ind in cs.indicators:  # everything đạt, except 2.1 now chưa đạt (5 changes)
+            lines.append(f"{unit.uid},xa-ntm-2021,2023-07,{ind.code},{'chưa đạt' if ind.code == '2.1' else 'đạt'}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    plan = I.plan_import(path)
+    assert plan.ok and plan.changed == 5 and plan.unchanged == 2 * 57 - 5 and plan.units == 2
+    monkeypatch.setattr(I, "BATCH_REEVALUATION_CELLS", 1)  # two cells are "many" here
+    res = I.commit_import(path)
+    assert res.batch_reevaluation and res.written == 5 and res.cells == 2
+    assert Observation.objects.filter(batch=res.batch).count() == 5
+    stored = {r.unit_id: (r.criteria_met, r.indicators_met, r.standard_met)
+              for r in Result.objects.filter(set_code="xa-ntm-2021", period="2023-07", unit__in=[seeded, cong_ly])}
+    assert stored[seeded.id][1] == 56  # 17.1, 17.2 now đạt; 2.1 not
+    for unit in (seeded, cong_ly):  # the single-unit path agrees with what the batch stored
+        r = evaluate_unit(unit, "xa-ntm-2021", "2023-07")
+        assert (r.criteria_met, r.indicators_met, r.standard_met) == stored[unit.id]
+
+
+@pytest.mark.django_db
+def test_errors_far_into_a_file_name_their_row_and_nothing_is_written(tmp_path, seeded):
+    cs = default_catalog().get("xa-ntm-2021")
+    path = tmp_path / "dai.csv"
+    lines = ["Mã đơn vị;Bộ tiêu chí;Kỳ;Chỉ tiêu;Giá trị;Đánh giá"]
+    for k in range(120):  # 6,840 rows: more than one chunk of writes
+        for ind in cs.indicators:
+            lines.append(f"{seeded.uid};xa-ntm-2021;2023-{1 + k % 12:02d};{ind.code};;{'đạt' if k % 2 else 'chưa đạt'}"
+                         if k < 12 else f"{seeded.uid};xa-ntm-2021;{1900 + k}-07;{ind.code};;đạt")
+    lines[-3] = f"{seeded.uid};xa-ntm-2021;2024-03;3.1;nhiều;đạt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = Observation.objects.count()
+    with pytest.raises(I.ImportFailed) as e:
+        I.commit_import(path, reevaluate=False)
+    assert [(i.row, i.column) for i in e.value.issues] == [(len(lines) - 2, "Giá trị")]
+    assert "không phải là số" in e.value.issues[0].message
+    assert Observation.objects.count() == before
