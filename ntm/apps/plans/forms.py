@@ -16,6 +16,14 @@ def standard_choices() -> list[tuple[str, str]]:
     return [(s.code, f"{s.name} ({s.phase})") for s in sets]
 
 
+
+def commune_field(field, communes, not_allowed: str) -> None:
+    """The "Xã" choice of a plan or a decision: the xã the user may choose, by name."""
+    field.queryset = communes
+    field.label_from_instance = lambda u: u.name
+    field.empty_label = "— chọn xã —"
+    field.error_messages["invalid_choice"] = not_allowed
+
 class PlanTargetForm(forms.ModelForm):
     """``communes``: the xã the user may choose (those under the page's unit, as the user may see
     them); every choice is checked again with :func:`can_plan`."""
@@ -29,10 +37,7 @@ class PlanTargetForm(forms.ModelForm):
     def __init__(self, *args, user, communes, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["unit"].queryset = communes
-        self.fields["unit"].label_from_instance = lambda u: u.name
-        self.fields["unit"].empty_label = "— chọn xã —"
-        self.fields["unit"].error_messages["invalid_choice"] = "Xã này không thuộc các xã bạn được đăng ký kế hoạch."
+        commune_field(self.fields["unit"], communes, "Xã này không thuộc các xã bạn được đăng ký kế hoạch.")
         self.fields["set_code"] = forms.ChoiceField(label="Chuẩn đăng ký", choices=standard_choices())
         self.fields["year"] = forms.IntegerField(label="Năm dự kiến đạt chuẩn", min_value=2010, max_value=2035)
         if self.instance.pk:
@@ -74,10 +79,7 @@ class RecognitionForm(forms.ModelForm):
 
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["unit"].queryset = communes
-        self.fields["unit"].label_from_instance = lambda u: u.name
-        self.fields["unit"].empty_label = "— chọn xã —"
-        self.fields["unit"].error_messages["invalid_choice"] = "Xã này không thuộc các xã bạn được nhập quyết định công nhận."
+        commune_field(self.fields["unit"], communes, "Xã này không thuộc các xã bạn được nhập quyết định công nhận.")
         self.fields["unit"].error_messages["required"] = "Hãy chọn xã."
         self.fields["set_code"] = forms.ChoiceField(
             label="Chuẩn được công nhận", choices=recognition_sets(),

@@ -17,17 +17,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from ntm.apps.accounts.permissions import scope
-from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.views import forbid, select
 from ntm.apps.units.models import Level, Unit
-from ntm.core.units import UnitLookupError
 
 from .forms import RecognitionForm
 from .models import Recognition
 from .permissions import can_recognise
 from .recognitions import (STATUS_LABELS, Duplicate, delete_recognition, latest_results, recognition_sets,
                            save_recognition, set_label, snapshot, status_of)
-from .views import can_plan_under
+from .views import can_plan_under, communes_to_choose
 
 PAGE_SIZE = 100
 
@@ -112,15 +110,9 @@ def _save(request, form: RecognitionForm, *, old: dict | None) -> bool:
 
 
 def recognition_create(request):
-    sel = select(request)
-    if isinstance(sel, HttpResponse):
+    sel, communes = communes_to_choose(request, "Bạn không có quyền nhập quyết định công nhận cho các xã của")
+    if communes is None:
         return sel
-    if not can_plan_under(request.user, sel.unit):
-        return forbid(request, message=f"Bạn không có quyền nhập quyết định công nhận cho các xã của {sel.unit.name}.")
-    try:
-        communes = q.communes_qs(sel.unit, sel.date, request.user).order_by("name")
-    except UnitLookupError as exc:
-        raise Http404(str(exc)) from None
     form = RecognitionForm(request.POST or None, user=request.user, communes=communes)
     if request.method == "POST" and form.is_valid() and _save(request, form, old=None):
         return redirect(f"{reverse('recognitions')}?{urlencode({'unit': sel.unit.uid})}")

@@ -247,16 +247,25 @@ def _plan_or_404(request, pk: int) -> PlanTarget:
     return plan
 
 
-def plan_create(request):
+def communes_to_choose(request, refused: str):
+    """For a form that records something about one xã under the page's unit: the selection and the
+    xã the user may choose, or the response to send instead (an error page, or 403 with ``refused``
+    followed by the unit's name)."""
     sel = select(request)
     if isinstance(sel, HttpResponse):
-        return sel
+        return sel, None
     if not can_plan_under(request.user, sel.unit):
-        return forbid(request, message=f"Bạn không có quyền đăng ký kế hoạch cho các xã của {sel.unit.name}.")
+        return forbid(request, message=f"{refused} {sel.unit.name}."), None
     try:
-        communes = q.communes_qs(sel.unit, sel.date, request.user).order_by("name")
+        return sel, q.communes_qs(sel.unit, sel.date, request.user).order_by("name")
     except UnitLookupError as exc:
         raise Http404(str(exc)) from None
+
+
+def plan_create(request):
+    sel, communes = communes_to_choose(request, "Bạn không có quyền đăng ký kế hoạch cho các xã của")
+    if communes is None:
+        return sel
     form = PlanTargetForm(request.POST or None, user=request.user, communes=communes)
     if request.method == "POST" and form.is_valid():
         plan = form.save(commit=False)
