@@ -26,7 +26,7 @@ from ntm.core.periods import Period
 from ntm.core.units import REFORM_DATE, UnitLookupError
 
 from . import queries as q
-from .templatetags.dashboard_tags import map_svg
+from .templatetags.dashboard_tags import MERGE_ALL_OVER, map_svg
 
 LIST_PAGE_SIZE = 100
 
@@ -183,9 +183,9 @@ def overview(request):
     ov = _overview_or_error(request, sel, context)
     if ov is not None:
         counts = {s.key: s.count for s in ov.standards}
-        drawn, unplaced = _map(ov, sel)
+        drawn, unplaced, linked = _map(ov, sel)
         context.update(
-            ov=ov, counts=counts, map=drawn, unplaced=unplaced,
+            ov=ov, counts=counts, map=drawn, unplaced=unplaced, map_linked=linked,
             children=[(c, sel.query(unit=c.unit["uid"])) for c in ov.children],
             sentence=q.rollup_sentence(ov.rollup) if ov.rollup else "",
             average=(fmt.fraction(ov.rollup.average_criteria, ov.rollup.criteria_total)
@@ -200,15 +200,17 @@ def overview(request):
     return render(request, "evaluations/overview.html", context)
 
 
-def _map(ov: q.Overview, sel: Selection) -> tuple[str, int]:
-    """The SVG map of the overview's communes (10,000 points for the nation: kept with the overview)
-    and how many communes have no coordinates."""
-    def draw() -> tuple[str, int]:
+def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
+    """The SVG map of the overview's communes (kept with the overview), how many communes have no
+    coordinates, and whether each point links to its commune (not on the national map)."""
+    def draw() -> tuple[str, int, bool]:
         legend = [(s.label, s.color, s.count) for s in ov.standards]
         points = [(r.unit["lat"], r.unit["lon"], r.best, r.unit["uid"], r.unit["name"]) for r in ov.rows]
         svg = map_svg(points, legend, title=f"Bản đồ các xã của {sel.unit.name}",
                       link_prefix=reverse("unit-detail", args=["x"])[:-2])
-        return svg, sum(1 for p in points if p[0] is None or p[1] is None)
+        unplaced = sum(1 for p in points if p[0] is None or p[1] is None)
+        scored = sum(1 for p in points if p[0] is not None and p[1] is not None and p[2] != "nodata")
+        return svg, unplaced, scored <= MERGE_ALL_OVER
 
     return ov.derived(("map", get_language()), draw)
 

@@ -173,12 +173,17 @@ def project(points: list[tuple[float, float]], width: float, height: float, pad:
     return out, w, h
 
 
+MERGE_ALL_OVER = 3000  # communes with results: the nation has 7.700–10.600, the largest province ≈600
+
+
 def map_svg(points: list[tuple], legend: list[tuple[str, str, int]], *, title: str, width: int = 560,
-            height: int = 560, link_prefix: str = "/don-vi/", merge_nodata_over: int = 1500) -> str:
+            height: int = 560, link_prefix: str = "/don-vi/", merge_nodata_over: int = 1500,
+            merge_all_over: int = MERGE_ALL_OVER) -> str:
     """Communes as points at their centroid. ``points``: (lat, lon, standard, uid, name) with
     ``standard`` a key of STANDARD_COLORS/STANDARD_LABELS. Above ``merge_nodata_over`` communes,
-    those without results are drawn as ONE path (a national map of ~7.700 xã stays light); each
-    commune with results is its own linked ``<circle>`` with its name."""
+    those without results are drawn as ONE path; each commune with results is its own linked
+    ``<circle>`` with its name — unless more than ``merge_all_over`` communes have results (the
+    nation): then every standard is one path."""
     from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS
 
     placed = [p for p in points if p[0] is not None and p[1] is not None]
@@ -193,6 +198,8 @@ def map_svg(points: list[tuple], legend: list[tuple[str, str, int]], *, title: s
              f"<title>{escape(title)}</title>",
              f'<rect x="0" y="0" width="{w:.1f}" height="{h:.1f}" fill="#eef3f0" stroke="#d9dee5"/>']
     merged = n > merge_nodata_over
+    if sum(1 for p in placed if p[2] != "nodata") > merge_all_over:
+        return _merged_map(parts, placed, xy, r, legend, h)
     nodata_d = []
     stroke = 0.3 if r < 3 else 1
     # colours and outline once, in the drawing's own style sheet: a national map has 10,000 points
@@ -211,6 +218,10 @@ def map_svg(points: list[tuple], legend: list[tuple[str, str, int]], *, title: s
     if nodata_d:
         parts.insert(3, f'<path class="nodata-merged" d="{"".join(nodata_d)}" stroke="{STANDARD_COLORS["nodata"]}" '
                         f'stroke-width="{r * 2}" stroke-linecap="round"><title>xã chưa có kết quả</title></path>')
+    return _with_legend(parts, legend, h)
+
+
+def _with_legend(parts: list[str], legend: list[tuple[str, str, int]], h: float) -> str:
     y0 = h + 16
     for i, (label, color, count) in enumerate(legend):
         y = y0 + 18 * i
@@ -218,6 +229,25 @@ def map_svg(points: list[tuple], legend: list[tuple[str, str, int]], *, title: s
                      f'<text x="24" y="{y:.1f}">{escape(label)}: {fmt.number(count)} xã</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _merged_map(parts: list[str], placed: list[tuple], xy: list[tuple[float, float]], r: float,
+                legend: list[tuple[str, str, int]], h: float) -> str:
+    """A national map: one path of dots per standard (each dot a zero-length segment with round caps)
+    instead of one linked circle per commune — 10.000 dots of 3 px cannot be pointed at one by one,
+    and the page stays ≈150 KB instead of ≈1,3 MB. The communes are reached through the provinces."""
+    from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS, STANDARDS
+
+    by_standard: dict[str, list[str]] = {}
+    for p, (x, y) in zip(placed, xy):
+        by_standard.setdefault(p[2], []).append("M%.1f %.1fh0" % (x, y))
+    for key in reversed(STANDARDS):  # no data underneath, the best standards on top
+        d = by_standard.get(key)
+        if d:
+            parts.append(f'<path class="standard-merged s-{key}" d="{"".join(d)}" stroke="{STANDARD_COLORS[key]}" '
+                         f'stroke-width="{r * 2}" stroke-linecap="round" fill="none">'
+                         f"<title>{escape(STANDARD_LABELS[key])}: {fmt.number(len(d))} xã</title></path>")
+    return _with_legend(parts, legend, h)
 
 
 @register.simple_tag

@@ -151,3 +151,16 @@ def test_bar_chart_has_a_bar_per_value_with_communes():
     svg = bar_chart_svg({19: 14, 18: 3, 13: 1}, 19, title="Phân bố")
     assert re.findall(r"<title>(\d+) tiêu chí: (\d+) xã</title>", svg) == [("13", "1"), ("18", "3"), ("19", "14")]
     assert svg.count('<rect class="bar"') == 3
+
+
+def test_the_national_map_draws_one_path_per_standard():
+    """10.000 dots of 3 px cannot be pointed at one by one: the nation's map draws each standard as one
+    path (named with its count), keeps the page small, and leaves the links to the province maps."""
+    standards = ["ntm", "below", "nang_cao", "nodata"]
+    pts = [(8.5 + i / 700, 103 + i / 900, standards[i % 4], f"xa:{i}", f"Xã {i}") for i in range(8000)]
+    svg = map_svg(pts, [("Đạt chuẩn NTM", "#1e7b34", 2000)], title="Bản đồ")
+    assert "<circle class=\"commune" not in svg and "href=" not in svg
+    assert len(re.findall(r'<path class="standard-merged s-(\w+)"', svg)) == 4
+    assert "<title>Đạt chuẩn NTM: 2.000 xã</title>" in svg
+    assert svg.count("h0") == 8000
+    assert len(svg) < 8000 * 20
