@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet
 
-from ntm.apps.accounts.permissions import can_view, scope, visible_q
+from ntm.apps.accounts.permissions import can_view, scope, viewer_key, visible_q
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
@@ -99,6 +99,13 @@ def commune_sets(catalog: Catalog | None = None) -> list[CriteriaSet]:
 
 def set_label(cs: CriteriaSet) -> str:
     return cs.data.short_name or cs.name
+
+
+def code_label(code: str, catalog: Catalog | None = None) -> str:
+    """The short name of the set ``code`` ("nông thôn mới nâng cao"), or the code when the catalogue
+    no longer has it (a plan or a decision recorded against a retired set)."""
+    catalog = catalog or default_catalog()
+    return (catalog.get(code).data.short_name or code) if code in catalog else code
 
 
 # -- communes --------------------------------------------------------------------------------
@@ -454,11 +461,7 @@ def children_summary(parent: Unit, rows: list[CommuneRow]) -> list[ChildSummary]
 def scope_key(user, parent: Unit) -> tuple:
     """What ``user`` may see under ``parent``, as a key: pages computed for one user serve every
     user who sees the same communes."""
-    if can_view(user, parent):
-        return ("all",)
-    from ntm.apps.accounts.permissions import VIEW_ROLES, _paths
-
-    return tuple(sorted(_paths(user, VIEW_ROLES)))
+    return ("all",) if can_view(user, parent) else viewer_key(user)
 
 
 def build_overview(parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user,

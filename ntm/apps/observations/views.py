@@ -217,9 +217,8 @@ def _save(request, cell: Cell, sheet: f.Sheet):
         return _render_form(request, cell, sheet, inputs=inputs, errors=[f"Chưa lưu: {exc}"], status=400)
     n = sum(1 for w in written if w is not None)
     # record_many has just evaluated and stored the result: read it rather than evaluate again
-    stored_result = (Result.objects.filter(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key)
-                     .only("criteria_met", "criteria_total", "indicators_met", "indicators_total").first())
-    result = stored_result or f.Sheet(cell.unit, cell.cs, cell.period).evaluate()
+    result = (Result.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
+              .get(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key))
     messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
     return redirect(cell.url())
 

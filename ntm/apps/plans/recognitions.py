@@ -21,6 +21,8 @@ from django.utils import timezone
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
 from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.queries import code_label as set_label
+from ntm.apps.evaluations.queries import period_key
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import default_catalog
@@ -44,11 +46,6 @@ def recognition_sets() -> list[tuple[str, str]]:
     from .forms import standard_choices
 
     return standard_choices()
-
-
-def set_label(code: str) -> str:
-    cat = default_catalog()
-    return (cat.get(code).data.short_name or code) if code in cat else code
 
 
 def duplicate_message(unit: Unit, existing: Recognition) -> str:
@@ -122,11 +119,6 @@ def delete_recognition(rec: Recognition, user, *, request=None) -> None:
         rec.delete()
 
 
-def _period_order(key: str) -> tuple[dt.date, dt.date]:
-    p = Period.parse(key)
-    return (p.end, p.start)  # the newest end first; of equal ends, the finer period (month over quarter/year)
-
-
 def latest_results(recs) -> dict[tuple[int, str], dict]:
     """{(unit id, set code): newest stored result} for the decisions ``recs`` — one query."""
     recs = list(recs)
@@ -142,7 +134,8 @@ def latest_results(recs) -> dict[tuple[int, str], dict]:
         if key not in pairs:
             continue
         cur = out.get(key)
-        if cur is None or _period_order(r["period"]) > _period_order(cur["period"]):
+        # the newest end first; of equal ends, the finer period (month over quarter/year)
+        if cur is None or period_key(r["period"]) > period_key(cur["period"]):
             out[key] = r
     for r in out.values():
         r["period_label"] = Period.parse(r["period"]).label

@@ -106,10 +106,6 @@ def can_plan_under(user, unit: Unit) -> bool:
     return can_enter(user, unit) or can_review(user, _Path(unit.path + "0/"))
 
 
-def _set_label(cat, code: str) -> str:
-    return (cat.get(code).data.short_name or code) if code in cat else code
-
-
 def _share(n: int, d: int) -> str:
     return fmt.percent(n, d) if d else "–"
 
@@ -199,7 +195,7 @@ def plan_list(request):
     rows = []
     for p in plans:
         res = actual.get(p.unit_id, {}).get(p.set_code)
-        rows.append(PlanRow(p, _set_label(cat, p.set_code), res, plan_status(p, res, year, risk), can_plan(request.user, p.unit)))
+        rows.append(PlanRow(p, q.code_label(p.set_code, cat), res, plan_status(p, res, year, risk), can_plan(request.user, p.unit)))
     summary: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for r in rows:
         s = summary[(r.plan.year, r.set_label)]
@@ -237,7 +233,7 @@ def _audit_plan(request, action: str, plan: PlanTarget, message: str, old: dict 
     from ntm.apps.audit.services import log
 
     log(action, user=request.user, unit=plan.unit, request=request, message=message, old=old, new=new,
-        obj=f"{plan.unit.name} · {_set_label(default_catalog(), plan.set_code)} · {plan.year}")
+        obj=f"{plan.unit.name} · {q.code_label(plan.set_code)} · {plan.year}")
 
 
 def _plan_or_404(request, pk: int) -> PlanTarget:
@@ -304,4 +300,4 @@ def plan_delete(request, pk: int):
             _audit_plan(request, Action.PLAN_DELETED, plan, "Xóa kế hoạch đạt chuẩn", _plan_snapshot(plan), None)
             plan.delete()
         return redirect(f"{reverse('plans')}?unit={parent}")
-    return render(request, "plans/confirm_delete.html", {"plan": plan, "set_label": _set_label(default_catalog(), plan.set_code)})
+    return render(request, "plans/confirm_delete.html", {"plan": plan, "set_label": q.code_label(plan.set_code)})

@@ -207,7 +207,7 @@ def _detail_body(request, unit: Unit) -> str:
 
     plans = list(PlanTarget.objects.filter(unit=unit).order_by("year", "set_code"))
     for p in plans:
-        p.set_label = (cat.get(p.set_code).data.short_name or p.set_code) if p.set_code in cat else p.set_code
+        p.set_label = q.code_label(p.set_code, cat)
 
     context = {
         "unit": unit, "ancestors": ancestors(unit), "period": period,
