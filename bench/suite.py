@@ -113,6 +113,17 @@ def emit(result: dict) -> None:
     sys.stdout.flush()
 
 
+def _migrated() -> None:
+    """``--reuse`` keeps a database prepared by older code: bring its schema up to date."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
+
+
 def _province():
     """The province of the first commune in code order (Hà Nội): the province-year of the benchmarks."""
     from ntm.apps.units.models import Unit
@@ -242,6 +253,7 @@ def w_single_save(args: dict) -> dict:
     from ntm.apps.units.models import Unit
     from ntm.core.catalog import default_catalog
 
+    _migrated()
     set_code, period = "xa-ntm-2021", LARGEST
     cs = default_catalog().get(set_code)
     prov = _province()
@@ -301,17 +313,11 @@ def w_single_save(args: dict) -> dict:
 def w_bulletin(args: dict) -> dict:
     """The province bulletin, DOCX and PDF: cold (gather the figures, compose, render: the target) and
     a second download of the same file (served from the cache of rendered files)."""
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
     from ntm.apps.reports.cache import render_bulletin
     from ntm.apps.reports.services import bulletin_data
     from ntm.apps.units.models import Unit
 
-    executor = MigrationExecutor(connection)  # --reuse keeps a database prepared by older code
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        call_command("migrate", interactive=False, verbosity=0)
+    _migrated()
     prov = _province()
     if args.get("district"):
         from ntm.apps.evaluations.models import Result
@@ -478,6 +484,7 @@ def w_load_setup(args: dict) -> dict:
     from ntm.apps.evaluations.models import Result
     from ntm.apps.units.models import Unit
 
+    _migrated()
     prov = _province()
     cookies = {}
     for name in ("bench_reader", "bench_entry"):

@@ -3,19 +3,30 @@
 A national overview reads every commune's result (10,000 communes: about a second of work); under
 load, dozens of officials open the same few overviews between two saves. Each write that changes
 what the dashboards show calls :func:`changed` inside its transaction; once the transaction has
-committed, the topic's counter (:class:`~.models.DataVersion`: one tiny row per topic — results, units, plans) is raised in its own
-short statement, so no lock is held across the writer's other locks. A page then asks
-:func:`memo` for its figures under a key that includes the counters: the first request after a
-change computes them, the next ones reuse them — the figures shown are always those of the
-committed results (the counters are read *before* the results, so a page computed while a save
-commits is stored under the older counter and recomputed at the next request).
+committed, the topic's counter (:class:`~.models.DataVersion`: one tiny row per topic — results,
+units, plans) is raised in its own short transaction, together with a row of the change log
+(:class:`~.models.DataChange`: which units and periods changed, or "anything"). A page then asks
+:func:`memo` for its figures under a key; the entry remembers the counters it was computed at:
+
+- counters unchanged → the kept value;
+- only the results counter moved and the log says which units changed → the entry's ``patch``
+  brings it up to date (an overview re-reads only those communes; a page none of whose communes
+  changed is kept as it is) — so a save in one commune does not make every worker recompute the
+  national overview;
+- anything else → computed again.
+
+The figures shown are always those of committed results: the counters are read *before* the
+results, so a page computed while a save commits is kept under the older counter and patched or
+recomputed at the next request. :func:`kept_page` keeps whole responses per user on the same rule.
 
 Rules that keep this correct:
 
 - a reader inside a transaction (e.g. a request that has just written, or a test case) may see
   uncommitted rows the counters do not reflect: it never uses nor fills the memo;
-- entries also expire after ``NTM_MEMO_SECONDS`` (default 300 s), a bound on staleness should a
-  writer ever forget :func:`changed` (and when the process missed a commit made by hand in SQL);
+- entries also expire after ``NTM_MEMO_SECONDS`` (default 300 s) from their first computation,
+  patched or not — a bound on staleness should a writer ever forget :func:`changed` (and when the
+  process missed a commit made by hand in SQL);
+- a missing step in the change log (pruned, or a log write that failed) counts as "anything";
 - the memo is per process (gunicorn workers each keep their own), bounded in size by a weight
   (roughly the number of communes an entry holds), least recently used first out;
 - cached objects are shared between requests: callers must not modify them.
@@ -23,18 +34,23 @@ Rules that keep this correct:
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
 
 log = logging.getLogger("ntm.freshness")
 T = TypeVar("T")
@@ -54,30 +70,120 @@ def _max_age() -> float:
 
 
 # -- writers -----------------------------------------------------------------------------------
-def _bump(topic: str) -> None:
-    from .models import DataVersion
-
-    try:
-        if not DataVersion.objects.filter(topic=topic).update(value=F("value") + 1):
-            DataVersion.objects.get_or_create(topic=topic, defaults={"value": 1})
-    except DatabaseError:  # never fail a committed save over it; the memo expires anyway
-        log.exception("could not raise the data version %s", topic)
+LOG_KEEP = 5_000  # change-log rows kept per topic: a worker more changes behind recomputes
 
 
-_BUMPERS = {t: functools.partial(_bump, t) for t in TOPICS}
+@dataclass(frozen=True)
+class Changes:
+    """What changed between two counter values: ``units``/``periods`` whose results changed (None:
+    anything may have changed), ``added``: result rows were added or removed."""
+
+    units: frozenset[int] | None
+    periods: frozenset[str]
+    added: bool
+
+    @property
+    def everything(self) -> bool:
+        return self.units is None
+
+    def touches(self, unit_ids) -> bool:
+        """Whether any of ``unit_ids`` (a set or a dict keyed by id) changed."""
+        if self.units is None:
+            return True
+        if len(self.units) <= len(unit_ids):
+            return any(u in unit_ids for u in self.units)
+        return any(u in self.units for u in unit_ids)
 
 
-def changed(topic: str = "results", *, using: str | None = None) -> None:
+class _Raise:
+    """One pending raise of a topic's counter (an ``on_commit`` callback), with what it covers."""
+
+    __slots__ = ("topic", "units", "periods", "added")
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+        self.units: set[int] | None = set()
+        self.periods: set[str] = set()
+        self.added = False
+
+    def cover(self, units, periods, added: bool) -> None:
+        if units is None or self.units is None:
+            self.units = None
+        else:
+            self.units.update(int(u) for u in units)
+        self.periods.update(periods or ())
+        self.added = self.added or added
+
+    def __call__(self) -> None:
+        from .models import DataChange, DataVersion
+
+        table = connection.ops.quote_name(DataVersion._meta.db_table)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cur:
+                    cur.execute(f"UPDATE {table} SET value = value + 1 WHERE topic = %s RETURNING value", [self.topic])
+                    row = cur.fetchone()
+                if row is None:
+                    obj, _ = DataVersion.objects.get_or_create(topic=self.topic, defaults={"value": 1})
+                    row = (obj.value,)
+                version = row[0]
+                try:  # without its log row, the raise still stands: readers then recompute everything
+                    with transaction.atomic():
+                        DataChange.objects.create(
+                            topic=self.topic, version=version, added=self.added, periods=sorted(self.periods),
+                            units=None if self.units is None else sorted(self.units))
+                        if version % 500 == 0:
+                            DataChange.objects.filter(topic=self.topic, version__lte=version - LOG_KEEP).delete()
+                except DatabaseError:
+                    log.exception("could not log the change %s #%s", self.topic, version)
+        except DatabaseError:  # never fail a committed save over it; the memo expires anyway
+            log.exception("could not raise the data version %s", self.topic)
+
+
+def changed(topic: str = "results", *, units=None, periods=(), added: bool = False,
+            using: str | None = None) -> None:
     """Call in the transaction that changes what dashboards show: the topic's counter is raised
-    once that transaction commits (at once when there is none). Repeated calls within one atomic
-    block register one raise (a save evaluating three sets raises the counter once)."""
-    bump = _BUMPERS[topic]
+    once that transaction commits (at once when there is none), and the change is logged with it.
+
+    ``units``: ids of the units whose results changed, in ``periods`` (None, the default: anything
+    may have changed — pages are computed again); ``added``: result rows were added or removed.
+    Repeated calls within one atomic block register one raise covering all of them (a save
+    evaluating three sets raises the counter once)."""
     conn = transaction.get_connection(using)
     if conn.in_atomic_block:
         here = set(conn.savepoint_ids)
-        if any(entry[1] is bump and entry[0] == here for entry in conn.run_on_commit):
-            return
-    transaction.on_commit(bump, using=using, robust=True)
+        for entry in conn.run_on_commit:
+            cb = entry[1]
+            if isinstance(cb, _Raise) and cb.topic == topic and entry[0] == here:
+                cb.cover(units, periods, added)
+                return
+    pending = _Raise(topic)
+    pending.cover(units, periods, added)
+    transaction.on_commit(pending, using=using, robust=True)
+
+
+def changes_between(topic: str, old: int, new: int) -> Changes:
+    """What changed in ``topic`` after counter value ``old`` up to ``new`` (one query); everything
+    when the log does not hold every step (pruned, or written before the log existed)."""
+    from .models import DataChange
+
+    if new <= old:
+        return Changes(frozenset(), frozenset(), False)
+    rows = list(DataChange.objects.filter(topic=topic, version__gt=old, version__lte=new)
+                .values_list("units", "periods", "added"))
+    if len(rows) != new - old:
+        return Changes(None, frozenset(), True)
+    units: set[int] | None = set()
+    periods: set[str] = set()
+    added = False
+    for u, p, a in rows:
+        if u is None:
+            units = None
+        elif units is not None:
+            units.update(u)
+        periods.update(p or ())
+        added = added or a
+    return Changes(None if units is None else frozenset(units), frozenset(periods), added)
 
 
 # -- readers -----------------------------------------------------------------------------------
@@ -88,38 +194,167 @@ def enabled() -> bool:
     return mode == "always" or not connection.in_atomic_block
 
 
+_READ = contextvars.ContextVar("ntm_freshness_read", default=None)
+
+
 def stamp(topics: tuple[str, ...] = TOPICS) -> tuple:
-    """The current counters of ``topics`` (one indexed query)."""
+    """The current counters of ``topics`` (one indexed query; read once per page request)."""
+    read = _READ.get()
+    if read is not None and topics in read:
+        return read[topics]
     from .models import DataVersion
 
-    values = dict(DataVersion.objects.filter(topic__in=topics).values_list("topic", "value"))
-    return tuple(values.get(t, 0) for t in topics)
+    table = connection.ops.quote_name(DataVersion._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT topic, value FROM {table} WHERE topic IN ({', '.join(['%s'] * len(topics))})",
+                    list(topics))
+        values = dict(cur.fetchall())
+    out = tuple(values.get(t, 0) for t in topics)
+    if read is not None:
+        read[topics] = out
+    return out
+
+
+def _patchable(old: tuple, new: tuple, topics: tuple[str, ...]) -> int | None:
+    """The index of "results" in ``topics`` when only that counter moved (forward), else None."""
+    if "results" not in topics:
+        return None
+    i = topics.index("results")
+    if any(a != b for k, (a, b) in enumerate(zip(old, new)) if k != i) or new[i] < old[i]:
+        return None
+    return i
 
 
 def memo(key: Hashable, compute: Callable[[], T], *, topics: tuple[str, ...] = TOPICS,
-         weight: Callable[[T], int] | int = 1) -> T:
-    """``compute()``'s value for ``key``, reused while the counters of ``topics`` stay the same."""
+         weight: Callable[[T], int] | int = 1, patch: Callable[[T, Changes], T | None] | None = None) -> T:
+    """``compute()``'s value for ``key``, reused while the counters of ``topics`` stay the same.
+
+    ``patch(value, changes)``: when only results changed since ``value`` was kept, the value brought
+    up to date for ``changes`` (the same object when they do not concern it), or None to compute
+    again. A patched value keeps the time of its first computation: the staleness bound holds."""
     if not enabled():
         return compute()
     current = stamp(topics)
     now = time.monotonic()
     with _LOCK:
         hit = _MEMO.get(key)
-        if hit is not None and hit[1] == current and now - hit[0] < _max_age():
-            _MEMO.move_to_end(key)
-            return hit[3]  # type: ignore[return-value]
-    value = compute()
+        if hit is not None and now - hit[0] < _max_age():
+            if hit[1] == current:
+                _MEMO.move_to_end(key)
+                return hit[3]  # type: ignore[return-value]
+        else:
+            hit = None
+    value = None
+    born = now
+    if hit is not None and patch is not None:
+        i = _patchable(hit[1], current, topics)
+        if i is not None:
+            value = patch(hit[3], changes_between("results", hit[1][i], current[i]))  # type: ignore[arg-type]
+            if value is not None:
+                born = hit[0]
+    if value is None:
+        value = compute()
     w = max(1, weight(value) if callable(weight) else int(weight))
     with _LOCK:
         old = _MEMO.pop(key, None)
         if old is not None:
             _WEIGHT[0] -= old[2]
-        _MEMO[key] = (now, current, w, value)
+        _MEMO[key] = (born, current, w, value)
         _WEIGHT[0] += w
         while _WEIGHT[0] > _max_weight() and len(_MEMO) > 1:
             _, dropped = _MEMO.popitem(last=False)
             _WEIGHT[0] -= dropped[2]
     return value
+
+
+# -- whole pages ---------------------------------------------------------------------------------
+_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def depends_on(request, unit_ids) -> None:
+    """Tell :func:`kept_page` which units' results the page being built shows (ids; a dict keyed by
+    id will do): a save for other units then leaves the kept page as it is."""
+    request._kept_deps = unit_ids
+
+
+def _page_key(request) -> tuple | None:
+    from ntm.apps.accounts.permissions import _memberships
+
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        if len(request._messages):  # a message waits to be shown once: not a page to keep
+            return None
+    except AttributeError:
+        pass
+    return ("page", request.get_full_path(), get_language(), request.headers.get("HX-Request", ""),
+            request.headers.get("HX-Target", ""), user.pk, user.get_username(), user.get_full_name(),
+            bool(user.is_superuser), bool(user.is_staff), tuple(sorted(_memberships(user))))
+
+
+def kept_page(view):
+    """Keep a GET page's response (per user, address and language) while the figures it shows stay
+    the same — the next identical request is answered without running the view: no unit lookup,
+    no template. The per-request work left is Django's own (session, user, memberships) and one
+    read of the data versions. The page's CSRF token is replaced by a fresh one on each answer.
+
+    A save that changes only results is checked against the units the view declared with
+    :func:`depends_on`: other units → the kept page is still right; those units, result rows added
+    or removed (the period lists), or anything else (units, plans, an import) → built again."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        key = _page_key(request) if request.method == "GET" and enabled() else None
+        if key is None:
+            return view(request, *args, **kwargs)
+        read = _READ.set({})  # one read of the counters for the whole request (a GET writes nothing)
+        try:
+            return _answer(request, key, view, args, kwargs)
+        finally:
+            _READ.reset(read)
+
+    return wrapper
+
+
+def _answer(request, key: tuple, view, args, kwargs) -> HttpResponse:
+    key = key + (args, tuple(sorted(kwargs.items())))
+    built: list[HttpResponse] = []
+
+    def compute():
+        response = view(request, *args, **kwargs)
+        built.append(response)
+        if (response.status_code != 200 or response.streaming or response.cookies
+                or not response.get("Content-Type", "").startswith("text/html")):
+            return None
+        html = response.content.decode(response.charset or "utf-8")
+        found = _TOKEN.search(html)
+        parts = html.split(found.group(1)) if found else [html]
+        return (parts, response["Content-Type"], getattr(request, "_kept_deps", None))
+
+    def patch(kept, changes: Changes):
+        if kept is None or changes.added or kept[2] is None or changes.touches(kept[2]):
+            return None
+        return kept
+
+    kept = memo(key, compute, patch=patch,
+                weight=lambda k: 1 if k is None else sum(len(p) for p in k[0]) // 1024 + 1)
+    if built:  # computed now: the view's own response
+        if kept is None:
+            forget(key)
+        return built[0]
+    if kept is None:
+        forget(key)
+        return view(request, *args, **kwargs)
+    parts, content_type, _ = kept
+    return HttpResponse(get_token(request).join(parts) if len(parts) > 1 else parts[0], content_type=content_type)
+
+
+def forget(key: Hashable) -> None:
+    with _LOCK:
+        old = _MEMO.pop(key, None)
+        if old is not None:
+            _WEIGHT[0] -= old[2]
 
 
 def clear() -> None:
@@ -139,8 +374,10 @@ def _connect() -> None:
 
     from .models import Result
 
-    def result_written(sender, **kwargs):
-        changed("results", using=kwargs.get("using"))
+    def result_written(sender, instance, **kwargs):
+        # one result saved or deleted through the ORM: kept pages are patched for its unit and period
+        changed("results", units=(instance.unit_id,), periods=(instance.period,),
+                added=kwargs.get("created", True), using=kwargs.get("using"))
 
     def units_loaded(sender, **kwargs):
         changed("units")

@@ -165,3 +165,25 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic}: {self.value}"
+
+
+class DataChange(models.Model):
+    """What one raise of a :class:`DataVersion` counter changed, written in the same short
+    transaction as the raise: the units and periods whose results changed (``units`` null: anything
+    may have changed — an import, a restore, a background run), and whether result rows were added
+    or removed. A page kept under an older counter is then patched for those units instead of being
+    computed again from every commune (see :mod:`ntm.apps.evaluations.freshness`)."""
+
+    topic = models.CharField("chủ đề", max_length=32)
+    version = models.BigIntegerField("phiên bản")
+    units = models.JSONField("đơn vị thay đổi", null=True, blank=True)
+    periods = models.JSONField("kỳ thay đổi", null=True, blank=True)
+    added = models.BooleanField("có thêm/bớt kết quả", default=False)
+
+    class Meta:
+        verbose_name = "thay đổi dữ liệu"
+        verbose_name_plural = "thay đổi dữ liệu"
+        constraints = [models.UniqueConstraint(fields=["topic", "version"], name="evaluations_datachange_once")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.version}"

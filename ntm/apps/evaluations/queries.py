@@ -209,8 +209,10 @@ def subtree_periods(parent: Unit, set_codes: Iterable[str], user) -> list[str]:
     index. Otherwise the results of the units of the subtree (that the user may see), read unit by
     unit through the (unit, set, period) index — one query either way."""
     codes = sorted(set(set_codes))
+    # the list changes only when result rows are added or removed, not when a save updates one
     return memo(("periods", parent.pk, tuple(codes), scope_key(user, parent)),
-                lambda: _subtree_periods(parent, codes, user))
+                lambda: _subtree_periods(parent, codes, user),
+                patch=lambda kept, changes: None if changes.everything or changes.added else kept)
 
 
 def _subtree_periods(parent: Unit, codes: list[str], user) -> list[str]:
@@ -359,6 +361,16 @@ class Overview:
     trend: list[TrendPoint] = field(default_factory=list)
     children: list[ChildSummary] = field(default_factory=list)
     _derived: dict = field(default_factory=dict, repr=False)
+    # for patching a kept overview when a few communes' results change (see patch_overview)
+    lean: bool = field(default=False, repr=False)
+    groups: tuple | None = field(default=None, repr=False)  # child_groups() of the rows
+    _index: dict | None = field(default=None, repr=False)
+
+    def index(self) -> dict[int, int]:
+        """{commune id: position in ``rows``}."""
+        if self._index is None:
+            self._index = {r.unit["id"]: i for i, r in enumerate(self.rows)}
+        return self._index
 
     def derived(self, key, compute):
         """What a page derives from this overview (the sorted list, the drawn map), kept with it: an
@@ -395,54 +407,65 @@ def standard_counts(rows: list[CommuneRow], tiers: dict[str, CriteriaSet]) -> li
     return out
 
 
-def trend(units: Q, cs: CriteriaSet, communes_total: int, *, by_unit: bool = False) -> list[TrendPoint]:
+def trend(units: Q, cs: CriteriaSet, communes_total: int, *, by_unit: bool = False,
+          periods: Iterable[str] | None = None) -> list[TrendPoint]:
     """For each period with results for set ``cs``: averages and communes at standard, over the
     communes selected by ``units`` (a filter on results: the hierarchy at the overview's date) —
-    ONE aggregate query. ``by_unit``: ``units`` selects a few hundred unit ids; the query then
-    groups every set of those units (read through the (unit, set, period) index, which SQLite
-    would not choose beside a condition on the set) and keeps the rows of ``cs`` here."""
+    ONE aggregate query (``periods``: only those). ``by_unit``: ``units`` selects a few hundred unit
+    ids; the query then groups every set of those units (read through the (unit, set, period)
+    index, which SQLite would not choose beside a condition on the set) and keeps the rows of
+    ``cs`` here."""
     agg = dict(n=Count("id"), avg_c=Avg("criteria_met"), avg_i=Avg("indicators_met"),
                met=Count("id", filter=Q(standard_met=True)))
+    qs = Result.objects.filter(units)
+    if periods is not None:
+        qs = qs.filter(period__in=list(periods))
     if by_unit:
-        rows = [r for r in Result.objects.filter(units).values("set_code", "period").annotate(**agg)
-                if r["set_code"] == cs.code]
+        rows = [r for r in qs.values("set_code", "period").annotate(**agg) if r["set_code"] == cs.code]
     else:
-        rows = Result.objects.filter(units, set_code=cs.code).values("period").annotate(**agg)
-    out = []
-    for r in sorted(rows, key=lambda r: period_key(r["period"])):
-        p = Period.parse(r["period"])
-        share = 100.0 * r["met"] / communes_total if communes_total else 0.0
-        out.append(TrendPoint(
-            r["period"], p.label, r["n"], r["avg_c"], r["avg_i"], r["met"], share,
-            average_text=fmt.fraction(r["avg_c"], cs.criteria_count) if r["avg_c"] is not None else "–",
-            share_text=fmt.percent(r["met"], communes_total) if communes_total else "–",
-        ))
-    return out
+        rows = qs.filter(set_code=cs.code).values("period").annotate(**agg)
+    return [trend_point(r["period"], r["n"], r["avg_c"], r["avg_i"], r["met"], cs, communes_total)
+            for r in sorted(rows, key=lambda r: period_key(r["period"]))]
 
 
-def children_summary(parent: Unit, rows: list[CommuneRow]) -> list[ChildSummary]:
+def trend_point(key: str, n: int, avg_c: float | None, avg_i: float | None, met: int, cs: CriteriaSet,
+                communes_total: int) -> TrendPoint:
+    share = 100.0 * met / communes_total if communes_total else 0.0
+    return TrendPoint(
+        key, Period.parse(key).label, n, avg_c, avg_i, met, share,
+        average_text=fmt.fraction(avg_c, cs.criteria_count) if avg_c is not None else "–",
+        share_text=fmt.percent(met, communes_total) if communes_total else "–",
+    )
+
+
+def _point_of_rows(ov: Overview) -> TrendPoint | None:
+    """The trend point of the overview's own period, from its rows (the same communes and results
+    the trend query reads)."""
+    scored = [r.main for r in ov.rows if r.main is not None]
+    if not scored or ov.period is None:
+        return None
+    n = len(scored)
+    return trend_point(ov.period.key, n, sum(m["criteria_met"] for m in scored) / n,
+                       sum(m["indicators_met"] for m in scored) / n,
+                       sum(1 for m in scored if m["standard_met"]), ov.set, len(ov.rows))
+
+
+def children_summary(parent: Unit, rows: list[CommuneRow], groups: tuple | None = None) -> list[ChildSummary]:
     """Per child unit of ``parent`` (provinces of the nation, districts of a province): communes,
-    with results, at standard. Communes are grouped by their parent first (a tight loop), then each
-    parent is mapped to the child of ``parent`` it lies in — ONE query for those units."""
-    by_parent = Counter(r.unit["parent_id"] for r in rows)
-    scored: dict[int, list[CommuneRow]] = defaultdict(list)
-    for r in rows:
-        if r.main is not None:
-            scored[r.unit["parent_id"]].append(r)
-    depth = len(parent.path.strip("/").split("/"))
-    parents = Unit.objects.filter(id__in=list(by_parent)).values_list("id", "path")
-    child_of = {pid: int(path.strip("/").split("/")[depth]) for pid, path in parents
-                if len(path.strip("/").split("/")) > depth}
+    with results, at standard. ``groups``: what :func:`child_groups` found for these rows (else
+    read now)."""
+    child_of, names = groups if groups is not None else child_groups(parent, rows)
     if not child_of:
         return []
-    wanted = set(child_of.values())
-    names = {u["id"]: u for u in Unit.objects.filter(id__in=wanted).values("id", "uid", "name")}
     totals: Counter[int] = Counter()
     members: dict[int, list[CommuneRow]] = defaultdict(list)
-    for pid, n in by_parent.items():
-        if pid in child_of:
-            totals[child_of[pid]] += n
-            members[child_of[pid]].extend(scored.get(pid, ()))
+    for r in rows:
+        cid = child_of.get(r.unit["parent_id"])
+        if cid is None:
+            continue
+        totals[cid] += 1
+        if r.main is not None:
+            members[cid].append(r)
     out = []
     for cid, n in totals.items():
         with_results = members[cid]
@@ -458,6 +481,21 @@ def children_summary(parent: Unit, rows: list[CommuneRow]) -> list[ChildSummary]
     return out
 
 
+def child_groups(parent: Unit, rows: list[CommuneRow]) -> tuple[dict[int, int], dict[int, dict]]:
+    """For the communes in ``rows``: {commune's parent id: the child of ``parent`` it lies in} and
+    those children's id/uid/name — the communes' parents are mapped, not the communes (ONE query
+    for those units, one for the children's names)."""
+    depth = len(parent.path.strip("/").split("/"))
+    parent_ids = list({r.unit["parent_id"] for r in rows})
+    parents = Unit.objects.filter(id__in=parent_ids).values_list("id", "path")
+    child_of = {pid: int(path.strip("/").split("/")[depth]) for pid, path in parents
+                if len(path.strip("/").split("/")) > depth}
+    if not child_of:
+        return {}, {}
+    names = {u["id"]: u for u in Unit.objects.filter(id__in=set(child_of.values())).values("id", "uid", "name")}
+    return child_of, names
+
+
 def scope_key(user, parent: Unit) -> tuple:
     """What ``user`` may see under ``parent``, as a key: pages computed for one user serve every
     user who sees the same communes."""
@@ -467,13 +505,23 @@ def scope_key(user, parent: Unit) -> tuple:
 def build_overview(parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user,
                    *, catalog: Catalog | None = None, with_trend: bool = True) -> Overview:
     """Everything the overview and the commune list show, in a constant number of queries — kept
-    (:func:`~ntm.apps.evaluations.freshness.memo`) until a result or a unit changes. The returned
-    object is shared between requests: do not modify it."""
+    (:func:`~ntm.apps.evaluations.freshness.memo`) until a result or a unit changes, and patched
+    (:func:`patch_overview`) when a save changes a few communes' results. The returned object is
+    shared between requests: do not modify it."""
     catalog = catalog or default_catalog()
     key = ("overview", parent.pk, date, period.key if period else None, cs.code, cs.digest,
            scope_key(user, parent), with_trend)
     return memo(key, lambda: _build_overview(parent, date, period, cs, user, catalog=catalog, with_trend=with_trend),
-                weight=lambda ov: len(ov.rows))
+                weight=lambda ov: len(ov.rows),
+                patch=lambda ov, changes: patch_overview(ov, changes, user))
+
+
+def _trend_units(parent: Unit, date: dt.date, user) -> Q:
+    """The results the trend reads: under a province or district, unit by unit through the (unit,
+    set, period) index — a few hundred communes instead of every result of the set in the country."""
+    if parent.level == Level.COUNTRY:
+        return commune_q(parent, date, user, prefix="unit__")
+    return Q(unit_id__in=Unit.objects.filter(commune_q(parent, date, user)).values("id"))
 
 
 def _build_overview(parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user,
@@ -481,11 +529,10 @@ def _build_overview(parent: Unit, date: dt.date, period: Period | None, cs: Crit
     tiers = tier_sets(period, catalog)
     units = commune_rows(communes_qs(parent, date, user))
     on_results = commune_q(parent, date, user, prefix="unit__")
-    ov = Overview(parent, date, period, cs, tiers)
-    codes = {s.code for s in tiers.values()} | {cs.code}
+    ov = Overview(parent, date, period, cs, tiers, lean=with_trend)
     # the overview (with its trend) shows counts only; the commune list and the gap analysis need the
     # unmet criteria and indicators
-    results = results_by_unit(on_results, codes, period.key, lean=with_trend) if period else {}
+    results = results_by_unit(on_results, _codes(ov), period.key, lean=with_trend) if period else {}
     rows = ov.rows
     for u in units:
         by_set = results.get(u["id"])
@@ -493,20 +540,81 @@ def _build_overview(parent: Unit, date: dt.date, period: Period | None, cs: Crit
             rows.append(CommuneRow(u, "nodata", {}, None))
         else:
             rows.append(CommuneRow(u, best_standard(by_set, tiers), by_set, by_set.get(cs.code)))
+    _count(ov)
+    if with_trend:
+        ov.trend = trend(_trend_units(parent, date, user), cs, len(units), by_unit=parent.level != Level.COUNTRY)
+        if parent.level in (Level.COUNTRY, Level.PROVINCE):
+            ov.groups = child_groups(parent, ov.rows)
+            ov.children = children_summary(parent, ov.rows, ov.groups)
+    return ov
+
+
+def _codes(ov: Overview) -> set[str]:
+    return {s.code for s in ov.tiers.values()} | {ov.set.code}
+
+
+def _count(ov: Overview) -> None:
+    cs = ov.set
     scores = [UnitScore(str(r.unit["id"]), r.main["criteria_met"], r.main["indicators_met"], r.main["standard_met"])
               for r in ov.rows if r.main]
-    ov.rollup = rollup(cs.code, scores, units_total=len(units), criteria_total=cs.criteria_count,
+    ov.rollup = rollup(cs.code, scores, units_total=len(ov.rows), criteria_total=cs.criteria_count,
                        indicators_total=cs.indicator_count)
-    ov.standards = standard_counts(ov.rows, tiers)
-    if with_trend:
-        # under a province or district, the results are read unit by unit through the (unit, set,
-        # period) index: a few hundred communes instead of every result of the set in the country
-        by_unit = (on_results if parent.level == Level.COUNTRY
-                   else Q(unit_id__in=Unit.objects.filter(commune_q(parent, date, user)).values("id")))
-        ov.trend = trend(by_unit, cs, len(units), by_unit=parent.level != Level.COUNTRY)
-        if parent.level in (Level.COUNTRY, Level.PROVINCE):
-            ov.children = children_summary(parent, ov.rows)
-    return ov
+    ov.standards = standard_counts(ov.rows, ov.tiers)
+
+
+PATCH_MAX_UNITS = 500  # more changed communes than this in one overview: computed again
+
+
+def patch_overview(ov: Overview, changes, user) -> Overview | None:
+    """``ov`` brought up to date after ``changes`` (:class:`~.freshness.Changes`): the same object
+    when none of its communes changed; else a copy with those communes' rows read again (one query),
+    its counts, trend and child units recounted — without reading the other communes again. None
+    (compute again) when anything may have changed or result rows were added or removed."""
+    if changes.everything or changes.added:
+        return None
+    index = ov.index()
+    hit = [u for u in changes.units if u in index]
+    if not hit:
+        return ov
+    if ov.period is None or len(hit) > PATCH_MAX_UNITS:
+        return None
+    new = Overview(ov.unit, ov.date, ov.period, ov.set, ov.tiers, rows=list(ov.rows), rollup=ov.rollup,
+                   standards=ov.standards, trend=list(ov.trend), children=ov.children, lean=ov.lean,
+                   groups=ov.groups, _index=index)
+    here = ov.period.key in changes.periods
+    if here:
+        fresh = results_by_unit(hit, _codes(ov), ov.period.key, lean=ov.lean)
+        for uid in hit:
+            pos = index[uid]
+            by_set = fresh.get(uid)
+            unit = ov.rows[pos].unit
+            new.rows[pos] = (CommuneRow(unit, best_standard(by_set, ov.tiers), by_set, by_set.get(ov.set.code))
+                             if by_set else CommuneRow(unit, "nodata", {}, None))
+        _count(new)
+        if ov.groups is not None:
+            new.children = children_summary(ov.unit, new.rows, ov.groups)
+        if all(new.rows[index[u]].best == ov.rows[index[u]].best for u in hit):
+            # every commune keeps its colour: the drawn map (points and legend counts) is the same
+            new._derived.update((k, v) for k, v in ov._derived.items() if isinstance(k, tuple) and k[0] == "map")
+    else:  # the same rows: only the trend (in the body) changes
+        new._derived.update((k, v) for k, v in ov._derived.items() if not (isinstance(k, tuple) and k[0] == "body"))
+    if ov.lean:  # the overview's trend (the commune list and gap analysis have none)
+        points = {t.period: t for t in new.trend}
+        if here:
+            point = _point_of_rows(new)
+            if point is None:
+                points.pop(ov.period.key, None)
+            else:
+                points[ov.period.key] = point
+        others = sorted(p for p in changes.periods if p != ov.period.key)
+        if others:  # another period's point: read again for those periods only
+            for p in others:
+                points.pop(p, None)
+            for point in trend(_trend_units(ov.unit, ov.date, user), ov.set, len(ov.rows),
+                               by_unit=ov.unit.level != Level.COUNTRY, periods=others):
+                points[point.period] = point
+        new.trend = [points[k] for k in sorted(points, key=period_key)]
+    return new
 
 
 def sort_rows(rows: list[CommuneRow]) -> list[CommuneRow]:

@@ -26,6 +26,7 @@ from ntm.core.periods import Period
 from ntm.core.units import REFORM_DATE, UnitLookupError
 
 from . import queries as q
+from .freshness import depends_on, kept_page
 from .templatetags.dashboard_tags import MERGE_ALL_OVER, map_svg
 
 LIST_PAGE_SIZE = 100
@@ -171,6 +172,7 @@ def _alternatives(unit: Unit, date: dt.date) -> list[Unit]:
 
 
 # -- pages -----------------------------------------------------------------------------------
+@kept_page
 def overview(request):
     """Tổng quan: communes by standard, averages, distribution, trend, map — for any unit at any date."""
     sel = select(request)
@@ -182,22 +184,26 @@ def overview(request):
     context = _base_context(sel, "overview")
     ov = _overview_or_error(request, sel, context)
     if ov is not None:
-        counts = {s.key: s.count for s in ov.standards}
-        drawn, unplaced, linked = _map(ov, sel)
-        context.update(
-            ov=ov, counts=counts, map=drawn, unplaced=unplaced, map_linked=linked,
-            children=[(c, sel.query(unit=c.unit["uid"])) for c in ov.children],
-            sentence=q.rollup_sentence(ov.rollup) if ov.rollup else "",
-            average=(fmt.fraction(ov.rollup.average_criteria, ov.rollup.criteria_total)
-                     if ov.rollup and ov.rollup.average_criteria is not None else None),
-            average_indicators=(fmt.fraction(ov.rollup.average_indicators, ov.rollup.indicators_total)
-                                if ov.rollup and ov.rollup.average_indicators is not None else None),
-        )
+        depends_on(request, ov.index())
         # the body depends only on the overview, the selection and the language: rendered once per
         # overview (the national one draws 10,000 communes), then reused until the results change
         context["body"] = ov.derived(("body", get_language(), sel.query()),
-                                     lambda: render_to_string("evaluations/_overview_body.html", context))
+                                     lambda: render_to_string("evaluations/_overview_body.html",
+                                                              _body_context(ov, sel, context)))
     return render(request, "evaluations/overview.html", context)
+
+
+def _body_context(ov: q.Overview, sel: Selection, context: dict) -> dict:
+    drawn, unplaced, linked = _map(ov, sel)
+    return dict(
+        context, ov=ov, counts={s.key: s.count for s in ov.standards}, map=drawn, unplaced=unplaced,
+        map_linked=linked, children=[(c, sel.query(unit=c.unit["uid"])) for c in ov.children],
+        sentence=q.rollup_sentence(ov.rollup) if ov.rollup else "",
+        average=(fmt.fraction(ov.rollup.average_criteria, ov.rollup.criteria_total)
+                 if ov.rollup and ov.rollup.average_criteria is not None else None),
+        average_indicators=(fmt.fraction(ov.rollup.average_indicators, ov.rollup.indicators_total)
+                            if ov.rollup and ov.rollup.average_indicators is not None else None),
+    )
 
 
 def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
@@ -215,6 +221,7 @@ def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
     return ov.derived(("map", get_language()), draw)
 
 
+@kept_page
 def communes(request):
     """Danh sách xã: each commune's best standard and scorecards, filterable by standard."""
     sel = select(request)
@@ -223,6 +230,7 @@ def communes(request):
     context = _base_context(sel, "communes")
     ov = _overview_or_error(request, sel, context, with_trend=False)
     if ov is not None:
+        depends_on(request, ov.index())
         wanted = request.GET.get("standard") or ""
         rows = ov.derived("sorted", lambda: q.sort_rows(ov.rows))
         if wanted in q.STANDARDS:
@@ -236,6 +244,7 @@ def communes(request):
     return render(request, "evaluations/communes.html", context)
 
 
+@kept_page
 def gaps(request):
     """Phân tích thiếu hụt: what each commune lacks for its next standard, and the view by sector."""
     sel = select(request)
@@ -244,6 +253,7 @@ def gaps(request):
     context = _base_context(sel, "gaps")
     ov = _overview_or_error(request, sel, context, with_trend=False)
     if ov is not None:
+        depends_on(request, ov.index())
         gap_list = q.gaps(ov)
         context.update(ov=ov, gaps=gap_list, sectors=q.sector_ranking(gap_list),
                        evaluated=sum(1 for g in gap_list if g.result is not None))

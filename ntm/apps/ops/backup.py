@@ -54,7 +54,7 @@ DATA = "data.json"
 EXCLUDED_APPS = {"contenttypes", "sessions", "django_tasks_db"}
 # the data versions are counters of this database's own changes (see evaluations.freshness): a
 # restore raises them instead of loading older values that a running worker may have cached under
-EXCLUDED_MODELS = {"auth.permission", "evaluations.dataversion"}
+EXCLUDED_MODELS = {"auth.permission", "evaluations.dataversion", "evaluations.datachange"}
 # rows created by migrations themselves: not "data" when deciding whether a target is empty
 SEEDED_MODELS = {"plans.programmetarget"}
 # tables emptied on restore although not in the backup (stale sessions could name restored users)

@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 
 from ntm.apps.accounts.permissions import can_view, home_units, viewer_key, visible_q
 from ntm.apps.evaluations import queries as q
-from ntm.apps.evaluations.freshness import memo
+from ntm.apps.evaluations.freshness import depends_on, kept_page, memo
 from ntm.apps.evaluations.views import forbid, parse_date, parse_period
 from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
@@ -162,6 +162,7 @@ def _lineage_cards(units: list[Unit], history: dict, period: Period | None, user
     return out
 
 
+@kept_page
 def unit_detail(request, uid: str):
     unit = Unit.objects.filter(uid=uid).first()
     if unit is None:
@@ -174,11 +175,15 @@ def unit_detail(request, uid: str):
     # the page shows stored results, the units' lineage and the plans: kept until one of them changes
     # (many officials open the same commune pages); what it shows depends on the units the user sees
     key = ("unit-page", unit.pk, request.GET.get("period") or "", viewer_key(request.user), get_language())
-    body = memo(key, lambda: _detail_body(request, unit), topics=("results", "units", "plans"), weight=5)
+    # a save elsewhere leaves it as it is: it shows the results of the unit and its predecessors only
+    body, shown = memo(key, lambda: _detail_body(request, unit), topics=("results", "units", "plans"), weight=5,
+                       patch=lambda kept, changes: None if changes.touches(kept[1]) else kept)
+    depends_on(request, shown)
     return render(request, "units/detail.html", {"unit": unit, "body": body})
 
 
-def _detail_body(request, unit: Unit) -> str:
+def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
+    """The page's body, and the units whose results it shows."""
     cat = default_catalog()
     preds = predecessors(unit)
     succs = successors(unit)
@@ -218,7 +223,7 @@ def _detail_body(request, unit: Unit) -> str:
         "successors": merged_into, "plans": plans,
         "region": Region(unit.region).label if unit.region in Region.values else "",
     }
-    return render_to_string("units/_detail_body.html", context)
+    return render_to_string("units/_detail_body.html", context), frozenset([unit.id, *(p.id for p in preds)])
 
 
 # -- browsing and searching units -----------------------------------------------------------------

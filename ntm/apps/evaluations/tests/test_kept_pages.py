@@ -1,0 +1,139 @@
+"""Whole pages kept per user (``freshness.kept_page``): the second identical request is answered
+without running the view, yet what each user sees stays right — their own name and menu, a CSRF
+token their session accepts, a message waiting after a save, a lost right, a save to one of the
+page's communes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ntm.apps.accounts.models import Membership
+from ntm.apps.evaluations import freshness
+from ntm.apps.evaluations.models import Result
+from ntm.apps.units.services import resolve_unit
+
+from .fixtures import demo_db, login, member, ntm_middleware  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db", "ntm_middleware")]
+
+LY_NHAN = "huyen:353@2024"
+OVERVIEW = f"/?unit={LY_NHAN}&period=2023-07&set=xa-ntm-2021"
+NGUYEN_LY = "xa:13570@2024"
+UNIT_PAGE = f"/don-vi/{NGUYEN_LY}/?period=2023-07"
+
+
+@pytest.fixture
+def memo_on(settings):
+    settings.NTM_MEMO = "always"
+    freshness.clear()
+    yield
+    freshness.clear()
+
+
+def unit_reads(queries) -> int:
+    """Queries a view makes and a kept page does not: looking up units."""
+    return sum(1 for q in queries if 'FROM "units_unit"' in q["sql"])
+
+
+def token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_kept_page_is_served_without_the_view_and_with_a_working_token(memo_on, member, client):
+    from django.test import Client
+
+    user = member("Hà Nam/Lý Nhân", "leader")
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(user)
+    first = c.get(OVERVIEW)
+    with CaptureQueriesContext(connection) as read:
+        again = c.get(OVERVIEW)
+    assert again.status_code == 200 and unit_reads(read.captured_queries) == 0
+    a, b = first.content.decode(), again.content.decode()
+    assert token(a) != token(b)  # a fresh token each time…
+    assert re.sub(r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", a) == re.sub(r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", b)
+    # …that the session accepts: switch the language with the kept page's form
+    r = c.post(reverse("set-language"), {"csrfmiddlewaretoken": token(b), "language": "en", "next": OVERVIEW})
+    assert r.status_code == 302
+    # the English page, not the kept Vietnamese one: its switch offers Vietnamese
+    assert 'name="language" value="vi"' in c.get(OVERVIEW).content.decode()
+
+
+def test_each_user_sees_their_own_name(memo_on, member):
+    from django.test import Client
+
+    pages = []
+    for name in ("Nguyễn Văn An", "Trần Thị Bình"):
+        first, last = name.rsplit(" ", 1)
+        user = member("Hà Nam/Lý Nhân", "leader", username=last.lower())
+        user.first_name, user.last_name = last, first
+        user.save()
+        c = Client()
+        c.force_login(user)
+        c.get(OVERVIEW)
+        pages.append(c.get(OVERVIEW).content.decode())
+    assert "An" in pages[0] and ">Bình Trần Thị<" not in pages[0]
+    assert "Bình" in pages[1] and ">An Nguyễn Văn<" not in pages[1]
+
+
+def test_a_waiting_message_is_shown_not_a_kept_page(memo_on, member, client, django_capture_on_commit_callbacks):
+    from django.contrib.messages import get_messages  # noqa: F401
+
+    clerk = member(NGUYEN_LY, "entry", "leader", username="clerk")
+    client.force_login(clerk)
+    client.get(UNIT_PAGE)
+    client.get(UNIT_PAGE)  # kept
+    from ntm.apps.observations.models import Observation
+
+    o = Observation.objects.filter(unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07",
+                                   is_current=True).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/nhap-lieu/{NGUYEN_LY}/xa-ntm-2021/2023-07/",
+                        {f"a-{o.indicator}": "dat" if o.assessment != "đạt" else "chua_dat", f"v-{o.indicator}": "",
+                         f"n-{o.indicator}": "ghi chú", f"ver-{o.indicator}": o.version})
+    assert r.status_code == 302
+    page = client.get(UNIT_PAGE).content.decode()
+    assert 'class="messages"' in page  # the save's message, once
+    assert 'class="messages"' not in client.get(UNIT_PAGE).content.decode()
+
+
+def test_a_user_who_loses_the_right_gets_no_kept_page(memo_on, member, client):
+    user = member("Hà Nam/Lý Nhân", "leader")
+    client.force_login(user)
+    assert client.get(OVERVIEW).status_code == 200
+    assert client.get(OVERVIEW).status_code == 200
+    Membership.objects.filter(user=user).delete()
+    assert client.get(OVERVIEW).status_code == 403
+
+
+def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(memo_on, member, client,
+                                                                 django_capture_on_commit_callbacks):
+    client.force_login(member("Hà Nam/Lý Nhân", "leader"))
+    client.get(OVERVIEW)
+    ly_nhan = resolve_unit(LY_NHAN).path
+    other = Result.objects.filter(period="2023-07", set_code="xa-ntm-2021").exclude(
+        unit__path__startswith=ly_nhan).values_list("unit_id", flat=True).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            freshness.changed("results", units=[other], periods=["2023-07"])
+    with CaptureQueriesContext(connection) as read:
+        client.get(OVERVIEW)
+    assert unit_reads(read.captured_queries) == 0  # still kept
+    here = Result.objects.filter(unit__path__startswith=ly_nhan, unit__type="Xã", period="2023-07",
+                                 set_code="xa-ntm-2021", standard_met=True).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            Result.objects.filter(pk=here.pk).update(standard_met=False)
+            freshness.changed("results", units=[here.unit_id], periods=["2023-07"])
+    with CaptureQueriesContext(connection) as read:
+        page = client.get(OVERVIEW).content.decode()
+    assert unit_reads(read.captured_queries) > 0  # built again
+    met = Result.objects.filter(unit__path__startswith=ly_nhan, unit__type="Xã", period="2023-07",
+                                set_code="xa-ntm-2021", standard_met=True).count()
+    assert f"{met}/20 xã đạt chuẩn" in re.sub(r"<[^>]+>", "", page)
