@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -34,6 +34,34 @@ from .freshness import changed
 from .models import Result, RollupResult, RollupState
 
 COMMUNE_TYPES = ("Xã",)
+
+
+# -- the few reads of a save, in plain SQL -----------------------------------------------------------
+# Saving one value runs a handful of tiny indexed statements; the ORM takes ten times longer to
+# compile each of them than the database takes to run it. Those statements are written once here
+# (per database vendor: quoting, ``FOR UPDATE`` where the database has it).
+_SQL: dict[tuple, str] = {}
+
+
+def _rows(name: str, build: Callable[[Callable[[str], str], str], str], params) -> list[tuple]:
+    """Rows of the statement ``build(quote_name, for_update)`` (built once per vendor) for ``params``."""
+    key = (connection.vendor, name)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = build(connection.ops.quote_name,
+                                " FOR UPDATE" if connection.features.has_select_for_update else "")
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def _json(value):
+    """A JSON column as the driver returns it (text on SQLite, decoded on PostgreSQL)."""
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _flag(value) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def _province_code(unit: Unit) -> str | None:
@@ -70,18 +98,14 @@ def context_for(unit: Unit, year: int) -> Context:
 def current_observations(unit: Unit, set_code: str, period: str) -> dict[str, Observation]:
     from ntm.apps.observations.models import Observation as Obs
 
+    rows = _rows("observations", lambda qn, _: (
+        f"SELECT {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, {qn('not_applicable')} "
+        f"FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
+        f"AND {qn('is_current')} = %s"), [unit.pk, set_code, period, True])
     out = {}
-    for o in Obs.objects.current().filter(unit=unit, set_code=set_code, period=period).only(
-        "indicator", "value_text", "value_num", "assessment", "not_applicable"
-    ):
-        value: object
-        if o.value_num is not None:
-            value = o.value_num
-        elif o.value_text:
-            value = o.value_text
-        else:
-            value = None
-        out[o.indicator] = Observation(o.indicator, _typed(value), o.assessment, o.not_applicable)
+    for code, num, text, assessment, na in rows:
+        value: object = num if num is not None else (text or None)
+        out[code] = Observation(code, _typed(value), _flag(assessment), bool(na))
     return out
 
 
@@ -96,7 +120,17 @@ def _typed(value: object) -> object:
 def current_facts(unit: Unit, period: str) -> dict[str, float | None]:
     from ntm.apps.observations.models import Fact
 
-    return {f.name: f.value for f in Fact.objects.filter(unit=unit, period=period, is_current=True)}
+    return dict(_rows("facts", lambda qn, _: (
+        f"SELECT {qn('name')}, {qn('value')} FROM {qn(Fact._meta.db_table)} "
+        f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s AND {qn('is_current')} = %s"), [unit.pk, period, True]))
+
+
+def _prerequisites(cs: CriteriaSet) -> set[str]:
+    return {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
+
+
+def _uses_facts(cs: CriteriaSet) -> bool:
+    return any(c.type in ("fact_min", "fact_true") for c in cs.conditions)
 
 
 def child_stats(unit: Unit, cs: CriteriaSet, period: Period) -> ChildStats:
@@ -119,29 +153,50 @@ def child_stats(unit: Unit, cs: CriteriaSet, period: Period) -> ChildStats:
     return stats
 
 
-def compute(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None) -> SetResult:
+def compute(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None,
+            standards: dict[str, bool | None] | None = None, facts: dict[str, float | None] | None = None) -> SetResult:
+    """Evaluate one unit, set and period from the stored observations. ``standards`` (the unit's
+    ``standard_met`` for the prerequisite sets) and ``facts`` are read unless the caller gives them."""
     catalog = catalog or default_catalog()
     p = Period.parse(period) if isinstance(period, str) else period
     cs = catalog.get(set_code)
     obs = current_observations(unit, set_code, p.key)
-    prereq_codes = {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
-    standards = dict(
-        Result.objects.filter(unit=unit, period=p.key, set_code__in=prereq_codes).values_list("set_code", "standard_met")
-    )
+    if standards is None:
+        prereq_codes = _prerequisites(cs)
+        standards = dict(
+            Result.objects.filter(unit=unit, period=p.key, set_code__in=prereq_codes).values_list("set_code", "standard_met")
+        ) if prereq_codes else {}
+    if facts is None:
+        facts = current_facts(unit, p.key) if _uses_facts(cs) else {}
     children = child_stats(unit, cs, p) if any(c.type == "children_share" for c in cs.conditions) else None
-    return evaluate(
-        cs, obs, context_for(unit, p.year), facts=current_facts(unit, p.key), standards=standards, children=children,
-        catalog_version=cs.digest,
-    )
+    return evaluate(cs, obs, context_for(unit, p.year), facts=facts, standards=standards, children=children,
+                    catalog_version=cs.digest)
 
 
-def store(unit: Unit, set_code: str, period: Period, r: SetResult) -> Result:
-    """Write one result and apply its change to the stored roll-ups of the unit's ancestors."""
-    found = (
-        Result.objects.select_for_update().filter(unit=unit, set_code=set_code, period=period.key)
-        .values_list("id", "criteria_met", "indicators_met", "standard_met").first()
-    )
-    old = found[1:] if found else None
+# what store() and evaluate_unit() read of a stored result row (locked for the write that follows)
+_FOUND = ("id", "criteria_met", "indicators_met", "standard_met", "catalog_version")
+_UNREAD = object()
+
+
+def _locked_result(unit: Unit, set_code: str, period_key: str) -> tuple | None:
+    rows = _rows("result", lambda qn, for_update: (
+        f"SELECT {', '.join(qn(c) for c in _FOUND)} FROM {qn(Result._meta.db_table)} "
+        f"WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s{for_update}"),
+        [unit.pk, set_code, period_key])
+    if not rows:
+        return None
+    pk, crit, ind, standard, version = rows[0]
+    return pk, crit, ind, bool(standard), version
+
+
+def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNREAD) -> Result:
+    """Write one result and apply its change to the stored roll-ups of the unit's ancestors.
+
+    ``found``: the row as ``_locked_result`` returned it (None: no row yet), when the caller has
+    already locked and read it."""
+    if found is _UNREAD:
+        found = _locked_result(unit, set_code, period.key)
+    old = found[1:4] if found else None
     fields = dict(
         year=period.year, criteria_met=r.criteria_met, criteria_total=r.criteria_total,
         indicators_met=r.indicators_met, indicators_total=r.indicators_total, standard_met=r.standard_met,
@@ -149,12 +204,13 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult) -> Result:
         detail=r.to_dict(), catalog_version=r.catalog_version,
     )
     # the row is already locked above: one UPDATE (or INSERT) instead of update_or_create's second lookup
-    if found is not None and Result.objects.filter(pk=found[0]).update(computed_at=timezone.now(), **fields):
+    if found is not None and _update_result(found[0], fields):
         obj = Result(pk=found[0], unit=unit, set_code=set_code, period=period.key, **fields)
     else:
         obj = Result.objects.create(unit=unit, set_code=set_code, period=period.key, **fields)
     apply_rollup_delta(unit, set_code, period, old, (r.criteria_met, r.indicators_met, r.standard_met))
-    changed("results")
+    # kept dashboards are patched for this unit and period (see evaluations.freshness)
+    changed("results", units=(unit.id,), periods=(period.key,), added=found is None)
     return obj
 
 
@@ -172,15 +228,68 @@ def dependents(set_code: str, catalog: Catalog | None = None) -> list[str]:
     return out
 
 
-@transaction.atomic
+_JSON_FIELDS = frozenset(("unmet_criteria", "unmet_indicators", "conflicts", "detail"))
+
+
+def _update_result(pk: int, fields: dict) -> int:
+    """UPDATE one result row with ``fields`` (and the time); returns the number of rows updated."""
+    names = sorted(fields)
+    key = (connection.vendor, "update-result", tuple(names))
+    sql = _SQL.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        json_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+        sets = ", ".join(f"{qn(n)} = {json_mark if n in _JSON_FIELDS else '%s'}" for n in [*names, "computed_at"])
+        sql = _SQL[key] = f"UPDATE {qn(Result._meta.db_table)} SET {sets} WHERE {qn('id')} = %s"
+    params = [json.dumps(fields[n]) if n in _JSON_FIELDS else fields[n] for n in names]
+    params += [connection.ops.adapt_datetimefield_value(timezone.now()), pk]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
+
+
 def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None) -> Result:
-    """Re-evaluate one unit, set and period, then the sets that depend on it for the same unit."""
+    """Re-evaluate one unit, set and period, then the sets that depend on it for the same unit.
+
+    A dependent set (nâng cao on NTM, kiểu mẫu on nâng cao) reads of its prerequisite only the stored
+    ``standard_met``; its other inputs (its own observations, the unit's facts) are not changed by
+    this evaluation. So it is evaluated again only when that standard changed here, or when the
+    prerequisite's row is new or was computed with another catalogue; otherwise its stored result
+    cannot change and stays. Dependents without a stored result are not created here.
+
+    Runs in the caller's transaction when there is one (no savepoint: a failure there rolls the whole
+    of it back anyway), else in its own."""
+    catalog = catalog or default_catalog()
     p = Period.parse(period) if isinstance(period, str) else period
-    result = store(unit, set_code, p, compute(unit, set_code, p, catalog=catalog))
-    for dep in dependents(set_code, catalog):
-        if Result.objects.filter(unit=unit, set_code=dep, period=p.key).exists():
-            store(unit, dep, p, compute(unit, dep, p, catalog=catalog))
+    cs = catalog.get(set_code)
+    with transaction.atomic(savepoint=False):
+        # the row is locked before the observations are read: a concurrent save of the same cell waits
+        # here, then evaluates with what that one committed
+        found = _locked_result(unit, set_code, p.key)
+        facts = current_facts(unit, p.key) if _uses_facts(cs) else None
+        r = compute(unit, set_code, p, catalog=catalog, facts=facts if facts is not None else {})
+        result = store(unit, set_code, p, r, found=found)
+        known = {set_code: r.standard_met}
+        moved = {set_code} if _standard_moved(found, r) else set()
+        for dep in dependents(set_code, catalog) if moved else ():
+            pre = _prerequisites(catalog.get(dep))
+            if not pre & moved:
+                continue
+            dep_found = _locked_result(unit, dep, p.key)
+            if dep_found is None:
+                continue
+            standards = {s: known[s] for s in pre} if pre <= known.keys() else None
+            dr = compute(unit, dep, p, catalog=catalog, standards=standards, facts=facts)
+            store(unit, dep, p, dr, found=dep_found)
+            known[dep] = dr.standard_met
+            if _standard_moved(dep_found, dr):
+                moved.add(dep)
     return result
+
+
+def _standard_moved(found: tuple | None, r: SetResult) -> bool:
+    """Whether the sets depending on this one may have been computed with another input than ``r``."""
+    return found is None or found[3] != r.standard_met or found[4] != r.catalog_version
 
 
 def rollup_for(parent: Unit, set_code: str, period: str | Period, *, at: dt.date | None = None,
@@ -261,54 +370,60 @@ def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Sco
         return
     from .batch import rebuild_rollups
 
-    state = RollupState.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
-    if state is None:
-        if new is None:
-            return
-        try:
-            with transaction.atomic():
-                rebuild_rollups(set_code, p)  # reads the result just written
-            return
-        except IntegrityError:  # another request built them at the same moment: apply the change
-            state = RollupState.objects.select_for_update().get(set_code=set_code, period=p.key)
     ancestors = unit.ancestor_ids
-    rows = list(
-        RollupResult.objects.select_for_update()
-        .filter(unit_id__in=ancestors, set_code=set_code, period=p.key, generation=state.generation)
-        .order_by("unit_id")
-    )
-    if len(rows) != len(ancestors):  # the hierarchy changed since the roll-ups were built
+    # the rows of the current generation, with the state row that names it: both locked in one statement
+    rows = _rows(f"rollups-{len(ancestors)}", lambda qn, for_update: (
+        f"SELECT r.{qn('id')}, r.{qn('units_with_results')}, r.{qn('units_at_standard')}, r.{qn('sum_criteria')}, "
+        f"r.{qn('sum_indicators')}, r.{qn('distribution')} "
+        f"FROM {qn(RollupResult._meta.db_table)} r INNER JOIN {qn(RollupState._meta.db_table)} s "
+        f"ON s.{qn('set_code')} = r.{qn('set_code')} AND s.{qn('period')} = r.{qn('period')} "
+        f"AND s.{qn('generation')} = r.{qn('generation')} "
+        f"WHERE s.{qn('set_code')} = %s AND s.{qn('period')} = %s "
+        f"AND r.{qn('unit_id')} IN ({', '.join(['%s'] * len(ancestors))}) ORDER BY r.{qn('unit_id')}{for_update}"),
+        [set_code, p.key, *ancestors]) if ancestors else []
+    if not rows:  # no roll-ups yet for this set and period, or none for these ancestors
+        generation = (RollupState.objects.select_for_update().filter(set_code=set_code, period=p.key)
+                      .values_list("generation", flat=True).first())
+        if generation is None:  # the first result of this set and period: build every parent's roll-up
+            if new is None:
+                return
+            try:
+                with transaction.atomic():
+                    rebuild_rollups(set_code, p)  # reads the result just written
+                return
+            except IntegrityError:  # another request built them at the same moment: build from the results
+                pass
+        elif not ancestors:
+            return
+    if len(rows) != len(ancestors) or not rows:  # the hierarchy changed since the roll-ups were built
         rebuild_rollups(set_code, p)
         return
-    now = timezone.now()
-    for row in rows:
-        dist = {str(k): int(v) for k, v in (row.distribution or {}).items()}
+    when = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = []
+    for pk, with_results, at_standard, crit, ind, distribution in rows:
+        dist = {str(k): int(v) for k, v in (_json(distribution) or {}).items()}
         if old is not None:
-            row.units_with_results -= 1
-            row.units_at_standard -= int(old[2])
-            row.sum_criteria -= old[0]
-            row.sum_indicators -= old[1]
+            with_results -= 1
+            at_standard -= int(old[2])
+            crit -= old[0]
+            ind -= old[1]
             dist[str(old[0])] = dist.get(str(old[0]), 0) - 1
         if new is not None:
-            row.units_with_results += 1
-            row.units_at_standard += int(new[2])
-            row.sum_criteria += new[0]
-            row.sum_indicators += new[1]
+            with_results += 1
+            at_standard += int(new[2])
+            crit += new[0]
+            ind += new[1]
             dist[str(new[0])] = dist.get(str(new[0]), 0) + 1
-        row.distribution = {k: v for k, v in sorted(dist.items(), key=lambda kv: int(kv[0])) if v}
-        row.computed_at = now
+        dist = {k: v for k, v in sorted(dist.items(), key=lambda kv: int(kv[0])) if v}
+        params.append((with_results, at_standard, crit, ind, json.dumps(dist), when, pk))
     # one plain UPDATE per row (executemany): bulk_update's CASE expressions cost more than the save itself
-    from django.db import connection
-
     qn = connection.ops.quote_name
     dist_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     sql = (f"UPDATE {qn(RollupResult._meta.db_table)} SET {qn('units_with_results')} = %s, {qn('units_at_standard')} = %s, "
            f"{qn('sum_criteria')} = %s, {qn('sum_indicators')} = %s, {qn('distribution')} = {dist_mark}, "
            f"{qn('computed_at')} = %s WHERE {qn('id')} = %s")
-    when = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cur:
-        cur.executemany(sql, [(r.units_with_results, r.units_at_standard, r.sum_criteria, r.sum_indicators,
-                               json.dumps(r.distribution), when, r.pk) for r in rows])
+        cur.executemany(sql, params)
 
 
 @receiver(post_delete, sender=Result, dispatch_uid="ntm-result-deleted")

@@ -280,21 +280,56 @@ class Group:
 class Sheet:
     """One unit, set and period: what is stored, and what the engine says about it."""
 
-    def __init__(self, unit, cs: CriteriaSet, period: Period):
+    def __init__(self, unit, cs: CriteriaSet, period: Period, *, codes=None):
+        """``codes``: read now only the current rows of these indicators (a save of a few rows needs no
+        more); every other row and the history are read when first asked for (the page is shown)."""
         from ntm.apps.evaluations.services import context_for
 
         self.unit, self.cs, self.period = unit, cs, period
         self.ctx = context_for(unit, period.year)
+        self._versions: dict[str, list[Observation]] | None = None
+        self._current: dict[str, Observation] | None = None
+        self._some: dict[str, Observation] = {}
+        self._codes = frozenset(codes) if codes is not None else None
+        if self._codes is None:
+            self._load()
+        elif self._codes:
+            self._some = {o.indicator: o for o in Observation.objects.filter(
+                unit=unit, set_code=cs.code, period=period.key, is_current=True, indicator__in=self._codes)}
+
+    def _load(self) -> None:
         versions: dict[str, list[Observation]] = defaultdict(list)
-        for o in Observation.objects.filter(unit=unit, set_code=cs.code, period=period.key).order_by("indicator", "-version"):
+        for o in Observation.objects.filter(unit=self.unit, set_code=self.cs.code, period=self.period.key).order_by(
+                "indicator", "-version"):
             versions[o.indicator].append(o)
-        self.versions = versions
-        self.current = {c: vs[0] for c, vs in versions.items() if vs and vs[0].is_current}
+        self._versions = versions
+        self._current = {c: vs[0] for c, vs in versions.items() if vs and vs[0].is_current}
+
+    @property
+    def versions(self) -> dict[str, list[Observation]]:
+        """Every saved version of each indicator, newest first."""
+        if self._versions is None:
+            self._load()
+        return self._versions
+
+    @property
+    def current(self) -> dict[str, Observation]:
+        if self._current is None:
+            self._load()
+        return self._current
+
+    def current_of(self, code: str) -> Observation | None:
+        if self._current is None and self._codes is not None and code in self._codes:
+            return self._some.get(code)
+        return self.current.get(code)
 
     # what the rows were loaded at
     def base(self, code: str, version: int) -> Observation | None:
         if not version:
             return None
+        cur = self.current_of(code)
+        if cur is not None and cur.version == version:
+            return cur
         return next((o for o in self.versions.get(code, []) if o.version == version), None)
 
     def loaded_inputs(self) -> dict[str, RowInput]:
@@ -353,7 +388,7 @@ class Sheet:
         """Changed rows whose stored value moved on since the form was loaded."""
         out = []
         for code, r in inputs.items():
-            cur = self.current.get(code)
+            cur = self.current_of(code)
             cur_version = cur.version if cur else 0
             if cur_version != r.version and self.changed(r):
                 out.append(Conflict(code, cur, r))

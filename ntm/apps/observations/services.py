@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ntm.apps.units.models import Unit
@@ -88,22 +88,72 @@ def _write(e: Entry, fields: dict, user, source: str, batch: str) -> tuple[Obser
         .filter(unit=e.unit, set_code=e.set_code, period=fields["period"], indicator=e.indicator, is_current=True)
         .first()
     )
+    new = _new_version(e, fields, cur, user, source, batch)
+    if new is None:
+        return cur, None
+    if cur is not None:
+        Observation.objects.filter(pk=cur.pk).update(is_current=False)
+    new.save(force_insert=True)
+    return cur, new
+
+
+def _new_version(e: Entry, fields: dict, cur: Observation | None, user, source: str, batch: str) -> Observation | None:
+    """The row that follows ``cur`` (not saved), or None when the value is the same; raises on a stale version."""
     if cur is not None and e.expected_version is not None and cur.version != e.expected_version:
         raise EditConflict(cur, e.expected_version)
     if cur is None and e.expected_version:
         # the form was loaded at a version that no longer is the current one (should not happen: append-only)
         raise ValueError(f"chỉ tiêu {e.indicator}: không tìm thấy lần sửa {e.expected_version}")
     if cur is not None and _same(cur, fields, e):
-        return cur, None
-    version = 1
-    if cur is not None:
-        version = cur.version + 1
-        Observation.objects.filter(pk=cur.pk).update(is_current=False)
-    return cur, Observation.objects.create(
+        return None
+    return Observation(
         unit=e.unit, set_code=e.set_code, indicator=e.indicator, assessment=e.assessment,
-        not_applicable=e.not_applicable, note=e.note, evidence=e.evidence, version=version, is_current=True,
-        source=source, batch=batch, created_by=user, created_by_name=_user_name(user), **fields,
+        not_applicable=e.not_applicable, note=e.note, evidence=e.evidence, version=cur.version + 1 if cur else 1,
+        is_current=True, source=source, batch=batch, created_by=user, created_by_name=_user_name(user), **fields,
     )
+
+
+def _write_cell(items: list[tuple[Entry, dict]], user, source: str, batch: str
+                ) -> list[tuple[Observation | None, Observation | None]]:
+    """Append the values of one unit, set and period (one row per indicator) with three statements
+    whatever their number: read the current rows, retire those replaced, insert the new ones."""
+    e0, f0 = items[0]
+    current = {
+        o.indicator: o for o in Observation.objects.select_for_update()
+        .filter(unit=e0.unit, set_code=e0.set_code, period=f0["period"], is_current=True,
+                indicator__in=[e.indicator for e, _ in items])
+    }
+    out = []
+    for e, fields in items:
+        cur = current.get(e.indicator)
+        out.append((cur, _new_version(e, fields, cur, user, source, batch)))
+    retired = [cur.pk for cur, new in out if new is not None and cur is not None]
+    if retired:
+        Observation.objects.filter(pk__in=retired).update(is_current=False)
+    new_rows = [new for _, new in out if new is not None]
+    if len(new_rows) > 1 and connection.features.can_return_rows_from_bulk_insert:
+        Observation.objects.bulk_create(new_rows)  # the new rows get their ids, as with save()
+    else:
+        for new in new_rows:
+            new.save(force_insert=True)
+    return out
+
+
+def _write_all(entries: list[Entry], prepared: list[dict], user, source: str, batch: str
+               ) -> list[tuple[Entry, Observation | None, Observation | None]]:
+    """Write every entry, in order; entries are grouped by unit, set and period unless one indicator
+    comes twice (each then builds on the one before, one at a time)."""
+    keys = [(e.unit.pk, e.set_code, f["period"], e.indicator) for e, f in zip(entries, prepared)]
+    if len(set(keys)) != len(keys):
+        return [(e, *_write(e, f, user, source, batch)) for e, f in zip(entries, prepared)]
+    cells: dict[tuple, list[int]] = {}
+    for n, k in enumerate(keys):
+        cells.setdefault(k[:3], []).append(n)
+    written: list = [None] * len(entries)
+    for idx in cells.values():
+        for n, (old, new) in zip(idx, _write_cell([(entries[n], prepared[n]) for n in idx], user, source, batch)):
+            written[n] = (entries[n], old, new)
+    return written
 
 
 def snapshot(o: Observation | None) -> dict | None:
@@ -152,13 +202,17 @@ def record(entry: Entry, *, user=None, source: str = "form", batch: str = "", ca
 
 
 def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", batch: str = "",
-                catalog: Catalog | None = None, reevaluate: bool = True) -> list[Observation | None]:
+                catalog: Catalog | None = None, reevaluate: bool = True,
+                results: dict | None = None) -> list[Observation | None]:
     """All-or-nothing: every entry is checked first; one bad entry records none of them.
 
     Raises ``ValueError`` for bad entries, :class:`EditConflict` when an entry's ``expected_version``
     is no longer the current one, and :class:`~ntm.apps.observations.workflow.PeriodLocked` (a
     ValueError) when a unit, set and period is submitted or approved. Every saved change is written
-    to the audit log (one event per unit, set and period, old → new); refusals are logged too."""
+    to the audit log (one event per unit, set and period, old → new); refusals are logged too.
+
+    ``results``, when given, receives the stored result of each re-evaluated cell, keyed by
+    (unit id, set code, period key), so that a caller need not read it again."""
     from ntm.apps.evaluations.services import evaluate_unit
 
     catalog = catalog or default_catalog()
@@ -178,11 +232,13 @@ def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", ba
             locked = locked_submissions(set(cells))
             if locked:
                 raise PeriodLocked(locked)
-            pairs = [(e, *_write(e, f, user, source, batch)) for e, f in zip(entries, prepared)]
+            pairs = _write_all(entries, prepared, user, source, batch)
             _audit_writes(pairs, user, source, batch)
             if reevaluate:
-                for (_, set_code, period), unit in sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog))):
-                    evaluate_unit(unit, set_code, period, catalog=catalog)
+                for key, unit in sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog))):
+                    stored = evaluate_unit(unit, key[1], key[2], catalog=catalog)
+                    if results is not None:
+                        results[key] = stored
     except (PeriodLocked, EditConflict) as exc:
         _audit_refusal(exc, entries, user)
         raise

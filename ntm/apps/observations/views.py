@@ -169,14 +169,15 @@ def entry_form(request, uid: str, set_code: str, period: str):
     cell = Cell(request, uid, set_code, period, need="enter" if request.method == "POST" else "view")
     if period != cell.period.key:
         return redirect(cell.url())
-    sheet = f.Sheet(cell.unit, cell.cs, cell.period)
     if request.method == "GET":
-        return _render_form(request, cell, sheet)
-    return _save(request, cell, sheet)
+        return _render_form(request, cell, f.Sheet(cell.unit, cell.cs, cell.period))
+    return _save(request, cell)
 
 
-def _save(request, cell: Cell, sheet: f.Sheet):
+def _save(request, cell: Cell):
     inputs = f.read_rows(cell.cs, request.POST, request.FILES)
+    # only the posted rows are read now; the rest of the sheet when a page is shown again
+    sheet = f.Sheet(cell.unit, cell.cs, cell.period, codes=inputs)
     # rows not posted keep what was loaded (a partial post is allowed, e.g. one row)
     if cell.locked:
         msg = str(PeriodLocked([cell.submission]))
@@ -204,7 +205,8 @@ def _save(request, cell: Cell, sheet: f.Sheet):
             r = inputs[code]
             if r.file:
                 stored[code] = f.store_evidence(r.file, cell.unit, cell.cs.code, cell.period.key, code)
-        written = record_many(sheet.entries(inputs, stored), user=request.user, source="form")
+        results: dict = {}
+        written = record_many(sheet.entries(inputs, stored), user=request.user, source="form", results=results)
     except EditConflict:
         f.delete_evidence(list(stored.values()))
         sheet = f.Sheet(cell.unit, cell.cs, cell.period)
@@ -216,9 +218,10 @@ def _save(request, cell: Cell, sheet: f.Sheet):
         f.delete_evidence(list(stored.values()))
         return _render_form(request, cell, sheet, inputs=inputs, errors=[f"Chưa lưu: {exc}"], status=400)
     n = sum(1 for w in written if w is not None)
-    # record_many has just evaluated and stored the result: read it rather than evaluate again
-    result = (Result.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
-              .get(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key))
+    # record_many has just evaluated and stored the result: show it rather than evaluate or read it again
+    result = results.get((cell.unit.pk, cell.cs.code, cell.period.key)) or (
+        Result.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
+        .get(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key))
     messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
     return redirect(cell.url())
 

@@ -109,3 +109,107 @@ def test_reevaluation_is_idempotent(nguyen_ly):
     evaluate_unit(nguyen_ly, "xa-ntm-2021", "2023-07")
     again = Result.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021")
     assert (again.pk, again.detail) == (first.pk, first.detail)
+
+
+# -- the sets that depend on the one saved (nâng cao on NTM, kiểu mẫu on nâng cao) ---------------
+def stored(unit, set_code):
+    return Result.objects.get(unit=unit, set_code=set_code, period="2023-07")
+
+
+def same_as_a_fresh_evaluation(unit, set_code):
+    from ntm.apps.evaluations.services import compute
+
+    r, fresh = stored(unit, set_code), compute(unit, set_code, "2023-07")
+    return ((r.criteria_met, r.indicators_met, r.standard_met, r.unmet_indicators)
+            == (fresh.criteria_met, fresh.indicators_met, fresh.standard_met, fresh.unmet_indicators))
+
+
+def test_dependents_follow_when_the_prerequisite_standard_changes_and_stay_when_it_does_not(nguyen_ly):
+    ntm, nc, km = "xa-ntm-2021", "xa-nang-cao-2021", "xa-kieu-mau-2021"
+    record_many(entries(nguyen_ly, unmet=set()))
+    record_many(entries(nguyen_ly, nc, unmet=set()))
+    record_many(entries(nguyen_ly, km, unmet=set()))
+    assert [stored(nguyen_ly, s).standard_met for s in (ntm, nc, km)] == [True, True, True]
+    written = {s: stored(nguyen_ly, s).computed_at for s in (nc, km)}
+
+    # a note on an NTM indicator: NTM stays at its standard, the dependent results are not written again
+    record(Entry(nguyen_ly, ntm, "2023-07", "2.3", assessment=True, note="theo biên bản", expected_version=1))
+    assert stored(nguyen_ly, ntm).standard_met is True
+    assert {s: stored(nguyen_ly, s).computed_at for s in (nc, km)} == written
+    assert same_as_a_fresh_evaluation(nguyen_ly, nc) and same_as_a_fresh_evaluation(nguyen_ly, km)
+
+    # NTM falls below its standard: nâng cao, then kiểu mẫu (through nâng cao), follow in the same save
+    record(Entry(nguyen_ly, ntm, "2023-07", "2.3", assessment=False, expected_version=2))
+    assert [stored(nguyen_ly, s).standard_met for s in (ntm, nc, km)] == [False, False, False]
+    assert same_as_a_fresh_evaluation(nguyen_ly, nc) and same_as_a_fresh_evaluation(nguyen_ly, km)
+    cond = {c["code"]: c for c in stored(nguyen_ly, nc).detail["conditions"]}
+    assert any("chưa đạt chuẩn" in c["detail"] for c in cond.values())
+
+    # and back
+    record(Entry(nguyen_ly, ntm, "2023-07", "2.3", assessment=True, expected_version=3))
+    assert [stored(nguyen_ly, s).standard_met for s in (ntm, nc, km)] == [True, True, True]
+    assert same_as_a_fresh_evaluation(nguyen_ly, nc) and same_as_a_fresh_evaluation(nguyen_ly, km)
+
+
+def test_a_dependent_whose_own_standard_does_not_move_stops_the_chain(nguyen_ly):
+    ntm, nc, km = "xa-ntm-2021", "xa-nang-cao-2021", "xa-kieu-mau-2021"
+    record_many(entries(nguyen_ly, unmet=set()))
+    record_many(entries(nguyen_ly, nc, unmet={"1.1"}))  # nâng cao not met on its own criteria
+    record_many(entries(nguyen_ly, km, unmet=set()))
+    assert [stored(nguyen_ly, s).standard_met for s in (ntm, nc, km)] == [True, False, False]
+    nc_before, km_before = stored(nguyen_ly, nc), stored(nguyen_ly, km)
+
+    record(Entry(nguyen_ly, ntm, "2023-07", "2.3", assessment=False, expected_version=1))
+    # nâng cao is evaluated again (its NTM condition changed) but stays below its standard ...
+    nc_after = stored(nguyen_ly, nc)
+    assert nc_after.computed_at > nc_before.computed_at and nc_after.standard_met is False
+    assert nc_after.detail["conditions"] != nc_before.detail["conditions"]
+    # ... so kiểu mẫu, which reads only nâng cao's standard, is left as it was, and still right
+    assert stored(nguyen_ly, km).computed_at == km_before.computed_at
+    assert same_as_a_fresh_evaluation(nguyen_ly, nc) and same_as_a_fresh_evaluation(nguyen_ly, km)
+
+
+def test_a_dependent_without_a_stored_result_is_not_created(nguyen_ly):
+    record_many(entries(nguyen_ly, unmet=set()))
+    record(Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.3", assessment=False, expected_version=1))
+    assert not Result.objects.filter(unit=nguyen_ly, set_code__in=("xa-nang-cao-2021", "xa-kieu-mau-2021")).exists()
+
+
+def test_a_first_ntm_result_evaluates_the_dependents_again(nguyen_ly):
+    record_many(entries(nguyen_ly, "xa-nang-cao-2021", unmet=set()))
+    assert "chưa có kết quả" in str(stored(nguyen_ly, "xa-nang-cao-2021").detail["conditions"])
+    record_many(entries(nguyen_ly, unmet=set()))
+    assert stored(nguyen_ly, "xa-nang-cao-2021").standard_met is True
+    assert same_as_a_fresh_evaluation(nguyen_ly, "xa-nang-cao-2021")
+
+
+def test_one_saved_value_costs_a_bounded_number_of_queries(nguyen_ly, django_assert_max_num_queries):
+    record_many(entries(nguyen_ly, unmet=set()))
+    record_many(entries(nguyen_ly, "xa-nang-cao-2021", unmet=set()))
+    # NTM standard unchanged: the dependents are not read again (20 statements before)
+    with django_assert_max_num_queries(11):
+        record(Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.3", assessment=True, note="ghi chú", expected_version=1))
+    # NTM standard flips: nâng cao follows in the same save
+    with django_assert_max_num_queries(19):
+        record(Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.3", assessment=False, expected_version=2))
+    assert stored(nguyen_ly, "xa-nang-cao-2021").standard_met is False
+
+
+def test_many_values_of_one_cell_are_written_with_a_few_statements(nguyen_ly, django_assert_max_num_queries):
+    record_many(entries(nguyen_ly))
+    changed = [Entry(nguyen_ly, "xa-ntm-2021", "2023-07", i.code, assessment=True, note="đợt 2", expected_version=1)
+               for i in default_catalog().get("xa-ntm-2021").indicators]
+    with django_assert_max_num_queries(15):  # one statement per value before (186)
+        written = record_many(changed)
+    assert len(written) == 57 and all(o.pk and o.version == 2 for o in written)
+    assert Observation.objects.filter(unit=nguyen_ly, is_current=True).count() == 57
+    assert stored(nguyen_ly, "xa-ntm-2021").indicators_met == 57
+
+
+def test_the_same_indicator_twice_in_one_call_builds_on_itself(nguyen_ly):
+    record_many(entries(nguyen_ly))
+    a = Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.3", assessment=True, note="một")
+    b = Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.3", assessment=True, note="hai")
+    first, second = record_many([a, b])
+    assert (first.version, second.version) == (2, 3)
+    assert Observation.objects.current().get(unit=nguyen_ly, indicator="2.3").note == "hai"

@@ -364,3 +364,36 @@ def test_the_index_lists_the_units_to_enter_for_and_opens_a_form(users, seeded, 
                                                             "period": "2023-07"}).content.decode()
     c = as_user(users["xa"])
     assert c.get("/nhap-lieu/", {"unit": "Hà Nam/Lý Nhân/Công Lý", "set": "xa-ntm-2021", "period": "2023-07"}).status_code == 403
+
+
+def test_saving_one_row_reads_only_that_row_and_a_bounded_number_of_queries(users, seeded, as_user,
+                                                                              django_assert_max_num_queries):
+    """A save posting one row (or the whole form) needs neither the history nor the other rows: its
+    cost does not grow with them, and the message shows the result stored by the save."""
+    c = as_user(users["xa"])
+    for k in range(3):  # some history on 17.1
+        c.post(FORM, {"a-17.1": "dat" if k % 2 == 0 else "chua_dat", "v-17.1": "", "n-17.1": f"lần {k}",
+                      "ver-17.1": str(k + 1)})
+    assert current(seeded, "17.1").version == 4
+    with django_assert_max_num_queries(21) as q:  # 25 before: the history read, the result read again…
+        r = c.post(FORM, {"a-17.2": "dat", "v-17.2": "", "n-17.2": "", "ver-17.2": "1"})
+    assert r.status_code == 302
+    sql = [x["sql"] for x in q.captured_queries]
+    assert not any('ORDER BY "observations_observation"."indicator" ASC' in s for s in sql)  # no history read
+    assert not any("evaluations_result" in s and "criteria_total" in s and s.startswith("SELECT") for s in sql)
+    html = c.get(FORM).content.decode()
+    assert "Đã lưu 1 chỉ tiêu. Kết quả: đạt 18/19 tiêu chí (94,74%) với 56/57 chỉ tiêu (98,25%)." in html
+    assert "Lịch sử: 4 lần lưu" in html
+
+
+def test_a_row_posted_at_an_older_version_is_still_compared_with_that_version(users, seeded, as_user):
+    """The form keeps the version each row was loaded at; a row unchanged since that older version is
+    not a conflict even though others saved it since (the history is read for that comparison)."""
+    c = as_user(users["xa"])
+    mine = loaded_form(c)  # 17.1 at version 1
+    other = Client()
+    other.force_login(users["huyen"])
+    other.post(FORM, {"a-17.1": "dat", "v-17.1": "", "n-17.1": "", "ver-17.1": "1"})
+    mine.update({"a-3.1": "dat", "v-3.1": "90"})
+    assert c.post(FORM, mine).status_code == 302  # 17.1 untouched by me: kept as the other saved it
+    assert current(seeded, "17.1").assessment is True and current(seeded, "3.1").value_num == 90
