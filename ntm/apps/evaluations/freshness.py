@@ -59,6 +59,8 @@ TOPICS = ("results", "units", "plans")
 _LOCK = threading.Lock()
 _MEMO: OrderedDict[Hashable, tuple[float, tuple, int, object]] = OrderedDict()
 _WEIGHT = [0]
+# what one page request has read of the counters and the change log (set by kept_page)
+_READ = contextvars.ContextVar("ntm_freshness_read", default=None)
 
 
 def _max_weight() -> int:
@@ -172,6 +174,16 @@ def changes_between(topic: str, old: int, new: int) -> Changes:
 
     if new <= old:
         return Changes(frozenset(), frozenset(), False)
+    read = _READ.get()  # several kept values of one page ask for the same steps: read them once
+    if read is not None and (topic, old, new) in read:
+        return read[(topic, old, new)]
+    out = _read_changes(DataChange, topic, old, new)
+    if read is not None:
+        read[(topic, old, new)] = out
+    return out
+
+
+def _read_changes(DataChange, topic: str, old: int, new: int) -> Changes:
     rows = list(DataChange.objects.filter(topic=topic, version__gt=old, version__lte=new)
                 .values_list("units", "periods", "added"))
     if len(rows) != new - old:
@@ -196,8 +208,6 @@ def enabled() -> bool:
         return False
     return mode == "always" or not connection.in_atomic_block
 
-
-_READ = contextvars.ContextVar("ntm_freshness_read", default=None)
 
 
 def stamp(topics: tuple[str, ...] = TOPICS) -> tuple:
@@ -308,12 +318,12 @@ def kept_page(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        key = _page_key(request) if request.method == "GET" and enabled() else None
-        if key is None:
+        if request.method != "GET":
             return view(request, *args, **kwargs)
         read = _READ.set({})  # one read of the counters for the whole request (a GET writes nothing)
         try:
-            return _answer(request, key, view, args, kwargs)
+            key = _page_key(request) if enabled() else None
+            return view(request, *args, **kwargs) if key is None else _answer(request, key, view, args, kwargs)
         finally:
             _READ.reset(read)
 
