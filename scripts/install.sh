@@ -29,7 +29,7 @@ fi
 
 # System libraries: WeasyPrint (PDF) needs Pango; fonts with Vietnamese glyphs; Debian's Chromium
 # drives the browser tests; pdftoppm renders PDF pages in tests. Installed when missing and we are root.
-SYSTEM_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation poppler-utils chromium"
+SYSTEM_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation fonts-liberation2 poppler-utils chromium"
 missing=""
 for pkg in $SYSTEM_PACKAGES; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

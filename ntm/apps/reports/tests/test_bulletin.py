@@ -319,6 +319,29 @@ def test_province_bulletin_passes_the_report_checker(hanam):
     assert pairs >= 40 and len([c for c in report.claims if c.unit_code]) >= pairs  # each one's line is read
 
 
+def test_pdf_keeps_page_numbers_bookmarks_and_the_same_text_on_every_render(doc):
+    """The PDF is laid out with a cut-down user-agent stylesheet and a font set-up kept between renders."""
+    from pypdf import PdfReader
+
+    def read(pdf: bytes):
+        reader = PdfReader(io.BytesIO(pdf))
+        texts = [unicodedata.normalize("NFC", p.extract_text()) for p in reader.pages]
+
+        def titles(outline):
+            for x in outline:
+                yield from titles(x) if isinstance(x, list) else [x.title]
+
+        return texts, list(titles(reader.outline))
+
+    texts, bookmarks = read(render(doc, "pdf"))
+    n = len(texts)
+    for k, text in enumerate(texts, start=1):
+        assert text.rstrip().endswith(f"{k}/{n}")  # "trang/tổng số trang" in the footer of every page
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in texts[0] and "Độc lập - Tự do - Hạnh phúc" in texts[0]
+    assert bookmarks[:3] == ["BẢN TIN NÔNG THÔN MỚI", "1. Kết quả thực hiện", "2. Thay đổi so với đầu năm"]
+    assert read(render(doc, "pdf")) == (texts, bookmarks)  # a second render in the same process: the same file
+
+
 def test_province_annex_in_docx_and_pdf(hanam):
     import docx
     from docx.oxml.ns import qn
