@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet
 
-from ntm.apps.accounts.permissions import can_view, scope, viewer_key, visible_q
+from ntm.apps.accounts.permissions import can_view, viewer_key, visible_q
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog

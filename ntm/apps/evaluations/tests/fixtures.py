@@ -68,3 +68,15 @@ def login(client, member):
         return client
 
     return go
+
+
+@pytest.fixture
+def memo_on(settings):
+    """Kept pages on inside a test case (where the memo is off by design: see evaluations.freshness);
+    each write's on-commit callbacks must then be run as a real commit would."""
+    from ntm.apps.evaluations import freshness
+
+    settings.NTM_MEMO = "always"
+    freshness.clear()
+    yield
+    freshness.clear()

@@ -22,7 +22,7 @@ from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core import formatting as fmt
 from ntm.core.periods import Period
 
-from .fixtures import demo_db, login, member, ntm_middleware  # noqa: F401
+from .fixtures import demo_db, login, member, memo_on, ntm_middleware  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db", "ntm_middleware")]
 
@@ -30,14 +30,6 @@ LY_NHAN = "huyen:353@2024"
 OVERVIEW = f"/?unit={LY_NHAN}&period=2023-07&set=xa-ntm-2021"
 NGUYEN_LY = "xa:13570@2024"
 NAM_XANG = "xa:13591@2025"
-
-
-@pytest.fixture
-def memo_on(settings):
-    settings.NTM_MEMO = "always"
-    freshness.clear()
-    yield
-    freshness.clear()
 
 
 def sentence(response) -> str:

@@ -18,7 +18,7 @@ from ntm.apps.evaluations import freshness
 from ntm.apps.evaluations.models import Result
 from ntm.apps.units.services import resolve_unit
 
-from .fixtures import demo_db, login, member, ntm_middleware  # noqa: F401
+from .fixtures import demo_db, login, member, memo_on, ntm_middleware  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db", "ntm_middleware")]
 
@@ -26,14 +26,6 @@ LY_NHAN = "huyen:353@2024"
 OVERVIEW = f"/?unit={LY_NHAN}&period=2023-07&set=xa-ntm-2021"
 NGUYEN_LY = "xa:13570@2024"
 UNIT_PAGE = f"/don-vi/{NGUYEN_LY}/?period=2023-07"
-
-
-@pytest.fixture
-def memo_on(settings):
-    settings.NTM_MEMO = "always"
-    freshness.clear()
-    yield
-    freshness.clear()
 
 
 def unit_reads(queries) -> int:
@@ -83,8 +75,6 @@ def test_each_user_sees_their_own_name(memo_on, member):
 
 
 def test_a_waiting_message_is_shown_not_a_kept_page(memo_on, member, client, django_capture_on_commit_callbacks):
-    from django.contrib.messages import get_messages  # noqa: F401
-
     clerk = member(NGUYEN_LY, "entry", "leader", username="clerk")
     client.force_login(clerk)
     client.get(UNIT_PAGE)

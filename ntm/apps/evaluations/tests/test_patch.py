@@ -17,20 +17,12 @@ from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
-from .fixtures import demo_db, member  # noqa: F401
+from .fixtures import demo_db, member, memo_on  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db")]
 
 SET = "xa-ntm-2021"
 PERIOD = "2023-07"
-
-
-@pytest.fixture
-def memo_on(settings):
-    settings.NTM_MEMO = "always"
-    freshness.clear()
-    yield
-    freshness.clear()
 
 
 def overview(unit_ref: str, user, period: str = PERIOD):
