@@ -61,6 +61,12 @@ def viewer_key(user) -> tuple:
     return tuple(sorted(set(_paths(user, VIEW_ROLES))))
 
 
+def roles_key(user) -> tuple:
+    """Every (unit path, role) of ``user``, as a key: a page kept for a user is rebuilt once their
+    roles change (the menu and what they may see depend on them)."""
+    return tuple(sorted(_memberships(user)))
+
+
 def visible_q(user, field: str = "unit") -> Q:
     """A filter for any queryset with a unit foreign key (``field``), or for Unit itself (``field=''``)."""
     if getattr(user, "is_superuser", False):

@@ -291,7 +291,7 @@ def depends_on(request, unit_ids) -> None:
 
 
 def _page_key(request) -> tuple | None:
-    from ntm.apps.accounts.permissions import _memberships
+    from ntm.apps.accounts.permissions import roles_key
 
     user = request.user
     if not getattr(user, "is_authenticated", False):
@@ -303,7 +303,7 @@ def _page_key(request) -> tuple | None:
         pass
     return ("page", request.get_full_path(), get_language(), request.headers.get("HX-Request", ""),
             request.headers.get("HX-Target", ""), user.pk, user.get_username(), user.get_full_name(),
-            bool(user.is_superuser), bool(user.is_staff), tuple(sorted(_memberships(user))))
+            bool(user.is_superuser), bool(user.is_staff), roles_key(user))
 
 
 def kept_page(view):
