@@ -51,6 +51,7 @@ def test_enter_watch_totals_save_submit_and_approve(server, units_loaded, new_pa
 
     from ntm import demo
     from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.services import explanation
     from ntm.apps.observations.models import Observation, Submission, SubmissionState
 
     # the demo as `ntm demo` builds it, for the one district, period and set this test needs (the
@@ -64,7 +65,7 @@ def test_enter_watch_totals_save_submit_and_approve(server, units_loaded, new_pa
     r = Result.objects.get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07")
     assert (r.criteria_met, r.indicators_met) == (17, 54)  # as in the district's bulletin
     # an unmet indicator that the official's assessment decides, alone in its criterion if possible
-    decided = {i["code"]: i for i in r.detail["indicator_results"]}
+    decided = {i["code"]: i for i in explanation(r)["indicator_results"]}
     unmet = [c for c in r.unmet_indicators if decided[c]["decided_by"] == "assessment"]
     per_crit = {c: sum(1 for u in r.unmet_indicators if u.split(".")[0] == c.split(".")[0]) for c in unmet}
     code = min(unmet, key=lambda c: per_crit[c])

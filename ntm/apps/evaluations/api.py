@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -28,8 +29,18 @@ class ResultSerializer(serializers.ModelSerializer):
 
 
 class ResultDetailSerializer(ResultSerializer):
+    detail = serializers.SerializerMethodField(
+        help_text="The explanation: indicator_results, criterion_results, conditions (computed from the "
+                  "unit's current observations; stored results keep only one status letter per indicator)")
+
     class Meta(ResultSerializer.Meta):
         fields = ResultSerializer.Meta.fields + ["detail"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_detail(self, obj: Result) -> dict:
+        from .services import explanation
+
+        return explanation(obj)
 
 
 class RollupSerializer(serializers.Serializer):

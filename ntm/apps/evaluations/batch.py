@@ -34,14 +34,17 @@ from django.utils import timezone
 from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
 from ntm.core.evaluation import BatchInput, BatchResult, evaluate_batch
+from ntm.core.evaluation.model import Status
+from ntm.core.evaluation.model import STATUS_LETTERS as _LETTERS
 from ntm.core.periods import Period
 
 from .freshness import changed
 from .models import ReevaluationRun, Result, RollupResult, RollupState, StagedResult
 
 # one letter per indicator status, indexed by STATUS_CODES + 1 (no data -1, not met 0, met 1, not applicable 2)
-STATUS_LETTERS = np.frombuffer(b"XNMK", dtype=np.uint8)
-LETTER_STATUS = {"X": "no_data", "N": "not_met", "M": "met", "K": "not_applicable"}
+# status codes −1 (no data), 0, 1, 2 → the letters of SetResult.compact
+STATUS_LETTERS = np.frombuffer("".join(_LETTERS[s] for s in (Status.NO_DATA, Status.NOT_MET, Status.MET,
+                                                             Status.NOT_APPLICABLE)).encode(), dtype=np.uint8)
 _CHUNK = 5000
 
 

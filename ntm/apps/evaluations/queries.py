@@ -750,8 +750,13 @@ def unit_history(unit_ids: list[int]) -> dict[int, dict[str, dict[str, dict]]]:
 
 
 def details_for(unit_id: int, period: str) -> dict[str, dict]:
-    """{set code: detail} of one unit and period (the explanation), ONE query."""
-    return dict(Result.objects.filter(unit_id=unit_id, period=period).values_list("set_code", "detail"))
+    """{set code: explanation} of one unit and period. Stored results keep only one status letter
+    per indicator: each explanation is computed again from the unit's observations
+    (:func:`~ntm.apps.evaluations.services.explanation`; a set no longer in the catalogue keeps
+    what was stored)."""
+    from .services import explanations
+
+    return explanations(list(Result.objects.filter(unit_id=unit_id, period=period).select_related("unit")))
 
 
 @dataclass

@@ -154,13 +154,15 @@ def child_stats(unit: Unit, cs: CriteriaSet, period: Period) -> ChildStats:
 
 
 def compute(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None,
-            standards: dict[str, bool | None] | None = None, facts: dict[str, float | None] | None = None) -> SetResult:
+            standards: dict[str, bool | None] | None = None, facts: dict[str, float | None] | None = None,
+            observations: dict[str, Observation] | None = None) -> SetResult:
     """Evaluate one unit, set and period from the stored observations. ``standards`` (the unit's
-    ``standard_met`` for the prerequisite sets) and ``facts`` are read unless the caller gives them."""
+    ``standard_met`` for the prerequisite sets), ``facts`` and the ``observations`` themselves are
+    read unless the caller gives them."""
     catalog = catalog or default_catalog()
     p = Period.parse(period) if isinstance(period, str) else period
     cs = catalog.get(set_code)
-    obs = current_observations(unit, set_code, p.key)
+    obs = current_observations(unit, set_code, p.key) if observations is None else observations
     if standards is None:
         prereq_codes = _prerequisites(cs)
         standards = dict(
@@ -179,14 +181,18 @@ _UNREAD = object()
 
 
 def _locked_result(unit: Unit, set_code: str, period_key: str) -> tuple | None:
-    rows = _rows("result", lambda qn, for_update: (
-        f"SELECT {', '.join(qn(c) for c in _FOUND)} FROM {qn(Result._meta.db_table)} "
-        f"WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s{for_update}"),
-        [unit.pk, set_code, period_key])
-    if not rows:
-        return None
-    pk, crit, ind, standard, version = rows[0]
-    return pk, crit, ind, bool(standard), version
+    return _locked_results(unit, (set_code,), period_key).get(set_code)
+
+
+def _locked_results(unit: Unit, set_codes: tuple[str, ...], period_key: str) -> dict[str, tuple]:
+    """{set code: stored row} of the unit's results for ``set_codes`` (those that exist), locked:
+    a set and the sets that depend on it in one statement."""
+    rows = _rows(f"results-{len(set_codes)}", lambda qn, for_update: (
+        f"SELECT {qn('set_code')}, {', '.join(qn(c) for c in _FOUND)} FROM {qn(Result._meta.db_table)} "
+        f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
+        f"AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}){for_update}"),
+        [unit.pk, period_key, *set_codes])
+    return {code: (pk, crit, ind, bool(standard), version) for code, pk, crit, ind, standard, version in rows}
 
 
 def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNREAD) -> Result:
@@ -201,7 +207,7 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
         year=period.year, criteria_met=r.criteria_met, criteria_total=r.criteria_total,
         indicators_met=r.indicators_met, indicators_total=r.indicators_total, standard_met=r.standard_met,
         unmet_criteria=r.unmet_criteria, unmet_indicators=r.unmet_indicators, conflicts=r.conflicts,
-        detail=r.to_dict(), catalog_version=r.catalog_version,
+        detail=r.compact(), catalog_version=r.catalog_version,
     )
     # the row is already locked above: one UPDATE (or INSERT) instead of update_or_create's second lookup
     if found is not None and _update_result(found[0], fields):
@@ -262,20 +268,22 @@ def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: C
     catalog = catalog or default_catalog()
     p = Period.parse(period) if isinstance(period, str) else period
     cs = catalog.get(set_code)
+    chain = dependents(set_code, catalog)
     with transaction.atomic(savepoint=False):
-        # the row is locked before the observations are read: a concurrent save of the same cell waits
-        # here, then evaluates with what that one committed
-        found = _locked_result(unit, set_code, p.key)
+        # the rows (this set's and its dependents') are locked before the observations are read: a
+        # concurrent save of the same cell waits here, then evaluates with what that one committed
+        locked = _locked_results(unit, (set_code, *chain), p.key)
+        found = locked.get(set_code)
         facts = current_facts(unit, p.key) if _uses_facts(cs) else None
         r = compute(unit, set_code, p, catalog=catalog, facts=facts if facts is not None else {})
         result = store(unit, set_code, p, r, found=found)
         known = {set_code: r.standard_met}
         moved = {set_code} if _standard_moved(found, r) else set()
-        for dep in dependents(set_code, catalog) if moved else ():
+        for dep in chain if moved else ():
             pre = _prerequisites(catalog.get(dep))
             if not pre & moved:
                 continue
-            dep_found = _locked_result(unit, dep, p.key)
+            dep_found = locked.get(dep)
             if dep_found is None:
                 continue
             standards = {s: known[s] for s in pre} if pre <= known.keys() else None
@@ -444,12 +452,45 @@ def stored_periods(set_code: str) -> list[str]:
 
 
 def explanation(result: Result, *, catalog: Catalog | None = None) -> dict:
-    """The full explanation of a stored result (indicator by indicator). Results written by the batch
-    path keep only the status letters; the explanation is then recomputed for this one unit from the
-    same observations (the single-unit and batch paths agree), without storing it."""
+    """The full explanation of a stored result (indicator by indicator, criteria, conditions).
+    Stored results keep only the status letters (``SetResult.compact``); the explanation is
+    computed again for this one unit from the same observations, without storing it. (Results
+    stored before that kept the whole explanation: it is returned as it is.)"""
     if "indicator_results" in (result.detail or {}):
         return result.detail
     return compute(result.unit, result.set_code, result.period, catalog=catalog).to_dict()
+
+
+def explanations(results: list[Result], *, catalog: Catalog | None = None) -> dict[str, dict]:
+    """{set code: full explanation} of stored results of ONE unit and period (as :func:`explanation`),
+    reading that unit's observations and facts once for all its sets."""
+    from ntm.apps.observations.models import Observation as Obs
+
+    catalog = catalog or default_catalog()
+    out: dict[str, dict] = {}
+    todo = []
+    for r in results:
+        if "indicator_results" in (r.detail or {}) or r.set_code not in catalog:
+            out[r.set_code] = r.detail or {}
+        else:
+            todo.append(r)
+    if not todo:
+        return out
+    unit, period = todo[0].unit, todo[0].period
+    by_set: dict[str, dict[str, Observation]] = {r.set_code: {} for r in todo}
+    rows = (Obs.objects.filter(unit=unit, period=period, is_current=True, set_code__in=list(by_set))
+            .values_list("set_code", "indicator", "value_num", "value_text", "assessment", "not_applicable"))
+    for set_code, code, num, text, assessment, na in rows:
+        value: object = num if num is not None else (text or None)
+        by_set[set_code][code] = Observation(code, _typed(value), _flag(assessment), bool(na))
+    facts = current_facts(unit, period) if any(_uses_facts(catalog.get(r.set_code)) for r in todo) else {}
+    standards = {r.set_code: r.standard_met for r in results}
+    for r in todo:
+        pre = _prerequisites(catalog.get(r.set_code))
+        out[r.set_code] = compute(unit, r.set_code, period, catalog=catalog, facts=facts, observations=by_set[r.set_code],
+                                  standards={s: standards[s] for s in pre if s in standards} if pre <= standards.keys()
+                                  else None).to_dict()
+    return out
 
 
 def stored_figures(unit_code: str, set_code: str, period: Period | None) -> tuple[int, int] | None:

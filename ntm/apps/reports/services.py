@@ -18,7 +18,7 @@ from collections import defaultdict
 from django.db.models import QuerySet
 
 from ntm.apps.evaluations.models import Result
-from ntm.apps.evaluations.services import COMMUNE_TYPES, rollup_for
+from ntm.apps.evaluations.services import COMMUNE_TYPES, explanation, rollup_for
 from ntm.apps.units.models import Level, Unit
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.periods import Period
@@ -273,7 +273,7 @@ def dossier_data(unit: Unit, set_code: str, period: str | Period, *, catalog: Ca
         o.indicator: o for o in Observation.objects.current().filter(unit=unit, set_code=set_code, period=p.key)
         .only("indicator", "evidence", "note", "value_text", "created_by_name", "created_at")
     }
-    detail = r.detail or {}
+    detail = explanation(r, catalog=catalog)  # stored results keep only status letters
     ind_rows = {i["code"]: i for i in detail.get("indicator_results", [])}
     crit_rows = {c["number"]: c for c in detail.get("criterion_results", [])}
     criteria = []

@@ -25,6 +25,11 @@ class Status(str, Enum):
         }[self.value]
 
 
+# the letter of each status in a stored result's compact explanation (``SetResult.compact``)
+STATUS_LETTERS = {Status.NO_DATA: "X", Status.NOT_MET: "N", Status.MET: "M", Status.NOT_APPLICABLE: "K"}
+LETTER_STATUS = {letter: status.value for status, letter in STATUS_LETTERS.items()}
+
+
 def _shallow(obj) -> dict[str, Any]:
     """``dataclasses.asdict`` for these flat records (values are scalars or lists of strings) without
     its recursive deep copy: saving one value stores ~130 of them, and asdict was a third of it."""
@@ -147,6 +152,12 @@ class SetResult:
             "standard_met": self.standard_met,
             "conflicts": list(self.conflicts),
         }
+
+    def compact(self, mode: str = "unit") -> dict[str, str]:
+        """What a stored result keeps of the explanation: one letter per indicator, in catalogue
+        order (:data:`STATUS_LETTERS`). The full explanation (:meth:`to_dict`) is computed again from
+        the same observations when a page asks for it: storing it made every save write ~25 kB."""
+        return {"mode": mode, "statuses": "".join(STATUS_LETTERS[i.status] for i in self.indicators)}
 
     def to_dict(self) -> dict[str, Any]:
         d = self.summary()

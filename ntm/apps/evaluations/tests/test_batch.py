@@ -7,9 +7,11 @@ import random
 
 import pytest
 
+from ntm.core.evaluation.model import LETTER_STATUS
+
 from ntm.apps.evaluations import batch
 from ntm.apps.evaluations.models import Result, RollupResult, RollupState
-from ntm.apps.evaluations.services import computed_rollup, evaluate_unit, explanation, rollup_for
+from ntm.apps.evaluations.services import compute, computed_rollup, evaluate_unit, explanation, rollup_for
 from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core.catalog import Kind, default_catalog
@@ -90,12 +92,14 @@ def test_batch_stores_the_same_results_as_the_single_unit_path(communes):
     assert any(r["standard_met"] for r in ntm) and not all(r["standard_met"] for r in ntm)
     assert any(r["conflicts"] for r in ntm)
 
-    # the compact explanation of a batch result expands to the single path's full one
+    # both paths keep the same status letters, which expand to the unit's full explanation
     for (uid, s), r in batch_rows.items():
-        full = Result.objects.get(unit_id=uid, set_code=s, period=PERIOD).detail
-        assert explanation(r) == full
-        letters = r.detail["statuses"]
-        assert [batch.LETTER_STATUS[c] for c in letters] == [i["status"] for i in full["indicator_results"]]
+        single = Result.objects.select_related("unit").get(unit_id=uid, set_code=s, period=PERIOD)
+        assert (r.detail["mode"], single.detail["mode"]) == ("batch", "unit")
+        assert r.detail["statuses"] == single.detail["statuses"]
+        full = compute(single.unit, s, PERIOD).to_dict()
+        assert explanation(r) == explanation(single) == full
+        assert [LETTER_STATUS[c] for c in r.detail["statuses"]] == [i["status"] for i in full["indicator_results"]]
 
 
 def test_batch_rebuilds_rollups_equal_to_computed_ones(communes):

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ntm.apps.evaluations import freshness
 from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.services import explanation
 from ntm.apps.observations.models import Observation
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core import formatting as fmt
@@ -95,7 +96,7 @@ def test_the_overview_is_reused_until_a_saved_value_changes_it(memo_on, client, 
     commune = next(r for r in Result.objects.filter(
         unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã", set_code="xa-ntm-2021",
         period="2023-07", standard_met=True).select_related("unit"))
-    code = next(i["code"] for i in commune.detail["indicator_results"]
+    code = next(i["code"] for i in explanation(commune)["indicator_results"]
                 if i["decided_by"] == "assessment" and i["counts_as_met"])
     version = Observation.objects.get(unit=commune.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
                                       is_current=True).version

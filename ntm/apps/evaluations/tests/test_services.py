@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ntm.apps.evaluations.models import Result
-from ntm.apps.evaluations.services import evaluate_unit, rollup_for
+from ntm.apps.evaluations.services import evaluate_unit, explanation, rollup_for
 from ntm.apps.observations.models import Observation
 from ntm.apps.observations.services import EditConflict, Entry, history, record, record_many
 from ntm.apps.units.services import resolve_unit
@@ -34,7 +34,7 @@ def test_saving_values_stores_the_explained_result(nguyen_ly, django_user_model)
     assert r.unmet_criteria == [2, 15, 17] and r.unmet_indicators == ["2.3", "2.4", "15.1", "17.6"]
     assert r.standard_met is False
     assert r.catalog_version == default_catalog().get("xa-ntm-2021").digest
-    explained = {i["code"]: i for i in r.detail["indicator_results"]}
+    explained = {i["code"]: i for i in explanation(r)["indicator_results"]}
     assert explained["15.1"]["decided_by"] == "assessment"
 
 
@@ -142,7 +142,7 @@ def test_dependents_follow_when_the_prerequisite_standard_changes_and_stay_when_
     record(Entry(nguyen_ly, ntm, "2023-07", "2.3", assessment=False, expected_version=2))
     assert [stored(nguyen_ly, s).standard_met for s in (ntm, nc, km)] == [False, False, False]
     assert same_as_a_fresh_evaluation(nguyen_ly, nc) and same_as_a_fresh_evaluation(nguyen_ly, km)
-    cond = {c["code"]: c for c in stored(nguyen_ly, nc).detail["conditions"]}
+    cond = {c["code"]: c for c in explanation(stored(nguyen_ly, nc))["conditions"]}
     assert any("chưa đạt chuẩn" in c["detail"] for c in cond.values())
 
     # and back
@@ -158,12 +158,13 @@ def test_a_dependent_whose_own_standard_does_not_move_stops_the_chain(nguyen_ly)
     record_many(entries(nguyen_ly, km, unmet=set()))
     assert [stored(nguyen_ly, s).standard_met for s in (ntm, nc, km)] == [True, False, False]
     nc_before, km_before = stored(nguyen_ly, nc), stored(nguyen_ly, km)
+    conditions_before = explanation(nc_before)["conditions"]
 
     record(Entry(nguyen_ly, ntm, "2023-07", "2.3", assessment=False, expected_version=1))
     # nâng cao is evaluated again (its NTM condition changed) but stays below its standard ...
     nc_after = stored(nguyen_ly, nc)
     assert nc_after.computed_at > nc_before.computed_at and nc_after.standard_met is False
-    assert nc_after.detail["conditions"] != nc_before.detail["conditions"]
+    assert explanation(nc_after)["conditions"] != conditions_before
     # ... so kiểu mẫu, which reads only nâng cao's standard, is left as it was, and still right
     assert stored(nguyen_ly, km).computed_at == km_before.computed_at
     assert same_as_a_fresh_evaluation(nguyen_ly, nc) and same_as_a_fresh_evaluation(nguyen_ly, km)
@@ -177,7 +178,7 @@ def test_a_dependent_without_a_stored_result_is_not_created(nguyen_ly):
 
 def test_a_first_ntm_result_evaluates_the_dependents_again(nguyen_ly):
     record_many(entries(nguyen_ly, "xa-nang-cao-2021", unmet=set()))
-    assert "chưa có kết quả" in str(stored(nguyen_ly, "xa-nang-cao-2021").detail["conditions"])
+    assert "chưa có kết quả" in str(explanation(stored(nguyen_ly, "xa-nang-cao-2021"))["conditions"])
     record_many(entries(nguyen_ly, unmet=set()))
     assert stored(nguyen_ly, "xa-nang-cao-2021").standard_met is True
     assert same_as_a_fresh_evaluation(nguyen_ly, "xa-nang-cao-2021")

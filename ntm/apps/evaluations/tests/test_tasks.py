@@ -87,7 +87,7 @@ def test_a_save_during_the_job_is_kept(ly_nhan):
     tasks.run_reevaluation(run.pk, before_switch=someone_saves)
     r = Result.objects.get(unit=units[0], set_code=NTM, period=PERIOD)
     assert (r.criteria_met, r.standard_met) == (18, False)
-    assert "indicator_results" in r.detail  # the form's result, not the staged one
+    assert r.detail["mode"] == "unit"  # the form's result, not the staged one ("batch")
     p = Period.parse(PERIOD)
     assert rollup_for(district, NTM, PERIOD) == computed_rollup(district, default_catalog().get(NTM), p, p.end)
     assert figures(district) == (6, 2, 18.5 - 1 / 6)

@@ -45,6 +45,21 @@ def test_unmet_criteria_are_flagged_not_printed_as_met(demo):
     assert all(row[1] == "Chưa có thông tin" for row in cond.rows)
 
 
+def test_a_full_reevaluation_leaves_the_dossier_as_it_was(demo):
+    """The batch path keeps one status letter per indicator: the dossier's per-indicator tables still
+    show each indicator's result and rule."""
+    from ntm.apps.evaluations import batch
+
+    nl = resolve_unit("xa:13570@2024")
+    before, _ = dossier(nl, "xa-ntm-2021", "2023-07", issued=dt.date(2023, 8, 1))
+    batch.evaluate_period("2023-07", ["xa-ntm-2021", "xa-nang-cao-2021"])
+    assert Result.objects.get(unit=nl, set_code="xa-ntm-2021", period="2023-07").detail["mode"] == "batch"
+    after, _ = dossier(nl, "xa-ntm-2021", "2023-07", issued=dt.date(2023, 8, 1))
+    assert to_text(after) == to_text(before)
+    results = [row[5] for t in after.tables if t.key.startswith("tieu-chi-") for row in t.rows]
+    assert len(results) == 57 and results.count("Đạt") == 54
+
+
 def test_a_commune_that_meets_everything_is_ready(demo):
     hl = resolve_unit("Hà Nam/Lý Nhân/Hợp Lý")
     r = Result.objects.get(unit=hl, set_code="xa-ntm-2021", period="2023-07")

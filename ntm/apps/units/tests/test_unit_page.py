@@ -7,6 +7,7 @@ import re
 import pytest
 
 from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.services import explanation
 from ntm.apps.evaluations.tests.fixtures import demo_db, login, member, ntm_middleware  # noqa: F401
 from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog
@@ -95,11 +96,26 @@ def test_each_indicator_is_explained(login):
     assert "Bộ Tài nguyên và Môi trường" in explain  # the responsible sector
 
 
+def test_a_commune_evaluated_by_a_full_reevaluation_is_explained_the_same(login):
+    """A full re-evaluation (the batch path) stores only one status letter per indicator: the page
+    still explains every indicator, exactly as after a save."""
+    from ntm.apps.evaluations import batch
+
+    client = login("Hà Nam/Lý Nhân")
+    before = section(client.get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"}), "set-xa-ntm-2021")
+    batch.evaluate_period("2023-07", ["xa-ntm-2021", "xa-nang-cao-2021"])
+    assert Result.objects.get(unit__uid=NGUYEN_LY, set_code="xa-ntm-2021", period="2023-07").detail["mode"] == "batch"
+    after = section(client.get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"}), "set-xa-ntm-2021")
+    explain = re.search(r'class="compact explain">.*?</table>', after, re.S).group(0)
+    assert len(re.findall(r'data-code="', explain)) == 57
+    assert after == before
+
+
 def test_rule_threshold_scope_and_conflict_are_shown(login):
     """An indicator with a regional threshold: the rule, the scope and a conflict with the assessment."""
     unit = resolve_unit(NGUYEN_LY)
     res = Result.objects.get(unit=unit, set_code="xa-ntm-2021", period="2023-07")
-    detail = res.detail
+    detail = explanation(res)  # a whole explanation kept in the row is shown as it is
     item = next(i for i in detail["indicator_results"] if i["code"] == "15.1")
     item.update(rule="≥ 95%", threshold=95.0, scope="region:DBSH", decided_by="rule", conflict=True, value=93.5)
     Result.objects.filter(pk=res.pk).update(detail=detail)
