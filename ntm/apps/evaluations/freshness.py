@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import json
 import logging
 import os
 import re
@@ -48,8 +49,9 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 log = logging.getLogger("ntm.freshness")
@@ -117,6 +119,39 @@ class _Raise:
         self.added = self.added or added
 
     def __call__(self) -> None:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            try:
+                if self._in_one_statement():
+                    return
+            except DatabaseError:
+                log.warning("raising %s in one statement failed; step by step", self.topic, exc_info=True)
+        self._step_by_step()
+
+    def _in_one_statement(self) -> bool:
+        """PostgreSQL, outside a transaction: the raise and its log row in ONE statement (its own
+        transaction: one round trip instead of seven), not waiting for the disk (after a crash every
+        worker starts with an empty memo). False when the counter's row does not exist yet."""
+        from .models import DataChange, DataVersion
+
+        qn = connection.ops.quote_name
+        with connection.cursor() as cur:
+            cur.execute(
+                f"WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)), "
+                f"raised AS (UPDATE {qn(DataVersion._meta.db_table)} SET value = value + 1 WHERE topic = %s "
+                f"RETURNING value) "
+                f"INSERT INTO {qn(DataChange._meta.db_table)} (topic, version, units, periods, added) "
+                f"SELECT %s, raised.value, CAST(%s AS jsonb), CAST(%s AS jsonb), %s FROM raised, quick "
+                f"RETURNING version",
+                [self.topic, self.topic, None if self.units is None else json.dumps(sorted(self.units)),
+                 json.dumps(sorted(self.periods)), self.added])
+            row = cur.fetchone()
+        if row is None:
+            return False
+        if row[0] % 500 == 0:
+            DataChange.objects.filter(topic=self.topic, version__lte=row[0] - LOG_KEEP).delete()
+        return True
+
+    def _step_by_step(self) -> None:
         from .models import DataChange, DataVersion
 
         table = connection.ops.quote_name(DataVersion._meta.db_table)
@@ -282,6 +317,11 @@ def memo(key: Hashable, compute: Callable[[], T], *, topics: tuple[str, ...] = T
 
 # -- whole pages ---------------------------------------------------------------------------------
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# base.html wraps the one-time messages in these marks; a view wraps its region with kept_region()
+MESSAGES = ("<!--ntm-messages-->", "<!--/ntm-messages-->")
+_MESSAGES_CUT = re.compile(re.escape(MESSAGES[0]) + ".*?" + re.escape(MESSAGES[1]), re.S)
+_REGION = ("<!--ntm-region-->", "<!--/ntm-region-->")
+_HOLE = "\x00ntm-region\x00"
 
 
 def depends_on(request, unit_ids) -> None:
@@ -290,31 +330,101 @@ def depends_on(request, unit_ids) -> None:
     request._kept_deps = unit_ids
 
 
+def kept_region(request, render: Callable[[HttpRequest], tuple[str, object]]) -> str:
+    """The part of a :func:`kept_page` page that shows results, as HTML to put in the page.
+
+    ``render(request)`` returns that part's HTML and the ids of the units whose results it shows
+    (as :func:`depends_on`). When a save changes results of those units, a later request re-renders
+    this part alone, with ``render`` and that request, and reuses the rest of the kept page around
+    it (menus, selectors, the list of periods: what a changed result cannot change). ``render``
+    is kept with the page: it must not hold the request it was first called with."""
+    html, deps = render(request)
+    request._kept_region = render
+    request._kept_deps = deps
+    return mark_safe(_REGION[0] + html + _REGION[1])
+
+
+def _messages_pending(request) -> bool:
+    try:
+        return len(request._messages) > 0
+    except (AttributeError, TypeError):
+        return False
+
+
 def _page_key(request) -> tuple | None:
     from ntm.apps.accounts.permissions import roles_key
 
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return None
-    try:
-        if len(request._messages):  # a message waits to be shown once: not a page to keep
-            return None
-    except AttributeError:
-        pass
     return ("page", request.get_full_path(), get_language(), request.headers.get("HX-Request", ""),
             request.headers.get("HX-Target", ""), user.pk, user.get_username(), user.get_full_name(),
             bool(user.is_superuser), bool(user.is_staff), roles_key(user))
+
+
+class _Kept:
+    """A kept page: its HTML cut at the CSRF token (``parts``), with the one-time messages left out
+    and, when the view declared a region, that region's HTML apart (``region``, its place marked)."""
+
+    __slots__ = ("parts", "content_type", "deps", "region", "render")
+
+    def __init__(self, parts, content_type, deps, region=None, render=None):
+        self.parts, self.content_type, self.deps, self.region, self.render = parts, content_type, deps, region, render
+
+    @property
+    def size(self) -> int:
+        return sum(len(p) for p in self.parts) + len(self.region or "")
+
+    def html(self, request) -> str:
+        parts = self.parts
+        html = get_token(request).join(parts) if len(parts) > 1 else parts[0]
+        if self.region is not None:
+            html = html.replace(_HOLE, _REGION[0] + self.region + _REGION[1], 1)
+        if _messages_pending(request):
+            from django.template.loader import render_to_string
+
+            shown = render_to_string("_messages.html", {"messages": request._messages})
+            html = html.replace(MESSAGES[0] + MESSAGES[1], MESSAGES[0] + shown + MESSAGES[1], 1)
+        return html
+
+
+def _keepable(request, response: HttpResponse) -> _Kept | None:
+    """What of a view's response can be kept, or None."""
+    if (response.status_code != 200 or response.streaming or response.cookies
+            or not response.get("Content-Type", "").startswith("text/html")):
+        return None
+    html = response.content.decode(response.charset or "utf-8")
+    if MESSAGES[0] in html:  # the messages shown now are shown once: kept without them
+        html = _MESSAGES_CUT.sub(MESSAGES[0] + MESSAGES[1], html, count=1)
+    render = getattr(request, "_kept_region", None)
+    region = None
+    if render is not None:
+        a = html.find(_REGION[0])
+        b = html.find(_REGION[1], a + 1)
+        if a < 0 or b < 0:
+            render = None
+        else:
+            region = html[a + len(_REGION[0]):b]
+            html = html[:a] + _HOLE + html[b + len(_REGION[1]):]
+    found = _TOKEN.search(html)
+    if region is not None and _TOKEN.search(region):
+        return None  # a form inside the region: not kept (its token could not be replaced)
+    parts = html.split(found.group(1)) if found else [html]
+    return _Kept(parts, response["Content-Type"], getattr(request, "_kept_deps", None), region, render)
 
 
 def kept_page(view):
     """Keep a GET page's response (per user, address and language) while the figures it shows stay
     the same — the next identical request is answered without running the view: no unit lookup,
     no template. The per-request work left is Django's own (session, user, memberships) and one
-    read of the data versions. The page's CSRF token is replaced by a fresh one on each answer.
+    read of the data versions. The page's CSRF token is replaced by a fresh one on each answer, and
+    one-time messages waiting for the user (``django.contrib.messages``, e.g. "saved") are put in.
 
     A save that changes only results is checked against the units the view declared with
-    :func:`depends_on`: other units → the kept page is still right; those units, result rows added
-    or removed (the period lists), or anything else (units, plans, an import) → built again."""
+    :func:`depends_on` or :func:`kept_region`: other units → the kept page is still right; those
+    units → the region alone is rendered again (the whole view runs when it declared none); result
+    rows added or removed (the period lists), or anything else (units, plans, an import) → built
+    again."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -337,21 +447,21 @@ def _answer(request, key: tuple, view, args, kwargs) -> HttpResponse:
     def compute():
         response = view(request, *args, **kwargs)
         built.append(response)
-        if (response.status_code != 200 or response.streaming or response.cookies
-                or not response.get("Content-Type", "").startswith("text/html")):
-            return None
-        html = response.content.decode(response.charset or "utf-8")
-        found = _TOKEN.search(html)
-        parts = html.split(found.group(1)) if found else [html]
-        return (parts, response["Content-Type"], getattr(request, "_kept_deps", None))
+        return _keepable(request, response)
 
-    def patch(kept, changes: Changes):
-        if kept is None or changes.added or kept[2] is None or changes.touches(kept[2]):
+    def patch(kept: _Kept | None, changes: Changes):
+        if kept is None or changes.added or kept.deps is None:
             return None
-        return kept
+        if not changes.touches(kept.deps):
+            return kept
+        if kept.render is None:
+            return None
+        html, deps = kept.render(request)  # this request: the same user, address and language
+        if _TOKEN.search(html):
+            return None
+        return _Kept(kept.parts, kept.content_type, deps, html, kept.render)
 
-    kept = memo(key, compute, patch=patch,
-                weight=lambda k: 1 if k is None else sum(len(p) for p in k[0]) // 1024 + 1)
+    kept = memo(key, compute, patch=patch, weight=lambda k: 1 if k is None else k.size // 1024 + 1)
     if built:  # computed now: the view's own response
         if kept is None:
             forget(key)
@@ -359,8 +469,7 @@ def _answer(request, key: tuple, view, args, kwargs) -> HttpResponse:
     if kept is None:
         forget(key)
         return view(request, *args, **kwargs)
-    parts, content_type, _ = kept
-    return HttpResponse(get_token(request).join(parts) if len(parts) > 1 else parts[0], content_type=content_type)
+    return HttpResponse(kept.html(request), content_type=kept.content_type)
 
 
 def forget(key: Hashable) -> None:

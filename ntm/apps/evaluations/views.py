@@ -26,7 +26,7 @@ from ntm.core.periods import Period
 from ntm.core.units import REFORM_DATE, UnitLookupError
 
 from . import queries as q
-from .freshness import depends_on, kept_page
+from .freshness import depends_on, kept_page, kept_region
 from .templatetags.dashboard_tags import MERGE_ALL_OVER, map_svg
 
 LIST_PAGE_SIZE = 100
@@ -184,13 +184,22 @@ def overview(request):
     context = _base_context(sel, "overview")
     ov = _overview_or_error(request, sel, context)
     if ov is not None:
-        depends_on(request, ov.index())
-        # the body depends only on the overview, the selection and the language: rendered once per
-        # overview (the national one draws 10,000 communes), then reused until the results change
-        context["body"] = ov.derived(("body", get_language(), sel.query()),
-                                     lambda: render_to_string("evaluations/_overview_body.html",
-                                                              _body_context(ov, sel, context)))
+        # the body is the only part showing results: after a save in one of its communes, it alone
+        # is rendered again and put in the kept page (see freshness.kept_region)
+        first = [ov]  # built above: the first rendering uses it (the memo may be off)
+        context["body"] = kept_region(request, lambda r: _overview_body(r, sel, context, first.pop() if first else None))
     return render(request, "evaluations/overview.html", context)
+
+
+def _overview_body(request, sel: Selection, context: dict, ov: q.Overview | None = None) -> tuple[str, dict]:
+    """The overview's figures, map, trend and sub-units as HTML, and the ids of their communes."""
+    if ov is None:
+        ov = q.build_overview(sel.unit, sel.date, sel.period, sel.set, request.user, with_trend=True)
+    # the body depends only on the overview, the selection and the language: rendered once per
+    # overview (the national one draws 10,000 communes), then reused until the results change
+    html = ov.derived(("body", get_language(), sel.query()),
+                      lambda: render_to_string("evaluations/_overview_body.html", _body_context(ov, sel, context)))
+    return html, ov.index()
 
 
 def _body_context(ov: q.Overview, sel: Selection, context: dict) -> dict:

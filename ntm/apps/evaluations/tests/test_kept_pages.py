@@ -123,7 +123,41 @@ def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(memo_on, member
             freshness.changed("results", units=[here.unit_id], periods=["2023-07"])
     with CaptureQueriesContext(connection) as read:
         page = client.get(OVERVIEW).content.decode()
-    assert unit_reads(read.captured_queries) > 0  # built again
+    # only the part that shows results is rendered again, into the kept page: no unit looked up
+    assert unit_reads(read.captured_queries) == 0
     met = Result.objects.filter(unit__path__startswith=ly_nhan, unit__type="Xã", period="2023-07",
                                 set_code="xa-ntm-2021", standard_met=True).count()
     assert f"{met}/20 xã đạt chuẩn" in re.sub(r"<[^>]+>", "", page)
+
+
+def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(memo_on, member, client,
+                                                                            django_capture_on_commit_callbacks):
+    from ntm.apps.observations.models import Observation
+    from ntm.core.catalog import default_catalog
+
+    client.force_login(member("Hà Nam/Lý Nhân", "entry", "leader", username="clerk"))
+    before = client.get(OVERVIEW).content.decode()
+    # a commune at the NTM standard loses it: its planning indicator is no longer met
+    here = Result.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã",
+                                 period="2023-07", set_code="xa-ntm-2021", standard_met=True).first()
+    code = default_catalog().get("xa-ntm-2021").indicators[0].code
+    o = Observation.objects.filter(unit=here.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
+                                   is_current=True).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/nhap-lieu/{here.unit.uid}/xa-ntm-2021/2023-07/",
+                        {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "kiểm tra",
+                         f"ver-{code}": o.version if o else 0})
+    assert r.status_code == 302
+    here.refresh_from_db()
+    assert here.standard_met is False
+    with CaptureQueriesContext(connection) as read:
+        page = client.get(OVERVIEW).content.decode()
+    assert unit_reads(read.captured_queries) == 0  # the kept page, its results part rendered again
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "Đã lưu 1 chỉ tiêu" in text  # the save's message…
+    met = Result.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã", period="2023-07",
+                                set_code="xa-ntm-2021", standard_met=True).count()
+    assert f"{met}/20 xã đạt chuẩn" in text and f"{met}/20 xã đạt chuẩn" not in re.sub(r"<[^>]+>", "", before)
+    again = client.get(OVERVIEW).content.decode()
+    assert "Đã lưu" not in again  # …once
+    assert f"{met}/20 xã đạt chuẩn" in re.sub(r"<[^>]+>", "", again)
