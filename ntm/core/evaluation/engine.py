@@ -13,6 +13,7 @@ conditions hold). Semantics (shared/architecture.md):
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -103,14 +104,36 @@ def rule_outcome(ind: Indicator, value: object, t: SelectedThreshold | None) -> 
     return v <= th
 
 
+# per criteria set (weakly: a reloaded catalogue's sets are new objects) and context: what each
+# indicator's result says of its rule — the same for every unit evaluated in that context
+_RULES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_RULES_PER_SET = 4096
+
+
+def _rule_of(cs: CriteriaSet, ind: Indicator, ctx: Context) -> tuple[SelectedThreshold | None, dict]:
+    """The threshold of ``ind`` in ``ctx`` and the fields of its result that follow from it alone."""
+    by_ctx = _RULES.get(cs)
+    if by_ctx is None:
+        by_ctx = _RULES.setdefault(cs, {})
+    rules = by_ctx.get(ctx)
+    if rules is None:
+        if len(by_ctx) >= _RULES_PER_SET:
+            by_ctx.clear()
+        rules = by_ctx[ctx] = {}
+    found = rules.get(ind.code)
+    if found is None:
+        t = cs.threshold(ind.code, ctx)
+        found = rules[ind.code] = (t, dict(
+            code=ind.code, criterion=int(ind.code.split(".")[0]), rule=rule_text(ind, t),
+            threshold=t.value if t else None, scope=t.scope if t else None,
+            provenance=(f"{t.provenance.source} [{t.provenance.tag.value}, {t.provenance.status}]" if t else None),
+        ))
+    return found
+
+
 def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None, ctx: Context) -> IndicatorResult:
-    t = cs.threshold(ind.code, ctx)
-    rule = rule_text(ind, t)
-    crit = int(ind.code.split(".")[0])
-    base = dict(
-        code=ind.code, criterion=crit, rule=rule, threshold=t.value if t else None, scope=t.scope if t else None,
-        provenance=(f"{t.provenance.source} [{t.provenance.tag.value}, {t.provenance.status}]" if t else None),
-    )
+    t, base = _rule_of(cs, ind, ctx)
+    rule = base["rule"]
     if obs is None:
         return IndicatorResult(
             status=Status.NO_DATA, counts_as_met=False, value=None, assessment=None, decided_by="none",
