@@ -254,6 +254,8 @@ def w_single_save(args: dict) -> dict:
     from ntm.core.catalog import default_catalog
 
     _migrated()
+    import ntm.web.wsgi  # noqa: F401 — the process starts as a gunicorn worker does (ntm.apps.ops.runtime.settle)
+
     set_code, period = "xa-ntm-2021", LARGEST
     cs = default_catalog().get(set_code)
     prov = _province()
