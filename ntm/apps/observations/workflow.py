@@ -153,6 +153,8 @@ def locked_submissions(cells: set[tuple[int, str, str]], *, for_update: bool = T
     """Submitted or approved submissions among (unit id, set code, period key) cells."""
     if not cells:
         return []
+    if len(cells) == 1 and for_update and not _any_locked(next(iter(cells))):
+        return []  # one cell (a form's save), not locked: the usual case, one small statement
     unit_ids = sorted({c[0] for c in cells})
     sets = {c[1] for c in cells}
     periods = {c[2] for c in cells}
@@ -165,3 +167,21 @@ def locked_submissions(cells: set[tuple[int, str, str]], *, for_update: bool = T
             qs = qs.select_for_update(of=of)
         found += [s for s in qs if (s.unit_id, s.set_code, s.period) in cells]
     return found
+
+
+_ANY_LOCKED: dict[str, str] = {}
+
+
+def _any_locked(cell: tuple[int, str, str]) -> bool:
+    """Whether one cell is submitted or approved, its submission row locked (plain SQL, built once
+    per vendor: compiling the ORM query cost more than running it)."""
+    sql = _ANY_LOCKED.get(connection.vendor)
+    if sql is None:
+        qn = connection.ops.quote_name
+        sql = _ANY_LOCKED[connection.vendor] = (
+            f"SELECT {qn('id')} FROM {qn(Submission._meta.db_table)} WHERE {qn('unit_id')} = %s "
+            f"AND {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('state')} IN (%s, %s)"
+            + (" FOR UPDATE" if connection.features.has_select_for_update else ""))
+    with connection.cursor() as cur:
+        cur.execute(sql, [*cell, S.SUBMITTED.value, S.APPROVED.value])
+        return cur.fetchone() is not None
