@@ -379,6 +379,8 @@ def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Sco
     from .batch import rebuild_rollups
 
     ancestors = unit.ancestor_ids
+    if ancestors and _delta_in_sql(set_code, p, ancestors, old, new) == len(ancestors):
+        return  # the usual case: every ancestor's row of the current generation adjusted in one statement
     # the rows of the current generation, with the state row that names it: both locked in one statement
     rows = _rows(f"rollups-{len(ancestors)}", lambda qn, for_update: (
         f"SELECT r.{qn('id')}, r.{qn('units_with_results')}, r.{qn('units_at_standard')}, r.{qn('sum_criteria')}, "
@@ -432,6 +434,56 @@ def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Sco
            f"{qn('computed_at')} = %s WHERE {qn('id')} = %s")
     with connection.cursor() as cur:
         cur.executemany(sql, params)
+
+
+def _delta_in_sql(set_code: str, p: Period, ancestors: list[int], old: Score | None, new: Score | None) -> int:
+    """Apply one commune's change to the current generation's roll-up rows of ``ancestors`` with the
+    arithmetic in SQL — counts, sums and the distribution of criteria met (a JSON object) — in one
+    statement that locks the state row naming the generation first (as a switch to a new generation
+    does). Returns how many rows it changed: the caller builds the roll-ups again when that is not
+    every ancestor (none yet, or the hierarchy changed), which overwrites this change anyway."""
+    pg = connection.vendor == "postgresql"
+    key = (connection.vendor, "rollup-delta", len(ancestors))
+    sql = _SQL.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        table, state = qn(RollupResult._meta.db_table), qn(RollupState._meta.db_table)
+        marks = ", ".join(["%s"] * len(ancestors))
+        if pg:
+            distribution = (
+                "(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT k, SUM(n)::int AS n FROM ("
+                f"SELECT key AS k, value::int AS n FROM jsonb_each_text(COALESCE(r.{qn('distribution')}, '{{}}'::jsonb)) "
+                "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) AS x GROUP BY k HAVING SUM(n) <> 0) AS y)")
+            sql = (f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s "
+                   f"FOR UPDATE) UPDATE {table} AS r SET "
+                   + ", ".join(f"{qn(c)} = r.{qn(c)} + %s" for c in _DELTA_COLUMNS)
+                   + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s FROM s "
+                   f"WHERE r.{qn('set_code')} = %s AND r.{qn('period')} = %s AND r.{qn('generation')} = s.{qn('generation')} "
+                   f"AND r.{qn('unit_id')} IN ({marks}) RETURNING r.{qn('id')}")
+        else:
+            distribution = (
+                "(SELECT COALESCE(json_group_object(k, n), '{}') FROM (SELECT k, SUM(n) AS n FROM ("
+                f"SELECT key AS k, CAST(value AS INTEGER) AS n FROM json_each(COALESCE({table}.{qn('distribution')}, '{{}}')) "
+                "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) GROUP BY k HAVING SUM(n) <> 0 ORDER BY CAST(k AS INTEGER)))")
+            sql = (f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s) "
+                   f"UPDATE {table} SET "
+                   + ", ".join(f"{qn(c)} = {qn(c)} + %s" for c in _DELTA_COLUMNS)
+                   + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s "
+                   f"WHERE {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('generation')} = (SELECT {qn('generation')} FROM s) "
+                   f"AND {qn('unit_id')} IN ({marks}) RETURNING {qn('id')}")
+        _SQL[key] = sql
+    deltas = [int(new is not None) - int(old is not None),
+              (int(new[2]) if new else 0) - (int(old[2]) if old else 0),
+              (new[0] if new else 0) - (old[0] if old else 0),
+              (new[1] if new else 0) - (old[1] if old else 0)]
+    bins = [str(old[0]) if old else "0", -1 if old else 0, str(new[0]) if new else "0", 1 if new else 0]
+    when = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cur:
+        cur.execute(sql, [set_code, p.key, *deltas, *bins, when, set_code, p.key, *ancestors])
+        return len(cur.fetchall())
+
+
+_DELTA_COLUMNS = ("units_with_results", "units_at_standard", "sum_criteria", "sum_indicators")
 
 
 @receiver(post_delete, sender=Result, dispatch_uid="ntm-result-deleted")
