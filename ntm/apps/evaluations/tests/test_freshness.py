@@ -68,6 +68,25 @@ def test_changed_raises_the_counter_once_per_commit(django_capture_on_commit_cal
     assert after[0] == before[0] + 1 and after[1] == before[1] and after[2] == before[2] + 1
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement raise is PostgreSQL's")
+def test_the_one_statement_raise_counts_and_logs_like_the_step_by_step_one():
+    from ntm.apps.evaluations.models import DataVersion
+
+    DataVersion.objects.get_or_create(topic="results", defaults={"value": 0})
+    first = freshness.stamp(("results",))[0]
+    pending = freshness._Raise("results")
+    pending.cover([3, 1], ["2023-08"], True)
+    assert pending._in_one_statement()
+    assert freshness.stamp(("results",))[0] == first + 1
+    assert freshness.changes_between("results", first, first + 1) == freshness.Changes(
+        frozenset({1, 3}), frozenset({"2023-08"}), True)
+    anything = freshness._Raise("results")
+    anything.cover(None, (), False)
+    assert anything._in_one_statement()
+    assert freshness.changes_between("results", first + 1, first + 2).everything
+    assert not freshness._Raise("no such topic")._in_one_statement()  # the row is made step by step
+
+
 def test_a_rolled_back_change_raises_nothing(django_capture_on_commit_callbacks):
     before = freshness.stamp()
     with django_capture_on_commit_callbacks(execute=True):
