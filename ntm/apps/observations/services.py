@@ -115,21 +115,22 @@ def _new_version(e: Entry, fields: dict, cur: Observation | None, user, source: 
 
 def _write_cell(items: list[tuple[Entry, dict]], user, source: str, batch: str
                 ) -> list[tuple[Observation | None, Observation | None]]:
-    """Append the values of one unit, set and period (one row per indicator) with three statements
-    whatever their number: read the current rows, retire those replaced, insert the new ones."""
+    """Append the values of one unit, set and period (one row per indicator) with two statements
+    whatever their number: retire the current rows of these indicators (the UPDATE locks them and
+    returns them), insert the new ones. A row that turns out unchanged is made current again (a
+    third statement, rare: the form posts only changed rows); a stale version raises EditConflict
+    and the caller's transaction undoes the retirement."""
     e0, f0 = items[0]
-    current = {
-        o.indicator: o for o in Observation.objects.select_for_update()
-        .filter(unit=e0.unit, set_code=e0.set_code, period=f0["period"], is_current=True,
-                indicator__in=[e.indicator for e, _ in items])
-    }
+    current = {o.indicator: o for o in _retire_current(e0.unit, e0.set_code, f0["period"], [e.indicator for e, _ in items])}
     out = []
     for e, fields in items:
         cur = current.get(e.indicator)
+        if cur is not None:
+            cur.is_current = True  # as it was read: the row being replaced
         out.append((cur, _new_version(e, fields, cur, user, source, batch)))
-    retired = [cur.pk for cur, new in out if new is not None and cur is not None]
-    if retired:
-        Observation.objects.filter(pk__in=retired).update(is_current=False)
+    kept = [cur.pk for cur, new in out if new is None and cur is not None]
+    if kept:
+        Observation.objects.filter(pk__in=kept).update(is_current=True)
     new_rows = [new for _, new in out if new is not None]
     if len(new_rows) > 1 and connection.features.can_return_rows_from_bulk_insert:
         Observation.objects.bulk_create(new_rows)  # the new rows get their ids, as with save()
@@ -137,6 +138,26 @@ def _write_cell(items: list[tuple[Entry, dict]], user, source: str, batch: str
         for new in new_rows:
             new.save(force_insert=True)
     return out
+
+
+_RETIRE: dict[tuple[str, int], str] = {}
+
+
+def _retire_current(unit, set_code: str, period: str, indicators: list[str]) -> list[Observation]:
+    """Set ``is_current`` false on the current rows of ``indicators`` in one cell and return them
+    (``UPDATE … RETURNING``: read, locked and retired in one statement; the SQL is built once per
+    vendor and number of indicators)."""
+    key = (connection.vendor, len(indicators))
+    sql = _RETIRE.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in Observation._meta.concrete_fields)
+        sql = _RETIRE[key] = (
+            f"UPDATE {qn(Observation._meta.db_table)} SET {qn('is_current')} = %s WHERE {qn('unit_id')} = %s "
+            f"AND {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('is_current')} = %s "
+            f"AND {qn('indicator')} IN ({', '.join(['%s'] * len(indicators))}) RETURNING {columns}")
+    # a raw query set: the rows become model instances with the database's converters applied
+    return list(Observation.objects.raw(sql, [False, unit.pk, set_code, period, True, *indicators]))
 
 
 def _write_all(entries: list[Entry], prepared: list[dict], user, source: str, batch: str
