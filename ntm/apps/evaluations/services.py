@@ -449,28 +449,24 @@ def _delta_in_sql(set_code: str, p: Period, ancestors: list[int], old: Score | N
         qn = connection.ops.quote_name
         table, state = qn(RollupResult._meta.db_table), qn(RollupState._meta.db_table)
         marks = ", ".join(["%s"] * len(ancestors))
+        current = f"{table}.{qn('distribution')}"
         if pg:
             distribution = (
                 "(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT k, SUM(n)::int AS n FROM ("
-                f"SELECT key AS k, value::int AS n FROM jsonb_each_text(COALESCE(r.{qn('distribution')}, '{{}}'::jsonb)) "
+                f"SELECT key AS k, value::int AS n FROM jsonb_each_text(COALESCE({current}, '{{}}'::jsonb)) "
                 "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) AS x GROUP BY k HAVING SUM(n) <> 0) AS y)")
-            sql = (f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s "
-                   f"FOR UPDATE) UPDATE {table} AS r SET "
-                   + ", ".join(f"{qn(c)} = r.{qn(c)} + %s" for c in _DELTA_COLUMNS)
-                   + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s FROM s "
-                   f"WHERE r.{qn('set_code')} = %s AND r.{qn('period')} = %s AND r.{qn('generation')} = s.{qn('generation')} "
-                   f"AND r.{qn('unit_id')} IN ({marks}) RETURNING r.{qn('id')}")
         else:
             distribution = (
                 "(SELECT COALESCE(json_group_object(k, n), '{}') FROM (SELECT k, SUM(n) AS n FROM ("
-                f"SELECT key AS k, CAST(value AS INTEGER) AS n FROM json_each(COALESCE({table}.{qn('distribution')}, '{{}}')) "
+                f"SELECT key AS k, CAST(value AS INTEGER) AS n FROM json_each(COALESCE({current}, '{{}}')) "
                 "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) GROUP BY k HAVING SUM(n) <> 0 ORDER BY CAST(k AS INTEGER)))")
-            sql = (f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s) "
-                   f"UPDATE {table} SET "
-                   + ", ".join(f"{qn(c)} = {qn(c)} + %s" for c in _DELTA_COLUMNS)
-                   + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s "
-                   f"WHERE {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('generation')} = (SELECT {qn('generation')} FROM s) "
-                   f"AND {qn('unit_id')} IN ({marks}) RETURNING {qn('id')}")
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        sql = (f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s"
+               f"{lock}) UPDATE {table} SET "
+               + ", ".join(f"{qn(c)} = {qn(c)} + %s" for c in _DELTA_COLUMNS)
+               + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s "
+               f"WHERE {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('generation')} = (SELECT {qn('generation')} FROM s) "
+               f"AND {qn('unit_id')} IN ({marks}) RETURNING {qn('id')}")
         _SQL[key] = sql
     deltas = [int(new is not None) - int(old is not None),
               (int(new[2]) if new else 0) - (int(old[2]) if old else 0),
