@@ -102,11 +102,14 @@ def current_observations(unit: Unit, set_code: str, period: str) -> dict[str, Ob
         f"SELECT {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, {qn('not_applicable')} "
         f"FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
         f"AND {qn('is_current')} = %s"), [unit.pk, set_code, period, True])
-    out = {}
-    for code, num, text, assessment, na in rows:
-        value: object = num if num is not None else (text or None)
-        out[code] = Observation(code, _typed(value), _flag(assessment), bool(na))
-    return out
+    return {row[0]: _observation(*row) for row in rows}
+
+
+def _observation(code: str, num, text, assessment, na) -> Observation:
+    """The engine's observation from a stored row's columns (indicator, value_num, value_text,
+    assessment, not_applicable)."""
+    value: object = num if num is not None else (text or None)
+    return Observation(code, _typed(value), _flag(assessment), bool(na))
 
 
 def _typed(value: object) -> object:
@@ -503,10 +506,9 @@ def explanation(result: Result, *, catalog: Catalog | None = None) -> dict:
     """The full explanation of a stored result (indicator by indicator, criteria, conditions).
     Stored results keep only the status letters (``SetResult.compact``); the explanation is
     computed again for this one unit from the same observations, without storing it. (Results
-    stored before that kept the whole explanation: it is returned as it is.)"""
-    if "indicator_results" in (result.detail or {}):
-        return result.detail
-    return compute(result.unit, result.set_code, result.period, catalog=catalog).to_dict()
+    stored before that kept the whole explanation, and those of a set no longer in the catalogue:
+    what was stored is returned as it is.)"""
+    return explanations([result], catalog=catalog)[result.set_code]
 
 
 def explanations(results: list[Result], *, catalog: Catalog | None = None) -> dict[str, dict]:
@@ -528,9 +530,8 @@ def explanations(results: list[Result], *, catalog: Catalog | None = None) -> di
     by_set: dict[str, dict[str, Observation]] = {r.set_code: {} for r in todo}
     rows = (Obs.objects.filter(unit=unit, period=period, is_current=True, set_code__in=list(by_set))
             .values_list("set_code", "indicator", "value_num", "value_text", "assessment", "not_applicable"))
-    for set_code, code, num, text, assessment, na in rows:
-        value: object = num if num is not None else (text or None)
-        by_set[set_code][code] = Observation(code, _typed(value), _flag(assessment), bool(na))
+    for set_code, *row in rows:
+        by_set[set_code][row[0]] = _observation(*row)
     facts = current_facts(unit, period) if any(_uses_facts(catalog.get(r.set_code)) for r in todo) else {}
     standards = {r.set_code: r.standard_met for r in results}
     for r in todo:
