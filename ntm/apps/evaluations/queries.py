@@ -31,7 +31,7 @@ from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.codes import code_key, sort_codes
-from ntm.core.evaluation import UnitScore, rollup
+from ntm.core.evaluation import rollup_of
 from ntm.core.evaluation.rollup import Rollup
 from ntm.core.periods import Period
 
@@ -450,10 +450,12 @@ def _point_of_rows(ov: Overview) -> TrendPoint | None:
                        sum(1 for m in scored if m["standard_met"]), ov.set, len(ov.rows))
 
 
-def children_summary(parent: Unit, rows: list[CommuneRow], groups: tuple | None = None) -> list[ChildSummary]:
+def children_summary(parent: Unit, rows: list[CommuneRow], groups: tuple | None = None, *,
+                     only: set[int] | None = None, previous: list[ChildSummary] | None = None) -> list[ChildSummary]:
     """Per child unit of ``parent`` (provinces of the nation, districts of a province): communes,
     with results, at standard. ``groups``: what :func:`child_groups` found for these rows (else
-    read now)."""
+    read now). ``only`` (child ids) with ``previous`` (the summaries before a few communes changed):
+    those children are counted again, the others are taken from ``previous``."""
     child_of, names = groups if groups is not None else child_groups(parent, rows)
     if not child_of:
         return []
@@ -461,12 +463,12 @@ def children_summary(parent: Unit, rows: list[CommuneRow], groups: tuple | None 
     members: dict[int, list[CommuneRow]] = defaultdict(list)
     for r in rows:
         cid = child_of.get(r.unit["parent_id"])
-        if cid is None:
+        if cid is None or (only is not None and cid not in only):
             continue
         totals[cid] += 1
         if r.main is not None:
             members[cid].append(r)
-    out = []
+    out = [] if only is None else [c for c in previous if c.unit["id"] not in only]
     for cid, n in totals.items():
         with_results = members[cid]
         met = sum(1 for m in with_results if m.main["standard_met"])
@@ -555,14 +557,15 @@ def _codes(ov: Overview) -> set[str]:
 
 def _count(ov: Overview) -> None:
     cs = ov.set
-    scores = [UnitScore(str(r.unit["id"]), r.main["criteria_met"], r.main["indicators_met"], r.main["standard_met"])
-              for r in ov.rows if r.main]
-    ov.rollup = rollup(cs.code, scores, units_total=len(ov.rows), criteria_total=cs.criteria_count,
-                       indicators_total=cs.indicator_count)
+    mains = [r.main for r in ov.rows if r.main is not None]  # one row per commune
+    ov.rollup = rollup_of(cs.code, [m["criteria_met"] for m in mains], [m["indicators_met"] for m in mains],
+                          sum(1 for m in mains if m["standard_met"]), units_total=len(ov.rows),
+                          criteria_total=cs.criteria_count, indicators_total=cs.indicator_count)
     ov.standards = standard_counts(ov.rows, ov.tiers)
 
 
 PATCH_MAX_UNITS = 500  # more changed communes than this in one overview: computed again
+LAYOUT = "layout"  # first item of the keys of what a page derives from the communes alone (the map's places)
 
 
 def patch_overview(ov: Overview, changes, user) -> Overview | None:
@@ -581,6 +584,8 @@ def patch_overview(ov: Overview, changes, user) -> Overview | None:
     new = Overview(ov.unit, ov.date, ov.period, ov.set, ov.tiers, rows=list(ov.rows), rollup=ov.rollup,
                    standards=ov.standards, trend=list(ov.trend), children=ov.children, lean=ov.lean,
                    groups=ov.groups, _index=index)
+    # the same communes in the same order: what is derived from them alone stays
+    new._derived.update((k, v) for k, v in ov._derived.items() if isinstance(k, tuple) and k[0] == LAYOUT)
     here = ov.period.key in changes.periods
     if here:
         fresh = results_by_unit(hit, _codes(ov), ov.period.key, lean=ov.lean)
@@ -591,8 +596,10 @@ def patch_overview(ov: Overview, changes, user) -> Overview | None:
             new.rows[pos] = (CommuneRow(unit, best_standard(by_set, ov.tiers), by_set, by_set.get(ov.set.code))
                              if by_set else CommuneRow(unit, "nodata", {}, None))
         _count(new)
-        if ov.groups is not None:
-            new.children = children_summary(ov.unit, new.rows, ov.groups)
+        if ov.groups is not None:  # the children holding the changed communes are counted again
+            child_of = ov.groups[0]
+            touched = {child_of.get(ov.rows[index[u]].unit["parent_id"]) for u in hit} - {None}
+            new.children = children_summary(ov.unit, new.rows, ov.groups, only=touched, previous=ov.children)
         if all(new.rows[index[u]].best == ov.rows[index[u]].best for u in hit):
             # every commune keeps its colour: the drawn map (points and legend counts) is the same
             new._derived.update((k, v) for k, v in ov._derived.items() if isinstance(k, tuple) and k[0] == "map")

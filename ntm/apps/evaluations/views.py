@@ -27,7 +27,7 @@ from ntm.core.units import REFORM_DATE, UnitLookupError
 
 from . import queries as q
 from .freshness import depends_on, kept_page, kept_region
-from .templatetags.dashboard_tags import MERGE_ALL_OVER, map_svg
+from .templatetags.dashboard_tags import MERGE_ALL_OVER, MapLayout
 
 LIST_PAGE_SIZE = 100
 
@@ -219,13 +219,15 @@ def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
     """The SVG map of the overview's communes (kept with the overview), how many communes have no
     coordinates, and whether each point links to its commune (not on the national map)."""
     def draw() -> tuple[str, int, bool]:
-        legend = [(s.label, s.color, s.count) for s in ov.standards]
-        points = [(r.unit["lat"], r.unit["lon"], r.best, r.unit["uid"], r.unit["name"]) for r in ov.rows]
-        svg = map_svg(points, legend, title=f"Bản đồ các xã của {sel.unit.name}",
-                      link_prefix=reverse("unit-detail", args=["x"])[:-2])
-        unplaced = sum(1 for p in points if p[0] is None or p[1] is None)
-        scored = sum(1 for p in points if p[0] is not None and p[1] is not None and p[2] != "nodata")
-        return svg, unplaced, scored <= MERGE_ALL_OVER
+        # the places are kept apart (q.LAYOUT, carried over when a save patches the overview): a save
+        # changes colours only
+        layout = ov.derived((q.LAYOUT, "map"), lambda: MapLayout(
+            [(r.unit["lat"], r.unit["lon"], r.unit["uid"], r.unit["name"]) for r in ov.rows],
+            title=f"Bản đồ các xã của {sel.unit.name}", link_prefix=reverse("unit-detail", args=["x"])[:-2]))
+        standards = [r.best for r in ov.rows]
+        svg = layout.draw(standards, [(s.label, s.color, s.count) for s in ov.standards])
+        scored = sum(1 for i in layout.placed if standards[i] != "nodata")
+        return svg, len(ov.rows) - len(layout.placed), scored <= MERGE_ALL_OVER
 
     return ov.derived(("map", get_language()), draw)
 

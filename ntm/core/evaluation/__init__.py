@@ -8,10 +8,10 @@
 from .batch import BatchInput, BatchResult, encode, evaluate_batch, threshold_matrix
 from .engine import ChildStats, evaluate, evaluate_conditions, evaluate_indicator, parse_assessment, parse_value
 from .model import ConditionResult, CriterionResult, IndicatorResult, Observation, SetResult, Status
-from .rollup import Rollup, UnitScore, rollup
+from .rollup import Rollup, UnitScore, rollup, rollup_of
 
 __all__ = [
     "BatchInput", "BatchResult", "ChildStats", "ConditionResult", "CriterionResult", "IndicatorResult",
     "Observation", "Rollup", "SetResult", "Status", "UnitScore", "encode", "evaluate", "evaluate_batch",
-    "evaluate_conditions", "evaluate_indicator", "parse_assessment", "parse_value", "rollup", "threshold_matrix",
+    "evaluate_conditions", "evaluate_indicator", "parse_assessment", "parse_value", "rollup", "rollup_of", "threshold_matrix",
 ]

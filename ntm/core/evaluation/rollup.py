@@ -69,17 +69,27 @@ def rollup(
     seen: dict[str, UnitScore] = {}
     for s in scores:
         seen[s.unit] = s  # each unit once (the last, i.e. latest, wins)
-    n = len(seen)
-    crit = sum(s.criteria_met for s in seen.values())
-    ind = sum(s.indicators_met for s in seen.values())
+    kept = seen.values()
+    return rollup_of(set_code, [s.criteria_met for s in kept], [s.indicators_met for s in kept],
+                     sum(1 for s in kept if s.standard_met), units_total=units_total,
+                     criteria_total=criteria_total, indicators_total=indicators_total)
+
+
+def rollup_of(
+    set_code: str, criteria: list[int], indicators: list[int], at_standard: int, *, units_total: int,
+    criteria_total: int, indicators_total: int
+) -> Rollup:
+    """The roll-up of units given column by column, one entry per unit (each unit once): criteria met,
+    indicators met, and how many of them reach the standard."""
+    n = len(criteria)
     return Rollup(
         set_code=set_code,
         units_total=max(units_total, n),
         units_with_results=n,
-        units_at_standard=sum(1 for s in seen.values() if s.standard_met),
+        units_at_standard=at_standard,
         criteria_total=criteria_total,
         indicators_total=indicators_total,
-        average_criteria=crit / n if n else None,
-        average_indicators=ind / n if n else None,
-        distribution=dict(Counter(s.criteria_met for s in seen.values())),
+        average_criteria=sum(criteria) / n if n else None,
+        average_indicators=sum(indicators) / n if n else None,
+        distribution=dict(Counter(criteria)),
     )

@@ -59,6 +59,28 @@ def get(mapping, key):
     return mapping.get(key) if mapping else None
 
 
+# -- table rows drawn again after every save ------------------------------------------------------
+# An overview's tables of periods and of child units are rendered again whenever a save changes one
+# of its communes; their rows hold only names and figures, so they are built here (escaped as the
+# template would) rather than node by node by the template engine.
+@register.simple_tag
+def trend_rows(points) -> str:
+    return mark_safe("".join(
+        f'<tr><td>{escape(t.label)}</td><td class="num">{vnnum(t.units)}</td><td class="num">{escape(t.average_text)}'
+        f'</td><td class="num">{vnnum(t.at_standard)}</td><td class="num">{escape(t.share_text)}</td></tr>'
+        for t in points))
+
+
+@register.simple_tag
+def child_rows(children) -> str:
+    """``children``: (ChildSummary, query string of its overview)."""
+    return mark_safe("".join(
+        f'<tr><td><a href="?{escape(query)}">{escape(c.unit["name"])}</a></td><td class="num">{vnnum(c.communes)}</td>'
+        f'<td class="num">{vnnum(c.with_results)}</td><td class="num">{vnnum(c.at_standard)}</td>'
+        f'<td class="num">{escape(c.share_text)}</td><td class="num">{escape(c.average_text)}</td></tr>'
+        for c, query in children))
+
+
 # -- charts ------------------------------------------------------------------------------------
 FONT = 'font-family="Noto Sans, DejaVu Sans, Arial, sans-serif"'
 
@@ -184,41 +206,69 @@ def map_svg(points: list[tuple], legend: list[tuple[str, str, int]], *, title: s
     those without results are drawn as ONE path; each commune with results is its own linked
     ``<circle>`` with its name — unless more than ``merge_all_over`` communes have results (the
     nation): then every standard is one path."""
-    from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS
+    layout = MapLayout([(p[0], p[1], p[3], p[4]) for p in points], title=title, width=width, height=height,
+                       link_prefix=link_prefix)
+    return layout.draw([p[2] for p in points], legend, merge_nodata_over=merge_nodata_over,
+                       merge_all_over=merge_all_over)
 
-    placed = [p for p in points if p[0] is not None and p[1] is not None]
-    if not placed:
-        return ""
-    xy, w, h = project([(p[0], p[1]) for p in placed], width, height)
-    n = len(placed)
-    r = 7 if n <= 60 else 5 if n <= 300 else 3 if n <= 1500 else 1.6
-    legend_h = 18 * len(legend) + 10
-    total_h = h + legend_h
-    parts = [f'<svg class="map" role="img" viewBox="0 0 {w:.1f} {total_h:.1f}" width="100%" {FONT} font-size="11">',
-             f"<title>{escape(title)}</title>",
-             f'<rect x="0" y="0" width="{w:.1f}" height="{h:.1f}" fill="#eef3f0" stroke="#d9dee5"/>']
-    merged = n > merge_nodata_over
-    if sum(1 for p in placed if p[2] != "nodata") > merge_all_over:
-        return _merged_map(parts, placed, xy, r, legend, h)
-    nodata_d = []
-    stroke = 0.3 if r < 3 else 1
-    # colours and outline once, in the drawing's own style sheet: a national map has 10,000 points
-    parts.append("<style>.map circle.commune{stroke:#fff;stroke-width:%s}%s</style>" % (
-        stroke, "".join(f".map circle.s-{k}{{fill:{c}}}" for k, c in STANDARD_COLORS.items())))
-    labels = {k: escape(v) for k, v in STANDARD_LABELS.items()}
-    for (lat, lon, standard, uid, name), (x, y) in zip(placed, xy):
-        if merged and standard == "nodata":
-            nodata_d.append("M%.1f %.1fh0" % (x, y))
-            continue
-        e_uid = escape(uid)
-        parts.append(
-            f'<a href="{escape(link_prefix)}{e_uid}/"><circle class="commune s-{standard}" data-uid="{e_uid}" '
-            f'cx="{x:.1f}" cy="{y:.1f}" r="{r}"><title>{escape(name)}: {labels[standard]}</title></circle></a>'
-        )
-    if nodata_d:
-        parts.insert(3, f'<path class="nodata-merged" d="{"".join(nodata_d)}" stroke="{STANDARD_COLORS["nodata"]}" '
-                        f'stroke-width="{r * 2}" stroke-linecap="round"><title>xã chưa có kết quả</title></path>')
-    return _with_legend(parts, legend, h)
+
+class MapLayout:
+    """Where each commune of a map is drawn, and its escaped link and name: computed once for a list of
+    communes (lat, lon, uid, name). :meth:`draw` then only gives each point its colour — a saved value
+    changes a commune's colour, never its place, so a map drawn again after a save costs a join."""
+
+    def __init__(self, points: list[tuple], *, title: str, width: int = 560, height: int = 560,
+                 link_prefix: str = "/don-vi/"):
+        self.title = title
+        self.placed = [i for i, p in enumerate(points) if p[0] is not None and p[1] is not None]
+        self.size = len(points)
+        if not self.placed:
+            return
+        xy, self.w, self.h = project([(points[i][0], points[i][1]) for i in self.placed], width, height)
+        n = len(self.placed)
+        self.r = 7 if n <= 60 else 5 if n <= 300 else 3 if n <= 1500 else 1.6
+        self.dots = ["M%.1f %.1fh0" % (x, y) for x, y in xy]
+        prefix = escape(link_prefix)
+        # a linked circle is head + standard + middle + label + "</title></circle></a>"
+        self.heads, self.middles = [], []
+        for i, (x, y) in zip(self.placed, xy):
+            uid = escape(points[i][2])
+            self.heads.append(f'<a href="{prefix}{uid}/"><circle class="commune s-')
+            self.middles.append(f'" data-uid="{uid}" cx="{x:.1f}" cy="{y:.1f}" r="{self.r}"><title>'
+                                f'{escape(points[i][3])}: ')
+
+    def draw(self, standards: list[str], legend: list[tuple[str, str, int]], *, merge_nodata_over: int = 1500,
+             merge_all_over: int = MERGE_ALL_OVER) -> str:
+        """The SVG with ``standards[i]`` the colour key of the i-th commune given to the layout."""
+        from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS
+
+        if not self.placed:
+            return ""
+        if len(standards) != self.size:
+            raise ValueError(f"{len(standards)} standards for a map of {self.size} communes")
+        placed = [standards[i] for i in self.placed]
+        r, h = self.r, self.h
+        parts = [f'<svg class="map" role="img" viewBox="0 0 {self.w:.1f} {h + 18 * len(legend) + 10:.1f}" '
+                 f'width="100%" {FONT} font-size="11">',
+                 f"<title>{escape(self.title)}</title>",
+                 f'<rect x="0" y="0" width="{self.w:.1f}" height="{h:.1f}" fill="#eef3f0" stroke="#d9dee5"/>']
+        if sum(1 for s in placed if s != "nodata") > merge_all_over:
+            return _merged_map(parts, placed, self.dots, r, legend, h)
+        merged = len(placed) > merge_nodata_over
+        # colours and outline once, in the drawing's own style sheet: a national map has 10,000 points
+        parts.append("<style>.map circle.commune{stroke:#fff;stroke-width:%s}%s</style>" % (
+            0.3 if r < 3 else 1, "".join(f".map circle.s-{k}{{fill:{c}}}" for k, c in STANDARD_COLORS.items())))
+        labels = {k: escape(v) + "</title></circle></a>" for k, v in STANDARD_LABELS.items()}
+        nodata_d = []
+        for standard, head, middle, dot in zip(placed, self.heads, self.middles, self.dots):
+            if merged and standard == "nodata":
+                nodata_d.append(dot)
+            else:
+                parts.append(head + standard + middle + labels[standard])
+        if nodata_d:
+            parts.insert(3, f'<path class="nodata-merged" d="{"".join(nodata_d)}" stroke="{STANDARD_COLORS["nodata"]}" '
+                            f'stroke-width="{r * 2}" stroke-linecap="round"><title>xã chưa có kết quả</title></path>')
+        return _with_legend(parts, legend, h)
 
 
 def _with_legend(parts: list[str], legend: list[tuple[str, str, int]], h: float) -> str:
@@ -231,7 +281,7 @@ def _with_legend(parts: list[str], legend: list[tuple[str, str, int]], h: float)
     return "".join(parts)
 
 
-def _merged_map(parts: list[str], placed: list[tuple], xy: list[tuple[float, float]], r: float,
+def _merged_map(parts: list[str], standards: list[str], dots: list[str], r: float,
                 legend: list[tuple[str, str, int]], h: float) -> str:
     """A national map: one path of dots per standard (each dot a zero-length segment with round caps)
     instead of one linked circle per commune — 10.000 dots of 3 px cannot be pointed at one by one,
@@ -239,8 +289,8 @@ def _merged_map(parts: list[str], placed: list[tuple], xy: list[tuple[float, flo
     from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS, STANDARDS
 
     by_standard: dict[str, list[str]] = {}
-    for p, (x, y) in zip(placed, xy):
-        by_standard.setdefault(p[2], []).append("M%.1f %.1fh0" % (x, y))
+    for standard, dot in zip(standards, dots):
+        by_standard.setdefault(standard, []).append(dot)
     for key in reversed(STANDARDS):  # no data underneath, the best standards on top
         d = by_standard.get(key)
         if d:

@@ -161,3 +161,41 @@ def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(me
     again = client.get(OVERVIEW).content.decode()
     assert "Đã lưu" not in again  # …once
     assert f"{met}/20 xã đạt chuẩn" in re.sub(r"<[^>]+>", "", again)
+
+
+def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(memo_on, member, client,
+                                                                      django_capture_on_commit_callbacks):
+    """After a save, the kept province overview is patched: one commune's point on the map changes
+    colour, one district's row is counted again, the figures move. The result must be the page a
+    first visit computes from scratch, byte for byte."""
+    from ntm.apps.observations.models import Observation
+    from ntm.core.catalog import default_catalog
+
+    province = resolve_unit("Hà Nam")
+    url = f"/?unit={province.uid}&period=2023-07&set=xa-ntm-2021"
+    client.force_login(member("Hà Nam", "entry", "leader", username="clerk"))
+    before = client.get(url).content.decode()
+    here = Result.objects.filter(unit__path__startswith=province.path, unit__type="Xã", period="2023-07",
+                                 set_code="xa-ntm-2021", standard_met=True).select_related("unit").first()
+    point = re.compile(r'<circle class="commune s-(\w+)" data-uid="%s"' % re.escape(here.unit.uid))
+    assert point.search(before).group(1) != "below"
+    code = default_catalog().get("xa-ntm-2021").indicators[0].code
+    o = Observation.objects.filter(unit=here.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
+                                   is_current=True).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/nhap-lieu/{here.unit.uid}/xa-ntm-2021/2023-07/",
+                        {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "kiểm tra",
+                         f"ver-{code}": o.version if o else 0})
+    assert r.status_code == 302
+    with CaptureQueriesContext(connection) as read:
+        patched = client.get(url).content.decode()
+    assert unit_reads(read.captured_queries) == 0  # patched, not computed again
+    assert point.search(patched).group(1) == "below"
+    freshness.clear()
+    computed = client.get(url).content.decode()
+
+    def region(html: str) -> str:
+        return html[html.index(freshness._REGION[0]):html.index(freshness._REGION[1])]
+
+    assert region(patched) != region(before)
+    assert region(patched) == region(computed)
