@@ -24,6 +24,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from ntm.apps.ops.sql import insert
+
 from .models import Action, AuditEvent
 
 logger = logging.getLogger("ntm.audit")
@@ -80,11 +82,11 @@ def log(action: str, *, user=None, username: str = "", unit=None, obj: str = "",
         user = info.user
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
-    event = AuditEvent.objects.create(
+    event = insert(AuditEvent(
         user=user, username=(username or _username(user))[:150], action=action, unit=unit,
         unit_uid=getattr(unit, "uid", "") or "", object_repr=str(obj)[:300], message=str(message)[:500],
         old=old, new=new, ip=info.ip if info else None, path=info.path if info else "",
-    )
+    ))
     line = {
         "event": str(action), "at": event.at.isoformat(), "user": event.username or None,
         "unit": event.unit_uid or None, "object": event.object_repr or None, "message": event.message or None,

@@ -24,6 +24,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+from ntm.apps.ops.sql import for_update, statement
 from ntm.apps.units.models import Unit
 from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, Context, CriteriaSet, default_catalog
@@ -36,20 +37,10 @@ from .models import Result, RollupResult, RollupState
 COMMUNE_TYPES = ("Xã",)
 
 
-# -- the few reads of a save, in plain SQL -----------------------------------------------------------
-# Saving one value runs a handful of tiny indexed statements; the ORM takes ten times longer to
-# compile each of them than the database takes to run it. Those statements are written once here
-# (per database vendor: quoting, ``FOR UPDATE`` where the database has it).
-_SQL: dict[tuple, str] = {}
-
-
+# -- the few statements of a save, in plain SQL (see ops.sql) -------------------------------------
 def _rows(name: str, build: Callable[[Callable[[str], str], str], str], params) -> list[tuple]:
     """Rows of the statement ``build(quote_name, for_update)`` (built once per vendor) for ``params``."""
-    key = (connection.vendor, name)
-    sql = _SQL.get(key)
-    if sql is None:
-        sql = _SQL[key] = build(connection.ops.quote_name,
-                                " FOR UPDATE" if connection.features.has_select_for_update else "")
+    sql = statement(("evaluations", name), lambda qn: build(qn, for_update()))
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
@@ -243,13 +234,13 @@ _JSON_FIELDS = frozenset(("unmet_criteria", "unmet_indicators", "conflicts", "de
 def _update_result(pk: int, fields: dict) -> int:
     """UPDATE one result row with ``fields`` (and the time); returns the number of rows updated."""
     names = sorted(fields)
-    key = (connection.vendor, "update-result", tuple(names))
-    sql = _SQL.get(key)
-    if sql is None:
-        qn = connection.ops.quote_name
+
+    def build(qn):
         json_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
         sets = ", ".join(f"{qn(n)} = {json_mark if n in _JSON_FIELDS else '%s'}" for n in [*names, "computed_at"])
-        sql = _SQL[key] = f"UPDATE {qn(Result._meta.db_table)} SET {sets} WHERE {qn('id')} = %s"
+        return f"UPDATE {qn(Result._meta.db_table)} SET {sets} WHERE {qn('id')} = %s"
+
+    sql = statement(("update-result", tuple(names)), build)
     params = [json.dumps(fields[n]) if n in _JSON_FIELDS else fields[n] for n in names]
     params += [connection.ops.adapt_datetimefield_value(timezone.now()), pk]
     with connection.cursor() as cur:
@@ -445,15 +436,11 @@ def _delta_in_sql(set_code: str, p: Period, ancestors: list[int], old: Score | N
     statement that locks the state row naming the generation first (as a switch to a new generation
     does). Returns how many rows it changed: the caller builds the roll-ups again when that is not
     every ancestor (none yet, or the hierarchy changed), which overwrites this change anyway."""
-    pg = connection.vendor == "postgresql"
-    key = (connection.vendor, "rollup-delta", len(ancestors))
-    sql = _SQL.get(key)
-    if sql is None:
-        qn = connection.ops.quote_name
+    def build(qn):
         table, state = qn(RollupResult._meta.db_table), qn(RollupState._meta.db_table)
         marks = ", ".join(["%s"] * len(ancestors))
         current = f"{table}.{qn('distribution')}"
-        if pg:
+        if connection.vendor == "postgresql":
             distribution = (
                 "(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT k, SUM(n)::int AS n FROM ("
                 f"SELECT key AS k, value::int AS n FROM jsonb_each_text(COALESCE({current}, '{{}}'::jsonb)) "
@@ -463,14 +450,14 @@ def _delta_in_sql(set_code: str, p: Period, ancestors: list[int], old: Score | N
                 "(SELECT COALESCE(json_group_object(k, n), '{}') FROM (SELECT k, SUM(n) AS n FROM ("
                 f"SELECT key AS k, CAST(value AS INTEGER) AS n FROM json_each(COALESCE({current}, '{{}}')) "
                 "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) GROUP BY k HAVING SUM(n) <> 0 ORDER BY CAST(k AS INTEGER)))")
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        sql = (f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s"
-               f"{lock}) UPDATE {table} SET "
-               + ", ".join(f"{qn(c)} = {qn(c)} + %s" for c in _DELTA_COLUMNS)
-               + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s "
-               f"WHERE {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('generation')} = (SELECT {qn('generation')} FROM s) "
-               f"AND {qn('unit_id')} IN ({marks}) RETURNING {qn('id')}")
-        _SQL[key] = sql
+        return (f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s"
+                f"{for_update()}) UPDATE {table} SET "
+                + ", ".join(f"{qn(c)} = {qn(c)} + %s" for c in _DELTA_COLUMNS)
+                + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s "
+                f"WHERE {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('generation')} = (SELECT {qn('generation')} FROM s) "
+                f"AND {qn('unit_id')} IN ({marks}) RETURNING {qn('id')}")
+
+    sql = statement(("rollup-delta", len(ancestors)), build)
     deltas = [int(new is not None) - int(old is not None),
               (int(new[2]) if new else 0) - (int(old[2]) if old else 0),
               (new[0] if new else 0) - (old[0] if old else 0),

@@ -28,7 +28,7 @@ from ntm.core.formatting import percent
 from ntm.core.periods import Period
 
 from .models import Observation
-from .services import Entry
+from .services import Entry, current_rows
 
 ASSESSMENT_CHOICES = [("", "— chưa đánh giá —"), ("dat", "Đạt"), ("chua_dat", "Chưa đạt"), ("kdg", "Không đánh giá")]
 _CHOICE_CODES = {c for c, _ in ASSESSMENT_CHOICES}
@@ -294,8 +294,7 @@ class Sheet:
         if self._codes is None:
             self._load()
         elif self._codes:
-            self._some = {o.indicator: o for o in Observation.objects.filter(
-                unit=unit, set_code=cs.code, period=period.key, is_current=True, indicator__in=self._codes)}
+            self._some = {o.indicator: o for o in current_rows(unit, cs.code, period.key, sorted(self._codes))}
 
     def _load(self) -> None:
         versions: dict[str, list[Observation]] = defaultdict(list)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ntm.apps.ops.sql import insert, statement
 from ntm.apps.units.models import Unit
 from ntm.core.catalog import Catalog, Kind, default_catalog
 from ntm.core.evaluation import parse_value
@@ -136,28 +137,36 @@ def _write_cell(items: list[tuple[Entry, dict]], user, source: str, batch: str
         Observation.objects.bulk_create(new_rows)  # the new rows get their ids, as with save()
     else:
         for new in new_rows:
-            new.save(force_insert=True)
+            insert(new)
     return out
 
 
-_RETIRE: dict[tuple[str, int], str] = {}
+def _current_in_cell(kind: str, indicators: list[str], unit, set_code: str, period: str) -> list[Observation]:
+    """``kind`` "read": the current rows of ``indicators`` in one cell; "retire": the same rows with
+    ``is_current`` set false by the statement that returns them (``UPDATE … RETURNING``: read, locked
+    and retired at once). Plain SQL (see ops.sql)."""
+    def build(qn):
+        columns = ", ".join(qn(f.column) for f in Observation._meta.concrete_fields)
+        where = (f"WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
+                 f"AND {qn('is_current')} = %s AND {qn('indicator')} IN ({', '.join(['%s'] * len(indicators))})")
+        table = qn(Observation._meta.db_table)
+        return (f"SELECT {columns} FROM {table} {where}" if kind == "read" else
+                f"UPDATE {table} SET {qn('is_current')} = %s {where} RETURNING {columns}")
+
+    params = [unit.pk, set_code, period, True, *indicators]
+    # a raw query set: the rows become model instances with the database's converters applied
+    return list(Observation.objects.raw(statement(("observations-cell", kind, len(indicators)), build),
+                                        params if kind == "read" else [False, *params]))
+
+
+def current_rows(unit, set_code: str, period: str, indicators: list[str]) -> list[Observation]:
+    """The current rows of ``indicators`` in one cell (what a save of those rows reads first)."""
+    return _current_in_cell("read", indicators, unit, set_code, period)
 
 
 def _retire_current(unit, set_code: str, period: str, indicators: list[str]) -> list[Observation]:
-    """Set ``is_current`` false on the current rows of ``indicators`` in one cell and return them
-    (``UPDATE … RETURNING``: read, locked and retired in one statement; the SQL is built once per
-    vendor and number of indicators)."""
-    key = (connection.vendor, len(indicators))
-    sql = _RETIRE.get(key)
-    if sql is None:
-        qn = connection.ops.quote_name
-        columns = ", ".join(qn(f.column) for f in Observation._meta.concrete_fields)
-        sql = _RETIRE[key] = (
-            f"UPDATE {qn(Observation._meta.db_table)} SET {qn('is_current')} = %s WHERE {qn('unit_id')} = %s "
-            f"AND {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('is_current')} = %s "
-            f"AND {qn('indicator')} IN ({', '.join(['%s'] * len(indicators))}) RETURNING {columns}")
-    # a raw query set: the rows become model instances with the database's converters applied
-    return list(Observation.objects.raw(sql, [False, unit.pk, set_code, period, True, *indicators]))
+    """Set ``is_current`` false on the current rows of ``indicators`` in one cell and return them."""
+    return _current_in_cell("retire", indicators, unit, set_code, period)
 
 
 def _write_all(entries: list[Entry], prepared: list[dict], user, source: str, batch: str

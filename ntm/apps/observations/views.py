@@ -15,6 +15,7 @@ Every view checks ``ntm.apps.accounts.permissions``; refusals go through ``audit
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ntm.apps.accounts.models import Membership
 from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, can_enter, can_review, can_view, visible_q
 from ntm.apps.audit.services import deny
+from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.apps.evaluations.models import Result
 from ntm.core.catalog import default_catalog
@@ -43,7 +45,11 @@ class Cell:
     """The unit, set and period named by a URL, after the permission check."""
 
     def __init__(self, request, uid: str, set_code: str, period: str, *, need: str = "view"):
-        unit = Unit.objects.filter(uid=uid).first()
+        try:
+            p = Period.parse(period)
+        except ValueError as exc:
+            raise Http404(str(exc)) from None
+        unit = _unit_with_state(uid, set_code, p.key)
         if unit is None:
             raise Http404("Không có đơn vị này.")
         checks = {"view": can_view, "enter": can_enter, "review": can_review}
@@ -56,20 +62,23 @@ class Cell:
         cs = cat.get(set_code)
         if cs.level != unit.level:
             raise Http404(f"Bộ tiêu chí {cs.code} dành cho cấp {_level_label(cs.level)}, không áp dụng cho {unit.name}.")
-        try:
-            p = Period.parse(period)
-        except ValueError as exc:
-            raise Http404(str(exc)) from None
         self.unit, self.cs, self.period = unit, cs, p
-        self.submission = Submission.objects.filter(unit=unit, set_code=cs.code, period=p.key).first()
+        self._state = unit.submission_state  # None: no submission yet
+
+    @cached_property
+    def submission(self) -> Submission | None:
+        """The submission row itself, read when a page shows it (a save needs only its state)."""
+        if self._state is None:
+            return None
+        return Submission.objects.filter(unit=self.unit, set_code=self.cs.code, period=self.period.key).first()
 
     @property
     def state(self) -> str:
-        return self.submission.state if self.submission else SubmissionState.DRAFT
+        return self._state or SubmissionState.DRAFT
 
     @property
     def locked(self) -> bool:
-        return bool(self.submission and self.submission.locked)
+        return self._state in (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
 
     @property
     def in_force(self) -> bool:
@@ -77,6 +86,18 @@ class Cell:
 
     def url(self, name: str = "entry-form") -> str:
         return reverse(name, args=[self.unit.uid, self.cs.code, self.period.key])
+
+
+def _unit_with_state(uid: str, set_code: str, period_key: str) -> Unit | None:
+    """The unit ``uid``, with ``submission_state``: the state of its submission for the set and period
+    (None: none yet) — one statement for what every entry request looks up first (plain SQL: see
+    ops.sql)."""
+    sql = statement("unit-with-submission-state", lambda qn: (
+        f"SELECT {', '.join(f'u.{qn(f.column)}' for f in Unit._meta.concrete_fields)}, "
+        f"s.{qn('state')} AS submission_state FROM {qn(Unit._meta.db_table)} u "
+        f"LEFT JOIN {qn(Submission._meta.db_table)} s ON s.{qn('unit_id')} = u.{qn('id')} "
+        f"AND s.{qn('set_code')} = %s AND s.{qn('period')} = %s WHERE u.{qn('uid')} = %s"))
+    return next(iter(Unit.objects.raw(sql, [set_code, period_key, uid])), None)
 
 
 def _level_label(level: str) -> str:

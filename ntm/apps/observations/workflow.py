@@ -26,6 +26,7 @@ from django.utils import timezone
 from ntm.apps.accounts.permissions import can_enter, can_review
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
+from ntm.apps.ops.sql import for_update, statement
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
@@ -169,19 +170,14 @@ def locked_submissions(cells: set[tuple[int, str, str]], *, for_update: bool = T
     return found
 
 
-_ANY_LOCKED: dict[str, str] = {}
-
-
 def _any_locked(cell: tuple[int, str, str]) -> bool:
-    """Whether one cell is submitted or approved, its submission row locked (plain SQL, built once
-    per vendor: compiling the ORM query cost more than running it)."""
-    sql = _ANY_LOCKED.get(connection.vendor)
-    if sql is None:
-        qn = connection.ops.quote_name
-        sql = _ANY_LOCKED[connection.vendor] = (
-            f"SELECT {qn('id')} FROM {qn(Submission._meta.db_table)} WHERE {qn('unit_id')} = %s "
-            f"AND {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('state')} IN (%s, %s)"
-            + (" FOR UPDATE" if connection.features.has_select_for_update else ""))
+    """Whether one cell is submitted or approved. Its submission row is locked in whatever state
+    (a draft too): a submission that starts at the same moment waits for this save's commit, then
+    submits what it saved. Plain SQL (see ops.sql)."""
+    sql = statement("submission-state", lambda qn: (
+        f"SELECT {qn('state')} FROM {qn(Submission._meta.db_table)} WHERE {qn('unit_id')} = %s "
+        f"AND {qn('set_code')} = %s AND {qn('period')} = %s{for_update()}"))
     with connection.cursor() as cur:
-        cur.execute(sql, [*cell, S.SUBMITTED.value, S.APPROVED.value])
-        return cur.fetchone() is not None
+        cur.execute(sql, list(cell))
+        row = cur.fetchone()
+    return row is not None and row[0] in (S.SUBMITTED, S.APPROVED)
