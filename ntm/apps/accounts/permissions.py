@@ -24,7 +24,18 @@ def _memberships(user) -> list[tuple[str, str]]:
         return []
     cache = getattr(user, "_ntm_memberships", None)
     if cache is None:
-        cache = list(Membership.objects.filter(user=user).values_list("unit__path", "role"))
+        from django.db import connection
+
+        from ntm.apps.ops.sql import statement
+        from ntm.apps.units.models import Unit
+
+        # every request asks this first: plain SQL (see ops.sql)
+        sql = statement("memberships", lambda qn: (
+            f"SELECT u.{qn('path')}, m.{qn('role')} FROM {qn(Membership._meta.db_table)} m "
+            f"INNER JOIN {qn(Unit._meta.db_table)} u ON u.{qn('id')} = m.{qn('unit_id')} WHERE m.{qn('user_id')} = %s"))
+        with connection.cursor() as cur:
+            cur.execute(sql, [user.pk])
+            cache = [tuple(row) for row in cur.fetchall()]
         user._ntm_memberships = cache
     return cache
 

@@ -24,7 +24,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from ntm.apps.ops.sql import for_update, statement
+from ntm.apps.ops.sql import for_update, statement, together
 from ntm.apps.units.models import Unit
 from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, Context, CriteriaSet, default_catalog
@@ -111,12 +111,41 @@ def _typed(value: object) -> object:
     return value
 
 
-def current_facts(unit: Unit, period: str) -> dict[str, float | None]:
+def _inputs(unit: Unit, period: str, set_codes: tuple[str, ...], with_facts: bool
+            ) -> tuple[dict[str, float | None] | None, Callable[[str], dict[str, Observation]]]:
+    """The unit's facts (None unless ``with_facts``) and its current observations for ``set_codes``
+    in the period, read together; the observations of one set are made engine observations when
+    asked for (a dependent set is evaluated only when its prerequisite's standard moved)."""
+    from ntm.apps.observations.models import Observation as Obs
+
+    statements = [(statement(("observations-of-sets", len(set_codes)), lambda qn: (
+        f"SELECT {qn('set_code')}, {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, "
+        f"{qn('not_applicable')} FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
+        f"AND {qn('is_current')} = %s AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))})")),
+        [unit.pk, period, True, *set_codes])]
+    if with_facts:
+        statements.append(_facts_statement(unit, period))
+    done = together(statements)
+    by_set: dict[str, list[tuple]] = {}
+    for row in done[0]:
+        by_set.setdefault(row[0], []).append(row[1:])
+
+    def observations(set_code: str) -> dict[str, Observation]:
+        return {row[0]: _observation(*row) for row in by_set.get(set_code, ())}
+
+    return (dict(done[1]) if with_facts else None), observations
+
+
+def _facts_statement(unit: Unit, period: str) -> tuple[str, list]:
     from ntm.apps.observations.models import Fact
 
-    return dict(_rows("facts", lambda qn, _: (
+    return statement("facts", lambda qn: (
         f"SELECT {qn('name')}, {qn('value')} FROM {qn(Fact._meta.db_table)} "
-        f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s AND {qn('is_current')} = %s"), [unit.pk, period, True]))
+        f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s AND {qn('is_current')} = %s")), [unit.pk, period, True]
+
+
+def current_facts(unit: Unit, period: str) -> dict[str, float | None]:
+    return dict(together([_facts_statement(unit, period)])[0])
 
 
 def _prerequisites(cs: CriteriaSet) -> set[str]:
@@ -203,12 +232,26 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
         unmet_criteria=r.unmet_criteria, unmet_indicators=r.unmet_indicators, conflicts=r.conflicts,
         detail=r.compact(), catalog_version=r.catalog_version,
     )
-    # the row is already locked above: one UPDATE (or INSERT) instead of update_or_create's second lookup
-    if found is not None and _update_result(found[0], fields):
+    score = (r.criteria_met, r.indicators_met, r.standard_met)
+    applied = None
+    # the row is already locked above: one UPDATE (or INSERT) instead of update_or_create's second lookup,
+    # sent with the roll-up delta of its ancestors (one round trip on PostgreSQL)
+    updated = 0
+    if found is not None:
+        statements = [_update_result_statement(found[0], fields)]
+        needed = _delta_needed(unit, period, old, score)
+        ancestors = unit.ancestor_ids if needed else []
+        if ancestors:
+            statements.append(_delta_statement(set_code, period, ancestors, *needed))
+        done = together(statements)
+        updated = done[0]
+        if ancestors:
+            applied = len(done[1])
+    if updated:
         obj = Result(pk=found[0], unit=unit, set_code=set_code, period=period.key, **fields)
     else:
         obj = Result.objects.create(unit=unit, set_code=set_code, period=period.key, **fields)
-    apply_rollup_delta(unit, set_code, period, old, (r.criteria_met, r.indicators_met, r.standard_met))
+    apply_rollup_delta(unit, set_code, period, old, score, applied=applied)
     # kept dashboards are patched for this unit and period (see evaluations.freshness)
     changed("results", units=(unit.id,), periods=(period.key,), added=found is None)
     return obj
@@ -231,8 +274,8 @@ def dependents(set_code: str, catalog: Catalog | None = None) -> list[str]:
 _JSON_FIELDS = frozenset(("unmet_criteria", "unmet_indicators", "conflicts", "detail"))
 
 
-def _update_result(pk: int, fields: dict) -> int:
-    """UPDATE one result row with ``fields`` (and the time); returns the number of rows updated."""
+def _update_result_statement(pk: int, fields: dict) -> tuple[str, list]:
+    """The UPDATE of one result row with ``fields`` (and the time)."""
     names = sorted(fields)
 
     def build(qn):
@@ -240,12 +283,9 @@ def _update_result(pk: int, fields: dict) -> int:
         sets = ", ".join(f"{qn(n)} = {json_mark if n in _JSON_FIELDS else '%s'}" for n in [*names, "computed_at"])
         return f"UPDATE {qn(Result._meta.db_table)} SET {sets} WHERE {qn('id')} = %s"
 
-    sql = statement(("update-result", tuple(names)), build)
     params = [json.dumps(fields[n]) if n in _JSON_FIELDS else fields[n] for n in names]
     params += [connection.ops.adapt_datetimefield_value(timezone.now()), pk]
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
+    return statement(("update-result", tuple(names)), build), params
 
 
 def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None) -> Result:
@@ -268,8 +308,11 @@ def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: C
         # concurrent save of the same cell waits here, then evaluates with what that one committed
         locked = _locked_results(unit, (set_code, *chain), p.key)
         found = locked.get(set_code)
-        facts = current_facts(unit, p.key) if _uses_facts(cs) else None
-        r = compute(unit, set_code, p, catalog=catalog, facts=facts if facts is not None else {})
+        # the inputs of this set and of the dependents that have a result, read together
+        codes = (set_code, *(d for d in chain if d in locked))
+        facts, observations = _inputs(unit, p.key, codes, any(_uses_facts(catalog.get(c)) for c in codes))
+        r = compute(unit, set_code, p, catalog=catalog, facts=facts if facts is not None else {},
+                    observations=observations(set_code))
         result = store(unit, set_code, p, r, found=found)
         known = {set_code: r.standard_met}
         moved = {set_code} if _standard_moved(found, r) else set()
@@ -281,7 +324,8 @@ def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: C
             if dep_found is None:
                 continue
             standards = {s: known[s] for s in pre} if pre <= known.keys() else None
-            dr = compute(unit, dep, p, catalog=catalog, standards=standards, facts=facts)
+            dr = compute(unit, dep, p, catalog=catalog, standards=standards, facts=facts,
+                         observations=observations(dep))
             store(unit, dep, p, dr, found=dep_found)
             known[dep] = dr.standard_met
             if _standard_moved(dep_found, dr):
@@ -361,19 +405,32 @@ def _counted(unit: Unit, date: dt.date, types: Iterable[str] = COMMUNE_TYPES) ->
     return unit.level == "commune" and unit.type in tuple(types) and unit.is_valid_at(date)
 
 
-def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Score | None, new: Score | None) -> None:
-    """A commune's result for a set and period went from ``old`` to ``new`` (None: no result): adjust
-    the stored roll-ups of its ancestors (the district, the province and the root), at most three
-    rows. The first result of a set and period builds the roll-ups of every parent once instead."""
-    p = Period.parse(period) if isinstance(period, str) else period
+def _delta_needed(unit: Unit, p: Period, old: Score | None, new: Score | None) -> tuple | None:
+    """(old, new) as plain values when the change moves the roll-ups of the unit's ancestors, else None."""
     old = None if old is None else (int(old[0]), int(old[1]), bool(old[2]))
     new = None if new is None else (int(new[0]), int(new[1]), bool(new[2]))
     if old == new or not _counted(unit, p.end):
+        return None
+    return old, new
+
+
+def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Score | None, new: Score | None,
+                       *, applied: int | None = None) -> None:
+    """A commune's result for a set and period went from ``old`` to ``new`` (None: no result): adjust
+    the stored roll-ups of its ancestors (the district, the province and the root), at most three
+    rows. The first result of a set and period builds the roll-ups of every parent once instead.
+    ``applied``: the caller has already run :func:`_delta_statement`, which changed that many rows."""
+    p = Period.parse(period) if isinstance(period, str) else period
+    needed = _delta_needed(unit, p, old, new)
+    if needed is None:
         return
+    old, new = needed
     from .batch import rebuild_rollups
 
     ancestors = unit.ancestor_ids
-    if ancestors and _delta_in_sql(set_code, p, ancestors, old, new) == len(ancestors):
+    if ancestors and applied is None:
+        applied = len(together([_delta_statement(set_code, p, ancestors, old, new)])[0])
+    if ancestors and applied == len(ancestors):
         return  # the usual case: every ancestor's row of the current generation adjusted in one statement
     # the rows of the current generation, with the state row that names it: both locked in one statement
     rows = _rows(f"rollups-{len(ancestors)}", lambda qn, for_update: (
@@ -430,12 +487,13 @@ def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Sco
         cur.executemany(sql, params)
 
 
-def _delta_in_sql(set_code: str, p: Period, ancestors: list[int], old: Score | None, new: Score | None) -> int:
-    """Apply one commune's change to the current generation's roll-up rows of ``ancestors`` with the
-    arithmetic in SQL — counts, sums and the distribution of criteria met (a JSON object) — in one
-    statement that locks the state row naming the generation first (as a switch to a new generation
-    does). Returns how many rows it changed: the caller builds the roll-ups again when that is not
-    every ancestor (none yet, or the hierarchy changed), which overwrites this change anyway."""
+def _delta_statement(set_code: str, p: Period, ancestors: list[int], old: Score | None, new: Score | None
+                     ) -> tuple[str, list]:
+    """The statement that applies one commune's change to the current generation's roll-up rows of
+    ``ancestors`` with the arithmetic in SQL — counts, sums and the distribution of criteria met (a
+    JSON object) — and locks the state row naming the generation first (as a switch to a new
+    generation does). It returns the ids of the rows it changed: when that is not every ancestor
+    (none yet, or the hierarchy changed), the roll-ups are built again, which overwrites this change."""
     def build(qn):
         table, state = qn(RollupResult._meta.db_table), qn(RollupState._meta.db_table)
         marks = ", ".join(["%s"] * len(ancestors))
@@ -464,9 +522,7 @@ def _delta_in_sql(set_code: str, p: Period, ancestors: list[int], old: Score | N
               (new[1] if new else 0) - (old[1] if old else 0)]
     bins = [str(old[0]) if old else "0", -1 if old else 0, str(new[0]) if new else "0", 1 if new else 0]
     when = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cur:
-        cur.execute(sql, [set_code, p.key, *deltas, *bins, when, set_code, p.key, *ancestors])
-        return len(cur.fetchall())
+    return sql, [set_code, p.key, *deltas, *bins, when, set_code, p.key, *ancestors]
 
 
 _DELTA_COLUMNS = ("units_with_results", "units_at_standard", "sum_criteria", "sum_indicators")

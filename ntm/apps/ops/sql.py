@@ -5,7 +5,8 @@ it than the database takes to run it. Their text is built here once per database
 ``FOR UPDATE`` where the database has it) and reused:
 
 - :func:`statement` — the text of a named statement for the current vendor;
-- :func:`insert` — INSERT one new model instance and set its primary key, as ``save()`` would.
+- :func:`insert` — INSERT one new model instance and set its primary key, as ``save()`` would;
+- :func:`together` — run a few independent statements, on PostgreSQL in one round trip.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from django.db.models.signals import post_save, pre_save
 _BUILT: dict[tuple, str] = {}
 
 
-def statement(name: Hashable, build: Callable[[Callable[[str], str]], str]) -> str:
-    """``build(quote_name)`` for the current connection's vendor, built the first time only. ``name``
-    must tell apart every statement (include what changes its text, e.g. the number of ``%s``)."""
-    key = (connection.vendor, name)
+def statement(name: Hashable, build: Callable[[Callable[[str], str]], str], *, using=None) -> str:
+    """``build(quote_name)`` for the vendor of the connection ``using`` (default: the default one),
+    built the first time only. ``name`` must tell apart every statement (include what changes its
+    text, e.g. the number of ``%s``)."""
+    conn = using or connection
+    key = (conn.vendor, name)
     sql = _BUILT.get(key)
     if sql is None:
-        sql = _BUILT[key] = build(connection.ops.quote_name)
+        sql = _BUILT[key] = build(conn.ops.quote_name)
     return sql
 
 
@@ -61,3 +64,29 @@ def insert(obj: Model) -> Model:
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
+
+
+def together(statements: list[tuple[str, list]]) -> list:
+    """Run independent statements in order and return, for each, its rows when it returns rows,
+    else the number of rows it changed. On PostgreSQL they travel in ONE round trip: Django's psycopg
+    cursor binds parameters on the client, so one ``execute`` may carry several statements separated
+    by semicolons, whose results are then read one after the other (``nextset``). Elsewhere (SQLite:
+    no round trips to save) they run one by one."""
+    with connection.cursor() as cur:
+        if (len(statements) > 1 and connection.vendor == "postgresql"
+                and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")):
+            cur.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+            raw = cur.cursor
+            out = []
+            while True:
+                out.append(raw.fetchall() if raw.description else raw.rowcount)
+                if not raw.nextset():
+                    break
+            if len(out) != len(statements):
+                raise RuntimeError(f"{len(statements)} statements sent, {len(out)} results read")
+            return out
+        out = []
+        for sql, params in statements:
+            cur.execute(sql, params)
+            out.append(cur.fetchall() if cur.description else cur.rowcount)
+        return out
