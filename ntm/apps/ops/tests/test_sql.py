@@ -43,3 +43,18 @@ def test_a_model_with_listeners_is_saved_by_save_so_that_they_hear_it():
         post_save.disconnect(dispatch_uid="test-sql-listener", sender=AuditEvent)
     assert heard == [(event.pk, True)]
     assert AuditEvent.objects.filter(pk=event.pk, username="ai_do").exists()
+
+
+def test_statements_run_together_give_each_its_own_result():
+    from ntm.apps.ops.sql import together
+
+    a = insert(AuditEvent(action=Action.LOGIN_FAILED, username="mot"))
+    b = insert(AuditEvent(action=Action.LOGIN_FAILED, username="hai"))
+    done = together([
+        ("SELECT username FROM audit_auditevent WHERE id = %s", [a.pk]),
+        ("UPDATE audit_auditevent SET message = %s WHERE id IN (%s, %s)", ["đã xem", a.pk, b.pk]),
+        ("UPDATE audit_auditevent SET message = %s WHERE id = %s RETURNING id", ["lần hai", b.pk]),
+        ("SELECT username FROM audit_auditevent WHERE id = %s", [-1]),
+    ])
+    assert done == [[("mot",)], 2, [(b.pk,)], []]
+    assert AuditEvent.objects.get(pk=a.pk).message == "đã xem" and AuditEvent.objects.get(pk=b.pk).message == "lần hai"
