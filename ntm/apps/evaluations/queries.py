@@ -386,6 +386,8 @@ class Overview:
 
     @property
     def with_results(self) -> int:
+        if self.rollup is not None:  # counted with the rows (_count)
+            return self.rollup.units_with_results
         return sum(1 for r in self.rows if r.main is not None)
 
 

@@ -206,13 +206,23 @@ def _body_context(ov: q.Overview, sel: Selection, context: dict) -> dict:
     drawn, unplaced, linked = _map(ov, sel)
     return dict(
         context, ov=ov, counts={s.key: s.count for s in ov.standards}, map=drawn, unplaced=unplaced,
-        map_linked=linked, children=[(c, sel.query(unit=c.unit["uid"])) for c in ov.children],
+        map_linked=linked, children=[(c, _child_query(ov, sel, c.unit["uid"])) for c in ov.children],
         sentence=q.rollup_sentence(ov.rollup) if ov.rollup else "",
         average=(fmt.fraction(ov.rollup.average_criteria, ov.rollup.criteria_total)
                  if ov.rollup and ov.rollup.average_criteria is not None else None),
         average_indicators=(fmt.fraction(ov.rollup.average_indicators, ov.rollup.indicators_total)
                             if ov.rollup and ov.rollup.average_indicators is not None else None),
     )
+
+
+def _child_query(ov: q.Overview, sel: Selection, uid: str) -> str:
+    """The query string of a child unit's overview (kept with the overview's units: a save changes
+    figures, not which units there are)."""
+    queries = ov.derived((q.LAYOUT, "child-queries", sel.query()), dict)
+    found = queries.get(uid)
+    if found is None:
+        found = queries[uid] = sel.query(unit=uid)
+    return found
 
 
 def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
