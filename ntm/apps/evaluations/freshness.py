@@ -219,20 +219,29 @@ def changes_between(topic: str, old: int, new: int) -> Changes:
 
 
 def _read_changes(DataChange, topic: str, old: int, new: int) -> Changes:
-    rows = list(DataChange.objects.filter(topic=topic, version__gt=old, version__lte=new)
-                .values_list("units", "periods", "added"))
+    from ntm.apps.ops.sql import statement
+
+    # asked by every kept page a save has touched: plain SQL (see ops.sql)
+    sql = statement("data-changes", lambda qn: (
+        f"SELECT {qn('units')}, {qn('periods')}, {qn('added')} FROM {qn(DataChange._meta.db_table)} "
+        f"WHERE {qn('topic')} = %s AND {qn('version')} > %s AND {qn('version')} <= %s"))
+    with connection.cursor() as cur:
+        cur.execute(sql, [topic, old, new])
+        rows = cur.fetchall()
     if len(rows) != new - old:
         return Changes(None, frozenset(), True)
     units: set[int] | None = set()
     periods: set[str] = set()
     added = False
     for u, p, a in rows:
+        u = json.loads(u) if isinstance(u, (str, bytes)) else u  # JSON: text on SQLite
+        p = json.loads(p) if isinstance(p, (str, bytes)) else p
         if u is None:
             units = None
         elif units is not None:
             units.update(u)
         periods.update(p or ())
-        added = added or a
+        added = added or bool(a)
     return Changes(None if units is None else frozenset(units), frozenset(periods), added)
 
 

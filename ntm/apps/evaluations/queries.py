@@ -27,6 +27,7 @@ from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet
 
 from ntm.apps.accounts.permissions import can_view, viewer_key, visible_q
+from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
@@ -242,10 +243,17 @@ def results_by_unit(units: Q | list[int], set_codes: Iterable[str], period: str,
 
     Read with the plain cursor: a national page reads ~30,000 rows, and Django's per-row converters
     (two JSON fields) cost several times the query itself."""
-    qs = Result.objects.filter(set_code__in=list(set_codes), period=period)
-    qs = qs.filter(unit_id__in=units) if isinstance(units, list) else qs.filter(units)
     names = LEAN_FIELDS if lean else RESULT_FIELDS
-    sql, params = qs.order_by().values_list(*names).query.sql_with_params()
+    set_codes = list(set_codes)
+    if isinstance(units, list):  # a few communes (a kept page patched after a save): plain SQL, see ops.sql
+        sql = statement(("results-by-unit", names, len(set_codes), len(units)), lambda qn: (
+            f"SELECT {', '.join(qn(n) for n in names)} FROM {qn(Result._meta.db_table)} "
+            f"WHERE {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}) AND {qn('period')} = %s "
+            f"AND {qn('unit_id')} IN ({', '.join(['%s'] * len(units))})"))
+        params = [*set_codes, period, *units]
+    else:
+        qs = Result.objects.filter(units, set_code__in=set_codes, period=period)
+        sql, params = qs.order_by().values_list(*names).query.sql_with_params()
     out: dict[int, dict[str, dict]] = defaultdict(dict)
     loads = json.loads
     decode = () if lean else _JSON_FIELDS
