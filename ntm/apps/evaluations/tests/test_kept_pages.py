@@ -37,6 +37,22 @@ def token(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
+def save_planning_unmet(client, unit, django_capture_on_commit_callbacks) -> None:
+    """Through the entry form: the commune's planning indicator (the first of xa-ntm-2021) is no
+    longer met in 2023-07 — a commune at the NTM standard loses it. The save's commit is run."""
+    from ntm.apps.observations.models import Observation
+    from ntm.core.catalog import default_catalog
+
+    code = default_catalog().get("xa-ntm-2021").indicators[0].code
+    o = Observation.objects.filter(unit=unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
+                                   is_current=True).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/nhap-lieu/{unit.uid}/xa-ntm-2021/2023-07/",
+                        {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "kiểm tra",
+                         f"ver-{code}": o.version if o else 0})
+    assert r.status_code == 302
+
+
 def test_a_kept_page_is_served_without_the_view_and_with_a_working_token(memo_on, member, client):
     from django.test import Client
 
@@ -132,22 +148,12 @@ def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(memo_on, member
 
 def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(memo_on, member, client,
                                                                             django_capture_on_commit_callbacks):
-    from ntm.apps.observations.models import Observation
-    from ntm.core.catalog import default_catalog
-
     client.force_login(member("Hà Nam/Lý Nhân", "entry", "leader", username="clerk"))
     before = client.get(OVERVIEW).content.decode()
     # a commune at the NTM standard loses it: its planning indicator is no longer met
     here = Result.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã",
                                  period="2023-07", set_code="xa-ntm-2021", standard_met=True).first()
-    code = default_catalog().get("xa-ntm-2021").indicators[0].code
-    o = Observation.objects.filter(unit=here.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
-                                   is_current=True).first()
-    with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(f"/nhap-lieu/{here.unit.uid}/xa-ntm-2021/2023-07/",
-                        {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "kiểm tra",
-                         f"ver-{code}": o.version if o else 0})
-    assert r.status_code == 302
+    save_planning_unmet(client, here.unit, django_capture_on_commit_callbacks)
     here.refresh_from_db()
     assert here.standard_met is False
     with CaptureQueriesContext(connection) as read:
@@ -168,9 +174,6 @@ def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(memo_on,
     """After a save, the kept province overview is patched: one commune's point on the map changes
     colour, one district's row is counted again, the figures move. The result must be the page a
     first visit computes from scratch, byte for byte."""
-    from ntm.apps.observations.models import Observation
-    from ntm.core.catalog import default_catalog
-
     province = resolve_unit("Hà Nam")
     url = f"/?unit={province.uid}&period=2023-07&set=xa-ntm-2021"
     client.force_login(member("Hà Nam", "entry", "leader", username="clerk"))
@@ -179,14 +182,7 @@ def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(memo_on,
                                  set_code="xa-ntm-2021", standard_met=True).select_related("unit").first()
     point = re.compile(r'<circle class="commune s-(\w+)" data-uid="%s"' % re.escape(here.unit.uid))
     assert point.search(before).group(1) != "below"
-    code = default_catalog().get("xa-ntm-2021").indicators[0].code
-    o = Observation.objects.filter(unit=here.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
-                                   is_current=True).first()
-    with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(f"/nhap-lieu/{here.unit.uid}/xa-ntm-2021/2023-07/",
-                        {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "kiểm tra",
-                         f"ver-{code}": o.version if o else 0})
-    assert r.status_code == 302
+    save_planning_unmet(client, here.unit, django_capture_on_commit_callbacks)
     with CaptureQueriesContext(connection) as read:
         patched = client.get(url).content.decode()
     assert unit_reads(read.captured_queries) == 0  # patched, not computed again
