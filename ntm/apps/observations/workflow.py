@@ -26,7 +26,7 @@ from django.utils import timezone
 from ntm.apps.accounts.permissions import can_enter, can_review
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
-from ntm.apps.ops.sql import for_update, statement
+from ntm.apps.ops.sql import for_update as row_lock, statement
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
@@ -176,7 +176,7 @@ def _any_locked(cell: tuple[int, str, str]) -> bool:
     submits what it saved. Plain SQL (see ops.sql)."""
     sql = statement("submission-state", lambda qn: (
         f"SELECT {qn('state')} FROM {qn(Submission._meta.db_table)} WHERE {qn('unit_id')} = %s "
-        f"AND {qn('set_code')} = %s AND {qn('period')} = %s{for_update()}"))
+        f"AND {qn('set_code')} = %s AND {qn('period')} = %s{row_lock()}"))
     with connection.cursor() as cur:
         cur.execute(sql, list(cell))
         row = cur.fetchone()
