@@ -245,14 +245,18 @@ def results_by_unit(units: Q | list[int], set_codes: Iterable[str], period: str,
     (two JSON fields) cost several times the query itself."""
     names = LEAN_FIELDS if lean else RESULT_FIELDS
     set_codes = list(set_codes)
-    if isinstance(units, list):  # a few communes (a kept page patched after a save): plain SQL, see ops.sql
+    if isinstance(units, list) and not (units and set_codes):
+        return {}
+    if isinstance(units, list) and len(units) <= 32:  # a kept page patched after a save: plain SQL (ops.sql),
+        # one text per number of communes (hence the bound)
         sql = statement(("results-by-unit", names, len(set_codes), len(units)), lambda qn: (
             f"SELECT {', '.join(qn(n) for n in names)} FROM {qn(Result._meta.db_table)} "
             f"WHERE {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}) AND {qn('period')} = %s "
             f"AND {qn('unit_id')} IN ({', '.join(['%s'] * len(units))})"))
         params = [*set_codes, period, *units]
     else:
-        qs = Result.objects.filter(units, set_code__in=set_codes, period=period)
+        qs = Result.objects.filter(unit_id__in=units) if isinstance(units, list) else Result.objects.filter(units)
+        qs = qs.filter(set_code__in=set_codes, period=period)
         sql, params = qs.order_by().values_list(*names).query.sql_with_params()
     out: dict[int, dict[str, dict]] = defaultdict(dict)
     loads = json.loads
