@@ -9,7 +9,10 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+
+from ntm.apps.ops.sql import statement
 
 from .models import Membership, Role
 
@@ -24,9 +27,6 @@ def _memberships(user) -> list[tuple[str, str]]:
         return []
     cache = getattr(user, "_ntm_memberships", None)
     if cache is None:
-        from django.db import connection
-
-        from ntm.apps.ops.sql import statement
         from ntm.apps.units.models import Unit
 
         # every request asks this first: plain SQL (see ops.sql)

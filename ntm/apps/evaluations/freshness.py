@@ -54,6 +54,8 @@ from django.middleware.csrf import get_token
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from ntm.apps.ops.sql import statement
+
 log = logging.getLogger("ntm.freshness")
 T = TypeVar("T")
 TOPICS = ("results", "units", "plans")
@@ -219,8 +221,6 @@ def changes_between(topic: str, old: int, new: int) -> Changes:
 
 
 def _read_changes(DataChange, topic: str, old: int, new: int) -> Changes:
-    from ntm.apps.ops.sql import statement
-
     # asked by every kept page a save has touched: plain SQL (see ops.sql)
     sql = statement("data-changes", lambda qn: (
         f"SELECT {qn('units')}, {qn('periods')}, {qn('added')} FROM {qn(DataChange._meta.db_table)} "

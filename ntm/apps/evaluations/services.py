@@ -40,10 +40,7 @@ COMMUNE_TYPES = ("Xã",)
 # -- the few statements of a save, in plain SQL (see ops.sql) -------------------------------------
 def _rows(name: str, build: Callable[[Callable[[str], str], str], str], params) -> list[tuple]:
     """Rows of the statement ``build(quote_name, for_update)`` (built once per vendor) for ``params``."""
-    sql = statement(("evaluations", name), lambda qn: build(qn, for_update()))
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
+    return together([(statement(("evaluations", name), lambda qn: build(qn, for_update())), params)])[0]
 
 
 def _json(value):
@@ -557,8 +554,6 @@ def explanation(result: Result, *, catalog: Catalog | None = None) -> dict:
 def explanations(results: list[Result], *, catalog: Catalog | None = None) -> dict[str, dict]:
     """{set code: full explanation} of stored results of ONE unit and period (as :func:`explanation`),
     reading that unit's observations and facts once for all its sets."""
-    from ntm.apps.observations.models import Observation as Obs
-
     catalog = catalog or default_catalog()
     out: dict[str, dict] = {}
     todo = []
@@ -570,16 +565,13 @@ def explanations(results: list[Result], *, catalog: Catalog | None = None) -> di
     if not todo:
         return out
     unit, period = todo[0].unit, todo[0].period
-    by_set: dict[str, dict[str, Observation]] = {r.set_code: {} for r in todo}
-    rows = (Obs.objects.filter(unit=unit, period=period, is_current=True, set_code__in=list(by_set))
-            .values_list("set_code", "indicator", "value_num", "value_text", "assessment", "not_applicable"))
-    for set_code, *row in rows:
-        by_set[set_code][row[0]] = _observation(*row)
-    facts = current_facts(unit, period) if any(_uses_facts(catalog.get(r.set_code)) for r in todo) else {}
+    codes = tuple(dict.fromkeys(r.set_code for r in todo))
+    facts, observations = _inputs(unit, period, codes, any(_uses_facts(catalog.get(c)) for c in codes))
     standards = {r.set_code: r.standard_met for r in results}
     for r in todo:
         pre = _prerequisites(catalog.get(r.set_code))
-        out[r.set_code] = compute(unit, r.set_code, period, catalog=catalog, facts=facts, observations=by_set[r.set_code],
+        out[r.set_code] = compute(unit, r.set_code, period, catalog=catalog, facts=facts or {},
+                                  observations=observations(r.set_code),
                                   standards={s: standards[s] for s in pre if s in standards} if pre <= standards.keys()
                                   else None).to_dict()
     return out
