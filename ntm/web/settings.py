@@ -8,6 +8,8 @@ Configuration comes from the environment so that the same code runs on a laptop
 - ``NTM_SECRET_KEY`` required when ``NTM_DEBUG`` is off
 - ``NTM_DEBUG``      ``1`` for development (default ``1`` only when no secret key is set)
 - ``NTM_ALLOWED_HOSTS`` comma-separated host names
+- ``NTM_EXPORT_STREAMS`` PostgreSQL connections that compute one large CSV export at once (default 2;
+  1 = one query)
 """
 
 from __future__ import annotations
@@ -104,6 +106,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # transaction never fails half-way with "database is locked" (it waits up to ``timeout`` instead).
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# A large CSV export on PostgreSQL is computed by this many connections at once (ntm.apps.ops.pgstream).
+NTM_EXPORT_STREAMS = int(os.environ.get("NTM_EXPORT_STREAMS", "2"))
 
 # Background jobs (full re-evaluation): django-tasks with the database backend; the worker is
 # ``ntm manage db_worker`` (started by ``ntm serve``).

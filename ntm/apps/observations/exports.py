@@ -4,7 +4,7 @@ Everything is streamed: rows come from server-side cursors in chunks; CSV and JS
 text pieces for a ``StreamingHttpResponse``; XLSX is written as a stream of sheet XML into a zip in a
 temporary file that is then sent as a file (:func:`xlsx_file`). A national export (1,3 million rows)
 never holds more than one chunk of rows in memory. The observation CSV (:func:`observations_csv`)
-is formatted by the database: ≈100,000 rows/s on PostgreSQL (see docs/performance.md).
+is formatted by the database, on PostgreSQL by several server processes at once (see docs/performance.md).
 
 DHIS2 layout (Web API ``dataValueSets``): ``dataElement`` = ``<set>:<indicator>``, ``period`` =
 ``YYYYMM`` (``YYYYQn``, ``YYYY``), ``orgUnit`` = the unit's uid (``xa:13570@2024``), ``value`` = the
@@ -16,16 +16,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import Case, CharField, F, Func, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Collate, NullIf
 
 from ntm.apps.evaluations.models import Result
+from ntm.apps.ops import pgstream
 from ntm.apps.units.models import Unit
 from ntm.core.periods import Period
 
@@ -33,6 +36,7 @@ from .models import Observation
 
 CHUNK = 2000
 CSV_CHUNK = 5000
+SPLIT_MIN_UNITS = 50  # a smaller export is one query: a second connection would cost more than it saves
 
 OBSERVATION_COLUMNS = [
     ("unit", "Mã đơn vị"), ("unit_name", "Đơn vị"), ("set", "Bộ tiêu chí"), ("period", "Kỳ"), ("indicator", "Chỉ tiêu"),
@@ -55,10 +59,13 @@ DHIS2_COLUMNS = ["dataelement", "period", "orgunit", "catoptcombo", "attroptcomb
 def _filter(qs: QuerySet, user, unit: Unit | None, set_code: str | None, period: str | None) -> QuerySet:
     from ntm.apps.accounts.permissions import visible_q
 
+    # The units as a list of ids (``unit_id IN (SELECT id …)``), not a join: SQLite then reads the
+    # selected units' rows through the (unit, set, period, indicator) index, in order, instead of
+    # scanning the whole country's index and joining each row to its unit.
     if user is not None:
-        qs = qs.filter(visible_q(user))
+        qs = qs.filter(unit_id__in=Unit.objects.filter(visible_q(user, "")).values("id"))
     if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+        qs = qs.filter(unit_id__in=Unit.objects.filter(path__startswith=unit.path).values("id"))
     if set_code:
         qs = qs.filter(set_code=set_code)
     if period:
@@ -102,7 +109,7 @@ def _chunks(qs: QuerySet, fields: tuple[str, ...]) -> Iterator[list[dict]]:
 
 # The observation columns are formatted by the database (assessment and "có/không" words, the unit's uid
 # and name through a join, ``created_at`` as ISO 8601 in UTC, empty texts as NULL) so that a row costs no
-# Python work: on PostgreSQL the CSV is produced by ``COPY (SELECT …) TO STDOUT`` and only passed on; on
+# Python work: on PostgreSQL each CSV line is built by the server (``_PG_LINE``) and only passed on; on
 # SQLite the cursor's tuples go straight into the C ``csv.writer``. Both give the text that
 # :func:`csv_stream` gives for :func:`observation_rows` (a test compares them).
 def _assessment_sql():
@@ -187,26 +194,62 @@ def observation_rows(qs: QuerySet[Observation]) -> Iterator[tuple]:
         yield from chunk
 
 
+def _pg_csv_queries(qs: QuerySet[Observation]) -> list[tuple[str, tuple]]:
+    """The export's query on PostgreSQL, split into consecutive ranges of unit ids (one per stream).
+
+    One text per row, formatted by the server after sorting (OFFSET 0 keeps the sort inside, on narrow
+    rows). Not ``COPY … TO STDOUT``: it sends one protocol message per row, ≈4 µs each through the
+    driver — the whole budget of 100,000 rows/s. A selection that spans fewer than
+    :data:`SPLIT_MIN_UNITS` unit ids is one query."""
+    # "C": the byte order SQLite sorts in (and the order of the index obs_export_order)
+    qs = qs.order_by("unit_id", *(Collate(F(f), "C") for f in ("set_code", "period", "indicator")), "version")
+    streams = max(1, int(getattr(settings, "NTM_EXPORT_STREAMS", 2)))
+    cuts = _cuts(qs, streams) if streams > 1 and not connections[qs.db].in_atomic_block else []
+    bounds = [None, *cuts, None]
+    queries = []
+    for a, b in itertools.pairwise(bounds):
+        # the range on the joined unit row, not on observations.unit_id: PostgreSQL would take the range's
+        # share of the whole table once more for each unit's rows, expect 16 per unit instead of ≈300 and
+        # sort on disk instead of reading in index order
+        part = qs if a is None else qs.extra(where=['"units_unit"."id" >= %s'], params=[a])
+        part = part if b is None else part.extra(where=['"units_unit"."id" < %s'], params=[b])
+        raw = part.values_list("unit__uid", "unit__name", *_PG_RAW)
+        sql, params = raw.query.get_compiler(raw.db).as_sql()
+        queries.append((f"SELECT {_PG_LINE} FROM ({sql} OFFSET 0) AS q (uid, name, {', '.join(_PG_RAW)})", params))
+    return queries
+
+
+def _cuts(qs: QuerySet[Observation], streams: int) -> list[int]:
+    """Unit ids that split the selection into ``streams`` parts of about as many rows: PostgreSQL's
+    statistics give unit ids that split the whole table into parts of equal size (an equi-depth
+    histogram, ``pg_stats``), the bounds that fall within the selection split it alike; without
+    statistics (a table never analysed), the span of ids is cut evenly."""
+    ids = qs.values_list("unit_id", flat=True)
+    lo, hi = ids.order_by("unit_id").first(), ids.order_by("-unit_id").first()
+    if lo is None or hi - lo + 1 < SPLIT_MIN_UNITS:
+        return []
+    with connections[qs.db].cursor() as cur:
+        cur.execute("SELECT histogram_bounds::text::bigint[] FROM pg_stats WHERE schemaname = current_schema() "
+                    "AND tablename = %s AND attname = 'unit_id'", [Observation._meta.db_table])
+        row = cur.fetchone()
+    inside = [b for b in (row[0] if row and row[0] else []) if lo < b <= hi]
+    if len(inside) >= 2 * streams:
+        cuts = [inside[len(inside) * i // streams] for i in range(1, streams)]
+    else:
+        cuts = [lo + (hi - lo + 1) * i // streams for i in range(1, streams)]
+    return sorted(set(cuts))
+
+
 def observations_csv(qs: QuerySet[Observation], *, bom: bool = True) -> Iterator[str]:
     """The observation export as CSV text pieces: same header and rows as ``csv_stream(header,
-    observation_rows(qs))``, at database speed (``COPY`` on PostgreSQL)."""
+    observation_rows(qs))``, at database speed (on PostgreSQL formatted by the server, in parts computed
+    at once: :mod:`ntm.apps.ops.pgstream`)."""
     header = [h for _, h in OBSERVATION_COLUMNS]
     w = csv.writer(_Echo())
     yield ("\ufeff" if bom else "") + w.writerow(header)
     if connections[qs.db].vendor == "postgresql":
-        # One text per row, formatted by the server after sorting (OFFSET 0 keeps the sort inside, on
-        # narrow rows), fetched in chunks through a server-side cursor. Not COPY … TO STDOUT: it sends one
-        # protocol message per row, ~4 µs each through the driver — the whole budget of 100,000 rows/s.
-        raw = qs.order_by("unit_id", *(Collate(F(f), "C") for f in ("set_code", "period", "indicator")), "version")
-        raw = raw.values_list("unit__uid", "unit__name", *_PG_RAW)  # "C": the byte order SQLite sorts in
-        sql, params = raw.query.get_compiler(raw.db).as_sql()
-        with connections[raw.db].chunked_cursor() as cur:
-            cur.execute(f"SELECT {_PG_LINE} FROM ({sql} OFFSET 0) AS q (uid, name, {', '.join(_PG_RAW)})", params)
-            while True:
-                lines = cur.fetchmany(CSV_CHUNK)
-                if not lines:
-                    break
-                yield "\r\n".join([text for (text,) in lines] + [""])
+        for lines in pgstream.chunks(_pg_csv_queries(qs), using=qs.db, size=CSV_CHUNK):
+            yield "\r\n".join([text for (text,) in lines] + [""])
         return
     out = io.StringIO()
     w = csv.writer(out)

@@ -3,7 +3,7 @@
 On PostgreSQL the rows are formatted by the server (quoting, float text, timestamps); elsewhere the
 cursor's tuples go through the csv module. Both are compared here with a reference written from the
 model objects as the export always wrote them (run the suite with a PostgreSQL DATABASE_URL to
-compare the server-formatted path)."""
+compare the server-formatted path, and its split into parts computed by several connections)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,6 @@ import pytest
 
 from ntm.apps.observations import exports as X
 from ntm.apps.observations.models import Observation
-
-pytestmark = pytest.mark.django_db
-
 
 def _reference(qs) -> str:
     out = io.StringIO()
@@ -30,6 +27,7 @@ def _reference(qs) -> str:
     return "\ufeff" + out.getvalue()
 
 
+@pytest.mark.django_db
 def test_fast_csv_equals_the_generic_writer_on_awkward_values(nguyen_ly, cong_ly):
     rows = [
         # (unit, indicator, value_text, value_num, assessment, not applicable, note, evidence, by)
@@ -66,6 +64,7 @@ def test_fast_csv_equals_the_generic_writer_on_awkward_values(nguyen_ly, cong_ly
     assert ("xa:13570@2024", "3.1", "1") in by_ind and by_ind[("xa:13570@2024", "3.1", "1")][11] == "không"
 
 
+@pytest.mark.django_db
 def test_fast_csv_respects_the_selection_and_an_empty_one(nguyen_ly, cong_ly, users):
     for unit in (nguyen_ly, cong_ly):
         Observation.objects.create(unit=unit, set_code="xa-ntm-2021", period="2023-07", year=2023, indicator="1.1",
@@ -75,3 +74,33 @@ def test_fast_csv_respects_the_selection_and_an_empty_one(nguyen_ly, cong_ly, us
     assert nguyen_ly.uid in text and cong_ly.uid not in text
     empty = "".join(X.observations_csv(X.select_observations(None, period="1999-01")))
     assert empty == "\ufeff" + ",".join(h for _, h in X.OBSERVATION_COLUMNS) + "\r\n"
+
+
+@pytest.mark.postgres
+def test_an_export_computed_in_parts_is_the_file_of_one_query(committed_db, settings, monkeypatch):
+    """On PostgreSQL a large export is split into ranges of units, each computed by its own connection:
+    the file is byte for byte the one query's (here the split is forced on a few communes)."""
+    from ntm.apps.units.models import Unit
+
+    units = list(Unit.objects.filter(uid__startswith="xa:", valid_to__isnull=True).order_by("id")[:40:4])
+    made = [Observation.objects.create(unit=u, set_code="xa-ntm-2021", period="2031-Q1", year=2031, indicator=ind,
+                                       value_text=t, assessment=a, note=note, created_by_name="Trần, Thị B")
+            for k, u in enumerate(units) for ind, t, a, note in
+            (("1.1", "có", True, ""), ("10.2", "", False, f'lần {k}, "ghi"'), ("2.1", "83,5", k % 2 == 0, "a\nb"))]
+    try:
+        qs = X.select_observations(None, period="2031-Q1")
+        settings.NTM_EXPORT_STREAMS = 1
+        one = "".join(X.observations_csv(qs))
+        settings.NTM_EXPORT_STREAMS = 3
+        monkeypatch.setattr(X, "SPLIT_MIN_UNITS", 2)
+        assert len(X._pg_csv_queries(qs)) == 3
+        parts = "".join(X.observations_csv(qs))
+        header, generic = X.export("observations", "csv", qs)
+        assert parts == one == "".join(X.csv_stream(header, generic))
+        rows = list(csv.reader(io.StringIO(parts.lstrip("\ufeff"))))[1:]
+        assert len(rows) == len(made) == 30
+        assert [(r[0], r[4]) for r in rows[:3]] == [(units[0].uid, "1.1"), (units[0].uid, "10.2"), (units[0].uid, "2.1")]
+        assert [r[0] for r in rows[::3]] == [u.uid for u in units]  # units in id order, across the parts
+        assert rows[1][8] == 'lần 0, "ghi"' and rows[2][8] == "a\nb" and rows[0][14] == "Trần, Thị B"
+    finally:
+        Observation.objects.filter(pk__in=[o.pk for o in made]).delete()
