@@ -15,7 +15,8 @@ server with several cores (the way ``pg_dump --jobs`` reads tables):
   and no transaction stays open while a slow client downloads;
 - the first part uses the request's own connection; the others open a connection each, in a thread,
   closed at the end (also when the reader stops early or a part fails: the error is raised to the
-  reader when it reaches that part).
+  reader when it reaches that part). A part that gets no connection (none left on the server) is
+  computed by the request's connection instead, in the same snapshot: slower, never missing.
 
 Inside a transaction (``atomic``: tests, a caller's own transaction) the rows must be those that
 transaction sees: the query then runs as one part on the request's connection, streamed.
@@ -24,6 +25,7 @@ transaction sees: the query then runs as one part on the request's connection, s
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -37,6 +39,7 @@ Query = tuple[str, Sequence]
 # for the same cores; JIT compiles for ≈0,1 s what runs in a few.
 SETTINGS = ("SET LOCAL jit = off", "SET LOCAL random_page_cost = 1.1", "SET LOCAL max_parallel_workers_per_gather = 0")
 
+log = logging.getLogger(__name__)
 _names = itertools.count()
 _SNAPSHOT = re.compile(r"^[0-9A-F]+-[0-9A-F]+-[0-9]+$")
 
@@ -63,12 +66,14 @@ def chunks(queries: Sequence[Query], *, using: str = "default", size: int = 5000
                     p.start()
                 for p in parts:  # the snapshot lives as long as this transaction: each part imports it first
                     p.imported.wait()
-                for p in parts:  # e.g. no connection left: fail before the first row, not half-way
-                    if p.error is not None:
-                        raise p.error
             for s in SETTINGS:
                 cur.execute(s)
             first = _declare(conn.connection, *queries[0])
+            for p in parts:  # no connection of its own (e.g. none left on the server): this one computes it
+                if not p.connected:
+                    p.join()
+                    log.warning("export part on the request's connection: %s", p.error)
+                    p.error, p.cursor = None, _declare(conn.connection, p.sql, p.params)
         with first:
             while rows := first.fetchmany(size):
                 yield rows
@@ -103,6 +108,7 @@ class _Part(threading.Thread):
         self.conn, self.sql, self.params, self.snapshot = conn, sql, params, snapshot
         self.imported = threading.Event()
         self.raw = self.cursor = self.error = None
+        self.connected = False
 
     def run(self) -> None:
         try:
@@ -112,6 +118,7 @@ class _Part(threading.Thread):
             self.raw.autocommit = False
             self.raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             self.raw.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
+            self.connected = True
             self.imported.set()
             for s in SETTINGS:
                 self.raw.execute(s)

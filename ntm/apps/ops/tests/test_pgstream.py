@@ -79,3 +79,13 @@ def test_inside_a_transaction_the_rows_are_those_it_sees(db):
         cur.execute("INSERT INTO test_pgstream_tx VALUES (1), (2)")
     assert _rows([("SELECT n FROM test_pgstream_tx ORDER BY n", ()), ("SELECT n + 10 FROM test_pgstream_tx", ())]) \
         == [(1,), (2,), (11,), (12,)]
+
+
+def test_a_part_that_gets_no_connection_is_computed_by_the_requests_own(committed_db, monkeypatch, caplog):
+    def none_left(params):
+        raise psycopg.OperationalError("FATAL: sorry, too many clients already")
+
+    monkeypatch.setattr(connection, "get_new_connection", none_left)  # the parts' threads connect through it
+    rows = _rows([_series(1, 7_000), _series(7_001, 9_000), _series(9_001, 12_000)], size=2048)
+    assert rows == [(g, f"dòng {g}") for g in range(1, 12_001)]
+    assert "too many clients" in caplog.text
