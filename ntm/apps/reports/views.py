@@ -316,7 +316,7 @@ def export(request):
         resp = StreamingHttpResponse(X.dhis2_json(qs), content_type="application/json; charset=utf-8")
         resp["Content-Disposition"] = f'attachment; filename="{stem}-dataValueSets.json"'
         return resp
-    if kind == "observations" and fmt == "csv":  # the national case: formatted by the database (COPY)
+    if kind == "observations" and fmt == "csv":  # formatted by the database (on PostgreSQL: in parts, at once)
         resp = StreamingHttpResponse(X.observations_csv(qs), content_type="text/csv; charset=utf-8")
         resp["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         return resp
