@@ -55,6 +55,7 @@ def chunks(queries: Sequence[Query], *, using: str = "default", size: int = 5000
                     yield rows
         return
     parts: list[_Part] = []
+    here = []  # the cursors held on the request's connection (kept for its next requests): closed at the end
     try:
         with transaction.atomic(using=using), conn.cursor() as cur:
             if len(queries) > 1:
@@ -69,11 +70,13 @@ def chunks(queries: Sequence[Query], *, using: str = "default", size: int = 5000
             for s in SETTINGS:
                 cur.execute(s)
             first = _declare(conn.connection, *queries[0])
+            here.append(first)
             for p in parts:  # no connection of its own (e.g. none left on the server): this one computes it
                 if not p.connected:
                     p.join()
                     log.warning("export part on the request's connection: %s", p.error)
                     p.error, p.cursor = None, _declare(conn.connection, p.sql, p.params)
+                    here.append(p.cursor)
         with first:
             while rows := first.fetchmany(size):
                 yield rows
@@ -91,6 +94,12 @@ def chunks(queries: Sequence[Query], *, using: str = "default", size: int = 5000
             if p.ident is not None:
                 p.join()
             p.close()
+        for c in here:
+            if not c.closed and conn.connection is not None and not conn.connection.closed:
+                try:
+                    c.close()
+                except Exception:  # noqa: BLE001 — e.g. the connection broke: it is dropped with its cursors
+                    log.warning("could not close an export cursor", exc_info=True)
 
 
 def _declare(raw, sql: str, params: Sequence):

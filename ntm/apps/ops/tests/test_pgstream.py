@@ -71,6 +71,7 @@ def test_a_reader_that_stops_early_cancels_the_parts_still_computing(committed_d
     assert next(parts) == [(g, f"dòng {g}") for g in range(1, 6)]
     parts.close()  # e.g. the browser went away in the middle of the download
     assert time.perf_counter() - t < 20
+    assert _held_cursors() == 0
 
 
 def test_inside_a_transaction_the_rows_are_those_it_sees(db):
@@ -89,3 +90,13 @@ def test_a_part_that_gets_no_connection_is_computed_by_the_requests_own(committe
     rows = _rows([_series(1, 7_000), _series(7_001, 9_000), _series(9_001, 12_000)], size=2048)
     assert rows == [(g, f"dòng {g}") for g in range(1, 12_001)]
     assert "too many clients" in caplog.text
+    stopped = pgstream.chunks([_series(1, 10), _series(11, 20)], size=5)
+    assert next(stopped) == [(g, f"dòng {g}") for g in range(1, 6)]
+    stopped.close()  # the parts held for later on the request's (kept) connection are closed too
+    assert _held_cursors() == 0
+
+
+def _held_cursors() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_cursors")
+        return cur.fetchone()[0]
