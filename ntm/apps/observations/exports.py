@@ -204,15 +204,17 @@ def _pg_csv_queries(qs: QuerySet[Observation]) -> list[tuple[str, tuple]]:
     # "C": the byte order SQLite sorts in (and the order of the index obs_export_order)
     qs = qs.order_by("unit_id", *(Collate(F(f), "C") for f in ("set_code", "period", "indicator")), "version")
     streams = max(1, int(getattr(settings, "NTM_EXPORT_STREAMS", 2)))
-    cuts = _cuts(qs, streams) if streams > 1 and not connections[qs.db].in_atomic_block else []
+    cuts = _cuts(qs, streams) if streams > 1 and pgstream.at_once(qs.db) else []
     bounds = [None, *cuts, None]
+    qn = connections[qs.db].ops.quote_name
+    unit_id = f"{qn(Unit._meta.db_table)}.{qn('id')}"  # the unit row joined for its uid and name
     queries = []
     for a, b in itertools.pairwise(bounds):
         # the range on the joined unit row, not on observations.unit_id: PostgreSQL would take the range's
         # share of the whole table once more for each unit's rows, expect 16 per unit instead of ≈300 and
         # sort on disk instead of reading in index order
-        part = qs if a is None else qs.extra(where=['"units_unit"."id" >= %s'], params=[a])
-        part = part if b is None else part.extra(where=['"units_unit"."id" < %s'], params=[b])
+        part = qs if a is None else qs.extra(where=[f"{unit_id} >= %s"], params=[a])
+        part = part if b is None else part.extra(where=[f"{unit_id} < %s"], params=[b])
         raw = part.values_list("unit__uid", "unit__name", *_PG_RAW)
         sql, params = raw.query.get_compiler(raw.db).as_sql()
         queries.append((f"SELECT {_PG_LINE} FROM ({sql} OFFSET 0) AS q (uid, name, {', '.join(_PG_RAW)})", params))

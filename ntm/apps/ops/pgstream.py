@@ -44,10 +44,15 @@ _names = itertools.count()
 _SNAPSHOT = re.compile(r"^[0-9A-F]+-[0-9A-F]+-[0-9]+$")
 
 
+def at_once(using: str = "default") -> bool:
+    """Whether :func:`chunks` runs its parts at once here (not inside a transaction): worth splitting."""
+    return not connections[using].in_atomic_block
+
+
 def chunks(queries: Sequence[Query], *, using: str = "default", size: int = 5000) -> Iterator[list[tuple]]:
     """The rows of ``queries`` (run at once, one connection each), part after part, in lists of ``size``."""
     conn = connections[using]
-    if conn.in_atomic_block:
+    if not at_once(using):
         for sql, params in queries:
             with conn.chunked_cursor() as cur:
                 cur.execute(sql, params)

@@ -15,6 +15,7 @@ import pytest
 from ntm.apps.observations import exports as X
 from ntm.apps.observations.models import Observation
 
+
 def _reference(qs) -> str:
     out = io.StringIO()
     w = csv.writer(out)
