@@ -11,18 +11,28 @@
 
 Files are read as a stream (CSV line by line, XLSX by :class:`_XlsxSheet`, lxml parser callbacks over
 the zipped sheet XML) and written in chunks (``COPY`` on PostgreSQL), so a national file (10,000
-communes × 132 indicators) never sits in memory whole.
+communes × 132 indicators) never sits in memory whole. Rows are checked by blocks, column by column
+(:meth:`_Checker.block`); a block with anything to say is checked again row by row
+(:meth:`_Checker.check`), which words the messages — both reach the same plan
+(``tests/test_import_paths.py``).
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import csv
 import datetime as dt
+import gc
 import io
+import itertools
+import operator
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import transaction
 
@@ -452,6 +462,27 @@ def _xlsx_rows(path: Path, name: str) -> tuple[str, Iterator[tuple]]:
 
 def read_rows(path: str | Path, *, name: str | None = None) -> tuple[dict[int, str], Iterator[RawRow]]:
     """(column index → canonical name, rows). Raises :class:`ImportFailed` for an unreadable file or header."""
+    colmap, sheet, header, rows = _rows_after_header(path, name=name)
+    pairs = list(colmap.items())
+    width = max(colmap) + 1
+
+    def gen() -> Iterator[RawRow]:
+        for n, r in enumerate(rows, start=header + 1):
+            if not _blank(r):
+                yield _raw_row(sheet, n, r, pairs, width)
+
+    return colmap, gen()
+
+
+def _raw_row(sheet: str | None, n: int, r, pairs: list[tuple[int, str]], width: int) -> RawRow:
+    if len(r) >= width:
+        return RawRow(sheet, n, {canon: r[i] for i, canon in pairs})
+    return RawRow(sheet, n, {canon: (r[i] if i < len(r) else None) for i, canon in pairs})
+
+
+def _rows_after_header(path: str | Path, *, name: str | None = None) \
+        -> tuple[dict[int, str], str | None, int, Iterator[list | tuple]]:
+    """(column index → canonical name, sheet, row number of the header, the rows after it)."""
     path = Path(path)
     name = name or path.name
     if not path.exists():
@@ -485,36 +516,33 @@ def read_rows(path: str | Path, *, name: str | None = None) -> tuple[dict[int, s
                                   + ", ".join(str(h) for h in header if h is not None) + ")", sheet=sheet, row=number)])
     if not ({"value", "assessment"} & set(colmap.values())):
         raise ImportFailed([Issue(name, "thiếu cột 'Giá trị' hoặc 'Đánh giá'", sheet=sheet, row=number)])
-    start = number
+    return colmap, sheet, number, rows
 
-    pairs = list(colmap.items())
-    width = max(colmap) + 1
 
-    def gen() -> Iterator[RawRow]:
-        for n, r in enumerate(rows, start=start + 1):
-            try:
-                if not "".join(r).strip():  # a CSV row: all texts (the common case, one C call)
-                    continue
-            except TypeError:  # cells of a workbook: numbers, dates, None
-                if not any(c is not None and str(c).strip() for c in r):
-                    continue
-            if len(r) >= width:
-                yield RawRow(sheet, n, {canon: r[i] for i, canon in pairs})
-            else:
-                yield RawRow(sheet, n, {canon: (r[i] if i < len(r) else None) for i, canon in pairs})
+def _none_blank(rows: list[list | tuple]) -> bool:
+    """Whether no row of a block is blank, for a block of CSV rows without a Python step per row."""
+    try:
+        return all(map(str.strip, map("".join, rows)))
+    except TypeError:  # cells of a workbook
+        return False
 
-    return colmap, gen()
+
+def _blank(r: list | tuple) -> bool:
+    try:
+        return not "".join(r).strip()  # a CSV row: all texts (the common case, one C call)
+    except TypeError:  # cells of a workbook: numbers, dates, None
+        return not any(c is not None and str(c).strip() for c in r)
 
 
 # -- checking -----------------------------------------------------------------------------------
-@dataclass
-class Prepared:
-    """One checked row, ready to write."""
+class Prepared(NamedTuple):
+    """One checked row, ready to write (a tuple: a national file makes 1,3 million of them)."""
 
-    row: int
     unit: Unit
     cs: CriteriaSet
     period: Period
+    cell: tuple[int, str, str]  # (unit id, set code, period key)
+    row: int
     indicator: str
     value_text: str
     value_num: float | None
@@ -523,6 +551,10 @@ class Prepared:
     note: str
     evidence: str
     expected_version: int | None
+
+
+_new_prepared = tuple.__new__  # Prepared(*fields) without the Python-level __new__ of a named tuple
+_TEXT, _NUM, _VERDICT, _NA, _NOTE, _EVIDENCE, _EXPECTED = (operator.itemgetter(i) for i in range(6, 13))
 
 
 @dataclass
@@ -604,6 +636,26 @@ def _indicator(v: object) -> str:
 
 
 _BAD = object()  # a memo entry for a value already found wrong (the message is kept beside it)
+MEMO_SIZE = 200_000  # entries at most in a memo of the fast path (a file of distinct garbage must not fill memory)
+_FIRST, _SECOND, _THIRD, _FOURTH = (operator.itemgetter(i) for i in range(4))
+_ERROR = operator.itemgetter(2)
+
+
+def _looked_up(memo: dict, keys, compute: Callable | None) -> list:
+    """``memo[key]`` of every key, in order (``map`` of ``dict.get``: no Python code per key); a missing
+    key is computed with ``compute(key)`` and remembered, or left None when there is no ``compute``."""
+    keys = list(keys)
+    hits = list(map(memo.get, keys))
+    if compute is not None and None in hits:
+        for k, hit in enumerate(hits):
+            if hit is None:
+                hit = memo.get(keys[k])
+                if hit is None:
+                    hit = compute(keys[k])
+                    if len(memo) < MEMO_SIZE:
+                        memo[keys[k]] = hit
+                hits[k] = hit
+    return hits
 
 
 class _Checker:
@@ -616,7 +668,6 @@ class _Checker:
         self.catalog = catalog
         self.defaults = defaults
         self.units: dict[str, Unit | None] = {}
-        self.misses = 0
         self.allowed: dict[int, bool] = {}
         self.seen: dict[tuple[int, str, str], int] = {}  # cell -> bitmask of indicators seen
         self.issues: list[Issue] = []
@@ -625,6 +676,9 @@ class _Checker:
         self._assess: dict[object, tuple[bool, bool | None, str]] = {}
         self._inds: dict[tuple[str, str], tuple[object, int]] = {}
         self._values: dict[tuple[str, str, object], tuple[str, float | None, str]] = {}
+        self._fast_where: dict[tuple, object] = {}
+        self._fast_inds: dict[tuple, object] = {}
+        self._versions: dict[object, object] = {}
 
     def issue(self, row: RawRow, column: str | None, message: str) -> None:
         self.issue_count += 1
@@ -635,13 +689,18 @@ class _Checker:
     def unit(self, ref: object) -> Unit | None:
         key = _text(ref)
         if key not in self.units:
-            self.misses += 1
-            if self.misses == 50:  # a file of many units: read them all at once (~14,000 rows, once)
-                for u in Unit.objects.all():
-                    self.units.setdefault(u.uid, u)
-            if key not in self.units:
-                self.units[key] = Unit.objects.filter(uid=key).first()
+            self.units[key] = Unit.objects.filter(uid=key).first()
         return self.units[key]
+
+    def read_units(self, refs) -> None:
+        """Look up the units of the coming rows at once (one query per 900 new codes)."""
+        keys = {_text(r) for r in set(refs)} - self.units.keys() - {""}
+        keys = sorted(keys)
+        for i in range(0, len(keys), 900):
+            part = keys[i:i + 900]
+            found = {u.uid: u for u in Unit.objects.filter(uid__in=part)}
+            for k in part:
+                self.units[k] = found.get(k)
 
     def may_enter(self, unit: Unit) -> bool:
         if self.user is None:
@@ -784,81 +843,293 @@ class _Checker:
         if not ok or unit is None or cs is None or period is None or ind is None:
             return None
         if not value_text and assessment is None and not na:
-            return Prepared(row.number, unit, cs, period, code, "", None, None, False, "", "", None)  # skipped
+            return Prepared(unit, cs, period, (unit.id, cs.code, period.key), row.number, code, "", None, None, False,
+                            "", "", None)  # skipped
         cell = (unit.id, cs.code, period.key)
         mask = self.seen.get(cell, 0)
         if mask & bit:
             self.issue(row, "indicator", f"chỉ tiêu {code} của {unit.uid} kỳ {period.key} xuất hiện hai lần trong tệp")
             return None
         self.seen[cell] = mask | bit
-        return Prepared(row.number, unit, cs, period, code, value_text, value_num, assessment, na,
+        return Prepared(unit, cs, period, cell, row.number, code, value_text, value_num, assessment, na,
                         _text(v.get("note")), _text(v.get("evidence")), expected)
+
+    # -- for the fast path of _scan: the same checks as check(), memoised on the raw cells, silent ---
+
+    def _where(self, raw_unit: object, raw_set: object, raw_period: object):
+        """(unit, set, period, cell prefix) of a row's first three cells, or _BAD."""
+        unit = self.unit(raw_unit) if raw_unit not in (None, "") and _text(raw_unit) else self.defaults.get("unit")
+        if unit is None or not self.may_enter(unit):
+            return _BAD
+        set_code = (raw_set.strip() if isinstance(raw_set, str) else _text(raw_set)) or self.defaults.get("set") or ""
+        if not set_code or set_code not in self.catalog:
+            return _BAD
+        cs = self.catalog.get(set_code)
+        raw_period = raw_period if raw_period not in (None, "") else self.defaults.get("period")
+        if raw_period in (None, ""):
+            return _BAD
+        period, error = self.period(raw_period)
+        if error:
+            return _BAD
+        return unit, cs, period, (unit.id, cs.code, period.key)
+
+    def _code(self, cs: CriteriaSet, raw: object):
+        """(indicator, bit, code) of an indicator cell, or _BAD."""
+        code = _indicator(raw)
+        if not code:
+            return _BAD
+        ind, bit = self.indicator(cs, code)
+        return _BAD if ind is None else (ind, bit, code)
+
+    def _version(self, raw: object):
+        """The expected version of a row's cell (None when blank), or _BAD."""
+        hit = self._versions.get(raw, _BAD)
+        if hit is _BAD and raw not in self._versions:
+            hit = None
+            if raw not in (None, "") and _text(raw):
+                try:
+                    hit = int(float(_text(raw).replace(",", ".")))
+                except (ValueError, OverflowError):  # OverflowError: "1E310" is infinity
+                    hit = _BAD
+            if len(self._versions) < MEMO_SIZE:
+                self._versions[raw] = hit
+        return hit
+
+    def block(self, numbers, rows: list[list | tuple], cols: tuple, width: int) -> tuple[list[Prepared], int] | None:
+        """(the prepared rows, the number of rows skipped) of a block of rows none of which has anything
+        to say, checked column by column: one memo lookup per cell through ``map`` (the memos are filled
+        by the same checks as :meth:`check`), no Python code per cell. None when any row has something to
+        say — a short row, a bad or missing cell, an indicator twice: :meth:`check` then says it, row by row."""
+        if min(map(len, rows)) < width:
+            return None
+        columns = list(zip(*rows))
+        blank = (None,) * len(rows)
+        iu, iset, iper, iind, ival, iass, inote, iev, iver = cols
+        units, sets, periods, codes, values, assessments, notes, evidences, versions = (
+            columns[i] if i is not None else blank for i in cols)
+
+        wheres = _looked_up(self._fast_where, zip(units, sets, periods), lambda key: self._where(*key))
+        if _BAD in wheres:
+            return None
+        inds = _looked_up(self._fast_inds, zip(sets, codes), None)
+        if None in inds:
+            for k, hit in enumerate(inds):
+                if hit is None:
+                    hit = self._fast_inds.get((sets[k], codes[k])) or self._code(wheres[k][1], codes[k])
+                    if len(self._fast_inds) < MEMO_SIZE:
+                        self._fast_inds[(sets[k], codes[k])] = hit
+                    inds[k] = hit
+        if _BAD in inds:
+            return None
+        assess = _looked_up(self._assess, assessments, self.assessment)
+        if set(map(_ERROR, assess)) != {""}:
+            return None
+        indicators = list(map(_FIRST, inds))
+        vals = _looked_up(self._values, zip(map(id, indicators), values), None)
+        if None in vals:
+            for k, hit in enumerate(vals):
+                if hit is None:
+                    vals[k] = self.value(indicators[k], values[k])
+        if set(map(_ERROR, vals)) != {""}:
+            return None
+        expected = blank if iver is None else list(map(self._version, versions))
+        if _BAD in expected:
+            return None
+
+        texts, nums = list(map(_FIRST, vals)), list(map(_SECOND, vals))
+        nas, verdicts = list(map(_FIRST, assess)), list(map(_SECOND, assess))
+        keep = [bool(t) or a is not None or na for t, a, na in zip(texts, verdicts, nas)]
+        skipped = keep.count(False)
+        cells, bits = map(_FOURTH, wheres), map(_SECOND, inds)
+        if skipped:
+            cells, bits = itertools.compress(cells, keep), itertools.compress(bits, keep)
+        block_seen: dict[tuple[int, str, str], int] = {}
+        for cell, bit in zip(cells, bits):
+            mask = block_seen.get(cell)
+            if mask is None:
+                mask = self.seen.get(cell, 0)
+            if mask & bit:
+                return None
+            block_seen[cell] = mask | bit
+        self.seen.update(block_seen)
+
+        def stripped(column):
+            try:
+                return list(map(str.strip, column))
+            except TypeError:  # cells of a workbook: numbers, None
+                return [c.strip() if type(c) is str else _text(c) for c in column]
+
+        out = zip(*zip(*wheres), numbers, map(_THIRD, inds), texts, nums, verdicts, nas,
+                  stripped(notes) if inote is not None else repeat(""),
+                  stripped(evidences) if iev is not None else repeat(""), expected)
+        if skipped:
+            out = itertools.compress(out, keep)
+        return list(map(_new_prepared, repeat(Prepared), out)), skipped
+
+
+@contextlib.contextmanager
+def _fewer_collections(threshold: int = 100_000):
+    """The collector's youngest generation made larger while a file is scanned: the scan allocates
+    millions of short-lived tuples, and a collection every 700 of them cost ≈40 % of its time."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(threshold, old[0]), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _scan(path: Path, name: str, user, catalog: Catalog, defaults: dict,
           on_chunk: Callable[[list[Prepared]], None] | None, plan: ImportPlan) -> _Checker:
-    _, rows = read_rows(path, name=name)
+    """Check every row; hand the good ones to ``on_chunk`` by chunks while no row has failed.
+
+    The fast path checks a row with one memo lookup per cell (unit-set-period, indicator, assessment,
+    value), the memos filled by :meth:`_Checker._where`, :meth:`_Checker._code`,
+    :meth:`_Checker.assessment` and :meth:`_Checker.value` — the checks of :meth:`_Checker.check`,
+    without a word. Any row with something to say (a bad, missing or doubled cell, a short row) goes
+    through :meth:`_Checker.check`, which says it."""
+    colmap, sheet, header, lines = _rows_after_header(path, name=name)
+    pairs = list(colmap.items())
+    width = max(colmap) + 1
+    col = {canon: i for i, canon in pairs}
+    cols = tuple(col.get(c) for c in ("unit", "set", "period", "indicator", "value", "assessment", "note", "evidence",
+                                      "version"))
     chk = _Checker(name, user, catalog, defaults)
     chunk: list[Prepared] = []
-    for raw in rows:
-        plan.rows += 1
-        p = chk.check(raw)
-        if p is None:
-            continue
-        if not p.value_text and p.assessment is None and not p.not_applicable:
-            plan.skipped += 1
-            continue
-        if chk.issue_count:  # keep checking, but nothing more to compare or write
-            continue
-        chunk.append(p)
-        if len(chunk) >= CHUNK and on_chunk is not None:
+    rows = skipped = 0
+    number = header
+    with _fewer_collections():
+        while block := list(itertools.islice(lines, CHUNK)):
+            numbers = range(number + 1, number + 1 + len(block))
+            number += len(block)
+            if not _none_blank(block):
+                numbers = [n for n, r in zip(numbers, block) if not _blank(r)]
+                block = [r for r in block if not _blank(r)]
+                if not block:
+                    continue
+            rows += len(block)
+            if cols[0] is not None:
+                chk.read_units(r[cols[0]] for r in block if len(r) > cols[0])
+            done = chk.block(numbers, block, cols, width)
+            if done is not None:
+                prepared, dropped = done
+                skipped += dropped
+                chunk.extend(prepared)
+            else:  # something to say: row by row, with the messages
+                for n, r in zip(numbers, block):
+                    p = chk.check(_raw_row(sheet, n, r, pairs, width))
+                    if p is None:
+                        continue
+                    if not p.value_text and p.assessment is None and not p.not_applicable:
+                        skipped += 1
+                        continue
+                    if not chk.issue_count:  # after a problem: keep checking, nothing more to compare or write
+                        chunk.append(p)
+            if chk.issue_count:
+                chunk = []
+            elif len(chunk) >= CHUNK and on_chunk is not None:
+                on_chunk(chunk)
+                chunk = []
+        if chunk and on_chunk is not None and not chk.issue_count:
             on_chunk(chunk)
-            chunk = []
-    if chunk and on_chunk is not None and not chk.issue_count:
-        on_chunk(chunk)
+    plan.rows += rows
+    plan.skipped += skipped
     plan.issues, plan.issue_count = chk.issues, chk.issue_count
     plan.cells = len(chk.seen)
     plan.units = len({c[0] for c in chk.seen})
     return chk
 
 
-@dataclass(slots=True)
-class _Cur:
-    """The current observation of a cell (plain values: no model instance per row)."""
-
-    pk: int
-    value_text: str
-    value_num: float | None
-    assessment: bool | None
-    not_applicable: bool
-    note: str
-    evidence: str
-    version: int
-    created_by_name: str
+# a current observation as read by _current: a plain tuple (no object per row) — unit id, set, period,
+# indicator; then what an import compares (the value as a number, else as text; assessment; n/a; note;
+# evidence); then id, version, author and the value as written
+_C_ASSESS, _C_NA = 6, 7
+_C_PK, _C_VERSION, _C_BY, _C_TEXT = range(10, 14)
+_COMPARED = operator.itemgetter(*range(4, 10))
+_CELL, _CODE = operator.itemgetter(3), operator.itemgetter(5)
+_NO_ROW = (None,) * 4 + (_BAD,) * 6 + (None,) * 4  # no current observation: its compared part equals no row's
 
 
-def _current(chunk: list[Prepared]) -> dict[tuple[int, str, str, str], _Cur]:
-    cells: dict[tuple[str, str], set[int]] = {}
-    for p in chunk:
-        cells.setdefault((p.cs.code, p.period.key), set()).add(p.unit.id)
-    out = {}
-    for (set_code, period), ids in cells.items():
-        ids = sorted(ids)
-        for i in range(0, len(ids), 900):
-            for row in Observation.objects.current().filter(unit_id__in=ids[i:i + 900], set_code=set_code, period=period) \
-                    .values_list("unit_id", "indicator", "pk", "value_text", "value_num", "assessment", "not_applicable",
-                                 "note", "evidence", "version", "created_by_name").order_by():
-                out[(row[0], set_code, period, row[1])] = _Cur(*row[2:])
-    return out
+def _current(chunk: list[Prepared]) -> dict[tuple[tuple[int, str, str], str], tuple]:
+    """The current observations of the chunk's cells, keyed ((unit id, set, period), indicator)."""
+    from django.db import connection
+
+    cells = set(map(_CELL, chunk))
+    units = sorted({c[0] for c in cells})
+    sets = sorted({c[1] for c in cells})
+    periods = sorted({c[2] for c in cells})
+    q = connection.ops.quote_name
+    select = (f"SELECT unit_id, set_code, period, indicator, value_num, "
+              f"CASE WHEN value_num IS NULL THEN value_text END, assessment, not_applicable, note, evidence, "
+              f"id, version, created_by_name, value_text FROM {q(Observation._meta.db_table)} WHERE is_current ")
+    found: list[tuple] = []
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and len(units) * len(sets) * len(periods) <= 2 * len(cells):
+            # a file in the usual order (unit by unit): the chunk's cells are about all the combinations of
+            # its units, sets and periods, read in one statement (the few others are left out below)
+            cur.execute(select + "AND unit_id = ANY(%s) AND set_code = ANY(%s) AND period = ANY(%s)",
+                        [units, sets, periods])
+            found = cur.fetchall()
+        else:
+            groups: dict[tuple[str, str], list[int]] = {}
+            for unit_id, set_code, period in cells:
+                groups.setdefault((set_code, period), []).append(unit_id)
+            for (set_code, period), ids in groups.items():
+                ids.sort()
+                for i in range(0, len(ids), 900):  # SQLite: at most 999 parameters
+                    part = ids[i:i + 900]
+                    cur.execute(select + f"AND set_code = %s AND period = %s AND unit_id IN "
+                                f"({', '.join(['%s'] * len(part))})", [set_code, period, *part])
+                    found.extend(cur.fetchall())
+    if not found:
+        return {}
+    unit_ids, set_codes, period_keys, codes = list(zip(*found))[:4]
+    return dict(zip(zip(zip(unit_ids, set_codes, period_keys), codes), found))
 
 
-def _same(o: _Cur, p: Prepared) -> bool:
-    if p.value_num is not None or o.value_num is not None:
-        same_value = o.value_num == p.value_num
-    else:
-        same_value = o.value_text == p.value_text
-    return (same_value and o.assessment == p.assessment and o.not_applicable == p.not_applicable
-            and o.note == p.note and o.evidence == p.evidence)
+def _changes(chunk: list[Prepared], plan: ImportPlan, conflicts: list[Issue], where: str | None) \
+        -> Iterator[tuple[Prepared, tuple | None]]:
+    """(row, its current observation or None) of every row that changes something; counts the
+    unchanged, new and changed rows into ``plan`` and a value edited since the template was
+    downloaded into ``conflicts``.
+
+    A row is unchanged when its number (or, without a number on either side, its text), assessment,
+    "not assessed", note and evidence are those of the current observation; the comparison is made
+    on tuples of those, column by column (``map``), not field by field in Python."""
+    cur = _current(chunk)
+    olds = list(map(cur.get, zip(map(_CELL, chunk), map(_CODE, chunk)), repeat(_NO_ROW)))
+    texts = [t if n is None else None for t, n in zip(map(_TEXT, chunk), map(_NUM, chunk))]
+    compared = zip(map(_NUM, chunk), texts, map(_VERDICT, chunk), map(_NA, chunk), map(_NOTE, chunk),
+                   map(_EVIDENCE, chunk))
+    same = list(map(operator.eq, compared, map(_COMPARED, olds)))
+    if set(map(_EXPECTED, chunk)) == {None}:  # no version to check (a file not made from the template)
+        new, unchanged = olds.count(_NO_ROW), same.count(True)
+        plan.new += new
+        plan.unchanged += unchanged
+        plan.changed += len(chunk) - new - unchanged
+        for p, o in itertools.compress(zip(chunk, olds), map(operator.not_, same)):
+            yield p, (o if o is not _NO_ROW else None)
+        return
+    unchanged = new = changed = 0
+    for p, o, s in zip(chunk, olds, same):
+        if o is _NO_ROW:
+            new += 1
+            yield p, None
+            continue
+        if p.expected_version is not None and o[_C_VERSION] != p.expected_version:
+            who = o[_C_BY] or "người khác"
+            conflicts.append(Issue(plan.file, f"chỉ tiêu {p.indicator} của {p.unit.uid} đã được {who} sửa (lần sửa "
+                                   f"{o[_C_VERSION]}) sau khi tải mẫu (lần sửa {p.expected_version}); hãy tải mẫu mới",
+                                   where, p.row, COLUMNS["version"][0]))
+            continue
+        if s:
+            unchanged += 1
+            continue
+        changed += 1
+        yield p, o
+    plan.unchanged += unchanged
+    plan.new += new
+    plan.changed += changed
 
 
 def _show(value_text: str, assessment: bool | None, na: bool) -> str:
@@ -878,28 +1149,14 @@ def plan_import(path: str | Path, *, user=None, catalog: Catalog | None = None, 
     where = SHEET if path.suffix.lower() in (".xlsx", ".xlsm") else None
 
     def compare(chunk: list[Prepared]) -> None:
-        cur = _current(chunk)
-        for p in chunk:
-            o = cur.get((p.unit.id, p.cs.code, p.period.key, p.indicator))
-            if o is not None and p.expected_version is not None and o.version != p.expected_version:
-                who = o.created_by_name or "người khác"
-                conflicts.append(Issue(name, f"chỉ tiêu {p.indicator} của {p.unit.uid} đã được {who} sửa (lần sửa "
-                                       f"{o.version}) sau khi tải mẫu (lần sửa {p.expected_version}); hãy tải mẫu mới",
-                                       where, p.row, COLUMNS["version"][0]))
-                continue
-            if o is not None and _same(o, p):
-                plan.unchanged += 1
-                continue
-            if o is None:
-                plan.new += 1
-            else:
-                plan.changed += 1
-            if len(plan.changes) < MAX_PREVIEW:
-                plan.changes.append(ChangeLine(
-                    p.unit.uid, p.unit.name, p.cs.code, p.period.key, p.indicator,
-                    _show(o.value_text, o.assessment, o.not_applicable) if o else "(chưa có)",
-                    _show(p.value_text, p.assessment, p.not_applicable), p.row,
-                ))
+        changes = _changes(chunk, plan, conflicts, where)
+        for p, o in itertools.islice(changes, max(0, MAX_PREVIEW - len(plan.changes))):
+            plan.changes.append(ChangeLine(
+                p.unit.uid, p.unit.name, p.cs.code, p.cell[2], p.indicator,
+                _show(o[_C_TEXT], o[_C_ASSESS], o[_C_NA]) if o else "(chưa có)",
+                _show(p.value_text, p.assessment, p.not_applicable), p.row,
+            ))
+        collections.deque(changes, maxlen=0)  # the rest are counted, not shown
 
     _scan(path, name, user, catalog, defaults or {}, compare, plan)
     if conflicts:
@@ -1009,30 +1266,16 @@ def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None
         now = connection.ops.adapt_datetimefield_value(now)
 
     def write(chunk: list[Prepared]) -> None:
-        cur = _current(chunk)
         supersede: list[int] = []
         new_rows: list[tuple] = []
-        for p in chunk:
-            key = p.period.key
-            o = cur.get((p.unit.id, p.cs.code, key, p.indicator))
-            if o is not None and p.expected_version is not None and o.version != p.expected_version:
-                who_else = o.created_by_name or "người khác"
-                conflicts.append(Issue(name, f"chỉ tiêu {p.indicator} của {p.unit.uid} đã được {who_else} sửa (lần sửa "
-                                       f"{o.version}) sau khi tải mẫu (lần sửa {p.expected_version}); hãy tải mẫu mới",
-                                       where, p.row, COLUMNS["version"][0]))
-                continue
-            if o is not None and _same(o, p):
-                plan.unchanged += 1
-                continue
+        for p, o in _changes(chunk, plan, conflicts, where):
+            unit_id, set_code, key = p.cell
             if o is not None:
-                supersede.append(o.pk)
-                plan.changed += 1
-            else:
-                plan.new += 1
-            new_rows.append((p.unit.id, p.cs.code, p.indicator, key, p.period.year, p.value_text, p.value_num,
-                             p.assessment, p.not_applicable, p.note, p.evidence, (o.version + 1) if o else 1, True,
+                supersede.append(o[_C_PK])
+            new_rows.append((unit_id, set_code, p.indicator, key, p.period.year, p.value_text, p.value_num,
+                             p.assessment, p.not_applicable, p.note, p.evidence, (o[_C_VERSION] + 1) if o else 1, True,
                              IMPORT_SOURCE, batch, by_id, who, now))
-            cells[(p.unit.id, p.cs.code, key)] = p.unit
+            cells[p.cell] = p.unit
         if conflicts:
             raise ImportFailed(conflicts[:MAX_ISSUES], len(conflicts))
         for i in range(0, len(supersede), 900):
