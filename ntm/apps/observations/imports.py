@@ -27,6 +27,7 @@ import gc
 import io
 import itertools
 import operator
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -967,16 +968,28 @@ class _Checker:
         return list(map(_new_prepared, repeat(Prepared), out)), skipped
 
 
+_scans = {"running": 0, "threshold": None}
+_scans_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def _fewer_collections(threshold: int = 100_000):
     """The collector's youngest generation made larger while a file is scanned: the scan allocates
-    millions of short-lived tuples, and a collection every 700 of them cost ≈40 % of its time."""
-    old = gc.get_threshold()
-    gc.set_threshold(max(threshold, old[0]), *old[1:])
+    millions of short-lived tuples, and a collection every 700 of them cost ≈40 % of its time. The
+    setting is the process's: the first scan to start raises it, the last one to end puts it back
+    (two imports at once in a threaded server must not leave it raised)."""
+    with _scans_lock:
+        if _scans["running"] == 0:
+            _scans["threshold"] = gc.get_threshold()
+            gc.set_threshold(max(threshold, _scans["threshold"][0]), *_scans["threshold"][1:])
+        _scans["running"] += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        with _scans_lock:
+            _scans["running"] -= 1
+            if _scans["running"] == 0:
+                gc.set_threshold(*_scans["threshold"])
 
 
 def _scan(path: Path, name: str, user, catalog: Catalog, defaults: dict,

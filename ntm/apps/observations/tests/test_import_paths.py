@@ -176,3 +176,18 @@ def test_a_faulty_file_writes_nothing_by_either_path(files, monkeypatch):
         I.commit_import(files[(True, "csv")], reevaluate=False)
     assert [str(i) for i in by_columns.value.issues] == [str(i) for i in by_rows.value.issues]
     assert _written() == before
+
+
+def test_two_scans_at_once_leave_the_collector_as_it_was():
+    import gc
+
+    before = gc.get_threshold()
+    outer = I._fewer_collections()
+    inner = I._fewer_collections()
+    outer.__enter__()
+    inner.__enter__()
+    assert gc.get_threshold()[0] >= 100_000
+    outer.__exit__(None, None, None)  # the first one ends while the second one still runs
+    assert gc.get_threshold()[0] >= 100_000
+    inner.__exit__(None, None, None)
+    assert gc.get_threshold() == before
