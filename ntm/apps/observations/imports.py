@@ -529,10 +529,13 @@ def _none_blank(rows: list[list | tuple]) -> bool:
 
 
 def _blank(r: list | tuple) -> bool:
-    try:
-        return not "".join(r).strip()  # a CSV row: all texts (the common case, one C call)
-    except TypeError:  # cells of a workbook: numbers, dates, None
-        return not any(c is not None and str(c).strip() for c in r)
+    if type(r) is list:  # a CSV row: all texts (one C call)
+        try:
+            return not "".join(r).strip()
+        except TypeError:
+            pass
+    # cells of a workbook: texts, numbers, dates, None (without an exception per row)
+    return not any(c.strip() if type(c) is str else c is not None and str(c).strip() for c in r)
 
 
 # -- checking -----------------------------------------------------------------------------------
@@ -1016,8 +1019,8 @@ def _scan(path: Path, name: str, user, catalog: Catalog, defaults: dict,
             numbers = range(number + 1, number + 1 + len(block))
             number += len(block)
             if not _none_blank(block):
-                numbers = [n for n, r in zip(numbers, block) if not _blank(r)]
-                block = [r for r in block if not _blank(r)]
+                kept = [not _blank(r) for r in block]
+                numbers, block = list(itertools.compress(numbers, kept)), list(itertools.compress(block, kept))
                 if not block:
                     continue
             rows += len(block)

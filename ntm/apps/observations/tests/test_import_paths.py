@@ -191,3 +191,12 @@ def test_two_scans_at_once_leave_the_collector_as_it_was():
     assert gc.get_threshold()[0] >= 100_000
     inner.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+def test_blank_rows_are_those_with_nothing_but_spaces_whatever_the_cells():
+    import datetime as dt
+
+    assert I._blank(["", "  ", "\t"]) and I._blank((None, " ", None)) and I._blank(())
+    assert not I._blank(["", "x"]) and not I._blank((None, 0)) and not I._blank((None, False))
+    assert not I._blank((dt.datetime(2023, 7, 1),)) and not I._blank([None, " 1.1 "])  # a list that is not all texts
+    assert I._blank([None, ""])
