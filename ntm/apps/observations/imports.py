@@ -999,11 +999,12 @@ def _scan(path: Path, name: str, user, catalog: Catalog, defaults: dict,
           on_chunk: Callable[[list[Prepared]], None] | None, plan: ImportPlan) -> _Checker:
     """Check every row; hand the good ones to ``on_chunk`` by chunks while no row has failed.
 
-    The fast path checks a row with one memo lookup per cell (unit-set-period, indicator, assessment,
-    value), the memos filled by :meth:`_Checker._where`, :meth:`_Checker._code`,
-    :meth:`_Checker.assessment` and :meth:`_Checker.value` — the checks of :meth:`_Checker.check`,
-    without a word. Any row with something to say (a bad, missing or doubled cell, a short row) goes
-    through :meth:`_Checker.check`, which says it."""
+    Rows are taken by blocks of :data:`CHUNK`. :meth:`_Checker.block` checks a block column by column,
+    one memo lookup per cell (unit-set-period, indicator, assessment, value, version), the memos filled
+    by :meth:`_Checker._where`, :meth:`_Checker._code`, :meth:`_Checker.assessment`,
+    :meth:`_Checker.value` and :meth:`_Checker._version` — the checks of :meth:`_Checker.check`, without
+    a word. A block in which any row has something to say (a bad, missing or doubled cell, a short row)
+    is checked again row by row by :meth:`_Checker.check`, which says it."""
     colmap, sheet, header, lines = _rows_after_header(path, name=name)
     pairs = list(colmap.items())
     width = max(colmap) + 1
