@@ -645,6 +645,14 @@ _FIRST, _SECOND, _THIRD, _FOURTH = (operator.itemgetter(i) for i in range(4))
 _ERROR = operator.itemgetter(2)
 
 
+def _stripped(column) -> list[str]:
+    """The texts of a column as :func:`_text` gives them (one C call for a column of texts)."""
+    try:
+        return list(map(str.strip, column))
+    except TypeError:  # cells of a workbook: numbers, None
+        return [c.strip() if type(c) is str else _text(c) for c in column]
+
+
 def _looked_up(memo: dict, keys, compute: Callable | None) -> list:
     """``memo[key]`` of every key, in order (``map`` of ``dict.get``: no Python code per key); a missing
     key is computed with ``compute(key)`` and remembered, or left None when there is no ``compute``."""
@@ -663,8 +671,9 @@ def _looked_up(memo: dict, keys, compute: Callable | None) -> list:
 
 
 class _Checker:
-    """Checks rows one by one with one dictionary lookup per distinct input (unit code, set, period,
-    indicator, assessment word, value): a national file repeats the same few thousand of them."""
+    """Checks rows with one dictionary lookup per distinct input (unit code, set, period, indicator,
+    assessment word, value, version): a national file repeats the same few thousand of them. Blocks
+    of clean rows column by column (:meth:`block`), others row by row with messages (:meth:`check`)."""
 
     def __init__(self, name: str, user, catalog: Catalog, defaults: dict):
         self.name = name
@@ -789,7 +798,7 @@ class _Checker:
             ok = False
         # set
         raw_set = v.get("set")
-        set_code = (raw_set.strip() if isinstance(raw_set, str) else _text(raw_set)) or self.defaults.get("set") or ""
+        set_code = self._set_code(raw_set)
         cs = None
         if not set_code:
             self.issue(row, "set", "chưa ghi bộ tiêu chí")
@@ -836,14 +845,11 @@ class _Checker:
                 self.issue(row, "value", error)
                 ok = False
         # version
-        expected = None
         raw_ver = v.get("version")
-        if raw_ver not in (None, "") and _text(raw_ver):
-            try:
-                expected = int(float(_text(raw_ver).replace(",", ".")))
-            except (ValueError, OverflowError):  # OverflowError: "1E310" is infinity
-                self.issue(row, "version", f"'{_text(raw_ver)}' không phải là số lần sửa")
-                ok = False
+        expected = self._version(raw_ver)
+        if expected is _BAD:
+            self.issue(row, "version", f"'{_text(raw_ver)}' không phải là số lần sửa")
+            ok = False
         if not ok or unit is None or cs is None or period is None or ind is None:
             return None
         if not value_text and assessment is None and not na:
@@ -858,6 +864,10 @@ class _Checker:
         return Prepared(unit, cs, period, cell, row.number, code, value_text, value_num, assessment, na,
                         _text(v.get("note")), _text(v.get("evidence")), expected)
 
+    def _set_code(self, raw: object) -> str:
+        """The set code a row names (or the default set), "" when none."""
+        return (raw.strip() if isinstance(raw, str) else _text(raw)) or self.defaults.get("set") or ""
+
     # -- for the fast path of _scan: the same checks as check(), memoised on the raw cells, silent ---
 
     def _where(self, raw_unit: object, raw_set: object, raw_period: object):
@@ -865,7 +875,7 @@ class _Checker:
         unit = self.unit(raw_unit) if raw_unit not in (None, "") and _text(raw_unit) else self.defaults.get("unit")
         if unit is None or not self.may_enter(unit):
             return _BAD
-        set_code = (raw_set.strip() if isinstance(raw_set, str) else _text(raw_set)) or self.defaults.get("set") or ""
+        set_code = self._set_code(raw_set)
         if not set_code or set_code not in self.catalog:
             return _BAD
         cs = self.catalog.get(set_code)
@@ -908,21 +918,15 @@ class _Checker:
             return None
         columns = list(zip(*rows))
         blank = (None,) * len(rows)
-        iu, iset, iper, iind, ival, iass, inote, iev, iver = cols
+        inote, iev, iver = cols[6:]
         units, sets, periods, codes, values, assessments, notes, evidences, versions = (
             columns[i] if i is not None else blank for i in cols)
 
         wheres = _looked_up(self._fast_where, zip(units, sets, periods), lambda key: self._where(*key))
         if _BAD in wheres:
             return None
-        inds = _looked_up(self._fast_inds, zip(sets, codes), None)
-        if None in inds:
-            for k, hit in enumerate(inds):
-                if hit is None:
-                    hit = self._fast_inds.get((sets[k], codes[k])) or self._code(wheres[k][1], codes[k])
-                    if len(self._fast_inds) < MEMO_SIZE:
-                        self._fast_inds[(sets[k], codes[k])] = hit
-                    inds[k] = hit
+        inds = _looked_up(self._fast_inds, zip(sets, codes),
+                          lambda key: self._code(self.catalog.get(self._set_code(key[0])), key[1]))
         if _BAD in inds:
             return None
         assess = _looked_up(self._assess, assessments, self.assessment)
@@ -957,15 +961,9 @@ class _Checker:
             block_seen[cell] = mask | bit
         self.seen.update(block_seen)
 
-        def stripped(column):
-            try:
-                return list(map(str.strip, column))
-            except TypeError:  # cells of a workbook: numbers, None
-                return [c.strip() if type(c) is str else _text(c) for c in column]
-
         out = zip(*zip(*wheres), numbers, map(_THIRD, inds), texts, nums, verdicts, nas,
-                  stripped(notes) if inote is not None else repeat(""),
-                  stripped(evidences) if iev is not None else repeat(""), expected)
+                  _stripped(notes) if inote is not None else repeat(""),
+                  _stripped(evidences) if iev is not None else repeat(""), expected)
         if skipped:
             out = itertools.compress(out, keep)
         return list(map(_new_prepared, repeat(Prepared), out)), skipped
