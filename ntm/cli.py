@@ -6,6 +6,7 @@
     ntm units load | show UNIT | find TEXT [--date D] [--format json]
     ntm evaluate SET --input FILE [--format table|json] [--region R] [--year Y] …
     ntm claims check FILE... [--format text|json]
+    ntm reevaluate [--set SET]... [--period P]... [--here]
     ntm demo
     ntm manage <django command> …
 
@@ -222,6 +223,13 @@ def cmd_setup(a: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     info = sync_catalog()
     out.print(f"Đã nạp {info['sets']} bộ tiêu chí ({info['new_versions']} phiên bản mới).")
+    from ntm.apps.evaluations.cli import describe
+    from ntm.apps.evaluations.tasks import reevaluate_changed_sets
+
+    run = reevaluate_changed_sets(info["changed"])
+    if run is not None:  # an upgrade brought new versions of sets that already have results
+        out.print(f"Bộ tiêu chí đã thay đổi: đã xếp {describe(run)} vào hàng đợi đánh giá lại trong nền; "
+                  "các trang vẫn hiện kết quả cũ cho đến khi xong.")
     from ntm.apps.units.cli import cmd_load
 
     cmd_load(out)
@@ -262,6 +270,16 @@ def cmd_demo(a: argparse.Namespace) -> int:
         cmd_load(out)
     build_demo(out)
     return 0
+
+
+def cmd_reevaluate(a: argparse.Namespace) -> int:
+    _require_database()
+    from ntm.apps.evaluations.cli import cmd_reevaluate as run
+
+    try:
+        return run(a.set or [], a.period or [], here=a.here, console=out)
+    except (KeyError, ValueError) as exc:  # an unknown set (the known ones listed), a period that is not one
+        raise CliError(str(exc.args[0] if exc.args else exc)) from None
 
 
 def cmd_report(a: argparse.Namespace) -> int:
@@ -440,6 +458,12 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", choices=("docx", "pdf"), default="docx")
     x.add_argument("-o", "--output", required=True)
     x.set_defaults(func=cmd_report)
+
+    x = sub.add_parser("reevaluate", help="đánh giá lại toàn bộ kết quả đã lưu (trong nền, hoặc tại chỗ với --here)")
+    x.add_argument("--set", action="append", metavar="BỘ", help="mã bộ tiêu chí (lặp lại được; mặc định: mọi bộ có số liệu)")
+    x.add_argument("--period", action="append", metavar="KỲ", help="kỳ, như 2024-Q4 (lặp lại được; mặc định: mọi kỳ)")
+    x.add_argument("--here", action="store_true", help="tính ngay trong lệnh này, có thanh tiến độ (không cần tiến trình nền)")
+    x.set_defaults(func=cmd_reevaluate)
 
     x = sub.add_parser("backup", help="sao lưu toàn bộ cơ sở dữ liệu vào một tệp")
     x.add_argument("file")

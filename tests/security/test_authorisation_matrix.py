@@ -150,6 +150,8 @@ MATRIX: dict[str, Entry] = {
     "communes": Entry([get(f"/xa/?unit={LY_NHAN}&period={PERIOD}")], VIEWERS - COMMUNE,
                       note="the district's list: commune users do not see their district"),
     "gaps": Entry([get(f"/thieu-hut/?unit={NGUYEN_LY}&period={PERIOD}")], VIEWERS),
+    "reevaluation-status": Entry([get("/danh-gia-lai/?runs=1,2")], USERS,
+                                 note="the background re-evaluation notice: sets, periods and progress, no unit's data"),
     "unit-browse": Entry([get("/don-vi/?q=nguyen ly"), get("/don-vi/")], USERS,
                          hidden={"other_unit": LEAK}, note="lists only what the user may see"),
     "unit-detail": Entry([get(f"/don-vi/{NGUYEN_LY}/")], VIEWERS),

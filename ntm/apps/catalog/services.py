@@ -12,9 +12,11 @@ from .models import SetVersion
 
 
 @transaction.atomic
-def sync_catalog(catalog: Catalog | None = None) -> dict[str, int]:
+def sync_catalog(catalog: Catalog | None = None) -> dict:
+    """Store each set's current version (its digest); ``changed``: the codes whose version is new."""
     catalog = catalog or default_catalog()
     created = 0
+    changed: list[str] = []
     for s in catalog:
         _, was_created = SetVersion.objects.get_or_create(
             code=s.code,
@@ -25,4 +27,6 @@ def sync_catalog(catalog: Catalog | None = None) -> dict[str, int]:
             ),
         )
         created += was_created
-    return {"sets": len(catalog.sets), "new_versions": created}
+        if was_created:
+            changed.append(s.code)
+    return {"sets": len(catalog.sets), "new_versions": created, "changed": changed}

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Result
+from .models import ReevaluationRun, Result
 
 
 @admin.register(Result)
@@ -11,4 +11,20 @@ class ResultAdmin(admin.ModelAdmin):
     raw_id_fields = ("unit",)
 
     def has_change_permission(self, request, obj=None):  # results are computed, never edited
+        return False
+
+
+@admin.register(ReevaluationRun)
+class ReevaluationRunAdmin(admin.ModelAdmin):
+    """Background re-evaluations: progress, and the error of a failed one (``ntm reevaluate`` runs one again)."""
+
+    list_display = ("pk", "status", "reason", "cells_done", "cells_total", "units_evaluated", "created_by", "created_at",
+                    "finished_at")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in ReevaluationRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Result(models.Model):
@@ -92,11 +93,11 @@ class ReevaluationRun(models.Model):
     """A full re-evaluation in the background (after a catalogue change or a whole-province import)."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "đang chờ"
-        RUNNING = "running", "đang tính"
-        SWITCHING = "switching", "đang chuyển sang kết quả mới"
-        DONE = "done", "xong"
-        FAILED = "failed", "lỗi"
+        QUEUED = "queued", _("đang chờ tiến trình nền")
+        RUNNING = "running", _("đang tính")
+        SWITCHING = "switching", _("đang chuyển sang kết quả mới")
+        DONE = "done", _("xong")
+        FAILED = "failed", _("lỗi")
 
     set_codes = models.JSONField("bộ tiêu chí", default=list, blank=True, help_text="rỗng: mọi bộ có số liệu")
     periods = models.JSONField("kỳ", default=list, blank=True, help_text="rỗng: mọi kỳ có số liệu")

@@ -52,20 +52,58 @@ def reevaluate(run_id: int) -> dict:
     return run_reevaluation(run_id)
 
 
+ACTIVE = (ReevaluationRun.Status.QUEUED, ReevaluationRun.Status.RUNNING, ReevaluationRun.Status.SWITCHING)
+
+
 def start_reevaluation(set_codes: Iterable[str] = (), periods: Iterable[str] = (), *, reason: str = "",
-                       user=None) -> ReevaluationRun:
+                       user=None, enqueue: bool = True) -> ReevaluationRun:
     """Record a run and enqueue it; returns at once. Empty ``set_codes``/``periods``: all that have
-    observations or results."""
+    observations or results. ``enqueue=False``: only recorded, for a caller that runs it itself
+    (``ntm reevaluate --here``). Inside a transaction the run and its task are written with it: the
+    worker sees them when it commits, and not at all if it rolls back."""
     catalog = default_catalog()
     set_codes = list(set_codes)
     for s in set_codes:
         catalog.get(s)  # raises KeyError with the known sets
     periods = [Period.parse(p).key for p in periods]
-    run = ReevaluationRun.objects.create(set_codes=set_codes, periods=periods, reason=reason, created_by=user)
-    result = reevaluate.enqueue(run.pk)
-    ReevaluationRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
-    run.refresh_from_db()
+    run = ReevaluationRun.objects.create(set_codes=set_codes, periods=periods, reason=reason[:200], created_by=user)
+    changed("results")  # kept dashboard pages are built again: they announce the run
+    if enqueue:
+        result = reevaluate.enqueue(run.pk)
+        ReevaluationRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
+        run.refresh_from_db()
     return run
+
+
+def active_runs() -> list[ReevaluationRun]:
+    """Runs queued or under way, oldest first: what the dashboards announce."""
+    return list(ReevaluationRun.objects.filter(status__in=ACTIVE).order_by("created_at", "pk")[:5])
+
+
+def with_dependents(set_codes: Iterable[str], catalog=None) -> list[str]:
+    """The sets and every set whose standard depends on one of them (nâng cao on NTM, …), in catalogue
+    order."""
+    from .services import dependents
+
+    catalog = catalog or default_catalog()
+    wanted = set(set_codes)
+    for code in list(wanted):
+        wanted.update(dependents(code, catalog))
+    return [s.code for s in catalog if s.code in wanted]
+
+
+def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> ReevaluationRun | None:
+    """After new versions of criteria sets were loaded (``ntm setup`` after an upgrade): queue one run
+    over them and their dependents — if anything was stored for them; a new database has nothing to
+    redo."""
+    from ntm.apps.observations.models import Observation
+
+    changed = sorted(set(set_codes))
+    affected = with_dependents(changed)
+    if not affected or not (Observation.objects.filter(set_code__in=affected, is_current=True).exists()
+                            or Result.objects.filter(set_code__in=affected).exists()):
+        return None
+    return start_reevaluation(affected, reason=f"Bộ tiêu chí thay đổi: {', '.join(changed)}", user=user)
 
 
 def cells_of(run: ReevaluationRun) -> list[tuple[str, str]]:
@@ -129,6 +167,7 @@ def run_reevaluation(run_id: int, *, progress: Progress | None = None,
             stale = stale.exclude(set_code=s, period=p)
         stale.delete()
         _save(run, status=ReevaluationRun.Status.FAILED, finished_at=timezone.now(), message=f"{type(exc).__name__}: {exc}")
+        changed("results")  # kept pages stop announcing it as under way
         raise
     return {"run": run.pk, "status": run.status, "cells": len(cells), "results": run.units_evaluated}
 

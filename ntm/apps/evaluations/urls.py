@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("xa/", views.communes, name="communes"),
     path("thieu-hut/", views.gaps, name="gaps"),
+    path("danh-gia-lai/", views.reevaluation_status, name="reevaluation-status"),
 ]

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 from django.utils.translation import get_language
 
 from ntm.apps.accounts.permissions import can_view, home_units
@@ -142,11 +143,33 @@ def select(request) -> Selection | HttpResponse:
 
 
 def _base_context(sel: Selection, page: str) -> dict:
+    from .tasks import active_runs
+
     return {
         "sel": sel, "unit": sel.unit, "period": sel.period, "set": sel.set, "page": page,
         "sets": q.commune_sets(), "periods": [(k, Period.parse(k).label) for k in sel.periods],
         "crumbs": [(a, sel.query(unit=a.uid)) for a in sel.ancestors],
+        "reevaluation": _reevaluation_context(active_runs(), ()),
     }
+
+
+def _reevaluation_context(runs: list, watched) -> dict:
+    """The re-evaluation notice: the runs under way, and how those the page announced have ended."""
+    from .models import ReevaluationRun
+
+    ids = [r.pk for r in runs]
+    ended = list(ReevaluationRun.objects.filter(pk__in=[i for i in watched if i not in ids]).order_by("pk")) if watched else []
+    return {"runs": runs, "ended": ended, "watch": ",".join(str(i) for i in sorted({*ids, *(r.pk for r in ended)}))}
+
+
+@require_GET
+def reevaluation_status(request):
+    """The notice alone, polled by the dashboards (htmx) while a run is under way (log-in required, as
+    every page)."""
+    from .tasks import active_runs
+
+    watched = [int(x) for x in request.GET.get("runs", "").split(",") if x.isdigit()][:20]
+    return render(request, "evaluations/_reevaluation.html", {"reevaluation": _reevaluation_context(active_runs(), watched)})
 
 
 def _overview_or_error(request, sel: Selection, context: dict, *, with_trend: bool = True):

@@ -80,3 +80,19 @@ def memo_on(settings):
     freshness.clear()
     yield
     freshness.clear()
+
+
+@pytest.fixture
+def task_worker(monkeypatch):
+    """Run the tasks waiting in the database with the real worker (``db_worker``, which ``ntm serve``
+    starts), inside the test's transaction: call the returned function."""
+    import django_tasks_db.utils
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    # on SQLite the worker opens its own BEGIN EXCLUSIVE, impossible inside the test's transaction
+    monkeypatch.setattr(django_tasks_db.utils, "connection_requires_manual_exclusive_transaction", lambda c: False)
+    # the worker closes "obsolete" connections between tasks; inside the test's transaction (autocommit
+    # off) PostgreSQL's would count as obsolete and the rest of the test would lose its connection
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    return lambda: call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
