@@ -1188,6 +1188,9 @@ class ImportResult:
     cells: int
     plan: ImportPlan
     batch_reevaluation: bool = False
+    # with ``background=True`` and more than BATCH_REEVALUATION_CELLS cells: the queued run (the
+    # dashboards show the previous results, and its progress, until it is done)
+    reevaluation_run: object | None = None
 
 
 # above this many (unit, set, period) cells the results are re-evaluated with the batch path (one read of
@@ -1255,12 +1258,18 @@ def _reevaluate(cells: dict[tuple[int, str, str], Unit], catalog: Catalog,
 
 def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None, defaults: dict | None = None,
                   name: str | None = None, batch: str | None = None, reevaluate: bool = True,
+                  background: bool = False,
                   progress: Callable[[str, int, int], None] | None = None) -> ImportResult:
     """Check and record every changed value in one transaction under one batch id (all or nothing).
 
     One pass over the file (the preview was the other): rows are checked, compared with the current
     values and written chunk by chunk inside the transaction; any problem — a bad row, a value edited
-    since the template was downloaded — raises :class:`ImportFailed` and rolls everything back."""
+    since the template was downloaded — raises :class:`ImportFailed` and rolls everything back.
+
+    The written cells are re-evaluated in the same transaction — unless ``background`` (the web
+    application) and there are more than :data:`BATCH_REEVALUATION_CELLS` of them (a whole district or
+    province): then a background re-evaluation of their sets and periods is queued in the same
+    transaction (written with the values, or not at all), and the request does not wait for it."""
     from django.db import connection
     from django.utils import timezone
 
@@ -1303,7 +1312,15 @@ def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None
         chk = _scan(path, name, user, catalog, defaults or {}, write, plan)
         if chk.issue_count:
             raise ImportFailed(chk.issues, chk.issue_count)
-        batch_path = _reevaluate(cells, catalog, progress) if reevaluate and cells else False
+        run = None
+        if reevaluate and background and len(cells) > BATCH_REEVALUATION_CELLS:
+            from ntm.apps.evaluations.tasks import start_reevaluation, with_dependents
+
+            run = start_reevaluation(with_dependents({k[1] for k in cells}, catalog), sorted({k[2] for k in cells}),
+                                     reason=f"nhập số liệu, lô {batch}", user=user if getattr(user, "pk", None) else None)
+            batch_path = False
+        else:
+            batch_path = _reevaluate(cells, catalog, progress) if reevaluate and cells else False
     written = plan.new + plan.changed
     return ImportResult(batch=batch, written=written, unchanged=plan.unchanged, cells=len(cells), plan=plan,
-                        batch_reevaluation=batch_path)
+                        batch_reevaluation=batch_path, reevaluation_run=run)

@@ -267,7 +267,8 @@ def import_confirm(request, batch: str):
         messages.info(request, "Đã hủy lần nhập.")
         return redirect("reports-index")
     try:
-        res = I.commit_import(b.stored_path, user=request.user, defaults=_defaults(b), name=b.file_name, batch=b.batch)
+        res = I.commit_import(b.stored_path, user=request.user, defaults=_defaults(b), name=b.file_name, batch=b.batch,
+                              background=True)
     except I.ImportFailed as exc:
         b.status = ImportBatch.Status.FAILED
         b.summary = {"issues": [i.as_dict() for i in exc.issues[:200]], "issue_count": exc.total}
@@ -277,11 +278,19 @@ def import_confirm(request, batch: str):
     b.status = ImportBatch.Status.DONE
     b.rows, b.written, b.unchanged = res.plan.rows, res.written, res.unchanged
     b.summary = {"cells": res.cells, "new": res.plan.new, "changed": res.plan.changed}
+    run = res.reevaluation_run
+    if run is not None:
+        b.summary["reevaluation_run"] = run.pk
     b.committed_at = timezone.now()
     _discard(b)
     b.save()
-    messages.success(request, f"Đã ghi {vn_number(res.written)} giá trị (lô {res.batch}); "
-                              f"{vn_number(res.cells)} kết quả được đánh giá lại.")
+    if run is None:
+        messages.success(request, f"Đã ghi {vn_number(res.written)} giá trị (lô {res.batch}); "
+                                  f"{vn_number(res.cells)} kết quả được đánh giá lại.")
+    else:
+        messages.success(request, f"Đã ghi {vn_number(res.written)} giá trị (lô {res.batch}). {vn_number(res.cells)} "
+                                  f"kết quả đang được đánh giá lại trong nền (lượt #{run.pk}); các trang tổng quan "
+                                  f"hiện tiến độ và giữ kết quả trước đó cho đến khi xong.")
     return redirect("reports-import-preview", batch=b.batch)
 
 
