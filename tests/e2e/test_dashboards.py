@@ -73,3 +73,29 @@ def _quiet_console():
     from rich.console import Console
 
     return Console(file=io.StringIO(), quiet=True)
+
+
+def test_a_background_reevaluation_is_announced_and_its_end_shows_without_a_reload(server, units_loaded, new_page,
+                                                                                   monkeypatch):
+    """The dashboards poll the notice (htmx): the run ends in the worker, the page says so by itself."""
+    from playwright.sync_api import expect
+
+    from ntm import demo
+    from ntm.apps.evaluations import tasks
+
+    monkeypatch.setattr(demo, "DISTRICTS", ["Hà Nam/Lý Nhân"])
+    monkeypatch.setattr(demo, "PERIODS", ["2023-07"])
+    monkeypatch.setattr(demo, "SETS", ["xa-ntm-2021"])
+    demo.build_demo(console=_quiet_console())
+    run = tasks.start_reevaluation(["xa-ntm-2021"], ["2023-07"], reason="nhập cả huyện", enqueue=False)
+
+    page = new_page()
+    log_in(page, server.url, "demo_quocgia", next=f"/?unit={LY_NHAN}&period=2023-07")
+    notice = page.locator("#reevaluation")
+    expect(notice).to_contain_text(f"Đang đánh giá lại trong nền (lượt #{run.pk}, nhập cả huyện): đang chờ tiến trình nền")
+    expect(page.locator("#rollup-sentence")).to_contain_text("Huyện Lý Nhân: 20 xã")  # the previous results, shown
+    tasks.run_reevaluation(run.pk)  # what the worker does
+    expect(notice).to_contain_text(f"Lượt đánh giá lại #{run.pk} đã xong.", timeout=20_000)  # polled, no reload
+    notice.get_by_role("link", name="Tải lại trang để xem kết quả mới.").click()
+    expect(page.locator("#rollup-sentence")).to_contain_text("Huyện Lý Nhân: 20 xã")
+    expect(page.locator("#reevaluation")).to_have_text("")

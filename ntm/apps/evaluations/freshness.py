@@ -59,6 +59,9 @@ from ntm.apps.ops.sql import statement
 log = logging.getLogger("ntm.freshness")
 T = TypeVar("T")
 TOPICS = ("results", "units", "plans")
+# whole pages also announce the background re-evaluations queued or under way (tasks.py raises "runs"
+# when one is queued and when it ends): such a change builds a kept page again, and nothing else
+PAGE_TOPICS = TOPICS + ("runs",)
 
 _LOCK = threading.Lock()
 _MEMO: OrderedDict[Hashable, tuple[float, tuple, int, object]] = OrderedDict()
@@ -257,19 +260,21 @@ def enabled() -> bool:
 def stamp(topics: tuple[str, ...] = TOPICS) -> tuple:
     """The current counters of ``topics`` (one indexed query; read once per page request)."""
     read = _READ.get()
-    if read is not None and topics in read:
-        return read[topics]
-    from .models import DataVersion
+    values = read.get(_STAMP) if read is not None else None
+    if values is None:  # every topic at once: a page and the parts it is built from read them once
+        from .models import DataVersion
 
-    table = connection.ops.quote_name(DataVersion._meta.db_table)
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT topic, value FROM {table} WHERE topic IN ({', '.join(['%s'] * len(topics))})",
-                    list(topics))
-        values = dict(cur.fetchall())
-    out = tuple(values.get(t, 0) for t in topics)
-    if read is not None:
-        read[topics] = out
-    return out
+        table = connection.ops.quote_name(DataVersion._meta.db_table)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT topic, value FROM {table} WHERE topic IN ({', '.join(['%s'] * len(PAGE_TOPICS))})",
+                        list(PAGE_TOPICS))
+            values = dict(cur.fetchall())
+        if read is not None:
+            read[_STAMP] = values
+    return tuple(values.get(t, 0) for t in topics)
+
+
+_STAMP = "stamp"  # the key of the counters in a request's reads (the change log's keys are tuples)
 
 
 def _patchable(old: tuple, new: tuple, topics: tuple[str, ...]) -> int | None:
@@ -470,7 +475,7 @@ def _answer(request, key: tuple, view, args, kwargs) -> HttpResponse:
             return None
         return _Kept(kept.parts, kept.content_type, deps, html, kept.render)
 
-    kept = memo(key, compute, patch=patch, weight=lambda k: 1 if k is None else k.size // 1024 + 1)
+    kept = memo(key, compute, patch=patch, topics=PAGE_TOPICS, weight=lambda k: 1 if k is None else k.size // 1024 + 1)
     if built:  # computed now: the view's own response
         if kept is None:
             forget(key)

@@ -67,7 +67,7 @@ def start_reevaluation(set_codes: Iterable[str] = (), periods: Iterable[str] = (
         catalog.get(s)  # raises KeyError with the known sets
     periods = [Period.parse(p).key for p in periods]
     run = ReevaluationRun.objects.create(set_codes=set_codes, periods=periods, reason=reason[:200], created_by=user)
-    changed("results")  # kept dashboard pages are built again: they announce the run
+    changed("runs")  # kept dashboard pages are built again: they announce the run
     if enqueue:
         result = reevaluate.enqueue(run.pk)
         ReevaluationRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
@@ -157,6 +157,7 @@ def run_reevaluation(run_id: int, *, progress: Progress | None = None,
         StagedResult.objects.filter(run=run).delete()
         _save(run, status=ReevaluationRun.Status.DONE, finished_at=timezone.now(),
               message=(f"{kept} kết quả được lưu trong lúc tính lại đã được giữ nguyên." if kept else ""))
+        changed("runs")  # after the status: a page built again from now on no longer announces it
         if progress:
             progress(run)
     except Exception as exc:
@@ -167,7 +168,7 @@ def run_reevaluation(run_id: int, *, progress: Progress | None = None,
             stale = stale.exclude(set_code=s, period=p)
         stale.delete()
         _save(run, status=ReevaluationRun.Status.FAILED, finished_at=timezone.now(), message=f"{type(exc).__name__}: {exc}")
-        changed("results")  # kept pages stop announcing it as under way
+        changed("runs")  # after the status: kept pages stop announcing it as under way
         raise
     return {"run": run.pk, "status": run.status, "cells": len(cells), "results": run.units_evaluated}
 

@@ -195,3 +195,21 @@ def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(memo_on,
 
     assert region(patched) != region(before)
     assert region(patched) == region(computed)
+
+
+def test_a_kept_page_announces_a_background_run_from_its_start_to_its_end(memo_on, member, client,
+                                                                          django_capture_on_commit_callbacks):
+    """A run queued or ended is not a change of results: the "runs" counter builds kept pages again,
+    the notice included (the region alone would have kept the old notice around it)."""
+    from ntm.apps.evaluations import tasks
+
+    client.force_login(member("Hà Nam/Lý Nhân", "leader"))
+    assert "Đang đánh giá lại" not in client.get(OVERVIEW).content.decode()
+    # each in its own transaction (a savepoint here), whose commit is run, as the command and the worker do
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        run = tasks.start_reevaluation(["xa-ntm-2021"], ["2023-07"], reason="nhập cả huyện", enqueue=False)
+    assert f"Đang đánh giá lại trong nền (lượt #{run.pk}" in client.get(OVERVIEW).content.decode()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        tasks.run_reevaluation(run.pk)
+    html = client.get(OVERVIEW).content.decode()
+    assert "Đang đánh giá lại" not in html and 'id="reevaluation"' in html
