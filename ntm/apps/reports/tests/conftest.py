@@ -12,9 +12,12 @@ def _clear() -> None:
     from ntm.apps.accounts.models import Membership
     from ntm.apps.evaluations.models import Result
     from ntm.apps.observations.models import Fact, Observation
+    from ntm.apps.plans.models import PlanTarget, Recognition
     from ntm.apps.reports.models import ImportBatch
 
     ImportBatch.objects.all().delete()
+    Recognition.objects.all().delete()  # the demo's plans and decisions too: later packages start empty
+    PlanTarget.objects.all().delete()
     Result.objects.all().delete()
     Observation.objects.all().delete()
     Fact.objects.all().delete()
