@@ -98,12 +98,12 @@ def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> Reevaluat
     redo."""
     from ntm.apps.observations.models import Observation
 
-    changed = sorted(set(set_codes))
-    affected = with_dependents(changed)
+    codes = sorted(set(set_codes))
+    affected = with_dependents(codes)
     if not affected or not (Observation.objects.filter(set_code__in=affected, is_current=True).exists()
                             or Result.objects.filter(set_code__in=affected).exists()):
         return None
-    return start_reevaluation(affected, reason=f"Bộ tiêu chí thay đổi: {', '.join(changed)}", user=user)
+    return start_reevaluation(affected, reason=f"Bộ tiêu chí thay đổi: {', '.join(codes)}", user=user)
 
 
 def cells_of(run: ReevaluationRun) -> list[tuple[str, str]]:
@@ -160,7 +160,7 @@ def run_reevaluation(run_id: int, *, progress: Progress | None = None,
         changed("runs")  # after the status: a page built again from now on no longer announces it
         if progress:
             progress(run)
-    except Exception as exc:
+    except BaseException as exc:  # an error, or the command interrupted (Ctrl-C): never left "under way"
         StagedResult.objects.filter(run=run).delete()
         _current = RollupState.objects.filter(generation=run.pk).values_list("set_code", "period")
         stale = RollupResult.objects.filter(generation=run.pk)

@@ -16,8 +16,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET
 from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
 
 from ntm.apps.accounts.permissions import can_view, home_units
 from ntm.apps.units.models import Level, Unit

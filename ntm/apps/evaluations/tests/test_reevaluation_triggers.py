@@ -128,3 +128,19 @@ def test_a_failed_run_is_reported_without_its_error_text(ly_nhan, client, admin_
 def test_the_status_needs_a_login(client):
     r = client.get(reverse("reevaluation-status"))
     assert r.status_code == 302 and r["Location"].startswith("/tai-khoan/dang-nhap/")
+
+
+def test_an_interrupted_run_is_not_left_under_way(ly_nhan, monkeypatch):
+    """Ctrl-C in ``ntm reevaluate --here`` (or the worker stopped): the run is marked failed, the
+    dashboards do not announce it for ever."""
+    run = tasks.start_reevaluation([NTM], [PERIOD], enqueue=False)
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tasks, "switch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        tasks.run_reevaluation(run.pk)
+    run.refresh_from_db()
+    assert run.status == ReevaluationRun.Status.FAILED and run.message.startswith("KeyboardInterrupt")
+    assert tasks.active_runs() == []
