@@ -42,3 +42,17 @@ def demo(django_db_setup, django_db_blocker):
 def _bulletin_cache(tmp_path_factory, settings):
     """Rendered bulletins are cached under NTM_HOME: keep the tests' files out of the real one."""
     settings.NTM_HOME = tmp_path_factory.mktemp("ntm-home")
+
+
+@pytest.fixture
+def entry_officer(django_user_model):
+    """``make(username, uid)``: a user with the entry role on the unit ``uid`` (and its subtree)."""
+    from ntm.apps.accounts.models import Membership, Role
+    from ntm.apps.units.services import resolve_unit
+
+    def make(username: str, uid: str):
+        u = django_user_model.objects.create_user(username, first_name="Cán bộ")
+        Membership.objects.create(user=u, unit=resolve_unit(uid), role=Role.ENTRY)
+        return django_user_model.objects.get(pk=u.pk)
+
+    return make

@@ -10,7 +10,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from ntm.apps.accounts.models import Membership, Role
 from ntm.apps.evaluations.models import ReevaluationRun, Result
 from ntm.apps.evaluations.tests.fixtures import task_worker  # noqa: F401 (fixture)
 from ntm.apps.observations.imports import BATCH_REEVALUATION_CELLS, COLUMNS
@@ -28,10 +27,8 @@ def ly_nhan(demo):
 
 
 @pytest.fixture
-def district_officer(django_user_model, ly_nhan):
-    u = django_user_model.objects.create_user("can_bo_ln", first_name="Hà")
-    Membership.objects.create(user=u, unit=ly_nhan, role=Role.ENTRY)
-    return u
+def district_officer(entry_officer, ly_nhan):
+    return entry_officer("can_bo_ln", ly_nhan.uid)
 
 
 def _file(tmp_path, ly_nhan, indicator: str, assessment: str):

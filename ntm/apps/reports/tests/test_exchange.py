@@ -12,7 +12,6 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from ntm.apps.accounts.models import Membership, Role
 from ntm.apps.evaluations.models import Result
 from ntm.apps.observations import exports as X
 from ntm.apps.observations.imports import (ImportFailed, commit_import, plan_import, write_template)
@@ -31,10 +30,8 @@ def nguyen_ly(demo):
 
 
 @pytest.fixture
-def officer(django_user_model, nguyen_ly):
-    u = django_user_model.objects.create_user("can_bo_nl", first_name="Lan")
-    Membership.objects.create(user=u, unit=nguyen_ly, role=Role.ENTRY)
-    return django_user_model.objects.get(pk=u.pk)
+def officer(entry_officer, nguyen_ly):
+    return entry_officer("can_bo_nl", nguyen_ly.uid)
 
 
 def _template(tmp_path: Path, units, set_code="xa-ntm-2021") -> Path:
