@@ -47,6 +47,7 @@ Benchmarks and floors:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -375,8 +376,6 @@ def w_exchange(args: dict) -> dict:
     import itertools
     import threading
 
-    from django.db import transaction
-
     from ntm.apps.observations import exports as X
     from ntm.apps.observations.imports import COLUMNS, commit_import, plan_import
 
@@ -461,20 +460,12 @@ def w_exchange(args: dict) -> dict:
         assert plan.ok, [str(i) for i in plan.issues[:5]]
         out["check"] = figures(plan.rows, p)
 
-        class Rollback(Exception):
-            pass
-
         # the floor first: a rolled-back write leaves dead row versions that the next write over the same
         # rows walks past, so whichever runs second is slowed — here the import's commit, not its floor
         floor = _commit_floor(qs, cap, Peak, figures) if fmt == "csv" else None  # CSV: one floor per size
         least = _least_write(qs, cap, Peak, figures, tmp) if fmt == "csv" else None
-        try:
-            with Peak() as p:
-                with transaction.atomic():
-                    res = commit_import(upload, reevaluate=False)
-                    raise Rollback
-        except Rollback:
-            pass
+        with Peak() as p, _rolled_back():
+            res = commit_import(upload, reevaluate=False)
         out["commit"] = figures(res.written, p)
         assert res.written == plan.to_write == plan.rows, (res.written, plan.to_write, plan.rows)
         if floor is not None:
@@ -496,40 +487,48 @@ def w_exchange(args: dict) -> dict:
     return out
 
 
+@contextlib.contextmanager
+def _rolled_back():
+    """A transaction that is always rolled back: a write measured, then undone."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _ids_sql(qs, cap: int | None) -> tuple[str, tuple]:
+    """The SQL (and parameters) selecting the ids of the exchange's rows, capped as its file is."""
+    ids = qs.values_list("pk", flat=True)
+    return (ids[:cap] if cap else ids).query.sql_with_params()
+
+
 def _commit_floor(qs, cap: int | None, Peak, figures) -> dict:
     """The floor of an import's commit: the same rows retired and written again by the database alone —
     one UPDATE and one INSERT … SELECT of the file's rows, no file, no check, no data through the driver —
     what writing these changes costs the database whoever asks (rolled back, as the commit is)."""
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
     from ntm.apps.observations.imports import _INSERT_COLUMNS
     from ntm.apps.observations.models import Observation
 
-    ids = qs.values_list("pk", flat=True)
-    sql, params = (ids[:cap] if cap else ids).query.sql_with_params()
+    sql, params = _ids_sql(qs, cap)
     table = connection.ops.quote_name(Observation._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in _INSERT_COLUMNS)
     now = timezone.now() if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(timezone.now())
 
-    class Rollback(Exception):
-        pass
-
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(f"CREATE TEMPORARY TABLE bench_floor_ids AS {sql}", params)
-            cur.execute("SELECT count(*) FROM bench_floor_ids")
-            rows = cur.fetchone()[0]
-            with Peak() as p:
-                cur.execute(f"UPDATE {table} SET is_current = %s WHERE id IN (SELECT f.pk FROM bench_floor_ids f)", [False])
-                assert cur.rowcount == rows, (cur.rowcount, rows)  # the file's rows, not the table's
-                cur.execute(f"INSERT INTO {table} ({columns}) SELECT unit_id, set_code, indicator, period, year, "
-                            f"value_text, value_num, NOT assessment, not_applicable, %s, evidence, version + 1, %s, %s, "
-                            f"%s, NULL, %s, %s FROM {table} WHERE id IN (SELECT f.pk FROM bench_floor_ids f)",
-                            ["nhập thử", True, "import", "bench-floor", "", now])
-            raise Rollback
-    except Rollback:
-        pass
+    with _rolled_back(), connection.cursor() as cur:
+        cur.execute(f"CREATE TEMPORARY TABLE bench_floor_ids AS {sql}", params)
+        cur.execute("SELECT count(*) FROM bench_floor_ids")
+        rows = cur.fetchone()[0]
+        with Peak() as p:
+            cur.execute(f"UPDATE {table} SET is_current = %s WHERE id IN (SELECT f.pk FROM bench_floor_ids f)", [False])
+            assert cur.rowcount == rows, (cur.rowcount, rows)  # the file's rows, not the table's
+            cur.execute(f"INSERT INTO {table} ({columns}) SELECT unit_id, set_code, indicator, period, year, "
+                        f"value_text, value_num, NOT assessment, not_applicable, %s, evidence, version + 1, %s, %s, "
+                        f"%s, NULL, %s, %s FROM {table} WHERE id IN (SELECT f.pk FROM bench_floor_ids f)",
+                        ["nhập thử", True, "import", "bench-floor", "", now])
     return figures(rows, p)
 
 
@@ -539,20 +538,16 @@ def _least_write(qs, cap: int | None, Peak, figures, tmp: Path) -> dict | None:
     one pointer per row moved in place (a narrow table of current versions, room on its pages for HOT
     updates) — no check, no other index, no foreign key. Its rows/s is the ceiling of an import of these
     rows on this machine whatever the design; rolled back, as the commit is."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from ntm.apps.observations.models import Observation
 
     if connection.vendor != "postgresql":
         return None
-    ids = qs.values_list("pk", flat=True)
-    sql, params = (ids[:cap] if cap else ids).query.sql_with_params()
+    sql, params = _ids_sql(qs, cap)
     table = connection.ops.quote_name(Observation._meta.db_table)
     hist, cur_t, payload = "bench_least_hist", "bench_least_cur", tmp / "least-write.txt"
     key = "unit_id, set_code, period, indicator"
-
-    class Rollback(Exception):
-        pass
 
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {hist}, {cur_t}")
@@ -569,18 +564,13 @@ def _least_write(qs, cap: int | None, Peak, figures, tmp: Path) -> dict | None:
             for chunk in copy:
                 f.write(chunk)
     try:
-        try:
-            with transaction.atomic(), connection.cursor() as cur:
-                with Peak() as p:
-                    with open(payload, "rb") as f, cur.cursor.copy(f"COPY {hist} FROM STDIN") as copy:
-                        while chunk := f.read(1 << 20):
-                            copy.write(chunk)
-                    cur.execute(f"UPDATE {cur_t} c SET obs_id = h.id + 1 FROM {hist} h WHERE "
-                                + " AND ".join(f"c.{k} = h.{k}" for k in key.split(", ")))
-                    rows = cur.rowcount
-                raise Rollback
-        except Rollback:
-            pass
+        with _rolled_back(), connection.cursor() as cur, Peak() as p:
+            with open(payload, "rb") as f, cur.cursor.copy(f"COPY {hist} FROM STDIN") as copy:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
+            cur.execute(f"UPDATE {cur_t} c SET obs_id = h.id + 1 FROM {hist} h WHERE "
+                        + " AND ".join(f"c.{k} = h.{k}" for k in key.split(", ")))
+            rows = cur.rowcount
     finally:
         payload.unlink(missing_ok=True)
         with connection.cursor() as cur:

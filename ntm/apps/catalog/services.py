@@ -15,7 +15,6 @@ from .models import SetVersion
 def sync_catalog(catalog: Catalog | None = None) -> dict:
     """Store each set's current version (its digest); ``changed``: the codes whose version is new."""
     catalog = catalog or default_catalog()
-    created = 0
     changed: list[str] = []
     for s in catalog:
         _, was_created = SetVersion.objects.get_or_create(
@@ -26,7 +25,6 @@ def sync_catalog(catalog: Catalog | None = None) -> dict:
                 indicator_count=s.indicator_count, source_path=s.source, source_text=Path(s.source).read_text(encoding="utf-8"),
             ),
         )
-        created += was_created
         if was_created:
             changed.append(s.code)
-    return {"sets": len(catalog.sets), "new_versions": created, "changed": changed}
+    return {"sets": len(catalog.sets), "new_versions": len(changed), "changed": changed}

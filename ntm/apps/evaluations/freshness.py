@@ -257,6 +257,9 @@ def enabled() -> bool:
 
 
 
+_STAMP = "stamp"  # the key of the counters in a request's reads (the change log's keys are tuples)
+
+
 def stamp(topics: tuple[str, ...] = TOPICS) -> tuple:
     """The current counters of ``topics`` (one indexed query; read once per page request)."""
     read = _READ.get()
@@ -273,8 +276,6 @@ def stamp(topics: tuple[str, ...] = TOPICS) -> tuple:
             read[_STAMP] = values
     return tuple(values.get(t, 0) for t in topics)
 
-
-_STAMP = "stamp"  # the key of the counters in a request's reads (the change log's keys are tuples)
 
 
 def _patchable(old: tuple, new: tuple, topics: tuple[str, ...]) -> int | None:

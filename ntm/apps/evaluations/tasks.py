@@ -69,9 +69,7 @@ def start_reevaluation(set_codes: Iterable[str] = (), periods: Iterable[str] = (
     run = ReevaluationRun.objects.create(set_codes=set_codes, periods=periods, reason=reason[:200], created_by=user)
     changed("runs")  # kept dashboard pages are built again: they announce the run
     if enqueue:
-        result = reevaluate.enqueue(run.pk)
-        ReevaluationRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
-        run.refresh_from_db()
+        _save(run, task_id=str(reevaluate.enqueue(run.pk).id)[:64])
     return run
 
 
