@@ -108,7 +108,7 @@ def _chunks(qs: QuerySet, fields: tuple[str, ...]) -> Iterator[list[dict]]:
 
 
 # The observation columns are formatted by the database (assessment and "có/không" words, the unit's uid
-# and name through a join, ``created_at`` as ISO 8601 in UTC, empty texts as NULL) so that a row costs no
+# and name through a join, ``created_at`` as ISO 8601 at +07:00, empty texts as NULL) so that a row costs no
 # Python work: on PostgreSQL each CSV line is built by the server (``_PG_LINE``) and only passed on; on
 # SQLite the cursor's tuples go straight into the C ``csv.writer``. Both give the text that
 # :func:`csv_stream` gives for :func:`observation_rows` (a test compares them).
@@ -117,18 +117,23 @@ def _assessment_sql():
                 When(assessment=True, then=Value("đạt")), default=Value("chưa đạt"), output_field=CharField())
 
 
-class _IsoUtc(Func):
-    """``created_at`` as ``2024-05-01T10:20:30+00:00`` (``datetime.isoformat(timespec="seconds")`` in UTC)."""
+# One time convention in every export, as in the API: ISO 8601 in Vietnam's time, with its offset
+# (+07:00, unchanged since 1975 and without daylight saving, so a fixed offset is exact).
+VN_TIME = dt.timezone(dt.timedelta(hours=7))
+
+
+class _IsoLocal(Func):
+    """``created_at`` as ``2024-05-01T17:20:30+07:00`` (:func:`_iso`: ``isoformat(timespec="seconds")`` at +07:00)."""
 
     output_field = CharField()
 
     def as_sqlite(self, compiler, connection, **extra):  # stored as "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"(substr({sql}, 1, 10) || 'T' || substr({sql}, 12, 8) || '+00:00')", params * 2
+        return f"(strftime('%%Y-%%m-%%dT%%H:%%M:%%S', {sql}, '+7 hours') || '+07:00')", params
 
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"""(to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00')""", params
+        return f"""(to_char(({sql} AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD"T"HH24:MI:SS') || '+07:00')""", params
 
     def as_sql(self, compiler, connection, **extra):
         raise NotImplementedError(connection.vendor)
@@ -151,7 +156,7 @@ def _pg_quoted(col: str) -> str:
 
 
 # the CSV line of :data:`OBSERVATION_COLUMNS` (codes, numbers and fixed words need no quoting; a float is
-# written as Python's repr writes it: PostgreSQL writes 80 for 80.0; ``created_at`` in UTC, to the second)
+# written as Python's repr writes it: PostgreSQL writes 80 for 80.0; ``created_at`` at +07:00, to the second)
 _PG_LINE = " || ',' || ".join([
     "q.uid", _pg_quoted("name"), "q.set_code", "q.period", "q.indicator", _pg_quoted("value_text"),
     "coalesce(CASE WHEN q.value_num = trunc(q.value_num) AND abs(q.value_num) < 1e16 "
@@ -160,7 +165,7 @@ _PG_LINE = " || ',' || ".join([
     "WHEN q.assessment THEN 'đạt' ELSE 'chưa đạt' END)",
     _pg_quoted("note"), _pg_quoted("evidence"), "q.version::text", "(CASE WHEN q.is_current THEN 'có' ELSE 'không' END)",
     _pg_quoted("source"), _pg_quoted("batch"), _pg_quoted("created_by_name"),
-    """(to_char(q.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00')""",
+    """(to_char((q.created_at AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD"T"HH24:MI:SS') || '+07:00')""",
 ])
 
 
@@ -172,7 +177,7 @@ def _observation_values(qs: QuerySet[Observation]) -> QuerySet:
         o_indicator=F("indicator"), o_value=blank("value_text"), o_num=F("value_num"),
         o_assessment=_assessment_sql(), o_note=blank("note"), o_evidence=blank("evidence"), o_version=F("version"),
         o_current=Case(When(is_current=True, then=Value("có")), default=Value("không"), output_field=CharField()),
-        o_source=blank("source"), o_batch=blank("batch"), o_by=blank("created_by_name"), o_at=_IsoUtc("created_at"),
+        o_source=blank("source"), o_batch=blank("batch"), o_by=blank("created_by_name"), o_at=_IsoLocal("created_at"),
     ).values_list(*_OBS_FIELDS)
 
 
@@ -277,7 +282,7 @@ def result_rows(qs: QuerySet[Result]) -> Iterator[list]:
 
 
 def _iso(v: dt.datetime | None) -> str:
-    return v.isoformat(timespec="seconds") if v else ""
+    return v.astimezone(VN_TIME).isoformat(timespec="seconds") if v else ""
 
 
 # -- DHIS2 --------------------------------------------------------------------------------------
