@@ -1,14 +1,11 @@
-"""Excel exchange, outbound: observations and results for a selection, as CSV, XLSX or DHIS2 ``dataValueSets``.
+"""Excel exchange, outbound: observations and results for a selection, as CSV, XLSX or JSON (DHIS2
+``dataValueSets`` and metadata: :mod:`.dhis2`).
 
 Everything is streamed: rows come from server-side cursors in chunks; CSV and JSON are produced as
 text pieces for a ``StreamingHttpResponse``; XLSX is written as a stream of sheet XML into a zip in a
 temporary file that is then sent as a file (:func:`xlsx_file`). A national export (1,3 million rows)
 never holds more than one chunk of rows in memory. The observation CSV (:func:`observations_csv`)
 is formatted by the database, on PostgreSQL by several server processes at once (see docs/performance.md).
-
-DHIS2 layout (Web API ``dataValueSets``): ``dataElement`` = ``<set>:<indicator>``, ``period`` =
-``YYYYMM`` (``YYYYQn``, ``YYYY``), ``orgUnit`` = the unit's uid (``xa:13570@2024``), ``value`` = the
-value as entered (number with a dot), else the official's assessment as ``true``/``false``.
 """
 
 from __future__ import annotations
@@ -17,14 +14,13 @@ import csv
 import datetime as dt
 import io
 import itertools
-import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Case, CharField, F, Func, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Collate, NullIf
 
 from ntm.apps.evaluations.models import Result
@@ -51,8 +47,6 @@ RESULT_COLUMNS = [
     ("unmet_indicators", "Chỉ tiêu chưa đạt"), ("conflicts", "Mâu thuẫn"), ("catalog_version", "Phiên bản bộ tiêu chí"),
     ("computed_at", "Thời điểm tính"),
 ]
-DHIS2_COLUMNS = ["dataelement", "period", "orgunit", "catoptcombo", "attroptcombo", "value", "storedby", "lastupdated",
-                 "comment", "followup"]
 
 
 # -- selection ----------------------------------------------------------------------------------
@@ -285,76 +279,6 @@ def _iso(v: dt.datetime | None) -> str:
     return v.astimezone(VN_TIME).isoformat(timespec="seconds") if v else ""
 
 
-# -- DHIS2 --------------------------------------------------------------------------------------
-def dhis2_period(key: str) -> str:
-    """"2023-07" → "202307", "2023-Q3" → "2023Q3", "2023" → "2023" (DHIS2 period identifiers)."""
-    p = Period.parse(key)
-    if p.month:
-        return f"{p.year}{p.month:02d}"
-    if p.quarter:
-        return f"{p.year}Q{p.quarter}"
-    return str(p.year)
-
-
-def _dhis2_value(r: dict) -> tuple[str, str]:
-    """(value, comment)."""
-    if r["not_applicable"]:
-        return "", "không đánh giá"
-    if r["value_num"] is not None:
-        v = r["value_num"]
-        return (str(int(v)) if float(v).is_integer() else repr(float(v))), ""
-    if r["value_text"]:
-        t = r["value_text"]
-        if t in ("có", "không"):
-            return ("true" if t == "có" else "false"), ""
-        return t, ""
-    if r["assessment"] is not None:
-        return ("true" if r["assessment"] else "false"), "đánh giá của cán bộ"
-    return "", ""
-
-
-def dhis2_values(qs: QuerySet[Observation]) -> Iterator[dict]:
-    cache: dict[int, tuple[str, str]] = {}
-    fields = ("unit_id", "set_code", "period", "indicator", "value_text", "value_num", "assessment", "not_applicable",
-              "created_by_name", "created_at", "note")
-    for chunk in _chunks(qs.exclude(Q(value_text="") & Q(value_num__isnull=True) & Q(assessment__isnull=True)
-                                    & Q(not_applicable=False)), fields):
-        _units((r["unit_id"] for r in chunk), cache)
-        for r in chunk:
-            value, comment = _dhis2_value(r)
-            if r["note"]:
-                comment = f"{comment}; {r['note']}" if comment else r["note"]
-            yield {
-                "dataElement": f"{r['set_code']}:{r['indicator']}",
-                "period": dhis2_period(r["period"]),
-                "orgUnit": cache[r["unit_id"]][0],
-                "value": value,
-                "storedBy": r["created_by_name"] or "",
-                "lastUpdated": _iso(r["created_at"]),
-                "comment": comment,
-            }
-
-
-def dhis2_csv_rows(qs: QuerySet[Observation]) -> Iterator[list]:
-    for v in dhis2_values(qs):
-        yield [v["dataElement"], v["period"], v["orgUnit"], "", "", v["value"], v["storedBy"], v["lastUpdated"],
-               v["comment"], "false"]
-
-
-def dhis2_json(qs: QuerySet[Observation]) -> Iterator[str]:
-    """``{"dataValues": [...]}`` in pieces (valid JSON once joined)."""
-    yield '{"dataValues": ['
-    first = True
-    for v in dhis2_values(qs):
-        piece = {k: v[k] for k in ("dataElement", "period", "orgUnit", "value", "storedBy", "lastUpdated") if v[k] != ""}
-        piece["value"] = v["value"]
-        if v["comment"]:
-            piece["comment"] = v["comment"]
-        yield ("" if first else ",") + "\n" + json.dumps(piece, ensure_ascii=False)
-        first = False
-    yield "\n]}\n"
-
-
 # -- writers ------------------------------------------------------------------------------------
 class _Echo:
     def write(self, value: str) -> str:
@@ -487,5 +411,7 @@ def export(kind: str, fmt: str, qs: QuerySet) -> tuple[list[str], Iterator[list]
     if kind == "results":
         return [h for _, h in RESULT_COLUMNS], result_rows(qs)
     if kind == "dhis2":
-        return DHIS2_COLUMNS, dhis2_csv_rows(qs)
+        from . import dhis2
+
+        return dhis2.CSV_COLUMNS, dhis2.csv_rows(qs)
     raise ValueError(f"không có loại dữ liệu '{kind}'")
