@@ -185,18 +185,26 @@ def template_download(request):
     units = _template_units(unit, period, request.GET.get("scope", "communes"))
     import tempfile
 
-    tmp = tempfile.NamedTemporaryFile(prefix="ntm-template-", suffix=".xlsx", delete=False)
+    fmt = "ods" if request.GET.get("format") == "ods" else "xlsx"
+    tmp = tempfile.NamedTemporaryFile(prefix="ntm-template-", suffix=f".{fmt}", delete=False)
     tmp.close()
     path = Path(tmp.name)
-    I.write_template(path, units, default_catalog().get(set_code), period)
-    name = f"mau-nhap-{set_code}-{unit.uid.replace(':', '-').replace('@', '-')}-{period.key}.xlsx"
+    try:
+        I.write_template_as(path, units, default_catalog().get(set_code), period, fmt)
+    except ValueError as exc:  # an ODS template too large to build
+        path.unlink(missing_ok=True)
+        messages.error(request, str(exc))
+        return redirect("reports-index")
+    name = f"mau-nhap-{set_code}-{unit.uid.replace(':', '-').replace('@', '-')}-{period.key}.{fmt}"
     return _file_response(path, name)
 
 
 def _file_response(path: Path, name: str) -> FileResponse:
     f = open(path, "rb")
     os.unlink(path)  # the open handle keeps the data until the response is sent (POSIX)
-    return FileResponse(f, as_attachment=True, filename=name, content_type=FORMATS["xlsx"])
+    ods = name.endswith(".ods")
+    return FileResponse(f, as_attachment=True, filename=name,
+                        content_type="application/vnd.oasis.opendocument.spreadsheet" if ods else FORMATS["xlsx"])
 
 
 def _save_upload(upload) -> Path:
