@@ -130,6 +130,10 @@ def test_backup_and_restore_speak_json(demo, tmp_path, capsys):
     assert main(["restore", str(junk), "--format", "json"]) == 1
     report = _json(capsys)
     assert (report["command"], report["ok"], report["exit_code"]) == ("restore", False, 1)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # its snapshot transaction cannot open inside a test's transaction
+        pytest.skip("ntm backup on PostgreSQL: run whole in tests/security/test_no_lost_data.py")
     path = tmp_path / "sao-luu.ntm"
     assert main(["backup", str(path), "--format", "json"]) == 0
     report = _json(capsys)
