@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     call_command("migrate", interactive=False, verbosity=0)
+    from ntm.apps.observations import dhis2
     from ntm.apps.observations import exports as X
     from ntm.apps.observations.imports import TEMPLATE_ORDER, COLUMNS, commit_import, plan_import, write_template
     from ntm.apps.observations.models import Observation
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def dhis2_json():
         n = 0
-        for piece in X.dhis2_json(qs):
+        for piece in dhis2.data_value_set_json(qs):
             n += len(piece)
         return n
 

@@ -7,6 +7,8 @@
     ntm evaluate SET --input FILE [--format table|json] [--region R] [--year Y] …
     ntm claims check FILE... [--format text|json]
     ntm reevaluate [--set SET]... [--period P]... [--here]
+    ntm export KIND --unit U [--set S] [--period P] --format csv|xlsx|json -o FILE
+    ntm import FILE [--dry-run] [--format json]
     ntm demo
     ntm manage <django command> …
 
@@ -52,8 +54,26 @@ def _require_database() -> None:
         raise CliError("cơ sở dữ liệu chưa được tạo — chạy `ntm setup` (hoặc `ntm setup --demo`) trước.")
 
 
+def _fail(message: str, code: int = 1):
+    raise CliError(message, code)
+
+
 def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _reported(command: str, run, **extra) -> int:
+    """``--format json`` for a command that reports on a console: its messages recorded, then printed as
+    one JSON object with its exit code (errors still go to stderr)."""
+    import io
+
+    rec = Console(file=io.StringIO(), record=True, highlight=False, soft_wrap=True, width=1000)
+    code = run(rec)
+    lines = [line.rstrip() for line in rec.export_text().splitlines() if line.strip()]
+    if "file" in extra and code == 0 and Path(extra["file"]).exists():
+        extra["bytes"] = Path(extra["file"]).stat().st_size
+    _print_json({"command": command, "ok": code == 0, "exit_code": code, **extra, "messages": lines})
+    return code
 
 
 # -- catalog ---------------------------------------------------------------------------------
@@ -124,10 +144,17 @@ def cmd_catalog_validate(a: argparse.Namespace) -> int:
     try:
         cat = load_catalog(paths)
     except CatalogError as exc:
+        if a.format == "json":
+            _print_json({"ok": False, "problems": [str(p) for p in exc.problems]})
+            return 1
         for p in exc.problems:
             err.print(f"[red]LỖI[/red] {p}", markup=True)
         err.print(f"{len(exc.problems)} lỗi; không nạp bộ tiêu chí nào.")
         return 1
+    if a.format == "json":
+        _print_json({"ok": True, "problems": [], "sets": sorted(cat.sets), "overlays": len(cat.overlays),
+                     "version": cat.version})
+        return 0
     out.print(f"Hợp lệ: {len(cat.sets)} bộ tiêu chí, {len(cat.overlays)} tệp điều chỉnh của tỉnh (phiên bản {cat.version}).")
     return 0
 
@@ -277,6 +304,8 @@ def cmd_reevaluate(a: argparse.Namespace) -> int:
     from ntm.apps.evaluations.cli import cmd_reevaluate as run
 
     try:
+        if a.format == "json":
+            return _reported("reevaluate", lambda c: run(a.set or [], a.period or [], here=a.here, console=c))
         return run(a.set or [], a.period or [], here=a.here, console=out)
     except (KeyError, ValueError) as exc:  # an unknown set (the known ones listed), a period that is not one
         raise CliError(str(exc.args[0] if exc.args else exc)) from None
@@ -295,6 +324,8 @@ def cmd_backup(a: argparse.Namespace) -> int:
     _require_database()
     from ntm.apps.ops.backup import cmd_backup as run
 
+    if a.format == "json":
+        return _reported("backup", lambda c: run(a.file, c), file=a.file)
     return run(a.file, out)
 
 
@@ -302,6 +333,8 @@ def cmd_restore(a: argparse.Namespace) -> int:
     _django()
     from ntm.apps.ops.backup import cmd_restore as run
 
+    if a.format == "json":
+        return _reported("restore", lambda c: run(a.file, c, force=a.force), file=a.file)
     return run(a.file, out, force=a.force)
 
 
@@ -404,6 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.set_defaults(func=cmd_catalog_show)
     x = c.add_parser("validate", help="kiểm tra tệp bộ tiêu chí (mặc định: các bộ có sẵn)")
     x.add_argument("paths", nargs="*")
+    x.add_argument("--format", choices=("text", "json"), default="text")
     x.set_defaults(func=cmd_catalog_validate)
 
     u = sub.add_parser("units", help="đơn vị hành chính").add_subparsers(dest="units_cmd", required=True)
@@ -463,14 +497,17 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--set", action="append", metavar="BỘ", help="mã bộ tiêu chí (lặp lại được; mặc định: mọi bộ có số liệu)")
     x.add_argument("--period", action="append", metavar="KỲ", help="kỳ, như 2024-Q4 (lặp lại được; mặc định: mọi kỳ)")
     x.add_argument("--here", action="store_true", help="tính ngay trong lệnh này, có thanh tiến độ (không cần tiến trình nền)")
+    x.add_argument("--format", choices=("text", "json"), default="text", help="dạng báo cáo")
     x.set_defaults(func=cmd_reevaluate)
 
     x = sub.add_parser("backup", help="sao lưu toàn bộ cơ sở dữ liệu vào một tệp")
     x.add_argument("file")
+    x.add_argument("--format", choices=("text", "json"), default="text", help="dạng báo cáo")
     x.set_defaults(func=cmd_backup)
     x = sub.add_parser("restore", help="khôi phục cơ sở dữ liệu từ tệp sao lưu")
     x.add_argument("file")
     x.add_argument("--force", action="store_true", help="ghi đè cơ sở dữ liệu đang có số liệu")
+    x.add_argument("--format", choices=("text", "json"), default="text", help="dạng báo cáo")
     x.set_defaults(func=cmd_restore)
 
     x = sub.add_parser("serve", help="chạy máy chủ web")
@@ -490,6 +527,10 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--db", action="store_true",
                    help="so sánh số liệu trong văn bản với kết quả đánh giá đã lưu trong cơ sở dữ liệu")
     x.set_defaults(func=cmd_claims)
+
+    from ntm.apps.observations.cli import add_commands as add_exchange_commands  # ntm export, ntm import
+
+    add_exchange_commands(sub, django_setup=_require_database, fail=_fail)
 
     x = sub.add_parser("manage", help="lệnh quản trị của Django (createsuperuser, …)")
     x.add_argument("args", nargs=argparse.REMAINDER)

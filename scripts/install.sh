@@ -43,9 +43,23 @@ if [ -n "$missing" ]; then
   fi
 fi
 
+# Python packages: exactly the locked files (every one checked against its hash), then the project itself
+# without resolving anything more (--no-deps). A lock that no longer matches pyproject.toml (a dependency
+# added there without running scripts/lock.sh) stops the install instead of leaving a package out.
+LOCK=${NTM_LOCK:-requirements-test.lock}
 stamp=.venv/.ntm-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$LOCK" -nt "$stamp" ]; then
+  want=$(.venv/bin/python scripts/deps_digest.py)
+  have=$(sed -n 's/^# pyproject-dependencies: //p' "$LOCK")
+  if [ "$want" != "$have" ]; then
+    echo "$LOCK không khớp với pyproject.toml: hãy chạy scripts/lock.sh rồi cài lại." >&2
+    echo "$LOCK does not match pyproject.toml: run scripts/lock.sh, then install again." >&2
+    exit 1
+  fi
   echo "Cài đặt các thư viện vào .venv …"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  # the distribution was called "ntm" before it became "ntm-monitor": drop the old record of it
+  .venv/bin/python -m pip uninstall -q -y --disable-pip-version-check ntm >/dev/null 2>&1 || true
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$LOCK"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
   touch "$stamp"
 fi

@@ -1,14 +1,11 @@
-"""Excel exchange, outbound: observations and results for a selection, as CSV, XLSX or DHIS2 ``dataValueSets``.
+"""Excel exchange, outbound: observations and results for a selection, as CSV, XLSX or JSON (DHIS2
+``dataValueSets`` and metadata: :mod:`.dhis2`).
 
 Everything is streamed: rows come from server-side cursors in chunks; CSV and JSON are produced as
 text pieces for a ``StreamingHttpResponse``; XLSX is written as a stream of sheet XML into a zip in a
 temporary file that is then sent as a file (:func:`xlsx_file`). A national export (1,3 million rows)
 never holds more than one chunk of rows in memory. The observation CSV (:func:`observations_csv`)
 is formatted by the database, on PostgreSQL by several server processes at once (see docs/performance.md).
-
-DHIS2 layout (Web API ``dataValueSets``): ``dataElement`` = ``<set>:<indicator>``, ``period`` =
-``YYYYMM`` (``YYYYQn``, ``YYYY``), ``orgUnit`` = the unit's uid (``xa:13570@2024``), ``value`` = the
-value as entered (number with a dot), else the official's assessment as ``true``/``false``.
 """
 
 from __future__ import annotations
@@ -17,14 +14,13 @@ import csv
 import datetime as dt
 import io
 import itertools
-import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Case, CharField, F, Func, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Collate, NullIf
 
 from ntm.apps.evaluations.models import Result
@@ -51,8 +47,6 @@ RESULT_COLUMNS = [
     ("unmet_indicators", "Chỉ tiêu chưa đạt"), ("conflicts", "Mâu thuẫn"), ("catalog_version", "Phiên bản bộ tiêu chí"),
     ("computed_at", "Thời điểm tính"),
 ]
-DHIS2_COLUMNS = ["dataelement", "period", "orgunit", "catoptcombo", "attroptcombo", "value", "storedby", "lastupdated",
-                 "comment", "followup"]
 
 
 # -- selection ----------------------------------------------------------------------------------
@@ -108,7 +102,7 @@ def _chunks(qs: QuerySet, fields: tuple[str, ...]) -> Iterator[list[dict]]:
 
 
 # The observation columns are formatted by the database (assessment and "có/không" words, the unit's uid
-# and name through a join, ``created_at`` as ISO 8601 in UTC, empty texts as NULL) so that a row costs no
+# and name through a join, ``created_at`` as ISO 8601 at +07:00, empty texts as NULL) so that a row costs no
 # Python work: on PostgreSQL each CSV line is built by the server (``_PG_LINE``) and only passed on; on
 # SQLite the cursor's tuples go straight into the C ``csv.writer``. Both give the text that
 # :func:`csv_stream` gives for :func:`observation_rows` (a test compares them).
@@ -117,18 +111,23 @@ def _assessment_sql():
                 When(assessment=True, then=Value("đạt")), default=Value("chưa đạt"), output_field=CharField())
 
 
-class _IsoUtc(Func):
-    """``created_at`` as ``2024-05-01T10:20:30+00:00`` (``datetime.isoformat(timespec="seconds")`` in UTC)."""
+# One time convention in every export, as in the API: ISO 8601 in Vietnam's time, with its offset
+# (+07:00, unchanged since 1975 and without daylight saving, so a fixed offset is exact).
+VN_TIME = dt.timezone(dt.timedelta(hours=7))
+
+
+class _IsoLocal(Func):
+    """``created_at`` as ``2024-05-01T17:20:30+07:00`` (:func:`_iso`: ``isoformat(timespec="seconds")`` at +07:00)."""
 
     output_field = CharField()
 
     def as_sqlite(self, compiler, connection, **extra):  # stored as "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"(substr({sql}, 1, 10) || 'T' || substr({sql}, 12, 8) || '+00:00')", params * 2
+        return f"(strftime('%%Y-%%m-%%dT%%H:%%M:%%S', {sql}, '+7 hours') || '+07:00')", params
 
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"""(to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00')""", params
+        return f"""(to_char(({sql} AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD"T"HH24:MI:SS') || '+07:00')""", params
 
     def as_sql(self, compiler, connection, **extra):
         raise NotImplementedError(connection.vendor)
@@ -151,7 +150,7 @@ def _pg_quoted(col: str) -> str:
 
 
 # the CSV line of :data:`OBSERVATION_COLUMNS` (codes, numbers and fixed words need no quoting; a float is
-# written as Python's repr writes it: PostgreSQL writes 80 for 80.0; ``created_at`` in UTC, to the second)
+# written as Python's repr writes it: PostgreSQL writes 80 for 80.0; ``created_at`` at +07:00, to the second)
 _PG_LINE = " || ',' || ".join([
     "q.uid", _pg_quoted("name"), "q.set_code", "q.period", "q.indicator", _pg_quoted("value_text"),
     "coalesce(CASE WHEN q.value_num = trunc(q.value_num) AND abs(q.value_num) < 1e16 "
@@ -160,7 +159,7 @@ _PG_LINE = " || ',' || ".join([
     "WHEN q.assessment THEN 'đạt' ELSE 'chưa đạt' END)",
     _pg_quoted("note"), _pg_quoted("evidence"), "q.version::text", "(CASE WHEN q.is_current THEN 'có' ELSE 'không' END)",
     _pg_quoted("source"), _pg_quoted("batch"), _pg_quoted("created_by_name"),
-    """(to_char(q.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00')""",
+    """(to_char((q.created_at AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD"T"HH24:MI:SS') || '+07:00')""",
 ])
 
 
@@ -172,7 +171,7 @@ def _observation_values(qs: QuerySet[Observation]) -> QuerySet:
         o_indicator=F("indicator"), o_value=blank("value_text"), o_num=F("value_num"),
         o_assessment=_assessment_sql(), o_note=blank("note"), o_evidence=blank("evidence"), o_version=F("version"),
         o_current=Case(When(is_current=True, then=Value("có")), default=Value("không"), output_field=CharField()),
-        o_source=blank("source"), o_batch=blank("batch"), o_by=blank("created_by_name"), o_at=_IsoUtc("created_at"),
+        o_source=blank("source"), o_batch=blank("batch"), o_by=blank("created_by_name"), o_at=_IsoLocal("created_at"),
     ).values_list(*_OBS_FIELDS)
 
 
@@ -277,77 +276,7 @@ def result_rows(qs: QuerySet[Result]) -> Iterator[list]:
 
 
 def _iso(v: dt.datetime | None) -> str:
-    return v.isoformat(timespec="seconds") if v else ""
-
-
-# -- DHIS2 --------------------------------------------------------------------------------------
-def dhis2_period(key: str) -> str:
-    """"2023-07" → "202307", "2023-Q3" → "2023Q3", "2023" → "2023" (DHIS2 period identifiers)."""
-    p = Period.parse(key)
-    if p.month:
-        return f"{p.year}{p.month:02d}"
-    if p.quarter:
-        return f"{p.year}Q{p.quarter}"
-    return str(p.year)
-
-
-def _dhis2_value(r: dict) -> tuple[str, str]:
-    """(value, comment)."""
-    if r["not_applicable"]:
-        return "", "không đánh giá"
-    if r["value_num"] is not None:
-        v = r["value_num"]
-        return (str(int(v)) if float(v).is_integer() else repr(float(v))), ""
-    if r["value_text"]:
-        t = r["value_text"]
-        if t in ("có", "không"):
-            return ("true" if t == "có" else "false"), ""
-        return t, ""
-    if r["assessment"] is not None:
-        return ("true" if r["assessment"] else "false"), "đánh giá của cán bộ"
-    return "", ""
-
-
-def dhis2_values(qs: QuerySet[Observation]) -> Iterator[dict]:
-    cache: dict[int, tuple[str, str]] = {}
-    fields = ("unit_id", "set_code", "period", "indicator", "value_text", "value_num", "assessment", "not_applicable",
-              "created_by_name", "created_at", "note")
-    for chunk in _chunks(qs.exclude(Q(value_text="") & Q(value_num__isnull=True) & Q(assessment__isnull=True)
-                                    & Q(not_applicable=False)), fields):
-        _units((r["unit_id"] for r in chunk), cache)
-        for r in chunk:
-            value, comment = _dhis2_value(r)
-            if r["note"]:
-                comment = f"{comment}; {r['note']}" if comment else r["note"]
-            yield {
-                "dataElement": f"{r['set_code']}:{r['indicator']}",
-                "period": dhis2_period(r["period"]),
-                "orgUnit": cache[r["unit_id"]][0],
-                "value": value,
-                "storedBy": r["created_by_name"] or "",
-                "lastUpdated": _iso(r["created_at"]),
-                "comment": comment,
-            }
-
-
-def dhis2_csv_rows(qs: QuerySet[Observation]) -> Iterator[list]:
-    for v in dhis2_values(qs):
-        yield [v["dataElement"], v["period"], v["orgUnit"], "", "", v["value"], v["storedBy"], v["lastUpdated"],
-               v["comment"], "false"]
-
-
-def dhis2_json(qs: QuerySet[Observation]) -> Iterator[str]:
-    """``{"dataValues": [...]}`` in pieces (valid JSON once joined)."""
-    yield '{"dataValues": ['
-    first = True
-    for v in dhis2_values(qs):
-        piece = {k: v[k] for k in ("dataElement", "period", "orgUnit", "value", "storedBy", "lastUpdated") if v[k] != ""}
-        piece["value"] = v["value"]
-        if v["comment"]:
-            piece["comment"] = v["comment"]
-        yield ("" if first else ",") + "\n" + json.dumps(piece, ensure_ascii=False)
-        first = False
-    yield "\n]}\n"
+    return v.astimezone(VN_TIME).isoformat(timespec="seconds") if v else ""
 
 
 # -- writers ------------------------------------------------------------------------------------
@@ -482,5 +411,7 @@ def export(kind: str, fmt: str, qs: QuerySet) -> tuple[list[str], Iterator[list]
     if kind == "results":
         return [h for _, h in RESULT_COLUMNS], result_rows(qs)
     if kind == "dhis2":
-        return DHIS2_COLUMNS, dhis2_csv_rows(qs)
+        from . import dhis2
+
+        return dhis2.CSV_COLUMNS, dhis2.csv_rows(qs)
     raise ValueError(f"không có loại dữ liệu '{kind}'")

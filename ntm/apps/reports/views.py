@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ntm.apps.accounts.permissions import can_admin, can_enter, can_view, home_units
 from ntm.apps.evaluations.models import Result
-from ntm.apps.observations import exports as X
+from ntm.apps.observations import exchange as E
 from ntm.apps.observations import imports as I
 from ntm.apps.units.models import Unit
 from ntm.apps.units.services import communes_at, resolve_unit
@@ -185,26 +185,34 @@ def template_download(request):
     units = _template_units(unit, period, request.GET.get("scope", "communes"))
     import tempfile
 
-    tmp = tempfile.NamedTemporaryFile(prefix="ntm-template-", suffix=".xlsx", delete=False)
+    fmt = "ods" if request.GET.get("format") == "ods" else "xlsx"
+    tmp = tempfile.NamedTemporaryFile(prefix="ntm-template-", suffix=f".{fmt}", delete=False)
     tmp.close()
     path = Path(tmp.name)
-    I.write_template(path, units, default_catalog().get(set_code), period)
-    name = f"mau-nhap-{set_code}-{unit.uid.replace(':', '-').replace('@', '-')}-{period.key}.xlsx"
+    try:
+        I.write_template_as(path, units, default_catalog().get(set_code), period, fmt)
+    except ValueError as exc:  # an ODS template too large to build
+        path.unlink(missing_ok=True)
+        messages.error(request, str(exc))
+        return redirect("reports-index")
+    name = f"mau-nhap-{set_code}-{unit.uid.replace(':', '-').replace('@', '-')}-{period.key}.{fmt}"
     return _file_response(path, name)
 
 
 def _file_response(path: Path, name: str) -> FileResponse:
     f = open(path, "rb")
     os.unlink(path)  # the open handle keeps the data until the response is sent (POSIX)
-    return FileResponse(f, as_attachment=True, filename=name, content_type=FORMATS["xlsx"])
+    ods = name.endswith(".ods")
+    return FileResponse(f, as_attachment=True, filename=name,
+                        content_type="application/vnd.oasis.opendocument.spreadsheet" if ods else FORMATS["xlsx"])
 
 
 def _save_upload(upload) -> Path:
     folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
     folder.mkdir(parents=True, exist_ok=True)
     suffix = Path(upload.name).suffix.lower()
-    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
-        raise ValueError(f"không hỗ trợ định dạng '{suffix}' (dùng .xlsx hoặc .csv)")
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv", ".json"):  # .json: DHIS2 dataValueSets
+        raise ValueError(f"không hỗ trợ định dạng '{suffix}' (dùng .xlsx, .csv hoặc .json của DHIS2)")
     path = folder / f"{uuid.uuid4().hex}{suffix}"
     with open(path, "wb") as f:
         for chunk in upload.chunks():
@@ -250,7 +258,7 @@ def import_preview(request, batch: str):
     error = None
     if b.status == ImportBatch.Status.PENDING:
         try:
-            plan = I.plan_import(b.stored_path, user=request.user, defaults=_defaults(b), name=b.file_name)
+            plan = E.plan_file(b.stored_path, user=request.user, defaults=_defaults(b), name=b.file_name)
         except I.ImportFailed as exc:
             error = exc
     return render(request, "reports/import_preview.html", {"b": b, "plan": plan, "error": error})
@@ -267,7 +275,7 @@ def import_confirm(request, batch: str):
         messages.info(request, "Đã hủy lần nhập.")
         return redirect("reports-index")
     try:
-        res = I.commit_import(b.stored_path, user=request.user, defaults=_defaults(b), name=b.file_name, batch=b.batch,
+        res = E.commit_file(b.stored_path, user=request.user, defaults=_defaults(b), name=b.file_name, batch=b.batch,
                               background=True)
     except I.ImportFailed as exc:
         b.status = ImportBatch.Status.FAILED
@@ -304,38 +312,22 @@ def _discard(b: ImportBatch) -> None:
 @require_GET
 def export(request):
     unit = _unit(request, request.GET.get("unit"))
-    kind = request.GET.get("what", "observations")
-    fmt = request.GET.get("format", "csv")
-    set_code = request.GET.get("set") or None
     period = request.GET.get("period") or None
     if period:
         try:
             period = Period.parse(period).key
         except ValueError as exc:
             raise Http404(str(exc)) from None
-    if kind == "results":
-        qs = X.select_results(request.user, unit=unit, set_code=set_code, period=period)
-    elif kind in ("observations", "dhis2"):
-        qs = X.select_observations(request.user, unit=unit, set_code=set_code, period=period,
-                                   history=request.GET.get("history") == "1")
-    else:
-        raise Http404("Không có loại dữ liệu này")
-    stem = f"{kind}-{unit.uid.replace(':', '-').replace('@', '-')}" + (f"-{set_code}" if set_code else "") + (f"-{period}" if period else "")
-    if kind == "dhis2" and fmt == "json":
-        resp = StreamingHttpResponse(X.dhis2_json(qs), content_type="application/json; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="{stem}-dataValueSets.json"'
-        return resp
-    if kind == "observations" and fmt == "csv":  # formatted by the database (on PostgreSQL: in parts, at once)
-        resp = StreamingHttpResponse(X.observations_csv(qs), content_type="text/csv; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        return resp
-    header, rows = X.export(kind, fmt, qs)
-    if fmt == "xlsx":
-        return _file_response(X.xlsx_file(header, rows), f"{stem}.xlsx")
-    if fmt != "csv":
-        raise Http404("Định dạng không hỗ trợ")
-    resp = StreamingHttpResponse(X.csv_stream(header, rows, bom=kind != "dhis2"), content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    try:
+        e = E.build_export(request.GET.get("what", "observations"), request.GET.get("format", "csv"), unit=unit,
+                           user=request.user, set_code=request.GET.get("set") or None, period=period,
+                           history=request.GET.get("history") == "1")
+    except E.ExportError as exc:
+        raise Http404(str(exc)) from None
+    if e.path is not None:
+        return _file_response(e.path, e.filename)
+    resp = StreamingHttpResponse(e.text, content_type=e.content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{e.filename}"'
     return resp
 
 

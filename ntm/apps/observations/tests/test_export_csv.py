@@ -24,7 +24,7 @@ def _reference(qs) -> str:
         a = "không đánh giá" if o.not_applicable else "" if o.assessment is None else ("đạt" if o.assessment else "chưa đạt")
         w.writerow([o.unit.uid, o.unit.name, o.set_code, o.period, o.indicator, o.value_text, o.value_num, a, o.note,
                     o.evidence, o.version, "có" if o.is_current else "không", o.source, o.batch, o.created_by_name,
-                    o.created_at.isoformat(timespec="seconds")])
+                    o.created_at.astimezone(X.VN_TIME).isoformat(timespec="seconds")])
     return "\ufeff" + out.getvalue()
 
 
@@ -57,6 +57,8 @@ def test_fast_csv_equals_the_generic_writer_on_awkward_values(nguyen_ly, cong_ly
         assert fast == "".join(X.csv_stream(header, generic)) == _reference(qs)
         parsed = list(csv.reader(io.StringIO(fast.lstrip("\ufeff"))))
         assert len(parsed) == 1 + qs.count()
+        # one time convention with the API: Vietnam's time with its offset, not UTC
+        assert {r[15][19:] for r in parsed[1:]} == {"+07:00"}
         by_ind = {(r[0], r[4], r[10]): r for r in parsed[1:]}
         assert by_ind[(nguyen_ly.uid, "3.2", "1")][8] == 'ghi "chú", có dấu phẩy'
         assert by_ind[(nguyen_ly.uid, "5.1", "1")][8] == "dòng 1\ndòng 2"

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from ntm.apps.evaluations.models import Result
+from ntm.apps.observations import dhis2
 from ntm.apps.observations import exports as X
 from ntm.apps.observations.imports import (ImportFailed, commit_import, plan_import, write_template)
 from ntm.apps.observations.models import Observation
@@ -149,12 +150,12 @@ def test_exports_csv_xlsx_dhis2(tmp_path, nguyen_ly, officer):
     ws = openpyxl.load_workbook(path).active
     assert ws.max_row == 1 + 2 and ws["A2"].value == "xa:13570@2024"
     path.unlink()
-    values = list(X.dhis2_values(qs))
+    values = list(dhis2.data_values(qs))
     v = next(x for x in values if x["dataElement"] == "xa-ntm-2021:3.1")
-    assert v["period"] == "202307" and v["orgUnit"] == "xa:13570@2024"
-    data = json.loads("".join(X.dhis2_json(qs)))
-    assert len(data["dataValues"]) == len(values) and data["dataValues"][0]["dataElement"].startswith("xa-ntm-2021:")
-    rows = list(csv.reader(io.StringIO("".join(X.csv_stream(X.DHIS2_COLUMNS, X.dhis2_csv_rows(qs), bom=False)))))
+    assert v["period"] == "202307" and v["orgUnit"] == "13570"  # the GSO code, not the NTM uid
+    data = json.loads("".join(dhis2.data_value_set_json(qs)))
+    assert len(data["dataValues"]) == len(values) and data["idScheme"] == "CODE"
+    rows = list(csv.reader(io.StringIO("".join(dhis2.data_value_set_csv(qs)))))
     assert rows[0][:6] == ["dataelement", "period", "orgunit", "catoptcombo", "attroptcombo", "value"]
 
 
