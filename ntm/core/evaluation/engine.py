@@ -24,46 +24,6 @@ from ntm.core.codes import code_key
 
 from .model import ConditionResult, CriterionResult, IndicatorResult, Observation, SetResult, Status
 
-_TRUE = {"đạt", "dat", "có", "co", "yes", "true", "1", "x", "đ"}
-_FALSE = {"chưa đạt", "chua dat", "không đạt", "khong dat", "không", "khong", "no", "false", "0", "cđ", "chưa"}
-
-
-def parse_assessment(text: object) -> bool | None:
-    """'đạt' → True, 'chưa đạt' → False, '' → None; raises ValueError on anything else."""
-    if text is None:
-        return None
-    if isinstance(text, bool):
-        return text
-    s = " ".join(str(text).strip().lower().split())
-    if not s:
-        return None
-    if s in _TRUE:
-        return True
-    if s in _FALSE:
-        return False
-    raise ValueError(f"'{text}' không phải là đánh giá hợp lệ (dùng 'đạt' hoặc 'chưa đạt')")
-
-
-def parse_value(ind: Indicator, raw: object) -> float | str | bool | None:
-    """Read a measured value for an indicator of a given kind (Vietnamese number formats accepted)."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    if ind.kind == Kind.BOOLEAN:
-        return parse_assessment(raw)
-    if ind.kind == Kind.LEVEL:
-        s = str(raw).strip()
-        for level in ind.levels or []:
-            if level.lower() == s.lower():
-                return level
-        raise ValueError(f"'{raw}' không phải là một mức của chỉ tiêu {ind.code} ({', '.join(ind.levels or [])})")
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return float(raw)
-    s = str(raw).strip().rstrip("%").strip()
-    try:
-        return fmt.parse_number(s)
-    except ValueError:
-        raise ValueError(f"'{raw}' không phải là số (chỉ tiêu {ind.code})") from None
-
 
 def rule_text(ind: Indicator, t: SelectedThreshold | None) -> str | None:
     if t is None:
