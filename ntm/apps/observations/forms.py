@@ -133,6 +133,20 @@ def read_rows(cs: CriteriaSet, data, files=None, *, check_files: bool = True) ->
     return out
 
 
+def awaiting_assessment(cs: CriteriaSet, ctx, inputs: dict[str, RowInput]) -> list[str]:
+    """The posted rows that have a value, no assessment, and no official threshold to decide them: the
+    official's assessment decides, and it is still to be given."""
+    return [code for code, r in inputs.items()
+            if r.value and not r.choice and not r.errors and cs.by_code[code].kind != Kind.BOOLEAN
+            and cs.threshold(code, ctx) is None]
+
+
+def awaiting_text(codes: list[str]) -> str:
+    return (f"Chỉ tiêu {', '.join(codes)}: giá trị đã được lưu, nhưng chưa có ngưỡng chính thức nào được nạp cho "
+            f"{'chỉ tiêu này' if len(codes) == 1 else 'các chỉ tiêu này'} nên đánh giá của cán bộ quyết định. Hãy chọn "
+            "«Đạt» hoặc «Chưa đạt» ở cột Đánh giá; khi chưa có đánh giá, chỉ tiêu tạm tính là chưa đạt.")
+
+
 # -- the sheet -----------------------------------------------------------------------------
 @dataclass
 class Change:

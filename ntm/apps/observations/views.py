@@ -250,6 +250,9 @@ def _save(request, cell: Cell):
         Result.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
         .get(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key))
     messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
+    waiting = f.awaiting_assessment(cell.cs, sheet.ctx, inputs)
+    if waiting:
+        messages.warning(request, f.awaiting_text(waiting))
     return redirect(cell.url())
 
 

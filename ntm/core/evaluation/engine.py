@@ -132,7 +132,14 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
             status=Status.MET if obs.assessment else Status.NOT_MET, counts_as_met=obs.assessment, value=obs.value,
             assessment=obs.assessment, decided_by="assessment", conflict=False, explanation=why, **base,
         )
-    why = "Có giá trị nhưng chưa có ngưỡng chính thức và chưa có đánh giá của cán bộ: tính là chưa đạt."
+    # a value, no rule that can decide it (no official threshold loaded) and no assessment yet: the value
+    # is kept; the official's assessment will decide; until then the indicator counts as not met
+    if obs.value is None:  # a row with neither value nor assessment (a note only)
+        why = "Chưa có số liệu: tính là chưa đạt."
+    else:
+        why = (f"Đã có giá trị {_show(obs.value, ind)}; chưa có ngưỡng chính thức nào được nạp cho chỉ tiêu này nên "
+               "đánh giá của cán bộ quyết định (chọn «Đạt» hoặc «Chưa đạt»). Khi chưa có đánh giá, chỉ tiêu tạm tính "
+               "là chưa đạt.")
     return IndicatorResult(
         status=Status.NO_DATA, counts_as_met=False, value=obs.value, assessment=None, decided_by="none",
         conflict=False, explanation=why, **base,

@@ -235,6 +235,24 @@ def test_a_nul_in_a_note_is_refused_by_the_form_the_api_and_the_import(tmp_path,
     assert current(seeded, PERCENT).note == "" and not Observation.objects.filter(period="2023-08").exists()
 
 
+# -- indicators without an official threshold -------------------------------------------------------------------
+def test_a_value_without_threshold_says_what_is_true_and_the_form_asks_for_the_assessment(users, seeded, as_user):
+    c = as_user(users["xa"])
+    r = c.post(FORM, {f"v-{PERCENT}": "100", f"a-{PERCENT}": "", f"ver-{PERCENT}": "1"}, follow=True)
+    html = r.content.decode()
+    assert current(seeded, PERCENT).value_num == 100 and current(seeded, PERCENT).assessment is None
+    assert f"Chỉ tiêu {PERCENT}: giá trị đã được lưu, nhưng chưa có ngưỡng chính thức" in html
+    row = html.split(f'id="row-{PERCENT.replace(".", "-")}"')[1].split("</tr>")[0]
+    status = row.split('class="status"')[1]
+    assert "Chưa có số liệu" not in status and "Chờ đánh giá của cán bộ" in status
+    assert "Đã có giá trị 100%" in status and "chưa có ngưỡng chính thức nào được nạp" in status
+    assert "đánh giá của cán bộ quyết định" in status
+    assert "hãy chọn Đạt hoặc Chưa đạt" in row  # the assessment is asked for beside its field
+    # the preview says the same while typing
+    r = c.post(FORM + "xem-truoc/", {f"v-{PERCENT}": "80", f"a-{PERCENT}": "", f"ver-{PERCENT}": "2", "row": PERCENT})
+    assert "Chờ đánh giá của cán bộ" in r.content.decode() and "Chưa có số liệu" not in r.content.decode()
+
+
 # -- ntm evaluate and the web import: the same answer for the same file ---------------------------------------
 def _cli(capsys, path, unit) -> tuple[int, str, str]:
     from ntm.apps.evaluations.services import context_for
