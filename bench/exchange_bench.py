@@ -159,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # -- 3. import --------------------------------------------------------------------------------------
     upload = tmp / "upload.xlsx"
-    X.xlsx_file([COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note")],
-                ([u.uid, SET, PERIOD, code, None, "chưa đạt" if (u.pk + j) % 7 != 0 else "đạt", "nhập thử"]
+    # every value replaced names the version it replaces (1: the synthetic observations), as the template does
+    X.xlsx_file([COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note", "version")],
+                ([u.uid, SET, PERIOD, code, None, "chưa đạt" if (u.pk + j) % 7 != 0 else "đạt", "nhập thử", 1]
                  for u in units for j, code in enumerate(codes)), sheet="Số liệu", directory=str(tmp)).rename(upload)
     results["import file_mb"] = round(upload.stat().st_size / 1e6, 1)
 

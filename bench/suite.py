@@ -441,10 +441,12 @@ def w_exchange(args: dict) -> dict:
     elif "import" in phase:
         fmt = phase.rsplit("_", 1)[1]
         upload = tmp / f"upload.{fmt}"
-        head = [COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note")]
-        src = qs.values_list("unit__uid", "set_code", "period", "indicator", "value_text", "assessment")
+        # every value replaced names the version it replaces, as the template does
+        head = [COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note", "version")]
+        src = qs.values_list("unit__uid", "set_code", "period", "indicator", "value_text", "assessment", "version")
         src = (src[:cap] if cap else src).iterator(chunk_size=5000)
-        rows_out = ([uid, s, per, ind, v or None, "chưa đạt" if a else "đạt", "nhập thử"] for uid, s, per, ind, v, a in src)
+        rows_out = ([uid, s, per, ind, v or None, "chưa đạt" if a else "đạt", "nhập thử", n]
+                    for uid, s, per, ind, v, a, n in src)
         if fmt == "csv":
             import csv
 

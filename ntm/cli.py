@@ -162,8 +162,9 @@ def cmd_catalog_validate(a: argparse.Namespace) -> int:
 # -- evaluate (no database) ------------------------------------------------------------------
 def cmd_evaluate(a: argparse.Namespace) -> int:
     from ntm.core.catalog import REGIONS, Context, default_catalog
-    from ntm.core.evaluation import Observation, evaluate, parse_assessment
+    from ntm.core.evaluation import Observation, evaluate
     from ntm.core.sheets import SheetError, read_table
+    from ntm.core.values import ValueRefused, parse_value, read_assessment
 
     cat = default_catalog()
     if a.set not in cat:
@@ -181,8 +182,8 @@ def cmd_evaluate(a: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     obs: dict[str, Observation] = {}
     problems = []
-    from ntm.core.evaluation import parse_value
-
+    # values and assessments are read by the parser of every other door (form, API, import): the same
+    # file gets the same answer here and in the web import
     for r in rows:
         code = str(r.values.get("indicator") or "").strip()
         if code.endswith(".0") and code[:-2].isdigit():  # spreadsheets turn "11" into 11.0
@@ -193,17 +194,18 @@ def cmd_evaluate(a: argparse.Namespace) -> int:
         if code in obs:
             problems.append(f"{a.input}, dòng {r.number}, cột 'indicator': chỉ tiêu {code} xuất hiện hai lần")
             continue
-        raw_assess = r.values.get("assessment")
-        na = str(raw_assess or "").strip().lower() in ("không đánh giá", "khong danh gia", "kđg", "n/a")
+        bad = False
         try:
-            assessment = None if na else parse_assessment(raw_assess)
-        except ValueError as exc:
+            assessment, na = read_assessment(r.values.get("assessment"))
+        except ValueRefused as exc:
             problems.append(f"{a.input}, dòng {r.number}, cột 'assessment': {exc}")
-            continue
+            bad = True
         try:
             value = parse_value(cs.by_code[code], r.values.get("value"))
-        except ValueError as exc:
+        except ValueRefused as exc:
             problems.append(f"{a.input}, dòng {r.number}, cột 'value': {exc}")
+            bad = True
+        if bad:
             continue
         obs[code] = Observation(code, value, assessment, na)
     if problems:

@@ -129,6 +129,11 @@ def test_value_without_threshold_or_assessment_is_no_data(cat):
     cs = cat.get("xa-ntm-2021")
     r = _one(cs, "10", 70.0, Context(region="DBSH", year=2023))
     assert r.status == Status.NO_DATA and "chưa có ngưỡng" in r.explanation.lower()
+    # what is true: the value is there, no official threshold is loaded, the official's assessment decides
+    assert r.awaiting_assessment and r.label == "Chờ đánh giá của cán bộ" and r.counts_as_met is False
+    assert r.explanation.startswith("Đã có giá trị 70 triệu đồng/người/năm;")
+    assert "đánh giá của cán bộ quyết định" in r.explanation and "Chưa có số liệu" not in r.explanation
+    assert not _one(cs, "10", None, Context(region="DBSH", year=2023)).awaiting_assessment
 
 
 # -- set-level conditions -----------------------------------------------------------------------

@@ -96,7 +96,18 @@ def _catalog_upload(w):
 
 
 def _api_entry(w):
-    return [{"unit": NGUYEN_LY, "set": SET, "period": PERIOD, "indicator": "17.1", "assessment": True}]
+    from ntm.apps.observations.models import Observation
+
+    version = Observation.objects.get(unit__uid=NGUYEN_LY, set_code=SET, period=PERIOD, indicator="17.1",
+                                      is_current=True).version  # a value replaced names its version
+    return [{"unit": NGUYEN_LY, "set": SET, "period": PERIOD, "indicator": "17.1", "assessment": True,
+             "expected_version": version}]
+
+
+def _evidence_upload(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
 
 
 def _rec(w):
@@ -180,6 +191,10 @@ MATRIX: dict[str, Entry] = {
     "reports-upload": Entry([post("/bao-cao/trao-doi/nhap/", {"unit": NGUYEN_LY, "set": SET, "period": PERIOD},
                                   files=_upload)], ENTERERS),
     "api-observation-list+POST": None,  # placeholder replaced below (same URL name as the list)
+    "api-observation-evidence": Entry([post("/api/v1/observations/evidence/", {"unit": NGUYEN_LY, "set": SET,
+                                                                             "period": PERIOD, "indicator": "1.1"},
+                                            files=_evidence_upload)], ENTERERS,
+                                      note="stores a file for the cell; the database is unchanged"),
     # -- reviewing / auditing ------------------------------------------------------------------------
     "entry-pending": Entry([get("/nhap-lieu/cho-duyet/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),
     "audit-log": Entry([get("/nhat-ky/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),

@@ -58,9 +58,13 @@ def test_the_api_with_a_session_needs_the_csrf_token_with_a_token_it_does_not(wo
     c.force_login(world["users"]["commune_entry"])
     body = '[{"unit": "%s", "set": "%s", "period": "%s", "indicator": "17.1", "assessment": true}]' % (NGUYEN_LY, SET, PERIOD)
     assert c.post("/api/v1/observations/", body, content_type="application/json").status_code == 403
+    from ntm.apps.observations.models import Observation
+
+    version = Observation.objects.get(unit__uid=NGUYEN_LY, set_code=SET, period=PERIOD, indicator="17.1",
+                                      is_current=True).version  # the value replaced: named, as required
     t = Client(enforce_csrf_checks=True)
-    r = t.post("/api/v1/observations/", body, content_type="application/json",
-               HTTP_AUTHORIZATION=f"Token {world['tokens']['commune_entry']}")
+    r = t.post("/api/v1/observations/", body.replace("}]", f', "expected_version": {version}}}]'),
+               content_type="application/json", HTTP_AUTHORIZATION=f"Token {world['tokens']['commune_entry']}")
     assert r.status_code == 201
 
 
@@ -148,7 +152,7 @@ def _pdf_named(name: str, content: bytes):
 
 
 def test_evidence_uploads_of_the_wrong_type_or_too_large_are_refused_and_nothing_is_saved(world, settings):
-    from ntm.apps.observations import forms as f
+    from ntm.apps.observations import evidence as f
     from ntm.apps.observations.models import Observation
 
     c = Client()

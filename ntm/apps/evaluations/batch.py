@@ -37,6 +37,7 @@ from ntm.core.evaluation import BatchInput, BatchResult, evaluate_batch
 from ntm.core.evaluation.model import Status
 from ntm.core.evaluation.model import STATUS_LETTERS as _LETTERS
 from ntm.core.periods import Period
+from ntm.core.values import stored_truth
 
 from .freshness import changed
 from .models import ReevaluationRun, Result, RollupResult, RollupState, StagedResult
@@ -135,18 +136,9 @@ def observation_query(set_code: str, period: str, within=None) -> tuple[str, Seq
     return sql, params
 
 
-def _truthy_text(text: str) -> object:
-    low = text.lower()
-    if low in ("có", "đạt", "true"):
-        return True
-    if low in ("không", "chưa đạt", "false"):
-        return False
-    return text
-
-
 def _text_value(ind, text: str) -> float:
     """A value stored only as text (booleans "có"/"không", level names), as ``encode`` reads it."""
-    v = _truthy_text(text)
+    v = stored_truth(text)
     if ind.kind == Kind.BOOLEAN:
         return 1.0 if v else 0.0
     if ind.kind == Kind.LEVEL:

@@ -30,6 +30,7 @@ from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, Context, CriteriaSet, default_catalog
 from ntm.core.evaluation import ChildStats, Observation, Rollup, SetResult, UnitScore, evaluate, rollup
 from ntm.core.periods import Period
+from ntm.core.values import stored_truth
 
 from .freshness import changed
 from .models import Result, RollupResult, RollupState
@@ -97,15 +98,7 @@ def _observation(code: str, num, text, assessment, na) -> Observation:
     """The engine's observation from a stored row's columns (indicator, value_num, value_text,
     assessment, not_applicable)."""
     value: object = num if num is not None else (text or None)
-    return Observation(code, _typed(value), _flag(assessment), bool(na))
-
-
-def _typed(value: object) -> object:
-    if isinstance(value, str) and value.lower() in ("có", "đạt", "true"):
-        return True
-    if isinstance(value, str) and value.lower() in ("không", "chưa đạt", "false"):
-        return False
-    return value
+    return Observation(code, stored_truth(value), _flag(assessment), bool(na))
 
 
 def _inputs(unit: Unit, period: str, set_codes: tuple[str, ...], with_facts: bool

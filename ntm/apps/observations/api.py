@@ -1,12 +1,16 @@
 """REST API of the observations: /api/v1/observations/ — read (current values or the full history) within
-the caller's units, and write (one value or a list, all or nothing) where the caller may enter data."""
+the caller's units, and write (one value or a list, all or nothing) where the caller may enter data;
+/api/v1/observations/evidence/ — upload an evidence file for a cell and get the reference to send as
+``evidence``. Writes go through ``services.record_many`` and its checks (:mod:`.validation`)."""
 
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from ntm.apps.accounts.permissions import can_enter, scope
@@ -27,8 +31,10 @@ class ObservationSerializer(serializers.ModelSerializer):
 
 
 class EntrySerializer(serializers.Serializer):
-    """One value to record. ``expected_version``: the version you read (omit for a first value); a different
-    current version is a conflict (409) and nothing is written."""
+    """One value to record. ``expected_version``: the version you read — required when the indicator already
+    has a value (omit it only for a first value): a missing or different version is a conflict (409) and
+    nothing is written. ``evidence``: the reference returned by ``POST /api/v1/observations/evidence/``
+    for the same unit, set and period (or the evidence already recorded for the value)."""
 
     unit = serializers.CharField(help_text="uid, e.g. xa:13570@2024")
     set = serializers.CharField(help_text="criteria-set code, e.g. xa-ntm-2021")
@@ -39,8 +45,22 @@ class EntrySerializer(serializers.Serializer):
     assessment = serializers.BooleanField(required=False, allow_null=True, default=None)
     not_applicable = serializers.BooleanField(required=False, default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence = serializers.CharField(required=False, allow_blank=True, default="",
+                                     help_text="reference returned by POST /api/v1/observations/evidence/")
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    unit = serializers.CharField(help_text="uid, e.g. xa:13570@2024")
+    set = serializers.CharField(help_text="criteria-set code, e.g. xa-ntm-2021")
+    period = serializers.CharField(help_text="YYYY-MM, YYYY-Qn or YYYY")
+    indicator = serializers.CharField(help_text="e.g. 17.6")
+    file = serializers.FileField(help_text="PDF, JPG, PNG, DOCX or XLSX, at most 10 MB")
+
+
+class EvidenceSerializer(serializers.Serializer):
+    evidence = serializers.CharField(help_text="send this as the entry's 'evidence'")
+    name = serializers.CharField()
 
 
 @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, OpenApiParameter("indicator", str),
@@ -74,7 +94,7 @@ class ObservationViewSet(Scoped, viewsets.GenericViewSet):
                    400: OpenApiTypes.OBJECT, 403: ErrorSerializer, 409: ErrorSerializer},
                    summary="Record values (one object or a list): all or nothing")
     def create(self, request):
-        from .services import EditConflict, Entry, record_many
+        from .services import EditConflict, Entry, EntryRefused, record_many
 
         many = isinstance(request.data, list)
         ser = EntrySerializer(data=request.data, many=many)
@@ -101,7 +121,47 @@ class ObservationViewSet(Scoped, viewsets.GenericViewSet):
         except EditConflict as exc:
             return Response({"detail": str(exc), "indicator": exc.current.indicator, "current_version": exc.current.version},
                             status=status.HTTP_409_CONFLICT)
+        except EntryRefused as exc:  # each problem with its item (from 1), unit, indicator and field
+            return Response({"detail": str(exc), "errors": exc.as_list()}, status=status.HTTP_400_BAD_REQUEST)
         except (ValueError, KeyError) as exc:
             raise ValidationError({"detail": str(exc).strip("'\"")}) from None
         rows = [o for o in written if o is not None]
         return Response(ObservationSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": EvidenceUploadSerializer}, responses={
+        201: EvidenceSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
+        summary="Upload an evidence file for a unit, set, period and indicator; returns the reference to record")
+    @action(detail=False, methods=["post"], url_path="evidence", parser_classes=[MultiPartParser])
+    def evidence(self, request):
+        from ntm.core.catalog import default_catalog
+        from ntm.core.periods import Period
+
+        from .evidence import check_evidence, store_evidence
+        from .validation import entry_refused
+
+        ser = EvidenceUploadSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        unit = Unit.objects.filter(uid=d["unit"]).first()
+        if unit is None:
+            raise ValidationError({"unit": f"không có đơn vị '{d['unit']}'"})
+        if not can_enter(request.user, unit):
+            raise PermissionDenied(f"không có quyền nhập số liệu cho {unit.name} ({unit.uid})")
+        catalog = default_catalog()
+        if d["set"] not in catalog or catalog.get(d["set"]).level != unit.level:
+            raise ValidationError({"set": f"bộ tiêu chí '{d['set']}' không có hoặc không áp dụng cho {unit.name}"})
+        cs = catalog.get(d["set"])
+        if d["indicator"] not in cs.by_code:
+            raise ValidationError({"indicator": f"bộ {cs.code} không có chỉ tiêu '{d['indicator']}'"})
+        try:
+            period = Period.parse(d["period"])
+        except ValueError as exc:
+            raise ValidationError({"period": str(exc)}) from None
+        problem = entry_refused(unit, cs, period)
+        if problem:
+            raise ValidationError({"period": problem})
+        problem = check_evidence(d["file"])
+        if problem:
+            raise ValidationError({"file": problem})
+        path = store_evidence(d["file"], unit, cs.code, period.key, d["indicator"])
+        return Response({"evidence": path, "name": d["file"].name}, status=status.HTTP_201_CREATED)

@@ -10,23 +10,21 @@ note, ``f-c`` evidence file, ``ver-c`` the version the row was loaded at (0: no 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.storage import default_storage
-from django.utils.text import get_valid_filename
-
 from ntm.core.catalog import CriteriaSet, Kind
-from ntm.core.evaluation import IndicatorResult, SetResult, evaluate, parse_value
+from ntm.core.evaluation import IndicatorResult, SetResult, evaluate
 from ntm.core.evaluation import Observation as CoreObservation
 from ntm.core.evaluation.engine import _scope_label, rule_text
 from ntm.core.formatting import percent
 from ntm.core.periods import Period
+from ntm.core.values import ValueRefused, clean_text, input_text, measure_unit, parse_value, stored_truth
 
+from .evidence import (  # noqa: F401 - the views and tests use them from here
+    EVIDENCE_ACCEPT, EVIDENCE_DIR, EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, check_evidence, delete_evidence,
+    evidence_belongs_to, evidence_name, store_evidence,
+)
 from .models import Observation
 from .services import Entry, current_rows
 
@@ -34,18 +32,13 @@ ASSESSMENT_CHOICES = [("", "— chưa đánh giá —"), ("dat", "Đạt"), ("ch
 _CHOICE_CODES = {c for c, _ in ASSESSMENT_CHOICES}
 MAX_VALUE_LENGTH = 200
 MAX_NOTE_LENGTH = 2000
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-EVIDENCE_TYPES = {"pdf": "PDF", "jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)"}
-EVIDENCE_ACCEPT = ",".join(f".{e}" for e in EVIDENCE_TYPES)
-EVIDENCE_DIR = "minh-chung"
 
 
 # -- values --------------------------------------------------------------------------------
 def show_number(v: float) -> str:
-    """A stored number as an official would type it again: comma decimals, no thousands dots, no
-    rounding beyond 6 places ("84,21", "6084", "0,5")."""
-    text = f"{v:.6f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    """A stored number as an official would type it again and as it reads back exactly: comma decimals,
+    no thousands dots ("84,21", "6084", "0,5", "64,1250" — three decimals alone would be ambiguous)."""
+    return input_text(v)
 
 
 def shown_value(o: Observation | None) -> str:
@@ -81,83 +74,6 @@ def _stored_value(ind, o: Observation):
         return o.value_text
 
 
-# -- evidence files --------------------------------------------------------------------------
-def _magic_ok(ext: str, head: bytes, f) -> bool:
-    if ext == "pdf":
-        return head.startswith(b"%PDF-")
-    if ext in ("jpg", "jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if ext == "png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    # docx / xlsx: a zip archive with the Office Open XML parts of the right kind
-    if not head.startswith(b"PK\x03\x04"):
-        return False
-    try:
-        f.seek(0)
-        with zipfile.ZipFile(f) as z:
-            names = set(z.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    finally:
-        f.seek(0)
-    part = "word/document.xml" if ext == "docx" else "xl/workbook.xml"
-    return "[Content_Types].xml" in names and part in names
-
-
-def check_evidence(f) -> str | None:
-    """None when the upload is acceptable, else the reason (Vietnamese)."""
-    name = f.name or ""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    allowed = ", ".join(sorted({e.upper() for e in EVIDENCE_TYPES} - {"JPEG"}))
-    if ext not in EVIDENCE_TYPES:
-        return f"Tệp «{name}» không đúng loại: chỉ nhận {allowed}."
-    if f.size > MAX_EVIDENCE_BYTES:
-        size = f"{f.size / 1024 / 1024:.1f}".replace(".", ",")
-        return f"Tệp «{name}» quá lớn ({size} MB): tối đa 10 MB."
-    if f.size == 0:
-        return f"Tệp «{name}» rỗng."
-    f.seek(0)
-    head = f.read(8)
-    f.seek(0)
-    if not _magic_ok(ext, head, f):
-        return f"Nội dung tệp «{name}» không phải là {EVIDENCE_TYPES[ext]} như phần mở rộng cho biết."
-    return None
-
-
-def store_evidence(f, unit, set_code: str, period: str, code: str) -> str:
-    """Save under MEDIA_ROOT/minh-chung/<unit>/<set>/<period>/; returns the stored relative path."""
-    base, _, ext = (f.name or "tep").rpartition(".")
-    try:
-        safe = get_valid_filename(base)[:60]
-    except SuspiciousFileOperation:  # a name like ".pdf" or "..pdf"
-        safe = "tep"
-    folder = "/".join([EVIDENCE_DIR, get_valid_filename(unit.uid.replace(":", "-").replace("@", "-")), set_code, period])
-    name = f"{folder}/{code}-{secrets.token_hex(4)}-{safe}.{ext.lower()}"
-    return default_storage.save(name, f)
-
-
-def evidence_belongs_to(path: str, unit) -> bool:
-    """Is ``path`` a file stored for ``unit`` (under MEDIA_ROOT/minh-chung/<unit>/)? Evidence paths can
-    come as text (API, imports): only the unit's own folder may be served for it."""
-    folder = f"{EVIDENCE_DIR}/{get_valid_filename(unit.uid.replace(':', '-').replace('@', '-'))}/"
-    return bool(path) and path.startswith(folder) and ".." not in path.split("/") and "\\" not in path
-
-
-def delete_evidence(paths: list[str]) -> None:
-    for p in paths:
-        try:
-            default_storage.delete(p)
-        except OSError:
-            pass
-
-
-def evidence_name(path: str) -> str:
-    """The file name shown to users: without folder and random part."""
-    name = os.path.basename(path or "")
-    parts = name.split("-", 2)
-    return parts[2] if len(parts) == 3 else name
-
-
 # -- posted rows ---------------------------------------------------------------------------
 @dataclass
 class RowInput:
@@ -184,6 +100,13 @@ def read_rows(cs: CriteriaSet, data, files=None, *, check_files: bool = True) ->
             continue
         r = RowInput(code=c, value=(data.get(f"v-{c}") or "").strip(), choice=data.get(f"a-{c}") or "",
                      note=(data.get(f"n-{c}") or "").strip().replace("\r\n", "\n"))
+        for label, text in (("Giá trị", r.value), ("Ghi chú", r.note)):
+            try:
+                clean_text(text, label)
+            except ValueRefused as exc:
+                r.errors.append(f"{exc.message}.")
+        # NFC; a NUL is refused above and not shown again
+        r.value, r.note = clean_text(r.value.replace("\x00", "")), clean_text(r.note.replace("\x00", ""))
         try:
             r.version = max(0, int(data.get(f"ver-{c}") or 0))
         except ValueError:
@@ -196,8 +119,8 @@ def read_rows(cs: CriteriaSet, data, files=None, *, check_files: bool = True) ->
         elif r.value:
             try:
                 r.parsed = parse_value(ind, r.value)
-            except ValueError as exc:
-                r.errors.append(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            except ValueRefused as exc:
+                r.errors.append(f"{exc.message[:1].upper()}{exc.message[1:]}.")
         if len(r.note) > MAX_NOTE_LENGTH:
             r.errors.append(f"Ghi chú dài quá {MAX_NOTE_LENGTH} ký tự.")
         if files is not None and files.get(f"f-{c}"):
@@ -208,6 +131,20 @@ def read_rows(cs: CriteriaSet, data, files=None, *, check_files: bool = True) ->
                     r.errors.append(problem)
         out[c] = r
     return out
+
+
+def awaiting_assessment(cs: CriteriaSet, ctx, inputs: dict[str, RowInput]) -> list[str]:
+    """The posted rows that have a value, no assessment, and no official threshold to decide them: the
+    official's assessment decides, and it is still to be given."""
+    return [code for code, r in inputs.items()
+            if r.value and not r.choice and not r.errors and cs.by_code[code].kind != Kind.BOOLEAN
+            and cs.threshold(code, ctx) is None]
+
+
+def awaiting_text(codes: list[str]) -> str:
+    return (f"Chỉ tiêu {', '.join(codes)}: giá trị đã được lưu, nhưng chưa có ngưỡng chính thức nào được nạp cho "
+            f"{'chỉ tiêu này' if len(codes) == 1 else 'các chỉ tiêu này'} nên đánh giá của cán bộ quyết định. Hãy chọn "
+            "«Đạt» hoặc «Chưa đạt» ở cột Đánh giá; khi chưa có đánh giá, chỉ tiêu tạm tính là chưa đạt.")
 
 
 # -- the sheet -----------------------------------------------------------------------------
@@ -257,9 +194,13 @@ class Row:
 
     @property
     def value_unit(self) -> str:
-        if self.ind.kind in (Kind.MIN_PERCENT, Kind.MAX_PERCENT):
-            return "%"
-        return self.ind.unit or ""
+        return measure_unit(self.ind)
+
+    @property
+    def asks_assessment(self) -> bool:
+        """A value is there for an indicator with no official threshold loaded and no assessment chosen:
+        the official's assessment decides, and the row asks for it."""
+        return self.rule is None and not self.is_boolean and bool(self.input.value) and not self.input.choice
 
     @property
     def is_boolean(self) -> bool:
@@ -342,14 +283,12 @@ class Sheet:
     # -- evaluation ------------------------------------------------------------------------
     def observations(self, inputs: dict[str, RowInput] | None = None) -> dict[str, CoreObservation]:
         """Core observations: the stored ones, overridden by the posted rows."""
-        from ntm.apps.evaluations.services import _typed
-
         out: dict[str, CoreObservation] = {}
         for code, o in self.current.items():
             if code not in self.cs.by_code:
                 continue
             value = o.value_num if o.value_num is not None else (o.value_text or None)
-            out[code] = CoreObservation(code, _typed(value), o.assessment, o.not_applicable)
+            out[code] = CoreObservation(code, stored_truth(value), o.assessment, o.not_applicable)
         for code, r in (inputs or {}).items():
             assessment, na = assessment_of(r.choice)
             value = None if r.errors and r.parsed is None else r.parsed

@@ -23,14 +23,17 @@ import collections
 import contextlib
 import csv
 import datetime as dt
+import functools
 import gc
 import io
 import itertools
 import operator
 import threading
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
@@ -38,18 +41,20 @@ from typing import NamedTuple
 from django.db import transaction
 
 from ntm.apps.units.models import Unit
-from ntm.core import formatting as fmt
 from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
-from ntm.core.evaluation import parse_assessment, parse_value
 from ntm.core.evaluation.engine import rule_text
 from ntm.core.periods import Period
 from ntm.core.sheets import MAX_BYTES, fold
+from ntm.core.values import (
+    ASSESSMENT_WORDS, ValueRefused, clean_text, input_text, read_assessment, read_value, truth_text,
+)
 
+from .evidence import reference_problem
 from .models import Observation
+from .validation import entry_refused, version_required
 
 SHEET = "Số liệu"
-NA_WORDS = {"khong danh gia", "kdg", "n/a", "na", "khong ap dung"}
-ASSESSMENT_CHOICES = ("đạt", "chưa đạt", "không đánh giá")
+ASSESSMENT_CHOICES = ASSESSMENT_WORDS
 IMPORT_SOURCE = "import"
 CHUNK = 5000
 MAX_ISSUES = 1000
@@ -203,9 +208,11 @@ TEMPLATE_GUIDE = (
     "Chỉ tiêu, Lần sửa; các cột còn lại chỉ để tham khảo.",
     "Cột Giá trị được kiểm tra theo Đơn vị tính: 'có/không' → ghi có hoặc không; '%' → số từ 0 đến 100; "
     "đơn vị khác → một số. Số viết theo kiểu Việt Nam (91,5) hoặc nhập số trực tiếp. "
+    "Số có thể hiểu hai cách (64.125: 64,125 hay 64125?) bị từ chối: ghi 64125 hoặc 64,1250. "
     "Dòng để trống Giá trị và Đánh giá được bỏ qua.",
+    "Minh chứng: giữ nguyên đường dẫn đã ghi sẵn, hoặc ghi đường dẫn của tệp đã tải lên cho đúng xã, bộ tiêu chí, kỳ.",
     "Cột 'Lần sửa' cho biết phiên bản số liệu lúc tải mẫu: nếu trong lúc đó có người sửa, hệ thống báo mâu thuẫn "
-    "thay vì ghi đè.",
+    "thay vì ghi đè. Thay một giá trị đã có thì phải có cột này.",
     "Có thể lưu thành CSV (UTF-8) với cùng các cột. Khi tải lên, hệ thống kiểm tra toàn bộ tệp, cho xem trước các thay đổi; "
     "chỉ ghi khi xác nhận, và ghi tất cả hoặc không ghi gì.",
 )
@@ -689,14 +696,6 @@ def _text(v: object) -> str:
     return str(v).strip()
 
 
-def _number_text(v: float) -> str:
-    """91.5 -> "91,5"; 1234.5 -> "1.234,5"; 45.0 -> "45" (as officials write numbers)."""
-    s = fmt.number(v, 6, trim=True)
-    if "," in s:
-        s = s.rstrip("0").rstrip(",")
-    return s
-
-
 def _period(v: object) -> Period:
     if isinstance(v, (dt.datetime, dt.date)):  # Excel turns "2023-07" into a date
         return Period(v.year, month=v.month)
@@ -722,6 +721,32 @@ def _stripped(column) -> list[str]:
         return list(map(str.strip, column))
     except TypeError:  # cells of a workbook: numbers, None
         return [c.strip() if type(c) is str else _text(c) for c in column]
+
+
+def _nfc(text: str) -> str:
+    """A text as stored: NFC (a CSV saved in Windows-1258 decomposes its tone marks)."""
+    return unicodedata.normalize("NFC", text) if not text.isascii() else text
+
+
+_NFC = functools.partial(unicodedata.normalize, "NFC")
+
+
+def _nfc_column(texts: list[str]) -> list[str]:
+    """:func:`_nfc` of a column of texts (C calls only: nothing to do for a column of plain ASCII)."""
+    return texts if "".join(texts).isascii() else list(map(_NFC, texts))
+
+
+def _nul_in(column) -> bool:
+    """Whether any text of a column holds a NUL character (one C call for a column of texts)."""
+    try:
+        return "\x00" in "".join(column)
+    except TypeError:  # cells of a workbook: numbers, None
+        return any(type(c) is str and "\x00" in c for c in column)
+
+
+def _visible(text: str) -> str:
+    """A text with a NUL, as a message can show it."""
+    return text.replace("\x00", "\\0")[:80]
 
 
 def _looked_up(memo: dict, keys, compute: Callable | None) -> list:
@@ -763,6 +788,7 @@ class _Checker:
         self._fast_where: dict[tuple, object] = {}
         self._fast_inds: dict[tuple, object] = {}
         self._versions: dict[object, object] = {}
+        self._in_force: dict[tuple[int, str, str], str | None] = {}
 
     def issue(self, row: RawRow, column: str | None, message: str) -> None:
         self.issue_count += 1
@@ -773,12 +799,15 @@ class _Checker:
     def unit(self, ref: object) -> Unit | None:
         key = _text(ref)
         if key not in self.units:
-            self.units[key] = Unit.objects.filter(uid=key).first()
+            self.units[key] = Unit.objects.filter(uid=key).first() if "\x00" not in key else None
         return self.units[key]
 
     def read_units(self, refs) -> None:
         """Look up the units of the coming rows at once (one query per 900 new codes)."""
         keys = {_text(r) for r in set(refs)} - self.units.keys() - {""}
+        for k in [k for k in keys if "\x00" in k]:  # no unit code has one (and PostgreSQL refuses it in a query)
+            self.units[k] = None
+            keys.discard(k)
         keys = sorted(keys)
         for i in range(0, len(keys), 900):
             part = keys[i:i + 900]
@@ -806,17 +835,23 @@ class _Checker:
             self._periods[key] = hit
         return hit
 
+    def in_force(self, unit: Unit, cs: CriteriaSet, period: Period) -> str | None:
+        """Why no value may be entered for ``unit``, ``cs`` and ``period`` (the unit did not exist then, or
+        the set was not in force), or None."""
+        key = (unit.id, cs.code, period.key)
+        if key not in self._in_force:
+            self._in_force[key] = entry_refused(unit, cs, period)
+        return self._in_force[key]
+
     def assessment(self, raw: object) -> tuple[bool, bool | None, str]:
         """(not applicable, assessment, error)."""
         hit = self._assess.get(raw)
         if hit is None:
-            na = fold(_text(raw)) in NA_WORDS
-            hit = (na, None, "")
-            if not na:
-                try:
-                    hit = (False, parse_assessment(_text(raw) if not isinstance(raw, bool) else raw), "")
-                except ValueError:
-                    hit = (False, None, f"'{_text(raw)}' không phải là đánh giá (chọn: đạt, chưa đạt, không đánh giá)")
+            try:
+                verdict, na = read_assessment(raw)
+                hit = (na, verdict, "")
+            except ValueRefused as exc:
+                hit = (False, None, exc.message)
             if len(self._assess) < 10_000:
                 self._assess[raw] = hit
         return hit
@@ -836,18 +871,19 @@ class _Checker:
         key = (id(ind), raw_v)
         hit = self._values.get(key)
         if hit is None:
-            shown = _number_text(float(raw_v)) if isinstance(raw_v, (int, float)) and not isinstance(raw_v, bool) else _text(raw_v)
             value_text, value_num, error = "", None, ""
             try:
-                parsed = parse_value(ind, shown)
-            except ValueError as exc:
-                error = str(exc)
+                parsed = read_value(ind, raw_v)
+            except ValueRefused as exc:
+                error = exc.message
             else:
-                if ind.kind == Kind.BOOLEAN and parsed is not None:
-                    value_text = "có" if parsed else "không"
-                elif parsed is not None:
-                    value_text = shown
-                    value_num = float(parsed) if isinstance(parsed, float) else None
+                if isinstance(parsed, bool):
+                    value_text = truth_text(parsed)
+                elif isinstance(parsed, Decimal):  # as written, or a spreadsheet's number as an official writes it
+                    value_text = clean_text(raw_v) if isinstance(raw_v, str) else input_text(parsed)
+                    value_num = float(parsed)
+                elif parsed is not None:  # a level, as the catalogue names it
+                    value_text = parsed
             hit = (value_text, value_num, error)
             if len(self._values) >= 20_000:  # numbers rarely repeat: keep the memo small
                 self._values.clear()
@@ -856,6 +892,11 @@ class _Checker:
 
     def check(self, row: RawRow) -> Prepared | None:
         v = row.values
+        nul = [c for c, x in v.items() if type(x) is str and "\x00" in x]
+        for c in nul:
+            self.issue(row, c, f"'{_visible(v[c])}' chứa ký tự NUL (mã 0), không được phép")
+        if nul:
+            return None
         ok = True
         # unit
         raw_unit = v.get("unit")
@@ -889,6 +930,9 @@ class _Checker:
             period, error = self.period(raw_period)
             if error:
                 self.issue(row, "period", error)
+                ok = False
+            elif unit is not None and cs is not None and (problem := self.in_force(unit, cs, period)):
+                self.issue(row, "period", problem)
                 ok = False
         # indicator
         code = _indicator(v.get("indicator"))
@@ -933,7 +977,7 @@ class _Checker:
             return None
         self.seen[cell] = mask | bit
         return Prepared(unit, cs, period, cell, row.number, code, value_text, value_num, assessment, na,
-                        _text(v.get("note")), _text(v.get("evidence")), expected)
+                        _nfc(_text(v.get("note"))), _nfc(_text(v.get("evidence"))), expected)
 
     def _set_code(self, raw: object) -> str:
         """The set code a row names (or the default set), "" when none."""
@@ -954,7 +998,7 @@ class _Checker:
         if raw_period in (None, ""):
             return _BAD
         period, error = self.period(raw_period)
-        if error:
+        if error or self.in_force(unit, cs, period):
             return _BAD
         return unit, cs, period, (unit.id, cs.code, period.key)
 
@@ -992,6 +1036,8 @@ class _Checker:
         inote, iev, iver = cols[6:]
         units, sets, periods, codes, values, assessments, notes, evidences, versions = (
             columns[i] if i is not None else blank for i in cols)
+        if (inote is not None and _nul_in(notes)) or (iev is not None and _nul_in(evidences)):
+            return None
 
         wheres = _looked_up(self._fast_where, zip(units, sets, periods), lambda key: self._where(*key))
         if _BAD in wheres:
@@ -1033,8 +1079,8 @@ class _Checker:
         self.seen.update(block_seen)
 
         out = zip(*zip(*wheres), numbers, map(_THIRD, inds), texts, nums, verdicts, nas,
-                  _stripped(notes) if inote is not None else repeat(""),
-                  _stripped(evidences) if iev is not None else repeat(""), expected)
+                  _nfc_column(_stripped(notes)) if inote is not None else repeat(""),
+                  _nfc_column(_stripped(evidences)) if iev is not None else repeat(""), expected)
         if skipped:
             out = itertools.compress(out, keep)
         return list(map(_new_prepared, repeat(Prepared), out)), skipped
@@ -1129,7 +1175,7 @@ def _scan(path: Path, name: str, user, catalog: Catalog, defaults: dict,
 # a current observation as read by _current: a plain tuple (no object per row) — unit id, set, period,
 # indicator; then what an import compares (the value as a number, else as text; assessment; n/a; note;
 # evidence); then id, version, author and the value as written
-_C_ASSESS, _C_NA = 6, 7
+_C_ASSESS, _C_NA, _C_EVIDENCE = 6, 7, 9
 _C_PK, _C_VERSION, _C_BY, _C_TEXT = range(10, 14)
 _COMPARED = operator.itemgetter(*range(4, 10))
 _CELL, _CODE = operator.itemgetter(3), operator.itemgetter(5)
@@ -1173,11 +1219,32 @@ def _current(chunk: list[Prepared]) -> dict[tuple[tuple[int, str, str], str], tu
     return dict(zip(zip(zip(unit_ids, set_codes, period_keys), codes), found))
 
 
-def _changes(chunk: list[Prepared], plan: ImportPlan, conflicts: list[Issue], where: str | None) \
-        -> Iterator[tuple[Prepared, tuple | None]]:
+def _evidence_checker(name: str, where: str | None) -> Callable[[Prepared], Issue | None]:
+    """The check of a row's evidence reference (a file uploaded for the row's unit, set and period), with
+    a memo of the storage's answers: a file names the same few paths many times."""
+    from django.core.files.storage import default_storage
+
+    found: dict[str, bool] = {}
+
+    def exists(path: str) -> bool:
+        if path not in found:
+            found[path] = default_storage.exists(path)
+        return found[path]
+
+    def check(p: Prepared) -> Issue | None:
+        problem = reference_problem(p.evidence, p.unit, p.cs.code, p.cell[2], exists=exists)
+        return Issue(name, problem, where, p.row, COLUMNS["evidence"][0]) if problem else None
+
+    return check
+
+
+def _changes(chunk: list[Prepared], plan: ImportPlan, conflicts: list[Issue], where: str | None,
+             evidence: Callable[[Prepared], Issue | None]) -> Iterator[tuple[Prepared, tuple | None]]:
     """(row, its current observation or None) of every row that changes something; counts the
-    unchanged, new and changed rows into ``plan`` and a value edited since the template was
-    downloaded into ``conflicts``.
+    unchanged, new and changed rows into ``plan``, and into ``conflicts`` what may not be written: a
+    value edited since the template was downloaded, a value that replaces a current one without naming
+    its version (:func:`~.validation.version_required`), a new evidence reference that is not a file
+    uploaded for the row's cell (:func:`evidence`).
 
     A row is unchanged when its number (or, without a number on either side, its text), assessment,
     "not assessed", note and evidence are those of the current observation; the comparison is made
@@ -1188,30 +1255,37 @@ def _changes(chunk: list[Prepared], plan: ImportPlan, conflicts: list[Issue], wh
     compared = zip(map(_NUM, chunk), texts, map(_VERDICT, chunk), map(_NA, chunk), map(_NOTE, chunk),
                    map(_EVIDENCE, chunk))
     same = list(map(operator.eq, compared, map(_COMPARED, olds)))
-    if set(map(_EXPECTED, chunk)) == {None}:  # no version to check (a file not made from the template)
-        new, unchanged = olds.count(_NO_ROW), same.count(True)
-        plan.new += new
-        plan.unchanged += unchanged
-        plan.changed += len(chunk) - new - unchanged
-        for p, o in itertools.compress(zip(chunk, olds), map(operator.not_, same)):
-            yield p, (o if o is not _NO_ROW else None)
-        return
+    rows: Iterator = zip(chunk, olds, same)
     unchanged = new = changed = 0
-    for p, o, s in zip(chunk, olds, same):
+    if set(map(_EXPECTED, chunk)) == {None}:  # no version to check (a file not made from the template)
+        unchanged = same.count(True)
+        rows = itertools.compress(rows, map(operator.not_, same))  # only the rows that change something
+    for p, o, s in rows:
         if o is _NO_ROW:
-            new += 1
-            yield p, None
+            o = None
+        elif p.expected_version is None and not s:
+            conflicts.append(Issue(plan.file, version_required(p.indicator, p.unit.uid, o[_C_VERSION], o[_C_BY])
+                                   + " — tải mẫu mới (có cột 'Lần sửa') rồi nhập lại", where, p.row,
+                                   COLUMNS["version"][0]))
             continue
-        if p.expected_version is not None and o[_C_VERSION] != p.expected_version:
+        elif p.expected_version is not None and o[_C_VERSION] != p.expected_version:
             who = o[_C_BY] or "người khác"
             conflicts.append(Issue(plan.file, f"chỉ tiêu {p.indicator} của {p.unit.uid} đã được {who} sửa (lần sửa "
                                    f"{o[_C_VERSION]}) sau khi tải mẫu (lần sửa {p.expected_version}); hãy tải mẫu mới",
                                    where, p.row, COLUMNS["version"][0]))
             continue
-        if s:
+        elif s:
             unchanged += 1
             continue
-        changed += 1
+        if p.evidence and p.evidence != (o[_C_EVIDENCE] if o is not None else ""):
+            problem = evidence(p)
+            if problem is not None:
+                conflicts.append(problem)
+                continue
+        if o is None:
+            new += 1
+        else:
+            changed += 1
         yield p, o
     plan.unchanged += unchanged
     plan.new += new
@@ -1233,9 +1307,10 @@ def plan_import(path: str | Path, *, user=None, catalog: Catalog | None = None, 
 
     conflicts: list[Issue] = []
     where = SHEET if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    evidence = _evidence_checker(name, where)
 
     def compare(chunk: list[Prepared]) -> None:
-        changes = _changes(chunk, plan, conflicts, where)
+        changes = _changes(chunk, plan, conflicts, where, evidence)
         for p, o in itertools.islice(changes, max(0, MAX_PREVIEW - len(plan.changes))):
             plan.changes.append(ChangeLine(
                 p.unit.uid, p.unit.name, p.cs.code, p.cell[2], p.indicator,
@@ -1356,6 +1431,7 @@ def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None
     cells: dict[tuple[int, str, str], Unit] = {}
     conflicts: list[Issue] = []
     where = SHEET if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    evidence = _evidence_checker(name, where)
     now = timezone.now()
     if connection.vendor != "postgresql":  # adapt once, not per row
         now = connection.ops.adapt_datetimefield_value(now)
@@ -1363,7 +1439,7 @@ def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None
     def write(chunk: list[Prepared]) -> None:
         supersede: list[int] = []
         new_rows: list[tuple] = []
-        for p, o in _changes(chunk, plan, conflicts, where):
+        for p, o in _changes(chunk, plan, conflicts, where, evidence):
             unit_id, set_code, key = p.cell
             if o is not None:
                 supersede.append(o[_C_PK])

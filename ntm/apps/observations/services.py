@@ -1,32 +1,44 @@
-"""Recording observations: append-only, optimistic concurrency, re-evaluation in the same transaction."""
+"""Recording observations: append-only, optimistic concurrency, re-evaluation in the same transaction.
+
+Every value from the entry form and the API is written here, after the checks of :mod:`.validation`
+(the import applies the same checks row by row and writes in bulk)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from ntm.apps.ops.sql import insert, statement
 from ntm.apps.units.models import Unit
-from ntm.core.catalog import Catalog, Kind, default_catalog
-from ntm.core.evaluation import parse_value
+from ntm.core.catalog import Catalog, default_catalog
 from ntm.core.periods import Period
+from ntm.core.values import ValueRefused, assessment_text, clean_text, input_text, read_value, truth_text
 
+from .evidence import reference_problem
 from .models import Fact, Observation
+from .validation import EntryProblem, EntryRefused, entry_refused, version_required
 from .workflow import PeriodLocked, locked_submissions
 
-__all__ = ["Entry", "EditConflict", "PeriodLocked", "record", "record_many", "history", "record_fact", "snapshot"]
+__all__ = ["Entry", "EditConflict", "EntryRefused", "PeriodLocked", "record", "record_many", "history", "record_fact",
+           "snapshot"]
 
 
 class EditConflict(Exception):
-    """Someone saved this value since the form was opened: nothing was overwritten."""
+    """Someone saved this value since the form was opened, or a value is there and the entry does not
+    say which version it replaces (``expected_version`` None): nothing was overwritten."""
 
-    def __init__(self, current: Observation, expected_version: int):
+    def __init__(self, current: Observation, expected_version: int | None, unit_uid: str = ""):
         self.current = current
         self.expected_version = expected_version
         who = current.created_by_name or "người khác"
+        if expected_version is None:
+            text = version_required(current.indicator, unit_uid or current.unit.uid, current.version, who)
+            super().__init__(f"{text[:1].upper()}{text[1:]}.")
+            return
         when = timezone.localtime(current.created_at) if current.created_at else None
         super().__init__(
             f"Chỉ tiêu {current.indicator} đã được {who} sửa lúc {when:%H:%M %d/%m/%Y} "
@@ -58,48 +70,88 @@ def _user_name(user) -> str:
 
 
 def _prepare(e: Entry, catalog: Catalog) -> dict:
+    """The columns of the row to write for ``e``; raises :class:`EntryProblem` naming the field. The checks
+    that need the current value (version, evidence) are made when it is read (:func:`_new_version`)."""
+    for name in ("set_code", "period", "indicator"):
+        if "\x00" in str(getattr(e, name)):
+            field = "set" if name == "set_code" else name
+            raise EntryProblem(field, "chứa ký tự NUL (mã 0), không được phép")
+    if e.set_code not in catalog:
+        raise EntryProblem("set", f"không có bộ tiêu chí '{e.set_code}'")
     cs = catalog.get(e.set_code)
     if cs.level != e.unit.level:
-        raise ValueError(f"bộ {e.set_code} dành cho cấp {cs.level}, không áp dụng cho {e.unit.name} ({e.unit.uid})")
+        raise EntryProblem("set", f"bộ {e.set_code} dành cho cấp {cs.level}, không áp dụng cho {e.unit.name} ({e.unit.uid})")
     if e.indicator not in cs.by_code:
-        raise ValueError(f"bộ {e.set_code} không có chỉ tiêu {e.indicator}")
+        raise EntryProblem("indicator", f"bộ {e.set_code} không có chỉ tiêu {e.indicator}")
     ind = cs.by_code[e.indicator]
-    value = parse_value(ind, e.value)
-    p = Period.parse(e.period)
-    num = float(value) if isinstance(value, float) else None
-    if ind.kind == Kind.BOOLEAN and value is not None:
-        text = "có" if value else "không"
-    else:
-        text = "" if value is None else str(e.value).strip()
-    return dict(period=p.key, year=p.year, value_text=text, value_num=num)
+    try:
+        p = Period.parse(e.period)
+    except ValueError as exc:
+        raise EntryProblem("period", str(exc)) from None
+    problem = entry_refused(e.unit, cs, p)
+    if problem:
+        raise EntryProblem("period", problem)
+    fields = {}
+    for name, clean in (("note", _clean_note), ("evidence", clean_text)):
+        try:
+            fields[name] = clean(getattr(e, name))
+        except ValueRefused as exc:
+            raise EntryProblem(name, exc.message) from None
+    try:
+        value = read_value(ind, e.value)
+    except ValueRefused as exc:
+        raise EntryProblem("value", exc.message) from None
+    if isinstance(value, bool):
+        text, num = truth_text(value), None
+    elif isinstance(value, Decimal):
+        text = clean_text(e.value) if isinstance(e.value, str) else input_text(value)
+        num = float(value)
+    else:  # a level's name as the catalogue writes it, or no value
+        text, num = value or "", None
+    if len(text) > VALUE_TEXT_LENGTH:
+        raise EntryProblem("value", f"giá trị dài quá {VALUE_TEXT_LENGTH} ký tự")
+    return dict(period=p.key, year=p.year, value_text=text, value_num=num, **fields)
+
+
+VALUE_TEXT_LENGTH = Observation._meta.get_field("value_text").max_length
+
+
+def _clean_note(note: object) -> str:
+    """A note as kept: NFC, no NUL, line breaks as "\n", no surrounding blanks."""
+    return clean_text(note).replace("\r\n", "\n")
 
 
 def _same(cur: Observation, fields: dict, e: Entry) -> bool:
     return (
         cur.value_text == fields["value_text"] and cur.value_num == fields["value_num"]
         and cur.assessment == e.assessment and cur.not_applicable == e.not_applicable
-        and cur.note == e.note and cur.evidence == e.evidence
+        and cur.note == fields["note"] and cur.evidence == fields["evidence"]
     )
 
 
-def _write(e: Entry, fields: dict, user, source: str, batch: str) -> tuple[Observation | None, Observation | None]:
-    """Append one value; returns (previous current row, new row or None when nothing changed)."""
+def _write(e: Entry, fields: dict, user, source: str, batch: str, mine: set[int], overwrite: bool = False
+           ) -> tuple[Observation | None, Observation | None]:
+    """Append one value; returns (previous current row, new row or None when nothing changed). ``mine``:
+    the rows this call has written (an entry may build on one without naming its version)."""
     cur = (
         Observation.objects.select_for_update()
         .filter(unit=e.unit, set_code=e.set_code, period=fields["period"], indicator=e.indicator, is_current=True)
         .first()
     )
-    new = _new_version(e, fields, cur, user, source, batch)
+    new = _new_version(e, fields, cur, user, source, batch, own=overwrite or (cur is not None and cur.pk in mine))
     if new is None:
         return cur, None
     if cur is not None:
         Observation.objects.filter(pk=cur.pk).update(is_current=False)
     new.save(force_insert=True)
+    mine.add(new.pk)
     return cur, new
 
 
-def _new_version(e: Entry, fields: dict, cur: Observation | None, user, source: str, batch: str) -> Observation | None:
-    """The row that follows ``cur`` (not saved), or None when the value is the same; raises on a stale version."""
+def _new_version(e: Entry, fields: dict, cur: Observation | None, user, source: str, batch: str,
+                 own: bool = False) -> Observation | None:
+    """The row that follows ``cur`` (not saved), or None when the value is the same; raises on a stale version,
+    and on a missing one when ``cur`` is there — unless ``own``: written by the same call just before."""
     if cur is not None and e.expected_version is not None and cur.version != e.expected_version:
         raise EditConflict(cur, e.expected_version)
     if cur is None and e.expected_version:
@@ -107,14 +159,21 @@ def _new_version(e: Entry, fields: dict, cur: Observation | None, user, source: 
         raise ValueError(f"chỉ tiêu {e.indicator}: không tìm thấy lần sửa {e.expected_version}")
     if cur is not None and _same(cur, fields, e):
         return None
+    if cur is not None and e.expected_version is None and not own:  # a value is there: name the version replaced
+        raise EditConflict(cur, None, e.unit.uid)
+    evidence = fields["evidence"]
+    if evidence and evidence != (cur.evidence if cur is not None else ""):  # a new reference: a file of the cell
+        problem = reference_problem(evidence, e.unit, e.set_code, fields["period"])
+        if problem:
+            raise EntryProblem("evidence", problem, entry=e)
     return Observation(
         unit=e.unit, set_code=e.set_code, indicator=e.indicator, assessment=e.assessment,
-        not_applicable=e.not_applicable, note=e.note, evidence=e.evidence, version=cur.version + 1 if cur else 1,
+        not_applicable=e.not_applicable, version=cur.version + 1 if cur else 1,
         is_current=True, source=source, batch=batch, created_by=user, created_by_name=_user_name(user), **fields,
     )
 
 
-def _write_cell(items: list[tuple[Entry, dict]], user, source: str, batch: str
+def _write_cell(items: list[tuple[Entry, dict]], user, source: str, batch: str, overwrite: bool = False
                 ) -> list[tuple[Observation | None, Observation | None]]:
     """Append the values of one unit, set and period (one row per indicator) with two statements
     whatever their number: retire the current rows of these indicators (the UPDATE locks them and
@@ -128,7 +187,7 @@ def _write_cell(items: list[tuple[Entry, dict]], user, source: str, batch: str
         cur = current.get(e.indicator)
         if cur is not None:
             cur.is_current = True  # as it was read: the row being replaced
-        out.append((cur, _new_version(e, fields, cur, user, source, batch)))
+        out.append((cur, _new_version(e, fields, cur, user, source, batch, own=overwrite)))
     kept = [cur.pk for cur, new in out if new is None and cur is not None]
     if kept:
         Observation.objects.filter(pk__in=kept).update(is_current=True)
@@ -169,19 +228,21 @@ def _retire_current(unit, set_code: str, period: str, indicators: list[str]) -> 
     return _current_in_cell("retire", indicators, unit, set_code, period)
 
 
-def _write_all(entries: list[Entry], prepared: list[dict], user, source: str, batch: str
+def _write_all(entries: list[Entry], prepared: list[dict], user, source: str, batch: str, overwrite: bool = False
                ) -> list[tuple[Entry, Observation | None, Observation | None]]:
     """Write every entry, in order; entries are grouped by unit, set and period unless one indicator
     comes twice (each then builds on the one before, one at a time)."""
     keys = [(e.unit.pk, e.set_code, f["period"], e.indicator) for e, f in zip(entries, prepared)]
     if len(set(keys)) != len(keys):
-        return [(e, *_write(e, f, user, source, batch)) for e, f in zip(entries, prepared)]
+        mine: set[int] = set()
+        return [(e, *_write(e, f, user, source, batch, mine, overwrite)) for e, f in zip(entries, prepared)]
     cells: dict[tuple, list[int]] = {}
     for n, k in enumerate(keys):
         cells.setdefault(k[:3], []).append(n)
     written: list = [None] * len(entries)
     for idx in cells.values():
-        for n, (old, new) in zip(idx, _write_cell([(entries[n], prepared[n]) for n in idx], user, source, batch)):
+        for n, (old, new) in zip(idx, _write_cell([(entries[n], prepared[n]) for n in idx], user, source, batch,
+                                                  overwrite)):
             written[n] = (entries[n], old, new)
     return written
 
@@ -192,7 +253,7 @@ def snapshot(o: Observation | None) -> dict | None:
         return None
     return {
         "value": o.value_text,
-        "assessment": "không đánh giá" if o.not_applicable else {True: "đạt", False: "chưa đạt", None: ""}[o.assessment],
+        "assessment": assessment_text(o.assessment, o.not_applicable),
         "note": o.note, "evidence": o.evidence, "version": o.version,
     }
 
@@ -226,18 +287,24 @@ def _audit_refusal(exc: Exception, entries: list[Entry], user) -> None:
 
 
 def record(entry: Entry, *, user=None, source: str = "form", batch: str = "", catalog: Catalog | None = None,
-           reevaluate: bool = True) -> Observation | None:
+           reevaluate: bool = True, overwrite: bool = False) -> Observation | None:
     """Record one value; returns the new row, or None when nothing changed."""
-    return record_many([entry], user=user, source=source, batch=batch, catalog=catalog, reevaluate=reevaluate)[0]
+    return record_many([entry], user=user, source=source, batch=batch, catalog=catalog, reevaluate=reevaluate,
+                       overwrite=overwrite)[0]
 
 
 def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", batch: str = "",
                 catalog: Catalog | None = None, reevaluate: bool = True,
-                results: dict | None = None) -> list[Observation | None]:
-    """All-or-nothing: every entry is checked first; one bad entry records none of them.
+                results: dict | None = None, overwrite: bool = False) -> list[Observation | None]:
+    """All-or-nothing: every entry is checked first (:mod:`.validation`); one bad entry records none of them.
 
-    Raises ``ValueError`` for bad entries, :class:`EditConflict` when an entry's ``expected_version``
-    is no longer the current one, and :class:`~ntm.apps.observations.workflow.PeriodLocked` (a
+    Raises :class:`~.validation.EntryRefused` (a ValueError naming item, field and value) for bad entries —
+    a value out of the indicator's type or range, a unit not in force in the period, a NUL character, an
+    evidence path that is not a file uploaded for the cell; :class:`EditConflict` when an entry's
+    ``expected_version`` is no longer the current one, or is missing while a value that the entry would
+    change is there (an entry may build on one written by the same call; ``overwrite=True`` — scripts and
+    tests, never a user's form, API or import — replaces current values without their versions); and
+    :class:`~ntm.apps.observations.workflow.PeriodLocked` (a
     ValueError) when a unit, set and period is submitted or approved. Every saved change is written
     to the audit log (one event per unit, set and period, old → new); refusals are logged too.
 
@@ -248,21 +315,21 @@ def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", ba
     catalog = catalog or default_catalog()
     entries = list(entries)
     prepared = []
-    errors = []
+    problems = []
     for n, e in enumerate(entries, start=1):
         try:
             prepared.append(_prepare(e, catalog))
-        except (ValueError, KeyError) as exc:
-            errors.append(f"mục {n} ({e.unit.uid} {e.set_code} {e.indicator}): {exc}")
-    if errors:
-        raise ValueError("; ".join(errors))
+        except EntryProblem as exc:
+            problems.append((n, e.unit.uid, e.indicator, exc.field, exc.message))
+    if problems:
+        raise EntryRefused(problems)
     cells = {(e.unit.pk, e.set_code, f["period"]): e.unit for e, f in zip(entries, prepared)}
     try:
         with transaction.atomic():
             locked = locked_submissions(set(cells))
             if locked:
                 raise PeriodLocked(locked)
-            pairs = _write_all(entries, prepared, user, source, batch)
+            pairs = _write_all(entries, prepared, user, source, batch, overwrite)
             _audit_writes(pairs, user, source, batch)
             if reevaluate:
                 for key, unit in sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog))):
@@ -272,6 +339,9 @@ def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", ba
     except (PeriodLocked, EditConflict) as exc:
         _audit_refusal(exc, entries, user)
         raise
+    except EntryProblem as exc:  # found once the current value was read (evidence): nothing was written
+        n = next(n for n, e in enumerate(entries, start=1) if e is exc.entry)
+        raise EntryRefused([(n, exc.entry.unit.uid, exc.entry.indicator, exc.field, exc.message)]) from None
     return [new for _, _, new in pairs]
 
 

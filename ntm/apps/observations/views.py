@@ -37,6 +37,7 @@ from ntm.core.periods import Period
 from . import forms as f
 from .models import Observation, Submission, SubmissionState
 from .services import EditConflict, record_many
+from .validation import cell_problem, entry_refused
 from .workflow import STEPS, PeriodLocked, WorkflowError, available_steps, transition
 
 
@@ -80,9 +81,14 @@ class Cell:
     def locked(self) -> bool:
         return self._state in (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
 
+    @cached_property
+    def problem(self) -> str | None:
+        """Why no value may be entered here: the unit or the set not in force in the period (None: they are)."""
+        return cell_problem(self.unit, self.cs, self.period)
+
     @property
     def in_force(self) -> bool:
-        return self.unit.is_valid_at(self.period.start) or self.unit.is_valid_at(self.period.end)
+        return self.problem is None
 
     def url(self, name: str = "entry-form") -> str:
         return reverse(name, args=[self.unit.uid, self.cs.code, self.period.key])
@@ -205,7 +211,7 @@ def _save(request, cell: Cell):
         _refuse(request, cell, msg)
         return _render_form(request, cell, sheet, inputs=inputs, errors=[msg], status=423)
     if not cell.in_force:
-        msg = f"{cell.unit.name} không có hiệu lực trong {cell.period.label} ({cell.unit.validity}): không thể nhập số liệu."
+        msg = f"{entry_refused(cell.unit, cell.cs, cell.period)}."
         return _render_form(request, cell, sheet, inputs=inputs, errors=[msg], status=400)
     bad = [r for r in inputs.values() if r.errors]
     if bad:
@@ -244,6 +250,9 @@ def _save(request, cell: Cell):
         Result.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
         .get(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key))
     messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
+    waiting = f.awaiting_assessment(cell.cs, sheet.ctx, inputs)
+    if waiting:
+        messages.warning(request, f.awaiting_text(waiting))
     return redirect(cell.url())
 
 

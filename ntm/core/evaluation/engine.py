@@ -24,46 +24,6 @@ from ntm.core.codes import code_key
 
 from .model import ConditionResult, CriterionResult, IndicatorResult, Observation, SetResult, Status
 
-_TRUE = {"đạt", "dat", "có", "co", "yes", "true", "1", "x", "đ"}
-_FALSE = {"chưa đạt", "chua dat", "không đạt", "khong dat", "không", "khong", "no", "false", "0", "cđ", "chưa"}
-
-
-def parse_assessment(text: object) -> bool | None:
-    """'đạt' → True, 'chưa đạt' → False, '' → None; raises ValueError on anything else."""
-    if text is None:
-        return None
-    if isinstance(text, bool):
-        return text
-    s = " ".join(str(text).strip().lower().split())
-    if not s:
-        return None
-    if s in _TRUE:
-        return True
-    if s in _FALSE:
-        return False
-    raise ValueError(f"'{text}' không phải là đánh giá hợp lệ (dùng 'đạt' hoặc 'chưa đạt')")
-
-
-def parse_value(ind: Indicator, raw: object) -> float | str | bool | None:
-    """Read a measured value for an indicator of a given kind (Vietnamese number formats accepted)."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    if ind.kind == Kind.BOOLEAN:
-        return parse_assessment(raw)
-    if ind.kind == Kind.LEVEL:
-        s = str(raw).strip()
-        for level in ind.levels or []:
-            if level.lower() == s.lower():
-                return level
-        raise ValueError(f"'{raw}' không phải là một mức của chỉ tiêu {ind.code} ({', '.join(ind.levels or [])})")
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return float(raw)
-    s = str(raw).strip().rstrip("%").strip()
-    try:
-        return fmt.parse_number(s)
-    except ValueError:
-        raise ValueError(f"'{raw}' không phải là số (chỉ tiêu {ind.code})") from None
-
 
 def rule_text(ind: Indicator, t: SelectedThreshold | None) -> str | None:
     if t is None:
@@ -172,7 +132,14 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
             status=Status.MET if obs.assessment else Status.NOT_MET, counts_as_met=obs.assessment, value=obs.value,
             assessment=obs.assessment, decided_by="assessment", conflict=False, explanation=why, **base,
         )
-    why = "Có giá trị nhưng chưa có ngưỡng chính thức và chưa có đánh giá của cán bộ: tính là chưa đạt."
+    # a value, no rule that can decide it (no official threshold loaded) and no assessment yet: the value
+    # is kept; the official's assessment will decide; until then the indicator counts as not met
+    if obs.value is None:  # a row with neither value nor assessment (a note only)
+        why = "Chưa có số liệu: tính là chưa đạt."
+    else:
+        why = (f"Đã có giá trị {_show(obs.value, ind)}; chưa có ngưỡng chính thức nào được nạp cho chỉ tiêu này nên "
+               "đánh giá của cán bộ quyết định (chọn «Đạt» hoặc «Chưa đạt»). Khi chưa có đánh giá, chỉ tiêu tạm tính "
+               "là chưa đạt.")
     return IndicatorResult(
         status=Status.NO_DATA, counts_as_met=False, value=obs.value, assessment=None, decided_by="none",
         conflict=False, explanation=why, **base,

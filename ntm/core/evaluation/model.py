@@ -73,6 +73,17 @@ class IndicatorResult:
     explanation: str
     provenance: str | None = None
 
+    @property
+    def awaiting_assessment(self) -> bool:
+        """A value is there but nothing decides it: no official threshold is loaded and the official has
+        not assessed it yet (it counts as not met meanwhile; the status stays "no data" for the totals)."""
+        return self.status == Status.NO_DATA and self.decided_by == "none" and self.value is not None
+
+    @property
+    def label(self) -> str:
+        """The status as a page names it: "Chờ đánh giá" rather than "Chưa có số liệu" when a value is there."""
+        return "Chờ đánh giá của cán bộ" if self.awaiting_assessment else self.status.label
+
     def to_dict(self) -> dict[str, Any]:
         d = _shallow(self)
         d["status"] = self.status.value

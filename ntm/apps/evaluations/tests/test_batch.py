@@ -16,6 +16,7 @@ from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core.catalog import Kind, default_catalog
 from ntm.core.periods import Period
+from ntm.core.values import Measure, measure_of
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,8 @@ def varied_entries(unit, set_code, rng):
             value = f"{rng.uniform(60, 100):.1f}".replace(".", ",")
         elif ind.kind in (Kind.MIN_AMOUNT, Kind.MAX_AMOUNT) and rng.random() < 0.7:
             value = round(rng.uniform(1, 80), 1)
+            if measure_of(ind) == Measure.COUNT:  # houses, villages: whole numbers
+                value = round(value)
         assessment = None if (value is not None and rng.random() < 0.3) else met
         out.append(Entry(unit, set_code, PERIOD, ind.code, value=value, assessment=assessment))
     return out

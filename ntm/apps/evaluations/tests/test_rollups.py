@@ -49,9 +49,11 @@ def test_incremental_rollups_equal_recomputed_ones_after_a_sequence_of_saves():
         cs = cat.get(set_code)
         if step < 9 or rng.random() < 0.2:  # a whole form, mostly met
             unmet = set(rng.sample(cs.indicator_codes(), rng.choice((0, 0, 1, 3))))
-            record_many([Entry(unit, set_code, PERIOD, i, assessment=i not in unmet) for i in cs.indicator_codes()])
+            record_many([Entry(unit, set_code, PERIOD, i, assessment=i not in unmet) for i in cs.indicator_codes()],
+                        overwrite=True)
         else:  # one value changes
-            record(Entry(unit, set_code, PERIOD, rng.choice(cs.indicator_codes()), assessment=rng.random() < 0.6))
+            record(Entry(unit, set_code, PERIOD, rng.choice(cs.indicator_codes()), assessment=rng.random() < 0.6),
+                   overwrite=True)
     # a deleted result leaves the roll-ups too (queryset delete)
     Result.objects.filter(unit=ly_nhan[0], period=PERIOD).delete()
     for s in (NTM, NC):
@@ -70,7 +72,7 @@ def test_first_result_of_a_period_builds_every_parent_then_saves_touch_three_row
     assert RollupResult.objects.filter(set_code=NTM, period=PERIOD).count() == 1 + 63 + 696  # root, provinces, districts
     assert stored_periods(NTM) == [PERIOD]
     before = {r.unit_id: r.computed_at for r in RollupResult.objects.filter(set_code=NTM)}
-    record(Entry(nguyen_ly, NTM, PERIOD, "17.6", assessment=False))
+    record(Entry(nguyen_ly, NTM, PERIOD, "17.6", assessment=False), overwrite=True)
     changed = [r.unit_id for r in RollupResult.objects.filter(set_code=NTM) if r.computed_at != before[r.unit_id]]
     assert sorted(changed) == sorted(nguyen_ly.ancestor_ids)  # root, Hà Nam, Lý Nhân
     province = resolve_unit("Hà Nam", "2024-06-30")

@@ -209,7 +209,7 @@ def test_many_values_of_one_cell_are_written_with_a_few_statements(nguyen_ly, dj
 
 def test_the_same_indicator_twice_in_one_call_builds_on_itself(nguyen_ly):
     record_many(entries(nguyen_ly))
-    a = Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.3", assessment=True, note="một")
+    a = Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.3", assessment=True, note="một", expected_version=1)
     b = Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.3", assessment=True, note="hai")
     first, second = record_many([a, b])
     assert (first.version, second.version) == (2, 3)

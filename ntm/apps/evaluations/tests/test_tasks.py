@@ -37,7 +37,7 @@ def ly_nhan():
 
 def import_without_evaluating(units):
     """A whole-district import: every commune now meets 17.6 (observations only, results not yet)."""
-    record_many([Entry(u, NTM, PERIOD, "17.6", assessment=True) for u in units[3:]], reevaluate=False)
+    record_many([Entry(u, NTM, PERIOD, "17.6", assessment=True) for u in units[3:]], reevaluate=False, overwrite=True)
 
 
 def figures(unit):
@@ -82,7 +82,7 @@ def test_a_save_during_the_job_is_kept(ly_nhan):
     run = ReevaluationRun.objects.create(set_codes=[NTM], periods=[PERIOD])
 
     def someone_saves(run):
-        record(Entry(units[0], NTM, PERIOD, "2.1", assessment=False))  # after the job read the observations
+        record(Entry(units[0], NTM, PERIOD, "2.1", assessment=False), overwrite=True)  # after the job read them
 
     tasks.run_reevaluation(run.pk, before_switch=someone_saves)
     r = Result.objects.get(unit=units[0], set_code=NTM, period=PERIOD)

@@ -59,10 +59,10 @@ def test_large_import_reevaluates_with_the_batch_path(tmp_path, seeded, cong_ly,
     seed_cell(cong_ly, unmet=("1.1",))
     cs = default_catalog().get("xa-ntm-2021")
     path = tmp_path / "hai-xa.csv"
-    lines = ["Mã đơn vị,Bộ tiêu chí,Kỳ,Chỉ tiêu,Đánh giá"]
+    lines = ["Mã đơn vị,Bộ tiêu chí,Kỳ,Chỉ tiêu,Đánh giá,Lần sửa"]
     for unit in (seeded, cong_ly):
-        for ind in cs.indicators:  # everything đạt, except 2.1 now chưa đạt (5 changes)
-            lines.append(f"{unit.uid},xa-ntm-2021,2023-07,{ind.code},{'chưa đạt' if ind.code == '2.1' else 'đạt'}")
+        for ind in cs.indicators:  # everything đạt, except 2.1 now chưa đạt (5 changes), over version 1
+            lines.append(f"{unit.uid},xa-ntm-2021,2023-07,{ind.code},{'chưa đạt' if ind.code == '2.1' else 'đạt'},1")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     plan = I.plan_import(path)
     assert plan.ok and plan.changed == 5 and plan.unchanged == 2 * 57 - 5 and plan.units == 2
@@ -79,14 +79,19 @@ def test_large_import_reevaluates_with_the_batch_path(tmp_path, seeded, cong_ly,
 
 
 @pytest.mark.django_db
-def test_errors_far_into_a_file_name_their_row_and_nothing_is_written(tmp_path, seeded):
+def test_errors_far_into_a_file_name_their_row_and_nothing_is_written(tmp_path, seeded, monkeypatch):
+    monkeypatch.setattr(I, "CHUNK", 1000)
     cs = default_catalog().get("xa-ntm-2021")
     path = tmp_path / "dai.csv"
     lines = ["Mã đơn vị;Bộ tiêu chí;Kỳ;Chỉ tiêu;Giá trị;Đánh giá"]
-    for k in range(120):  # 6,840 rows: more than one chunk of writes
+    # the periods in which both the commune (until 30/06/2025) and the set (from 08/03/2022) were in force,
+    # but the seeded one: 55 periods, 3,135 rows — more than one chunk of writes
+    months = [f"{y}-{m:02d}" for y in range(2022, 2026) for m in range(1, 13)]
+    periods = [p for p in months if "2022-03" <= p <= "2025-06" and p != "2023-07"]
+    periods += [f"{y}-Q{q}" for y in range(2022, 2025) for q in range(1, 5)] + ["2022", "2023", "2024", "2025"]
+    for k, period in enumerate(periods):
         for ind in cs.indicators:
-            lines.append(f"{seeded.uid};xa-ntm-2021;2023-{1 + k % 12:02d};{ind.code};;{'đạt' if k % 2 else 'chưa đạt'}"
-                         if k < 12 else f"{seeded.uid};xa-ntm-2021;{1900 + k}-07;{ind.code};;đạt")
+            lines.append(f"{seeded.uid};xa-ntm-2021;{period};{ind.code};;{'đạt' if k % 2 else 'chưa đạt'}")
     lines[-3] = f"{seeded.uid};xa-ntm-2021;2024-03;3.1;nhiều;đạt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     before = Observation.objects.count()

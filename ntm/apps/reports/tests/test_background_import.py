@@ -32,15 +32,18 @@ def district_officer(entry_officer, ly_nhan):
 
 
 def _file(tmp_path, ly_nhan, indicator: str, assessment: str):
-    """Every commune of Lý Nhân, both sets, every period: ``indicator`` set to ``assessment``."""
+    """Every commune of Lý Nhân, both sets, every period: ``indicator`` set to ``assessment`` (over the
+    version of each value, as the template writes it)."""
     rows = (Observation.objects.current().filter(unit__path__startswith=ly_nhan.path, set_code__in=(NTM, NC),
                                                  indicator=indicator)
-            .values_list("unit__uid", "set_code", "period", "value_text").order_by("unit_id", "set_code", "period"))
+            .values_list("unit__uid", "set_code", "period", "value_text", "version")
+            .order_by("unit_id", "set_code", "period"))
     path = tmp_path / "ca-huyen.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
-        w.writerow([COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note")])
-        w.writerows([uid, s, p, indicator, v, assessment, "rà soát cả huyện"] for uid, s, p, v in rows)
+        w.writerow([COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note",
+                                            "version")])
+        w.writerows([uid, s, p, indicator, v, assessment, "rà soát cả huyện", n] for uid, s, p, v, n in rows)
     return path, len(rows)
 
 

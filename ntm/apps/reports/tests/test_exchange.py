@@ -78,7 +78,7 @@ def test_import_preview_then_commit_as_one_batch(tmp_path, nguyen_ly, officer):
     cur = {o.indicator: o for o in Observation.objects.current().filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")}
     unmet = [c for c, o in cur.items() if o.assessment is False][:2]
     path = _edit(_template(tmp_path, [nguyen_ly]), {
-        unmet[0]: {"Đánh giá": "đạt", "Minh chứng": "QĐ số 12/QĐ-UBND"},
+        unmet[0]: {"Đánh giá": "đạt", "Ghi chú": "theo QĐ số 12/QĐ-UBND"},
         unmet[1]: {"Đánh giá": "đạt", "Ghi chú": "đã hoàn thành"},
     })
     before = Observation.objects.count()
@@ -128,8 +128,11 @@ def test_import_outside_scope_is_refused(tmp_path, officer):
 
 
 def test_csv_import_with_defaults(tmp_path, nguyen_ly, officer):
+    versions = dict(Observation.objects.current().filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
+                    .values_list("indicator", "version"))  # the values replaced, as the template names them
     p = tmp_path / "so-lieu.csv"
-    p.write_text("Chỉ tiêu;Giá trị;Đánh giá\n3.1;91,5;đạt\n15.1;;không đánh giá\n", encoding="utf-8")
+    p.write_text(f"Chỉ tiêu;Giá trị;Đánh giá;Lần sửa\n3.1;91,5;đạt;{versions['3.1']}\n"
+                 f"15.1;;không đánh giá;{versions['15.1']}\n", encoding="utf-8")
     plan = plan_import(p, user=officer, defaults={"unit": nguyen_ly, "set": "xa-ntm-2021", "period": "2023-07"})
     assert plan.ok, [str(i) for i in plan.issues]
     res = commit_import(p, user=officer, defaults={"unit": nguyen_ly, "set": "xa-ntm-2021", "period": "2023-07"})
