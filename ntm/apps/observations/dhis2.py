@@ -47,6 +47,7 @@ from ntm.apps.units.models import Unit
 from ntm.core.catalog import Catalog, CriteriaSet, Kind, default_catalog
 from ntm.core.periods import Period
 from ntm.core.sheets import fold
+from ntm.core.values import ValueRefused, read_truth
 
 from . import imports as I
 from .exports import _chunks, _iso, csv_stream
@@ -192,11 +193,9 @@ def _indicator_of(catalog: Catalog, set_code: str, code: str):
 
 def _value_out(ind, value_text: str, value_num: float | None) -> str:
     if ind.kind == Kind.BOOLEAN:
-        from ntm.core.evaluation import parse_assessment
-
         try:
-            b = parse_assessment(value_text)
-        except ValueError:
+            b = read_truth(value_text)
+        except ValueRefused:
             return ""
         return "" if b is None else ("true" if b else "false")
     if ind.kind == Kind.LEVEL:
@@ -562,7 +561,8 @@ def convert(path: str | Path, *, name: str | None = None, catalog: Catalog | Non
         seen[key] = rec.where
         cell = cells.setdefault((unit.pk, set_code, period.key, ind.code), {
             "row": {"unit": unit.uid, "set": set_code, "period": period.key, "indicator": ind.code, "value": "",
-                    "assessment": "", "note": "", "evidence": ""},
+                    "assessment": "", "note": "", "evidence": "", "version": "", "_key": (unit.pk, set_code,
+                                                                                          period.key, ind.code)},
             "src": {"*": rec.where}, "comments": [],
         })
         row, src = cell["row"], cell["src"]
@@ -616,16 +616,38 @@ def convert(path: str | Path, *, name: str | None = None, catalog: Catalog | Non
     return out
 
 
-_TEMPLATE_COLUMNS = ("unit", "set", "period", "indicator", "value", "assessment", "note", "evidence")
+_TEMPLATE_COLUMNS = ("unit", "set", "period", "indicator", "value", "assessment", "note", "evidence", "version")
 # a column of the entry template -> the DHIS2 field its rows came from
 _FIELD = {"unit": "orgUnit", "set": "dataElement", "period": "period", "indicator": "dataElement", "value": "value",
-          "assessment": "value", "note": "comment", "evidence": "comment"}
+          "assessment": "value", "note": "comment", "evidence": "comment", "version": "value"}
+
+
+def _with_current_versions(conv: Converted) -> None:
+    """A DHIS2 file knows nothing of our versions: each row replaces the value current when the file is
+    checked, and says so in the template's "Lần sửa" column, so that a value saved by someone else between
+    the check and the write is a conflict, not a silent overwrite."""
+    from .models import Observation
+
+    by_key = {r["_key"]: r for r in conv.rows}
+    keys = list(by_key)
+    for start in range(0, len(keys), 2000):
+        part = keys[start:start + 2000]
+        units = {k[0] for k in part}
+        current = Observation.objects.current().filter(
+            unit_id__in=units, set_code__in={k[1] for k in part}, period__in={k[2] for k in part},
+            indicator__in={k[3] for k in part},
+        ).values_list("unit_id", "set_code", "period", "indicator", "version")
+        for *key, version in current:
+            row = by_key.get(tuple(key))
+            if row is not None:
+                row["version"] = str(version)
 
 
 def _write_rows(conv: Converted, directory: str | None = None) -> Path:
     """The template rows as a CSV file with the template's own header (read by :mod:`.imports`)."""
     f = tempfile.NamedTemporaryFile("w", prefix="ntm-dhis2-", suffix=".csv", delete=False, dir=directory,
                                     encoding="utf-8", newline="")
+    _with_current_versions(conv)
     with f:
         w = csv.writer(f, quoting=csv.QUOTE_ALL)
         w.writerow([I.COLUMNS[c][0] for c in _TEMPLATE_COLUMNS])

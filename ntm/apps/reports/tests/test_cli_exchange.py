@@ -97,8 +97,10 @@ def test_import_of_the_entry_template_with_a_named_account(demo, tmp_path, capsy
 
     officer = django_user_model.objects.create_user("can_bo_nl")
     Membership.objects.create(user=officer, unit=resolve_unit("xa:13570@2024"), role=Role.ENTRY)
-    p = tmp_path / "so-lieu.csv"
-    p.write_text("Chỉ tiêu;Giá trị;Đánh giá\n3.1;91,5;đạt\n", encoding="utf-8")
+    current = Observation.objects.current().get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021",
+                                                period="2023-07", indicator="3.1")
+    p = tmp_path / "so-lieu.csv"  # replaces the demo's value: it names the version it replaces
+    p.write_text(f"Chỉ tiêu;Giá trị;Đánh giá;Lần sửa\n3.1;91,5;đạt;{current.version}\n", encoding="utf-8")
     args = ["import", str(p), "--user", "can_bo_nl", "--set", "xa-ntm-2021", "--period", "2023-07"]
     assert main(args + ["--unit", "xa:13570@2024"]) == 0
     o = Observation.objects.current().get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07",

@@ -148,10 +148,16 @@ def nguyen_ly(demo):
 def entered(nguyen_ly, django_user_model):
     """Values entered through the service by a named user: a decimal, a note with evidence, "not assessed",
     a yes/no value, an assessment without a value."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ntm.apps.observations.evidence import store_evidence
+
     lan = django_user_model.objects.create_user("lan.nt", first_name="Lan", last_name="Nguyễn Thị")
-    record_many([
+    report = store_evidence(SimpleUploadedFile("bao-cao-15.pdf", b"%PDF-1.4 test"), nguyen_ly, "xa-ntm-2021",
+                            "2023-07", "3.1")
+    record_many(overwrite=True, entries=[
         Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "3.1", value="83,9", assessment=True,
-              note="theo số liệu của phòng Kinh tế", evidence="Báo cáo 15/BC-UBND"),
+              note="theo số liệu của phòng Kinh tế", evidence=report),
         Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "15.1", not_applicable=True, note="xã không có chợ theo quy hoạch"),
         Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "1.1", value="có", assessment=True),
         Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.1", assessment=False),
@@ -215,7 +221,7 @@ def test_data_values_follow_the_documented_rules(nguyen_ly, entered):
     by = {(d["dataElement"]): d for d in data["dataValues"]}
     assert by["xa-ntm-2021:3.1"]["value"] == "83.9" and by["xa-ntm-2021:3.1:danh-gia"]["value"] == "true"
     assert by["xa-ntm-2021:3.1"]["storedBy"] == "lan.nt"  # the username, not the display name
-    assert by["xa-ntm-2021:3.1"]["comment"] == "theo số liệu của phòng Kinh tế\nMinh chứng: Báo cáo 15/BC-UBND"
+    assert by["xa-ntm-2021:3.1"]["comment"].startswith("theo số liệu của phòng Kinh tế\nMinh chứng: minh-chung/")
     assert by["xa-ntm-2021:15.1:khong-danh-gia"]["value"] == "true" and "xa-ntm-2021:15.1:danh-gia" not in by
     assert "xa-ntm-2021:2.1" not in by and by["xa-ntm-2021:2.1:danh-gia"]["value"] == "false"  # no "true" as a number
     assert by["xa-ntm-2021:1.1"]["value"] == "true"
