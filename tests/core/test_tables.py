@@ -15,7 +15,7 @@ import pytest
 
 from ntm.core.tables import Limits, TableError, open_workbook, read_table
 from ntm.core.tables.testing import (ods_bytes, ods_row, ods_table, row_xml, shared_strings_xml, sheet_xml,
-                                     xlsx_bytes)
+                                     windows_1258, xlsx_bytes)
 
 HEADER = ["Mã đơn vị", "Chỉ tiêu", "Đánh giá"]
 
@@ -172,38 +172,12 @@ WANT = [["Mã đơn vị", "Chỉ tiêu", "Đánh giá", "Ghi chú"], ["xa:13570
         ["xa:13570@2024", "2.1", "đạt", ""]]
 
 
-def _cp1258(text: str) -> bytes:
-    """Text as older Vietnamese Excel saves it: Windows-1258, where the tone marks are separate characters
-    after the letter ("ạ" is "a" and a dot below)."""
-    out = b""
-    for ch in text:
-        try:
-            out += ch.encode("cp1258")
-        except UnicodeEncodeError:
-            base, *marks = unicodedata.normalize("NFD", ch)
-            while marks and _encodable(joined := unicodedata.normalize("NFC", base + marks[0])):
-                base = joined
-                marks.pop(0)
-            out += (base + "".join(marks)).encode("cp1258")
-    return out
-
-
-def _encodable(ch: str) -> bool:
-    if len(ch) != 1:
-        return False
-    try:
-        ch.encode("cp1258")
-        return True
-    except UnicodeEncodeError:
-        return False
-
-
 @pytest.mark.parametrize("encode", [
     lambda t: t.encode("utf-8"),
     lambda t: t.encode("utf-8-sig"),
     lambda t: t.encode("utf-16"),  # with its BOM: Excel's "Unicode text"
     lambda t: t.encode("utf-16-le"),
-    _cp1258,
+    windows_1258,
     lambda t: unicodedata.normalize("NFD", t).encode("utf-8"),
 ], ids=["utf-8", "utf-8-bom", "utf-16", "utf-16-le-no-bom", "windows-1258", "utf-8-nfd"])
 def test_csv_in_every_encoding_offices_use_is_read_the_same_in_nfc(encode):

@@ -4,6 +4,7 @@ a row numbered 1,000,000,000, a forged size, a prefixed namespace), zipped in a 
 from __future__ import annotations
 
 import io
+import unicodedata
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -124,3 +125,30 @@ def ods_bytes(tables: str) -> bytes:
                    "</manifest:manifest>")
         z.writestr("content.xml", _ODS_CONTENT.format(tables=tables))
     return buf.getvalue()
+
+
+def windows_1258(text: str) -> bytes:
+    """Text as older Vietnamese Excel saves a CSV: Windows-1258, where the tone marks are characters of
+    their own after the letter ("ạ" is "a" then a dot below)."""
+    out = []
+    for ch in text:
+        if _encodable(ch):
+            out.append(ch)
+            continue
+        base, *marks = unicodedata.normalize("NFD", ch)
+        for m in list(marks):  # the letter takes the marks it has a Windows-1258 character with ("ô", "ư")
+            if _encodable(joined := unicodedata.normalize("NFC", base + m)):
+                base = joined
+                marks.remove(m)
+        out.append(base + "".join(marks))
+    return "".join(out).encode("cp1258")
+
+
+def _encodable(ch: str) -> bool:
+    if len(ch) != 1:
+        return False
+    try:
+        ch.encode("cp1258")
+        return True
+    except UnicodeEncodeError:
+        return False
