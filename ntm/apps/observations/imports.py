@@ -254,13 +254,16 @@ def _issue(exc: TableError) -> ImportFailed:
     return ImportFailed([Issue(exc.file, exc.message, exc.sheet, exc.row, exc.column)])
 
 
-def _reported(rows: Iterator[list]) -> Iterator[list]:
-    """The rows, a refusal met while reading them (a NUL far into the file, the time budget) raised as
-    :class:`ImportFailed` like any other problem of the file."""
-    try:
-        yield from rows
-    except TableError as exc:
-        raise _issue(exc) from None
+def _reported(blocks: Iterator[list[list]]) -> Iterator[list]:
+    """The rows of the reader's blocks, a refusal met while reading them (a NUL far into the file, the
+    time budget) raised as :class:`ImportFailed` like any other problem of the file (no Python step per row)."""
+    def guarded() -> Iterator[list[list]]:
+        try:
+            yield from blocks
+        except TableError as exc:
+            raise _issue(exc) from None
+
+    return itertools.chain.from_iterable(guarded())
 
 
 def read_rows(path: str | Path, *, name: str | None = None) -> tuple[dict[int, str], Iterator[RawRow]]:
@@ -290,7 +293,7 @@ def _rows_after_header(path: str | Path, *, name: str | None = None) \
     name = name or path.name
     try:
         table = read_table(path, name=name, sheet=SHEET, limits=table_limits())
-        sheet, rows = table.sheet, _reported(table.rows)
+        sheet, rows = table.sheet, _reported(table.blocks)
     except TableError as exc:
         raise _issue(exc) from None
     header = None

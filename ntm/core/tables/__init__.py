@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from .base import Deadline, Limits, TableError
@@ -27,11 +28,16 @@ KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": 
 
 @dataclass
 class Table:
-    """One sheet (a CSV file is one sheet without a name): its rows from row 1, blank ones included."""
+    """One sheet (a CSV file is one sheet without a name): its rows from row 1, blank ones included, by
+    blocks of a few thousand (``blocks``, each checked at once) or one by one (``rows``)."""
 
     kind: str
     sheet: str | None
-    rows: Iterator[list]
+    blocks: Iterator[list[list]]
+
+    @property
+    def rows(self) -> Iterator[list]:
+        return chain.from_iterable(self.blocks)
 
 
 def kind_of(name: str) -> str | None:
@@ -68,8 +74,8 @@ def read_table(source: str | Path | bytes, *, name: str | None = None, sheet: st
     if kind == "csv":
         return Table(kind, None, read_csv(source, name, limits))
     wb = Workbook(source, name, limits, Deadline(name, limits))
-    chosen, rows = wb.rows(prefer=sheet)
-    return Table(kind, chosen, rows)
+    chosen, blocks = wb.blocks(prefer=sheet)
+    return Table(kind, chosen, blocks)
 
 
 def blank(row: list | tuple) -> bool:

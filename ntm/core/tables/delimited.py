@@ -1,8 +1,8 @@
 """CSV (and TSV/TXT) files as offices save them: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode
 text"), or Windows-1258 (older Vietnamese Excel, whose diacritics are combining marks: text is turned
-into NFC). Read as a stream by the C decoder and the csv module; the bytes are watched on their way in
-(:class:`_Watched`): a NUL character anywhere is refused with its row and column, a text that may not
-be in NFC is normalised, and rows, columns, line length and time are bounded."""
+into NFC). Read as a stream by the C decoder and the csv module, after one pass over the bytes
+(:func:`_survey`): a NUL character anywhere is refused with its row and column, a text that is not in
+NFC is normalised, and rows, line length (and so a row's width) and time are bounded."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ import csv
 import io
 import unicodedata
 from collections.abc import Iterator
-from itertools import chain, islice, repeat
+from dataclasses import dataclass
+from itertools import islice, repeat
 from pathlib import Path
+
+import numpy as np
 
 from .base import Deadline, Limits, TableError, column_letters, megabytes, n
 
@@ -48,53 +51,54 @@ def encoding_of(head: bytes) -> str:
         return "cp1258"
 
 
-class _Watched(io.RawIOBase):
-    """The file's bytes as the text decoder reads them, looked at on the way (by pieces of 1 MB): a NUL
-    byte, a line longer than the limit, the time budget."""
+@dataclass
+class _Survey:
+    """What one pass over a UTF-8 file's bytes tells before it is parsed: a NUL byte somewhere, text
+    that may not be in NFC; a line longer than the limit is refused there and then."""
 
-    def __init__(self, f, encoding: str, name: str, limits: Limits, deadline: Deadline):
-        self.f, self.name, self.limits, self.deadline = f, name, limits, deadline
-        self.utf8 = encoding.startswith("utf-8")
-        self.nul = False
-        self.line = 0  # bytes since the last line end
-        self.start = True
-        self.buf, self.pos = b"", 0
+    nul: bool = False
+    not_nfc: bool = False
 
-    def readable(self) -> bool:
+
+def _survey(source: Path | bytes, name: str, limits: Limits, deadline: Deadline) -> _Survey:
+    out = _Survey()
+    tail = b""  # the end of the previous piece: a letter and its marks may straddle two pieces
+    line = 0  # bytes since the last line end
+    with _open(source) as f:
+        while piece := f.read(PIECE):
+            deadline.check()
+            if b"\x00" in piece:
+                out.nul = True
+            if not out.not_nfc and not piece.isascii():
+                data = tail + piece
+                if not _always_nfc(data) and \
+                        not unicodedata.is_normalized("NFC", data.decode("utf-8", errors="replace")):
+                    out.not_nfc = True
+            tail = piece[-16:]
+            end = max(piece.rfind(b"\n"), piece.rfind(b"\r"))
+            line = len(piece) - end - 1 if end >= 0 else line + len(piece)
+            if line > limits.max_line_bytes:
+                raise TableError(name, f"một dòng dài hơn {megabytes(limits.max_line_bytes)} "
+                                 "(tệp không phải bảng CSV?)", limit="max_line_bytes")
+    return out
+
+
+def _always_nfc(data: bytes) -> bool:
+    """Whether every character of UTF-8 ``data`` is one that is NFC whatever surrounds it: below U+0300
+    (the first combining mark), U+1E00–U+1EFF (Vietnamese letters with their marks) or U+2002–U+203F
+    (dashes, quotes, "…"). One pass over the bytes; False means "look at the text" (Chinese text is NFC
+    too, but is not told apart here). A character starting in the last two bytes is left to the next
+    piece, which begins with them."""
+    a = np.frombuffer(data, np.uint8)
+    lead = np.flatnonzero(a[:-2] >= 0xCC)
+    if not len(lead):
         return True
-
-    def readinto(self, buffer) -> int:
-        if self.pos >= len(self.buf):  # looked at by pieces of 1 MB, handed out as the decoder asks
-            self.buf, self.pos = self.f.read(PIECE), 0
-            if not self.buf:
-                return 0
-            self._look(self.buf)
-        k = min(len(buffer), len(self.buf) - self.pos)
-        buffer[:k] = memoryview(self.buf)[self.pos:self.pos + k]
-        self.pos += k
-        return k
-
-    def _look(self, piece: bytes) -> None:
-        if self.start:
-            self.start = False
-            if piece.startswith(codecs.BOM_UTF8):
-                piece = piece[3:]
-        if self.utf8 and b"\x00" in piece:
-            self.nul = True
-        end = max(piece.rfind(b"\n"), piece.rfind(b"\r"))
-        self.line = len(piece) - end - 1 if end >= 0 else self.line + len(piece)
-        if self.line > self.limits.max_line_bytes:
-            raise TableError(self.name, f"một dòng dài hơn {megabytes(self.limits.max_line_bytes)} "
-                             "(tệp không phải bảng CSV?)", limit="max_line_bytes")
-        self.deadline.check()
-
-    def close(self) -> None:
-        self.f.close()
-        super().close()
+    b0, b1, b2 = a[lead], a[lead + 1], a[lead + 2]
+    return bool((((b0 == 0xE1) & (b1 >= 0xB8) & (b1 <= 0xBB)) | ((b0 == 0xE2) & (b1 == 0x80) & (b2 >= 0x82))).all())
 
 
-def read_csv(source: Path | bytes, name: str, limits: Limits, deadline: Deadline | None = None) -> Iterator[list[str]]:
-    """The rows of a CSV file (lists of text), row 1 first. Raises :class:`TableError`."""
+def read_csv(source: Path | bytes, name: str, limits: Limits, deadline: Deadline | None = None) -> Iterator[list[list[str]]]:
+    """The rows of a CSV file (lists of text), row 1 first, by blocks. Raises :class:`TableError`."""
     deadline = deadline or Deadline(name, limits)
     size = len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
     if size > limits.max_file_bytes:
@@ -103,34 +107,32 @@ def read_csv(source: Path | bytes, name: str, limits: Limits, deadline: Deadline
     with _open(source) as f:
         head = f.read(HEAD)
     encoding = encoding_of(head)
-    raw = _Watched(_open(source), encoding, name, limits, deadline)
-    text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=encoding, newline="")
+    utf8 = encoding.startswith("utf-8")
+    # UTF-8 (nearly every file): NUL and NFC seen in one pass over the bytes, then the C reader as it is;
+    # any other encoding: both looked at in the text of each block of rows
+    survey = _survey(source, name, limits, deadline) if utf8 else None
+    raw = _open(source)
+    text = io.TextIOWrapper(raw if isinstance(raw, io.BufferedIOBase) else io.BufferedReader(raw),
+                            encoding=encoding, newline="")
     sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head[:SAMPLE * 4])[:SAMPLE]
-    return _rows(text, raw, sample, name, limits)
+    return _blocks(text, survey, sample, name, limits, deadline)
 
 
-def _lines(text: io.TextIOWrapper, raw: _Watched) -> Iterator[list[str]]:
-    """The lines of the text by batches of about 1 MB, in NFC (one C call to see that a batch already is:
-    a line end stops any composition, so a batch is NFC exactly when each of its cells is)."""
+def _blocks(text: io.TextIOWrapper, survey: _Survey | None, sample: str, name: str, limits: Limits,
+            deadline: Deadline) -> Iterator[list[list[str]]]:
+    """Blocks of rows, each checked at once: rows within the limit (a row's width is bounded by the
+    length of its line), no NUL, text in NFC (a row or cell boundary stops any composition, so a text
+    joined is NFC exactly when each of its cells is)."""
     normalize, is_normalized = unicodedata.normalize, unicodedata.is_normalized
-    while lines := text.readlines(PIECE):
-        joined = "".join(lines)
-        if not raw.utf8 and "\x00" in joined:  # UTF-16: NUL bytes belong to characters; look at the text
-            raw.nul = True
-        if not is_normalized("NFC", joined):
-            lines = list(map(normalize, repeat("NFC", len(lines)), lines))
-        yield lines
-
-
-def _rows(text: io.TextIOWrapper, raw: _Watched, sample: str, name: str, limits: Limits) -> Iterator[list[str]]:
     with text:
         try:
             dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        reader = csv.reader(chain.from_iterable(_lines(text, raw)), dialect)
+        reader = csv.reader(text, dialect)
         number = 0
         while True:
+            deadline.check()
             try:
                 block = list(islice(reader, BLOCK))
             except csv.Error as exc:  # e.g. a field over the csv module's size limit: name the row
@@ -146,16 +148,15 @@ def _rows(text: io.TextIOWrapper, raw: _Watched, sample: str, name: str, limits:
             if number + len(block) > limits.max_rows:
                 raise TableError(name, f"tệp có hơn {n(limits.max_rows)} dòng (giới hạn số dòng); hãy chia "
                                  "thành nhiều tệp", row=limits.max_rows + 1, limit="max_rows")
-            widest = max(map(len, block))
-            if widest > limits.max_columns:
-                k = next(i for i, r in enumerate(block) if len(r) == widest)
-                raise TableError(name, f"dòng có {n(widest)} cột, quá giới hạn {n(limits.max_columns)} cột",
-                                 row=number + k + 1, limit="max_columns")
-            if raw.nul:
+            joined = "" if survey else "\n".join(map("\x1f".join, block))
+            if (survey and survey.nul) or "\x00" in joined:
                 for k, r in enumerate(block):
                     for i, c in enumerate(r):
                         if "\x00" in c:
                             raise TableError(name, "có ký tự NUL (mã 0) — tệp hỏng hoặc không phải văn bản CSV",
                                              row=number + k + 1, column=column_letters(i))
+            if (survey and survey.not_nfc) or not is_normalized("NFC", joined):
+                block = [r if all(map(is_normalized, repeat("NFC"), r)) else [normalize("NFC", c) for c in r]
+                         for r in block]
             number += len(block)
-            yield from block
+            yield block

@@ -48,15 +48,18 @@ class Extent:
 
     @property
     def rows(self) -> int:
-        return self.max_row - self.min_row + 1 if self.max_row else 0
+        """Rows as read: from row 1 to the last one holding a cell."""
+        return self.max_row
 
     @property
     def columns(self) -> int:
-        return self.max_col - self.min_col + 1 if self.max_col else 0
+        """Columns as read: from column A to the last one holding a cell."""
+        return self.max_col
 
     @property
     def area(self) -> int:
-        return self.rows * self.columns
+        """Cells as read, from A1 (calamine keeps those from the first cell, never more)."""
+        return self.max_row * self.max_col
 
 
 def _table(chars: bytes) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from .archive import Archive, Member
@@ -145,6 +145,11 @@ class Workbook:
 
     # -- with calamine ------------------------------------------------------------------------------
     def rows(self, sheet: str | None = None, *, prefer: str | None = None) -> tuple[str, Iterator[list]]:
+        """(sheet name, its rows): see :meth:`blocks`."""
+        name, blocks = self.blocks(sheet, prefer=prefer)
+        return name, chain.from_iterable(blocks)
+
+    def blocks(self, sheet: str | None = None, *, prefer: str | None = None) -> tuple[str, Iterator[list[list]]]:
         """(sheet name, its rows from row 1: blank rows included, so that positions are row numbers;
         cells as calamine gives them — text, int, float, bool, date/datetime/time, "" for an empty one;
         column A first even when the sheet starts further right). ``sheet``: that sheet or a
@@ -168,7 +173,7 @@ class Workbook:
             return sheet, iter(())
         return sheet, self._blocks(ws, sheet, start[1])
 
-    def _blocks(self, ws, sheet: str, first_col: int) -> Iterator[list]:
+    def _blocks(self, ws, sheet: str, first_col: int) -> Iterator[list[list]]:
         it = ws.iter_rows()
         number = 1
         pad = [""] * first_col
@@ -186,7 +191,7 @@ class Workbook:
                 block = [pad + r for r in block]
             block = clean_block(block, self.name, sheet, number)
             number += len(block)
-            yield from block
+            yield block
 
     def close(self) -> None:
         book, self.book = getattr(self, "book", None), None
