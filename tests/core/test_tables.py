@@ -186,6 +186,11 @@ def test_csv_in_every_encoding_offices_use_is_read_the_same_in_nfc(encode):
     assert all(unicodedata.is_normalized("NFC", c) for r in rows for c in r)
 
 
+def test_a_letter_and_its_mark_at_the_very_end_of_a_file_are_joined():
+    rows = _rows("Chỉ tiêu,Đánh giá\n1.2,đa\u0323".encode(), name="cuoi.csv")  # no line end after the mark
+    assert rows[-1] == ["1.2", "đạ"]
+
+
 def test_a_semicolon_or_tab_separated_file_is_read():
     assert _rows(CSV_TEXT.replace(",", ";").encode(), name="a.csv") == WANT
     assert _rows(CSV_TEXT.replace(",", "\t").encode(), name="a.tsv") == WANT

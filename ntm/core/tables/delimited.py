@@ -53,34 +53,42 @@ def encoding_of(head: bytes) -> str:
 
 @dataclass
 class _Survey:
-    """What one pass over a UTF-8 file's bytes tells before it is parsed: a NUL byte somewhere, text
-    that may not be in NFC; a line longer than the limit is refused there and then."""
+    """What one pass over a file's bytes tells before it is parsed: in UTF-8, a NUL byte somewhere and
+    text that may not be in NFC (other encodings are looked at in the text of each block of rows); in
+    any, a line longer than the limit is refused there and then."""
 
+    utf8: bool
     nul: bool = False
     not_nfc: bool = False
 
 
-def _survey(source: Path | bytes, name: str, limits: Limits, deadline: Deadline) -> _Survey:
-    out = _Survey()
+def _survey(source: Path | bytes, utf8: bool, name: str, limits: Limits, deadline: Deadline) -> _Survey:
+    out = _Survey(utf8)
     tail = b""  # the end of the previous piece: a letter and its marks may straddle two pieces
     line = 0  # bytes since the last line end
     with _open(source) as f:
         while piece := f.read(PIECE):
             deadline.check()
-            if b"\x00" in piece:
-                out.nul = True
-            if not out.not_nfc and not piece.isascii():
-                data = tail + piece
-                if not _always_nfc(data) and \
-                        not unicodedata.is_normalized("NFC", data.decode("utf-8", errors="replace")):
-                    out.not_nfc = True
-            tail = piece[-16:]
+            if utf8:
+                if b"\x00" in piece:
+                    out.nul = True
+                if not out.not_nfc and not piece.isascii():
+                    data = tail + piece
+                    if not _always_nfc(data) and not _nfc_text(data):
+                        out.not_nfc = True
+                tail = piece[-16:]
             end = max(piece.rfind(b"\n"), piece.rfind(b"\r"))
             line = len(piece) - end - 1 if end >= 0 else line + len(piece)
             if line > limits.max_line_bytes:
                 raise TableError(name, f"một dòng dài hơn {megabytes(limits.max_line_bytes)} "
                                  "(tệp không phải bảng CSV?)", limit="max_line_bytes")
+    if utf8 and not out.not_nfc and not tail.isascii() and not _nfc_text(tail):  # the last two bytes
+        out.not_nfc = True
     return out
+
+
+def _nfc_text(data: bytes) -> bool:
+    return unicodedata.is_normalized("NFC", data.decode("utf-8", errors="replace"))
 
 
 def _always_nfc(data: bytes) -> bool:
@@ -107,10 +115,8 @@ def read_csv(source: Path | bytes, name: str, limits: Limits, deadline: Deadline
     with _open(source) as f:
         head = f.read(HEAD)
     encoding = encoding_of(head)
-    utf8 = encoding.startswith("utf-8")
-    # UTF-8 (nearly every file): NUL and NFC seen in one pass over the bytes, then the C reader as it is;
-    # any other encoding: both looked at in the text of each block of rows
-    survey = _survey(source, name, limits, deadline) if utf8 else None
+    # one pass over the bytes (UTF-8, nearly every file: NUL and NFC seen there), then the C reader as it is
+    survey = _survey(source, encoding.startswith("utf-8"), name, limits, deadline)
     raw = _open(source)
     text = io.TextIOWrapper(raw if isinstance(raw, io.BufferedIOBase) else io.BufferedReader(raw),
                             encoding=encoding, newline="")
@@ -118,7 +124,7 @@ def read_csv(source: Path | bytes, name: str, limits: Limits, deadline: Deadline
     return _blocks(text, survey, sample, name, limits, deadline)
 
 
-def _blocks(text: io.TextIOWrapper, survey: _Survey | None, sample: str, name: str, limits: Limits,
+def _blocks(text: io.TextIOWrapper, survey: _Survey, sample: str, name: str, limits: Limits,
             deadline: Deadline) -> Iterator[list[list[str]]]:
     """Blocks of rows, each checked at once: rows within the limit (a row's width is bounded by the
     length of its line), no NUL, text in NFC (a row or cell boundary stops any composition, so a text
@@ -148,14 +154,14 @@ def _blocks(text: io.TextIOWrapper, survey: _Survey | None, sample: str, name: s
             if number + len(block) > limits.max_rows:
                 raise TableError(name, f"tệp có hơn {n(limits.max_rows)} dòng (giới hạn số dòng); hãy chia "
                                  "thành nhiều tệp", row=limits.max_rows + 1, limit="max_rows")
-            joined = "" if survey else "\n".join(map("\x1f".join, block))
-            if (survey and survey.nul) or "\x00" in joined:
+            joined = "" if survey.utf8 else "\n".join(map("\x1f".join, block))
+            if survey.nul or "\x00" in joined:
                 for k, r in enumerate(block):
                     for i, c in enumerate(r):
                         if "\x00" in c:
                             raise TableError(name, "có ký tự NUL (mã 0) — tệp hỏng hoặc không phải văn bản CSV",
                                              row=number + k + 1, column=column_letters(i))
-            if (survey and survey.not_nfc) or not is_normalized("NFC", joined):
+            if survey.not_nfc or not is_normalized("NFC", joined):
                 block = [r if all(map(is_normalized, repeat("NFC"), r)) else [normalize("NFC", c) for c in r]
                          for r in block]
             number += len(block)
