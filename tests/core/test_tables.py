@@ -138,6 +138,13 @@ def test_a_workbook_is_read_from_row_one_with_column_a_first_and_text_in_nfc():
     assert rows[4][1:] == [17.1, 3]
 
 
+def test_a_formula_error_reads_as_its_code_not_as_an_empty_cell():
+    cell = '<c r="B2" t="e"><f>C2/D2</f><v>#DIV/0!</v></c>'
+    for attr in ('r="A2"', "r='A2'"):  # the usual form, and one the tokenizer reads
+        body = row_xml(1, ["Chỉ tiêu", "Giá trị"]) + f'<row r="2"><c {attr}><v>3.1</v></c>{cell}</row>'
+        assert _rows(xlsx_bytes(sheet_xml(body)), name="loi.xlsx")[1] == [3.1, "#DIV/0!"]
+
+
 def test_shared_strings_styles_and_a_named_sheet_are_read():
     strings = shared_strings_xml(["Chỉ tiêu", "Đánh giá", "đạt"])
     styles = (f'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2">'

@@ -162,6 +162,8 @@ class SheetScan:
     row_index: int = 0
     col_index: int = 0
     declared: tuple[int, int] | None = None
+    # formula error cells ((row, column) → "#N/A"…): calamine gives them empty; the reader puts the code back
+    errors: dict = field(default_factory=dict)
 
     def restart(self) -> None:
         """Start again in the tokenizer's mode (the caller feeds the pieces again from the first)."""
@@ -234,6 +236,23 @@ class SheetScan:
             e.cells += len(starts)
         if self.strings is not None:
             self._string_cells(a, lt[v_plain] + 3, lt)
+        if buf.find(b'="e"', lo, hi) >= 0 or buf.find(b"='e'", lo, hi) >= 0:
+            self._error_cells(buf, lo, hi)
+
+    def _error_cells(self, buf: bytes, lo: int, hi: int) -> None:
+        """The place and code of each formula error cell (``t="e"``) starting in [lo, hi)."""
+        for quote in (b'="e"', b"='e'"):
+            p = buf.find(quote, lo, hi)
+            while p >= 0 and len(self.errors) < MAX_ERRORS:
+                start, end = buf.rfind(b"<", 0, p), buf.find(b">", p)
+                tag = _C_TAG.fullmatch(buf, start, end + 1) if start >= 0 and end >= 0 else None
+                if tag is not None and self._attr(tag.group(1), b"t") == b"e":
+                    ref = self._attr(tag.group(1), b"r")
+                    pos = cell_number(ref) if ref is not None else None
+                    value = _ERROR_VALUE.match(buf, end + 1)
+                    if pos and value:
+                        self.errors[pos] = value.group(1).decode("utf-8", "replace")
+                p = buf.find(quote, p + 1, hi)
 
     def _references(self, a: np.ndarray, starts: np.ndarray, quotes: np.ndarray) -> None:
         """Rows and columns of the references starting at ``starts`` ("B7" of ``<c r="B7"``), by columns
@@ -337,6 +356,10 @@ class SheetScan:
                 e.add(row, col)
                 e.cells += 1
                 self.col_index = col
+                if self._attr(attrs, b"t") == b"e" and len(self.errors) < MAX_ERRORS:
+                    value = _ERROR_VALUE.match(buf, m.end())
+                    if value:
+                        self.errors[(row, col)] = value.group(1).decode("utf-8", "replace")
             elif name == b"v" and not closing and sizes is not None and not attrs.rstrip().endswith(b"/"):
                 text = self._V_TEXT.match(buf, m.end())
                 value = text.group(1) if text else b""
@@ -359,6 +382,12 @@ class SheetScan:
             if m.group(1) == key:
                 found = m.group(2) if m.group(2) is not None else m.group(3)  # the last one, as calamine
         return found
+
+
+MAX_ERRORS = 10_000
+_C_TAG = re.compile(rb"<(?:[^\s/>:]*:)?c\s((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_ERROR_VALUE = re.compile(rb"\s*(?:<(?:[^\s/>:]*:)?f\b[^>]*/>|<(?:[^\s/>:]*:)?f\b[^>]*>.*?</(?:[^\s/>:]*:)?f>)?"
+                          rb"\s*<(?:[^\s/>:]*:)?v>([^<]{1,32})</", re.S)
 
 
 def declared_dimension(head: bytes) -> tuple[int, int] | None:

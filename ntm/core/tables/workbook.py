@@ -39,6 +39,7 @@ class Workbook:
             raise TableError(name, f"tệp quá lớn ({megabytes(size)}; giới hạn {megabytes(limits.max_file_bytes)})",
                              limit="max_file_bytes")
         archive = Archive(source, name, limits)
+        self._errors: dict[str, dict] = {}  # part → formula error cells found by the scan
         try:
             self._labels = _sheet_labels(archive)
             self._check(archive)
@@ -142,6 +143,8 @@ class Workbook:
             for piece in archive.inflate(member):
                 scan.feed(piece)
             scan.finish()
+        if scan.errors:
+            self._errors[member.key] = scan.errors
 
     # -- with calamine ------------------------------------------------------------------------------
     def rows(self, sheet: str | None = None, *, prefer: str | None = None) -> tuple[str, Iterator[list]]:
@@ -171,9 +174,10 @@ class Workbook:
         self.deadline.check()
         if empty:
             return sheet, iter(())
-        return sheet, self._blocks(ws, sheet, start[1])
+        errors = next((e for key, e in self._errors.items() if self._labels.get(key) == sheet), None)
+        return sheet, self._blocks(ws, sheet, start[1], errors)
 
-    def _blocks(self, ws, sheet: str, first_col: int) -> Iterator[list[list]]:
+    def _blocks(self, ws, sheet: str, first_col: int, errors: dict | None) -> Iterator[list[list]]:
         it = ws.iter_rows()
         number = 1
         pad = [""] * first_col
@@ -189,6 +193,11 @@ class Workbook:
                 return
             if pad:
                 block = [pad + r for r in block]
+            if errors:  # a formula error reads as its code ("#DIV/0!"), as Excel shows it, not as empty
+                for (row, col), code in errors.items():
+                    k = row - number
+                    if 0 <= k < len(block) and 0 < col <= len(block[k]) and block[k][col - 1] == "":
+                        block[k][col - 1] = code
             block = clean_block(block, self.name, sheet, number)
             number += len(block)
             yield block

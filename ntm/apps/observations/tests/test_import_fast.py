@@ -39,6 +39,7 @@ def test_the_workbook_reader_reads_what_openpyxl_reads(tmp_path):
     ws["A6"] = dt.datetime(2023, 7, 1)  # Excel turned "2023-07" into a date
     ws["C6"] = 1e-05
     ws["E6"] = "=1+1"  # a formula without a cached value: nothing, as with data_only
+    ws["D6"] = "#N/A"  # a formula's error: its code
     ws["G9"] = "xa"  # a gap of rows and columns
     ws["B10"] = -3
     wb.save(path)
