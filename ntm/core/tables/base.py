@@ -26,7 +26,7 @@ class Limits:
     max_ratio: int = 100  # unzipped / zipped size of one part (only parts above 1 MB are judged)
     max_rows: int = 1_048_576  # highest row number (Excel's own last row)
     max_columns: int = 16_384  # highest column of a workbook (Excel's XFD; a CSV row is bounded by its line)
-    max_cells: int = 10_000_000  # cells of one sheet: its rows × columns once loaded, and the cells written
+    max_cells: int = 5_000_000  # cells of one sheet as read (rows × columns from A1), and the cells written
     max_seconds: float = 100.0  # reading (and whatever the caller does between rows) from the first byte
     max_text_bytes: int = 512 * MB  # text that cells copy out of shared strings or repeated ODS cells
     max_line_bytes: int = 4 * MB  # one line of a CSV file
