@@ -154,6 +154,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("NTM_LOG_LEVEL", "WARNING")},
 }
 
+# ==== Uploaded tables and import files (issue 18 — owner: uploads; see docs/security.md) ==========
+# Bounds of every uploaded table (ntm.core.tables.Limits; the defaults are there and in
+# docs/security.md). Each may be set from the environment: NTM_UPLOAD_MAX_ROWS, _MAX_COLUMNS, _MAX_CELLS,
+# _MAX_RATIO, _MAX_SECONDS, and in MB _MAX_FILE_MB, _MAX_UNZIPPED_MB, _MAX_TEXT_MB.
+_UPLOAD_BOUNDS = {"max_rows": ("ROWS", 1), "max_columns": ("COLUMNS", 1), "max_cells": ("CELLS", 1),
+                  "max_ratio": ("RATIO", 1), "max_seconds": ("SECONDS", 1), "max_file_bytes": ("FILE_MB", 1 << 20),
+                  "max_unzipped_bytes": ("UNZIPPED_MB", 1 << 20), "max_text_bytes": ("TEXT_MB", 1 << 20)}
+NTM_UPLOAD_LIMITS = {key: int(float(os.environ[f"NTM_UPLOAD_MAX_{env}"]) * unit)
+                     for key, (env, unit) in _UPLOAD_BOUNDS.items() if os.environ.get(f"NTM_UPLOAD_MAX_{env}")}
+# an import file not confirmed within this many hours is removed; each user may hold this many files
+# (and MB) waiting for confirmation
+NTM_IMPORT_EXPIRY_HOURS = float(os.environ.get("NTM_IMPORT_EXPIRY_HOURS") or 24)
+NTM_IMPORT_QUOTA_FILES = int(os.environ.get("NTM_IMPORT_QUOTA_FILES") or 5)
+NTM_IMPORT_QUOTA_MB = int(os.environ.get("NTM_IMPORT_QUOTA_MB") or 200)
+# form fields holding a NUL character are refused (400) before any view
+MIDDLEWARE = [*MIDDLEWARE, "ntm.apps.ops.nul.RefuseNulMiddleware"]
+# ==== end of the uploads block =====================================================================
+
 # ==== Security and operations (issue 7 — owner: security; see docs/security.md) ==================
 # Keep this block LAST: it adjusts what is above (apps, middleware, password rules, logging).
 from ntm.apps.ops.conf import security_settings as _security_settings  # noqa: E402

@@ -47,6 +47,7 @@ from ntm.apps.units.models import Unit
 from ntm.core.catalog import Catalog, CriteriaSet, Kind, default_catalog
 from ntm.core.periods import Period
 from ntm.core.sheets import fold
+from ntm.core.tables import TableError, kind_of, read_table
 from ntm.core.values import ValueRefused, read_truth
 
 from . import imports as I
@@ -440,11 +441,19 @@ def is_dhis2(path: str | Path) -> bool:
 
 
 def _records_json(path: Path, name: str) -> Iterator[Record]:
+    limits = I.table_limits()  # the CSV form is bounded by the reader of every table; JSON by its size
+    if path.stat().st_size > limits.max_file_bytes:
+        raise I.ImportFailed([I.Issue(name, f"tệp quá lớn (tối đa {limits.max_file_bytes // (1024 * 1024)} MB)")])
     try:
         with open(path, encoding="utf-8-sig") as f:
-            data = json.load(f)
+            text = f.read()
+        if "\x00" in text:
+            raise ValueError("tệp chứa ký tự NUL (mã 0)")
+        data = json.loads(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise I.ImportFailed([I.Issue(name, f"không đọc được tệp JSON ({exc})")]) from None
+    except RecursionError:  # nesting no dataValueSets file has
+        raise I.ImportFailed([I.Issue(name, "không đọc được tệp JSON (lồng nhau quá sâu)")]) from None
     if not isinstance(data, dict) or not isinstance(data.get("dataValues"), list):
         raise I.ImportFailed([I.Issue(name, "tệp JSON không có danh sách 'dataValues' của DHIS2 (dataValueSets)")])
     for key in ("idScheme", "dataElementIdScheme", "orgUnitIdScheme"):
@@ -462,17 +471,19 @@ def _records_json(path: Path, name: str) -> Iterator[Record]:
 
 
 def _records_csv(path: Path, name: str) -> Iterator[Record]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f)
-        try:
-            next(reader, None)  # the header: DHIS2 reads the columns by position
-            for r in reader:
-                if not any(c.strip() for c in r):
-                    continue
-                r = [c.strip() for c in r] + [""] * (11 - len(r))
-                yield Record(reader.line_num, r[0], r[1], r[2], r[5], r[8], r[3], r[4], r[10].lower() == "true")
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise I.ImportFailed([I.Issue(name, f"dòng CSV không đọc được ({exc})", None, reader.line_num)]) from None
+    """DHIS2's CSV columns by position, read by the bounded reader of every upload (encodings, NUL, limits)."""
+    try:
+        table = read_table(path, name=name if kind_of(name) == "csv" else name + ".csv", limits=I.table_limits())
+        rows = iter(table.rows)
+        next(rows, None)  # the header: DHIS2 reads the columns by position
+        for line, r in enumerate(rows, start=2):
+            r = ["" if c is None else str(c).strip() for c in r]
+            if not any(r):
+                continue
+            r += [""] * (11 - len(r))
+            yield Record(line, r[0], r[1], r[2], r[5], r[8], r[3], r[4], r[10].lower() == "true")
+    except TableError as exc:
+        raise I.ImportFailed([I.Issue(exc.file, exc.message, None, exc.row, exc.column)]) from None
 
 
 def _elements(catalog: Catalog) -> dict[str, tuple[str, object, str]]:
@@ -499,8 +510,6 @@ def convert(path: str | Path, *, name: str | None = None, catalog: Catalog | Non
     catalog = catalog or default_catalog()
     if not path.exists():
         raise I.ImportFailed([I.Issue(name, "không tìm thấy tệp")])
-    if path.stat().st_size > I.MAX_FILE_BYTES:
-        raise I.ImportFailed([I.Issue(name, f"tệp quá lớn (tối đa {I.MAX_FILE_BYTES // (1024 * 1024)} MB)")])
     is_json = path.suffix.lower() == ".json"
     out = Converted(name, "dataValues" if is_json else None)
     elements = _elements(catalog)
@@ -655,6 +664,12 @@ def _write_rows(conv: Converted, directory: str | None = None) -> Path:
     return Path(f.name)
 
 
+def _template_name(conv: Converted) -> str:
+    """The name the template rows are read under: a CSV (the reader goes by the suffix); every issue is
+    told again with the DHIS2 file's own name and lines (:func:`_located`)."""
+    return conv.name + ".csv"
+
+
 def _located(conv: Converted, issues: Iterable[I.Issue]) -> list[I.Issue]:
     """Issues of the template rows told with the DHIS2 file's lines and fields."""
     header = {I.COLUMNS[c][0]: c for c in _TEMPLATE_COLUMNS}
@@ -688,7 +703,7 @@ def plan_import(path: str | Path, *, user=None, catalog: Catalog | None = None, 
     conv = convert(path, name=name, catalog=catalog)
     tmp = _write_rows(conv)
     try:
-        plan = I.plan_import(tmp, user=user, catalog=catalog, name=conv.name)
+        plan = I.plan_import(tmp, user=user, catalog=catalog, name=_template_name(conv))
     finally:
         tmp.unlink(missing_ok=True)
     return _merged(conv, plan)
@@ -702,7 +717,8 @@ def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None
         raise I.ImportFailed(conv.issues[:I.MAX_ISSUES], len(conv.issues))
     tmp = _write_rows(conv)
     try:
-        res = I.commit_import(tmp, user=user, catalog=catalog, name=conv.name, batch=batch, background=background, **kw)
+        res = I.commit_import(tmp, user=user, catalog=catalog, name=_template_name(conv), batch=batch,
+                              background=background, **kw)
     except I.ImportFailed as exc:
         raise I.ImportFailed(_located(conv, exc.issues), exc.total) from None
     finally:

@@ -9,9 +9,10 @@
   (all-or-nothing) under one ``batch`` id with ``source="import"``; the affected results are
   re-evaluated (unit by unit, or with the batch path for a large import).
 
-Files are read as a stream (CSV line by line, XLSX by :class:`_XlsxSheet`, lxml parser callbacks over
-the zipped sheet XML) and written in chunks (``COPY`` on PostgreSQL), so a national file (10,000
-communes × 132 indicators) never sits in memory whole. Rows are checked by blocks, column by column
+Files are read by the core's bounded reader (:mod:`ntm.core.tables`: CSV as a stream, XLSX/ODS with
+python-calamine once the archive and the positions of its cells are within the limits of
+``settings.NTM_UPLOAD_LIMITS``) and written in chunks (``COPY`` on PostgreSQL), so a national CSV file
+(10,000 communes × 132 indicators) never sits in memory whole. Rows are checked by blocks, column by column
 (:meth:`_Checker.block`); a block with anything to say is checked again row by row
 (:meth:`_Checker.check`), which words the messages — both reach the same plan
 (``tests/test_import_paths.py``).
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import csv
 import datetime as dt
 import functools
 import gc
@@ -44,7 +44,8 @@ from ntm.apps.units.models import Unit
 from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
 from ntm.core.evaluation.engine import rule_text
 from ntm.core.periods import Period
-from ntm.core.sheets import MAX_BYTES, fold
+from ntm.core.sheets import fold
+from ntm.core.tables import Limits, TableError, kind_of, read_table
 from ntm.core.values import (
     ASSESSMENT_WORDS, ValueRefused, clean_text, input_text, read_assessment, read_value, truth_text,
 )
@@ -58,7 +59,6 @@ ASSESSMENT_CHOICES = ASSESSMENT_WORDS
 IMPORT_SOURCE = "import"
 CHUNK = 5000
 MAX_ISSUES = 1000
-MAX_FILE_BYTES = 200 * 1024 * 1024  # a national XLSX is ~60 MB
 
 # canonical name -> (header as written in the template, accepted folded spellings)
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -321,222 +321,27 @@ class RawRow:
     values: dict[str, object]
 
 
-def _csv_lines(path: Path) -> Iterator[list[str]]:
-    for enc in ("utf-8-sig", "cp1258"):
+def table_limits() -> Limits:
+    """The bounds of an uploaded table, from ``settings.NTM_UPLOAD_LIMITS`` (defaults: :class:`Limits`)."""
+    from django.conf import settings
+
+    return Limits.from_mapping(getattr(settings, "NTM_UPLOAD_LIMITS", None))
+
+
+def _issue(exc: TableError) -> ImportFailed:
+    return ImportFailed([Issue(exc.file, exc.message, exc.sheet, exc.row, exc.column)])
+
+
+def _reported(blocks: Iterator[list[list]]) -> Iterator[list]:
+    """The rows of the reader's blocks, a refusal met while reading them (a NUL far into the file, the
+    time budget) raised as :class:`ImportFailed` like any other problem of the file (no Python step per row)."""
+    def guarded() -> Iterator[list[list]]:
         try:
-            with open(path, encoding=enc, newline="") as f:
-                sample = f.read(8192)
-                if "\x00" in sample:
-                    raise ImportFailed([Issue(path.name, "tệp không phải là văn bản CSV")])
-                try:
-                    dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-                except csv.Error:
-                    dialect = csv.excel
-                f.seek(0)
-                reader = csv.reader(f, dialect)
-                try:
-                    yield from reader
-                except csv.Error as exc:  # e.g. a field over the csv module's size limit: name the line
-                    raise ImportFailed([Issue(path.name, f"dòng CSV không đọc được ({exc})", None, reader.line_num)]) from None
-            return
-        except UnicodeDecodeError:
-            continue
+            yield from blocks
+        except TableError as exc:
+            raise _issue(exc) from None
 
-
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-
-def _col_index(ref: str) -> int:
-    """"C12" → 2 (0-based column of a cell reference)."""
-    n = 0
-    for ch in ref:
-        if "A" <= ch <= "Z":
-            n = n * 26 + ord(ch) - 64
-        else:
-            break
-    return n - 1
-
-
-class _XlsxSheet:
-    """A worksheet read as a stream (``lxml.iterparse`` over the zipped XML, each row dropped once read):
-    memory holds the shared strings and one row, whatever the number of rows — and it is several
-    times faster than openpyxl's read-only mode, which builds descriptor objects for every cell.
-
-    Values as openpyxl gives them with ``data_only=True``: texts (shared or inline), int or float,
-    booleans, dates for cells with a date format, cached results of formulas, error codes as text."""
-
-    def __init__(self, path: Path, prefer: str):
-        import zipfile
-
-        from lxml import etree
-
-        self.zip = zipfile.ZipFile(path)
-        wb = etree.fromstring(self.zip.read("xl/workbook.xml"))
-        self.ns = wb.tag[1:].split("}")[0] if wb.tag.startswith("{") else ""
-        q = self.q
-        rels = etree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{_PKG_NS}}}Relationship")}
-        sheets = [(sh.get("name"), targets.get(sh.get(f"{{{_REL_NS}}}id"))) for sh in wb.iter(q("sheet"))]
-        if not sheets:
-            raise KeyError("no worksheet")
-        self.name, target = next((x for x in sheets if x[0] == prefer), sheets[0])
-        self.member = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        pr = wb.find(q("workbookPr"))
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
-
-        self.epoch = CALENDAR_MAC_1904 if pr is not None and pr.get("date1904") in ("1", "true") else CALENDAR_WINDOWS_1900
-        self.strings = self._strings()
-        self.date_styles = self._date_styles()
-
-    def q(self, tag: str) -> str:
-        return f"{{{self.ns}}}{tag}" if self.ns else tag
-
-    def _strings(self) -> list[str]:
-        from lxml import etree
-
-        if "xl/sharedStrings.xml" not in self.zip.namelist():
-            return []
-        out: list[str] = []
-        t, r_ph = self.q("t"), self.q("rPh")
-        with self.zip.open("xl/sharedStrings.xml") as f:
-            for _, si in etree.iterparse(f, events=("end",), tag=self.q("si")):
-                out.append("".join(x.text or "" for x in si.iter(t) if x.getparent().tag != r_ph))
-                si.clear()
-        return out
-
-    def _date_styles(self) -> set[int]:
-        from lxml import etree
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-
-        if "xl/styles.xml" not in self.zip.namelist():
-            return set()
-        st = etree.fromstring(self.zip.read("xl/styles.xml"))
-        custom = {int(n.get("numFmtId")): n.get("formatCode") or "" for n in st.iter(self.q("numFmt"))}
-        xfs = st.find(self.q("cellXfs"))
-        out = set()
-        for i, xf in enumerate(xfs if xfs is not None else []):
-            fid = int(xf.get("numFmtId") or 0)
-            code = custom.get(fid, BUILTIN_FORMATS.get(fid, ""))
-            if code and is_date_format(code):
-                out.add(i)
-        return out
-
-    def rows(self) -> Iterator[tuple]:
-        from lxml import etree
-
-        target = _SheetTarget(self)
-        parser = etree.XMLParser(target=target, huge_tree=True)
-        try:
-            with self.zip.open(self.member) as f:
-                while True:
-                    data = f.read(1 << 16)
-                    if not data:
-                        break
-                    parser.feed(data)
-                    if target.done:
-                        yield from target.done
-                        target.done.clear()
-            parser.close()
-            yield from target.done
-        finally:
-            self.zip.close()
-
-
-class _SheetTarget:
-    """lxml parser target (SAX-like callbacks from C, no element objects): collects finished rows in
-    ``done``; rows missing from the XML come out as empty tuples so that positions stay row numbers."""
-
-    def __init__(self, sheet: _XlsxSheet):
-        from openpyxl.utils.datetime import from_excel
-
-        q = sheet.q
-        self.ROW, self.C, self.V, self.T, self.IS, self.RPH = q("row"), q("c"), q("v"), q("t"), q("is"), q("rPh")
-        self.strings, self.dates, self.epoch, self.from_excel = sheet.strings, sheet.date_styles, sheet.epoch, from_excel
-        self.done: list[tuple] = []
-        self.expected = 1
-        self.values: list = []
-        self.cell: tuple | None = None
-        self.parts: list[str] = []
-        self.text: list[str] | None = None
-        self.phonetic = 0
-
-    def start(self, tag, attrib):
-        if tag == self.C:
-            self.cell = (attrib.get("r"), attrib.get("t"), attrib.get("s"))
-            self.parts = []
-        elif tag == self.V or (tag == self.T and not self.phonetic):
-            self.text = []
-        elif tag == self.ROW:
-            number = int(attrib.get("r") or self.expected)
-            while self.expected < number:
-                self.done.append(())
-                self.expected += 1
-            self.values = []
-        elif tag == self.RPH:
-            self.phonetic += 1
-
-    def data(self, text):
-        if self.text is not None:
-            self.text.append(text)
-
-    def end(self, tag):
-        if tag == self.V or tag == self.T:
-            if self.text is not None:
-                self.parts.append("".join(self.text))
-                self.text = None
-        elif tag == self.C:
-            self._cell()
-        elif tag == self.ROW:
-            self.done.append(tuple(self.values))
-            self.expected += 1
-        elif tag == self.RPH:
-            self.phonetic -= 1
-
-    def _cell(self) -> None:
-        ref, t, style = self.cell
-        values = self.values
-        if ref:
-            col = _col_index(ref)
-            while len(values) < col:
-                values.append(None)
-        text = "".join(self.parts) if self.parts else None
-        if text is None or (text == "" and t not in ("str", "inlineStr")):
-            v = None
-        elif t == "inlineStr" or t == "str" or t == "e":
-            v = text or None
-        elif t == "s":
-            v = self.strings[int(text)]
-        elif t == "b":
-            v = text in ("1", "true")
-        elif t == "d":
-            v = dt.datetime.fromisoformat(text)
-        else:
-            v = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
-            if self.dates and int(style or 0) in self.dates:
-                v = self.from_excel(v, self.epoch)
-        values.append(v)
-
-    def close(self):
-        return None
-
-
-def _xlsx_rows(path: Path, name: str) -> tuple[str, Iterator[tuple]]:
-    try:
-        sheet = _XlsxSheet(path, SHEET)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError (a member missing), XMLSyntaxError…
-        raise ImportFailed([Issue(name, f"không đọc được tệp Excel ({exc.__class__.__name__})")]) from None
-
-    def rows() -> Iterator[tuple]:
-        try:
-            yield from sheet.rows()
-        except ImportFailed:
-            raise
-        except Exception as exc:  # a damaged sheet: say so, with the row reached
-            raise ImportFailed([Issue(name, f"không đọc được trang tính ({exc.__class__.__name__}: {exc})",
-                                      sheet=sheet.name)]) from None
-
-    return sheet.name, rows()
+    return itertools.chain.from_iterable(guarded())
 
 
 def read_rows(path: str | Path, *, name: str | None = None) -> tuple[dict[int, str], Iterator[RawRow]]:
@@ -564,17 +369,11 @@ def _rows_after_header(path: str | Path, *, name: str | None = None) \
     """(column index → canonical name, sheet, row number of the header, the rows after it)."""
     path = Path(path)
     name = name or path.name
-    if not path.exists():
-        raise ImportFailed([Issue(name, "không tìm thấy tệp")])
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ImportFailed([Issue(name, f"tệp quá lớn (tối đa {MAX_FILE_BYTES // (1024 * 1024)} MB)")])
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        sheet, rows = _xlsx_rows(path, name)
-    elif suffix in (".csv", ".txt", ".tsv"):
-        sheet, rows = None, iter(_csv_lines(path))
-    else:
-        raise ImportFailed([Issue(name, f"không hỗ trợ định dạng '{suffix}' (dùng .xlsx hoặc .csv)")])
+    try:
+        table = read_table(path, name=name, sheet=SHEET, limits=table_limits())
+        sheet, rows = table.sheet, _reported(table.blocks)
+    except TableError as exc:
+        raise _issue(exc) from None
     header = None
     number = 0
     for number, r in enumerate(rows, start=1):
@@ -592,7 +391,7 @@ def _rows_after_header(path: str | Path, *, name: str | None = None) \
                 break
     if "indicator" not in colmap.values():
         raise ImportFailed([Issue(name, "thiếu cột 'Chỉ tiêu' (dòng tiêu đề có: "
-                                  + ", ".join(str(h) for h in header if h is not None) + ")", sheet=sheet, row=number)])
+                                  + ", ".join(str(h) for h in header if h not in (None, "")) + ")", sheet=sheet, row=number)])
     if not ({"value", "assessment"} & set(colmap.values())):
         raise ImportFailed([Issue(name, "thiếu cột 'Giá trị' hoặc 'Đánh giá'", sheet=sheet, row=number)])
     return colmap, sheet, number, rows
@@ -1306,7 +1105,7 @@ def plan_import(path: str | Path, *, user=None, catalog: Catalog | None = None, 
     plan = ImportPlan(file=name)
 
     conflicts: list[Issue] = []
-    where = SHEET if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    where = SHEET if kind_of(name) != "csv" else None
     evidence = _evidence_checker(name, where)
 
     def compare(chunk: list[Prepared]) -> None:
@@ -1430,7 +1229,7 @@ def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None
     plan = ImportPlan(file=name)
     cells: dict[tuple[int, str, str], Unit] = {}
     conflicts: list[Issue] = []
-    where = SHEET if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    where = SHEET if kind_of(name) != "csv" else None
     evidence = _evidence_checker(name, where)
     now = timezone.now()
     if connection.vendor != "postgresql":  # adapt once, not per row

@@ -27,6 +27,7 @@ from ntm.core.catalog import CatalogError, CriteriaSet, load_catalog
 from ntm.core.catalog.schema import CriteriaSetFile
 from ntm.core.codes import code_key
 from ntm.core.sheets import fold
+from ntm.core.tables import TableError, open_workbook
 
 SET_FIELDS = [
     ("code", "Mã bộ"), ("name", "Tên"), ("short_name", "Tên ngắn"), ("phase", "Giai đoạn"), ("level", "Cấp"),
@@ -188,29 +189,43 @@ def _yesno(v) -> bool | None:
 
 
 class _Reader:
+    """The workbook, read by the bounded reader of uploads (:mod:`ntm.core.tables`): a refusal (a part
+    too large, a row past the limits, NUL in a cell) becomes a :class:`CatalogImportError` naming the
+    file, the sheet and the row."""
+
     def __init__(self, data: bytes, name: str):
-        from openpyxl import load_workbook
+        from ntm.apps.observations.imports import table_limits
 
         self.name = name
         try:
-            self.wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise CatalogImportError([CellIssue(name, None, None, None, f"không đọc được tệp Excel ({exc.__class__.__name__})")]) from None
+            self.wb = open_workbook(data, name=name, limits=table_limits())
+        except TableError as exc:
+            raise self._error(exc) from None
+        self.sheetnames = self.wb.sheet_names
         self.issues: list[CellIssue] = []
         self.where: dict[tuple, tuple[str, int, str]] = {}  # location in the set → (sheet, row, column header)
+
+    def _error(self, exc: TableError) -> CatalogImportError:
+        return CatalogImportError([CellIssue(self.name, exc.sheet, exc.row, exc.column, exc.message)])
+
+    def rows(self, sheet: str) -> list[list]:
+        """The rows of a sheet from row 1 (empty cells are "")."""
+        try:
+            return list(self.wb.rows(sheet)[1])
+        except TableError as exc:
+            raise self._error(exc) from None
 
     def issue(self, sheet: str | None, row: int | None, column: str | None, message: str) -> None:
         self.issues.append(CellIssue(self.name, sheet, row, column, message))
 
     def table(self, sheet: str) -> list[tuple[int, dict]]:
         cols = SHEETS[sheet]
-        if sheet not in self.wb.sheetnames:
+        if sheet not in self.sheetnames:
             if sheet in ("Nhóm", "Ngưỡng", "Điều kiện"):
                 return []
             self.issue(sheet, None, None, "thiếu trang tính này")
             return []
-        ws = self.wb[sheet]
-        it = ws.iter_rows(values_only=True)
+        it = iter(self.rows(sheet))
         header = next(it, None) or ()
         by_label = {fold(label): key for key, label in cols} | {key: key for key, _ in cols}
         colmap = {}
@@ -243,12 +258,11 @@ def read_set(data: bytes, name: str = "bo-tieu-chi.xlsx") -> tuple[dict, _Reader
     """The workbook as a set-file dict (not yet validated) and the reader with locations and problems."""
     rd = _Reader(data, name)
     out: dict = {}
-    if SET_SHEET not in rd.wb.sheetnames:
+    if SET_SHEET not in rd.sheetnames:
         raise CatalogImportError([CellIssue(name, SET_SHEET, None, None, "thiếu trang tính 'Bộ tiêu chí'")])
-    ws = rd.wb[SET_SHEET]
     labels = {fold(label): key for key, label in SET_FIELDS} | {key: key for key, _ in SET_FIELDS}
     fields: dict[str, tuple[object, int]] = {}
-    for n, r in enumerate(ws.iter_rows(values_only=True), start=1):
+    for n, r in enumerate(rd.rows(SET_SHEET), start=1):
         if n == 1 or not r:
             continue
         key = None

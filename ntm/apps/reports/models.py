@@ -1,5 +1,6 @@
-"""Imports of observations from Excel/CSV: the uploaded file waiting for confirmation, then the record of
-what was written (one ``batch`` id shared by every observation of the import)."""
+"""Imports of observations from Excel/CSV: the uploaded file waiting for confirmation (checked once, at
+upload: the preview reads the stored check), then the record of what was written (one ``batch`` id
+shared by every observation of the import). A file never confirmed expires (:mod:`.uploads`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ class ImportBatch(models.Model):
         DONE = "done", "đã ghi"
         FAILED = "failed", "lỗi"
         CANCELLED = "cancelled", "đã hủy"
+        EXPIRED = "expired", "đã hết hạn"
 
     batch = models.CharField("lô nhập", max_length=64, unique=True)
     file_name = models.CharField("tên tệp", max_length=255)
@@ -26,6 +28,10 @@ class ImportBatch(models.Model):
     written = models.PositiveIntegerField("số giá trị đã ghi", default=0)
     unchanged = models.PositiveIntegerField("không đổi", default=0)
     summary = models.JSONField("tóm tắt", default=dict, blank=True)
+    size = models.PositiveBigIntegerField("dung lượng tệp (byte)", default=0)
+    # the check made at upload (ImportPlan.as_dict()): what the preview shows, without reading the file again
+    plan = models.JSONField("kết quả kiểm tra", default=dict, blank=True)
+    checked_at = models.DateTimeField("kiểm tra lúc", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name="người nhập")
     created_at = models.DateTimeField("tải lên lúc", auto_now_add=True)

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -29,14 +27,11 @@ from ntm.core.formatting import number as vn_number
 from ntm.core.periods import Period
 from ntm.core.reports import html as H
 
-from . import catalog_xlsx
+from . import catalog_xlsx, uploads
 from .models import ImportBatch
 from .render import FORMATS, RenderUnavailable
 from .render import render as render_doc
 from .services import ReportError, bulletin, dossier
-
-UPLOAD_DIR = "imports"
-
 
 def _unit(request, ref: str | None, *, need: str = "view") -> Unit:
     if not ref:
@@ -90,6 +85,7 @@ def index(request):
         "sets": [s for s in cat if s.level == "commune"], "all_sets": list(cat),
         "can_admin_catalog": request.user.is_superuser or any(can_admin(request.user, u) for u in Unit.objects.filter(uid="vn")),
         "imports": ImportBatch.objects.filter(created_by=request.user)[:10],
+        **uploads.quota_figures(),
     })
 
 
@@ -207,81 +203,58 @@ def _file_response(path: Path, name: str) -> FileResponse:
                         content_type="application/vnd.oasis.opendocument.spreadsheet" if ods else FORMATS["xlsx"])
 
 
-def _save_upload(upload) -> Path:
-    folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(upload.name).suffix.lower()
-    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv", ".json"):  # .json: DHIS2 dataValueSets
-        raise ValueError(f"không hỗ trợ định dạng '{suffix}' (dùng .xlsx, .csv hoặc .json của DHIS2)")
-    path = folder / f"{uuid.uuid4().hex}{suffix}"
-    with open(path, "wb") as f:
-        for chunk in upload.chunks():
-            f.write(chunk)
-    return path
-
-
-def _defaults(batch: ImportBatch) -> dict:
-    d: dict = {}
-    if batch.unit_id:
-        d["unit"] = batch.unit
-    if batch.set_code:
-        d["set"] = batch.set_code
-    if batch.period:
-        d["period"] = batch.period
-    return d
-
-
 @login_required
 @require_POST
 def upload(request):
+    """Take an import file and check it once (:func:`.uploads.receive`); the preview shows that check."""
     f = request.FILES.get("file")
     if f is None:
         messages.error(request, "Chưa chọn tệp.")
         return redirect("reports-index")
     unit = _unit(request, request.POST.get("unit"), need="enter") if request.POST.get("unit") else None
     try:
-        path = _save_upload(f)
-    except ValueError as exc:
+        b = uploads.receive(f, user=request.user, unit=unit, set_code=request.POST.get("set", ""),
+                            period=request.POST.get("period", ""))
+    except uploads.UploadRefused as exc:
         messages.error(request, str(exc))
         return redirect("reports-index")
-    batch = ImportBatch.objects.create(
-        batch=f"import-{uuid.uuid4().hex[:12]}", file_name=f.name[:255], stored_path=str(path), unit=unit,
-        set_code=request.POST.get("set", "")[:64], period=request.POST.get("period", "")[:10], created_by=request.user,
-    )
-    return redirect("reports-import-preview", batch=batch.batch)
+    return redirect("reports-import-preview", batch=b.batch)
 
 
 @login_required
+@require_GET
 def import_preview(request, batch: str):
+    """What the check at upload found (stored on the batch): the file is not read again here."""
     b = get_object_or_404(ImportBatch, batch=batch, created_by=request.user)
-    plan = None
-    error = None
-    if b.status == ImportBatch.Status.PENDING:
-        try:
-            plan = E.plan_file(b.stored_path, user=request.user, defaults=_defaults(b), name=b.file_name)
-        except I.ImportFailed as exc:
-            error = exc
-    return render(request, "reports/import_preview.html", {"b": b, "plan": plan, "error": error})
+    plan = uploads.stored_plan(b) if b.status == ImportBatch.Status.PENDING else None
+    failed_plan = uploads.stored_plan(b) if b.status == ImportBatch.Status.FAILED and b.plan else None
+    return render(request, "reports/import_preview.html",
+                  {"b": b, "plan": plan, "failed_plan": failed_plan, "expires_at": b.created_at + uploads.expiry()})
 
 
 @login_required
 @require_POST
 def import_confirm(request, batch: str):
-    b = get_object_or_404(ImportBatch, batch=batch, created_by=request.user, status=ImportBatch.Status.PENDING)
+    b = get_object_or_404(ImportBatch, batch=batch, created_by=request.user)
+    if b.status != ImportBatch.Status.PENDING:
+        if b.status == ImportBatch.Status.EXPIRED:
+            messages.error(request, f"Lần nhập tệp {b.file_name} đã hết hạn và tệp đã bị xóa; hãy tải tệp lên lại.")
+        return redirect("reports-import-preview", batch=b.batch)
     if request.POST.get("action") == "cancel":
         b.status = ImportBatch.Status.CANCELLED
-        _discard(b)
+        uploads.discard(b)
         b.save()
-        messages.info(request, "Đã hủy lần nhập.")
+        messages.info(request, f"Đã hủy lần nhập tệp {b.file_name}.")
         return redirect("reports-index")
     try:
-        res = E.commit_file(b.stored_path, user=request.user, defaults=_defaults(b), name=b.file_name, batch=b.batch,
-                              background=True)
+        res = E.commit_file(b.stored_path, user=request.user, defaults=uploads.defaults(b), name=b.file_name,
+                            batch=b.batch, background=True)
     except I.ImportFailed as exc:
         b.status = ImportBatch.Status.FAILED
         b.summary = {"issues": [i.as_dict() for i in exc.issues[:200]], "issue_count": exc.total}
+        uploads.discard(b)
         b.save()
-        messages.error(request, f"Không ghi gì: {exc.total} lỗi (xem chi tiết).")
+        messages.error(request, f"Không ghi gì từ tệp {b.file_name}: {exc.total} lỗi (xem chi tiết).")
         return redirect("reports-import-preview", batch=b.batch)
     b.status = ImportBatch.Status.DONE
     b.rows, b.written, b.unchanged = res.plan.rows, res.written, res.unchanged
@@ -290,7 +263,7 @@ def import_confirm(request, batch: str):
     if run is not None:
         b.summary["reevaluation_run"] = run.pk
     b.committed_at = timezone.now()
-    _discard(b)
+    uploads.discard(b)
     b.save()
     if run is None:
         messages.success(request, f"Đã ghi {vn_number(res.written)} giá trị (lô {res.batch}); "
@@ -300,12 +273,6 @@ def import_confirm(request, batch: str):
                                   f"kết quả đang được đánh giá lại trong nền (lượt #{run.pk}); các trang tổng quan "
                                   f"hiện tiến độ và giữ kết quả trước đó cho đến khi xong.")
     return redirect("reports-import-preview", batch=b.batch)
-
-
-def _discard(b: ImportBatch) -> None:
-    if b.stored_path:
-        Path(b.stored_path).unlink(missing_ok=True)
-        b.stored_path = ""
 
 
 @login_required

@@ -318,3 +318,15 @@ def test_web_upload_of_a_dhis2_file_and_metadata_download(client, tmp_path, nguy
     client.post(reverse("reports-import-confirm", args=[batch]), {"action": "confirm"})
     o = Observation.objects.get(batch=batch)
     assert (o.indicator, o.value_num, o.note, o.created_by) == ("3.1", 97.5, "đo lại", officer)
+
+
+def test_a_dhis2_file_that_cannot_be_read_safely_is_refused_with_its_name(tmp_path, demo):
+    """Deep nesting and NUL in a DHIS2 file are refused as unusable input, never a server error."""
+    deep = tmp_path / "sau.json"
+    deep.write_text('{"dataValues": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    nul = tmp_path / "nul.csv"
+    nul.write_text("dataelement,period,orgunit\nxa-ntm-2021:3.1,202307,01\x00,,,91\n", encoding="utf-8")
+    for path in (deep, nul):
+        with pytest.raises(ImportFailed) as exc:
+            dhis2.plan_import(path, name=path.name)
+        assert path.name in str(exc.value.issues[0])
