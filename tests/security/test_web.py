@@ -89,8 +89,10 @@ def test_production_settings_send_cookies_only_over_https_and_never_to_scripts(t
     plain = security_settings(debug=False, env={}, home=tmp_path)
     assert "SECURE_HSTS_SECONDS" not in plain  # only when the site says it is served over HTTPS
     assert not plain["SESSION_COOKIE_SECURE"]  # plain HTTP (./run): a browser would not send a Secure cookie back
-    # the throttle counters are shared by every worker of a host in production
-    assert s["CACHES"]["throttle"]["BACKEND"].endswith("FileBasedCache")
+    # the API has request rates (DRF throttles), anonymous clients the lower one
+    rf = s["REST_FRAMEWORK"]
+    assert rf["DEFAULT_THROTTLE_RATES"] == {"anon": "120/minute", "user": "6000/minute"}
+    assert "rest_framework.throttling.AnonRateThrottle" in rf["DEFAULT_THROTTLE_CLASSES"]
 
 
 def test_the_api_accepts_no_basic_authentication_and_closes_views_by_default(settings):

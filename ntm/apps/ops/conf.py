@@ -15,6 +15,7 @@
 - ``NTM_CSRF_TRUSTED_ORIGINS`` comma-separated, e.g. ``https://ntm.example.gov.vn``;
 - ``NTM_SESSION_HOURS``        session lifetime (default 12 hours);
 - ``NTM_MAX_UPLOAD_MB``        largest request body accepted (default 60 MB → 413 above);
+- ``NTM_API_ANON_RATE``, ``NTM_API_USER_RATE`` API requests per client (default 120/minute, 6000/minute);
 - ``NTM_LOG_FORMAT=text``      plain text logs instead of JSON lines; ``NTM_LOG_LEVEL`` (root, default
                                WARNING), ``NTM_APP_LOG_LEVEL`` (the ``ntm`` loggers, default INFO).
 """
@@ -94,6 +95,23 @@ REST_FRAMEWORK_SECURITY = {
 }
 
 
+# Requests per client to the API (DRF throttles, counted per process in the default cache: with N
+# worker processes a client gets at most N times the rate). Anonymous clients reach only the token
+# endpoint and the schema; the log-in throttle bounds password guesses on the token endpoint.
+DEFAULT_API_ANON_RATE = "120/minute"
+DEFAULT_API_USER_RATE = "6000/minute"
+
+
+def api_throttling(env: Mapping[str, str]) -> dict:
+    """``NTM_API_ANON_RATE`` / ``NTM_API_USER_RATE`` (e.g. ``60/minute``, ``1000/hour``; ``none``: no limit)."""
+    rates = {"anon": (env.get("NTM_API_ANON_RATE") or DEFAULT_API_ANON_RATE).strip(),
+             "user": (env.get("NTM_API_USER_RATE") or DEFAULT_API_USER_RATE).strip()}
+    rates = {k: (None if v.lower() == "none" else v) for k, v in rates.items()}
+    return {"DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                         "rest_framework.throttling.UserRateThrottle"],
+            "DEFAULT_THROTTLE_RATES": rates}
+
+
 def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: dict | None = None,
                       rest_framework: dict | None = None) -> dict:
     https = _flag(env, "NTM_HTTPS", False)
@@ -144,20 +162,17 @@ def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: d
             # /healthz is polled over plain HTTP by local monitors
             "SECURE_REDIRECT_EXEMPT": [r"^healthz$"],
         })
-    # log-in throttle counters: shared by every worker of the host (file cache) unless DEBUG
+    # the log-in throttle counts in the database (ntm.apps.ops.throttle), shared by every worker and host;
+    # the default cache (per process) holds the API's request rates and the kept pages
     caches = dict(caches or {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
-    if "throttle" not in caches:
-        caches["throttle"] = (
-            {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ntm-throttle"} if debug else
-            {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(home / "cache" / "throttle")}
-        )
     s["CACHES"] = caches
-    s["REST_FRAMEWORK"] = {**(rest_framework or {}), **REST_FRAMEWORK_SECURITY}
+    s["REST_FRAMEWORK"] = {**(rest_framework or {}), **REST_FRAMEWORK_SECURITY, **api_throttling(env)}
     return s
 
 
 # where the ops middleware goes in MIDDLEWARE
-OUTER = ["ntm.apps.ops.middleware.RequestSizeLimitMiddleware", "ntm.apps.ops.middleware.SecurityHeadersMiddleware"]
+OUTER = ["ntm.apps.ops.middleware.RequestSizeLimitMiddleware", "ntm.apps.ops.middleware.SecurityHeadersMiddleware",
+         "ntm.apps.ops.middleware.BadParameterMiddleware"]
 # The audit middleware (binds who/IP to audit events, records every 403) and the log-in-required
 # middleware (every page needs a log-in unless marked ``login_not_required``; the API answers 401/403
 # itself) belong to every deployment: without them an anonymous visitor reaches the views.

@@ -157,9 +157,14 @@ class LoginThrottleMiddleware:
                 self._paths = throttle.login_paths()
             if request.path_info in self._paths:
                 username = throttle.attempted_username(request)
-                lock = throttle.check(username, throttle.client_ip(request))
+                reservation, lock = throttle.reserve(username, throttle.client_ip(request))
                 if lock is not None:
                     return self._refuse(request, username, lock)
+                setattr(request, throttle.RESERVATION, reservation)
+                try:
+                    return self.get_response(request)
+                finally:
+                    throttle.release(reservation)
         return self.get_response(request)
 
     def _refuse(self, request, username: str, lock: throttle.Lockout) -> HttpResponse:

@@ -25,3 +25,18 @@ class WorkerBeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.host}:{self.pid}"
+
+
+class LoginFailure(models.Model):
+    """One failed log-in (or one attempt under way), counted under one key of the log-in throttle
+    (:mod:`ntm.apps.ops.throttle`): the pair (user name, address), the user name, or the address — hashed,
+    never the name itself. In the database so that every worker of every host counts the same failures;
+    rows older than the throttle's window are deleted."""
+
+    key = models.CharField(max_length=40)
+    at = models.FloatField(db_index=True)  # seconds since the epoch
+
+    class Meta:
+        verbose_name = "đăng nhập sai"
+        verbose_name_plural = "đăng nhập sai"
+        indexes = [models.Index(fields=["key", "at"], name="ops_loginfailure_key_at")]
