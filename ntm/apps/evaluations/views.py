@@ -168,7 +168,9 @@ def reevaluation_status(request):
     every page)."""
     from .tasks import active_runs
 
-    watched = [int(x) for x in request.GET.get("runs", "").split(",") if x.isdigit()][:20]
+    from ntm.apps.ops.params import int_list
+
+    watched = int_list(request.GET, "runs", max_items=20)
     return render(request, "evaluations/_reevaluation.html", {"reevaluation": _reevaluation_context(active_runs(), watched)})
 
 
