@@ -33,7 +33,7 @@ class LoginFailure(models.Model):
     never the name itself. In the database so that every worker of every host counts the same failures;
     rows older than the throttle's window are deleted."""
 
-    key = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
     at = models.FloatField(db_index=True)  # seconds since the epoch
 
     class Meta:

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             name='LoginFailure',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=40)),
+                ('key', models.CharField(max_length=64)),
                 ('at', models.FloatField(db_index=True)),
             ],
             options={
