@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import time
 
@@ -41,6 +42,14 @@ logger = logging.getLogger("ntm.ops")
 DEFAULT_STALL_SECONDS = 300
 DEFAULT_FAILED_RUN_HOURS = 24
 DEFAULT_QUEUED_SECONDS = 600
+
+
+def _setting(name: str, default):
+    """A Django setting, else the environment variable of the same name, else ``default``."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name) or None
+    return default if value is None else value
 
 
 def check_database() -> dict:
@@ -72,7 +81,7 @@ def check_worker(now: dt.datetime | None = None) -> dict:
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     now = now or timezone.now()
-    stall = dt.timedelta(seconds=int(getattr(settings, "NTM_HEALTH_WORKER_STALL_SECONDS", DEFAULT_STALL_SECONDS)))
+    stall = dt.timedelta(seconds=int(_setting("NTM_HEALTH_WORKER_STALL_SECONDS", DEFAULT_STALL_SECONDS)))
     try:
         due = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
             Q(run_after=get_date_max(), enqueued_at__lt=now - stall) | Q(run_after__lt=now - stall))
@@ -136,8 +145,8 @@ def check_runs(now: dt.datetime | None = None) -> dict:
 
     now = now or timezone.now()
     S = ReevaluationRun.Status
-    hours = float(getattr(settings, "NTM_HEALTH_FAILED_RUN_HOURS", DEFAULT_FAILED_RUN_HOURS))
-    queued_s = int(getattr(settings, "NTM_HEALTH_RUN_QUEUED_SECONDS", DEFAULT_QUEUED_SECONDS))
+    hours = float(_setting("NTM_HEALTH_FAILED_RUN_HOURS", DEFAULT_FAILED_RUN_HOURS))
+    queued_s = int(_setting("NTM_HEALTH_RUN_QUEUED_SECONDS", DEFAULT_QUEUED_SECONDS))
     try:
         failed = list(ReevaluationRun.objects.filter(status=S.FAILED, finished_at__gte=now - dt.timedelta(hours=hours))
                       .order_by("pk"))
