@@ -135,16 +135,40 @@ def live_beats(now=None):
     return WorkerBeat.objects.filter(beat_at__gte=now - timezone.timedelta(seconds=dead_after_seconds()))
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
 def orphaned_runs(now=None) -> list:
-    """Runs under way whose process stopped beating (or never beat) for longer than the dead time."""
+    """Runs under way whose process stopped beating (or never beat) for longer than the dead time. A
+    process of this host that is still alive is not dead, only late: on SQLite its beat waits while
+    the run holds the write lock in a long transaction."""
     from ntm.apps.evaluations.models import ReevaluationRun
+
+    from .models import WorkerBeat
 
     now = now or timezone.now()
     cutoff = now - timezone.timedelta(seconds=dead_after_seconds())
     alive = set(live_beats(now).exclude(run_id=None).values_list("run_id", flat=True))
-    under_way = ReevaluationRun.objects.filter(
-        status__in=(ReevaluationRun.Status.RUNNING, ReevaluationRun.Status.SWITCHING), started_at__lt=cutoff)
-    return [r for r in under_way.order_by("pk") if r.pk not in alive]
+    under_way = [r for r in ReevaluationRun.objects.filter(
+        status__in=(ReevaluationRun.Status.RUNNING, ReevaluationRun.Status.SWITCHING), started_at__lt=cutoff
+    ).order_by("pk") if r.pk not in alive]
+    if under_way:
+        host = socket.gethostname()[:255]
+        for beat in WorkerBeat.objects.filter(run_id__in=[r.pk for r in under_way], host=host):
+            if _process_alive(beat.pid):
+                alive.add(beat.run_id)
+    return [r for r in under_way if r.pk not in alive]
 
 
 def recover_orphans(now=None) -> list[int]:

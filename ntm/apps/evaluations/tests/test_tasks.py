@@ -252,3 +252,24 @@ def test_a_run_whose_worker_still_beats_is_left_alone(ly_nhan):
     assert heartbeat.recover_orphans() == []
     run.refresh_from_db()
     assert run.status == ReevaluationRun.Status.RUNNING
+
+
+def test_a_late_beat_of_a_process_still_alive_on_this_host_is_not_a_death(ly_nhan):
+    """On SQLite a beat waits while the run holds the write lock: late, not dead."""
+    import datetime as dt
+    import os
+    import socket
+
+    from django.utils import timezone
+
+    from ntm.apps.ops import heartbeat
+    from ntm.apps.ops.models import WorkerBeat
+
+    run = tasks.start_reevaluation([NTM], [PERIOD], enqueue=False)
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    ReevaluationRun.objects.filter(pk=run.pk).update(status=ReevaluationRun.Status.RUNNING, started_at=long_ago)
+    WorkerBeat.objects.create(worker_id="w-late", kind="worker", host=socket.gethostname(), pid=os.getpid(),
+                              run_id=run.pk, started_at=long_ago, beat_at=long_ago)
+    assert heartbeat.orphaned_runs() == []
+    WorkerBeat.objects.filter(worker_id="w-late").update(host="another-host")
+    assert [r.pk for r in heartbeat.orphaned_runs()] == [run.pk]
