@@ -166,9 +166,9 @@ def _reevaluation_context(runs: list, watched) -> dict:
 def reevaluation_status(request):
     """The notice alone, polled by the dashboards (htmx) while a run is under way (log-in required, as
     every page)."""
-    from .tasks import active_runs
-
     from ntm.apps.ops.params import int_list
+
+    from .tasks import active_runs
 
     watched = int_list(request.GET, "runs", max_items=20)
     return render(request, "evaluations/_reevaluation.html", {"reevaluation": _reevaluation_context(active_runs(), watched)})

@@ -149,7 +149,7 @@ MIXED = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-Q1"]
 
 def test_a_run_over_months_and_a_quarter_mixed_evaluates_every_cell(ly_nhan):
     """An import mixing months and a quarter queued a run that died sorting its cells (None < int)."""
-    district, units = ly_nhan
+    _, units = ly_nhan
     record_many([Entry(u, NTM, p, "17.6", assessment=True) for u in units for p in MIXED], reevaluate=False)
     run = tasks.start_reevaluation([NTM], enqueue=False)
     assert [p for s, p in tasks.cells_of(run)] == ["2024-01", "2024-02", "2024-Q1", "2024-03", "2024-04", PERIOD]
@@ -165,7 +165,7 @@ def test_ntm_reevaluate_here_does_not_crash_on_mixed_periods(ly_nhan):
 
     from ntm.apps.evaluations.cli import cmd_reevaluate
 
-    district, units = ly_nhan
+    _, units = ly_nhan
     record_many([Entry(u, NTM, p, "17.6", assessment=True) for u in units[:2] for p in MIXED], reevaluate=False)
     console = Console(record=True, width=200)
     assert cmd_reevaluate([NTM], [], here=True, console=console) == 0
