@@ -343,25 +343,25 @@ def cmd_restore(a: argparse.Namespace) -> int:
 def cmd_serve(a: argparse.Namespace) -> int:
     """Web server (gunicorn, or Django's development server with --dev) plus the task worker.
 
-    The worker (``django_tasks_db``'s ``db_worker``) runs full re-evaluations in the background;
-    it is a child process stopped together with the server.
+    The worker (``ntm manage ntm_worker``: django-tasks' ``db_worker`` with a heartbeat) runs full
+    re-evaluations in the background; it is a child process, restarted when it dies and stopped together
+    with the server (:class:`ntm.apps.ops.runtime.Supervisor`).
     """
     _django()
-    import signal
-    import subprocess
-
     from django.conf import settings
     from django.core.management import call_command
+
+    from ntm.apps.ops.runtime import Supervisor
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     url = f"http://{a.host}:{a.port}/"
     env = dict(os.environ, NTM_HOME=str(settings.NTM_HOME))
     ntm_bin = Path(sys.executable).with_name("ntm")
-    children: list[subprocess.Popen] = []
+    worker = None
     if not a.no_worker:
-        children.append(subprocess.Popen([str(ntm_bin), "manage", "db_worker", "--interval", "1", "--no-reload"], env=env))
-        out.print("Tiến trình nền (đánh giá lại toàn bộ) đã chạy.")
+        worker = [str(ntm_bin), "manage", "ntm_worker", "--interval", "1", "--no-reload"]
+        out.print("Tiến trình nền (đánh giá lại toàn bộ) đã chạy; nếu nó dừng, nó được khởi động lại.")
     out.print(f"NTM Monitor đang chạy tại [bold]{url}[/bold] (Ctrl+C để dừng)")
     if a.dev:
         server = [str(ntm_bin), "manage", "runserver", f"{a.host}:{a.port}", "--noreload"]
@@ -369,26 +369,8 @@ def cmd_serve(a: argparse.Namespace) -> int:
         server = [str(Path(sys.executable).with_name("gunicorn")), "ntm.web.wsgi:application",
                   "--bind", f"{a.host}:{a.port}", "--workers", str(a.workers),
                   "--access-logfile", "-", "--timeout", "120"]
-    web = subprocess.Popen(server, env=env)
-    children.append(web)
-
-    def stop(*_):
-        for c in children:
-            if c.poll() is None:
-                c.terminate()
-
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
-    try:
-        return web.wait()
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stop()
-        for c in children:
-            try:
-                c.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                c.kill()
+    return Supervisor(server, worker, env, pid_file=Path(settings.NTM_HOME) / "run" / "worker.pid",
+                      say=out.print).run()
 
 
 def cmd_units(a: argparse.Namespace) -> int:

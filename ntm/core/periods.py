@@ -1,4 +1,9 @@
-"""Reporting periods: a year ("2023"), a month ("2023-07") or a quarter ("2023-Q3")."""
+"""Reporting periods: a year ("2023"), a month ("2023-07") or a quarter ("2023-Q3").
+
+Periods of every kind are ordered by their last day, then their first (:meth:`Period.sort_key`):
+2024-01 < 2024-02 < 2024-Q1 < 2024-03 < 2024-04 < … < 2024 < 2024-Q4 < 2024-12. Of several periods
+that end on one day, the longest comes first, so the "latest" is the most specific one.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,13 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import total_ordering
 
 _RE = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>\d{1,2})|[Qq](?P<q>[1-4])))?$")
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
+@dataclass(frozen=True)
 class Period:
     year: int
     month: int | None = None
@@ -63,6 +70,15 @@ class Period:
         if self.quarter:
             return f"quý {['I', 'II', 'III', 'IV'][self.quarter - 1]}/{self.year}"
         return f"năm {self.year}"
+
+    def sort_key(self) -> tuple[dt.date, dt.date]:
+        """(last day, first day): one order for months, quarters and years mixed."""
+        return (self.end, self.start)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
 
     def __str__(self) -> str:
         return self.key

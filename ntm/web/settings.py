@@ -5,8 +5,8 @@ Configuration comes from the environment so that the same code runs on a laptop
 
 - ``DATABASE_URL``   e.g. ``postgres://ntm:secret@127.0.0.1:5432/ntm``; default: SQLite in ``NTM_HOME``
 - ``NTM_HOME``       folder for the SQLite file, uploads and static files (default ``./var``)
-- ``NTM_SECRET_KEY`` required when ``NTM_DEBUG`` is off
-- ``NTM_DEBUG``      ``1`` for development (default ``1`` only when no secret key is set)
+- ``NTM_SECRET_KEY`` the signing key; unset: a random one created once in ``NTM_HOME/secret_key`` (0600)
+- ``NTM_DEBUG``      ``1`` for development only (Django's debug pages); off unless asked for
 - ``NTM_ALLOWED_HOSTS`` comma-separated host names
 - ``NTM_EXPORT_STREAMS`` PostgreSQL connections that compute one large CSV export at once (default 2;
   1 = one query)
@@ -22,11 +22,11 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 NTM_HOME = Path(os.environ.get("NTM_HOME", Path.cwd() / "var")).resolve()
 
-_secret = os.environ.get("NTM_SECRET_KEY")
-DEBUG = os.environ.get("NTM_DEBUG", "0" if _secret else "1") == "1"
-if not _secret and not DEBUG:
-    raise RuntimeError("NTM_SECRET_KEY must be set when NTM_DEBUG is off")
-SECRET_KEY = _secret or "ntm-development-only-not-secret"
+from ntm.apps.ops.conf import secret_key as _secret_key
+
+# fail closed: DEBUG only when asked for; never a public key (ntm.apps.ops.conf.secret_key)
+DEBUG = os.environ.get("NTM_DEBUG", "0").strip() == "1"
+SECRET_KEY = _secret_key(os.environ, NTM_HOME)
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("NTM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
 

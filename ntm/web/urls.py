@@ -15,3 +15,8 @@ urlpatterns = [
     path("", include("ntm.apps.ops.urls")),  # /healthz
     path("", include("ntm.apps.evaluations.urls")),
 ]
+
+# what users see when something goes wrong with DEBUG off (ntm.apps.ops.errors)
+handler403 = "ntm.apps.ops.errors.permission_denied"
+handler404 = "ntm.apps.ops.errors.page_not_found"
+handler500 = "ntm.apps.ops.errors.server_error"

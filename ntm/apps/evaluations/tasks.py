@@ -22,6 +22,7 @@ enqueues :func:`reevaluate` through django-tasks (database backend: the worker i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from itertools import groupby
 
@@ -42,6 +43,8 @@ from .models import ReevaluationRun, Result, RollupResult, RollupState, StagedRe
 # was still open then (invisible to the job's SELECT): their units are evaluated again at the switch.
 FRESH_MARGIN = dt.timedelta(seconds=2)
 FIXUP_UNITS = 200
+
+logger = logging.getLogger("ntm.ops")
 
 Progress = Callable[[ReevaluationRun], None]
 
@@ -105,7 +108,8 @@ def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> Reevaluat
 
 
 def cells_of(run: ReevaluationRun) -> list[tuple[str, str]]:
-    """(set, period) pairs to evaluate, by period, prerequisites first."""
+    """(set, period) pairs to evaluate, by period (months, quarters and years mixed: see
+    :meth:`Period.sort_key`), prerequisites first."""
     from ntm.apps.observations.models import Observation
     from ntm.apps.observations.services import _depth
 
@@ -129,46 +133,90 @@ def _save(run: ReevaluationRun, **fields) -> None:
 
 def run_reevaluation(run_id: int, *, progress: Progress | None = None,
                      before_switch: Callable[[ReevaluationRun], None] | None = None) -> dict:
-    """Do the work of one run (the task calls this; tests and the CLI may call it directly)."""
+    """Do the work of one run (the task calls this; tests and the CLI may call it directly). Whatever
+    goes wrong, at any step — an error, Ctrl-C, the worker told to stop — the run is marked failed with
+    the error (shown in the admin and on the dashboards) before the exception goes on; a process killed
+    outright is caught by its heartbeat instead (:mod:`ntm.apps.ops.heartbeat`)."""
+    from ntm.apps.ops import heartbeat
+
     run = ReevaluationRun.objects.get(pk=run_id)
     if run.status == ReevaluationRun.Status.DONE:
         return {"run": run.pk, "status": run.status}
+    with heartbeat.working_on(run.pk):
+        try:
+            return _run(run, progress, before_switch)
+        except BaseException as exc:  # an error, or the command interrupted (Ctrl-C): never left "under way"
+            abandon(run, describe_error(exc))
+            raise
+
+
+def describe_error(exc: BaseException) -> str:
+    """"TypeError: … (tasks.py:120, cells_of)": the error and the line of the project where it happened."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/ntm/" in f.filename.replace("\\", "/")]
+    where = f" ({frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}, {frames[-1].name})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"[:2000]
+
+
+def _run(run: ReevaluationRun, progress: Progress | None, before_switch) -> dict:
     catalog = default_catalog()
+    _save(run, status=ReevaluationRun.Status.RUNNING, started_at=timezone.now(), cells_total=0, cells_done=0,
+          units_evaluated=0, message="")
     cells = cells_of(run)
-    _save(run, status=ReevaluationRun.Status.RUNNING, started_at=timezone.now(), cells_total=len(cells),
-          cells_done=0, units_evaluated=0, message="")
+    _save(run, cells_total=len(cells))
     table = UnitTable()
-    try:
-        for set_code, period in cells:
-            stats = evaluate_cell(set_code, period, catalog=catalog, run=run, table=table)
-            _save(run, cells_done=run.cells_done + 1, units_evaluated=run.units_evaluated + stats.units)
-            if progress:
-                progress(run)
-        for set_code, period in cells:  # the new generation of roll-ups, beside the current one
-            rebuild_rollups(set_code, period, generation=run.pk, run=run, table=table, switch=False)
-        if before_switch:
-            before_switch(run)
-        _save(run, status=ReevaluationRun.Status.SWITCHING)
-        kept = 0
-        for period, group in groupby(cells, key=lambda c: c[1]):
-            kept += switch(run, period, [s for s, _ in group], table)
-        StagedResult.objects.filter(run=run).delete()
-        _save(run, status=ReevaluationRun.Status.DONE, finished_at=timezone.now(),
-              message=(f"{kept} kết quả được lưu trong lúc tính lại đã được giữ nguyên." if kept else ""))
-        changed("runs")  # after the status: a page built again from now on no longer announces it
+    for set_code, period in cells:
+        stats = evaluate_cell(set_code, period, catalog=catalog, run=run, table=table)
+        _save(run, cells_done=run.cells_done + 1, units_evaluated=run.units_evaluated + stats.units)
         if progress:
             progress(run)
-    except BaseException as exc:  # an error, or the command interrupted (Ctrl-C): never left "under way"
+    for set_code, period in cells:  # the new generation of roll-ups, beside the current one
+        rebuild_rollups(set_code, period, generation=run.pk, run=run, table=table, switch=False)
+    if before_switch:
+        before_switch(run)
+    _save(run, status=ReevaluationRun.Status.SWITCHING)
+    kept = 0
+    for period, group in groupby(cells, key=lambda c: c[1]):
+        kept += switch(run, period, [s for s, _ in group], table)
+    StagedResult.objects.filter(run=run).delete()
+    _save(run, status=ReevaluationRun.Status.DONE, finished_at=timezone.now(),
+          message=(f"{kept} kết quả được lưu trong lúc tính lại đã được giữ nguyên." if kept else ""))
+    changed("runs")  # after the status: a page built again from now on no longer announces it
+    if progress:
+        progress(run)
+    return {"run": run.pk, "status": run.status, "cells": len(cells), "results": run.units_evaluated}
+
+
+def abandon(run: ReevaluationRun, message: str, *, task_failed: bool = False) -> bool:
+    """Mark a run that did not finish failed, with ``message``, and remove what it left half-done: its
+    staged results and the roll-ups of its generation that were not switched to. ``task_failed``: also
+    its task in the queue (its worker died and cannot). Returns False if the run had already ended."""
+    logger.error("re-evaluation failed", extra={"event": "run_failed", "run": run.pk, "error": message})
+    ended = (ReevaluationRun.Status.DONE, ReevaluationRun.Status.FAILED)
+    now = timezone.now()
+    if not ReevaluationRun.objects.filter(pk=run.pk).exclude(status__in=ended).update(
+            status=ReevaluationRun.Status.FAILED, finished_at=now, message=message):
+        return False
+    run.status, run.finished_at, run.message = ReevaluationRun.Status.FAILED, now, message
+    try:
         StagedResult.objects.filter(run=run).delete()
-        _current = RollupState.objects.filter(generation=run.pk).values_list("set_code", "period")
+        switched = RollupState.objects.filter(generation=run.pk).values_list("set_code", "period")
         stale = RollupResult.objects.filter(generation=run.pk)
-        for s, p in _current:  # a switched set and period keeps its (new, complete) generation
+        for s, p in switched:  # a switched set and period keeps its (new, complete) generation
             stale = stale.exclude(set_code=s, period=p)
         stale.delete()
-        _save(run, status=ReevaluationRun.Status.FAILED, finished_at=timezone.now(), message=f"{type(exc).__name__}: {exc}")
-        changed("runs")  # after the status: kept pages stop announcing it as under way
-        raise
-    return {"run": run.pk, "status": run.status, "cells": len(cells), "results": run.units_evaluated}
+        if task_failed and run.task_id:
+            from django_tasks.base import TaskResultStatus
+            from django_tasks_db.models import DBTaskResult
+
+            DBTaskResult.objects.filter(id=run.task_id, status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
+                                        ).update(status=TaskResultStatus.FAILED, finished_at=now, traceback=message,
+                                                 exception_class_path="ntm.apps.ops.heartbeat.WorkerDied")
+    except Exception:  # noqa: BLE001 - the run is marked failed; what is left is logged, not raised over the cause
+        logger.exception("clean-up of a failed re-evaluation failed", extra={"event": "run_cleanup_failed", "run": run.pk})
+    changed("runs")  # after the status: kept pages stop announcing it as under way
+    return True
 
 
 def switch(run: ReevaluationRun, period: str, set_codes: list[str], table: UnitTable | None = None) -> int:

@@ -166,9 +166,11 @@ def _reevaluation_context(runs: list, watched) -> dict:
 def reevaluation_status(request):
     """The notice alone, polled by the dashboards (htmx) while a run is under way (log-in required, as
     every page)."""
+    from ntm.apps.ops.params import int_list
+
     from .tasks import active_runs
 
-    watched = [int(x) for x in request.GET.get("runs", "").split(",") if x.isdigit()][:20]
+    watched = int_list(request.GET, "runs", max_items=20)
     return render(request, "evaluations/_reevaluation.html", {"reevaluation": _reevaluation_context(active_runs(), watched)})
 
 

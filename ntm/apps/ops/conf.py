@@ -3,21 +3,28 @@
 ``ntm.web.settings`` applies :func:`security_settings` in its last block; tests call it directly with
 ``debug=False`` to check what a production instance gets. Environment:
 
+- ``NTM_SECRET_KEY``           the key that signs sessions and tokens; unset, a random key is created
+                               once in ``NTM_HOME/secret_key`` (mode 0600) and used by every process
+                               that shares that folder (:func:`secret_key`) — never a public default;
 - ``NTM_HTTPS=1``              the site is served over HTTPS (directly or behind a proxy that sets
-                               ``X-Forwarded-Proto``): HSTS, redirect to HTTPS, proxy header trusted;
+                               ``X-Forwarded-Proto``): HSTS, redirect to HTTPS, proxy header trusted,
+                               cookies Secure;
 - ``NTM_SSL_REDIRECT=0``       with NTM_HTTPS=1, leave the http→https redirect to the proxy;
 - ``NTM_HSTS_SECONDS``         HSTS max-age (default one year; start lower when trying HTTPS out);
-- ``NTM_COOKIE_SECURE=0``      (not supported) send the session cookie over plain HTTP although
-                               DEBUG is off — only for a closed test network;
+- ``NTM_COOKIE_SECURE=1``      Secure cookies without NTM_HTTPS (HTTPS ended elsewhere); ``0`` never;
 - ``NTM_CSRF_TRUSTED_ORIGINS`` comma-separated, e.g. ``https://ntm.example.gov.vn``;
 - ``NTM_SESSION_HOURS``        session lifetime (default 12 hours);
 - ``NTM_MAX_UPLOAD_MB``        largest request body accepted (default 60 MB → 413 above);
+- ``NTM_API_ANON_RATE``, ``NTM_API_USER_RATE`` API requests per client (default 120/minute, 6000/minute);
 - ``NTM_LOG_FORMAT=text``      plain text logs instead of JSON lines; ``NTM_LOG_LEVEL`` (root, default
                                WARNING), ``NTM_APP_LOG_LEVEL`` (the ``ntm`` loggers, default INFO).
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,6 +38,42 @@ def _flag(env: Mapping, name: str, default: bool) -> bool:
     if v is None or v == "":
         return default
     return v.strip().lower() in ("1", "true", "yes", "on")
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def secret_key(env: Mapping[str, str], home: Path) -> str:
+    """``NTM_SECRET_KEY``, or the key kept in ``home/secret_key``, created on first use: 50 random
+    characters, mode 0600, written to a private temporary file and linked into place, so that processes
+    starting together (gunicorn workers, the task worker) all read one complete key."""
+    key = (env.get("NTM_SECRET_KEY") or "").strip()
+    if key:
+        return key
+    home = Path(home)
+    path = home / SECRET_KEY_FILE
+    for _ in range(50):
+        try:
+            key = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            key = ""
+        if key:
+            return key
+        if not path.exists():
+            home.mkdir(parents=True, exist_ok=True)
+            tmp = home / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(tmp, path)  # fails if another process got there first: then its key is used
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+            continue
+        time.sleep(0.1)  # an empty file: someone else's partial write (should not happen with link)
+    raise RuntimeError(f"{path}: the secret key file is empty; remove it or set NTM_SECRET_KEY")
 
 
 def password_validators() -> list[dict]:
@@ -52,10 +95,29 @@ REST_FRAMEWORK_SECURITY = {
 }
 
 
+# Requests per client to the API (DRF throttles, counted per process in the default cache: with N
+# worker processes a client gets at most N times the rate). Anonymous clients reach only the token
+# endpoint and the schema; the log-in throttle bounds password guesses on the token endpoint.
+DEFAULT_API_ANON_RATE = "120/minute"
+DEFAULT_API_USER_RATE = "6000/minute"
+
+
+def api_throttling(env: Mapping[str, str]) -> dict:
+    """``NTM_API_ANON_RATE`` / ``NTM_API_USER_RATE`` (e.g. ``60/minute``, ``1000/hour``; ``none``: no limit)."""
+    rates = {"anon": (env.get("NTM_API_ANON_RATE") or DEFAULT_API_ANON_RATE).strip(),
+             "user": (env.get("NTM_API_USER_RATE") or DEFAULT_API_USER_RATE).strip()}
+    rates = {k: (None if v.lower() == "none" else v) for k, v in rates.items()}
+    return {"DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                         "rest_framework.throttling.UserRateThrottle"],
+            "DEFAULT_THROTTLE_RATES": rates}
+
+
 def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: dict | None = None,
                       rest_framework: dict | None = None) -> dict:
     https = _flag(env, "NTM_HTTPS", False)
-    secure_cookies = (not debug) and _flag(env, "NTM_COOKIE_SECURE", True)
+    # Secure cookies whenever the site says it is served over HTTPS; a browser would not send them
+    # back over the plain HTTP of ./run on 127.0.0.1
+    secure_cookies = _flag(env, "NTM_COOKIE_SECURE", https)
     max_mb = int(env.get("NTM_MAX_UPLOAD_MB") or 60)
     s: dict = {
         # cookies: never readable by scripts, not sent on cross-site sub-requests; Secure when DEBUG is off
@@ -100,20 +162,17 @@ def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: d
             # /healthz is polled over plain HTTP by local monitors
             "SECURE_REDIRECT_EXEMPT": [r"^healthz$"],
         })
-    # log-in throttle counters: shared by every worker of the host (file cache) unless DEBUG
+    # the log-in throttle counts in the database (ntm.apps.ops.throttle), shared by every worker and host;
+    # the default cache (per process) holds the API's request rates and the kept pages
     caches = dict(caches or {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
-    if "throttle" not in caches:
-        caches["throttle"] = (
-            {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ntm-throttle"} if debug else
-            {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(home / "cache" / "throttle")}
-        )
     s["CACHES"] = caches
-    s["REST_FRAMEWORK"] = {**(rest_framework or {}), **REST_FRAMEWORK_SECURITY}
+    s["REST_FRAMEWORK"] = {**(rest_framework or {}), **REST_FRAMEWORK_SECURITY, **api_throttling(env)}
     return s
 
 
 # where the ops middleware goes in MIDDLEWARE
-OUTER = ["ntm.apps.ops.middleware.RequestSizeLimitMiddleware", "ntm.apps.ops.middleware.SecurityHeadersMiddleware"]
+OUTER = ["ntm.apps.ops.middleware.RequestSizeLimitMiddleware", "ntm.apps.ops.middleware.SecurityHeadersMiddleware",
+         "ntm.apps.ops.middleware.BadParameterMiddleware"]
 # The audit middleware (binds who/IP to audit events, records every 403) and the log-in-required
 # middleware (every page needs a log-in unless marked ``login_not_required``; the API answers 401/403
 # itself) belong to every deployment: without them an anonymous visitor reaches the views.

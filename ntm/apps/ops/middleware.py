@@ -1,7 +1,11 @@
 """Hardening middleware (wired in ``ntm.web.settings``; see docs/security.md):
 
 - :class:`RequestSizeLimitMiddleware` — refuses a request body larger than ``NTM_MAX_REQUEST_BYTES``
-  (413) before anything reads it; place it right after ``SecurityMiddleware``;
+  (413) before anything reads it, a NUL character, and JSON nested deeper than ``NTM_MAX_JSON_DEPTH``
+  (default 64; Python's parser would raise RecursionError: a 500) with 400; place it right after
+  ``SecurityMiddleware``;
+- :class:`BadParameterMiddleware` — 400 with the message of a :class:`ntm.apps.ops.params.BadParameter`
+  (a URL parameter that is not the whole number it should be);
 - :class:`SecurityHeadersMiddleware` — Content-Security-Policy (no inline script, no ``eval``),
   Permissions-Policy, and the headers Django's own middleware sets (nosniff, Referrer-Policy,
   X-Frame-Options DENY, Cross-Origin-Opener-Policy) even if those are removed from the settings;
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -83,7 +88,71 @@ class RequestSizeLimitMiddleware:
             return _too_big(request, size)
         if _has_nul(request):
             return _bad_characters(request)
+        if _too_deep(request):
+            return _refuse_400(request, f"Dữ liệu JSON lồng nhau quá sâu (tối đa {max_json_depth()} cấp).",
+                               "json_too_deep")
         return self.get_response(request)
+
+
+DEFAULT_MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def max_json_depth() -> int:
+    return int(getattr(settings, "NTM_MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH))
+
+
+def json_depth(body: bytes, limit: int) -> int:
+    """How deep arrays and objects nest in a JSON text (brackets inside strings do not count), counted
+    without recursion; stops at ``limit + 1``."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return 0
+    depth = deepest = 0
+    for m in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', body)):
+        if m.group() in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+def _too_deep(request) -> bool:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    if "json" not in request.META.get("CONTENT_TYPE", "").lower():
+        return False
+    limit = max_json_depth()
+    return json_depth(request.body, limit) > limit
+
+
+def _refuse_400(request, message: str, event: str) -> HttpResponse:
+    security_log.warning("bad request refused", extra={"event": event, "path": request.path[:300],
+                                                       "method": request.method, "ip": request.META.get("REMOTE_ADDR")})
+    if request.path.startswith("/api/") or "json" in request.META.get("CONTENT_TYPE", "").lower():
+        return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+class BadParameterMiddleware:
+    """A URL parameter that is not what the view expects (:mod:`ntm.apps.ops.params`): 400 with a message."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from .params import BadParameter
+
+        if isinstance(exception, BadParameter):
+            return _refuse_400(request, exception.message, "bad_parameter")
+        return None
 
 
 def _has_nul(request) -> bool:
@@ -157,9 +226,14 @@ class LoginThrottleMiddleware:
                 self._paths = throttle.login_paths()
             if request.path_info in self._paths:
                 username = throttle.attempted_username(request)
-                lock = throttle.check(username, throttle.client_ip(request))
+                reservation, lock = throttle.reserve(username, throttle.client_ip(request))
                 if lock is not None:
                     return self._refuse(request, username, lock)
+                setattr(request, throttle.RESERVATION, reservation)
+                try:
+                    return self.get_response(request)
+                finally:
+                    throttle.release(reservation)
         return self.get_response(request)
 
     def _refuse(self, request, username: str, lock: throttle.Lockout) -> HttpResponse:

@@ -53,3 +53,100 @@ def settle() -> bool:
     _, g1, g2 = gc.get_threshold()
     gc.set_threshold(GEN0_THRESHOLD, g1, g2)
     return True
+
+
+# -- ntm serve: the web server and its task worker, the worker restarted when it dies ------------------
+class Supervisor:
+    """Runs the web server and the background-task worker as child processes (``ntm serve``).
+
+    The worker is restarted whenever it exits while the server runs — crashed, killed (SIGKILL, the
+    out-of-memory killer) or stopped by hand — after a pause that doubles while it keeps dying within
+    ``min_uptime`` seconds of its start (1 s, 2 s, 4 s … at most ``max_pause``), so that a worker that
+    cannot start does not spin. Its process id is written to ``pid_file`` (``NTM_HOME/run/worker.pid``).
+    The run that a killed worker was computing is marked failed by the new one (its heartbeat stopped:
+    :mod:`ntm.apps.ops.heartbeat`). When the server exits, the worker is stopped and the server's exit
+    status returned; SIGTERM or Ctrl+C stop both.
+    """
+
+    def __init__(self, web_cmd: list[str], worker_cmd: list[str] | None, env: dict, *, pid_file=None,
+                 say=print, min_uptime: float = 10.0, max_pause: float = 30.0, poll: float = 0.5):
+        self.web_cmd, self.worker_cmd, self.env = web_cmd, worker_cmd, env
+        self.pid_file, self.say = pid_file, say
+        self.min_uptime, self.max_pause, self.poll = min_uptime, max_pause, poll
+        self.web = None
+        self.worker = None
+        self.restarts = 0
+        self._pause = 1.0
+        self._started_at = 0.0
+        self._stopping = False
+
+    def _start_worker(self) -> None:
+        import subprocess
+        import time
+
+        self.worker = subprocess.Popen(self.worker_cmd, env=self.env)
+        self._started_at = time.monotonic()
+        if self.pid_file is not None:
+            from pathlib import Path
+
+            p = Path(self.pid_file)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.with_suffix(".tmp")
+            tmp.write_text(f"{self.worker.pid}\n")
+            tmp.replace(p)
+
+    def run(self) -> int:
+        import signal
+        import subprocess
+        import time
+
+        previous = signal.signal(signal.SIGTERM, self._on_term)
+        try:
+            if self.worker_cmd:
+                self._start_worker()
+            self.web = subprocess.Popen(self.web_cmd, env=self.env)
+            restart_at = None
+            while True:
+                rc = self.web.poll()
+                if rc is not None or self._stopping:
+                    return 0 if self._stopping else rc
+                if self.worker is not None and restart_at is None and (code := self.worker.poll()) is not None:
+                    lived = time.monotonic() - self._started_at
+                    self._pause = 1.0 if lived >= self.min_uptime else min(self._pause * 2, self.max_pause)
+                    restart_at = time.monotonic() + self._pause
+                    self.say(f"Tiến trình nền đã dừng (mã {code}); khởi động lại sau {self._pause:g} giây.")
+                    import logging
+
+                    logging.getLogger("ntm.ops").error("task worker exited; restarting", extra={
+                        "event": "worker_restart", "exit_code": code, "uptime": round(lived, 1), "pause": self._pause})
+                if restart_at is not None and time.monotonic() >= restart_at:
+                    restart_at = None
+                    self.restarts += 1
+                    self._start_worker()
+                time.sleep(self.poll)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            self.stop()
+
+    def _on_term(self, *_):
+        self._stopping = True
+
+    def stop(self) -> None:
+        import subprocess
+
+        children = [c for c in (self.web, self.worker) if c is not None]
+        for c in children:
+            if c.poll() is None:
+                c.terminate()
+        for c in children:
+            try:
+                c.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                c.kill()
+                c.wait()
+        if self.pid_file is not None:
+            from pathlib import Path
+
+            Path(self.pid_file).unlink(missing_ok=True)

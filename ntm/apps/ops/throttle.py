@@ -1,8 +1,8 @@
 """Log-in throttling: after repeated failed log-ins, further attempts are refused for a while.
 
-Failures are counted in a cache (``settings.NTM_LOGIN_THROTTLE["cache"]``, by default the
-``throttle`` alias that ``ntm.web.settings`` points at a file-based cache under ``NTM_HOME`` so that
-every gunicorn worker of one host shares the counters) under three keys, each with its own limit:
+Failures are rows of the database (:class:`~ntm.apps.ops.models.LoginFailure`), so that every worker
+of every host counts the same ones — 5 means 5, however many processes answer — under three keys, each
+with its own limit:
 
 - the pair (user name, client address) — a person mistyping, or a guesser on one address;
 - the user name alone, whatever the address — a distributed guess against one account;
@@ -10,9 +10,16 @@ every gunicorn worker of one host shares the counters) under three keys, each wi
 
 While a key is over its limit, a log-in attempt (POST to one of ``NTM_LOGIN_THROTTLE["paths"]``: the
 log-in page, the admin log-in and the API token endpoint) is answered with 429 without checking the
-password, so a correct guess during the lock-out reveals nothing. A successful log-in clears the
-pair and the user-name counters. Failures are counted from Django's ``user_login_failed`` signal,
-so every way of logging in (page, admin, API token) counts.
+password, so a correct guess during the lock-out reveals nothing. Each attempt is written down
+*before* the password is checked (:func:`reserve`) and counted with the failures: many attempts sent
+at once through several workers cannot get more guesses than the limit. The attempt becomes a
+failure when Django's ``user_login_failed`` signal fires (every way of logging in — page, admin, API
+token — sends it), is cleared with the pair and user-name failures by a successful log-in, and is
+removed when the request checked no password at all.
+
+Why not django-axes: it has one failure limit for all its lock-out keys (either a guesser gets 5
+tries per address, or anyone can lock any account out with 5), and counts a failure only after the
+check, so parallel attempts pass it.
 
 Plugging it in (done in ``ntm.web.settings``): ``ntm.apps.ops.middleware.LoginThrottleMiddleware``
 in ``MIDDLEWARE`` and ``ntm.apps.ops`` in ``INSTALLED_APPS`` (which connects the signals). A view
@@ -31,12 +38,10 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import InvalidCacheBackendError, caches
 
 logger = logging.getLogger("ntm.security")
 
 DEFAULTS = {
-    "cache": "throttle",
     "window": 15 * 60,          # seconds: failures older than this are forgotten; also the lock-out time
     "per_user_ip": 5,           # failures of one user name from one address
     "per_user": 20,             # failures of one user name from any address
@@ -64,14 +69,6 @@ def login_paths() -> tuple[str, ...]:
         except NoReverseMatch:
             continue
     return tuple(out)
-
-
-def _cache():
-    name = config()["cache"]
-    try:
-        return caches[name]
-    except InvalidCacheBackendError:
-        return caches["default"]
 
 
 def client_ip(request) -> str:
@@ -106,39 +103,88 @@ class Lockout:
                 "hoặc liên hệ quản trị viên để đặt lại mật khẩu.")
 
 
-def _failures(value) -> list[float]:
-    return [t for t in (value or []) if isinstance(t, (int, float))]
+def _recent(keys: dict[str, str], now: float, window: float) -> dict[str, list[float]]:
+    from .models import LoginFailure
+
+    out: dict[str, list[float]] = {k: [] for k in keys.values()}
+    for key, at in (LoginFailure.objects.filter(key__in=list(keys.values()), at__gt=now - window)
+                    .order_by("at").values_list("key", "at")):
+        out[key].append(at)
+    return out
+
+
+def _lockout(keys: dict[str, str], recent: dict[str, list[float]], now: float, cfg: dict) -> Lockout | None:
+    worst: Lockout | None = None
+    for kind, key in keys.items():
+        times = recent[key]
+        if len(times) >= cfg[kind]:
+            retry = int(times[-cfg[kind]] + cfg["window"] - now) + 1
+            if worst is None or retry > worst.retry_after:
+                worst = Lockout(kind, retry)
+    return worst
 
 
 def check(username: str | None, ip: str) -> Lockout | None:
     """The lock-out in force for this user name and address, or None."""
     cfg = config()
     now = time.time()
-    cache = _cache()
     keys = _keys(username, ip)
-    stored = cache.get_many(list(keys.values()))
-    worst: Lockout | None = None
-    for kind, key in keys.items():
-        recent = [t for t in _failures(stored.get(key)) if t > now - cfg["window"]]
-        if len(recent) >= cfg[kind]:
-            retry = int(recent[-cfg[kind]] + cfg["window"] - now) + 1
-            if worst is None or retry > worst.retry_after:
-                worst = Lockout(kind, retry)
-    return worst
+    return _lockout(keys, _recent(keys, now, cfg["window"]), now, cfg)
+
+
+@dataclass
+class Reservation:
+    """An attempt written down before its password is checked: ``outcome`` is set by the signals."""
+
+    ids: list[int]
+    username: str
+    ip: str
+    outcome: str | None = None  # "failed" / "succeeded"
+
+
+def reserve(username: str | None, ip: str) -> tuple[Reservation | None, Lockout | None]:
+    """Write the attempt down under every key, then count: over a limit, the attempt is removed again
+    and refused (the Lockout); otherwise it goes on, counted, until it is known to have failed."""
+    from .models import LoginFailure
+
+    cfg = config()
+    now = time.time()
+    keys = _keys(username, ip)
+    LoginFailure.objects.filter(at__lt=now - cfg["window"]).delete()  # forgotten: older than the window
+    rows = LoginFailure.objects.bulk_create([LoginFailure(key=k, at=now) for k in keys.values()])
+    ids = [r.pk for r in rows if r.pk is not None] or list(
+        LoginFailure.objects.filter(key__in=list(keys.values()), at=now).values_list("pk", flat=True))
+    # counted with every attempt written down so far, this one included: refused when the others
+    # reach a limit (two attempts racing for the last try are both refused: closed, not open)
+    counted = _recent(keys, time.time(), cfg["window"] + 1)
+    others = {k: times[1:] for k, times in counted.items()}  # all but one: this attempt
+    lock = _lockout(keys, others, now, cfg)
+    if lock is not None:
+        LoginFailure.objects.filter(pk__in=ids).delete()
+        return None, check(username, ip) or lock
+    return Reservation(ids, _norm(username), ip), None
+
+
+def release(reservation: Reservation) -> None:
+    """The request ends: an attempt that did not fail is not a failure."""
+    from .models import LoginFailure
+
+    if reservation.outcome != "failed":
+        LoginFailure.objects.filter(pk__in=reservation.ids).delete()
 
 
 def record_failure(username: str | None, ip: str) -> None:
+    from .models import LoginFailure
+
     cfg = config()
     now = time.time()
-    cache = _cache()
     keys = _keys(username, ip)
-    stored = cache.get_many(list(keys.values()))
-    updates = {}
-    for kind, key in keys.items():
-        recent = [t for t in _failures(stored.get(key)) if t > now - cfg["window"]]
-        recent.append(now)
-        updates[key] = recent[-max(cfg[kind], 1) * 2:]  # enough to know when the oldest counted one expires
-    cache.set_many(updates, timeout=cfg["window"])
+    LoginFailure.objects.filter(at__lt=now - cfg["window"]).delete()  # forgotten: older than the window
+    LoginFailure.objects.bulk_create([LoginFailure(key=k, at=now) for k in keys.values()])
+    _log_if_locked(username, ip)
+
+
+def _log_if_locked(username: str | None, ip: str) -> None:
     lock = check(username, ip)
     if lock is not None:
         logger.warning("login throttled", extra={"event": "login_throttled", "user": _norm(username) or None,
@@ -146,13 +192,20 @@ def record_failure(username: str | None, ip: str) -> None:
 
 
 def record_success(username: str | None, ip: str) -> None:
+    from .models import LoginFailure
+
     keys = _keys(username, ip)
-    _cache().delete_many([k for kind, k in keys.items() if kind != "per_ip"])
+    LoginFailure.objects.filter(key__in=[k for kind, k in keys.items() if kind != "per_ip"]).delete()
 
 
 def reset() -> None:
     """Forget every counter (tests; an operator after a false alarm: ``ntm manage shell -c ...``)."""
-    _cache().clear()
+    from django.core.cache import cache
+
+    from .models import LoginFailure
+
+    LoginFailure.objects.all().delete()
+    cache.clear()  # the API's request rates (DRF throttles) count in the default cache
 
 
 def attempted_username(request) -> str:
@@ -165,7 +218,7 @@ def attempted_username(request) -> str:
 
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: refused before (middleware)
             return ""
         if isinstance(data, dict):
             return str(data.get("username") or "")
@@ -173,14 +226,27 @@ def attempted_username(request) -> str:
 
 
 # -- signals: every authentication attempt counts, whatever the view ---------------------------
+RESERVATION = "_ntm_login_attempt"  # the request attribute holding the attempt's Reservation
+
+
 def _on_failed(sender, credentials, request=None, **kwargs):
     if request is None:
         return
-    record_failure(str((credentials or {}).get("username", "")), client_ip(request))
+    username = str((credentials or {}).get("username", ""))
+    reservation = getattr(request, RESERVATION, None)
+    if reservation is not None and reservation.outcome is None and _norm(username) == reservation.username:
+        reservation.outcome = "failed"  # the attempt written down before is the failure
+        _log_if_locked(username, reservation.ip)
+        return
+    record_failure(username, client_ip(request))
 
 
 def _on_logged_in(sender, request, user, **kwargs):
     if request is not None and user is not None:
+        reservation = getattr(request, RESERVATION, None)
+        if reservation is not None:
+            reservation.outcome = "succeeded"
+            release(reservation)
         record_success(user.get_username(), client_ip(request))
 
 

@@ -124,7 +124,7 @@ class RecognitionViewSet(Scoped, viewsets.ModelViewSet):
                 qs = qs.filter(set_code=code)
             year = self.request.query_params.get("year")
             if year:
-                if not (year.isdigit() and 1900 <= int(year) <= 2100):
+                if not (year.isascii() and year.isdigit() and 1900 <= int(year) <= 2100):
                     raise ValidationError({"year": f"năm không hợp lệ: '{year[:20]}' (vd. 2023)"})
                 qs = qs.filter(decision_date__year=int(year))
         return qs.order_by("-decision_date", "unit__name", "set_code", "id")

@@ -66,7 +66,7 @@ def recognition_list(request):
     year_text = (request.GET.get("year") or "").strip()
     year = None
     if year_text:
-        if year_text.isdigit() and 1990 <= int(year_text) <= 2100:
+        if year_text.isascii() and year_text.isdigit() and 1990 <= int(year_text) <= 2100:
             year = int(year_text)
         else:
             errors.append(f"Năm «{year_text[:20]}» không hợp lệ (vd. 2023).")

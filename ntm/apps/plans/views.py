@@ -22,6 +22,7 @@ from ntm.apps.audit.models import Action
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.models import Result
 from ntm.apps.evaluations.views import Selection, forbid, select
+from ntm.apps.ops.params import int_param
 from ntm.apps.units.models import Level, Region, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import default_catalog
@@ -183,10 +184,7 @@ def plan_list(request):
     if isinstance(sel, HttpResponse):
         return sel
     cat = default_catalog()
-    try:
-        risk = max(0, int(request.GET.get("n", DEFAULT_RISK)))
-    except ValueError:
-        risk = DEFAULT_RISK
+    risk = int_param(request.GET, "n", DEFAULT_RISK, maximum=1000)
     plans = list(scope(PlanTarget.objects.filter(unit__path__startswith=sel.unit.path), request.user)
                  .select_related("unit", "created_by").order_by("year", "set_code", "unit__name"))
     year = sel.period.year if sel.period else None

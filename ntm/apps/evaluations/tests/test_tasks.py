@@ -141,3 +141,135 @@ def test_a_failed_job_leaves_the_previous_results(ly_nhan, monkeypatch):
     assert run.status == ReevaluationRun.Status.FAILED and "hết bộ nhớ" in run.message
     assert figures(district) == (6, 3, 18.5)
     assert not StagedResult.objects.exists() and not RollupResult.objects.filter(generation=run.pk).exists()
+
+
+# -- failures, at any step, leave a failed run (issue 18 item 2) -----------------------------------------
+MIXED = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-Q1"]
+
+
+def test_a_run_over_months_and_a_quarter_mixed_evaluates_every_cell(ly_nhan):
+    """An import mixing months and a quarter queued a run that died sorting its cells (None < int)."""
+    _, units = ly_nhan
+    record_many([Entry(u, NTM, p, "17.6", assessment=True) for u in units for p in MIXED], reevaluate=False)
+    run = tasks.start_reevaluation([NTM], enqueue=False)
+    assert [p for s, p in tasks.cells_of(run)] == ["2024-01", "2024-02", "2024-Q1", "2024-03", "2024-04", PERIOD]
+    out = tasks.run_reevaluation(run.pk)
+    run.refresh_from_db()
+    assert run.status == ReevaluationRun.Status.DONE, run.message
+    assert out["cells"] == 6
+    assert set(Result.objects.filter(set_code=NTM).values_list("period", flat=True)) == {*MIXED, PERIOD}
+
+
+def test_ntm_reevaluate_here_does_not_crash_on_mixed_periods(ly_nhan):
+    from rich.console import Console
+
+    from ntm.apps.evaluations.cli import cmd_reevaluate
+
+    _, units = ly_nhan
+    record_many([Entry(u, NTM, p, "17.6", assessment=True) for u in units[:2] for p in MIXED], reevaluate=False)
+    console = Console(record=True, width=200)
+    assert cmd_reevaluate([NTM], [], here=True, console=console) == 0
+    assert "6 (bộ, kỳ)" in console.export_text()
+
+
+def test_an_error_before_the_work_starts_still_marks_the_run_failed(ly_nhan, monkeypatch):
+    run = tasks.start_reevaluation([NTM], enqueue=False)
+
+    def broken(run):
+        raise TypeError("'<' not supported between instances of 'NoneType' and 'int'")
+
+    monkeypatch.setattr(tasks, "cells_of", broken)
+    with pytest.raises(TypeError):
+        tasks.run_reevaluation(run.pk)
+    run.refresh_from_db()
+    assert run.status == ReevaluationRun.Status.FAILED and run.finished_at
+    assert run.message.startswith("TypeError: '<' not supported") and "broken" in run.message  # where it happened
+    assert tasks.active_runs() == []  # the dashboards no longer announce it
+
+
+def test_a_failed_task_in_the_worker_marks_its_run_failed_and_the_queue_says_so(ly_nhan, monkeypatch):
+    import django_tasks_db.utils
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(django_tasks_db.utils, "connection_requires_manual_exclusive_transaction", lambda c: False)
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def broken(run):
+        raise ValueError("kỳ không hợp lệ")
+
+    monkeypatch.setattr(tasks, "cells_of", broken)
+    run = tasks.start_reevaluation([NTM], [PERIOD])
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    run.refresh_from_db()
+    assert run.status == ReevaluationRun.Status.FAILED and "kỳ không hợp lệ" in run.message
+    assert DBTaskResult.objects.get(id=run.task_id).status == TaskResultStatus.FAILED
+
+
+def test_a_run_left_under_way_by_a_killed_worker_is_marked_failed_by_the_next_one(ly_nhan):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from ntm.apps.ops import heartbeat
+    from ntm.apps.ops.models import WorkerBeat
+
+    run = tasks.start_reevaluation([NTM], [PERIOD])
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    DBTaskResult.objects.filter(id=run.task_id).update(status=TaskResultStatus.RUNNING, started_at=long_ago)
+    ReevaluationRun.objects.filter(pk=run.pk).update(status=ReevaluationRun.Status.RUNNING, started_at=long_ago)
+    StagedResult.objects.create(run=run, unit=ly_nhan[1][0], set_code=NTM, period=PERIOD, year=2024, criteria_met=0,
+                                criteria_total=19, indicators_met=0, indicators_total=57, standard_met=False,
+                                catalog_version="x", computed_at=long_ago)
+    # its worker beat last 9 minutes ago (SIGKILL): dead
+    WorkerBeat.objects.create(worker_id="w-dead", kind="worker", host="h", pid=1, run_id=run.pk,
+                              started_at=long_ago, beat_at=long_ago + dt.timedelta(minutes=1))
+    assert [r.pk for r in heartbeat.orphaned_runs()] == [run.pk]
+    assert heartbeat.recover_orphans() == [run.pk]
+    run.refresh_from_db()
+    assert run.status == ReevaluationRun.Status.FAILED and "dừng đột ngột" in run.message
+    assert DBTaskResult.objects.get(id=run.task_id).status == TaskResultStatus.FAILED
+    assert not StagedResult.objects.filter(run=run).exists()
+    assert heartbeat.recover_orphans() == []  # once
+
+
+def test_a_run_whose_worker_still_beats_is_left_alone(ly_nhan):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ntm.apps.ops import heartbeat
+    from ntm.apps.ops.models import WorkerBeat
+
+    run = tasks.start_reevaluation([NTM], [PERIOD], enqueue=False)
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    ReevaluationRun.objects.filter(pk=run.pk).update(status=ReevaluationRun.Status.RUNNING, started_at=long_ago)
+    WorkerBeat.objects.create(worker_id="w-alive", kind="worker", host="h", pid=1, run_id=run.pk,
+                              started_at=long_ago, beat_at=timezone.now())
+    assert heartbeat.recover_orphans() == []
+    run.refresh_from_db()
+    assert run.status == ReevaluationRun.Status.RUNNING
+
+
+def test_a_late_beat_of_a_process_still_alive_on_this_host_is_not_a_death(ly_nhan):
+    """On SQLite a beat waits while the run holds the write lock: late, not dead."""
+    import datetime as dt
+    import os
+    import socket
+
+    from django.utils import timezone
+
+    from ntm.apps.ops import heartbeat
+    from ntm.apps.ops.models import WorkerBeat
+
+    run = tasks.start_reevaluation([NTM], [PERIOD], enqueue=False)
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    ReevaluationRun.objects.filter(pk=run.pk).update(status=ReevaluationRun.Status.RUNNING, started_at=long_ago)
+    WorkerBeat.objects.create(worker_id="w-late", kind="worker", host=socket.gethostname(), pid=os.getpid(),
+                              run_id=run.pk, started_at=long_ago, beat_at=long_ago)
+    assert heartbeat.orphaned_runs() == []
+    WorkerBeat.objects.filter(worker_id="w-late").update(host="another-host")
+    assert [r.pk for r in heartbeat.orphaned_runs()] == [run.pk]
