@@ -168,8 +168,6 @@ NTM_UPLOAD_LIMITS = {key: int(float(os.environ[f"NTM_UPLOAD_MAX_{env}"]) * unit)
 NTM_IMPORT_EXPIRY_HOURS = float(os.environ.get("NTM_IMPORT_EXPIRY_HOURS") or 24)
 NTM_IMPORT_QUOTA_FILES = int(os.environ.get("NTM_IMPORT_QUOTA_FILES") or 5)
 NTM_IMPORT_QUOTA_MB = int(os.environ.get("NTM_IMPORT_QUOTA_MB") or 200)
-# form fields holding a NUL character are refused (400) before any view
-MIDDLEWARE = [*MIDDLEWARE, "ntm.apps.ops.nul.RefuseNulMiddleware"]
 # ==== end of the uploads block =====================================================================
 
 # ==== Security and operations (issue 7 — owner: security; see docs/security.md) ==================

@@ -253,23 +253,24 @@ def _tool(name: str) -> str:
 
 
 def _copy_sqlite(using: str, dest: Path) -> dict:
-    src = sqlite3.connect(_sqlite_path(using), timeout=60)
+    # from the application's own connection (in autocommit): one step copies a consistent snapshot
+    conn = connections[using]
+    if conn.in_atomic_block:  # the copy would wait for ever on its own transaction's locks
+        raise BackupError("không sao lưu được bên trong một giao dịch đang mở")
+    conn.ensure_connection()
+    dst = sqlite3.connect(dest)
     try:
-        dst = sqlite3.connect(dest)
-        try:
-            src.backup(dst)  # one step: a consistent snapshot of the whole file
-            cur = dst.cursor()
-            present = set(_sqlite_tables(cur))
-            for t in VOLATILE_TABLES:
-                if t in present:
-                    cur.execute(f"DELETE FROM {_quote(t)}")
-            dst.commit()
-            cur.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-            return table_checksums(dst.cursor(), "sqlite")
-        finally:
-            dst.close()
+        conn.connection.backup(dst)  # one step: a consistent snapshot of the whole database
+        cur = dst.cursor()
+        present = set(_sqlite_tables(cur))
+        for t in VOLATILE_TABLES:
+            if t in present:
+                cur.execute(f"DELETE FROM {_quote(t)}")
+        dst.commit()
+        cur.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+        return table_checksums(dst.cursor(), "sqlite")
     finally:
-        src.close()
+        dst.close()
 
 
 def _copy_pg(using: str, dest: Path) -> dict:

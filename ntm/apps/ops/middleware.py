@@ -86,8 +86,9 @@ class RequestSizeLimitMiddleware:
             size = 0
         if size > max_request_bytes():
             return _too_big(request, size)
-        if _has_nul(request):
-            return _bad_characters(request)
+        field = _nul_field(request)
+        if field is not None:
+            return _bad_characters(request, field)
         if _too_deep(request):
             return _refuse_400(request, f"Dữ liệu JSON lồng nhau quá sâu (tối đa {max_json_depth()} cấp).",
                                "json_too_deep")
@@ -155,25 +156,33 @@ class BadParameterMiddleware:
         return None
 
 
-def _has_nul(request) -> bool:
-    """A NUL character in the path, the query or a form/JSON body: no legitimate input has one, and
-    PostgreSQL refuses it in text columns (a 500 instead of a clear refusal)."""
+def _nul_field(request) -> str | None:
+    """Where a NUL character is, if anywhere: "" for the path, the query or a JSON/URL-encoded body, the
+    field's name in a multipart form (a field's name, its values, an uploaded file's name). No legitimate
+    input has one, and PostgreSQL refuses it in text columns (a 500 instead of a clear refusal)."""
     if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-        return True
+        return ""
     if request.method in ("POST", "PUT", "PATCH"):
         ctype = request.META.get("CONTENT_TYPE", "")
         if ctype.startswith("application/json"):
-            return b"\\u0000" in request.body or b"\x00" in request.body
+            return "" if b"\\u0000" in request.body or b"\x00" in request.body else None
         if ctype.startswith("application/x-www-form-urlencoded"):
-            return b"%00" in request.body or b"\x00" in request.body
-    return False
+            return "" if b"%00" in request.body or b"\x00" in request.body else None
+        if ctype.startswith("multipart/form-data"):  # parsed (within the upload handlers' size limit)
+            for key, values in request.POST.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    return key.replace("\x00", "\\x00")[:100]
+            for key, files in request.FILES.lists():
+                if "\x00" in key or any("\x00" in (f.name or "") for f in files):
+                    return key.replace("\x00", "\\x00")[:100]
+    return None
 
 
-def _bad_characters(request) -> HttpResponse:
+def _bad_characters(request, field: str = "") -> HttpResponse:
     security_log.warning("NUL character refused", extra={
         "event": "bad_characters", "path": request.path.replace("\x00", "\\0"), "method": request.method,
         "ip": request.META.get("REMOTE_ADDR")})
-    message = "Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL)."
+    message = "Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL, mã 0)" + (f" ở trường '{field}'." if field else ".")
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
