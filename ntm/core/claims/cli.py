@@ -58,7 +58,7 @@ def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err:
                 results.append({"source": os.path.basename(path), "path": path, "error": msg, "claims": [], "findings": []})
             continue
         if lookup is not None:
-            from .checks import compare_with
+            from .compare import compare_with
 
             report.findings.extend(compare_with(report, lookup))
         if report.errors and code == 0:

@@ -214,6 +214,23 @@ class Layout:
         return max(0, bisect.bisect_right(self.paragraph_starts, pos) - 1)
 
 
+def _wrapped(text: str, nl: int) -> bool:
+    """Is the newline at ``nl`` a hard wrap inside a sentence ("… đối với 8 xã: Nam Mỹ, Nam Hùng,\nNam
+    Dương …", "… phấn đấu\nvề đích …") rather than the end of a line of its own?"""
+    p = nl - 1
+    while p >= 0 and text[p] == " ":
+        p -= 1
+    q = nl + 1
+    while q < len(text) and text[q] == " ":
+        q += 1
+    if p < 0 or q >= len(text) or text[q] in "\n+-*•–":
+        return False
+    prev, nxt = text[p], text[q]
+    if prev in ",(/-–":
+        return True
+    return (prev.isdigit() or (prev.isalpha() and prev.islower())) and (nxt.isdigit() or (nxt.isalpha() and nxt.islower()))
+
+
 def layout(text: str) -> Layout:
     starts = [0]
     ends: list[int] = []
@@ -221,6 +238,8 @@ def layout(text: str) -> Layout:
         if m.group() == ".":
             if _ABBREV.search(text, max(0, m.start() - 5), m.start()):
                 continue
+        elif m.group() == "\n" and _wrapped(text, m.start()):
+            continue
         end = m.end()
         ends.append(end)
         starts.append(end)
