@@ -295,6 +295,8 @@ class SetReader:
                     f.set_code, f.set_source = codes.pop(), "sibling"
 
     def _level_for(self, f: Fig, m: SetMention | None) -> str:
+        if f.kind == "units" and UNIT_LEVEL.get(f.unit_type or ""):
+            return UNIT_LEVEL[f.unit_type]  # "91/664 đơn vị cấp huyện … đạt chuẩn": districts
         if m is not None and m.level and m.level != "village":
             return m.level
         if f.kind == "units" or f.per_unit:
@@ -306,7 +308,7 @@ class SetReader:
     def _phase_for(self, f: Fig, m: SetMention | None) -> str | None:
         if m is not None and m.phase:
             return m.phase
-        return self.cat.phase_of(f.ref_date)
+        return f.phase_hint or self.cat.phase_of(f.ref_date)
 
     def _code_for(self, f: Fig, m: SetMention, attached: bool) -> str | None:
         level = self._level_for(f, m)
@@ -333,14 +335,27 @@ class SetReader:
         info = self.cat.info(code)
         if code is not None and (info is None or self._fits(f, info)):
             return code
+        if m.tier == "kieu_mau" and f.kind == "criteria" and (f.average or f.per_unit):
+            ntm = self.cat.find(level, "ntm", phase)  # 4 is never an average of criteria per commune
+            if ntm is not None:
+                f.notes.append("số bình quân tiêu chí/xã theo bộ tiêu chí nông thôn mới")
+                return ntm
+        if code is not None and f.total is None and f.kind == "criteria":
+            return code  # "đạt 21 tiêu chí", "bình quân 19,4 tiêu chí/xã": above any set, an error to show
+        if f.kind == "units":
+            return code
         # the stated totals have the last word
-        if m.phase is None:
+        if m.phase is None and f.phase_hint is None:
             for ph in reversed(self._phases_before(phase)):
                 other = self.cat.find(level, m.tier, ph)
                 oi = self.cat.info(other)
-                if other and oi and self._fits(f, oi):
+                if other and oi and self._fits_strictly(f, oi):
                     f.notes.append(f"bộ tiêu chí theo tổng số ghi trong văn bản (giai đoạn {ph})")
                     return other
+        if code is None:
+            lv = {"commune": "xã", "district": "huyện"}.get(level, level)
+            f.notes.append(f"không có bộ tiêu chí quốc gia cấp {lv} mức này cho giai đoạn {phase}")
+            return None
         if not attached:
             fit = [i for i in self.cat.sets_of_level(level) if i.phase == phase and i.province is None and self._fits(f, i)]
             if f.average and len(fit) > 1:
@@ -349,12 +364,8 @@ class SetReader:
                 f.notes.append("bộ tiêu chí suy ra từ tổng số")
                 f.set_source = "inferred"
                 return fit[0].code
-            if code is not None:
-                f.notes.append("tổng số không khớp bộ tiêu chí nêu trong câu; có thể là bộ tiêu chí của tỉnh")
-                return None
-        if code is None:
-            lv = {"commune": "xã", "district": "huyện"}.get(level, level)
-            f.notes.append(f"không có bộ tiêu chí quốc gia cấp {lv} mức này cho giai đoạn {phase}")
+            f.notes.append("tổng số không khớp bộ tiêu chí nêu trong câu; có thể là bộ tiêu chí của tỉnh")
+            return None
         return code
 
     @staticmethod
@@ -362,6 +373,15 @@ class SetReader:
         from .sets import PHASES
 
         return list(PHASES[:PHASES.index(phase)]) if phase in PHASES else []
+
+    @staticmethod
+    def _fits_strictly(f: Fig, info) -> bool:
+        """The stated total is the set's own (not merely not contradicted)."""
+        if f.total is None:
+            return False
+        if f.kind == "criteria":
+            return f.total == info.criteria_total
+        return info.indicators_authoritative and f.total == info.indicator_total
 
     @staticmethod
     def _fits(f: Fig, info) -> bool:
@@ -385,9 +405,16 @@ class SetReader:
                     f.notes.append("không rõ bộ tiêu chí")
             return
         level = self._level_for(todo[0], None)
-        phase = self.cat.phase_of(todo[0].ref_date)
-        cands = [i for i in self.cat.sets_of_level(level) if (phase is None or i.phase in (None, phase)) and i.province is None]
-        fit = [i for i in cands if all(self._fits(f, i) and f.total is not None for f in todo)]
+        phase = todo[0].phase_hint or self.cat.phase_of(todo[0].ref_date)
+        national = [i for i in self.cat.sets_of_level(level) if i.province is None]
+        cands = [i for i in national if phase is None or i.phase in (None, phase)]
+        fit = [i for i in cands if all(self._fits(f, i) for f in todo)
+               and any(self._fits_strictly(f, i) or (f.total is None and f.kind == "criteria") for f in todo)]
+        if not fit and phase is not None and todo[0].phase_hint is None:
+            for ph in reversed(self._phases_before(phase)):  # "… 19/19 tiêu chí, 49/49 chỉ tiêu" in a 2023 text
+                fit = [i for i in national if i.phase == ph and all(self._fits_strictly(f, i) for f in todo)]
+                if fit:
+                    break
         if len(fit) == 1:
             for f in todo:
                 f.set_code, f.set_source = fit[0].code, "inferred"
@@ -406,7 +433,7 @@ class SetReader:
             phase = self.cat.phase_of(f.ref_date)
             code = self.cat.find("commune", "ntm", phase) if phase else None
             info = self.cat.info(code)
-            if code and (info is None or self._fits(f, info)):
+            if code and (info is None or self._fits(f, info) or f.kind == "criteria"):
                 f.set_code, f.set_source = code, "inferred"
                 f.notes = [n for n in f.notes if n != "không rõ bộ tiêu chí"]
 

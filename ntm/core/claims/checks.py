@@ -183,10 +183,10 @@ def _check_claim(ctx: _Ctx, c: Claim) -> None:
         if c.percent is not None and t > 0:
             _check_percent(ctx, c)
     # totals against the named set
-    if info is not None and c.set_source != "inferred" and c.kind in ("criteria", "indicators"):
+    if info is not None and c.kind in ("criteria", "indicators"):
         set_total, authoritative = _set_total(c, info)
         if authoritative and set_total:
-            if t is not None and abs(t - set_total) > EPS:
+            if t is not None and abs(t - set_total) > EPS and c.set_source != "inferred":
                 label = _cap(set_label(c.set, info))
                 ctx.add("error", "total-mismatch",
                         f"{label} có {set_total} {_kwc(c)}, văn bản ghi tổng số là {_n(t)}.",

@@ -74,6 +74,8 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
         self._subj_starts = [s.start for s in self.subjects]
         self.doc_subject = self._doc_subject()
         self.context_names = self._context_names()
+        self.list_subjects: dict = {}
+        self.unit_lists_found: list[UnitList] = self._unit_lists(figs)
         self._assign_time(figs)
         self._assign_subjects(figs)
         self._assign_sets(figs)
@@ -82,7 +84,6 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
         all_figs = self._spread(sorted(figs + standalone, key=lambda f: f.start))
         self._resolve_units(all_figs)
         claims = [self._claim(f) for f in all_figs]
-        self.unit_lists_found: list[UnitList] = self._unit_lists(figs)
         recognitions = self._recognitions()
         return claims, recognitions, self.period, self.context_names
 
@@ -124,8 +125,13 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
             now = None
             for m in _NOW.finditer(window):
                 now = m
-            if scope is not None and now is not None and now.start() + lo > scope.end:
+            if scope is not None and _NOW.search(self.fold, scope.end, f.start):
                 scope = None  # "Năm 2017 …; đến nay xã đạt …"
+            hint = tl.phase_hint_at(f.start)
+            if hint is not None:
+                from .sets import phase_from_years
+
+                f.phase_hint = phase_from_years(*hint)
             f.scope = scope
             f.ref_date = scope.as_of if scope is not None else base
             if scope is not None and (self.period is None or scope.key != self.period.key):

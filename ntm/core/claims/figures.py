@@ -80,10 +80,20 @@ _COUNT_PCT_AFTER = re.compile(
     rf"(?:[ ]{{1,2}}(?:khoang|gan|la))?[ ]{{0,3}}({NUM})[ ]?%"
 )
 _COUNT_PCT_PLAIN = re.compile(rf"[ ]{{0,3}}\([ ]{{0,2}}({NUM})[ ]?%[ ]{{0,2}}\)")
-_SO_UNITS = re.compile(
-    r"so[ ]{1,2}(xa|huyen|don vi cap huyen)[ ]{1,2}(?:duoc[ ]{1,2}cong[ ]{1,2}nhan[ ]{1,2})?dat[ ]{1,2}chuan(?![\w])"
+_UNITS_PCT_LATER = re.compile(
+    rf"(?:\([ ]{{0,2}}(?:chiem|ty le|dat ty le|bang)?[ ]{{0,2}}(?:khoang|gan)?[ ]{{0,2}}|,[ ]{{0,2}}(?:chiem ty le|dat ty le|"
+    rf"tuong ung ty le|ty le dat|chiem|ty le|tuong ung)[ ]{{1,2}}(?:khoang[ ]{{1,2}}|gan[ ]{{1,2}})?)({NUM})[ ]?%"
 )
-_SO_UNITS_VALUE = re.compile(rf"[ ]{{0,3}}(?::|la|len|dat)[ ]{{0,3}}({NUM})[ ]{{1,2}}(xa|huyen|don vi)(?![\w])(?![ ]{{0,2}}/)")
+_STANDARD_WORDS = re.compile(r"(?<![\w])(?:dat chuan|cong nhan|ve dich)(?![\w])")
+_LOCATED = re.compile(r"thuoc[ ]{1,2}\d*$")  # "… đơn vị cấp huyện thuộc 37 tỉnh": where, not a figure
+_ANY_FIGURE = re.compile(r"\d[ ]{0,2}/[ ]{0,2}\d|\d[ ]{1,2}(?:xa|huyen|tinh|thon|tieu chi|chi tieu)(?![\w])")
+_SO_UNITS = re.compile(
+    rf"so[ ]{{1,2}}(xa|huyen|don vi cap huyen)[ ]{{1,2}}(?:duoc[ ]{{1,2}}cong[ ]{{1,2}}nhan[ ]{{1,2}})?dat"
+    rf"(?:[ ]{{1,2}}(?P<std>chuan)|(?P<cls>[ ]{{1,2}}(?:(?:tu|duoi|tren)[ ]{{1,2}})?(?:{NUM})(?:[ ]{{0,2}}(?:-|–|den)[ ]{{0,2}}"
+    rf"(?:{NUM}))?[ ]{{1,2}}tieu chi(?:[ ]{{1,2}}tro len)?))(?![\w])"
+)
+_SO_UNITS_VALUE = re.compile(rf"[ ]{{0,3}}(?::|la|len|dat|co)[ ]{{0,3}}({NUM})[ ]{{1,2}}(xa|huyen|don vi)(?![\w])(?![ ]{{0,2}}/)")
+_STD_TAIL = re.compile(r"[ ]{0,2},?[ ]{0,2}(?:(?:da|duoc)[ ]{1,2}){0,2}(?:cong nhan[ ]{1,2})?dat chuan(?![\w])")
 _PCT_UNITS = re.compile(
     r"[ ]{1,2}(?:(?:tong[ ]{1,2})?so[ ]{1,2})?(don vi cap huyen|xa|huyen|tinh|thon)(?![\w])"
 )
@@ -132,6 +142,7 @@ class Fig:
     container_display: str | None = None
     container_code: str | None = None
     coordinated: list[Any] = field(default_factory=list)  # further subjects sharing the figure
+    phase_hint: str | None = None  # "theo Bộ tiêu chí giai đoạn 2021-2025" (no tier named)
     standalone: bool = False
 
 
@@ -153,6 +164,9 @@ class FigureReader:
         self._percent_kind_figures(figs)
         self._zero_figures(figs)
         figs.sort(key=lambda f: f.start)
+        for f in figs:
+            if f.kind == "units" and f.total is not None:
+                self._units_at_standard(f)
         figs = self._count_figures(figs)
         self._percent_units_figures(figs)
         figs.sort(key=lambda f: f.start)
@@ -202,6 +216,7 @@ class FigureReader:
                     continue
             f = Fig(m.start(), kind_end, kind_end, (m.start(), m.end()), kind, unit_type, a, places(a_s), tot,
                     (m.start(1), m.end(1)), (m.start(2), m.end(2)))
+            f.average = kind != "units" and self._average_before(m.start())
             self._percent(f)
             figs.append(f)
         # "44 xã /104 xã"
@@ -285,9 +300,7 @@ class FigureReader:
                 f.per_unit = True
                 f.unit_type = FOLD_UNIT.get(pu.group(1))
                 f.end = f.kind_end = pu.end()
-            w0 = max(0, m.start() - 60)
-            lo = max(fv.rfind("\n", w0, m.start()) + 1, fv.rfind(";", w0, m.start()) + 1, w0)
-            if _AVG_WORD.search(fv, lo, m.end()):
+            if self._average_before(m.end()):
                 f.average = True
             self._percent(f)
             figs.append(f)
@@ -360,7 +373,10 @@ class FigureReader:
             unit = FOLD_UNIT[v.group(2)]
             f = Fig(v.start(1), v.end(), v.end(), (v.start(1), v.end(1)), "units", unit, n, 0, None,
                     (v.start(1), v.end(1)), None)
-            f.count = "standard"
+            cls = _CLASS.match(fv, m.start("cls")) if m.group("cls") else None
+            single = cls is not None and not cls.group(2) and "duoi" not in cls.group(0) and "tren" not in cls.group(0) \
+                and "tro len" not in cls.group(0) and num(cls.group(1)) in self._standard_totals()
+            f.count = "standard" if (m.group("std") or single) else "class"
             pm = _COUNT_PCT_AFTER.match(fv, v.end())
             if pm is not None and "\n" not in fv[v.end():pm.end()]:
                 self._set_percent(f, pm)
@@ -414,13 +430,17 @@ class FigureReader:
                 count = "standard"
         if count is None:
             return None
-        f = Fig(b.start(1), end, m.end(), (b.start(1), m.end()), "units", unit, n, 0, None, (b.start(1), b.end(1)), None)
+        f = Fig(b.start(1), end, end, (b.start(1), m.end()), "units", unit, n, 0, None, (b.start(1), b.end(1)), None)
         f.count = count
         if pct is not None:
             self._set_percent(f, pct)
         else:
-            sm = self._set_match_at(end + 1) if fv[end:end + 1] == " " else None
-            after = sm.end() if sm is not None else end
+            after = end
+            tail = _STD_TAIL.match(fv, after)  # "… hoàn thành 19/19 tiêu chí, đạt chuẩn nông thôn mới, chiếm 47,8%"
+            if tail is not None:
+                after = tail.end()
+            sm = self._set_match_at(after + 1) if fv[after:after + 1] == " " else None
+            after = sm.end() if sm is not None else after
             pm = _COUNT_PCT_AFTER.match(fv, after, min(len(fv), after + 40)) or \
                 _COUNT_PCT_PLAIN.match(fv, after, min(len(fv), after + 20))
             if pm is not None and "\n" not in fv[after:pm.end()]:
@@ -428,13 +448,35 @@ class FigureReader:
                 f.end = max(f.end, pm.end())
         return f
 
+    def _average_before(self, pos: int) -> bool:
+        """ "bình quân", "trung bình" earlier in the clause: the figure is an average."""
+        fv = self.fold
+        w0 = max(0, pos - 60)
+        lo = max(fv.rfind("\n", w0, pos) + 1, fv.rfind(";", w0, pos) + 1, w0)
+        return _AVG_WORD.search(fv, lo, pos) is not None
+
+    def _units_at_standard(self, f: Fig) -> None:
+        """ "… số xã đạt chuẩn toàn tỉnh lên 44 xã/104 xã", "10/12 xã đạt chuẩn …": units at a standard."""
+        fv = self.fold
+        lo = max(0, f.start - 60)
+        lo = max(lo, fv.rfind(";", lo, f.start) + 1, fv.rfind("\n", lo, f.start) + 1)
+        if _STANDARD_WORDS.search(fv, lo, f.start):
+            f.count = "standard"
+            return
+        gap = _COUNT_GAP.match(fv, f.kind_end, min(len(fv), f.kind_end + 60))
+        a = _ATTAIN.match(fv, gap.end() if gap else f.kind_end, min(len(fv), f.kind_end + 80))
+        if a is not None and a.group(0).startswith(("dat chuan", "cong nhan", "ve dich")):
+            f.count = "standard"
+
     def _standard_totals(self) -> set[float]:
-        """Criteria totals of the national commune NTM sets (19, 10): "đạt 19 tiêu chí" is the standard."""
+        """The criteria total of the national commune NTM set of the report's phase (19; 10 from 2026):
+        "12 xã hoàn thành 19 tiêu chí" is a count of communes at the standard."""
         if not hasattr(self, "_std_totals"):
             tot = {19.0}
-            for info in self.cat.sets_of_level("commune"):
-                if info.tier == "ntm" and info.province is None:
-                    tot.add(float(info.criteria_total))
+            phase = self.cat.phase_of(self.timeline.as_of)
+            info = self.cat.info(self.cat.find("commune", "ntm", phase)) if phase else None
+            if info is not None:
+                tot = {float(info.criteria_total)}
             self._std_totals = tot
         return self._std_totals
 
@@ -476,6 +518,18 @@ class FigureReader:
             if m and "\n" not in fv[pos:m.end()]:
                 self._set_percent(f, m)
                 f.end = max(f.end, m.end())
+                return
+        if f.kind == "units":
+            # "91/664 đơn vị cấp huyện … đã được công nhận …, đạt chuẩn nông thôn mới (chiếm 13,7%)"
+            lim = min(len(fv), f.kind_end + 160)
+            for stop in (".", ";", "\n", "/"):
+                k = fv.find(stop, f.kind_end, lim)
+                if k >= 0 and not (stop == "." and fv[k + 1:k + 2].isdigit()):
+                    lim = k
+            m = _UNITS_PCT_LATER.search(fv, f.kind_end, lim)
+            between = [x for x in _ANY_FIGURE.finditer(fv, f.kind_end, m.start())] if m is not None else []
+            if m is not None and all(_LOCATED.search(fv, max(0, x.start() - 12), x.start()) for x in between):
+                self._set_percent(f, m)
                 return
         b = _PCT_BEFORE.search(fv, max(0, f.start - 20), f.start)
         if b and f.total is not None:

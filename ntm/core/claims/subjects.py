@@ -41,6 +41,7 @@ _BARE_OK = {"xã", "huyện", "tỉnh", "thị xã", "thành phố", "quận", "
 _NAME_STOP = {"Ủy", "Uỷ", "UBND", "HĐND", "BCĐ", "Đảng", "Về", "Tại", "Theo", "Trong", "Đến", "Kết"}
 _NOT_VILLAGE = {"tin", "do", "sao", "chinh", "thao", "cam", "ke", "an", "than", "sac", "quyen", "chat", "lang"}
 _LEVEL_RANK = {"village": 0, "commune": 1, "district": 2, "province": 3, "national": 4}
+_OF_GAP = re.compile(r"[ ]{1,2}(?:cua|thuoc|tren dia ban|trong)[ ]{1,2}(?:toan[ ]{1,2})?")
 _LOCATOR_GAP = re.compile(r"\s*(?:,|-|–|\(|thuộc|của)\s*(?:thuộc\s+)?")
 
 
@@ -69,8 +70,9 @@ class SubjectReader:
 
     def _subjects(self, figs: list[Fig]) -> list[Subj]:
         t, low, fv = self.text, self.low, self.fold
-        blocked = sorted([(s.start, s.end) for s in self.sets] + [(f.figure_span[1], f.kind_end) for f in figs
-                                                                   if f.kind != "units" or not f.count])
+        blocked = sorted([(s.start, s.end) for s in self.sets]
+                         + [(f.figure_span[1], f.kind_end) for f in figs]
+                         + [f.figure_span for f in figs if f.count and f.total is None])
         bstarts = [b[0] for b in blocked]
 
         def is_blocked(s: int, e: int) -> bool:
@@ -157,6 +159,9 @@ class SubjectReader:
         if named_only or tw not in _BARE_OK:
             return
         seen_pos.add(s)
+        if s > 0 and t[s - 1] == "/":  # "bình quân/xã", "tiêu chí/xã": per commune
+            out.append(Subj(s, e, "aggregate", tw, None, None, t[s:e], level, t[s:e]))
+            return
         agg = _AGG_BEFORE.search(self.low, max(0, s - 12), s)
         if agg:
             n = num(agg.group(1))
@@ -245,6 +250,16 @@ class SubjectReader:
                 self._assign_container_subject(f, prev, doc)
                 prev = f
                 continue
+            listed = self.list_subjects.get(f.figure_span[0])
+            if listed:  # "… cho 16 xã: Ngọc Phụng 14/19 tiêu chí, …, Luận Thành, Vạn Xuân 8/19 tiêu chí"
+                unit, names = listed
+                subs = [Subj(a, b, "named", unit, n, None, f"{unit[:1].upper() + unit[1:]} {n}", UNIT_LEVEL.get(unit), n)
+                        for n, (a, b) in names]
+                f.subject = subs[-1]
+                self._display_subject(f, subs[-1])
+                f.coordinated = subs[:-1]
+                prev = f
+                continue
             s = self._subject_before(f.start, f.sentence[0])
             if s is None and prev is not None and prev.kind != "units" \
                     and self.lay.paragraph_index(prev.start) == self.lay.paragraph_index(f.start):
@@ -259,6 +274,11 @@ class SubjectReader:
                 s = self._subject_before(f.start, p0)
                 if s is not None and s.form == "bare":
                     s = None
+            if s is not None and s.form in ("bare", "named") and s.level in ("district", "province"):
+                i = bisect.bisect_left(self._subj_starts, s.start) - 1
+                agg = self.subjects[i] if i >= 0 else None
+                if agg is not None and agg.form == "aggregate" and _OF_GAP.fullmatch(self.fold, agg.end, s.start):
+                    s = agg  # "7 xã của huyện đạt bình quân …": the communes, located
             if s is None and prev is not None and prev.kind == "units" and prev.subject is not None \
                     and self.lay.sentence(prev.start) == f.sentence and prev.subject.form == "national":
                 s = prev.subject  # "cả nước có … xã đạt chuẩn …; bình quân đạt 17,5 tiêu chí/xã"

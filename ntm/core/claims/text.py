@@ -110,7 +110,7 @@ def _build_views() -> tuple[dict[int, int], dict[int, int]]:
             if len(lc) == 1 and lc != c:
                 lower[cp] = ord(lc)
             base = unicodedata.normalize("NFD", lc if len(lc) == 1 else c)[0].lower()
-            if c in "đĐ":
+            if c in "đĐðÐ":  # Ð (U+00D0) is typed for Đ in some texts
                 base = "d"
             if len(base) == 1 and base != c:
                 fold[cp] = ord(base)

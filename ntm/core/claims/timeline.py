@@ -43,11 +43,11 @@ _DOCREF = re.compile(
 )
 _ASOF_BEFORE = re.compile(r"(?<![\w])(?:tinh[ ]{1,2})?den(?:[ ]{1,2}het)?(?:[ ]{1,2}ngay)?[ ]{0,2}$")
 # what stands before a time that is not the one reported on
-_COMPARE_BEFORE = re.compile(r"(?<![\w])(?:so voi|so cung ky|so)(?:[ ]{1,2}[a-z]+){0,3}[ ]{0,2}$")
+_COMPARE_BEFORE = re.compile(r"(?<![\w])(?:so voi|so cung ky|so sanh)(?:[ ]{1,2}[a-z]+){0,3}[ ]{0,2}$")
 _SINCE_BEFORE = re.compile(r"(?<![\w])(?:tu|ke tu|sau|truoc)(?:[ ]{1,2}(?:dau|cuoi|thang|nam|giua))*[ ]{0,2}$")
 _TARGET_BEFORE = re.compile(
     r"(?<![\w])(?:phan dau|muc tieu|ke hoach|du kien|dang ky|se|nhiem vu|phuong huong|trien khai|chuan bi|"
-    r"dinh huong|tam nhin|giai doan)(?:[^\w\n]{1,3}[a-z]+){0,4}[^\w\n]{0,3}$"
+    r"dinh huong|tam nhin)(?:[^\w\n]{1,3}[a-z]+){0,4}[^\w\n]{0,3}$"
 )
 TITLE_LINE_MAX = 200  # the title region ends at the first line longer than this
 TITLE_LINES = 12
@@ -66,15 +66,30 @@ class Scope:
     carry: bool  # opens its sentence: scopes the rest of its paragraph too
 
 
+_PHASE_HINT = re.compile(r"bo tieu chi(?:[ ]{1,2}(?:quoc gia|moi|hien hanh))?[ ]{0,2},?[ ]{0,2}(?:giai doan|gd)[ ]{0,2}"
+                         r"(\d{4})[ ]{0,2}[-–][ ]{0,2}(\d{4})")
+
+
 @dataclass
 class Timeline:
     period: Period | None
     issued: dt.date | None
     scopes: list[Scope]
     lay: Layout
+    phase_hints: list[tuple[int, int, int]] = None  # (start, first year, last year): "theo Bộ tiêu chí giai đoạn 2021-2025"
 
     def __post_init__(self) -> None:
         self._starts = [s.start for s in self.scopes]
+        self.phase_hints = self.phase_hints or []
+        self._hint_starts = [h[0] for h in self.phase_hints]
+
+    def phase_hint_at(self, pos: int) -> tuple[int, int] | None:
+        """ "theo Bộ tiêu chí giai đoạn 2021-2025, xã đạt 15/19 tiêu chí": the years of the set named before
+        ``pos`` in its sentence, without saying which tier."""
+        i = bisect.bisect_left(self._hint_starts, pos) - 1
+        if i >= 0 and self.phase_hints[i][0] >= self.lay.sentence(pos)[0]:
+            return self.phase_hints[i][1], self.phase_hints[i][2]
+        return None
 
     @property
     def as_of(self) -> dt.date | None:
@@ -301,7 +316,8 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
         lead = fv[sent[0]:s.start]
         s.carry = len(lead.strip(" \n-+*•:.")) <= 16 and "," not in lead
         out.append(s)
-    return Timeline(period, issue_date, out, lay)
+    hints = [(m.start(), int(m.group(1)), int(m.group(2))) for m in scan(_PHASE_HINT, fv, 0, end)]
+    return Timeline(period, issue_date, out, lay, hints)
 
 
 def _choose(text: str, cands: list[_Cand], years: list[_Cand], issue_date: dt.date | None,

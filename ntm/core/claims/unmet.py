@@ -44,7 +44,7 @@ _LIST_INTRO_WORD = re.compile(r"(?:(?:gom co|bao gom|gom cac|gom|do la|cu the la
 _TYPE_WORD = re.compile(r"(?:thanh pho|thi tran|thi xa|xa|phuong|huyen|quan|tinh|thon|ban|ap)[ ]{1,2}")
 _NAME = re.compile(r"[^\W\d_][^\W_]{0,14}")
 _LOCATOR = re.compile(r"[ ]{0,2}\([^()\n]{1,60}\)")
-_ITEM_FIGURE = re.compile(rf"[ ]{{1,2}}(?:dat[ ]{{1,2}})?(?:{NUM})[ ]{{0,2}}/[ ]{{0,2}}(?:{NUM})[ ]{{1,2}}(?:tieu chi|chi tieu)")
+_ITEM_FIGURE = re.compile(rf"[ ]{{1,2}}(?:dat[ ]{{1,2}})?(?P<n>{NUM})[ ]{{0,2}}/[ ]{{0,2}}(?:{NUM})[ ]{{1,2}}(?:tieu chi|chi tieu)")
 _NAME_SEP = re.compile(r"[ ]{0,2}(?:[,;][ ]{0,2}(?:va[ ]{1,2})?|va[ ]{1,2})")
 _LINE_ITEM = re.compile(r"[ ]{0,4}[+\-•*][ ]{1,3}(?:thanh pho|thi tran|thi xa|xa|phuong|huyen|quan|tinh|thon)[ ]{1,2}")
 
@@ -65,7 +65,7 @@ class UnmetReader:
             if a is not None:
                 add(a.start(), core.end(), a)
                 continue
-            b = _UNMET_B_FWD.match(fv, core.end())
+            b = _UNMET_B_FWD.match(fv, core.end()) if core.group(0).endswith("dat") else None
             if b is not None:
                 add(core.start(), b.end(), b)
         for rx in (_UNMET_C, _UNMET_D):
@@ -263,6 +263,8 @@ class UnmetReader:
             if len(names) < 2:
                 continue
             out.append(UnitList(n, nspan, unit, names, (nspan[0], end), complete))
+            for pos_, group in self._pending_groups:
+                self.list_subjects[pos_] = (unit, group)
         return out
 
     def _names_at(self, pos: int, count_end: int):
@@ -286,11 +288,17 @@ class UnmetReader:
             names, end, complete = self._name_list(s, limit if s != pos else pos + 200)
             if names is not None and len(names) >= 2:
                 return names, end, complete
+        self._pending_groups = []
         return None, pos, False
 
     def _name_list(self, pos: int, limit: int):
+        """Names separated by commas, semicolons or "và", each with an optional type word, a locator in
+        brackets ("(huyện Lập Thạch)") and a figure ("Ngọc Phụng 14/19 tiêu chí"). The names before a
+        figure are its subjects (kept in ``_pending_groups``)."""
         fv, t = self.fold, self.text
         names: list[tuple[str, tuple[int, int]]] = []
+        self._pending_groups = []
+        group_from = 0
         p = pos
         while p < len(t) and len(names) < 200:
             while p < len(t) and (t[p] == " " or (t[p] == "\n" and names and t[p + 1:p + 2] != "\n")):
@@ -318,6 +326,8 @@ class UnmetReader:
                 p = loc.end()
             fig = _ITEM_FIGURE.match(fv, p)
             if fig:
+                self._pending_groups.append((fig.start("n"), names[group_from:]))
+                group_from = len(names)
                 p = fig.end()
             sep = _NAME_SEP.match(fv, p)
             if sep is None:
