@@ -186,8 +186,12 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
 
     def _resolve_units(self, figs: list[Fig]) -> None:
         cache: dict[str, str | None] = {}
+        from .compare import NATIONAL
+
         for f in figs:
-            if f.container_display and f.container is not None and f.container.form != "national":
+            if f.container is not None and f.container.form == "national":
+                f.container_code = NATIONAL
+            elif f.container_display and f.container is not None:
                 f.container_code = self._resolve(f.container_display, cache)
             s = f.subject
             if s is None or s.form in ("aggregate", "national") or f.subject_display is None:
