@@ -49,6 +49,7 @@ _SET_GAP = re.compile(
 )
 # what may stand between two figures of one run
 _RUN_GAP = re.compile(r"[ ]{0,3}(?:[,:&+(][ ]{0,3})?(?:(?:va|voi|cung|va dat|dat|trong do|gom|tuong ung)[ ]{1,3}){0,2}$")
+_REACHES = re.compile(r"(?<![\w])(?:dat chuan|cong nhan|ve dich)(?![\w])")
 _FORWARD_INTRO = re.compile(r"(?<![\w])(?:ve|theo|thuoc|doi voi)(?:[ ]{1,2}(?:bo[ ]{1,2})?tieu chi)?[ ]{1,2}$")
 _BULLET = re.compile(r"^[ ]{0,4}(?:[*•+\-–]|[a-dđ]\)|\d{1,2}[.)]|[ivx]{1,4}[.)])")
 _MAJOR = re.compile(r"(?m)^[ ]{0,4}(?:\d{1,2}|[IVX]{1,4})[.)][ ]")
@@ -207,11 +208,14 @@ class SetReader:
 
     # -- attribution ---------------------------------------------------------------------------------
     def _assign_sets(self, figs: list[Fig]) -> None:
-        for f in figs:
+        starts = [f.start for f in figs]
+        for k, f in enumerate(figs):
             start = f.kind_end
             f.own_set = self._set_after(start, start + 60)
             if f.own_set is None and f.end != f.kind_end:
                 f.own_set = self._set_after(f.end, f.end + 60)
+            if f.own_set is None and f.kind == "units":
+                f.own_set = self._standard_named_after(f, starts[k + 1] if k + 1 < len(figs) else len(self.text))
             if f.own_set is not None and f.kind == "units":
                 f.own_set.consumed = True
         runs: list[list[Fig]] = []
@@ -267,6 +271,16 @@ class SetReader:
                 m = self._set_before(f.sentence[0], prev_s, inherit)
                 if m is not None:
                     f.set_mention, f.set_source = m, "context"
+
+    def _standard_named_after(self, f: Fig, next_fig: int) -> SetMention | None:
+        """ "3 trong 10 xã đăng ký đã đạt chuẩn nông thôn mới nâng cao": the standard a count of units
+        reaches, named after a few words in the clause (before the next figure)."""
+        i = bisect.bisect_left(self._set_starts, f.kind_end)
+        if i < len(self.sets):
+            m = self.sets[i]
+            if m.start < min(f.clause[1], next_fig, f.kind_end + 100) and _REACHES.search(self.fold, f.kind_end, m.start):
+                return m
+        return None
 
     def _set_forward(self, f: Fig) -> SetMention | None:
         """ "… đạt được 3/9 tiêu chí … và 27/38 chỉ tiêu …, tăng 02 chỉ tiêu so với đầu năm về tiêu chí huyện
