@@ -80,7 +80,7 @@ def extract(text: str, *, source: str | None = None, resolver: UnitResolver | No
     claims, recognitions, period, names = ex.run()
     report = Report(source=source, text=norm, claims=claims, recognitions=recognitions, period=period,
                     context_names=names, notes=list(dict.fromkeys(ex.notes)), unit_lists=ex.unit_lists_found,
-                    subject=ex.subject_display)
+                    subject=ex.subject_display, layout=ex.lay)
     if cat.error and catalog is not False:
         report.notes.append(cat.error)
     report.findings = run_checks(report, cat)

@@ -17,11 +17,13 @@ the figure) another tier that fits.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
 from .figures import Fig
 from .patterns import UNIT_LEVEL, scan
+from .sets import PHASES, phase_from_years
 
 SET_REACH = 3000  # how far before a figure set wording may be inherited from
 ATTACH_REACH = 1500
@@ -87,7 +89,7 @@ class SetReader:
                 continue
             out.append(self._mention(m))
         taken = [(m.start, m.end) for m in out]
-        for m in scan(_SET_SHORT, fv, 0, self.end):
+        for m in scan(_SET_SHORT, fv, 0, self.end) if "nang cao" in fv or "kieu mau" in fv else ():
             if not self._near_anchor(m.start(), 200, SET_REACH):
                 continue
             if any(s < m.end() and m.start() < e for s, e in taken):
@@ -105,8 +107,6 @@ class SetReader:
         return m
 
     def _mention(self, m: re.Match) -> SetMention:
-        from .sets import phase_from_years
-
         phase = phase_from_years(int(m.group("y1")), int(m.group("y2"))) if m.group("y1") else None
         return SetMention(m.start(), m.end(), LVL.get(m.group("lvl") or ""), TIER[m.group("tier")], phase)
 
@@ -241,6 +241,7 @@ class SetReader:
         for f in figs:
             if f.set_mention is not None:
                 f.set_code = self._code_for(f, f.set_mention, f.set_source in ("stated", "run"))
+        self._text_sets(figs)
         self._siblings(figs)
         for run in runs:
             self._infer_run(run)
@@ -358,15 +359,17 @@ class SetReader:
             return code  # "đạt 21 tiêu chí", "bình quân 19,4 tiêu chí/xã": above any set, an error to show
         if f.kind == "units":
             return code
-        # the stated totals have the last word
-        if m.phase is None and f.phase_hint is None:
-            for ph in reversed(self._phases_before(phase)):
+        # the stated totals have the last word; where the phase's set is not catalogued only a count of
+        # indicators tells the phases apart (the district set has had 9 criteria since 2016)
+        if m.phase is None and f.phase_hint is None and (code is not None or f.kind == "indicators"):
+            for ph in self._other_phases(phase):
                 other = self.cat.find(level, m.tier, ph)
                 oi = self.cat.info(other)
                 if other and oi and self._fits_strictly(f, oi):
                     f.notes.append(f"bộ tiêu chí theo tổng số ghi trong văn bản (giai đoạn {ph})")
+                    f.rephased = (level, m.tier, phase)
                     return other
-        if code is None:
+        if code is None:  # no national set of this level and tier in the phase (not one read elsewhere)
             lv = {"commune": "xã", "district": "huyện"}.get(level, level)
             f.notes.append(f"không có bộ tiêu chí quốc gia cấp {lv} mức này cho giai đoạn {phase}")
             return None
@@ -382,11 +385,42 @@ class SetReader:
             return None
         return code
 
-    @staticmethod
-    def _phases_before(phase: str) -> list[str]:
-        from .sets import PHASES
+    def _text_sets(self, figs: list[Fig]) -> None:
+        """A text uses one set per level and tier: when stated totals showed it to be another phase's
+        ("55/57 chỉ tiêu nông thôn mới" in February 2022), its other figures of that level, tier and phase
+        follow ("17/19 tiêu chí" in the same clause, "56/57 chỉ tiêu nâng cao" beside "73/75 chỉ tiêu
+        nâng cao"), and a wrong total among them is then an error of the text."""
+        chosen: dict[tuple, set[str]] = {}
+        for f in figs:
+            if f.rephased is not None:
+                chosen.setdefault(f.rephased, set()).add(f.set_code)
+        if not chosen:
+            return
+        for f in figs:
+            m = f.set_mention
+            if f.rephased is not None or m is None or m.phase is not None or f.phase_hint is not None \
+                    or f.kind not in ("criteria", "indicators"):
+                continue
+            codes = chosen.get((self._level_for(f, m), m.tier, self.cat.phase_of(f.ref_date)))
+            if not codes or len(codes) != 1:
+                continue
+            code = next(iter(codes))
+            info = self.cat.info(code)
+            if code != f.set_code and info is not None and (f.set_code is None or self._fits(f, info)):
+                f.set_code = code
+                f.notes = [n for n in f.notes if not n.startswith("không có bộ tiêu chí quốc gia")]
+                f.notes.append("bộ tiêu chí theo tổng số ghi ở chỗ khác trong văn bản")
 
-        return list(PHASES[:PHASES.index(phase)]) if phase in PHASES else []
+    @staticmethod
+    @functools.cache
+    def _other_phases(phase: str) -> tuple[str, ...]:
+        """The other phases, nearest first, the earlier one first at equal distance: where a stated total
+        ("19 tiêu chí" in 2026, "57 chỉ tiêu" in February 2022) is looked for."""
+        if phase not in PHASES:
+            return ()
+        i = PHASES.index(phase)
+        return tuple(sorted((p for p in PHASES if p != phase),
+                            key=lambda p: (abs(PHASES.index(p) - i), PHASES.index(p) > i)))
 
     @staticmethod
     def _fits_strictly(f: Fig, info) -> bool:
@@ -425,7 +459,7 @@ class SetReader:
         fit = [i for i in cands if all(self._fits(f, i) for f in todo)
                and any(self._fits_strictly(f, i) or (f.total is None and f.kind == "criteria") for f in todo)]
         if not fit and phase is not None and todo[0].phase_hint is None:
-            for ph in reversed(self._phases_before(phase)):  # "… 19/19 tiêu chí, 49/49 chỉ tiêu" in a 2023 text
+            for ph in self._other_phases(phase):  # "… 19/19 tiêu chí, 49/49 chỉ tiêu" in a 2023 text
                 fit = [i for i in national if i.phase == ph and all(self._fits_strictly(f, i) for f in todo)]
                 if fit:
                     break

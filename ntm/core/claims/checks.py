@@ -34,14 +34,18 @@ stored-mismatch                       warning  Khác kết quả đánh giá lư
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import defaultdict
 
 from ntm.core import formatting as fmt
-from ntm.core.codes import code_key, criterion_of
+from ntm.core.codes import code_key
+from ntm.core.codes import criterion_of as _criterion_of
 
 from .model import KIND_WORD, Claim, Finding, Recognition, Report, UnitList
 from .sets import LEVEL_LABEL, TIER_LABEL, Catalogue, SetInfo
 from .text import fold, layout
+
+criterion_of = functools.lru_cache(maxsize=4096)(_criterion_of)  # the same few codes, read again and again
 
 EPS = 1e-9
 SENTENCE_MAX = 400
@@ -109,11 +113,11 @@ def set_label(code: str | None, info: SetInfo | None) -> str:
 
 
 class _Ctx:
-    def __init__(self, text: str, cat: Catalogue):
+    def __init__(self, text: str, cat: Catalogue, lay=None):
         self.text = text
         self.cat = cat
         self.out: list[Finding] = []
-        self._lay = None
+        self._lay = lay
 
     def sentence(self, span: tuple[int, int]) -> str:
         if self._lay is None:
@@ -137,7 +141,7 @@ class _Ctx:
 
 
 def run_checks(report: Report, cat: Catalogue) -> list[Finding]:
-    ctx = _Ctx(report.text, cat)
+    ctx = _Ctx(report.text, cat, report.layout)
     for c in report.claims:
         _check_claim(ctx, c)
     _check_pairs(ctx, report.claims)
@@ -264,9 +268,7 @@ def _check_unmet(ctx: _Ctx, c: Claim, info: SetInfo | None) -> None:
             total, from_set = float(set_total), True  # "đạt 16 tiêu chí, còn 3 tiêu chí chưa đạt"
     gap = None if c.achieved is None or total is None else total - c.achieved
     exact_gap = gap is not None and not c.average and float(gap).is_integer() and gap >= 0
-    codes = "; ".join(i.code for i in items)
-    frac = f"{_n(c.achieved)}/{_n(total)}"
-    said = f"đạt {_n(c.achieved)} {kw} (bộ có {_n(total)} {kw})" if from_set else f"{frac} {kw}"
+    codes = _LazyCodes(items)
     if items:
         uspan = (items[0].span[0], items[-1].span[1])
         if c.unmet_count is not None and listed != c.unmet_count:
@@ -279,6 +281,8 @@ def _check_unmet(ctx: _Ctx, c: Claim, info: SetInfo | None) -> None:
     if count is None or not exact_gap or count == gap:
         _duplicates_and_codes(ctx, c, info, items, kw)
         return
+    frac = f"{_n(c.achieved)}/{_n(total)}"
+    said = f"đạt {_n(c.achieved)} {kw} (bộ có {_n(total)} {kw})" if from_set else f"{frac} {kw}"
     if items and c.unmet_count == listed and c.achieved_span is not None:
         # the list and its stated count agree on how many are missing: the figure is the odd one
         right = total - count
@@ -356,6 +360,29 @@ def _check_lists(ctx: _Ctx, lists: list[UnitList]) -> None:
                 suggestion=f"Sửa “{x.count} {x.unit_type}” thành “{len(x.names)} {x.unit_type}”, hoặc bổ sung tên còn thiếu.")
 
 
+class _LazyCodes:
+    """ "06; 13; 17": the listed codes, joined only when a finding needs them."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def __str__(self):
+        return "; ".join(i.code for i in self.items)
+
+
+class _LazyLabel:
+    """The set's label, formatted only when a finding needs it."""
+
+    def __init__(self, code, info):
+        self.code, self.info = code, info
+
+    def __getitem__(self, k):
+        return str(self)[k]
+
+    def __str__(self):
+        return set_label(self.code, self.info)
+
+
 def _norm_code(code: str, kind: str) -> str:
     if kind == "criteria":
         try:
@@ -366,13 +393,13 @@ def _norm_code(code: str, kind: str) -> str:
 
 
 def _check_codes(ctx: _Ctx, c: Claim, info: SetInfo) -> None:
+    label = _LazyLabel(c.set, info)
     for it in c.unmet or []:
         code = it.code
         try:
             crit = criterion_of(code)
         except ValueError:
             continue
-        label = set_label(c.set, info)
         if c.kind == "criteria":
             if "." in code:
                 continue  # an indicator code in a list of criteria: left to the reader

@@ -39,7 +39,7 @@ def compare_with(claims: Report | Iterable[Claim], lookup: Lookup | None, *, per
     else:
         items = list(claims)
     rollup = rollup or getattr(lookup, "rollup", None)
-    ctx = _Ctx(text, None) if text is not None else None
+    ctx = _Ctx(text, None, claims.layout if isinstance(claims, Report) else None) if text is not None else None
     out: list[Finding] = []
     when = f", {period.label}" if period is not None else ""
 

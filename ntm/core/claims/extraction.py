@@ -127,10 +127,8 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
                 now = m
             if scope is not None and _NOW.search(self.fold, scope.end, f.start):
                 scope = None  # "Năm 2017 …; đến nay xã đạt …"
-            hint = tl.phase_hint_at(f.start)
+            hint = tl.phase_hint_at(f.start) if tl.phase_hints else None
             if hint is not None:
-                from .sets import phase_from_years
-
                 f.phase_hint = phase_from_years(*hint)
             f.scope = scope
             f.ref_date = scope.as_of if scope is not None else base

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Change, Kind, UnmetList
-from .patterns import FOLD_UNIT, NUM, PCT_PAREN, PCT_WORD, UNIT_LEVEL, num, pct_span, places, scan
+from .patterns import FOLD_UNIT, NUM, PCT_PAREN, PCT_WORD, UNIT_LEVEL, num, pct_span, places, scan, scan_any
 
 MAX_FIGURES = 20_000
 
@@ -31,17 +31,18 @@ _NUM_BACK = re.compile(rf"(?:{NUM})[ ]{{0,2}}$")
 _KIND_AFTER = re.compile(r"[ ]{0,3}(tieu chi|chi tieu)(?![\w])")
 _UNIT_LOW = r"đơn vị cấp huyện|đơn vị cấp xã|thành phố|thị trấn|thị xã|xã|phường|huyện|quận|tỉnh|thôn|bản|ấp|đơn vị"
 _UNIT_AFTER = re.compile(rf"[ ]{{0,3}}({_UNIT_LOW})(?![\w])")
+_WORD_SLASH = re.compile(r"(?<=[^\W\d_])[ ]?/")
 _UNITNUM_BACK = re.compile(rf"(?<![\w/.,])({NUM})[ ]{{1,2}}({_UNIT_LOW})[ ]{{0,2}}$")
 _UNITNUM_AFTER = re.compile(rf"[ ]{{0,2}}({NUM})[ ]{{1,2}}({_UNIT_LOW})(?![\w])")
 _KIND_BEFORE = re.compile(r"(tieu chi|chi tieu)(?: (?:da |)dat(?: duoc)?| la)?[ ]{0,2}[:=]?[ ]{0,2}$")
-_ACHIEVED_ONLY = re.compile(
-    rf"(?:dat duoc|dat du|dat|hoan thanh du|hoan thanh|binh quan dat|binh quan|trung binh)"
-    rf"[ ]{{1,2}}(?:(?:duoc|binh quan|trung binh|la)[ ]{{1,2}})?({NUM})[ ]{{1,2}}(tieu chi|chi tieu)(?![\w])"
-    rf"(?![ ]{{0,2}}/[ ]{{0,2}}(?!1[ ]{{1,2}}xa)\d)"
-)
+_ACHIEVED_TAIL = (rf"[ ]{{1,2}}(?:(?:duoc|binh quan|trung binh|la)[ ]{{1,2}})?({NUM})[ ]{{1,2}}(tieu chi|chi tieu)(?![\w])"
+                  rf"(?![ ]{{0,2}}/[ ]{{0,2}}(?!1[ ]{{1,2}}xa)\d)")
+# one pattern per first word, so that each is found by a fast search for its literal start
+_ACHIEVED_ONLY = tuple(re.compile(head + _ACHIEVED_TAIL) for head in (
+    r"dat(?: duoc| du)?", r"hoan thanh(?: du)?", r"binh quan(?: dat)?", r"trung binh"))
 _AVG_COLON = re.compile(rf"binh quan(?:[ ]{{0,2}}/[ ]{{0,2}}xa)?[ ]{{0,2}}:[ ]{{0,2}}({NUM})[ ]{{1,2}}(tieu chi|chi tieu)(?![\w])")
 _PER_UNIT = re.compile(r"[ ]{0,2}/[ ]{0,2}(?:1[ ]{1,2})?(xa|huyen)(?![\w])")
-_AVG_WORD = re.compile(r"(?<![\w])(?:binh quan|trung binh)(?![\w])")
+_AVG_WORD = re.compile(r"(?:binh quan|trung binh)(?![\w])")
 _IN_TOTAL = re.compile(
     rf"(?:trong|tren)[ ]{{1,2}}(?:tong[ ]{{1,2}})?(?:so[ ]{{1,2}})?({NUM})[ ]{{1,2}}"
     r"(don vi cap huyen|don vi cap xa|xa|huyen|tinh|thon|don vi)(?![\w])"
@@ -57,7 +58,9 @@ _ZERO = re.compile(r"chua (?:dat|co)[ ]{1,2}(tieu chi|chi tieu)[ ]{1,2}nao")
 _PCT_BEFORE = re.compile(rf"({NUM})[ ]?%[ ]{{0,3}}\([ ]{{0,3}}$")
 _DATE_WORD_BEFORE = re.compile(r"(?:thang|ngay|quy|nam|luc|den|tu)[ ]{1,2}$")
 # counts of units
-_COUNT_UNIT = re.compile(r"(don vi cap huyen|don vi cap xa|xa|huyen|tinh|thon)(?![\w])")
+# a number then a unit word: found from the digit (few matches), the unit word is group 1
+_NUM_UNIT = re.compile(r"\d[ ]{1,2}(don vi cap huyen|don vi cap xa|don vi|xa|huyen|tinh|thon|phuong)(?![\w])")
+_COUNT_UNITS = {"don vi cap huyen", "don vi cap xa", "xa", "huyen", "tinh", "thon"}
 _COUNT_NUM_BACK = re.compile(rf"(?<![\w/.,%])({NUM})[ ]{{1,2}}$")
 _COUNT_SKIP_BEFORE = re.compile(
     r"(?<![\w])(?:tang|giam|them|hon|khoang|gan|tren|duoi|trong|tong so|so|den|dang ky|phan dau|voi)(?:[ ]{1,2}(?:co|them|len))?[ ]{1,2}$"
@@ -84,6 +87,8 @@ _UNITS_PCT_LATER = re.compile(
     rf"(?:\([ ]{{0,2}}(?:chiem|ty le|dat ty le|bang)?[ ]{{0,2}}(?:khoang|gan)?[ ]{{0,2}}|,[ ]{{0,2}}(?:chiem ty le|dat ty le|"
     rf"tuong ung ty le|ty le dat|chiem|ty le|tuong ung)[ ]{{1,2}}(?:khoang[ ]{{1,2}}|gan[ ]{{1,2}})?)({NUM})[ ]?%"
 )
+_APPROX = re.compile(r"(?:khoang|gan|xap xi)[ ]{1,2}$")
+_APPROX_WIDE = re.compile(r"(?:khoang|gan|tren|hon|xap xi)[ ]{1,2}$")
 _STANDARD_WORDS = re.compile(r"(?<![\w])(?:dat chuan|cong nhan|ve dich)(?![\w])")
 _LOCATED = re.compile(r"thuoc[ ]{1,2}\d*$")  # "… đơn vị cấp huyện thuộc 37 tỉnh": where, not a figure
 _ANY_FIGURE = re.compile(r"\d[ ]{0,2}/[ ]{0,2}\d|\d[ ]{1,2}(?:xa|huyen|tinh|thon|tieu chi|chi tieu)(?![\w])")
@@ -99,7 +104,7 @@ _PCT_UNITS = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Fig:
     start: int
     end: int  # end of the claim text (kind word or percentage)
@@ -144,6 +149,7 @@ class Fig:
     coordinated: list[Any] = field(default_factory=list)  # further subjects sharing the figure
     phase_hint: str | None = None  # "theo Bộ tiêu chí giai đoạn 2021-2025" (no tier named)
     standalone: bool = False
+    rephased: tuple | None = None  # (level, tier, phase) whose set the stated totals replaced
 
 
 class FigureReader:
@@ -157,12 +163,16 @@ class FigureReader:
     notes: list[str]
 
     def _figures(self) -> list[Fig]:
+        fv = self.fold
         figs: list[Fig] = []
         self._fraction_figures(figs)
-        self._in_total_figures(figs)
+        if " trong " in fv or " tren " in fv:
+            self._in_total_figures(figs)
         self._achieved_only_figures(figs)
-        self._percent_kind_figures(figs)
-        self._zero_figures(figs)
+        if "% tieu chi" in fv or "% chi tieu" in fv or "% so " in fv or "% cac " in fv:
+            self._percent_kind_figures(figs)
+        if " nao" in fv:
+            self._zero_figures(figs)
         figs.sort(key=lambda f: f.start)
         for f in figs:
             if f.kind == "units" and f.total is not None:
@@ -186,7 +196,7 @@ class FigureReader:
             p = m.start()
             if p > 0 and (fv[p - 1] in "/.," or fv[p - 1].isalnum() or fv[p - 1] == "_"):
                 continue
-            if self._full(figs):
+            if len(figs) >= self.max_figures and self._full(figs):
                 self.end = min(len(fv), m.start() + 3000)
                 break
             a_s, t_s = m.group(1), m.group(2)
@@ -219,9 +229,10 @@ class FigureReader:
             f.average = kind != "units" and self._average_before(m.start())
             self._percent(f)
             figs.append(f)
-        # "44 xã /104 xã"
-        i = fv.find("/")
-        while 0 <= i < self.end:
+        # "44 xã /104 xã": a '/' after a word, which :meth:`_fractions` passed over
+        for i in self._word_slashes:
+            if i >= self.end:
+                break
             b = _UNITNUM_BACK.search(low, max(0, i - 30), i)
             if b is not None:
                 a_m = _UNITNUM_AFTER.match(low, i + 1)
@@ -232,27 +243,34 @@ class FigureReader:
                                 places(b.group(1)), tot, (b.start(1), b.end(1)), (a_m.start(1), a_m.end(1)))
                         self._percent(f)
                         figs.append(f)
-            i = fv.find("/", i + 1)
 
     def _fractions(self):
         """Matches of :data:`_FRACTION`. Usual texts have few '/', so they are found with
         ``str.find`` and the number before each is matched from a short window (much faster
         than letting the pattern try every digit); texts full of '/' use the plain scan."""
         fv = self.fold
+        self._word_slashes = words = []  # "xã /104": where "44 xã /104 xã" may be
         if fv.count("/") > 200_000:
             yield from _FRACTION.finditer(fv)
+            words.extend(m.start() for m in _WORD_SLASH.finditer(fv))
             return
         last_end = 0
         i = fv.find("/")
         while i >= 0:
-            b = _NUM_BACK.search(fv, max(last_end, i - 16), i)
-            if b is not None:
-                m = _FRACTION.match(fv, b.start())
-                if m is not None and m.end(1) <= i < m.start(2):
-                    yield m
-                    last_end = m.end()
-                    i = fv.find("/", m.end())
-                    continue
+            c = fv[i - 1] if i else ""
+            if c == " " and i > 1:
+                c = fv[i - 2]
+            if c.isdigit():
+                b = _NUM_BACK.search(fv, max(last_end, i - 16), i)
+                if b is not None:
+                    m = _FRACTION.match(fv, b.start())
+                    if m is not None and m.end(1) <= i < m.start(2):
+                        yield m
+                        last_end = m.end()
+                        i = fv.find("/", m.end())
+                        continue
+            elif c.isalpha():
+                words.append(i)
             i = fv.find("/", i + 1)
 
     # -- "160 trong tổng số 178 xã" -------------------------------------------------------------
@@ -276,7 +294,7 @@ class FigureReader:
         fv = self.fold
         taken = sorted(f.figure_span for f in figs)
         tstarts = [s for s, _ in taken]
-        found = [(m.start(1), m) for m in scan(_ACHIEVED_ONLY, fv, 0, self.end)]
+        found = [(m.start(1), m) for m in scan_any(_ACHIEVED_ONLY, fv, 0, self.end)]
         found += [(m.start(1), m) for m in scan(_AVG_COLON, fv, 0, self.end)]
         found.sort(key=lambda x: x[0])
         last = -1
@@ -349,8 +367,11 @@ class FigureReader:
 
         consumed: list[tuple[int, int]] = []
         new: list[Fig] = []
-        for m in scan(_COUNT_UNIT, fv, 0, self.end):
-            b = _COUNT_NUM_BACK.search(fv, max(0, m.start() - 14), m.start())
+        for m in self._numbered_units():
+            if m.group(1) not in _COUNT_UNITS:
+                continue
+            s0 = m.start(1)
+            b = _COUNT_NUM_BACK.search(fv, max(0, s0 - 14), s0)
             if b is None or covered(b.start(1), m.end()):
                 continue
             if _COUNT_SKIP_BEFORE.search(fv, max(0, b.start() - 20), b.start()):
@@ -361,7 +382,8 @@ class FigureReader:
             f = self._count_at(b, m, n, consumed)
             if f is not None and not self._full(figs + new):
                 new.append(f)
-        for m in scan(_SO_UNITS, fv, 0, self.end):
+        for m in (scan(_SO_UNITS, fv, 0, self.end) if "so xa dat" in fv or "so huyen dat" in fv
+                  or "so don vi" in fv or "so xa duoc" in fv else ()):
             sm = self._set_match_at(m.end())
             pos = sm.end() if sm is not None else m.end()
             v = _SO_UNITS_VALUE.match(fv, pos)
@@ -450,10 +472,22 @@ class FigureReader:
 
     def _average_before(self, pos: int) -> bool:
         """ "bình quân", "trung bình" earlier in the clause: the figure is an average."""
+        if not hasattr(self, "_avg_at"):
+            fv, found = self.fold, []
+            for word in ("binh quan", "trung binh"):
+                k = fv.find(word, 0, self.end)
+                while k >= 0:
+                    found.append(k)
+                    k = fv.find(word, k + 1, self.end)
+            self._avg_at = sorted(found)
+        if not self._avg_at:
+            return False
+        i = bisect.bisect_left(self._avg_at, pos) - 1
+        if i < 0 or self._avg_at[i] < pos - 60:
+            return False
         fv = self.fold
-        w0 = max(0, pos - 60)
-        lo = max(fv.rfind("\n", w0, pos) + 1, fv.rfind(";", w0, pos) + 1, w0)
-        return _AVG_WORD.search(fv, lo, pos) is not None
+        a = self._avg_at[i]
+        return "\n" not in fv[a:pos] and ";" not in fv[a:pos]
 
     def _units_at_standard(self, f: Fig) -> None:
         """ "… số xã đạt chuẩn toàn tỉnh lên 44 xã/104 xã", "10/12 xã đạt chuẩn …": units at a standard."""
@@ -467,6 +501,13 @@ class FigureReader:
         a = _ATTAIN.match(fv, gap.end() if gap else f.kind_end, min(len(fv), f.kind_end + 80))
         if a is not None and a.group(0).startswith(("dat chuan", "cong nhan", "ve dich")):
             f.count = "standard"
+
+    def _numbered_units(self) -> list[re.Match]:
+        """Every "<number> <unit word>" of the text ("160 xã", "03 xã", "283 đơn vị cấp huyện"), found once
+        for the counts and the named lists."""
+        if not hasattr(self, "_num_units"):
+            self._num_units = list(_NUM_UNIT.finditer(self.fold, 0, self.end))
+        return self._num_units
 
     def _standard_totals(self) -> set[float]:
         """The criteria total of the national commune NTM set of the report's phase (19; 10 from 2026):
@@ -499,7 +540,7 @@ class FigureReader:
                     f = Fig(b.start(), a.end(), u.end(), (b.start(), i + 1), "units", unit, None, 0, None, None, None)
                     f.percent, f.percent_places, f.percent_span = p, places(fv[b.start():i].strip()), (b.start(), i + 1)
                     f.count = "standard"
-                    f.percent_approx = bool(re.search(r"(?:khoang|gan|tren|hon|xap xi)[ ]{1,2}$", fv[max(0, b.start() - 10):b.start()]))
+                    f.percent_approx = _APPROX_WIDE.search(fv, max(0, b.start() - 10), b.start()) is not None
                     figs.append(f)
             i = fv.find("%", i + 1)
 
@@ -509,16 +550,21 @@ class FigureReader:
         f.percent = num(m.group(1))
         f.percent_places = places(m.group(1))
         f.percent_span = pct_span(fv, m)
-        f.percent_approx = bool(re.search(r"(?:khoang|gan|xap xi)[ ]{1,2}$", fv[max(0, m.start(1) - 10):m.start(1)]))
+        f.percent_approx = _APPROX.search(fv, max(0, m.start(1) - 10), m.start(1)) is not None
 
     def _percent(self, f: Fig) -> None:
         fv = self.fold
-        for pos in self._percent_anchors(f):
-            m = PCT_PAREN.match(fv, pos) or PCT_WORD.match(fv, pos)
-            if m and "\n" not in fv[pos:m.end()]:
-                self._set_percent(f, m)
-                f.end = max(f.end, m.end())
-                return
+        pos = f.kind_end
+        m = PCT_PAREN.match(fv, pos) or PCT_WORD.match(fv, pos)
+        if m is None:  # "10/12 xã đạt chuẩn nông thôn mới (chiếm 83,33%)": after set wording attached to it
+            sm = self._attached_set_match(f.kind_end)
+            if sm is not None:
+                pos = sm.end()
+                m = PCT_PAREN.match(fv, pos) or PCT_WORD.match(fv, pos)
+        if m is not None and "\n" not in fv[pos:m.end()]:
+            self._set_percent(f, m)
+            f.end = max(f.end, m.end())
+            return
         if f.kind == "units":
             # "91/664 đơn vị cấp huyện … đã được công nhận …, đạt chuẩn nông thôn mới (chiếm 13,7%)"
             lim = min(len(fv), f.kind_end + 160)
@@ -538,12 +584,3 @@ class FigureReader:
             f.start = b.start()
             if close >= 0:
                 f.end = max(f.end, close + 1)
-
-    def _percent_anchors(self, f: Fig) -> list[int]:
-        """Where a percentage may start: after the kind word, or after set wording attached to it
-        ("10/12 xã đạt chuẩn nông thôn mới (chiếm 83,33%)")."""
-        anchors = [f.kind_end]
-        m = self._attached_set_match(f.kind_end)
-        if m is not None:
-            anchors.append(m.end())
-        return anchors

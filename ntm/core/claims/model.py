@@ -250,6 +250,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     unit_lists: list[UnitList] = field(default_factory=list)
     subject: str | None = None  # the unit the report is about, from its title ("Xã Khánh Bình")
+    layout: Any = field(default=None, repr=False, compare=False)  # sentences of ``text`` (text.Layout), when known
 
     @property
     def errors(self) -> list[Finding]:

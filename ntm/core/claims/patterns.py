@@ -56,6 +56,16 @@ def scan(rx: re.Pattern, s: str, pos: int = 0, endpos: int | None = None):
             yield m
 
 
+def scan_any(rxs: tuple[re.Pattern, ...], s: str, pos: int = 0, endpos: int | None = None) -> list[re.Match]:
+    """The matches of several patterns, each starting with its own literal word, in text order. One
+    pattern whose alternatives start with different letters ("tang|giam") is tried at every position
+    of the text; patterns that start with a literal are found by a fast search."""
+    out = [m for rx in rxs for m in scan(rx, s, pos, endpos)]
+    if len(rxs) > 1:
+        out.sort(key=lambda m: m.start())
+    return out
+
+
 def places(s: str) -> int:
     """Decimal places as written: "84,21" → 2, "6.084" → 0 (thousands), "17.5" → 1."""
     s = s.strip()

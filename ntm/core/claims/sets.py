@@ -186,7 +186,10 @@ class Catalogue:
         return self._starts
 
     def phase_of(self, day: dt.date | None) -> str | None:
-        return phase_of_date(day, self.phase_starts)
+        cache = self.__dict__.setdefault("_phase_of", {})
+        if day not in cache:
+            cache[day] = phase_of_date(day, self.phase_starts)
+        return cache[day]
 
     def sets_of_level(self, level: str) -> list[SetInfo]:
         if level not in self._by_level:

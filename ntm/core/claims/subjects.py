@@ -22,6 +22,8 @@ SUBJECT_WINDOW = 400  # how far before a figure its subject may be named
 
 _TYPE = re.compile(r"(thành phố|thị trấn|thị xã|xã|phường|huyện|quận|tỉnh|thôn|bản|ấp|tp\.?|tx\.?)(?![\w])")
 _TYPE_FOLD = re.compile(r"(thanh pho|thi tran|thi xa|xa|phuong|huyen|tinh)(?![\w])")
+# type words without accents ("Xa Nguyen Ly"): only when one is written so is the text looked through for them
+_UNACCENTED_WORDS = ("xa ", "huyen ", "tinh ", "phuong ", "thanh pho ", "thi tran ")
 _NATIONAL = re.compile(r"(cả nước|toàn quốc)(?![\w])")
 _NAME_WORD = re.compile(r"[ ]{1,2}([^\W\d_]+(?:['’\-][^\W\d_]+){0,3}|\d{1,3})")
 _AGG_BEFORE = re.compile(r"(?<![\w/.,])(\d{1,3}(?:\.\d{3})?)[ ]{1,2}$")
@@ -91,11 +93,13 @@ class SubjectReader:
                     and not t[m.end() + 1:m.end() + 2].isupper():
                 continue  # far from any figure and not naming a unit: of no use
             self._subject_at(m.start(), m.end(), m.group(1), out, is_blocked, seen_pos)
-        for m in scan(_TYPE_FOLD, fv, 0, self.end):  # unaccented texts ("Xa Nguyen Ly"): named forms only
-            if m.start() in seen_pos or not t[m.end() + 1:m.end() + 2].isupper() or not t[m.start():m.end()].isascii():
+        # unaccented texts ("Xa Nguyen Ly"): named forms only; looked for in the lower-case view, which keeps
+        # the accents, so that only type words written without them are found
+        for m in scan(_TYPE_FOLD, low, 0, self.end) if any(w in low for w in _UNACCENTED_WORDS) else ():
+            if m.start() in seen_pos or not t[m.end() + 1:m.end() + 2].isupper():
                 continue
             self._subject_at(m.start(), m.end(), FOLD_TYPE[m.group(1)], out, is_blocked, seen_pos, named_only=True)
-        for m in scan(_NATIONAL, low, 0, self.end):
+        for m in scan(_NATIONAL, low, 0, self.end) if "cả nước" in low or "toàn quốc" in low else ():
             if not is_blocked(m.start(), m.end()):
                 out.append(Subj(m.start(), m.end(), "national", None, None, None, "cả nước", "national",
                                 t[m.start():m.end()]))
@@ -365,18 +369,24 @@ class SubjectReader:
     def _coordinated(self, s: Subj, f: Fig) -> list[Subj]:
         """Units named together with ``s`` and sharing its figure: "xã Hoành Mô và xã Húc Động đạt …",
         "cả xã Hoành Mô, xã Húc Động đều …", "xã Quảng Tân, Đầm Hà đạt …"."""
-        out: list[Subj] = []
-        i = bisect.bisect_left(self._subj_starts, s.start) - 1
-        cur = s
-        while i >= 0 and len(out) < 20:
-            p = self.subjects[i]
-            if p.form != "named" or p.type_word != s.type_word or not _COORD_GAP.fullmatch(self.low, p.end, cur.start):
-                break
-            out.insert(0, p)
-            cur = p
-            i -= 1
+        cache = self.__dict__.setdefault("_coord_before", {})
+        if id(s) not in cache:  # several figures of one unit: the units named before it are found once
+            before: list[Subj] = []
+            i = bisect.bisect_left(self._subj_starts, s.start) - 1
+            cur = s
+            while i >= 0 and len(before) < 20:
+                p = self.subjects[i]
+                if p.form != "named" or p.type_word != s.type_word or not _COORD_GAP.fullmatch(self.low, p.end, cur.start):
+                    break
+                before.insert(0, p)
+                cur = p
+                i -= 1
+            cache[id(s)] = (s, before)
+        out = list(cache[id(s)][1])
         # names without their type word after the first one: "xã Quảng Tân, Đầm Hà"
         pos = s.end
+        if not (self.text.startswith(",", pos) or self.text.startswith(" và ", pos) or self.text.startswith(" ,", pos)):
+            return out
         while len(out) < 20:
             m = _BARE_NAME.match(self.text, pos)
             if m is None or m.end() > f.start:

@@ -217,12 +217,14 @@ class Layout:
 def _wrapped(text: str, nl: int) -> bool:
     """Is the newline at ``nl`` a hard wrap inside a sentence ("… đối với 8 xã: Nam Mỹ, Nam Hùng,\nNam
     Dương …", "… phấn đấu\nvề đích …") rather than the end of a line of its own?"""
+    q = nl + 1
+    if q >= len(text) or text[q] in "\n+-*•–" or text[q].isupper():
+        return False
+    while q < len(text) and text[q] == " ":
+        q += 1
     p = nl - 1
     while p >= 0 and text[p] == " ":
         p -= 1
-    q = nl + 1
-    while q < len(text) and text[q] == " ":
-        q += 1
     if p < 0 or q >= len(text) or text[q] in "\n+-*•–":
         return False
     prev, nxt = text[p], text[q]

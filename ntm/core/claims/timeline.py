@@ -119,6 +119,24 @@ class Timeline:
         return None
 
 
+_NGAY_DATE = re.compile(r"ngay[ ]{1,2}(\d{1,2})[ ]?([/.\-])[ ]?(\d{1,2})[ ]?\2[ ]?(\d{4})(?!\d)")
+_DEN_DATE = re.compile(r"den(?:[ ]{1,2}het)?(?:[ ]{1,2}ngay)?[ ]{1,2}(?P<d>\d{1,2})[ ]?([/.\-])[ ]?(\d{1,2})[ ]?\2[ ]?(\d{4})(?!\d)")
+
+
+_DATE_SEP = re.compile(r"\d[ ]?[/.\-][ ]?\d")
+
+
+def _short_lines(fv: str, end: int):
+    """Lines of at most 70 characters with a digit: where a dateline can be."""
+    pos = 0
+    while pos < end:
+        nl = fv.find("\n", pos, end)
+        le = end if nl < 0 else nl
+        if le - pos <= 70 and _DATE_SEP.search(fv, pos, le):
+            yield pos, le
+        pos = le + 1
+
+
 def _end_of(y: int, m: int | None = None) -> dt.date:
     if m is None:
         return dt.date(y, 12, 31)
@@ -209,15 +227,24 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
         if (word or dateline) and issued is None:
             issued = (s, d)
 
-    for m in _FULLDATE.finditer(fv, 0, end):
-        if m.start() and (fv[m.start() - 1].isdigit() or fv[m.start() - 1] in "/."):
+    found: list[tuple[int, int, dt.date | None, bool]] = []
+    for m in scan(_NGAY_DATE, fv, 0, end):  # "ngày 19/8/2022"
+        found.append((m.start(), m.end(), _date(int(m.group(4)), int(m.group(3)), int(m.group(1))), True))
+    for m in scan(_WORDDATE, fv, 0, end):  # "ngày 07 tháng 12 năm 2026"
+        found.append((m.start(), m.end(), _date(int(m.group(3)), int(m.group(2)), int(m.group(1))), True))
+    for m in scan(_DEN_DATE, fv, 0, end):  # "đến 30/6/2023"
+        found.append((m.start("d"), m.end(), _date(int(m.group(4)), int(m.group(3)), int(m.group(1))), False))
+    for ls, le in _short_lines(fv, end):  # a news dateline: "15/11/2023 09:20"
+        m = _FULLDATE.search(fv, ls, le)
+        if m is not None and not (m.start() and fv[m.start() - 1].isdigit()):
+            found.append((m.start(), m.end(), _date(int(m.group(4)), int(m.group(3)), int(m.group(1))), False))
+    found.sort()
+    last = -1
+    for s, e, d, word in found:
+        if s < last:
             continue
-        d = _date(int(m.group(4)), int(m.group(3)), int(m.group(1)))
-        s = m.start()
-        word = fv[max(0, s - 5):s] == "ngay "
-        note_date(s - 5 if word else s, m.end(), d, word)
-    for m in scan(_WORDDATE, fv, 0, end):
-        note_date(m.start(), m.end(), _date(int(m.group(3)), int(m.group(2)), int(m.group(1))), True)
+        last = e
+        note_date(s, e, d, word)
     taken.sort()
     tstarts = [a for a, _ in taken]
 

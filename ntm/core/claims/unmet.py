@@ -16,7 +16,7 @@ import re
 
 from .figures import Fig
 from .model import Change, Kind, UnitList, UnmetItem, UnmetList
-from .patterns import FOLD_UNIT, NUM, num, scan
+from .patterns import FOLD_UNIT, NUM, num, scan, scan_any
 from .subjects import SUBJECT_WINDOW
 
 _UNMET_CORE = re.compile(r"chua[ ]{1,2}(?:dat|hoan thanh)(?![\w])")
@@ -25,7 +25,8 @@ _UNMET_A_BACK = re.compile(
 )
 _UNMET_B_FWD = re.compile(r"[ ]{1,2}(?:(?P<n>\d{1,3})[ ]{1,2})?(?:(?:cac|nhung)[ ]{1,2})?(?P<k>tieu chi|chi tieu)(?![\w])(?![ ]{1,2}nao)")
 _UNMET_C = re.compile(r"con[ ]{1,2}(?:thieu[ ]{1,2}|lai[ ]{1,2})?(?P<n>\d{1,3})[ ]{1,2}(?P<k>tieu chi|chi tieu)(?![\w])")
-_UNMET_D = re.compile(r"(?P<n>\d{1,3})[ ]{1,2}(?P<k>tieu chi|chi tieu)[ ]{1,2}(?:con lai|con thieu)(?![\w])")
+_STILL_WORD = re.compile(r"con[ ](?:lai|thieu)(?![\w])")
+_OWNED_REACH = 240  # from "13 chỉ tiêu" over the set's name to "còn thiếu"
 _NUM_KIND = re.compile(r"(?P<n>\d{1,3})[ ]{1,2}(?P<k>tieu chi|chi tieu)(?![\w])")
 _STILL = re.compile(r"[ ]{0,2}(?:con thieu|con lai|chua dat|chua hoan thanh)(?![\w])")
 _COUNT_AFTER = re.compile(r"[ ]{0,3}:?[ ]{0,3}(?P<n>\d{1,3})[ ]{1,2}(?:tieu chi|chi tieu)(?![\w])")
@@ -33,9 +34,8 @@ _LIST_INTRO = re.compile(r"[ ]{0,3}(?:(?:la|gom|gom co|bao gom|do la|sau|cu the|
 _ITEM = re.compile(r"(?:(?:tieu chi|chi tieu|tc|ct)[ ]{0,2})?(?:so[ ]{0,2})?(\d{1,2}(?:\.\d{1,2})?)(?![\d/%]|[.,]\d)")
 _ITEM_DESC = re.compile(r"[ ]{0,2}(?:\([^()\n]{0,80}\)|(?:ve|-|:)[ ]+[^,;\n()]{1,60}?(?=[ ]{0,2}(?:[,;)]|va\b|\.|\n|$)))")
 _LIST_SEP = re.compile(r"[ ]{0,2}(?:[,;&+][ ]{0,2}(?:va[ ]{1,2})?|va[ ]{1,2})|[ ]{1,2}(?=\d)")
-_CHANGE = re.compile(
-    r"(tang|giam)[ ]{1,2}(?:them[ ]{1,2})?(\d{1,3})[ ]{1,2}(tieu chi|chi tieu)\b(?:[ ]{1,2}so[ ]{1,2}voi[ ]{1,2}([^.;,\n]{1,40}))?"
-)
+_CHANGE_TAIL = r"[ ]{1,2}(?:them[ ]{1,2})?(\d{1,3})[ ]{1,2}(tieu chi|chi tieu)\b(?:[ ]{1,2}so[ ]{1,2}voi[ ]{1,2}([^.;,\n]{1,40}))?"
+_CHANGE = (re.compile(r"(tang)" + _CHANGE_TAIL), re.compile(r"(giam)" + _CHANGE_TAIL))
 # counts with names
 _LIST_COUNT_UNIT = re.compile(r"(xa|huyen|tinh|thon|phuong|don vi)(?![\w])")
 _LIST_NUM_BACK = re.compile(r"(?<![\w/.,%])\(?(\d{1,3})[ ]{1,2}$")
@@ -68,16 +68,23 @@ class UnmetReader:
             b = _UNMET_B_FWD.match(fv, core.end()) if core.group(0).endswith("dat") else None
             if b is not None:
                 add(core.start(), b.end(), b)
-        for rx in (_UNMET_C, _UNMET_D):
-            for m in scan(rx, fv, 0, self.end):
-                add(m.start(), m.end(), m)
-        for m in scan(_NUM_KIND, fv, 0, self.end) if ("con thieu" in fv or "con lai" in fv) else ():
-            sm = self._owned_set_match(m.end())
-            if sm is None:
-                continue
-            st = _STILL.match(fv, sm.end())
-            if st is not None:
-                add(m.start(), st.end(), m)
+        for m in scan(_UNMET_C, fv, 0, self.end):
+            add(m.start(), m.end(), m)
+        seen = -1
+        for still in scan(_STILL_WORD, fv, 0, self.end):
+            # "10 tiêu chí còn lại"; "hoàn thiện 13 chỉ tiêu của Bộ tiêu chí … còn thiếu"
+            lo = max(seen, still.start() - _OWNED_REACH)
+            for m in scan(_NUM_KIND, fv, lo, still.start()):
+                if _STILL.fullmatch(fv, m.end(), still.end()) is not None:
+                    add(m.start(), still.end(), m)
+                    continue
+                sm = self._owned_set_match(m.end())
+                if sm is None:
+                    continue
+                st = _STILL.match(fv, sm.end())
+                if st is not None and st.end() == still.end():
+                    add(m.start(), st.end(), m)
+            seen = still.start()
         found.sort(key=lambda x: (x[0], -x[1]))
         out: list[UnmetList] = []
         last_end = -1
@@ -218,7 +225,7 @@ class UnmetReader:
 
     def _attach_changes(self, figs: list[Fig]) -> None:
         starts = [f.start for f in figs]
-        for m in scan(_CHANGE, self.fold, 0, self.end):
+        for m in scan_any(_CHANGE, self.fold, 0, self.end):
             sent = self.lay.sentence(m.start())
             kind: Kind = "criteria" if m.group(3) == "tieu chi" else "indicators"
             i = bisect.bisect_left(starts, m.start()) - 1
@@ -237,8 +244,9 @@ class UnmetReader:
         fv, t = self.fold, self.text
         out: list[UnitList] = []
         in_total = {f.total_span: f for f in figs if f.kind == "units" and f.total_span and f.achieved is not None}
-        for m in scan(_LIST_COUNT_UNIT, fv, 0, self.end):
-            b = _LIST_NUM_BACK.search(fv, max(0, m.start() - 8), m.start())
+        for m in self._numbered_units():
+            s0 = m.start(1)
+            b = _LIST_NUM_BACK.search(fv, max(0, s0 - 8), s0)
             if b is None:
                 continue
             n = int(b.group(1))
@@ -249,10 +257,10 @@ class UnmetReader:
             if n < 2:
                 continue
             unit = FOLD_UNIT[m.group(1)]
-            pos = m.end()
+            pos = m.end(1)
             if fv.startswith(")", pos):
                 pos += 1
-            names, end, complete = self._names_at(pos, m.end())
+            names, end, complete = self._names_at(pos, m.end(1))
             if names is None:
                 line_end = t.find("\n", pos, pos + 150)
                 if line_end >= 0 and t[pos:line_end].strip().endswith(":"):

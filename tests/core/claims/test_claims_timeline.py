@@ -70,3 +70,23 @@ def test_nineteen_criteria_is_never_the_2026_set(cat):
     got = one("Ngày 12/5/2026: trước khi sắp xếp, các xã cũ đã đạt 19/19 tiêu chí nông thôn mới; hiện nay xã Vĩnh Hải "
               "đạt 6/10 tiêu chí nông thôn mới.", cat)
     assert [g[0] for g in got] == ["xa-ntm-2021", "xa-ntm-2026"]
+
+
+def test_stated_totals_of_a_later_set_hold_for_the_whole_text(cat):
+    """A February 2022 text counting 57 indicators (QĐ 318 came out on 08/03/2022) uses the 2021–2025 sets:
+    its other figures of the same tier follow, and a wrong total among them is an error of the text."""
+    r = extract("Bản tin tháng 2/2022\n\n"
+                "+ Xã An Phú: đạt 17/19 tiêu chí với 55/57 chỉ tiêu nông thôn mới; 15/19 tiêu chí với 70/75 chỉ tiêu "
+                "nông thôn mới nâng cao.\n"
+                "+ Xã Bình Hòa: đạt 18/19 tiêu chí với 56/57 chỉ tiêu nông thôn mới; 18/19 tiêu chí với 56/57 chỉ "
+                "tiêu nông thôn mới nâng cao.\n", catalog=cat)
+    assert [(c.set, c.achieved, c.total) for c in r.claims] == [
+        ("xa-ntm-2021", 17, 19), ("xa-ntm-2021", 55, 57), ("xa-nang-cao-2021", 15, 19), ("xa-nang-cao-2021", 70, 75),
+        ("xa-ntm-2021", 18, 19), ("xa-ntm-2021", 56, 57), ("xa-nang-cao-2021", 18, 19), ("xa-nang-cao-2021", 56, 57)]
+    assert [f.code for f in r.errors] == ["total-mismatch"]
+
+
+def test_a_criteria_count_alone_does_not_move_a_text_to_another_phase(cat):
+    """The district set has had 9 criteria since 2016: "9/9 tiêu chí" in 2019 is not the 2021 set."""
+    got = one("Năm 2019, huyện Nghĩa Hưng đạt 9/9 tiêu chí huyện nông thôn mới.", cat)
+    assert got[0][0] is None
