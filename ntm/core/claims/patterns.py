@@ -61,8 +61,15 @@ def scan_any(rxs: tuple[re.Pattern, ...], s: str, pos: int = 0, endpos: int | No
     pattern whose alternatives start with different letters ("tang|giam") is tried at every position
     of the text; patterns that start with a literal are found by a fast search."""
     out = [m for rx in rxs for m in scan(rx, s, pos, endpos)]
-    if len(rxs) > 1:
-        out.sort(key=lambda m: m.start())
+    if len(rxs) > 1 and out:
+        out.sort(key=lambda m: (m.start(), -m.end()))
+        kept: list[re.Match] = []
+        last = -1
+        for m in out:  # as one pattern would: no match inside another ("xã" in "thị xã")
+            if m.start() >= last:
+                kept.append(m)
+                last = m.end()
+        out = kept
     return out
 
 

@@ -185,7 +185,7 @@ def _fold_short(text: str) -> str:
 # -- sentences and paragraphs ---------------------------------------------------------------
 # A sentence ends at a newline, or at . ! ? … followed by a space — but not after the short
 # abbreviations officials use before names ("TP. Hạ Long", "TX. Quảng Yên").
-_SENT_END = re.compile(r"\n|[.!?…](?=[ \n\"”’)]|$)")
+_SENT_MARKS = tuple((c, re.compile(re.escape(c) + r"(?=[ \n\"”’)]|$)")) for c in ".!?…")
 _ABBREV = re.compile(r"(?:^|[\s(])(?:TP|Tp|tp|TX|Tx|tx|P|Q|TT|Th|St|ThS|TS|PGS|GS|Đ/c|đ/c)$")
 _PARA = re.compile(r"\n[ \t]*\n")
 
@@ -233,16 +233,32 @@ def _wrapped(text: str, nl: int) -> bool:
     return (prev.isdigit() or (prev.isalpha() and prev.islower())) and (nxt.isdigit() or (nxt.isalpha() and nxt.islower()))
 
 
+def _sentence_marks(text: str) -> list[int]:
+    """Positions of line ends and of sentence-ending marks ('.', '!', '?', '…' before a space, a quote, a
+    bracket or the end), in order: each kind found by a fast search, the rare ones only when present."""
+    out: list[int] = []
+    i = text.find("\n")
+    while i >= 0:
+        out.append(i)
+        i = text.find("\n", i + 1)
+    for mark, rx in _SENT_MARKS:
+        if mark in text:
+            out.extend(m.start() for m in rx.finditer(text))
+    out.sort()
+    return out
+
+
 def layout(text: str) -> Layout:
     starts = [0]
     ends: list[int] = []
-    for m in _SENT_END.finditer(text):
-        if m.group() == ".":
-            if _ABBREV.search(text, max(0, m.start() - 5), m.start()):
+    for p in _sentence_marks(text):
+        c = text[p]
+        if c == ".":
+            if _ABBREV.search(text, max(0, p - 5), p):
                 continue
-        elif m.group() == "\n" and _wrapped(text, m.start()):
+        elif c == "\n" and _wrapped(text, p):
             continue
-        end = m.end()
+        end = p + 1
         ends.append(end)
         starts.append(end)
     ends.append(len(text))
