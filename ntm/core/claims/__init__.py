@@ -13,13 +13,15 @@ over plain records, :func:`resolver.units_resolver` over ``ntm.core.units``); th
 passed in (default: :func:`ntm.core.catalog.default_catalog`, ``catalog=False`` to do without;
 if the default cannot be loaded the checks that need it are skipped and ``report.notes`` says so).
 
-Modules, by stage: ``text`` (normalisation, same-length lower/folded views, sentences),
+Modules, by stage: ``text`` (normalisation, same-length lower/folded views, sentences), ``patterns``
+(shared patterns and the word-boundary scan),
 ``timeline`` (period reported on, date of issue, times named in sentences), ``figures`` (every way
 a figure is written), ``unmet`` (unmet lists, changes, counts with the units they name),
 ``subjects`` (whose figure), ``attribution`` (which set), ``extraction`` (the stages put together),
 ``sets`` (what the catalogue says of a set; phases by decision dates), ``checks`` (findings; the
 table of finding codes is there), ``compare`` (against stored results), ``documents``
-(txt/docx/html/pdf), ``resolver``, ``cli`` (``ntm claims check``), ``testing`` (a stand-in
+(txt/docx/html/pdf), ``resolver``, ``cli`` (``ntm claims check``), ``scoring`` (a report against
+hand-read expected figures: the development set, ``bench/claims_devset.py``), ``testing`` (a stand-in
 catalogue for tests).
 
 JSON (``report_to_json``)::
