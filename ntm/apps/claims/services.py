@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 
-from ntm.apps.accounts.permissions import can_enter, scope, visible_q
+from ntm.apps.accounts.permissions import can_enter, visible_q
 from ntm.apps.evaluations.models import Result
 from ntm.apps.units.models import Level, Unit
 from ntm.apps.units.services import resolve_unit

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Change, Kind, UnmetList
-from .patterns import FOLD_UNIT, NUM, PCT_PAREN, PCT_WORD, UNIT_LEVEL, num, pct_span, places, scan, scan_any
+from .patterns import FOLD_UNIT, NUM, PCT_PAREN, PCT_WORD, num, pct_span, places, scan, scan_any
 
 MAX_FIGURES = 20_000
 

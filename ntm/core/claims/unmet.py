@@ -16,7 +16,7 @@ import re
 
 from .figures import Fig
 from .model import Change, Kind, UnitList, UnmetItem, UnmetList
-from .patterns import FOLD_UNIT, NUM, num, scan, scan_any
+from .patterns import FOLD_UNIT, NUM, scan, scan_any
 from .subjects import SUBJECT_WINDOW
 
 _UNMET_CORE = re.compile(r"chua[ ]{1,2}(?:dat|hoan thanh)(?![\w])")
