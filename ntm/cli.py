@@ -389,13 +389,13 @@ def cmd_claims(a: argparse.Namespace) -> int:
     from ntm.core.claims.cli import run
     from ntm.core.claims.resolver import units_resolver
 
-    resolver = None if a.no_units else units_resolver(a.date)
+    resolver = None if a.no_units else units_resolver(a.date)  # no date: the date the text's figures stand at
     lookup = None
     if a.db:
         _require_database()
-        from ntm.apps.evaluations.services import stored_figures
+        from ntm.apps.claims.services import StoredLookup
 
-        lookup = stored_figures
+        lookup = StoredLookup()  # every unit named, counts and averages over communes, for the text's period
     return run(a.files, a.format, resolver=resolver, lookup=lookup)
 
 

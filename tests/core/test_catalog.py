@@ -21,6 +21,7 @@ def cat():
 
 # -- the shipped sets ---------------------------------------------------------------------------
 COUNTS = {
+    "xa-ntm-2010": (19, 19),
     "xa-ntm-2016": (19, 49),
     "xa-ntm-2021": (19, 57),
     "xa-nang-cao-2021": (19, 75),
@@ -45,6 +46,7 @@ def test_counts(cat, code, counts):
 def test_declared_totals_are_the_ones_bulletins_use(cat):
     declared = {s.code: (s.data.declared.criteria, s.data.declared.indicators) for s in cat if s.data.declared}
     assert declared == {
+        "xa-ntm-2010": (19, None),  # 19 criteria are sourced; the number of indicators is not
         "xa-ntm-2016": (19, 49),
         "xa-ntm-2021": (19, 57),
         "xa-nang-cao-2021": (19, 75),
@@ -144,6 +146,22 @@ def test_sourced_threshold_counts(cat):
     assert with_rule["xa-nang-cao-2021"] == ["4.1", "4.2", "6.1", "7"]
     assert with_rule["xa-kieu-mau-2021"] == ["1", "2", "3", "4"]
     assert with_rule["huyen-ntm-2021"] == with_rule["huyen-nang-cao-2021"] == with_rule["xa-ntm-2026"] == []
+    assert with_rule["xa-ntm-2010"] == []
+
+
+def test_the_2010_2015_set_holds_only_what_is_sourced(cat):
+    """QĐ 491/2009 (revised by QĐ 342/2013): 19 criteria in 5 groups, the five revised in 2013 sourced, the other
+    names from memory, one placeholder per criterion, no threshold and no indicator total."""
+    s = cat.get("xa-ntm-2010")
+    d = s.data
+    assert (d.phase, d.level, d.tier, d.legal_basis.decision, str(d.valid_from)) == (
+        "2010-2015", "commune", "ntm", "491/QĐ-TTg", "2009-04-16")
+    assert d.declared.indicators is None and s.placeholder_count == 19
+    tags = {c.number: c.provenance.tag.value for c in d.criteria}
+    assert {n for n, t in tags.items() if t == "NEWS"} == {7, 10, 12, 14, 15}
+    assert all(t in ("NEWS", "RECALL") for t in tags.values())
+    assert all("342/QĐ-TTg" in c.provenance.source for c in d.criteria if c.number in (7, 10, 12, 14, 15))
+    assert not any(i.thresholds for i in s.indicators) and "342/QĐ-TTg" in d.notes
 
 
 def test_conflicting_values_are_kept_as_reference_not_rules(cat):
@@ -171,7 +189,8 @@ def test_set_metadata(cat):
     assert (x26.phase, x26.scope_kind, str(x26.valid_from), x26.legal_basis.decision) == (
         "2026-2030", "group", "2026-02-15", "51/2025/QĐ-TTg")
     assert {s.code: s.data.short_name for s in cat} == {
-        "xa-ntm-2016": "nông thôn mới", "xa-ntm-2021": "nông thôn mới", "xa-ntm-2026": "nông thôn mới",
+        "xa-ntm-2010": "nông thôn mới", "xa-ntm-2016": "nông thôn mới", "xa-ntm-2021": "nông thôn mới",
+        "xa-ntm-2026": "nông thôn mới",
         "xa-nang-cao-2021": "nông thôn mới nâng cao", "xa-kieu-mau-2021": "nông thôn mới kiểu mẫu",
         "huyen-ntm-2021": "huyện nông thôn mới", "huyen-nang-cao-2021": "huyện nông thôn mới nâng cao"}
     assert [(s.code, s.level) for s in cat if s.level == "district"] == [

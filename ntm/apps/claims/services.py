@@ -1,23 +1,27 @@
 """The report checker (``ntm.core.claims``) with the database behind it: unit names resolved against the
-stored units, reported figures compared with the stored results the user may see, checked figures saved.
+stored units as they stood when the text's figures were taken, every figure of a unit the user may see
+compared with the stored results of the text's period (one unit's own figures, and counts and averages
+over the communes of a district, province or the country: "18/20 xã đạt chuẩn", "bình quân 18,3/19"),
+checked figures saved.
 
 Nothing here re-implements a check; the core decides what is inconsistent."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
 
-from ntm.apps.accounts.permissions import can_enter, scope
+from ntm.apps.accounts.permissions import can_enter, visible_q
 from ntm.apps.evaluations.models import Result
-from ntm.apps.units.models import Unit
+from ntm.apps.units.models import Level, Unit
 from ntm.apps.units.services import resolve_unit
 from ntm.core.claims import DocumentError, Finding, InputTooLarge, Report, compare_with, document_text, extract
+from ntm.core.claims.compare import NATIONAL
 from ntm.core.claims.resolver import UnitDataResolver
+from ntm.core.periods import Period as Key
 
 from .models import ReportedFigure
 
@@ -45,23 +49,6 @@ class _DbUnits:
         return hit
 
 
-def period_date(key: str | None) -> dt.date | None:
-    """The last day of a report period ("2023-07" → 31/07/2023, "2024-Q1" → 31/03/2024, "2022" → 31/12/2022)."""
-    if not key:
-        return None
-    try:
-        if "-Q" in key:
-            y, q = key.split("-Q")
-            y, m = int(y), int(q) * 3
-        elif "-" in key:
-            y, m = (int(x) for x in key.split("-")[:2])
-        else:
-            y, m = int(key), 12
-        return dt.date(y, m, calendar.monthrange(y, m)[1])
-    except (ValueError, IndexError):
-        return None
-
-
 @dataclass
 class Checked:
     report: Report
@@ -86,32 +73,101 @@ def read_upload(data: bytes, name: str) -> str:
     return document_text(data, name, max_chars=MAX_TEXT_CHARS)
 
 
-def _lookup(user, period_key: str):
-    def lookup(unit_code, set_code, _period):
-        return (scope(Result.objects.all(), user)
-                .filter(Q(unit__uid=unit_code) | Q(unit__code=unit_code), set_code=set_code, period=period_key)
+class StoredLookup:
+    """The stored figures a report is compared with, for the report checker (:mod:`ntm.core.claims.compare`).
+
+    ``lookup(unit, set, period)`` → ``(criteria_met, indicators_met)`` of one unit; ``lookup.rollup(unit, set,
+    period)`` → ``(units_total, units_with_results, units_at_standard, average_criteria, average_indicators)``
+    over the communes of a unit (``"national"``: the whole country). The period compared is the text's own
+    when results are stored for it, else the latest stored one inside it and not after the date its figures
+    stand at ("9 tháng đầu năm 2023" → 2023-09). With ``user``, only units that user may see are compared."""
+
+    def __init__(self, user=None):
+        self.user = user
+        self._keys: dict[tuple, str | None] = {}
+        self._units: dict[str, Unit | None] = {}
+
+    def _unit(self, code: str) -> Unit | None:
+        if code not in self._units:
+            qs = Unit.objects.filter(level=Level.COUNTRY) if code == NATIONAL else \
+                Unit.objects.filter(Q(uid=code) | Q(code=code))
+            if self.user is not None:
+                qs = qs.filter(visible_q(self.user, ""))
+            self._units[code] = qs.order_by("-valid_from").first()
+        return self._units[code]
+
+    def period_key(self, set_code: str, period) -> str | None:
+        """The stored period to compare a text's figures with (None: nothing stored inside its period)."""
+        if period is None or not getattr(period, "key", None):
+            return None
+        k = (set_code, period.key, getattr(period, "as_of", None))
+        if k not in self._keys:
+            from ntm.apps.evaluations.services import stored_periods
+
+            try:
+                want = Key.parse(period.key)
+            except ValueError:
+                self._keys[k] = None
+                return None
+            keys = set(Result.objects.filter(set_code=set_code).values_list("period", flat=True).distinct()) \
+                | set(stored_periods(set_code))
+            if want.key in keys:
+                self._keys[k] = want.key
+            else:
+                limit = dt.date.fromisoformat(period.as_of) if getattr(period, "as_of", None) else want.end
+                inside = [Key.parse(x) for x in keys if _parses(x)]
+                inside = [p for p in inside if want.start <= p.start and p.end <= min(want.end, limit)]
+                self._keys[k] = max(inside, key=lambda p: p.end).key if inside else None
+        return self._keys[k]
+
+    def __call__(self, unit_code: str, set_code: str, period):
+        key = self.period_key(set_code, period)
+        unit = self._unit(unit_code) if key else None
+        if unit is None:
+            return None
+        return (Result.objects.filter(unit=unit, set_code=set_code, period=key)
                 .values_list("criteria_met", "indicators_met").first())
-    return lookup
+
+    def rollup(self, unit_code: str, set_code: str, period):
+        from ntm.apps.evaluations.services import rollup_for
+
+        key = self.period_key(set_code, period)
+        unit = self._unit(unit_code) if key else None
+        if unit is None or unit.level == Level.COMMUNE:
+            return None
+        try:
+            r = rollup_for(unit, set_code, key)
+        except LookupError:
+            return None
+        if not r.units_with_results:
+            return None
+        return r.units_total, r.units_with_results, r.units_at_standard, r.average_criteria, r.average_indicators
+
+
+def _parses(key: str) -> bool:
+    try:
+        Key.parse(key)
+        return True
+    except ValueError:
+        return False
 
 
 def check(text: str, *, user, source: str | None = None, context_names: list[str] | None = None,
           resolve: bool = True) -> Checked:
-    """Extract and check the figures of ``text``; units resolved as they stood at the report's date;
-    figures of units the user may see compared with their stored results for the report's period.
-    Raises ``InputTooLarge`` above :data:`MAX_TEXT_CHARS`."""
-    resolver = None
-    if resolve:
-        first = extract(text, catalog=False, max_chars=MAX_TEXT_CHARS)
-        resolver = UnitDataResolver(_DbUnits(), period_date(first.period.key if first.period else None))
+    """Extract and check the figures of ``text``; units resolved as they stood when its figures were
+    taken; every figure of units the user may see compared with the stored results of the report's
+    period (units, and counts and averages over communes). Raises ``InputTooLarge`` above
+    :data:`MAX_TEXT_CHARS`."""
+    resolver = UnitDataResolver(_DbUnits(), None) if resolve else None
     report = extract(text, source=source, resolver=resolver, context_names=context_names or None,
                      max_chars=MAX_TEXT_CHARS)
     out = Checked(report)
     if report.period and report.period.key and user is not None:
-        lookup = _lookup(user, report.period.key)
+        lookup = StoredLookup(user)
         out.stored_findings = compare_with(report, lookup)
         for i, c in enumerate(report.claims):
             if savable(c):
-                row = lookup(c.unit_code, c.set, None)
+                row = lookup(c.unit_code, c.set, report.period)
                 if row:
                     v = row[0] if c.kind == "criteria" else row[1]
                     if v is not None:
@@ -122,7 +178,8 @@ def check(text: str, *, user, source: str | None = None, context_names: list[str
 def savable(claim) -> bool:
     """A claim that states one unit's own current figure of a set (no average, no target, no count of units)."""
     return bool(claim.unit_code and claim.set and claim.kind in ("criteria", "indicators") and not claim.average
-                and claim.aggregate_of is None and claim.modality == "current" and claim.achieved is not None)
+                and claim.aggregate_of is None and claim.modality == "current" and claim.achieved is not None
+                and claim.when is None)
 
 
 def _span_findings(checked: Checked, claim) -> int:

@@ -17,7 +17,7 @@ from .forms import CheckForm, SaveForm
 from .models import ReportedFigure
 from .services import CheckError, Checked, check, read_upload, savable, save_figures
 
-FINDING_LABEL = {"error": "Lỗi", "warning": "Cảnh báo"}
+FINDING_LABEL = {"error": "Lỗi", "warning": "Cần xem lại"}
 
 
 def _num(v) -> str:

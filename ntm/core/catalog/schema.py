@@ -275,7 +275,7 @@ class Declared(_Strict):
 
 Level = Literal["village", "commune", "district", "province"]
 Tier = Literal["ntm", "nang_cao", "kieu_mau", "hien_dai"]
-Phase = Literal["2016-2020", "2021-2025", "2026-2030"]
+Phase = Literal["2010-2015", "2016-2020", "2021-2025", "2026-2030"]
 
 
 class CriteriaSetFile(_Strict):

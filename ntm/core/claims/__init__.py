@@ -13,10 +13,16 @@ over plain records, :func:`resolver.units_resolver` over ``ntm.core.units``); th
 passed in (default: :func:`ntm.core.catalog.default_catalog`, ``catalog=False`` to do without;
 if the default cannot be loaded the checks that need it are skipped and ``report.notes`` says so).
 
-Modules: ``text`` (normalisation, same-length lower/folded views, sentences), ``extraction``
-(figures → claims), ``sets`` (wording → set code; what the catalogue says of a set), ``checks``
-(findings; the table of finding codes is there), ``documents`` (txt/docx/html/pdf), ``resolver``,
-``cli`` (``ntm claims check``), ``testing`` (a stand-in catalogue for tests).
+Modules, by stage: ``text`` (normalisation, same-length lower/folded views, sentences), ``patterns``
+(shared patterns and the word-boundary scan),
+``timeline`` (period reported on, date of issue, times named in sentences), ``figures`` (every way
+a figure is written), ``unmet`` (unmet lists, changes, counts with the units they name),
+``subjects`` (whose figure), ``attribution`` (which set), ``extraction`` (the stages put together),
+``sets`` (what the catalogue says of a set; phases by decision dates), ``checks`` (findings; the
+table of finding codes is there), ``compare`` (against stored results), ``documents``
+(txt/docx/html/pdf), ``resolver``, ``cli`` (``ntm claims check``), ``scoring`` (a report against
+hand-read expected figures: the development set, ``bench/claims_devset.py``), ``testing`` (a stand-in
+catalogue for tests).
 
 JSON (``report_to_json``)::
 
@@ -43,17 +49,18 @@ import json
 import os
 from typing import Any
 
-from .checks import compare_with, run_checks
+from .checks import run_checks
+from .compare import compare_with
 from .documents import DEFAULT_MAX_BYTES, DocumentError, document_text, read_document
 from .extraction import Extractor
-from .model import Change, Claim, Finding, Period, Recognition, Report, UnmetItem
+from .model import Change, Claim, Finding, Period, Recognition, Report, UnitList, UnmetItem
 from .resolver import RecordResolver, UnitResolver
 from .sets import Catalogue
 from .text import DEFAULT_MAX_CHARS, InputTooLarge, normalize_text
 
 __all__ = [
     "Change", "Claim", "DocumentError", "Finding", "InputTooLarge", "Period", "Recognition", "RecordResolver",
-    "Report", "UnitResolver", "UnmetItem", "check_file", "check_text", "compare_with", "extract", "normalize_text",
+    "Report", "UnitList", "UnitResolver", "UnmetItem", "check_file", "check_text", "compare_with", "extract", "normalize_text",
     "read_document", "document_text", "report_to_json", "DEFAULT_MAX_CHARS", "DEFAULT_MAX_BYTES",
 ]
 
@@ -74,7 +81,8 @@ def extract(text: str, *, source: str | None = None, resolver: UnitResolver | No
     ex = Extractor(norm, resolver=resolver, catalogue=cat, context_names=context_names)
     claims, recognitions, period, names = ex.run()
     report = Report(source=source, text=norm, claims=claims, recognitions=recognitions, period=period,
-                    context_names=names, notes=list(dict.fromkeys(ex.notes)))
+                    context_names=names, notes=list(dict.fromkeys(ex.notes)), unit_lists=ex.unit_lists_found,
+                    subject=ex.subject_display, layout=ex.lay)
     if cat.error and catalog is not False:
         report.notes.append(cat.error)
     report.findings = run_checks(report, cat)

@@ -3,8 +3,10 @@
 Exit codes: 0 no error finding (warnings allowed), 1 at least one error finding, 2 a file could
 not be used (missing, binary, too large, undecodable); 2 wins over 1.
 
-Text output shows, for each finding, the sentence it comes from with the offending figure
-highlighted: in colour on a terminal, between »…« otherwise (files, pipes, CI logs).
+Text output shows, for each finding, what is wrong in Vietnamese (no internal code), what the text
+says and what it should say, a suggested correction, and the sentence it comes from with the
+offending figure highlighted: in colour on a terminal, between »…« otherwise (files, pipes, CI logs).
+"LỖI" is a figure that cannot be right; "CẦN XEM LẠI" a doubt.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from rich.text import Text
 from . import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS, DocumentError, InputTooLarge, extract, read_document
 from .model import Finding, Report
 
-SEVERITY_LABEL = {"error": "LỖI", "warning": "CẢNH BÁO"}
+SEVERITY_LABEL = {"error": "LỖI", "warning": "CẦN XEM LẠI"}
 SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow"}
 CONTEXT_WIDTH = 220
 
@@ -28,8 +30,8 @@ CONTEXT_WIDTH = 220
 def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err: IO[str] | None = None,
         catalog: Any = None, resolver: Any = None, max_bytes: int = DEFAULT_MAX_BYTES,
         max_chars: int = DEFAULT_MAX_CHARS, lookup: Any = None) -> int:
-    """Check each file; ``lookup(unit_code, set_code, period)`` (optional) compares the figures with
-    stored results (see :func:`ntm.core.claims.checks.compare_with`)."""
+    """Check each file; ``lookup(unit_code, set_code, period)`` (optional, with ``lookup.rollup`` for
+    counts and averages) compares the figures with stored results (:func:`ntm.core.claims.compare.compare_with`)."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     if fmt not in ("text", "json"):
@@ -58,7 +60,7 @@ def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err:
                 results.append({"source": os.path.basename(path), "path": path, "error": msg, "claims": [], "findings": []})
             continue
         if lookup is not None:
-            from .checks import compare_with
+            from .compare import compare_with
 
             report.findings.extend(compare_with(report, lookup))
         if report.errors and code == 0:
@@ -97,7 +99,7 @@ def render_text(report: Report, console: Console, path: str | None = None) -> No
         if n_err:
             parts.append(f"{n_err} lỗi")
         if n_warn:
-            parts.append(f"{n_warn} cảnh báo")
+            parts.append(f"{n_warn} điểm cần xem lại")
         bits.append(", ".join(parts))
     else:
         bits.append("không thấy số liệu nào mâu thuẫn")
@@ -115,7 +117,7 @@ def _render_finding(report: Report, f: Finding, console: Console, tty: bool) -> 
     line_no = t.count("\n", 0, f.span[0]) + 1
     title = Text("  ")
     title.append(SEVERITY_LABEL[f.severity], style=SEVERITY_STYLE[f.severity])
-    title.append(f" [{f.code}] dòng {line_no}")
+    title.append(f" · {f.title or f.message} · dòng {line_no}")
     who = " · ".join(x for x in (f.subject, f.set) if x)
     if who:
         title.append(f" · {who}")
@@ -128,6 +130,8 @@ def _render_finding(report: Report, f: Finding, console: Console, tty: bool) -> 
             line.append("   đúng ra: ")
             line.append(f.expected, style="bold green" if tty else "")
         console.print(line)
+    if f.suggestion:
+        console.print(Text("    đề nghị: " + f.suggestion))
     console.print(_excerpt(t, f.span, f.related_span, tty))
 
 

@@ -28,9 +28,10 @@ class Period:
     label: str
     year: int | None
     month: int | None = None
-    date: str | None = None  # ISO date of the report / meeting, when stated ("2022-08-19")
+    date: str | None = None  # ISO date of issue of the report / meeting, when stated ("2022-08-19")
     text: str = ""
     span: tuple[int, int] | None = None
+    as_of: str | None = None  # ISO date the figures stand at (end of the period): picks the criteria sets
 
     def __str__(self) -> str:
         return self.key or self.label
@@ -38,7 +39,7 @@ class Period:
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key, "label": self.label, "year": self.year, "month": self.month, "date": self.date,
-            "text": self.text, "span": list(self.span) if self.span else None,
+            "as_of": self.as_of, "text": self.text, "span": list(self.span) if self.span else None,
         }
 
 
@@ -100,6 +101,11 @@ class Claim:
     unmet_count_span: tuple[int, int] | None = None
     change: Change | None = None
     notes: list[str] = field(default_factory=list)
+    when: str | None = None  # the time named in the sentence ("2017"), when not the report's period
+    container: str | None = None  # for counts and averages over units: the unit they are counted in
+    container_code: str | None = None
+    percent_approx: bool = False  # "gần 90%", "khoảng 78%"
+    count: str | None = None  # for kind "units": "standard" (units at a standard) | "class" (a band of criteria)
 
     @cached_property
     def subject_key(self) -> str | None:
@@ -138,10 +144,31 @@ class Claim:
                  "span": list(self.change.span)}
                 if self.change else None
             ),
+            "when": self.when,
+            "count": self.count,
+            "container": self.container,
+            "container_code": self.container_code,
             "text": self.text,
             "span": list(self.span),
             "notes": list(self.notes),
         }
+
+
+@dataclass
+class UnitList:
+    """A count of units with the units it names: "8 xã: Nam Mỹ, Nam Thắng, …" or "(06 xã):" followed by
+    one line per unit. ``complete`` is False when the list could not be read to its end."""
+
+    count: int
+    count_span: tuple[int, int]
+    unit_type: str
+    names: list[tuple[str, tuple[int, int]]]
+    span: tuple[int, int]
+    complete: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "unit_type": self.unit_type, "names": [n for n, _ in self.names],
+                "complete": self.complete, "span": list(self.span)}
 
 
 @dataclass
@@ -163,8 +190,15 @@ class Recognition:
         }
 
 
+SEVERITY_LABEL = {"error": "Lỗi", "warning": "Cần xem lại"}
+
+
 @dataclass
 class Finding:
+    """One inconsistency. ``code`` is a stable machine key (JSON, tests); what users read is ``title``,
+    ``message``, ``sentence``, ``expected`` and ``suggestion``, all in Vietnamese. An ``error`` is a
+    figure that cannot be right (arithmetic); a ``warning`` is a doubt worth a second look."""
+
     severity: Severity
     code: str
     message: str
@@ -176,12 +210,23 @@ class Finding:
     set: str | None = None
     claim_span: tuple[int, int] | None = None
     related_span: tuple[int, int] | None = None
+    title: str = ""
+    suggestion: str | None = None
+    sentence: str = ""
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABEL[self.severity]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "severity": self.severity,
+            "severity_label": self.severity_label,
             "code": self.code,
+            "title": self.title,
             "message": self.message,
+            "suggestion": self.suggestion,
+            "sentence": self.sentence,
             "reported": self.reported,
             "expected": self.expected,
             "subject": self.subject,
@@ -203,6 +248,9 @@ class Report:
     period: Period | None = None
     context_names: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unit_lists: list[UnitList] = field(default_factory=list)
+    subject: str | None = None  # the unit the report is about, from its title ("Xã Khánh Bình")
+    layout: Any = field(default=None, repr=False, compare=False)  # sentences of ``text`` (text.Layout), when known
 
     @property
     def errors(self) -> list[Finding]:
@@ -220,6 +268,8 @@ class Report:
             "claims": [c.to_dict() for c in self.claims],
             "findings": [f.to_dict() for f in self.findings],
             "recognitions": [r.to_dict() for r in self.recognitions],
+            "unit_lists": [x.to_dict() for x in self.unit_lists],
+            "subject": self.subject,
             "notes": list(self.notes),
         }
 

@@ -133,6 +133,11 @@ class UnitDataResolver:
         self.data = data
         self.date = date
 
+    def at(self, date: Any) -> "UnitDataResolver":
+        """The same units as they stood on ``date`` (the checker calls it with the date the report's
+        figures stand at, when no date was given)."""
+        return type(self)(self.data, date)
+
     def resolve(self, name: str, context_names: list[str]) -> str | None:
         ctx = [c for c in context_names if fold(c) != fold(name)]
         districts = [c for c in ctx if _level(split_type(c)[0]) == "district"]

@@ -1,20 +1,35 @@
 """From the wording around a figure to a criteria-set code, and what the catalogue says of a set.
 
 The wording gives a *level* (xã / huyện), a *tier* (NTM, nâng cao, kiểu mẫu) and sometimes a
-*phase* ("giai đoạn 2021-2025"); the report's date fills in a missing phase. The catalogue is
-asked first (a set with that level, tier and phase); the table below is the fallback while the
-catalogue files are being written.
+*phase* ("giai đoạn 2021-2025"); the date the figures stand at fills in a missing phase, by the
+dates the decisions came into force (not by calendar year: a text of October 2021 still reports
+on the 2016–2020 set, QĐ 318 dates from 08/03/2022). The catalogue is asked first (a set with that
+level, tier and phase; the phases start at the ``valid_from`` of its national commune sets); the
+tables below are the fallback while the catalogue files are being written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from ntm.core.codes import criterion_of
 
+PHASES = ("2010-2015", "2016-2020", "2021-2025", "2026-2030")
+# when each phase's national commune set came into force (QĐ 491/QĐ-TTg 16/04/2009, revised by QĐ
+# 342/QĐ-TTg 20/02/2013; QĐ 1980/QĐ-TTg 17/10/2016, applied from 01/12/2016; QĐ 318/QĐ-TTg
+# 08/03/2022; QĐ 51/2025/QĐ-TTg in force 15/02/2026)
+PHASE_STARTS: dict[str, dt.date] = {
+    "2010-2015": dt.date(2009, 4, 16),
+    "2016-2020": dt.date(2016, 12, 1),
+    "2021-2025": dt.date(2022, 3, 8),
+    "2026-2030": dt.date(2026, 2, 15),
+}
+
 STATIC_SETS: dict[tuple[str, str, str], str] = {
+    ("commune", "ntm", "2010-2015"): "xa-ntm-2010",
     ("commune", "ntm", "2016-2020"): "xa-ntm-2016",
     ("commune", "ntm", "2021-2025"): "xa-ntm-2021",
     ("commune", "nang_cao", "2021-2025"): "xa-nang-cao-2021",
@@ -29,18 +44,25 @@ TIER_LABEL = {"ntm": "nông thôn mới", "nang_cao": "nông thôn mới nâng c
 LEVEL_LABEL = {"commune": "xã", "district": "huyện", "province": "tỉnh", "village": "thôn"}
 
 
-def phase_of_year(year: int | None) -> str | None:
-    if year is None:
+def phase_of_date(day: dt.date | None, starts: dict[str, dt.date] | None = None) -> str | None:
+    """The phase whose sets were in force on ``day`` (None before the first one)."""
+    if day is None:
         return None
-    if year <= 2020:
-        return "2016-2020"
-    if year <= 2025:
-        return "2021-2025"
-    return "2026-2030"
+    found = None
+    for ph, start in sorted((starts or PHASE_STARTS).items(), key=lambda kv: kv[1]):
+        if start <= day:
+            found = ph
+    return found
+
+
+def phase_of_year(year: int | None, starts: dict[str, dt.date] | None = None) -> str | None:
+    """The phase of figures standing at the end of ``year`` ("năm 2021" → 2016-2020)."""
+    return None if year is None else phase_of_date(dt.date(year, 12, 31), starts)
 
 
 def phase_from_years(a: int, b: int) -> str | None:
-    for ph in ("2016-2020", "2021-2025", "2026-2030"):
+    """ "giai đoạn 2011-2015" → 2010-2015; "2022-2025" → 2021-2025."""
+    for ph in PHASES:
         lo, hi = (int(x) for x in ph.split("-"))
         if lo <= a <= hi and lo <= b <= hi:
             return ph
@@ -63,6 +85,8 @@ class SetInfo:
     criterion_numbers: set[int]
     indicator_codes: set[str]
     max_per_criterion: int | None
+    valid_from: dt.date | None = None
+    province: str | None = None
 
 
 _VIEWS: "weakref.WeakKeyDictionary[Any, Catalogue]" = weakref.WeakKeyDictionary()
@@ -77,6 +101,7 @@ class Catalogue:
         self._cache: dict[str, SetInfo | None] = {}
         self._by_level: dict[str, list[SetInfo]] = {}
         self._find: dict[tuple, str | None] = {}
+        self._starts: dict[str, dt.date] | None = None
 
     @classmethod
     def load(cls, catalog: Any | None) -> "Catalogue":
@@ -148,6 +173,24 @@ class Catalogue:
             return None
         return STATIC_SETS.get((level, tier, phase))
 
+    @property
+    def phase_starts(self) -> dict[str, dt.date]:
+        """When each phase began: the ``valid_from`` of the catalogue's national commune NTM set of the
+        phase where it has one, else :data:`PHASE_STARTS`."""
+        if self._starts is None:
+            starts = dict(PHASE_STARTS)
+            for info in self.sets_of_level("commune"):
+                if info.tier == "ntm" and info.province is None and info.phase in starts and info.valid_from:
+                    starts[info.phase] = info.valid_from
+            self._starts = starts
+        return self._starts
+
+    def phase_of(self, day: dt.date | None) -> str | None:
+        cache = self.__dict__.setdefault("_phase_of", {})
+        if day not in cache:
+            cache[day] = phase_of_date(day, self.phase_starts)
+        return cache[day]
+
     def sets_of_level(self, level: str) -> list[SetInfo]:
         if level not in self._by_level:
             self._by_level[level] = self._sets_of_level(level)
@@ -203,7 +246,10 @@ def _read_set(code: str, s: Any) -> SetInfo:
             per[criterion_of(c)] = per.get(criterion_of(c), 0) + 1
         except ValueError:
             continue
+    valid_from = getattr(data, "valid_from", None)
     return SetInfo(
+        valid_from=valid_from if isinstance(valid_from, dt.date) else None,
+        province=getattr(data, "province", None),
         code=code,
         name=str(getattr(data, "name", None) or getattr(s, "name", None) or code),
         level=level,

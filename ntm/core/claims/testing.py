@@ -77,8 +77,9 @@ HUYEN_NTM_2021 = [1, 2, 1, 1, 2, 2, 2, 1, 1]  # 13 placeholders, no declared ind
 
 def stub_catalog() -> StubCatalog:
     """Shaped like the shipped catalogue: declared totals 19/49, 19/57, 19/75, 10/47, 9/38; the
-    model-commune and district-NTM sets declare no indicator total."""
+    2010–2015 set (19 placeholders), the model-commune and district-NTM sets declare no indicator total."""
     return StubCatalog([
+        StubSet("xa-ntm-2010", "commune", "ntm", "2010-2015", _codes([1] * 19), (19, None), placeholder_count=19),
         StubSet("xa-ntm-2016", "commune", "ntm", "2016-2020", _codes(XA_NTM_2016), (19, 49), placeholder_count=2),
         StubSet("xa-ntm-2021", "commune", "ntm", "2021-2025", _codes(XA_NTM_2021), (19, 57)),
         StubSet("xa-nang-cao-2021", "commune", "nang_cao", "2021-2025", _codes(XA_NANG_CAO_2021), (19, 75),

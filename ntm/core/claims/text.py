@@ -110,7 +110,7 @@ def _build_views() -> tuple[dict[int, int], dict[int, int]]:
             if len(lc) == 1 and lc != c:
                 lower[cp] = ord(lc)
             base = unicodedata.normalize("NFD", lc if len(lc) == 1 else c)[0].lower()
-            if c in "đĐ":
+            if c in "đĐðÐ":  # Ð (U+00D0) is typed for Đ in some texts
                 base = "d"
             if len(base) == 1 and base != c:
                 fold[cp] = ord(base)
@@ -185,7 +185,7 @@ def _fold_short(text: str) -> str:
 # -- sentences and paragraphs ---------------------------------------------------------------
 # A sentence ends at a newline, or at . ! ? … followed by a space — but not after the short
 # abbreviations officials use before names ("TP. Hạ Long", "TX. Quảng Yên").
-_SENT_END = re.compile(r"\n|[.!?…](?=[ \n\"”’)]|$)")
+_SENT_MARKS = tuple((c, re.compile(re.escape(c) + r"(?=[ \n\"”’)]|$)")) for c in ".!?…")
 _ABBREV = re.compile(r"(?:^|[\s(])(?:TP|Tp|tp|TX|Tx|tx|P|Q|TT|Th|St|ThS|TS|PGS|GS|Đ/c|đ/c)$")
 _PARA = re.compile(r"\n[ \t]*\n")
 
@@ -214,14 +214,51 @@ class Layout:
         return max(0, bisect.bisect_right(self.paragraph_starts, pos) - 1)
 
 
+def _wrapped(text: str, nl: int) -> bool:
+    """Is the newline at ``nl`` a hard wrap inside a sentence ("… đối với 8 xã: Nam Mỹ, Nam Hùng,\nNam
+    Dương …", "… phấn đấu\nvề đích …") rather than the end of a line of its own?"""
+    q = nl + 1
+    if q >= len(text) or text[q] in "\n+-*•–" or text[q].isupper():
+        return False
+    while q < len(text) and text[q] == " ":
+        q += 1
+    p = nl - 1
+    while p >= 0 and text[p] == " ":
+        p -= 1
+    if p < 0 or q >= len(text) or text[q] in "\n+-*•–":
+        return False
+    prev, nxt = text[p], text[q]
+    if prev in ",(/-–":
+        return True
+    return (prev.isdigit() or (prev.isalpha() and prev.islower())) and (nxt.isdigit() or (nxt.isalpha() and nxt.islower()))
+
+
+def _sentence_marks(text: str) -> list[int]:
+    """Positions of line ends and of sentence-ending marks ('.', '!', '?', '…' before a space, a quote, a
+    bracket or the end), in order: each kind found by a fast search, the rare ones only when present."""
+    out: list[int] = []
+    i = text.find("\n")
+    while i >= 0:
+        out.append(i)
+        i = text.find("\n", i + 1)
+    for mark, rx in _SENT_MARKS:
+        if mark in text:
+            out.extend(m.start() for m in rx.finditer(text))
+    out.sort()
+    return out
+
+
 def layout(text: str) -> Layout:
     starts = [0]
     ends: list[int] = []
-    for m in _SENT_END.finditer(text):
-        if m.group() == ".":
-            if _ABBREV.search(text, max(0, m.start() - 5), m.start()):
+    for p in _sentence_marks(text):
+        c = text[p]
+        if c == ".":
+            if _ABBREV.search(text, max(0, p - 5), p):
                 continue
-        end = m.end()
+        elif c == "\n" and _wrapped(text, p):
+            continue
+        end = p + 1
         ends.append(end)
         starts.append(end)
     ends.append(len(text))

@@ -13,7 +13,8 @@ SAMPLES = Path("/work/shared/samples/reports")
 if not SAMPLES.exists():  # a checkout elsewhere: the samples copied beside the tests
     SAMPLES = Path(__file__).parent / "samples"
 
-SAMPLE_NAMES = ["ly-nhan-ban-tin-2023-07", "dam-ha-hop-bcd-2022-08"]
+SAMPLE_NAMES = ["ly-nhan-ban-tin-2023-07", "dam-ha-hop-bcd-2022-08", "binh-lieu-tien-do-2023-11",
+                "khanh-binh-tong-ket-2023", "nam-truc-hoi-nghi-2023-11"]
 
 
 def _real():

@@ -42,15 +42,17 @@ def test_exit_0_when_no_error(files, cat):
 
 def test_warnings_alone_exit_0(files, cat):
     code, out, _ = _run([files["warn.txt"]], "text", cat)
-    assert code == 0 and "CẢNH BÁO [fractional-single-unit]" in out
+    assert code == 0 and "CẦN XEM LẠI · Số lẻ cho một đơn vị · dòng 2" in out
 
 
 def test_exit_1_on_error_and_the_text_shows_the_sentence_with_the_figure_marked(files, cat):
     code, out, err = _run([files["good.txt"], files["bad.txt"]], "text", cat)
     assert code == 1 and err == ""
-    assert "LỖI [percent-mismatch] dòng 2 · Xã An Bình · xa-ntm-2021" in out
+    assert "LỖI · Tỷ lệ không khớp với số liệu · dòng 2 · Xã An Bình · xa-ntm-2021" in out
     assert "Tỷ lệ 90% không khớp với 17/19 tiêu chí: 17/19 = 89,47%." in out
     assert "văn bản ghi: 90%   đúng ra: 89,47%" in out
+    assert "đề nghị: Sửa “90%” thành “89,47%”, hoặc kiểm tra lại 17/19." in out
+    assert "[percent-mismatch]" not in out and "percent-mismatch" not in out  # no internal codes for users
     assert "│ + Xã An Bình: đạt 17/19 tiêu chí (»90%«) với 54/57 chỉ tiêu nông thôn mới." in out
     assert "\x1b[" not in out  # not a terminal: no escape codes
 
@@ -61,7 +63,7 @@ def test_exit_2_on_unusable_input_names_the_file(files, cat, tmp_path):
     assert code == 2
     assert f"lỗi: {missing}: không tìm thấy tệp" in err
     assert f"lỗi: {files['binary.txt']}: tệp nhị phân" in err
-    assert "percent-mismatch" in out  # the usable file is still checked
+    assert "Tỷ lệ không khớp với số liệu" in out  # the usable file is still checked
 
 
 def test_json_one_file_is_an_object(files, cat):
@@ -79,6 +81,9 @@ def test_json_one_file_is_an_object(files, cat):
     [f] = data["findings"]
     assert {k: f[k] for k in ("severity", "code", "reported", "expected", "text")} == {
         "severity": "error", "code": "percent-mismatch", "reported": "90%", "expected": "89,47%", "text": "90%"}
+    assert (f["severity_label"], f["title"]) == ("Lỗi", "Tỷ lệ không khớp với số liệu")
+    assert f["sentence"] == "+ Xã An Bình: đạt 17/19 tiêu chí (90%) với 54/57 chỉ tiêu nông thôn mới."
+    assert f["suggestion"] == "Sửa “90%” thành “89,47%”, hoặc kiểm tra lại 17/19."
     assert isinstance(f["message"], str) and len(f["span"]) == 2
 
 
@@ -137,4 +142,4 @@ def test_an_unexpected_failure_names_the_file_and_goes_on(files, cat, monkeypatc
     monkeypatch.setattr(cli, "extract", flaky)
     code, out, err = _run([files["good.txt"], files["bad.txt"]], "text", cat)
     assert code == 2 and "good.txt: lỗi không mong đợi khi kiểm tra (RuntimeError: boom)" in err
-    assert "percent-mismatch" in out
+    assert "Tỷ lệ không khớp với số liệu" in out

@@ -48,17 +48,19 @@ def test_pasted_text_shows_every_figure_and_the_findings(data):
     for fig in ("17/19", "55/57", "18/19"):
         assert f"<td>{fig}</td>" in html
     assert "xa:13570@2024" in html and "Xã Công Lý" in html
-    # the wrong percentage, with what it should be, highlighted in the text
-    assert "percent-mismatch" in html and "94,74%" in html
+    # the wrong percentage, with what it should be and a correction, highlighted in the text; no internal codes
+    assert "Tỷ lệ không khớp với số liệu" in html and "94,74%" in html and "Đề nghị: Sửa “90%” thành “94,74%”" in html
+    assert "<q>+ Xã Công Lý: đạt 18/19 tiêu chí (90%) nông thôn mới.</q>" in html
+    assert "percent-mismatch" not in html and "stored-mismatch" not in html
     assert '<a href="#phat-hien-' in html and 'class="f-error"' in html
-    # the figures differ from the stored evaluation of Nguyên Lý (16/19 and 54/57)
-    assert "stored-mismatch" in html and "kết quả đánh giá lưu trong hệ thống là 16 tiêu chí" in html
+    # the figures differ from the stored evaluation of Nguyên Lý (16/19 and 54/57): a doubt, not an error
+    assert "Khác kết quả đánh giá lưu trong hệ thống" in html and "kết quả đánh giá lưu trong hệ thống là 16 tiêu chí" in html
 
 
 def test_stored_results_are_compared_only_within_the_users_units(data):
     c = login(data["xa_b"])  # Công Lý's official does not see Nguyên Lý's results
     html = c.post(URL, {"text": TEXT, "csrfmiddlewaretoken": csrf(c)}).content.decode()
-    assert "percent-mismatch" in html and "stored-mismatch" not in html
+    assert "Tỷ lệ không khớp với số liệu" in html and "Khác kết quả đánh giá lưu trong hệ thống" not in html
 
 
 def test_consistent_text_has_no_finding(data):
@@ -78,7 +80,7 @@ def test_upload_docx_and_bad_files(data):
     up = io.BytesIO(buf.getvalue())
     up.name = "ban-tin.docx"
     html = c.post(URL, {"file": up, "csrfmiddlewaretoken": csrf(c)}).content.decode()
-    assert "Kết quả: ban-tin.docx" in html and "percent-mismatch" in html
+    assert "Kết quả: ban-tin.docx" in html and "Tỷ lệ không khớp với số liệu" in html
     # a binary file: a clear error naming the file, no crash
     bad = io.BytesIO(b"\x00\x01\x02" * 1000)
     bad.name = "anh.txt"
