@@ -79,10 +79,9 @@ def build_world(media):
     from django.contrib.auth import get_user_model
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
-    from rest_framework.authtoken.models import Token
 
     from ntm.apps.accounts.models import Membership, Role
-    from ntm.apps.accounts.testing import seed_cell
+    from ntm.apps.accounts.testing import api_token, seed_cell
     from ntm.apps.observations.models import Observation
     from ntm.apps.observations.services import Entry, record
     from ntm.apps.observations.workflow import transition
@@ -111,7 +110,7 @@ def build_world(media):
         for uid, r in grants.get(role, []):
             Membership.objects.create(user=u, unit=units[uid], role=r)
         users[role] = u
-    tokens = {role: Token.objects.create(user=u).key for role, u in users.items()}
+    tokens = {role: api_token(u) for role, u in users.items()}
 
     nl = units[NGUYEN_LY]
     seed_cell(nl, SET, PERIOD, user=users["commune_entry"])
@@ -132,5 +131,6 @@ def build_world(media):
     from ntm.apps.evaluations.models import Result
 
     result = Result.objects.get(unit=nl, set_code=SET, period=PERIOD)
-    return {"users": users, "tokens": tokens, "units": units, "evidence": evidence, "plan": plan, "batch": batch,
+    token_keys = {role: t[:15] for role, t in tokens.items()}
+    return {"users": users, "tokens": tokens, "token_keys": token_keys, "units": units, "evidence": evidence, "plan": plan, "batch": batch,
             "result": result}

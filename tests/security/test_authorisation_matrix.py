@@ -124,10 +124,17 @@ MATRIX: dict[str, Entry] = {
     "api-token": Entry([post("/api/v1/token/", {"username": "commune_entry", "password": "sai"})], EVERYONE,
                        note="public; wrong credentials: 400 and nothing written"),
     "api-schema": Entry([get("/api/v1/schema/?format=json")], EVERYONE, note="the API description, no data"),
+    "api-token-logout": Entry([post("/api/v1/token/logout/")], USERS, note="revokes the token it is sent with"),
     # -- any logged-in user ------------------------------------------------------------------------
     "catalog-list": Entry([get("/bo-tieu-chi/")], USERS),
     "catalog-detail": Entry([get(f"/bo-tieu-chi/{SET}/")], USERS),
     "account": Entry([get("/tai-khoan/")], USERS),
+    "password-change": Entry([get("/tai-khoan/doi-mat-khau/"),
+                              post("/tai-khoan/doi-mat-khau/", {"old_password": "sai", "new_password1": "a",
+                                                                "new_password2": "a"})], USERS,
+                             note="a wrong current password answers the form again, nothing changed"),
+    "account-token-revoke": Entry([post("/tai-khoan/token/thu-hoi/", lambda w: {"key": w["token_keys"]["commune_entry"]})],
+                                  USERS, note="each user revokes only their own tokens (test_tokens.py)"),
     "set-language": Entry([post("/tai-khoan/ngon-ngu/", {"language": "en", "next": "/tai-khoan/"})], EVERYONE,
                           note="the language switch; sets a cookie, nothing stored"),
     "unit-browse": Entry([get("/don-vi/?q=nguyen ly")], USERS, hidden={"other_unit": LEAK}),
@@ -298,7 +305,8 @@ def fingerprint() -> dict[str, tuple[int, str]]:
             continue
         h = hashlib.sha256()
         n = 0
-        fields = [f.attname for f in m._meta.concrete_fields if f.attname != "last_login"]  # force_login sets it
+        # force_login sets last_login; an API token's last use is recorded even when the request is refused
+        fields = [f.attname for f in m._meta.concrete_fields if f.attname not in ("last_login", "last_used")]
         for row in qs.order_by("pk").values_list(*fields):
             h.update(repr(row).encode())
             n += 1

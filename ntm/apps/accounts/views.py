@@ -1,16 +1,21 @@
-"""Log-in, log-out and the account page (the user's units and roles)."""
+"""Log-in, log-out, the account page (the user's units and roles, their API tokens with a revoke
+button) and the password change (which revokes every API token of the user, see ``tokens.py``)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views import i18n
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from ntm.apps.units.services import path_names
 
-from .forms import LoginForm
+from . import tokens
+from .forms import LoginForm, PasswordChangeForm
 from .models import Membership, Role
 from .permissions import ENTRY_ROLES, REVIEW_ROLES
 
@@ -52,4 +57,33 @@ def account(request):
     return render(request, "accounts/account.html", {
         "rows": list(by_unit.values()), "can_enter": bool(roles & ENTRY_ROLES) or request.user.is_superuser,
         "can_review": bool(roles & REVIEW_ROLES) or request.user.is_superuser,
+        "tokens": list(tokens.active(request.user)),
     })
+
+
+@require_POST
+def token_revoke(request):
+    """Revoke one of the user's own API tokens (``key``: the first characters the page shows); a key
+    that is not one of theirs changes nothing."""
+    key = (request.POST.get("key") or "")[:25]
+    n = tokens.revoke(tokens.ApiToken.objects.filter(user=request.user, token_key=key), reason="revoked_by_owner") if key else 0
+    if n:
+        messages.success(request, _("Đã thu hồi token API %(start)s…; chương trình nào còn dùng nó sẽ bị từ chối.")
+                         % {"start": key[:8]})
+    else:
+        messages.error(request, _("Không tìm thấy token này trong các token của bạn (có thể đã hết hạn hoặc đã bị thu hồi)."))
+    return redirect("account")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's password (the session stays logged in); every API token of the user is revoked."""
+
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("account")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Đã đổi mật khẩu. Các token API của tài khoản đã bị thu hồi: "
+                                         "chương trình dùng API cần lấy token mới."))
+        return response

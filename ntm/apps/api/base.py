@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
 from ntm.apps.accounts.permissions import can_view
+from ntm.apps.accounts.tokens import TokenAuthentication
 from ntm.apps.units.models import Unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period

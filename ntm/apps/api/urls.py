@@ -7,9 +7,9 @@ it is not; the schema (YAML or ?format=json) plus DRF's browsable pages serve as
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from ntm.apps.accounts import api as accounts
 from ntm.apps.catalog import api as catalog
 from ntm.apps.claims import api as claims
 from ntm.apps.evaluations import api as evaluations
@@ -33,6 +33,7 @@ urlpatterns = [
     path("v1/reports/bulletin/", reports.BulletinView.as_view(), name="api-bulletin"),
     path("v1/reports/dossier/", reports.DossierView.as_view(), name="api-dossier"),
     path("v1/claims/", claims.ClaimsView.as_view(), name="api-claims"),
-    path("v1/token/", obtain_auth_token, name="api-token"),
+    path("v1/token/", accounts.ObtainTokenView.as_view(), name="api-token"),
+    path("v1/token/logout/", accounts.RevokeTokenView.as_view(), name="api-token-logout"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

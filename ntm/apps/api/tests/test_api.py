@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from ntm.apps.accounts.models import Membership, Role
+from ntm.apps.accounts.testing import api_token
 from ntm.apps.evaluations.models import Result
 from ntm.apps.observations.models import Observation
 from ntm.apps.observations.services import Entry, record_many
@@ -34,7 +34,7 @@ def data(django_user_model):
 
 def client_for(user) -> APIClient:
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return c
 
 
@@ -58,7 +58,7 @@ def test_token_from_password(data):
     data["xa_a"].set_password("pw-123456")
     data["xa_a"].save()
     r = APIClient().post("/api/v1/token/", {"username": "xa_a", "password": "pw-123456"})
-    assert r.status_code == 200 and len(r.json()["token"]) == 40
+    assert r.status_code == 200 and len(r.json()["token"]) == 64 and r.json()["expiry"]
 
 
 def test_units_scoped_with_lineage(data):

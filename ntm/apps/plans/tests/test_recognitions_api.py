@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from ntm.apps.accounts.models import Membership, Role
+from ntm.apps.accounts.testing import api_token
 from ntm.apps.audit.models import Action, AuditEvent
 from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.plans.models import Recognition
@@ -54,7 +54,7 @@ def data(django_user_model):
 
 def client_for(user) -> APIClient:
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return c
 
 
