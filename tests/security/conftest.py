@@ -9,6 +9,9 @@ Roles (the columns of the authorisation matrix):
 - ``commune_admin``      admin on Nguyên Lý;
 - ``district_reviewer``  reviewer on Lý Nhân (huyen:353@2024);
 - ``province_leader``    leader on Hà Nam (tinh:35@2024);
+- ``province_reviewer``  reviewer on Hà Nam: the office that records the province's recognition decisions;
+- ``national_reviewer``  reviewer and leader on the country (as the demo account ``demo_quocgia``): reviews
+                         districts and provinces, reads communes;
 - ``national_admin``     admin on the country (vn) — not a Django superuser;
 - ``other_unit``         entry + reviewer + admin on Bình Liêu (huyen:198@2024, Quảng Ninh): every
                          role, but on another unit;
@@ -20,7 +23,7 @@ from __future__ import annotations
 import pytest
 
 ROLES = ("anonymous", "commune_entry", "commune_reviewer", "commune_leader", "commune_admin", "district_reviewer",
-         "province_leader", "national_admin", "other_unit", "superuser")
+         "province_leader", "province_reviewer", "national_reviewer", "national_admin", "other_unit", "superuser")
 
 NGUYEN_LY = "xa:13570@2024"
 LY_NHAN = "huyen:353@2024"
@@ -98,6 +101,8 @@ def build_world(media):
         "commune_admin": [(NGUYEN_LY, Role.ADMIN)],
         "district_reviewer": [(LY_NHAN, Role.REVIEWER)],
         "province_leader": [(HA_NAM, Role.LEADER)],
+        "province_reviewer": [(HA_NAM, Role.REVIEWER)],
+        "national_reviewer": [("vn", Role.REVIEWER), ("vn", Role.LEADER)],
         "national_admin": [("vn", Role.ADMIN)],
         "other_unit": [(OTHER, Role.ENTRY), (OTHER, Role.REVIEWER), (OTHER, Role.ADMIN)],
     }

@@ -17,14 +17,30 @@ from ntm.apps.units.services import path_names
 from . import tokens
 from .forms import LoginForm, PasswordChangeForm
 from .models import Membership, Role
-from .permissions import ENTRY_ROLES, REVIEW_ROLES
+from .permissions import ENTRY_ROLES, REVIEW_LEVELS, REVIEW_ROLES
 
-ROLE_HELP = {
-    Role.ENTRY: "nhập số liệu, gửi duyệt",
-    Role.REVIEWER: "thẩm định, phê duyệt hoặc trả lại hồ sơ của cấp dưới, mở lại số liệu đã duyệt",
-    Role.LEADER: "xem (không sửa)",
-    Role.ADMIN: "quản trị: nhập liệu, thẩm định cấp dưới",
-}
+LEVEL_NAMES = {"commune": "xã", "district": "huyện", "province": "tỉnh", "country": "cả nước"}
+
+
+def role_help(role: str, level: str) -> list[str]:
+    """What a role on a unit of ``level`` allows, as phrases (from the permission tables; each phrase
+    is in ``i18n_labels.py`` for the English catalogue)."""
+    from ntm.apps.plans.permissions import PLAN_LEVELS, PLAN_ROLES, RECOGNITION_LEVELS, RECOGNITION_ROLES
+
+    if role == Role.LEADER:
+        return ["chỉ xem, không sửa"]
+    out = []
+    if role in ENTRY_ROLES:
+        out.append("nhập số liệu, gửi duyệt")
+    if role in REVIEW_ROLES:
+        below = [LEVEL_NAMES[u] for u, levels in REVIEW_LEVELS.items() if level in levels]
+        out.append(f"phê duyệt, trả lại, mở lại số liệu của cấp {', '.join(below)}" if below else
+                   "không duyệt số liệu của cấp mình")
+    if role in PLAN_ROLES and level in PLAN_LEVELS["commune"]:
+        out.append("đăng ký kế hoạch đạt chuẩn của các xã")
+    if role in RECOGNITION_ROLES and level in RECOGNITION_LEVELS["commune"]:
+        out.append("nhập quyết định công nhận xã đạt chuẩn")
+    return out
 
 
 class LoginView(auth_views.LoginView):
@@ -52,7 +68,7 @@ def account(request):
     by_unit: dict[int, dict] = {}
     for m in ms:
         row = by_unit.setdefault(m.unit_id, {"unit": m.unit, "path": " › ".join(names[m.unit_id]), "roles": []})
-        row["roles"].append({"label": m.get_role_display(), "help": ROLE_HELP.get(m.role, "")})
+        row["roles"].append({"label": m.get_role_display(), "help": role_help(m.role, m.unit.level)})
     roles = {m.role for m in ms}
     return render(request, "accounts/account.html", {
         "rows": list(by_unit.values()), "can_enter": bool(roles & ENTRY_ROLES) or request.user.is_superuser,
