@@ -141,10 +141,14 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_PARSER_CLASSES": ["ntm.apps.api.base.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NTM Monitor API",
     "VERSION": "1",
+    # the error answers every operation may give, and the token scheme (ntm.apps.api.schema)
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ntm.apps.api.schema.document_errors"],
 }
 # API tokens (django-rest-knox, see ntm.apps.accounts.tokens): stored as digests, valid
 # NTM_API_TOKEN_DAYS days (default 30), at most 20 unexpired tokens per user

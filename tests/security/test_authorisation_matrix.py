@@ -131,6 +131,8 @@ MATRIX: dict[str, Entry] = {
                        note="public; wrong credentials: 400 and nothing written"),
     "api-schema": Entry([get("/api/v1/schema/?format=json")], EVERYONE, note="the API description, no data"),
     "api-token-logout": Entry([post("/api/v1/token/logout/")], USERS, note="revokes the token it is sent with"),
+    "api-not-found": Entry([get("/api/v1/khong-co/"), post("/api/v1/recognitions/0.5/")], set(),
+                           note="any other API path: a JSON 404 for everyone"),
     # -- any logged-in user ------------------------------------------------------------------------
     "catalog-list": Entry([get("/bo-tieu-chi/")], USERS),
     "catalog-detail": Entry([get(f"/bo-tieu-chi/{SET}/")], USERS),

@@ -202,6 +202,9 @@ def plan_list(request):
         "at_risk": [r for r in rows if r.status in ("risk", "nodata") and r.plan.year == year],
         "overdue": [r for r in rows if r.status == "overdue"],
         "can_add": can_plan_under(request.user, sel.unit) and sel.unit.level != Level.COMMUNE,
+        # the other parameters, kept by the "N" form (a list: in a template, request.GET.items would
+        # read a parameter named "items")
+        "kept_params": [(k, v) for k, v in request.GET.items() if k != "n"],
     }
     ov = None
     try:

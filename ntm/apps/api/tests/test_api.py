@@ -152,3 +152,19 @@ def test_reports_and_claims(data):
     out = c.post("/api/v1/claims/", {"text": text}, format="json").json()
     assert any(f["code"] == "percent-mismatch" for f in out["findings"])
     assert out["claims"][0]["subject"] == "Xã Nguyên Lý"
+
+
+def test_a_json_body_nested_too_deep_is_refused_with_400(data):
+    c = client_for(data["xa_a"])
+    nested = "[" * 100_000 + "]" * 100_000
+    for url in ("/api/v1/observations/", "/api/v1/recognitions/", "/api/v1/claims/"):
+        r = c.generic("POST", url, nested, content_type="application/json")
+        assert r.status_code == 400 and "lồng nhau quá sâu" in r.json()["detail"], url
+
+
+def test_an_unknown_api_address_answers_json_404(data):
+    c = client_for(data["xa_a"])
+    for url in ("/api/v1/khong-co/", "/api/v1/recognitions/0.5/", "/api/v2/units/"):
+        r = c.get(url)
+        assert r.status_code == 404 and r["Content-Type"] == "application/json" and r.json()["detail"], url
+    assert c.get("/api/v1/units").status_code == 301  # the final slash is still added first

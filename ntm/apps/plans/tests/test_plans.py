@@ -148,6 +148,15 @@ def test_the_national_level_reads_a_communes_plan_and_changes_nothing(login):
     assert list(PlanTarget.objects.values_list("unit", "set_code", "year")) == [(nguyen_ly.id, "xa-ntm-2021", 2023)]
 
 
+def test_any_query_parameter_is_kept_by_the_risk_form_even_one_named_items(login):
+    """The "N" form re-sends the page's parameters; a parameter named "items" (or "keys") crashed the
+    page (the template read request.GET.items as that parameter)."""
+    r = login("Hà Nam/Lý Nhân").get("/ke-hoach/", {"unit": LY_NHAN, "period": "2023-12", "items": "1", "keys": "x"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert '<input type="hidden" name="items" value="1">' in html and '<input type="hidden" name="n"' not in html
+
+
 def test_plans_of_another_district_are_invisible_and_untouchable(login):
     luc_hon = next(u for u in xa(BINH_LIEU))
     plan = PlanTarget.objects.create(unit=luc_hon, set_code="xa-ntm-2021", year=2024)
