@@ -142,3 +142,14 @@ def test_a_user_has_at_most_20_unexpired_tokens(users):
     assert r.status_code == 403 and "thu hồi token không dùng nữa" in r.json()["detail"]
     ApiToken.objects.filter(user=users["xa"]).update(expiry=timezone.now() - dt.timedelta(seconds=1))
     assert get_token().status_code == 200
+
+
+def test_the_token_list_and_the_roles_read_in_english(users, client):
+    api_token(users["huyen"])
+    client.force_login(users["huyen"])
+    client.post("/tai-khoan/ngon-ngu/", {"language": "en", "next": "/tai-khoan/"})
+    page = client.get("/tai-khoan/").content.decode()
+    for words in ("API tokens", "Created", "Expires", "Last used", "Revoke", "Change password",
+                  "approve, return, reopen the data of communes", "register the communes&#x27; plans"):
+        assert words in page, words
+    assert "Current password" in client.get("/tai-khoan/doi-mat-khau/").content.decode()
