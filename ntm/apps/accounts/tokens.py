@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
@@ -30,12 +31,19 @@ from .models import ApiToken
 
 log = logging.getLogger("ntm.security")
 
+_TOKEN = re.compile(rb"[0-9a-f]{%d}" % knox_settings.AUTH_TOKEN_CHARACTER_LENGTH)
 LAST_USED_EVERY = dt.timedelta(minutes=1)  # ``last_used`` is written at most once a minute per token
 
 
 class TokenAuthentication(knox_auth.TokenAuthentication):
-    """knox's authentication (``Authorization: Token <token>``), refusing a header that is not text
-    with 401 instead of an error, and recording when the token was last used."""
+    """knox's authentication (``Authorization: Token <token>``), refusing with 401 — before any query —
+    a token that is not the 64 hexadecimal characters of one (bytes that are not text, a NUL, which
+    PostgreSQL cannot even compare), and recording when the token was last used."""
+
+    def authenticate_credentials(self, token: bytes):
+        if not _TOKEN.fullmatch(token):
+            raise exceptions.AuthenticationFailed("Token không hợp lệ.")
+        return super().authenticate_credentials(token)
 
     def authenticate(self, request):
         try:
