@@ -4,7 +4,9 @@ the line/row/field when there is one).
 
 1,000 generated cases per target in the normal suite (a few seconds each); the long run is
 ``HYPOTHESIS_PROFILE=long .venv/bin/pytest -p no:cacheprovider tests/security/test_fuzz.py`` (20,000
-each; see docs/security.md for what it found). The API inputs are fuzzed in ``test_api_contract.py``.
+each; see docs/security.md for what it found). Then typed bad values in every URL parameter of every
+page and API endpoint, for every role, and bad bodies to every write (the last section). The API is
+also fuzzed from its schema in ``test_schemathesis.py`` and ``test_api_contract.py``.
 """
 
 from __future__ import annotations
