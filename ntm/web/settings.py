@@ -15,6 +15,7 @@ Configuration comes from the environment so that the same code runs on a laptop
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,7 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed, expiring (model: accounts.ApiToken)
     "drf_spectacular",
     "django_htmx",
     "django_tasks",
@@ -140,11 +141,20 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_PARSER_CLASSES": ["ntm.apps.api.base.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NTM Monitor API",
     "VERSION": "1",
+    # the error answers every operation may give, and the token scheme (ntm.apps.api.schema)
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ntm.apps.api.schema.document_errors"],
 }
+# API tokens (django-rest-knox, see ntm.apps.accounts.tokens): stored as digests, valid
+# NTM_API_TOKEN_DAYS days (default 30), at most 20 unexpired tokens per user
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {"TOKEN_TTL": timedelta(days=float(os.environ.get("NTM_API_TOKEN_DAYS") or 30)), "AUTO_REFRESH": False,
+             "TOKEN_LIMIT_PER_USER": 20}
 
 LOGIN_URL = "login"
 LOGGING = {

@@ -9,6 +9,9 @@ Roles (the columns of the authorisation matrix):
 - ``commune_admin``      admin on Nguyên Lý;
 - ``district_reviewer``  reviewer on Lý Nhân (huyen:353@2024);
 - ``province_leader``    leader on Hà Nam (tinh:35@2024);
+- ``province_reviewer``  reviewer on Hà Nam: the office that records the province's recognition decisions;
+- ``national_reviewer``  reviewer and leader on the country (as the demo account ``demo_quocgia``): reviews
+                         districts and provinces, reads communes;
 - ``national_admin``     admin on the country (vn) — not a Django superuser;
 - ``other_unit``         entry + reviewer + admin on Bình Liêu (huyen:198@2024, Quảng Ninh): every
                          role, but on another unit;
@@ -20,7 +23,7 @@ from __future__ import annotations
 import pytest
 
 ROLES = ("anonymous", "commune_entry", "commune_reviewer", "commune_leader", "commune_admin", "district_reviewer",
-         "province_leader", "national_admin", "other_unit", "superuser")
+         "province_leader", "province_reviewer", "national_reviewer", "national_admin", "other_unit", "superuser")
 
 NGUYEN_LY = "xa:13570@2024"
 LY_NHAN = "huyen:353@2024"
@@ -83,10 +86,9 @@ def build_world(media):
     from django.contrib.auth import get_user_model
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
-    from rest_framework.authtoken.models import Token
 
     from ntm.apps.accounts.models import Membership, Role
-    from ntm.apps.accounts.testing import seed_cell
+    from ntm.apps.accounts.testing import api_token, seed_cell
     from ntm.apps.observations.models import Observation
     from ntm.apps.observations.services import Entry, record
     from ntm.apps.observations.workflow import transition
@@ -103,6 +105,8 @@ def build_world(media):
         "commune_admin": [(NGUYEN_LY, Role.ADMIN)],
         "district_reviewer": [(LY_NHAN, Role.REVIEWER)],
         "province_leader": [(HA_NAM, Role.LEADER)],
+        "province_reviewer": [(HA_NAM, Role.REVIEWER)],
+        "national_reviewer": [("vn", Role.REVIEWER), ("vn", Role.LEADER)],
         "national_admin": [("vn", Role.ADMIN)],
         "other_unit": [(OTHER, Role.ENTRY), (OTHER, Role.REVIEWER), (OTHER, Role.ADMIN)],
     }
@@ -115,7 +119,7 @@ def build_world(media):
         for uid, r in grants.get(role, []):
             Membership.objects.create(user=u, unit=units[uid], role=r)
         users[role] = u
-    tokens = {role: Token.objects.create(user=u).key for role, u in users.items()}
+    tokens = {role: api_token(u) for role, u in users.items()}
 
     nl = units[NGUYEN_LY]
     seed_cell(nl, SET, PERIOD, user=users["commune_entry"])
@@ -136,5 +140,6 @@ def build_world(media):
     from ntm.apps.evaluations.models import Result
 
     result = Result.objects.get(unit=nl, set_code=SET, period=PERIOD)
-    return {"users": users, "tokens": tokens, "units": units, "evidence": evidence, "plan": plan, "batch": batch,
+    token_keys = {role: t[:15] for role, t in tokens.items()}
+    return {"users": users, "tokens": tokens, "token_keys": token_keys, "units": units, "evidence": evidence, "plan": plan, "batch": batch,
             "result": result}

@@ -1,4 +1,5 @@
-"""The API against its own OpenAPI schema (what schemathesis would do, offline): for every operation
+"""The API against its own OpenAPI schema, with values that mean something here (schemathesis itself runs
+in ``test_schemathesis.py``; this suite adds real unit uids, set codes and periods): for every operation
 of /api/v1/schema/, requests are generated from the schema (path and query parameters, JSON bodies from
 a small schema → Hypothesis strategy translator below — hypothesis-jsonschema 0.23 does not run with the
 pinned Hypothesis — mixed with meaningful values: real unit uids, set codes, periods) and sent with

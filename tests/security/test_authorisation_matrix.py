@@ -32,16 +32,21 @@ EVERYONE = set(ROLES)
 USERS = EVERYONE - {"anonymous"}
 COMMUNE = {"commune_entry", "commune_reviewer", "commune_leader", "commune_admin"}
 # may see Nguyên Lý: a role on it or on an ancestor
-VIEWERS = COMMUNE | {"district_reviewer", "province_leader", "national_admin", "superuser"}
+VIEWERS = COMMUNE | {"district_reviewer", "province_leader", "province_reviewer", "national_reviewer", "national_admin",
+                     "superuser"}
 # may enter data for Nguyên Lý: entry/admin on it or an ancestor
 ENTERERS = {"commune_entry", "commune_admin", "national_admin", "superuser"}
-# may approve Nguyên Lý (reviewer/admin of a STRICT ancestor; not the submitter, commune_entry)
-REVIEWERS = {"district_reviewer", "national_admin", "superuser"}
+# may approve, return or reopen Nguyên Lý's figures: reviewer/admin of its district (which verifies) or
+# province (which appraises) — not the commune itself, not the national level; not the submitter
+REVIEWERS = {"district_reviewer", "province_reviewer", "superuser"}
 # hold a reviewer or admin role somewhere: the review queue and the audit log (each sees their subtree)
-REVIEW_ROLE_HOLDERS = {"commune_reviewer", "commune_admin", "district_reviewer", "national_admin", "other_unit",
-                       "superuser"}
-# may register or change Nguyên Lý's plan: entry on a strict ancestor or reviewer of a strict ancestor
-PLANNERS = {"district_reviewer", "national_admin", "superuser"}
+REVIEW_ROLE_HOLDERS = {"commune_reviewer", "commune_admin", "district_reviewer", "province_reviewer", "national_reviewer",
+                       "national_admin", "other_unit", "superuser"}
+# may register or change Nguyên Lý's plan: entry/reviewer/admin of its district or province
+PLANNERS = {"district_reviewer", "province_reviewer", "superuser"}
+# may record, change or delete Nguyên Lý's recognition decision: the province's reviewer/admin (the
+# province chairman decides, QĐ 18/2022)
+RECOGNISERS = {"province_reviewer", "superuser"}
 NATIONAL = {"national_admin", "superuser"}
 STAFF = {"superuser"}
 
@@ -60,6 +65,7 @@ class Req:
     data: object = None           # dict, or callable(world) -> dict
     json: bool = False            # send data as JSON (API)
     files: object = None          # callable(world) -> dict of uploads (multipart)
+    setup: object = None          # callable(world): run before the request, inside its rolled-back transaction
 
 
 @dataclass
@@ -135,10 +141,19 @@ MATRIX: dict[str, Entry] = {
     "api-token": Entry([post("/api/v1/token/", {"username": "commune_entry", "password": "sai"})], EVERYONE,
                        note="public; wrong credentials: 400 and nothing written"),
     "api-schema": Entry([get("/api/v1/schema/?format=json")], EVERYONE, note="the API description, no data"),
+    "api-token-logout": Entry([post("/api/v1/token/logout/")], USERS, note="revokes the token it is sent with"),
+    "api-not-found": Entry([get("/api/v1/khong-co/"), post("/api/v1/recognitions/0.5/")], set(),
+                           note="any other API path: a JSON 404 for everyone"),
     # -- any logged-in user ------------------------------------------------------------------------
     "catalog-list": Entry([get("/bo-tieu-chi/")], USERS),
     "catalog-detail": Entry([get(f"/bo-tieu-chi/{SET}/")], USERS),
     "account": Entry([get("/tai-khoan/")], USERS),
+    "password-change": Entry([get("/tai-khoan/doi-mat-khau/"),
+                              post("/tai-khoan/doi-mat-khau/", {"old_password": "sai", "new_password1": "a",
+                                                                "new_password2": "a"})], USERS,
+                             note="a wrong current password answers the form again, nothing changed"),
+    "account-token-revoke": Entry([post("/tai-khoan/token/thu-hoi/", lambda w: {"key": w["token_keys"]["commune_entry"]})],
+                                  USERS, note="each user revokes only their own tokens (test_tokens.py)"),
     "set-language": Entry([post("/tai-khoan/ngon-ngu/", {"language": "en", "next": "/tai-khoan/"})], EVERYONE,
                           note="the language switch; sets a cookie, nothing stored"),
     "unit-browse": Entry([get("/don-vi/?q=nguyen ly")], USERS, hidden={"other_unit": LEAK}),
@@ -187,7 +202,7 @@ MATRIX: dict[str, Entry] = {
     "entry-preview": Entry([post(f"{CELL}xem-truoc/", {**{"row": "1.1"}, "v-1.1": "", "a-1.1": "dat"})], ENTERERS),
     "entry-transition": Entry([post(f"{CELL}trang-thai/", {"action": "submit"}),
                                post(f"{CELL_SUBMITTED}trang-thai/", {"action": "approve"})], set(),
-                              note="checked per step in test_workflow_steps_by_role"),
+                              note="checked per step in WRITE_ROWS and test_reviewing_steps_by_role"),
     "reports-upload": Entry([post("/bao-cao/trao-doi/nhap/", {"unit": NGUYEN_LY, "set": SET, "period": PERIOD},
                                   files=_upload)], ENTERERS),
     "api-observation-list+POST": None,  # placeholder replaced below (same URL name as the list)
@@ -208,16 +223,16 @@ MATRIX: dict[str, Entry] = {
                              {"set_code": "xa-nang-cao-2021", "year": 2030, "note": "đổi"})], PLANNERS),
     "plan-delete": Entry([get(lambda w: f"/ke-hoach/{w['plan'].pk}/xoa/"),
                           post(lambda w: f"/ke-hoach/{w['plan'].pk}/xoa/")], PLANNERS),
-    # -- recognition decisions (read: viewers; write: as plans) ----------------------------------------
+    # -- recognition decisions (read: viewers; write: the province's office) ---------------------------
     "recognitions": Entry([get(lambda w: f"/ke-hoach/cong-nhan/?unit={_rec(w).unit.uid}")], VIEWERS),
     "recognition-create": Entry([get(f"/ke-hoach/cong-nhan/them/?unit={LY_NHAN}"),
                                  post(f"/ke-hoach/cong-nhan/them/?unit={LY_NHAN}",
                                       lambda w: {"unit": w["units"][NGUYEN_LY].pk, "set_code": "xa-nang-cao-2021",
-                                                 "decision": "11/QĐ-UBND", "decision_date": "01/12/2023"})], PLANNERS),
+                                                 "decision": "11/QĐ-UBND", "decision_date": "01/12/2023"})], RECOGNISERS),
     "recognition-edit": Entry([get(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/sua/"),
-                               post(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/sua/", _rec_form)], PLANNERS),
+                               post(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/sua/", _rec_form)], RECOGNISERS),
     "recognition-delete": Entry([get(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/xoa/"),
-                                 post(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/xoa/")], PLANNERS),
+                                 post(lambda w: f"/ke-hoach/cong-nhan/{_rec(w).pk}/xoa/")], RECOGNISERS),
     "api-recognition-list": Entry([get(lambda w: f"/api/v1/recognitions/?set={_rec(w).set_code}"),
                                    get("/api/v1/recognitions/?format=json&year=2023")], USERS,
                                   hidden={"other_unit": LEAK}),
@@ -246,17 +261,17 @@ WRITE_ROWS: dict[str, Entry] = {
     "entry-transition:approve": Entry([post(f"{CELL_SUBMITTED}trang-thai/", {"action": "approve"})], REVIEWERS),
     "api-recognition-list": Entry([post("/api/v1/recognitions/", {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021",
                                                                   "decision": "12/QĐ-UBND", "decision_date": "2023-12-01"},
-                                        json=True)], PLANNERS),
+                                        json=True)], RECOGNISERS),
     "api-recognition-detail": Entry([Req("PATCH", lambda w: f"/api/v1/recognitions/{_rec(w).pk}/", {"note": "ma trận"},
                                          json=True),
                                      Req("PUT", lambda w: f"/api/v1/recognitions/{_rec(w).pk}/",
                                          {"unit": NGUYEN_LY, "set": SET, "decision": "13/QĐ-UBND",
                                           "decision_date": "2023-07-01"}, json=True),
-                                     Req("DELETE", lambda w: f"/api/v1/recognitions/{_rec(w).pk}/")], PLANNERS),
+                                     Req("DELETE", lambda w: f"/api/v1/recognitions/{_rec(w).pk}/")], RECOGNISERS),
 }
 MATRIX["entry-form"] = Entry([get(CELL)], VIEWERS)
 MATRIX["entry-transition"] = Entry(WRITE_ROWS["entry-transition:submit"].requests, ENTERERS,
-                                   note="also test_workflow_steps_by_role")
+                                   note="also test_reviewing_steps_by_role")
 
 ADMIN_ENTRY = "admin (every admin/… pattern)"
 ADMIN_PUBLIC = {"admin:login", "admin:logout", "admin:jsi18n"}  # the admin's own log-in; nothing behind it
@@ -313,7 +328,8 @@ def fingerprint() -> dict[str, tuple[int, str]]:
             continue
         h = hashlib.sha256()
         n = 0
-        fields = [f.attname for f in m._meta.concrete_fields if f.attname != "last_login"]  # force_login sets it
+        # force_login sets last_login; an API token's last use is recorded even when the request is refused
+        fields = [f.attname for f in m._meta.concrete_fields if f.attname not in ("last_login", "last_used")]
         for row in qs.order_by("pk").values_list(*fields):
             h.update(repr(row).encode())
             n += 1
@@ -380,6 +396,8 @@ def check_entry(key: str, entry: Entry, world, roles=ROLES) -> list[str]:
         for role in roles:
             write = req.method in ("POST", "PUT", "PATCH", "DELETE")
             with transaction.atomic():
+                if req.setup:
+                    req.setup(world)
                 before = fingerprint() if write else None
                 resp = call(role, req, world)
                 got = entry.judge(resp) if entry.judge else outcome(resp)
@@ -408,6 +426,21 @@ def test_matrix(key, world):
 @pytest.mark.parametrize("key", sorted(WRITE_ROWS))
 def test_writes(key, world):
     problems = check_entry(key, WRITE_ROWS[key], world)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("step", ["return", "reopen"])
+def test_reviewing_steps_by_role(step, world):
+    """Returning a submission and reopening approved figures: the competent reviewers only (the
+    national level, a leader and the commune itself change nothing)."""
+    from ntm.apps.observations.workflow import transition
+
+    def approve(w):  # the district approves first (inside the request's rolled-back transaction)
+        transition(w["units"][NGUYEN_LY], SET, PERIOD_SUBMITTED, "approve", w["users"]["district_reviewer"])
+
+    req = post(f"{CELL_SUBMITTED}trang-thai/", {"action": step, "comment": "ma trận"},
+               setup=approve if step == "reopen" else None)
+    problems = check_entry(f"entry-transition:{step}", Entry([req], REVIEWERS), world)
     assert not problems, "\n".join(problems)
 
 

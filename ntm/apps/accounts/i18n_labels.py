@@ -10,11 +10,12 @@ LABELS = [
     _("Chưa có kết quả"), _("Đã đạt mức cao nhất"),
     # ntm.apps.units.models.Level
     _("quốc gia"), _("tỉnh"), _("huyện"), _("xã"),
-    # ntm.apps.accounts.models.Role and accounts.views.ROLE_HELP
+    # ntm.apps.accounts.models.Role and accounts.views.role_help
     _("Nhập liệu"), _("Thẩm định"), _("Lãnh đạo (chỉ xem)"), _("Quản trị"),
-    _("nhập số liệu, gửi duyệt"),
-    _("thẩm định, phê duyệt hoặc trả lại hồ sơ của cấp dưới, mở lại số liệu đã duyệt"),
-    _("xem (không sửa)"), _("quản trị: nhập liệu, thẩm định cấp dưới"),
+    _("nhập số liệu, gửi duyệt"), _("chỉ xem, không sửa"), _("không duyệt số liệu của cấp mình"),
+    _("phê duyệt, trả lại, mở lại số liệu của cấp xã"), _("phê duyệt, trả lại, mở lại số liệu của cấp xã, huyện"),
+    _("phê duyệt, trả lại, mở lại số liệu của cấp huyện, tỉnh"), _("phê duyệt, trả lại, mở lại số liệu của cấp tỉnh"),
+    _("đăng ký kế hoạch đạt chuẩn của các xã"), _("nhập quyết định công nhận xã đạt chuẩn"),
     # ntm.apps.plans.views.STATUS_LABELS
     _("Đã đạt"), _("Quá hạn, chưa đạt"), _("Có nguy cơ không đạt"), _("Gần đạt"), _("Đang thực hiện"),
 ]

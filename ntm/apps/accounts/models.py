@@ -7,6 +7,7 @@ API call applies the same rule.
 
 from django.conf import settings
 from django.db import models
+from knox.models import AbstractAuthToken
 
 
 class Role(models.TextChoices):
@@ -29,3 +30,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.unit}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (``Authorization: Token <token>``), django-rest-knox's model with what the account
+    page shows: the token is kept only as a SHA-512 digest (``digest``) and its first 15 characters
+    (``token_key``, to find the row); it expires (``expiry``), records when it was last used (to the
+    minute) and is revoked by deleting the row: by its owner on the account page, by ``POST
+    /api/v1/token/logout/``, and all of a user's tokens when the password changes (see ``tokens.py``)."""
+
+    name = models.CharField("tên", max_length=100, blank=True, help_text="vd. API (đăng nhập bằng mật khẩu)")
+    last_used = models.DateTimeField("lần dùng gần nhất", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "token API"
+        verbose_name_plural = "token API"
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.token_key[:8]}…"

@@ -1,10 +1,15 @@
-"""The single place that decides what a user may see and do, by unit subtree and role.
+"""The single place that decides what a user may see and do, by unit subtree, role and level.
 
-- view: any role on the unit or an ancestor (leaders read only);
+- view: any role on the unit or an ancestor (leaders read only: the leader role grants no write);
 - enter data: role ``entry`` (or ``admin``) on the unit or an ancestor;
-- review (approve / return): role ``reviewer`` (or ``admin``) on a STRICT ancestor — the parent
-  level reviews, never the unit itself;
+- review (approve / return / reopen a submission): role ``reviewer`` (or ``admin``) on a STRICT
+  ancestor whose level is competent for the unit's level (:data:`REVIEW_LEVELS`) — never the unit
+  itself, and never a level the law gives no part in that unit's assessment;
 - administer: role ``admin`` on the unit or an ancestor; Django superusers may do everything.
+
+Plans and recognition decisions (``ntm.apps.plans.permissions``) use :func:`competent` with their own
+tables. The competences follow the recognition procedure as our sources give it
+(``docs/security.md`` §3 cites them); where the sources are silent the stricter rule is kept.
 """
 
 from __future__ import annotations
@@ -19,25 +24,52 @@ from .models import Membership, Role
 VIEW_ROLES = {Role.ENTRY, Role.REVIEWER, Role.LEADER, Role.ADMIN}
 ENTRY_ROLES = {Role.ENTRY, Role.ADMIN}
 REVIEW_ROLES = {Role.REVIEWER, Role.ADMIN}
+WRITE_ROLES = {Role.ENTRY, Role.REVIEWER, Role.ADMIN}  # every role but the leader's
+
+# The level of a unit → the levels whose offices take part in checking its figures (QĐ 18/2022/QĐ-TTg
+# and the earlier TT 40/2014 sequence, as reported): a commune's dossier is verified by the district
+# (thẩm tra) and appraised by the province (thẩm định); a district's is verified by the province and
+# appraised by the ministry (the national level); a province's is appraised nationally. After the 2025
+# reform there is no district: a commune's figures are reviewed by its province.
+REVIEW_LEVELS: dict[str, frozenset[str]] = {
+    "commune": frozenset({"district", "province"}),
+    "district": frozenset({"province", "country"}),
+    "province": frozenset({"country"}),
+}
 
 
-def _memberships(user) -> list[tuple[str, str]]:
-    """(unit path, role) pairs, cached on the user object for the request."""
+def _grants(user) -> list[tuple[str, str, str]]:
+    """(unit path, role, unit level) of every membership, cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False):
         return []
-    cache = getattr(user, "_ntm_memberships", None)
+    cache = getattr(user, "_ntm_grants", None)
     if cache is None:
         from ntm.apps.units.models import Unit
 
         # every request asks this first: plain SQL (see ops.sql)
-        sql = statement("memberships", lambda qn: (
-            f"SELECT u.{qn('path')}, m.{qn('role')} FROM {qn(Membership._meta.db_table)} m "
+        sql = statement("grants", lambda qn: (
+            f"SELECT u.{qn('path')}, m.{qn('role')}, u.{qn('level')} FROM {qn(Membership._meta.db_table)} m "
             f"INNER JOIN {qn(Unit._meta.db_table)} u ON u.{qn('id')} = m.{qn('unit_id')} WHERE m.{qn('user_id')} = %s"))
         with connection.cursor() as cur:
             cur.execute(sql, [user.pk])
             cache = [tuple(row) for row in cur.fetchall()]
-        user._ntm_memberships = cache
+        user._ntm_grants = cache
     return cache
+
+
+def _memberships(user) -> list[tuple[str, str]]:
+    """(unit path, role) pairs."""
+    return [(p, r) for p, r, _ in _grants(user)]
+
+
+def competent(user, unit, roles: set, levels: dict[str, frozenset[str]]) -> bool:
+    """Whether ``user`` holds one of ``roles`` on a strict ancestor of ``unit`` whose level is one of
+    ``levels[unit.level]`` (a unit level missing from ``levels``: nobody but a superuser)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    allowed = levels.get(getattr(unit, "level", None), frozenset())
+    return any(r in roles and lvl in allowed and unit.path.startswith(p) and unit.path != p
+               for p, r, lvl in _grants(user))
 
 
 def _covers(paths: list[str], unit_path: str, *, strict: bool = False) -> bool:
@@ -57,7 +89,7 @@ def can_enter(user, unit) -> bool:
 
 
 def can_review(user, unit) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or _covers(_paths(user, REVIEW_ROLES), unit.path, strict=True)
+    return competent(user, unit, REVIEW_ROLES, REVIEW_LEVELS)
 
 
 def can_admin(user, unit) -> bool:

@@ -37,3 +37,10 @@ def seed_cell(unit, set_code: str = "xa-ntm-2021", period: str = "2023-07", unme
     cs = default_catalog().get(set_code)
     record_many([Entry(unit=unit, set_code=set_code, period=period, indicator=i.code, assessment=i.code not in unmet)
                  for i in cs.indicators], user=user, source="demo")
+
+
+def api_token(user, name: str = "test") -> str:
+    """A new API token of ``user`` (the text a client sends as ``Authorization: Token …``)."""
+    from .tokens import issue
+
+    return issue(user, name=name)[1]

@@ -1,5 +1,6 @@
 """What every endpoint of the REST API shares: authentication (token or session), the login requirement,
-pagination, the common query parameters (unit, set, period, standard) and their parsing.
+pagination, the JSON parser (``REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]``), the common query parameters
+(unit, set, period, standard) and their parsing.
 
 Scoping itself is ``ntm.apps.accounts.permissions`` (the same rule as the pages); each app's ``api.py``
 applies it to its own querysets."""
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.authentication import SessionAuthentication
+from rest_framework import parsers
+from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
 from ntm.apps.accounts.permissions import can_view
+from ntm.apps.accounts.tokens import TokenAuthentication
 from ntm.apps.units.models import Unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
@@ -22,6 +25,16 @@ P_UNIT = OpenApiParameter("unit", str, description="uid of a unit: the unit and 
 P_SET = OpenApiParameter("set", str, description="criteria-set code, e.g. xa-ntm-2021")
 P_PERIOD = OpenApiParameter("period", str, description="YYYY-MM, YYYY-Qn or YYYY")
 P_STANDARD = OpenApiParameter("standard", bool, description="only results that reach (true) / do not reach (false) the standard")
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing a body nested too deep for Python's decoder (400, not an error)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON lồng nhau quá sâu.") from None
 
 
 class Pagination(PageNumberPagination):

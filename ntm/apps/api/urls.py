@@ -5,11 +5,15 @@ pagination and parameters in ``base.py``).
 No Swagger UI/Redoc: they load JavaScript from a CDN unless drf-spectacular-sidecar is installed, which
 it is not; the schema (YAML or ?format=json) plus DRF's browsable pages serve as documentation."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from ntm.apps.accounts import api as accounts
 from ntm.apps.catalog import api as catalog
 from ntm.apps.claims import api as claims
 from ntm.apps.evaluations import api as evaluations
@@ -17,6 +21,16 @@ from ntm.apps.observations import api as observations
 from ntm.apps.plans import api as plans
 from ntm.apps.reports import api as reports
 from ntm.apps.units import api as units
+
+from . import schema  # noqa: F401 — registers the token scheme with drf-spectacular
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    raise NotFound("không có địa chỉ API này (xem /api/v1/schema/)")
+
 
 router = DefaultRouter()
 router.include_format_suffixes = False  # "units.json" crashed the ViewSets (500); ?format=json is the way
@@ -33,6 +47,9 @@ urlpatterns = [
     path("v1/reports/bulletin/", reports.BulletinView.as_view(), name="api-bulletin"),
     path("v1/reports/dossier/", reports.DossierView.as_view(), name="api-dossier"),
     path("v1/claims/", claims.ClaimsView.as_view(), name="api-claims"),
-    path("v1/token/", obtain_auth_token, name="api-token"),
+    path("v1/token/", accounts.ObtainTokenView.as_view(), name="api-token"),
+    path("v1/token/logout/", accounts.RevokeTokenView.as_view(), name="api-token-logout"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # anything else under /api/ (with its final slash: without, Django first adds it) is a JSON 404
+    re_path(r"^.*/$", not_found, name="api-not-found"),
 ]

@@ -26,6 +26,7 @@ from django.db.models.functions import Collate, NullIf
 from ntm.apps.evaluations.models import Result
 from ntm.apps.ops import pgstream
 from ntm.apps.units.models import Unit
+from ntm.core.cell_safety import neutralise_row, sql_formula_like
 from ntm.core.periods import Period
 
 from .models import Observation
@@ -105,7 +106,9 @@ def _chunks(qs: QuerySet, fields: tuple[str, ...]) -> Iterator[list[dict]]:
 # and name through a join, ``created_at`` as ISO 8601 at +07:00, empty texts as NULL) so that a row costs no
 # Python work: on PostgreSQL each CSV line is built by the server (``_PG_LINE``) and only passed on; on
 # SQLite the cursor's tuples go straight into the C ``csv.writer``. Both give the text that
-# :func:`csv_stream` gives for :func:`observation_rows` (a test compares them).
+# :func:`csv_stream` gives for :func:`observation_rows` (a test compares them), free texts included:
+# one that a spreadsheet would take for a formula gets a leading apostrophe, in the SQL (``_CsvText``,
+# :func:`_pg_quoted`; the rule is :mod:`ntm.core.cell_safety`).
 def _assessment_sql():
     return Case(When(not_applicable=True, then=Value("không đánh giá")), When(assessment__isnull=True, then=Value(None)),
                 When(assessment=True, then=Value("đạt")), default=Value("chưa đạt"), output_field=CharField())
@@ -133,6 +136,19 @@ class _IsoLocal(Func):
         raise NotImplementedError(connection.vendor)
 
 
+class _CsvText(Func):
+    """A free text as a CSV cell: ``'`` in front of a formula-like text (:mod:`ntm.core.cell_safety`)."""
+
+    output_field = TextField()
+    _TOKEN = "\x00expr\x00"
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        t = self._TOKEN
+        template = f"(CASE WHEN {sql_formula_like(t, connection.vendor)} THEN '''' || {t} ELSE {t} END)"
+        return template.replace(t, sql), list(params) * template.count(t)
+
+
 _OBS_FIELDS = ("o_unit", "o_name", "o_set", "o_period", "o_indicator", "o_value", "o_num", "o_assessment", "o_note",
                "o_evidence", "o_version", "o_current", "o_source", "o_batch", "o_by", "o_at")
 
@@ -141,37 +157,52 @@ _PG_RAW = ("set_code", "period", "indicator", "value_text", "value_num", "assess
            "evidence", "version", "is_current", "source", "batch", "created_by_name", "created_at")
 
 
-def _pg_quoted(col: str) -> str:
-    """A free-text column as the ``csv`` module writes it (QUOTE_MINIMAL): in double quotes, its quotes
-    doubled, when it holds a comma, a double quote, CR or LF (LIKE: a third of the cost of a regex)."""
-    return (f"""(CASE WHEN q.{col} LIKE '%%,%%' OR q.{col} LIKE '%%"%%' OR q.{col} LIKE '%%' || chr(10) || '%%' """
-            f"""OR q.{col} LIKE '%%' || chr(13) || '%%' THEN '"' || replace(q.{col}, '"', '""') || '"' """
-            f"ELSE coalesce(q.{col}, '') END)")
+def _pg_quoted(col: str, *, free: bool = False) -> str:
+    """A text column as the ``csv`` module writes it (QUOTE_MINIMAL): in double quotes, its quotes
+    doubled, when it holds a comma, a double quote, CR or LF (LIKE: a third of the cost of a regex).
+    ``free``: a text users type, written with a leading apostrophe when it is formula-like — tested
+    first, on its first character, so that any other text costs one comparison more."""
+    c = f"q.{col}"
+    special = (f"""{c} LIKE '%%,%%' OR {c} LIKE '%%"%%' OR {c} LIKE '%%' || chr(10) || '%%' """
+               f"""OR {c} LIKE '%%' || chr(13) || '%%'""")
+    plain = f"""WHEN {special} THEN '"' || replace({c}, '"', '""') || '"' ELSE coalesce({c}, '') END"""
+    if not free:
+        return f"(CASE {plain})"
+    apostrophe = "''''"
+    formula = (f"""(CASE WHEN {special} THEN '"' || {apostrophe} || replace({c}, '"', '""') || '"' """
+               f"ELSE {apostrophe} || {c} END)")
+    return f"(CASE WHEN {sql_formula_like(c, 'postgresql')} THEN {formula} {plain})"
 
 
 # the CSV line of :data:`OBSERVATION_COLUMNS` (codes, numbers and fixed words need no quoting; a float is
 # written as Python's repr writes it: PostgreSQL writes 80 for 80.0; ``created_at`` at +07:00, to the second)
 _PG_LINE = " || ',' || ".join([
-    "q.uid", _pg_quoted("name"), "q.set_code", "q.period", "q.indicator", _pg_quoted("value_text"),
+    "q.uid", _pg_quoted("name"), "q.set_code", "q.period", "q.indicator", _pg_quoted("value_text", free=True),
     "coalesce(CASE WHEN q.value_num = trunc(q.value_num) AND abs(q.value_num) < 1e16 "
     "THEN q.value_num::bigint::text || '.0' ELSE q.value_num::text END, '')",
     "(CASE WHEN q.not_applicable THEN 'không đánh giá' WHEN q.assessment IS NULL THEN '' "
     "WHEN q.assessment THEN 'đạt' ELSE 'chưa đạt' END)",
-    _pg_quoted("note"), _pg_quoted("evidence"), "q.version::text", "(CASE WHEN q.is_current THEN 'có' ELSE 'không' END)",
-    _pg_quoted("source"), _pg_quoted("batch"), _pg_quoted("created_by_name"),
+    _pg_quoted("note", free=True), _pg_quoted("evidence", free=True), "q.version::text",
+    "(CASE WHEN q.is_current THEN 'có' ELSE 'không' END)", _pg_quoted("source"), _pg_quoted("batch"),
+    _pg_quoted("created_by_name", free=True),
     """(to_char((q.created_at AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD"T"HH24:MI:SS') || '+07:00')""",
 ])
 
 
-def _observation_values(qs: QuerySet[Observation]) -> QuerySet:
-    """The export columns as one ``values_list`` (in the order of :data:`OBSERVATION_COLUMNS`)."""
-    blank = lambda f: NullIf(F(f), Value(""), output_field=TextField())  # noqa: E731 — NULL and "" both become an empty CSV field
+def _observation_values(qs: QuerySet[Observation], *, csv_text: bool = False) -> QuerySet:
+    """The export columns as one ``values_list`` (in the order of :data:`OBSERVATION_COLUMNS`); with
+    ``csv_text``, the texts users type (value, note, evidence, who) as CSV cells (:class:`_CsvText`);
+    the others (codes, official unit names, source and batch set by the system) never start a formula."""
+    def blank(f, free=False):  # NULL and "" both become an empty CSV field
+        return NullIf(_CsvText(F(f)) if free and csv_text else F(f), Value(""), output_field=TextField())
+
     return qs.annotate(
         o_unit=F("unit__uid"), o_name=F("unit__name"), o_set=F("set_code"), o_period=F("period"),
-        o_indicator=F("indicator"), o_value=blank("value_text"), o_num=F("value_num"),
-        o_assessment=_assessment_sql(), o_note=blank("note"), o_evidence=blank("evidence"), o_version=F("version"),
+        o_indicator=F("indicator"), o_value=blank("value_text", True), o_num=F("value_num"),
+        o_assessment=_assessment_sql(), o_note=blank("note", True), o_evidence=blank("evidence", True),
+        o_version=F("version"),
         o_current=Case(When(is_current=True, then=Value("có")), default=Value("không"), output_field=CharField()),
-        o_source=blank("source"), o_batch=blank("batch"), o_by=blank("created_by_name"), o_at=_IsoLocal("created_at"),
+        o_source=blank("source"), o_batch=blank("batch"), o_by=blank("created_by_name", True), o_at=_IsoLocal("created_at"),
     ).values_list(*_OBS_FIELDS)
 
 
@@ -254,7 +285,7 @@ def observations_csv(qs: QuerySet[Observation], *, bom: bool = True) -> Iterator
         return
     out = io.StringIO()
     w = csv.writer(out)
-    for rows in _raw_rows(_observation_values(qs)):
+    for rows in _raw_rows(_observation_values(qs, csv_text=True)):
         w.writerows(rows)
         yield out.getvalue()
         out.seek(0)
@@ -286,14 +317,15 @@ class _Echo:
 
 
 def csv_stream(header: list[str], rows: Iterable[list], *, bom: bool = True) -> Iterator[str]:
-    """CSV text piece by piece (UTF-8 with a BOM so that Excel reads the diacritics)."""
+    """CSV text piece by piece (UTF-8 with a BOM so that Excel reads the diacritics); a text cell that a
+    spreadsheet would take for a formula gets a leading apostrophe (:mod:`ntm.core.cell_safety`)."""
     w = csv.writer(_Echo())
     if bom:
         yield "\ufeff"
     yield w.writerow(header)
     buf: list[str] = []
     for r in rows:
-        buf.append(w.writerow(["" if v is None else v for v in r]))
+        buf.append(w.writerow(neutralise_row(r)))
         if len(buf) >= 500:
             yield "".join(buf)
             buf = []

@@ -229,6 +229,8 @@ def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: Criteria
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from ntm.core.cell_safety import xlsx_text_only, xlsx_value
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET)
     grey = PatternFill("solid", fgColor="F0F0F0")
@@ -280,7 +282,7 @@ def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: Criteria
         if small:
             cells = []
             for key, v in zip(TEMPLATE_ORDER, row):
-                c = WriteOnlyCell(ws, v)
+                c = xlsx_text_only(WriteOnlyCell(ws, v))  # a note "=…" stays a text, not a formula
                 if key in INPUT_COLUMNS:
                     c.fill = input_fill
                     c.protection = unlocked
@@ -291,9 +293,9 @@ def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: Criteria
         else:
             for i in inputs:
                 if row[i] is not None:
-                    c = row[i] = WriteOnlyCell(ws, row[i])
+                    c = row[i] = xlsx_text_only(WriteOnlyCell(ws, row[i]))
                     c.protection = unlocked
-            ws.append(row)
+            ws.append([xlsx_value(ws, v) for v in row])
         count += 1
     guide = wb.create_sheet("Hướng dẫn")
     guide.column_dimensions["A"].width = 110

@@ -5,7 +5,7 @@ action     from                 to                  who (``ntm.apps.accounts.per
 =========  ===================  ==================  =============================================
 submit     draft, returned      submitted           ``can_enter`` (entry or admin role)
 withdraw   submitted            draft               ``can_enter``
-approve    submitted            approved            ``can_review`` (reviewer of a parent level)
+approve    submitted            approved            ``can_review`` (reviewer of a competent parent level)
 return     submitted            returned + comment  ``can_review``
 reopen     approved             draft + comment     ``can_review``
 =========  ===================  ==================  =============================================
@@ -116,7 +116,8 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
     p = Period.parse(period)
     comment = (comment or "").strip()
     if step.review and not can_review(user, unit):
-        raise PermissionDenied(f"Chỉ cán bộ thẩm định của cấp trên mới được {step.label.lower()} hồ sơ của {unit.name}.")
+        raise PermissionDenied(f"Chỉ cán bộ thẩm định của cấp trên có thẩm quyền mới được {step.label.lower()} hồ sơ "
+                               f"của {unit.name}.")
     if not step.review and not can_enter(user, unit):
         raise PermissionDenied(f"Bạn không có quyền nhập liệu cho {unit.name}.")
     if step.needs_comment and not comment:

@@ -89,7 +89,7 @@ def password_validators() -> list[dict]:
 # The API authenticates by token or session only: HTTP Basic would let anyone try passwords on every
 # endpoint, outside the log-in throttle; and a view that forgets its permission class is closed.
 REST_FRAMEWORK_SECURITY = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["ntm.apps.accounts.tokens.TokenAuthentication",
                                        "rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }

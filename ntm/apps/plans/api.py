@@ -1,6 +1,6 @@
 """REST API of the recognition decisions: /api/v1/recognitions/ — read within the caller's units
 (filters unit, set, year), create / update / delete where the caller may record decisions
-(:func:`~.permissions.can_recognise`: the district or province office), each write in the audit log.
+(:func:`~.permissions.can_recognise`: the province's office), each write in the audit log.
 The same rules as the web form (:func:`~.recognitions.recognition_errors`)."""
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class RecognitionSerializer(serializers.ModelSerializer):
     list=extend_schema(parameters=[P_UNIT, P_SET, P_YEAR], summary="Recognition decisions within your units, newest first"),
     retrieve=extend_schema(summary="One recognition decision"),
     create=extend_schema(responses={201: RecognitionSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
-                         summary="Record a recognition decision (district or province office)"),
+                         summary="Record a recognition decision (the province's office)"),
     update=extend_schema(responses={200: RecognitionSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
                          summary="Change a recognition decision"),
     partial_update=extend_schema(responses={200: RecognitionSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},

@@ -2,7 +2,7 @@
 
 - :class:`PlanTarget` — "xã đăng ký đạt chuẩn": a commune, the set of the standard it aims at
   (``xa-ntm-2021``, ``xa-nang-cao-2021``, ``xa-kieu-mau-2021``…) and the year. Entered by the
-  district/province offices (entry or reviewer role on an ancestor of the commune).
+  district/province offices (see ``permissions.py``).
 - :class:`ProgrammeTarget` — the programme's targets (e.g. QĐ 263/QĐ-TTg: by 2025, 80 % of the
   communes of the country at NTM; 100 % in the Red River Delta), shipped as ``ntm/data/targets.yaml``
   with their source.

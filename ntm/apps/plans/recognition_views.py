@@ -3,7 +3,8 @@ the user's units (filter by unit, set and year of the decision, newest first, wi
 commune's current stored result still meets the standard) and the create / edit / delete forms.
 
 Reading: ``can_view`` on the unit and ``scope`` on the decisions. Writing: :func:`~.permissions.can_recognise`
-(the district or province office, as for plans); every write is in the audit log (old → new).
+(the province's office: the province chairman decides a xã's recognition); every write is in the audit
+log (old → new).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from ntm.apps.units.models import Level, Unit
 
 from .forms import RecognitionForm
 from .models import Recognition
-from .permissions import can_recognise
+from .permissions import can_recognise, can_recognise_under
 from .recognitions import (STATUS_LABELS, Duplicate, delete_recognition, latest_results, recognition_sets,
                            save_recognition, set_label, snapshot, status_of)
-from .views import can_plan_under, communes_to_choose
+from .views import communes_to_choose
 
 PAGE_SIZE = 100
 
@@ -87,7 +88,7 @@ def recognition_list(request):
         "sel": sel, "unit": sel.unit, "page_obj": page, "rows": rows, "sets": sets, "set_code": set_code,
         "year_text": year_text, "errors": errors, "query": params.urlencode(),
         "crumbs": [(a, urlencode({"unit": a.uid})) for a in sel.ancestors],
-        "can_add": can_plan_under(request.user, sel.unit) and sel.unit.level != Level.COMMUNE,
+        "can_add": can_recognise_under(request.user, sel.unit) and sel.unit.level != Level.COMMUNE,
         "below": sum(1 for r in rows if r.status == "below"),
     })
 
@@ -110,7 +111,8 @@ def _save(request, form: RecognitionForm, *, old: dict | None) -> bool:
 
 
 def recognition_create(request):
-    sel, communes = communes_to_choose(request, "Bạn không có quyền nhập quyết định công nhận cho các xã của")
+    sel, communes = communes_to_choose(request, "Bạn không có quyền nhập quyết định công nhận cho các xã của",
+                                       may=can_recognise_under)
     if communes is None:
         return sel
     form = RecognitionForm(request.POST or None, user=request.user, communes=communes)

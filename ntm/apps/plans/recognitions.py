@@ -8,7 +8,7 @@
 - :func:`latest_results` — each commune's current stored result (its newest period) for the set it
   was recognised at, read in one query, to show whether it still meets the standard.
 
-Who may write: :func:`~.permissions.can_plan` (the district or province office, as for plans).
+Who may write: :func:`~.permissions.can_recognise` (the province's office).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ntm.apps.accounts.permissions import can_enter, can_review, scope
+from ntm.apps.accounts.permissions import scope
 from ntm.apps.audit.models import Action
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.models import Result
@@ -31,7 +31,7 @@ from ntm.core.units import UnitLookupError
 
 from .forms import PlanTargetForm
 from .models import PlanTarget, ProgrammeTarget
-from .permissions import _Path, can_plan
+from .permissions import can_plan, can_plan_under
 
 DEFAULT_RISK = 3  # "at risk": planned for this year and still missing more than N indicators
 
@@ -96,15 +96,6 @@ def plan_status(plan: PlanTarget, result: dict | None, year: int | None, risk: i
             return "risk" if result is not None else "nodata"
         return "close"
     return "ongoing" if result is not None else "nodata"
-
-
-def can_plan_under(user, unit: Unit) -> bool:
-    """May the user register plans for some commune under ``unit``?"""
-    if getattr(user, "is_superuser", False):
-        return True
-    if unit.level == Level.COMMUNE:
-        return can_plan(user, unit)
-    return can_enter(user, unit) or can_review(user, _Path(unit.path + "0/"))
 
 
 def _share(n: int, d: int) -> str:
@@ -209,6 +200,9 @@ def plan_list(request):
         "at_risk": [r for r in rows if r.status in ("risk", "nodata") and r.plan.year == year],
         "overdue": [r for r in rows if r.status == "overdue"],
         "can_add": can_plan_under(request.user, sel.unit) and sel.unit.level != Level.COMMUNE,
+        # the other parameters, kept by the "N" form (a list: in a template, request.GET.items would
+        # read a parameter named "items")
+        "kept_params": [(k, v) for k, v in request.GET.items() if k != "n"],
     }
     ov = None
     try:
@@ -241,14 +235,15 @@ def _plan_or_404(request, pk: int) -> PlanTarget:
     return plan
 
 
-def communes_to_choose(request, refused: str):
+def communes_to_choose(request, refused: str, may=can_plan_under):
     """For a form that records something about one xã under the page's unit: the selection and the
     xã the user may choose, or the response to send instead (an error page, or 403 with ``refused``
-    followed by the unit's name)."""
+    followed by the unit's name). ``may(user, unit)``: whether the user may record it for some xã
+    under the unit."""
     sel = select(request)
     if isinstance(sel, HttpResponse):
         return sel, None
-    if not can_plan_under(request.user, sel.unit):
+    if not may(request.user, sel.unit):
         return forbid(request, message=f"{refused} {sel.unit.name}."), None
     try:
         return sel, q.communes_qs(sel.unit, sel.date, request.user).order_by("name")

@@ -158,6 +158,12 @@ def export_set(cs: CriteriaSet) -> bytes:
     for cell in ws[1]:
         cell.font, cell.fill = head, fill
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width, ws.column_dimensions["C"].width = 34, 80, 26
+    from ntm.core.cell_safety import xlsx_text_only
+
+    for sheet in wb.worksheets:  # texts stay texts: openpyxl stores a string starting with "=" as a formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                xlsx_text_only(cell)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

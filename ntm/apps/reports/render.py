@@ -493,6 +493,8 @@ def to_xlsx(doc: Document, *, extra_tables: Iterable[Table] = ()) -> bytes:
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from ntm.core.cell_safety import xlsx_text_only, xlsx_value
+
     wb = Workbook(write_only=True)
     used: set[str] = set()
     bold = Font(bold=True)
@@ -502,7 +504,7 @@ def to_xlsx(doc: Document, *, extra_tables: Iterable[Table] = ()) -> bytes:
     ws = wb.create_sheet(_sheet_name("Bản tin" if doc.kind == "bulletin" else "Hồ sơ", used))
     ws.column_dimensions["A"].width = 120
     for line in to_text(doc).splitlines():
-        c = WriteOnlyCell(ws, line)
+        c = xlsx_text_only(WriteOnlyCell(ws, line))  # texts stay texts (openpyxl stores "=…" as a formula)
         c.alignment = Alignment(wrap_text=True, vertical="top")
         ws.append([c])
 
@@ -513,12 +515,12 @@ def to_xlsx(doc: Document, *, extra_tables: Iterable[Table] = ()) -> bytes:
             letter = chr(ord("A") + i) if i < 26 else None
             if letter:
                 sh.column_dimensions[letter].width = max(8, min(60, 6 * (t.widths[i] if t.widths else 2) + 4))
-        cap = WriteOnlyCell(sh, t.caption)
+        cap = xlsx_text_only(WriteOnlyCell(sh, t.caption))
         cap.font = bold
         sh.append([cap])
         hdr = []
         for name in t.columns:
-            c = WriteOnlyCell(sh, name)
+            c = xlsx_text_only(WriteOnlyCell(sh, name))
             c.font, c.fill = bold, head_fill
             c.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
             hdr.append(c)
@@ -526,14 +528,14 @@ def to_xlsx(doc: Document, *, extra_tables: Iterable[Table] = ()) -> bytes:
         for k, row in enumerate(t.rows):
             cells = []
             for v in row:
-                c = WriteOnlyCell(sh, _cell_value(v))
+                c = xlsx_text_only(WriteOnlyCell(sh, _cell_value(v)))
                 if k in t.flagged:
                     c.fill = flag_fill
                 cells.append(c)
             sh.append(cells)
         if t.note:
             sh.append([])
-            sh.append([t.note])
+            sh.append([xlsx_value(sh, t.note)])
 
     for t in doc.tables:
         write_table(t)
@@ -541,10 +543,10 @@ def to_xlsx(doc: Document, *, extra_tables: Iterable[Table] = ()) -> bytes:
         write_table(t)
     for n, ch in enumerate(doc.charts, start=1):
         sh = wb.create_sheet(_sheet_name(f"Biểu đồ {n}", used))
-        sh.append([ch.title])
-        sh.append(["Đơn vị", ch.axis_label or "Giá trị"])
+        sh.append([xlsx_value(sh, ch.title)])
+        sh.append(["Đơn vị", xlsx_value(sh, ch.axis_label or "Giá trị")])
         for b in ch.bars:
-            sh.append([b.label, b.value])
+            sh.append([xlsx_value(sh, b.label), b.value])
         chart = BarChart()
         chart.type = "bar"
         chart.title = ch.title

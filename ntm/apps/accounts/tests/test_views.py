@@ -60,7 +60,13 @@ def test_account_page_lists_units_and_roles(users, client):
     html = client.get("/tai-khoan/").content.decode()
     assert "Huyện Lý Nhân" in html and "Tỉnh Hà Nam" in html  # the unit and its path
     assert "Nhập liệu<br>Thẩm định" in html
-    assert "thẩm định, phê duyệt hoặc trả lại hồ sơ của cấp dưới" in html
+    assert "phê duyệt, trả lại, mở lại số liệu của cấp xã; đăng ký kế hoạch đạt chuẩn của các xã" in html
+    assert "công nhận" not in html  # the province recognises communes, not the district
+    client.force_login(users["tinh"])
+    assert "nhập quyết định công nhận xã đạt chuẩn" in client.get("/tai-khoan/").content.decode()
+    client.force_login(users["quocgia"])  # the national level reviews districts and provinces only; the leader reads
+    html = client.get("/tai-khoan/").content.decode()
+    assert "phê duyệt, trả lại, mở lại số liệu của cấp huyện, tỉnh" in html and "chỉ xem, không sửa" in html
     client.force_login(users["xa"])
     html = client.get("/tai-khoan/").content.decode()
     assert "Xã Nguyên Lý" in html and "Thẩm định" not in html and 'href="/nhat-ky/">Nhật ký' not in html

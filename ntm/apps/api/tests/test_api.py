@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from ntm.apps.accounts.models import Membership, Role
+from ntm.apps.accounts.testing import api_token
 from ntm.apps.evaluations.models import Result
 from ntm.apps.observations.models import Observation
 from ntm.apps.observations.services import Entry, record_many
@@ -34,7 +34,7 @@ def data(django_user_model):
 
 def client_for(user) -> APIClient:
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return c
 
 
@@ -58,7 +58,7 @@ def test_token_from_password(data):
     data["xa_a"].set_password("pw-123456")
     data["xa_a"].save()
     r = APIClient().post("/api/v1/token/", {"username": "xa_a", "password": "pw-123456"})
-    assert r.status_code == 200 and len(r.json()["token"]) == 40
+    assert r.status_code == 200 and len(r.json()["token"]) == 64 and r.json()["expiry"]
 
 
 def test_units_scoped_with_lineage(data):
@@ -152,3 +152,19 @@ def test_reports_and_claims(data):
     out = c.post("/api/v1/claims/", {"text": text}, format="json").json()
     assert any(f["code"] == "percent-mismatch" for f in out["findings"])
     assert out["claims"][0]["subject"] == "Xã Nguyên Lý"
+
+
+def test_a_json_body_nested_too_deep_is_refused_with_400(data):
+    c = client_for(data["xa_a"])
+    nested = "[" * 100_000 + "]" * 100_000
+    for url in ("/api/v1/observations/", "/api/v1/recognitions/", "/api/v1/claims/"):
+        r = c.generic("POST", url, nested, content_type="application/json")
+        assert r.status_code == 400 and "lồng nhau quá sâu" in r.json()["detail"], url
+
+
+def test_an_unknown_api_address_answers_json_404(data):
+    c = client_for(data["xa_a"])
+    for url in ("/api/v1/khong-co/", "/api/v1/recognitions/0.5/", "/api/v2/units/"):
+        r = c.get(url)
+        assert r.status_code == 404 and r["Content-Type"] == "application/json" and r.json()["detail"], url
+    assert c.get("/api/v1/units").status_code == 301  # the final slash is still added first

@@ -96,7 +96,8 @@ def test_withdraw_lets_the_commune_edit_again(users, seeded):
     # review: a reviewer of a parent level, never the submitter
     ("xa", "approve", "submitted", PermissionDenied),
     ("tinh", "approve", "submitted", "ok"),
-    ("quocgia", "approve", "submitted", "ok"),
+    ("quocgia", "approve", "submitted", PermissionDenied),  # a commune's figures: its district and province
+    ("quocgia", "reopen", "approved", PermissionDenied),
     ("huyen", "approve", "submitted-by-huyen", WorkflowError),  # own submission
     ("tinh", "approve", "draft", WorkflowError),
     ("tinh", "approve", "approved", WorkflowError),

@@ -131,6 +131,32 @@ def test_a_leader_can_read_plans_but_not_register(login, member):
     assert client.get("/ke-hoach/them/", {"unit": LY_NHAN}).status_code == 403
 
 
+def test_the_national_level_reads_a_communes_plan_and_changes_nothing(login):
+    """The national account («lãnh đạo (xem)», here with every role on the country) changed the plans of
+    a province's communes; registering a commune's plan belongs to its district and province."""
+    nguyen_ly = resolve_unit("Hà Nam/Lý Nhân/Nguyên Lý")
+    plan = PlanTarget.objects.create(unit=nguyen_ly, set_code="xa-ntm-2021", year=2023)
+    client = login("vn", "reviewer", "leader", "admin", "entry")
+    r = client.get("/ke-hoach/", {"unit": LY_NHAN, "period": "2023-12"})
+    assert r.status_code == 200 and "Xã Nguyên Lý" in text(r)
+    assert "Đăng ký xã đạt chuẩn" not in text(r) and "/sua/" not in r.content.decode()
+    assert client.get("/ke-hoach/them/", {"unit": LY_NHAN}).status_code == 403
+    assert client.post("/ke-hoach/them/?unit=huyen:353@2024",
+                       {"unit": nguyen_ly.id, "set_code": "xa-nang-cao-2021", "year": 2025}).status_code == 403
+    assert client.post(f"/ke-hoach/{plan.pk}/sua/", {"set_code": "xa-ntm-2021", "year": 2030}).status_code == 403
+    assert client.post(f"/ke-hoach/{plan.pk}/xoa/").status_code == 403
+    assert list(PlanTarget.objects.values_list("unit", "set_code", "year")) == [(nguyen_ly.id, "xa-ntm-2021", 2023)]
+
+
+def test_any_query_parameter_is_kept_by_the_risk_form_even_one_named_items(login):
+    """The "N" form re-sends the page's parameters; a parameter named "items" (or "keys") crashed the
+    page (the template read request.GET.items as that parameter)."""
+    r = login("Hà Nam/Lý Nhân").get("/ke-hoach/", {"unit": LY_NHAN, "period": "2023-12", "items": "1", "keys": "x"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert '<input type="hidden" name="items" value="1">' in html and '<input type="hidden" name="n"' not in html
+
+
 def test_plans_of_another_district_are_invisible_and_untouchable(login):
     luc_hon = next(u for u in xa(BINH_LIEU))
     plan = PlanTarget.objects.create(unit=luc_hon, set_code="xa-ntm-2021", year=2024)

@@ -99,7 +99,7 @@ def test_province_office_records_edits_and_deletes_a_decision_with_audit(login):
 
 def test_validation_errors_are_clear_and_nothing_is_stored(login):
     nguyen_ly = resolve_unit("Hà Nam/Lý Nhân/Nguyên Lý")
-    client = login("Hà Nam/Lý Nhân", "entry")
+    client = login("Hà Nam", "reviewer")
     good = {"unit": nguyen_ly.id, "set_code": "xa-ntm-2021", "decision": "12/QĐ-UBND", "decision_date": "01/06/2023"}
     tomorrow = dt.date.today() + dt.timedelta(days=2)
     cases = [
@@ -122,6 +122,31 @@ def test_validation_errors_are_clear_and_nothing_is_stored(login):
     # another standard for the same xã is a separate decision
     assert client.post(ADD, {**good, "set_code": "xa-nang-cao-2021", "decision_date": "2023-11-30"}).status_code == 302
     assert Recognition.objects.count() == 2
+
+
+def test_only_the_province_office_records_decisions(login, member, client):
+    """The province chairman recognises a xã (QĐ 18/2022): the district (which verifies), the national
+    level, a leader and the province's data-entry role read the decisions and change nothing."""
+    nguyen_ly = resolve_unit("Hà Nam/Lý Nhân/Nguyên Lý")
+    rec = Recognition.objects.create(unit=nguyen_ly, set_code="xa-ntm-2021", decision="5/QĐ-UBND",
+                                     decision_date=dt.date(2023, 6, 30), issued_by="UBND tỉnh Hà Nam")
+    before = list(Recognition.objects.values())
+    for who in (("Hà Nam/Lý Nhân", "entry", "reviewer", "admin"), ("vn", "reviewer", "leader", "admin"),
+                ("Hà Nam", "leader"), ("Hà Nam", "entry")):
+        client.force_login(member(*who))
+        page = client.get("/ke-hoach/cong-nhan/", {"unit": LY_NHAN})
+        assert page.status_code == 200 and "5/QĐ-UBND" in text(page), who
+        assert "Nhập quyết định công nhận" not in text(page) and "/sua/" not in page.content.decode(), who
+        assert client.get(ADD).status_code == 403, who
+        assert client.post(ADD, {"unit": nguyen_ly.id, "set_code": "xa-nang-cao-2021", "decision": "6/QĐ-UBND",
+                                 "decision_date": "01/07/2023"}).status_code == 403, who
+        assert client.post(f"/ke-hoach/cong-nhan/{rec.pk}/sua/", {"set_code": "xa-ntm-2021", "decision": "đổi",
+                                                                 "decision_date": "01/07/2023"}).status_code == 403, who
+        assert client.post(f"/ke-hoach/cong-nhan/{rec.pk}/xoa/").status_code == 403, who
+    assert list(Recognition.objects.values()) == before
+    client.force_login(member("Hà Nam", "reviewer"))
+    assert "Nhập quyết định công nhận" in text(client.get("/ke-hoach/cong-nhan/", {"unit": LY_NHAN}))
+    assert client.post(f"/ke-hoach/cong-nhan/{rec.pk}/xoa/").status_code == 302
 
 
 def test_a_commune_user_reads_its_decisions_and_cannot_change_them(login):
@@ -204,7 +229,7 @@ def test_list_queries_do_not_grow_with_decisions(login):
 
 
 def test_navigation_links_and_english_labels(login):
-    client = login("Hà Nam/Lý Nhân", "entry")
+    client = login("Hà Nam", "reviewer")
     plans = client.get("/ke-hoach/", {"unit": LY_NHAN}).content.decode()
     assert '<a href="/ke-hoach/cong-nhan/">Công nhận</a>' in plans
     assert f'href="/ke-hoach/cong-nhan/?unit={LY_NHAN}">Quyết định công nhận đạt chuẩn</a>' in plans

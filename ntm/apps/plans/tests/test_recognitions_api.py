@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from ntm.apps.accounts.models import Membership, Role
+from ntm.apps.accounts.testing import api_token
 from ntm.apps.audit.models import Action, AuditEvent
 from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.plans.models import Recognition
@@ -34,7 +34,8 @@ def data(django_user_model):
     record_many([Entry(a, cs.code, "2023-07", i.code, assessment=i.code != "17.6") for i in cs.indicators])
     record_many([Entry(b, cs.code, "2023-Q2", i.code, assessment=True) for i in cs.indicators])
     users = {}
-    for name, ref, roles in (("huyen", "huyen:353@2024", [Role.ENTRY]), ("xa_a", NGUYEN_LY, [Role.ENTRY, Role.ADMIN]),
+    for name, ref, roles in (("huyen", "huyen:353@2024", [Role.ENTRY, Role.REVIEWER]), ("tinh", "tinh:35@2024", [Role.REVIEWER]),
+                             ("xa_a", NGUYEN_LY, [Role.ENTRY, Role.ADMIN]),
                              ("tinh_leader", "tinh:35@2024", [Role.LEADER]),
                              ("other", "huyen:198@2024", [Role.ENTRY, Role.REVIEWER, Role.ADMIN])):
         u = django_user_model.objects.create_user(name)
@@ -54,7 +55,7 @@ def data(django_user_model):
 
 def client_for(user) -> APIClient:
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return c
 
 
@@ -116,16 +117,32 @@ def test_a_commune_token_reads_but_cannot_write(data):
     assert not AuditEvent.objects.filter(action__startswith="recognition").exists()
 
 
-def test_district_office_creates_updates_deletes_with_audit(data):
+def test_the_district_office_verifies_but_cannot_record_a_decision(data):
+    """The province chairman recognises a xã (QĐ 18/2022): the district office, even with the entry and
+    reviewer roles, neither records, changes nor deletes a decision; nothing changes."""
     c = client_for(data["huyen"])
+    before = list(Recognition.objects.order_by("pk").values())
+    pk = data["recs"]["a"].pk
+    r = c.post(URL, {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "1/QĐ", "decision_date": "2023-01-01"},
+               format="json")
+    assert r.status_code == 403 and "không có quyền" in r.json()["detail"]
+    assert c.patch(f"{URL}{pk}/", {"note": "huyện sửa"}, format="json").status_code == 403
+    assert c.delete(f"{URL}{pk}/").status_code == 403
+    assert c.get(f"{URL}{pk}/").status_code == 200  # it reads them
+    assert list(Recognition.objects.order_by("pk").values()) == before
+    assert not AuditEvent.objects.filter(action__startswith="recognition").exists()
+
+
+def test_province_office_creates_updates_deletes_with_audit(data):
+    c = client_for(data["tinh"])
     r = c.post(URL, {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "2001/QĐ-UBND",
                      "decision_date": "2023-07-15", "issued_by": "UBND tỉnh Hà Nam"}, format="json")
     assert r.status_code == 201, r.json()
     new = r.json()
     assert (new["unit"], new["set"], new["created_by_name"], new["still_meets_standard"]) == (
-        NGUYEN_LY, "xa-nang-cao-2021", "huyen", None)  # no nâng cao result stored
+        NGUYEN_LY, "xa-nang-cao-2021", "tinh", None)  # no nâng cao result stored
     ev = AuditEvent.objects.get(action=Action.RECOGNITION_CREATED)
-    assert ev.username == "huyen" and ev.new["decision"] == "2001/QĐ-UBND" and ev.old is None
+    assert ev.username == "tinh" and ev.new["decision"] == "2001/QĐ-UBND" and ev.old is None
     r = c.patch(f"{URL}{new['id']}/", {"decision_date": "2023-07-20", "note": "đính chính"}, format="json")
     assert r.status_code == 200 and r.json()["decision_date"] == "2023-07-20"
     ev = AuditEvent.objects.get(action=Action.RECOGNITION_UPDATED)
@@ -140,7 +157,7 @@ def test_district_office_creates_updates_deletes_with_audit(data):
 
 
 def test_validation_as_in_the_form(data):
-    c = client_for(data["huyen"])
+    c = client_for(data["tinh"])
     good = {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "5/QĐ-UBND", "decision_date": "2023-05-05"}
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     for change, field, words in [
