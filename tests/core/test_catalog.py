@@ -132,7 +132,10 @@ def test_no_number_comes_from_memory(cat, code):
 def test_placeholders_say_so_and_carry_no_rule(cat, code):
     for i in cat.get(code).indicators:
         if i.provenance.tag.value == "PLACEHOLDER":
-            assert "chưa có trong nguồn" in i.content, (code, i.code)
+            # the file says content: null; pages and documents print the code and the criterion instead
+            assert not i.content_known, (code, i.code)
+            n = int(i.code.split(".")[0])
+            assert i.content == f"Chỉ tiêu {i.code} thuộc tiêu chí số {n} về {cat.get(code).criterion_by_number[n].name}"
             assert not i.thresholds and i.relative_to is None
             assert i.kind == Kind.BOOLEAN
 
@@ -287,6 +290,19 @@ def test_the_valid_file_loads(tmp_path):
     (tmp_path / "tinh-thu.yaml").write_text(VALID, encoding="utf-8")
     s = load_catalog([tmp_path], builtin=False).get("tinh-thu")
     assert s.indicator_codes() == ["1.1", "2.1", "2.2"]
+
+
+def test_content_null_reads_as_code_and_criterion_but_a_missing_key_is_an_error(tmp_path):
+    """``content: null`` marks wording our sources lack; forgetting the key is still a mistake."""
+    (tmp_path / "tinh-thu.yaml").write_text(VALID.replace("content: Thu nhập bình quân đầu người", "content: null"),
+                                            encoding="utf-8")
+    s = load_catalog([tmp_path], builtin=False).get("tinh-thu")
+    i = s.by_code["2.1"]
+    assert (i.content, i.content_known) == (f"Chỉ tiêu 2.1 thuộc tiêu chí số 2 về {s.criterion_by_number[2].name}", False)
+    assert s.by_code["1.1"].content_known and s.as_dict()["indicators"][1]["content_known"] is False
+    text = VALID.replace("        content: Thu nhập bình quân đầu người\n", "")
+    err, f = load_bad(tmp_path, text)
+    assert "criteria[1].indicators[0].content: Field required" in str(err)
 
 
 def test_unknown_scope(tmp_path):

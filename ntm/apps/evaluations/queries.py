@@ -35,6 +35,7 @@ from ntm.core.codes import code_key, sort_codes
 from ntm.core.evaluation import rollup_of
 from ntm.core.evaluation.rollup import Rollup
 from ntm.core.periods import Period
+from ntm.core.sectors import national
 
 from .freshness import memo
 from .models import Result
@@ -726,7 +727,8 @@ class SectorLoad:
 
 
 def sector_ranking(gap_list: list[Gap]) -> list[SectorLoad]:
-    """Which responsible sector (criterion.sector.ministry) owns the most unmet indicators across the
+    """Which responsible sector (criterion.sector.ministry, named as the ministry of today by
+    :func:`ntm.core.sectors.national`) owns the most unmet indicators across the
     communes, counting what each commune lacks for its next standard. No query."""
     unmet: Counter[str] = Counter()
     dyn: Counter[str] = Counter()
@@ -737,7 +739,7 @@ def sector_ranking(gap_list: list[Gap]) -> list[SectorLoad]:
             continue
         for ind in g.unmet_indicators:
             crit = g.set.criterion_by_number.get(ind["criterion"])
-            sector = crit.sector.ministry if crit is not None and crit.sector else NO_SECTOR
+            sector = (national(crit.sector.ministry, crit.name) if crit is not None and crit.sector else None) or NO_SECTOR
             unmet[sector] += 1
             dyn[sector] += ind["dynamic"]
             communes[sector].add(g.unit["id"])

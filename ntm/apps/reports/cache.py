@@ -52,12 +52,13 @@ def cache_dir() -> Path:
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
     """A digest of the modules that compose and render bulletins."""
+    from ntm.core import sectors
     from ntm.core.reports import bulletin, chart, html, model
 
-    from . import export_tables, render, services
+    from . import documents, export_tables, render, services
 
     h = hashlib.sha256()
-    for mod in (bulletin, chart, html, model, render, services, export_tables):
+    for mod in (bulletin, chart, html, model, render, services, export_tables, documents, sectors):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()[:16]
 
@@ -66,12 +67,16 @@ def _rows_digest(qs) -> str:
     return hashlib.sha256(repr(sorted(map(repr, qs))).encode()).hexdigest()[:16]
 
 
-def bulletin_key(unit, period, fmt: str, *, set_codes: list[str] | None = None, issued: dt.date | None = None) -> str:
+def bulletin_key(unit, period, fmt: str, *, set_codes: list[str] | None = None, issued: dt.date | None = None,
+                 frame=None) -> str:
     from ntm.apps.evaluations.freshness import stamp
     from ntm.apps.evaluations.models import Result, RollupState
     from ntm.apps.plans.models import PlanTarget, Recognition
     from ntm.core.catalog import default_catalog
 
+    from django.utils import translation
+
+    from .documents import frame_for
     from .services import communes_of
 
     communes = communes_of(unit, period).order_by()
@@ -88,6 +93,8 @@ def bulletin_key(unit, period, fmt: str, *, set_codes: list[str] | None = None, 
         # raised by every committed change of results, units or plans (a save whose computed_at is older
         # than the latest one, committed after it, would not move "results" above)
         "versions": list(stamp()),
+        # the frame (saved document settings, or the form's edits for this file) and the language of its words
+        "frame": (frame or frame_for(unit)).key(), "language": translation.get_language(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -110,9 +117,11 @@ def _prune(folder: Path) -> None:
             p.unlink(missing_ok=True)
 
 
-def render_bulletin(unit, period, fmt: str, *, set_codes: list[str] | None = None, use_cache: bool = True) -> Rendered:
+def render_bulletin(unit, period, fmt: str, *, set_codes: list[str] | None = None, use_cache: bool = True,
+                    frame=None) -> Rendered:
     """The bulletin of ``unit`` for ``period`` rendered as ``fmt``, from the cache when its data has not changed.
 
+    ``frame``: the document settings (:mod:`ntm.apps.reports.documents`; default: the unit's saved ones).
     Raises :class:`~ntm.apps.reports.services.ReportError` (no results…) and
     :class:`~ntm.apps.reports.render.RenderUnavailable` (no WeasyPrint) like the uncached path.
     """
@@ -122,9 +131,12 @@ def render_bulletin(unit, period, fmt: str, *, set_codes: list[str] | None = Non
     from .render import render
     from .services import bulletin
 
+    from .documents import frame_for
+
     p = Period.parse(period) if isinstance(period, str) else period
+    frame = frame or frame_for(unit)
     folder = cache_dir()
-    key = bulletin_key(unit, p, fmt, set_codes=set_codes) if use_cache else None
+    key = bulletin_key(unit, p, fmt, set_codes=set_codes, issued=frame.issued, frame=frame) if use_cache else None
     if key:
         try:
             meta = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
@@ -132,7 +144,7 @@ def render_bulletin(unit, period, fmt: str, *, set_codes: list[str] | None = Non
             return Rendered(content, meta["filename"], meta["summary"], True)
         except (OSError, ValueError, KeyError):
             pass
-    doc, data = bulletin(unit, p, set_codes=set_codes)
+    doc, data = bulletin(unit, p, set_codes=set_codes, frame=frame)
     content = render(doc, fmt, extra_tables=[all_communes_table(data)] if fmt == "xlsx" else ())
     summary = {"rows": len(data.rows), "tables": len(doc.tables), "charts": len(doc.charts)}
     if key:

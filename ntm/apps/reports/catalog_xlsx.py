@@ -130,7 +130,8 @@ def export_set(cs: CriteriaSet) -> bytes:
         for i in sorted(c.indicators, key=lambda i: code_key(i.code)):
             rel = i.relative_to
             rows["Chỉ tiêu"].append([
-                i.code, i.content, i.kind.value, i.unit, "; ".join(i.levels) if i.levels else None, _bool(i.dynamic) if i.dynamic else None,
+                # content empty: the wording is not in our sources (content: null in the file)
+                i.code, i.content if i.content_known else None, i.kind.value, i.unit, "; ".join(i.levels) if i.levels else None, _bool(i.dynamic) if i.dynamic else None,
                 i.reference, rel.set if rel else None, rel.indicator if rel else None, rel.factor if rel else None,
                 rel.provenance.source if rel else None, rel.provenance.tag.value if rel else None,
                 rel.provenance.status if rel else None, rel.provenance.note if rel else None, *_prov(i.provenance),
@@ -478,7 +479,8 @@ def validate_set(data: bytes, name: str = "bo-tieu-chi.xlsx", *, directory: Path
 def to_yaml(raw: dict) -> str:
     def clean(v):
         if isinstance(v, dict):
-            return {k: clean(x) for k, x in v.items() if x is not None}
+            # an indicator's content stays as null: the wording is not in our sources (never an absent key)
+            return {k: clean(x) for k, x in v.items() if x is not None or k == "content"}
         if isinstance(v, list):
             return [clean(x) for x in v]
         if isinstance(v, dt.date):

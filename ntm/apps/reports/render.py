@@ -1,9 +1,14 @@
 """Render a :class:`~ntm.core.reports.model.Document` as DOCX, PDF, XLSX or HTML (bytes).
 
-- DOCX (python-docx): A4, margins 20/20/30/15 mm, Times New Roman 13 pt, the national heading in a
-  borderless two-column table, tables with a repeated header row, the chart as a table of shaded
-  cells (editable in Word, no image library needed), page numbers in the footer;
-- PDF: the HTML page laid out for A4 by WeasyPrint (the chart is inline SVG);
+Both printable formats follow Nghị định 30/2020/NĐ-CP (Phụ lục I): quốc hiệu and tiêu ngữ, the issuing
+body and the number line, place and date, tên loại and trích yếu, the body, "Nơi nhận" and the signer,
+the appendix after it; page numbers at the top centre from page 2.
+
+- DOCX (python-docx): A4, margins 20/20/30/15 mm, Times New Roman 13 pt, the heading and the signature
+  in borderless two-column tables, tables with a repeated header row, the chart as a picture (PNG),
+  the page number a PAGE field in the header of every page but the first;
+- PDF: the HTML page laid out for A4 by WeasyPrint (the chart is inline SVG, the typeface Liberation
+  Serif where Times New Roman is not installed);
 - XLSX (openpyxl, write-only): the text, one sheet per table, the chart as a native Excel bar chart;
 - HTML: a complete page (the same as the PDF's source).
 """
@@ -16,7 +21,7 @@ from collections.abc import Iterable
 from html import escape
 
 from ntm.core.reports import html as H
-from ntm.core.reports.model import NATIONAL_HEADING, Chart, Document, Heading, Lines, Paragraph, Table, to_text
+from ntm.core.reports.model import Chart, Document, Heading, Lines, Paragraph, Table, to_text
 
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -148,36 +153,74 @@ def _widths(table, cms: list[float]) -> None:
 
 
 def _header(d, doc: Document) -> None:
-    t = d.add_table(rows=1, cols=2)
-    _no_borders(t)
-    left, right = t.rows[0].cells
-    _cell_text(left, "\n".join(doc.issuer), size=12, bold=True, align="c")
-    _cell_text(right, NATIONAL_HEADING[0], size=12, bold=True, align="c")
-    p = right.add_paragraph()
+    """Nghị định 30/2020, Phụ lục I: the issuing body (its parent above, not bold) and the number line on
+    the left; quốc hiệu, tiêu ngữ (underlined) and place and date on the right."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.space_after = Pt(6)
-    r = p.add_run(NATIONAL_HEADING[1])
-    r.bold, r.underline, r.font.size = True, True, Pt(13)
+    t = d.add_table(rows=2, cols=2)
+    _no_borders(t)
+    left, right = t.rows[0].cells
+    *parents, body = doc.issuer or [""]
+    if parents:
+        _cell_text(left, "\n".join(parents), size=12.5, align="c")
+        p = left.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_after = Pt(0)
+        r = p.add_run(body)
+        r.bold, r.font.size = True, Pt(12.5)
+    else:
+        _cell_text(left, body, size=12.5, bold=True, align="c")
+    _cell_text(right, doc.text.nation, size=12.5, bold=True, align="c")
     p = right.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    r = p.add_run(doc.place_date)
-    r.italic, r.font.size = True, Pt(13)
+    p.paragraph_format.space_after = Pt(0)
+    r = p.add_run(doc.text.motto)
+    r.bold, r.underline, r.font.size = True, True, Pt(13.5)
+    number, date = t.rows[1].cells
+    _cell_text(number, doc.number_line, size=13, align="c")
+    _cell_text(date, doc.place_date, size=13.5, italic=True, align="c")
+    for cell in (number, date):
+        cell.paragraphs[0].paragraph_format.space_before = Pt(6)
     _widths(t, [6.5, USABLE_CM - 6.5])
 
 
+def _signature(d, doc: Document) -> None:
+    """ "Nơi nhận" (bold italic 12 pt, the list 11 pt) on the left, the signer on the right: quyền hạn and
+    chức vụ in bold capitals, the space for the signature and the seal, họ tên in bold."""
+    from docx.oxml import OxmlElement
+    from docx.shared import Pt
+
+    t = d.add_table(rows=1, cols=2)
+    _no_borders(t)
+    to, signer = t.rows[0].cells
+    _cell_text(to, "\n".join([f"{doc.text.recipients}:", *doc.recipient_lines]), size=11)
+    head = to.paragraphs[0].runs[0]
+    head.bold, head.italic, head.font.size = True, True, Pt(12)
+    s = doc.signature
+    _cell_text(signer, "\n".join([*s.lines, "", "", "", "", *([s.name] if s.name else [])]), size=13.5, bold=True,
+               align="c")
+    for cell in (to, signer):
+        cell.paragraphs[0].paragraph_format.space_before = Pt(12)
+    t.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # never cut across two pages
+    _widths(t, [USABLE_CM / 2, USABLE_CM / 2])
+
+
 def _page_numbers(d) -> None:
+    """The page number in the header, centred, 13 pt, from page 2 (the first page has a header of its own,
+    left empty): Nghị định 30/2020, Phụ lục I, mục I.7."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
-    p = d.sections[0].footer.paragraphs[0]
+    sec = d.sections[0]
+    sec.different_first_page_header_footer = True
+    sec.header_distance = Cm(1)
+    p = sec.header.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = p.add_run()
-    run.font.size = Pt(10)
+    run.font.size = Pt(13)
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
         if kind:
             el = OxmlElement("w:fldChar")
@@ -187,6 +230,7 @@ def _page_numbers(d) -> None:
             el.set(qn("xml:space"), "preserve")
             el.text = text
         run._r.append(el)
+    sec.first_page_header.paragraphs[0].text = ""  # defined, and empty: no number on page 1
 
 
 # The tables, the chart and the annex lines are written as WordprocessingML in bulk (one string per
@@ -293,29 +337,21 @@ def _docx_table(d, t: Table) -> None:
 
 
 def _docx_chart(d, c: Chart) -> None:
-    """A bar chart drawn with shaded table cells: one row per bar, one narrow cell per step."""
-    steps = int(c.maximum) if 0 < c.maximum <= 25 and float(c.maximum).is_integer() else 20
-    label_w, value_w = 4.2, 1.3
-    step_w = (USABLE_CM - label_w - value_w) / steps
-    widths = [round(w * _TWIPS_PER_CM) for w in [label_w] + [step_w] * steps + [value_w]]
-    keep = len(c.bars) <= 40  # a chart that fits a page is never cut in two
-    rows = []
-    for k_bar, b in enumerate(c.bars):
-        kn = keep and k_bar < len(c.bars) - 1  # every row but the last keeps with the next (Word and LibreOffice)
-        filled = round(steps * max(0.0, min(1.0, b.value / c.maximum))) if c.maximum else 0
-        fill = "C77700" if b.flag else "2E7D32"
-        cells = [_tc_xml(widths[0], _p_xml(b.label, size=10, align="r", keep_next=kn))]
-        empty = _p_xml("", size=6, align="l", keep_next=kn)
-        cells += [_tc_xml(widths[1 + k], empty, fill=fill if k < filled else None, gap_below=k < filled)
-                  for k in range(steps)]
-        cells.append(_tc_xml(widths[-1], _p_xml(b.text, size=10, align="l", keep_next=kn)))
-        rows.append('<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="283" w:hRule="exact"/></w:trPr>'
-                    + "".join(cells) + "</w:tr>")
-    note = ""
-    if c.note or c.axis_label:
-        axis = f"Mỗi ô: {c.maximum / steps:g} {c.axis_label}".replace(".", ",") if c.axis_label else ""
-        note = _note_xml("; ".join(x for x in (axis, c.note) if x))
-    _append_xml(d, _caption_xml(c.title) + _tbl_xml(widths, rows, grid=False) + note)
+    """The chart as a picture (the PNG of :func:`ntm.core.reports.chart.png`, the drawing of the PDF's SVG),
+    the full width of the text, between its caption and its note."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    from ntm.core.reports.chart import png
+
+    _append_xml(d, _caption_xml(c.title))
+    p = d.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.first_line_indent = None
+    p.paragraph_format.keep_together = True
+    p.add_run().add_picture(io.BytesIO(png(c)), width=Cm(USABLE_CM))
+    if c.note:
+        _append_xml(d, _note_xml(c.note))
 
 
 def _docx_lines(d, b: Lines) -> None:
@@ -325,48 +361,59 @@ def _docx_lines(d, b: Lines) -> None:
     _append_xml(d, "".join(f"<w:p>{ppr}{run.format(_x(x))}</w:p>" for x in b.text_lines))
 
 
+def _docx_block(d, b) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt, RGBColor
+
+    if isinstance(b, Heading):
+        h = d.add_paragraph(b.text, style="Heading 1" if b.level <= 1 else "Heading 2")
+        if b.new_page:
+            h.paragraph_format.page_break_before = True
+    elif isinstance(b, Lines):
+        _docx_lines(d, b)
+    elif isinstance(b, Paragraph):
+        p = d.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        p.paragraph_format.first_line_indent = Cm(1)
+        r = p.add_run(b.line)
+        if b.style == "bold":
+            r.bold = True
+        elif b.style == "note":
+            r.italic, r.font.size = True, Pt(11)
+            p.paragraph_format.first_line_indent = None
+        elif b.style == "flag":
+            r.bold = True
+            r.font.color.rgb = RGBColor(0x9A, 0x34, 0x12)
+    elif isinstance(b, Table):
+        _docx_table(d, b)
+    elif isinstance(b, Chart):
+        _docx_chart(d, b)
+
+
 def to_docx(doc: Document) -> bytes:
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt, RGBColor
+    from docx.shared import Pt
 
     d = docx.Document()
     _setup(d)
     _header(d, doc)
-    for text, size in ((doc.title, 14), (doc.subtitle, 13)):
+    for text, before in ((doc.title, 14), (doc.subtitle, 0)):  # tên loại, trích yếu: bold 14 pt, centred
         p = d.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        p.paragraph_format.space_before = Pt(10 if text == doc.title else 0)
+        p.paragraph_format.space_before = Pt(before)
+        p.paragraph_format.space_after = Pt(0 if text == doc.title else 12)
         r = p.add_run(text)
-        r.bold, r.font.size = True, Pt(size)
+        r.bold, r.font.size = True, Pt(14)
     for b in doc.blocks:
-        if isinstance(b, Heading):
-            h = d.add_paragraph(b.text, style="Heading 1" if b.level <= 1 else "Heading 2")
-            if b.new_page:
-                h.paragraph_format.page_break_before = True
-        elif isinstance(b, Lines):
-            _docx_lines(d, b)
-        elif isinstance(b, Paragraph):
-            p = d.add_paragraph()
-            p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-            p.paragraph_format.first_line_indent = Cm(1)
-            r = p.add_run(b.line)
-            if b.style == "bold":
-                r.bold = True
-            elif b.style == "note":
-                r.italic, r.font.size = True, Pt(11)
-                p.paragraph_format.first_line_indent = None
-            elif b.style == "flag":
-                r.bold = True
-                r.font.color.rgb = RGBColor(0x9A, 0x34, 0x12)
-        elif isinstance(b, Table):
-            _docx_table(d, b)
-        elif isinstance(b, Chart):
-            _docx_chart(d, b)
+        _docx_block(d, b)
     for line in doc.footer:
         p = d.add_paragraph()
         r = p.add_run(line)
         r.italic, r.font.size = True, Pt(11)
+    _signature(d, doc)
+    for b in doc.appendix:
+        _docx_block(d, b)
     _page_numbers(d)
     d.core_properties.title = f"{doc.title} {doc.subtitle}"
     d.core_properties.author = "NTM Monitor"

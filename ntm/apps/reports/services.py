@@ -37,13 +37,22 @@ class ReportError(ValueError):
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def spec_of(cs: CriteriaSet) -> B.SetSpec:
+def spec_of(cs: CriteriaSet, sector_name=None) -> B.SetSpec:
+    """The set as bulletins word it; ``sector_name(criterion)`` names the responsible sectors (by default
+    the ministries after the 2025 restructuring: :mod:`ntm.core.sectors`)."""
+    sector_name = sector_name or _national_sector
     return B.SetSpec(
         code=cs.code, short_name=cs.data.short_name or cs.name, criteria_total=cs.criteria_count,
         indicators_total=cs.indicator_count, name=cs.name,
-        criteria={c.number: (c.name, c.sector.ministry if c.sector else None) for c in cs.criteria},
+        criteria={c.number: (c.name, sector_name(c)) for c in cs.criteria},
         indicators={i.code: i.content for i in cs.indicators},
     )
+
+
+def _national_sector(criterion) -> str | None:
+    from ntm.core.sectors import national
+
+    return national(criterion.sector.ministry, criterion.name) if criterion.sector else None
 
 
 def communes_of(unit: Unit, period: Period) -> QuerySet[Unit]:
@@ -118,12 +127,12 @@ def _aggregate(parent: Unit, cs: CriteriaSet, period: Period, catalog: Catalog) 
     return B.Aggregate(ru.units_total, ru.units_with_results, ru.units_at_standard, ru.average_criteria, ru.average_indicators)
 
 
-def issuer_for(unit: Unit) -> tuple[list[str], str]:
-    if unit.level == Level.COUNTRY:
-        return ["BAN CHỈ ĐẠO TRUNG ƯƠNG CÁC CTMTQG", "VĂN PHÒNG ĐIỀU PHỐI NTM TRUNG ƯƠNG"], "Hà Nội"
-    if unit.level == Level.COMMUNE:
-        return [f"UBND {unit.name.upper()}", "BAN QUẢN LÝ XÂY DỰNG NTM"], unit.short_name
-    return [f"UBND {unit.name.upper()}", "VĂN PHÒNG ĐIỀU PHỐI NÔNG THÔN MỚI"], unit.short_name
+def issuer_for(unit: Unit, frame=None) -> tuple[list[str], str]:
+    """(issuing body, as its lines are printed; place) from the unit's document settings (documents.py)."""
+    from .documents import frame_for
+
+    frame = frame or frame_for(unit)
+    return [x for x in (frame.parent_body, frame.issuer) if x], frame.place
 
 
 def _groups(unit: Unit, communes: list[Unit], rows: list[B.UnitRow], sets: list[CriteriaSet], period: Period) -> list[B.GroupRow]:
@@ -197,8 +206,14 @@ def _recognitions(communes: QuerySet[Unit], period: Period, catalog: Catalog) ->
 
 # -- bulletin -----------------------------------------------------------------------------------
 def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None = None,
-                  issued: dt.date | None = None, set_codes: list[str] | None = None) -> B.BulletinData:
+                  issued: dt.date | None = None, set_codes: list[str] | None = None, frame=None) -> B.BulletinData:
+    """``frame``: the document settings to use (:func:`ntm.apps.reports.documents.frame_for`; default: the
+    unit's saved ones)."""
+    from .documents import frame_for
+
     catalog = catalog or default_catalog()
+    frame = frame or frame_for(unit)
+    namer = frame.sector_namer()
     p = Period.parse(period) if isinstance(period, str) else period
     communes_qs = communes_of(unit, p)
     communes = list(communes_qs.order_by("code"))
@@ -236,12 +251,13 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
 
     aggregates = {s.code: _aggregate(unit, s, p, catalog) for s in sets}
     baseline_aggs = {s.code: _aggregate(unit, s, base, catalog) for s in sets} if base else {}
-    issuer, place = issuer_for(unit)
+    issuer, place = issuer_for(unit, frame)
     groups = _groups(unit, communes, rows, sets, p) if len(communes) > B.MAX_LINES else []
     return B.BulletinData(
         unit_name=unit.name, unit_short=place if unit.level == Level.COUNTRY else unit.short_name,
         unit_level=unit.level, issuer=issuer, period_key=p.key, period_label=p.label,
-        issued=issued or dt.date.today(), sets=[spec_of(s) for s in sets], rows=rows, aggregates=aggregates,
+        issued=frame.issued or issued or dt.date.today(), sets=[spec_of(s, namer) for s in sets], rows=rows,
+        aggregates=aggregates,
         baseline_aggregates=baseline_aggs, baseline_label=base.label if base else None,
         previous_label=prev.label if prev else None, groups=groups, regressions=regressions,
         plans=_plans(communes_qs, p, catalog),
@@ -249,19 +265,27 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
     )
 
 
-def bulletin(unit: Unit, period: str | Period, **kwargs) -> tuple[Document, B.BulletinData]:
-    data = bulletin_data(unit, period, **kwargs)
-    doc = B.compose(data)
+def bulletin(unit: Unit, period: str | Period, *, frame=None, **kwargs) -> tuple[Document, B.BulletinData]:
+    """The composed bulletin with its frame (Nghị định 30/2020): ``frame`` as for :func:`bulletin_data`."""
+    from .documents import apply, frame_for, frame_text
+
+    frame = frame or frame_for(unit)
+    data = bulletin_data(unit, period, frame=frame, **kwargs)
+    doc = apply(B.compose(data, frame_text()), frame)
     doc.meta["unit_uid"] = unit.uid
     return doc, data
 
 
 # -- dossier ------------------------------------------------------------------------------------
 def dossier_data(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None,
-                 claimed: set[int] | None = None, issued: dt.date | None = None) -> D.DossierData:
+                 claimed: set[int] | None = None, issued: dt.date | None = None, frame=None) -> D.DossierData:
     from ntm.apps.observations.models import Observation
 
+    from .documents import frame_for
+
     catalog = catalog or default_catalog()
+    frame = frame or frame_for(unit)
+    namer = frame.sector_namer()
     p = Period.parse(period) if isinstance(period, str) else period
     if unit.level != Level.COMMUNE:
         raise ReportError("Hồ sơ xét công nhận lập cho một xã.")
@@ -290,15 +314,16 @@ def dossier_data(unit: Unit, set_code: str, period: str | Period, *, catalog: Ca
                 explanation=ir.get("explanation", ""), evidence=(obs.evidence if obs else ""),
             ))
         criteria.append(D.CriterionBlock(
-            number=c.number, name=c.name, sector=c.sector.ministry if c.sector else None,
+            number=c.number, name=c.name, sector=namer(c),
             met=bool(cr.get("met")) if cr else c.number not in (r.unmet_criteria or []), indicators=indicators,
         ))
     conditions = [D.ConditionRow(x["label"], x["met"], x.get("detail", ""), bool(x.get("recognition_only")))
                   for x in detail.get("conditions", [])]
-    issuer, place = issuer_for(unit)
+    issuer, place = issuer_for(unit, frame)
     return D.DossierData(
         unit_name=unit.name, unit_short=unit.short_name, issuer=issuer, place=place, period_key=p.key,
-        period_label=p.label, year=p.year, issued=issued or dt.date.today(), set=spec_of(cs), set_name=cs.name,
+        period_label=p.label, year=p.year, issued=frame.issued or issued or dt.date.today(), set=spec_of(cs, namer),
+        set_name=cs.name,
         criteria_met=r.criteria_met, indicators_met=r.indicators_met, standard_met=r.standard_met,
         criteria=criteria, conditions=conditions, claimed=claimed, catalog_version=r.catalog_version,
     )
@@ -318,8 +343,13 @@ def _value_text(value: object, obs) -> str:
     return str(value)
 
 
-def dossier(unit: Unit, set_code: str, period: str | Period, **kwargs) -> tuple[Document, D.DossierData]:
-    data = dossier_data(unit, set_code, period, **kwargs)
-    doc = D.compose(data)
+def dossier(unit: Unit, set_code: str, period: str | Period, *, frame=None,
+            **kwargs) -> tuple[Document, D.DossierData]:
+    """The composed dossier report with its frame (Nghị định 30/2020)."""
+    from .documents import apply, frame_for, frame_text
+
+    frame = frame or frame_for(unit)
+    data = dossier_data(unit, set_code, period, frame=frame, **kwargs)
+    doc = apply(D.compose(data, frame_text()), frame)
     doc.meta["unit_uid"] = unit.uid
     return doc, data

@@ -8,6 +8,7 @@ urlpatterns = [
     path("ban-tin/tai-ve/", views.bulletin_download, name="reports-bulletin-download"),
     path("ho-so/", views.dossier_page, name="reports-dossier"),
     path("ho-so/tai-ve/", views.dossier_download, name="reports-dossier-download"),
+    path("van-ban/thong-tin/", views.document_settings, name="reports-document-settings"),
     path("trao-doi/mau/", views.template_download, name="reports-template"),
     path("trao-doi/nhap/", views.upload, name="reports-upload"),
     path("trao-doi/nhap/<str:batch>/", views.import_preview, name="reports-import-preview"),

@@ -13,8 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ntm.apps.accounts.permissions import can_admin, can_enter, can_view, home_units
 from ntm.apps.evaluations.models import Result
@@ -28,10 +31,17 @@ from ntm.core.periods import Period
 from ntm.core.reports import html as H
 
 from . import catalog_xlsx, uploads
+from . import documents as docs
+from .forms import DocumentFrameForm
 from .models import ImportBatch
 from .render import FORMATS, RenderUnavailable
 from .render import render as render_doc
 from .services import ReportError, bulletin, dossier
+
+def _ref(request, name: str) -> str | None:
+    """A parameter of the query string or, for the frame form's downloads (POST), of the form."""
+    return request.POST.get(name) or request.GET.get(name) if request.method == "POST" else request.GET.get(name)
+
 
 def _unit(request, ref: str | None, *, need: str = "view") -> Unit:
     if not ref:
@@ -89,35 +99,72 @@ def index(request):
     })
 
 
+def _frame_context(request, unit: Unit, form: DocumentFrameForm | None = None) -> dict:
+    """The frame form of a bulletin or dossier page: filled with the unit's settings in force."""
+    frame = docs.frame_for(unit)
+    if form is None:
+        form = DocumentFrameForm(initial={**docs.initial(frame), "issued": ""})
+    return {"frame_form": form, "frame": frame, "can_save_frame": docs.can_edit(request.user, unit),
+            "frame_main": [form[n] for n in ("number", "issued", "signer_authority", "signer_title", "signer_name",
+                                             "recipients")],
+            "frame_more": [form[n] for n in ("parent_body", "issuer", "symbol", "place", "sectors")],
+            "sector_defaults": docs.sector_defaults(unit), "today": dt.date.today()}
+
+
+def _frame(request, unit: Unit):
+    """(frame for this file, None) from the posted form, or (None, the bound form with its errors)."""
+    if request.method != "POST":
+        return docs.frame_for(unit), None
+    form = DocumentFrameForm(request.POST)
+    if not form.is_valid():
+        return None, form
+    return docs.frame_for(unit, form.cleaned_data, _sent(request, form)), None
+
+
+def _sent(request, form: DocumentFrameForm) -> set[str]:
+    """The fields the form sent (an emptied one means "none"; one not sent keeps the value in force)."""
+    return {k for k in form.fields if k in request.POST}
+
+
 @login_required
 @require_GET
 def bulletin_page(request):
-    unit = _unit(request, request.GET.get("unit"))
+    return _bulletin_page(request)
+
+
+def _bulletin_page(request, form: DocumentFrameForm | None = None, status: int = 200):
+    unit = _unit(request, _ref(request, "unit"))
     period = _period(request, unit)
     context = {"unit": unit, "period": period, "periods": _periods(unit), "formats": ("docx", "pdf", "xlsx", "html"),
-               "doc_css": H.DOC_CSS}
+               "doc_css": H.DOC_CSS, "download_url": reverse("reports-bulletin-download"),
+               **_frame_context(request, unit, form)}
     try:
-        doc, _ = bulletin(unit, period)
+        doc, _data = bulletin(unit, period, frame=context["frame"])
         context["doc_html"] = H.fragment(doc)
         context["doc"] = doc
     except ReportError as exc:
         context["error"] = str(exc)
-    return render(request, "reports/bulletin.html", context)
+    return render(request, "reports/bulletin.html", context, status=status)
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def bulletin_download(request):
-    unit = _unit(request, request.GET.get("unit"))
+    """GET: the file with the unit's settings; POST (the page's form): with the number, date, signer…
+    typed there, for this file only."""
+    unit = _unit(request, _ref(request, "unit"))
     period = _period(request, unit)
-    fmt = request.GET.get("format", "docx")
+    fmt = _ref(request, "format") or "docx"
     if fmt not in FORMATS:
         raise Http404("Định dạng không hỗ trợ")
+    frame, bad = _frame(request, unit)
+    if bad is not None:
+        return _bulletin_page(request, form=bad, status=400)
     from .cache import render_bulletin
 
     try:
         # a file rendered before from the same stored results is served from the cache (see cache.py)
-        out = render_bulletin(unit, period, fmt)
+        out = render_bulletin(unit, period, fmt, frame=frame)
     except ReportError as exc:
         raise Http404(str(exc)) from None
     except RenderUnavailable as exc:
@@ -128,39 +175,69 @@ def bulletin_download(request):
 @login_required
 @require_GET
 def dossier_page(request):
-    unit = _unit(request, request.GET.get("unit"))
-    set_code = request.GET.get("set") or "xa-ntm-2021"
+    return _dossier_page(request)
+
+
+def _dossier_page(request, form: DocumentFrameForm | None = None, status: int = 200):
+    unit = _unit(request, _ref(request, "unit"))
+    set_code = _ref(request, "set") or "xa-ntm-2021"
     if set_code not in default_catalog():
         raise Http404("Không có bộ tiêu chí này")
     period = _period(request, unit)
     context = {"unit": unit, "period": period, "periods": _periods(unit), "set_code": set_code,
                "sets": [s for s in default_catalog() if s.level == "commune"], "formats": ("docx", "pdf", "html"),
-               "doc_css": H.DOC_CSS}
+               "doc_css": H.DOC_CSS, "download_url": reverse("reports-dossier-download"),
+               **_frame_context(request, unit, form)}
     try:
-        doc, _ = dossier(unit, set_code, period)
+        doc, _data = dossier(unit, set_code, period, frame=context["frame"])
         context["doc_html"] = H.fragment(doc)
         context["doc"] = doc
     except ReportError as exc:
         context["error"] = str(exc)
-    return render(request, "reports/dossier.html", context)
+    return render(request, "reports/dossier.html", context, status=status)
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def dossier_download(request):
-    unit = _unit(request, request.GET.get("unit"))
-    set_code = request.GET.get("set") or "xa-ntm-2021"
-    fmt = request.GET.get("format", "docx")
+    """As :func:`bulletin_download`, for the recognition dossier."""
+    unit = _unit(request, _ref(request, "unit"))
+    set_code = _ref(request, "set") or "xa-ntm-2021"
+    fmt = _ref(request, "format") or "docx"
     if fmt not in FORMATS or set_code not in default_catalog():
         raise Http404("Định dạng hoặc bộ tiêu chí không hỗ trợ")
+    frame, bad = _frame(request, unit)
+    if bad is not None:
+        return _dossier_page(request, form=bad, status=400)
     try:
-        doc, _ = dossier(unit, set_code, _period(request, unit))
+        doc, _data = dossier(unit, set_code, _period(request, unit), frame=frame)
         content = render_doc(doc, fmt)
     except ReportError as exc:
         raise Http404(str(exc)) from None
     except RenderUnavailable as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     return _download(content, doc.filename, fmt)
+
+
+@login_required
+@require_POST
+def document_settings(request):
+    """Save the frame form as the unit's settings (a new row: earlier ones are kept, see models.py)."""
+    unit = _unit(request, request.POST.get("unit"))
+    if not docs.can_edit(request.user, unit):
+        raise PermissionDenied(_("Chỉ người nhập liệu hoặc quản trị của đơn vị được sửa thông tin văn bản của đơn vị."))
+    form = DocumentFrameForm(request.POST)
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("reports-bulletin") + f"?unit={unit.uid}"
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[k].label if k in form.fields else k}: {' '.join(v)}" for k, v in form.errors.items())
+        messages.error(request, _("Chưa lưu thông tin văn bản: %(errors)s") % {"errors": errors})
+        return redirect(back)
+    docs.save(unit, form.cleaned_data, request.user, _sent(request, form))
+    messages.success(request, _("Đã lưu thông tin văn bản của %(unit)s; bản tin và hồ sơ tải về từ nay dùng thông tin này.")
+                     % {"unit": unit.name})
+    return redirect(back)
 
 
 # -- Excel exchange -----------------------------------------------------------------------------

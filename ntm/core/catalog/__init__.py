@@ -204,6 +204,7 @@ class CriteriaSet:
                 {
                     "code": i.code,
                     "content": i.content,
+                    "content_known": i.content_known,
                     "kind": i.kind.value,
                     "unit": i.unit,
                     "provenance": i.provenance.model_dump(mode="json"),

@@ -147,9 +147,21 @@ class Relative(_Strict):
     provenance: Provenance
 
 
+def missing_content_label(code: str, criterion_number: int | None, criterion_name: str | None) -> str:
+    """What pages and documents print for an indicator whose wording is not in our sources
+    (``content: null`` in the file): its code and its criterion ("Chỉ tiêu 1.1 thuộc tiêu chí số 1 về
+    Quy hoạch"), never a note about the catalogue."""
+    if criterion_number is None or not criterion_name:
+        return f"Chỉ tiêu {code}"
+    return f"Chỉ tiêu {code} thuộc tiêu chí số {criterion_number} về {criterion_name}"
+
+
 class Indicator(_Strict):
     code: str
-    content: str = Field(min_length=1)
+    content: str = Field(min_length=1, description="The official wording; a file writes null when our sources "
+                         "do not give it, and the label of missing_content_label() stands in")
+    content_known: bool = Field(default=True, description="False: 'content' is the stand-in label, not the "
+                                "official wording (the file said content: null)")
     kind: Kind
     unit: str | None = None
     levels: list[str] | None = Field(default=None, description="For kind 'level': ordered low → high")
@@ -199,6 +211,24 @@ class Criterion(_Strict):
     sector: Sector | None = None
     indicators: list[Indicator] = Field(min_length=1)
     provenance: Provenance
+
+    @model_validator(mode="before")
+    @classmethod
+    def _missing_content(cls, data):
+        """``content: null`` (wording not in our sources): the indicator reads as its code and this
+        criterion, the one label every page and document prints (an absent key stays an error)."""
+        if not isinstance(data, dict) or not isinstance(data.get("indicators"), list):
+            return data
+        if not any(isinstance(i, dict) and "content" in i and i["content"] is None for i in data["indicators"]):
+            return data
+        number = data.get("number") if isinstance(data.get("number"), int) else None
+        name = data.get("name") if isinstance(data.get("name"), str) else None
+        indicators = [
+            {**i, "content": missing_content_label(str(i.get("code", "")), number, name), "content_known": False}
+            if isinstance(i, dict) and "content" in i and i["content"] is None else i
+            for i in data["indicators"]
+        ]
+        return {**data, "indicators": indicators}
 
     @model_validator(mode="after")
     def _codes(self) -> "Criterion":
@@ -380,5 +410,5 @@ def sorted_codes_ok(codes: list[str]) -> bool:
 __all__ = [
     "REGIONS", "GROUPS", "Tag", "Provenance", "Kind", "NUMERIC_KINDS", "Threshold", "Relative", "Indicator",
     "Sector", "Criterion", "Group", "LegalBasis", "Condition", "Declared", "CriteriaSetFile", "OverlayFile",
-    "threshold_problem",
+    "threshold_problem", "missing_content_label",
 ]

@@ -21,6 +21,7 @@ from ntm.core import formatting as fmt
 from ntm.core.catalog import Context, CriteriaSet, Kind, SelectedThreshold
 from ntm.core.catalog.schema import Indicator
 from ntm.core.codes import code_key
+from ntm.core.sectors import national
 
 from .model import ConditionResult, CriterionResult, IndicatorResult, Observation, SetResult, Status
 
@@ -236,7 +237,8 @@ def evaluate(
         crit_results.append(
             CriterionResult(
                 number=c.number, name=c.name, met=not unmet, indicators_met=len(rs) - len(unmet),
-                indicators_total=len(rs), unmet_indicators=unmet, sector=c.sector.ministry if c.sector else None,
+                indicators_total=len(rs), unmet_indicators=unmet,
+                sector=national(c.sector.ministry, c.name) if c.sector else None,  # the ministry of today
             )
         )
     conditions = evaluate_conditions(cs, facts=facts, standards=standards, children=children)

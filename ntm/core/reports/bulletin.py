@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ntm.core import formatting as fmt
 
-from .model import Bar, Chart, Document, Heading, Lines, Paragraph, Table
+from .model import Bar, Chart, Document, FrameText, Heading, Lines, Paragraph, Table
 
 MAX_LINES = 60  # above this many communes, the results section gives one line per district/province
 #                and the line of each commune goes to the annex (phụ lục), grouped by district/province
@@ -186,14 +186,17 @@ def weakest_criteria(rows: list[UnitRow], spec: SetSpec, limit: int = WEAKEST) -
     return [(n, k, len(with_result)) for n, k in ranked[:limit]]
 
 
-def compose(data: BulletinData) -> Document:
+def compose(data: BulletinData, text: FrameText | None = None) -> Document:
+    """The bulletin as a report (tên loại "BÁO CÁO", trích yếu "Bản tin nông thôn mới tháng 7/2023");
+    the caller fills in the rest of the frame (number, recipients, signer)."""
     sets = data.sets
     main = sets[0]
     noun = data.noun
+    text = text or FrameText()
     doc = Document(
         kind="bulletin", issuer=list(data.issuer), place=data.unit_short, issued=data.issued,
-        title="BẢN TIN NÔNG THÔN MỚI", subtitle=data.period_label[:1].upper() + data.period_label[1:],
-        filename=f"ban-tin-ntm-{_slug(data.unit_short)}-{data.period_key}",
+        title=text.report, subtitle=text.bulletin_subject.format(period=data.period_label),
+        filename=f"ban-tin-ntm-{_slug(data.unit_short)}-{data.period_key}", text=text,
     )
     single = data.unit_level == "commune"
     listed = [r for r in data.rows if r.scores] if not single else data.rows
@@ -355,8 +358,10 @@ def compose(data: BulletinData) -> Document:
 
     # tables and chart
     _tables(doc, data, listed, by_lines, weak)
-    if not by_lines:
+    if not by_lines:  # the annex follows the signature (Nghị định 30/2020: phụ lục on pages of its own)
+        start = len(doc.blocks)
         _annex(doc, data)
+        doc.blocks, doc.appendix = doc.blocks[:start], doc.blocks[start:]
     doc.footer = [
         f"Số liệu: kết quả đánh giá lưu trên hệ thống NTM Monitor, {data.period_label}.",
     ]

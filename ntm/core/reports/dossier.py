@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ntm.core import formatting as fmt
 
 from .bulletin import SetSpec, n2
-from .model import Document, Heading, Paragraph, Table
+from .model import Document, FrameText, Heading, Paragraph, Table
 
 STATUS_LABEL = {"met": "Đạt", "not_met": "Chưa đạt", "no_data": "Chưa có số liệu", "not_applicable": "Không đánh giá"}
 
@@ -128,15 +128,18 @@ def flags_of(d: DossierData) -> list[Flag]:
     return out
 
 
-def compose(d: DossierData) -> Document:
+def compose(d: DossierData, text: FrameText | None = None) -> Document:
+    """The commune's report for its recognition dossier (tên loại "BÁO CÁO"); the caller fills in the
+    rest of the frame (number, recipients, signer)."""
     s = d.set
     flags = flags_of(d)
     blocking = [f for f in flags if f.code != "conflict"]
+    text = text or FrameText()
+    unit = d.unit_name[:1].lower() + d.unit_name[1:]  # "xã Nguyên Lý" inside a sentence
     doc = Document(
-        kind="dossier", issuer=list(d.issuer), place=d.place, issued=d.issued,
-        title=f"BÁO CÁO KẾT QUẢ THỰC HIỆN TIÊU CHÍ {s.short_name.upper()}",
-        subtitle=f"{d.unit_name}, năm {d.year} (hồ sơ đề nghị xét công nhận)",
-        filename=f"ho-so-{s.code}-{_slug(d.unit_short)}-{d.period_key}",
+        kind="dossier", issuer=list(d.issuer), place=d.place, issued=d.issued, title=text.report,
+        subtitle=text.dossier_subject.format(standard=s.short_name, unit=unit, year=d.year),
+        filename=f"ho-so-{s.code}-{_slug(d.unit_short)}-{d.period_key}", text=text,
     )
     doc.add(Paragraph(f"Căn cứ: {d.set_name}. Số liệu: kết quả đánh giá {d.period_label} lưu trên hệ thống "
                       f"(phiên bản bộ tiêu chí {d.catalog_version}).", "note"))

@@ -5,11 +5,17 @@ from __future__ import annotations
 from html import escape
 
 from .chart import svg
-from .model import NATIONAL_HEADING, Chart, Document, Heading, Lines, Paragraph, Table
+from .model import Chart, Document, Heading, Lines, Paragraph, Table
 
-PRINT_CSS = """
+# Nghị định 30/2020/NĐ-CP, Phụ lục I: A4, margins 20 mm top and bottom, 30 mm left, 15 mm right; Times New
+# Roman (Liberation Serif is metrically the same: scripts/install.sh installs it); page numbers at the top,
+# centred, 13 pt, not on the first page.
+PAGE_CSS = """
 @page { size: A4; margin: 20mm 15mm 20mm 30mm;
-        @bottom-center { content: counter(page) "/" counter(pages); font-size: 10pt; color: #555; } }
+        @top-center { content: counter(page); font-size: 13pt; vertical-align: bottom; padding-bottom: 4mm; } }
+@page :first { @top-center { content: none; } }
+"""
+PRINT_CSS = PAGE_CSS + """
 body { font-family: 'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif; font-size: 13pt; line-height: 1.35; color: #000; }
 """
 
@@ -17,17 +23,21 @@ DOC_CSS = """
 .ntm-doc { font-family: 'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif; }
 .ntm-doc .head { width: 100%; border: 0; margin-bottom: 10pt; border-collapse: collapse; }
 .ntm-doc .head td { border: 0; vertical-align: top; text-align: center; padding: 0; background: none; }
-.ntm-doc .head .issuer { width: 40%; font-weight: bold; font-size: 12pt; }
-.ntm-doc .head .nation { width: 60%; font-size: 12pt; }
+.ntm-doc .head .issuer { width: 40%; font-size: 12.5pt; }
+.ntm-doc .head .issuer b { display: block; }
+.ntm-doc .head .nation { width: 60%; font-size: 12.5pt; }
 .ntm-doc .head .nation b { display: block; }
-.ntm-doc .head .motto { font-weight: bold; text-decoration: underline; font-size: 13pt; }
-.ntm-doc .head .rule { display: block; width: 35%; margin: 2pt auto 0; border-top: 1px solid #000; }
-.ntm-doc .head .date { font-style: italic; margin-top: 6pt; display: block; }
-.ntm-doc h1 { text-align: center; font-size: 14pt; margin: 10pt 0 0; }
-.ntm-doc .subtitle { text-align: center; font-weight: bold; margin: 0 0 12pt; }
+.ntm-doc .head .motto { font-weight: bold; font-size: 13.5pt; }
+.ntm-doc .head .rule { display: block; width: 35%; margin: 1pt auto 0; border-top: 1px solid #000; }
+.ntm-doc .head .nation .rule { width: 62%; }
+.ntm-doc .head .number { font-size: 13pt; padding-top: 6pt; white-space: pre; }
+.ntm-doc .head .date { font-style: italic; font-size: 13.5pt; padding-top: 6pt; }
+.ntm-doc h1 { text-align: center; font-size: 14pt; margin: 14pt 0 0; }
+.ntm-doc .subtitle { text-align: center; font-weight: bold; font-size: 14pt; margin: 0 0 2pt; text-indent: 0; }
+.ntm-doc .subtitle-rule { display: block; width: 25%; margin: 0 auto 12pt; border-top: 1px solid #000; }
 .ntm-doc h2 { font-size: 13pt; margin: 10pt 0 4pt; }
 .ntm-doc h3 { font-size: 13pt; font-style: italic; margin: 8pt 0 4pt; }
-.ntm-doc p { margin: 0 0 4pt; text-align: justify; text-indent: 1cm; }
+.ntm-doc p { margin: 0 0 6pt; text-align: justify; text-indent: 1cm; }
 .ntm-doc p.plus, .ntm-doc p.dash { text-indent: 1cm; }
 .ntm-doc p.note { font-style: italic; font-size: 11pt; text-indent: 0; }
 .ntm-doc p.flag { color: #9a3412; font-weight: bold; text-indent: 0; }
@@ -43,6 +53,12 @@ DOC_CSS = """
 .ntm-doc .caption { font-weight: bold; font-style: italic; margin: 8pt 0 2pt; text-indent: 0; }
 .ntm-doc .chart { margin: 4pt 0 8pt; page-break-inside: avoid; }
 .ntm-doc .footer { margin-top: 14pt; font-size: 11pt; }
+.ntm-doc .sign { width: 100%; border: 0; border-collapse: collapse; margin-top: 14pt; page-break-inside: avoid; }
+.ntm-doc .sign td { border: 0; vertical-align: top; padding: 0; background: none; }
+.ntm-doc .sign .to { width: 50%; font-size: 11pt; text-align: left; }
+.ntm-doc .sign .to b { font-style: italic; font-size: 12pt; display: block; }
+.ntm-doc .sign .signer { width: 50%; text-align: center; font-weight: bold; font-size: 13.5pt; }
+.ntm-doc .sign .signer .space { display: block; height: 28mm; }
 .ntm-doc .new-page { page-break-before: always; }
 .ntm-doc .lines { white-space: pre-line; text-align: left; font-size: 11pt; line-height: 1.25; margin: 0 0 6pt; }
 """
@@ -71,35 +87,58 @@ def _chart(c: Chart) -> str:
     return f'<div class="chart"><p class="caption">{escape(c.title)}</p>{svg(c)}{note}</div>'
 
 
-def fragment(doc: Document) -> str:
-    issuer = "<br>".join(escape(x) for x in doc.issuer)
-    out = [
-        '<div class="ntm-doc">',
+def _block(b, out: list[str]) -> None:
+    if isinstance(b, Heading):
+        tag = "h2" if b.level <= 1 else "h3"
+        cls = ' class="new-page"' if b.new_page else ""
+        out.append(f"<{tag}{cls}>{escape(b.text)}</{tag}>")
+    elif isinstance(b, Paragraph):
+        out.append(f'<p class="{b.style}">{escape(b.line)}</p>')
+    elif isinstance(b, Lines):
+        # one block for the whole run: WeasyPrint lays out hundreds of lines in one box far faster
+        # than as many paragraphs or table rows (the annex of a province: 345 communes, < 0,5 s)
+        out.append('<div class="lines">' + escape("\n".join(b.text_lines)) + "</div>")
+    elif isinstance(b, Table):
+        out.append(_table(b))
+    elif isinstance(b, Chart):
+        out.append(_chart(b))
+
+
+def heading(doc: Document) -> str:
+    """Quốc hiệu and tiêu ngữ, the issuing body, the number line, place and date, the title and the trích yếu."""
+    *parents, body = doc.issuer or [""]
+    issuer = "".join(f"{escape(x)}<br>" for x in parents) + f"<b>{escape(body)}</b>"
+    t = doc.text
+    return "".join([
         '<table class="head"><tr>',
         f'<td class="issuer">{issuer}<span class="rule"></span></td>',
-        f'<td class="nation"><b>{escape(NATIONAL_HEADING[0])}</b><span class="motto">{escape(NATIONAL_HEADING[1])}</span>'
-        f'<span class="rule"></span><span class="date">{escape(doc.place_date)}</span></td>',
-        "</tr></table>",
+        f'<td class="nation"><b>{escape(t.nation)}</b><span class="motto">{escape(t.motto)}</span>'
+        '<span class="rule"></span></td>',
+        f'</tr><tr><td class="number">{escape(doc.number_line)}</td>',
+        f'<td class="date">{escape(doc.place_date)}</td></tr></table>',
         f"<h1>{escape(doc.title)}</h1>",
-        f'<p class="subtitle">{escape(doc.subtitle)}</p>',
-    ]
+        f'<p class="subtitle">{escape(doc.subtitle)}</p><span class="subtitle-rule"></span>',
+    ])
+
+
+def signature(doc: Document) -> str:
+    """ "Nơi nhận" on the left, the signer on the right (quyền hạn, chức vụ, space to sign, họ tên)."""
+    to = "<br>".join(escape(x) for x in doc.recipient_lines)
+    s = doc.signature
+    signer = "".join(f"{escape(x)}<br>" for x in s.lines) + '<span class="space"></span>' + escape(s.name)
+    return (f'<table class="sign"><tr><td class="to"><b>{escape(doc.text.recipients)}:</b>{to}</td>'
+            f'<td class="signer">{signer}</td></tr></table>')
+
+
+def fragment(doc: Document) -> str:
+    out = ['<div class="ntm-doc">', heading(doc)]
     for b in doc.blocks:
-        if isinstance(b, Heading):
-            tag = "h2" if b.level <= 1 else "h3"
-            cls = ' class="new-page"' if b.new_page else ""
-            out.append(f"<{tag}{cls}>{escape(b.text)}</{tag}>")
-        elif isinstance(b, Paragraph):
-            out.append(f'<p class="{b.style}">{escape(b.line)}</p>')
-        elif isinstance(b, Lines):
-            # one block for the whole run: WeasyPrint lays out hundreds of lines in one box far faster
-            # than as many paragraphs or table rows (the annex of a province: 345 communes, < 0,5 s)
-            out.append('<div class="lines">' + escape("\n".join(b.text_lines)) + "</div>")
-        elif isinstance(b, Table):
-            out.append(_table(b))
-        elif isinstance(b, Chart):
-            out.append(_chart(b))
+        _block(b, out)
     if doc.footer:
         out.append('<div class="footer">' + "<br>".join(escape(x) for x in doc.footer) + "</div>")
+    out.append(signature(doc))
+    for b in doc.appendix:
+        _block(b, out)
     out.append("</div>")
     return "\n".join(out)
 

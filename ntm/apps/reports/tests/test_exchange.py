@@ -216,6 +216,11 @@ def test_catalogue_round_trip_and_errors(tmp_path):
     loaded = load_catalog([tmp_path]).get("tinh-35-xa-ntm-2021")
     assert loaded.indicator_count == 57 and loaded.threshold("3.1", __import__("ntm.core.catalog", fromlist=["Context"]).Context()).value == 80
     import_set(local, "annex.xlsx", directory=tmp_path)  # importing it again replaces the file
+    # indicators whose wording is not in our sources keep content: null through Excel and back
+    nc = _with_code(export_set(cat.get("xa-nang-cao-2021")), "tinh-35-xa-nang-cao-2021", name="Bộ nâng cao (thử)")
+    assert "content: null" in import_set(nc, "nc.xlsx", directory=tmp_path).read_text(encoding="utf-8")
+    again = load_catalog([tmp_path]).get("tinh-35-xa-nang-cao-2021").by_code["1.1"]
+    assert (again.content_known, again.content) == (False, cat.get("xa-nang-cao-2021").by_code["1.1"].content)
     # a bad threshold is reported with its sheet, row and column
     def broken(col: int, value) -> bytes:
         wb = openpyxl.load_workbook(io.BytesIO(local))

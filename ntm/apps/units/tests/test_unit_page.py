@@ -93,7 +93,7 @@ def test_each_indicator_is_explained(login):
     row = re.search(r'data-code="15.1">.*?</tr>', explain, re.S).group(0)
     assert "theo đánh giá của cán bộ" in row  # decided_by
     assert "Tiêu chí 17. Môi trường và an toàn thực phẩm" in explain
-    assert "Bộ Tài nguyên và Môi trường" in explain  # the responsible sector
+    assert "Bộ Nông nghiệp và Môi trường" in explain  # the responsible sector (the ministry of today)
 
 
 def test_a_commune_evaluated_by_a_full_reevaluation_is_explained_the_same(login):
