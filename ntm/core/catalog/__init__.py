@@ -150,12 +150,25 @@ class CriteriaSet:
         if ind.relative_to is not None:
             return self._relative(ind, ctx)
         candidates = self.thresholds_of(code)
+        ungrouped = self.needs_group(code, ctx)
         for scope, note in _scope_order(self.data, ctx):
+            if ungrouped and scope == "national":
+                # the values differ by commune group and the commune has none: no value applies
+                # ("chưa phân nhóm"), the official's assessment decides
+                return None
             t = _pick(candidates, scope, ctx.year)
             if t is not None:
                 year = t.year if t.year is not None else ctx.year if (t.from_year or t.to_year) else None
                 return SelectedThreshold(t.value, t.scope, year, t.provenance, note)
         return None
+
+    def needs_group(self, code: str, ctx: Context) -> bool:
+        """True when the set's values for ``code`` differ by commune group (2026–2030) and ``ctx``
+        has no group: the commune is "chưa phân nhóm" and no group value applies to it (nor the
+        national one, which the groups' values override)."""
+        if self.data.scope_kind != "group" or ctx.group:
+            return False
+        return any(t.scope.startswith("group:") for t in self.thresholds_of(code))
 
     def _relative(self, ind: Indicator, ctx: Context) -> SelectedThreshold | None:
         rel = ind.relative_to

@@ -125,7 +125,8 @@ def _rule_of(cs: CriteriaSet, ind: Indicator, ctx: Context) -> tuple[SelectedThr
         t = cs.threshold(ind.code, ctx)
         found = rules[ind.code] = (t, dict(
             code=ind.code, criterion=int(ind.code.split(".")[0]), rule=rule_text(ind, t),
-            threshold=t.value if t else None, scope=t.scope if t else None,
+            threshold=t.value if t else None,
+            scope=t.scope if t else ("ungrouped" if cs.needs_group(ind.code, ctx) else None),
             provenance=(f"{t.provenance.source} [{t.provenance.tag.value}, {t.provenance.status}]" if t else None),
         ))
     return found
@@ -161,7 +162,10 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
             assessment=obs.assessment, decided_by="rule", conflict=conflict, explanation=why, **base,
         )
     if obs.assessment is not None:
-        if t is None and ind.kind != Kind.BOOLEAN:
+        if t is None and cs.needs_group(ind.code, ctx):
+            why = ("Xã chưa phân nhóm: mức của chỉ tiêu này khác nhau theo nhóm xã nên không áp dụng được; "
+                   "theo đánh giá của cán bộ")
+        elif t is None and ind.kind != Kind.BOOLEAN:
             why = "Chưa có ngưỡng chính thức trong bộ tiêu chí: theo đánh giá của cán bộ"
         elif obs.value is None:
             why = "Chưa nhập giá trị: theo đánh giá của cán bộ"
@@ -172,7 +176,9 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
             status=Status.MET if obs.assessment else Status.NOT_MET, counts_as_met=obs.assessment, value=obs.value,
             assessment=obs.assessment, decided_by="assessment", conflict=False, explanation=why, **base,
         )
-    why = "Có giá trị nhưng chưa có ngưỡng chính thức và chưa có đánh giá của cán bộ: tính là chưa đạt."
+    why = ("Xã chưa phân nhóm (mức khác nhau theo nhóm xã) và chưa có đánh giá của cán bộ: tính là chưa đạt."
+           if cs.needs_group(ind.code, ctx) else
+           "Có giá trị nhưng chưa có ngưỡng chính thức và chưa có đánh giá của cán bộ: tính là chưa đạt.")
     return IndicatorResult(
         status=Status.NO_DATA, counts_as_met=False, value=obs.value, assessment=None, decided_by="none",
         conflict=False, explanation=why, **base,
