@@ -46,6 +46,8 @@ def scope_label(scope: str | None) -> str:
         return ""
     if scope == "national":
         return "toàn quốc"
+    if scope == "ungrouped":
+        return "xã chưa phân nhóm"
     kind, _, key = scope.partition(":")
     if kind == "region":
         return f"vùng {Region(key).label}" if key in Region.values else f"vùng {key}"
