@@ -97,6 +97,7 @@ class CriteriaSet:
         self.digest = digest
         self._catalog = catalog
         self._extra: dict[str, list[Threshold]] = {}
+        self.replaces: str | None = None  # the built-in file this office's file of the same set replaces
 
     # -- identity -------------------------------------------------------------------------
     code = property(lambda self: self.data.code)
@@ -283,7 +284,17 @@ def load_catalog(paths: Iterable[Path] | None = None, *, builtin: bool = True) -
         if isinstance(obj, OverlayFile):
             overlays.append((str(f), obj))
         elif obj.code in sets:
-            problems.append(_problem(str(f), ("code",), f"set '{obj.code}' is already defined in {sets[obj.code].source}"))
+            prev = sets[obj.code]
+            if _builtin(prev.source) and not _builtin(f):
+                # an office's file of a national set (the official annex loaded from Excel) replaces it
+                if (obj.level, obj.phase, obj.tier) != (prev.level, prev.phase, prev.tier):
+                    problems.append(_problem(str(f), ("code",), f"set '{obj.code}' replaces the built-in set of "
+                                             f"level {prev.level}, phase {prev.phase}, tier {prev.tier}: keep them"))
+                else:
+                    sets[obj.code] = CriteriaSet(obj, str(f), digest)
+                    sets[obj.code].replaces = prev.source
+            else:
+                problems.append(_problem(str(f), ("code",), f"set '{obj.code}' is already defined in {prev.source}"))
         else:
             sets[obj.code] = CriteriaSet(obj, str(f), digest)
     cat = Catalog(sets, overlays)
@@ -327,6 +338,14 @@ def load_catalog(paths: Iterable[Path] | None = None, *, builtin: bool = True) -
     if problems:
         raise CatalogError(problems)
     return cat
+
+
+def _builtin(path) -> bool:
+    """Is ``path`` a file of the shipped catalogue folder?"""
+    try:
+        return Path(path).resolve().parent == BUILTIN_DIR.resolve()
+    except OSError:
+        return False
 
 
 def _problem(source: str, loc: tuple, message: str) -> Problem:
