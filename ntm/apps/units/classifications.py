@@ -107,23 +107,23 @@ def describe(kind: str, group: str) -> str:
 def _check_row(r: Row) -> list[Problem]:
     out = []
     if r.unit.level != Level.COMMUNE or r.unit.type not in COMMUNE_TYPES:
-        out.append(Problem(r.line, "xã", f"{r.unit.name} không phải là xã (chỉ xã được phân nhóm, xác định ĐBKK/ATK)"))
+        out.append(Problem(r.line, "Mã xã", f"{r.unit.name} không phải là xã (chỉ xã được phân nhóm, xác định ĐBKK/ATK)"))
     if r.unit.valid_from and r.valid_from < r.unit.valid_from:
-        out.append(Problem(r.line, "hiệu lực từ", f"{r.unit.name} chỉ có từ {fmt.date(r.unit.valid_from)}"))
+        out.append(Problem(r.line, "Hiệu lực từ", f"{r.unit.name} chỉ có từ {fmt.date(r.unit.valid_from)}"))
     if r.unit.valid_to and r.valid_from > r.unit.valid_to:
-        out.append(Problem(r.line, "hiệu lực từ", f"{r.unit.name} không còn từ sau {fmt.date(r.unit.valid_to)}"))
+        out.append(Problem(r.line, "Hiệu lực từ", f"{r.unit.name} không còn từ sau {fmt.date(r.unit.valid_to)}"))
     if r.kind not in Kind.values:
-        out.append(Problem(r.line, "loại", f"'{r.kind}' không phải là nhóm xã hay xã ĐBKK/ATK"))
+        out.append(Problem(r.line, "Loại", f"'{r.kind}' không phải là nhóm xã hay xã ĐBKK/ATK"))
     if r.kind == Kind.GROUP and r.group not in ("1", "2", "3"):
-        out.append(Problem(r.line, "nhóm", f"nhóm '{r.group}' không hợp lệ (1, 2 hoặc 3)"))
+        out.append(Problem(r.line, "Nhóm", f"nhóm '{r.group}' không hợp lệ (1, 2 hoặc 3)"))
     if r.kind == Kind.SPECIAL and r.group:
-        out.append(Problem(r.line, "nhóm", "xã ĐBKK/ATK không ghi nhóm"))
+        out.append(Problem(r.line, "Nhóm", "xã ĐBKK/ATK không ghi nhóm"))
     if r.valid_to is not None and r.valid_to < r.valid_from:
-        out.append(Problem(r.line, "hiệu lực đến", "ngày kết thúc trước ngày bắt đầu"))
+        out.append(Problem(r.line, "Hiệu lực đến", "ngày kết thúc trước ngày bắt đầu"))
     if not r.decision_number.strip():
-        out.append(Problem(r.line, "số quyết định", "thiếu số quyết định"))
+        out.append(Problem(r.line, "Số quyết định", "thiếu số quyết định"))
     if not r.issued_by.strip():
-        out.append(Problem(r.line, "cơ quan ban hành", "thiếu cơ quan ban hành"))
+        out.append(Problem(r.line, "Cơ quan ban hành", "thiếu cơ quan ban hành"))
     return out
 
 
@@ -137,7 +137,7 @@ def plan(rows: list[Row]) -> Plan:
     for r in rows:
         key = (r.unit.pk, r.kind, r.valid_from)
         if key in seen:
-            problems.append(Problem(r.line, "hiệu lực từ", f"{r.unit.name} có hai dòng {describe(r.kind, r.group)} "
+            problems.append(Problem(r.line, "Hiệu lực từ", f"{r.unit.name} có hai dòng {describe(r.kind, r.group)} "
                                     f"cùng bắt đầu {fmt.date(r.valid_from)}"
                                     + (f" (dòng {seen[key]})" if seen[key] else "")))
         seen[key] = r.line
@@ -165,7 +165,7 @@ def plan(rows: list[Row]) -> Plan:
             if cur["valid_to"] is None or cur["valid_to"] >= b:
                 if a in explicit_end and explicit_end[a] and cur["valid_to"] is not None:
                     line = next(r.line for r in new if r.valid_from == a)
-                    problems.append(Problem(line, "hiệu lực đến",
+                    problems.append(Problem(line, "Hiệu lực đến",
                                             f"khoảng {fmt.date(a)}–{fmt.date(cur['valid_to'])} trùng với phân loại "
                                             f"{describe(timeline[b]['kind'], timeline[b]['group'] or '')} từ {fmt.date(b)} "
                                             f"({timeline[b]['decision_number']}); sửa ngày kết thúc hoặc phân loại đó"))
@@ -219,6 +219,24 @@ def _affected_cells(units: Iterable[int], intervals: list[tuple[dt.date, dt.date
     return with_dependents(codes), sorted(periods)
 
 
+def _moved(before: dict, after: dict) -> list[tuple[dt.date, dt.date | None]]:
+    """The dates whose classification a change of one row changes: all of both intervals when the
+    group or kind changed; else only the stretch its start or end moved over (a row that now ends
+    when the next one begins changes nothing before that)."""
+    if (before["kind"], before["group"]) != (after["kind"], after["group"]):
+        return [(before["valid_from"], before["valid_to"]), (after["valid_from"], after["valid_to"])]
+    out = []
+    a, b = sorted((before["valid_from"], after["valid_from"]))
+    if a != b:
+        out.append((a, b - dt.timedelta(days=1)))
+    ends = [before["valid_to"], after["valid_to"]]
+    if ends[0] != ends[1]:
+        lo = min(e for e in ends if e is not None)
+        hi = None if None in ends else max(ends)
+        out.append((lo + dt.timedelta(days=1), hi))
+    return out
+
+
 def _mirror(unit_ids: Iterable[int], today: dt.date | None = None) -> None:
     """``Unit.commune_group`` / ``Unit.special`` = the classification in force today."""
     today = today or dt.date.today()
@@ -263,8 +281,7 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
             log(Action.CLASSIFICATION_SAVED, user=user, request=request, unit=old.unit,
                 obj=f"{old.unit.name} · {old.label}", message=(reason or "Sửa phân loại xã")[:500],
                 old=before, new=snapshot(old))
-            # both the old and the new interval may have changed thresholds
-            touched += [(before["valid_from"], before["valid_to"]), (old.valid_from, old.valid_to)]
+            touched += _moved(before, snapshot(old))
             units.add(old.unit_id)
             kinds |= {before["kind"], old.kind}
         out = Saved(p, None)
