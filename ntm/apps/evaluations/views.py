@@ -27,7 +27,7 @@ from ntm.core.periods import Period
 from ntm.core.units import END_2024, REFORM_DATE, UnitLookupError
 
 from . import queries as q
-from .freshness import depends_on, kept_page, kept_region
+from .freshness import depends_on, kept_page, kept_region, memo
 from .templatetags.dashboard_tags import MERGE_ALL_OVER, MapLayout
 
 LIST_PAGE_SIZE = 100
@@ -251,10 +251,10 @@ def map_choices(sel: Selection) -> list[MapChoice]:
                  else f"trước sắp xếp, tại ngày {fmt.date(when)}")
         if unit.level == Level.COUNTRY or unit.is_valid_at(when):
             others = [unit]
-        elif is_new:
-            others = successors(unit) if unit.level != Level.DISTRICT else _alternatives(unit, when)
-        else:
-            others = predecessors(unit)
+        else:  # the lineage changes only when the units are loaded again: kept between requests
+            others = memo(("map-choices", unit.pk, is_new), lambda: (
+                (successors(unit) if unit.level != Level.DISTRICT else _alternatives(unit, when)) if is_new
+                else predecessors(unit)), topics=("units",))
         extra = {} if is_new else old_extra
         links = [(u.name, sel.query(unit=u.uid, date=when.isoformat(), **extra)) for u in others if can_view(sel.user, u)]
         closed = [u.name for u in others if not can_view(sel.user, u)]

@@ -333,8 +333,22 @@ class InForce:
     special_row: Classification | None = None
 
 
+def _classified() -> frozenset[int]:
+    """The communes with any classification, kept between requests until units change (every write
+    here announces "units"): most communes have none, and a page then needs no query for them."""
+    from ntm.apps.evaluations.freshness import memo
+
+    return memo(("classified-units",),
+                lambda: frozenset(Classification.objects.values_list("unit_id", flat=True).distinct().order_by()),
+                topics=("units",))
+
+
 def in_force(unit: Unit | int, date: dt.date) -> InForce:
+    from ntm.apps.evaluations.freshness import enabled
+
     uid = unit.pk if isinstance(unit, Unit) else unit
+    if enabled() and uid not in _classified():
+        return InForce()
     got: dict[str, Classification] = {}
     for c in Classification.objects.filter(unit_id=uid, valid_from__lte=date).order_by("valid_from"):
         if c.valid_to is None or c.valid_to >= date:
@@ -363,4 +377,8 @@ class Table:
 
 
 def history(unit: Unit) -> list[Classification]:
+    from ntm.apps.evaluations.freshness import enabled
+
+    if enabled() and unit.pk not in _classified():
+        return []
     return list(Classification.objects.filter(unit=unit).select_related("recorded_by").order_by("kind", "valid_from"))
