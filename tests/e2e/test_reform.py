@@ -28,13 +28,23 @@ def _quiet_console():
 
 @pytest.fixture
 def demo_today(units_loaded, monkeypatch):
-    """The demo, lighter: Lý Nhân's communes in 7/2023 and 12/2024, then today's Ninh Bình (2026)."""
+    """The demo, lighter: Lý Nhân's communes in 7/2023 and 12/2024, then today's Ninh Bình (2026); and the
+    programme's targets (loaded by a migration, emptied by an earlier transactional test)."""
     from ntm import demo
+    from ntm.apps.plans.targets import load_programme_targets
+
+    load_programme_targets()
 
     monkeypatch.setattr(demo, "DISTRICTS", ["Hà Nam/Lý Nhân"])
     monkeypatch.setattr(demo, "PERIODS", ["2023-07", "2024-12"])
     monkeypatch.setattr(demo, "SETS", ["xa-ntm-2021"])
-    return demo.build_demo(console=_quiet_console())
+    info = demo.build_demo(console=_quiet_console())
+    # the data-version counters start again from zero in each transactional test: what the server kept
+    # from an earlier test could look current
+    from ntm.apps.evaluations import freshness
+
+    freshness.clear()
+    return info
 
 
 def test_ninh_binh_reviewer_from_2026_to_the_old_communes_of_nam_xang(server, demo_today, new_page):
