@@ -8,6 +8,10 @@ official would, so the audit log it photographs holds real log-in events:
     NTM_HOME=/tmp/ntm-demo .venv/bin/ntm serve --dev --no-worker --port 8011 &
     NTM_HOME=/tmp/ntm-demo .venv/bin/python bench/screenshots.py --base http://127.0.0.1:8011 --seed-plans
 
+``overview-today`` (``demo_ninhbinh``'s first page: Tỉnh Ninh Bình on the 2026–2030 set, the
+latest quarter) is the picture of today's programme for the README; pass page names to shoot only
+those (``… bench/screenshots.py overview-today``).
+
 ``--seed-plans`` first registers three sample plans (Lý Nhân communes, noted "kế hoạch mẫu") in the
 demo database when it has none, so that the plans page shows plan vs actual; it needs the same
 ``NTM_HOME`` as the server. Uses Playwright with Debian's ``/usr/bin/chromium`` (no download).
@@ -39,6 +43,12 @@ PAGES = [
     # a commune official opening another commune's form: refused (403) and recorded in the audit log
     ("denied", "demo_xa", "/nhap-lieu/xa:13582@2024/xa-ntm-2021/2023-12/", None),
     ("audit", "demo_tinh", "/nhat-ky/", None),
+    # today (2026–2030, the 2-level administration): the default page of a province office, the
+    # predecessors' 2024 results on today's map, a commune of today, the commune groups import
+    ("overview-today", "demo_ninhbinh", "/", None),
+    ("overview-lineage", "demo_ninhbinh", "/?unit=tinh:37@2025&period=2024-12", None),
+    ("unit-today", "demo_ninhbinh", "/don-vi/xa:13591@2025/", None),
+    ("classification-import", "demo_ninhbinh", "/don-vi/phan-loai/nhap/?unit=tinh:37@2025", None),
 ]
 
 

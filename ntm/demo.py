@@ -1,14 +1,24 @@
-"""Demo data on real units: the communes of Lý Nhân (Hà Nam) and Bình Liêu (Quảng Ninh).
+"""Demo data on real units: the communes of Lý Nhân (Hà Nam) and Bình Liêu (Quảng Ninh) before the
+2025 reform, and the communes of Tỉnh Ninh Bình that Lý Nhân's communes became.
 
-Several periods of self-assessment for the 2021–2025 commune sets, improving over time, with
-some 'dynamic' indicators regressing. In July 2023 three Lý Nhân communes reproduce the
-district's published bulletin ("Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn
-mới; 17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao" …), so dashboards and reports
-show figures that look like the real ones. Running it again replaces the previous demo data.
+- History: several periods of self-assessment (12/2022–12/2024) for the 2021–2025 commune sets,
+  improving over time, with some 'dynamic' indicators regressing. In July 2023 three Lý Nhân
+  communes reproduce the district's published bulletin ("Xã Nguyên Lý: đạt 17/19 tiêu chí với
+  54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao" …), so
+  dashboards and reports show figures that look like the real ones.
+- Today: since 01/07/2025 those communes are seven communes of Tỉnh Ninh Bình (Nam Xang holds
+  Nguyên Lý, Công Lý and Đức Lý). They have commune groups set by a made-up decision clearly marked
+  as demo (one is left "chưa phân nhóm"), and quarterly 2026 self-assessments on the 2026–2030 set
+  ``xa-ntm-2026``.
+- Accounts: those of :func:`ntm.apps.accounts.services.create_demo_accounts` and two of today's
+  structure, ``demo_ninhbinh`` (province reviewer) and ``demo_namxang`` (commune officer).
+
+Running it again replaces the previous demo data.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 
@@ -21,9 +31,23 @@ from ntm.core.catalog import CriteriaSet, Kind, default_catalog
 from ntm.core.periods import Period
 
 DISTRICTS = ["Hà Nam/Lý Nhân", "Quảng Ninh/Bình Liêu"]
-PERIODS = ["2022-12", "2023-03", "2023-06", "2023-07", "2023-09", "2023-12"]
+PERIODS = ["2022-12", "2023-03", "2023-06", "2023-07", "2023-09", "2023-12", "2024-06", "2024-12"]
 SETS = ["xa-ntm-2021", "xa-nang-cao-2021"]
 DEMO_SOURCE = "demo"
+
+# today's structure (from 01/07/2025): the province that holds the former Lý Nhân communes
+TODAY_PROVINCE = "tinh:37@2025"  # Tỉnh Ninh Bình
+TODAY_SET = "xa-ntm-2026"
+TODAY_PERIODS = ["2026-Q1", "2026-Q2", "2026-Q3"]
+# the made-up decision that groups the demo communes (groups 1–3 of QĐ 51/2025); one commune is
+# left without a group to show "chưa phân nhóm"
+DEMO_GROUP_DECISION = ("01/2026/QĐ-UBND (MẪU)", "UBND tỉnh Ninh Bình (dữ liệu mẫu)")
+DEMO_GROUPS = {"xa:13591@2025": "2", "xa:13573@2025": "1", "xa:13579@2025": "2", "xa:13594@2025": "2",
+               "xa:13597@2025": "1", "xa:13609@2025": "2"}  # Nam Xang, Lý Nhân, Bắc Lý, Trần Thương, Vĩnh Trụ, Nhân Hà
+TODAY_ACCOUNTS = [
+    ("demo_ninhbinh", "Văn phòng điều phối nông thôn mới tỉnh Ninh Bình", TODAY_PROVINCE, ["reviewer"]),
+    ("demo_namxang", "Cán bộ xã Nam Xang", "xa:13591@2025", ["entry"]),
+]
 
 # (criteria met, indicators met) per set, as published in "Bản tin nông thôn mới tháng 7/2023" (Lý Nhân)
 BULLETIN_2023_07 = {
@@ -153,6 +177,110 @@ def _plans_and_recognitions(units: list) -> tuple[int, int]:
     return plans, recognitions
 
 
+def _observations(unit, cs: CriteriaSet, p: Period, unmet: set[str], ctx, rng: random.Random) -> list:
+    from ntm.apps.observations.models import Observation
+
+    rows = []
+    for ind in cs.indicators:
+        met = ind.code not in unmet
+        value = _value_for(cs, ind.code, met, ctx, rng)
+        rows.append(Observation(
+            unit=unit, set_code=cs.code, indicator=ind.code, period=p.key, year=p.year,
+            value_text="" if value is None else str(value).replace(".", ","),
+            value_num=value if isinstance(value, float) else None,
+            assessment=met, source=DEMO_SOURCE, created_by_name="Dữ liệu mẫu",
+        ))
+    return rows
+
+
+def _today_communes(old_communes: list) -> list:
+    """The communes of today's hierarchy that the demo's Lý Nhân communes became (Tỉnh Ninh Bình)."""
+    from ntm.apps.units.models import Unit, UnitLink
+
+    ids = [u.id for u in old_communes]
+    succ = UnitLink.objects.filter(predecessor_id__in=ids, successor__parent__uid=TODAY_PROVINCE).values("successor_id")
+    return list(Unit.objects.filter(id__in=succ, type="Xã").order_by("code"))
+
+
+def _today_groups(units: list) -> int:
+    """Groups of the demo communes by the made-up decision (through the one write path, audited)."""
+    import datetime as dt
+
+    from ntm.apps.units.classifications import Row, save
+
+    number, issuer = DEMO_GROUP_DECISION
+    start = dt.date(2026, 2, 15)
+    rows = [Row(u, "group", DEMO_GROUPS[u.uid], start, None, number, dt.date(2026, 2, 10), issuer, DEMO_NOTE)
+            for u in units if u.uid in DEMO_GROUPS]
+    if not rows:
+        return 0
+    audit_log = logging.getLogger("ntm.audit")  # the events are recorded; their JSON lines would flood the console
+    level = audit_log.level
+    audit_log.setLevel(logging.WARNING)
+    try:
+        save(rows, reason="Dữ liệu mẫu: phân nhóm xã", enqueue=False)  # a second run changes nothing
+        return len(rows)
+    finally:
+        audit_log.setLevel(level)
+
+
+def _today_target(unit, k: int, rng: random.Random, cs: CriteriaSet) -> Target:
+    """A commune of 2026: after the merger fewer criteria are met, then one more most quarters."""
+    crit = (8 if unit.uid == "xa:13591@2025" else 5 + rng.randint(0, 3)) + k
+    gap = max(0, cs.criteria_count - crit)
+    return _fit(cs, crit, cs.indicator_count - gap - rng.randint(0, 2 * gap))
+
+
+def create_today_accounts() -> list[str]:
+    """``demo_ninhbinh`` (reviewer of Tỉnh Ninh Bình, with read access to the history of the three
+    provinces it was formed from) and ``demo_namxang`` (entry officer of Xã Nam Xang)."""
+    from django.contrib.auth import get_user_model
+
+    from ntm.apps.accounts.models import Membership
+    from ntm.apps.accounts.services import DEMO_PASSWORD
+    from ntm.apps.units.services import resolve_unit
+
+    User = get_user_model()
+    made = []
+    for username, display, unit_ref, roles in TODAY_ACCOUNTS:
+        user, _ = User.objects.get_or_create(username=username, defaults={"first_name": display})
+        user.first_name = display
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        unit = resolve_unit(unit_ref)
+        for role in roles:
+            Membership.objects.get_or_create(user=user, unit=unit, role=role)
+        made.append(username)
+    return made
+
+
+def build_today(communes: list, console: Console, cat) -> dict[str, int]:
+    """Today's part of the demo: groups and 2026 data on ``xa-ntm-2026`` for the communes of Tỉnh Ninh
+    Bình that ``communes`` (Lý Nhân's xã of before the reform) became."""
+    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.services import context_for, evaluate_unit
+    from ntm.apps.observations.models import Observation
+
+    units = _today_communes(communes)
+    ids = [u.id for u in units]
+    Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
+    Result.objects.filter(unit_id__in=ids).delete()
+    groups = _today_groups(units)
+    cs = cat.get(TODAY_SET)
+    rows = []
+    for unit in units:
+        for k, period in enumerate(TODAY_PERIODS):
+            p = Period.parse(period)
+            rng = random.Random(f"{unit.uid}|{cs.code}|{period}")
+            unmet = choose_unmet(cs, _today_target(unit, k, rng, cs), rng)
+            rows += _observations(unit, cs, p, unmet, context_for(unit, p.year, on=p.end), rng)
+    Observation.objects.bulk_create(rows, batch_size=2000)
+    for unit in units:
+        for period in TODAY_PERIODS:
+            evaluate_unit(unit, cs.code, period, catalog=cat)
+    return {"today_communes": len(units), "today_observations": len(rows), "groups": groups}
+
+
 def build_demo(console: Console | None = None) -> dict[str, int]:
     from ntm.apps.evaluations.models import Result
     from ntm.apps.evaluations.services import context_for, evaluate_unit
@@ -179,16 +307,7 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
                     rng = random.Random(f"{unit.uid}|{set_code}|{period}")
                     target = _targets(unit.short_name, set_code, cs, k, rng, mountain)
                     unmet = choose_unmet(cs, target, rng)
-                    ctx = context_for(unit, p.year)
-                    for ind in cs.indicators:
-                        met = ind.code not in unmet
-                        value = _value_for(cs, ind.code, met, ctx, rng)
-                        rows.append(Observation(
-                            unit=unit, set_code=set_code, indicator=ind.code, period=p.key, year=p.year,
-                            value_text="" if value is None else str(value).replace(".", ","),
-                            value_num=value if isinstance(value, float) else None,
-                            assessment=met, source=DEMO_SOURCE, created_by_name="Dữ liệu mẫu",
-                        ))
+                    rows += _observations(unit, cs, p, unmet, context_for(unit, p.year, on=p.end), rng)
         Observation.objects.bulk_create(rows, batch_size=2000)
         cells = [(u, s, p) for u, _ in communes for p in PERIODS for s in SETS]
         with Progress(console=console, transient=True) as progress:
@@ -197,10 +316,13 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
                 evaluate_unit(unit, set_code, period, catalog=cat)
                 progress.advance(task)
         plans, recognitions = _plans_and_recognitions([u for u, _ in communes])
+        today = build_today([u for u, d in communes if d.short_name == "Lý Nhân"], console, cat)
     from ntm.apps.accounts.services import DEMO_PASSWORD, create_demo_accounts
 
-    accounts = create_demo_accounts()
-    console.print(f"Dữ liệu mẫu: {len(communes)} xã, {len(PERIODS)} kỳ, {fmt.number(len(rows))} số liệu chỉ tiêu.")
+    accounts = create_demo_accounts() + create_today_accounts()
+    console.print(f"Dữ liệu mẫu: {len(communes)} xã, {len(PERIODS)} kỳ, {fmt.number(len(rows))} số liệu chỉ tiêu "
+                  f"(trước 01/07/2025); {today['today_communes']} xã của Tỉnh Ninh Bình, {len(TODAY_PERIODS)} quý năm "
+                  f"2026 trên bộ {TODAY_SET}, {today['groups']} xã được phân nhóm (quyết định mẫu).")
     console.print(f"Kế hoạch mẫu: {plans} xã đăng ký đạt chuẩn năm 2023, {recognitions} quyết định công nhận (mẫu).")
     console.print(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}): {', '.join(accounts)}")
-    return {"communes": len(communes), "observations": len(rows), "results": len(cells)}
+    return {"communes": len(communes), "observations": len(rows), "results": len(cells), **today}

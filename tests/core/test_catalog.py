@@ -29,6 +29,9 @@ COUNTS = {
     "huyen-ntm-2021": (9, 13),
     "huyen-nang-cao-2021": (9, 38),
     "xa-ntm-2026": (10, 47),
+    # QĐ 51/2025 Phụ lục II and III: only their titles are sourced, one placeholder slot each
+    "xa-ntm-hien-dai-2026": (1, 1),
+    "tinh-ntm-2026": (1, 1),
 }
 
 
@@ -195,7 +198,8 @@ def test_set_metadata(cat):
         "xa-ntm-2010": "nông thôn mới", "xa-ntm-2016": "nông thôn mới", "xa-ntm-2021": "nông thôn mới",
         "xa-ntm-2026": "nông thôn mới",
         "xa-nang-cao-2021": "nông thôn mới nâng cao", "xa-kieu-mau-2021": "nông thôn mới kiểu mẫu",
-        "huyen-ntm-2021": "huyện nông thôn mới", "huyen-nang-cao-2021": "huyện nông thôn mới nâng cao"}
+        "huyen-ntm-2021": "huyện nông thôn mới", "huyen-nang-cao-2021": "huyện nông thôn mới nâng cao",
+        "xa-ntm-hien-dai-2026": "nông thôn mới hiện đại", "tinh-ntm-2026": "hoàn thành nhiệm vụ xây dựng nông thôn mới"}
     assert [(s.code, s.level) for s in cat if s.level == "district"] == [
         ("huyen-nang-cao-2021", "district"), ("huyen-ntm-2021", "district")]
 
@@ -212,6 +216,7 @@ def test_prerequisites_chain(cat):
     assert prereq("xa-kieu-mau-2021") == "xa-nang-cao-2021"
     assert prereq("huyen-nang-cao-2021") == "huyen-ntm-2021"
     assert prereq("xa-ntm-2021") is None
+    assert prereq("xa-ntm-hien-dai-2026") == "xa-ntm-2026"  # "65% … trong đó khoảng 10% … hiện đại"
 
 
 @pytest.mark.parametrize("code", ["xa-ntm-2021", "xa-nang-cao-2021", "xa-kieu-mau-2021"])

@@ -254,7 +254,10 @@ def test_group_keyed_set_ignores_regions(tmp_path):
     cat = load_catalog([tmp_path], builtin=False)
     assert sel(cat, "thu-nhom", "1.1", group="3") == (10, "group:3")
     assert sel(cat, "thu-nhom", "1.1", group="1") == (3, "national")
-    assert sel(cat, "thu-nhom", "1.1", region="TDMNPB", special=True) == (3, "national")
+    # a commune without a group ("chưa phân nhóm"): the values differ by group, none applies —
+    # not even the national one — and the official's assessment decides
+    assert cat.get("thu-nhom").threshold("1.1", Context(region="TDMNPB", special=True, year=2026)) is None
+    assert cat.get("thu-nhom").needs_group("1.1", Context(year=2026))
 
 
 def test_the_2026_set_is_keyed_by_group_and_has_no_threshold_yet(cat):

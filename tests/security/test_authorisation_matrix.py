@@ -255,6 +255,19 @@ MATRIX: dict[str, Entry] = {
                          judge=lambda resp: "allow" if resp.status_code == 200 and "Đã lưu" in body(resp)
                          else ("deny" if resp.status_code in (302, 403, 404) else f"HTTP {resp.status_code}")),
     "claims-saved": Entry([get("/kiem-tra-bao-cao/da-luu/")], USERS, hidden={"other_unit": LEAK}),
+    # -- commune groups / ĐBKK status (province offices: reviewer of an ancestor, or administrator) ---
+    "unit-classification": Entry([get(f"/don-vi/{NGUYEN_LY}/phan-loai/"),
+                                  post(f"/don-vi/{NGUYEN_LY}/phan-loai/", {
+                                      "kind": "special", "valid_from": "01/01/2019", "decision_number": "1/QĐ (ma trận)",
+                                      "decision_date": "01/01/2019", "issued_by": "UBND tỉnh (ma trận)"})],
+                                 {"commune_admin", "district_reviewer", "national_admin", "superuser"}),
+    "classification-import": Entry([get(f"/don-vi/phan-loai/nhap/?unit={LY_NHAN}")],
+                                   {"district_reviewer", "national_admin", "superuser"}),
+    "classification-template": Entry([get(f"/don-vi/phan-loai/mau.xlsx?unit={LY_NHAN}")], VIEWERS - COMMUNE),
+    # -- memberships of a dissolved unit carried to its successors (its administrators) ----------------
+    "membership-succession": Entry([get(f"/don-vi/{LY_NHAN}/ke-thua-phan-quyen/")], NATIONAL),
+    # -- a province's own targets 2026–2030 (its entry or reviewer offices) ----------------------------
+    "province-targets": Entry([get("/ke-hoach/muc-tieu-tinh/?unit=tinh:37@2025")], NATIONAL),
     # -- the catalogue (national administrators) ------------------------------------------------------
     "reports-catalog-import": Entry([get("/bao-cao/bo-tieu-chi/nhap/"),
                                      post("/bao-cao/bo-tieu-chi/nhap/", {"action": "check"}, files=_catalog_upload)],

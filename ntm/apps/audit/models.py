@@ -31,6 +31,10 @@ class Action(models.TextChoices):
     RECOGNITION_CREATED = "recognition_created", "Nhập quyết định công nhận"
     RECOGNITION_UPDATED = "recognition_updated", "Sửa quyết định công nhận"
     RECOGNITION_DELETED = "recognition_deleted", "Xóa quyết định công nhận"
+    CLASSIFICATION_SAVED = "classification_saved", "Ghi phân loại xã (nhóm, ĐBKK/ATK)"
+    CLASSIFICATION_DELETED = "classification_deleted", "Xóa phân loại xã"
+    MEMBERSHIP_SUCCESSION = "membership_succession", "Phân quyền sang đơn vị kế thừa"
+    PROVINCE_TARGET_SAVED = "province_target_saved", "Ghi mục tiêu của tỉnh"
 
 
 class AuditEvent(models.Model):
@@ -75,7 +79,9 @@ class AuditEvent(models.Model):
 
 _LABELS = {"value": "giá trị", "assessment": "đánh giá", "note": "ghi chú", "evidence": "minh chứng",
            "state": "trạng thái", "comment": "ý kiến", "set_code": "chuẩn", "year": "năm",
-           "decision": "số quyết định", "decision_date": "ngày quyết định", "issued_by": "cơ quan ban hành"}
+           "decision": "số quyết định", "decision_date": "ngày quyết định", "issued_by": "cơ quan ban hành",
+           "kind": "loại", "group": "nhóm", "valid_from": "hiệu lực từ", "valid_to": "hiệu lực đến",
+           "decision_number": "số quyết định", "role": "vai trò", "unit": "đơn vị", "share": "tỷ lệ (%)"}
 
 
 def _text(key: str, v) -> str:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
@@ -57,6 +59,9 @@ class RollupSerializer(serializers.Serializer):
     indicators_total = serializers.IntegerField()
     distribution = serializers.DictField(child=serializers.IntegerField())
     sentence = serializers.CharField()
+    lineage = serializers.DictField(
+        required=False, help_text="Only for a unit formed on 1 July 2025 and a period before it: the date of "
+        "today's hierarchy and, per commune of today, its old xã with their own results (no combined status)")
 
 
 @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, P_STANDARD])
@@ -67,7 +72,15 @@ class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         qs = scope(Result.objects.all(), self.request.user).select_related("unit")
         unit = unit_param(self.request) if self.action == "list" else None
-        if unit is not None:
+        period = period_param(self.request) if unit is not None else None
+        if unit is not None and period is not None and _before(unit, period):
+            # a unit formed on 1 July 2025 and a period before it: the results of the old xã it was
+            # formed from (seen through today's communes the caller may see)
+            from .queries import lineage_ids
+
+            today = unit.valid_to or dt.date.today()
+            qs = Result.objects.filter(unit_id__in=lineage_ids(unit, today, self.request.user)).select_related("unit")
+        elif unit is not None:
             qs = qs.filter(unit__path__startswith=unit.path)
         if (code := set_param(self.request)) is not None:
             qs = qs.filter(set_code=code)
@@ -90,8 +103,48 @@ class RollupView(Scoped, APIView):
         unit = unit_param(request, required=True)
         code = set_param(request, required=True)
         period = period_param(request, required=True)
+        if _before(unit, period):
+            return Response(_lineage_rollup(request, unit, code, period))
         try:
             r = rollup_for(unit, code, period)
         except LookupError as exc:
             raise ValidationError({"unit": str(exc)}) from None
         return Response({"unit": unit.uid, "period": period, **r.to_dict(), "sentence": r.sentence()})
+
+
+def _before(unit, period: str) -> bool:
+    """A unit formed on 1 July 2025 and a period before it existed."""
+    from ntm.core.periods import Period
+
+    return unit.level != "country" and unit.valid_from is not None and Period.parse(period).end < unit.valid_from
+
+
+def _lineage_rollup(request, unit, code: str, period: str) -> dict:
+    """The roll-up of the old xã a unit of today was formed from (each once, from their stored results),
+    and per commune of today its old xã with their own results: no combined status is computed."""
+    from ntm.core.catalog import default_catalog
+    from ntm.core.evaluation import rollup_of
+    from ntm.core.periods import Period
+
+    from . import queries as q
+
+    cs = default_catalog().get(code)
+    today = unit.valid_to or dt.date.today()
+    ov = q.build_overview(unit, today, Period.parse(period), cs, request.user, with_trend=False)
+    mains = [r.main for r in ov.rows if r.main is not None]
+    r = rollup_of(cs.code, [m["criteria_met"] for m in mains], [m["indicators_met"] for m in mains],
+                  sum(1 for m in mains if m["standard_met"]), units_total=len(ov.rows),
+                  criteria_total=cs.criteria_count, indicators_total=cs.indicator_count)
+    successors = []
+    for g in q.lineage_groups(ov):
+        successors.append({
+            "uid": g.unit["uid"], "name": g.unit["name"], "summary": g.sentence,
+            "predecessors": [{"uid": x.unit["uid"], "name": x.unit["name"],
+                              **({k: x.main[k] for k in ("criteria_met", "criteria_total", "indicators_met",
+                                                         "indicators_total", "standard_met")} if x.main else {})}
+                             for x in g.rows],
+        })
+    return {"unit": unit.uid, "period": period, **r.to_dict(), "sentence": q.rollup_sentence(r, "xã cũ"),
+            "lineage": {"date": today.isoformat(), "successors": successors,
+                        "note": "Kết quả của các xã cũ (trước 01/07/2025), mỗi xã cũ một lần; không có mức đạt "
+                                "chuẩn chung cho xã sau sắp xếp."}}

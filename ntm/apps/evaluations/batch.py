@@ -81,6 +81,7 @@ class UnitTable:
             if level == "province":
                 self.province_code[pk] = code
         self._contexts: dict[tuple, Context] = {}
+        self._classes = None  # the dated classifications (groups, ĐBKK/ATK), read when first needed
         self._hierarchies: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def hierarchy(self, date: dt.date, types: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -109,16 +110,25 @@ class UnitTable:
         got = self._hierarchies[key] = (parent_ids, commune_ids, pair_parent, pair_commune)
         return got
 
-    def context(self, unit_id: int, year: int) -> Context:
-        """As :func:`ntm.apps.evaluations.services.context_for`."""
+    def context(self, unit_id: int, year: int, on: dt.date | None = None) -> Context:
+        """As :func:`ntm.apps.evaluations.services.context_for`: the group and ĐBKK/ATK status in
+        force on ``on`` (default the end of the year)."""
         u = self.info[unit_id]
         ids = u.path_ids
         province = self.province_code.get(ids[1]) if len(ids) > 1 else None
-        key = (u.region, u.group, province, u.special, year)
+        if u.level == "commune":
+            if self._classes is None:
+                from ntm.apps.units.classifications import Table
+
+                self._classes = Table()
+            group, special = self._classes.at(unit_id, on or dt.date(year, 12, 31))
+        else:
+            group, special = "", False
+        key = (u.region, group, province, special, year)
         ctx = self._contexts.get(key)
         if ctx is None:
-            ctx = self._contexts[key] = Context(region=u.region or None, group=u.group or None, province=province,
-                                                special=u.special, year=year)
+            ctx = self._contexts[key] = Context(region=u.region or None, group=group or None, province=province,
+                                                special=special, year=year)
         return ctx
 
 
@@ -238,7 +248,7 @@ def load_cell(cs: CriteriaSet, period: Period, table: UnitTable, *, within=None,
         obs_units, cols, vals, ass, na = obs_units[keep], cols[keep], vals[keep], ass[keep], na[keep]
     unit_ids = np.union1d(obs_units, np.fromiter(extra_units, dtype=np.int64))
     unit_ids = unit_ids[np.isin(unit_ids, np.fromiter(table.info, dtype=np.int64))]
-    contexts = [table.context(u, period.year) for u in unit_ids.tolist()]
+    contexts = [table.context(u, period.year, period.end) for u in unit_ids.tolist()]
     batch = BatchInput.empty(cs, contexts)
     if obs_units.size:
         r = np.searchsorted(unit_ids, obs_units)

@@ -36,29 +36,42 @@ from ntm.core.evaluation import rollup_of
 from ntm.core.evaluation.rollup import Rollup
 from ntm.core.periods import Period
 from ntm.core.sectors import national
+from ntm.core.units import REFORM_DATE
 
 from .freshness import memo
 from .models import Result
 from .services import COMMUNE_TYPES
 
-TIERS = ("ntm", "nang_cao", "kieu_mau")
-STANDARDS = ("kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
+TIERS = ("ntm", "nang_cao", "kieu_mau", "hien_dai")  # hiện đại: the 2026–2030 pilot (QĐ 51/2025, Phụ lục II)
+STANDARDS = ("hien_dai", "kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
 STANDARD_LABELS = {
+    "hien_dai": "Đạt chuẩn NTM hiện đại",
     "kieu_mau": "Đạt chuẩn NTM kiểu mẫu",
     "nang_cao": "Đạt chuẩn NTM nâng cao",
     "ntm": "Đạt chuẩn NTM",
     "below": "Chưa đạt chuẩn NTM",
     "nodata": "Chưa có kết quả",
 }
-STANDARD_SHORT = {"kieu_mau": "kiểu mẫu", "nang_cao": "nâng cao", "ntm": "NTM", "below": "chưa đạt", "nodata": "chưa có kết quả"}
+STANDARD_SHORT = {"hien_dai": "hiện đại", "kieu_mau": "kiểu mẫu", "nang_cao": "nâng cao", "ntm": "NTM", "below": "chưa đạt", "nodata": "chưa có kết quả"}
 STANDARD_COLORS = {
+    "hien_dai": "#0b6e75",
     "kieu_mau": "#6a3d9a",
     "nang_cao": "#1f5fa8",
     "ntm": "#1e7b34",
     "below": "#d9822b",
     "nodata": "#a3abb5",
 }
-NEXT_TIER = {"below": "ntm", "ntm": "nang_cao", "nang_cao": "kieu_mau", "kieu_mau": None, "nodata": "ntm"}
+NEXT_TIER = {"below": "ntm", "ntm": "nang_cao", "nang_cao": "kieu_mau", "kieu_mau": None, "nodata": "ntm",
+             "hien_dai": None}
+
+
+def next_tier(best: str, tiers: dict) -> str | None:
+    """The next standard a commune at ``best`` works towards among the tiers of the period (2021–2025:
+    NTM → nâng cao → kiểu mẫu; 2026–2030: NTM → hiện đại)."""
+    if best in ("below", "nodata"):
+        return "ntm"
+    later = TIERS[TIERS.index(best) + 1:]
+    return next((t for t in later if t in tiers), None)
 RESULT_FIELDS = ("unit_id", "set_code", "period", "criteria_met", "criteria_total", "indicators_met",
                  "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators")
 _JSON_FIELDS = ("unmet_criteria", "unmet_indicators")
@@ -214,6 +227,26 @@ def subtree_periods(parent: Unit, set_codes: Iterable[str], user) -> list[str]:
     # the list changes only when result rows are added or removed, not when a save updates one
     return memo(("periods", parent.pk, tuple(codes), scope_key(user, parent)),
                 lambda: _subtree_periods(parent, codes, user),
+                patch=lambda kept, changes: None if changes.everything or changes.added else kept)
+
+
+def lineage_periods(parent: Unit, set_codes: Iterable[str]) -> list[str]:
+    """Periods with results for ``set_codes`` of the old units that became units under ``parent``
+    (its predecessors' history, seen through today's units), newest first. Empty for units of before
+    1 July 2025 and for the whole country (whose own periods include them)."""
+    codes = sorted(set(set_codes))
+    if parent.level == Level.COUNTRY or not parent.valid_from or parent.valid_from < REFORM_DATE:
+        return []
+
+    def read() -> list[str]:
+        from ntm.apps.units.models import UnitLink
+
+        today = Unit.objects.filter(path__startswith=parent.path, level=Level.COMMUNE)
+        olds = UnitLink.objects.filter(successor__in=today).values("predecessor_id")
+        qs = Result.objects.filter(set_code__in=codes, unit_id__in=olds)
+        return sort_periods(qs.values_list("period", flat=True).distinct(), reverse=True)
+
+    return memo(("lineage-periods", parent.pk, tuple(codes)), read,
                 patch=lambda kept, changes: None if changes.everything or changes.added else kept)
 
 
@@ -378,6 +411,13 @@ class Overview:
     lean: bool = field(default=False, repr=False)
     groups: tuple | None = field(default=None, repr=False)  # child_groups() of the rows
     _index: dict | None = field(default=None, repr=False)
+    # a period before 1 July 2025 seen on today's map: ``rows`` are the old communes that became the
+    # communes of ``unit`` (each once), and these are today's communes, in order (see lineage_groups)
+    successors: list[dict] | None = None
+
+    @property
+    def lineage(self) -> bool:
+        return self.successors is not None
 
     def index(self) -> dict[int, int]:
         """{commune id: position in ``rows``}."""
@@ -541,9 +581,115 @@ def _trend_units(parent: Unit, date: dt.date, user) -> Q:
     return Q(unit_id__in=Unit.objects.filter(commune_q(parent, date, user)).values("id"))
 
 
+def lineage_mode(date: dt.date, period: Period | None) -> bool:
+    """A period before 1 July 2025 seen on the hierarchy of a date from then on: the results are
+    those of the old communes, shown by the communes they became (:func:`lineage_rows`)."""
+    return period is not None and period.end < REFORM_DATE <= date
+
+
+def _successors_q(parent: Unit, date: dt.date, user) -> Q:
+    """Today's commune-level units under ``parent`` (xã, phường, đặc khu: an old xã may have become
+    part of a phường) in force on ``date`` that ``user`` may see."""
+    q = (Q(level=Level.COMMUNE)
+         & (Q(valid_from__isnull=True) | Q(valid_from__lte=date)) & (Q(valid_to__isnull=True) | Q(valid_to__gte=date)))
+    if parent.level == Level.COMMUNE:
+        q = Q(pk=parent.pk)
+    elif parent.level != Level.COUNTRY:
+        q &= Q(path__startswith=parent.path)
+    return q & visible_q(user, "")
+
+
+def lineage_ids(parent: Unit, date: dt.date, user):
+    """A subquery of the ids of the old xã (before 1 July 2025) that became the communes of ``parent``
+    at ``date``. The user sees them through today's communes they became: a successor's page shows
+    its predecessors' figures."""
+    from ntm.apps.units.models import UnitLink
+
+    return UnitLink.objects.filter(successor__in=Unit.objects.filter(_successors_q(parent, date, user)),
+                                   predecessor__type__in=COMMUNE_TYPES).values("predecessor_id")
+
+
+def lineage_rows(parent: Unit, date: dt.date, user) -> tuple[list[dict], list[dict]]:
+    """(old xã, today's communes they became). Each old xã once, as a copy of its row carrying its
+    successor (``successor_id``, ``successor_uid``, ``successor_name``) and that successor's parent
+    as ``parent_id`` (so that the national overview groups it under today's province). An old xã
+    divided among several communes goes with the one that took its name (the lineage's default)."""
+    from ntm.apps.units.models import UnitLink
+
+    successors = commune_rows(Unit.objects.filter(_successors_q(parent, date, user)))
+    by_id = {u["id"]: u for u in successors}
+    home: dict[int, tuple[bool, int]] = {}
+    for pred, succ, default in (UnitLink.objects.filter(successor__in=Unit.objects.filter(_successors_q(parent, date, user)),
+                                                        predecessor__type__in=COMMUNE_TYPES)
+                                .values_list("predecessor_id", "successor_id", "is_default")):
+        best = home.get(pred)
+        if best is None or (default and not best[0]):
+            home[pred] = (bool(default), succ)
+    olds = commune_rows(Unit.objects.filter(id__in=lineage_ids(parent, date, user)))
+    rows = []
+    for u in olds:
+        s = by_id[home[u["id"]][1]]
+        rows.append(dict(u, parent_id=s["parent_id"], successor_id=s["id"], successor_uid=s["uid"],
+                         successor_name=s["name"]))
+    used = {r["successor_id"] for r in rows}
+    return rows, sorted((u for u in successors if u["id"] in used), key=lambda u: u["name"])
+
+
+@dataclass
+class SuccessorGroup:
+    """One of today's communes and the old xã it was formed from, each with its own result: no rule
+    combining them into one status exists in the catalogue, so none is computed."""
+
+    unit: dict
+    rows: list[CommuneRow]
+    tier_label: str  # "nông thôn mới"
+    at_standard: int  # old xã at the tier's standard in the period
+    with_results: int
+
+    @property
+    def sentence(self) -> str:
+        """ "3/3 xã cũ đạt chuẩn nông thôn mới" (with how many have no result)."""
+        n = len(self.rows)
+        text = f"{self.at_standard}/{n} xã cũ đạt chuẩn {self.tier_label}"
+        if self.with_results < n:
+            text += f" ({n - self.with_results} xã cũ chưa có kết quả)"
+        return text
+
+
+def lineage_groups(ov: Overview) -> list[SuccessorGroup]:
+    """Today's communes with their predecessors' rows (no query), in name order; each old xã's line
+    reads as bulletins write it ("Xã Công Lý (cũ): đạt 16/19 tiêu chí với 53/57 chỉ tiêu …")."""
+    def build() -> list[SuccessorGroup]:
+        members: dict[int, list[CommuneRow]] = defaultdict(list)
+        for r in ov.rows:
+            members[r.unit["successor_id"]].append(r)
+        ntm = ov.tiers.get("ntm") or ov.set
+        out = []
+        for s in ov.successors or []:
+            rows = sorted(members.get(s["id"], []), key=lambda r: r.unit["name"])
+            for r in rows:
+                r.cards = [(res, set_label(cs)) for cs in (ov.tiers.get(t) for t in TIERS)
+                           if cs is not None and (res := r.results.get(cs.code))]
+            out.append(SuccessorGroup(
+                s, rows, set_label(ntm),
+                sum(1 for r in rows if (x := r.results.get(ntm.code)) and x["standard_met"]),
+                sum(1 for r in rows if ntm.code in r.results)))
+        out.sort(key=lambda g: (not g.with_results, g.unit["name"]))  # those with results first
+        return out
+
+    return ov.derived("lineage-groups", build)
+
+
+def predecessor_sentence(row: CommuneRow) -> str:
+    """ "Xã Công Lý (cũ): đạt 16/19 tiêu chí với 53/57 chỉ tiêu nông thôn mới"."""
+    return scorecard_sentence(f"{row.unit['name']} (cũ)", row.cards)
+
+
 def _build_overview(parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user,
                     *, catalog: Catalog, with_trend: bool) -> Overview:
     tiers = tier_sets(period, catalog)
+    if lineage_mode(date, period):
+        return _build_lineage(parent, date, period, cs, user, tiers, with_trend=with_trend)
     units = commune_rows(communes_qs(parent, date, user))
     on_results = commune_q(parent, date, user, prefix="unit__")
     ov = Overview(parent, date, period, cs, tiers, lean=with_trend)
@@ -561,6 +707,31 @@ def _build_overview(parent: Unit, date: dt.date, period: Period | None, cs: Crit
     if with_trend:
         ov.trend = trend(_trend_units(parent, date, user), cs, len(units), by_unit=parent.level != Level.COUNTRY)
         if parent.level in (Level.COUNTRY, Level.PROVINCE):
+            ov.groups = child_groups(parent, ov.rows)
+            ov.children = children_summary(parent, ov.rows, ov.groups)
+    return ov
+
+
+def _build_lineage(parent: Unit, date: dt.date, period: Period, cs: CriteriaSet, user, tiers: dict,
+                   *, with_trend: bool) -> Overview:
+    """The overview of a period before the reform on today's map: the old xã's stored results, each
+    old xã once, grouped by the commune it became (see :func:`lineage_rows`)."""
+    if parent.level != Level.COMMUNE and not parent.is_valid_at(date):
+        from ntm.apps.units.services import communes_at
+
+        communes_at(parent, date)  # the Vietnamese error naming the units in force on the date
+    units, successors = lineage_rows(parent, date, user)
+    ov = Overview(parent, date, period, cs, tiers, lean=with_trend, successors=successors)
+    ids = Q(unit_id__in=lineage_ids(parent, date, user))
+    results = results_by_unit(ids, _codes(ov), period.key, lean=with_trend)
+    for u in units:
+        by_set = results.get(u["id"])
+        ov.rows.append(CommuneRow(u, best_standard(by_set, tiers), by_set, by_set.get(cs.code))
+                       if by_set else CommuneRow(u, "nodata", {}, None))
+    _count(ov)
+    if with_trend:
+        ov.trend = trend(ids, cs, len(units), by_unit=parent.level != Level.COUNTRY)
+        if parent.level == Level.COUNTRY:
             ov.groups = child_groups(parent, ov.rows)
             ov.children = children_summary(parent, ov.rows, ov.groups)
     return ov
@@ -598,7 +769,7 @@ def patch_overview(ov: Overview, changes, user) -> Overview | None:
         return None
     new = Overview(ov.unit, ov.date, ov.period, ov.set, ov.tiers, rows=list(ov.rows), rollup=ov.rollup,
                    standards=ov.standards, trend=list(ov.trend), children=ov.children, lean=ov.lean,
-                   groups=ov.groups, _index=index)
+                   groups=ov.groups, _index=index, successors=ov.successors)
     # the same communes in the same order: what is derived from them alone stays
     new._derived.update((k, v) for k, v in ov._derived.items() if isinstance(k, tuple) and k[0] == LAYOUT)
     here = ov.period.key in changes.periods
@@ -632,7 +803,8 @@ def patch_overview(ov: Overview, changes, user) -> Overview | None:
         if others:  # another period's point: read again for those periods only
             for p in others:
                 points.pop(p, None)
-            for point in trend(_trend_units(ov.unit, ov.date, user), ov.set, len(ov.rows),
+            units = Q(unit_id__in=lineage_ids(ov.unit, ov.date, user)) if ov.lineage else _trend_units(ov.unit, ov.date, user)
+            for point in trend(units, ov.set, len(ov.rows),
                                by_unit=ov.unit.level != Level.COUNTRY, periods=others):
                 points[point.period] = point
         new.trend = [points[k] for k in sorted(points, key=period_key)]
@@ -694,7 +866,7 @@ def gaps(ov: Overview) -> list[Gap]:
     for r in ov.rows:
         if r.best == "nodata":
             continue
-        nxt = NEXT_TIER[r.best]
+        nxt = next_tier(r.best, ov.tiers)
         cs = ov.tiers.get(nxt) if nxt else None
         res = r.results.get(cs.code) if cs else None
         g = Gap(r.unit, r.best, nxt, cs, res)

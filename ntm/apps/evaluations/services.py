@@ -74,12 +74,18 @@ def _province_of_path(path: str) -> str | None:
     return code
 
 
-def context_for(unit: Unit, year: int) -> Context:
+def context_for(unit: Unit, year: int, *, on: dt.date | None = None) -> Context:
+    """Where the unit stands for thresholds in ``year``: its region, province, and the commune group
+    and ĐBKK/ATK status in force on ``on`` (the end of the period evaluated; default the end of the
+    year) — dated classifications, see :mod:`ntm.apps.units.classifications`."""
+    from ntm.apps.units.classifications import in_force
+
+    got = in_force(unit, on or dt.date(year, 12, 31)) if unit.level == "commune" else None
     return Context(
         region=unit.region or None,
-        group=unit.commune_group or None,
+        group=(got.group or None) if got else None,
         province=_province_code(unit),
-        special=bool(unit.special),
+        special=got.special if got else False,
         year=year,
     )
 
@@ -184,7 +190,7 @@ def compute(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog
     if facts is None:
         facts = current_facts(unit, p.key) if _uses_facts(cs) else {}
     children = child_stats(unit, cs, p) if any(c.type == "children_share" for c in cs.conditions) else None
-    return evaluate(cs, obs, context_for(unit, p.year), facts=facts, standards=standards, children=children,
+    return evaluate(cs, obs, context_for(unit, p.year, on=p.end), facts=facts, standards=standards, children=children,
                     catalog_version=cs.digest)
 
 

@@ -24,10 +24,10 @@ from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.periods import Period
-from ntm.core.units import REFORM_DATE, UnitLookupError
+from ntm.core.units import END_2024, REFORM_DATE, UnitLookupError
 
 from . import queries as q
-from .freshness import depends_on, kept_page, kept_region
+from .freshness import depends_on, kept_page, kept_region, memo
 from .templatetags.dashboard_tags import MERGE_ALL_OVER, MapLayout
 
 LIST_PAGE_SIZE = 100
@@ -97,9 +97,23 @@ class Selection:
     periods: list[str]
     date_given: bool = False
     ancestors: list[Unit] = field(default_factory=list)
+    user: object = field(default=None, repr=False)
+    set_given: bool = True  # False: the programme's set for the period (the selector keeps following the period)
+
+    @property
+    def crumbs(self) -> list[tuple[Unit, str | None]]:
+        """The ancestors with the query of their overview — None for one the user may not open
+        (shown as plain text: a user bound to a province does not see the country)."""
+        return [(a, self.query(unit=a.uid) if can_view(self.user, a) else None) for a in self.ancestors]
+
+    @property
+    def lineage(self) -> bool:
+        """A period before 1 July 2025 on today's map: the old communes' results by today's commune."""
+        return q.lineage_mode(self.date, self.period)
 
     def query(self, **extra) -> str:
-        params = {"unit": self.unit.uid, "period": self.period.key if self.period else "", "set": self.set.code}
+        params = {"unit": self.unit.uid, "period": self.period.key if self.period else "",
+                  "set": self.set.code if self.set_given else ""}
         if self.date_given:
             params["date"] = self.date.isoformat()
         params.update(extra)
@@ -128,18 +142,35 @@ def select(request) -> Selection | HttpResponse:
         raise Http404("Không có bộ tiêu chí cấp xã này")
     codes = [set_code] if set_code else [s.code for s in q.commune_sets(cat)]
     periods = q.subtree_periods(unit, codes, request.user)
+    history = q.lineage_periods(unit, codes)  # a unit formed in 2025: its predecessors' periods too
+    if history:
+        periods = q.sort_periods([*periods, *history], reverse=True)
     if period is None:
         key = q.choose_period(periods, date)
         period = Period.parse(key) if key else None
     date_given = date is not None
     if date is None:
-        date = period.end if period else dt.date.today()
+        date = default_date(unit, period)
     if not set_code:
         tiers = q.tier_sets(period, cat)
         cs = tiers.get("ntm") or q.commune_sets(cat)[0]
     else:
         cs = cat.get(set_code)
-    return Selection(unit, date, period, cs, periods, date_given, ancestors(unit))
+    return Selection(unit, date, period, cs, periods, date_given, ancestors(unit), request.user, bool(set_code))
+
+
+def default_date(unit: Unit, period: Period | None) -> dt.date:
+    """The hierarchy a page opens on: the end of the period when the unit stood then; for a unit of
+    today's hierarchy and a period before it existed (a province formed on 1 July 2025 and its
+    predecessors' 2023 results), today's hierarchy — the old communes' results by today's commune."""
+    today = dt.date.today()
+    if period is None:
+        return today if unit.is_valid_at(today) else (unit.valid_to or today)
+    if unit.is_valid_at(period.end):
+        return period.end
+    if unit.valid_from and period.end < unit.valid_from:
+        return today if unit.is_valid_at(today) else unit.valid_from
+    return unit.valid_to or period.end
 
 
 def _base_context(sel: Selection, page: str) -> dict:
@@ -148,9 +179,88 @@ def _base_context(sel: Selection, page: str) -> dict:
     return {
         "sel": sel, "unit": sel.unit, "period": sel.period, "set": sel.set, "page": page,
         "sets": q.commune_sets(), "periods": [(k, Period.parse(k).label) for k in sel.periods],
-        "crumbs": [(a, sel.query(unit=a.uid)) for a in sel.ancestors],
+        "crumbs": sel.crumbs, "maps": map_choices(sel), "succession": _can_carry(sel),
+        "history": history_link(sel), "classify": _can_classify_province(sel),
         "reevaluation": _reevaluation_context(active_runs(), ()),
     }
+
+
+def history_link(sel: Selection) -> tuple[str, str] | None:
+    """(label, query) of the previous programme's latest period with results — history one click
+    away from a page that opens on today's programme (on today's map: the old communes' results by
+    today's commune)."""
+    if sel.period is None or sel.period.year < 2026:
+        return None
+    older = [k for k in sel.periods if Period.parse(k).end < dt.date(2026, 1, 1)]
+    if not older:
+        return None
+    key = older[0]  # newest first
+    params = {"period": key, "set": ""}
+    if sel.date_given:
+        params["date"] = sel.date.isoformat()
+    return f"Giai đoạn 2021–2025 (đến {Period.parse(key).label})", sel.query(**params)
+
+
+def _can_classify_province(sel: Selection) -> bool:
+    """A province office of today's hierarchy may import its communes' groups (link on its pages)."""
+    from ntm.apps.units.views import _reviews_under
+
+    return sel.unit.level == Level.PROVINCE and sel.unit.valid_to is None and _reviews_under(sel.user, sel.unit)
+
+
+def _can_carry(sel: Selection) -> bool:
+    from ntm.apps.units.views import can_carry
+
+    return can_carry(sel.user, sel.unit)
+
+
+@dataclass
+class MapChoice:
+    """One way to see the selection on another edition of the administrative map: a link, or the
+    units' names as plain text with the reason when the user may not open them."""
+
+    label: str
+    links: list[tuple[str, str]]  # (name, query)
+    closed: list[str]  # names the user may not open
+    current: bool = False
+
+
+NO_ACCESS = ("tài khoản của bạn chưa được phân quyền xem đơn vị này; quản trị viên có thể chuyển hoặc mở rộng "
+             "phân quyền theo quan hệ kế thừa")
+
+
+def map_choices(sel: Selection) -> list[MapChoice]:
+    """"Bản đồ hành chính tại ngày …": the selection on the map before 1 July 2025 (the end of the
+    period, or 30/06/2025) and on today's map, with the units standing for the selected one on each
+    — links only to what the user may open."""
+    from ntm.apps.units.services import predecessors, successors
+
+    unit = sel.unit
+    today = dt.date.today()
+    if sel.period and sel.period.end < REFORM_DATE:
+        old_period, old_extra = sel.period, {}
+    else:  # on the old map, the latest period before the reform (the current one had no old units)
+        older = [k for k in sel.periods if Period.parse(k).end < REFORM_DATE]
+        old_period = Period.parse(older[0]) if older else None
+        old_extra = {"period": old_period.key if old_period else "", "set": ""}
+    before = min(old_period.end, END_2024) if old_period else END_2024
+    on_new = sel.date >= REFORM_DATE
+    out = []
+    for when, is_new in ((before, False), (today, True)):
+        label = (f"hiện nay (từ {fmt.date(REFORM_DATE)})" if is_new
+                 else f"trước sắp xếp, tại ngày {fmt.date(when)}")
+        if unit.level == Level.COUNTRY or unit.is_valid_at(when):
+            others = [unit]
+        else:  # the lineage changes only when the units are loaded again: kept between requests
+            others = memo(("map-choices", unit.pk, is_new), lambda: (
+                (successors(unit) if unit.level != Level.DISTRICT else _alternatives(unit, when)) if is_new
+                else predecessors(unit)), topics=("units",))
+        extra = {} if is_new else old_extra
+        links = [(u.name, sel.query(unit=u.uid, date=when.isoformat(), **extra)) for u in others if can_view(sel.user, u)]
+        closed = [u.name for u in others if not can_view(sel.user, u)]
+        if links or closed:
+            out.append(MapChoice(label, links, closed, current=on_new == is_new))
+    return out
 
 
 def _reevaluation_context(runs: list, watched) -> dict:
@@ -177,10 +287,26 @@ def reevaluation_status(request):
 def _overview_or_error(request, sel: Selection, context: dict, *, with_trend: bool = True):
     try:
         return q.build_overview(sel.unit, sel.date, sel.period, sel.set, request.user, with_trend=with_trend)
-    except UnitLookupError as exc:
-        context["error"] = str(exc)
-        context["alternatives"] = [(u, sel.query(unit=u.uid)) for u in _alternatives(sel.unit, sel.date)]
+    except UnitLookupError:
+        others = _alternatives(sel.unit, sel.date)
+        context["error"] = not_in_force(sel.unit, sel.date, others)
+        # only the units the user may open are links; the others are named with the reason
+        context["alternatives"] = [(u, sel.query(unit=u.uid)) for u in others if can_view(request.user, u)]
+        context["closed_alternatives"] = [u for u in others if not can_view(request.user, u)]
+        context["no_access"] = NO_ACCESS
         return None
+
+
+def not_in_force(unit: Unit, date: dt.date, others: list[Unit]) -> str:
+    """Why a unit has no overview on a date, in words (no internal identifiers)."""
+    names = ", ".join(u.name for u in others)
+    if unit.valid_to and date > unit.valid_to:
+        head = f"{unit.name} không còn từ {fmt.date(unit.valid_to + dt.timedelta(days=1))} (sắp xếp đơn vị hành chính)"
+        tail = f"; ngày {fmt.date(date)}, địa bàn này thuộc: {names}." if names else "."
+    else:
+        head = f"{unit.name} chỉ có từ {fmt.date(unit.valid_from)}" if unit.valid_from else f"{unit.name} không có hiệu lực ngày {fmt.date(date)}"
+        tail = f"; ngày {fmt.date(date)}, địa bàn này gồm: {names}." if names else "."
+    return head + tail
 
 
 def _alternatives(unit: Unit, date: dt.date) -> list[Unit]:
@@ -232,12 +358,26 @@ def _body_context(ov: q.Overview, sel: Selection, context: dict) -> dict:
     return dict(
         context, ov=ov, counts={s.key: s.count for s in ov.standards}, map=drawn, unplaced=unplaced,
         map_linked=linked, children=[(c, _child_query(ov, sel, c.unit["uid"])) for c in ov.children],
-        sentence=q.rollup_sentence(ov.rollup) if ov.rollup else "",
+        sentence=q.rollup_sentence(ov.rollup, "xã cũ" if ov.lineage else "xã") if ov.rollup else "",
+        # on the overview, today's communes whose old xã have results (the commune list has them all)
+        lineage=[g for g in q.lineage_groups(ov) if g.with_results] if ov.lineage else [],
+        lineage_without=sum(1 for g in q.lineage_groups(ov) if not g.with_results) if ov.lineage else 0,
+        progress=_progress(ov, sel),
         average=(fmt.fraction(ov.rollup.average_criteria, ov.rollup.criteria_total)
                  if ov.rollup and ov.rollup.average_criteria is not None else None),
         average_indicators=(fmt.fraction(ov.rollup.average_indicators, ov.rollup.indicators_total)
                             if ov.rollup and ov.rollup.average_indicators is not None else None),
     )
+
+
+def _progress(ov: q.Overview, sel: Selection) -> list:
+    """Plan against actual for 2026–2030: the programme's 2030 targets and the province's own."""
+    if sel.period is None or sel.period.year < 2026 or ov.lineage:
+        return []
+    from ntm.apps.plans import progress as P
+
+    national = P.completed_provinces(sel.period) if sel.unit.level == Level.COUNTRY else None
+    return P.programme_progress(sel.unit, sel.period, ov, national) + P.province_progress(sel.unit, sel.period, ov)
 
 
 def _child_query(ov: q.Overview, sel: Selection, uid: str) -> str:
@@ -282,7 +422,13 @@ def communes(request):
         if wanted in q.STANDARDS:
             rows = [r for r in rows if r.best == wanted]
         order = [cs for cs in (ov.tiers.get(t) for t in q.TIERS) if cs is not None]
+        if ov.lineage:  # today's communes, each with the results of the old xã it was formed from
+            groups = q.lineage_groups(ov)
+            if wanted in q.STANDARDS:
+                groups = [g for g in groups if any(r.best == wanted for r in g.rows)]
+            rows = groups
         page = Paginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+        context["lineage"] = page.object_list if ov.lineage else []
         context.update(ov=ov, page_obj=page, rows=page.object_list, standard=wanted,
                        standard_label=q.STANDARD_LABELS.get(wanted, ""),
                        standard_choices=[(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS],

@@ -227,7 +227,7 @@ class Sheet:
         from ntm.apps.evaluations.services import context_for
 
         self.unit, self.cs, self.period = unit, cs, period
-        self.ctx = context_for(unit, period.year)
+        self.ctx = context_for(unit, period.year, on=period.end)
         self._versions: dict[str, list[Observation]] | None = None
         self._current: dict[str, Observation] | None = None
         self._some: dict[str, Observation] = {}

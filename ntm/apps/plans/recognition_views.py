@@ -87,7 +87,7 @@ def recognition_list(request):
     return render(request, "plans/recognitions.html", {
         "sel": sel, "unit": sel.unit, "page_obj": page, "rows": rows, "sets": sets, "set_code": set_code,
         "year_text": year_text, "errors": errors, "query": params.urlencode(),
-        "crumbs": [(a, urlencode({"unit": a.uid})) for a in sel.ancestors],
+        "crumbs": [(a, urlencode({"unit": a.uid}) if query else None) for a, query in sel.crumbs],
         "can_add": can_recognise_under(request.user, sel.unit) and sel.unit.level != Level.COMMUNE,
         "below": sum(1 for r in rows if r.status == "below"),
     })

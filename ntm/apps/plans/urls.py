@@ -5,6 +5,7 @@ from . import recognition_views, views
 urlpatterns = [
     path("", views.plan_list, name="plans"),
     path("them/", views.plan_create, name="plan-create"),
+    path("muc-tieu-tinh/", views.province_targets, name="province-targets"),
     path("<int:pk>/sua/", views.plan_edit, name="plan-edit"),
     path("<int:pk>/xoa/", views.plan_delete, name="plan-delete"),
     path("cong-nhan/", recognition_views.recognition_list, name="recognitions"),

@@ -112,8 +112,11 @@ def _gap(actual: float | None, target: Decimal) -> tuple[str, bool | None]:
 
 def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[TargetRow]]:
     """Commune targets against the overview's rows; district targets against district results."""
+    from .progress import phase_of
+
     cat = default_catalog()
-    targets = list(ProgrammeTarget.objects.all())
+    lo, hi = phase_of(sel.period.year if sel.period else 2025)
+    targets = list(ProgrammeTarget.objects.filter(year__gte=lo, year__lte=hi).exclude(level=ProgrammeTarget.Level.PROVINCE))
     tiers = ov.tiers if ov else {}
     commune_rows: list[TargetRow] = []
     regions = defaultdict(list)
@@ -195,7 +198,7 @@ def plan_list(request):
     context = {
         "sel": sel, "unit": sel.unit, "period": sel.period, "set": sel.set, "page": "plans",
         "sets": q.commune_sets(), "periods": [(k, Period.parse(k).label) for k in sel.periods],
-        "crumbs": [(a, sel.query(unit=a.uid)) for a in sel.ancestors],
+        "crumbs": sel.crumbs, "maps": [],
         "rows": rows, "summaries": summaries, "year": year, "risk": risk,
         "at_risk": [r for r in rows if r.status in ("risk", "nodata") and r.plan.year == year],
         "overdue": [r for r in rows if r.status == "overdue"],
@@ -212,8 +215,66 @@ def plan_list(request):
     except UnitLookupError as exc:
         context["error"] = str(exc)
     context["commune_targets"], context["district_targets"] = programme_rows(sel, request.user, ov)
-    context["targets_source"] = ProgrammeTarget.objects.first()
+    from .progress import phase_of, province_of
+
+    lo, hi = phase_of(sel.period.year if sel.period else 2025)
+    context["targets_source"] = ProgrammeTarget.objects.filter(year__gte=lo, year__lte=hi).first()
+    context["target_year"] = hi
+    if ov is not None and sel.period and sel.period.year >= 2026 and not ov.lineage:
+        from .progress import completed_provinces, programme_progress, province_progress
+
+        national = completed_provinces(sel.period) if sel.unit.level == Level.COUNTRY else None
+        context["progress"] = (programme_progress(sel.unit, sel.period, ov, national)
+                               + province_progress(sel.unit, sel.period, ov))
+    province = province_of(sel.unit) if sel.unit.level == Level.PROVINCE else None
+    context["province_targets_url"] = (f"{reverse('province-targets')}?unit={province.uid}"
+                                       if province and province.valid_from and can_plan_under(request.user, province) else "")
     return render(request, "plans/list.html", context)
+
+
+def province_targets(request):
+    """Mục tiêu của tỉnh 2026–2030: the number (or share) of the province's xã at the NTM standard and
+    at the "hiện đại" standard it aims at each year, entered by the province office (audited), shown
+    against the actual figures on the overview and the plans page."""
+    from django.contrib import messages
+
+    from .models import ProvinceTarget
+    from .progress import save_province_targets
+
+    unit = Unit.objects.filter(uid=request.GET.get("unit") or request.POST.get("unit") or "").first()
+    if unit is None or unit.level != Level.PROVINCE or not unit.valid_from:
+        raise Http404("Chọn một tỉnh của hệ thống hành chính hiện nay (từ 01/07/2025)")
+    if not can_plan_under(request.user, unit):
+        return forbid(request, message=f"Bạn không có quyền ghi mục tiêu của {unit.name}.")
+    years, tiers = range(2026, 2031), list(ProvinceTarget.Tier.choices)
+    have = {(t.year, t.tier): t for t in ProvinceTarget.objects.filter(unit=unit)}
+    errors: list[str] = []
+    if request.method == "POST":
+        values = []
+        for y in years:
+            for tier, label in tiers:
+                def number(name: str, kind):
+                    raw = (request.POST.get(f"{name}-{y}-{tier}") or "").strip().replace(",", ".")
+                    if not raw:
+                        return None
+                    try:
+                        v = kind(raw)
+                    except (ValueError, ArithmeticError):
+                        errors.append(f"Năm {y}, {label}: '{raw}' không phải là số.")
+                        return None
+                    if v < 0 or (kind is Decimal and v > 100):
+                        errors.append(f"Năm {y}, {label}: {raw} nằm ngoài khoảng cho phép.")
+                        return None
+                    return v
+                values.append({"year": y, "tier": tier, "communes": number("communes", int),
+                               "share": number("share", Decimal),
+                               "decision": (request.POST.get(f"decision-{y}-{tier}") or "").strip()[:200]})
+        if not errors:
+            n = save_province_targets(unit, values, user=request.user, request=request)
+            messages.success(request, f"Đã ghi {n} thay đổi mục tiêu của {unit.name}.")
+            return redirect(f"{reverse('province-targets')}?unit={unit.uid}")
+    rows = [{"year": y, "cells": [(tier, label, have.get((y, tier))) for tier, label in tiers]} for y in years]
+    return render(request, "plans/province_targets.html", {"unit": unit, "rows": rows, "errors": errors})
 
 
 def _plan_snapshot(plan: PlanTarget) -> dict:

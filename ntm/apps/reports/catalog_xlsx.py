@@ -7,14 +7,21 @@ every problem names the sheet, the row and the column. A valid set is written as
 the local catalogue folder (the first folder of ``NTM_CATALOG_PATH``), where ``default_catalog()``
 loads it like any provincial file.
 
-Sheets: "Bộ tiêu chí" (one field per row), "Nhóm", "Tiêu chí", "Chỉ tiêu", "Ngưỡng", "Điều kiện".
-A row without a source gets the provenance ``LOCAL`` ("<file>, sheet, row").
+Sheets: "Bộ tiêu chí" (one field per row), "Nhóm", "Tiêu chí", "Chỉ tiêu", "Ngưỡng", "Điều kiện", and
+for the sets keyed by commune group (2026–2030) "Phụ lục theo nhóm xã": the layout of the annexes of
+QĐ 51/2025/QĐ-TTg, one row per indicator with its value for Nhóm 1, Nhóm 2, Nhóm 3 (and Chung), written
+as officials write them ("≥ 80%", "≤ 5%", "Đạt"); an indicator missing from "Chỉ tiêu" may be defined
+there. A row without a source gets the provenance ``LOCAL`` ("<file>, sheet, row").
+
+A set imported with the code of a built-in set (an office loading the official values of
+``xa-ntm-2026``) replaces the built-in one (see :func:`ntm.core.catalog.load_catalog`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import os
 import tempfile
 from dataclasses import dataclass
@@ -61,6 +68,13 @@ SHEETS: dict[str, list[tuple[str, str]]] = {
                   ("recognition_only", "Chỉ cho hồ sơ công nhận"), *PROV],
 }
 SET_SHEET = "Bộ tiêu chí"
+# the layout of the annexes of QĐ 51/2025/QĐ-TTg: one row per indicator, one column of values per
+# commune group (and "Chung" for a value common to all groups)
+ANNEX_SHEET = "Phụ lục theo nhóm xã"
+ANNEX_COLUMNS = [("code", "Mã chỉ tiêu"), ("content", "Nội dung"), ("kind", "Loại"), ("unit", "Đơn vị tính"),
+                 ("group_1", "Nhóm 1"), ("group_2", "Nhóm 2"), ("group_3", "Nhóm 3"), ("national", "Chung"), *PROV]
+SHEETS[ANNEX_SHEET] = ANNEX_COLUMNS
+_ANNEX_SCOPES = {"group_1": "group:1", "group_2": "group:2", "group_3": "group:3", "national": "national"}
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,10 @@ def export_set(cs: CriteriaSet) -> bytes:
         ws.append([label, values[key], key])
     rows: dict[str, list[list]] = {name: [] for name in SHEETS}
     rows["Nhóm"] = [[g.code, g.name] for g in d.groups]
+    annex = d.scope_kind == "group"
+
+    def in_annex(t) -> bool:  # a value of the annex layout: by group or common, for every year
+        return annex and t.scope in _ANNEX_SCOPES.values() and not (t.year or t.from_year or t.to_year)
     for c in d.criteria:
         sp = c.sector.provenance if c.sector else None
         rows["Tiêu chí"].append([c.number, c.name, c.group, c.sector.ministry if c.sector else None,
@@ -137,8 +155,15 @@ def export_set(cs: CriteriaSet) -> bytes:
                 rel.provenance.status if rel else None, rel.provenance.note if rel else None, *_prov(i.provenance),
             ])
             for t in i.thresholds:
-                rows["Ngưỡng"].append([i.code, t.scope, t.value, t.year,
-                                       t.from_year, t.to_year, *_prov(t.provenance)])
+                if not in_annex(t):
+                    rows["Ngưỡng"].append([i.code, t.scope, t.value, t.year,
+                                           t.from_year, t.to_year, *_prov(t.provenance)])
+            if annex:
+                by_scope = {t.scope: t for t in i.thresholds if in_annex(t)}
+                first = next(iter(by_scope.values()), None)
+                rows[ANNEX_SHEET].append([i.code, None, None, None,
+                                          *(by_scope[sc].value if sc in by_scope else None for sc in _ANNEX_SCOPES.values()),
+                                          *(_prov(first.provenance) if first else [None] * 4)])
     for k in d.conditions:
         rows["Điều kiện"].append([k.code, k.type, k.label, k.set, k.fact, k.value, k.min_percent,
                                   "; ".join(k.child_types) if k.child_types else None, _bool(k.recognition_only),
@@ -146,6 +171,8 @@ def export_set(cs: CriteriaSet) -> bytes:
     head = Font(bold=True)
     fill = PatternFill("solid", fgColor="EEEEEE")
     for name, cols in SHEETS.items():
+        if name == ANNEX_SHEET and not annex:
+            continue
         sh = wb.create_sheet(name)
         sh.append([label for _, label in cols])
         for r in rows[name]:
@@ -228,7 +255,7 @@ class _Reader:
     def table(self, sheet: str) -> list[tuple[int, dict]]:
         cols = SHEETS[sheet]
         if sheet not in self.sheetnames:
-            if sheet in ("Nhóm", "Ngưỡng", "Điều kiện"):
+            if sheet in ("Nhóm", "Ngưỡng", "Điều kiện", ANNEX_SHEET):
                 return []
             self.issue(sheet, None, None, "thiếu trang tính này")
             return []
@@ -400,6 +427,7 @@ def read_set(data: bytes, name: str = "bo-tieu-chi.xlsx") -> tuple[dict, _Reader
         rd.where[base] = ("Ngưỡng", n, rd.label("Ngưỡng", "value"))
         for key, label in SHEETS["Ngưỡng"]:
             rd.where[(*base, key)] = ("Ngưỡng", n, label)
+    _read_annex(rd, criteria, crit_index, indicators)
     out["criteria"] = [criteria[k] for k in criteria]
     conds = []
     for n, r in rd.table("Điều kiện"):
@@ -423,6 +451,99 @@ def read_set(data: bytes, name: str = "bo-tieu-chi.xlsx") -> tuple[dict, _Reader
     if conds:
         out["conditions"] = conds
     return out, rd
+
+
+_CMP = re.compile(r"^\s*(≥|>=|≤|<=|từ|tối thiểu|tối đa|không quá)?\s*([0-9]+(?:[.,][0-9]+)?)\s*(%?)\s*(trở lên|trở xuống)?\s*$",
+                  re.IGNORECASE)
+
+
+def annex_value(value, kind: str | None) -> tuple[object, str | None]:
+    """A cell of an annex as (threshold value, kind it implies): "Đạt" → ("Đạt", boolean); "≥ 80%" or
+    "từ 80% trở lên" → (80, min_percent); "≤ 5%" → (5, max_percent); "≥ 45" → (45, min_amount); a plain
+    number keeps the indicator's kind. Raises ValueError in Vietnamese."""
+    if isinstance(value, bool):
+        return ("Đạt" if value else value), "boolean"
+    if isinstance(value, (int, float)):
+        return value, None
+    text = str(value).strip()
+    if fold(text) == "dat":
+        return "Đạt", "boolean"
+    m = _CMP.match(text)
+    if not m:
+        if kind == "level":
+            return text, "level"
+        raise ValueError(f"không đọc được giá trị '{text}' (ghi số, ≥/≤ và %, hoặc Đạt)")
+    word, number, pct, tail = (m[1] or "").lower(), float(m[2].replace(",", ".")), m[3], (m[4] or "").lower()
+    number = int(number) if number.is_integer() else number
+    upper = word in ("≤", "<=", "tối đa", "không quá") or tail == "trở xuống"
+    lower = word in ("≥", ">=", "từ", "tối thiểu") or tail == "trở lên"
+    if not (upper or lower):
+        return number, None
+    return number, ("max" if upper else "min") + ("_percent" if pct else "_amount")
+
+
+def _read_annex(rd: _Reader, criteria: dict[int, dict], crit_index: dict[int, int],
+                indicators: dict[str, tuple[int, int]]) -> None:
+    """Rows of the annex layout: each indicator (defined here when the "Chỉ tiêu" sheet does not have
+    it) with its value per commune group and/or common to all."""
+    for n, r in rd.table(ANNEX_SHEET):
+        code = str(r.get("code")) if r.get("code") is not None else None
+        if not code:
+            rd.issue(ANNEX_SHEET, n, "Mã chỉ tiêu", "thiếu mã chỉ tiêu")
+            continue
+        try:
+            num = int(code.split(".")[0])
+        except ValueError:
+            rd.issue(ANNEX_SHEET, n, "Mã chỉ tiêu", f"mã chỉ tiêu '{code}' không có dạng 2, 2.1 hoặc 17.12")
+            continue
+        if num not in criteria:
+            rd.issue(ANNEX_SHEET, n, "Mã chỉ tiêu", f"chỉ tiêu {code} thuộc tiêu chí số {num}, không có trong trang 'Tiêu chí'")
+            continue
+        prov = _provenance(rd, ANNEX_SHEET, n, r)
+        if code in indicators:
+            ind = criteria[num]["indicators"][indicators[code][1]]
+        else:
+            if not r.get("content"):
+                rd.issue(ANNEX_SHEET, n, "Nội dung", f"chỉ tiêu {code} chưa có trong trang 'Chỉ tiêu': cần ghi nội dung")
+                continue
+            ind = {"code": code, "content": r.get("content"), "kind": r.get("kind"), "provenance": prov}
+            j = len(criteria[num]["indicators"])
+            criteria[num]["indicators"].append(ind)
+            indicators[code] = (num, j)
+        for key in ("content", "kind", "unit"):  # the annex is the official text: it wins
+            if r.get(key) is not None:
+                ind[key] = str(r[key])
+        j = indicators[code][1]
+        base = ("criteria", crit_index[num], "indicators", j)
+        rd.where[base] = (ANNEX_SHEET, n, "Mã chỉ tiêu")
+        for key, label in ANNEX_COLUMNS[:4]:
+            rd.where[(*base, key)] = (ANNEX_SHEET, n, label)
+        ind["provenance"] = prov if r.get("source") or "provenance" not in ind else ind["provenance"]
+        implied: set[str] = set()
+        for key, scope in _ANNEX_SCOPES.items():
+            cell = r.get(key)
+            if cell is None:
+                continue
+            label = dict(ANNEX_COLUMNS)[key]
+            try:
+                value, kind = annex_value(cell, ind.get("kind"))
+            except ValueError as exc:
+                rd.issue(ANNEX_SHEET, n, label, str(exc))
+                continue
+            if kind:
+                implied.add(kind)
+            ts = [t for t in ind.setdefault("thresholds", []) if t.get("scope") != scope or t.get("year")
+                  or t.get("from_year") or t.get("to_year")]
+            m = len(ts)
+            ts.append({"scope": scope, "value": value, "provenance": prov})
+            ind["thresholds"] = ts
+            rd.where[(*base, "thresholds", m)] = (ANNEX_SHEET, n, label)
+            rd.where[(*base, "thresholds", m, "value")] = (ANNEX_SHEET, n, label)
+        if r.get("kind") is None and implied:
+            if len(implied) > 1:
+                rd.issue(ANNEX_SHEET, n, "Loại", f"các giá trị của chỉ tiêu {code} không cùng một loại; ghi cột Loại")
+            else:
+                ind["kind"] = implied.pop()
 
 
 def _locate(rd: _Reader, loc: tuple) -> tuple[str | None, int | None, str | None]:

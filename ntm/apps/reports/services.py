@@ -59,6 +59,8 @@ def communes_of(unit: Unit, period: Period) -> QuerySet[Unit]:
     """The communes a report on ``unit`` covers at the end of the period (the unit itself for a commune)."""
     from ntm.apps.units.services import communes_at
 
+    if is_lineage(unit, period):  # today's unit, a period before it existed: the old xã it was formed from
+        return lineage_of(unit)[0]
     if unit.level == Level.COMMUNE:
         return Unit.objects.filter(pk=unit.pk)
     try:
@@ -205,6 +207,41 @@ def _recognitions(communes: QuerySet[Unit], period: Period, catalog: Catalog) ->
 
 
 # -- bulletin -----------------------------------------------------------------------------------
+def is_lineage(unit: Unit, period: Period) -> bool:
+    """A unit of today's hierarchy (formed on 1 July 2025) and a period before it existed: the report
+    covers the old xã its communes were formed from, by today's commune."""
+    return unit.level != Level.COUNTRY and unit.valid_from is not None and period.end < unit.valid_from
+
+
+def lineage_of(unit: Unit) -> tuple[QuerySet[Unit], list[tuple[Unit, list[int]]]]:
+    """(the old xã, [(today's commune, ids of its old xã)]) of a unit of today's hierarchy: each old
+    xã once, with the commune that took its name when it was divided."""
+    from ntm.apps.units.models import UnitLink
+
+    today = unit.valid_to or dt.date.today()
+    succ = (Unit.objects.filter(pk=unit.pk) if unit.level == Level.COMMUNE else
+            Unit.objects.valid_at(today).filter(level=Level.COMMUNE, path__startswith=unit.path))
+    home: dict[int, tuple[bool, int]] = {}
+    for pred, s, default in (UnitLink.objects.filter(successor__in=succ, predecessor__type__in=COMMUNE_TYPES)
+                             .values_list("predecessor_id", "successor_id", "is_default")):
+        if pred not in home or (default and not home[pred][0]):
+            home[pred] = (bool(default), s)
+    members: dict[int, list[int]] = defaultdict(list)
+    for pred, (_, s) in home.items():
+        members[s].append(pred)
+    successors = Unit.objects.in_bulk(list(members))
+    groups = sorted(((successors[s], ids) for s, ids in members.items()), key=lambda g: g[0].name)
+    return Unit.objects.filter(pk__in=list(home)), groups
+
+
+def _rows_aggregate(rows: list[B.UnitRow], code: str, which: str = "scores") -> B.Aggregate:
+    sc = [getattr(r, which)[code] for r in rows if code in getattr(r, which)]
+    n = len(sc)
+    return B.Aggregate(len(rows), n, sum(1 for x in sc if x.standard_met),
+                       sum(x.criteria_met for x in sc) / n if n else None,
+                       sum(x.indicators_met for x in sc) / n if n else None)
+
+
 def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None = None,
                   issued: dt.date | None = None, set_codes: list[str] | None = None, frame=None) -> B.BulletinData:
     """``frame``: the document settings to use (:func:`ntm.apps.reports.documents.frame_for`; default: the
@@ -215,7 +252,9 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
     frame = frame or frame_for(unit)
     namer = frame.sector_namer()
     p = Period.parse(period) if isinstance(period, str) else period
+    lineage = is_lineage(unit, p)
     communes_qs = communes_of(unit, p)
+    successor_groups = lineage_of(unit)[1] if lineage else []
     communes = list(communes_qs.order_by("code"))
     sets = [catalog.get(c) for c in set_codes] if set_codes else report_sets(communes_qs, p, catalog)
     if not sets:
@@ -236,7 +275,7 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
     for u in communes:
         cur = now.get(u.id, {})
         rows.append(B.UnitRow(
-            uid=u.uid, name=u.name,
+            uid=u.uid, name=f"{u.name} (cũ)" if lineage else u.name,
             scores={c: _score(r) for c, r in cur.items()},
             baseline={c: _score(r) for c, r in was.get(u.id, {}).items()},
         ))
@@ -247,12 +286,30 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
             newly = [c for c in r_now["unmet_indicators"] if c not in set(r_prev["unmet_indicators"])]
             for code in newly:
                 content = s.by_code[code].content if code in s.by_code else ""
-                regressions.append(B.Regression(u.name, s.code, code, content))
+                regressions.append(B.Regression(rows[-1].name, s.code, code, content))
 
-    aggregates = {s.code: _aggregate(unit, s, p, catalog) for s in sets}
-    baseline_aggs = {s.code: _aggregate(unit, s, base, catalog) for s in sets} if base else {}
+    successors: list[B.SuccessorLine] = []
+    if lineage:  # the stored results of the old xã, counted here: no roll-up exists for today's units then
+        aggregates = {s.code: _rows_aggregate(rows, s.code) for s in sets}
+        baseline_aggs = {s.code: _rows_aggregate(rows, s.code, "baseline") for s in sets} if base else {}
+        uid_of = {u.id: u.uid for u in communes}
+        main_short = spec_of(main).short_name
+        for succ, ids in successor_groups:
+            uids = tuple(sorted((uid_of[i] for i in ids), key=lambda x: next(r.name for r in rows if r.uid == x)))
+            mine = [r for r in rows if r.uid in uids]
+            met = sum(1 for r in mine if (x := r.scores.get(main.code)) and x.standard_met)
+            missing = sum(1 for r in mine if main.code not in r.scores)
+            summary = f"{met}/{len(mine)} xã cũ đạt chuẩn {main_short}" + (
+                f" ({missing} xã cũ chưa có kết quả)" if missing else "")
+            successors.append(B.SuccessorLine(succ.name, summary, uids))
+            for r in mine:
+                r.group = succ.name
+        successors.sort(key=lambda x: (all(not r.scores for r in rows if r.uid in x.uids), x.name))
+    else:
+        aggregates = {s.code: _aggregate(unit, s, p, catalog) for s in sets}
+        baseline_aggs = {s.code: _aggregate(unit, s, base, catalog) for s in sets} if base else {}
     issuer, place = issuer_for(unit, frame)
-    groups = _groups(unit, communes, rows, sets, p) if len(communes) > B.MAX_LINES else []
+    groups = _groups(unit, communes, rows, sets, p) if len(communes) > B.MAX_LINES and not lineage else []
     return B.BulletinData(
         unit_name=unit.name, unit_short=place if unit.level == Level.COUNTRY else unit.short_name,
         unit_level=unit.level, issuer=issuer, period_key=p.key, period_label=p.label,
@@ -262,6 +319,7 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
         previous_label=prev.label if prev else None, groups=groups, regressions=regressions,
         plans=_plans(communes_qs, p, catalog),
         recognitions=_recognitions(communes_qs, p, catalog),
+        noun="xã cũ" if lineage else "xã", successors=successors,
     )
 
 

@@ -73,7 +73,11 @@ def _period(request, unit: Unit | None = None) -> Period:
 
 
 def _periods(unit: Unit) -> list[str]:
-    return sorted(set(Result.objects.filter(unit__path__startswith=unit.path).values_list("period", flat=True)), reverse=True)
+    from ntm.apps.evaluations.queries import commune_sets, lineage_periods
+
+    own = set(Result.objects.filter(unit__path__startswith=unit.path).values_list("period", flat=True))
+    # a unit formed on 1 July 2025: also the periods of the old xã it was formed from
+    return sorted(own | set(lineage_periods(unit, [s.code for s in commune_sets()])), reverse=True)
 
 
 def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:

@@ -1,9 +1,11 @@
-"""Units are loaded from the shipped dataset (``ntm units load``); an office edits only what the
-dataset cannot know: whether a commune is ĐBKK/ATK and its 2026–2030 commune group."""
+"""Units are loaded from the shipped dataset (``ntm units load``) and read-only here. What the
+dataset cannot know — a commune's 2026–2030 group and its ĐBKK/ATK status — is dated data entered
+in the web application (``/don-vi/<mã>/phan-loai/``, or imported from a file) through
+:mod:`ntm.apps.units.classifications`, which audits it and re-evaluates what depends on it."""
 
 from django.contrib import admin
 
-from .models import Unit, UnitLink
+from .models import Classification, Unit, UnitLink
 
 
 class PredecessorInline(admin.TabularInline):
@@ -28,22 +30,33 @@ class SuccessorInline(PredecessorInline):
     readonly_fields = fields
 
 
+class ClassificationInline(admin.TabularInline):
+    model = Classification
+    fields = ("kind", "group", "valid_from", "valid_to", "decision_number", "decision_date", "issued_by", "note",
+              "recorded_by", "recorded_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
     list_display = ("uid", "name", "type", "level", "edition", "parent", "region", "special", "commune_group")
     list_filter = ("level", "edition", "region", "type", "special", "commune_group")
-    list_editable = ("special", "commune_group")
     search_fields = ("uid", "code", "name", "search")
     list_select_related = ("parent",)
     ordering = ("edition", "level", "code")
     readonly_fields = ("uid", "code", "name", "short_name", "type", "level", "edition", "parent", "path", "region",
-                       "lat", "lon", "valid_from", "valid_to", "search")
+                       "special", "commune_group", "lat", "lon", "valid_from", "valid_to", "search")
     fieldsets = (
         (None, {"fields": ("uid", "name", "short_name", "type", "code", "level", "edition", "parent", "region")}),
-        ("Văn phòng điều phối cập nhật", {"fields": ("special", "commune_group")}),
+        ("Phân loại đang có hiệu lực hôm nay (sửa trong trang đơn vị)", {"fields": ("special", "commune_group")}),
         ("Hiệu lực và vị trí", {"fields": ("valid_from", "valid_to", "lat", "lon", "path", "search")}),
     )
-    inlines = (PredecessorInline, SuccessorInline)
+    inlines = (ClassificationInline, PredecessorInline, SuccessorInline)
 
     def has_add_permission(self, request):
         return False

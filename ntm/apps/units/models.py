@@ -2,14 +2,15 @@
 and from that date (province › commune), under one root ``vn``, with lineage links between them.
 
 The loaded data (names, codes, hierarchy, region, centroid, validity) comes from
-``ntm.core.units`` and is rewritten by ``load_units``; ``special`` and ``commune_group`` are set by
-an office and never touched by a reload.
+``ntm.core.units`` and is rewritten by ``load_units``; a commune's group and ĐBKK/ATK status are dated
+data set by an office (:class:`Classification`) and never touched by a reload.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 
 from ntm.core import units as core
@@ -71,6 +72,8 @@ class Unit(models.Model):
     path = models.CharField("đường dẫn", max_length=64, db_index=True, editable=False,
                             help_text="id của gốc, các cấp trên và chính đơn vị: /1/5/77/")
     region = models.CharField("vùng", max_length=8, choices=Region.choices, blank=True)
+    # the classification in force today (a copy kept by ntm.apps.units.classifications; the evaluation
+    # reads the dated Classification rows)
     special = models.BooleanField("xã ĐBKK/ATK", default=False,
                                   help_text="xã đặc biệt khó khăn, an toàn khu: áp dụng mức của vùng TDMNPB")
     commune_group = models.CharField("nhóm xã (2026–2030)", max_length=1, choices=CommuneGroup.choices, blank=True)
@@ -124,3 +127,45 @@ class UnitLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.predecessor_id} → {self.successor_id} ({self.kind}, {self.date})"
+
+
+class Classification(models.Model):
+    """A commune's 2026–2030 group (1/2/3) or its ĐBKK/ATK status, for a dated interval, with the
+    decision that set it. The evaluation reads the classification in force at the end of the period
+    evaluated; ``Unit.commune_group`` and ``Unit.special`` mirror the one in force today (written only
+    by :mod:`ntm.apps.units.classifications`)."""
+
+    class Kind(models.TextChoices):
+        GROUP = "group", "nhóm xã (2026–2030)"
+        SPECIAL = "special", "xã ĐBKK/ATK"
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="classifications", verbose_name="xã")
+    kind = models.CharField("loại", max_length=8, choices=Kind.choices)
+    group = models.CharField("nhóm", max_length=1, choices=CommuneGroup.choices, blank=True,
+                             help_text="với loại nhóm xã: 1, 2 hoặc 3")
+    valid_from = models.DateField("hiệu lực từ")
+    valid_to = models.DateField("hiệu lực đến", null=True, blank=True)
+    decision_number = models.CharField("số quyết định", max_length=64)
+    decision_date = models.DateField("ngày quyết định")
+    issued_by = models.CharField("cơ quan ban hành", max_length=200)
+    note = models.CharField("ghi chú", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name="người nhập")
+    recorded_at = models.DateTimeField("thời điểm nhập", auto_now=True)
+
+    class Meta:
+        verbose_name = "phân loại xã"
+        verbose_name_plural = "phân loại xã (nhóm, ĐBKK/ATK)"
+        ordering = ["unit", "kind", "valid_from"]
+        constraints = [models.UniqueConstraint(fields=["unit", "kind", "valid_from"], name="classification_start")]
+        indexes = [models.Index(fields=["unit", "kind", "valid_from"], name="classification_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.label} ({core.validity_label(self.valid_from, self.valid_to)})"
+
+    @property
+    def label(self) -> str:
+        return f"nhóm {self.group}" if self.kind == self.Kind.GROUP else "xã ĐBKK/ATK"
+
+    def is_valid_at(self, date: dt.date) -> bool:
+        return core.valid_at(self.valid_from, self.valid_to, date)

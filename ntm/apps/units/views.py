@@ -30,7 +30,20 @@ from ntm.core.codes import code_key
 from ntm.core.periods import Period
 
 from .models import Level, Region, Unit
-from .services import ancestors, find_units, path_names, predecessors, successors
+from .services import ancestors, find_units, path_names, predecessors, sees_history, successors
+
+
+def date_today():
+    import datetime as dt
+
+    return dt.date.today()
+
+
+def can_classify(user, unit: Unit) -> bool:
+    """Province reviewers (and administrators) set the groups of the communes of their province."""
+    from ntm.apps.accounts.permissions import can_admin, can_review
+
+    return can_review(user, unit) or can_admin(user, unit)
 
 DECIDED_BY = {
     "rule": "theo ngưỡng của bộ tiêu chí",
@@ -46,6 +59,8 @@ def scope_label(scope: str | None) -> str:
         return ""
     if scope == "national":
         return "toàn quốc"
+    if scope == "ungrouped":
+        return "xã chưa phân nhóm"
     kind, _, key = scope.partition(":")
     if kind == "region":
         return f"vùng {Region(key).label}" if key in Region.values else f"vùng {key}"
@@ -197,12 +212,27 @@ def _lineage_cards(units: list[Unit], history: dict, period: Period | None, user
             entries.append((own[code][k], (cs.data.short_name or cs.name) if cs else code, k))
         latest = entries[0][2] if entries else None
         out.append({
-            "unit": u, "link": getattr(u, "link", None), "can_view": can_view(user, u),
-            "sentence": q.scorecard_sentence(u.name, [(r, s) for r, s, k in entries if k == latest]),
+            "unit": u, "link": getattr(u, "link", None), "can_view": can_view(user, u) or sees_history(user, u),
+            "sentence": q.scorecard_sentence(f"{u.name} (cũ)", [(r, s) for r, s, k in entries if k == latest]),
             "period_label": Period.parse(latest).label if latest else "",
+            "period": latest,
             "standard_met": [s for r, s, k in entries if k == latest and r["standard_met"]],
+            "ntm": next((r for r, s, k in entries if k == latest and r["set_code"] in catalog
+                         and catalog.get(r["set_code"]).tier == "ntm"), None) if latest else None,
         })
     return out
+
+
+def _lineage_summary(cards: list[dict]) -> str:
+    """ "3/3 xã cũ đạt chuẩn nông thôn mới (tháng 12/2024)": the predecessors at the NTM standard in
+    their latest period — a count of their own results, not a status of the successor."""
+    xa = [c for c in cards if c["unit"].type == "Xã"]
+    if not xa:
+        return ""
+    met = sum(1 for c in xa if c["ntm"] and c["ntm"]["standard_met"])
+    periods = sorted({c["period"] for c in xa if c["period"]}, key=q.period_key)
+    when = f" ({Period.parse(periods[-1]).label})" if len(periods) == 1 else ""
+    return f"{met}/{len(xa)} xã cũ đạt chuẩn nông thôn mới{when}"
 
 
 @kept_page
@@ -210,7 +240,7 @@ def unit_detail(request, uid: str):
     unit = Unit.objects.filter(uid=uid).first()
     if unit is None:
         raise Http404(f"Không có đơn vị {uid}")
-    if not can_view(request.user, unit):
+    if not (can_view(request.user, unit) or sees_history(request.user, unit)):
         return forbid(request, unit)
     if unit.level != Level.COMMUNE:
         params = {"unit": unit.uid, **{k: v for k, v in request.GET.items() if k in ("period", "date", "set")}}
@@ -234,8 +264,8 @@ def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
     own = history.get(unit.id, {})
     own_periods = q.sort_periods(k for by_period in own.values() for k in by_period)
     lineage_periods = q.sort_periods(k for p in preds for by_period in history.get(p.id, {}).values() for k in by_period)
-    periods = own_periods or lineage_periods
-    period = parse_period(request.GET.get("period")) or (Period.parse(periods[-1]) if periods else None)
+    periods = q.sort_periods([*own_periods, *lineage_periods])  # its own, then its predecessors' history
+    period = parse_period(request.GET.get("period")) or (Period.parse((own_periods or periods)[-1]) if periods else None)
 
     cards: list[SetCard] = []
     if period is not None and period.key in own_periods:
@@ -257,12 +287,23 @@ def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
     for p in plans:
         p.set_label = q.code_label(p.set_code, cat)
 
+    from .classifications import history as class_history, in_force
+
+    lineage = _lineage_cards(preds, history, period, request.user, cat)
+    today = date_today()
+    # the classification the shown period was evaluated with; today's for a period before the commune existed
+    when = min(period.end, today) if period and not (unit.valid_from and period.end < unit.valid_from) else today
+    classify = unit.type == "Xã" and can_classify(request.user, unit)
     context = {
-        "unit": unit, "ancestors": ancestors(unit), "period": period,
+        "unit": unit, "ancestors": [(a, can_view(request.user, a)) for a in ancestors(unit)], "period": period,
+        "classification": in_force(unit, when) if unit.type == "Xã" else None, "classification_date": when,
+        "grouped_edition": unit.edition == "2025",  # the 2026–2030 groups concern today's communes
+        "classifications": class_history(unit) if classify else [], "can_classify": classify,
+        "group_sets": [s for s in cat if s.level == "commune" and s.data.scope_kind == "group"] if unit.type == "Xã" else [],
         "periods": [(k, Period.parse(k).label) for k in reversed(periods)],
         "cards": cards,
         "sentence": q.scorecard_sentence(unit.name, [(c.row, c.short_name) for c in sentence_cards]) if cards else "",
-        "predecessors": _lineage_cards(preds, history, period, request.user, cat),
+        "predecessors": lineage, "lineage_summary": _lineage_summary(lineage),
         "successors": merged_into, "plans": plans,
         "region": Region(unit.region).label if unit.region in Region.values else "",
     }
@@ -331,3 +372,207 @@ def unit_browse(request):
         "page_obj": page, "rows": _unit_rows(list(page.object_list)), "query": params.urlencode(),
         "date_param": date.isoformat() if date else "",
     })
+
+
+# -- commune groups and ĐBKK/ATK status ------------------------------------------------------------
+def _reviews_under(user, unit: Unit) -> bool:
+    """Reviewer or administrator on ``unit`` or above (a province office for its whole province)."""
+    from dataclasses import dataclass as _dc
+
+    from ntm.apps.accounts.permissions import can_admin, can_review
+
+    @_dc(frozen=True)
+    class _Below:
+        path: str
+
+    return (bool(getattr(user, "is_superuser", False)) or can_admin(user, unit)
+            or can_review(user, _Below(unit.path + "0/")))
+
+
+def _saved_message(saved) -> str:
+    p = saved.plan
+    text = f"Đã ghi {p.writes} thay đổi phân loại xã" + (f" ({len(p.unchanged)} dòng không đổi)" if p.unchanged else "") + "."
+    if saved.run is not None:
+        text += (f" Các kết quả phụ thuộc ({', '.join(saved.set_codes)}; {len(saved.periods)} kỳ) đang được đánh giá lại "
+                 f"trong nền (lượt #{saved.run.pk}); trang tổng quan hiện tiến độ.")
+    return text
+
+
+def unit_classification(request, uid: str):
+    """Nhóm xã, xã ĐBKK/ATK of one xã: the dated rows with their decisions, a form to add one (it takes
+    over from its start date), and deleting a row entered by mistake. Province reviewers and
+    administrators; every change is audited and re-evaluates what depends on it."""
+    from django.contrib import messages
+
+    from . import classifications as C
+    from .forms import ClassificationForm
+    from .models import Classification
+
+    unit = Unit.objects.filter(uid=uid, level=Level.COMMUNE).first()
+    if unit is None:
+        raise Http404(f"Không có xã {uid}")
+    if not (can_view(request.user, unit) and can_classify(request.user, unit)):
+        return forbid(request, message=f"Bạn không có quyền phân loại {unit.name}: việc này do văn phòng điều phối "
+                                       "cấp tỉnh (thẩm định) hoặc quản trị viên thực hiện.")
+    form = ClassificationForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("delete"):
+        c = Classification.objects.filter(pk=request.POST["delete"], unit=unit).first()
+        if c is not None:
+            messages.success(request, _saved_message(C.delete(c, user=request.user, request=request)))
+        return redirect("unit-classification", uid=unit.uid)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        row = C.Row(unit, d["kind"], d["group"], d["valid_from"], d["valid_to"], d["decision_number"],
+                    d["decision_date"], d["issued_by"], d.get("note") or "")
+        try:
+            saved = C.save([row], user=request.user, request=request, reason=f"Phân loại {unit.name}")
+        except C.ClassificationError as exc:
+            for p in exc.problems:
+                form.add_error(None, str(p))
+        else:
+            messages.success(request, _saved_message(saved))
+            return redirect("unit-classification", uid=unit.uid)
+    today = date_today()
+    return render(request, "units/classification.html", {
+        "unit": unit, "form": form, "rows": C.history(unit), "now": C.in_force(unit, today), "today": today,
+        "province": next((a for a in ancestors(unit) if a.level == Level.PROVINCE), None),
+    })
+
+
+def classification_import(request):
+    """Import commune groups / ĐBKK/ATK status for the xã of a unit from XLSX or CSV: upload → preview
+    (every problem with its row and column; nothing written) → confirm (all or nothing)."""
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.contrib import messages
+
+    from . import classification_import as I
+    from . import classifications as C
+    from .forms import ImportForm
+
+    ref = request.GET.get("unit") or request.POST.get("unit") or ""
+    unit = Unit.objects.filter(uid=ref).first() if ref else home_units(request.user).first()
+    if unit is None or not can_view(request.user, unit):
+        return forbid(request, unit)
+    if not _reviews_under(request.user, unit):
+        return forbid(request, message=f"Bạn không có quyền phân loại các xã của {unit.name}.")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    pending = request.session.get("classification_import") or {}
+    context = {"unit": unit, "form": form, "header": I.HEADER}
+
+    def allowed(u: Unit) -> bool:
+        return u.path.startswith(unit.path) and can_classify(request.user, u)
+
+    if request.method == "POST" and request.POST.get("action") in ("confirm", "cancel"):
+        path = Path(pending.get("path", ""))
+        if request.POST.get("token") != pending.get("token") or not path.is_file():
+            messages.error(request, "Lần nhập này đã hết hạn; hãy tải tệp lên lại.")
+            return redirect(f"{reverse('classification-import')}?unit={unit.uid}")
+        request.session.pop("classification_import", None)
+        try:
+            if request.POST["action"] == "cancel":
+                messages.info(request, "Đã hủy lần nhập; không ghi gì.")
+                return redirect(f"{reverse('classification-import')}?unit={unit.uid}")
+            preview = I.read(path, pending["name"], user=request.user, allowed=allowed)
+            if preview.ok:
+                try:
+                    saved = C.save(preview.rows, user=request.user, request=request,
+                                   reason=f"Nhập phân loại xã từ {pending['name']}")
+                except C.ClassificationError as exc:
+                    preview.problems = exc.problems
+                else:
+                    messages.success(request, _saved_message(saved))
+                    return redirect(f"{reverse('classification-import')}?unit={unit.uid}")
+            context["preview"] = preview
+            return render(request, "units/classification_import.html", context)
+        finally:
+            path.unlink(missing_ok=True)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
+            form.add_error("file", f"không hỗ trợ định dạng '{suffix}' (dùng .xlsx hoặc .csv)")
+        else:
+            folder = Path(settings.MEDIA_ROOT) / "imports"
+            folder.mkdir(parents=True, exist_ok=True)
+            old = Path(pending.get("path", ""))
+            if pending.get("path") and old.is_file():
+                old.unlink()
+            path = folder / f"phan-loai-{uuid.uuid4().hex}{suffix}"
+            with open(path, "wb") as f:
+                for chunk in upload.chunks():
+                    f.write(chunk)
+            preview = I.read(path, upload.name, user=request.user, allowed=allowed)
+            context["preview"] = preview
+            if preview.ok and preview.plan.writes:
+                token = uuid.uuid4().hex
+                request.session["classification_import"] = {"token": token, "path": str(path), "name": upload.name}
+                context["token"] = token
+            else:
+                path.unlink(missing_ok=True)
+    return render(request, "units/classification_import.html", context)
+
+
+def classification_template(request):
+    """The XLSX to fill for the xã of a unit (today's hierarchy), with their groups in force today."""
+    from django.http import HttpResponse
+
+    from . import classification_import as I
+
+    unit = Unit.objects.filter(uid=request.GET.get("unit") or "").first()
+    if unit is None or not can_view(request.user, unit):
+        return forbid(request, unit)
+    today = date_today()
+    date = today if unit.is_valid_at(today) else unit.valid_to
+    qs = Unit.objects.valid_at(date).filter(level=Level.COMMUNE, type="Xã", path__startswith=unit.path).order_by("code")
+    resp = HttpResponse(I.template_workbook(list(qs), date),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="phan-loai-xa-{unit.code}.xlsx"'
+    return resp
+
+
+def can_carry(user, unit: Unit) -> bool:
+    """Administrators of a dissolved unit (or above) carry its memberships to its successors."""
+    from ntm.apps.accounts.permissions import can_admin
+
+    return unit.valid_to is not None and (bool(getattr(user, "is_superuser", False)) or can_admin(user, unit))
+
+
+def membership_succession(request, uid: str):
+    """Phân quyền theo quan hệ kế thừa: the memberships on a unit dissolved on 1 July 2025 and the
+    units it became (from the lineage); the administrator chooses memberships, targets and whether to
+    move (the old one becomes read-only on the history) or extend; a preview, then the audited change."""
+    from django.contrib import messages
+
+    from ntm.apps.accounts.models import Membership
+    from ntm.apps.accounts.permissions import can_admin
+
+    from . import succession as S
+
+    unit = Unit.objects.filter(uid=uid).first()
+    if unit is None:
+        raise Http404(f"Không có đơn vị {uid}")
+    if not can_carry(request.user, unit):
+        return forbid(request, message=f"Chỉ quản trị viên của {unit.name} (đơn vị trước sắp xếp) mới chuyển được phân quyền.")
+    options = [t for t in S.targets(unit)
+               if getattr(request.user, "is_superuser", False) or can_admin(request.user, t)]
+    members = list(Membership.objects.filter(unit=unit).select_related("user").order_by("user__username", "role"))
+    chosen_m = [m for m in members if str(m.pk) in request.POST.getlist("membership")]
+    chosen_t = [t for t in options if t.uid in request.POST.getlist("target")]
+    mode = request.POST.get("mode") or S.EXTEND
+    context = {"unit": unit, "members": members, "options": options, "mode": mode,
+               "chosen_m": {m.pk for m in chosen_m}, "chosen_t": {t.uid for t in chosen_t}}
+    if request.method == "POST":
+        if not chosen_m or not chosen_t:
+            context["error"] = "Chọn ít nhất một phân quyền và một đơn vị kế thừa."
+        elif request.POST.get("action") == "confirm":
+            done = S.carry(chosen_m, chosen_t, mode, by=request.user, request=request)
+            messages.success(request, f"Đã tạo {len(done.created)} phân quyền trên đơn vị kế thừa"
+                             + (f"; {len(done.read_only)} phân quyền cũ chuyển thành chỉ xem lịch sử" if done.read_only else "")
+                             + ". Xem nhật ký thay đổi.")
+            return redirect("membership-succession", uid=unit.uid)
+        else:
+            context["preview"] = [(m, t) for m in chosen_m for t in chosen_t]
+    return render(request, "units/succession.html", context)

@@ -97,6 +97,7 @@ class CriteriaSet:
         self.digest = digest
         self._catalog = catalog
         self._extra: dict[str, list[Threshold]] = {}
+        self.replaces: str | None = None  # the built-in file this office's file of the same set replaces
 
     # -- identity -------------------------------------------------------------------------
     code = property(lambda self: self.data.code)
@@ -150,12 +151,25 @@ class CriteriaSet:
         if ind.relative_to is not None:
             return self._relative(ind, ctx)
         candidates = self.thresholds_of(code)
+        ungrouped = self.needs_group(code, ctx)
         for scope, note in _scope_order(self.data, ctx):
+            if ungrouped and scope == "national":
+                # the values differ by commune group and the commune has none: no value applies
+                # ("chưa phân nhóm"), the official's assessment decides
+                return None
             t = _pick(candidates, scope, ctx.year)
             if t is not None:
                 year = t.year if t.year is not None else ctx.year if (t.from_year or t.to_year) else None
                 return SelectedThreshold(t.value, t.scope, year, t.provenance, note)
         return None
+
+    def needs_group(self, code: str, ctx: Context) -> bool:
+        """True when the set's values for ``code`` differ by commune group (2026–2030) and ``ctx``
+        has no group: the commune is "chưa phân nhóm" and no group value applies to it (nor the
+        national one, which the groups' values override)."""
+        if self.data.scope_kind != "group" or ctx.group:
+            return False
+        return any(t.scope.startswith("group:") for t in self.thresholds_of(code))
 
     def _relative(self, ind: Indicator, ctx: Context) -> SelectedThreshold | None:
         rel = ind.relative_to
@@ -271,7 +285,17 @@ def load_catalog(paths: Iterable[Path] | None = None, *, builtin: bool = True) -
         if isinstance(obj, OverlayFile):
             overlays.append((str(f), obj))
         elif obj.code in sets:
-            problems.append(_problem(str(f), ("code",), f"set '{obj.code}' is already defined in {sets[obj.code].source}"))
+            prev = sets[obj.code]
+            if _builtin(prev.source) and not _builtin(f):
+                # an office's file of a national set (the official annex loaded from Excel) replaces it
+                if (obj.level, obj.phase, obj.tier) != (prev.level, prev.phase, prev.tier):
+                    problems.append(_problem(str(f), ("code",), f"set '{obj.code}' replaces the built-in set of "
+                                             f"level {prev.level}, phase {prev.phase}, tier {prev.tier}: keep them"))
+                else:
+                    sets[obj.code] = CriteriaSet(obj, str(f), digest)
+                    sets[obj.code].replaces = prev.source
+            else:
+                problems.append(_problem(str(f), ("code",), f"set '{obj.code}' is already defined in {prev.source}"))
         else:
             sets[obj.code] = CriteriaSet(obj, str(f), digest)
     cat = Catalog(sets, overlays)
@@ -315,6 +339,14 @@ def load_catalog(paths: Iterable[Path] | None = None, *, builtin: bool = True) -
     if problems:
         raise CatalogError(problems)
     return cat
+
+
+def _builtin(path) -> bool:
+    """Is ``path`` a file of the shipped catalogue folder?"""
+    try:
+        return Path(path).resolve().parent == BUILTIN_DIR.resolve()
+    except OSError:
+        return False
 
 
 def _problem(source: str, loc: tuple, message: str) -> Problem:

@@ -86,7 +86,8 @@ def _rule_of(cs: CriteriaSet, ind: Indicator, ctx: Context) -> tuple[SelectedThr
         t = cs.threshold(ind.code, ctx)
         found = rules[ind.code] = (t, dict(
             code=ind.code, criterion=int(ind.code.split(".")[0]), rule=rule_text(ind, t),
-            threshold=t.value if t else None, scope=t.scope if t else None,
+            threshold=t.value if t else None,
+            scope=t.scope if t else ("ungrouped" if cs.needs_group(ind.code, ctx) else None),
             provenance=(f"{t.provenance.source} [{t.provenance.tag.value}, {t.provenance.status}]" if t else None),
         ))
     return found
@@ -122,7 +123,10 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
             assessment=obs.assessment, decided_by="rule", conflict=conflict, explanation=why, **base,
         )
     if obs.assessment is not None:
-        if t is None and ind.kind != Kind.BOOLEAN:
+        if t is None and cs.needs_group(ind.code, ctx):
+            why = ("Xã chưa phân nhóm: mức của chỉ tiêu này khác nhau theo nhóm xã nên không áp dụng được; "
+                   "theo đánh giá của cán bộ")
+        elif t is None and ind.kind != Kind.BOOLEAN:
             why = "Chưa có ngưỡng chính thức trong bộ tiêu chí: theo đánh giá của cán bộ"
         elif obs.value is None:
             why = "Chưa nhập giá trị: theo đánh giá của cán bộ"
@@ -133,9 +137,12 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
             status=Status.MET if obs.assessment else Status.NOT_MET, counts_as_met=obs.assessment, value=obs.value,
             assessment=obs.assessment, decided_by="assessment", conflict=False, explanation=why, **base,
         )
-    # a value, no rule that can decide it (no official threshold loaded) and no assessment yet: the value
-    # is kept; the official's assessment will decide; until then the indicator counts as not met
-    if obs.value is None:  # a row with neither value nor assessment (a note only)
+    # a value, no rule that can decide it (no official threshold loaded, or one by commune group for a
+    # commune not yet grouped) and no assessment yet: the value is kept; the official's assessment will
+    # decide; until then the indicator counts as not met
+    if cs.needs_group(ind.code, ctx):
+        why = "Xã chưa phân nhóm (mức khác nhau theo nhóm xã) và chưa có đánh giá của cán bộ: tính là chưa đạt."
+    elif obs.value is None:  # a row with neither value nor assessment (a note only)
         why = "Chưa có số liệu: tính là chưa đạt."
     else:
         why = (f"Đã có giá trị {_show(obs.value, ind)}; chưa có ngưỡng chính thức nào được nạp cho chỉ tiêu này nên "

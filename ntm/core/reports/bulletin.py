@@ -94,6 +94,21 @@ class RecognitionRow:
     score: Score | None = None  # the commune's current result for that set
 
 
+@dataclass(frozen=True)
+class SuccessorLine:
+    """A commune of today and the old xã it was formed from (their rows, by uid), for a period before
+    the 2025 reform: each old xã keeps its own result, none is combined."""
+
+    name: str  # "Xã Nam Xang"
+    summary: str  # "1/3 xã cũ đạt chuẩn nông thôn mới"
+    uids: tuple[str, ...]
+
+
+LINEAGE_NOTE = ("Kỳ báo cáo trước ngày 01/07/2025: kết quả là của từng xã cũ (trước sắp xếp), xếp theo xã hiện nay "
+                "mà xã cũ hợp thành. Chưa có quy định chính thức tính một mức đạt chuẩn chung cho xã sau sắp xếp "
+                "từ kết quả các xã cũ, nên bản tin không gộp.")
+
+
 @dataclass
 class BulletinData:
     unit_name: str  # "Huyện Lý Nhân"
@@ -114,6 +129,7 @@ class BulletinData:
     plans: list[PlanRow] | None = None  # None: no plan data in the system (section left out)
     recognitions: list[RecognitionRow] = field(default_factory=list)  # decisions of the year up to the period
     noun: str = "xã"
+    successors: list[SuccessorLine] = field(default_factory=list)  # a period before 2025 on today's map
 
 
 def n2(n: int) -> str:
@@ -198,7 +214,7 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
         title=text.report, subtitle=text.bulletin_subject.format(period=data.period_label),
         filename=f"ban-tin-ntm-{_slug(data.unit_short)}-{data.period_key}", text=text,
     )
-    single = data.unit_level == "commune"
+    single = data.unit_level == "commune" and not data.successors
     listed = [r for r in data.rows if r.scores] if not single else data.rows
     by_lines = single or len(data.rows) <= MAX_LINES
 
@@ -212,7 +228,14 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
     if by_lines:
         if not single:
             doc.add(Paragraph(f"Kết quả của {n2(len(data.rows))} {noun} đến nay:", "dash"))
-        for r in data.rows:
+        if data.successors:  # by today's commune, then each of its old xã
+            row_of = {r.uid: r for r in data.rows}
+            for line in data.successors:
+                doc.add(Paragraph(f"{line.name}: {line.summary}.", "plus"))
+                for uid in line.uids:
+                    doc.add(Paragraph(commune_line(row_of[uid], sets), "plus"))
+            doc.add(Paragraph(LINEAGE_NOTE, "note"))
+        for r in ([] if data.successors else data.rows):
             doc.add(Paragraph(commune_line(r, sets), "plus"))
         if single and data.rows:
             r = data.rows[0]
@@ -224,6 +247,13 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
                     doc.add(Paragraph(
                         f"Theo bộ tiêu chí {s.short_name}, còn {n2(len(sc.unmet_criteria))} tiêu chí chưa đạt: {items}.",
                         "dash"))
+    elif data.successors:
+        doc.add(Paragraph(f"Kết quả theo xã hiện nay ({n2(len(data.successors))} xã):", "dash"))
+        for line in data.successors:
+            doc.add(Paragraph(f"{line.name}: {line.summary}.", "plus"))
+        doc.add(Paragraph(LINEAGE_NOTE, "note"))
+        doc.add(Paragraph(f"Kết quả của từng xã cũ ({n2(len(data.rows))} xã) có trong Phụ lục kèm theo bản tin "
+                          "và trong tệp Excel.", "note"))
     else:
         if data.groups:
             doc.add(Paragraph(f"Kết quả theo từng đơn vị trực thuộc ({n2(len(data.groups))} đơn vị):", "dash"))

@@ -324,3 +324,12 @@ def _period_short(key: str) -> str:
     """'2023-07' → '07/2023', '2023-Q3' → 'Q3/2023'."""
     y, _, rest = key.partition("-")
     return f"{rest}/{y}" if rest else y
+
+
+@register.simple_tag
+def predecessor_line(row) -> str:
+    """ "Xã Công Lý (cũ): đạt 16/19 tiêu chí với 53/57 chỉ tiêu nông thôn mới" (a row of an old xã
+    seen on today's map)."""
+    from ntm.apps.evaluations.queries import predecessor_sentence
+
+    return predecessor_sentence(row)

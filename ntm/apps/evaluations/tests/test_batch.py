@@ -3,6 +3,7 @@ stored roll-ups it rebuilds equal roll-ups computed from the results."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
@@ -63,8 +64,9 @@ def communes():
     date = Period.parse(PERIOD).end
     units = [u for u in communes_at(resolve_unit("Hà Nam/Lý Nhân", date), date) if u.type == "Xã"][:8]
     units.append(next(u for u in communes_at(resolve_unit("Quảng Ninh/Bình Liêu", date), date) if u.type == "Xã"))
-    units[1].special = True
-    units[1].save(update_fields=["special"])
+    from ntm.apps.units.classifications import Row, save
+
+    save([Row(units[1], "special", "", dt.date(2018, 1, 1), None, "1/QĐ (thử)", dt.date(2018, 1, 1), "thử")])
     rng = random.Random(6)
     for u in units:
         for s in SETS:

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.models import Result
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core import formatting as fmt
@@ -101,9 +102,10 @@ def test_distribution_and_trend_charts(login):
     assert bars == expected
     trend = re.search(r'<table class="compact" id="trend">.*?</table>', html, re.S).group(0)
     assert [m for m in re.findall(r"<td>(tháng [\d/]+)</td>", trend)] == [
-        "tháng 12/2022", "tháng 3/2023", "tháng 6/2023", "tháng 7/2023", "tháng 9/2023", "tháng 12/2023"]
+        "tháng 12/2022", "tháng 3/2023", "tháng 6/2023", "tháng 7/2023", "tháng 9/2023", "tháng 12/2023",
+        "tháng 6/2024", "tháng 12/2024"]
     # the line charts carry one point per period
-    assert len(re.findall(r'<circle class="pt"', html)) == 2 * 6
+    assert len(re.findall(r'<circle class="pt"', html)) == 2 * 8
 
 
 def test_province_overview_lists_its_districts(login):
@@ -123,11 +125,16 @@ def test_overview_before_the_reform_uses_the_hierarchy_of_that_date(login):
     assert r.status_code == 200
     assert "Hệ thống hành chính tại ngày 15/03/2024" in text(r)
     assert "20 xã đạt bình quân" in text(r)
-    # after 1 July 2025 the district no longer exists: the page says so and names the successor units
+    # after 1 July 2025 the district no longer exists: the page says so and names the successor units,
+    # in words (no internal identifiers), and links none the user may not open
     r = client.get("/", {"unit": LY_NHAN, "date": "2025-08-01"})
     assert r.status_code == 200
-    assert "không có hiệu lực ngày 01/08/2025" in text(r)
-    assert "Xem: Tỉnh Ninh Bình (ngày 01/08/2025)" in text(r)  # Hà Nam went into the new Ninh Bình
+    assert ("Huyện Lý Nhân không còn từ 01/07/2025 (sắp xếp đơn vị hành chính); ngày 01/08/2025, địa bàn "
+            "này thuộc: Tỉnh Ninh Bình.") in text(r)  # Hà Nam went into the new Ninh Bình
+    assert "tinh:37@2025" not in text(r) and "unit=tinh%3A37%402025" not in r.content.decode()
+    assert "Tỉnh Ninh Bình: tài khoản của bạn chưa được phân quyền xem đơn vị này" in text(r)
+    r = login("vn", "leader").get("/", {"unit": LY_NHAN, "date": "2025-08-01"})
+    assert "Xem: Tỉnh Ninh Bình (ngày 01/08/2025)" in text(r)  # a user who may open it gets the link
 
 
 def test_national_overview_keeps_the_map_light(login):
@@ -249,10 +256,12 @@ def test_list_pages_have_no_n_plus_one(login, url, django_assert_max_num_queries
 def test_national_overview_figures_equal_those_recomputed_from_results(login):
     """The national page reads the periods from the index and the roll-ups with few queries: its
     figures still equal those recomputed here from every stored result of the country."""
-    tiers = {"ntm": "xa-ntm-2021", "nang_cao": "xa-nang-cao-2021", "kieu_mau": "xa-kieu-mau-2021"}
     codes = [s.code for s in default_catalog() if s.level == "commune"]
     newest = max(set(Result.objects.filter(set_code__in=codes).values_list("period", flat=True)),
                  key=lambda k: (Period.parse(k).end, Period.parse(k).start))
+    # the newest period is of 2026 (the demo's Ninh Bình): the sets in force then, on today's map
+    tiers = {t: cs.code for t, cs in q.tier_sets(Period.parse(newest)).items()}
+    main_set = default_catalog().get(tiers["ntm"])
     r = login("vn", "leader").get("/", {"unit": "vn"})  # no period: the newest with results
     assert r.status_code == 200
     page, html = text(r), r.content.decode()
@@ -262,18 +271,18 @@ def test_national_overview_figures_equal_those_recomputed_from_results(login):
     main = [x for x in rs if x.set_code == tiers["ntm"]]
     met = sum(x.standard_met for x in main)
     avg = sum(x.criteria_met for x in main) / len(main)
-    assert (f"Việt Nam: {fmt.number(len(main))} xã đạt bình quân {fmt.fraction(avg, 19)} tiêu chí; "
-            f"{fmt.fraction(sum(x.indicators_met for x in main) / len(main), 57)} chỉ tiêu; "
+    assert (f"Việt Nam: {fmt.number(len(main))} xã đạt bình quân {fmt.fraction(avg, main_set.criteria_count)} tiêu chí; "
+            f"{fmt.fraction(sum(x.indicators_met for x in main) / len(main), main_set.indicator_count)} chỉ tiêu; "
             f"{fmt.number(met)}/{fmt.number(len(ids))} xã đạt chuẩn ({fmt.percent(met, len(ids))})") in page
     best: dict[int, str] = {}
     for x in rs:
         best.setdefault(x.unit_id, "below")
         if x.standard_met:
-            rank = ["below", "ntm", "nang_cao", "kieu_mau"]
+            rank = ["below", "ntm", "nang_cao", "kieu_mau", "hien_dai"]
             tier = next(t for t, c in tiers.items() if c == x.set_code)
             if rank.index(tier) > rank.index(best[x.unit_id]):
                 best[x.unit_id] = tier
-    for key in ("kieu_mau", "nang_cao", "ntm", "below"):
+    for key in [t for t in ("hien_dai", "kieu_mau", "nang_cao", "ntm") if t in tiers] + ["below"]:
         n = sum(1 for b in best.values() if b == key)
         row = re.search(rf'data-standard="{key}">.*?</tr>', html, re.S).group(0)
         assert f">{fmt.number(n)}<" in row and fmt.percent(n, len(ids)) in row

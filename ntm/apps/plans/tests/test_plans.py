@@ -52,16 +52,21 @@ def result(unit: Unit, set_code: str = "xa-ntm-2021", period: str = "2023-12") -
 # -- the programme's targets ---------------------------------------------------------------------
 def test_programme_targets_ship_with_their_source():
     rows = read_targets()
-    assert len(rows) == 16  # 8 commune shares + 8 district shares
-    assert ProgrammeTarget.objects.count() == 16  # loaded by the migration
+    assert len(rows) == 16 + 3  # 2025: 8 commune shares + 8 district shares; 2030: 2 shares + 1 count
+    assert ProgrammeTarget.objects.count() == 19  # loaded by the migrations
     dbsh = ProgrammeTarget.objects.get(level="commune", region="DBSH", year=2025)
     assert dbsh.min_share == Decimal("100") and dbsh.decision == "QĐ 263/QĐ-TTg"
     assert dbsh.source.startswith("https://asemconnectvietnam.gov.vn") and dbsh.tag == "NEWS"
     national = ProgrammeTarget.objects.get(level="commune", region="", year=2025)
     assert national.min_share == Decimal("80")
-    assert {t.region: int(t.min_share) for t in ProgrammeTarget.objects.filter(level="district")} == {
+    assert {t.region: int(t.min_share) for t in ProgrammeTarget.objects.filter(level="district", year=2025)} == {
         "": 50, "TDMNPB": 30, "DBSH": 90, "BTB": 45, "DHNTB": 35, "TN": 30, "DNB": 80, "DBSCL": 35}
     assert "QĐ 263/QĐ-TTg" in TARGETS_FILE.read_text(encoding="utf-8")
+    # 2030 (QĐ 417/QĐ-BNNMT): "khoảng 65%" of communes at NTM, "khoảng 10%" hiện đại, 5 provinces complete
+    goals = {(t.level, t.tier): t.goal for t in ProgrammeTarget.objects.filter(year=2030)}
+    assert goals == {("commune", "ntm"): "khoảng 65%", ("commune", "hien_dai"): "khoảng 10%",
+                     ("province", "ntm"): "≥ 5 tỉnh"}
+    assert {t.decision for t in ProgrammeTarget.objects.filter(year=2030)} == {"QĐ 417/QĐ-BNNMT"}
 
 
 def test_targets_against_the_actual_share_among_communes_with_data(login):

@@ -15,7 +15,11 @@ def _clear() -> None:
     from ntm.apps.plans.models import PlanTarget, Recognition
     from ntm.apps.reports.models import ImportBatch
 
+    from ntm.apps.units.models import Classification, Unit
+
     ImportBatch.objects.all().delete()
+    Classification.objects.all().delete()  # the demo's commune groups (and their copy on the units)
+    Unit.objects.exclude(commune_group="", special=False).update(commune_group="", special=False)
     Recognition.objects.all().delete()  # the demo's plans and decisions too: later packages start empty
     PlanTarget.objects.all().delete()
     Result.objects.all().delete()
