@@ -508,7 +508,7 @@ def child_groups(parent: Unit, rows: list[CommuneRow]) -> tuple[dict[int, int], 
                 if len(path.strip("/").split("/")) > depth}
     if not child_of:
         return {}, {}
-    names = {u["id"]: u for u in Unit.objects.filter(id__in=set(child_of.values())).values("id", "uid", "name")}
+    names = {u["id"]: u for u in Unit.objects.filter(id__in=set(child_of.values())).values("id", "uid", "name", "path")}
     return child_of, names
 
 

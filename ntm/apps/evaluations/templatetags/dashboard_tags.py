@@ -71,11 +71,15 @@ def trend_rows(points) -> str:
         for t in points))
 
 
-@register.simple_tag
-def child_rows(children) -> str:
-    """``children``: (ChildSummary, query string of its overview)."""
+@register.simple_tag(takes_context=True)
+def child_rows(context, children) -> str:
+    """``children``: (ChildSummary, query string of its overview). Each name links to the unit's
+    overview through the one unit-link helper (a sub-unit of a unit one may open is open too)."""
+    from ntm.apps.units.templatetags.ntm_units import _user, unit_link_html
+
+    user = _user(context)
     return mark_safe("".join(
-        f'<tr><td><a href="?{escape(query)}">{escape(c.unit["name"])}</a></td><td class="num">{vnnum(c.communes)}</td>'
+        f'<tr><td>{unit_link_html(user, c.unit, "?" + query)}</td><td class="num">{vnnum(c.communes)}</td>'
         f'<td class="num">{vnnum(c.with_results)}</td><td class="num">{vnnum(c.at_standard)}</td>'
         f'<td class="num">{escape(c.share_text)}</td><td class="num">{escape(c.average_text)}</td></tr>'
         for c, query in children))
