@@ -27,6 +27,7 @@ from ntm.core import formatting as fmt
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 from ntm.core.units import UnitLookupError
+from ntm.web.tables import Column, Filter, Table
 
 from .forms import PlanTargetForm
 from .models import PlanTarget, ProgrammeTarget
@@ -203,7 +204,12 @@ def plan_list(request):
         s[1] += r.status == "met"
     summaries = [PlanSummary(y, label, n, met, _share(met, n)) for (y, label), (n, met) in sorted(summary.items())]
 
+    table = plan_table(request, sel, rows)
+    exported = table.response()
+    if exported is not None:
+        return exported
     context = {
+        "table": table, "shown_rows": table.rows_shown,
         "sel": sel, "unit": sel.unit, "period": sel.period, "set": sel.set, "page": "plans",
         "sets": q.commune_sets(), "periods": [(k, Period.parse(k).label) for k in sel.periods],
         "crumbs": [(a, sel.query(unit=a.uid)) for a in sel.ancestors],
@@ -222,6 +228,35 @@ def plan_list(request):
     context["commune_targets"], context["district_targets"] = programme_rows(sel, request.user, ov)
     context["targets_source"] = ProgrammeTarget.objects.first()
     return render(request, "plans/list.html", context)
+
+
+def plan_table(request, sel: Selection, rows: list[PlanRow]) -> Table:
+    """The plans as a :class:`~ntm.web.tables.Table` (search, sort, status and year filters, export)."""
+    from django.utils.translation import gettext_lazy as _
+
+    def result_text(r: PlanRow) -> str:
+        x = r.result
+        return (f"{x['criteria_met']}/{x['criteria_total']} tiêu chí, {x['indicators_met']}/{x['indicators_total']} chỉ tiêu"
+                if x else "")
+
+    cols = [
+        Column("name", _("Xã"), lambda r: r.plan.unit.name),
+        Column("set", _("Chuẩn đăng ký"), lambda r: r.set_label),
+        Column("year", _("Năm"), lambda r: r.plan.year, num=True),
+        Column("result", _("Kết quả kỳ"), lambda r: r.result["criteria_met"] if r.result else None, text=result_text),
+        Column("unmet", _("Chỉ tiêu còn thiếu"), lambda r: r.unmet, num=True),
+        Column("status", _("Tình trạng"), lambda r: list(STATUS_LABELS).index(r.status), text=lambda r: r.status_label),
+        Column("note", _("Ghi chú"), lambda r: r.plan.note, sortable=False),
+        Column("by", _("Người tạo"), lambda r: r.plan.created_by.get_username() if r.plan.created_by_id else ""),
+        Column("edit", "", lambda r: "", sortable=False, export=False),
+    ]
+    filters = [
+        Filter("status", _("Tình trạng"), list(STATUS_LABELS.items()), lambda r, v: r.status == v),
+        Filter("year", _("Năm"), [(str(y), str(y)) for y in sorted({r.plan.year for r in rows})],
+               lambda r, v: str(r.plan.year) == v),
+    ]
+    return Table(request, rows, cols, search=lambda r: r.plan.unit.name, filters=filters, name="plans",
+                 title=f"ke-hoach-{sel.unit.uid}")
 
 
 def _plan_snapshot(plan: PlanTarget) -> dict:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from html import escape  # the standard library's: Django's wraps it for lazy strings, at 3× the cost
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -28,6 +27,7 @@ from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.codes import code_key
 from ntm.core.periods import Period
+from ntm.web.tables import Column, Table
 
 from .models import Level, Region, Unit
 from .services import ancestors, find_units, path_names, predecessors, successors
@@ -266,7 +266,7 @@ def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
         "successors": merged_into, "plans": plans,
         "region": Region(unit.region).label if unit.region in Region.values else "",
     }
-    return render_to_string("units/_detail_body.html", context), frozenset([unit.id, *(p.id for p in preds)])
+    return render_to_string("units/_detail_body.html", context, request=request), frozenset([unit.id, *(p.id for p in preds)])
 
 
 # -- browsing and searching units -----------------------------------------------------------------
@@ -280,6 +280,22 @@ def _unit_rows(units: list[Unit]) -> list[dict]:
     return [{"unit": u, "path": " › ".join(names.get(u.id, [])),
              "link": reverse("unit-detail", args=[u.uid]),
              "has_children": u.level != Level.COMMUNE} for u in units]
+
+
+def browse_table(request, rows: list[dict]) -> Table:
+    """The units found or browsed, as a :class:`~ntm.web.tables.Table`: sort, export, pages (the
+    search is the page's own: names, codes and name paths, in the database)."""
+    from django.utils.translation import gettext_lazy as _
+
+    cols = [
+        Column("name", _("Đơn vị"), lambda r: r["unit"].name),
+        Column("level", _("Cấp"), lambda r: LEVEL_ORDER.get(r["unit"].level, 9), text=lambda r: r["unit"].get_level_display()),
+        Column("parent", _("Thuộc"), lambda r: r["path"]),
+        Column("code", _("Mã"), lambda r: r["unit"].code),
+        Column("validity", _("Hiệu lực"), lambda r: r["unit"].valid_from, text=lambda r: r["unit"].validity),
+        Column("children", "", lambda r: "", sortable=False, export=False),
+    ]
+    return Table(request, rows, cols, page_size=BROWSE_PAGE_SIZE, name="units", title="don-vi")
 
 
 def unit_browse(request):
@@ -321,13 +337,18 @@ def unit_browse(request):
             units = list(qs.order_by("-edition", "name"))
         else:  # the user's own units
             units = list(home_units(request.user))
-    page = Paginator(units, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    table = browse_table(request, _unit_rows(units))
+    exported = table.response()
+    if exported is not None:
+        return exported
+    page = table.page
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "units/browse.html", {
+        "table": table,
         "q": text, "date": date, "date_text": fmt.date(date) if date else "", "level": level,
         "levels": Level.choices, "parent": parent,
         "parent_ancestors": ancestors(parent) if parent else [],
-        "page_obj": page, "rows": _unit_rows(list(page.object_list)), "query": params.urlencode(),
+        "page_obj": page, "rows": table.rows_shown, "query": params.urlencode(),
         "date_param": date.isoformat() if date else "",
     })
