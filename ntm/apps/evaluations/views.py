@@ -255,9 +255,15 @@ def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
     def draw() -> tuple[str, int, bool]:
         # the places are kept apart (q.LAYOUT, carried over when a save patches the overview): a save
         # changes colours only
-        layout = ov.derived((q.LAYOUT, "map"), lambda: MapLayout(
-            [(r.unit["lat"], r.unit["lon"], r.unit["uid"], r.unit["name"]) for r in ov.rows],
-            title=f"Bản đồ các xã của {sel.unit.name}", link_prefix=reverse("unit-detail", args=["x"])[:-2]))
+        def layout_now() -> MapLayout:
+            from .maps import base_for
+
+            points = [(r.unit["lat"], r.unit["lon"], r.unit["uid"], r.unit["name"]) for r in ov.rows]
+            base = base_for(sel.unit, sel.date, [(p[0], p[1]) for p in points if p[0] is not None and p[1] is not None])
+            return MapLayout(points, title=f"Bản đồ các xã của {sel.unit.name}", base=base,
+                             link_prefix=reverse("unit-detail", args=["x"])[:-2])
+
+        layout = ov.derived((q.LAYOUT, "map"), layout_now)
         standards = [r.best for r in ov.rows]
         svg = layout.draw(standards, [(s.label, s.color, s.count) for s in ov.standards])
         scored = sum(1 for i in layout.placed if standards[i] != "nodata")

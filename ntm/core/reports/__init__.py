@@ -8,6 +8,6 @@ DOCX, PDF and XLSX renderers live in :mod:`ntm.apps.reports.render` (they need p
 WeasyPrint and openpyxl).
 """
 
-from .model import Bar, Chart, Document, Heading, Lines, Paragraph, Table, to_text
+from .model import Bar, Chart, Document, Figure, Heading, Lines, Paragraph, Table, to_text
 
-__all__ = ["Bar", "Chart", "Document", "Heading", "Lines", "Paragraph", "Table", "to_text"]
+__all__ = ["Bar", "Chart", "Document", "Figure", "Heading", "Lines", "Paragraph", "Table", "to_text"]

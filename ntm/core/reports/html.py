@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from .chart import svg
-from .model import NATIONAL_HEADING, Chart, Document, Heading, Lines, Paragraph, Table
+from .model import NATIONAL_HEADING, Chart, Document, Figure, Heading, Lines, Paragraph, Table
 
 PRINT_CSS = """
 @page { size: A4; margin: 20mm 15mm 20mm 30mm;
@@ -98,6 +98,9 @@ def fragment(doc: Document) -> str:
             out.append(_table(b))
         elif isinstance(b, Chart):
             out.append(_chart(b))
+        elif isinstance(b, Figure):
+            note = f'<p class="note">{escape(b.note)}</p>' if b.note else ""
+            out.append(f'<div class="chart figure"><p class="caption">{escape(b.title)}</p>{b.svg}{note}</div>')
     if doc.footer:
         out.append('<div class="footer">' + "<br>".join(escape(x) for x in doc.footer) + "</div>")
     out.append("</div>")

@@ -204,34 +204,55 @@ MERGE_ALL_OVER = 3000  # communes with results: the nation has 7.700–10.600, t
 
 def map_svg(points: list[tuple], legend: list[tuple[str, str, int]], *, title: str, width: int = 560,
             height: int = 560, link_prefix: str = "/don-vi/", merge_nodata_over: int = 1500,
-            merge_all_over: int = MERGE_ALL_OVER) -> str:
+            merge_all_over: int = MERGE_ALL_OVER, base=None) -> str:
     """Communes as points at their centroid. ``points``: (lat, lon, standard, uid, name) with
     ``standard`` a key of STANDARD_COLORS/STANDARD_LABELS. Above ``merge_nodata_over`` communes,
     those without results are drawn as ONE path; each commune with results is its own linked
     ``<circle>`` with its name — unless more than ``merge_all_over`` communes have results (the
-    nation): then every standard is one path."""
+    nation): then every standard is one path. ``base``: a :class:`~ntm.apps.evaluations.maps.BaseMap`
+    (province outlines, archipelagos, labels) drawn underneath."""
     layout = MapLayout([(p[0], p[1], p[3], p[4]) for p in points], title=title, width=width, height=height,
-                       link_prefix=link_prefix)
+                       link_prefix=link_prefix, base=base)
     return layout.draw([p[2] for p in points], legend, merge_nodata_over=merge_nodata_over,
                        merge_all_over=merge_all_over)
 
 
 class MapLayout:
     """Where each commune of a map is drawn, and its escaped link and name: computed once for a list of
-    communes (lat, lon, uid, name). :meth:`draw` then only gives each point its colour — a saved value
-    changes a commune's colour, never its place, so a map drawn again after a save costs a join."""
+    communes (lat, lon, uid, name), with the base map under them. :meth:`draw` then only gives each
+    point its colour — a saved value changes a commune's colour, never its place, so a map drawn again
+    after a save costs a join.
+
+    The drawing is an outer ``<svg class="map">`` (title, legend below the map) holding the map itself
+    as ``<svg class="map-view">``, whose viewBox the page's script changes to zoom and pan."""
 
     def __init__(self, points: list[tuple], *, title: str, width: int = 560, height: int = 560,
-                 link_prefix: str = "/don-vi/"):
+                 link_prefix: str = "/don-vi/", base=None):
         self.title = title
         self.placed = [i for i, p in enumerate(points) if p[0] is not None and p[1] is not None]
         self.size = len(points)
+        self.shapes, self.labels = "", ""
         if not self.placed:
             return
-        xy, self.w, self.h = project([(points[i][0], points[i][1]) for i in self.placed], width, height)
+        if base is not None:
+            proj = base.projection(width, height)
+            xy = [proj.xy(points[i][1], points[i][0]) for i in self.placed]
+            self.w, self.h = proj.w, proj.h
+            from ntm.apps.evaluations.maps import draw_base
+
+            self.shapes, self.labels = draw_base(base, proj)
+        else:
+            xy, self.w, self.h = project([(points[i][0], points[i][1]) for i in self.placed], width, height)
         n = len(self.placed)
         self.r = 7 if n <= 60 else 5 if n <= 300 else 3 if n <= 1500 else 1.6
+        if base is not None and base.whole_country:
+            self.r = min(self.r, 1.6)
         self.dots = ["M%.1f %.1fh0" % (x, y) for x, y in xy]
+        if base is not None and n <= 40:  # a district: its communes named on the map
+            from ntm.apps.evaluations.maps import label
+
+            self.labels += "".join(label("lbl-commune", x, y - self.r - 3, _short_commune(points[i][3]), 9)
+                                   for i, (x, y) in zip(self.placed, xy))
         prefix = escape(link_prefix)
         # a linked circle is head + standard + middle + label + "</title></circle></a>"
         self.heads, self.middles = [], []
@@ -240,6 +261,19 @@ class MapLayout:
             self.heads.append(f'<a href="{prefix}{uid}/"><circle class="commune s-')
             self.middles.append(f'" data-uid="{uid}" cx="{x:.1f}" cy="{y:.1f}" r="{self.r}"><title>'
                                 f'{escape(points[i][3])}: ')
+
+    def _open(self, legend_rows: int) -> list[str]:
+        from ntm.apps.evaluations.maps import LABEL_STYLE
+
+        return [f'<svg class="map" role="img" viewBox="0 0 {self.w:.1f} {self.h + 18 * legend_rows + 10:.1f}" '
+                f'width="100%" {FONT} font-size="11" data-zoom="map">',
+                f"<title>{escape(self.title)}</title>", f"<style>{LABEL_STYLE}</style>"]
+
+    def _view(self) -> str:
+        return (f'<svg class="map-view" x="0" y="0" width="{self.w:.1f}" height="{self.h:.1f}" '
+                f'viewBox="0 0 {self.w:.1f} {self.h:.1f}" preserveAspectRatio="xMidYMid meet">'
+                + (self.shapes or f'<rect x="0" y="0" width="{self.w:.1f}" height="{self.h:.1f}" fill="#eef3f0" '
+                                  f'stroke="#d9dee5"/>'))
 
     def draw(self, standards: list[str], legend: list[tuple[str, str, int]], *, merge_nodata_over: int = 1500,
              merge_all_over: int = MERGE_ALL_OVER) -> str:
@@ -252,15 +286,12 @@ class MapLayout:
             raise ValueError(f"{len(standards)} standards for a map of {self.size} communes")
         placed = [standards[i] for i in self.placed]
         r, h = self.r, self.h
-        parts = [f'<svg class="map" role="img" viewBox="0 0 {self.w:.1f} {h + 18 * len(legend) + 10:.1f}" '
-                 f'width="100%" {FONT} font-size="11">',
-                 f"<title>{escape(self.title)}</title>",
-                 f'<rect x="0" y="0" width="{self.w:.1f}" height="{h:.1f}" fill="#eef3f0" stroke="#d9dee5"/>']
+        parts = self._open(len(legend)) + [_legend(legend, h), self._view()]
         if sum(1 for s in placed if s != "nodata") > merge_all_over:
-            return _merged_map(parts, placed, self.dots, r, legend, h)
+            return _merged_map(parts, placed, self.dots, r) + self.labels + "</svg></svg>"
         merged = len(placed) > merge_nodata_over
         # colours and outline once, in the drawing's own style sheet: a national map has 10,000 points
-        parts.append("<style>.map circle.commune{stroke:#fff;stroke-width:%s}%s</style>" % (
+        parts.insert(3, "<style>.map circle.commune{stroke:#fff;stroke-width:%s}%s</style>" % (
             0.3 if r < 3 else 1, "".join(f".map circle.s-{k}{{fill:{c}}}" for k, c in STANDARD_COLORS.items())))
         labels = {k: escape(v) + "</title></circle></a>" for k, v in STANDARD_LABELS.items()}
         nodata_d = []
@@ -270,23 +301,30 @@ class MapLayout:
             else:
                 parts.append(head + standard + middle + labels[standard])
         if nodata_d:
-            parts.insert(3, f'<path class="nodata-merged" d="{"".join(nodata_d)}" stroke="{STANDARD_COLORS["nodata"]}" '
+            parts.insert(6, f'<path class="nodata-merged" d="{"".join(nodata_d)}" stroke="{STANDARD_COLORS["nodata"]}" '
                             f'stroke-width="{r * 2}" stroke-linecap="round"><title>xã chưa có kết quả</title></path>')
-        return _with_legend(parts, legend, h)
+        return "".join(parts) + self.labels + "</svg></svg>"
 
 
-def _with_legend(parts: list[str], legend: list[tuple[str, str, int]], h: float) -> str:
+def _short_commune(name: str) -> str:
+    for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def _legend(legend: list[tuple[str, str, int]], h: float) -> str:
     y0 = h + 16
+    parts = ['<g class="legend">']
     for i, (label, color, count) in enumerate(legend):
         y = y0 + 18 * i
         parts.append(f'<circle cx="12" cy="{y - 4:.1f}" r="6" fill="{color}"/>'
                      f'<text x="24" y="{y:.1f}">{escape(label)}: {fmt.number(count)} xã</text>')
-    parts.append("</svg>")
+    parts.append("</g>")
     return "".join(parts)
 
 
-def _merged_map(parts: list[str], standards: list[str], dots: list[str], r: float,
-                legend: list[tuple[str, str, int]], h: float) -> str:
+def _merged_map(parts: list[str], standards: list[str], dots: list[str], r: float) -> str:
     """A national map: one path of dots per standard (each dot a zero-length segment with round caps)
     instead of one linked circle per commune — 10.000 dots of 3 px cannot be pointed at one by one,
     and the page stays ≈150 KB instead of ≈1,3 MB. The communes are reached through the provinces."""
@@ -301,7 +339,7 @@ def _merged_map(parts: list[str], standards: list[str], dots: list[str], r: floa
             parts.append(f'<path class="standard-merged s-{key}" d="{"".join(d)}" stroke="{STANDARD_COLORS[key]}" '
                          f'stroke-width="{r * 2}" stroke-linecap="round" fill="none">'
                          f"<title>{escape(STANDARD_LABELS[key])}: {fmt.number(len(d))} xã</title></path>")
-    return _with_legend(parts, legend, h)
+    return "".join(parts)
 
 
 @register.simple_tag
