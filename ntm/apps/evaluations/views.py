@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 from ntm.apps.accounts.permissions import can_view, home_units
@@ -260,12 +260,12 @@ def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
 
             points = [(r.unit["lat"], r.unit["lon"], r.unit["uid"], r.unit["name"]) for r in ov.rows]
             base = base_for(sel.unit, sel.date, [(p[0], p[1]) for p in points if p[0] is not None and p[1] is not None])
-            return MapLayout(points, title=f"Bản đồ các xã của {sel.unit.name}", base=base,
+            return MapLayout(points, title=gettext("Bản đồ các xã của %(name)s") % {"name": sel.unit.name}, base=base,
                              link_prefix=reverse("unit-detail", args=["x"])[:-2])
 
         layout = ov.derived((q.LAYOUT, "map"), layout_now)
         standards = [r.best for r in ov.rows]
-        svg = layout.draw(standards, [(s.label, s.color, s.count) for s in ov.standards])
+        svg = layout.draw(standards, [(gettext(s.label), s.color, s.count) for s in ov.standards])
         scored = sum(1 for i in layout.placed if standards[i] != "nodata")
         return svg, len(ov.rows) - len(layout.placed), scored <= MERGE_ALL_OVER
 
@@ -306,7 +306,7 @@ def commune_table(request, ov: q.Overview, sel: Selection, order: list) -> Table
     cols.append(Column("standard", _("Mức đạt chuẩn cao nhất"),
                        lambda r: (rank[r.best], -(r.main["criteria_met"] if r.main else -1),
                                   -(r.main["indicators_met"] if r.main else -1)),
-                       text=lambda r: q.STANDARD_LABELS[r.best]))
+                       text=lambda r: gettext(q.STANDARD_LABELS[r.best])))
     for cs in order:
         def score(r, code=cs.code):
             x = r.results.get(code)
@@ -389,8 +389,8 @@ def gap_table(request, ov: q.Overview, sel: Selection, gap_list: list) -> Table:
     if sel.unit.level in (Level.COUNTRY, Level.PROVINCE):
         cols.append(Column("district", _("Huyện"), lambda g: names[g.unit["id"]][1]))
     cols += [
-        Column("best", _("Hiện đạt"), lambda g: q.STANDARDS.index(g.best), text=lambda g: g.best_label),
-        Column("next", _("Mức tiếp theo"), lambda g: g.next_label),
+        Column("best", _("Hiện đạt"), lambda g: q.STANDARDS.index(g.best), text=lambda g: gettext(g.best_label)),
+        Column("next", _("Mức tiếp theo"), lambda g: gettext(g.next_label)),
         Column("criteria", _("Tiêu chí chưa đạt"), lambda g: len(g.unmet_criteria) if g.result else None, num=True),
         Column("distance", _("Chỉ tiêu chưa đạt"), lambda g: g.distance, num=True),
         Column("missing", _("Chỉ tiêu còn thiếu"), lambda g: ", ".join(i["code"] for i in g.unmet_indicators),

@@ -97,12 +97,14 @@ def recognition_list(request):
 
 def recognition_table(request, sel, rows: list[RecognitionRow]) -> Table:
     """The decisions as a :class:`~ntm.web.tables.Table` (newest first by default)."""
+    from django.utils.translation import gettext
     from django.utils.translation import gettext_lazy as _
 
     def latest(r: RecognitionRow) -> str:
         x = r.result
-        return (f"{x['period_label']}: {x['criteria_met']}/{x['criteria_total']} tiêu chí, "
-                f"{x['indicators_met']}/{x['indicators_total']} chỉ tiêu" if x else "")
+        return (x["period_label"] + ": " + gettext("%(a)s/%(b)s tiêu chí, %(c)s/%(d)s chỉ tiêu") % {
+            "a": x["criteria_met"], "b": x["criteria_total"], "c": x["indicators_met"], "d": x["indicators_total"]}
+            if x else "")
 
     cols = [
         Column("name", _("Xã"), lambda r: r.rec.unit.name),
@@ -111,7 +113,7 @@ def recognition_table(request, sel, rows: list[RecognitionRow]) -> Table:
         Column("date", _("Ngày quyết định"), lambda r: r.rec.decision_date, text=lambda r: fmt.date(r.rec.decision_date)),
         Column("issued_by", _("Cơ quan ban hành"), lambda r: r.rec.issued_by),
         Column("latest", _("Kết quả mới nhất"), lambda r: r.result["criteria_met"] if r.result else None, text=latest),
-        Column("status", _("Hiện trạng"), lambda r: list(STATUS_LABELS).index(r.status), text=lambda r: r.status_label),
+        Column("status", _("Hiện trạng"), lambda r: list(STATUS_LABELS).index(r.status), text=lambda r: gettext(r.status_label)),
         Column("note", _("Ghi chú"), lambda r: r.rec.note, sortable=False),
         Column("by", _("Người nhập"), lambda r: r.rec.created_by.get_username() if r.rec.created_by_id else ""),
         Column("edit", "", lambda r: "", sortable=False, export=False),

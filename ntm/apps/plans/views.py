@@ -16,6 +16,8 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from ntm.apps.accounts.permissions import can_enter, can_review, scope
 from ntm.apps.audit.models import Action
@@ -35,13 +37,13 @@ from .permissions import _Path, can_plan
 
 DEFAULT_RISK = 3  # "at risk": planned for this year and still missing more than N indicators
 
-STATUS_LABELS = {
-    "met": "Đã đạt",
-    "overdue": "Quá hạn, chưa đạt",
-    "risk": "Có nguy cơ không đạt",
-    "close": "Gần đạt",
-    "nodata": "Chưa có kết quả",
-    "ongoing": "Đang thực hiện",
+STATUS_LABELS = {  # translated where shown
+    "met": gettext_noop("Đã đạt"),
+    "overdue": gettext_noop("Quá hạn, chưa đạt"),
+    "risk": gettext_noop("Có nguy cơ không đạt"),
+    "close": gettext_noop("Gần đạt"),
+    "nodata": gettext_noop("Chưa có kết quả"),
+    "ongoing": gettext_noop("Đang thực hiện"),
 }
 
 
@@ -115,8 +117,8 @@ def _gap(actual: float | None, target: Decimal) -> tuple[str, bool | None]:
     if actual is None:
         return "–", None
     diff = actual - float(target)
-    text = fmt.number(abs(diff), 2) + " điểm %"
-    return ("vượt " if diff >= 0 else "còn thiếu ") + text, diff >= 0
+    points = fmt.number(abs(diff), 2)
+    return (gettext("vượt %(n)s điểm %%") if diff >= 0 else gettext("còn thiếu %(n)s điểm %%")) % {"n": points}, diff >= 0
 
 
 def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[TargetRow]]:
@@ -135,13 +137,14 @@ def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[Targ
             pool = regions.get(t.region)
             if not pool:
                 continue
-            label = f"Vùng {Region(t.region).label}" if t.region in Region.values else t.region
+            label = (gettext("Vùng %(name)s") % {"name": gettext(Region(t.region).label)} if t.region in Region.values
+                     else t.region)
             if sel.unit.level != Level.COUNTRY:
-                label += f" — các xã của {sel.unit.name}"
+                label += " — " + gettext("các xã của %(name)s") % {"name": sel.unit.name}
         else:
             if sel.unit.level != Level.COUNTRY or not ov:
                 continue
-            pool, label = ov.rows, "Chung cả nước"
+            pool, label = ov.rows, gettext("Chung cả nước")
         cs = tiers.get(t.tier)
         with_results = [r for r in pool if cs and cs.code in r.results]
         met = sum(1 for r in with_results if r.results[cs.code]["standard_met"])
@@ -173,7 +176,7 @@ def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[Targ
             n, met = (res[t.region] if t.region else [sum(v[0] for v in res.values()), sum(v[1] for v in res.values())])
             actual = 100.0 * met / n if n else None
             gap, reached = _gap(actual, t.min_share)
-            label = (f"Vùng {Region(t.region).label}" if t.region else "Chung cả nước")
+            label = (gettext("Vùng %(name)s") % {"name": gettext(Region(t.region).label)} if t.region else gettext("Chung cả nước"))
             district_rows.append(TargetRow(t, label, total, n, met, _share(met, n), gap, reached))
         district_rows.sort(key=lambda r: (r.target.region != "", r.label))
     return commune_rows, district_rows
@@ -236,8 +239,8 @@ def plan_table(request, sel: Selection, rows: list[PlanRow]) -> Table:
 
     def result_text(r: PlanRow) -> str:
         x = r.result
-        return (f"{x['criteria_met']}/{x['criteria_total']} tiêu chí, {x['indicators_met']}/{x['indicators_total']} chỉ tiêu"
-                if x else "")
+        return (gettext("%(a)s/%(b)s tiêu chí, %(c)s/%(d)s chỉ tiêu") % {
+            "a": x["criteria_met"], "b": x["criteria_total"], "c": x["indicators_met"], "d": x["indicators_total"]} if x else "")
 
     cols = [
         Column("name", _("Xã"), lambda r: r.plan.unit.name),
@@ -245,7 +248,7 @@ def plan_table(request, sel: Selection, rows: list[PlanRow]) -> Table:
         Column("year", _("Năm"), lambda r: r.plan.year, num=True),
         Column("result", _("Kết quả kỳ"), lambda r: r.result["criteria_met"] if r.result else None, text=result_text),
         Column("unmet", _("Chỉ tiêu còn thiếu"), lambda r: r.unmet, num=True),
-        Column("status", _("Tình trạng"), lambda r: list(STATUS_LABELS).index(r.status), text=lambda r: r.status_label),
+        Column("status", _("Tình trạng"), lambda r: list(STATUS_LABELS).index(r.status), text=lambda r: gettext(r.status_label)),
         Column("note", _("Ghi chú"), lambda r: r.plan.note, sortable=False),
         Column("by", _("Người tạo"), lambda r: r.plan.created_by.get_username() if r.plan.created_by_id else ""),
         Column("edit", "", lambda r: "", sortable=False, export=False),

@@ -13,6 +13,7 @@ from html import escape
 
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from ntm.core import formatting as fmt
 
@@ -63,10 +64,16 @@ def get(mapping, key):
 # An overview's tables of periods and of child units are rendered again whenever a save changes one
 # of its communes; their rows hold only names and figures, so they are built here (escaped as the
 # template would) rather than node by node by the template engine.
+def _period_words(key: str) -> str:
+    from ntm.apps.units.templatetags.ntm_words import period_words
+
+    return period_words(key)
+
+
 @register.simple_tag
 def trend_rows(points) -> str:
     return mark_safe("".join(
-        f'<tr><td>{escape(t.label)}</td><td class="num">{vnnum(t.units)}</td><td class="num">{escape(t.average_text)}'
+        f'<tr><td>{escape(_period_words(t.period))}</td><td class="num">{vnnum(t.units)}</td><td class="num">{escape(t.average_text)}'
         f'</td><td class="num">{vnnum(t.at_standard)}</td><td class="num">{escape(t.share_text)}</td></tr>'
         for t in points))
 
@@ -108,9 +115,12 @@ def nice_ticks(top: float, most: int = 5, *, integer: bool = False) -> list[floa
     return [i * step for i in range(n + 1)]
 
 
-def bar_chart_svg(counts: dict[int, int], total: int, *, title: str, x_label: str = "Số tiêu chí đạt",
-                  y_label: str = "Số xã", color: str = "#1e7b34", width: int = 560, height: int = 240) -> str:
+def bar_chart_svg(counts: dict[int, int], total: int, *, title: str, x_label: str | None = None,
+                  y_label: str | None = None, color: str = "#1e7b34", width: int = 560, height: int = 240) -> str:
     """Distribution of criteria met: one bar per value 0..total."""
+    x_label = gettext("Số tiêu chí đạt") if x_label is None else x_label
+    bar_title = gettext("%(n)s tiêu chí: %(c)s xã")
+    y_label = gettext("Số xã") if y_label is None else y_label
     left, right, top, bottom = 40, 10, 24, 44
     w, h = width - left - right, height - top - bottom
     n = total + 1
@@ -135,7 +145,7 @@ def bar_chart_svg(counts: dict[int, int], total: int, *, title: str, x_label: st
         if c:
             parts.append(
                 f'<rect class="bar" x="{_t(x + step * 0.12)}" y="{_t(top + h - bh)}" width="{_t(step * 0.76)}" '
-                f'height="{_t(bh)}" fill="{color}"><title>{value} tiêu chí: {c} xã</title></rect>'
+                f'height="{_t(bh)}" fill="{color}"><title>{escape(bar_title % {"n": value, "c": c})}</title></rect>'
                 f'<text x="{_t(x + step / 2)}" y="{_t(top + h - bh - 3)}" text-anchor="middle">{c}</text>'
             )
         parts.append(f'<text x="{_t(x + step / 2)}" y="{top + h + 14}" text-anchor="middle" fill="#5b6472">{value}</text>')
@@ -174,7 +184,8 @@ def line_chart_svg(points: list[tuple[str, float | None, str]], *, y_max: float,
     for x, y, label, text in coords:
         parts.append(f'<circle class="pt" cx="{_t(x)}" cy="{_t(y)}" r="3.5" fill="{color}"><title>{escape(label)}: {escape(text)}</title></circle>'
                      f'<text x="{_t(x)}" y="{_t(y - 7)}" text-anchor="middle">{escape(text)}</text>')
-    parts.append(f'<text x="{left + w / 2}" y="{height - 6}" text-anchor="middle">Kỳ báo cáo</text>')
+    axis = escape(gettext("Kỳ báo cáo"))
+    parts.append(f'<text x="{left + w / 2}" y="{height - 6}" text-anchor="middle">{axis}</text>')
     parts.append(f'<text x="12" y="{top - 8}" fill="#5b6472">{escape(y_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -293,7 +304,7 @@ class MapLayout:
         # colours and outline once, in the drawing's own style sheet: a national map has 10,000 points
         parts.insert(3, "<style>.map circle.commune{stroke:#fff;stroke-width:%s}%s</style>" % (
             0.3 if r < 3 else 1, "".join(f".map circle.s-{k}{{fill:{c}}}" for k, c in STANDARD_COLORS.items())))
-        labels = {k: escape(v) + "</title></circle></a>" for k, v in STANDARD_LABELS.items()}
+        labels = {k: escape(gettext(v)) + "</title></circle></a>" for k, v in STANDARD_LABELS.items()}
         nodata_d = []
         for standard, head, middle, dot in zip(placed, self.heads, self.middles, self.dots):
             if merged and standard == "nodata":
@@ -301,8 +312,9 @@ class MapLayout:
             else:
                 parts.append(head + standard + middle + labels[standard])
         if nodata_d:
+            nodata_title = escape(gettext("xã chưa có kết quả"))
             parts.insert(6, f'<path class="nodata-merged" d="{"".join(nodata_d)}" stroke="{STANDARD_COLORS["nodata"]}" '
-                            f'stroke-width="{r * 2}" stroke-linecap="round"><title>xã chưa có kết quả</title></path>')
+                            f'stroke-width="{r * 2}" stroke-linecap="round"><title>{nodata_title}</title></path>')
         return "".join(parts) + self.labels + "</svg></svg>"
 
 
@@ -315,11 +327,12 @@ def _short_commune(name: str) -> str:
 
 def _legend(legend: list[tuple[str, str, int]], h: float) -> str:
     y0 = h + 16
+    row = gettext("%(label)s: %(n)s xã")
     parts = ['<g class="legend">']
     for i, (label, color, count) in enumerate(legend):
         y = y0 + 18 * i
         parts.append(f'<circle cx="12" cy="{y - 4:.1f}" r="6" fill="{color}"/>'
-                     f'<text x="24" y="{y:.1f}">{escape(label)}: {fmt.number(count)} xã</text>')
+                     f'<text x="24" y="{y:.1f}">{escape(row % {"label": label, "n": fmt.number(count)})}</text>')
     parts.append("</g>")
     return "".join(parts)
 
@@ -330,6 +343,7 @@ def _merged_map(parts: list[str], standards: list[str], dots: list[str], r: floa
     and the page stays ≈150 KB instead of ≈1,3 MB. The communes are reached through the provinces."""
     from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS, STANDARDS
 
+    row = gettext("%(label)s: %(n)s xã")
     by_standard: dict[str, list[str]] = {}
     for standard, dot in zip(standards, dots):
         by_standard.setdefault(standard, []).append(dot)
@@ -338,12 +352,14 @@ def _merged_map(parts: list[str], standards: list[str], dots: list[str], r: floa
         if d:
             parts.append(f'<path class="standard-merged s-{key}" d="{"".join(d)}" stroke="{STANDARD_COLORS[key]}" '
                          f'stroke-width="{r * 2}" stroke-linecap="round" fill="none">'
-                         f"<title>{escape(STANDARD_LABELS[key])}: {fmt.number(len(d))} xã</title></path>")
+                         f"<title>{escape(row % {'label': gettext(STANDARD_LABELS[key]), 'n': fmt.number(len(d))})}"
+                         "</title></path>")
     return "".join(parts)
 
 
 @register.simple_tag
-def distribution_chart(rollup, title: str = "Phân bố số tiêu chí đạt"):
+def distribution_chart(rollup, title: str | None = None):
+    title = gettext("Phân bố số tiêu chí đạt") if title is None else title
     if rollup is None:
         return ""
     return mark_safe(bar_chart_svg(rollup.distribution, rollup.criteria_total, title=title))
@@ -356,9 +372,9 @@ def trend_chart(points, kind: str, criteria_total: int = 19):
     short = [(_period_short(p.period), p.average_criteria if kind == "average" else p.share,
               p.average_text if kind == "average" else p.share_text) for p in points]
     if kind == "average":
-        return mark_safe(line_chart_svg(short, y_max=criteria_total, title="Bình quân số tiêu chí đạt/xã qua các kỳ",
-                                        y_label="Tiêu chí/xã"))
-    return mark_safe(line_chart_svg(short, y_max=100, title="Tỷ lệ xã đạt chuẩn qua các kỳ", y_label="% số xã",
+        return mark_safe(line_chart_svg(short, y_max=criteria_total, title=gettext("Bình quân số tiêu chí đạt/xã qua các kỳ"),
+                                        y_label=gettext("Tiêu chí/xã")))
+    return mark_safe(line_chart_svg(short, y_max=100, title=gettext("Tỷ lệ xã đạt chuẩn qua các kỳ"), y_label=gettext("Phần trăm số xã"),
                                     color="#1f5fa8"))
 
 

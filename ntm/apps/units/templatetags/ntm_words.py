@@ -142,7 +142,7 @@ def scope_words(scope) -> str:
         return _("toàn quốc")
     kind, _sep, key = str(scope).partition(":")
     if kind == "region":
-        label = Region(key).label if key in Region.values else key
+        label = _(Region(key).label) if key in Region.values else key
         return _("vùng %(name)s") % {"name": label}
     if kind == "group":
         return _("xã nhóm %(n)s") % {"n": key}
@@ -152,3 +152,21 @@ def scope_words(scope) -> str:
     if kind == "special":
         return _("xã đặc biệt khó khăn, an toàn khu")
     return str(scope)
+
+
+@register.filter
+def validity_words(unit) -> str:
+    """When a unit is in force: "hiệu lực đến 30/06/2025" (the words of ntm.core.units.validity_label,
+    in the page's language)."""
+    if unit is None:
+        return ""
+    a, b = getattr(unit, "valid_from", None), getattr(unit, "valid_to", None)
+    fa = a.strftime("%d/%m/%Y") if a else ""
+    fb = b.strftime("%d/%m/%Y") if b else ""
+    if a and b:
+        return _("hiệu lực %(start)s–%(end)s") % {"start": fa, "end": fb}
+    if b:
+        return _("hiệu lực đến %(end)s") % {"end": fb}
+    if a:
+        return _("hiệu lực từ %(start)s") % {"start": fa}
+    return _("hiệu lực mọi thời điểm")
