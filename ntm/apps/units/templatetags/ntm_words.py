@@ -170,3 +170,32 @@ def validity_words(unit) -> str:
     if a:
         return _("hiệu lực từ %(start)s") % {"start": fa}
     return _("hiệu lực mọi thời điểm")
+
+
+@register.filter
+def engine_words(text) -> str:
+    """The evaluation engine's short phrases (ntm.core.evaluation.engine: a rule "Đạt", "từ mức Khá",
+    a threshold scope "chung cả nước", "vùng Tây Nguyên, năm 2024") in the page's language; Vietnamese
+    text is returned as it is."""
+    import re
+
+    if not text or not (get_language() or "vi").startswith("en"):
+        return text or ""
+    s = str(text)
+    year = ""
+    m = re.search(r", năm (\d{4})$", s)
+    if m:
+        s, year = s[: m.start()], _(", năm %(y)s") % {"y": m.group(1)}
+    if s == "Đạt":
+        return _("Đạt") + year
+    if s == "chung cả nước":
+        return _("chung cả nước") + year
+    if s.startswith("từ mức "):
+        return _("từ mức %(x)s") % {"x": s[len("từ mức "):]} + year
+    if s.startswith("vùng "):
+        return _("vùng %(name)s") % {"name": _(s[len("vùng "):])} + year
+    if s.startswith("nhóm xã "):
+        return _("nhóm xã %(g)s") % {"g": s[len("nhóm xã "):]} + year
+    if s.startswith("của tỉnh (mã "):
+        return _("của tỉnh (mã %(code)s") % {"code": s[len("của tỉnh (mã "):]} + year
+    return str(text)
