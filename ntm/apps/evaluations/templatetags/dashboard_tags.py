@@ -276,7 +276,8 @@ class MapLayout:
     def _open(self, legend_rows: int) -> list[str]:
         from ntm.apps.evaluations.maps import LABEL_STYLE
 
-        return [f'<svg class="map" role="img" viewBox="0 0 {self.w:.1f} {self.h + 18 * legend_rows + 10:.1f}" '
+        return [f'<svg class="map" role="group" aria-label="{escape(self.title)}" '
+                f'viewBox="0 0 {self.w:.1f} {self.h + 18 * legend_rows + 10:.1f}" '
                 f'width="100%" {FONT} font-size="11" data-zoom="map">',
                 f"<title>{escape(self.title)}</title>", f"<style>{LABEL_STYLE}</style>"]
 

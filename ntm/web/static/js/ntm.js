@@ -105,7 +105,20 @@
   function setUpMaps(root) {
     (root || document).querySelectorAll(".map-box").forEach(setUpMap);
   }
-  function ready() { setUpMenu(); setUpMaps(); }
+  // A table wider than the screen scrolls in its own box: the box takes the keyboard focus so that
+  // it can be scrolled without a mouse.
+  function markScrollers(root) {
+    (root || document).querySelectorAll("main table, .table-wrap").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+      } else if (el.getAttribute("tabindex") === "0") {
+        el.removeAttribute("tabindex");
+      }
+    });
+  }
+  function ready() { setUpMenu(); setUpMaps(); markScrollers(); }
+  window.addEventListener("resize", function () { markScrollers(); });
+  document.addEventListener("htmx:afterSettle", function (event) { markScrollers(event.target); });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
   document.addEventListener("htmx:afterSettle", function (event) { setUpMaps(event.target); });
