@@ -123,12 +123,12 @@ def test_keyboard_only_entry_submission_and_approval(server, units_loaded, new_p
     page.keyboard.press("Tab")  # the assessment of the row comes next
     assert page.evaluate("document.activeElement.name") == "a-2.1"
     page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Enter")  # in a form's text field, Enter submits the form: saved
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # in a form's text field, Enter submits the form: saved
     assert "Đã lưu" in page.inner_text(".messages")
     _tab_to(page, 'button[data-step="submit"]', limit=400)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert Submission.objects.get(unit__uid="xa:13570@2024", period="2023-07").state == SubmissionState.SUBMITTED
 
     # the district reviews: from "Chờ duyệt" to the form, approves with the keyboard
@@ -138,8 +138,8 @@ def test_keyboard_only_entry_submission_and_approval(server, units_loaded, new_p
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{form}#workflow")
     _tab_to(page, 'button[data-step="approve"]', limit=400)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert Submission.objects.get(unit__uid="xa:13570@2024", period="2023-07").state == SubmissionState.APPROVED
 
 
