@@ -83,13 +83,12 @@ def vietnamese_left(html: str, data: set[str], names: set[str]) -> list[str]:
         text = " ".join(node.split())
         if not text or not VIETNAMESE.search(text):
             continue
+        for d in long_data:  # data first: a stored message may contain a unit's name
+            if d in text:
+                text = text.replace(d, " ")
+                if not VIETNAMESE.search(text):
+                    break
         text = UNIT_PREFIX.sub(lambda m: " " if _is_name(m.group(0), names) else m.group(0), text)
-        if VIETNAMESE.search(text):
-            for d in long_data:
-                if d in text:
-                    text = text.replace(d, " ")
-                    if not VIETNAMESE.search(text):
-                        break
         words = []
         for phrase in re.split(r"[,.;:()«»\"'|›→·–—]+| - ", text):
             for part in phrase.split("/"):
