@@ -83,12 +83,10 @@ def vietnamese_left(html: str, data: set[str], names: set[str]) -> list[str]:
         text = " ".join(node.split())
         if not text or not VIETNAMESE.search(text):
             continue
-        for d in long_data:  # data first: a stored message may contain a unit's name
-            if d in text:
-                text = text.replace(d, " ")
-                if not VIETNAMESE.search(text):
-                    break
-        text = UNIT_PREFIX.sub(lambda m: " " if _is_name(m.group(0), names) else m.group(0), text)
+        # data and names, in both orders (a stored message may contain a unit's name, a name may
+        # contain a word of the catalogue): the reading that leaves less is the right one
+        text = min((_without_names(_without_data(text, long_data), names), _without_data(_without_names(text, names), long_data)),
+                   key=lambda t: len(VIETNAMESE.findall(t)))
         words = []
         for phrase in re.split(r"[,.;:()«»\"'|›→·–—]+| - ", text):
             for part in phrase.split("/"):
@@ -99,6 +97,19 @@ def vietnamese_left(html: str, data: set[str], names: set[str]) -> list[str]:
         if words:
             left.append(" ".join(words))
     return left
+
+
+def _without_data(text: str, long_data: list[str]) -> str:
+    for d in long_data:
+        if d in text:
+            text = text.replace(d, " ")
+            if not VIETNAMESE.search(text):
+                break
+    return text
+
+
+def _without_names(text: str, names: set[str]) -> str:
+    return UNIT_PREFIX.sub(lambda m: " " if _is_name(m.group(0), names) else m.group(0), text)
 
 
 def _is_name(text: str, names: set[str]) -> bool:
