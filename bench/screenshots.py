@@ -7,6 +7,8 @@ official would, so the audit log it photographs holds real log-in events:
     NTM_HOME=/tmp/ntm-demo .venv/bin/ntm setup --demo
     NTM_HOME=/tmp/ntm-demo .venv/bin/ntm serve --dev --no-worker --port 8011 &
     NTM_HOME=/tmp/ntm-demo .venv/bin/python bench/screenshots.py --base http://127.0.0.1:8011 --seed-plans
+    NTM_HOME=/tmp/ntm-demo .venv/bin/python bench/screenshots.py --base http://127.0.0.1:8011 --width 390 \
+        --suffix=-phone overview entry-form communes
 
 ``overview-today`` (``demo_ninhbinh``'s first page: Tỉnh Ninh Bình on the 2026–2030 set, the
 latest quarter) is the picture of today's programme for the README; pass page names to shoot only
@@ -90,6 +92,7 @@ def main() -> int:
     ap.add_argument("--width", type=int, default=1280)
     ap.add_argument("--height", type=int, default=1000)
     ap.add_argument("--full-page", action="store_true")
+    ap.add_argument("--suffix", default="", help='added to each file name, e.g. "-phone" with --width 390')
     ap.add_argument("--seed-plans", action="store_true", help="register sample plans in the demo database if none")
     ap.add_argument("pages", nargs="*", help="names among: " + ", ".join(n for n, *_ in PAGES))
     a = ap.parse_args()
@@ -116,7 +119,7 @@ def main() -> int:
                 pages[user] = page
             page = pages[user]
             resp = page.goto(a.base + url, wait_until="networkidle")
-            path = out / f"{name}.png"
+            path = out / f"{name}{a.suffix}.png"
             if selector:
                 page.locator(selector).screenshot(path=str(path))
             else:

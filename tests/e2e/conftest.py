@@ -126,3 +126,16 @@ def log_in(page, base: str, username: str, password: str = "ntm-demo", next: str
 def log_out(page) -> None:
     page.click("header form.logout button")
     page.wait_for_url("**/tai-khoan/dang-nhap/")
+
+
+@pytest.fixture
+def demo_data(db):
+    """The demo (Lý Nhân and Bình Liêu, six periods, plans and recognitions) and the four demo accounts,
+    in the test's transaction: ``{"xa": user, "huyen": …, "tinh": …, "quocgia": …}``."""
+    from rich.console import Console
+
+    from ntm.apps.accounts.testing import demo_users
+    from ntm.demo import build_demo
+
+    build_demo(console=Console(quiet=True))
+    return demo_users()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ntm.apps.accounts.permissions import can_view
+
+from ntm.web.tables import Column, Table
 
 from .models import Action
 from .services import can_read_audit, deny, visible_events
@@ -26,6 +27,22 @@ def _date(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def _table(request, qs) -> Table:
+    """The events as a :class:`~ntm.web.tables.Table`: sorted by the database, exported as shown."""
+    from django.utils.translation import gettext_lazy as _
+
+    cols = [
+        Column("at", _("Thời điểm"), lambda e: e.at, text=lambda e: timezone.localtime(e.at).strftime("%H:%M:%S %d/%m/%Y")),
+        Column("username", _("Người dùng"), lambda e: e.username),
+        Column("action", _("Hành động"), lambda e: e.action, text=lambda e: e.get_action_display()),
+        Column("unit", _("Đơn vị"), lambda e: e.unit.name if e.unit else e.unit_uid, order="unit__name"),
+        Column("object", _("Đối tượng"), lambda e: e.object_repr, sortable=False),
+        Column("message", _("Chi tiết"), lambda e: e.message, sortable=False),
+        Column("ip", "IP", lambda e: e.ip or "", sortable=False),
+    ]
+    return Table(request, qs, cols, page_size=PAGE_SIZE, name="audit", title="nhat-ky")
 
 
 @require_GET
@@ -65,11 +82,15 @@ def audit_log(request):
         qs = qs.filter(at__gte=dt.datetime.combine(start, dt.time.min, tz))
     if end:
         qs = qs.filter(at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tz))
-    page = Paginator(qs.order_by("-at", "-id"), PAGE_SIZE).get_page(q.get("page"))
+    table = _table(request, qs.order_by("-at", "-id"))
+    exported = table.response()
+    if exported is not None:
+        return exported
+    page = table.page
     params = q.copy()
     params.pop("page", None)
     return render(request, "audit/log.html", {
-        "page": page, "actions": Action.choices, "errors": errors, "unit": unit,
+        "page": page, "table": table, "actions": Action.choices, "errors": errors, "unit": unit,
         "f": {"unit": unit_text, "user": user_text, "action": action, "from": q.get("from", ""), "to": q.get("to", "")},
         "query": params.urlencode(),
     })

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from ntm.apps.accounts.permissions import can_view, viewer_key, visible_q
 from ntm.apps.ops.sql import statement
@@ -44,13 +45,13 @@ from .services import COMMUNE_TYPES
 
 TIERS = ("ntm", "nang_cao", "kieu_mau", "hien_dai")  # hiện đại: the 2026–2030 pilot (QĐ 51/2025, Phụ lục II)
 STANDARDS = ("hien_dai", "kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
-STANDARD_LABELS = {
-    "hien_dai": "Đạt chuẩn NTM hiện đại",
-    "kieu_mau": "Đạt chuẩn NTM kiểu mẫu",
-    "nang_cao": "Đạt chuẩn NTM nâng cao",
-    "ntm": "Đạt chuẩn NTM",
-    "below": "Chưa đạt chuẩn NTM",
-    "nodata": "Chưa có kết quả",
+STANDARD_LABELS = {  # marked for translation; pages translate them where they show them
+    "hien_dai": gettext_noop("Đạt chuẩn NTM hiện đại"),
+    "kieu_mau": gettext_noop("Đạt chuẩn NTM kiểu mẫu"),
+    "nang_cao": gettext_noop("Đạt chuẩn NTM nâng cao"),
+    "ntm": gettext_noop("Đạt chuẩn NTM"),
+    "below": gettext_noop("Chưa đạt chuẩn NTM"),
+    "nodata": gettext_noop("Chưa có kết quả"),
 }
 STANDARD_SHORT = {"hien_dai": "hiện đại", "kieu_mau": "kiểu mẫu", "nang_cao": "nâng cao", "ntm": "NTM", "below": "chưa đạt", "nodata": "chưa có kết quả"}
 STANDARD_COLORS = {
@@ -76,7 +77,7 @@ RESULT_FIELDS = ("unit_id", "set_code", "period", "criteria_met", "criteria_tota
                  "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators")
 _JSON_FIELDS = ("unmet_criteria", "unmet_indicators")
 LEAN_FIELDS = tuple(f for f in RESULT_FIELDS if f not in _JSON_FIELDS)  # what the overview page needs
-NO_SECTOR = "Chưa xác định bộ, ngành phụ trách"
+NO_SECTOR = gettext_noop("Chưa xác định bộ, ngành phụ trách")
 
 
 # -- periods and sets ------------------------------------------------------------------------
@@ -549,7 +550,7 @@ def child_groups(parent: Unit, rows: list[CommuneRow]) -> tuple[dict[int, int], 
                 if len(path.strip("/").split("/")) > depth}
     if not child_of:
         return {}, {}
-    names = {u["id"]: u for u in Unit.objects.filter(id__in=set(child_of.values())).values("id", "uid", "name")}
+    names = {u["id"]: u for u in Unit.objects.filter(id__in=set(child_of.values())).values("id", "uid", "name", "path")}
     return child_of, names
 
 
@@ -843,7 +844,7 @@ class Gap:
 
     @property
     def next_label(self) -> str:
-        return STANDARD_LABELS[self.next_tier] if self.next_tier else "Đã đạt mức cao nhất"
+        return STANDARD_LABELS[self.next_tier] if self.next_tier else gettext_noop("Đã đạt mức cao nhất")
 
     @property
     def only_conditions(self) -> bool:
@@ -1008,5 +1009,5 @@ def regressions(cs: CriteriaSet | None, by_period: dict[str, dict], upto: str) -
         lost = set(by_period[b]["unmet_indicators"]) - set(by_period[a]["unmet_indicators"])
         for code in sorted(lost, key=code_key):
             info = indicator_info(cs, code) if cs else {"code": code, "content": "", "dynamic": False}
-            out.append({"from": Period.parse(a).label, "to": Period.parse(b).label, "to_key": b, **info})
+            out.append({"from": Period.parse(a).label, "to": Period.parse(b).label, "from_key": a, "to_key": b, **info})
     return out

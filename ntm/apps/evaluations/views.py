@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 from ntm.apps.accounts.permissions import can_view, home_units
@@ -25,6 +25,7 @@ from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.periods import Period
 from ntm.core.units import END_2024, REFORM_DATE, UnitLookupError
+from ntm.web.tables import Column, Filter, Table, choices_from
 
 from . import queries as q
 from .freshness import depends_on, kept_page, kept_region, memo
@@ -349,7 +350,8 @@ def _overview_body(request, sel: Selection, context: dict, ov: q.Overview | None
     # the body depends only on the overview, the selection and the language: rendered once per
     # overview (the national one draws 10,000 communes), then reused until the results change
     html = ov.derived(("body", get_language(), sel.query()),
-                      lambda: render_to_string("evaluations/_overview_body.html", _body_context(ov, sel, context)))
+                      lambda: render_to_string("evaluations/_overview_body.html", _body_context(ov, sel, context),
+                                                     request=request))
     return html, ov.index()
 
 
@@ -396,20 +398,88 @@ def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
     def draw() -> tuple[str, int, bool]:
         # the places are kept apart (q.LAYOUT, carried over when a save patches the overview): a save
         # changes colours only
-        layout = ov.derived((q.LAYOUT, "map"), lambda: MapLayout(
-            [(r.unit["lat"], r.unit["lon"], r.unit["uid"], r.unit["name"]) for r in ov.rows],
-            title=f"Bản đồ các xã của {sel.unit.name}", link_prefix=reverse("unit-detail", args=["x"])[:-2]))
+        def layout_now() -> MapLayout:
+            from .maps import base_for
+
+            points = [(r.unit["lat"], r.unit["lon"], r.unit["uid"], r.unit["name"]) for r in ov.rows]
+            base = base_for(sel.unit, sel.date, [(p[0], p[1]) for p in points if p[0] is not None and p[1] is not None])
+            return MapLayout(points, title=gettext("Bản đồ các xã của %(name)s") % {"name": sel.unit.name}, base=base,
+                             link_prefix=reverse("unit-detail", args=["x"])[:-2])
+
+        layout = ov.derived((q.LAYOUT, "map"), layout_now)
         standards = [r.best for r in ov.rows]
-        svg = layout.draw(standards, [(s.label, s.color, s.count) for s in ov.standards])
+        svg = layout.draw(standards, [(gettext(s.label), s.color, s.count) for s in ov.standards])
         scored = sum(1 for i in layout.placed if standards[i] != "nodata")
         return svg, len(ov.rows) - len(layout.placed), scored <= MERGE_ALL_OVER
 
     return ov.derived(("map", get_language()), draw)
 
 
+def ancestor_names(ov: q.Overview) -> dict[int, tuple[str, str]]:
+    """Each commune's province and district names (district empty after the 2025 reform), by unit
+    id — for the list's columns where names repeat ("Xã An Ninh" is in five provinces). One query,
+    kept with the overview's units."""
+    def compute() -> dict[int, tuple[str, str]]:
+        ids = {int(x) for r in ov.rows for x in r.unit["path"].strip("/").split("/")[:-1]}
+        found = {u["id"]: u for u in Unit.objects.filter(id__in=ids).values("id", "name", "level")}
+        out = {}
+        for r in ov.rows:
+            chain = [found.get(int(x)) for x in r.unit["path"].strip("/").split("/")[:-1]]
+            province = next((u["name"] for u in chain if u and u["level"] == Level.PROVINCE), "")
+            district = next((u["name"] for u in chain if u and u["level"] == Level.DISTRICT), "")
+            out[r.unit["id"]] = (province, district)
+        return out
+
+    return ov.derived((q.LAYOUT, "ancestor-names"), compute)
+
+
+def commune_table(request, ov: q.Overview, sel: Selection, order: list) -> Table:
+    """The commune list as a :class:`~ntm.web.tables.Table`: name, province and district (where the
+    unit spans several), best standard, each tier's scorecard, the unmet criteria."""
+    from django.utils.translation import gettext_lazy as _
+
+    names = ancestor_names(ov)
+    rank = {k: i for i, k in enumerate(q.STANDARDS)}
+    wide = sel.unit.level in (Level.COUNTRY, Level.PROVINCE)
+    cols = [Column("name", _("Xã"), lambda r: r.unit["name"])]
+    if sel.unit.level == Level.COUNTRY:
+        cols.append(Column("province", _("Tỉnh"), lambda r: names[r.unit["id"]][0]))
+    if wide:
+        cols.append(Column("district", _("Huyện"), lambda r: names[r.unit["id"]][1]))
+    cols.append(Column("standard", _("Mức đạt chuẩn cao nhất"),
+                       lambda r: (rank[r.best], -(r.main["criteria_met"] if r.main else -1),
+                                  -(r.main["indicators_met"] if r.main else -1)),
+                       text=lambda r: gettext(q.STANDARD_LABELS[r.best])))
+    for cs in order:
+        def score(r, code=cs.code):
+            x = r.results.get(code)
+            return (x["criteria_met"], x["indicators_met"]) if x else None
+
+        def score_text(r, code=cs.code):
+            x = r.results.get(code)
+            return (f"{x['criteria_met']}/{x['criteria_total']} TC · {x['indicators_met']}/{x['indicators_total']} CT"
+                    if x else "")
+
+        cols.append(Column(f"set-{cs.code}", (cs.data.short_name or cs.name).capitalize(), score, text=score_text, num=True))
+    cols.append(Column("unmet", _("Tiêu chí chưa đạt"),
+                       lambda r: len(r.main["unmet_criteria"]) if r.main else None,
+                       text=lambda r: ", ".join(str(x) for x in r.main["unmet_criteria"]) if r.main else ""))
+    filters = [Filter("standard", _("Mức đạt"), [(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS],
+                      lambda r, v: r.best == v)]
+    if sel.unit.level == Level.COUNTRY:
+        filters.append(Filter("province", _("Tỉnh"), choices_from(p for p, _d in names.values()),
+                              lambda r, v: names[r.unit["id"]][0] == v))
+    if wide:
+        filters.append(Filter("district", _("Huyện"), choices_from(d for _p, d in names.values()),
+                              lambda r, v: names[r.unit["id"]][1] == v))
+    title = f"danh-sach-xa-{sel.unit.uid}-{sel.period.key if sel.period else ''}"
+    return Table(request, ov.rows, cols, search=lambda r: r.unit["name"], filters=filters, default_sort="standard",
+                 page_size=LIST_PAGE_SIZE, name="communes", title=title)
+
+
 @kept_page
 def communes(request):
-    """Danh sách xã: each commune's best standard and scorecards, filterable by standard."""
+    """Danh sách xã: each commune's best standard and scorecards; search, sort, filters, export."""
     sel = select(request)
     if isinstance(sel, HttpResponse):
         return sel
@@ -417,22 +487,24 @@ def communes(request):
     ov = _overview_or_error(request, sel, context, with_trend=False)
     if ov is not None:
         depends_on(request, ov.index())
-        wanted = request.GET.get("standard") or ""
-        rows = ov.derived("sorted", lambda: q.sort_rows(ov.rows))
-        if wanted in q.STANDARDS:
-            rows = [r for r in rows if r.best == wanted]
         order = [cs for cs in (ov.tiers.get(t) for t in q.TIERS) if cs is not None]
         if ov.lineage:  # today's communes, each with the results of the old xã it was formed from
+            wanted = request.GET.get("standard") or ""
             groups = q.lineage_groups(ov)
             if wanted in q.STANDARDS:
                 groups = [g for g in groups if any(r.best == wanted for r in g.rows)]
-            rows = groups
-        page = Paginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-        context["lineage"] = page.object_list if ov.lineage else []
-        context.update(ov=ov, page_obj=page, rows=page.object_list, standard=wanted,
-                       standard_label=q.STANDARD_LABELS.get(wanted, ""),
-                       standard_choices=[(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS],
-                       tier_sets=order)
+            page = Paginator(groups, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+            context.update(ov=ov, lineage=page.object_list, page_obj=page, rows=page.object_list, standard=wanted,
+                           standard_label=q.STANDARD_LABELS.get(wanted, ""),
+                           standard_choices=[(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS], tier_sets=order)
+            return render(request, "evaluations/communes.html", context)
+        table = commune_table(request, ov, sel, order)
+        exported = table.response()
+        if exported is not None:
+            return exported
+        context.update(ov=ov, table=table, page_obj=table.page, rows=table.rows_shown, tier_sets=order,
+                       names=ancestor_names(ov), show_province=sel.unit.level == Level.COUNTRY,
+                       show_district=sel.unit.level in (Level.COUNTRY, Level.PROVINCE))
     return render(request, "evaluations/communes.html", context)
 
 
@@ -447,6 +519,42 @@ def gaps(request):
     if ov is not None:
         depends_on(request, ov.index())
         gap_list = q.gaps(ov)
-        context.update(ov=ov, gaps=gap_list, sectors=q.sector_ranking(gap_list),
-                       evaluated=sum(1 for g in gap_list if g.result is not None))
+        table = gap_table(request, ov, sel, gap_list)
+        exported = table.response()
+        if exported is not None:
+            return exported
+        context.update(ov=ov, gaps=gap_list, table=table, rows=table.rows_shown, sectors=q.sector_ranking(gap_list),
+                       evaluated=sum(1 for g in gap_list if g.result is not None), names=ancestor_names(ov),
+                       show_province=sel.unit.level == Level.COUNTRY,
+                       show_district=sel.unit.level in (Level.COUNTRY, Level.PROVINCE))
     return render(request, "evaluations/gaps.html", context)
+
+
+def gap_table(request, ov: q.Overview, sel: Selection, gap_list: list) -> Table:
+    """What each commune lacks for its next standard, as a table (closest to the next standard first)."""
+    from django.utils.translation import gettext_lazy as _
+
+    names = ancestor_names(ov)
+    cols = [Column("rank", "#", lambda g: g.rank, num=True),
+            Column("name", _("Xã"), lambda g: g.unit["name"])]
+    if sel.unit.level == Level.COUNTRY:
+        cols.append(Column("province", _("Tỉnh"), lambda g: names[g.unit["id"]][0]))
+    if sel.unit.level in (Level.COUNTRY, Level.PROVINCE):
+        cols.append(Column("district", _("Huyện"), lambda g: names[g.unit["id"]][1]))
+    cols += [
+        Column("best", _("Hiện đạt"), lambda g: q.STANDARDS.index(g.best), text=lambda g: gettext(g.best_label)),
+        Column("next", _("Mức tiếp theo"), lambda g: gettext(g.next_label)),
+        Column("criteria", _("Tiêu chí chưa đạt"), lambda g: len(g.unmet_criteria) if g.result else None, num=True),
+        Column("distance", _("Chỉ tiêu chưa đạt"), lambda g: g.distance, num=True),
+        Column("missing", _("Chỉ tiêu còn thiếu"), lambda g: ", ".join(i["code"] for i in g.unmet_indicators),
+               sortable=False),
+    ]
+    filters = [Filter("best", _("Hiện đạt"), [(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS], lambda g, v: g.best == v)]
+    if sel.unit.level == Level.COUNTRY:
+        filters.append(Filter("province", _("Tỉnh"), choices_from(p for p, _d in names.values()),
+                              lambda g, v: names[g.unit["id"]][0] == v))
+    if sel.unit.level in (Level.COUNTRY, Level.PROVINCE):
+        filters.append(Filter("district", _("Huyện"), choices_from(d for _p, d in names.values()),
+                              lambda g, v: names[g.unit["id"]][1] == v))
+    return Table(request, gap_list, cols, search=lambda g: g.unit["name"], filters=filters, page_size=LIST_PAGE_SIZE,
+                 name="gaps", title=f"thieu-hut-{sel.unit.uid}-{sel.period.key if sel.period else ''}")

@@ -347,7 +347,36 @@ def pending(request):
              "period": Period.parse(s.period), "url": reverse("entry-form", args=[s.unit.uid, s.set_code, s.period]),
              "own": s.submitted_by_id == request.user.pk}
             for s in subs]
-    return render(request, "observations/pending.html", {"rows": rows})
+    table = _pending_table(request, rows)
+    exported = table.response()
+    if exported is not None:
+        return exported
+    return render(request, "observations/pending.html", {"rows": table.rows_shown, "table": table, "any": bool(rows)})
+
+
+def _pending_table(request, rows: list[dict]):
+    """The submissions waiting for review as a :class:`~ntm.web.tables.Table` (oldest first)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from ntm.apps.evaluations.queries import code_label
+    from ntm.web.tables import Column, Table
+
+    def result_text(r):
+        x = r["result"]
+        return (f"đạt {x.criteria_met}/{x.criteria_total} tiêu chí với {x.indicators_met}/{x.indicators_total} chỉ tiêu"
+                if x else "")
+
+    cols = [
+        Column("name", _("Đơn vị"), lambda r: r["s"].unit.name),
+        Column("set", _("Bộ tiêu chí"), lambda r: code_label(r["s"].set_code)),
+        Column("period", _("Kỳ"), lambda r: r["s"].period, text=lambda r: r["period"].label),
+        Column("result", _("Kết quả tự đánh giá"), lambda r: r["result"].criteria_met if r["result"] else None,
+               text=result_text),
+        Column("by", _("Gửi bởi"), lambda r: r["s"].submitted_by_name),
+        Column("at", _("Lúc"), lambda r: r["s"].submitted_at, text=lambda r: f.local(r["s"].submitted_at)),
+        Column("open", "", lambda r: "", sortable=False, export=False),
+    ]
+    return Table(request, rows, cols, search=lambda r: r["s"].unit.name, name="pending", title="cho-duyet")
 
 
 @require_GET

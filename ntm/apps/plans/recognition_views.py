@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,8 @@ from django.urls import reverse
 from ntm.apps.accounts.permissions import scope
 from ntm.apps.evaluations.views import forbid, select
 from ntm.apps.units.models import Level, Unit
+from ntm.core import formatting as fmt
+from ntm.web.tables import Column, Filter, Table
 
 from .forms import RecognitionForm
 from .models import Recognition
@@ -77,20 +78,50 @@ def recognition_list(request):
     if year is not None:
         qs = qs.filter(decision_date__year=year)
     qs = qs.select_related("unit", "created_by").order_by("-decision_date", "unit__name", "set_code")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    recs = list(page)
+    recs = list(qs)
     results = latest_results(recs)
-    rows = [RecognitionRow(r, set_label(r.set_code), results.get((r.unit_id, r.set_code)), can_recognise(request.user, r.unit))
-            for r in recs]
-    params = request.GET.copy()
-    params.pop("page", None)
+    all_rows = [RecognitionRow(r, set_label(r.set_code), results.get((r.unit_id, r.set_code)),
+                               can_recognise(request.user, r.unit)) for r in recs]
+    table = recognition_table(request, sel, all_rows)
+    exported = table.response()
+    if exported is not None:
+        return exported
+    rows = table.rows_shown
     return render(request, "plans/recognitions.html", {
-        "sel": sel, "unit": sel.unit, "page_obj": page, "rows": rows, "sets": sets, "set_code": set_code,
-        "year_text": year_text, "errors": errors, "query": params.urlencode(),
+        "sel": sel, "unit": sel.unit, "page_obj": table.page, "rows": rows, "table": table, "sets": sets,
+        "set_code": set_code, "year_text": year_text, "errors": errors,
         "crumbs": [(a, urlencode({"unit": a.uid}) if query else None) for a, query in sel.crumbs],
         "can_add": can_recognise_under(request.user, sel.unit) and sel.unit.level != Level.COMMUNE,
-        "below": sum(1 for r in rows if r.status == "below"),
+        "below": sum(1 for r in all_rows if r.status == "below"),
     })
+
+
+def recognition_table(request, sel, rows: list[RecognitionRow]) -> Table:
+    """The decisions as a :class:`~ntm.web.tables.Table` (newest first by default)."""
+    from django.utils.translation import gettext
+    from django.utils.translation import gettext_lazy as _
+
+    def latest(r: RecognitionRow) -> str:
+        x = r.result
+        return (x["period_label"] + ": " + gettext("%(a)s/%(b)s tiêu chí, %(c)s/%(d)s chỉ tiêu") % {
+            "a": x["criteria_met"], "b": x["criteria_total"], "c": x["indicators_met"], "d": x["indicators_total"]}
+            if x else "")
+
+    cols = [
+        Column("name", _("Xã"), lambda r: r.rec.unit.name),
+        Column("set", _("Chuẩn được công nhận"), lambda r: r.set_label),
+        Column("decision", _("Số quyết định"), lambda r: r.rec.decision),
+        Column("date", _("Ngày quyết định"), lambda r: r.rec.decision_date, text=lambda r: fmt.date(r.rec.decision_date)),
+        Column("issued_by", _("Cơ quan ban hành"), lambda r: r.rec.issued_by),
+        Column("latest", _("Kết quả mới nhất"), lambda r: r.result["criteria_met"] if r.result else None, text=latest),
+        Column("status", _("Hiện trạng"), lambda r: list(STATUS_LABELS).index(r.status), text=lambda r: gettext(r.status_label)),
+        Column("note", _("Ghi chú"), lambda r: r.rec.note, sortable=False),
+        Column("by", _("Người nhập"), lambda r: r.rec.created_by.get_username() if r.rec.created_by_id else ""),
+        Column("edit", "", lambda r: "", sortable=False, export=False),
+    ]
+    filters = [Filter("status", _("Hiện trạng"), list(STATUS_LABELS.items()), lambda r, v: r.status == v)]
+    return Table(request, rows, cols, search=lambda r: r.rec.unit.name, filters=filters, default_sort="-date",
+                 page_size=PAGE_SIZE, name="recognitions", title=f"cong-nhan-{sel.unit.uid}")
 
 
 def _recognition_or_404(request, pk: int) -> Recognition:

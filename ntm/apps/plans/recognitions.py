@@ -17,6 +17,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
@@ -30,10 +31,10 @@ from ntm.core.periods import Period
 
 from .models import Recognition
 
-STATUS_LABELS = {
-    "met": "Vẫn đạt chuẩn",
-    "below": "Không còn đạt chuẩn",
-    "nodata": "Chưa có kết quả đánh giá",
+STATUS_LABELS = {  # translated where shown
+    "met": gettext_noop("Vẫn đạt chuẩn"),
+    "below": gettext_noop("Không còn đạt chuẩn"),
+    "nodata": gettext_noop("Chưa có kết quả đánh giá"),
 }
 
 

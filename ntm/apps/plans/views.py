@@ -16,6 +16,8 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from ntm.apps.accounts.permissions import scope
 from ntm.apps.audit.models import Action
@@ -28,6 +30,7 @@ from ntm.core import formatting as fmt
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 from ntm.core.units import UnitLookupError
+from ntm.web.tables import Column, Filter, Table
 
 from .forms import PlanTargetForm
 from .models import PlanTarget, ProgrammeTarget
@@ -35,13 +38,13 @@ from .permissions import can_plan, can_plan_under
 
 DEFAULT_RISK = 3  # "at risk": planned for this year and still missing more than N indicators
 
-STATUS_LABELS = {
-    "met": "Đã đạt",
-    "overdue": "Quá hạn, chưa đạt",
-    "risk": "Có nguy cơ không đạt",
-    "close": "Gần đạt",
-    "nodata": "Chưa có kết quả",
-    "ongoing": "Đang thực hiện",
+STATUS_LABELS = {  # translated where shown
+    "met": gettext_noop("Đã đạt"),
+    "overdue": gettext_noop("Quá hạn, chưa đạt"),
+    "risk": gettext_noop("Có nguy cơ không đạt"),
+    "close": gettext_noop("Gần đạt"),
+    "nodata": gettext_noop("Chưa có kết quả"),
+    "ongoing": gettext_noop("Đang thực hiện"),
 }
 
 
@@ -106,8 +109,8 @@ def _gap(actual: float | None, target: Decimal) -> tuple[str, bool | None]:
     if actual is None:
         return "–", None
     diff = actual - float(target)
-    text = fmt.number(abs(diff), 2) + " điểm %"
-    return ("vượt " if diff >= 0 else "còn thiếu ") + text, diff >= 0
+    points = fmt.number(abs(diff), 2)
+    return (gettext("vượt %(n)s điểm %%") if diff >= 0 else gettext("còn thiếu %(n)s điểm %%")) % {"n": points}, diff >= 0
 
 
 def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[TargetRow]]:
@@ -129,13 +132,14 @@ def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[Targ
             pool = regions.get(t.region)
             if not pool:
                 continue
-            label = f"Vùng {Region(t.region).label}" if t.region in Region.values else t.region
+            label = (gettext("Vùng %(name)s") % {"name": gettext(Region(t.region).label)} if t.region in Region.values
+                     else t.region)
             if sel.unit.level != Level.COUNTRY:
-                label += f" — các xã của {sel.unit.name}"
+                label += " — " + gettext("các xã của %(name)s") % {"name": sel.unit.name}
         else:
             if sel.unit.level != Level.COUNTRY or not ov:
                 continue
-            pool, label = ov.rows, "Chung cả nước"
+            pool, label = ov.rows, gettext("Chung cả nước")
         cs = tiers.get(t.tier)
         with_results = [r for r in pool if cs and cs.code in r.results]
         met = sum(1 for r in with_results if r.results[cs.code]["standard_met"])
@@ -167,7 +171,7 @@ def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[Targ
             n, met = (res[t.region] if t.region else [sum(v[0] for v in res.values()), sum(v[1] for v in res.values())])
             actual = 100.0 * met / n if n else None
             gap, reached = _gap(actual, t.min_share)
-            label = (f"Vùng {Region(t.region).label}" if t.region else "Chung cả nước")
+            label = (gettext("Vùng %(name)s") % {"name": gettext(Region(t.region).label)} if t.region else gettext("Chung cả nước"))
             district_rows.append(TargetRow(t, label, total, n, met, _share(met, n), gap, reached))
         district_rows.sort(key=lambda r: (r.target.region != "", r.label))
     return commune_rows, district_rows
@@ -195,7 +199,12 @@ def plan_list(request):
         s[1] += r.status == "met"
     summaries = [PlanSummary(y, label, n, met, _share(met, n)) for (y, label), (n, met) in sorted(summary.items())]
 
+    table = plan_table(request, sel, rows)
+    exported = table.response()
+    if exported is not None:
+        return exported
     context = {
+        "table": table, "shown_rows": table.rows_shown,
         "sel": sel, "unit": sel.unit, "period": sel.period, "set": sel.set, "page": "plans",
         "sets": q.commune_sets(), "periods": [(k, Period.parse(k).label) for k in sel.periods],
         "crumbs": sel.crumbs, "maps": [],
@@ -275,6 +284,35 @@ def province_targets(request):
             return redirect(f"{reverse('province-targets')}?unit={unit.uid}")
     rows = [{"year": y, "cells": [(tier, label, have.get((y, tier))) for tier, label in tiers]} for y in years]
     return render(request, "plans/province_targets.html", {"unit": unit, "rows": rows, "errors": errors})
+
+
+def plan_table(request, sel: Selection, rows: list[PlanRow]) -> Table:
+    """The plans as a :class:`~ntm.web.tables.Table` (search, sort, status and year filters, export)."""
+    from django.utils.translation import gettext_lazy as _
+
+    def result_text(r: PlanRow) -> str:
+        x = r.result
+        return (gettext("%(a)s/%(b)s tiêu chí, %(c)s/%(d)s chỉ tiêu") % {
+            "a": x["criteria_met"], "b": x["criteria_total"], "c": x["indicators_met"], "d": x["indicators_total"]} if x else "")
+
+    cols = [
+        Column("name", _("Xã"), lambda r: r.plan.unit.name),
+        Column("set", _("Chuẩn đăng ký"), lambda r: r.set_label),
+        Column("year", _("Năm"), lambda r: r.plan.year, num=True),
+        Column("result", _("Kết quả kỳ"), lambda r: r.result["criteria_met"] if r.result else None, text=result_text),
+        Column("unmet", _("Chỉ tiêu còn thiếu"), lambda r: r.unmet, num=True),
+        Column("status", _("Tình trạng"), lambda r: list(STATUS_LABELS).index(r.status), text=lambda r: gettext(r.status_label)),
+        Column("note", _("Ghi chú"), lambda r: r.plan.note, sortable=False),
+        Column("by", _("Người tạo"), lambda r: r.plan.created_by.get_username() if r.plan.created_by_id else ""),
+        Column("edit", "", lambda r: "", sortable=False, export=False),
+    ]
+    filters = [
+        Filter("status", _("Tình trạng"), list(STATUS_LABELS.items()), lambda r, v: r.status == v),
+        Filter("year", _("Năm"), [(str(y), str(y)) for y in sorted({r.plan.year for r in rows})],
+               lambda r, v: str(r.plan.year) == v),
+    ]
+    return Table(request, rows, cols, search=lambda r: r.plan.unit.name, filters=filters, name="plans",
+                 title=f"ke-hoach-{sel.unit.uid}")
 
 
 def _plan_snapshot(plan: PlanTarget) -> dict:

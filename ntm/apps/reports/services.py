@@ -24,7 +24,7 @@ from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.periods import Period
 from ntm.core.reports import bulletin as B
 from ntm.core.reports import dossier as D
-from ntm.core.reports.model import Document
+from ntm.core.reports.model import Document, Table
 
 TIER_ORDER = {"ntm": 0, "nang_cao": 1, "kieu_mau": 2, "hien_dai": 3}
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -331,7 +331,44 @@ def bulletin(unit: Unit, period: str | Period, *, frame=None, **kwargs) -> tuple
     data = bulletin_data(unit, period, frame=frame, **kwargs)
     doc = apply(B.compose(data, frame_text()), frame)
     doc.meta["unit_uid"] = unit.uid
+    figure = commune_map(unit, period, data)
+    if figure is not None:  # after the first table (the summary), as the dashboards show it
+        at = next((i + 1 for i, b in enumerate(doc.blocks) if isinstance(b, Table)), len(doc.blocks))
+        doc.blocks.insert(at, figure)
     return doc, data
+
+
+def commune_map(unit: Unit, period: str | Period, data: B.BulletinData):
+    """The communes of the bulletin on the province map, coloured by the highest standard they reached
+    (the dashboards' map, without links or zoom), or None when no commune has coordinates."""
+    from ntm.apps.evaluations import queries as q
+    from ntm.apps.evaluations.maps import base_for
+    from ntm.apps.evaluations.templatetags.dashboard_tags import MapLayout
+    from ntm.core.reports import Figure
+
+    p = Period.parse(period) if isinstance(period, str) else period
+    units = {u.uid: u for u in communes_of(unit, p).only("uid", "name", "lat", "lon", "level")}
+    tiers = {cs.code: tier for tier, cs in q.tier_sets(p).items()}
+    points, standards = [], []
+    for row in data.rows:
+        u = units.get(row.uid)
+        if u is None or u.lat is None or u.lon is None:
+            continue
+        met = {tiers.get(code) for code, sc in row.scores.items() if sc.standard_met}
+        best = next((t for t in ("kieu_mau", "nang_cao", "ntm") if t in met), "below" if row.scores else "nodata")
+        points.append((u.lat, u.lon, u.uid, u.name))
+        standards.append(best)
+    if not points:
+        return None
+    counts = {k: standards.count(k) for k in q.STANDARDS}
+    legend = [(q.STANDARD_LABELS[k], q.STANDARD_COLORS[k], counts[k]) for k in q.STANDARDS if counts[k]]
+    base = base_for(unit, p.end, [(lat, lon) for lat, lon, _u, _n in points])
+    title = f"Bản đồ các xã của {unit.name}, {p.label}"
+    layout = MapLayout(points, title=title, base=base, width=480, height=480, link_prefix="#")
+    svg = re.sub(r'<a href="[^"]*">|</a>', "", layout.draw(standards, legend).replace(' data-zoom="map"', ""))
+    svg = svg.replace('<svg class="map"', '<svg xmlns="http://www.w3.org/2000/svg" class="map"', 1)
+    return Figure(title, svg, note="Mỗi điểm là trung tâm một xã; màu theo mức đạt chuẩn cao nhất. "
+                                   "Ranh giới tỉnh: Natural Earth (giản lược), chỉ để định hướng.")
 
 
 # -- dossier ------------------------------------------------------------------------------------

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from html import escape  # the standard library's: Django's wraps it for lazy strings, at 3× the cost
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_noop
 
 from ntm.apps.accounts.permissions import can_view, home_units, viewer_key, visible_q
 from ntm.apps.evaluations import queries as q
@@ -28,9 +28,11 @@ from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.codes import code_key
 from ntm.core.periods import Period
+from ntm.web.tables import Column, Table
 
 from .models import Level, Region, Unit
 from .services import ancestors, find_units, path_names, predecessors, sees_history, successors
+from .templatetags.ntm_words import period_words
 
 
 def date_today():
@@ -46,36 +48,27 @@ def can_classify(user, unit: Unit) -> bool:
     return can_review(user, unit) or can_admin(user, unit)
 
 DECIDED_BY = {
-    "rule": "theo ngưỡng của bộ tiêu chí",
-    "assessment": "theo đánh giá của cán bộ",
-    "not_applicable": "không đánh giá (không áp dụng)",
-    "none": "chưa có số liệu",
+    "rule": gettext_noop("theo ngưỡng của bộ tiêu chí"),
+    "assessment": gettext_noop("theo đánh giá của cán bộ"),
+    "not_applicable": gettext_noop("không đánh giá (không áp dụng)"),
+    "none": gettext_noop("chưa có số liệu"),
 }
-STATUS = {"met": "Đạt", "not_met": "Chưa đạt", "no_data": "Chưa có số liệu", "not_applicable": "Không đánh giá"}
+STATUS = {"met": gettext_noop("Đạt"), "not_met": gettext_noop("Chưa đạt"), "no_data": gettext_noop("Chưa có số liệu"), "not_applicable": gettext_noop("Không đánh giá")}
 
 
 def scope_label(scope: str | None) -> str:
     if not scope:
         return ""
-    if scope == "national":
-        return "toàn quốc"
-    if scope == "ungrouped":
-        return "xã chưa phân nhóm"
-    kind, _, key = scope.partition(":")
-    if kind == "region":
-        return f"vùng {Region(key).label}" if key in Region.values else f"vùng {key}"
-    if kind == "group":
-        return f"xã nhóm {key}"
-    if kind == "province":
-        return f"tỉnh (mã {key})"
-    return scope
+    from ntm.apps.units.templatetags.ntm_words import scope_words
+
+    return scope_words(scope)
 
 
 def value_text(value) -> str:
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
-        return "Có" if value else "Không"
+        return gettext("Có") if value else gettext("Không")
     if isinstance(value, (int, float)):
         text = fmt.number(value, 2, trim=True)
         return text.rstrip("0").rstrip(",") if "," in text else text
@@ -113,12 +106,12 @@ def _explain(cs: CriteriaSet | None, detail: dict) -> list[dict]:
             "content": ind.content if ind else "",
             "unit": (ind.unit or "") if ind else "",
             "dynamic": bool(ind and ind.dynamic),
-            "status_label": STATUS.get(i["status"], i["status"]),
+            "status_label": gettext(STATUS[i["status"]]) if i["status"] in STATUS else i["status"],
             "value_text": value_text(i.get("value")),
             "threshold_text": value_text(i.get("threshold")) if i.get("threshold") is not None else "",
             "scope_label": scope_label(i.get("scope")),
-            "decided_label": DECIDED_BY.get(i.get("decided_by"), i.get("decided_by") or ""),
-            "assessment_text": {True: "đạt", False: "chưa đạt"}.get(i.get("assessment"), "–"),
+            "decided_label": gettext(DECIDED_BY[i.get("decided_by")]) if i.get("decided_by") in DECIDED_BY else (i.get("decided_by") or ""),
+            "assessment_text": {True: gettext("đạt"), False: gettext("chưa đạt")}.get(i.get("assessment"), "–"),
         })
     out = []
     for number in sorted(groups):
@@ -130,8 +123,14 @@ def _explain(cs: CriteriaSet | None, detail: dict) -> list[dict]:
     return out
 
 
-_DYNAMIC = ' <span class="dyn">tiêu chí động</span>'
-_CONFLICT = '<br><span class="conflict">Mâu thuẫn: quy tắc và đánh giá khác nhau</span>'
+def _dynamic() -> str:
+    text = escape(gettext("tiêu chí động"))
+    return f' <span class="dyn">{text}</span>'
+
+
+def _conflict() -> str:
+    text = escape(gettext("Mâu thuẫn: quy tắc và đánh giá khác nhau"))
+    return f'<br><span class="conflict">{text}</span>'
 
 
 def _explain_html(explained: list[dict]) -> str:
@@ -140,10 +139,13 @@ def _explain_html(explained: list[dict]) -> str:
     page's time. Every value is escaped."""
     out: list[str] = []
     add = out.append
+    dynamic, conflict = _dynamic(), _conflict()
+    met, unmet = escape(gettext("đạt")), escape(gettext("chưa đạt"))
+    criterion = gettext("Tiêu chí %(n)s.")
     for g in explained:
-        add(f'<tr><th colspan="9">Tiêu chí {g["number"]}. {escape(g["name"])} — '
-            + ('<span class="met">đạt</span>' if g["met"] else '<span class="unmet">chưa đạt</span>')
-            + f' ({escape(_text(g["indicators_met"]))}/{escape(_text(g["indicators_total"]))} chỉ tiêu)'
+        add(f'<tr><th colspan="9">{escape(criterion % {"n": g["number"]})} {escape(g["name"])} — '
+            + (f'<span class="met">{met}</span>' if g["met"] else f'<span class="unmet">{unmet}</span>')
+            + " (" + escape(gettext("%(a)s/%(b)s chỉ tiêu") % {"a": _text(g["indicators_met"]), "b": _text(g["indicators_total"])}) + ")"
             + (f' · <span class="muted">{escape(g["sector"])}</span>' if g["sector"] else "") + "</th></tr>")
         for i in g["indicators"]:
             status = {"met": "met", "not_applicable": "muted"}.get(i["status"], "unmet")
@@ -152,15 +154,15 @@ def _explain_html(explained: list[dict]) -> str:
                 value += f" {escape(i['unit'])}"
             add(f'<tr class="{"dynamic" if i["dynamic"] else ""}" data-code="{escape(i["code"])}">'
                 f'<td class="codes">{escape(i["code"])}</td>'
-                f'<td>{escape(i["content"])}{_DYNAMIC if i["dynamic"] else ""}</td>'
+                f'<td>{escape(i["content"])}{dynamic if i["dynamic"] else ""}</td>'
                 f'<td><span class="{status}">{escape(_text(i["status_label"]))}</span>'
-                f'{_CONFLICT if i.get("conflict") else ""}</td>'
+                f'{conflict if i.get("conflict") else ""}</td>'
                 f'<td class="num">{value}</td>'
                 f'<td>{escape(_text(i["assessment_text"]))}</td>'
-                f'<td>{escape(_text(i.get("rule") or "—"))}</td>'
+                f'<td lang="vi">{escape(_text(i.get("rule") or "—"))}</td>'
                 f'<td>{escape(_text(i["scope_label"] or "—"))}</td>'
                 f'<td>{escape(_text(i["decided_label"]))}</td>'
-                f'<td class="muted">{escape(_text(i.get("explanation")))}</td></tr>')
+                f'<td class="muted" lang="vi">{escape(_text(i.get("explanation")))}</td></tr>')
     return mark_safe("".join(out))
 
 
@@ -185,10 +187,10 @@ def _card(cs: CriteriaSet | None, code: str, by_period: dict[str, dict], period:
     earlier = [k for k in keys if q.period_key(k) < q.period_key(period.key)]
     if earlier:
         last = earlier[-1]
-        card.since_last = q.change(cs, last, by_period[last], row, f"so với kỳ trước ({Period.parse(last).label})")
+        card.since_last = q.change(cs, last, by_period[last], row, gettext("so với kỳ trước (%(p)s)") % {"p": period_words(last)})
     base = q.start_of_year_period(keys, period)
     if base:
-        card.since_year_start = q.change(cs, base, by_period[base], row, f"so với đầu năm ({Period.parse(base).label})")
+        card.since_year_start = q.change(cs, base, by_period[base], row, gettext("so với đầu năm (%(p)s)") % {"p": period_words(base)})
     card.regressions = q.regressions(cs, by_period, period.key)
     card.explained = _explain(cs, detail)
     card.explained_html = _explain_html(card.explained)
@@ -214,7 +216,7 @@ def _lineage_cards(units: list[Unit], history: dict, period: Period | None, user
         out.append({
             "unit": u, "link": getattr(u, "link", None), "can_view": can_view(user, u) or sees_history(user, u),
             "sentence": q.scorecard_sentence(f"{u.name} (cũ)", [(r, s) for r, s, k in entries if k == latest]),
-            "period_label": Period.parse(latest).label if latest else "",
+            "period_label": period_words(latest) if latest else "",
             "period": latest,
             "standard_met": [s for r, s, k in entries if k == latest and r["standard_met"]],
             "ntm": next((r for r, s, k in entries if k == latest and r["set_code"] in catalog
@@ -307,7 +309,7 @@ def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
         "successors": merged_into, "plans": plans,
         "region": Region(unit.region).label if unit.region in Region.values else "",
     }
-    return render_to_string("units/_detail_body.html", context), frozenset([unit.id, *(p.id for p in preds)])
+    return render_to_string("units/_detail_body.html", context, request=request), frozenset([unit.id, *(p.id for p in preds)])
 
 
 # -- browsing and searching units -----------------------------------------------------------------
@@ -321,6 +323,22 @@ def _unit_rows(units: list[Unit]) -> list[dict]:
     return [{"unit": u, "path": " › ".join(names.get(u.id, [])),
              "link": reverse("unit-detail", args=[u.uid]),
              "has_children": u.level != Level.COMMUNE} for u in units]
+
+
+def browse_table(request, rows: list[dict]) -> Table:
+    """The units found or browsed, as a :class:`~ntm.web.tables.Table`: sort, export, pages (the
+    search is the page's own: names, codes and name paths, in the database)."""
+    from django.utils.translation import gettext_lazy as _
+
+    cols = [
+        Column("name", _("Đơn vị"), lambda r: r["unit"].name),
+        Column("level", _("Cấp"), lambda r: LEVEL_ORDER.get(r["unit"].level, 9), text=lambda r: r["unit"].get_level_display()),
+        Column("parent", _("Thuộc"), lambda r: r["path"]),
+        Column("code", _("Mã"), lambda r: r["unit"].code),
+        Column("validity", _("Hiệu lực"), lambda r: r["unit"].valid_from, text=lambda r: r["unit"].validity),
+        Column("children", "", lambda r: "", sortable=False, export=False),
+    ]
+    return Table(request, rows, cols, page_size=BROWSE_PAGE_SIZE, name="units", title="don-vi")
 
 
 def unit_browse(request):
@@ -362,14 +380,19 @@ def unit_browse(request):
             units = list(qs.order_by("-edition", "name"))
         else:  # the user's own units
             units = list(home_units(request.user))
-    page = Paginator(units, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    table = browse_table(request, _unit_rows(units))
+    exported = table.response()
+    if exported is not None:
+        return exported
+    page = table.page
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "units/browse.html", {
+        "table": table,
         "q": text, "date": date, "date_text": fmt.date(date) if date else "", "level": level,
         "levels": Level.choices, "parent": parent,
         "parent_ancestors": ancestors(parent) if parent else [],
-        "page_obj": page, "rows": _unit_rows(list(page.object_list)), "query": params.urlencode(),
+        "page_obj": page, "rows": table.rows_shown, "query": params.urlencode(),
         "date_param": date.isoformat() if date else "",
     })
 

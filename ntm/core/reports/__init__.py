@@ -8,6 +8,7 @@ DOCX, PDF and XLSX renderers live in :mod:`ntm.apps.reports.render` (they need p
 WeasyPrint and openpyxl).
 """
 
-from .model import Bar, Chart, Document, FrameText, Heading, Lines, Paragraph, Signature, Table, to_text
+from .model import Bar, Chart, Document, Figure, FrameText, Heading, Lines, Paragraph, Signature, Table, to_text
 
-__all__ = ["Bar", "Chart", "Document", "FrameText", "Heading", "Lines", "Paragraph", "Signature", "Table", "to_text"]
+__all__ = ["Bar", "Chart", "Document", "Figure", "FrameText", "Heading", "Lines", "Paragraph", "Signature", "Table",
+           "to_text"]

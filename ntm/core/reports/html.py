@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from .chart import svg
-from .model import Chart, Document, Heading, Lines, Paragraph, Table
+from .model import Chart, Document, Figure, Heading, Lines, Paragraph, Table
 
 # Nghị định 30/2020/NĐ-CP, Phụ lục I: A4, margins 20 mm top and bottom, 30 mm left, 15 mm right; Times New
 # Roman (Liberation Serif is metrically the same: scripts/install.sh installs it); page numbers at the top,
@@ -102,6 +102,9 @@ def _block(b, out: list[str]) -> None:
         out.append(_table(b))
     elif isinstance(b, Chart):
         out.append(_chart(b))
+    elif isinstance(b, Figure):
+        note = f'<p class="note">{escape(b.note)}</p>' if b.note else ""
+        out.append(f'<div class="chart figure"><p class="caption">{escape(b.title)}</p>{b.svg}{note}</div>')
 
 
 def heading(doc: Document) -> str:

@@ -115,7 +115,16 @@ class Chart:
     note: str = ""
 
 
-Block = Union[Heading, Paragraph, Lines, Table, Chart]
+@dataclass
+class Figure:
+    """A drawing made elsewhere (the map of the communes): SVG text, shown in HTML and PDF only."""
+
+    title: str
+    svg: str
+    note: str = ""
+
+
+Block = Union[Heading, Paragraph, Lines, Table, Chart, Figure]
 
 
 @dataclass
