@@ -4,7 +4,11 @@ Several periods of self-assessment for the 2021–2025 commune sets, improving o
 some 'dynamic' indicators regressing. In July 2023 three Lý Nhân communes reproduce the
 district's published bulletin ("Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn
 mới; 17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao" …), so dashboards and reports
-show figures that look like the real ones. Running it again replaces the previous demo data.
+show figures that look like the real ones. Every sheet is approved by the district, except the nâng cao
+sheets of December 2023 in Lý Nhân, where reporting is under way (:data:`UNDER_WAY`): one sheet returned
+with the reviewer's reason, one waiting for review, one not yet submitted — so the completeness counts,
+the review queue and the returned-sheet notice have something to show. Running it again replaces the
+previous demo data.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ DISTRICTS = ["Hà Nam/Lý Nhân", "Quảng Ninh/Bình Liêu"]
 PERIODS = ["2022-12", "2023-03", "2023-06", "2023-07", "2023-09", "2023-12"]
 SETS = ["xa-ntm-2021", "xa-nang-cao-2021"]
 DEMO_SOURCE = "demo"
+DEMO_REVIEWER = "Văn phòng điều phối NTM huyện (dữ liệu mẫu)"
+# nâng cao, December 2023, Lý Nhân: reporting under way (commune → the state of its sheet)
+UNDER_WAY_SET, UNDER_WAY_PERIOD = "xa-nang-cao-2021", "2023-12"
+UNDER_WAY = {"Nguyên Lý": "returned", "Công Lý": "submitted", "Tiến Thắng": "draft"}
+RETURN_REASON = "Đề nghị bổ sung minh chứng cho tiêu chí 17 (môi trường) và kiểm tra lại số liệu chỉ tiêu 17.1."
 
 # (criteria met, indicators met) per set, as published in "Bản tin nông thôn mới tháng 7/2023" (Lý Nhân)
 BULLETIN_2023_07 = {
@@ -153,10 +162,49 @@ def _plans_and_recognitions(units: list) -> tuple[int, int]:
     return plans, recognitions
 
 
+def _state_of(unit, district, set_code: str, period: str) -> str:
+    """The review state of a demo sheet: approved, except the reporting under way (:data:`UNDER_WAY`)."""
+    if (set_code, period) == (UNDER_WAY_SET, UNDER_WAY_PERIOD) and district.short_name == "Lý Nhân":
+        return UNDER_WAY.get(unit.short_name, "approved")
+    return "approved"
+
+
+def _workflow(cells: list[tuple], states: dict[tuple, str]) -> None:
+    """The submissions of the demo sheets, with the dates of their steps (a few days after each period)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ntm.apps.observations.models import Submission, SubmissionEvent
+
+    def at(period: Period, days: int, hour: int) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(period.end + dt.timedelta(days=days), dt.time(hour)))
+
+    for unit, set_code, period in cells:
+        state = states[(unit.id, set_code, period)]
+        if state == "draft":
+            continue
+        p = Period.parse(period)
+        sub = Submission.objects.create(unit=unit, set_code=set_code, period=p.key, year=p.year, state=state,
+                                        submitted_by_name="Cán bộ xã (dữ liệu mẫu)", submitted_at=at(p, 3, 9))
+        steps = [("submit", "draft", "submitted", "", at(p, 3, 9))]
+        if state in ("approved", "returned"):
+            sub.reviewed_by_name, sub.reviewed_at = DEMO_REVIEWER, at(p, 6, 15)
+            sub.comment = RETURN_REASON if state == "returned" else ""
+            sub.save(update_fields=["reviewed_by_name", "reviewed_at", "comment"])
+            steps.append(("approve" if state == "approved" else "return", "submitted", state, sub.comment, at(p, 6, 15)))
+        for action, old, new, comment, when in steps:
+            e = SubmissionEvent.objects.create(submission=sub, action=action, from_state=old, to_state=new,
+                                               comment=comment, by_name=sub.reviewed_by_name if action != "submit"
+                                               else sub.submitted_by_name)
+            SubmissionEvent.objects.filter(pk=e.pk).update(at=when)
+
+
 def build_demo(console: Console | None = None) -> dict[str, int]:
-    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.dataview import ALL, APPROVED
+    from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.evaluations.services import context_for, evaluate_unit
-    from ntm.apps.observations.models import Observation
+    from ntm.apps.observations.models import Observation, Submission
     from ntm.apps.units.services import communes_at, resolve_unit
 
     console = console or Console()
@@ -169,6 +217,9 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
         ids = [u.id for u, _ in communes]
         Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
         Result.objects.filter(unit_id__in=ids).delete()
+        ResultAll.objects.filter(unit_id__in=ids).delete()
+        Submission.objects.filter(unit_id__in=ids, set_code__in=SETS, period__in=PERIODS).delete()
+        states = {(u.id, s, p): _state_of(u, d, s, p) for u, d in communes for s in SETS for p in PERIODS}
         rows = []
         for unit, district in communes:
             mountain = (unit.region or "") == "TDMNPB" or district.short_name == "Bình Liêu"
@@ -188,13 +239,17 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
                             value_text="" if value is None else str(value).replace(".", ","),
                             value_num=value if isinstance(value, float) else None,
                             assessment=met, source=DEMO_SOURCE, created_by_name="Dữ liệu mẫu",
+                            is_approved=states[(unit.id, set_code, period)] == "approved",
                         ))
         Observation.objects.bulk_create(rows, batch_size=2000)
         cells = [(u, s, p) for u, _ in communes for p in PERIODS for s in SETS]
+        _workflow(cells, states)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Đánh giá dữ liệu mẫu", total=len(cells))
             for unit, set_code, period in cells:
-                evaluate_unit(unit, set_code, period, catalog=cat)
+                evaluate_unit(unit, set_code, period, catalog=cat, view=ALL)
+                if states[(unit.id, set_code, period)] == "approved":  # the published figures
+                    evaluate_unit(unit, set_code, period, catalog=cat, view=APPROVED)
                 progress.advance(task)
         plans, recognitions = _plans_and_recognitions([u for u, _ in communes])
     from ntm.apps.accounts.services import DEMO_PASSWORD, create_demo_accounts

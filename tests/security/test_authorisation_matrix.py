@@ -197,6 +197,8 @@ MATRIX: dict[str, Entry] = {
                                       note="stores a file for the cell; the database is unchanged"),
     # -- reviewing / auditing ------------------------------------------------------------------------
     "entry-pending": Entry([get("/nhap-lieu/cho-duyet/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),
+    "data-view": Entry([post("/so-lieu/", {"view": "all", "next": "/tai-khoan/"})], REVIEW_ROLE_HOLDERS,
+                       note="the figures including unapproved data: reviewers only; kept in the session"),
     "audit-log": Entry([get("/nhat-ky/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),
     # -- plans ---------------------------------------------------------------------------------------
     "plan-create": Entry([get(f"/ke-hoach/them/?unit={LY_NHAN}"),

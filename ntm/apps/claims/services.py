@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ntm.apps.accounts.permissions import can_enter, scope
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.dataview import results
 from ntm.apps.units.models import Unit
 from ntm.apps.units.services import resolve_unit
 from ntm.core.claims import DocumentError, Finding, InputTooLarge, Report, compare_with, document_text, extract
@@ -88,7 +88,7 @@ def read_upload(data: bytes, name: str) -> str:
 
 def _lookup(user, period_key: str):
     def lookup(unit_code, set_code, _period):
-        return (scope(Result.objects.all(), user)
+        return (scope(results().objects.all(), user)
                 .filter(Q(unit__uid=unit_code) | Q(unit__code=unit_code), set_code=set_code, period=period_key)
                 .values_list("criteria_met", "indicators_met").first())
     return lookup

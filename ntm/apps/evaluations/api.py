@@ -1,31 +1,55 @@
 """REST API of the evaluations: /api/v1/results/ (stored results, scoped, filtered) and /api/v1/rollups/
-(counts and averages over the communes of a unit, from stored results)."""
+(counts and averages over the communes of a unit, from stored results).
+
+Both answer with the approved figures; a reviewer may ask for those including unapproved data with
+``include_unapproved=true`` — every result and roll-up then carries ``includes_unapproved: true``."""
 
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ntm.apps.accounts.permissions import scope
 from ntm.apps.api.base import P_PERIOD, P_SET, P_STANDARD, P_UNIT, Scoped, period_param, set_param, unit_param
 
+from . import dataview
 from .models import Result
+
+P_UNAPPROVED = OpenApiParameter(
+    "include_unapproved", bool,
+    description="reviewers only: the figures including data not yet approved (default: approved data only)")
+
+
+def view_param(request) -> dataview.DataView:
+    """The ``include_unapproved`` query parameter: :data:`~.dataview.ALL` for a reviewer who asks, else
+    the approved figures (403 for anyone else who asks)."""
+    raw = (request.query_params.get("include_unapproved") or "").strip().lower()
+    if raw not in ("1", "true", "có", "yes"):
+        return dataview.APPROVED
+    if not dataview.may_include_unapproved(request.user):
+        raise PermissionDenied("include_unapproved: chỉ cán bộ thẩm định mới xem được số liệu chưa duyệt")
+    return dataview.ALL
 
 
 class ResultSerializer(serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="uid", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     set = serializers.CharField(source="set_code")
+    includes_unapproved = serializers.SerializerMethodField(
+        help_text="true: evaluated from the latest values including data not yet approved; false: approved data")
 
     class Meta:
         model = Result
         fields = ["id", "unit", "unit_name", "set", "period", "criteria_met", "criteria_total", "indicators_met",
                   "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators", "conflicts",
-                  "catalog_version", "computed_at"]
+                  "catalog_version", "computed_at", "includes_unapproved"]
+
+    def get_includes_unapproved(self, obj) -> bool:
+        return not dataview.of_result(obj).approved_only
 
 
 class ResultDetailSerializer(ResultSerializer):
@@ -57,15 +81,16 @@ class RollupSerializer(serializers.Serializer):
     indicators_total = serializers.IntegerField()
     distribution = serializers.DictField(child=serializers.IntegerField())
     sentence = serializers.CharField()
+    includes_unapproved = serializers.BooleanField()
 
 
-@extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, P_STANDARD])
+@extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, P_STANDARD, P_UNAPPROVED])
 class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return ResultDetailSerializer if self.action == "retrieve" else ResultSerializer
 
     def get_queryset(self):
-        qs = scope(Result.objects.all(), self.request.user).select_related("unit")
+        qs = scope(view_param(self.request).result.objects.all(), self.request.user).select_related("unit")
         unit = unit_param(self.request) if self.action == "list" else None
         if unit is not None:
             qs = qs.filter(unit__path__startswith=unit.path)
@@ -82,7 +107,7 @@ class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
 
 
 class RollupView(Scoped, APIView):
-    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD], responses=RollupSerializer,
+    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, P_UNAPPROVED], responses=RollupSerializer,
                    summary="Counts and averages over the communes of a unit, from stored results")
     def get(self, request):
         from .services import rollup_for
@@ -90,8 +115,10 @@ class RollupView(Scoped, APIView):
         unit = unit_param(request, required=True)
         code = set_param(request, required=True)
         period = period_param(request, required=True)
+        view = view_param(request)
         try:
-            r = rollup_for(unit, code, period)
+            r = rollup_for(unit, code, period, view=view)
         except LookupError as exc:
             raise ValidationError({"unit": str(exc)}) from None
-        return Response({"unit": unit.uid, "period": period, **r.to_dict(), "sentence": r.sentence()})
+        return Response({"unit": unit.uid, "period": period, **r.to_dict(), "sentence": r.sentence(),
+                         "includes_unapproved": not view.approved_only})

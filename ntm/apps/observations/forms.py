@@ -299,12 +299,14 @@ class Sheet:
         return out
 
     def evaluate(self, inputs: dict[str, RowInput] | None = None) -> SetResult:
-        from ntm.apps.evaluations.models import Result
+        from ntm.apps.evaluations.models import ResultAll
         from ntm.apps.evaluations.services import child_stats, current_facts
 
+        # the sheet is evaluated as it would stand once saved: with the working figures (including
+        # unapproved data) of its prerequisites and child communes
         cs, p = self.cs, self.period
         prereq = {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
-        standards = dict(Result.objects.filter(unit=self.unit, period=p.key, set_code__in=prereq)
+        standards = dict(ResultAll.objects.filter(unit=self.unit, period=p.key, set_code__in=prereq)
                          .values_list("set_code", "standard_met")) if prereq else {}
         children = child_stats(self.unit, cs, p) if any(c.type == "children_share" for c in cs.conditions) else None
         return evaluate(cs, self.observations(inputs), self.ctx, facts=current_facts(self.unit, p.key),

@@ -3,6 +3,11 @@
 Append-only: saving a value adds a row and marks the previous one as superseded, so the
 history (who, when, old → new) is never lost. ``version`` counts the saves of one cell and
 is used to detect two people editing the same form (optimistic concurrency).
+
+Two rows of an indicator matter: the latest saved (``is_current``) and the latest approved
+(``is_approved``: set on the current rows of a unit, set and period when a reviewer approves them,
+see ``workflow``). The published figures are evaluated from the approved rows, the working figures
+("gồm cả số liệu chưa duyệt") from the current ones.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from django.db import models
 class ObservationQuerySet(models.QuerySet):
     def current(self):
         return self.filter(is_current=True)
+
+    def approved(self):
+        return self.filter(is_approved=True)
 
 
 class Observation(models.Model):
@@ -30,6 +38,9 @@ class Observation(models.Model):
     evidence = models.CharField("minh chứng", max_length=500, blank=True)
     version = models.PositiveIntegerField("lần sửa", default=1)
     is_current = models.BooleanField(default=True, db_index=True)
+    # db_default: the bulk writers (imports, the national demo) list their columns; a new value is never approved
+    is_approved = models.BooleanField("đã duyệt", default=False, db_default=False,
+                                      help_text="giá trị được phê duyệt lần gần nhất của chỉ tiêu trong kỳ")
     source = models.CharField("nguồn", max_length=40, default="form", help_text="form, import, api, demo…")
     batch = models.CharField("lô nhập", max_length=64, blank=True)
     created_by = models.ForeignKey(
@@ -46,12 +57,16 @@ class Observation(models.Model):
         indexes = [
             models.Index(fields=["unit", "set_code", "period", "is_current"], name="obs_cell_current"),
             models.Index(fields=["set_code", "period", "is_current"], name="obs_set_period"),
+            models.Index(fields=["set_code", "period"], condition=models.Q(is_approved=True), name="obs_set_period_approved"),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "set_code", "period", "indicator"], condition=models.Q(is_current=True), name="obs_one_current"
             ),
             models.UniqueConstraint(fields=["unit", "set_code", "period", "indicator", "version"], name="obs_version_unique"),
+            models.UniqueConstraint(
+                fields=["unit", "set_code", "period", "indicator"], condition=models.Q(is_approved=True), name="obs_one_approved"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,3 +155,4 @@ class SubmissionEvent(models.Model):
         verbose_name = "bước duyệt"
         verbose_name_plural = "các bước duyệt"
         ordering = ["-at", "-id"]
+

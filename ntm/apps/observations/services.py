@@ -24,7 +24,7 @@ from .validation import EntryProblem, EntryRefused, entry_refused, version_requi
 from .workflow import PeriodLocked, locked_submissions
 
 __all__ = ["Entry", "EditConflict", "EntryRefused", "PeriodLocked", "record", "record_many", "history", "record_fact",
-           "snapshot"]
+           "snapshot", "mark_approved"]
 
 
 class EditConflict(Exception):
@@ -310,6 +310,7 @@ def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", ba
 
     ``results``, when given, receives the stored result of each re-evaluated cell, keyed by
     (unit id, set code, period key), so that a caller need not read it again."""
+    from ntm.apps.evaluations.dataview import ALL
     from ntm.apps.evaluations.services import evaluate_unit
 
     catalog = catalog or default_catalog()
@@ -333,7 +334,9 @@ def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", ba
             _audit_writes(pairs, user, source, batch)
             if reevaluate:
                 for key, unit in sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog))):
-                    stored = evaluate_unit(unit, key[1], key[2], catalog=catalog)
+                    # a save changes the latest values: the figures including unapproved data; the
+                    # published (approved) figures change only when a reviewer approves the sheet
+                    stored = evaluate_unit(unit, key[1], key[2], catalog=catalog, view=ALL)
                     if results is not None:
                         results[key] = stored
     except (PeriodLocked, EditConflict) as exc:
@@ -378,3 +381,14 @@ def record_fact(unit: Unit, name: str, period: str, value: float | None, *, user
         Fact.objects.filter(pk=cur.pk).update(is_current=False)
     return Fact.objects.create(unit=unit, name=name, period=p.key, year=p.year, value=value, note=note, version=version,
                                created_by=user, created_by_name=_user_name(user))
+
+
+def mark_approved(unit: Unit, set_code: str, period: str) -> int:
+    """The current values of one unit, set and period become its approved ones (the rows approved
+    before are no longer): called in the transaction of an approval (``workflow.transition``), which
+    logs it. Returns the number of rows now approved. Two statements."""
+    key = Period.parse(period).key
+    cell = Observation.objects.filter(unit=unit, set_code=set_code, period=key)
+    cell.filter(is_approved=True).update(is_approved=False)
+    return cell.filter(is_current=True).update(is_approved=True)
+

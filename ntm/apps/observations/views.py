@@ -30,7 +30,7 @@ from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, can_enter, 
 from ntm.apps.audit.services import deny
 from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.models import ResultAll
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
@@ -187,8 +187,8 @@ def _find_unit(text: str) -> Unit | None:
 
 
 def _latest_period(user) -> str | None:
-
-    return Result.objects.filter(visible_q(user)).order_by("-period").values_list("period", flat=True).first()
+    """The newest period with values the user may see (approved or not: the entry page's default)."""
+    return ResultAll.objects.filter(visible_q(user)).order_by("-period").values_list("period", flat=True).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -247,7 +247,7 @@ def _save(request, cell: Cell):
     n = sum(1 for w in written if w is not None)
     # record_many has just evaluated and stored the result: show it rather than evaluate or read it again
     result = results.get((cell.unit.pk, cell.cs.code, cell.period.key)) or (
-        Result.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
+        ResultAll.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
         .get(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key))
     messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
     waiting = f.awaiting_assessment(cell.cs, sheet.ctx, inputs)
@@ -337,7 +337,7 @@ def pending(request):
             if can_review(request.user, s.unit)]
     results = {}
     if subs:
-        for r in Result.objects.filter(unit_id__in={s.unit_id for s in subs}, set_code__in={s.set_code for s in subs},
+        for r in ResultAll.objects.filter(unit_id__in={s.unit_id for s in subs}, set_code__in={s.set_code for s in subs},
                                        period__in={s.period for s in subs}):
             results[(r.unit_id, r.set_code, r.period)] = r
     from ntm.apps.units.services import path_names

@@ -13,6 +13,11 @@ reopen     approved             draft + comment     ``can_review``
 While a cell is submitted or approved its observations are locked: ``record_many`` refuses writes
 (:class:`PeriodLocked`). Whoever submitted may not approve or return their own submission. Every
 step is stored as a :class:`SubmissionEvent` and in the audit log.
+
+Approval publishes: the approved values become the cell's approved observations and the published
+figures are evaluated from them (``evaluations.services.approve_cell``), in the approval's
+transaction. Nothing else changes published figures: a save, a submission, a return or a reopening
+leaves them as they were (a reopened sheet keeps its last approved figures until approved again).
 """
 
 from __future__ import annotations
@@ -144,6 +149,10 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
         sub.save()
         SubmissionEvent.objects.create(submission=sub, action=step.code, from_state=old_state, to_state=step.to_state,
                                        comment=comment, by=user, by_name=name)
+        if step.code == "approve":
+            from ntm.apps.evaluations.services import approve_cell
+
+            approve_cell(unit, set_code, p)
         log(step.audit, user=user, unit=unit, obj=f"{set_code} · {p.label}",
             message=f"{step.label}: {unit.name}, bộ {set_code}, {p.label}" + (f" — {comment}" if comment else ""),
             old={"state": old_state}, new={"state": step.to_state, **({"comment": comment} if comment else {})})
@@ -181,3 +190,4 @@ def _any_locked(cell: tuple[int, str, str]) -> bool:
         cur.execute(sql, list(cell))
         row = cur.fetchone()
     return row is not None and row[0] in (S.SUBMITTED, S.APPROVED)
+

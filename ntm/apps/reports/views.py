@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ntm.apps.accounts.permissions import can_admin, can_enter, can_view, home_units
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.dataview import results
 from ntm.apps.observations import exchange as E
 from ntm.apps.observations import imports as I
 from ntm.apps.units.models import Unit
@@ -57,7 +57,7 @@ def _unit(request, ref: str | None, *, need: str = "view") -> Unit:
 def _period(request, unit: Unit | None = None) -> Period:
     key = request.GET.get("period") or request.POST.get("period")
     if not key:
-        qs = Result.objects.all()
+        qs = results().objects.all()
         if unit is not None:
             qs = qs.filter(unit__path__startswith=unit.path)
         key = qs.order_by("-period").values_list("period", flat=True).first() or f"{dt.date.today():%Y-%m}"
@@ -68,7 +68,7 @@ def _period(request, unit: Unit | None = None) -> Period:
 
 
 def _periods(unit: Unit) -> list[str]:
-    return sorted(set(Result.objects.filter(unit__path__startswith=unit.path).values_list("period", flat=True)), reverse=True)
+    return sorted(set(results().objects.filter(unit__path__startswith=unit.path).values_list("period", flat=True)), reverse=True)
 
 
 def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:

@@ -114,6 +114,7 @@ class BulletinData:
     plans: list[PlanRow] | None = None  # None: no plan data in the system (section left out)
     recognitions: list[RecognitionRow] = field(default_factory=list)  # decisions of the year up to the period
     noun: str = "xã"
+    includes_unapproved: bool = False  # made from figures including unapproved data (the document says so)
 
 
 def n2(n: int) -> str:

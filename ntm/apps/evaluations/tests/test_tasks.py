@@ -7,13 +7,22 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from ntm.apps.evaluations import tasks
-from ntm.apps.evaluations.models import ReevaluationRun, Result, RollupResult, RollupState, StagedResult
+from ntm.apps.evaluations import dataview, tasks
+from ntm.apps.evaluations.models import ReevaluationRun, ResultAll, RollupResultAll, RollupStateAll, StagedResult
 from ntm.apps.evaluations.services import computed_rollup, rollup_for
 from ntm.apps.observations.services import Entry, record, record_many
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
+
+
+@pytest.fixture(autouse=True)
+def _reading_what_saves_write():
+    """Saves and imports change the figures including unapproved data: the run's effect is read there
+    (both views are evaluated; test_approved.py checks the approved ones)."""
+    with dataview.reading(dataview.ALL):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +50,7 @@ def import_without_evaluating(units):
 
 
 def figures(unit):
-    r = rollup_for(unit, NTM, PERIOD)
+    r = rollup_for(unit, NTM, PERIOD, view=dataview.ALL)  # the figures saves and imports change
     return r.units_with_results, r.units_at_standard, r.average_criteria
 
 
@@ -57,9 +66,9 @@ def test_pages_keep_the_previous_results_until_the_switch(ly_nhan):
     def while_staged(run):
         # the new figures exist, staged, but pages and stored results still show the previous ones
         assert StagedResult.objects.filter(run=run, standard_met=True).count() == 6
-        assert RollupResult.objects.filter(generation=run.pk, unit=district, units_at_standard=6).exists()
+        assert RollupResultAll.objects.filter(generation=run.pk, unit=district, units_at_standard=6).exists()
         seen["during"] = {u.pk: figures(u) for u in (district, province)}
-        seen["results"] = Result.objects.filter(unit__in=units, standard_met=True).count()
+        seen["results"] = ResultAll.objects.filter(unit__in=units, standard_met=True).count()
         seen["status"] = ReevaluationRun.objects.get(pk=run.pk).status
 
     out = tasks.run_reevaluation(run.pk, before_switch=while_staged)
@@ -69,8 +78,8 @@ def test_pages_keep_the_previous_results_until_the_switch(ly_nhan):
     run.refresh_from_db()
     assert (run.cells_done, run.cells_total, run.percent) == (1, 1, 100.0)
     assert figures(district) == (6, 6, 19.0)
-    assert RollupState.objects.get(set_code=NTM, period=PERIOD).generation == run.pk
-    assert not RollupResult.objects.filter(set_code=NTM, period=PERIOD).exclude(generation=run.pk).exists()
+    assert RollupStateAll.objects.get(set_code=NTM, period=PERIOD).generation == run.pk
+    assert not RollupResultAll.objects.filter(set_code=NTM, period=PERIOD).exclude(generation=run.pk).exists()
     assert not StagedResult.objects.exists()
     p = Period.parse(PERIOD)
     for unit in (district, province, resolve_unit("vn")):
@@ -85,7 +94,7 @@ def test_a_save_during_the_job_is_kept(ly_nhan):
         record(Entry(units[0], NTM, PERIOD, "2.1", assessment=False), overwrite=True)  # after the job read them
 
     tasks.run_reevaluation(run.pk, before_switch=someone_saves)
-    r = Result.objects.get(unit=units[0], set_code=NTM, period=PERIOD)
+    r = ResultAll.objects.get(unit=units[0], set_code=NTM, period=PERIOD)
     assert (r.criteria_met, r.standard_met) == (18, False)
     assert r.detail["mode"] == "unit"  # the form's result, not the staged one ("batch")
     p = Period.parse(PERIOD)
@@ -140,4 +149,4 @@ def test_a_failed_job_leaves_the_previous_results(ly_nhan, monkeypatch):
     run.refresh_from_db()
     assert run.status == ReevaluationRun.Status.FAILED and "hết bộ nhớ" in run.message
     assert figures(district) == (6, 3, 18.5)
-    assert not StagedResult.objects.exists() and not RollupResult.objects.filter(generation=run.pk).exists()
+    assert not StagedResult.objects.exists() and not RollupResultAll.objects.filter(generation=run.pk).exists()
