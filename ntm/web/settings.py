@@ -110,6 +110,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 # A large CSV export on PostgreSQL is computed by this many connections at once (ntm.apps.ops.pgstream).
 NTM_EXPORT_STREAMS = int(os.environ.get("NTM_EXPORT_STREAMS", "2"))
+# reporting deadline: days after the end of a period (an office's choice; no official deadline is assumed)
+NTM_REPORT_DUE_DAYS = int(os.environ.get("NTM_REPORT_DUE_DAYS", "10"))
 
 # Background jobs (full re-evaluation): django-tasks with the database backend; the worker is
 # ``ntm manage db_worker`` (started by ``ntm serve``).

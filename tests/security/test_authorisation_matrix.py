@@ -169,6 +169,7 @@ MATRIX: dict[str, Entry] = {
     "entry-form": Entry([get(CELL), post(CELL, _entry_post)], VIEWERS,
                         note="GET: viewers; the POST is checked separately (entry-form-post)"),
     "entry-evidence": Entry([get(lambda w: f"/nhap-lieu/minh-chung/{w['evidence'].pk}/")], VIEWERS),
+    "entry-reporting": Entry([get(f"/nhap-lieu/tinh-hinh-nop/?{Q}")], VIEWERS),
     "plans": Entry([get(f"/ke-hoach/?unit={NGUYEN_LY}&period={PERIOD}")], VIEWERS),
     "reports-bulletin": Entry([get(f"/bao-cao/ban-tin/?unit={NGUYEN_LY}&period={PERIOD}")], VIEWERS),
     "reports-bulletin-download": Entry([get(f"/bao-cao/ban-tin/tai-ve/?unit={NGUYEN_LY}&period={PERIOD}&format=html")],

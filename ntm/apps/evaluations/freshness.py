@@ -60,8 +60,10 @@ log = logging.getLogger("ntm.freshness")
 T = TypeVar("T")
 TOPICS = ("results", "units", "plans")
 # whole pages also announce the background re-evaluations queued or under way (tasks.py raises "runs"
-# when one is queued and when it ends): such a change builds a kept page again, and nothing else
-PAGE_TOPICS = TOPICS + ("runs",)
+# when one is queued and when it ends) and show review states (the menu's count of sheets waiting,
+# reporting completeness: workflow raises "review" at every step): such a change builds a kept page
+# again, and nothing else
+PAGE_TOPICS = TOPICS + ("runs", "review")
 
 _LOCK = threading.Lock()
 _MEMO: OrderedDict[Hashable, tuple[float, tuple, int, object]] = OrderedDict()

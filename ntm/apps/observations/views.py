@@ -7,6 +7,7 @@
 - ``entry_preview`` htmx: the evaluation of the posted form without saving;
 - ``entry_transition`` workflow steps (submit, withdraw, approve, return, reopen);
 - ``pending``       "Chờ duyệt": what is submitted in the reviewer's subtree;
+- ``reporting``     "Tình hình nộp báo cáo": each commune's state and the date of each step;
 - ``evidence``      download an evidence file (scoped like the unit).
 
 Every view checks ``ntm.apps.accounts.permissions``; refusals go through ``audit.services.deny``.
@@ -365,3 +366,53 @@ def evidence(request, pk: int):
         raise Http404("Tệp minh chứng không còn trên máy chủ.") from None
     return FileResponse(fh, as_attachment=True, filename=f.evidence_name(o.evidence))
 
+
+@require_GET
+def reporting(request):
+    """Tình hình nộp báo cáo: the communes of a unit for a set and period, with the state of each sheet
+    and the date of each step (submitted, returned, approved), the late ones marked."""
+    from django.core.paginator import Paginator
+
+    from ntm.apps.evaluations import queries as q
+    from ntm.apps.evaluations.views import forbid, parse_date, parse_period, unit_from_request
+
+    from . import completeness as c
+
+    date = parse_date(request.GET.get("date"))
+    unit = unit_from_request(request, date)
+    if unit is None:
+        return forbid(request)
+    if not can_view(request.user, unit):
+        return forbid(request, unit)
+    cat = default_catalog()
+    set_code = (request.GET.get("set") or "").strip()
+    if set_code and (set_code not in cat or cat.get(set_code).level != "commune"):
+        raise Http404("Không có bộ tiêu chí cấp xã này")
+    period = parse_period(request.GET.get("period"))
+    if not set_code:
+        cs = q.tier_sets(period, cat).get("ntm") or q.commune_sets(cat)[0]
+    else:
+        cs = cat.get(set_code)
+    if period is None:
+        key = q.latest_approved_period(unit, [cs.code], request.user, date) or _latest_submitted(unit, cs.code)
+        period = Period.parse(key) if key else None
+    context = {"unit": unit, "set": cs, "period": period, "sets": q.commune_sets(cat), "date": date,
+               "filters": list(c.FILTERS.items()), "wanted": request.GET.get("state", "")}
+    if period is not None:
+        try:
+            rows = c.commune_statuses(unit, cs.code, period, date, request.user, context["wanted"])
+            status = c.completeness(unit, cs.code, period, date, request.user)
+        except LookupError as exc:  # the unit was not in force at the date
+            context["error"] = str(exc)
+        else:
+            page = Paginator(rows, 200).get_page(request.GET.get("page"))
+            for r in page.object_list:
+                r.url = reverse("entry-form", args=[r.unit.uid, cs.code, period.key])
+            context.update(rows=page.object_list, page_obj=page, status=status, due_days=c.due_days())
+    return render(request, "observations/reporting.html", context)
+
+
+def _latest_submitted(unit: Unit, set_code: str) -> str | None:
+    keys = list(Submission.objects.filter(set_code=set_code, unit__path__startswith=unit.path)
+                .values_list("period", flat=True).distinct().order_by())
+    return max(keys, key=lambda k: Period.parse(k).end) if keys else None

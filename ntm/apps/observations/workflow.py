@@ -153,10 +153,19 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
             from ntm.apps.evaluations.services import approve_cell
 
             approve_cell(unit, set_code, p)
+        _announce()
         log(step.audit, user=user, unit=unit, obj=f"{set_code} · {p.label}",
             message=f"{step.label}: {unit.name}, bộ {set_code}, {p.label}" + (f" — {comment}" if comment else ""),
             old={"state": old_state}, new={"state": step.to_state, **({"comment": comment} if comment else {})})
     return sub
+
+
+def _announce() -> None:
+    """Pages that show review states (the menu's count, reporting completeness) are built again once
+    the step commits."""
+    from ntm.apps.evaluations.freshness import changed
+
+    changed("review")
 
 
 def locked_submissions(cells: set[tuple[int, str, str]], *, for_update: bool = True) -> list[Submission]:
