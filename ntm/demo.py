@@ -175,7 +175,7 @@ def _workflow(cells: list[tuple], states: dict[tuple, str]) -> None:
 
     from django.utils import timezone
 
-    from ntm.apps.observations.models import Submission, SubmissionEvent
+    from ntm.apps.observations.models import ReviewComment, Submission, SubmissionEvent
 
     def at(period: Period, days: int, hour: int) -> dt.datetime:
         return timezone.make_aware(dt.datetime.combine(period.end + dt.timedelta(days=days), dt.time(hour)))
@@ -198,6 +198,9 @@ def _workflow(cells: list[tuple], states: dict[tuple, str]) -> None:
                                                comment=comment, by_name=sub.reviewed_by_name if action != "submit"
                                                else sub.submitted_by_name)
             SubmissionEvent.objects.filter(pk=e.pk).update(at=when)
+        if state == "returned":
+            ReviewComment.objects.create(submission=sub, indicator="17.1", by_name=DEMO_REVIEWER,
+                                         text="Số liệu khác với báo cáo của phòng Tài nguyên và Môi trường; đề nghị rà soát.")
 
 
 def build_demo(console: Console | None = None) -> dict[str, int]:

@@ -186,6 +186,7 @@ MATRIX: dict[str, Entry] = {
     "api-dossier": Entry([get(f"/api/v1/reports/dossier/?{Q}")], VIEWERS),
     # -- entering data for Nguyên Lý --------------------------------------------------------------------
     "entry-preview": Entry([post(f"{CELL}xem-truoc/", {**{"row": "1.1"}, "v-1.1": "", "a-1.1": "dat"})], ENTERERS),
+    "entry-carry": Entry([post(f"{CELL}chep-ky-truoc/")], ENTERERS, note="«Chép từ kỳ trước»: fills empty rows only"),
     "entry-transition": Entry([post(f"{CELL}trang-thai/", {"action": "submit"}),
                                post(f"{CELL_SUBMITTED}trang-thai/", {"action": "approve"})], set(),
                               note="checked per step in test_workflow_steps_by_role"),
@@ -198,6 +199,8 @@ MATRIX: dict[str, Entry] = {
                                       note="stores a file for the cell; the database is unchanged"),
     # -- reviewing / auditing ------------------------------------------------------------------------
     "entry-pending": Entry([get("/nhap-lieu/cho-duyet/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),
+    "entry-comment": Entry([post(f"{CELL_SUBMITTED}y-kien/", {"indicator": "1.1", "text": "ma trận"})], REVIEWERS,
+                           note="a reviewer's remark on one indicator of a submitted sheet"),
     "data-view": Entry([post("/so-lieu/", {"view": "all", "next": "/tai-khoan/"})], REVIEW_ROLE_HOLDERS,
                        note="the figures including unapproved data: reviewers only; kept in the session"),
     "audit-log": Entry([get("/nhat-ky/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),

@@ -16,6 +16,9 @@ from django.conf import settings
 from django.db import models
 
 
+CARRIED_OVER = "carryover"  # the source of a value copied from the previous period, until confirmed or changed
+
+
 class ObservationQuerySet(models.QuerySet):
     def current(self):
         return self.filter(is_current=True)
@@ -41,7 +44,8 @@ class Observation(models.Model):
     # db_default: the bulk writers (imports, the national demo) list their columns; a new value is never approved
     is_approved = models.BooleanField("đã duyệt", default=False, db_default=False,
                                       help_text="giá trị được phê duyệt lần gần nhất của chỉ tiêu trong kỳ")
-    source = models.CharField("nguồn", max_length=40, default="form", help_text="form, import, api, demo…")
+    source = models.CharField("nguồn", max_length=40, default="form",
+                              help_text="form, import, api, demo, carryover (chép từ kỳ trước, chưa xác nhận)…")
     batch = models.CharField("lô nhập", max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="người nhập"
@@ -156,3 +160,23 @@ class SubmissionEvent(models.Model):
         verbose_name_plural = "các bước duyệt"
         ordering = ["-at", "-id"]
 
+
+class ReviewComment(models.Model):
+    """A reviewer's remark on one indicator of a submitted sheet, shown beside that indicator on the
+    entry page (written only by ``workflow.comment``; kept after the sheet is returned or approved)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="comments")
+    indicator = models.CharField("chỉ tiêu", max_length=16)
+    text = models.TextField("ý kiến")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by_name = models.CharField("người góp ý", max_length=150, blank=True)
+    at = models.DateTimeField("lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ý kiến thẩm định theo chỉ tiêu"
+        verbose_name_plural = "ý kiến thẩm định theo chỉ tiêu"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["submission", "indicator"], name="review_comment_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} {self.indicator}: {self.text[:40]}"

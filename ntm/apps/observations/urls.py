@@ -10,4 +10,6 @@ urlpatterns = [
     path("<str:uid>/<slug:set_code>/<str:period>/", views.entry_form, name="entry-form"),
     path("<str:uid>/<slug:set_code>/<str:period>/xem-truoc/", views.entry_preview, name="entry-preview"),
     path("<str:uid>/<slug:set_code>/<str:period>/trang-thai/", views.entry_transition, name="entry-transition"),
+    path("<str:uid>/<slug:set_code>/<str:period>/chep-ky-truoc/", views.entry_carry, name="entry-carry"),
+    path("<str:uid>/<slug:set_code>/<str:period>/y-kien/", views.entry_comment, name="entry-comment"),
 ]

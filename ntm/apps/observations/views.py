@@ -5,7 +5,10 @@
                     threshold that applies, value, assessment, note, evidence, history; POST saves
                     atomically with optimistic concurrency (``ver-<code>``);
 - ``entry_preview`` htmx: the evaluation of the posted form without saving;
-- ``entry_transition`` workflow steps (submit, withdraw, approve, return, reopen);
+- ``entry_transition`` workflow steps (submit, withdraw, approve, return, reopen); a submission of an
+                    incomplete sheet is asked to be confirmed, listing what is missing;
+- ``entry_carry``   "Chép từ kỳ trước": fill the empty rows from the previous period;
+- ``entry_comment`` a reviewer's remark on one indicator of a submitted sheet;
 - ``pending``       "Chờ duyệt": what is submitted in the reviewer's subtree;
 - ``reporting``     "Tình hình nộp báo cáo": each commune's state and the date of each step;
 - ``evidence``      download an evidence file (scoped like the unit).
@@ -36,10 +39,10 @@ from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
 from . import forms as f
-from .models import Observation, Submission, SubmissionState
-from .services import EditConflict, record_many
+from .models import Observation, ReviewComment, Submission, SubmissionState
+from .services import EditConflict, carry_over, previous_period, record_many
 from .validation import cell_problem, entry_refused
-from .workflow import STEPS, PeriodLocked, WorkflowError, available_steps, transition
+from .workflow import STEPS, PeriodLocked, WorkflowError, allowed, available_steps, comment, transition
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -112,22 +115,41 @@ def _level_label(level: str) -> str:
 
 
 def _render_form(request, cell: Cell, sheet: f.Sheet, *, inputs=None, conflicts=None, errors=None, status=200,
-                 saved_hint: bool = True):
+                 saved_hint: bool = True, incomplete: dict | None = None):
     if inputs is not None:  # posted rows over what is stored (a partial post keeps the other rows)
         inputs = {**sheet.loaded_inputs(), **inputs}
     result = sheet.evaluate(inputs)
     editable = can_enter(request.user, cell.unit) and not cell.locked and cell.in_force
     events = list(cell.submission.events.all()[:20]) if cell.submission else []
+    groups = sheet.groups(inputs, result, conflicts)
+    remarks: dict[str, list[ReviewComment]] = {}
+    if cell.submission is not None:
+        for c in cell.submission.comments.all():
+            remarks.setdefault(c.indicator, []).append(c)
+    for g in groups:
+        for row in g.rows:
+            row.remarks = remarks.get(row.code, [])
+    commenting = cell.state == SubmissionState.SUBMITTED and can_review(request.user, cell.unit)
+    carried = f.unconfirmed(sheet)
     context = {
         "cell": cell, "unit": cell.unit, "set": cell.cs, "period": cell.period, "sheet": sheet,
-        "groups": sheet.groups(inputs, result, conflicts), "result": result, "totals": f.totals_text(result),
+        "groups": groups, "result": result, "totals": f.totals_text(result),
         "editable": editable, "conflicts": conflicts or [], "errors": errors or [],
         "submission": cell.submission, "state_label": SubmissionState(cell.state).label, "state": cell.state,
         "steps": available_steps(request.user, cell.unit, cell.submission), "events": events,
         "choices": f.ASSESSMENT_CHOICES, "accept": f.EVIDENCE_ACCEPT, "preview": not saved_hint,
         "path_names": _path_names(cell.unit),
+        "incomplete": incomplete, "commenting": commenting, "remarks_count": sum(len(v) for v in remarks.values()),
+        "carried_count": len(carried),
+        # "Chép từ kỳ trước": offered while rows are empty and an earlier period of the same kind has values
+        "carry_from": (_label(previous_period(cell.unit, cell.cs.code, cell.period.key))
+                       if editable and len(sheet.current) < len(cell.cs.indicators) else None),
     }
     return render(request, "observations/entry_form.html", context, status=status)
+
+
+def _label(key: str | None) -> str | None:
+    return Period.parse(key).label if key else None
 
 
 def _path_names(unit: Unit) -> str:
@@ -306,6 +328,18 @@ def entry_transition(request, uid: str, set_code: str, period: str):
     cell = Cell(request, uid, set_code, period, need="view")
     action = request.POST.get("action", "")
     step = STEPS.get(action)
+    if (step is not None and step.code == "submit" and not request.POST.get("confirm_incomplete")
+            and allowed(step, request.user, cell.unit, cell.submission)):
+        sheet = f.Sheet(cell.unit, cell.cs, cell.period)
+        missing, carried = f.missing(sheet), f.unconfirmed(sheet)
+        if missing or carried:  # asked to confirm, listing what is missing; nothing changes yet
+            def rows(inds):
+                return [{"code": i.code, "content": i.content, "dom": i.code.replace(".", "-")} for i in inds]
+
+            return _render_form(request, cell, sheet, incomplete={
+                "missing": rows(missing), "carried": rows(carried), "answered": len(cell.cs.indicators) - len(missing),
+                "total": len(cell.cs.indicators), "comment": request.POST.get("comment", ""),
+                "next": request.POST.get("next", "")})
     refused = None
     try:
         transition(cell.unit, cell.cs.code, cell.period.key, action, request.user, request.POST.get("comment", ""))
@@ -323,6 +357,58 @@ def entry_transition(request, uid: str, set_code: str, period: str):
     if nxt == "pending":
         return redirect("entry-pending")
     return redirect(cell.url())
+
+
+@require_POST
+def entry_carry(request, uid: str, set_code: str, period: str):
+    """"Chép từ kỳ trước": the empty rows get the previous period's values, marked as carried over until
+    each is confirmed or changed (nothing already entered is replaced)."""
+    cell = Cell(request, uid, set_code, period, need="enter")
+    if cell.locked:
+        messages.error(request, str(PeriodLocked([cell.submission])))
+        return redirect(cell.url())
+    if not cell.in_force:
+        messages.error(request, f"{entry_refused(cell.unit, cell.cs, cell.period)}.")
+        return redirect(cell.url())
+    try:
+        done = carry_over(cell.unit, cell.cs.code, cell.period.key, user=request.user)
+    except PeriodLocked as exc:
+        messages.error(request, str(exc))
+        return redirect(cell.url())
+    except ValueError as exc:
+        messages.error(request, f"Chưa chép: {exc}")
+        return redirect(cell.url())
+    if done.source is None:
+        messages.info(request, "Không có kỳ trước nào có số liệu để chép.")
+        return redirect(cell.url())
+    source = Period.parse(done.source).label
+    if done.copied:
+        messages.success(request, f"Đã chép {len(done.copied)} chỉ tiêu từ {source}. Các dòng chép được đánh dấu "
+                                  "«chép từ kỳ trước» cho đến khi bạn xác nhận hoặc sửa từng dòng.")
+    else:
+        messages.info(request, f"Không có chỉ tiêu trống nào có số liệu ở {source} để chép.")
+    if done.kept:
+        messages.info(request, f"Giữ nguyên {len(done.kept)} chỉ tiêu đã có số liệu kỳ này.")
+    if done.refused:
+        messages.warning(request, "Không chép (giá trị cũ không còn hợp lệ): "
+                         + "; ".join(f"chỉ tiêu {code}: {why}" for code, why in done.refused) + ".")
+    return redirect(cell.url())
+
+
+@require_POST
+def entry_comment(request, uid: str, set_code: str, period: str):
+    """A reviewer's remark on one indicator of a submitted sheet."""
+    cell = Cell(request, uid, set_code, period, need="view")
+    indicator = request.POST.get("indicator", "")
+    try:
+        comment(cell.unit, cell.cs.code, cell.period.key, indicator, request.POST.get("text", ""), request.user)
+    except PermissionDenied as exc:
+        deny(request, cell.unit, str(exc))
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Đã ghi ý kiến về chỉ tiêu {indicator}.")
+    return redirect(f"{cell.url()}#row-{indicator.replace('.', '-')}")
 
 
 @require_GET
@@ -365,6 +451,7 @@ def evidence(request, pk: int):
     except (FileNotFoundError, OSError):
         raise Http404("Tệp minh chứng không còn trên máy chủ.") from None
     return FileResponse(fh, as_attachment=True, filename=f.evidence_name(o.evidence))
+
 
 
 @require_GET

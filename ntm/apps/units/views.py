@@ -25,6 +25,7 @@ from ntm.apps.evaluations import dataview
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.freshness import depends_on, kept_page, memo
 from ntm.apps.evaluations.views import forbid, parse_date, parse_period
+from ntm.apps.observations.workflow import returned_sheets
 from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.codes import code_key
@@ -224,7 +225,8 @@ def unit_detail(request, uid: str):
     body, shown = memo(key, lambda: _detail_body(request, unit), topics=("results", "units", "plans"), weight=5,
                        patch=lambda kept, changes: None if changes.touches(kept[1]) else kept)
     depends_on(request, shown)
-    return render(request, "units/detail.html", {"unit": unit, "body": body})
+    return render(request, "units/detail.html", {"unit": unit, "body": body,
+                                                 "returned": returned_sheets(unit, request.user)})
 
 
 def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
