@@ -28,8 +28,10 @@ Benchmarks and floors:
    results → roll-ups) for one quarter, both sets; floor: the same SELECT (``batch.observation_query``)
    fetched with a bare cursor through the same driver. Median of 3; ratio = evaluation / floor.
 2. ``single_save`` — one value posted to the entry form with Django's test client (as a user with the
-   entry role) followed by the province overview page, which then shows the new figures (checked on
-   the stored roll-up); p50/p95 over N saves; floor: the same province overview page alone.
+   entry role, who also reviews and reads the figures "gồm cả số liệu chưa duyệt": a save changes
+   those, the approved ones only change on approval) followed by the province overview page, which
+   then shows the new figures (checked on the stored roll-up); p50/p95 over N saves; floor: the same
+   province overview page alone.
 3. ``dashboard_load`` — gunicorn (``--workers``) on loopback, 16 client threads for a fixed time over
    the national and province overviews and commune pages; p50/p95, requests/s, errors; ``--soak M``
    adds an M-minute run where 2 of the clients save values through the form (HTTP, CSRF token) and
@@ -248,12 +250,22 @@ def w_national_evaluation(args: dict) -> dict:
     return out
 
 
+def reopen(units, set_code: str, period: str) -> None:
+    """The generated sheets are approved, hence locked: those a benchmark writes to are open again, as
+    after a reviewer's «Mở lại» (their approved figures stay published)."""
+    from ntm.apps.observations.models import Submission
+
+    Submission.objects.filter(unit__in=units, set_code=set_code, period=period).update(state="draft")
+
+
 # ==== worker: single save ==========================================================================
 def w_single_save(args: dict) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
 
+    from ntm.apps.accounts.models import Membership, Role
+    from ntm.apps.evaluations import dataview
     from ntm.apps.evaluations.models import Result
     from ntm.apps.evaluations.services import rollup_for
     from ntm.apps.observations.models import Observation
@@ -267,12 +279,18 @@ def w_single_save(args: dict) -> dict:
     cs = default_catalog().get(set_code)
     prov = _province()
     user = get_user_model().objects.get(username="bench_entry")
+    # a save changes the figures including unapproved data: the page read after it shows those
+    Membership.objects.get_or_create(user=user, unit=Unit.objects.get(uid="vn"), role=Role.REVIEWER)
     c = Client()
     c.force_login(user)
+    session = c.session
+    session[dataview.SESSION_KEY] = dataview.ALL.code
+    session.save()
     # communes of the province with a result: cycle over a few, toggling one indicator each time
     ids = list(Result.objects.filter(set_code=set_code, period=period, unit__path__startswith=prov.path,
                                      unit__type="Xã").order_by("unit_id").values_list("unit_id", flat=True)[:10])
     units = list(Unit.objects.filter(id__in=ids).order_by("id"))
+    reopen(units, set_code, period)
     overview = f"/?unit={prov.uid}&period={period}&set={set_code}"
     indicator = cs.indicators[0].code  # criterion 1 (planning): one indicator met or not
 
@@ -292,7 +310,7 @@ def w_single_save(args: dict) -> dict:
     for k in range(args["n"]):
         u = units[k % len(units)]
         version, met = current(u) or (0, None)
-        before = rollup_for(prov, set_code, period)
+        before = rollup_for(prov, set_code, period, view=dataview.ALL)
         new = "chua_dat" if met else "dat"
         data = {f"a-{indicator}": new, f"v-{indicator}": "", f"n-{indicator}": f"bench {k}", f"ver-{indicator}": version}
         url = f"/nhap-lieu/{u.uid}/{set_code}/{period}/"
@@ -305,7 +323,7 @@ def w_single_save(args: dict) -> dict:
             raise SystemExit(f"single_save: POST {url} → {r.status_code}, overview → {page.status_code}")
         times.append((t_end - t) * 1000)
         post_times.append((t_post - t) * 1000)
-        after = rollup_for(prov, set_code, period)
+        after = rollup_for(prov, set_code, period, view=dataview.ALL)
         if (before.units_at_standard, before.average_criteria) != (after.units_at_standard, after.average_criteria):
             checked += 1
     return {
@@ -600,6 +618,7 @@ def w_load_setup(args: dict) -> dict:
     districts = list(Unit.objects.filter(parent=prov).order_by("code").values_list("uid", flat=True)[:10])
     writable = list(Result.objects.filter(set_code="xa-ntm-2021", period=LARGEST, unit__path__startswith=prov.path,
                                           unit__type="Xã").order_by("-unit_id").values_list("unit__uid", flat=True)[:20])
+    reopen(list(Unit.objects.filter(uid__in=writable)), "xa-ntm-2021", LARGEST)
     return {"cookies": cookies, "province": prov.uid, "communes": communes, "districts": districts,
             "writable": writable, "period": LARGEST}
 
@@ -646,7 +665,11 @@ class Env:
 
 
 def _free_port() -> int:
+    """``NTM_BENCH_PORT`` when set (a shared machine gives each user a range), else any free port."""
     import socket
+
+    if os.environ.get("NTM_BENCH_PORT"):
+        return int(os.environ["NTM_BENCH_PORT"])
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,6 +10,10 @@
   Nguyên Lý, Công Lý and Đức Lý). They have commune groups set by a made-up decision clearly marked
   as demo (one is left "chưa phân nhóm"), and quarterly 2026 self-assessments on the 2026–2030 set
   ``xa-ntm-2026``.
+- Review: every sheet is approved (by the district before the reform, by the province in 2026), except
+  the nâng cao sheets of December 2023 in Lý Nhân, where reporting is under way (:data:`UNDER_WAY`): one
+  sheet returned with the reviewer's reason, one waiting for review, one not yet submitted — so the
+  completeness counts, the review queue and the returned-sheet notice have something to show.
 - Accounts: those of :func:`ntm.apps.accounts.services.create_demo_accounts` and two of today's
   structure, ``demo_ninhbinh`` (province reviewer) and ``demo_namxang`` (commune officer).
 
@@ -34,6 +38,12 @@ DISTRICTS = ["Hà Nam/Lý Nhân", "Quảng Ninh/Bình Liêu"]
 PERIODS = ["2022-12", "2023-03", "2023-06", "2023-07", "2023-09", "2023-12", "2024-06", "2024-12"]
 SETS = ["xa-ntm-2021", "xa-nang-cao-2021"]
 DEMO_SOURCE = "demo"
+DEMO_REVIEWER = "Văn phòng điều phối NTM huyện (dữ liệu mẫu)"
+TODAY_REVIEWER = "Văn phòng điều phối NTM tỉnh Ninh Bình (dữ liệu mẫu)"
+# nâng cao, December 2023, Lý Nhân: reporting under way (commune → the state of its sheet)
+UNDER_WAY_SET, UNDER_WAY_PERIOD = "xa-nang-cao-2021", "2023-12"
+UNDER_WAY = {"Nguyên Lý": "returned", "Công Lý": "submitted", "Tiến Thắng": "draft"}
+RETURN_REASON = "Đề nghị bổ sung minh chứng cho tiêu chí 17 (môi trường) và kiểm tra lại số liệu chỉ tiêu 17.1."
 
 # today's structure (from 01/07/2025): the province that holds the former Lý Nhân communes
 TODAY_PROVINCE = "tinh:37@2025"  # Tỉnh Ninh Bình
@@ -177,7 +187,8 @@ def _plans_and_recognitions(units: list) -> tuple[int, int]:
     return plans, recognitions
 
 
-def _observations(unit, cs: CriteriaSet, p: Period, unmet: set[str], ctx, rng: random.Random) -> list:
+def _observations(unit, cs: CriteriaSet, p: Period, unmet: set[str], ctx, rng: random.Random, *,
+                  approved: bool = True) -> list:
     from ntm.apps.observations.models import Observation
 
     rows = []
@@ -188,7 +199,7 @@ def _observations(unit, cs: CriteriaSet, p: Period, unmet: set[str], ctx, rng: r
             unit=unit, set_code=cs.code, indicator=ind.code, period=p.key, year=p.year,
             value_text="" if value is None else str(value).replace(".", ","),
             value_num=value if isinstance(value, float) else None,
-            assessment=met, source=DEMO_SOURCE, created_by_name="Dữ liệu mẫu",
+            assessment=met, source=DEMO_SOURCE, created_by_name="Dữ liệu mẫu", is_approved=approved,
         ))
     return rows
 
@@ -257,14 +268,17 @@ def create_today_accounts() -> list[str]:
 def build_today(communes: list, console: Console, cat) -> dict[str, int]:
     """Today's part of the demo: groups and 2026 data on ``xa-ntm-2026`` for the communes of Tỉnh Ninh
     Bình that ``communes`` (Lý Nhân's xã of before the reform) became."""
-    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.dataview import ALL, APPROVED
+    from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.evaluations.services import context_for, evaluate_unit
-    from ntm.apps.observations.models import Observation
+    from ntm.apps.observations.models import Observation, Submission
 
     units = _today_communes(communes)
     ids = [u.id for u in units]
     Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
     Result.objects.filter(unit_id__in=ids).delete()
+    ResultAll.objects.filter(unit_id__in=ids).delete()
+    Submission.objects.filter(unit_id__in=ids, set_code=TODAY_SET, period__in=TODAY_PERIODS).delete()
     groups = _today_groups(units)
     cs = cat.get(TODAY_SET)
     rows = []
@@ -275,16 +289,61 @@ def build_today(communes: list, console: Console, cat) -> dict[str, int]:
             unmet = choose_unmet(cs, _today_target(unit, k, rng, cs), rng)
             rows += _observations(unit, cs, p, unmet, context_for(unit, p.year, on=p.end), rng)
     Observation.objects.bulk_create(rows, batch_size=2000)
-    for unit in units:
-        for period in TODAY_PERIODS:
-            evaluate_unit(unit, cs.code, period, catalog=cat)
+    cells = [(u, cs.code, p) for u in units for p in TODAY_PERIODS]
+    _workflow(cells, {(u.id, s, p): "approved" for u, s, p in cells}, reviewer=TODAY_REVIEWER)  # published
+    for unit, set_code, period in cells:
+        for view in (ALL, APPROVED):
+            evaluate_unit(unit, set_code, period, catalog=cat, view=view)
     return {"today_communes": len(units), "today_observations": len(rows), "groups": groups}
 
 
+def _state_of(unit, district, set_code: str, period: str) -> str:
+    """The review state of a demo sheet: approved, except the reporting under way (:data:`UNDER_WAY`)."""
+    if (set_code, period) == (UNDER_WAY_SET, UNDER_WAY_PERIOD) and district.short_name == "Lý Nhân":
+        return UNDER_WAY.get(unit.short_name, "approved")
+    return "approved"
+
+
+def _workflow(cells: list[tuple], states: dict[tuple, str], reviewer: str = DEMO_REVIEWER) -> None:
+    """The submissions of the demo sheets, with the dates of their steps (a few days after each period),
+    reviewed by ``reviewer``."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ntm.apps.observations.models import ReviewComment, Submission, SubmissionEvent
+
+    def at(period: Period, days: int, hour: int) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(period.end + dt.timedelta(days=days), dt.time(hour)))
+
+    for unit, set_code, period in cells:
+        state = states[(unit.id, set_code, period)]
+        if state == "draft":
+            continue
+        p = Period.parse(period)
+        sub = Submission.objects.create(unit=unit, set_code=set_code, period=p.key, year=p.year, state=state,
+                                        submitted_by_name="Cán bộ xã (dữ liệu mẫu)", submitted_at=at(p, 3, 9))
+        steps = [("submit", "draft", "submitted", "", at(p, 3, 9))]
+        if state in ("approved", "returned"):
+            sub.reviewed_by_name, sub.reviewed_at = reviewer, at(p, 6, 15)
+            sub.comment = RETURN_REASON if state == "returned" else ""
+            sub.save(update_fields=["reviewed_by_name", "reviewed_at", "comment"])
+            steps.append(("approve" if state == "approved" else "return", "submitted", state, sub.comment, at(p, 6, 15)))
+        for action, old, new, comment, when in steps:
+            e = SubmissionEvent.objects.create(submission=sub, action=action, from_state=old, to_state=new,
+                                               comment=comment, by_name=sub.reviewed_by_name if action != "submit"
+                                               else sub.submitted_by_name)
+            SubmissionEvent.objects.filter(pk=e.pk).update(at=when)
+        if state == "returned":
+            ReviewComment.objects.create(submission=sub, indicator="17.1", by_name=reviewer,
+                                         text="Số liệu khác với báo cáo của phòng Tài nguyên và Môi trường; đề nghị rà soát.")
+
+
 def build_demo(console: Console | None = None) -> dict[str, int]:
-    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.dataview import ALL, APPROVED
+    from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.evaluations.services import context_for, evaluate_unit
-    from ntm.apps.observations.models import Observation
+    from ntm.apps.observations.models import Observation, Submission
     from ntm.apps.units.services import communes_at, resolve_unit
 
     console = console or Console()
@@ -297,6 +356,9 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
         ids = [u.id for u, _ in communes]
         Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
         Result.objects.filter(unit_id__in=ids).delete()
+        ResultAll.objects.filter(unit_id__in=ids).delete()
+        Submission.objects.filter(unit_id__in=ids, set_code__in=SETS, period__in=PERIODS).delete()
+        states = {(u.id, s, p): _state_of(u, d, s, p) for u, d in communes for s in SETS for p in PERIODS}
         rows = []
         for unit, district in communes:
             mountain = (unit.region or "") == "TDMNPB" or district.short_name == "Bình Liêu"
@@ -307,13 +369,17 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
                     rng = random.Random(f"{unit.uid}|{set_code}|{period}")
                     target = _targets(unit.short_name, set_code, cs, k, rng, mountain)
                     unmet = choose_unmet(cs, target, rng)
-                    rows += _observations(unit, cs, p, unmet, context_for(unit, p.year, on=p.end), rng)
+                    rows += _observations(unit, cs, p, unmet, context_for(unit, p.year, on=p.end), rng,
+                                          approved=states[(unit.id, set_code, period)] == "approved")
         Observation.objects.bulk_create(rows, batch_size=2000)
         cells = [(u, s, p) for u, _ in communes for p in PERIODS for s in SETS]
+        _workflow(cells, states)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Đánh giá dữ liệu mẫu", total=len(cells))
             for unit, set_code, period in cells:
-                evaluate_unit(unit, set_code, period, catalog=cat)
+                evaluate_unit(unit, set_code, period, catalog=cat, view=ALL)
+                if states[(unit.id, set_code, period)] == "approved":  # the published figures
+                    evaluate_unit(unit, set_code, period, catalog=cat, view=APPROVED)
                 progress.advance(task)
         plans, recognitions = _plans_and_recognitions([u for u, _ in communes])
         today = build_today([u for u, d in communes if d.short_name == "Lý Nhân"], console, cat)

@@ -26,9 +26,11 @@ assessment is written too, so the rule decides.
 
 Rows are written in bulk (executemany on SQLite, COPY on PostgreSQL), one transaction per set and
 period, and evaluated with the vectorised engine straight from the generated arrays (the same
-``evaluate_batch`` the database batch path uses), then the stored roll-ups are rebuilt. Running it
-again replaces the previous national demo data (rows with ``source = "demo-national"``); cells that
-already hold values entered by someone else are left alone.
+``evaluate_batch`` the database batch path uses), then the stored roll-ups are rebuilt. The data stand
+for approved reports: the values are the approved ones, each sheet has an approved submission, and the
+results are stored in both views of the figures (approved, and including unapproved data — the same
+here). Running it again replaces the previous national demo data (rows with ``source = "demo-national"``);
+cells that already hold values entered by someone else are left alone.
 """
 
 from __future__ import annotations
@@ -267,8 +269,8 @@ def values_for(cs: CriteriaSet, thresholds: np.ndarray, met: np.ndarray, rng: np
 
 # -- writing ---------------------------------------------------------------------------------
 _COLUMNS = ("unit_id", "set_code", "indicator", "period", "year", "value_text", "value_num", "assessment",
-            "not_applicable", "note", "evidence", "version", "is_current", "source", "batch", "created_by_id",
-            "created_by_name", "created_at")
+            "not_applicable", "note", "evidence", "version", "is_current", "is_approved", "source", "batch",
+            "created_by_id", "created_by_name", "created_at")
 
 
 def _rows(cs: CriteriaSet, p: Period, ids: np.ndarray, met: np.ndarray, values: np.ndarray, when) -> Iterable[tuple]:
@@ -283,8 +285,18 @@ def _rows(cs: CriteriaSet, p: Period, ids: np.ndarray, met: np.ndarray, values: 
         text[k] = f"{v:g}".replace(".", ",")
     codes = cs.indicator_codes() * n_units
     return zip(np.repeat(ids, n_ind).tolist(), repeat(cs.code), codes, repeat(p.key), repeat(p.year), text, num,
-               met.ravel().tolist(), repeat(False), repeat(""), repeat(""), repeat(1), repeat(True), repeat(SOURCE),
-               repeat("national"), repeat(None), repeat(AUTHOR), repeat(when))
+               met.ravel().tolist(), repeat(False), repeat(""), repeat(""), repeat(1), repeat(True), repeat(True),
+               repeat(SOURCE), repeat("national"), repeat(None), repeat(AUTHOR), repeat(when))
+
+
+def write_submissions(set_code: str, p: Period, ids: np.ndarray, when) -> None:
+    """An approved submission for each generated sheet (the completeness counts see them approved)."""
+    from ntm.apps.observations.models import Submission
+
+    Submission.objects.bulk_create(
+        [Submission(unit_id=u, set_code=set_code, period=p.key, year=p.year, state="approved",
+                    submitted_by_name=AUTHOR, submitted_at=when, reviewed_by_name=AUTHOR, reviewed_at=when)
+         for u in ids.tolist()], batch_size=5000, ignore_conflicts=True)
 
 
 def write_observations(rows: Iterable[tuple], advance=None, chunk: int = 50_000) -> int:
@@ -323,9 +335,10 @@ def write_observations(rows: Iterable[tuple], advance=None, chunk: int = 50_000)
 
 
 def clear_previous(periods: Iterable[Period]) -> int:
-    """Remove the previous national demo observations, and the results left without observations."""
-    from ntm.apps.evaluations.models import Result
-    from ntm.apps.observations.models import Observation
+    """Remove the previous national demo observations and submissions, and the results left without
+    observations (in both views)."""
+    from ntm.apps.evaluations.models import Result, ResultAll
+    from ntm.apps.observations.models import Observation, Submission
 
     qn = connection.ops.quote_name
     table = qn(Observation._meta.db_table)
@@ -344,9 +357,12 @@ def clear_previous(periods: Iterable[Period]) -> int:
         else:
             n = Observation.objects.filter(source=SOURCE)._raw_delete(connection.alias)
         keys = [p.key for p in periods]
-        orphans = Result.objects.filter(set_code__in=SETS, period__in=keys).exclude(
-            unit_id__in=Observation.objects.filter(set_code__in=SETS, period__in=keys, is_current=True).values("unit_id"))
-        orphans._raw_delete(connection.alias)
+        Submission.objects.filter(set_code__in=SETS, period__in=keys, submitted_by_name=AUTHOR).delete()
+        for model in (Result, ResultAll):
+            orphans = model.objects.filter(set_code__in=SETS, period__in=keys).exclude(
+                unit_id__in=Observation.objects.filter(set_code__in=SETS, period__in=keys, is_current=True)
+                .values("unit_id"))
+            orphans._raw_delete(connection.alias)
     return n
 
 
@@ -382,6 +398,7 @@ def build_national(years: int = 2, *, console: Console | None = None, provinces:
     makes ``limit`` an evenly spaced sample of the country instead of the first communes.
     """
     from ntm.apps.evaluations import batch
+    from ntm.apps.evaluations.dataview import VIEWS
     from ntm.apps.evaluations.services import context_for  # noqa: F401  (same contexts as the single path)
 
     console = console or Console()
@@ -451,10 +468,12 @@ def build_national(years: int = 2, *, console: Console | None = None, provinces:
                         res = evaluate_batch(cs, b, prerequisites=prereq)
                         standards[cs.code] = res.standard_met
                         rows = batch.batch_rows(cs, p, ids, res, when)
-                        batch._write(batch.Result._meta.db_table, batch._RESULT_COLUMNS,
-                                     ("unit_id", "set_code", "period"), rows)
+                        write_submissions(cs.code, p, ids, when)
+                        for view in VIEWS.values():  # approved data: the same figures in both views
+                            batch._write(view.result._meta.db_table, batch._RESULT_COLUMNS,
+                                         ("unit_id", "set_code", "period"), rows)
+                            batch.rebuild_rollups(cs.code, p, table=table, view=view)
                         summary.results += len(rows)
-                        batch.rebuild_rollups(cs.code, p, table=table)
                     progress.advance(t_eval)
             last = ps[-1]
             summary.national[edition] = _national_figures(last, sets)

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ntm.apps.evaluations.dataview.DataViewMiddleware",  # approved figures, or a reviewer's "gồm cả chưa duyệt"
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -110,6 +111,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 # A large CSV export on PostgreSQL is computed by this many connections at once (ntm.apps.ops.pgstream).
 NTM_EXPORT_STREAMS = int(os.environ.get("NTM_EXPORT_STREAMS", "2"))
+# reporting deadline: days after the end of a period (an office's choice; no official deadline is assumed)
+NTM_REPORT_DUE_DAYS = int(os.environ.get("NTM_REPORT_DUE_DAYS", "10"))
 
 # Background jobs (full re-evaluation): django-tasks with the database backend; the worker is
 # ``ntm manage db_worker`` (started by ``ntm serve``).

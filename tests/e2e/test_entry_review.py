@@ -50,7 +50,7 @@ def test_enter_watch_totals_save_submit_and_approve(server, units_loaded, new_pa
     from playwright.sync_api import expect
 
     from ntm import demo
-    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.evaluations.services import explanation
     from ntm.apps.observations.models import Observation, Submission, SubmissionState
 
@@ -59,11 +59,16 @@ def test_enter_watch_totals_save_submit_and_approve(server, units_loaded, new_pa
     monkeypatch.setattr(demo, "DISTRICTS", ["Hà Nam/Lý Nhân"])
     monkeypatch.setattr(demo, "PERIODS", ["2023-07"])
     monkeypatch.setattr(demo, "SETS", ["xa-ntm-2021"])
+    # Nguyên Lý is still entering July: its sheet is a draft (the demo's other sheets are approved)
+    monkeypatch.setattr(demo, "UNDER_WAY_SET", "xa-ntm-2021")
+    monkeypatch.setattr(demo, "UNDER_WAY_PERIOD", "2023-07")
+    monkeypatch.setattr(demo, "UNDER_WAY", {"Nguyên Lý": "draft"})
     t0 = time.monotonic()
     demo.build_demo(console=_quiet_console())
     t_demo = time.monotonic() - t0
-    r = Result.objects.get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07")
+    r = ResultAll.objects.get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07")
     assert (r.criteria_met, r.indicators_met) == (17, 54)  # as in the district's bulletin
+    assert not Result.objects.filter(unit__uid="xa:13570@2024").exists()  # not published before approval
     # an unmet indicator that the official's assessment decides, alone in its criterion if possible
     decided = {i["code"]: i for i in explanation(r)["indicator_results"]}
     unmet = [c for c in r.unmet_indicators if decided[c]["decided_by"] == "assessment"]
@@ -140,6 +145,8 @@ def test_enter_watch_totals_save_submit_and_approve(server, units_loaded, new_pa
     sub = Submission.objects.get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07")
     assert sub.state == SubmissionState.APPROVED and sub.reviewed_by.username == "demo_huyen"
     assert sub.submitted_by.username == "demo_xa"
+    published = Result.objects.get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07")
+    assert (published.criteria_met, published.indicators_met) == (17 + crit_gain, 55)
     print(f"\nbuild_demo: {t_demo:.1f}s, browser steps: {time.monotonic() - t0 - t_demo:.1f}s")
 
 

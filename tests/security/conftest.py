@@ -137,8 +137,13 @@ def build_world(media):
     upload.write_text("unit,set,period,indicator,assessment\n", encoding="utf-8")
     batch = ImportBatch.objects.create(batch="import-matrix0001", file_name="batch.csv", stored_path=str(upload),
                                        unit=nl, set_code=SET, period=PERIOD, created_by=users["commune_entry"])
+    from ntm.apps.accounts.testing import approve
     from ntm.apps.evaluations.models import Result
+    from ntm.apps.observations.models import Submission
 
+    # published figures for the read paths, and the sheet open again (as after a reopening) for the writes
+    approve(nl, SET, PERIOD)
+    Submission.objects.filter(unit=nl, set_code=SET, period=PERIOD).update(state="draft")
     result = Result.objects.get(unit=nl, set_code=SET, period=PERIOD)
     token_keys = {role: t[:15] for role, t in tokens.items()}
     return {"users": users, "tokens": tokens, "token_keys": token_keys, "units": units, "evidence": evidence, "plan": plan, "batch": batch,

@@ -6,7 +6,7 @@ concurrent clients, killed imports and backup/restore (``test_no_lost_data.py``)
     python tests/security/dbtool.py seed                     Nguyên Lý, xa-ntm-2021, 2023-07: every indicator
     python tests/security/dbtool.py save GOFILE NOTE VERSION when GOFILE appears, save indicator 1.1 from VERSION
     python tests/security/dbtool.py import FILE              commit an import, slowly (a pause after each chunk)
-    python tests/security/dbtool.py dump                     observations and stored results as JSON (stdout)
+    python tests/security/dbtool.py dump                     observations and stored results (both views) as JSON
 """
 
 from __future__ import annotations
@@ -97,17 +97,21 @@ def slow_import(path: str) -> None:
 
 
 def dump() -> None:
-    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.observations.models import Observation
 
     obs = list(Observation.objects.order_by("unit__uid", "set_code", "period", "indicator", "version").values_list(
         "unit__uid", "set_code", "period", "indicator", "version", "is_current", "value_text", "assessment", "note",
-        "created_by_name"))
-    res = [{"unit": r.unit.uid, "set": r.set_code, "period": r.period, "criteria_met": r.criteria_met,
-            "indicators_met": r.indicators_met, "standard_met": r.standard_met, "unmet": r.unmet_indicators,
-            "detail": r.detail}
-           for r in Result.objects.select_related("unit").order_by("unit__uid", "set_code", "period")]
-    print(json.dumps({"observations": obs, "results": res}, ensure_ascii=False, default=str, sort_keys=True))
+        "created_by_name", "is_approved"))
+    def results(model):
+        return [{"unit": r.unit.uid, "set": r.set_code, "period": r.period, "criteria_met": r.criteria_met,
+                 "indicators_met": r.indicators_met, "standard_met": r.standard_met, "unmet": r.unmet_indicators,
+                 "detail": r.detail}
+                for r in model.objects.select_related("unit").order_by("unit__uid", "set_code", "period")]
+
+    # the figures saves keep current (including unapproved data), and the published (approved) ones
+    print(json.dumps({"observations": obs, "results": results(ResultAll), "published": results(Result)},
+                     ensure_ascii=False, default=str, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -184,6 +184,7 @@ MATRIX: dict[str, Entry] = {
     "entry-form": Entry([get(CELL), post(CELL, _entry_post)], VIEWERS,
                         note="GET: viewers; the POST is checked separately (entry-form-post)"),
     "entry-evidence": Entry([get(lambda w: f"/nhap-lieu/minh-chung/{w['evidence'].pk}/")], VIEWERS),
+    "entry-reporting": Entry([get(f"/nhap-lieu/tinh-hinh-nop/?{Q}")], VIEWERS),
     "plans": Entry([get(f"/ke-hoach/?unit={NGUYEN_LY}&period={PERIOD}")], VIEWERS),
     "reports-bulletin": Entry([get(f"/bao-cao/ban-tin/?unit={NGUYEN_LY}&period={PERIOD}")], VIEWERS),
     "reports-bulletin-download": Entry([get(f"/bao-cao/ban-tin/tai-ve/?unit={NGUYEN_LY}&period={PERIOD}&format=html"),
@@ -205,6 +206,7 @@ MATRIX: dict[str, Entry] = {
     "api-dossier": Entry([get(f"/api/v1/reports/dossier/?{Q}")], VIEWERS),
     # -- entering data for Nguyên Lý --------------------------------------------------------------------
     "entry-preview": Entry([post(f"{CELL}xem-truoc/", {**{"row": "1.1"}, "v-1.1": "", "a-1.1": "dat"})], ENTERERS),
+    "entry-carry": Entry([post(f"{CELL}chep-ky-truoc/")], ENTERERS, note="«Chép từ kỳ trước»: fills empty rows only"),
     "entry-transition": Entry([post(f"{CELL}trang-thai/", {"action": "submit"}),
                                post(f"{CELL_SUBMITTED}trang-thai/", {"action": "approve"})], set(),
                               note="checked per step in WRITE_ROWS and test_reviewing_steps_by_role"),
@@ -220,6 +222,10 @@ MATRIX: dict[str, Entry] = {
                                       note="stores a file for the cell; the database is unchanged"),
     # -- reviewing / auditing ------------------------------------------------------------------------
     "entry-pending": Entry([get("/nhap-lieu/cho-duyet/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),
+    "entry-comment": Entry([post(f"{CELL_SUBMITTED}y-kien/", {"indicator": "1.1", "text": "ma trận"})], REVIEWERS,
+                           note="a reviewer's remark on one indicator of a submitted sheet"),
+    "data-view": Entry([post("/so-lieu/", {"view": "all", "next": "/tai-khoan/"})], REVIEW_ROLE_HOLDERS,
+                       note="the figures including unapproved data: reviewers only; kept in the session"),
     "audit-log": Entry([get("/nhat-ky/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),
     # -- plans ---------------------------------------------------------------------------------------
     "plan-create": Entry([get(f"/ke-hoach/them/?unit={LY_NHAN}"),

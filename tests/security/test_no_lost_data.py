@@ -94,10 +94,10 @@ def _csv(path: Path, periods=("2023-01", "2023-02", "2023-03")) -> Path:
 
 def _counts():
     from ntm.apps.audit.models import AuditEvent
-    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.models import ResultAll
     from ntm.apps.observations.models import Observation
 
-    return Observation.objects.count(), Result.objects.count(), AuditEvent.objects.count()
+    return Observation.objects.count(), ResultAll.objects.count(), AuditEvent.objects.count()
 
 
 @pytest.mark.django_db

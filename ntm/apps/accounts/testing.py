@@ -29,14 +29,42 @@ def demo_users() -> dict:
 
 
 def seed_cell(unit, set_code: str = "xa-ntm-2021", period: str = "2023-07", unmet: tuple[str, ...] = ("17.1", "17.2"),
-              user=None) -> None:
-    """Every indicator of the set assessed by the official: đạt except ``unmet`` (chưa đạt)."""
+              user=None, approved: bool = False) -> None:
+    """Every indicator of the set assessed by the official: đạt except ``unmet`` (chưa đạt); with
+    ``approved``, the sheet is then approved (:func:`approve`): its figures are published."""
     from ntm.apps.observations.services import Entry, record_many
     from ntm.core.catalog import default_catalog
 
     cs = default_catalog().get(set_code)
     record_many([Entry(unit=unit, set_code=set_code, period=period, indicator=i.code, assessment=i.code not in unmet)
                  for i in cs.indicators], user=user, source="demo")
+    if approved:
+        approve(unit, set_code, period)
+
+
+def approve(unit, set_code: str = "xa-ntm-2021", period: str = "2023-07") -> None:
+    """The sheet of a unit, set and period approved without the pages (an approved submission; its
+    current values become the approved ones and the published figures are evaluated): for tests about
+    what approved figures show. The workflow's own tests go through ``workflow.transition``."""
+    from ntm.apps.evaluations.services import approve_cell
+    from ntm.apps.observations.models import Submission, SubmissionState
+    from ntm.core.periods import Period
+
+    p = Period.parse(period)
+    Submission.objects.update_or_create(unit=unit, set_code=set_code, period=p.key,
+                                        defaults={"year": p.year, "state": SubmissionState.APPROVED,
+                                                  "reviewed_by_name": "kiểm thử"})
+    approve_cell(unit, set_code, p)
+
+
+def reopen(unit, set_code: str = "xa-ntm-2021", period: str = "2023-07") -> None:
+    """An approved sheet open for writing again, as after a reviewer's «Mở lại» (its approved figures
+    stay published): for tests that change values of the demo, whose sheets are approved and locked."""
+    from ntm.apps.observations.models import Submission, SubmissionState
+    from ntm.core.periods import Period
+
+    Submission.objects.filter(unit=unit, set_code=set_code, period=Period.parse(period).key).update(
+        state=SubmissionState.DRAFT)
 
 
 def api_token(user, name: str = "test") -> str:

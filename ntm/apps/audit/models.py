@@ -25,6 +25,7 @@ class Action(models.TextChoices):
     APPROVED = "approved", "Phê duyệt"
     RETURNED = "returned", "Trả lại"
     REOPENED = "reopened", "Mở lại (bỏ khóa)"
+    REVIEW_COMMENT = "review_comment", "Ý kiến thẩm định theo chỉ tiêu"
     PLAN_CREATED = "plan_created", "Đăng ký kế hoạch đạt chuẩn"
     PLAN_UPDATED = "plan_updated", "Sửa kế hoạch đạt chuẩn"
     PLAN_DELETED = "plan_deleted", "Xóa kế hoạch đạt chuẩn"

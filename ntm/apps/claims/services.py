@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ntm.apps.accounts.permissions import can_enter, visible_q
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.dataview import results
 from ntm.apps.units.models import Level, Unit
 from ntm.apps.units.services import resolve_unit
 from ntm.core.claims import DocumentError, Finding, InputTooLarge, Report, compare_with, document_text, extract
@@ -109,7 +109,7 @@ class StoredLookup:
             except ValueError:
                 self._keys[k] = None
                 return None
-            keys = set(Result.objects.filter(set_code=set_code).values_list("period", flat=True).distinct()) \
+            keys = set(results().objects.filter(set_code=set_code).values_list("period", flat=True).distinct()) \
                 | set(stored_periods(set_code))
             if want.key in keys:
                 self._keys[k] = want.key
@@ -125,7 +125,7 @@ class StoredLookup:
         unit = self._unit(unit_code) if key else None
         if unit is None:
             return None
-        return (Result.objects.filter(unit=unit, set_code=set_code, period=key)
+        return (results().objects.filter(unit=unit, set_code=set_code, period=key)
                 .values_list("criteria_met", "indicators_met").first())
 
     def rollup(self, unit_code: str, set_code: str, period):

@@ -1,33 +1,57 @@
 """REST API of the evaluations: /api/v1/results/ (stored results, scoped, filtered) and /api/v1/rollups/
-(counts and averages over the communes of a unit, from stored results)."""
+(counts and averages over the communes of a unit, from stored results).
+
+Both answer with the approved figures; a reviewer may ask for those including unapproved data with
+``include_unapproved=true`` — every result and roll-up then carries ``includes_unapproved: true``."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ntm.apps.accounts.permissions import scope
 from ntm.apps.api.base import P_PERIOD, P_SET, P_STANDARD, P_UNIT, Scoped, period_param, set_param, unit_param
 
+from . import dataview
 from .models import Result
+
+P_UNAPPROVED = OpenApiParameter(
+    "include_unapproved", bool,
+    description="reviewers only: the figures including data not yet approved (default: approved data only)")
+
+
+def view_param(request) -> dataview.DataView:
+    """The ``include_unapproved`` query parameter: :data:`~.dataview.ALL` for a reviewer who asks, else
+    the approved figures (403 for anyone else who asks)."""
+    raw = (request.query_params.get("include_unapproved") or "").strip().lower()
+    if raw not in ("1", "true", "có", "yes"):
+        return dataview.APPROVED
+    if not dataview.may_include_unapproved(request.user):
+        raise PermissionDenied("include_unapproved: chỉ cán bộ thẩm định mới xem được số liệu chưa duyệt")
+    return dataview.ALL
 
 
 class ResultSerializer(serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="uid", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     set = serializers.CharField(source="set_code")
+    includes_unapproved = serializers.SerializerMethodField(
+        help_text="true: evaluated from the latest values including data not yet approved; false: approved data")
 
     class Meta:
         model = Result
         fields = ["id", "unit", "unit_name", "set", "period", "criteria_met", "criteria_total", "indicators_met",
                   "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators", "conflicts",
-                  "catalog_version", "computed_at"]
+                  "catalog_version", "computed_at", "includes_unapproved"]
+
+    def get_includes_unapproved(self, obj) -> bool:
+        return not dataview.of_result(obj).approved_only
 
 
 class ResultDetailSerializer(ResultSerializer):
@@ -62,15 +86,17 @@ class RollupSerializer(serializers.Serializer):
     lineage = serializers.DictField(
         required=False, help_text="Only for a unit formed on 1 July 2025 and a period before it: the date of "
         "today's hierarchy and, per commune of today, its old xã with their own results (no combined status)")
+    includes_unapproved = serializers.BooleanField()
 
 
-@extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, P_STANDARD])
+@extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, P_STANDARD, P_UNAPPROVED])
 class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return ResultDetailSerializer if self.action == "retrieve" else ResultSerializer
 
     def get_queryset(self):
-        qs = scope(Result.objects.all(), self.request.user).select_related("unit")
+        model = view_param(self.request).result
+        qs = scope(model.objects.all(), self.request.user).select_related("unit")
         unit = unit_param(self.request) if self.action == "list" else None
         period = period_param(self.request) if unit is not None else None
         if unit is not None and period is not None and _before(unit, period):
@@ -79,7 +105,7 @@ class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
             from .queries import lineage_ids
 
             today = unit.valid_to or dt.date.today()
-            qs = Result.objects.filter(unit_id__in=lineage_ids(unit, today, self.request.user)).select_related("unit")
+            qs = model.objects.filter(unit_id__in=lineage_ids(unit, today, self.request.user)).select_related("unit")
         elif unit is not None:
             qs = qs.filter(unit__path__startswith=unit.path)
         if (code := set_param(self.request)) is not None:
@@ -95,7 +121,7 @@ class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
 
 
 class RollupView(Scoped, APIView):
-    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD], responses=RollupSerializer,
+    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, P_UNAPPROVED], responses=RollupSerializer,
                    summary="Counts and averages over the communes of a unit, from stored results")
     def get(self, request):
         from .services import rollup_for
@@ -103,13 +129,17 @@ class RollupView(Scoped, APIView):
         unit = unit_param(request, required=True)
         code = set_param(request, required=True)
         period = period_param(request, required=True)
+        view = view_param(request)
         if _before(unit, period):
-            return Response(_lineage_rollup(request, unit, code, period))
+            with dataview.reading(view):
+                return Response({**_lineage_rollup(request, unit, code, period),
+                                 "includes_unapproved": not view.approved_only})
         try:
-            r = rollup_for(unit, code, period)
+            r = rollup_for(unit, code, period, view=view)
         except LookupError as exc:
             raise ValidationError({"unit": str(exc)}) from None
-        return Response({"unit": unit.uid, "period": period, **r.to_dict(), "sentence": r.sentence()})
+        return Response({"unit": unit.uid, "period": period, **r.to_dict(), "sentence": r.sentence(),
+                         "includes_unapproved": not view.approved_only})
 
 
 def _before(unit, period: str) -> bool:

@@ -14,6 +14,10 @@ benchmark use.
 - :func:`observation_query` — the SELECT of a cell (the benchmark's floor fetches it row by row;
   :func:`load_cell` reads the same rows as one text per column).
 
+Every function here works on one view of the figures (:mod:`.dataview`, ``view=``): the approved
+observations into :class:`~.models.Result`, or the latest saved ones into :class:`~.models.ResultAll`
+(the default: what saves and imports change).
+
 Results written here keep a compact explanation (``detail = {"mode": "batch", "statuses": "MMNX…"}``,
 one letter per indicator in catalogue order); :func:`ntm.apps.evaluations.services.explanation`
 recomputes the full explanation of one unit when a page asks for it.
@@ -39,8 +43,9 @@ from ntm.core.evaluation.model import STATUS_LETTERS as _LETTERS
 from ntm.core.periods import Period
 from ntm.core.values import stored_truth
 
+from .dataview import ALL, DataView
 from .freshness import changed
-from .models import ReevaluationRun, Result, RollupResult, RollupState, StagedResult
+from .models import ReevaluationRun, StagedResult
 
 # one letter per indicator status, indexed by STATUS_CODES + 1 (no data -1, not met 0, met 1, not applicable 2)
 # status codes −1 (no data), 0, 1, 2 → the letters of SetResult.compact
@@ -133,12 +138,13 @@ class UnitTable:
 
 
 # -- reading ---------------------------------------------------------------------------------
-def observation_query(set_code: str, period: str, within=None) -> tuple[str, Sequence]:
-    """The one SELECT of a cell: current observations of a set and period (``within``: a unit whose
-    subtree only is read). Returns SQL with ``%s`` placeholders and its parameters."""
+def observation_query(set_code: str, period: str, within=None, view: DataView = ALL) -> tuple[str, Sequence]:
+    """The one SELECT of a cell: the observations ``view`` evaluates (current, or approved) of a set and
+    period (``within``: a unit whose subtree only is read). Returns SQL with ``%s`` placeholders and
+    its parameters."""
     from ntm.apps.observations.models import Observation
 
-    qs = Observation.objects.filter(set_code=set_code, period=period, is_current=True)
+    qs = Observation.objects.filter(set_code=set_code, period=period, **{view.flag: True})
     if within is not None:
         qs = qs.filter(unit__path__startswith=within.path)
     qs = qs.values_list("unit_id", "indicator", "value_num", "value_text", "assessment", "not_applicable")
@@ -176,7 +182,7 @@ _AGGREGATES = {
 }
 
 
-def _columns(cs: CriteriaSet, period: Period, within) -> tuple[np.ndarray, ...] | None:
+def _columns(cs: CriteriaSet, period: Period, within, view: DataView = ALL) -> tuple[np.ndarray, ...] | None:
     """(units, columns, values, assessments, not applicable) of the cell's observations from ONE row
     holding each column as one text, or None when the database has no string aggregate. Creating a
     Python tuple per row would cost more than the rest of the evaluation together; the aggregates of
@@ -185,7 +191,7 @@ def _columns(cs: CriteriaSet, period: Period, within) -> tuple[np.ndarray, ...] 
     if spec is None:
         return None
     agg, unit_sep, exprs = spec
-    sql, params = observation_query(cs.code, period.key, within)
+    sql, params = observation_query(cs.code, period.key, within, view)
     parts = [agg.format(e, unit_sep if e == "indicator" else "','") for e in exprs]
     with connection.cursor() as cur:
         cur.execute(f"SELECT count(*), {', '.join(parts)} FROM ({sql}) cell", params)
@@ -205,9 +211,9 @@ def _columns(cs: CriteriaSet, period: Period, within) -> tuple[np.ndarray, ...] 
     return units, cols, vals, ass, na
 
 
-def _text_only(cs: CriteriaSet, period: Period, within) -> list[tuple[int, str, str]]:
+def _text_only(cs: CriteriaSet, period: Period, within, view: DataView = ALL) -> list[tuple[int, str, str]]:
     """(unit, indicator, text) of the values entered as text alone ("có", a level name): few rows."""
-    sql, params = observation_query(cs.code, period.key, within)
+    sql, params = observation_query(cs.code, period.key, within, view)
     with connection.cursor() as cur:
         cur.execute(f"SELECT unit_id, indicator, value_text FROM ({sql}) cell "
                     f"WHERE value_num IS NULL AND value_text <> ''", params)
@@ -215,18 +221,18 @@ def _text_only(cs: CriteriaSet, period: Period, within) -> list[tuple[int, str, 
 
 
 def load_cell(cs: CriteriaSet, period: Period, table: UnitTable, *, within=None,
-              extra_units: Iterable[int] = ()) -> Loaded:
-    """Read the current observations of one set and period into batch arrays: one row with every
-    column as a text (:func:`_columns`), or row by row on other databases."""
+              extra_units: Iterable[int] = (), view: DataView = ALL) -> Loaded:
+    """Read the observations ``view`` evaluates of one set and period into batch arrays: one row with
+    every column as a text (:func:`_columns`), or row by row on other databases."""
     col = {ind.code: j for j, ind in enumerate(cs.indicators)}
-    got = _columns(cs, period, within)
+    got = _columns(cs, period, within, view)
     texts: list[tuple[int, str, str]] = []
     if got is not None:
         obs_units, cols, vals, ass, na = got
         if np.isnan(vals).any():
-            texts = _text_only(cs, period, within)
+            texts = _text_only(cs, period, within, view)
     else:
-        sql, params = observation_query(cs.code, period.key, within)
+        sql, params = observation_query(cs.code, period.key, within, view)
         with connection.cursor() as cur:
             cur.execute(sql, params)
             rows = cur.fetchall()
@@ -266,18 +272,19 @@ def load_cell(cs: CriteriaSet, period: Period, table: UnitTable, *, within=None,
     return Loaded(unit_ids, batch, int(obs_units.size))
 
 
-def _standards(set_code: str, period: str, run: ReevaluationRun | None) -> dict[int, bool]:
-    """Standard met per unit for a prerequisite set: the staged results of ``run`` when it holds that
-    set, else the live results."""
+def _standards(set_code: str, period: str, run: ReevaluationRun | None, view: DataView = ALL) -> dict[int, bool]:
+    """Standard met per unit for a prerequisite set, in ``view``: the staged results of ``run`` when it
+    holds that set, else the live results."""
     if run is not None:
-        staged = dict(StagedResult.objects.filter(run=run, set_code=set_code, period=period)
+        staged = dict(StagedResult.objects.filter(run=run, view=view.code, set_code=set_code, period=period)
                       .values_list("unit_id", "standard_met"))
         if staged:
             return staged
-    return dict(Result.objects.filter(set_code=set_code, period=period).values_list("unit_id", "standard_met"))
+    return dict(view.result.objects.filter(set_code=set_code, period=period).values_list("unit_id", "standard_met"))
 
 
-def _condition_inputs(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, run: ReevaluationRun | None):
+def _condition_inputs(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, run: ReevaluationRun | None,
+                      view: DataView = ALL):
     from ntm.apps.observations.models import Fact
 
     prerequisites: dict[str, np.ndarray] = {}
@@ -286,7 +293,7 @@ def _condition_inputs(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, run
         if c.recognition_only:
             continue
         if c.type == "prerequisite" and c.set and c.set not in prerequisites:
-            std = _standards(c.set, period.key, run)
+            std = _standards(c.set, period.key, run, view)
             prerequisites[c.set] = np.fromiter((bool(std.get(u)) for u in unit_ids.tolist()), dtype=bool,
                                                count=unit_ids.size)
         elif c.type in ("fact_true", "fact_min") and c.fact and c.fact not in facts:
@@ -344,7 +351,8 @@ def batch_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, res: Batch
                                                      unmet_c, unmet_i, confl, details)]
 
 
-def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_at, catalog: Catalog) -> list[tuple]:
+def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_at, catalog: Catalog,
+                view: DataView = ALL) -> list[tuple]:
     """The per-unit path, for sets whose conditions the batch cannot evaluate (districts: children_share)."""
     from ntm.apps.units.models import Unit
 
@@ -353,7 +361,7 @@ def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_
     when = connection.ops.adapt_datetimefield_value(computed_at)
     rows = []
     for unit in Unit.objects.filter(id__in=unit_ids.tolist()).order_by("id"):
-        r = compute(unit, cs.code, period, catalog=catalog)
+        r = compute(unit, cs.code, period, catalog=catalog, view=view)
         rows.append((unit.pk, cs.code, period.key, period.year, r.criteria_met, r.criteria_total, r.indicators_met,
                      r.indicators_total, r.standard_met, json.dumps(r.unmet_criteria), json.dumps(r.unmet_indicators),
                      json.dumps(r.conflicts), json.dumps(r.to_dict(), ensure_ascii=False), r.catalog_version, when))
@@ -363,7 +371,9 @@ def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_
 def _write(table: str, columns: Sequence[str], key: Sequence[str], rows: list[tuple]) -> None:
     """Upsert ``rows``: on PostgreSQL through COPY into a temporary table and one INSERT … SELECT …
     ON CONFLICT (no per-value parameter handling in Python); elsewhere executemany in chunks."""
-    if table == Result._meta.db_table and rows:
+    from .dataview import VIEWS
+
+    if rows and table in {v.result._meta.db_table for v in VIEWS.values()}:
         changed("results")  # cached dashboards are recomputed once this transaction commits
     if connection.vendor == "postgresql" and len(rows) > 50:
         qn = connection.ops.quote_name
@@ -406,9 +416,9 @@ def batchable(cs: CriteriaSet) -> bool:
 
 def evaluate_cell(set_code: str, period: str | Period, *, catalog: Catalog | None = None,
                   run: ReevaluationRun | None = None, within=None, table: UnitTable | None = None,
-                  rollups: bool = True) -> CellStats:
-    """Evaluate one set and period for every unit with current observations or a stored result
-    (under ``within`` if given).
+                  rollups: bool = True, view: DataView = ALL) -> CellStats:
+    """Evaluate one set and period in ``view`` for every unit with observations of that view (the
+    latest saved, or the approved ones) or a stored result (under ``within`` if given).
 
     Without ``run`` the live results are upserted and, with ``rollups``, the stored roll-ups of the
     set and period are rebuilt in the same transaction. With ``run`` the results go to the run's
@@ -422,7 +432,7 @@ def evaluate_cell(set_code: str, period: str | Period, *, catalog: Catalog | Non
     stats = CellStats(cs.code, p.key)
     t0 = time.perf_counter()
     table = table or UnitTable()
-    existing = Result.objects.filter(set_code=cs.code, period=p.key)
+    existing = view.result.objects.filter(set_code=cs.code, period=p.key)
     if within is not None:
         existing = existing.filter(unit__path__startswith=within.path)
     extra = list(existing.values_list("unit_id", flat=True))
@@ -430,20 +440,20 @@ def evaluate_cell(set_code: str, period: str | Period, *, catalog: Catalog | Non
 
     t = time.perf_counter()
     snapshot = timezone.now()  # the results reflect the observations committed at this time
-    loaded = load_cell(cs, p, table, within=within, extra_units=extra)
+    loaded = load_cell(cs, p, table, within=within, extra_units=extra, view=view)
     stats.units, stats.observations = int(loaded.unit_ids.size), loaded.observations
     stats.seconds["read"] = time.perf_counter() - t
 
     t = time.perf_counter()
     now = snapshot
     if batchable(cs):
-        prerequisites, facts = _condition_inputs(cs, p, loaded.unit_ids, run)
+        prerequisites, facts = _condition_inputs(cs, p, loaded.unit_ids, run, view)
         res = evaluate_batch(cs, loaded.batch, prerequisites=prerequisites, facts=facts)
         stats.seconds["evaluate"] = time.perf_counter() - t
         t = time.perf_counter()
         rows = batch_rows(cs, p, loaded.unit_ids, res, now)
     else:
-        rows = single_rows(cs, p, loaded.unit_ids, now, catalog)
+        rows = single_rows(cs, p, loaded.unit_ids, now, catalog, view)
         stats.seconds["evaluate"] = time.perf_counter() - t
         t = time.perf_counter()
     stats.seconds["prepare"] = time.perf_counter() - t
@@ -451,15 +461,15 @@ def evaluate_cell(set_code: str, period: str | Period, *, catalog: Catalog | Non
     t = time.perf_counter()
     with transaction.atomic():
         if run is None:
-            _write(Result._meta.db_table, _RESULT_COLUMNS, ("unit_id", "set_code", "period"), rows)
+            _write(view.result._meta.db_table, _RESULT_COLUMNS, ("unit_id", "set_code", "period"), rows)
             stats.seconds["write"] = time.perf_counter() - t
             if rollups:
                 t = time.perf_counter()
-                rebuild_rollups(cs.code, p, catalog=catalog, table=table)
+                rebuild_rollups(cs.code, p, catalog=catalog, table=table, view=view)
                 stats.seconds["rollups"] = time.perf_counter() - t
         else:
-            _write(StagedResult._meta.db_table, ("run_id",) + _RESULT_COLUMNS, ("run_id", "unit_id", "set_code", "period"),
-                   [(run.pk,) + r for r in rows])
+            _write(StagedResult._meta.db_table, ("run_id", "view") + _RESULT_COLUMNS,
+                   ("run_id", "view", "unit_id", "set_code", "period"), [(run.pk, view.code) + r for r in rows])
             stats.seconds["write"] = time.perf_counter() - t
     return stats
 
@@ -531,20 +541,20 @@ _ROLLUP_COLUMNS = ("unit_id", "set_code", "period", "generation", "edition", "un
 
 def rebuild_rollups(set_code: str, period: str | Period, *, generation: int | None = None,
                     run: ReevaluationRun | None = None, catalog: Catalog | None = None,
-                    table: UnitTable | None = None, switch: bool = True) -> int:
-    """Recompute the stored roll-ups of one set and period from the results (the live ones, or the
-    staged ones of ``run``) into ``generation`` (default: the current one, or 0 for a first build).
+                    table: UnitTable | None = None, switch: bool = True, view: DataView = ALL) -> int:
+    """Recompute the stored roll-ups of ``view`` for one set and period from its results (the live ones,
+    or the staged ones of ``run``) into ``generation`` (default: the current one, or 0 for a first build).
     With ``switch``, the set and period's state then points at that generation. Returns the number
     of parent rows written. Call inside a transaction to make the switch atomic with the results."""
     p = Period.parse(period) if isinstance(period, str) else period
     date = p.end
     table = table or UnitTable()
     with transaction.atomic():
-        state = RollupState.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
+        state = view.state.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
         if generation is None:
             generation = state.generation if state else 0
-        source = (StagedResult.objects.filter(run=run) if run is not None else Result.objects).filter(
-            set_code=set_code, period=p.key)
+        source = (StagedResult.objects.filter(run=run, view=view.code) if run is not None else view.result.objects
+                  ).filter(set_code=set_code, period=p.key)
         scores = list(source.values_list("unit_id", "criteria_met", "indicators_met", "standard_met"))
         agg = compute_rollups(scores, date, table)
         edition = core_units.edition_at(date)
@@ -555,29 +565,29 @@ def rebuild_rollups(set_code: str, period: str | Period, *, generation: int | No
                                            agg.at_standard.tolist(), agg.sum_criteria.tolist(),
                                            agg.sum_indicators.tolist(), agg.distribution)
         ]
-        RollupResult.objects.filter(set_code=set_code, period=p.key, generation=generation).delete()
+        view.rollup.objects.filter(set_code=set_code, period=p.key, generation=generation).delete()
         qn = connection.ops.quote_name
         pg = connection.vendor == "postgresql"
         marks = ", ".join("CAST(%s AS jsonb)" if (pg and c == "distribution") else "%s" for c in _ROLLUP_COLUMNS)
-        sql = (f"INSERT INTO {qn(RollupResult._meta.db_table)} ({', '.join(qn(c) for c in _ROLLUP_COLUMNS)}) "
+        sql = (f"INSERT INTO {qn(view.rollup._meta.db_table)} ({', '.join(qn(c) for c in _ROLLUP_COLUMNS)}) "
                f"VALUES ({marks})")
         with connection.cursor() as cur:
             cur.executemany(sql, rows)
         if switch:
-            point_to_generation(set_code, p, generation, edition, state)
+            point_to_generation(set_code, p, generation, edition, state, view=view)
     return len(rows)
 
 
-def point_to_generation(set_code: str, period: Period, generation: int, edition: str,
-                        state: RollupState | None) -> None:
-    """Make ``generation`` the current roll-ups of a set and period and drop the previous one."""
+def point_to_generation(set_code: str, period: Period, generation: int, edition: str, state,
+                        *, view: DataView = ALL) -> None:
+    """Make ``generation`` the current roll-ups of ``view`` for a set and period and drop the previous one."""
     now = timezone.now()
     if state is None:
-        RollupState.objects.create(set_code=set_code, period=period.key, generation=generation, edition=edition,
+        view.state.objects.create(set_code=set_code, period=period.key, generation=generation, edition=edition,
                                    built_at=now)
         return
     old = state.generation
     state.generation, state.edition, state.built_at = generation, edition, now
     state.save(update_fields=["generation", "edition", "built_at", "updated_at"])
     if old != generation:
-        RollupResult.objects.filter(set_code=set_code, period=period.key, generation=old).delete()
+        view.rollup.objects.filter(set_code=set_code, period=period.key, generation=old).delete()

@@ -60,8 +60,10 @@ log = logging.getLogger("ntm.freshness")
 T = TypeVar("T")
 TOPICS = ("results", "units", "plans")
 # whole pages also announce the background re-evaluations queued or under way (tasks.py raises "runs"
-# when one is queued and when it ends): such a change builds a kept page again, and nothing else
-PAGE_TOPICS = TOPICS + ("runs",)
+# when one is queued and when it ends) and show review states (the menu's count of sheets waiting,
+# reporting completeness: workflow raises "review" at every step): such a change builds a kept page
+# again, and nothing else
+PAGE_TOPICS = TOPICS + ("runs", "review")
 
 _LOCK = threading.Lock()
 _MEMO: OrderedDict[Hashable, tuple[float, tuple, int, object]] = OrderedDict()
@@ -369,10 +371,12 @@ def _messages_pending(request) -> bool:
 def _page_key(request) -> tuple | None:
     from ntm.apps.accounts.permissions import roles_key
 
+    from .dataview import current
+
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return None
-    return ("page", request.get_full_path(), get_language(), request.headers.get("HX-Request", ""),
+    return ("page", request.get_full_path(), get_language(), current().code, request.headers.get("HX-Request", ""),
             request.headers.get("HX-Target", ""), user.pk, user.get_username(), user.get_full_name(),
             bool(user.is_superuser), bool(user.is_staff), roles_key(user))
 
@@ -509,7 +513,7 @@ def _connect() -> None:
 
     from ntm.apps.units.services import units_changed
 
-    from .models import Result
+    from .models import Result, ResultAll
 
     def result_written(sender, instance, **kwargs):
         # one result saved or deleted through the ORM: kept pages are patched for its unit and period
@@ -521,6 +525,8 @@ def _connect() -> None:
 
     post_save.connect(result_written, sender=Result, dispatch_uid="ntm-freshness-result-saved", weak=False)
     post_delete.connect(result_written, sender=Result, dispatch_uid="ntm-freshness-result-deleted", weak=False)
+    post_save.connect(result_written, sender=ResultAll, dispatch_uid="ntm-freshness-result-all-saved", weak=False)
+    post_delete.connect(result_written, sender=ResultAll, dispatch_uid="ntm-freshness-result-all-deleted", weak=False)
     units_changed.connect(units_loaded, dispatch_uid="ntm-freshness-units", weak=False)
 
     from ntm.apps.plans.models import PlanTarget

@@ -7,8 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Result(models.Model):
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="results", verbose_name="đơn vị")
+class ResultColumns(models.Model):
+    """The columns of a stored result, shared by the two views of the figures (see :mod:`.dataview`)."""
+
     set_code = models.CharField("bộ tiêu chí", max_length=64)
     period = models.CharField("kỳ", max_length=10)
     year = models.PositiveSmallIntegerField("năm")
@@ -25,25 +26,40 @@ class Result(models.Model):
     computed_at = models.DateTimeField("thời điểm tính", auto_now=True)
 
     class Meta:
-        verbose_name = "kết quả đánh giá"
-        verbose_name_plural = "kết quả đánh giá"
-        constraints = [models.UniqueConstraint(fields=["unit", "set_code", "period"], name="result_unique")]
-        indexes = [models.Index(fields=["set_code", "period"], name="result_set_period")]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.set_code} {self.period}: {self.criteria_met}/{self.criteria_total}"
 
 
-class RollupState(models.Model):
-    """The stored roll-ups of one set and period: which generation is current, over which hierarchy.
+class Result(ResultColumns):
+    """The published figures: evaluated from the APPROVED observations of each unit, set and period
+    (``Observation.is_approved``: the values as they stood at the last approval). Every page, document,
+    export and API answer reads these unless a reviewer asks for :class:`ResultAll`."""
 
-    A row exists once the roll-ups of every parent unit (the root, provinces, districts) have been
-    computed for the set and period; from then on each save adjusts them incrementally. A full
-    re-evaluation writes a new generation beside the current one and switches this pointer in the
-    same transaction that replaces the results, so readers see the old figures or the new ones,
-    never a mixture.
-    """
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="results", verbose_name="đơn vị")
 
+    class Meta:
+        verbose_name = "kết quả đánh giá"
+        verbose_name_plural = "kết quả đánh giá"
+        constraints = [models.UniqueConstraint(fields=["unit", "set_code", "period"], name="result_unique")]
+        indexes = [models.Index(fields=["set_code", "period"], name="result_set_period")]
+
+
+class ResultAll(ResultColumns):
+    """The working figures, "gồm cả số liệu chưa duyệt": evaluated from the latest saved observations
+    (``Observation.is_current``), approved or not — kept current on every save."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="đơn vị")
+
+    class Meta:
+        verbose_name = "kết quả đánh giá (gồm cả số liệu chưa duyệt)"
+        verbose_name_plural = "kết quả đánh giá (gồm cả số liệu chưa duyệt)"
+        constraints = [models.UniqueConstraint(fields=["unit", "set_code", "period"], name="result_all_unique")]
+        indexes = [models.Index(fields=["set_code", "period"], name="result_all_set_period")]
+
+
+class RollupStateColumns(models.Model):
     set_code = models.CharField("bộ tiêu chí", max_length=64)
     period = models.CharField("kỳ", max_length=10)
     generation = models.PositiveIntegerField("thế hệ hiện hành", default=0)
@@ -52,19 +68,38 @@ class RollupState(models.Model):
     updated_at = models.DateTimeField("thời điểm cập nhật", auto_now=True)
 
     class Meta:
-        verbose_name = "trạng thái tổng hợp"
-        verbose_name_plural = "trạng thái tổng hợp"
-        constraints = [models.UniqueConstraint(fields=["set_code", "period"], name="rollupstate_unique")]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.set_code} {self.period}: thế hệ {self.generation} ({self.edition})"
 
 
-class RollupResult(models.Model):
-    """Counts and sums over the communes (type Xã) of one parent unit, for one set and period, as the
-    hierarchy stood at the end of the period. Averages are ``sum_* / units_with_results``."""
+class RollupState(RollupStateColumns):
+    """The stored roll-ups of one set and period: which generation is current, over which hierarchy.
 
-    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="rollups", verbose_name="đơn vị")
+    A row exists once the roll-ups of every parent unit (the root, provinces, districts) have been
+    computed for the set and period; from then on each save adjusts them incrementally. A full
+    re-evaluation writes a new generation beside the current one and switches this pointer in the
+    same transaction that replaces the results, so readers see the old figures or the new ones,
+    never a mixture. (Of :class:`Result`; :class:`RollupStateAll` is the same for :class:`ResultAll`.)
+    """
+
+    class Meta:
+        verbose_name = "trạng thái tổng hợp"
+        verbose_name_plural = "trạng thái tổng hợp"
+        constraints = [models.UniqueConstraint(fields=["set_code", "period"], name="rollupstate_unique")]
+
+
+class RollupStateAll(RollupStateColumns):
+    """:class:`RollupState` of the roll-ups of :class:`ResultAll`."""
+
+    class Meta:
+        verbose_name = "trạng thái tổng hợp (gồm cả số liệu chưa duyệt)"
+        verbose_name_plural = "trạng thái tổng hợp (gồm cả số liệu chưa duyệt)"
+        constraints = [models.UniqueConstraint(fields=["set_code", "period"], name="rollupstate_all_unique")]
+
+
+class RollupColumns(models.Model):
     set_code = models.CharField("bộ tiêu chí", max_length=64)
     period = models.CharField("kỳ", max_length=10)
     generation = models.PositiveIntegerField("thế hệ", default=0)
@@ -78,6 +113,20 @@ class RollupResult(models.Model):
     computed_at = models.DateTimeField("thời điểm tính", auto_now=True)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.set_code} {self.period} (thế hệ {self.generation}): {self.units_at_standard}/{self.units_total}"
+
+
+class RollupResult(RollupColumns):
+    """Counts and sums over the communes (type Xã) of one parent unit, for one set and period, as the
+    hierarchy stood at the end of the period, from :class:`Result`. Averages are
+    ``sum_* / units_with_results``."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="rollups", verbose_name="đơn vị")
+
+    class Meta:
         verbose_name = "kết quả tổng hợp"
         verbose_name_plural = "kết quả tổng hợp"
         constraints = [
@@ -85,8 +134,19 @@ class RollupResult(models.Model):
         ]
         indexes = [models.Index(fields=["set_code", "period", "generation"], name="rollup_set_period")]
 
-    def __str__(self) -> str:
-        return f"{self.unit_id} {self.set_code} {self.period} (thế hệ {self.generation}): {self.units_at_standard}/{self.units_total}"
+
+class RollupResultAll(RollupColumns):
+    """:class:`RollupResult` over :class:`ResultAll` (gồm cả số liệu chưa duyệt)."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+", verbose_name="đơn vị")
+
+    class Meta:
+        verbose_name = "kết quả tổng hợp (gồm cả số liệu chưa duyệt)"
+        verbose_name_plural = "kết quả tổng hợp (gồm cả số liệu chưa duyệt)"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "set_code", "period", "generation"], name="rollup_all_unique"),
+        ]
+        indexes = [models.Index(fields=["set_code", "period", "generation"], name="rollup_all_set_period")]
 
 
 class ReevaluationRun(models.Model):
@@ -127,9 +187,11 @@ class ReevaluationRun(models.Model):
 
 
 class StagedResult(models.Model):
-    """Results of a re-evaluation that is not finished: copied over :class:`Result` when it is."""
+    """Results of a re-evaluation that is not finished: copied over :class:`Result` (``view``
+    "approved") or :class:`ResultAll` (``view`` "all") when it is."""
 
     run = models.ForeignKey(ReevaluationRun, on_delete=models.CASCADE, related_name="staged")
+    view = models.CharField(max_length=8, default="approved")
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
     set_code = models.CharField(max_length=64)
     period = models.CharField(max_length=10)
@@ -149,7 +211,8 @@ class StagedResult(models.Model):
     class Meta:
         verbose_name = "kết quả đang tính lại"
         verbose_name_plural = "kết quả đang tính lại"
-        constraints = [models.UniqueConstraint(fields=["run", "unit", "set_code", "period"], name="staged_unique")]
+        constraints = [models.UniqueConstraint(fields=["run", "view", "unit", "set_code", "period"],
+                                               name="staged_view_unique")]
 
 
 class DataVersion(models.Model):

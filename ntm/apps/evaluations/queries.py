@@ -1,8 +1,9 @@
 """Read-side queries for the dashboards: a constant number of queries per page, whatever the size
 of the unit (one for the communes, one per set/period for their results, one for the trend).
 
-Everything here reads stored :class:`~ntm.apps.evaluations.models.Result` rows; nothing is
-re-evaluated when a page opens. Results are fetched with ``values()`` and without the large
+Everything here reads stored results of the view being read (:func:`.dataview.current`: the approved
+figures, :class:`~ntm.apps.evaluations.models.Result`, unless a reviewer chose those including
+unapproved data); nothing is re-evaluated when a page opens. Results are fetched with ``values()`` and without the large
 ``detail`` JSON except where a single unit's explanation is shown.
 
 Vocabulary:
@@ -39,9 +40,14 @@ from ntm.core.periods import Period
 from ntm.core.sectors import national
 from ntm.core.units import REFORM_DATE
 
+from . import dataview
 from .freshness import memo
-from .models import Result
 from .services import COMMUNE_TYPES
+
+
+def _results():
+    """The stored results of the view being read (the approved ones unless a reviewer chose otherwise)."""
+    return dataview.current().result
 
 TIERS = ("ntm", "nang_cao", "kieu_mau", "hien_dai")  # hiện đại: the 2026–2030 pilot (QĐ 51/2025, Phụ lục II)
 STANDARDS = ("hien_dai", "kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
@@ -201,7 +207,7 @@ def stored_periods(set_codes: Iterable[str]) -> set[str]:
     codes = sorted(set(set_codes))
     if not codes:
         return set()
-    table = connection.ops.quote_name(Result._meta.db_table)
+    table = connection.ops.quote_name(_results()._meta.db_table)
     one = (f"SELECT per FROM (WITH RECURSIVE p(per) AS ("
            f"SELECT MIN(period) FROM {table} WHERE set_code = %s "
            f"UNION ALL SELECT (SELECT MIN(period) FROM {table} WHERE set_code = %s AND period > p.per) "
@@ -226,7 +232,7 @@ def subtree_periods(parent: Unit, set_codes: Iterable[str], user) -> list[str]:
     unit through the (unit, set, period) index — one query either way."""
     codes = sorted(set(set_codes))
     # the list changes only when result rows are added or removed, not when a save updates one
-    return memo(("periods", parent.pk, tuple(codes), scope_key(user, parent)),
+    return memo(("periods", parent.pk, tuple(codes), scope_key(user, parent), dataview.current().code),
                 lambda: _subtree_periods(parent, codes, user),
                 patch=lambda kept, changes: None if changes.everything or changes.added else kept)
 
@@ -244,10 +250,10 @@ def lineage_periods(parent: Unit, set_codes: Iterable[str]) -> list[str]:
 
         today = Unit.objects.filter(path__startswith=parent.path, level=Level.COMMUNE)
         olds = UnitLink.objects.filter(successor__in=today).values("predecessor_id")
-        qs = Result.objects.filter(set_code__in=codes, unit_id__in=olds)
+        qs = _results().objects.filter(set_code__in=codes, unit_id__in=olds)
         return sort_periods(qs.values_list("period", flat=True).distinct(), reverse=True)
 
-    return memo(("lineage-periods", parent.pk, tuple(codes)), read,
+    return memo(("lineage-periods", parent.pk, tuple(codes), dataview.current().code), read,
                 patch=lambda kept, changes: None if changes.everything or changes.added else kept)
 
 
@@ -257,7 +263,7 @@ def _subtree_periods(parent: Unit, codes: list[str], user) -> list[str]:
     units = Unit.objects.filter(visible_q(user, ""))
     if parent.level != Level.COUNTRY:
         units = units.filter(path__startswith=parent.path)
-    qs = Result.objects.filter(set_code__in=codes, unit_id__in=units.values("id"))
+    qs = _results().objects.filter(set_code__in=codes, unit_id__in=units.values("id"))
     return sort_periods(qs.values_list("period", flat=True).distinct(), reverse=True)
 
 
@@ -267,6 +273,24 @@ def choose_period(periods: list[str], date: dt.date | None) -> str | None:
         if date is None or Period.parse(key).start <= date:
             return key
     return None
+
+
+def periods_with_approved_data(parent: Unit, set_codes: Iterable[str], user) -> list[str]:
+    """Periods with APPROVED results for any of ``set_codes`` in the subtree of ``parent`` (that
+    ``user`` may see) or, for a unit formed in 2025, of its predecessors (:func:`lineage_periods`),
+    newest first — whichever view the page reads."""
+    with dataview.reading(dataview.APPROVED):
+        periods = subtree_periods(parent, set_codes, user)
+        history = lineage_periods(parent, set_codes)
+    return sort_periods([*periods, *history], reverse=True) if history else periods
+
+
+def latest_approved_period(parent: Unit, set_codes: Iterable[str], user, date: dt.date | None = None) -> str | None:
+    """THE rule for the period a page opens on when none is asked for: the newest period (started by
+    ``date``, when given) with approved data in the subtree of ``parent`` — a draft, a submitted or a
+    returned sheet never makes a page open on its period (a period with unapproved data only may
+    still be chosen explicitly). None when nothing has been approved."""
+    return choose_period(periods_with_approved_data(parent, set_codes, user), date)
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -284,13 +308,15 @@ def results_by_unit(units: Q | list[int], set_codes: Iterable[str], period: str,
         return {}
     if isinstance(units, list) and len(units) <= 32:  # a kept page patched after a save: plain SQL (ops.sql),
         # one text per number of communes (hence the bound)
-        sql = statement(("results-by-unit", names, len(set_codes), len(units)), lambda qn: (
-            f"SELECT {', '.join(qn(n) for n in names)} FROM {qn(Result._meta.db_table)} "
+        table = _results()._meta.db_table
+        sql = statement(("results-by-unit", table, names, len(set_codes), len(units)), lambda qn: (
+            f"SELECT {', '.join(qn(n) for n in names)} FROM {qn(table)} "
             f"WHERE {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}) AND {qn('period')} = %s "
             f"AND {qn('unit_id')} IN ({', '.join(['%s'] * len(units))})"))
         params = [*set_codes, period, *units]
     else:
-        qs = Result.objects.filter(unit_id__in=units) if isinstance(units, list) else Result.objects.filter(units)
+        model = _results()
+        qs = model.objects.filter(unit_id__in=units) if isinstance(units, list) else model.objects.filter(units)
         qs = qs.filter(set_code__in=set_codes, period=period)
         sql, params = qs.order_by().values_list(*names).query.sql_with_params()
     out: dict[int, dict[str, dict]] = defaultdict(dict)
@@ -473,7 +499,7 @@ def trend(units: Q, cs: CriteriaSet, communes_total: int, *, by_unit: bool = Fal
     ``cs`` here."""
     agg = dict(n=Count("id"), avg_c=Avg("criteria_met"), avg_i=Avg("indicators_met"),
                met=Count("id", filter=Q(standard_met=True)))
-    qs = Result.objects.filter(units)
+    qs = _results().objects.filter(units)
     if periods is not None:
         qs = qs.filter(period__in=list(periods))
     if by_unit:
@@ -568,7 +594,7 @@ def build_overview(parent: Unit, date: dt.date, period: Period | None, cs: Crite
     shared between requests: do not modify it."""
     catalog = catalog or default_catalog()
     key = ("overview", parent.pk, date, period.key if period else None, cs.code, cs.digest,
-           scope_key(user, parent), with_trend)
+           scope_key(user, parent), with_trend, dataview.current().code)
     return memo(key, lambda: _build_overview(parent, date, period, cs, user, catalog=catalog, with_trend=with_trend),
                 weight=lambda ov: len(ov.rows),
                 patch=lambda ov, changes: patch_overview(ov, changes, user))
@@ -940,7 +966,7 @@ def set_order(catalog: Catalog, code: str) -> tuple:
 def unit_history(unit_ids: list[int]) -> dict[int, dict[str, dict[str, dict]]]:
     """{unit id: {set code: {period: row}}} — every result of these units, ONE query, no detail."""
     out: dict[int, dict[str, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
-    for r in Result.objects.filter(unit_id__in=unit_ids).values(*RESULT_FIELDS):
+    for r in _results().objects.filter(unit_id__in=unit_ids).values(*RESULT_FIELDS):
         out[r["unit_id"]][r["set_code"]][r["period"]] = r
     return out
 
@@ -952,7 +978,7 @@ def details_for(unit_id: int, period: str) -> dict[str, dict]:
     what was stored)."""
     from .services import explanations
 
-    return explanations(list(Result.objects.filter(unit_id=unit_id, period=period).select_related("unit")))
+    return explanations(list(_results().objects.filter(unit_id=unit_id, period=period).select_related("unit")))
 
 
 @dataclass

@@ -3,6 +3,12 @@
 The rules live in :mod:`ntm.core.evaluation`; this module only gathers inputs from the
 database and stores the outputs.
 
+Two views of the figures are stored side by side (:mod:`.dataview`): the approved ones
+(:class:`~.models.Result`, from ``Observation.is_approved``) and those including unapproved data
+(:class:`~.models.ResultAll`, from ``is_current``). Every function that writes takes the ``view`` it
+writes: a save re-evaluates :data:`~.dataview.ALL`, an approval :data:`~.dataview.APPROVED`
+(:func:`approve_cell`). Readers default to :func:`.dataview.current`.
+
 Stored roll-ups (:class:`~ntm.apps.evaluations.models.RollupResult`) follow every stored result:
 :func:`store` applies the change of one commune to the rows of its ancestors (O(depth): the
 district, the province and the root), and :func:`rollup_for` reads them when they exist for the
@@ -32,8 +38,10 @@ from ntm.core.evaluation import ChildStats, Observation, Rollup, SetResult, Unit
 from ntm.core.periods import Period
 from ntm.core.values import stored_truth
 
+from . import dataview
+from .dataview import ALL, APPROVED, DataView
 from .freshness import changed
-from .models import Result, RollupResult, RollupState
+from .models import Result, ResultAll
 
 COMMUNE_TYPES = ("Xã",)
 
@@ -90,13 +98,14 @@ def context_for(unit: Unit, year: int, *, on: dt.date | None = None) -> Context:
     )
 
 
-def current_observations(unit: Unit, set_code: str, period: str) -> dict[str, Observation]:
+def current_observations(unit: Unit, set_code: str, period: str, view: DataView = ALL) -> dict[str, Observation]:
+    """The observations ``view`` evaluates: the latest saved (:data:`ALL`) or the approved ones."""
     from ntm.apps.observations.models import Observation as Obs
 
-    rows = _rows("observations", lambda qn, _: (
+    rows = _rows(f"observations-{view.flag}", lambda qn, _: (
         f"SELECT {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, {qn('not_applicable')} "
         f"FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
-        f"AND {qn('is_current')} = %s"), [unit.pk, set_code, period, True])
+        f"AND {qn(view.flag)} = %s"), [unit.pk, set_code, period, True])
     return {row[0]: _observation(*row) for row in rows}
 
 
@@ -107,17 +116,18 @@ def _observation(code: str, num, text, assessment, na) -> Observation:
     return Observation(code, stored_truth(value), _flag(assessment), bool(na))
 
 
-def _inputs(unit: Unit, period: str, set_codes: tuple[str, ...], with_facts: bool
+def _inputs(unit: Unit, period: str, set_codes: tuple[str, ...], with_facts: bool, view: DataView = ALL
             ) -> tuple[dict[str, float | None] | None, Callable[[str], dict[str, Observation]]]:
-    """The unit's facts (None unless ``with_facts``) and its current observations for ``set_codes``
-    in the period, read together; the observations of one set are made engine observations when
-    asked for (a dependent set is evaluated only when its prerequisite's standard moved)."""
+    """The unit's facts (None unless ``with_facts``) and the observations ``view`` evaluates for
+    ``set_codes`` in the period, read together; the observations of one set are made engine
+    observations when asked for (a dependent set is evaluated only when its prerequisite's standard
+    moved)."""
     from ntm.apps.observations.models import Observation as Obs
 
-    statements = [(statement(("observations-of-sets", len(set_codes)), lambda qn: (
+    statements = [(statement(("observations-of-sets", view.flag, len(set_codes)), lambda qn: (
         f"SELECT {qn('set_code')}, {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, "
         f"{qn('not_applicable')} FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
-        f"AND {qn('is_current')} = %s AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))})")),
+        f"AND {qn(view.flag)} = %s AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))})")),
         [unit.pk, period, True, *set_codes])]
     if with_facts:
         statements.append(_facts_statement(unit, period))
@@ -152,8 +162,9 @@ def _uses_facts(cs: CriteriaSet) -> bool:
     return any(c.type in ("fact_min", "fact_true") for c in cs.conditions)
 
 
-def child_stats(unit: Unit, cs: CriteriaSet, period: Period) -> ChildStats:
-    """For district-level conditions: results of the unit's child communes at the end of the period."""
+def child_stats(unit: Unit, cs: CriteriaSet, period: Period, view: DataView = ALL) -> ChildStats:
+    """For district-level conditions: results (in ``view``) of the unit's child communes at the end of
+    the period."""
     from ntm.apps.observations.models import Fact
     from ntm.apps.units.services import communes_at
 
@@ -165,7 +176,7 @@ def child_stats(unit: Unit, cs: CriteriaSet, period: Period) -> ChildStats:
         pool = [u for u in children if not c.child_types or u.type in c.child_types]
         ids = [u.id for u in pool]
         if c.set:
-            yes = Result.objects.filter(unit_id__in=ids, set_code=c.set, period=period.key, standard_met=True).count()
+            yes = view.result.objects.filter(unit_id__in=ids, set_code=c.set, period=period.key, standard_met=True).count()
         else:
             yes = Fact.objects.filter(unit_id__in=ids, name=c.fact, period=period.key, is_current=True, value__gte=0.5).count()
         stats.counts[ChildStats.key(c.set, c.fact, c.child_types)] = (yes, len(pool))
@@ -174,22 +185,23 @@ def child_stats(unit: Unit, cs: CriteriaSet, period: Period) -> ChildStats:
 
 def compute(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None,
             standards: dict[str, bool | None] | None = None, facts: dict[str, float | None] | None = None,
-            observations: dict[str, Observation] | None = None) -> SetResult:
-    """Evaluate one unit, set and period from the stored observations. ``standards`` (the unit's
-    ``standard_met`` for the prerequisite sets), ``facts`` and the ``observations`` themselves are
-    read unless the caller gives them."""
+            observations: dict[str, Observation] | None = None, view: DataView = ALL) -> SetResult:
+    """Evaluate one unit, set and period from the stored observations of ``view`` (the latest saved,
+    or the approved ones). ``standards`` (the unit's ``standard_met`` for the prerequisite sets, in
+    the same view), ``facts`` and the ``observations`` themselves are read unless the caller gives them."""
     catalog = catalog or default_catalog()
     p = Period.parse(period) if isinstance(period, str) else period
     cs = catalog.get(set_code)
-    obs = current_observations(unit, set_code, p.key) if observations is None else observations
+    obs = current_observations(unit, set_code, p.key, view) if observations is None else observations
     if standards is None:
         prereq_codes = _prerequisites(cs)
         standards = dict(
-            Result.objects.filter(unit=unit, period=p.key, set_code__in=prereq_codes).values_list("set_code", "standard_met")
+            view.result.objects.filter(unit=unit, period=p.key, set_code__in=prereq_codes)
+            .values_list("set_code", "standard_met")
         ) if prereq_codes else {}
     if facts is None:
         facts = current_facts(unit, p.key) if _uses_facts(cs) else {}
-    children = child_stats(unit, cs, p) if any(c.type == "children_share" for c in cs.conditions) else None
+    children = child_stats(unit, cs, p, view) if any(c.type == "children_share" for c in cs.conditions) else None
     return evaluate(cs, obs, context_for(unit, p.year, on=p.end), facts=facts, standards=standards, children=children,
                     catalog_version=cs.digest)
 
@@ -199,28 +211,29 @@ _FOUND = ("id", "criteria_met", "indicators_met", "standard_met", "catalog_versi
 _UNREAD = object()
 
 
-def _locked_result(unit: Unit, set_code: str, period_key: str) -> tuple | None:
-    return _locked_results(unit, (set_code,), period_key).get(set_code)
+def _locked_result(unit: Unit, set_code: str, period_key: str, view: DataView = ALL) -> tuple | None:
+    return _locked_results(unit, (set_code,), period_key, view).get(set_code)
 
 
-def _locked_results(unit: Unit, set_codes: tuple[str, ...], period_key: str) -> dict[str, tuple]:
-    """{set code: stored row} of the unit's results for ``set_codes`` (those that exist), locked:
-    a set and the sets that depend on it in one statement."""
-    rows = _rows(f"results-{len(set_codes)}", lambda qn, for_update: (
-        f"SELECT {qn('set_code')}, {', '.join(qn(c) for c in _FOUND)} FROM {qn(Result._meta.db_table)} "
+def _locked_results(unit: Unit, set_codes: tuple[str, ...], period_key: str, view: DataView = ALL
+                    ) -> dict[str, tuple]:
+    """{set code: stored row} of the unit's results in ``view`` for ``set_codes`` (those that exist),
+    locked: a set and the sets that depend on it in one statement."""
+    rows = _rows(f"results-{view.code}-{len(set_codes)}", lambda qn, for_update: (
+        f"SELECT {qn('set_code')}, {', '.join(qn(c) for c in _FOUND)} FROM {qn(view.result._meta.db_table)} "
         f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
         f"AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}){for_update}"),
         [unit.pk, period_key, *set_codes])
     return {code: (pk, crit, ind, bool(standard), version) for code, pk, crit, ind, standard, version in rows}
 
 
-def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNREAD) -> Result:
-    """Write one result and apply its change to the stored roll-ups of the unit's ancestors.
+def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNREAD, view: DataView = ALL):
+    """Write one result of ``view`` and apply its change to the stored roll-ups of the unit's ancestors.
 
     ``found``: the row as ``_locked_result`` returned it (None: no row yet), when the caller has
     already locked and read it."""
     if found is _UNREAD:
-        found = _locked_result(unit, set_code, period.key)
+        found = _locked_result(unit, set_code, period.key, view)
     old = found[1:4] if found else None
     fields = dict(
         year=period.year, criteria_met=r.criteria_met, criteria_total=r.criteria_total,
@@ -234,20 +247,20 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
     # sent with the roll-up delta of its ancestors (one round trip on PostgreSQL)
     updated = 0
     if found is not None:
-        statements = [_update_result_statement(found[0], fields)]
+        statements = [_update_result_statement(found[0], fields, view)]
         needed = _delta_needed(unit, period, old, score)
         ancestors = unit.ancestor_ids if needed else []
         if ancestors:
-            statements.append(_delta_statement(set_code, period, ancestors, *needed))
+            statements.append(_delta_statement(set_code, period, ancestors, *needed, view=view))
         done = together(statements)
         updated = done[0]
         if ancestors:
             applied = len(done[1])
     if updated:
-        obj = Result(pk=found[0], unit=unit, set_code=set_code, period=period.key, **fields)
+        obj = view.result(pk=found[0], unit=unit, set_code=set_code, period=period.key, **fields)
     else:
-        obj = Result.objects.create(unit=unit, set_code=set_code, period=period.key, **fields)
-    apply_rollup_delta(unit, set_code, period, old, score, applied=applied)
+        obj = view.result.objects.create(unit=unit, set_code=set_code, period=period.key, **fields)
+    apply_rollup_delta(unit, set_code, period, old, score, applied=applied, view=view)
     # kept dashboards are patched for this unit and period (see evaluations.freshness)
     changed("results", units=(unit.id,), periods=(period.key,), added=found is None)
     return obj
@@ -270,22 +283,25 @@ def dependents(set_code: str, catalog: Catalog | None = None) -> list[str]:
 _JSON_FIELDS = frozenset(("unmet_criteria", "unmet_indicators", "conflicts", "detail"))
 
 
-def _update_result_statement(pk: int, fields: dict) -> tuple[str, list]:
-    """The UPDATE of one result row with ``fields`` (and the time)."""
+def _update_result_statement(pk: int, fields: dict, view: DataView = ALL) -> tuple[str, list]:
+    """The UPDATE of one result row of ``view`` with ``fields`` (and the time)."""
     names = sorted(fields)
 
     def build(qn):
         json_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
         sets = ", ".join(f"{qn(n)} = {json_mark if n in _JSON_FIELDS else '%s'}" for n in [*names, "computed_at"])
-        return f"UPDATE {qn(Result._meta.db_table)} SET {sets} WHERE {qn('id')} = %s"
+        return f"UPDATE {qn(view.result._meta.db_table)} SET {sets} WHERE {qn('id')} = %s"
 
     params = [json.dumps(fields[n]) if n in _JSON_FIELDS else fields[n] for n in names]
     params += [connection.ops.adapt_datetimefield_value(timezone.now()), pk]
-    return statement(("update-result", tuple(names)), build), params
+    return statement(("update-result", view.code, tuple(names)), build), params
 
 
-def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None) -> Result:
-    """Re-evaluate one unit, set and period, then the sets that depend on it for the same unit.
+def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None,
+                  view: DataView = ALL):
+    """Re-evaluate one unit, set and period in ``view``, then the sets that depend on it for the same
+    unit. A save changes the latest observations: :data:`ALL` (the default); an approval changes the
+    approved ones: :data:`APPROVED` (:func:`approve_cell`).
 
     A dependent set (nâng cao on NTM, kiểu mẫu on nâng cao) reads of its prerequisite only the stored
     ``standard_met``; its other inputs (its own observations, the unit's facts) are not changed by
@@ -302,14 +318,14 @@ def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: C
     with transaction.atomic(savepoint=False):
         # the rows (this set's and its dependents') are locked before the observations are read: a
         # concurrent save of the same cell waits here, then evaluates with what that one committed
-        locked = _locked_results(unit, (set_code, *chain), p.key)
+        locked = _locked_results(unit, (set_code, *chain), p.key, view)
         found = locked.get(set_code)
         # the inputs of this set and of the dependents that have a result, read together
         codes = (set_code, *(d for d in chain if d in locked))
-        facts, observations = _inputs(unit, p.key, codes, any(_uses_facts(catalog.get(c)) for c in codes))
+        facts, observations = _inputs(unit, p.key, codes, any(_uses_facts(catalog.get(c)) for c in codes), view)
         r = compute(unit, set_code, p, catalog=catalog, facts=facts if facts is not None else {},
-                    observations=observations(set_code))
-        result = store(unit, set_code, p, r, found=found)
+                    observations=observations(set_code), view=view)
+        result = store(unit, set_code, p, r, found=found, view=view)
         known = {set_code: r.standard_met}
         moved = {set_code} if _standard_moved(found, r) else set()
         for dep in chain if moved else ():
@@ -321,12 +337,25 @@ def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: C
                 continue
             standards = {s: known[s] for s in pre} if pre <= known.keys() else None
             dr = compute(unit, dep, p, catalog=catalog, standards=standards, facts=facts,
-                         observations=observations(dep))
-            store(unit, dep, p, dr, found=dep_found)
+                         observations=observations(dep), view=view)
+            store(unit, dep, p, dr, found=dep_found, view=view)
             known[dep] = dr.standard_met
             if _standard_moved(dep_found, dr):
                 moved.add(dep)
     return result
+
+
+def approve_cell(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None):
+    """The sheet of a unit, set and period has just been approved: its current observations become
+    the approved ones (``observations.services.mark_approved``) and the published figures
+    (:data:`APPROVED`) are evaluated from them, with the roll-ups of its ancestors. Called by
+    ``workflow.transition`` in the approval's transaction."""
+    from ntm.apps.observations.services import mark_approved
+
+    p = Period.parse(period) if isinstance(period, str) else period
+    with transaction.atomic(savepoint=False):
+        mark_approved(unit, set_code, p.key)
+        return evaluate_unit(unit, set_code, p, catalog=catalog, view=APPROVED)
 
 
 def _standard_moved(found: tuple | None, r: SetResult) -> bool:
@@ -335,31 +364,35 @@ def _standard_moved(found: tuple | None, r: SetResult) -> bool:
 
 
 def rollup_for(parent: Unit, set_code: str, period: str | Period, *, at: dt.date | None = None,
-               types: Iterable[str] = COMMUNE_TYPES, catalog: Catalog | None = None) -> Rollup:
+               types: Iterable[str] = COMMUNE_TYPES, catalog: Catalog | None = None,
+               view: DataView | None = None) -> Rollup:
     """Counts and averages over the communes of ``parent`` as the hierarchy stood at ``at``
-    (default: the end of the period). Read from the stored roll-ups when they exist for the
-    hierarchy of that date (the 2024 one before 1 July 2025, the 2025 one from then), else computed
-    from the stored results; both give the same figures."""
+    (default: the end of the period), in ``view`` (default: :func:`.dataview.current`). Read from
+    the stored roll-ups when they exist for the hierarchy of that date (the 2024 one before 1 July
+    2025, the 2025 one from then), else computed from the stored results; both give the same figures."""
     catalog = catalog or default_catalog()
+    view = view or dataview.current()
     p = Period.parse(period) if isinstance(period, str) else period
     cs = catalog.get(set_code)
     types = tuple(types)
     date = at or p.end
     if types == tuple(COMMUNE_TYPES) and parent.is_valid_at(date):
-        stored = stored_rollup(parent, cs, p, date)
+        stored = stored_rollup(parent, cs, p, date, view)
         if stored is not None:
             return stored
-    return computed_rollup(parent, cs, p, date, types)
+    return computed_rollup(parent, cs, p, date, types, view)
 
 
-def computed_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date, types: Iterable[str] = COMMUNE_TYPES) -> Rollup:
-    """The roll-up computed from the stored results of the communes of ``parent`` at ``date``."""
+def computed_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date, types: Iterable[str] = COMMUNE_TYPES,
+                    view: DataView | None = None) -> Rollup:
+    """The roll-up computed from the stored results (of ``view``) of the communes of ``parent`` at ``date``."""
     from ntm.apps.units.services import communes_at
 
+    view = view or dataview.current()
     types = tuple(types)
     communes = [u for u in communes_at(parent, date) if not types or u.type in types]
     ids = [u.id for u in communes]
-    rows = Result.objects.filter(unit_id__in=ids, set_code=cs.code, period=p.key).values_list(
+    rows = view.result.objects.filter(unit_id__in=ids, set_code=cs.code, period=p.key).values_list(
         "unit_id", "criteria_met", "indicators_met", "standard_met"
     )
     scores = [UnitScore(str(uid), c, i, s) for uid, c, i, s in rows]
@@ -367,11 +400,14 @@ def computed_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date, typ
                   indicators_total=cs.indicator_count)
 
 
-def stored_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date) -> Rollup | None:
-    """The stored roll-up of the current generation for the hierarchy at ``date``, or None (one query)."""
-    current = RollupState.objects.filter(set_code=cs.code, period=p.key).values("generation")[:1]
+def stored_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date, view: DataView | None = None
+                  ) -> Rollup | None:
+    """The stored roll-up (of ``view``) of the current generation for the hierarchy at ``date``, or None
+    (one query)."""
+    view = view or dataview.current()
+    current = view.state.objects.filter(set_code=cs.code, period=p.key).values("generation")[:1]
     row = (
-        RollupResult.objects.filter(unit=parent, set_code=cs.code, period=p.key, edition=core_units.edition_at(date),
+        view.rollup.objects.filter(unit=parent, set_code=cs.code, period=p.key, edition=core_units.edition_at(date),
                                     generation=Subquery(current))
         .values_list("units_total", "units_with_results", "units_at_standard", "sum_criteria", "sum_indicators",
                      "distribution")
@@ -411,11 +447,11 @@ def _delta_needed(unit: Unit, p: Period, old: Score | None, new: Score | None) -
 
 
 def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Score | None, new: Score | None,
-                       *, applied: int | None = None) -> None:
-    """A commune's result for a set and period went from ``old`` to ``new`` (None: no result): adjust
-    the stored roll-ups of its ancestors (the district, the province and the root), at most three
-    rows. The first result of a set and period builds the roll-ups of every parent once instead.
-    ``applied``: the caller has already run :func:`_delta_statement`, which changed that many rows."""
+                       *, applied: int | None = None, view: DataView = ALL) -> None:
+    """A commune's result in ``view`` for a set and period went from ``old`` to ``new`` (None: no
+    result): adjust the stored roll-ups of its ancestors (the district, the province and the root), at
+    most three rows. The first result of a set and period builds the roll-ups of every parent once
+    instead. ``applied``: the caller has already run :func:`_delta_statement`, which changed that many rows."""
     p = Period.parse(period) if isinstance(period, str) else period
     needed = _delta_needed(unit, p, old, new)
     if needed is None:
@@ -425,35 +461,35 @@ def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Sco
 
     ancestors = unit.ancestor_ids
     if ancestors and applied is None:
-        applied = len(together([_delta_statement(set_code, p, ancestors, old, new)])[0])
+        applied = len(together([_delta_statement(set_code, p, ancestors, old, new, view=view)])[0])
     if ancestors and applied == len(ancestors):
         return  # the usual case: every ancestor's row of the current generation adjusted in one statement
     # the rows of the current generation, with the state row that names it: both locked in one statement
-    rows = _rows(f"rollups-{len(ancestors)}", lambda qn, for_update: (
+    rows = _rows(f"rollups-{view.code}-{len(ancestors)}", lambda qn, for_update: (
         f"SELECT r.{qn('id')}, r.{qn('units_with_results')}, r.{qn('units_at_standard')}, r.{qn('sum_criteria')}, "
         f"r.{qn('sum_indicators')}, r.{qn('distribution')} "
-        f"FROM {qn(RollupResult._meta.db_table)} r INNER JOIN {qn(RollupState._meta.db_table)} s "
+        f"FROM {qn(view.rollup._meta.db_table)} r INNER JOIN {qn(view.state._meta.db_table)} s "
         f"ON s.{qn('set_code')} = r.{qn('set_code')} AND s.{qn('period')} = r.{qn('period')} "
         f"AND s.{qn('generation')} = r.{qn('generation')} "
         f"WHERE s.{qn('set_code')} = %s AND s.{qn('period')} = %s "
         f"AND r.{qn('unit_id')} IN ({', '.join(['%s'] * len(ancestors))}) ORDER BY r.{qn('unit_id')}{for_update}"),
         [set_code, p.key, *ancestors]) if ancestors else []
     if not rows:  # no roll-ups yet for this set and period, or none for these ancestors
-        generation = (RollupState.objects.select_for_update().filter(set_code=set_code, period=p.key)
+        generation = (view.state.objects.select_for_update().filter(set_code=set_code, period=p.key)
                       .values_list("generation", flat=True).first())
         if generation is None:  # the first result of this set and period: build every parent's roll-up
             if new is None:
                 return
             try:
                 with transaction.atomic():
-                    rebuild_rollups(set_code, p)  # reads the result just written
+                    rebuild_rollups(set_code, p, view=view)  # reads the result just written
                 return
             except IntegrityError:  # another request built them at the same moment: build from the results
                 pass
         elif not ancestors:
             return
     if len(rows) != len(ancestors) or not rows:  # the hierarchy changed since the roll-ups were built
-        rebuild_rollups(set_code, p)
+        rebuild_rollups(set_code, p, view=view)
         return
     when = connection.ops.adapt_datetimefield_value(timezone.now())
     params = []
@@ -476,22 +512,22 @@ def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Sco
     # one plain UPDATE per row (executemany): bulk_update's CASE expressions cost more than the save itself
     qn = connection.ops.quote_name
     dist_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    sql = (f"UPDATE {qn(RollupResult._meta.db_table)} SET {qn('units_with_results')} = %s, {qn('units_at_standard')} = %s, "
+    sql = (f"UPDATE {qn(view.rollup._meta.db_table)} SET {qn('units_with_results')} = %s, {qn('units_at_standard')} = %s, "
            f"{qn('sum_criteria')} = %s, {qn('sum_indicators')} = %s, {qn('distribution')} = {dist_mark}, "
            f"{qn('computed_at')} = %s WHERE {qn('id')} = %s")
     with connection.cursor() as cur:
         cur.executemany(sql, params)
 
 
-def _delta_statement(set_code: str, p: Period, ancestors: list[int], old: Score | None, new: Score | None
-                     ) -> tuple[str, list]:
+def _delta_statement(set_code: str, p: Period, ancestors: list[int], old: Score | None, new: Score | None,
+                     *, view: DataView = ALL) -> tuple[str, list]:
     """The statement that applies one commune's change to the current generation's roll-up rows of
     ``ancestors`` with the arithmetic in SQL — counts, sums and the distribution of criteria met (a
     JSON object) — and locks the state row naming the generation first (as a switch to a new
     generation does). It returns the ids of the rows it changed: when that is not every ancestor
     (none yet, or the hierarchy changed), the roll-ups are built again, which overwrites this change."""
     def build(qn):
-        table, state = qn(RollupResult._meta.db_table), qn(RollupState._meta.db_table)
+        table, state = qn(view.rollup._meta.db_table), qn(view.state._meta.db_table)
         marks = ", ".join(["%s"] * len(ancestors))
         current = f"{table}.{qn('distribution')}"
         if connection.vendor == "postgresql":
@@ -511,7 +547,7 @@ def _delta_statement(set_code: str, p: Period, ancestors: list[int], old: Score 
                 f"WHERE {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('generation')} = (SELECT {qn('generation')} FROM s) "
                 f"AND {qn('unit_id')} IN ({marks}) RETURNING {qn('id')}")
 
-    sql = statement(("rollup-delta", len(ancestors)), build)
+    sql = statement(("rollup-delta", view.code, len(ancestors)), build)
     deltas = [int(new is not None) - int(old is not None),
               (int(new[2]) if new else 0) - (int(old[2]) if old else 0),
               (new[0] if new else 0) - (old[0] if old else 0),
@@ -525,35 +561,39 @@ _DELTA_COLUMNS = ("units_with_results", "units_at_standard", "sum_criteria", "su
 
 
 @receiver(post_delete, sender=Result, dispatch_uid="ntm-result-deleted")
-def _result_deleted(sender, instance: Result, **kwargs) -> None:
+@receiver(post_delete, sender=ResultAll, dispatch_uid="ntm-result-all-deleted")
+def _result_deleted(sender, instance, **kwargs) -> None:
     """A deleted result leaves the roll-ups of its ancestors (queryset deletes included)."""
     try:
         unit = Unit.objects.get(pk=instance.unit_id)
     except Unit.DoesNotExist:
         return
     apply_rollup_delta(unit, instance.set_code, instance.period,
-                       (instance.criteria_met, instance.indicators_met, instance.standard_met), None)
+                       (instance.criteria_met, instance.indicators_met, instance.standard_met), None,
+                       view=dataview.of_result(instance))
 
 
-def stored_periods(set_code: str) -> list[str]:
-    """Periods with stored roll-ups for a set, newest first (a tiny table: cheap for every page)."""
-    keys = RollupState.objects.filter(set_code=set_code).values_list("period", flat=True)
+def stored_periods(set_code: str, view: DataView | None = None) -> list[str]:
+    """Periods with stored roll-ups for a set (in ``view``), newest first (a tiny table: cheap for every page)."""
+    keys = (view or dataview.current()).state.objects.filter(set_code=set_code).values_list("period", flat=True)
     return sorted(keys, key=Period.parse, reverse=True)
 
 
-def explanation(result: Result, *, catalog: Catalog | None = None) -> dict:
+def explanation(result, *, catalog: Catalog | None = None) -> dict:
     """The full explanation of a stored result (indicator by indicator, criteria, conditions).
     Stored results keep only the status letters (``SetResult.compact``); the explanation is
-    computed again for this one unit from the same observations, without storing it. (Results
+    computed again for this one unit from the same observations (the approved ones for a
+    :class:`Result`, the latest saved for a :class:`ResultAll`), without storing it. (Results
     stored before that kept the whole explanation, and those of a set no longer in the catalogue:
     what was stored is returned as it is.)"""
     return explanations([result], catalog=catalog)[result.set_code]
 
 
-def explanations(results: list[Result], *, catalog: Catalog | None = None) -> dict[str, dict]:
-    """{set code: full explanation} of stored results of ONE unit and period (as :func:`explanation`),
-    reading that unit's observations and facts once for all its sets."""
+def explanations(results: list, *, catalog: Catalog | None = None) -> dict[str, dict]:
+    """{set code: full explanation} of stored results of ONE unit and period and one view (as
+    :func:`explanation`), reading that unit's observations and facts once for all its sets."""
     catalog = catalog or default_catalog()
+    view = dataview.of_result(results[0]) if results else ALL
     out: dict[str, dict] = {}
     todo = []
     for r in results:
@@ -565,12 +605,12 @@ def explanations(results: list[Result], *, catalog: Catalog | None = None) -> di
         return out
     unit, period = todo[0].unit, todo[0].period
     codes = tuple(dict.fromkeys(r.set_code for r in todo))
-    facts, observations = _inputs(unit, period, codes, any(_uses_facts(catalog.get(c)) for c in codes))
+    facts, observations = _inputs(unit, period, codes, any(_uses_facts(catalog.get(c)) for c in codes), view)
     standards = {r.set_code: r.standard_met for r in results}
     for r in todo:
         pre = _prerequisites(catalog.get(r.set_code))
         out[r.set_code] = compute(unit, r.set_code, period, catalog=catalog, facts=facts or {},
-                                  observations=observations(r.set_code),
+                                  observations=observations(r.set_code), view=view,
                                   standards={s: standards[s] for s in pre if s in standards} if pre <= standards.keys()
                                   else None).to_dict()
     return out
@@ -583,7 +623,7 @@ def stored_figures(unit_code: str, set_code: str, period: Period | None) -> tupl
     report "năm 2023" is compared with the last month evaluated in 2023); without a period, the
     latest stored result. None when nothing is stored.
     """
-    qs = Result.objects.filter(unit__uid=unit_code, set_code=set_code)
+    qs = dataview.current().result.objects.filter(unit__uid=unit_code, set_code=set_code)
     if period is not None:
         exact = qs.filter(period=period.key).values_list("criteria_met", "indicators_met").first()
         if exact:

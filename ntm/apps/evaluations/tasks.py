@@ -16,6 +16,9 @@ enqueues :func:`reevaluate` through django-tasks (database backend: the worker i
    and the roll-ups of that set and period are then recomputed from the live results inside the same
    transaction.
 
+Both views of the figures (:mod:`.dataview`) are evaluated, each from its own observations into its
+own tables: the approved figures and those including unapproved data.
+
 ``run.cells_done / run.cells_total`` is the progress a page can show.
 """
 
@@ -36,8 +39,9 @@ from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
 from .batch import _RESULT_COLUMNS, UnitTable, evaluate_cell, point_to_generation, rebuild_rollups
+from .dataview import ALL, APPROVED, VIEWS, DataView
 from .freshness import changed
-from .models import ReevaluationRun, Result, RollupResult, RollupState, StagedResult
+from .models import ReevaluationRun, Result, ResultAll, StagedResult
 
 # Observations saved this little before the job read a set and period may belong to a transaction that
 # was still open then (invisible to the job's SELECT): their units are evaluated again at the switch.
@@ -102,20 +106,21 @@ def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> Reevaluat
     codes = sorted(set(set_codes))
     affected = with_dependents(codes)
     if not affected or not (Observation.objects.filter(set_code__in=affected, is_current=True).exists()
-                            or Result.objects.filter(set_code__in=affected).exists()):
+                            or Result.objects.filter(set_code__in=affected).exists()
+                            or ResultAll.objects.filter(set_code__in=affected).exists()):
         return None
     return start_reevaluation(affected, reason=f"Bộ tiêu chí thay đổi: {', '.join(codes)}", user=user)
 
 
-def cells_of(run: ReevaluationRun) -> list[tuple[str, str]]:
-    """(set, period) pairs to evaluate, by period (months, quarters and years mixed: see
+def cells_of(run: ReevaluationRun, view: DataView = ALL) -> list[tuple[str, str]]:
+    """(set, period) pairs to evaluate in ``view``, by period (months, quarters and years mixed: see
     :meth:`Period.sort_key`), prerequisites first."""
     from ntm.apps.observations.models import Observation
     from ntm.apps.observations.services import _depth
 
     catalog = default_catalog()
     found: set[tuple[str, str]] = set()
-    for qs in (Observation.objects.filter(is_current=True), Result.objects.all()):
+    for qs in (Observation.objects.filter(**{view.flag: True}), view.result.objects.all()):
         if run.set_codes:
             qs = qs.filter(set_code__in=run.set_codes)
         if run.periods:
@@ -161,31 +166,36 @@ def describe_error(exc: BaseException) -> str:
 
 def _run(run: ReevaluationRun, progress: Progress | None, before_switch) -> dict:
     catalog = default_catalog()
+    views = (APPROVED, ALL)  # both views of the figures, each from its own observations
     _save(run, status=ReevaluationRun.Status.RUNNING, started_at=timezone.now(), cells_total=0, cells_done=0,
           units_evaluated=0, message="")
-    cells = cells_of(run)
-    _save(run, cells_total=len(cells))
+    cells = {v: cells_of(run, v) for v in views}
+    _save(run, cells_total=sum(len(c) for c in cells.values()))
     table = UnitTable()
-    for set_code, period in cells:
-        stats = evaluate_cell(set_code, period, catalog=catalog, run=run, table=table)
-        _save(run, cells_done=run.cells_done + 1, units_evaluated=run.units_evaluated + stats.units)
-        if progress:
-            progress(run)
-    for set_code, period in cells:  # the new generation of roll-ups, beside the current one
-        rebuild_rollups(set_code, period, generation=run.pk, run=run, table=table, switch=False)
+    for view in views:
+        for set_code, period in cells[view]:
+            stats = evaluate_cell(set_code, period, catalog=catalog, run=run, table=table, view=view)
+            _save(run, cells_done=run.cells_done + 1, units_evaluated=run.units_evaluated + stats.units)
+            if progress:
+                progress(run)
+    for view in views:
+        for set_code, period in cells[view]:  # the new generation of roll-ups, beside the current one
+            rebuild_rollups(set_code, period, generation=run.pk, run=run, table=table, switch=False, view=view)
     if before_switch:
         before_switch(run)
     _save(run, status=ReevaluationRun.Status.SWITCHING)
     kept = 0
-    for period, group in groupby(cells, key=lambda c: c[1]):
-        kept += switch(run, period, [s for s, _ in group], table)
+    for view in views:
+        for period, group in groupby(cells[view], key=lambda c: c[1]):
+            kept += switch(run, period, [s for s, _ in group], table, view=view)
     StagedResult.objects.filter(run=run).delete()
     _save(run, status=ReevaluationRun.Status.DONE, finished_at=timezone.now(),
           message=(f"{kept} kết quả được lưu trong lúc tính lại đã được giữ nguyên." if kept else ""))
     changed("runs")  # after the status: a page built again from now on no longer announces it
     if progress:
         progress(run)
-    return {"run": run.pk, "status": run.status, "cells": len(cells), "results": run.units_evaluated}
+    return {"run": run.pk, "status": run.status, "cells": sum(len(c) for c in cells.values()),
+            "results": run.units_evaluated}
 
 
 def abandon(run: ReevaluationRun, message: str, *, task_failed: bool = False) -> bool:
@@ -201,11 +211,12 @@ def abandon(run: ReevaluationRun, message: str, *, task_failed: bool = False) ->
     run.status, run.finished_at, run.message = ReevaluationRun.Status.FAILED, now, message
     try:
         StagedResult.objects.filter(run=run).delete()
-        switched = RollupState.objects.filter(generation=run.pk).values_list("set_code", "period")
-        stale = RollupResult.objects.filter(generation=run.pk)
-        for s, p in switched:  # a switched set and period keeps its (new, complete) generation
-            stale = stale.exclude(set_code=s, period=p)
-        stale.delete()
+        for view in VIEWS.values():
+            switched = view.state.objects.filter(generation=run.pk).values_list("set_code", "period")
+            stale = view.rollup.objects.filter(generation=run.pk)
+            for s, p in switched:  # a switched set and period keeps its (new, complete) generation
+                stale = stale.exclude(set_code=s, period=p)
+            stale.delete()
         if task_failed and run.task_id:
             from django_tasks.base import TaskResultStatus
             from django_tasks_db.models import DBTaskResult
@@ -219,16 +230,17 @@ def abandon(run: ReevaluationRun, message: str, *, task_failed: bool = False) ->
     return True
 
 
-def switch(run: ReevaluationRun, period: str, set_codes: list[str], table: UnitTable | None = None) -> int:
-    """Make the staged results and roll-ups of one period current, atomically. Returns the number of
-    live results kept because a save re-evaluated them after the job had read the observations."""
-    from ntm.apps.observations.models import Observation
+def switch(run: ReevaluationRun, period: str, set_codes: list[str], table: UnitTable | None = None,
+           *, view: DataView = ALL) -> int:
+    """Make the staged results and roll-ups of ``view`` for one period current, atomically. Returns the
+    number of live results kept because a save (or an approval) re-evaluated them after the job had
+    read the observations."""
     from ntm.apps.units.models import Unit
 
     from .services import evaluate_unit
 
     qn = connection.ops.quote_name
-    live, staged = qn(Result._meta.db_table), qn(StagedResult._meta.db_table)
+    live, staged = qn(view.result._meta.db_table), qn(StagedResult._meta.db_table)
     cols = ", ".join(qn(c) for c in _RESULT_COLUMNS)
     updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in _RESULT_COLUMNS if c not in ("unit_id", "set_code", "period"))
     p = Period.parse(period)
@@ -236,38 +248,48 @@ def switch(run: ReevaluationRun, period: str, set_codes: list[str], table: UnitT
     with transaction.atomic():
         changed("results")
         for set_code in set_codes:
-            state = RollupState.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
-            mine = StagedResult.objects.filter(run=run, set_code=set_code, period=p.key)
-            newer = Result.objects.filter(set_code=set_code, period=p.key,
+            state = view.state.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
+            mine = StagedResult.objects.filter(run=run, view=view.code, set_code=set_code, period=p.key)
+            newer = view.result.objects.filter(set_code=set_code, period=p.key,
                                           computed_at__gt=Subquery(mine.filter(unit_id=OuterRef("unit_id"))
                                                                    .values("computed_at")[:1]))
             n_newer = newer.count()
             with connection.cursor() as cur:
                 cur.execute(
                     f"INSERT INTO {live} ({cols}) SELECT {', '.join('s.' + qn(c) for c in _RESULT_COLUMNS)} "
-                    f"FROM {staged} s WHERE s.{qn('run_id')} = %s AND s.{qn('set_code')} = %s AND s.{qn('period')} = %s "
+                    f"FROM {staged} s WHERE s.{qn('run_id')} = %s AND s.{qn('view')} = %s "
+                    f"AND s.{qn('set_code')} = %s AND s.{qn('period')} = %s "
                     f"AND NOT EXISTS (SELECT 1 FROM {live} r WHERE r.{qn('unit_id')} = s.{qn('unit_id')} "
                     f"AND r.{qn('set_code')} = s.{qn('set_code')} AND r.{qn('period')} = s.{qn('period')} "
                     f"AND r.{qn('computed_at')} > s.{qn('computed_at')}) "
                     f"ON CONFLICT ({qn('unit_id')}, {qn('set_code')}, {qn('period')}) DO UPDATE SET {updates}",
-                    [run.pk, set_code, p.key],
+                    [run.pk, view.code, set_code, p.key],
                 )
             if n_newer:  # the staged roll-ups miss those saves: recompute from the live results
                 kept += n_newer
-                rebuild_rollups(set_code, p, generation=run.pk, table=table, switch=True)
+                rebuild_rollups(set_code, p, generation=run.pk, table=table, switch=True, view=view)
             else:
-                point_to_generation(set_code, p, run.pk, core_units.edition_at(p.end), state)
+                point_to_generation(set_code, p, run.pk, core_units.edition_at(p.end), state, view=view)
             # observations saved around the moment the job read them may be missing from the staged
             # result: evaluate those few units again with the single-unit path (roll-ups follow)
             snapshot = mine.order_by("computed_at").values_list("computed_at", flat=True).first()
             if snapshot is not None:
-                recent = (Observation.objects.filter(set_code=set_code, period=p.key, is_current=True,
-                                                     created_at__gt=snapshot - FRESH_MARGIN)
-                          .values_list("unit_id", flat=True).distinct().order_by())
-                recent = list(recent)
+                recent = list(_changed_around(view, set_code, p, snapshot - FRESH_MARGIN))
                 if len(recent) > FIXUP_UNITS:  # e.g. an import that ended just before: the batch is quicker
-                    evaluate_cell(set_code, p, table=table)
+                    evaluate_cell(set_code, p, table=table, view=view)
                 else:
                     for unit in Unit.objects.filter(id__in=recent):
-                        evaluate_unit(unit, set_code, p)
+                        evaluate_unit(unit, set_code, p, view=view)
     return kept
+
+
+def _changed_around(view: DataView, set_code: str, p: Period, since) -> Iterable[int]:
+    """Units whose observations of ``view`` changed after ``since``: values saved (the figures
+    including unapproved data), or sheets approved (the published figures)."""
+    from ntm.apps.observations.models import Observation, Submission
+
+    if view is APPROVED:
+        return (Submission.objects.filter(set_code=set_code, period=p.key, state="approved", reviewed_at__gt=since)
+                .values_list("unit_id", flat=True).order_by())
+    return (Observation.objects.filter(set_code=set_code, period=p.key, is_current=True, created_at__gt=since)
+            .values_list("unit_id", flat=True).distinct().order_by())

@@ -7,4 +7,5 @@ urlpatterns = [
     path("xa/", views.communes, name="communes"),
     path("thieu-hut/", views.gaps, name="gaps"),
     path("danh-gia-lai/", views.reevaluation_status, name="reevaluation-status"),
+    path("so-lieu/", views.data_view_switch, name="data-view"),
 ]

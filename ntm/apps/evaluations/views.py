@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from ntm.apps.accounts.permissions import can_view, home_units
 from ntm.apps.units.models import Level, Unit
@@ -127,7 +127,7 @@ class Selection:
 
 def select(request) -> Selection | HttpResponse:
     """Read unit/date/period/set from the query string, with defaults: the user's first home unit,
-    the newest period with results in the unit, the hierarchy at the end of that period."""
+    the newest period with approved results in the unit, the hierarchy at the end of that period."""
     from ntm.apps.units.services import ancestors
 
     cat = default_catalog()
@@ -146,8 +146,8 @@ def select(request) -> Selection | HttpResponse:
     history = q.lineage_periods(unit, codes)  # a unit formed in 2025: its predecessors' periods too
     if history:
         periods = q.sort_periods([*periods, *history], reverse=True)
-    if period is None:
-        key = q.choose_period(periods, date)
+    if period is None:  # only a period with approved data opens by default
+        key = q.latest_approved_period(unit, codes, request.user, date)
         period = Period.parse(key) if key else None
     date_given = date is not None
     if date is None:
@@ -558,3 +558,21 @@ def gap_table(request, ov: q.Overview, sel: Selection, gap_list: list) -> Table:
                               lambda g, v: names[g.unit["id"]][1] == v))
     return Table(request, gap_list, cols, search=lambda g: g.unit["name"], filters=filters, page_size=LIST_PAGE_SIZE,
                  name="gaps", title=f"thieu-hut-{sel.unit.uid}-{sel.period.key if sel.period else ''}")
+
+
+@require_POST
+def data_view_switch(request):
+    """Reviewers switch between the approved figures and those including unapproved data (kept in the
+    session, shown on every page while on); anyone else stays with the approved figures."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from . import dataview
+
+    wanted = dataview.of(request.POST.get("view"))
+    if wanted is dataview.ALL and not dataview.may_include_unapproved(request.user):
+        return forbid(request, message=gettext("Chỉ cán bộ thẩm định mới xem được số liệu chưa duyệt."))
+    request.session[dataview.SESSION_KEY] = wanted.code
+    nxt = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        nxt = "/"
+    return redirect(nxt)

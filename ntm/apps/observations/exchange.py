@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ntm.apps.evaluations import dataview
 from ntm.core.catalog import default_catalog
 
 from . import dhis2
@@ -83,9 +84,11 @@ def build_export(kind: str, fmt: str, *, unit, user=None, set_code: str | None =
     if kind == "dhis2-metadata":
         return Export(kind, fmt, f"{stem}.json", CONTENT_TYPES[fmt],
                       text=dhis2.metadata_json(unit, set_code=set_code, period=period))
-    if kind == "results":
+    if kind == "results":  # the figures of the view read (approved, or including unapproved data: named so)
         qs = X.select_results(user, unit=unit, set_code=set_code, period=period)
         columns = X.RESULT_COLUMNS
+        if not dataview.current().approved_only:
+            stem += "-gom-chua-duyet"
     else:  # DHIS2 holds one value per cell: the current ones only
         qs = X.select_observations(user, unit=unit, set_code=set_code, period=period, history=history and kind != "dhis2")
         columns = X.OBSERVATION_COLUMNS

@@ -24,6 +24,7 @@ from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Valu
 from django.db.models.functions import Collate, NullIf
 
 from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.dataview import results
 from ntm.apps.ops import pgstream
 from ntm.apps.units.models import Unit
 from ntm.core.cell_safety import neutralise_row, sql_formula_like
@@ -77,7 +78,7 @@ def select_observations(user=None, *, unit: Unit | None = None, set_code: str | 
 
 def select_results(user=None, *, unit: Unit | None = None, set_code: str | None = None, period: str | None = None,
                    standard: bool | None = None) -> QuerySet[Result]:
-    qs = _filter(Result.objects.all(), user, unit, set_code, period)
+    qs = _filter(results().objects.all(), user, unit, set_code, period)
     if standard is not None:
         qs = qs.filter(standard_met=standard)
     return qs.order_by("unit_id", "set_code", "period")

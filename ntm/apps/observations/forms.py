@@ -4,7 +4,8 @@ from a posted form, evaluated with the engine (for the page and the htmx preview
 
 Form fields, per indicator code ``c`` (e.g. ``17.1``): ``v-c`` value as typed ("84,21", "có", a
 level name), ``a-c`` assessment (``dat`` / ``chua_dat`` / ``kdg`` = không đánh giá / empty), ``n-c``
-note, ``f-c`` evidence file, ``ver-c`` the version the row was loaded at (0: no value yet).
+note, ``f-c`` evidence file, ``ver-c`` the version the row was loaded at (0: no value yet), ``ok-c``
+confirms a value carried over from the previous period (``confirm_all``: every posted row).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .evidence import (  # noqa: F401 - the views and tests use them from here
     EVIDENCE_ACCEPT, EVIDENCE_DIR, EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, check_evidence, delete_evidence,
     evidence_belongs_to, evidence_name, store_evidence,
 )
-from .models import Observation
+from .models import CARRIED_OVER, Observation
 from .services import Entry, current_rows
 
 ASSESSMENT_CHOICES = [("", "— chưa đánh giá —"), ("dat", "Đạt"), ("chua_dat", "Chưa đạt"), ("kdg", "Không đánh giá")]
@@ -85,6 +86,7 @@ class RowInput:
     file: object = None
     errors: list[str] = field(default_factory=list)
     parsed: object = None
+    confirm: bool = False  # the value carried over from the previous period is confirmed as it is
 
     @property
     def empty(self) -> bool:
@@ -99,7 +101,8 @@ def read_rows(cs: CriteriaSet, data, files=None, *, check_files: bool = True) ->
         if f"v-{c}" not in data and f"a-{c}" not in data:
             continue
         r = RowInput(code=c, value=(data.get(f"v-{c}") or "").strip(), choice=data.get(f"a-{c}") or "",
-                     note=(data.get(f"n-{c}") or "").strip().replace("\r\n", "\n"))
+                     note=(data.get(f"n-{c}") or "").strip().replace("\r\n", "\n"),
+                     confirm=bool(data.get(f"ok-{c}") or data.get("confirm_all")))
         for label, text in (("Giá trị", r.value), ("Ghi chú", r.note)):
             try:
                 clean_text(text, label)
@@ -207,6 +210,21 @@ class Row:
         return self.ind.kind == Kind.BOOLEAN
 
     @property
+    def carried(self) -> bool:
+        """The stored value was copied from the previous period and is not yet confirmed or changed."""
+        return self.current is not None and self.current.source == CARRIED_OVER
+
+    @property
+    def carried_from(self) -> str:
+        """The key of the period the value was copied from ("" if unknown); pages show it in words."""
+        batch = self.current.batch if self.current is not None else ""
+        key = batch.removeprefix("chep-tu-")
+        try:
+            return Period.parse(key).key
+        except ValueError:
+            return ""
+
+    @property
     def levels(self) -> list[str]:
         return list(self.ind.levels or []) if self.ind.kind == Kind.LEVEL else []
 
@@ -299,12 +317,14 @@ class Sheet:
         return out
 
     def evaluate(self, inputs: dict[str, RowInput] | None = None) -> SetResult:
-        from ntm.apps.evaluations.models import Result
+        from ntm.apps.evaluations.models import ResultAll
         from ntm.apps.evaluations.services import child_stats, current_facts
 
+        # the sheet is evaluated as it would stand once saved: with the working figures (including
+        # unapproved data) of its prerequisites and child communes
         cs, p = self.cs, self.period
         prereq = {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
-        standards = dict(Result.objects.filter(unit=self.unit, period=p.key, set_code__in=prereq)
+        standards = dict(ResultAll.objects.filter(unit=self.unit, period=p.key, set_code__in=prereq)
                          .values_list("set_code", "standard_met")) if prereq else {}
         children = child_stats(self.unit, cs, p) if any(c.type == "children_share" for c in cs.conditions) else None
         return evaluate(cs, self.observations(inputs), self.ctx, facts=current_facts(self.unit, p.key),
@@ -312,12 +332,15 @@ class Sheet:
 
     # -- saving ----------------------------------------------------------------------------
     def changed(self, r: RowInput) -> bool:
-        """Whether a posted row differs from the version it was loaded at."""
+        """Whether a posted row differs from the version it was loaded at (a value carried over from the
+        previous period and confirmed counts as a change: it is saved again, as the user's own)."""
         if r.file:
             return True
         base = self.base(r.code, r.version)
         if base is None:
             return not r.empty
+        if r.confirm and base.source == CARRIED_OVER:
+            return True
         ind = self.cs.by_code[r.code]
         return (r.parsed != _stored_value(ind, base) or (r.value == "") != (shown_value(base) == "")
                 or r.choice != choice_of(base) or r.note != base.note)
@@ -385,6 +408,23 @@ class Sheet:
                 ))
             groups.append(Group(crit, crit_results.get(crit.number), rows))
         return groups
+
+
+def filled(o: Observation | None) -> bool:
+    """Whether a stored row answers its indicator: a value, an assessment or "không đánh giá"."""
+    return o is not None and bool(o.value_text or o.value_num is not None or o.assessment is not None
+                                  or o.not_applicable)
+
+
+def missing(sheet: Sheet) -> list:
+    """The indicators of the sheet that nothing answers yet (in catalogue order)."""
+    return [ind for ind in sheet.cs.indicators if not filled(sheet.current.get(ind.code))]
+
+
+def unconfirmed(sheet: Sheet) -> list:
+    """The indicators whose value was carried over from the previous period and not yet confirmed."""
+    return [ind for ind in sheet.cs.indicators
+            if (o := sheet.current.get(ind.code)) is not None and o.source == CARRIED_OVER]
 
 
 def totals_text(r: SetResult) -> str:

@@ -3,6 +3,11 @@
 Append-only: saving a value adds a row and marks the previous one as superseded, so the
 history (who, when, old → new) is never lost. ``version`` counts the saves of one cell and
 is used to detect two people editing the same form (optimistic concurrency).
+
+Two rows of an indicator matter: the latest saved (``is_current``) and the latest approved
+(``is_approved``: set on the current rows of a unit, set and period when a reviewer approves them,
+see ``workflow``). The published figures are evaluated from the approved rows, the working figures
+("gồm cả số liệu chưa duyệt") from the current ones.
 """
 
 from __future__ import annotations
@@ -11,9 +16,15 @@ from django.conf import settings
 from django.db import models
 
 
+CARRIED_OVER = "carryover"  # the source of a value copied from the previous period, until confirmed or changed
+
+
 class ObservationQuerySet(models.QuerySet):
     def current(self):
         return self.filter(is_current=True)
+
+    def approved(self):
+        return self.filter(is_approved=True)
 
 
 class Observation(models.Model):
@@ -30,7 +41,11 @@ class Observation(models.Model):
     evidence = models.CharField("minh chứng", max_length=500, blank=True)
     version = models.PositiveIntegerField("lần sửa", default=1)
     is_current = models.BooleanField(default=True, db_index=True)
-    source = models.CharField("nguồn", max_length=40, default="form", help_text="form, import, api, demo…")
+    # db_default: the bulk writers (imports, the national demo) list their columns; a new value is never approved
+    is_approved = models.BooleanField("đã duyệt", default=False, db_default=False,
+                                      help_text="giá trị được phê duyệt lần gần nhất của chỉ tiêu trong kỳ")
+    source = models.CharField("nguồn", max_length=40, default="form",
+                              help_text="form, import, api, demo, carryover (chép từ kỳ trước, chưa xác nhận)…")
     batch = models.CharField("lô nhập", max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="người nhập"
@@ -46,12 +61,16 @@ class Observation(models.Model):
         indexes = [
             models.Index(fields=["unit", "set_code", "period", "is_current"], name="obs_cell_current"),
             models.Index(fields=["set_code", "period", "is_current"], name="obs_set_period"),
+            models.Index(fields=["set_code", "period"], condition=models.Q(is_approved=True), name="obs_set_period_approved"),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "set_code", "period", "indicator"], condition=models.Q(is_current=True), name="obs_one_current"
             ),
             models.UniqueConstraint(fields=["unit", "set_code", "period", "indicator", "version"], name="obs_version_unique"),
+            models.UniqueConstraint(
+                fields=["unit", "set_code", "period", "indicator"], condition=models.Q(is_approved=True), name="obs_one_approved"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,3 +159,24 @@ class SubmissionEvent(models.Model):
         verbose_name = "bước duyệt"
         verbose_name_plural = "các bước duyệt"
         ordering = ["-at", "-id"]
+
+
+class ReviewComment(models.Model):
+    """A reviewer's remark on one indicator of a submitted sheet, shown beside that indicator on the
+    entry page (written only by ``workflow.comment``; kept after the sheet is returned or approved)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="comments")
+    indicator = models.CharField("chỉ tiêu", max_length=16)
+    text = models.TextField("ý kiến")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by_name = models.CharField("người góp ý", max_length=150, blank=True)
+    at = models.DateTimeField("lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ý kiến thẩm định theo chỉ tiêu"
+        verbose_name_plural = "ý kiến thẩm định theo chỉ tiêu"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["submission", "indicator"], name="review_comment_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} {self.indicator}: {self.text[:40]}"

@@ -19,12 +19,12 @@ from ntm.core.periods import Period
 from ntm.core.values import ValueRefused, assessment_text, clean_text, input_text, read_value, truth_text
 
 from .evidence import reference_problem
-from .models import Fact, Observation
+from .models import CARRIED_OVER, Fact, Observation
 from .validation import EntryProblem, EntryRefused, entry_refused, version_required
 from .workflow import PeriodLocked, locked_submissions
 
 __all__ = ["Entry", "EditConflict", "EntryRefused", "PeriodLocked", "record", "record_many", "history", "record_fact",
-           "snapshot"]
+           "snapshot", "mark_approved", "carry_over", "previous_period"]
 
 
 class EditConflict(Exception):
@@ -121,7 +121,11 @@ def _clean_note(note: object) -> str:
     return clean_text(note).replace("\r\n", "\n")
 
 
-def _same(cur: Observation, fields: dict, e: Entry) -> bool:
+def _same(cur: Observation, fields: dict, e: Entry, source: str) -> bool:
+    """Whether ``e`` would store what ``cur`` holds. A value carried over from the previous period and
+    saved again from anywhere else is a change: it confirms the value (the row loses its mark)."""
+    if cur.source == CARRIED_OVER and source != CARRIED_OVER:
+        return False
     return (
         cur.value_text == fields["value_text"] and cur.value_num == fields["value_num"]
         and cur.assessment == e.assessment and cur.not_applicable == e.not_applicable
@@ -157,7 +161,7 @@ def _new_version(e: Entry, fields: dict, cur: Observation | None, user, source: 
     if cur is None and e.expected_version:
         # the form was loaded at a version that no longer is the current one (should not happen: append-only)
         raise ValueError(f"chỉ tiêu {e.indicator}: không tìm thấy lần sửa {e.expected_version}")
-    if cur is not None and _same(cur, fields, e):
+    if cur is not None and _same(cur, fields, e, source):
         return None
     if cur is not None and e.expected_version is None and not own:  # a value is there: name the version replaced
         raise EditConflict(cur, None, e.unit.uid)
@@ -310,6 +314,7 @@ def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", ba
 
     ``results``, when given, receives the stored result of each re-evaluated cell, keyed by
     (unit id, set code, period key), so that a caller need not read it again."""
+    from ntm.apps.evaluations.dataview import ALL
     from ntm.apps.evaluations.services import evaluate_unit
 
     catalog = catalog or default_catalog()
@@ -333,7 +338,9 @@ def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", ba
             _audit_writes(pairs, user, source, batch)
             if reevaluate:
                 for key, unit in sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog))):
-                    stored = evaluate_unit(unit, key[1], key[2], catalog=catalog)
+                    # a save changes the latest values: the figures including unapproved data; the
+                    # published (approved) figures change only when a reviewer approves the sheet
+                    stored = evaluate_unit(unit, key[1], key[2], catalog=catalog, view=ALL)
                     if results is not None:
                         results[key] = stored
     except (PeriodLocked, EditConflict) as exc:
@@ -378,3 +385,80 @@ def record_fact(unit: Unit, name: str, period: str, value: float | None, *, user
         Fact.objects.filter(pk=cur.pk).update(is_current=False)
     return Fact.objects.create(unit=unit, name=name, period=p.key, year=p.year, value=value, note=note, version=version,
                                created_by=user, created_by_name=_user_name(user))
+
+
+def mark_approved(unit: Unit, set_code: str, period: str) -> int:
+    """The current values of one unit, set and period become its approved ones (the rows approved
+    before are no longer): called in the transaction of an approval (``workflow.transition``), which
+    logs it. Returns the number of rows now approved. Two statements."""
+    key = Period.parse(period).key
+    cell = Observation.objects.filter(unit=unit, set_code=set_code, period=key)
+    cell.filter(is_approved=True).update(is_approved=False)
+    return cell.filter(is_current=True).update(is_approved=True)
+
+
+def previous_period(unit: Unit, set_code: str, period: str) -> str | None:
+    """The newest period of the same kind (month, quarter, year) before ``period`` in which the unit has
+    values for the set: where "Chép từ kỳ trước" copies from."""
+    p = Period.parse(period)
+    keys = (Observation.objects.current().filter(unit=unit, set_code=set_code)
+            .values_list("period", flat=True).distinct().order_by())
+    earlier = []
+    for k in keys:
+        try:
+            q = Period.parse(k)
+        except ValueError:
+            continue
+        if q.end < p.start and bool(q.month) == bool(p.month) and bool(q.quarter) == bool(p.quarter):
+            earlier.append(q)
+    return max(earlier, key=lambda q: q.end).key if earlier else None
+
+
+@dataclass
+class CarryOver:
+    """What "Chép từ kỳ trước" did: the period copied from, the indicators copied (marked as carried
+    over until confirmed or changed), those left as they were because a value is already there, and
+    those not copied because the stored value is no longer accepted (with why)."""
+
+    source: str | None
+    copied: list[str]
+    kept: list[str]
+    refused: list[tuple[str, str]]
+
+
+def carry_over(unit: Unit, set_code: str, period: str, *, user=None, catalog: Catalog | None = None) -> CarryOver:
+    """Fill the empty indicators of a unit, set and period with the values of the previous period
+    (:func:`previous_period`): value, assessment and note — not the evidence, which belongs to the
+    period it was uploaded for. Written through :func:`record_many` (checked, audited, re-evaluated)
+    with source ``carryover``: the entry page marks those rows until each is confirmed or changed.
+    An indicator that already has a value is left alone (nothing is overwritten, so no version is
+    needed). Raises what :func:`record_many` raises (a submitted or approved period is locked)."""
+    catalog = catalog or default_catalog()
+    cs = catalog.get(set_code)
+    key = Period.parse(period).key
+    source = previous_period(unit, set_code, key)
+    if source is None:
+        return CarryOver(None, [], [], [])
+    present = set(Observation.objects.current().filter(unit=unit, set_code=set_code, period=key)
+                  .values_list("indicator", flat=True))
+    entries, kept, refused = [], [], []
+    for o in (Observation.objects.current().filter(unit=unit, set_code=set_code, period=source)
+              .order_by("indicator")):
+        if o.indicator not in cs.by_code:
+            continue
+        if o.indicator in present:
+            kept.append(o.indicator)
+            continue
+        value = o.value_text or (input_text(o.value_num) if o.value_num is not None else None)
+        try:
+            read_value(cs.by_code[o.indicator], value)
+        except ValueRefused as exc:
+            refused.append((o.indicator, exc.message))
+            continue
+        if value is None and o.assessment is None and not o.not_applicable:
+            continue
+        entries.append(Entry(unit=unit, set_code=set_code, period=key, indicator=o.indicator, value=value,
+                             assessment=o.assessment, not_applicable=o.not_applicable, note=o.note))
+    written = record_many(entries, user=user, source=CARRIED_OVER, batch=f"chep-tu-{source}", catalog=catalog)
+    copied = [e.indicator for e, new in zip(entries, written) if new is not None]
+    return CarryOver(source, copied, kept, refused)

@@ -5,8 +5,12 @@
                     threshold that applies, value, assessment, note, evidence, history; POST saves
                     atomically with optimistic concurrency (``ver-<code>``);
 - ``entry_preview`` htmx: the evaluation of the posted form without saving;
-- ``entry_transition`` workflow steps (submit, withdraw, approve, return, reopen);
+- ``entry_transition`` workflow steps (submit, withdraw, approve, return, reopen); a submission of an
+                    incomplete sheet is asked to be confirmed, listing what is missing;
+- ``entry_carry``   "Chép từ kỳ trước": fill the empty rows from the previous period;
+- ``entry_comment`` a reviewer's remark on one indicator of a submitted sheet;
 - ``pending``       "Chờ duyệt": what is submitted in the reviewer's subtree;
+- ``reporting``     "Tình hình nộp báo cáo": each commune's state and the date of each step;
 - ``evidence``      download an evidence file (scoped like the unit).
 
 Every view checks ``ntm.apps.accounts.permissions``; refusals go through ``audit.services.deny``.
@@ -30,15 +34,15 @@ from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, can_enter, 
 from ntm.apps.audit.services import deny
 from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.models import ResultAll
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
 from . import forms as f
-from .models import Observation, Submission, SubmissionState
-from .services import EditConflict, record_many
+from .models import Observation, ReviewComment, Submission, SubmissionState
+from .services import EditConflict, carry_over, previous_period, record_many
 from .validation import cell_problem, entry_refused
-from .workflow import STEPS, PeriodLocked, WorkflowError, available_steps, transition
+from .workflow import STEPS, PeriodLocked, WorkflowError, allowed, available_steps, comment, transition
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -111,20 +115,35 @@ def _level_label(level: str) -> str:
 
 
 def _render_form(request, cell: Cell, sheet: f.Sheet, *, inputs=None, conflicts=None, errors=None, status=200,
-                 saved_hint: bool = True):
+                 saved_hint: bool = True, incomplete: dict | None = None):
     if inputs is not None:  # posted rows over what is stored (a partial post keeps the other rows)
         inputs = {**sheet.loaded_inputs(), **inputs}
     result = sheet.evaluate(inputs)
     editable = can_enter(request.user, cell.unit) and not cell.locked and cell.in_force
     events = list(cell.submission.events.all()[:20]) if cell.submission else []
+    groups = sheet.groups(inputs, result, conflicts)
+    remarks: dict[str, list[ReviewComment]] = {}
+    if cell.submission is not None:
+        for c in cell.submission.comments.all():
+            remarks.setdefault(c.indicator, []).append(c)
+    for g in groups:
+        for row in g.rows:
+            row.remarks = remarks.get(row.code, [])
+    commenting = cell.state == SubmissionState.SUBMITTED and can_review(request.user, cell.unit)
+    carried = f.unconfirmed(sheet)
     context = {
         "cell": cell, "unit": cell.unit, "set": cell.cs, "period": cell.period, "sheet": sheet,
-        "groups": sheet.groups(inputs, result, conflicts), "result": result, "totals": f.totals_text(result),
+        "groups": groups, "result": result, "totals": f.totals_text(result),
         "editable": editable, "conflicts": conflicts or [], "errors": errors or [],
         "submission": cell.submission, "state_label": SubmissionState(cell.state).label, "state": cell.state,
         "steps": available_steps(request.user, cell.unit, cell.submission), "events": events,
         "choices": f.ASSESSMENT_CHOICES, "accept": f.EVIDENCE_ACCEPT, "preview": not saved_hint,
         "path_names": _path_names(cell.unit),
+        "incomplete": incomplete, "commenting": commenting, "remarks_count": sum(len(v) for v in remarks.values()),
+        "carried_count": len(carried),
+        # "Chép từ kỳ trước": offered while rows are empty and an earlier period of the same kind has values
+        "carry_from": (previous_period(cell.unit, cell.cs.code, cell.period.key)
+                       if editable and len(sheet.current) < len(cell.cs.indicators) else None),
     }
     return render(request, "observations/entry_form.html", context, status=status)
 
@@ -187,8 +206,8 @@ def _find_unit(text: str) -> Unit | None:
 
 
 def _latest_period(user) -> str | None:
-
-    return Result.objects.filter(visible_q(user)).order_by("-period").values_list("period", flat=True).first()
+    """The newest period with values the user may see (approved or not: the entry page's default)."""
+    return ResultAll.objects.filter(visible_q(user)).order_by("-period").values_list("period", flat=True).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -247,7 +266,7 @@ def _save(request, cell: Cell):
     n = sum(1 for w in written if w is not None)
     # record_many has just evaluated and stored the result: show it rather than evaluate or read it again
     result = results.get((cell.unit.pk, cell.cs.code, cell.period.key)) or (
-        Result.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
+        ResultAll.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
         .get(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key))
     messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
     waiting = f.awaiting_assessment(cell.cs, sheet.ctx, inputs)
@@ -305,6 +324,18 @@ def entry_transition(request, uid: str, set_code: str, period: str):
     cell = Cell(request, uid, set_code, period, need="view")
     action = request.POST.get("action", "")
     step = STEPS.get(action)
+    if (step is not None and step.code == "submit" and not request.POST.get("confirm_incomplete")
+            and allowed(step, request.user, cell.unit, cell.submission)):
+        sheet = f.Sheet(cell.unit, cell.cs, cell.period)
+        missing, carried = f.missing(sheet), f.unconfirmed(sheet)
+        if missing or carried:  # asked to confirm, listing what is missing; nothing changes yet
+            def rows(inds):
+                return [{"code": i.code, "content": i.content, "dom": i.code.replace(".", "-")} for i in inds]
+
+            return _render_form(request, cell, sheet, incomplete={
+                "missing": rows(missing), "carried": rows(carried), "answered": len(cell.cs.indicators) - len(missing),
+                "total": len(cell.cs.indicators), "comment": request.POST.get("comment", ""),
+                "next": request.POST.get("next", "")})
     refused = None
     try:
         transition(cell.unit, cell.cs.code, cell.period.key, action, request.user, request.POST.get("comment", ""))
@@ -324,6 +355,58 @@ def entry_transition(request, uid: str, set_code: str, period: str):
     return redirect(cell.url())
 
 
+@require_POST
+def entry_carry(request, uid: str, set_code: str, period: str):
+    """"Chép từ kỳ trước": the empty rows get the previous period's values, marked as carried over until
+    each is confirmed or changed (nothing already entered is replaced)."""
+    cell = Cell(request, uid, set_code, period, need="enter")
+    if cell.locked:
+        messages.error(request, str(PeriodLocked([cell.submission])))
+        return redirect(cell.url())
+    if not cell.in_force:
+        messages.error(request, f"{entry_refused(cell.unit, cell.cs, cell.period)}.")
+        return redirect(cell.url())
+    try:
+        done = carry_over(cell.unit, cell.cs.code, cell.period.key, user=request.user)
+    except PeriodLocked as exc:
+        messages.error(request, str(exc))
+        return redirect(cell.url())
+    except ValueError as exc:
+        messages.error(request, f"Chưa chép: {exc}")
+        return redirect(cell.url())
+    if done.source is None:
+        messages.info(request, "Không có kỳ trước nào có số liệu để chép.")
+        return redirect(cell.url())
+    source = Period.parse(done.source).label
+    if done.copied:
+        messages.success(request, f"Đã chép {len(done.copied)} chỉ tiêu từ {source}. Các dòng chép được đánh dấu "
+                                  "«chép từ kỳ trước» cho đến khi bạn xác nhận hoặc sửa từng dòng.")
+    else:
+        messages.info(request, f"Không có chỉ tiêu trống nào có số liệu ở {source} để chép.")
+    if done.kept:
+        messages.info(request, f"Giữ nguyên {len(done.kept)} chỉ tiêu đã có số liệu kỳ này.")
+    if done.refused:
+        messages.warning(request, "Không chép (giá trị cũ không còn hợp lệ): "
+                         + "; ".join(f"chỉ tiêu {code}: {why}" for code, why in done.refused) + ".")
+    return redirect(cell.url())
+
+
+@require_POST
+def entry_comment(request, uid: str, set_code: str, period: str):
+    """A reviewer's remark on one indicator of a submitted sheet."""
+    cell = Cell(request, uid, set_code, period, need="view")
+    indicator = request.POST.get("indicator", "")
+    try:
+        comment(cell.unit, cell.cs.code, cell.period.key, indicator, request.POST.get("text", ""), request.user)
+    except PermissionDenied as exc:
+        deny(request, cell.unit, str(exc))
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Đã ghi ý kiến về chỉ tiêu {indicator}.")
+    return redirect(f"{cell.url()}#row-{indicator.replace('.', '-')}")
+
+
 @require_GET
 def pending(request):
     """Submissions waiting for the user's review: submitted, in the subtree of their reviewer units
@@ -337,7 +420,7 @@ def pending(request):
             if can_review(request.user, s.unit)]
     results = {}
     if subs:
-        for r in Result.objects.filter(unit_id__in={s.unit_id for s in subs}, set_code__in={s.set_code for s in subs},
+        for r in ResultAll.objects.filter(unit_id__in={s.unit_id for s in subs}, set_code__in={s.set_code for s in subs},
                                        period__in={s.period for s in subs}):
             results[(r.unit_id, r.set_code, r.period)] = r
     from ntm.apps.units.services import path_names
@@ -394,3 +477,54 @@ def evidence(request, pk: int):
         raise Http404("Tệp minh chứng không còn trên máy chủ.") from None
     return FileResponse(fh, as_attachment=True, filename=f.evidence_name(o.evidence))
 
+
+
+@require_GET
+def reporting(request):
+    """Tình hình nộp báo cáo: the communes of a unit for a set and period, with the state of each sheet
+    and the date of each step (submitted, returned, approved), the late ones marked."""
+    from django.core.paginator import Paginator
+
+    from ntm.apps.evaluations import queries as q
+    from ntm.apps.evaluations.views import forbid, parse_date, parse_period, unit_from_request
+
+    from . import completeness as c
+
+    date = parse_date(request.GET.get("date"))
+    unit = unit_from_request(request, date)
+    if unit is None:
+        return forbid(request)
+    if not can_view(request.user, unit):
+        return forbid(request, unit)
+    cat = default_catalog()
+    set_code = (request.GET.get("set") or "").strip()
+    if set_code and (set_code not in cat or cat.get(set_code).level != "commune"):
+        raise Http404("Không có bộ tiêu chí cấp xã này")
+    period = parse_period(request.GET.get("period"))
+    if not set_code:
+        cs = q.tier_sets(period, cat).get("ntm") or q.commune_sets(cat)[0]
+    else:
+        cs = cat.get(set_code)
+    if period is None:
+        key = q.latest_approved_period(unit, [cs.code], request.user, date) or _latest_submitted(unit, cs.code)
+        period = Period.parse(key) if key else None
+    context = {"unit": unit, "set": cs, "period": period, "sets": q.commune_sets(cat), "date": date,
+               "filters": list(c.FILTERS.items()), "wanted": request.GET.get("state", "")}
+    if period is not None:
+        try:
+            rows = c.commune_statuses(unit, cs.code, period, date, request.user, context["wanted"])
+            status = c.completeness(unit, cs.code, period, date, request.user)
+        except LookupError as exc:  # the unit was not in force at the date
+            context["error"] = str(exc)
+        else:
+            page = Paginator(rows, 200).get_page(request.GET.get("page"))
+            for r in page.object_list:
+                r.url = reverse("entry-form", args=[r.unit.uid, cs.code, period.key])
+            context.update(rows=page.object_list, page_obj=page, status=status, due_days=c.due_days())
+    return render(request, "observations/reporting.html", context)
+
+
+def _latest_submitted(unit: Unit, set_code: str) -> str | None:
+    keys = list(Submission.objects.filter(set_code=set_code, unit__path__startswith=unit.path)
+                .values_list("period", flat=True).distinct().order_by())
+    return max(keys, key=lambda k: Period.parse(k).end) if keys else None

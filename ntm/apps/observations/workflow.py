@@ -13,6 +13,12 @@ reopen     approved             draft + comment     ``can_review``
 While a cell is submitted or approved its observations are locked: ``record_many`` refuses writes
 (:class:`PeriodLocked`). Whoever submitted may not approve or return their own submission. Every
 step is stored as a :class:`SubmissionEvent` and in the audit log.
+
+Approval publishes: the approved values become the cell's approved observations and the published
+figures are evaluated from them (``evaluations.services.approve_cell``), in the approval's
+transaction. Nothing else changes published figures: a save, a submission, a return or a reopening
+leaves them as they were (a reopened sheet keeps its last approved figures until approved again).
+Reviewers may leave a remark per indicator on a submitted sheet (:func:`comment`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from ntm.apps.ops.sql import for_update as row_lock, statement
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
-from .models import Submission, SubmissionEvent
+from .models import ReviewComment, Submission, SubmissionEvent
 from .models import SubmissionState as S
 
 
@@ -145,10 +151,55 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
         sub.save()
         SubmissionEvent.objects.create(submission=sub, action=step.code, from_state=old_state, to_state=step.to_state,
                                        comment=comment, by=user, by_name=name)
+        if step.code == "approve":
+            from ntm.apps.evaluations.services import approve_cell
+
+            approve_cell(unit, set_code, p)
+        _announce()
         log(step.audit, user=user, unit=unit, obj=f"{set_code} · {p.label}",
             message=f"{step.label}: {unit.name}, bộ {set_code}, {p.label}" + (f" — {comment}" if comment else ""),
             old={"state": old_state}, new={"state": step.to_state, **({"comment": comment} if comment else {})})
     return sub
+
+
+def _announce() -> None:
+    """Pages that show review states (the menu's count, reporting completeness, the notices) are built
+    again once the step commits."""
+    from ntm.apps.evaluations.freshness import changed
+
+    changed("review")
+
+
+COMMENT_MAX = 2000
+
+
+def comment(unit, set_code: str, period: str, indicator: str, text: str, user) -> ReviewComment:
+    """A reviewer's remark on one indicator of a submitted sheet (raises PermissionDenied or
+    WorkflowError; logged in the audit log)."""
+    cs = default_catalog().get(set_code) if set_code in default_catalog() else None
+    if cs is None:
+        raise WorkflowError(f"Không có bộ tiêu chí {set_code}.")
+    if indicator not in cs.by_code:
+        raise WorkflowError(f"Bộ {set_code} không có chỉ tiêu {indicator}.")
+    if not can_review(user, unit):
+        raise PermissionDenied(f"Chỉ cán bộ thẩm định của cấp trên mới được góp ý hồ sơ của {unit.name}.")
+    text = (text or "").replace("\x00", "").replace("\r\n", "\n").strip()
+    if not text:
+        raise WorkflowError("Cần ghi nội dung ý kiến.")
+    if len(text) > COMMENT_MAX:
+        raise WorkflowError(f"Ý kiến dài quá {COMMENT_MAX} ký tự.")
+    p = Period.parse(period)
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update().filter(unit=unit, set_code=set_code, period=p.key).first()
+        if sub is None or sub.state != S.SUBMITTED:
+            raise WorkflowError("Chỉ góp ý theo chỉ tiêu khi hồ sơ đang chờ duyệt.")
+        made = ReviewComment.objects.create(submission=sub, indicator=indicator, text=text, by=user,
+                                            by_name=user_label(user))
+        log(Action.REVIEW_COMMENT, user=user, unit=unit, obj=f"{set_code} · {p.label} · {indicator}",
+            message=f"Ý kiến về chỉ tiêu {indicator}: {unit.name}, bộ {set_code}, {p.label} — {text[:300]}",
+            new={"indicator": indicator, "comment": text})
+        _announce()
+    return made
 
 
 def locked_submissions(cells: set[tuple[int, str, str]], *, for_update: bool = True) -> list[Submission]:
@@ -182,3 +233,30 @@ def _any_locked(cell: tuple[int, str, str]) -> bool:
         cur.execute(sql, list(cell))
         row = cur.fetchone()
     return row is not None and row[0] in (S.SUBMITTED, S.APPROVED)
+
+
+def returned_sheets(unit, user) -> list[dict]:
+    """The sheets of ``unit`` returned by a reviewer, for someone who enters its data (the commune's home
+    page announces them): each with the reviewer's reason, who returned it and when, the remarks per
+    indicator, and where to correct it. Empty for anyone else. Two small queries."""
+    from django.urls import reverse
+
+    if unit is None or not can_enter(user, unit):
+        return []
+    subs = list(Submission.objects.filter(unit=unit, state=S.RETURNED).order_by("-reviewed_at", "-id")[:20])
+    if not subs:
+        return []
+    remarks: dict[int, list[ReviewComment]] = {}
+    for c in ReviewComment.objects.filter(submission__in=subs).order_by("indicator", "at", "id"):
+        remarks.setdefault(c.submission_id, []).append(c)
+    catalog = default_catalog()
+    out = []
+    for s in subs:
+        cs = catalog.get(s.set_code) if s.set_code in catalog else None
+        out.append({
+            "submission": s, "period": Period.parse(s.period).label,
+            "set": (cs.data.short_name or cs.name) if cs else s.set_code, "set_code": s.set_code,
+            "reason": s.comment, "by": s.reviewed_by_name, "at": s.reviewed_at, "remarks": remarks.get(s.pk, []),
+            "url": reverse("entry-form", args=[unit.uid, s.set_code, s.period]),
+        })
+    return out

@@ -97,7 +97,7 @@ def programme_progress(unit: Unit, period, ov, province_results: dict | None = N
 
 def completed_provinces(period) -> dict[str, int]:
     """How many provinces meet each tier of a province set of the period's phase, from stored results."""
-    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.dataview import results
     from ntm.core.catalog import default_catalog
 
     if period is None:
@@ -106,8 +106,8 @@ def completed_provinces(period) -> dict[str, int]:
     for cs in default_catalog():
         if cs.level != "province" or not (int(cs.phase[:4]) <= period.year <= int(cs.phase[-4:])):
             continue
-        out[cs.tier] = out.get(cs.tier, 0) + Result.objects.filter(set_code=cs.code, period=period.key,
-                                                                   standard_met=True).count()
+        out[cs.tier] = out.get(cs.tier, 0) + results().objects.filter(set_code=cs.code, period=period.key,
+                                                                      standard_met=True).count()
     return out
 
 

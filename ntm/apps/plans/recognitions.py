@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.dataview import results
 from ntm.apps.evaluations.queries import code_label as set_label
 from ntm.apps.evaluations.queries import period_key
 from ntm.apps.units.models import Level, Unit
@@ -127,7 +127,7 @@ def latest_results(recs) -> dict[tuple[int, str], dict]:
         return {}
     pairs = {(r.unit_id, r.set_code) for r in recs}
     out: dict[tuple[int, str], dict] = {}
-    rows = (Result.objects.filter(unit_id__in={u for u, _ in pairs}, set_code__in={s for _, s in pairs})
+    rows = (results().objects.filter(unit_id__in={u for u, _ in pairs}, set_code__in={s for _, s in pairs})
             .values("unit_id", "set_code", "period", "criteria_met", "criteria_total", "indicators_met",
                     "indicators_total", "standard_met"))
     for r in rows:

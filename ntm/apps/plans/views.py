@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 from ntm.apps.accounts.permissions import scope
 from ntm.apps.audit.models import Action
 from ntm.apps.evaluations import queries as q
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.dataview import results
 from ntm.apps.evaluations.views import Selection, forbid, select
 from ntm.apps.ops.params import int_param
 from ntm.apps.units.models import Level, Region, Unit
@@ -158,7 +158,7 @@ def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[Targ
             by_region[region] += 1
         res = defaultdict(lambda: [0, 0])
         if dist_set is not None:
-            for region, met in (Result.objects.filter(unit_id__in=districts.values("id"), set_code=dist_set.code,
+            for region, met in (results().objects.filter(unit_id__in=districts.values("id"), set_code=dist_set.code,
                                                         period=sel.period.key).values_list("unit__region", "standard_met")):
                 res[region][0] += 1
                 res[region][1] += bool(met)

@@ -1,5 +1,6 @@
 """REST API of the reports: /api/v1/reports/bulletin/ and /api/v1/reports/dossier/ — figures and text as
-JSON, or the document as a file (``?output=docx|pdf|xlsx|html|txt``)."""
+JSON, or the document as a file (``?output=docx|pdf|xlsx|html|txt``). Made from the approved figures; a
+reviewer may ask for those including unapproved data (``include_unapproved=true``: the document says so)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ntm.apps.api.base import P_PERIOD, P_SET, P_UNIT, Scoped, period_param, set_param, unit_param
+from ntm.apps.evaluations import dataview
+from ntm.apps.evaluations.api import P_UNAPPROVED, view_param
 
 
 def _file(content: bytes, fmt: str, filename: str) -> HttpResponse:
@@ -22,10 +25,14 @@ def _file(content: bytes, fmt: str, filename: str) -> HttpResponse:
 
 
 class BulletinView(Scoped, APIView):
-    @extend_schema(parameters=[P_UNIT, P_PERIOD, OpenApiParameter("output", str, enum=["json", "docx", "pdf", "xlsx", "html", "txt"], description="json (figures and text) or a file; ?format= is DRF's own")],
+    @extend_schema(parameters=[P_UNIT, P_PERIOD, OpenApiParameter("output", str, enum=["json", "docx", "pdf", "xlsx", "html", "txt"], description="json (figures and text) or a file; ?format= is DRF's own"), P_UNAPPROVED],
                    responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/octet-stream"): OpenApiTypes.BINARY},
                    summary="The monthly bulletin of a unit: figures and text (json) or a file")
     def get(self, request):
+        with dataview.reading(view_param(request)):
+            return self._get(request)
+
+    def _get(self, request):
         from ntm.core.reports.model import to_text
 
         from .render import FORMATS, RenderUnavailable
@@ -55,10 +62,14 @@ class BulletinView(Scoped, APIView):
 
 
 class DossierView(Scoped, APIView):
-    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, OpenApiParameter("output", str, enum=["json", "docx", "pdf", "html", "txt"])],
+    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, OpenApiParameter("output", str, enum=["json", "docx", "pdf", "html", "txt"]), P_UNAPPROVED],
                    responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/octet-stream"): OpenApiTypes.BINARY},
                    summary="Recognition dossier of a commune for a set")
     def get(self, request):
+        with dataview.reading(view_param(request)):
+            return self._get(request)
+
+    def _get(self, request):
         from ntm.core.reports.model import to_text
 
         from .render import FORMATS, RenderUnavailable, render

@@ -2,7 +2,8 @@
 
 A file is looked up by a key over everything its content depends on:
 
-- the unit, the period, the format and the requested sets (or "the sets with results");
+- the unit, the period, the format and the requested sets (or "the sets with results"), and the view
+  of the figures (approved, or including unapproved data: ``evaluations.dataview``);
 - the stored results of the unit's communes (all sets and periods, so the baseline and the previous
   period are covered): their number and latest ``computed_at`` — every save and every full
   re-evaluation writes ``computed_at``, so a changed result always gives a new key;
@@ -69,8 +70,8 @@ def _rows_digest(qs) -> str:
 
 def bulletin_key(unit, period, fmt: str, *, set_codes: list[str] | None = None, issued: dt.date | None = None,
                  frame=None) -> str:
+    from ntm.apps.evaluations import dataview
     from ntm.apps.evaluations.freshness import stamp
-    from ntm.apps.evaluations.models import Result, RollupState
     from ntm.apps.plans.models import PlanTarget, Recognition
     from ntm.core.catalog import default_catalog
 
@@ -79,13 +80,14 @@ def bulletin_key(unit, period, fmt: str, *, set_codes: list[str] | None = None, 
     from .documents import frame_for
     from .services import communes_of
 
+    view = dataview.current()  # the approved figures, or those including unapproved data
     communes = communes_of(unit, period).order_by()
-    res = Result.objects.filter(unit__in=communes).aggregate(n=Count("id"), last=Max("computed_at"))
-    roll = RollupState.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    res = view.result.objects.filter(unit__in=communes).aggregate(n=Count("id"), last=Max("computed_at"))
+    roll = view.state.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     plans = PlanTarget.objects.filter(unit__in=communes, year=period.year).values_list()
     recs = Recognition.objects.filter(unit__in=communes, decision_date__year=period.year).values_list()
     parts = {
-        "unit": unit.uid, "period": period.key, "format": fmt, "sets": set_codes or "auto",
+        "unit": unit.uid, "period": period.key, "format": fmt, "sets": set_codes or "auto", "view": view.code,
         "issued": (issued or dt.date.today()).isoformat(), "catalog": default_catalog().version, "code": code_digest(),
         "results": [res["n"], res["last"].isoformat() if res["last"] else None],
         "rollups": [roll["n"], roll["last"].isoformat() if roll["last"] else None],

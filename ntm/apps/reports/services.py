@@ -5,8 +5,11 @@
 - :func:`dossier_data` / :func:`dossier` → the recognition dossier of a commune for one set.
 
 Sources: ``evaluations.Result`` rows (scores, unmet criteria and indicators, the stored
-explanation in ``detail``), ``evaluations.services.rollup_for`` for the averages, the current
-``observations.Observation`` rows only for the evidence list of a dossier.
+explanation in ``detail``), ``evaluations.services.rollup_for`` for the averages, the approved
+``observations.Observation`` rows only for the evidence list of a dossier. A reviewer who reads the
+figures including unapproved data (``evaluations.dataview``) gets documents made from those
+(``ResultAll``, the latest values), flagged ``includes_unapproved`` and marked as such in the
+document itself (:func:`mark_unapproved`).
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ from collections import defaultdict
 
 from django.db.models import QuerySet
 
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations import dataview
+from ntm.apps.evaluations.dataview import results
 from ntm.apps.evaluations.services import COMMUNE_TYPES, explanation, rollup_for
 from ntm.apps.units.models import Level, Unit
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.periods import Period
 from ntm.core.reports import bulletin as B
 from ntm.core.reports import dossier as D
-from ntm.core.reports.model import Document, Table
+from ntm.core.reports.model import Document, Paragraph, Table
 
 TIER_ORDER = {"ntm": 0, "nang_cao": 1, "kieu_mau": 2, "hien_dai": 3}
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -76,7 +80,7 @@ def _same_kind(key: str, period: Period) -> bool:
 
 
 def stored_periods(communes: QuerySet[Unit], set_code: str) -> list[Period]:
-    keys = Result.objects.filter(unit__in=communes, set_code=set_code).values_list("period", flat=True).distinct()
+    keys = results().objects.filter(unit__in=communes, set_code=set_code).values_list("period", flat=True).distinct()
     return sorted(Period.parse(k) for k in keys)
 
 
@@ -97,7 +101,7 @@ def previous_period(periods: list[Period], period: Period) -> Period | None:
 
 def report_sets(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[CriteriaSet]:
     """Commune sets with results for these communes in the period, NTM before nâng cao before kiểu mẫu."""
-    codes = set(Result.objects.filter(unit__in=communes, period=period.key).values_list("set_code", flat=True).distinct())
+    codes = set(results().objects.filter(unit__in=communes, period=period.key).values_list("set_code", flat=True).distinct())
     sets = [catalog.get(c) for c in codes if c in catalog and catalog.get(c).level == "commune"]
     if not sets:
         valid = [s for s in catalog if s.level == "commune" and s.tier == "ntm" and s.data.valid_from <= period.end
@@ -112,7 +116,7 @@ def _score(row: dict) -> B.Score:
 
 def _scores(communes: QuerySet[Unit], set_codes: list[str], period: Period) -> dict[int, dict[str, dict]]:
     out: dict[int, dict[str, dict]] = defaultdict(dict)
-    for r in Result.objects.filter(unit__in=communes, set_code__in=set_codes, period=period.key).values(
+    for r in results().objects.filter(unit__in=communes, set_code__in=set_codes, period=period.key).values(
         "unit_id", "set_code", "criteria_met", "indicators_met", "standard_met", "unmet_criteria", "unmet_indicators"
     ):
         out[r["unit_id"]][r["set_code"]] = r
@@ -121,7 +125,7 @@ def _scores(communes: QuerySet[Unit], set_codes: list[str], period: Period) -> d
 
 def _aggregate(parent: Unit, cs: CriteriaSet, period: Period, catalog: Catalog) -> B.Aggregate:
     if parent.level == Level.COMMUNE:
-        r = Result.objects.filter(unit=parent, set_code=cs.code, period=period.key).first()
+        r = results().objects.filter(unit=parent, set_code=cs.code, period=period.key).first()
         if r is None:
             return B.Aggregate(1, 0, 0, None, None)
         return B.Aggregate(1, 1, int(r.standard_met), float(r.criteria_met), float(r.indicators_met))
@@ -177,7 +181,7 @@ def _results_of(items, period: Period) -> dict[tuple[int, str], dict]:
     """The stored results, for ``period``, of the (unit, set) pairs of ``items`` (plans, decisions)."""
     return {
         (r["unit_id"], r["set_code"]): r
-        for r in Result.objects.filter(unit__in={x.unit_id for x in items}, period=period.key,
+        for r in results().objects.filter(unit__in={x.unit_id for x in items}, period=period.key,
                                        set_code__in={x.set_code for x in items})
         .values("unit_id", "set_code", "criteria_met", "indicators_met", "standard_met", "unmet_criteria")
     }
@@ -320,7 +324,19 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
         plans=_plans(communes_qs, p, catalog),
         recognitions=_recognitions(communes_qs, p, catalog),
         noun="xã cũ" if lineage else "xã", successors=successors,
+        includes_unapproved=not dataview.current().approved_only,
     )
+
+
+def mark_unapproved(doc: Document, includes_unapproved: bool) -> Document:
+    """A document made from figures including unapproved data says so under its title and first,
+    before any figure (and in its metadata); one made from approved figures is left as it is."""
+    doc.meta["includes_unapproved"] = includes_unapproved
+    if includes_unapproved:
+        doc.subtitle = f"{doc.subtitle} — {dataview.ALL.label.upper()}" if doc.subtitle else dataview.ALL.label.upper()
+        doc.blocks.insert(0, Paragraph(dataview.UNAPPROVED_NOTE, "flag"))
+        doc.filename = f"{doc.filename}-chua-duyet"
+    return doc
 
 
 def bulletin(unit: Unit, period: str | Period, *, frame=None, **kwargs) -> tuple[Document, B.BulletinData]:
@@ -331,6 +347,7 @@ def bulletin(unit: Unit, period: str | Period, *, frame=None, **kwargs) -> tuple
     data = bulletin_data(unit, period, frame=frame, **kwargs)
     doc = apply(B.compose(data, frame_text()), frame)
     doc.meta["unit_uid"] = unit.uid
+    mark_unapproved(doc, data.includes_unapproved)
     figure = commune_map(unit, period, data)
     if figure is not None:  # after the first table (the summary), as the dashboards show it
         at = next((i + 1 for i, b in enumerate(doc.blocks) if isinstance(b, Table)), len(doc.blocks))
@@ -385,11 +402,12 @@ def dossier_data(unit: Unit, set_code: str, period: str | Period, *, catalog: Ca
     if unit.level != Level.COMMUNE:
         raise ReportError("Hồ sơ xét công nhận lập cho một xã.")
     cs = catalog.get(set_code)
-    r = Result.objects.filter(unit=unit, set_code=set_code, period=p.key).first()
+    r = results().objects.filter(unit=unit, set_code=set_code, period=p.key).first()
     if r is None:
         raise ReportError(f"Chưa có kết quả đánh giá của {unit.name} theo bộ {cs.name} cho {p.label}.")
-    current = {
-        o.indicator: o for o in Observation.objects.current().filter(unit=unit, set_code=set_code, period=p.key)
+    view = dataview.current()
+    current = {  # the values the figures were evaluated from: the approved ones, or the latest
+        o.indicator: o for o in Observation.objects.filter(unit=unit, set_code=set_code, period=p.key, **{view.flag: True})
         .only("indicator", "evidence", "note", "value_text", "created_by_name", "created_at")
     }
     detail = explanation(r, catalog=catalog)  # stored results keep only status letters
@@ -421,6 +439,7 @@ def dossier_data(unit: Unit, set_code: str, period: str | Period, *, catalog: Ca
         set_name=cs.name,
         criteria_met=r.criteria_met, indicators_met=r.indicators_met, standard_met=r.standard_met,
         criteria=criteria, conditions=conditions, claimed=claimed, catalog_version=r.catalog_version,
+        includes_unapproved=not view.approved_only,
     )
 
 
@@ -447,4 +466,5 @@ def dossier(unit: Unit, set_code: str, period: str | Period, *, frame=None,
     data = dossier_data(unit, set_code, period, frame=frame, **kwargs)
     doc = apply(D.compose(data, frame_text()), frame)
     doc.meta["unit_uid"] = unit.uid
+    mark_unapproved(doc, data.includes_unapproved)
     return doc, data

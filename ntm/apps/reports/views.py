@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ntm.apps.accounts.permissions import can_admin, can_enter, can_view, home_units
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.dataview import results
 from ntm.apps.observations import exchange as E
 from ntm.apps.observations import imports as I
 from ntm.apps.units.models import Unit
@@ -62,7 +62,7 @@ def _unit(request, ref: str | None, *, need: str = "view") -> Unit:
 def _period(request, unit: Unit | None = None) -> Period:
     key = request.GET.get("period") or request.POST.get("period")
     if not key:
-        qs = Result.objects.all()
+        qs = results().objects.all()
         if unit is not None:
             qs = qs.filter(unit__path__startswith=unit.path)
         key = qs.order_by("-period").values_list("period", flat=True).first() or f"{dt.date.today():%Y-%m}"
@@ -75,7 +75,7 @@ def _period(request, unit: Unit | None = None) -> Period:
 def _periods(unit: Unit) -> list[str]:
     from ntm.apps.evaluations.queries import commune_sets, lineage_periods
 
-    own = set(Result.objects.filter(unit__path__startswith=unit.path).values_list("period", flat=True))
+    own = set(results().objects.filter(unit__path__startswith=unit.path).values_list("period", flat=True))
     # a unit formed on 1 July 2025: also the periods of the old xã it was formed from
     return sorted(own | set(lineage_periods(unit, [s.code for s in commune_sets()])), reverse=True)
 

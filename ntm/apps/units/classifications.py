@@ -192,7 +192,7 @@ def _affected_cells(units: Iterable[int], intervals: list[tuple[dt.date, dt.date
     """(set codes, periods) whose stored results may change: the sets whose thresholds depend on a
     commune group (scope by group) or on ĐBKK/ATK status (a region override), and the periods with
     observations or results of these communes ending inside a changed interval."""
-    from ntm.apps.evaluations.models import Result
+    from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.observations.models import Observation
     from ntm.core.catalog import default_catalog
     from ntm.core.periods import Period
@@ -204,7 +204,9 @@ def _affected_cells(units: Iterable[int], intervals: list[tuple[dt.date, dt.date
     if not codes:
         return [], []
     ids = list(set(units))
-    keys = set(Result.objects.filter(unit_id__in=ids, set_code__in=codes).values_list("period", flat=True).distinct())
+    keys = set()
+    for model in (Result, ResultAll):  # both views of the figures (approved, including unapproved data)
+        keys |= set(model.objects.filter(unit_id__in=ids, set_code__in=codes).values_list("period", flat=True).distinct())
     keys |= set(Observation.objects.filter(unit_id__in=ids, set_code__in=codes, is_current=True)
                 .values_list("period", flat=True).distinct())
     periods = []

@@ -21,9 +21,11 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_noop
 
 from ntm.apps.accounts.permissions import can_view, home_units, viewer_key, visible_q
+from ntm.apps.evaluations import dataview
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.freshness import depends_on, kept_page, memo
 from ntm.apps.evaluations.views import forbid, parse_date, parse_period
+from ntm.apps.observations.workflow import returned_sheets
 from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.codes import code_key
@@ -249,12 +251,14 @@ def unit_detail(request, uid: str):
         return redirect(f"{reverse('overview')}?{urlencode(params)}")
     # the page shows stored results, the units' lineage and the plans: kept until one of them changes
     # (many officials open the same commune pages); what it shows depends on the units the user sees
-    key = ("unit-page", unit.pk, request.GET.get("period") or "", viewer_key(request.user), get_language())
+    key = ("unit-page", unit.pk, request.GET.get("period") or "", viewer_key(request.user), get_language(),
+           dataview.current().code)
     # a save elsewhere leaves it as it is: it shows the results of the unit and its predecessors only
     body, shown = memo(key, lambda: _detail_body(request, unit), topics=("results", "units", "plans"), weight=5,
                        patch=lambda kept, changes: None if changes.touches(kept[1]) else kept)
     depends_on(request, shown)
-    return render(request, "units/detail.html", {"unit": unit, "body": body})
+    return render(request, "units/detail.html", {"unit": unit, "body": body,
+                                                 "returned": returned_sheets(unit, request.user)})
 
 
 def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:

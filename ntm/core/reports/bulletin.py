@@ -130,6 +130,7 @@ class BulletinData:
     recognitions: list[RecognitionRow] = field(default_factory=list)  # decisions of the year up to the period
     noun: str = "xã"
     successors: list[SuccessorLine] = field(default_factory=list)  # a period before 2025 on today's map
+    includes_unapproved: bool = False  # made from figures including unapproved data (the document says so)
 
 
 def n2(n: int) -> str:

@@ -83,6 +83,7 @@ class DossierData:
     conditions: list[ConditionRow] = field(default_factory=list)
     claimed: set[int] | None = None  # criteria the office asks to present as met (None: all of them)
     catalog_version: str = ""
+    includes_unapproved: bool = False  # made from figures including unapproved data (the document says so)
 
 
 @dataclass(frozen=True)

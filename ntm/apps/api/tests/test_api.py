@@ -6,8 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from ntm.apps.accounts.models import Membership, Role
-from ntm.apps.accounts.testing import api_token
-from ntm.apps.evaluations.models import Result
+from ntm.apps.accounts.testing import api_token, approve, reopen
+from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.observations.models import Observation
 from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.units.services import resolve_unit
@@ -24,6 +24,8 @@ def data(django_user_model):
     cs = default_catalog().get("xa-ntm-2021")
     for unit, unmet in ((a, UNMET), (b, {"1.1"})):
         record_many([Entry(unit, cs.code, "2023-07", i.code, assessment=i.code not in unmet) for i in cs.indicators])
+        approve(unit, cs.code, "2023-07")  # published, for the read paths…
+        reopen(unit, cs.code, "2023-07")  # …and open again (as after «Mở lại»), for the writes
     users = {}
     for name, unit, role in (("xa_a", a, Role.ENTRY), ("huyen", resolve_unit("huyen:353@2024"), Role.LEADER)):
         u = django_user_model.objects.create_user(name)
@@ -101,8 +103,8 @@ def test_observations_write_within_scope(data):
             "assessment": True, "expected_version": cur.version}
     r = c.post("/api/v1/observations/", body, format="json")
     assert r.status_code == 201 and r.json()[0]["version"] == cur.version + 1 and r.json()[0]["source"] == "api"
-    res = Result.objects.get(unit=data["a"], set_code="xa-ntm-2021", period="2023-07")
-    assert res.indicators_met == 55  # re-evaluated
+    res = ResultAll.objects.get(unit=data["a"], set_code="xa-ntm-2021", period="2023-07")
+    assert res.indicators_met == 55  # re-evaluated (the figures including unapproved data; published once approved)
     # a stale version is a conflict; nothing written
     n = Observation.objects.count()
     r = c.post("/api/v1/observations/", body, format="json")

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from ntm.apps.claims.models import ReportedFigure
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.observations.models import Observation
 
 from .test_api import client_for, data  # noqa: F401  (the shared fixture)
@@ -55,14 +55,14 @@ def test_token_of_commune_a_reads_nothing_of_commune_b(data):
 
 def test_token_of_commune_a_cannot_write_to_b(data):
     c = client_for(data["xa_a"])
-    before = (Observation.objects.count(), list(Result.objects.values_list("unit_id", "indicators_met", "computed_at")))
+    before = (Observation.objects.count(), list(ResultAll.objects.values_list("unit_id", "indicators_met", "computed_at")))
     body = {"unit": data["b"].uid, "set": "xa-ntm-2021", "period": P, "indicator": "1.1", "assessment": True}
     r = c.post("/api/v1/observations/", body, format="json")
     assert r.status_code == 403 and "Công Lý" in r.json()["detail"]
     assert c.post("/api/v1/observations/", [body], format="json").status_code == 403
     assert c.post("/api/v1/observations/", dict(body, unit="xa:99999@2024"), format="json").status_code == 400
     assert c.post("/api/v1/observations/", [], format="json").status_code == 400
-    after = (Observation.objects.count(), list(Result.objects.values_list("unit_id", "indicators_met", "computed_at")))
+    after = (Observation.objects.count(), list(ResultAll.objects.values_list("unit_id", "indicators_met", "computed_at")))
     assert after == before
 
 

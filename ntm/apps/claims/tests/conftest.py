@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ntm.apps.accounts.models import Membership, Role
+from ntm.apps.accounts.testing import approve
 from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog
@@ -17,6 +18,7 @@ def data(django_user_model):
     cs = default_catalog().get("xa-ntm-2021")
     for unit, unmet in ((a, UNMET), (b, {"1.1"})):
         record_many([Entry(unit, cs.code, "2023-07", i.code, assessment=i.code not in unmet) for i in cs.indicators])
+        approve(unit, cs.code, "2023-07")  # reports are checked against the published figures
     users = {}
     for name, unit, role in (("xa_a", a, Role.ENTRY), ("xa_b", b, Role.ENTRY), ("huyen", resolve_unit("huyen:353@2024"), Role.LEADER)):
         u = django_user_model.objects.create_user(name, password="pw-123456")

@@ -11,13 +11,24 @@ import pytest
 from ntm.core.evaluation.model import LETTER_STATUS
 
 from ntm.apps.evaluations import batch
-from ntm.apps.evaluations.models import Result, RollupResult, RollupState
+from ntm.apps.evaluations.models import ResultAll, RollupResultAll, RollupStateAll
 from ntm.apps.evaluations.services import compute, computed_rollup, evaluate_unit, explanation, rollup_for
 from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core.catalog import Kind, default_catalog
 from ntm.core.periods import Period
 from ntm.core.values import Measure, measure_of
+
+
+@pytest.fixture(autouse=True)
+def _reading_what_saves_write():
+    """A save and the batch path write the figures including unapproved data (``ResultAll``); the
+    approved ones are written the same way on approval (see test_approved.py). Readers here read those."""
+    from ntm.apps.evaluations import dataview
+
+    with dataview.reading(dataview.ALL):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +86,7 @@ def communes():
 
 
 def stored(units, set_code):
-    rows = Result.objects.filter(unit__in=units, set_code=set_code, period=PERIOD)
+    rows = ResultAll.objects.filter(unit__in=units, set_code=set_code, period=PERIOD)
     return {r.unit_id: {f: getattr(r, f) for f in FIELDS} for r in rows}
 
 
@@ -84,7 +95,7 @@ def test_batch_stores_the_same_results_as_the_single_unit_path(communes):
     assert [s.set_code for s in stats] == ["xa-ntm-2021", "xa-nang-cao-2021"]  # prerequisite first
     assert stats[0].units == len(communes) and stats[0].observations > 40 * len(communes)
     from_batch = {s: stored(communes, s) for s in SETS}
-    batch_rows = {(r.unit_id, r.set_code): r for r in Result.objects.filter(unit__in=communes)}
+    batch_rows = {(r.unit_id, r.set_code): r for r in ResultAll.objects.filter(unit__in=communes)}
     assert all(r.detail["mode"] == "batch" for r in batch_rows.values())
 
     for u in communes:
@@ -99,7 +110,7 @@ def test_batch_stores_the_same_results_as_the_single_unit_path(communes):
 
     # both paths keep the same status letters, which expand to the unit's full explanation
     for (uid, s), r in batch_rows.items():
-        single = Result.objects.select_related("unit").get(unit_id=uid, set_code=s, period=PERIOD)
+        single = ResultAll.objects.select_related("unit").get(unit_id=uid, set_code=s, period=PERIOD)
         assert (r.detail["mode"], single.detail["mode"]) == ("batch", "unit")
         assert r.detail["statuses"] == single.detail["statuses"]
         full = compute(single.unit, s, PERIOD).to_dict()
@@ -112,10 +123,10 @@ def test_batch_rebuilds_rollups_equal_to_computed_ones(communes):
     p = Period.parse(PERIOD)
     cat = default_catalog()
     for s in SETS:
-        state = RollupState.objects.get(set_code=s, period=PERIOD)
+        state = RollupStateAll.objects.get(set_code=s, period=PERIOD)
         assert state.edition == "2024"
         # every parent of the 2024 hierarchy has a row: root, 63 provinces, the districts
-        assert RollupResult.objects.filter(set_code=s, period=PERIOD, generation=state.generation).count() > 700
+        assert RollupResultAll.objects.filter(set_code=s, period=PERIOD, generation=state.generation).count() > 700
         for ref in ("vn", "Hà Nam", "Hà Nam/Lý Nhân", "Quảng Ninh/Bình Liêu", "Quảng Ninh", "Hà Nội"):
             unit = resolve_unit(ref, p.end)
             want = computed_rollup(unit, cat.get(s), p, p.end)
@@ -125,8 +136,8 @@ def test_batch_rebuilds_rollups_equal_to_computed_ones(communes):
 
 def test_batch_within_one_province_leaves_the_others(communes):
     batch.evaluate_period(PERIOD, list(SETS), within=resolve_unit("Hà Nam", "2023-07-01"))
-    assert Result.objects.filter(period=PERIOD).count() == 2 * 8
-    assert not Result.objects.filter(unit=communes[-1]).exists()  # Bình Liêu is in Quảng Ninh
+    assert ResultAll.objects.filter(period=PERIOD).count() == 2 * 8
+    assert not ResultAll.objects.filter(unit=communes[-1]).exists()  # Bình Liêu is in Quảng Ninh
 
 
 def test_rollups_follow_the_hierarchy_of_the_date():
@@ -135,7 +146,7 @@ def test_rollups_follow_the_hierarchy_of_the_date():
     nguyen_ly = resolve_unit("Hà Nam/Lý Nhân/Nguyên Lý")
     cs = default_catalog().get("xa-ntm-2021")
     record_many([Entry(nguyen_ly, cs.code, PERIOD, i.code, assessment=True) for i in cs.indicators])
-    assert RollupState.objects.get(set_code=cs.code, period=PERIOD).edition == "2024"
+    assert RollupStateAll.objects.get(set_code=cs.code, period=PERIOD).edition == "2024"
     r2024 = rollup_for(resolve_unit("vn"), cs.code, PERIOD)
     assert (r2024.units_with_results, r2024.units_at_standard) == (1, 1)
     r2025 = rollup_for(resolve_unit("vn"), cs.code, PERIOD, at=Period.parse("2025-Q3").end)

@@ -124,7 +124,11 @@ def test_overview_before_the_reform_uses_the_hierarchy_of_that_date(login):
     r = client.get("/", {"unit": LY_NHAN, "date": "15/03/2024", "period": "2023-12"})
     assert r.status_code == 200
     assert "Hệ thống hành chính tại ngày 15/03/2024" in text(r)
-    assert "20 xã đạt bình quân" in text(r)
+    assert "20 xã đạt bình quân" in text(r) and "20/20 xã đã nộp, 20 đã duyệt" in text(r)
+    # nâng cao in December 2023: reporting under way in the demo, 17 sheets of the 20 xã approved
+    r = client.get("/", {"unit": LY_NHAN, "date": "15/03/2024", "period": "2023-12", "set": "xa-nang-cao-2021"})
+    assert "17 xã đạt bình quân" in text(r)
+    assert "18/20 xã đã nộp, 17 đã duyệt, 1 chờ duyệt, 1 bị trả lại, 2 quá hạn" in text(r)
     # after 1 July 2025 the district no longer exists: the page says so and names the successor units,
     # in words (no internal identifiers), and links none the user may not open
     r = client.get("/", {"unit": LY_NHAN, "date": "2025-08-01"})

@@ -19,6 +19,7 @@ from ntm.apps.evaluations import freshness
 from ntm.apps.evaluations.models import Result
 from ntm.apps.evaluations.services import explanation
 from ntm.apps.observations.models import Observation
+from ntm.apps.observations.workflow import transition
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core import formatting as fmt
 from ntm.core.periods import Period
@@ -99,7 +100,7 @@ def test_a_rolled_back_change_raises_nothing(django_capture_on_commit_callbacks)
     assert freshness.stamp() == before
 
 
-def test_the_overview_is_reused_until_a_saved_value_changes_it(memo_on, client, member,
+def test_the_overview_is_reused_until_an_approved_value_changes_it(memo_on, client, member,
                                                                django_capture_on_commit_callbacks):
     client.force_login(member("Hà Nam/Lý Nhân", "leader"))
     first = client.get(OVERVIEW)
@@ -119,12 +120,22 @@ def test_the_overview_is_reused_until_a_saved_value_changes_it(memo_on, client, 
                 if i["decided_by"] == "assessment" and i["counts_as_met"])
     version = Observation.objects.get(unit=commune.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
                                       is_current=True).version
+    reviewer = member("Hà Nam/Lý Nhân", "reviewer", username="reviewer")
+    clerk_user = member(commune.unit.uid, "entry", username="clerk")
     clerk = Client()
-    clerk.force_login(member(commune.unit.uid, "entry", username="clerk"))
+    clerk.force_login(clerk_user)
+    with django_capture_on_commit_callbacks(execute=True):  # the approved sheet is reopened, then corrected
+        transition(commune.unit, "xa-ntm-2021", "2023-07", "reopen", reviewer, "Sửa một chỉ tiêu")
     with django_capture_on_commit_callbacks(execute=True):
         r = clerk.post(f"/nhap-lieu/{commune.unit.uid}/xa-ntm-2021/2023-07/",
                        {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "", f"ver-{code}": version})
     assert r.status_code == 302
+    assert at_standard() == met  # a draft changes no published figure
+    assert f"{met}/20 xã đạt chuẩn" in sentence(client.get(OVERVIEW))
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(commune.unit, "xa-ntm-2021", "2023-07", "submit", clerk_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(commune.unit, "xa-ntm-2021", "2023-07", "approve", reviewer)
     assert at_standard() == met - 1
     after = client.get(OVERVIEW)
     assert f"{met - 1}/20 xã đạt chuẩn ({fmt.percent(met - 1, 20)})" in sentence(after)

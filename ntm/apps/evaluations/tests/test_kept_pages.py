@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from ntm.apps.accounts.models import Membership
 from ntm.apps.evaluations import freshness
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.units.services import resolve_unit
 
 from .fixtures import demo_db, login, member, memo_on, ntm_middleware  # noqa: F401
@@ -35,6 +35,25 @@ def unit_reads(queries) -> int:
 
 def token(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def reopen(unit, member, django_capture_on_commit_callbacks) -> None:
+    """The demo's approved sheet of ``unit`` (xa-ntm-2021, 2023-07) reopened by the district, so that
+    the commune may save again (its commit run)."""
+    from ntm.apps.observations.workflow import transition
+
+    reviewer = member("Hà Nam/Lý Nhân", "reviewer", username=f"reviewer{unit.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(unit, "xa-ntm-2021", "2023-07", "reopen", reviewer, "Sửa số liệu")
+
+
+def working_view(client) -> None:
+    """The reviewer's view "gồm cả số liệu chưa duyệt": the figures a save changes."""
+    from ntm.apps.evaluations import dataview
+
+    session = client.session
+    session[dataview.SESSION_KEY] = dataview.ALL.code
+    session.save()
 
 
 def save_planning_unmet(client, unit, django_capture_on_commit_callbacks) -> None:
@@ -93,6 +112,7 @@ def test_each_user_sees_their_own_name(memo_on, member):
 def test_a_waiting_message_is_shown_not_a_kept_page(memo_on, member, client, django_capture_on_commit_callbacks):
     clerk = member(NGUYEN_LY, "entry", "leader", username="clerk")
     client.force_login(clerk)
+    reopen(resolve_unit(NGUYEN_LY), member, django_capture_on_commit_callbacks)
     client.get(UNIT_PAGE)
     client.get(UNIT_PAGE)  # kept
     from ntm.apps.observations.models import Observation
@@ -148,11 +168,13 @@ def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(memo_on, member
 
 def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(memo_on, member, client,
                                                                             django_capture_on_commit_callbacks):
-    client.force_login(member("Hà Nam/Lý Nhân", "entry", "leader", username="clerk"))
-    before = client.get(OVERVIEW).content.decode()
+    client.force_login(member("Hà Nam/Lý Nhân", "entry", "reviewer", username="clerk"))
+    working_view(client)
     # a commune at the NTM standard loses it: its planning indicator is no longer met
-    here = Result.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã",
-                                 period="2023-07", set_code="xa-ntm-2021", standard_met=True).first()
+    here = ResultAll.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã",
+                                    period="2023-07", set_code="xa-ntm-2021", standard_met=True).first()
+    reopen(here.unit, member, django_capture_on_commit_callbacks)
+    before = client.get(OVERVIEW).content.decode()
     save_planning_unmet(client, here.unit, django_capture_on_commit_callbacks)
     here.refresh_from_db()
     assert here.standard_met is False
@@ -161,8 +183,8 @@ def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(me
     assert unit_reads(read.captured_queries) == 0  # the kept page, its results part rendered again
     text = re.sub(r"<[^>]+>", "", page)
     assert "Đã lưu 1 chỉ tiêu" in text  # the save's message…
-    met = Result.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã", period="2023-07",
-                                set_code="xa-ntm-2021", standard_met=True).count()
+    met = ResultAll.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã",
+                                   period="2023-07", set_code="xa-ntm-2021", standard_met=True).count()
     assert f"{met}/20 xã đạt chuẩn" in text and f"{met}/20 xã đạt chuẩn" not in re.sub(r"<[^>]+>", "", before)
     again = client.get(OVERVIEW).content.decode()
     assert "Đã lưu" not in again  # …once
@@ -176,10 +198,12 @@ def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(memo_on,
     first visit computes from scratch, byte for byte."""
     province = resolve_unit("Hà Nam")
     url = f"/?unit={province.uid}&period=2023-07&set=xa-ntm-2021"
-    client.force_login(member("Hà Nam", "entry", "leader", username="clerk"))
+    client.force_login(member("Hà Nam", "entry", "reviewer", username="clerk"))
+    working_view(client)
+    here = ResultAll.objects.filter(unit__path__startswith=province.path, unit__type="Xã", period="2023-07",
+                                    set_code="xa-ntm-2021", standard_met=True).select_related("unit").first()
+    reopen(here.unit, member, django_capture_on_commit_callbacks)
     before = client.get(url).content.decode()
-    here = Result.objects.filter(unit__path__startswith=province.path, unit__type="Xã", period="2023-07",
-                                 set_code="xa-ntm-2021", standard_met=True).select_related("unit").first()
     point = re.compile(r'<circle class="commune s-(\w+)" data-uid="%s"' % re.escape(here.unit.uid))
     assert point.search(before).group(1) != "below"
     save_planning_unmet(client, here.unit, django_capture_on_commit_callbacks)

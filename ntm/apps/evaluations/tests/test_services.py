@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.models import ResultAll
 from ntm.apps.evaluations.services import evaluate_unit, explanation, rollup_for
 from ntm.apps.observations.models import Observation
 from ntm.apps.observations.services import EditConflict, Entry, history, record, record_many
 from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog
+
+
+@pytest.fixture(autouse=True)
+def _reading_what_saves_write():
+    """A save and the batch path write the figures including unapproved data (``ResultAll``); the
+    approved ones are written the same way on approval (see test_approved.py). Readers here read those."""
+    from ntm.apps.evaluations import dataview
+
+    with dataview.reading(dataview.ALL):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +40,7 @@ def entries(unit, set_code="xa-ntm-2021", period="2023-07", unmet=UNMET):
 def test_saving_values_stores_the_explained_result(nguyen_ly, django_user_model):
     user = django_user_model.objects.create_user("canbo_xa", first_name="Lan")
     record_many(entries(nguyen_ly), user=user)
-    r = Result.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
+    r = ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
     assert (r.criteria_met, r.criteria_total, r.indicators_met, r.indicators_total) == (16, 19, 53, 57)
     assert r.unmet_criteria == [2, 15, 17] and r.unmet_indicators == ["2.3", "2.4", "15.1", "17.6"]
     assert r.standard_met is False
@@ -43,7 +54,7 @@ def test_one_save_updates_the_result_and_keeps_history(nguyen_ly, django_user_mo
     b = django_user_model.objects.create_user("b", first_name="Bình")
     record_many(entries(nguyen_ly), user=a)
     record(Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "15.1", value="91,5", assessment=True, expected_version=1), user=b)
-    r = Result.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
+    r = ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
     assert (r.criteria_met, r.indicators_met) == (17, 54)  # criterion 15 now met
     versions = list(history(nguyen_ly, "xa-ntm-2021", "2023-07", "15.1"))
     assert [(v.version, v.assessment, v.is_current, v.created_by_name) for v in versions] == [
@@ -73,7 +84,7 @@ def test_batch_is_all_or_nothing(nguyen_ly):
     bad = entries(nguyen_ly) + [Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "99.1", assessment=True)]
     with pytest.raises(ValueError, match="99.1"):
         record_many(bad)
-    assert Observation.objects.count() == 0 and Result.objects.count() == 0
+    assert Observation.objects.count() == 0 and ResultAll.objects.count() == 0
 
 
 def test_bad_value_is_rejected_with_the_indicator(nguyen_ly):
@@ -83,10 +94,10 @@ def test_bad_value_is_rejected_with_the_indicator(nguyen_ly):
 
 def test_advanced_result_follows_the_ntm_result(nguyen_ly):
     record_many(entries(nguyen_ly, "xa-nang-cao-2021", unmet=set()))
-    assert Result.objects.get(unit=nguyen_ly, set_code="xa-nang-cao-2021").standard_met is False  # NTM not met
+    assert ResultAll.objects.get(unit=nguyen_ly, set_code="xa-nang-cao-2021").standard_met is False  # NTM not met
     record_many(entries(nguyen_ly, unmet=set()))
-    assert Result.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021").standard_met is True
-    assert Result.objects.get(unit=nguyen_ly, set_code="xa-nang-cao-2021").standard_met is True
+    assert ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021").standard_met is True
+    assert ResultAll.objects.get(unit=nguyen_ly, set_code="xa-nang-cao-2021").standard_met is True
 
 
 def test_rollup_over_a_district(nguyen_ly):
@@ -105,15 +116,15 @@ def test_rollup_over_a_district(nguyen_ly):
 
 def test_reevaluation_is_idempotent(nguyen_ly):
     record_many(entries(nguyen_ly))
-    first = Result.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021")
+    first = ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021")
     evaluate_unit(nguyen_ly, "xa-ntm-2021", "2023-07")
-    again = Result.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021")
+    again = ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021")
     assert (again.pk, again.detail) == (first.pk, first.detail)
 
 
 # -- the sets that depend on the one saved (nâng cao on NTM, kiểu mẫu on nâng cao) ---------------
 def stored(unit, set_code):
-    return Result.objects.get(unit=unit, set_code=set_code, period="2023-07")
+    return ResultAll.objects.get(unit=unit, set_code=set_code, period="2023-07")
 
 
 def same_as_a_fresh_evaluation(unit, set_code):
@@ -173,7 +184,7 @@ def test_a_dependent_whose_own_standard_does_not_move_stops_the_chain(nguyen_ly)
 def test_a_dependent_without_a_stored_result_is_not_created(nguyen_ly):
     record_many(entries(nguyen_ly, unmet=set()))
     record(Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.3", assessment=False, expected_version=1))
-    assert not Result.objects.filter(unit=nguyen_ly, set_code__in=("xa-nang-cao-2021", "xa-kieu-mau-2021")).exists()
+    assert not ResultAll.objects.filter(unit=nguyen_ly, set_code__in=("xa-nang-cao-2021", "xa-kieu-mau-2021")).exists()
 
 
 def test_a_first_ntm_result_evaluates_the_dependents_again(nguyen_ly):

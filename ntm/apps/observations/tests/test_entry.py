@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from ntm.apps.audit.models import Action, AuditEvent
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.observations.models import Observation
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_a_commune_user_cannot_open_or_post_to_another_commune(users, seeded, co
     c = as_user(users["xa"])
     url = CONG_LY_FORM.format(uid=cong_ly.uid)
     before = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current").order_by("id"))
-    result_before = Result.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met
+    result_before = ResultAll.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met
 
     r = c.get(url)
     assert r.status_code == 403 and "Bạn không có quyền xem số liệu của Xã Công Lý" in r.content.decode()
@@ -116,7 +116,7 @@ def test_a_commune_user_cannot_open_or_post_to_another_commune(users, seeded, co
 
     after = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current").order_by("id"))
     assert after == before
-    assert Result.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met == result_before
+    assert ResultAll.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met == result_before
     denied = AuditEvent.objects.filter(action=Action.ACCESS_DENIED, unit=cong_ly, username="demo_xa")
     assert denied.count() == 5
     assert not cong_ly.submissions.exists()
@@ -138,8 +138,9 @@ def test_saving_appends_a_version_with_who_and_when_and_audits_it(users, seeded,
     assert "Lịch sử: 2 lần lưu" in html
     assert "giá trị: (trống) → <strong>96,5</strong>" in html
     assert "đánh giá: Chưa đạt → <strong>Đạt</strong>" in html
-    # the stored result follows
-    assert Result.objects.get(unit=seeded, set_code="xa-ntm-2021", period="2023-07").indicators_met == 56
+    # the stored result including unapproved data follows; the published one waits for approval
+    assert ResultAll.objects.get(unit=seeded, set_code="xa-ntm-2021", period="2023-07").indicators_met == 56
+    assert not Result.objects.filter(unit=seeded).exists()
     ev = AuditEvent.objects.get(action=Action.OBSERVATIONS_SAVED, username="demo_xa")
     assert ev.unit == seeded and ev.ip == "127.0.0.1"
     assert ev.old["17.1"]["assessment"] == "chưa đạt" and ev.new["17.1"] == {
@@ -243,7 +244,7 @@ def test_a_save_racing_past_the_check_is_refused_by_record_many(users, seeded, a
 def test_preview_evaluates_the_typed_values_without_saving(users, seeded, as_user):
     c = as_user(users["xa"])
     data = loaded_form(c)
-    n_obs, computed_at = Observation.objects.count(), Result.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at
+    n_obs, computed_at = Observation.objects.count(), ResultAll.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at
     data.update({"a-17.1": "dat", "a-17.2": "dat", "row": "17.2"})
     r = c.post(PREVIEW, data, HTTP_HX_REQUEST="true")
     html = r.content.decode()
@@ -252,7 +253,7 @@ def test_preview_evaluates_the_typed_values_without_saving(users, seeded, as_use
     assert '<span id="crit-17" class="crit-total" hx-swap-oob="true"><span class="met">Đạt</span> · 12/12 chỉ tiêu' in html
     assert "Xem trước, chưa lưu:" in html and "đạt 19/19 tiêu chí (100,00%) với 57/57 chỉ tiêu (100,00%)" in html
     assert Observation.objects.count() == n_obs
-    assert Result.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at == computed_at
+    assert ResultAll.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at == computed_at
 
 
 def test_preview_shows_a_conflict_between_the_rule_and_the_assessment(users, seeded, as_user):

@@ -10,7 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from ntm.apps.accounts.models import Membership, Role
-from ntm.apps.accounts.testing import api_token
+from ntm.apps.accounts.testing import api_token, approve
 from ntm.apps.audit.models import Action, AuditEvent
 from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.plans.models import Recognition
@@ -33,6 +33,8 @@ def data(django_user_model):
     record_many([Entry(a, cs.code, "2023-06", i.code, assessment=True) for i in cs.indicators])
     record_many([Entry(a, cs.code, "2023-07", i.code, assessment=i.code != "17.6") for i in cs.indicators])
     record_many([Entry(b, cs.code, "2023-Q2", i.code, assessment=True) for i in cs.indicators])
+    for unit, period in ((a, "2023-06"), (a, "2023-07"), (b, "2023-Q2")):
+        approve(unit, cs.code, period)  # the decisions are compared with the published results
     users = {}
     for name, ref, roles in (("huyen", "huyen:353@2024", [Role.ENTRY, Role.REVIEWER]), ("tinh", "tinh:35@2024", [Role.REVIEWER]),
                              ("xa_a", NGUYEN_LY, [Role.ENTRY, Role.ADMIN]),

@@ -10,8 +10,8 @@ def _clear() -> None:
     from django.contrib.auth import get_user_model
 
     from ntm.apps.accounts.models import Membership
-    from ntm.apps.evaluations.models import Result
-    from ntm.apps.observations.models import Fact, Observation
+    from ntm.apps.evaluations.models import Result, ResultAll
+    from ntm.apps.observations.models import Fact, Observation, Submission
     from ntm.apps.plans.models import PlanTarget, Recognition
     from ntm.apps.reports.models import ImportBatch
 
@@ -23,6 +23,8 @@ def _clear() -> None:
     Recognition.objects.all().delete()  # the demo's plans and decisions too: later packages start empty
     PlanTarget.objects.all().delete()
     Result.objects.all().delete()
+    ResultAll.objects.all().delete()
+    Submission.objects.all().delete()  # the demo's review states (and their steps and remarks)
     Observation.objects.all().delete()
     Fact.objects.all().delete()
     Membership.objects.all().delete()

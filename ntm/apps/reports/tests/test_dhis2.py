@@ -26,7 +26,7 @@ import jsonschema
 import pytest
 from django.urls import reverse
 
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.observations import dhis2
 from ntm.apps.observations import exchange as E
 from ntm.apps.observations.imports import ImportFailed
@@ -152,6 +152,9 @@ def entered(nguyen_ly, django_user_model):
 
     from ntm.apps.observations.evidence import store_evidence
 
+    from ntm.apps.accounts.testing import reopen
+
+    reopen(nguyen_ly)  # the demo's sheet is approved: open again for these values
     lan = django_user_model.objects.create_user("lan.nt", first_name="Lan", last_name="Nguyễn Thị")
     report = store_evidence(SimpleUploadedFile("bao-cao-15.pdf", b"%PDF-1.4 test"), nguyen_ly, "xa-ntm-2021",
                             "2023-07", "3.1")
@@ -179,6 +182,7 @@ def _stored(unit) -> dict:
 def _empty() -> None:
     Observation.objects.all().delete()
     Result.objects.all().delete()
+    ResultAll.objects.all().delete()
 
 
 # -- tests ------------------------------------------------------------------------------------------
@@ -249,7 +253,7 @@ def test_round_trip_into_an_empty_database_keeps_every_value(tmp_path, nguyen_ly
     res = E.commit_file(path)
     assert res.written == 57 and {o.source for o in Observation.objects.all()} == {"import"}
     assert _stored(nguyen_ly) == before
-    assert Result.objects.filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07").exists()  # re-evaluated
+    assert ResultAll.objects.filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07").exists()  # re-evaluated
     assert E.plan_file(path).unchanged == 57  # the same file again changes nothing
 
 

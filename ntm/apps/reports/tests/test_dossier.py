@@ -52,7 +52,10 @@ def test_a_full_reevaluation_leaves_the_dossier_as_it_was(demo):
 
     nl = resolve_unit("xa:13570@2024")
     before, _ = dossier(nl, "xa-ntm-2021", "2023-07", issued=dt.date(2023, 8, 1))
-    batch.evaluate_period("2023-07", ["xa-ntm-2021", "xa-nang-cao-2021"])
+    from ntm.apps.evaluations import dataview
+
+    for view in (dataview.APPROVED, dataview.ALL):  # both views of the figures, as a full re-evaluation does
+        batch.evaluate_period("2023-07", ["xa-ntm-2021", "xa-nang-cao-2021"], view=view)
     assert Result.objects.get(unit=nl, set_code="xa-ntm-2021", period="2023-07").detail["mode"] == "batch"
     after, _ = dossier(nl, "xa-ntm-2021", "2023-07", issued=dt.date(2023, 8, 1))
     assert to_text(after) == to_text(before)

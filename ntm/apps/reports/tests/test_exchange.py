@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from ntm.apps.evaluations.models import Result
+from ntm.apps.evaluations.models import ResultAll
 from ntm.apps.observations import dhis2
 from ntm.apps.observations import exports as X
 from ntm.apps.observations.imports import (ImportFailed, commit_import, plan_import, write_template)
@@ -87,14 +87,14 @@ def test_import_preview_then_commit_as_one_batch(tmp_path, nguyen_ly, officer):
     assert {c.indicator for c in plan.changes} == set(unmet)
     assert all(c.before.endswith("chưa đạt") and c.after.endswith("đạt") for c in plan.changes)
     assert Observation.objects.count() == before  # the preview writes nothing
-    old = Result.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
+    old = ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
     res = commit_import(path, user=officer)
     assert res.written == 2 and Observation.objects.count() == before + 2
     new_rows = Observation.objects.filter(batch=res.batch)
     assert new_rows.count() == 2 and {o.source for o in new_rows} == {"import"}
     assert all(o.is_current and o.version == cur[o.indicator].version + 1 and o.created_by == officer for o in new_rows)
     assert Observation.objects.get(pk=cur[unmet[0]].pk).is_current is False  # history kept
-    new = Result.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
+    new = ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
     assert new.indicators_met >= old.indicators_met  # re-evaluated
     # the same file again: nothing to write, and the stale versions are reported as conflicts
     again = plan_import(path, user=officer)

@@ -103,7 +103,10 @@ def test_a_commune_evaluated_by_a_full_reevaluation_is_explained_the_same(login)
 
     client = login("Hà Nam/Lý Nhân")
     before = section(client.get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"}), "set-xa-ntm-2021")
-    batch.evaluate_period("2023-07", ["xa-ntm-2021", "xa-nang-cao-2021"])
+    from ntm.apps.evaluations import dataview
+
+    for view in (dataview.APPROVED, dataview.ALL):  # both views of the figures, as a full re-evaluation does
+        batch.evaluate_period("2023-07", ["xa-ntm-2021", "xa-nang-cao-2021"], view=view)
     assert Result.objects.get(unit__uid=NGUYEN_LY, set_code="xa-ntm-2021", period="2023-07").detail["mode"] == "batch"
     after = section(client.get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"}), "set-xa-ntm-2021")
     explain = re.search(r'class="compact explain">.*?</table>', after, re.S).group(0)
