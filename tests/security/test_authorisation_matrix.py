@@ -266,9 +266,10 @@ MATRIX: dict[str, Entry] = {
                                   post(f"/don-vi/{NGUYEN_LY}/phan-loai/", {
                                       "kind": "special", "valid_from": "01/01/2019", "decision_number": "1/QĐ (ma trận)",
                                       "decision_date": "01/01/2019", "issued_by": "UBND tỉnh (ma trận)"})],
-                                 {"commune_admin", "district_reviewer", "national_admin", "superuser"}),
+                                 {"commune_admin", "district_reviewer", "province_reviewer", "national_admin",
+                                  "superuser"}),
     "classification-import": Entry([get(f"/don-vi/phan-loai/nhap/?unit={LY_NHAN}")],
-                                   {"district_reviewer", "national_admin", "superuser"}),
+                                   {"district_reviewer", "province_reviewer", "national_admin", "superuser"}),
     "classification-template": Entry([get(f"/don-vi/phan-loai/mau.xlsx?unit={LY_NHAN}")], VIEWERS - COMMUNE),
     # -- memberships of a dissolved unit carried to its successors (its administrators) ----------------
     "membership-succession": Entry([get(f"/don-vi/{LY_NHAN}/ke-thua-phan-quyen/")], NATIONAL),

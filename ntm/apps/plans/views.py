@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop
 
-from ntm.apps.accounts.permissions import scope
+from ntm.apps.accounts.permissions import can_admin, scope
 from ntm.apps.audit.models import Action
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.dataview import results
@@ -253,7 +253,7 @@ def province_targets(request):
     unit = Unit.objects.filter(uid=request.GET.get("unit") or request.POST.get("unit") or "").first()
     if unit is None or unit.level != Level.PROVINCE or not unit.valid_from:
         raise Http404("Chọn một tỉnh của hệ thống hành chính hiện nay (từ 01/07/2025)")
-    if not can_plan_under(request.user, unit):
+    if not (can_plan_under(request.user, unit) or can_admin(request.user, unit)):
         return forbid(request, message=f"Bạn không có quyền ghi mục tiêu của {unit.name}.")
     years, tiers = range(2026, 2031), list(ProvinceTarget.Tier.choices)
     have = {(t.year, t.tier): t for t in ProvinceTarget.objects.filter(unit=unit)}

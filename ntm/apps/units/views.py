@@ -409,8 +409,9 @@ def _reviews_under(user, unit: Unit) -> bool:
     from ntm.apps.accounts.permissions import can_admin, can_review
 
     @_dc(frozen=True)
-    class _Below:
+    class _Below:  # a commune under ``unit``: the reviewer must be competent for communes
         path: str
+        level: str = "commune"
 
     return (bool(getattr(user, "is_superuser", False)) or can_admin(user, unit)
             or can_review(user, _Below(unit.path + "0/")))
