@@ -384,6 +384,11 @@ def commune_map(unit: Unit, period: str | Period, data: B.BulletinData):
     layout = MapLayout(points, title=title, base=base, width=480, height=480, link_prefix="#")
     svg = re.sub(r'<a href="[^"]*">|</a>', "", layout.draw(standards, legend).replace(' data-zoom="map"', ""))
     svg = svg.replace('<svg class="map"', '<svg xmlns="http://www.w3.org/2000/svg" class="map"', 1)
+    # the document's typeface (Nghị định 30/2020), not the page's sans-serif
+    from ntm.core.reports.chart import FONT as DOCUMENT_FONT
+
+    svg = re.sub(r'font-family="[^"]*"', "", svg)
+    svg = svg.replace('class="map"', f'class="map" font-family="{DOCUMENT_FONT.replace(chr(39), "")}"', 1)
     return Figure(title, svg, note="Mỗi điểm là trung tâm một xã; màu theo mức đạt chuẩn cao nhất. "
                                    "Ranh giới tỉnh: Natural Earth (giản lược), chỉ để định hướng.")
 
