@@ -17,6 +17,7 @@ urlpatterns = [
 ]
 
 # what users see when something goes wrong with DEBUG off (ntm.apps.ops.errors)
+handler400 = "ntm.apps.ops.errors.bad_request"
 handler403 = "ntm.apps.ops.errors.permission_denied"
 handler404 = "ntm.apps.ops.errors.page_not_found"
 handler500 = "ntm.apps.ops.errors.server_error"

@@ -1,5 +1,5 @@
-"""The pages a user sees when something goes wrong (DEBUG off): 403, 404 and 500, in the user's language
-(Vietnamese first), and JSON under ``/api/``. Wired in ``ntm.web.urls`` (``handler403/404/500``).
+"""The pages a user sees when something goes wrong (DEBUG off): 400, 403, 404 and 500, in the user's language
+(Vietnamese first), and JSON under ``/api/``. Wired in ``ntm.web.urls`` (``handler400/403/404/500``).
 
 The 403 and 404 pages extend the base layout (menu, log-in state). The 500 page does not: it is
 rendered without a request context, so that it needs neither the database nor the session — the
@@ -18,6 +18,15 @@ API_PREFIX = "/api/"
 
 def _api(request) -> bool:
     return request.path.startswith(API_PREFIX)
+
+
+@requires_csrf_token
+def bad_request(request, exception):
+    """A request Django itself refuses (a malformed multipart body, too many fields…): JSON under /api/."""
+    if _api(request):
+        return JsonResponse({"detail": "Yêu cầu không hợp lệ. / Bad request."}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    return defaults.bad_request(request, exception)
 
 
 @requires_csrf_token
