@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     from ntm.apps.observations import dhis2
     from ntm.apps.observations import exports as X
-    from ntm.apps.observations.imports import TEMPLATE_ORDER, COLUMNS, commit_import, plan_import, write_template
+    from ntm.apps.observations.imports import COLUMNS, commit_import, plan_import, write_template
     from ntm.apps.observations.models import Observation
     from ntm.apps.units.models import Unit
     from ntm.core.catalog import default_catalog

@@ -217,14 +217,14 @@ def w_national_evaluation(args: dict) -> dict:
         def floor() -> int:
             n = 0
             for s in SETS:
-                sql, params = batch.observation_query(s, key)
+                sql, params = batch.observation_query(s, key)  # noqa: B023
                 with connection.cursor() as cur:
                     cur.execute(sql, params)
                     n += len(cur.fetchall())
             return n
 
         def evaluate():
-            return batch.evaluate_period(key, SETS, catalog=catalog, table=table)
+            return batch.evaluate_period(key, SETS, catalog=catalog, table=table)  # noqa: B023
 
         floor()  # warm the page cache alike for both
         f_times, e_times, n_obs, stats = [], [], 0, None
@@ -683,7 +683,7 @@ class Server:
         self.env, self.workers, self.port = env, workers, _free_port()
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         env = self.env.environ()
         env.update(NTM_SECRET_KEY="bench-only-not-secret", NTM_DEBUG="0", NTM_ALLOWED_HOSTS="127.0.0.1,localhost",
                    NTM_LOG_LEVEL="ERROR", NTM_APP_LOG_LEVEL="ERROR", NTM_COOKIE_SECURE="0")

@@ -163,7 +163,6 @@ def _plans_and_recognitions(units: list) -> tuple[int, int]:
 
     from ntm.apps.evaluations.models import Result
     from ntm.apps.plans.models import PlanTarget, Recognition
-
     from ntm.apps.units.services import path_names
 
     ids = [u.id for u in units]

@@ -61,7 +61,7 @@ def _wkb(buf: bytes, i: int) -> tuple[list, int]:
         for _ in range(n):
             (m,) = struct.unpack_from(order + "I", buf, i)
             i += 4
-            pts = struct.unpack_from(order + "%dd" % (2 * m), buf, i)
+            pts = struct.unpack_from(order + "%dd" % (2 * m), buf, i)  # noqa: UP031
             i += 16 * m
             rings.append([(pts[k], pts[k + 1]) for k in range(0, 2 * m, 2)])
         return [rings], i
@@ -215,7 +215,7 @@ def build(gpkg: Path) -> dict:
     if len(out_provinces) != 63:
         raise SystemExit(f"{len(out_provinces)} provinces matched, 63 expected")
     neighbours = []
-    for iso, name, blob in con.execute(
+    for iso, name, blob in con.execute(  # noqa: B007
             f"SELECT iso_a2, NAME, geom FROM countries WHERE iso_a2 IN ({','.join('?' * len(NEIGHBOURS))})", NEIGHBOURS):
         for p in polygons(blob):
             r = clip(p[0], BOX)

@@ -6,7 +6,6 @@ import csv
 import json
 
 import openpyxl
-import pytest
 
 from ntm.cli import main
 from ntm.core.catalog import default_catalog

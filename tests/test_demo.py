@@ -36,12 +36,13 @@ def test_demo_twice_replaces_instead_of_duplicating():
 
 
 def test_demo_of_today_ninh_binh_2026_groups_and_accounts():
+    import datetime as dt
+
     from django.contrib.auth import authenticate
 
     from ntm.apps.accounts.permissions import can_enter, can_review
     from ntm.apps.units.classifications import in_force
     from ntm.demo import DEMO_GROUPS, TODAY_PERIODS
-    import datetime as dt
 
     info = build_demo()
     assert info["today_communes"] == 7 and info["groups"] == len(DEMO_GROUPS) == 6

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import ROUND_HALF_UP, Decimal
-
 from functools import lru_cache
 
 from babel.numbers import get_decimal_symbol, get_group_symbol

@@ -24,7 +24,7 @@ class Period:
     quarter: int | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         m = _RE.match(str(text).strip())
         if not m:
             raise ValueError(f"kỳ '{text}' không hợp lệ (dùng YYYY, YYYY-MM hoặc YYYY-Qn)")

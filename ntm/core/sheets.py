@@ -43,7 +43,7 @@ def read_table(path: str | Path, *, required: dict[str, tuple[str, ...]], option
     accepted = {**required, **optional}
     header: list[object] | None = None
     header_row = 0
-    for header_row, r in rows:
+    for header_row, r in rows:  # noqa: B007
         if not blank(r):
             header = r
             break

@@ -630,7 +630,7 @@ def read_units(regions_path: str | None = None) -> UnitData:
     old_by_uid = {u.uid: u for u in (*districts, *communes)}
     prov_region = {p.uid: p.region for p in new_provinces}
     new_communes: list[UnitRecord] = []
-    for (pname, pshort, pcode, plat, plon, pkey, wname, wtype, wshort, wcode, wlat, wlon, wkey) in current:
+    for (pname, pshort, pcode, plat, plon, pkey, wname, wtype, wshort, wcode, wlat, wlon, wkey) in current:  # noqa: B007
         uid = make_uid("commune", wcode, EDITION_2025)
         parent = new_prov_uid[pkey]
         votes: Counter[str] = Counter()

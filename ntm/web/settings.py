@@ -23,7 +23,7 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 NTM_HOME = Path(os.environ.get("NTM_HOME", Path.cwd() / "var")).resolve()
 
-from ntm.apps.ops.conf import secret_key as _secret_key
+from ntm.apps.ops.conf import secret_key as _secret_key  # noqa: E402
 
 # fail closed: DEBUG only when asked for; never a public key (ntm.apps.ops.conf.secret_key)
 DEBUG = os.environ.get("NTM_DEBUG", "0").strip() == "1"

@@ -14,8 +14,16 @@ import zipfile
 import pytest
 
 from ntm.core.tables import Limits, TableError, open_workbook, read_table
-from ntm.core.tables.testing import (ods_bytes, ods_row, ods_table, row_xml, shared_strings_xml, sheet_xml,
-                                     windows_1258, xlsx_bytes)
+from ntm.core.tables.testing import (
+    ods_bytes,
+    ods_row,
+    ods_table,
+    row_xml,
+    shared_strings_xml,
+    sheet_xml,
+    windows_1258,
+    xlsx_bytes,
+)
 
 HEADER = ["Mã đơn vị", "Chỉ tiêu", "Đánh giá"]
 
@@ -56,7 +64,7 @@ def test_a_cell_reference_beyond_its_row_and_rows_without_numbers_are_followed_a
                          + "".join("<row><c><v>1</v></c></row>" for _ in range(10)))
     assert _refused(xlsx_bytes(implicit), name="b.xlsx").limit == "max_rows"
     # the same far cell written with a namespace prefix and single quotes
-    prefixed = (f'<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    prefixed = ('<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                 "<x:sheetData><x:row r='1'><x:c r='A1' t='inlineStr'><x:is><x:t>a</x:t></x:is></x:c></x:row>"
                 "<x:row><x:c r = 'C2000000'><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>")
     assert _refused(xlsx_bytes(prefixed), name="c.xlsx").limit == "max_rows"
@@ -147,7 +155,7 @@ def test_a_formula_error_reads_as_its_code_not_as_an_empty_cell():
 
 def test_shared_strings_styles_and_a_named_sheet_are_read():
     strings = shared_strings_xml(["Chỉ tiêu", "Đánh giá", "đạt"])
-    styles = (f'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2">'
+    styles = ('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2">'
               '<xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>')
     body = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1"><v>1</v></c></row>'
             '<row r="2"><c r="A2"><v>1.1</v></c><c r="B2" t="s"><v>2</v></c><c r="C2" s="1"><v>45108</v></c></row>')

@@ -14,8 +14,17 @@ from ntm.core import formatting as fmt
 from ntm.core.catalog import default_catalog
 from ntm.core.catalog.schema import Indicator
 from ntm.core.values import (
-    MAX_DIGITS, Measure, ValueRefused, clean_text, input_text, measure_of, read_assessment, read_number, read_truth,
-    read_value, stored_truth,
+    MAX_DIGITS,
+    Measure,
+    ValueRefused,
+    clean_text,
+    input_text,
+    measure_of,
+    read_assessment,
+    read_number,
+    read_truth,
+    read_value,
+    stored_truth,
 )
 
 CAT = default_catalog()

@@ -106,11 +106,11 @@ def test_submitting_an_incomplete_sheet_warns_first(server, units_loaded, new_pa
 
 
 def test_a_returned_sheet_is_announced_on_the_communes_page(server, units_loaded, new_page):
+    from django.contrib.auth import get_user_model
     from playwright.sync_api import expect
 
     from ntm.apps.accounts.testing import seed_cell
     from ntm.apps.observations.workflow import transition
-    from django.contrib.auth import get_user_model
 
     unit = _nguyen_ly()
     seed_cell(unit)

@@ -3,7 +3,6 @@ district; a commune user cannot open or post to another commune's pages."""
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest

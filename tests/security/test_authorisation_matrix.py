@@ -23,7 +23,7 @@ from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from .conftest import HA_NAM, LY_NHAN, NGUYEN_LY, PERIOD, PERIOD_SUBMITTED, ROLES, SET
+from .conftest import LY_NHAN, NGUYEN_LY, PERIOD, PERIOD_SUBMITTED, ROLES, SET
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,7 @@ MATRIX: dict[str, Entry] = {
     "gaps": Entry([get(f"/thieu-hut/?unit={NGUYEN_LY}&period={PERIOD}")], VIEWERS),
     "reevaluation-status": Entry([get("/danh-gia-lai/?runs=1,2")], USERS,
                                  note="the background re-evaluation notice: sets, periods and progress, no unit's data"),
-    "unit-browse": Entry([get("/don-vi/?q=nguyen ly"), get("/don-vi/")], USERS,
+    "unit-browse": Entry([get("/don-vi/?q=nguyen ly"), get("/don-vi/")], USERS,  # noqa: F601
                          hidden={"other_unit": LEAK}, note="lists only what the user may see"),
     "unit-detail": Entry([get(f"/don-vi/{NGUYEN_LY}/")], VIEWERS),
     "entry-form": Entry([get(CELL), post(CELL, _entry_post)], VIEWERS,
@@ -488,7 +488,7 @@ def test_admin_site_is_for_staff_only(world):
             reqs += [get(f"{base}{obj.pk}/change/"), get(f"{base}{obj.pk}/history/")]
     user_pk = world["users"]["commune_entry"].pk
     reqs.append(post(f"/admin/auth/user/{user_pk}/delete/", {"post": "yes"}))
-    reqs.append(post(f"/admin/accounts/membership/add/",
+    reqs.append(post("/admin/accounts/membership/add/",
                      lambda w: {"user": w["users"]["other_unit"].pk, "unit": w["units"]["vn"].pk, "role": "admin"}))
     problems = check_entry(ADMIN_ENTRY, Entry(reqs[:1] + reqs[-2:], STAFF), world)
     problems += check_entry(ADMIN_ENTRY, Entry(reqs[1:-2], STAFF), world, roles=few)

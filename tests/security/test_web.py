@@ -56,7 +56,7 @@ def test_every_post_form_of_the_site_refuses_a_request_without_the_csrf_token(wo
 def test_the_api_with_a_session_needs_the_csrf_token_with_a_token_it_does_not(world):
     c = Client(enforce_csrf_checks=True)
     c.force_login(world["users"]["commune_entry"])
-    body = '[{"unit": "%s", "set": "%s", "period": "%s", "indicator": "17.1", "assessment": true}]' % (NGUYEN_LY, SET, PERIOD)
+    body = f'[{{"unit": "{NGUYEN_LY}", "set": "{SET}", "period": "{PERIOD}", "indicator": "17.1", "assessment": true}}]'
     assert c.post("/api/v1/observations/", body, content_type="application/json").status_code == 403
     from ntm.apps.observations.models import Observation
 

@@ -8,9 +8,8 @@ applies it to its own querysets."""
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
+from rest_framework import parsers, serializers
 from rest_framework.authentication import SessionAuthentication
-from rest_framework import parsers
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated

@@ -45,7 +45,7 @@ def document_errors(result, generator, request, public):
     schemas.setdefault("ErrorDetail", DETAIL)
     schemas.setdefault("FieldErrors", FIELD_ERRORS)
     for ops in result.get("paths", {}).values():
-        for method, op in ops.items():
+        for _method, op in ops.items():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             types = {"application/json"} | {t for code, r in op["responses"].items() if code.startswith("2")

@@ -6,8 +6,8 @@ No Swagger UI/Redoc: they load JavaScript from a CDN unless drf-spectacular-side
 it is not; the schema (YAML or ?format=json) plus DRF's browsable pages serve as documentation."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -23,6 +23,7 @@ from ntm.apps.reports import api as reports
 from ntm.apps.units import api as units
 
 from . import schema  # noqa: F401 — registers the token scheme with drf-spectacular
+
 
 @extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ntm.apps.accounts.permissions import can_view
-
 from ntm.web.tables import Column, Table
 
 from .models import Action

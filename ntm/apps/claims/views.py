@@ -15,7 +15,7 @@ from ntm.core.claims.model import KIND_WORD
 
 from .forms import CheckForm, SaveForm
 from .models import ReportedFigure
-from .services import CheckError, Checked, check, read_upload, savable, save_figures
+from .services import Checked, CheckError, check, read_upload, savable, save_figures
 
 FINDING_LABEL = {"error": "Lỗi", "warning": "Cần xem lại"}
 

@@ -38,8 +38,8 @@ from django.utils import timezone
 from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
 from ntm.core.evaluation import BatchInput, BatchResult, evaluate_batch
-from ntm.core.evaluation.model import Status
 from ntm.core.evaluation.model import STATUS_LETTERS as _LETTERS
+from ntm.core.evaluation.model import Status
 from ntm.core.periods import Period
 from ntm.core.values import stored_truth
 
@@ -343,9 +343,9 @@ def batch_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, res: Batch
     letters = STATUS_LETTERS[res.status.astype(np.int64) + 1]
     statuses = np.ascontiguousarray(letters).view(f"S{cs.indicator_count}").ravel()
     when = connection.ops.adapt_datetimefield_value(computed_at)
-    K, I, version = cs.criteria_count, cs.indicator_count, cs.digest
+    n_criteria, n_indicators, version = cs.criteria_count, cs.indicator_count, cs.digest
     details = ['{"mode": "batch", "statuses": "' + b.decode() + '"}' for b in statuses.tolist()]
-    return [(u, cs.code, period.key, period.year, nc, K, ni, I, std, uc, ui, cf, d, version, when)
+    return [(u, cs.code, period.key, period.year, nc, n_criteria, ni, n_indicators, std, uc, ui, cf, d, version, when)
             for u, nc, ni, std, uc, ui, cf, d in zip(unit_ids.tolist(), res.n_criteria_met.tolist(),
                                                      res.n_indicators_met.tolist(), res.standard_met.tolist(),
                                                      unmet_c, unmet_i, confl, details)]

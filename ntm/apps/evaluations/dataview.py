@@ -27,7 +27,12 @@ from dataclasses import dataclass
 from django.db import models
 
 from .models import (
-    Result, ResultAll, RollupResult, RollupResultAll, RollupState, RollupStateAll,
+    Result,
+    ResultAll,
+    RollupResult,
+    RollupResultAll,
+    RollupState,
+    RollupStateAll,
 )
 
 SESSION_KEY = "ntm_data_view"

@@ -19,7 +19,6 @@ Write results only through these two modules, so that the roll-ups stay equal to
 
 from __future__ import annotations
 
-
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
@@ -313,7 +312,7 @@ def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: C
     of it back anyway), else in its own."""
     catalog = catalog or default_catalog()
     p = Period.parse(period) if isinstance(period, str) else period
-    cs = catalog.get(set_code)
+    catalog.get(set_code)
     chain = dependents(set_code, catalog)
     with transaction.atomic(savepoint=False):
         # the rows (this set's and its dependents') are locked before the observations are read: a

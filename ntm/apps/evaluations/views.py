@@ -254,7 +254,7 @@ def map_choices(sel: Selection) -> list[MapChoice]:
             others = [unit]
         else:  # the lineage changes only when the units are loaded again: kept between requests
             others = memo(("map-choices", unit.pk, is_new), lambda: (
-                (successors(unit) if unit.level != Level.DISTRICT else _alternatives(unit, when)) if is_new
+                (successors(unit) if unit.level != Level.DISTRICT else _alternatives(unit, when)) if is_new  # noqa: B023
                 else predecessors(unit)), topics=("units",))
         extra = {} if is_new else old_extra
         links = [(u.name, sel.query(unit=u.uid, date=when.isoformat(), **extra)) for u in others if can_view(sel.user, u)]

@@ -23,8 +23,8 @@ from django.db import connections
 from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Collate, NullIf
 
-from ntm.apps.evaluations.models import Result
 from ntm.apps.evaluations.dataview import results
+from ntm.apps.evaluations.models import Result
 from ntm.apps.ops import pgstream
 from ntm.apps.units.models import Unit
 from ntm.core.cell_safety import neutralise_row, sql_formula_like
@@ -402,10 +402,10 @@ def xlsx_file(header: list[str], rows: Iterable[list], *, sheet: str = "Dá»¯ liá
                    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
                    f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>')
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
-            out.write(('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                       '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                       '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-                       'state="frozen"/></sheetView></sheetViews><sheetData>').encode())
+            out.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                       b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                       b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                       b'state="frozen"/></sheetView></sheetViews><sheetData>')
             head = "".join(f'<c r="{cols[i]}1" t="inlineStr" s="1"><is><t>{_xml_text(str(h))}</t></is></c>'
                            for i, h in enumerate(header))
             buf = [f'<row r="1">{head}</row>']

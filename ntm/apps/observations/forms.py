@@ -23,8 +23,15 @@ from ntm.core.periods import Period
 from ntm.core.values import ValueRefused, clean_text, input_text, measure_unit, parse_value, stored_truth
 
 from .evidence import (  # noqa: F401 - the views and tests use them from here
-    EVIDENCE_ACCEPT, EVIDENCE_DIR, EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, check_evidence, delete_evidence,
-    evidence_belongs_to, evidence_name, store_evidence,
+    EVIDENCE_ACCEPT,
+    EVIDENCE_DIR,
+    EVIDENCE_TYPES,
+    MAX_EVIDENCE_BYTES,
+    check_evidence,
+    delete_evidence,
+    evidence_belongs_to,
+    evidence_name,
+    store_evidence,
 )
 from .models import CARRIED_OVER, Observation
 from .services import Entry, current_rows

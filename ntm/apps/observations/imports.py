@@ -47,7 +47,13 @@ from ntm.core.periods import Period
 from ntm.core.sheets import fold
 from ntm.core.tables import Limits, TableError, kind_of, read_table
 from ntm.core.values import (
-    ASSESSMENT_WORDS, ValueRefused, clean_text, input_text, read_assessment, read_value, truth_text,
+    ASSESSMENT_WORDS,
+    ValueRefused,
+    clean_text,
+    input_text,
+    read_assessment,
+    read_value,
+    truth_text,
 )
 
 from .evidence import reference_problem
@@ -378,7 +384,7 @@ def _rows_after_header(path: str | Path, *, name: str | None = None) \
         raise _issue(exc) from None
     header = None
     number = 0
-    for number, r in enumerate(rows, start=1):
+    for number, r in enumerate(rows, start=1):  # noqa: B007
         if any(c is not None and str(c).strip() for c in r):
             header = r
             break

@@ -15,7 +15,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-
 CARRIED_OVER = "carryover"  # the source of a value copied from the previous period, until confirmed or changed
 
 

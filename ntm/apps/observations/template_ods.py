@@ -62,8 +62,16 @@ def write_template_ods(out: str | Path | io.BytesIO, units: list[Unit], cs: Crit
                        f"có {rows:,} dòng: hãy tải mẫu XLSX, hoặc chọn phạm vi nhỏ hơn".replace(",", "."))
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.style import ParagraphProperties, Style, TableCellProperties, TableColumnProperties, TextProperties
-    from odf.table import (ContentValidation, ContentValidations, ErrorMessage, HelpMessage, Table, TableCell,
-                           TableColumn, TableRow)
+    from odf.table import (
+        ContentValidation,
+        ContentValidations,
+        ErrorMessage,
+        HelpMessage,
+        Table,
+        TableCell,
+        TableColumn,
+        TableRow,
+    )
     from odf.text import P
 
     doc = OpenDocumentSpreadsheet()

@@ -32,9 +32,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ntm.apps.accounts.models import Membership
 from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, can_enter, can_review, can_view, visible_q
 from ntm.apps.audit.services import deny
+from ntm.apps.evaluations.models import ResultAll
 from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
-from ntm.apps.evaluations.models import ResultAll
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 

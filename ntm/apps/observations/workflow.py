@@ -32,7 +32,8 @@ from django.utils import timezone
 from ntm.apps.accounts.permissions import can_enter, can_review
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
-from ntm.apps.ops.sql import for_update as row_lock, statement
+from ntm.apps.ops.sql import for_update as row_lock
+from ntm.apps.ops.sql import statement
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 

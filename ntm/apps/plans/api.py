@@ -17,8 +17,15 @@ from ntm.apps.units.models import Unit
 
 from .models import Recognition
 from .permissions import can_recognise
-from .recognitions import (Duplicate, delete_recognition, latest_results, recognition_errors, save_recognition,
-                           snapshot, status_of)
+from .recognitions import (
+    Duplicate,
+    delete_recognition,
+    latest_results,
+    recognition_errors,
+    save_recognition,
+    snapshot,
+    status_of,
+)
 
 P_YEAR = OpenApiParameter("year", int, description="year of the decision date, e.g. 2023")
 

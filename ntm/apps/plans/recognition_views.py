@@ -25,8 +25,17 @@ from ntm.web.tables import Column, Filter, Table
 from .forms import RecognitionForm
 from .models import Recognition
 from .permissions import can_recognise, can_recognise_under
-from .recognitions import (STATUS_LABELS, Duplicate, delete_recognition, latest_results, recognition_sets,
-                           save_recognition, set_label, snapshot, status_of)
+from .recognitions import (
+    STATUS_LABELS,
+    Duplicate,
+    delete_recognition,
+    latest_results,
+    recognition_sets,
+    save_recognition,
+    set_label,
+    snapshot,
+    status_of,
+)
 from .views import communes_to_choose
 
 PAGE_SIZE = 100

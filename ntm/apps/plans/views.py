@@ -16,8 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from ntm.apps.accounts.permissions import can_admin, scope
 from ntm.apps.audit.models import Action
@@ -263,16 +262,16 @@ def province_targets(request):
         for y in years:
             for tier, label in tiers:
                 def number(name: str, kind):
-                    raw = (request.POST.get(f"{name}-{y}-{tier}") or "").strip().replace(",", ".")
+                    raw = (request.POST.get(f"{name}-{y}-{tier}") or "").strip().replace(",", ".")  # noqa: B023
                     if not raw:
                         return None
                     try:
                         v = kind(raw)
                     except (ValueError, ArithmeticError):
-                        errors.append(f"Năm {y}, {label}: '{raw}' không phải là số.")
+                        errors.append(f"Năm {y}, {label}: '{raw}' không phải là số.")  # noqa: B023
                         return None
                     if v < 0 or (kind is Decimal and v > 100):
-                        errors.append(f"Năm {y}, {label}: {raw} nằm ngoài khoảng cho phép.")
+                        errors.append(f"Năm {y}, {label}: {raw} nằm ngoài khoảng cho phép.")  # noqa: B023
                         return None
                     return v
                 values.append({"year": y, "tier": tier, "communes": number("communes", int),

@@ -70,12 +70,12 @@ def _rows_digest(qs) -> str:
 
 def bulletin_key(unit, period, fmt: str, *, set_codes: list[str] | None = None, issued: dt.date | None = None,
                  frame=None) -> str:
+    from django.utils import translation
+
     from ntm.apps.evaluations import dataview
     from ntm.apps.evaluations.freshness import stamp
     from ntm.apps.plans.models import PlanTarget, Recognition
     from ntm.core.catalog import default_catalog
-
-    from django.utils import translation
 
     from .documents import frame_for
     from .services import communes_of
@@ -129,11 +129,10 @@ def render_bulletin(unit, period, fmt: str, *, set_codes: list[str] | None = Non
     """
     from ntm.core.periods import Period
 
+    from .documents import frame_for
     from .export_tables import all_communes_table
     from .render import render
     from .services import bulletin
-
-    from .documents import frame_for
 
     p = Period.parse(period) if isinstance(period, str) else period
     frame = frame or frame_for(unit)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path

@@ -558,7 +558,7 @@ def to_xlsx(doc: Document, *, extra_tables: Iterable[Table] = ()) -> bytes:
     def write_table(t: Table) -> None:
         sh = wb.create_sheet(_sheet_name(t.key or t.caption, used))
         sh.freeze_panes = "A3"
-        for i, name in enumerate(t.columns):
+        for i, name in enumerate(t.columns):  # noqa: B007
             letter = chr(ord("A") + i) if i < 26 else None
             if letter:
                 sh.column_dimensions[letter].width = max(8, min(60, 6 * (t.widths[i] if t.widths else 2) + 4))

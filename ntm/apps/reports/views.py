@@ -38,6 +38,7 @@ from .render import FORMATS, RenderUnavailable
 from .render import render as render_doc
 from .services import ReportError, bulletin, dossier
 
+
 def _ref(request, name: str) -> str | None:
     """A parameter of the query string or, for the frame form's downloads (POST), of the form."""
     return request.POST.get(name) or request.GET.get(name) if request.method == "POST" else request.GET.get(name)

@@ -114,7 +114,7 @@ def read(path: str | Path, name: str, *, user, allowed) -> Preview:
         bad = len(out.problems)
 
         def problem(key: str, message: str) -> None:
-            out.problems.append(C.Problem(r.number, LABELS[key], message))
+            out.problems.append(C.Problem(r.number, LABELS[key], message))  # noqa: B023
 
         values = {}
         for key in ("valid_from", "valid_to", "decision_date"):

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.dispatch import Signal
 from django.db.models import CharField, DateField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
+from django.dispatch import Signal
 
 from ntm.core import units as core
 from ntm.core.units import UnitLookupError

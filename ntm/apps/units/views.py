@@ -17,8 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from ntm.apps.accounts.permissions import can_view, home_units, viewer_key, visible_q
 from ntm.apps.evaluations import dataview
@@ -293,7 +292,8 @@ def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
     for p in plans:
         p.set_label = q.code_label(p.set_code, cat)
 
-    from .classifications import history as class_history, in_force
+    from .classifications import history as class_history
+    from .classifications import in_force
 
     lineage = _lineage_cards(preds, history, period, request.user, cat)
     today = date_today()

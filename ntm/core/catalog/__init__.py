@@ -24,8 +24,8 @@ from .schema import (
     NUMERIC_KINDS,
     REGIONS,
     Condition,
-    Criterion,
     CriteriaSetFile,
+    Criterion,
     Indicator,
     Kind,
     OverlayFile,
@@ -91,7 +91,7 @@ def _pick(thresholds: Iterable[Threshold], scope: str, year: int | None) -> Thre
 class CriteriaSet:
     """A loaded criteria set with its overlays applied; immutable."""
 
-    def __init__(self, data: CriteriaSetFile, source: str, digest: str, catalog: "Catalog | None" = None):
+    def __init__(self, data: CriteriaSetFile, source: str, digest: str, catalog: Catalog | None = None):
         self.data = data
         self.source = source
         self.digest = digest

@@ -44,7 +44,7 @@ def _located(title: str, errors: list[tuple[tuple, str]]) -> ValidationError:
     )
 
 
-def threshold_problem(kind: "Kind", levels: list[str] | None, value: object) -> str | None:
+def threshold_problem(kind: Kind, levels: list[str] | None, value: object) -> str | None:
     """Why ``value`` cannot be a threshold of an indicator of this kind (None if it can).
     Shared by set files and provincial overlays."""
     if kind in NUMERIC_KINDS and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -119,7 +119,7 @@ class Threshold(_Strict):
         return _check_scope(v)
 
     @model_validator(mode="after")
-    def _years(self) -> "Threshold":
+    def _years(self) -> Threshold:
         if self.year is not None and (self.from_year is not None or self.to_year is not None):
             raise ValueError("give either 'year' or 'from_year'/'to_year', not both")
         if self.from_year and self.to_year and self.from_year > self.to_year:
@@ -179,7 +179,7 @@ class Indicator(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Indicator":
+    def _consistent(self) -> Indicator:
         if self.kind == Kind.LEVEL and not self.levels:
             raise _located("Indicator", [(("levels",), "kind 'level' needs 'levels'")])
         errors: list[tuple[tuple, str]] = []
@@ -231,7 +231,7 @@ class Criterion(_Strict):
         return {**data, "indicators": indicators}
 
     @model_validator(mode="after")
-    def _codes(self) -> "Criterion":
+    def _codes(self) -> Criterion:
         errors: list[tuple[tuple, str]] = []
         seen: set[str] = set()
         for n, ind in enumerate(self.indicators):
@@ -280,7 +280,7 @@ class Condition(_Strict):
     provenance: Provenance
 
     @model_validator(mode="after")
-    def _fields(self) -> "Condition":
+    def _fields(self) -> Condition:
         need = {
             "prerequisite": ("set",),
             "fact_min": ("fact", "value"),
@@ -332,7 +332,7 @@ class CriteriaSetFile(_Strict):
     notes: str | None = None
 
     @model_validator(mode="after")
-    def _structure(self) -> "CriteriaSetFile":
+    def _structure(self) -> CriteriaSetFile:
         errors: list[tuple[tuple, str]] = []
         nums = [c.number for c in self.criteria]
         seen: set[int] = set()
@@ -389,7 +389,7 @@ class OverlayFile(_Strict):
     indicators: list[OverlayThreshold] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _scopes(self) -> "OverlayFile":
+    def _scopes(self) -> OverlayFile:
         errors: list[tuple[tuple, str]] = []
         if self.region is not None and self.region not in REGIONS:
             errors.append((("region",), f"unknown region {self.region!r}: use one of {', '.join(REGIONS)}"))

@@ -187,7 +187,7 @@ class SetReader:
             return []
         majors = [m.start() for m in _MAJOR.finditer(t)]
         out: list[HeadingScope] = []
-        for k, (ls, le, m) in enumerate(heads):
+        for k, (ls, le, m) in enumerate(heads):  # noqa: B007
             end = heads[k + 1][0] if k + 1 < len(heads) else len(t)
             i = bisect.bisect_right(majors, le)
             if i < len(majors):

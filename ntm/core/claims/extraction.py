@@ -17,13 +17,13 @@ import bisect
 import copy
 import re
 
-from .attribution import TIER, LVL, SET, SetReader
+from .attribution import LVL, SET, TIER, SetReader
 from .figures import MAX_FIGURES, Fig, FigureReader
 from .model import Claim, Period, Recognition, UnitList, UnmetList
 from .patterns import scan
 from .resolver import UnitResolver
 from .sets import Catalogue, phase_from_years
-from .subjects import TYPE_DISPLAY, TYPE_LEVEL, SubjectReader, _TYPE
+from .subjects import _TYPE, TYPE_DISPLAY, TYPE_LEVEL, SubjectReader
 from .text import Layout, layout, lower_view, views
 from .timeline import Timeline, _title_end, read_timeline
 from .unmet import UnmetReader
@@ -224,7 +224,7 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
                 units = self._units_in(seg, pos)
                 sm = SET.match(fv, d.end() + 1) if fv[d.end():d.end() + 1] == " " else None
                 nxt = sm.end() if sm else d.end()
-                for (disp, tw, s0, e0) in units:
+                for (disp, tw, s0, _e0) in units:
                     level = TYPE_LEVEL.get(tw)
                     code = None
                     if sm:

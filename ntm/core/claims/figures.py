@@ -353,7 +353,7 @@ class FigureReader:
         """ "743 xã (12,3%) đạt chuẩn …", "25 xã đạt từ 15-18 tiêu chí (chiếm 12,4%)": a count of units
         reaching a standard or a class. The class figure ("19/19 tiêu chí" after "12 xã hoàn thành")
         describes the count and is not a figure of its own."""
-        fv, low = self.fold, self.low
+        fv, _low = self.fold, self.low
         spans = sorted(f.figure_span for f in figs)
         sstarts = [s for s, _ in spans]
 

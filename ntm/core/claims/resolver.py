@@ -133,7 +133,7 @@ class UnitDataResolver:
         self.data = data
         self.date = date
 
-    def at(self, date: Any) -> "UnitDataResolver":
+    def at(self, date: Any) -> UnitDataResolver:
         """The same units as they stood on ``date`` (the checker calls it with the date the report's
         figures stand at, when no date was given)."""
         return type(self)(self.data, date)

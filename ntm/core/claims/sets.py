@@ -89,7 +89,7 @@ class SetInfo:
     province: str | None = None
 
 
-_VIEWS: "weakref.WeakKeyDictionary[Any, Catalogue]" = weakref.WeakKeyDictionary()
+_VIEWS: weakref.WeakKeyDictionary[Any, Catalogue] = weakref.WeakKeyDictionary()
 
 
 class Catalogue:
@@ -104,7 +104,7 @@ class Catalogue:
         self._starts: dict[str, dt.date] | None = None
 
     @classmethod
-    def load(cls, catalog: Any | None) -> "Catalogue":
+    def load(cls, catalog: Any | None) -> Catalogue:
         if catalog is False:
             return cls(None, "không dùng danh mục bộ tiêu chí")
         if catalog is not None:

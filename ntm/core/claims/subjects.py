@@ -71,7 +71,7 @@ class SubjectReader:
     """Mixin of :class:`~ntm.core.claims.extraction.Extractor`: subjects of the figures."""
 
     def _subjects(self, figs: list[Fig]) -> list[Subj]:
-        t, low, fv = self.text, self.low, self.fold
+        t, low, _fv = self.text, self.low, self.fold
         blocked = sorted([(s.start, s.end) for s in self.sets]
                          + [(f.figure_span[1], f.kind_end) for f in figs]
                          + [f.figure_span for f in figs if f.count and f.total is None])

@@ -88,7 +88,7 @@ class UnmetReader:
         found.sort(key=lambda x: (x[0], -x[1]))
         out: list[UnmetList] = []
         last_end = -1
-        for s, e, m, n, k, nspan in found:
+        for s, e, m, n, k, nspan in found:  # noqa: B007
             if s < last_end:
                 continue
             kind: Kind = "criteria" if k == "tieu chi" else "indicators"
@@ -278,7 +278,7 @@ class UnmetReader:
     def _names_at(self, pos: int, count_end: int):
         """The names right after a count ("03 xã Nguyên Lý, Công Lý"), in brackets ("5 tỉnh (Nam Định, …)")
         or after an introducer in the same sentence ("… năm 2018 gồm: Tiên Lữ, …", "… đó là xã Nam Mỹ")."""
-        fv, t = self.fold, self.text
+        fv, _t = self.fold, self.text
         sent_end = self.lay.sentence(pos)[1]
         limit = min(sent_end, pos + 160)
         starts = [pos]

@@ -37,7 +37,7 @@ class BatchInput:
     not_applicable: np.ndarray
 
     @classmethod
-    def empty(cls, cs: CriteriaSet, contexts: Sequence[Context]) -> "BatchInput":
+    def empty(cls, cs: CriteriaSet, contexts: Sequence[Context]) -> BatchInput:
         u, i = len(contexts), cs.indicator_count
         return cls(
             contexts=list(contexts),

@@ -335,7 +335,7 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
     weak = weakest_criteria(data.rows, main)
     if not weak:
         doc.add(Paragraph(f"Tất cả các xã có kết quả đều đạt các tiêu chí {main.short_name}."))
-    for number, k, total in weak:
+    for number, k, _total in weak:
         name, sector = main.criteria.get(number, ("", None))
         who = f"; ngành phụ trách: {sector}" if sector else ""
         doc.add(Paragraph(f"Tiêu chí số {number} ({name}): {n2(k)} xã chưa đạt{who}.", "plus"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 NATIONAL_HEADING = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 
@@ -124,7 +124,7 @@ class Figure:
     note: str = ""
 
 
-Block = Union[Heading, Paragraph, Lines, Table, Chart, Figure]
+Block = Heading | Paragraph | Lines | Table | Chart | Figure
 
 
 @dataclass

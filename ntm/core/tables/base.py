@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 
 from ntm.core.formatting import number
 
@@ -32,7 +32,7 @@ class Limits:
     max_line_bytes: int = 4 * MB  # one line of a CSV file
 
     @classmethod
-    def from_mapping(cls, values: dict | None) -> "Limits":
+    def from_mapping(cls, values: dict | None) -> Limits:
         """Limits from a settings dict (unknown keys refused: a typo must not leave a bound at its default
         silently)."""
         values = dict(values or {})

@@ -326,7 +326,6 @@ class SheetScan:
                 cut = 0
         e = self.extent
         sizes = self.strings
-        pending_v = False
         end_of_last = 0
         for m in self._TOKEN.finditer(buf, 0, cut):
             end_of_last = m.end()

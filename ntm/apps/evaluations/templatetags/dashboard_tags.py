@@ -258,7 +258,7 @@ class MapLayout:
         self.r = 7 if n <= 60 else 5 if n <= 300 else 3 if n <= 1500 else 1.6
         if base is not None and base.whole_country:
             self.r = min(self.r, 1.6)
-        self.dots = ["M%.1f %.1fh0" % (x, y) for x, y in xy]
+        self.dots = [f"M{x:.1f} {y:.1f}h0" for x, y in xy]
         if base is not None and n <= 40:  # a district: its communes named on the map
             from ntm.apps.evaluations.maps import label
 
@@ -303,7 +303,7 @@ class MapLayout:
             return _merged_map(parts, placed, self.dots, r) + self.labels + "</svg></svg>"
         merged = len(placed) > merge_nodata_over
         # colours and outline once, in the drawing's own style sheet: a national map has 10,000 points
-        parts.insert(3, "<style>.map circle.commune{stroke:#fff;stroke-width:%s}%s</style>" % (
+        parts.insert(3, "<style>.map circle.commune{{stroke:#fff;stroke-width:{}}}{}</style>".format(
             0.3 if r < 3 else 1, "".join(f".map circle.s-{k}{{fill:{c}}}" for k, c in STANDARD_COLORS.items())))
         labels = {k: escape(gettext(v)) + "</title></circle></a>" for k, v in STANDARD_LABELS.items()}
         nodata_d = []

@@ -89,7 +89,6 @@ def test_a_reopened_sheet_keeps_its_approved_figures_until_approved_again(users,
 
 
 def test_the_overview_shows_approved_figures_and_a_reviewer_may_include_the_rest(users, units, client):
-    district = units["district"]
     seed_cell(units["cong_ly"], approved=True)
     seed_cell(units["nguyen_ly"], unmet=())  # a draft
     url = f"/?unit={LY_NHAN}&set={SET}&period={PERIOD}"

@@ -8,14 +8,13 @@ import random
 
 import pytest
 
-from ntm.core.evaluation.model import LETTER_STATUS
-
 from ntm.apps.evaluations import batch
 from ntm.apps.evaluations.models import ResultAll, RollupResultAll, RollupStateAll
 from ntm.apps.evaluations.services import compute, computed_rollup, evaluate_unit, explanation, rollup_for
 from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core.catalog import Kind, default_catalog
+from ntm.core.evaluation.model import LETTER_STATUS
 from ntm.core.periods import Period
 from ntm.core.values import Measure, measure_of
 

@@ -204,7 +204,7 @@ def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(memo_on,
                                     set_code="xa-ntm-2021", standard_met=True).select_related("unit").first()
     reopen(here.unit, member, django_capture_on_commit_callbacks)
     before = client.get(url).content.decode()
-    point = re.compile(r'<circle class="commune s-(\w+)" data-uid="%s"' % re.escape(here.unit.uid))
+    point = re.compile(rf'<circle class="commune s-(\w+)" data-uid="{re.escape(here.unit.uid)}"')
     assert point.search(before).group(1) != "below"
     save_planning_unmet(client, here.unit, django_capture_on_commit_callbacks)
     with CaptureQueriesContext(connection) as read:

@@ -5,7 +5,7 @@ import pytest
 
 from ntm.apps.audit.models import Action, AuditEvent
 from ntm.apps.observations.models import CARRIED_OVER, Observation, Submission, SubmissionState
-from ntm.apps.observations.services import Entry, EditConflict, carry_over, record_many
+from ntm.apps.observations.services import EditConflict, Entry, carry_over, record_many
 from ntm.apps.observations.workflow import WorkflowError, comment, transition
 
 pytestmark = pytest.mark.django_db

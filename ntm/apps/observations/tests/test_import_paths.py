@@ -6,6 +6,7 @@ files are imported once as they are and once with the column-by-column path swit
 from __future__ import annotations
 
 import csv
+
 import openpyxl
 import pytest
 from django.db import transaction

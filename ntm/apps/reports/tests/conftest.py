@@ -14,7 +14,6 @@ def _clear() -> None:
     from ntm.apps.observations.models import Fact, Observation, Submission
     from ntm.apps.plans.models import PlanTarget, Recognition
     from ntm.apps.reports.models import ImportBatch
-
     from ntm.apps.units.models import Classification, Unit
 
     ImportBatch.objects.all().delete()

@@ -14,7 +14,6 @@ from django.urls import reverse
 from ntm.apps.evaluations.models import Result
 from ntm.apps.reports.render import render
 from ntm.apps.reports.services import bulletin
-from ntm.apps.units.models import Unit
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core.periods import Period
 from ntm.core.reports.model import to_text
@@ -214,7 +213,7 @@ def test_weakest_criteria_and_regressions_come_from_stored_results(doc, lynhan):
               .values_list("unit__uid", "set_code", "unmet_indicators")}
     # weakest criteria (national set): how many communes miss each criterion
     misses = defaultdict(int)
-    for (uid, code), (crit, _) in now.items():
+    for (_uid, code), (crit, _) in now.items():
         if code == "xa-ntm-2021":
             for n in crit:
                 misses[str(n)] += 1

@@ -10,7 +10,14 @@ import openpyxl
 import pytest
 
 import ntm.core.catalog as catalog_module
-from ntm.apps.reports.catalog_xlsx import ANNEX_SHEET, CatalogImportError, annex_value, export_set, import_set, validate_set
+from ntm.apps.reports.catalog_xlsx import (
+    ANNEX_SHEET,
+    CatalogImportError,
+    annex_value,
+    export_set,
+    import_set,
+    validate_set,
+)
 from ntm.core.catalog import Context, default_catalog, load_catalog
 from ntm.core.evaluation import Observation, evaluate
 

@@ -150,9 +150,8 @@ def entered(nguyen_ly, django_user_model):
     a yes/no value, an assessment without a value."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ntm.apps.observations.evidence import store_evidence
-
     from ntm.apps.accounts.testing import reopen
+    from ntm.apps.observations.evidence import store_evidence
 
     reopen(nguyen_ly)  # the demo's sheet is approved: open again for these values
     lan = django_user_model.objects.create_user("lan.nt", first_name="Lan", last_name="Nguyễn Thị")

@@ -15,7 +15,7 @@ from django.urls import reverse
 from ntm.apps.evaluations.models import ResultAll
 from ntm.apps.observations import dhis2
 from ntm.apps.observations import exports as X
-from ntm.apps.observations.imports import (ImportFailed, commit_import, plan_import, write_template)
+from ntm.apps.observations.imports import ImportFailed, commit_import, plan_import, write_template
 from ntm.apps.observations.models import Observation
 from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog

@@ -85,8 +85,9 @@ def test_a_good_file_is_previewed_then_written_audited_and_reevaluated(reviewer,
 
 
 def test_the_template_lists_the_communes_of_the_province(reviewer):
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     resp = reviewer.get("/don-vi/phan-loai/mau.xlsx?unit=tinh:37@2025")
     ws = load_workbook(io.BytesIO(resp.content)).active

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
-def row(unit, group="2", start=D(2026, 2, 15), end=None, *, kind="group", number="12/QĐ-UBND (thử)", line=None):
+def row(unit, group="2", start=D(2026, 2, 15), end=None, *, kind="group", number="12/QĐ-UBND (thử)", line=None):  # noqa: B008
     return C.Row(unit=unit, kind=kind, group=group if kind == "group" else "", valid_from=start, valid_to=end,
                  decision_number=number, decision_date=start, issued_by="UBND tỉnh Ninh Bình (thử)", line=line)
 

@@ -10,7 +10,15 @@ import pytest
 
 from ntm.apps.units.models import Unit, UnitLink
 from ntm.apps.units.services import (
-    UnitLookupError, ancestors, communes_at, find_units, load_units, predecessors, resolve_unit, subtree, successors,
+    UnitLookupError,
+    ancestors,
+    communes_at,
+    find_units,
+    load_units,
+    predecessors,
+    resolve_unit,
+    subtree,
+    successors,
 )
 
 pytestmark = pytest.mark.django_db

@@ -77,7 +77,7 @@ def test_regressed_indicators_highlight_the_dynamic_ones(login):
     rows = re.findall(r'<tr class="(dynamic)?"><td>(.*?)</td><td>(.*?)</td><td class="codes">([\d.]+)</td>', table)
     assert rows, "the demo has regressions"
     rs = {x.period: set(x.unmet_indicators) for x in Result.objects.filter(unit__uid=NGUYEN_LY, set_code="xa-ntm-2021")}
-    for dyn, before, after, code in rows:
+    for dyn, _before, _after, code in rows:
         assert bool(dyn) == cs.by_code[code].dynamic  # "tiêu chí động" highlighted, others not
     # e.g. from 12/2022 to 3/2023: every indicator met in 12/2022 and unmet in 3/2023 is listed
     expected = sorted(rs["2023-03"] - rs["2022-12"], key=code_key)
