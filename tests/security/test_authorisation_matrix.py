@@ -156,7 +156,6 @@ MATRIX: dict[str, Entry] = {
                                   USERS, note="each user revokes only their own tokens (test_tokens.py)"),
     "set-language": Entry([post("/tai-khoan/ngon-ngu/", {"language": "en", "next": "/tai-khoan/"})], EVERYONE,
                           note="the language switch; sets a cookie, nothing stored"),
-    "unit-browse": Entry([get("/don-vi/?q=nguyen ly")], USERS, hidden={"other_unit": LEAK}),
     "entry-index": Entry([get("/nhap-lieu/")], USERS, hidden={"other_unit": LEAK}),
     "reports-index": Entry([get("/bao-cao/")], USERS, hidden={"other_unit": LEAK}),
     "reports-catalog-export": Entry([get(f"/bao-cao/bo-tieu-chi/{SET}.xlsx")], USERS),
@@ -178,7 +177,7 @@ MATRIX: dict[str, Entry] = {
     "gaps": Entry([get(f"/thieu-hut/?unit={NGUYEN_LY}&period={PERIOD}")], VIEWERS),
     "reevaluation-status": Entry([get("/danh-gia-lai/?runs=1,2")], USERS,
                                  note="the background re-evaluation notice: sets, periods and progress, no unit's data"),
-    "unit-browse": Entry([get("/don-vi/?q=nguyen ly"), get("/don-vi/")], USERS,  # noqa: F601
+    "unit-browse": Entry([get("/don-vi/?q=nguyen ly"), get("/don-vi/")], USERS,
                          hidden={"other_unit": LEAK}, note="lists only what the user may see"),
     "unit-detail": Entry([get(f"/don-vi/{NGUYEN_LY}/")], VIEWERS),
     "entry-form": Entry([get(CELL), post(CELL, _entry_post)], VIEWERS,
