@@ -1,6 +1,6 @@
 """Score of the report checker on its development set: texts written in the shapes of real reports
 (``tests/core/claims/cases/*.yaml``) and the seed reports with their expected figures
-(``tests/core/claims/samples/*.expected.json``).
+(the published samples beside the checkout, ``../shared/samples/reports``).
 
     .venv/bin/python bench/claims_devset.py        # the score
     .venv/bin/python bench/claims_devset.py -v     # and every miss, wrong set and false alarm
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from ntm.core.claims import extract  # noqa: E402
 from ntm.core.claims.scoring import load_cases, score_case, summary  # noqa: E402
 
 CASES = ROOT / "tests" / "core" / "claims" / "cases"
-SAMPLES = ROOT / "tests" / "core" / "claims" / "samples"
+SAMPLES = Path(os.environ.get("NTM_SAMPLES") or ROOT.parent / "shared" / "samples" / "reports")  # not in the repository
 
 
 def sample_cases() -> list[dict]:

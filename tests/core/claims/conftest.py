@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from ntm.core.claims.testing import stub_catalog
 
-SAMPLES = Path("/work/shared/samples/reports")
-if not SAMPLES.exists():  # a checkout elsewhere: the samples copied beside the tests
-    SAMPLES = Path(__file__).parent / "samples"
+# The published sample reports stay outside the repository (they are other people's texts): beside the
+# checkout in ``../shared/samples/reports``, or where NTM_SAMPLES points. Without them the tests that
+# read them are skipped, saying so; the development set in ``cases/`` is written in our own words.
+_ROOT = Path(__file__).resolve().parents[3]
+SAMPLES = Path(os.environ.get("NTM_SAMPLES") or _ROOT.parent / "shared" / "samples" / "reports")
+if not SAMPLES.is_dir() and Path("/work/shared/samples/reports").is_dir():
+    SAMPLES = Path("/work/shared/samples/reports")
 
 SAMPLE_NAMES = ["ly-nhan-ban-tin-2023-07", "dam-ha-hop-bcd-2022-08", "binh-lieu-tien-do-2023-11",
                 "khanh-binh-tong-ket-2023", "nam-truc-hoi-nghi-2023-11"]
 
 
 def _real():
-    try:
-        from ntm.core.catalog import default_catalog
+    from ntm.core.catalog import default_catalog
 
-        return default_catalog()
-    except Exception as exc:  # the catalogue files are written by a colleague; may be absent
-        pytest.skip(f"catalogue not loadable: {exc}")
+    return default_catalog()  # a broken shipped catalogue fails these tests, never skips them
 
 
 @pytest.fixture(scope="session", params=["stub", "real"])
@@ -33,6 +35,8 @@ def cat(request):
 
 
 def sample(name: str) -> tuple[str, dict]:
+    if not (SAMPLES / f"{name}.txt").is_file():
+        pytest.skip(f"the published sample reports are not beside the checkout ({SAMPLES}); set NTM_SAMPLES")
     text = (SAMPLES / f"{name}.txt").read_text(encoding="utf-8")
     expected = json.loads((SAMPLES / f"{name}.expected.json").read_text(encoding="utf-8"))
     return text, expected
