@@ -103,6 +103,10 @@ def test_keyboard_only_entry_submission_and_approval(server, units_loaded, new_p
     monkeypatch.setattr(demo, "PERIODS", ["2023-07"])
     monkeypatch.setattr(demo, "SETS", ["xa-ntm-2021"])
     demo.build_demo(console=Console(quiet=True))
+    from ntm.apps.accounts.testing import reopen
+    from ntm.apps.units.models import Unit
+
+    reopen(Unit.objects.get(uid="xa:13570@2024"), "xa-ntm-2021", "2023-07")  # the demo's sheets are approved
     form = "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-07/"
 
     page = new_page()
@@ -123,8 +127,12 @@ def test_keyboard_only_entry_submission_and_approval(server, units_loaded, new_p
     page.keyboard.press("Tab")  # the assessment of the row comes next
     assert page.evaluate("document.activeElement.name") == "a-2.1"
     page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # Enter in a field moves on; it never submits a half-typed sheet
+    page.wait_for_timeout(300)
+    assert page.url.endswith(form) and not page.locator(".messages").count()
+    _tab_to(page, "button.save", limit=400, key="Shift+Tab")  # back up to the sheet's «Lưu»
     with page.expect_navigation():
-        page.keyboard.press("Enter")  # in a form's text field, Enter submits the form: saved
+        page.keyboard.press("Enter")
     assert "Đã lưu" in page.inner_text(".messages")
     _tab_to(page, 'button[data-step="submit"]', limit=400)
     with page.expect_navigation():
@@ -143,10 +151,10 @@ def test_keyboard_only_entry_submission_and_approval(server, units_loaded, new_p
     assert Submission.objects.get(unit__uid="xa:13570@2024", period="2023-07").state == SubmissionState.APPROVED
 
 
-def _tab_to(page, selector: str, limit: int = 60) -> None:
-    """Press Tab until ``selector`` has the focus (fails after ``limit`` presses)."""
+def _tab_to(page, selector: str, limit: int = 60, key: str = "Tab") -> None:
+    """Press Tab (or ``key``) until ``selector`` has the focus (fails after ``limit`` presses)."""
     for _ in range(limit):
         if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
             return
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
     raise AssertionError(f"{selector} never got the focus with Tab ({json.dumps(page.evaluate('document.activeElement.outerHTML'))[:200]})")
