@@ -76,6 +76,9 @@ def unit_from_request(request, date: dt.date | None = None) -> Unit | None:
     ref = (request.GET.get("unit") or "").strip()
     if not ref:
         return default_unit(request.user)
+    hinted = _hinted_unit(ref, request.GET.get("uid"))
+    if hinted is not None:
+        return hinted
     try:
         return resolve_unit(ref, date)
     except (LookupError, ValueError) as exc:
@@ -85,6 +88,18 @@ def unit_from_request(request, date: dt.date | None = None) -> Unit | None:
         return resolve_unit(ref)
     except (LookupError, ValueError) as exc:
         raise Http404(str(exc)) from None
+
+
+def _hinted_unit(ref: str, uid: str | None) -> Unit | None:
+    """The unit a selector form showed by name, sent back with its code (``uid``): the same name can
+    stand for a unit of each edition of the map (Tỉnh Ninh Bình before and after 01/07/2025). The
+    code counts only while the name is the one the form showed; a name the user typed wins."""
+    from ntm.apps.units.templatetags.ntm_units import unit_ref
+
+    unit = Unit.objects.filter(uid=(uid or "").strip()).first() if uid else None
+    if unit is not None and " ".join(ref.split()) in (unit.uid, unit_ref(unit)):
+        return unit
+    return None
 
 
 @dataclass
