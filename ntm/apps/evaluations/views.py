@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from ntm.apps.accounts.permissions import can_view, home_units
@@ -38,8 +38,8 @@ LIST_PAGE_SIZE = 100
 def forbid(request, unit: Unit | None = None, message: str | None = None) -> HttpResponse:
     """A Vietnamese 403 page; nothing of the unit is shown beyond its name."""
     if message is None:
-        message = (f"Tài khoản của bạn không có quyền xem {unit.name}." if unit is not None
-                   else "Tài khoản của bạn chưa được phân quyền trên đơn vị nào.")
+        message = (gettext("Tài khoản của bạn không có quyền xem %(name)s.") % {"name": unit.name} if unit is not None
+                   else gettext("Tài khoản của bạn chưa được phân quyền trên đơn vị nào."))
     return render(request, "evaluations/forbidden.html", {"message": message}, status=403)
 
 
@@ -214,7 +214,9 @@ def history_link(sel: Selection) -> tuple[str, str] | None:
     params = {"period": key, "set": ""}
     if sel.date_given:
         params["date"] = sel.date.isoformat()
-    return f"Giai đoạn 2021–2025 (đến {Period.parse(key).label})", sel.query(**params)
+    from ntm.apps.units.templatetags.ntm_words import period_words
+
+    return gettext("Giai đoạn 2021–2025 (đến %(p)s)") % {"p": period_words(key)}, sel.query(**params)
 
 
 def _can_classify_province(sel: Selection) -> bool:
@@ -241,8 +243,8 @@ class MapChoice:
     current: bool = False
 
 
-NO_ACCESS = ("tài khoản của bạn chưa được phân quyền xem đơn vị này; quản trị viên có thể chuyển hoặc mở rộng "
-             "phân quyền theo quan hệ kế thừa")
+NO_ACCESS = gettext_noop("tài khoản của bạn chưa được phân quyền xem đơn vị này; quản trị viên có thể chuyển hoặc "
+                         "mở rộng phân quyền theo quan hệ kế thừa")
 
 
 def map_choices(sel: Selection) -> list[MapChoice]:
@@ -263,8 +265,8 @@ def map_choices(sel: Selection) -> list[MapChoice]:
     on_new = sel.date >= REFORM_DATE
     out = []
     for when, is_new in ((before, False), (today, True)):
-        label = (f"hiện nay (từ {fmt.date(REFORM_DATE)})" if is_new
-                 else f"trước sắp xếp, tại ngày {fmt.date(when)}")
+        label = (gettext("hiện nay (từ %(date)s)") % {"date": fmt.date(REFORM_DATE)} if is_new
+                 else gettext("trước sắp xếp, tại ngày %(date)s") % {"date": fmt.date(when)})
         if unit.level == Level.COUNTRY or unit.is_valid_at(when):
             others = [unit]
         else:  # the lineage changes only when the units are loaded again: kept between requests
@@ -309,7 +311,7 @@ def _overview_or_error(request, sel: Selection, context: dict, *, with_trend: bo
         # only the units the user may open are links; the others are named with the reason
         context["alternatives"] = [(u, sel.query(unit=u.uid)) for u in others if can_view(request.user, u)]
         context["closed_alternatives"] = [u for u in others if not can_view(request.user, u)]
-        context["no_access"] = NO_ACCESS
+        context["no_access"] = gettext(NO_ACCESS)
         return None
 
 
@@ -317,11 +319,13 @@ def not_in_force(unit: Unit, date: dt.date, others: list[Unit]) -> str:
     """Why a unit has no overview on a date, in words (no internal identifiers)."""
     names = ", ".join(u.name for u in others)
     if unit.valid_to and date > unit.valid_to:
-        head = f"{unit.name} không còn từ {fmt.date(unit.valid_to + dt.timedelta(days=1))} (sắp xếp đơn vị hành chính)"
-        tail = f"; ngày {fmt.date(date)}, địa bàn này thuộc: {names}." if names else "."
+        head = gettext("%(name)s không còn từ %(date)s (sắp xếp đơn vị hành chính)") % {
+            "name": unit.name, "date": fmt.date(unit.valid_to + dt.timedelta(days=1))}
+        tail = gettext("; ngày %(date)s, địa bàn này thuộc: %(names)s.") % {"date": fmt.date(date), "names": names} if names else "."
     else:
-        head = f"{unit.name} chỉ có từ {fmt.date(unit.valid_from)}" if unit.valid_from else f"{unit.name} không có hiệu lực ngày {fmt.date(date)}"
-        tail = f"; ngày {fmt.date(date)}, địa bàn này gồm: {names}." if names else "."
+        head = (gettext("%(name)s chỉ có từ %(date)s") % {"name": unit.name, "date": fmt.date(unit.valid_from)} if unit.valid_from
+                else gettext("%(name)s không có hiệu lực ngày %(date)s") % {"name": unit.name, "date": fmt.date(date)})
+        tail = gettext("; ngày %(date)s, địa bàn này gồm: %(names)s.") % {"date": fmt.date(date), "names": names} if names else "."
     return head + tail
 
 

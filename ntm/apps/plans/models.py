@@ -69,13 +69,19 @@ class ProgrammeTarget(models.Model):
     @property
     def goal(self) -> str:
         """As the decision writes it: "≥ 80%", "khoảng 65%", "5 tỉnh"."""
+        from django.utils.translation import gettext, ngettext
+
         from ntm.core import formatting as fmt
 
         if self.min_count is not None:
-            text = f"{self.min_count} {self.get_level_display()}"
+            counted = {"commune": ngettext("%(n)s xã", "%(n)s xã", self.min_count),
+                       "district": ngettext("%(n)s huyện", "%(n)s huyện", self.min_count),
+                       "province": ngettext("%(n)s tỉnh", "%(n)s tỉnh", self.min_count)}
+            text = (counted[self.level] % {"n": self.min_count} if self.level in counted
+                    else f"{self.min_count} {self.get_level_display()}")
         else:
             text = f"{fmt.number(float(self.min_share), 2, trim=True)}%"
-        return ("khoảng " if self.approximate else "≥ ") + text
+        return gettext("khoảng %(x)s") % {"x": text} if self.approximate else "≥ " + text
 
 
 class ProvinceTarget(models.Model):

@@ -14,14 +14,28 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 
 from .models import ProgrammeTarget, ProvinceTarget
 
-TIER_WORDS = {"ntm": "đạt chuẩn nông thôn mới", "hien_dai": "đạt chuẩn nông thôn mới hiện đại",
-              "nang_cao": "đạt chuẩn nông thôn mới nâng cao", "kieu_mau": "đạt chuẩn nông thôn mới kiểu mẫu"}
+TIER_WORDS = {"ntm": gettext_noop("đạt chuẩn nông thôn mới"), "hien_dai": gettext_noop("đạt chuẩn nông thôn mới hiện đại"),
+              "nang_cao": gettext_noop("đạt chuẩn nông thôn mới nâng cao"),
+              "kieu_mau": gettext_noop("đạt chuẩn nông thôn mới kiểu mẫu")}
+
+
+def _tier(tier: str) -> str:
+    """A tier in words, in the page's language ("đạt chuẩn nông thôn mới")."""
+    return gettext(TIER_WORDS[tier]) if tier in TIER_WORDS else tier
+
+
+def _period_words(period) -> str:
+    """"tháng 12/2024", "quý III/2026" in the page's language."""
+    from ntm.apps.units.templatetags.ntm_words import period_words
+
+    return period_words(period)
 
 
 def phase_of(year: int) -> tuple[int, int]:
@@ -57,10 +71,10 @@ def _met(ov, tier: str) -> tuple[int, int, int] | None:
 
 def _against(target: Decimal | float, met: int, total: int) -> tuple[str, bool | None]:
     if not total:
-        return "chưa có xã", None
+        return gettext("chưa có xã"), None
     diff = 100.0 * met / total - float(target)
-    text = fmt.number(abs(diff), 2) + " điểm %"
-    return ("vượt " if diff >= 0 else "còn thiếu ") + text, diff >= 0
+    points = fmt.number(abs(diff), 2)
+    return (gettext("vượt %(n)s điểm %%") if diff >= 0 else gettext("còn thiếu %(n)s điểm %%")) % {"n": points}, diff >= 0
 
 
 def programme_progress(unit: Unit, period, ov, province_results: dict | None = None) -> list[Progress]:
@@ -75,22 +89,29 @@ def programme_progress(unit: Unit, period, ov, province_results: dict | None = N
     targets = sorted(ProgrammeTarget.objects.filter(year__gte=lo, year__lte=hi, region=""),
                      key=lambda t: (t.level != ProgrammeTarget.Level.COMMUNE, order.get(t.tier, 9), t.year))
     for t in targets:
-        source = f"{t.decision}" + (f" ngày {fmt.date(t.decision_date)}" if t.decision_date else "")
+        source = f"{t.decision}" + (" " + gettext("ngày %(d)s") % {"d": fmt.date(t.decision_date)} if t.decision_date else "")
         if t.level == ProgrammeTarget.Level.COMMUNE:
             got = _met(ov, t.tier)
             if got is None:
                 continue
             met, with_result, total = got
             gap, reached = _against(t.min_share, met, total)
-            label = "Chung cả nước" if unit.level == Level.COUNTRY else f"Các xã của {unit.name} (so với mục tiêu chung)"
-            out.append(Progress(label, f"{t.goal} số xã {TIER_WORDS.get(t.tier, t.tier)}", t.year,
-                                f"{fmt.number(met)}/{fmt.number(total)} xã ({_share(met, total)}; "
-                                f"{fmt.number(with_result)} xã có kết quả)", gap, reached, source))
+            label = (gettext("Chung cả nước") if unit.level == Level.COUNTRY
+                     else gettext("Các xã của %(name)s (so với mục tiêu chung)") % {"name": unit.name})
+            out.append(Progress(label, gettext("%(goal)s số xã %(tier)s") % {"goal": t.goal, "tier": _tier(t.tier)}, t.year,
+                                gettext("%(met)s/%(total)s xã (%(share)s; %(n)s xã có kết quả)") % {
+                                    "met": fmt.number(met), "total": fmt.number(total), "share": _share(met, total),
+                                    "n": fmt.number(with_result)}, gap, reached, source))
         elif t.level == ProgrammeTarget.Level.PROVINCE and unit.level == Level.COUNTRY and t.min_count:
             done = (province_results or {}).get(t.tier, 0)
-            out.append(Progress("Chung cả nước", f"{t.goal} hoàn thành nhiệm vụ xây dựng nông thôn mới", t.year,
-                                f"{done} tỉnh (theo kết quả đánh giá kỳ {period.label})",
-                                "đạt" if done >= t.min_count else f"còn thiếu {t.min_count - done} tỉnh",
+            left = t.min_count - done
+            actual = ngettext("%(n)s tỉnh (theo kết quả đánh giá kỳ %(p)s)",
+                              "%(n)s tỉnh (theo kết quả đánh giá kỳ %(p)s)", done) % {"n": done, "p": _period_words(period)}
+            out.append(Progress(gettext("Chung cả nước"),
+                                gettext("%(goal)s hoàn thành nhiệm vụ xây dựng nông thôn mới") % {"goal": t.goal}, t.year,
+                                actual,
+                                gettext("đạt") if done >= t.min_count
+                                else ngettext("còn thiếu %(n)s tỉnh", "còn thiếu %(n)s tỉnh", left) % {"n": left},
                                 done >= t.min_count, source))
     return out
 
@@ -133,19 +154,22 @@ def province_progress(unit: Unit, period, ov) -> list[Progress]:
         met, with_result, total = got
         parts = []
         if t.communes is not None:
-            parts.append(f"{fmt.number(t.communes)} xã")
+            parts.append(ngettext("%(n)s xã", "%(n)s xã", t.communes) % {"n": fmt.number(t.communes)})
         if t.share is not None:
-            parts.append(f"{fmt.number(float(t.share), 2, trim=True)}% số xã")
-        goal = " hoặc ".join(parts) + f" {TIER_WORDS.get(t.tier, t.tier)}"
+            parts.append(gettext("%(n)s%% số xã") % {"n": fmt.number(float(t.share), 2, trim=True)})
+        goal = (" " + gettext("hoặc") + " ").join(parts) + f" {_tier(t.tier)}"
         if t.communes is not None:
             reached = met >= t.communes
-            gap = "đạt" if reached else f"còn thiếu {fmt.number(t.communes - met)} xã"
+            gap = gettext("đạt") if reached else ngettext("còn thiếu %(n)s xã", "còn thiếu %(n)s xã", t.communes - met) % {
+                "n": fmt.number(t.communes - met)}
         else:
             gap, reached = _against(t.share, met, total)
         if t.year > period.year and not reached:
-            gap += f" (còn đến năm {t.year})"
-        out.append(Progress(f"{province.name} — mục tiêu năm {t.year}", goal, t.year,
-                            f"{fmt.number(met)}/{fmt.number(total)} xã ({_share(met, total)}) kỳ {period.label}",
+            gap += " " + gettext("(còn đến năm %(y)s)") % {"y": t.year}
+        out.append(Progress(gettext("%(name)s — mục tiêu năm %(y)s") % {"name": province.name, "y": t.year}, goal, t.year,
+                            gettext("%(met)s/%(total)s xã (%(share)s) kỳ %(p)s") % {
+                                "met": fmt.number(met), "total": fmt.number(total), "share": _share(met, total),
+                                "p": _period_words(period)},
                             gap, reached, t.decision))
     return out
 

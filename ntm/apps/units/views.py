@@ -147,7 +147,7 @@ def _explain_html(explained: list[dict]) -> str:
         add(f'<tr><th colspan="9">{escape(criterion % {"n": g["number"]})} {escape(g["name"])} — '
             + (f'<span class="met">{met}</span>' if g["met"] else f'<span class="unmet">{unmet}</span>')
             + " (" + escape(gettext("%(a)s/%(b)s chỉ tiêu") % {"a": _text(g["indicators_met"]), "b": _text(g["indicators_total"])}) + ")"
-            + (f' · <span class="muted">{escape(g["sector"])}</span>' if g["sector"] else "") + "</th></tr>")
+            + (f' · <span class="muted">{escape(gettext(g["sector"]))}</span>' if g["sector"] else "") + "</th></tr>")
         for i in g["indicators"]:
             status = {"met": "met", "not_applicable": "muted"}.get(i["status"], "unmet")
             value = escape(_text(i["value_text"]))
@@ -234,8 +234,8 @@ def _lineage_summary(cards: list[dict]) -> str:
         return ""
     met = sum(1 for c in xa if c["ntm"] and c["ntm"]["standard_met"])
     periods = sorted({c["period"] for c in xa if c["period"]}, key=q.period_key)
-    when = f" ({Period.parse(periods[-1]).label})" if len(periods) == 1 else ""
-    return f"{met}/{len(xa)} xã cũ đạt chuẩn nông thôn mới{when}"
+    when = f" ({period_words(periods[-1])})" if len(periods) == 1 else ""
+    return gettext("%(met)s/%(n)s xã cũ đạt chuẩn nông thôn mới") % {"met": met, "n": len(xa)} + when
 
 
 @kept_page
