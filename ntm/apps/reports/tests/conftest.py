@@ -10,7 +10,14 @@ def _clear() -> None:
     from django.contrib.auth import get_user_model
 
     from ntm.apps.accounts.models import Membership
-    from ntm.apps.evaluations.models import Result, ResultAll
+    from ntm.apps.evaluations.models import (
+        Result,
+        ResultAll,
+        RollupResult,
+        RollupResultAll,
+        RollupState,
+        RollupStateAll,
+    )
     from ntm.apps.observations.models import Fact, Observation, Submission
     from ntm.apps.plans.models import PlanTarget, Recognition
     from ntm.apps.reports.models import ImportBatch
@@ -21,8 +28,8 @@ def _clear() -> None:
     Unit.objects.exclude(commune_group="", special=False).update(commune_group="", special=False)
     Recognition.objects.all().delete()  # the demo's plans and decisions too: later packages start empty
     PlanTarget.objects.all().delete()
-    Result.objects.all().delete()
-    ResultAll.objects.all().delete()
+    for model in (Result, ResultAll, RollupResult, RollupResultAll, RollupState, RollupStateAll):
+        model.objects.all().delete()  # results and roll-ups of both views: later packages start empty
     Submission.objects.all().delete()  # the demo's review states (and their steps and remarks)
     Observation.objects.all().delete()
     Fact.objects.all().delete()
