@@ -86,7 +86,9 @@ def committed_db(_committed_db_setup, django_db_blocker):
         pytest.fail(f"not a test database: {connection.settings_dict['NAME']}")
     with django_db_blocker.unblock():
         if connection.in_atomic_block:
-            pytest.fail("committed_db in a test transaction (a django_db mark): other connections would not see its rows")
+            pytest.fail(
+                "committed_db in a test transaction (a django_db mark): other connections would not see its rows"
+            )
         connection.ensure_connection()
         before = backends()
         yield connection

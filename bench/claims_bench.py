@@ -36,9 +36,34 @@ from ntm.core.claims.sets import Catalogue  # noqa: E402
 from ntm.core.claims.text import normalize_text, views  # noqa: E402
 from ntm.core.codes import criterion_of  # noqa: E402
 
-COMMUNES = ["Nguyên Lý", "Công Lý", "Tiến Thắng", "Quảng Tân", "Tân Lập", "Đạo Lý", "Nhân Hòa", "Hòa Lạc", "Phú Mỹ",
-            "An Bình", "Đông Sơn", "Kim Sơn", "Yên Lạc", "Bình Minh", "Hải Lộc", "Trường Xuân", "Đồng Tâm", "Tân Phú",
-            "Xuân Khê", "Chân Lý", "Bắc Lý", "Nhân Thịnh", "Hợp Lý", "Văn Lý", "Phú Phúc", "Đức Lý"]
+COMMUNES = [
+    "Nguyên Lý",
+    "Công Lý",
+    "Tiến Thắng",
+    "Quảng Tân",
+    "Tân Lập",
+    "Đạo Lý",
+    "Nhân Hòa",
+    "Hòa Lạc",
+    "Phú Mỹ",
+    "An Bình",
+    "Đông Sơn",
+    "Kim Sơn",
+    "Yên Lạc",
+    "Bình Minh",
+    "Hải Lộc",
+    "Trường Xuân",
+    "Đồng Tâm",
+    "Tân Phú",
+    "Xuân Khê",
+    "Chân Lý",
+    "Bắc Lý",
+    "Nhân Thịnh",
+    "Hợp Lý",
+    "Văn Lý",
+    "Phú Phúc",
+    "Đức Lý",
+]
 DISTRICTS = ["Lý Nhân", "Đầm Hà", "Kim Bảng", "Thanh Liêm", "Bình Lục", "Duy Tiên"]
 PROVINCES = ["Hà Nam", "Quảng Ninh", "Nam Định", "Thái Bình"]
 FILLER = [
@@ -59,8 +84,17 @@ FILLER = [
     "Các xã tập trung thực hiện tốt công tác giải ngân vốn đầu tư đối với các công trình, dự án nông thôn mới được "
     "đầu tư năm nay, đảm bảo tiến độ, chất lượng theo quy định.",
 ]
-INJECT = ["percent-mismatch", "unmet-count-mismatch", "total-mismatch", "achieved-above-total", "contradiction",
-          "implied-criteria-mismatch", "unknown-code", "average-above-total", "criteria-indicators-mismatch"]
+INJECT = [
+    "percent-mismatch",
+    "unmet-count-mismatch",
+    "total-mismatch",
+    "achieved-above-total",
+    "contradiction",
+    "implied-criteria-mismatch",
+    "unknown-code",
+    "average-above-total",
+    "criteria-indicators-mismatch",
+]
 
 
 def _load_catalog():
@@ -93,7 +127,10 @@ class Gen:
         r = self.r
         parts = []
         used = None
-        for set_code, wording, n_ind in (("xa-ntm-2021", "nông thôn mới", 57), ("xa-nang-cao-2021", "nông thôn mới nâng cao", 75)):
+        for set_code, wording, n_ind in (
+            ("xa-ntm-2021", "nông thôn mới", 57),
+            ("xa-nang-cao-2021", "nông thôn mới nâng cao", 75),
+        ):
             k = r.randint(0, 6)
             ind, crit = self.unmet(set_code, k)
             c_ach, i_ach = 19 - len(crit), n_ind - k
@@ -117,8 +154,10 @@ class Gen:
                 if inject == "implied-criteria-mismatch" and used is None and len(listed) > 1:
                     listed.pop()
                     used = inject
-                    line += (f", còn {len(crit)} tiêu chí chưa đạt: tiêu chí số {'; '.join(map(str, listed))}"
-                             f", chưa đạt các chỉ tiêu {'; '.join(ind)}")
+                    line += (
+                        f", còn {len(crit)} tiêu chí chưa đạt: tiêu chí số {'; '.join(map(str, listed))}"
+                        f", chưa đạt các chỉ tiêu {'; '.join(ind)}"
+                    )
                 else:
                     extra = []
                     if inject == "unmet-count-mismatch" and used is None:
@@ -138,8 +177,12 @@ class Gen:
         district = r.choice(DISTRICTS)
         province = r.choice(PROVINCES)
         inject = r.choice(INJECT) if r.random() < 0.33 else None
-        out = [f"Bản tin nông thôn mới tháng {month}/{year}", "",
-               f"Huyện {district}, tỉnh {province} — kết quả xây dựng nông thôn mới", ""]
+        out = [
+            f"Bản tin nông thôn mới tháng {month}/{year}",
+            "",
+            f"Huyện {district}, tỉnh {province} — kết quả xây dựng nông thôn mới",
+            "",
+        ]
         communes = r.sample(COMMUNES, r.randint(4, 8))
         used = None
         lines = []
@@ -154,13 +197,17 @@ class Gen:
         avg_i = round(57 - unmet_c - r.uniform(0.05, 3), 2)
         if inject == "average-above-total" and used is None:
             avg_c, used = 19.35, inject
-        agg = (f"Thực hiện bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2021-2025 đến nay có {n} xã đạt: "
-               f"{fmt.number(avg_c, 2, trim=True)}/19 tiêu chí đạt {fmt.number(avg_c * 100 / 19, 1)}%; "
-               f"{fmt.number(avg_i, 2, trim=True)}/57 chỉ tiêu đạt {fmt.number(avg_i * 100 / 57, 1)}%.")
+        agg = (
+            f"Thực hiện bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2021-2025 đến nay có {n} xã đạt: "
+            f"{fmt.number(avg_c, 2, trim=True)}/19 tiêu chí đạt {fmt.number(avg_c * 100 / 19, 1)}%; "
+            f"{fmt.number(avg_i, 2, trim=True)}/57 chỉ tiêu đạt {fmt.number(avg_i * 100 / 57, 1)}%."
+        )
         d_c = r.randint(5, 9)
         d_i = 38 - ((9 - d_c) + r.randint(0, 4) if d_c < 9 else 0)
-        district_line = (f"Đến nay huyện đã đạt {d_c}/9 tiêu chí, {d_i}/38 chỉ tiêu theo Bộ tiêu "
-                         f"chí Huyện nông thôn mới nâng cao giai đoạn 2021 – 2025.")
+        district_line = (
+            f"Đến nay huyện đã đạt {d_c}/9 tiêu chí, {d_i}/38 chỉ tiêu theo Bộ tiêu "
+            f"chí Huyện nông thôn mới nâng cao giai đoạn 2021 – 2025."
+        )
         if inject == "contradiction" and used is None:
             first = lines[0]
             m = re.search(r"đạt (\d+)/19 tiêu chí", first)
@@ -201,8 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     reports = [gen.report(i) for i in range(n)]
     texts = [t for t, _ in reports]
     size = sum(len(t.encode()) for t in texts)
-    print(f"{n} báo cáo sinh ngẫu nhiên (seed {a.seed}), {fmt.number(size / 1024 / 1024, 2)} MB, "
-          f"trung bình {fmt.number(size / n / 1024, 1)} KB; danh mục: {cat_name}")
+    print(
+        f"{n} báo cáo sinh ngẫu nhiên (seed {a.seed}), {fmt.number(size / 1024 / 1024, 2)} MB, "
+        f"trung bình {fmt.number(size / n / 1024, 1)} KB; danh mục: {cat_name}"
+    )
 
     extract(texts[0], catalog=catalog)  # warm-up: imports, caches
     floor = min(_floor(texts) for _ in range(3))
@@ -225,22 +274,39 @@ def main(argv: list[str] | None = None) -> int:
         by_kind[code][1] += code in {f.code for f in results[i].findings}
 
     rps = n / cpu if cpu else float("inf")
-    print(f"kiểm tra: {fmt.number(cpu, 2)} s CPU ({fmt.number(wall, 2)} s thực) → {fmt.number(rps)} báo cáo/giây, "
-          f"{fmt.number(size / 1024 / 1024 / cpu, 2)} MB/giây")
-    print(f"mức sàn (chuẩn hoá NFC + dạng không dấu + quét chữ số): {fmt.number(floor, 3)} s → "
-          f"kiểm tra tốn gấp {fmt.number(cpu / floor, 1)} lần mức sàn")
-    print(f"{claims} số liệu, {findings} phát hiện; lỗi cài vào: {len(injected)}, tìm thấy {detected}; "
-          f"báo lỗi nhầm ở {false_pos}/{len(clean)} báo cáo không cài lỗi")
+    print(
+        f"kiểm tra: {fmt.number(cpu, 2)} s CPU ({fmt.number(wall, 2)} s thực) → {fmt.number(rps)} báo cáo/giây, "
+        f"{fmt.number(size / 1024 / 1024 / cpu, 2)} MB/giây"
+    )
+    print(
+        f"mức sàn (chuẩn hoá NFC + dạng không dấu + quét chữ số): {fmt.number(floor, 3)} s → "
+        f"kiểm tra tốn gấp {fmt.number(cpu / floor, 1)} lần mức sàn"
+    )
+    print(
+        f"{claims} số liệu, {findings} phát hiện; lỗi cài vào: {len(injected)}, tìm thấy {detected}; "
+        f"báo lỗi nhầm ở {false_pos}/{len(clean)} báo cáo không cài lỗi"
+    )
     for code, (k, found) in sorted(by_kind.items()):
         print(f"  {code:30} {found}/{k}")
     for i, code in missed[:5]:
         print(f"  bỏ sót {code} ở báo cáo {i}")
     summary = {
-        "bench": "claims", "reports": n, "bytes": size, "catalog": cat_name,
-        "cpu_seconds": round(cpu, 3), "wall_seconds": round(wall, 3), "reports_per_second": round(rps, 1),
-        "floor_seconds": round(floor, 4), "floor_ratio": round(cpu / floor, 2) if floor else None,
-        "claims": claims, "findings": findings, "injected": len(injected), "detected": detected,
-        "false_positive_reports": false_pos, "cpus": os.cpu_count(), "python": platform.python_version(),
+        "bench": "claims",
+        "reports": n,
+        "bytes": size,
+        "catalog": cat_name,
+        "cpu_seconds": round(cpu, 3),
+        "wall_seconds": round(wall, 3),
+        "reports_per_second": round(rps, 1),
+        "floor_seconds": round(floor, 4),
+        "floor_ratio": round(cpu / floor, 2) if floor else None,
+        "claims": claims,
+        "findings": findings,
+        "injected": len(injected),
+        "detected": detected,
+        "false_positive_reports": false_pos,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
     }
     print(json.dumps(summary, ensure_ascii=False))
     return 0 if detected == len(injected) and false_pos == 0 else 1

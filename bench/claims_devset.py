@@ -32,11 +32,23 @@ def sample_cases() -> list[dict]:
     out = []
     for exp in sorted(SAMPLES.glob("*.expected.json")):
         data = json.loads(exp.read_text(encoding="utf-8"))
-        findings = [{"code": ["unmet-count-mismatch", "unmet-list-count"], "reported": str(f["reported"]),
-                     "expected": str(f["expected"])} for f in data.get("findings") or []]
-        out.append({"id": exp.name.removesuffix(".expected.json"), "source": "samples",
-                    "text": (SAMPLES / exp.name.replace(".expected.json", ".txt")).read_text(encoding="utf-8"),
-                    "claims": data.get("claims") or [], "findings": findings})
+        findings = [
+            {
+                "code": ["unmet-count-mismatch", "unmet-list-count"],
+                "reported": str(f["reported"]),
+                "expected": str(f["expected"]),
+            }
+            for f in data.get("findings") or []
+        ]
+        out.append(
+            {
+                "id": exp.name.removesuffix(".expected.json"),
+                "source": "samples",
+                "text": (SAMPLES / exp.name.replace(".expected.json", ".txt")).read_text(encoding="utf-8"),
+                "claims": data.get("claims") or [],
+                "findings": findings,
+            }
+        )
     return out
 
 
@@ -50,8 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         report = extract(case["text"], source=case["id"])
         s = score_case(case, report)
         scores.append(s)
-        if a.verbose and (s.missed or s.wrong_set or s.false_alarms or s.planted_missed or s.period_ok is False
-                          or s.missing_set or s.wrong_subject):
+        if a.verbose and (
+            s.missed
+            or s.wrong_set
+            or s.false_alarms
+            or s.planted_missed
+            or s.period_ok is False
+            or s.missing_set
+            or s.wrong_subject
+        ):
             print(f"— {s.id} ({case.get('source')})")
             if s.period_ok is False:
                 print(f"    kỳ báo cáo: đọc được {report.period.key if report.period else None}, cần {case['period']}")
@@ -71,12 +90,19 @@ def main(argv: list[str] | None = None) -> int:
             for f in report.warnings:
                 print(f"— {s.id}: cảnh báo {f.code}: {f.message}")
     r = summary(scores)
-    print(f"{r['cases']} văn bản, {r['figures']} số liệu: tìm thấy {r['found']} ({r['found_pct']}%); "
-          f"sai bộ tiêu chí: {r['wrong_set']} (thiếu bộ: {r['missing_set']}); sai đơn vị: {r['wrong_subject']}; "
-          f"báo lỗi nhầm: {r['false_alarms']} (cảnh báo: {r['warnings']}); "
-          f"lỗi cài vào: tìm thấy {r['planted_found']}/{r['planted']}; sai kỳ báo cáo: {r['periods_wrong']}")
+    print(
+        f"{r['cases']} văn bản, {r['figures']} số liệu: tìm thấy {r['found']} ({r['found_pct']}%); "
+        f"sai bộ tiêu chí: {r['wrong_set']} (thiếu bộ: {r['missing_set']}); sai đơn vị: {r['wrong_subject']}; "
+        f"báo lỗi nhầm: {r['false_alarms']} (cảnh báo: {r['warnings']}); "
+        f"lỗi cài vào: tìm thấy {r['planted_found']}/{r['planted']}; sai kỳ báo cáo: {r['periods_wrong']}"
+    )
     print(json.dumps({"bench": "claims-devset", **r}, ensure_ascii=False))
-    ok = (r["found_pct"] or 0) >= 90 and r["wrong_set"] == 0 and r["false_alarms"] == 0 and r["planted_found"] == r["planted"]
+    ok = (
+        (r["found_pct"] or 0) >= 90
+        and r["wrong_set"] == 0
+        and r["false_alarms"] == 0
+        and r["planted_found"] == r["planted"]
+    )
     return 0 if ok else 1
 
 

@@ -46,11 +46,19 @@ def measure(name: str, rows: int, fn, results: dict, trace: bool):
     peak = tracemalloc.get_traced_memory()[1] / 1e6 if trace else None
     if trace:
         tracemalloc.stop()
-    results[name] = {"rows": rows, "seconds": round(dt, 2), "rows_per_s": round(rows / dt) if dt else None,
-                     "python_peak_mb": round(peak, 1) if peak is not None else None, "rss_peak_mb": round(rss_mb(), 1)}
+    results[name] = {
+        "rows": rows,
+        "seconds": round(dt, 2),
+        "rows_per_s": round(rows / dt) if dt else None,
+        "python_peak_mb": round(peak, 1) if peak is not None else None,
+        "rss_peak_mb": round(rss_mb(), 1),
+    }
     r = results[name]
-    print(f"{name:<28} {rows:>9,} rows  {r['seconds']:>8.1f} s  {r['rows_per_s'] or 0:>9,} rows/s  "
-          f"python peak {r['python_peak_mb']} MB  rss peak {r['rss_peak_mb']} MB", flush=True)
+    print(
+        f"{name:<28} {rows:>9,} rows  {r['seconds']:>8.1f} s  {r['rows_per_s'] or 0:>9,} rows/s  "
+        f"python peak {r['python_peak_mb']} MB  rss peak {r['rss_peak_mb']} MB",
+        flush=True,
+    )
     return out
 
 
@@ -89,21 +97,58 @@ def main(argv: list[str] | None = None) -> int:
 
     # -- synthetic units and observations ----------------------------------------------------------
     t0 = time.perf_counter()
-    root = Unit.objects.create(uid="vn", code="VN", name="Việt Nam", short_name="Việt Nam", type="Quốc gia",
-                               level="country", path="", search="viet nam")
+    root = Unit.objects.create(
+        uid="vn",
+        code="VN",
+        name="Việt Nam",
+        short_name="Việt Nam",
+        type="Quốc gia",
+        level="country",
+        path="",
+        search="viet nam",
+    )
     Unit.objects.filter(pk=root.pk).update(path=f"/{root.pk}/")
     root.refresh_from_db()
-    provinces = Unit.objects.bulk_create([
-        Unit(uid=f"tinh:{k:02d}@2024", code=f"{k:02d}", name=f"Tỉnh Thử {k}", short_name=f"Thử {k}", type="Tỉnh",
-             level="province", edition="2024", parent=root, path="", region="DBSH", search=f"tinh thu {k}")
-        for k in range(1, 64)])
+    provinces = Unit.objects.bulk_create(
+        [
+            Unit(
+                uid=f"tinh:{k:02d}@2024",
+                code=f"{k:02d}",
+                name=f"Tỉnh Thử {k}",
+                short_name=f"Thử {k}",
+                type="Tỉnh",
+                level="province",
+                edition="2024",
+                parent=root,
+                path="",
+                region="DBSH",
+                search=f"tinh thu {k}",
+            )
+            for k in range(1, 64)
+        ]
+    )
     for p in provinces:
         p.path = f"{root.path}{p.pk}/"
     Unit.objects.bulk_update(provinces, ["path"])
-    communes = Unit.objects.bulk_create([
-        Unit(uid=f"xa:{k:05d}@2024", code=f"{k:05d}", name=f"Xã Thử {k}", short_name=f"Thử {k}", type="Xã",
-             level="commune", edition="2024", parent=provinces[k % 63], path="", region="DBSH", search=f"xa thu {k}")
-        for k in range(1, a.communes + 1)], batch_size=2000)
+    communes = Unit.objects.bulk_create(
+        [
+            Unit(
+                uid=f"xa:{k:05d}@2024",
+                code=f"{k:05d}",
+                name=f"Xã Thử {k}",
+                short_name=f"Thử {k}",
+                type="Xã",
+                level="commune",
+                edition="2024",
+                parent=provinces[k % 63],
+                path="",
+                region="DBSH",
+                search=f"xa thu {k}",
+            )
+            for k in range(1, a.communes + 1)
+        ],
+        batch_size=2000,
+    )
     for u in communes:
         u.path = f"{u.parent.path}{u.pk}/"
     Unit.objects.bulk_update(communes, ["path"], batch_size=2000)
@@ -111,8 +156,18 @@ def main(argv: list[str] | None = None) -> int:
     batch: list[Observation] = []
     for u in communes:
         for j, code in enumerate(codes):
-            batch.append(Observation(unit_id=u.pk, set_code=SET, indicator=code, period=p.key, year=p.year,
-                                     assessment=(u.pk + j) % 7 != 0, source="bench", created_by_name="bench"))
+            batch.append(
+                Observation(
+                    unit_id=u.pk,
+                    set_code=SET,
+                    indicator=code,
+                    period=p.key,
+                    year=p.year,
+                    assessment=(u.pk + j) % 7 != 0,
+                    source="bench",
+                    created_by_name="bench",
+                )
+            )
         if len(batch) >= 20_000:
             Observation.objects.bulk_create(batch, batch_size=5000)
             batch = []
@@ -160,16 +215,28 @@ def main(argv: list[str] | None = None) -> int:
     # -- 3. import --------------------------------------------------------------------------------------
     upload = tmp / "upload.xlsx"
     # every value replaced names the version it replaces (1: the synthetic observations), as the template does
-    X.xlsx_file([COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note", "version")],
-                ([u.uid, SET, PERIOD, code, None, "chưa đạt" if (u.pk + j) % 7 != 0 else "đạt", "nhập thử", 1]
-                 for u in units for j, code in enumerate(codes)), sheet="Số liệu", directory=str(tmp)).rename(upload)
+    X.xlsx_file(
+        [COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note", "version")],
+        (
+            [u.uid, SET, PERIOD, code, None, "chưa đạt" if (u.pk + j) % 7 != 0 else "đạt", "nhập thử", 1]
+            for u in units
+            for j, code in enumerate(codes)
+        ),
+        sheet="Số liệu",
+        directory=str(tmp),
+    ).rename(upload)
     results["import file_mb"] = round(upload.stat().st_size / 1e6, 1)
 
     plan = measure("import: check + preview", n_rows, lambda: plan_import(upload), results, trace)
     assert plan.ok, plan.issues[:5]
     results["import: check + preview"]["changes"] = plan.to_write
-    res = measure("import: commit" + (" + re-evaluate" if a.reevaluate else ""), n_rows,
-                  lambda: commit_import(upload, reevaluate=a.reevaluate), results, trace)
+    res = measure(
+        "import: commit" + (" + re-evaluate" if a.reevaluate else ""),
+        n_rows,
+        lambda: commit_import(upload, reevaluate=a.reevaluate),
+        results,
+        trace,
+    )
     results["import written"] = res.written
     assert Observation.objects.filter(batch=res.batch).count() == res.written == n_rows
     results["rss_peak_mb"] = round(rss_mb(), 1)

@@ -140,15 +140,30 @@ def main() -> int:
             times.append((time.perf_counter() - t) * 1000)
         p50, p95 = percentile(times, 50), percentile(times, 95)
         floor = results.get(FLOOR[0], {}).get("p50_ms") or p50
-        results[name] = {"url": url, "user": username, "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
-                         "max_ms": round(max(times), 1), "mean_ms": round(statistics.mean(times), 1),
-                         "bytes": len(r.content), "p50_vs_floor": round(p50 / floor, 1) if floor else None}
+        results[name] = {
+            "url": url,
+            "user": username,
+            "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1),
+            "max_ms": round(max(times), 1),
+            "mean_ms": round(statistics.mean(times), 1),
+            "bytes": len(r.content),
+            "p50_vs_floor": round(p50 / floor, 1) if floor else None,
+        }
         print(f"{name:<22} {p50:8.1f} {p95:8.1f} {max(times):8.1f} {len(r.content) / 1024:7.1f} {p50 / floor:8.1f}")
     pages = {k: v for k, v in results.items() if k != FLOOR[0]}
     worst = max((v["p95_ms"] for v in pages.values()), default=0.0)
     slowest = max(pages, key=lambda k: pages[k]["p95_ms"]) if pages else None
-    summary = {"n": a.n, "cpus": os.cpu_count(), "target_ms": TARGET_MS, "floor": results.get(FLOOR[0]),
-               "worst_p95_ms": worst, "slowest": slowest, "all_under_target": worst < TARGET_MS, "pages": results}
+    summary = {
+        "n": a.n,
+        "cpus": os.cpu_count(),
+        "target_ms": TARGET_MS,
+        "floor": results.get(FLOOR[0]),
+        "worst_p95_ms": worst,
+        "slowest": slowest,
+        "all_under_target": worst < TARGET_MS,
+        "pages": results,
+    }
     print(json.dumps(summary, ensure_ascii=False))
     if tmp is not None:
         tmp.cleanup()

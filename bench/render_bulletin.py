@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if shutil.which("pdftoppm"):
         for stem in ("ban-tin", "ho-so"):
-            subprocess.run(["pdftoppm", "-png", "-r", "80", str(out / f"{stem}.pdf"), str(out / f"{stem}-pdf")], check=True)
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "80", str(out / f"{stem}.pdf"), str(out / f"{stem}-pdf")], check=True
+            )
         print("PDF pages:", ", ".join(sorted(str(p) for p in out.glob("*-pdf-*.png"))))
     else:
         print("pdftoppm not found (apt-get install poppler-utils): PDF pages not rendered", file=sys.stderr)
@@ -64,9 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     if office and shutil.which("pdftoppm"):
         for stem in ("ban-tin", "ho-so"):
             docx_dir = out / "docx-pdf"
-            subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(docx_dir), str(out / f"{stem}.docx")],
-                           check=True, capture_output=True, timeout=180)
-            subprocess.run(["pdftoppm", "-png", "-r", "80", str(docx_dir / f"{stem}.pdf"), str(out / f"{stem}-docx")], check=True)
+            subprocess.run(
+                [office, "--headless", "--convert-to", "pdf", "--outdir", str(docx_dir), str(out / f"{stem}.docx")],
+                check=True,
+                capture_output=True,
+                timeout=180,
+            )
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "80", str(docx_dir / f"{stem}.pdf"), str(out / f"{stem}-docx")], check=True
+            )
         print("DOCX pages:", ", ".join(sorted(str(p) for p in out.glob("*-docx-*.png"))))
     else:
         print("LibreOffice not installed: DOCX rendering skipped (apt-get install libreoffice-writer-nogui to enable)")
@@ -76,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         for stem, name in (("ban-tin", "bao-cao-ban-tin"), ("ho-so", "ho-so-xet-cong-nhan")):
             src = out / "docx-pdf" / f"{stem}.pdf"
             src = src if src.exists() else out / f"{stem}.pdf"
-            subprocess.run(["pdftoppm", "-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile", str(src),
-                            str(img / name)], check=True)
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile", str(src), str(img / name)],
+                check=True,
+            )
             print(f"wrote {img / name}.png (page 1 of {src})")
     return 0
 

@@ -69,8 +69,11 @@ def seed_plans() -> int:
     if PlanTarget.objects.exists():
         return 0
     user = get_user_model().objects.get(username="demo_huyen")
-    rows = list(Result.objects.filter(unit__parent__uid="huyen:353@2024", set_code="xa-ntm-2021", period="2023-12")
-                .select_related("unit").order_by("unit__name"))
+    rows = list(
+        Result.objects.filter(unit__parent__uid="huyen:353@2024", set_code="xa-ntm-2021", period="2023-12")
+        .select_related("unit")
+        .order_by("unit__name")
+    )
     met = next((r for r in rows if r.standard_met), None)
     unmet = sorted((r for r in rows if not r.standard_met), key=lambda r: len(r.unmet_indicators))
     chosen = [(met, 2023), *((r, 2023) for r in unmet[:1]), *((r, 2024) for r in unmet[1:2])]
@@ -78,8 +81,12 @@ def seed_plans() -> int:
     for r, year in chosen:
         if r is None:
             continue
-        PlanTarget.objects.get_or_create(unit=r.unit, set_code="xa-ntm-2021", year=year,
-                                         defaults={"note": "kế hoạch mẫu", "created_by": user, "updated_by": user})
+        PlanTarget.objects.get_or_create(
+            unit=r.unit,
+            set_code="xa-ntm-2021",
+            year=year,
+            defaults={"note": "kế hoạch mẫu", "created_by": user, "updated_by": user},
+        )
         n += 1
     return n
 

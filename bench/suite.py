@@ -65,15 +65,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ("xa-ntm-2021", "xa-nang-cao-2021")
 PROFILES = {
-    "full": {"sizes": {"2024-Q1": 2500, "2024-Q2": 2500, "2024-Q3": 5000, "2024-Q4": 10000},
-             "scaling": ["2024-Q2", "2024-Q3", "2024-Q4"], "saves": 100, "load_seconds": 60, "reps": 3,
-             "max_rows": {}},  # import/export: every row, national files included (≈1,3 M rows each)
-    "quick": {"sizes": {"2024-Q1": 100, "2024-Q2": 100, "2024-Q3": 200, "2024-Q4": 400},
-              "scaling": ["2024-Q2", "2024-Q3", "2024-Q4"], "saves": 15, "load_seconds": 4, "reps": 3,
-              # imports capped at 5.000 / 25.000 rows: the national file still 5× the province one (memory
-              # flat as the file grows), and the whole quick run under a minute
-              "max_rows": {"province_export_xlsx": 20_000, "national_export_xlsx": 50_000, "province_import_csv": 5_000,
-                           "national_import_csv": 25_000, "province_import_xlsx": 5_000, "national_import_xlsx": 25_000}},
+    "full": {
+        "sizes": {"2024-Q1": 2500, "2024-Q2": 2500, "2024-Q3": 5000, "2024-Q4": 10000},
+        "scaling": ["2024-Q2", "2024-Q3", "2024-Q4"],
+        "saves": 100,
+        "load_seconds": 60,
+        "reps": 3,
+        "max_rows": {},
+    },  # import/export: every row, national files included (≈1,3 M rows each)
+    "quick": {
+        "sizes": {"2024-Q1": 100, "2024-Q2": 100, "2024-Q3": 200, "2024-Q4": 400},
+        "scaling": ["2024-Q2", "2024-Q3", "2024-Q4"],
+        "saves": 15,
+        "load_seconds": 4,
+        "reps": 3,
+        # imports capped at 5.000 / 25.000 rows: the national file still 5× the province one (memory
+        # flat as the file grows), and the whole quick run under a minute
+        "max_rows": {
+            "province_export_xlsx": 20_000,
+            "national_export_xlsx": 50_000,
+            "province_import_csv": 5_000,
+            "national_import_csv": 25_000,
+            "province_import_xlsx": 5_000,
+            "national_import_xlsx": 25_000,
+        },
+    },
 }
 LARGEST = "2024-Q4"
 BENCH_PASSWORD = "bench-only-Passw0rd!"
@@ -184,8 +200,9 @@ def w_prepare(args: dict) -> dict:
     rows = 0
     t = time.perf_counter()
     for key, n in args["sizes"].items():
-        s = build_national(console=quiet, limit=n, types=None, clear=False,
-                           periods={core_units.EDITION_2024: [Period.parse(key)]})
+        s = build_national(
+            console=quiet, limit=n, types=None, clear=False, periods={core_units.EDITION_2024: [Period.parse(key)]}
+        )
         rows += s.observations
     out["steps"]["national_data"] = round(time.perf_counter() - t, 1)
     out["observations"] = rows
@@ -214,6 +231,7 @@ def w_national_evaluation(args: dict) -> dict:
     reps = args["reps"]
     out = {"database": connection.vendor, "scaling": []}
     for key in args["periods"]:
+
         def floor() -> int:
             n = 0
             for s in SETS:
@@ -240,11 +258,18 @@ def w_national_evaluation(args: dict) -> dict:
         for st in stats:
             for k, v in st.seconds.items():
                 phases[k] = round(phases.get(k, 0.0) + v, 3)
-        out["scaling"].append({
-            "period": key, "communes": max(st.units for st in stats), "observations": n_obs,
-            "seconds": round(e, 3), "floor_seconds": round(f, 3), "ratio": round(e / f, 2) if f else None,
-            "phases": phases, "rows_per_s": round(n_obs / e),
-        })
+        out["scaling"].append(
+            {
+                "period": key,
+                "communes": max(st.units for st in stats),
+                "observations": n_obs,
+                "seconds": round(e, 3),
+                "floor_seconds": round(f, 3),
+                "ratio": round(e / f, 2) if f else None,
+                "phases": phases,
+                "rows_per_s": round(n_obs / e),
+            }
+        )
     top = out["scaling"][-1]
     out.update({k: top[k] for k in ("communes", "observations", "seconds", "floor_seconds", "ratio", "rows_per_s")})
     return out
@@ -287,16 +312,22 @@ def w_single_save(args: dict) -> dict:
     session[dataview.SESSION_KEY] = dataview.ALL.code
     session.save()
     # communes of the province with a result: cycle over a few, toggling one indicator each time
-    ids = list(Result.objects.filter(set_code=set_code, period=period, unit__path__startswith=prov.path,
-                                     unit__type="Xã").order_by("unit_id").values_list("unit_id", flat=True)[:10])
+    ids = list(
+        Result.objects.filter(set_code=set_code, period=period, unit__path__startswith=prov.path, unit__type="Xã")
+        .order_by("unit_id")
+        .values_list("unit_id", flat=True)[:10]
+    )
     units = list(Unit.objects.filter(id__in=ids).order_by("id"))
     reopen(units, set_code, period)
     overview = f"/?unit={prov.uid}&period={period}&set={set_code}"
     indicator = cs.indicators[0].code  # criterion 1 (planning): one indicator met or not
 
     def current(u):
-        return Observation.objects.filter(unit=u, set_code=set_code, period=period, indicator=indicator,
-                                          is_current=True).values_list("version", "assessment").first()
+        return (
+            Observation.objects.filter(unit=u, set_code=set_code, period=period, indicator=indicator, is_current=True)
+            .values_list("version", "assessment")
+            .first()
+        )
 
     for _ in range(3):  # warm-up
         assert c.get(overview).status_code == 200
@@ -312,7 +343,12 @@ def w_single_save(args: dict) -> dict:
         version, met = current(u) or (0, None)
         before = rollup_for(prov, set_code, period, view=dataview.ALL)
         new = "chua_dat" if met else "dat"
-        data = {f"a-{indicator}": new, f"v-{indicator}": "", f"n-{indicator}": f"bench {k}", f"ver-{indicator}": version}
+        data = {
+            f"a-{indicator}": new,
+            f"v-{indicator}": "",
+            f"n-{indicator}": f"bench {k}",
+            f"ver-{indicator}": version,
+        }
         url = f"/nhap-lieu/{u.uid}/{set_code}/{period}/"
         t = time.perf_counter()
         r = c.post(url, data)
@@ -327,8 +363,10 @@ def w_single_save(args: dict) -> dict:
         if (before.units_at_standard, before.average_criteria) != (after.units_at_standard, after.average_criteria):
             checked += 1
     return {
-        "database": connection.vendor, "saves": len(times),
-        "p50_ms": round(percentile(times, 50), 1), "p95_ms": round(percentile(times, 95), 1),
+        "database": connection.vendor,
+        "saves": len(times),
+        "p50_ms": round(percentile(times, 50), 1),
+        "p95_ms": round(percentile(times, 95), 1),
         "post_p95_ms": round(percentile(post_times, 95), 1),
         "floor_p95_ms": round(percentile(floor_times, 95), 1),
         "ratio": round(percentile(times, 95) / percentile(floor_times, 95), 2),
@@ -372,7 +410,9 @@ def w_bulletin(args: dict) -> dict:
             cpu.append(time.process_time() - c)
         out[f"{fmt}_first_seconds"] = round(times[0], 3)
         out[f"{fmt}_seconds"] = round(statistics.median(times), 3)
-        out[f"{fmt}_cpu_seconds"] = round(statistics.median(cpu), 3)  # this process's CPU: less sensitive to a busy machine
+        out[f"{fmt}_cpu_seconds"] = round(
+            statistics.median(cpu), 3
+        )  # this process's CPU: less sensitive to a busy machine
         out[f"{fmt}_kb"] = round(size / 1024)
         render_bulletin(prov, LARGEST, fmt)  # fills the cache (or finds it filled)
         t = time.perf_counter()
@@ -427,8 +467,13 @@ def w_exchange(args: dict) -> dict:
             self.peak = max(self.peak, rss_now_mb())
 
     def figures(rows: int, p: Peak) -> dict:
-        return {"rows": rows, "seconds": round(p.seconds, 2), "rows_per_s": round(rows / p.seconds) if p.seconds else None,
-                "peak_mb": round(p.peak - p.base, 1), "baseline_mb": round(p.base, 1)}
+        return {
+            "rows": rows,
+            "seconds": round(p.seconds, 2),
+            "rows_per_s": round(rows / p.seconds) if p.seconds else None,
+            "peak_mb": round(p.peak - p.base, 1),
+            "baseline_mb": round(p.base, 1),
+        }
 
     if "export" in phase:
         rows = 0
@@ -463,8 +508,10 @@ def w_exchange(args: dict) -> dict:
         head = [COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note", "version")]
         src = qs.values_list("unit__uid", "set_code", "period", "indicator", "value_text", "assessment", "version")
         src = (src[:cap] if cap else src).iterator(chunk_size=5000)
-        rows_out = ([uid, s, per, ind, v or None, "chưa đạt" if a else "đạt", "nhập thử", n]
-                    for uid, s, per, ind, v, a, n in src)
+        rows_out = (
+            [uid, s, per, ind, v or None, "chưa đạt" if a else "đạt", "nhập thử", n]
+            for uid, s, per, ind, v, a, n in src
+        )
         if fmt == "csv":
             import csv
 
@@ -498,9 +545,13 @@ def w_exchange(args: dict) -> dict:
             out["ceiling_rows_per_s"] = round(plan.rows / (out["check"]["seconds"] + least["seconds"]))
         upload.unlink()
         total = out["check"]["seconds"] + out["commit"]["seconds"]
-        out.update(rows=plan.rows, seconds=round(total, 2), rows_per_s=round(plan.rows / total) if total else None,
-                   peak_mb=max(out["check"]["peak_mb"], out["commit"]["peak_mb"]),
-                   baseline_mb=out["check"]["baseline_mb"])
+        out.update(
+            rows=plan.rows,
+            seconds=round(total, 2),
+            rows_per_s=round(plan.rows / total) if total else None,
+            peak_mb=max(out["check"]["peak_mb"], out["commit"]["peak_mb"]),
+            baseline_mb=out["check"]["baseline_mb"],
+        )
     else:
         raise SystemExit(f"unknown phase {phase}")
     out["file_mb"] = round(size / 1e6, 1)
@@ -536,7 +587,11 @@ def _commit_floor(qs, cap: int | None, Peak, figures) -> dict:
     sql, params = _ids_sql(qs, cap)
     table = connection.ops.quote_name(Observation._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in _INSERT_COLUMNS)
-    now = timezone.now() if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(timezone.now())
+    now = (
+        timezone.now()
+        if connection.vendor == "postgresql"
+        else connection.ops.adapt_datetimefield_value(timezone.now())
+    )
 
     with _rolled_back(), connection.cursor() as cur:
         cur.execute(f"CREATE TEMPORARY TABLE bench_floor_ids AS {sql}", params)
@@ -545,10 +600,12 @@ def _commit_floor(qs, cap: int | None, Peak, figures) -> dict:
         with Peak() as p:
             cur.execute(f"UPDATE {table} SET is_current = %s WHERE id IN (SELECT f.pk FROM bench_floor_ids f)", [False])
             assert cur.rowcount == rows, (cur.rowcount, rows)  # the file's rows, not the table's
-            cur.execute(f"INSERT INTO {table} ({columns}) SELECT unit_id, set_code, indicator, period, year, "
-                        f"value_text, value_num, NOT assessment, not_applicable, %s, evidence, version + 1, %s, %s, "
-                        f"%s, NULL, %s, %s FROM {table} WHERE id IN (SELECT f.pk FROM bench_floor_ids f)",
-                        ["nhập thử", True, "import", "bench-floor", "", now])
+            cur.execute(
+                f"INSERT INTO {table} ({columns}) SELECT unit_id, set_code, indicator, period, year, "
+                f"value_text, value_num, NOT assessment, not_applicable, %s, evidence, version + 1, %s, %s, "
+                f"%s, NULL, %s, %s FROM {table} WHERE id IN (SELECT f.pk FROM bench_floor_ids f)",
+                ["nhập thử", True, "import", "bench-floor", "", now],
+            )
     return figures(rows, p)
 
 
@@ -575,12 +632,19 @@ def _least_write(qs, cap: int | None, Peak, figures, tmp: Path) -> dict | None:
         cur.execute(f"CREATE TABLE {hist} (LIKE {table})")
         cur.execute(f"ALTER TABLE {hist} ADD PRIMARY KEY (id)")
         cur.execute(f"CREATE UNIQUE INDEX ON {hist} ({key}, version)")
-        cur.execute(f"CREATE TABLE {cur_t} WITH (fillfactor = 50) AS SELECT {key}, id AS obs_id FROM {table} "
-                    f"WHERE id IN ({sql})", params)
+        cur.execute(
+            f"CREATE TABLE {cur_t} WITH (fillfactor = 50) AS SELECT {key}, id AS obs_id FROM {table} "
+            f"WHERE id IN ({sql})",
+            params,
+        )
         cur.execute(f"ALTER TABLE {cur_t} ADD PRIMARY KEY ({key})")
         cur.execute(f"ANALYZE {cur_t}")
-        with open(payload, "wb") as f, cur.cursor.copy(  # the new versions, as the driver would send them
-                f"COPY (SELECT * FROM {table} WHERE id IN ({sql})) TO STDOUT", params) as copy:
+        with (
+            open(payload, "wb") as f,
+            cur.cursor.copy(  # the new versions, as the driver would send them
+                f"COPY (SELECT * FROM {table} WHERE id IN ({sql})) TO STDOUT", params
+            ) as copy,
+        ):
             for chunk in copy:
                 f.write(chunk)
     try:
@@ -588,8 +652,10 @@ def _least_write(qs, cap: int | None, Peak, figures, tmp: Path) -> dict | None:
             with open(payload, "rb") as f, cur.cursor.copy(f"COPY {hist} FROM STDIN") as copy:
                 while chunk := f.read(1 << 20):
                     copy.write(chunk)
-            cur.execute(f"UPDATE {cur_t} c SET obs_id = h.id + 1 FROM {hist} h WHERE "
-                        + " AND ".join(f"c.{k} = h.{k}" for k in key.split(", ")))
+            cur.execute(
+                f"UPDATE {cur_t} c SET obs_id = h.id + 1 FROM {hist} h WHERE "
+                + " AND ".join(f"c.{k} = h.{k}" for k in key.split(", "))
+            )
             rows = cur.rowcount
     finally:
         payload.unlink(missing_ok=True)
@@ -613,25 +679,45 @@ def w_load_setup(args: dict) -> dict:
         c = Client()
         c.force_login(get_user_model().objects.get(username=name))
         cookies[name] = c.cookies["sessionid"].value
-    communes = list(Result.objects.filter(set_code="xa-ntm-2021", period=LARGEST, unit__path__startswith=prov.path)
-                    .order_by("unit_id").values_list("unit__uid", flat=True)[:200])
+    communes = list(
+        Result.objects.filter(set_code="xa-ntm-2021", period=LARGEST, unit__path__startswith=prov.path)
+        .order_by("unit_id")
+        .values_list("unit__uid", flat=True)[:200]
+    )
     districts = list(Unit.objects.filter(parent=prov).order_by("code").values_list("uid", flat=True)[:10])
-    writable = list(Result.objects.filter(set_code="xa-ntm-2021", period=LARGEST, unit__path__startswith=prov.path,
-                                          unit__type="Xã").order_by("-unit_id").values_list("unit__uid", flat=True)[:20])
+    writable = list(
+        Result.objects.filter(set_code="xa-ntm-2021", period=LARGEST, unit__path__startswith=prov.path, unit__type="Xã")
+        .order_by("-unit_id")
+        .values_list("unit__uid", flat=True)[:20]
+    )
     reopen(list(Unit.objects.filter(uid__in=writable)), "xa-ntm-2021", LARGEST)
-    return {"cookies": cookies, "province": prov.uid, "communes": communes, "districts": districts,
-            "writable": writable, "period": LARGEST}
+    return {
+        "cookies": cookies,
+        "province": prov.uid,
+        "communes": communes,
+        "districts": districts,
+        "writable": writable,
+        "period": LARGEST,
+    }
 
 
 def w_exchanges(args: dict) -> dict:
     """Several import/export phases one after the other in this process (``--quick``: a process start
     costs more than a capped phase); each phase's peak memory is then above the size just before it."""
-    return {phase: w_exchange({**args, "phase": phase, "max_rows": args["max_rows"].get(phase)})
-            for phase in args["phases"]}
+    return {
+        phase: w_exchange({**args, "phase": phase, "max_rows": args["max_rows"].get(phase)}) for phase in args["phases"]
+    }
 
 
-WORKERS = {"prepare": w_prepare, "national_evaluation": w_national_evaluation, "single_save": w_single_save,
-           "bulletin": w_bulletin, "exchange": w_exchange, "exchanges": w_exchanges, "load_setup": w_load_setup}
+WORKERS = {
+    "prepare": w_prepare,
+    "national_evaluation": w_national_evaluation,
+    "single_save": w_single_save,
+    "bulletin": w_bulletin,
+    "exchange": w_exchange,
+    "exchanges": w_exchanges,
+    "load_setup": w_load_setup,
+}
 
 
 def worker_main(name: str, args: dict) -> int:
@@ -661,7 +747,7 @@ class Env:
         if p.returncode != 0 or not lines:
             msg = (p.stderr or p.stdout).strip().splitlines()[-15:]
             raise RuntimeError(f"{name} on {self.label} failed ({p.returncode}):\n" + "\n".join(msg))
-        return json.loads(lines[-1][len(RESULT_MARK):])
+        return json.loads(lines[-1][len(RESULT_MARK) :])
 
 
 def _free_port() -> int:
@@ -685,13 +771,32 @@ class Server:
 
     def __enter__(self) -> Server:
         env = self.env.environ()
-        env.update(NTM_SECRET_KEY="bench-only-not-secret", NTM_DEBUG="0", NTM_ALLOWED_HOSTS="127.0.0.1,localhost",
-                   NTM_LOG_LEVEL="ERROR", NTM_APP_LOG_LEVEL="ERROR", NTM_COOKIE_SECURE="0")
+        env.update(
+            NTM_SECRET_KEY="bench-only-not-secret",
+            NTM_DEBUG="0",
+            NTM_ALLOWED_HOSTS="127.0.0.1,localhost",
+            NTM_LOG_LEVEL="ERROR",
+            NTM_APP_LOG_LEVEL="ERROR",
+            NTM_COOKIE_SECURE="0",
+        )
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.log = open(self.env.home / "gunicorn.log", "w")
-        self.proc = subprocess.Popen([str(gunicorn), "ntm.web.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                                      "--workers", str(self.workers), "--timeout", "120"],
-                                     env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [
+                str(gunicorn),
+                "ntm.web.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--timeout",
+                "120",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         import http.client
 
         deadline = time.time() + 60
@@ -725,8 +830,9 @@ class Server:
         self.log.close()
 
 
-def http_load(port: int, info: dict, seconds: float, clients: int = 16, writers: int = 0,
-              sample=None, sample_every: float = 15.0) -> dict:
+def http_load(
+    port: int, info: dict, seconds: float, clients: int = 16, writers: int = 0, sample=None, sample_every: float = 15.0
+) -> dict:
     """``clients`` threads for ``seconds``: readers cycle over the pages; writers save one value through the
     entry form (GET for the CSRF token and the row's version, then POST). One connection per request
     (gunicorn's sync workers close it)."""
@@ -776,7 +882,7 @@ def http_load(port: int, info: dict, seconds: float, clients: int = 16, writers:
 
     def writer(k: int):
         cookie = f"sessionid={info['cookies']['bench_entry']}"
-        mine = info["writable"][k::max(writers, 1)]
+        mine = info["writable"][k :: max(writers, 1)]
         n = 0
         while time.time() < stop:
             uid = mine[n % len(mine)]
@@ -793,13 +899,27 @@ def http_load(port: int, info: dict, seconds: float, clients: int = 16, writers:
                     record("save", (time.perf_counter() - t) * 1000, False, f"{status} GET {url}")
                     continue
                 met = re.search(rf'name="a-{re.escape(indicator)}"[^>]*>.*?<option value="dat" selected', html, re.S)
-                body = urlencode({"csrfmiddlewaretoken": token.group(1), f"a-{indicator}": "chua_dat" if met else "dat",
-                                  f"v-{indicator}": "", f"n-{indicator}": f"soak {k}-{n}",
-                                  f"ver-{indicator}": ver.group(1) if ver else "0"})
+                body = urlencode(
+                    {
+                        "csrfmiddlewaretoken": token.group(1),
+                        f"a-{indicator}": "chua_dat" if met else "dat",
+                        f"v-{indicator}": "",
+                        f"n-{indicator}": f"soak {k}-{n}",
+                        f"ver-{indicator}": ver.group(1) if ver else "0",
+                    }
+                )
                 ck = cookie + (f"; csrftoken={csrf_cookie.group(1)}" if csrf_cookie else "")
-                status, _, _ = request("POST", url, ck, body,
-                                       {"Content-Type": "application/x-www-form-urlencoded",
-                                        "Referer": f"http://127.0.0.1:{port}{url}", "Origin": f"http://127.0.0.1:{port}"})
+                status, _, _ = request(
+                    "POST",
+                    url,
+                    ck,
+                    body,
+                    {
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Referer": f"http://127.0.0.1:{port}{url}",
+                        "Origin": f"http://127.0.0.1:{port}",
+                    },
+                )
                 if status == 409:
                     with lock:
                         conflicts[0] += 1
@@ -807,7 +927,9 @@ def http_load(port: int, info: dict, seconds: float, clients: int = 16, writers:
             except Exception as exc:  # noqa: BLE001
                 record("save", (time.perf_counter() - t) * 1000, False, f"{type(exc).__name__} {url}")
 
-    threads = [threading.Thread(target=writer if k < writers else reader, args=(k,), daemon=True) for k in range(clients)]
+    threads = [
+        threading.Thread(target=writer if k < writers else reader, args=(k,), daemon=True) for k in range(clients)
+    ]
     started = time.time()
     for th in threads:
         th.start()
@@ -824,12 +946,19 @@ def http_load(port: int, info: dict, seconds: float, clients: int = 16, writers:
     elapsed = time.time() - started
     reads = [v for k, vs in lat.items() if k != "save" for v in vs]
     out = {
-        "clients": clients, "writers": writers, "seconds": round(elapsed, 1),
-        "requests": sum(len(v) for v in lat.values()), "rps": round(sum(len(v) for v in lat.values()) / elapsed, 1),
-        "p50_ms": round(percentile(reads, 50), 1), "p95_ms": round(percentile(reads, 95), 1),
-        "errors": len(errors), "error_examples": sorted(set(errors))[:5],
-        "pages": {k: {"n": len(v), "p50_ms": round(percentile(v, 50), 1), "p95_ms": round(percentile(v, 95), 1)}
-                  for k, v in sorted(lat.items())},
+        "clients": clients,
+        "writers": writers,
+        "seconds": round(elapsed, 1),
+        "requests": sum(len(v) for v in lat.values()),
+        "rps": round(sum(len(v) for v in lat.values()) / elapsed, 1),
+        "p50_ms": round(percentile(reads, 50), 1),
+        "p95_ms": round(percentile(reads, 95), 1),
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:5],
+        "pages": {
+            k: {"n": len(v), "p50_ms": round(percentile(v, 50), 1), "p95_ms": round(percentile(v, 95), 1)}
+            for k, v in sorted(lat.items())
+        },
     }
     if writers:
         out["saves"] = len(lat.get("save", []))
@@ -843,8 +972,10 @@ def dashboard_load(env: Env, a, prof: dict, log) -> dict:
     info = env.run("load_setup", {})
     out: dict = {"database": "postgresql" if env.url else "sqlite", "gunicorn_workers": a.gunicorn_workers}
     with Server(env, a.gunicorn_workers) as srv:
-        log(f"  gunicorn ({a.gunicorn_workers} workers) on 127.0.0.1:{srv.port}, {a.clients} clients, "
-            f"{prof['load_seconds']} s")
+        log(
+            f"  gunicorn ({a.gunicorn_workers} workers) on 127.0.0.1:{srv.port}, {a.clients} clients, "
+            f"{prof['load_seconds']} s"
+        )
         # warm-up: every worker imports the code and keeps each page once (each worker has its own
         # memo: 205 pages × the workers); its figures are those of the first minute after a restart
         warm = http_load(srv.port, info, 1 if a.quick else 30, clients=a.clients)
@@ -860,8 +991,12 @@ def dashboard_load(env: Env, a, prof: dict, log) -> dict:
             def sample(t: float) -> dict:
                 pids = srv.pids()
                 rss = [rss_now_mb(p) for p in pids]
-                return {"t_s": round(t), "rss_mb_total": round(sum(rss), 1),
-                        "rss_mb_max_worker": round(max(rss[1:] or [0]), 1), "processes": len(pids)}
+                return {
+                    "t_s": round(t),
+                    "rss_mb_total": round(sum(rss), 1),
+                    "rss_mb_max_worker": round(max(rss[1:] or [0]), 1),
+                    "processes": len(pids),
+                }
 
             soak = http_load(srv.port, info, a.soak * 60, clients=a.clients, writers=2, sample=sample)
             s = soak.get("rss_samples") or []
@@ -872,8 +1007,16 @@ def dashboard_load(env: Env, a, prof: dict, log) -> dict:
     return out
 
 
-EXCHANGE_PHASES = ("province_export_csv", "national_export_csv", "province_export_xlsx", "national_export_xlsx",
-                   "province_import_csv", "national_import_csv", "province_import_xlsx", "national_import_xlsx")
+EXCHANGE_PHASES = (
+    "province_export_csv",
+    "national_export_csv",
+    "province_export_xlsx",
+    "national_export_xlsx",
+    "province_import_csv",
+    "national_import_csv",
+    "province_import_xlsx",
+    "national_import_xlsx",
+)
 
 
 def exchange(env: Env, log, max_rows: dict, *, one_process: bool = False) -> dict:
@@ -881,31 +1024,47 @@ def exchange(env: Env, log, max_rows: dict, *, one_process: bool = False) -> dic
     tmp = Path(tempfile.mkdtemp(prefix="ntm-bench-x-", dir=env.home))
     out: dict = {}
     try:
-        together = (env.run("exchanges", {"phases": list(EXCHANGE_PHASES), "tmp": str(tmp), "max_rows": max_rows})
-                    if one_process else None)
+        together = (
+            env.run("exchanges", {"phases": list(EXCHANGE_PHASES), "tmp": str(tmp), "max_rows": max_rows})
+            if one_process
+            else None
+        )
         for phase in EXCHANGE_PHASES:
-            r = (together[phase] if together is not None else
-                 env.run("exchange", {"phase": phase, "tmp": str(tmp), "max_rows": max_rows.get(phase)}))
+            r = (
+                together[phase]
+                if together is not None
+                else env.run("exchange", {"phase": phase, "tmp": str(tmp), "max_rows": max_rows.get(phase)})
+            )
             extra = ""
             if "check" in r:
-                extra = (f" (check + preview {r['check']['rows_per_s']:,} rows/s, +{r['check']['peak_mb']} MB; "
-                         f"commit {r['commit']['rows_per_s']:,} rows/s, +{r['commit']['peak_mb']} MB")
+                extra = (
+                    f" (check + preview {r['check']['rows_per_s']:,} rows/s, +{r['check']['peak_mb']} MB; "
+                    f"commit {r['commit']['rows_per_s']:,} rows/s, +{r['commit']['peak_mb']} MB"
+                )
                 if "floor" in r["commit"]:
-                    extra += (f", {r['commit']['ratio']}× its floor: the same rows written by the database alone "
-                              f"{r['commit']['floor']['rows_per_s']:,} rows/s")
+                    extra += (
+                        f", {r['commit']['ratio']}× its floor: the same rows written by the database alone "
+                        f"{r['commit']['floor']['rows_per_s']:,} rows/s"
+                    )
                 if "least_write" in r["commit"]:
-                    extra += (f"; the least write any design could make of these rows: "
-                              f"{r['commit']['least_write']['rows_per_s']:,} rows/s, so at most "
-                              f"{r['ceiling_rows_per_s']:,} rows/s for the whole import")
+                    extra += (
+                        f"; the least write any design could make of these rows: "
+                        f"{r['commit']['least_write']['rows_per_s']:,} rows/s, so at most "
+                        f"{r['ceiling_rows_per_s']:,} rows/s for the whole import"
+                    )
                 extra += ")"
-            log(f"  {phase}: {r['rows']:,} rows, {r['seconds']} s, {r['rows_per_s']:,} rows/s, +{r['peak_mb']} MB, "
-                f"file {r['file_mb']} MB{extra}")
-            out[phase] = {k: r[k] for k in ("rows", "seconds", "rows_per_s", "peak_mb", "file_mb", "ceiling_rows_per_s")
-                          if k in r}
+            log(
+                f"  {phase}: {r['rows']:,} rows, {r['seconds']} s, {r['rows_per_s']:,} rows/s, +{r['peak_mb']} MB, "
+                f"file {r['file_mb']} MB{extra}"
+            )
+            out[phase] = {
+                k: r[k] for k in ("rows", "seconds", "rows_per_s", "peak_mb", "file_mb", "ceiling_rows_per_s") if k in r
+            }
             for part in ("check", "commit"):
                 if part in r:
-                    out[phase][part] = {k: r[part][k] for k in ("rows", "seconds", "rows_per_s", "peak_mb", "ratio")
-                                        if k in r[part]}
+                    out[phase][part] = {
+                        k: r[part][k] for k in ("rows", "seconds", "rows_per_s", "peak_mb", "ratio") if k in r[part]
+                    }
             for floor in ("floor", "least_write"):
                 if floor in r.get("commit", {}):
                     out[phase]["commit"][floor] = {k: r["commit"][floor][k] for k in ("seconds", "rows_per_s")}
@@ -914,8 +1073,10 @@ def exchange(env: Env, log, max_rows: dict, *, one_process: bool = False) -> dic
         shutil.rmtree(tmp, ignore_errors=True)
     for kind in ("export_csv", "export_xlsx", "import_csv", "import_xlsx"):  # memory as the file grows ~6.7×
         p, n = out[f"province_{kind}"], out[f"national_{kind}"]
-        out[f"{kind}_peak_growth"] = {"rows_ratio": round(n["rows"] / p["rows"], 1) if p["rows"] else None,
-                                      "peak_mb_ratio": round(n["peak_mb"] / p["peak_mb"], 2) if p["peak_mb"] > 0 else None}
+        out[f"{kind}_peak_growth"] = {
+            "rows_ratio": round(n["rows"] / p["rows"], 1) if p["rows"] else None,
+            "peak_mb_ratio": round(n["peak_mb"] / p["peak_mb"], 2) if p["peak_mb"] > 0 else None,
+        }
     out["xlsx_peak_growth"] = out["export_xlsx_peak_growth"]
     out["rows_per_s"] = out["province_export_csv"]["rows_per_s"]
     out["peak_mb"] = max(v["peak_mb"] for v in out.values() if isinstance(v, dict) and "peak_mb" in v)
@@ -926,14 +1087,22 @@ def machine() -> dict:
     import platform
     import sqlite3
 
-    info = {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(), "date": time.strftime("%Y-%m-%d"),
-            "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
+    info = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%d"),
+        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
     try:
         mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
         info["memory_gb"] = round(int(mem) / 1024 / 1024, 1)
-        model = [ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                 if ln.startswith("model name")]
+        model = [
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ]
         info["cpu"] = model[0] if model else ""
     except OSError:
         pass
@@ -942,16 +1111,23 @@ def machine() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="small data, short load: under a minute (SQLite only "
-                                                          "unless --pg)")
-    ap.add_argument("--pg", default=os.environ.get("NTM_BENCH_DATABASE_URL"),
-                    help="PostgreSQL URL of a database the benchmark may wipe (env NTM_BENCH_DATABASE_URL)")
+    ap.add_argument(
+        "--quick", action="store_true", help="small data, short load: under a minute (SQLite only unless --pg)"
+    )
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get("NTM_BENCH_DATABASE_URL"),
+        help="PostgreSQL URL of a database the benchmark may wipe (env NTM_BENCH_DATABASE_URL)",
+    )
     ap.add_argument("--no-sqlite", action="store_true", help="with --pg: skip the SQLite runs")
     ap.add_argument("--soak", type=float, default=0, metavar="MINUTES", help="mixed read/write soak after the load run")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--gunicorn-workers", type=int, default=4)
-    ap.add_argument("--only", nargs="*", choices=["national_evaluation", "single_save", "dashboard_load",
-                                                  "import_export", "bulletin"])
+    ap.add_argument(
+        "--only",
+        nargs="*",
+        choices=["national_evaluation", "single_save", "dashboard_load", "import_export", "bulletin"],
+    )
     ap.add_argument("--home", help="folder for the SQLite database and files (kept; default: temporary, removed)")
     ap.add_argument("--reuse", action="store_true", help="with --home: keep the prepared data of a previous run")
     a = ap.parse_args(argv)
@@ -991,16 +1167,21 @@ def main(argv: list[str] | None = None) -> int:
                 prepared = env.run("prepare", {"sizes": prof["sizes"]})
                 prepared.update(sizes=prof["sizes"], url=env.url)
                 marker.write_text(json.dumps(prepared))
-                log(f"  done: {prepared['observations']:,} observations, {prepared['steps']} s "
-                    f"({prepared['rows_per_s']:,} rows/s generated, written and evaluated)")
+                log(
+                    f"  done: {prepared['observations']:,} observations, {prepared['steps']} s "
+                    f"({prepared['rows_per_s']:,} rows/s generated, written and evaluated)"
+                )
             d = per_db[env.label] = {"prepare": prepared}
             if "national_evaluation" in wanted:
                 log(f"[bold]{env.label}[/bold]: national evaluation …")
-                d["national_evaluation"] = r = env.run("national_evaluation",
-                                                       {"periods": prof["scaling"], "reps": prof["reps"]})
+                d["national_evaluation"] = r = env.run(
+                    "national_evaluation", {"periods": prof["scaling"], "reps": prof["reps"]}
+                )
                 for s in r["scaling"]:
-                    log(f"  {s['communes']:,} communes, {s['observations']:,} observations: {s['seconds']} s, "
-                        f"floor {s['floor_seconds']} s, ratio {s['ratio']}")
+                    log(
+                        f"  {s['communes']:,} communes, {s['observations']:,} observations: {s['seconds']} s, "
+                        f"floor {s['floor_seconds']} s, ratio {s['ratio']}"
+                    )
             if "single_save" in wanted:
                 log(f"[bold]{env.label}[/bold]: single save …")
                 d["single_save"] = r = env.run("single_save", {"n": prof["saves"]})
@@ -1033,23 +1214,46 @@ def main(argv: list[str] | None = None) -> int:
         t.add_column(col, justify="left" if col in ("benchmark", "database", "target") else "right")
     for label, d in per_db.items():
         for s in d.get("national_evaluation", {}).get("scaling", []):
-            t.add_row(f"national evaluation {s['communes']:,} communes ({s['observations']:,} obs.)", label,
-                      f"{s['seconds']:.2f} s", f"{s['floor_seconds']:.2f} s", f"{s['ratio']:.2f}×", "≤ 3× floor")
+            t.add_row(
+                f"national evaluation {s['communes']:,} communes ({s['observations']:,} obs.)",
+                label,
+                f"{s['seconds']:.2f} s",
+                f"{s['floor_seconds']:.2f} s",
+                f"{s['ratio']:.2f}×",
+                "≤ 3× floor",
+            )
     for label, d in per_db.items():
         if "single_save" in d:
             s = d["single_save"]
-            t.add_row("single save → province overview", label, f"p95 {s['p95_ms']} ms", f"{s['floor_p95_ms']} ms",
-                      f"{s['ratio']:.2f}×", "p95 ≤ 50 ms")
+            t.add_row(
+                "single save → province overview",
+                label,
+                f"p95 {s['p95_ms']} ms",
+                f"{s['floor_p95_ms']} ms",
+                f"{s['ratio']:.2f}×",
+                "p95 ≤ 50 ms",
+            )
     if "dashboard_load" in results:
         s = results["dashboard_load"]
-        t.add_row(f"dashboards, {s['clients']} clients", s["database"],
-                  f"p95 {s['p95_ms']} ms, {s['rps']} req/s, {s['errors']} errors", f"{s['floor_p95_ms']} ms",
-                  f"{s['ratio']}×", "p95 ≤ 100 ms, 0 errors")
+        t.add_row(
+            f"dashboards, {s['clients']} clients",
+            s["database"],
+            f"p95 {s['p95_ms']} ms, {s['rps']} req/s, {s['errors']} errors",
+            f"{s['floor_p95_ms']} ms",
+            f"{s['ratio']}×",
+            "p95 ≤ 100 ms, 0 errors",
+        )
         if "soak" in s:
             k = s["soak"]
-            t.add_row(f"soak {k['seconds'] / 60:.0f} min (2 writers)", s["database"],
-                      f"p95 {k['p95_ms']} ms, {k['requests']:,} req, {k['saves']} saves, {k['errors']} errors, "
-                      f"RSS Δ {k.get('rss_growth_mb', '?')} MB", "", "", "0 errors, flat RSS")
+            t.add_row(
+                f"soak {k['seconds'] / 60:.0f} min (2 writers)",
+                s["database"],
+                f"p95 {k['p95_ms']} ms, {k['requests']:,} req, {k['saves']} saves, {k['errors']} errors, "
+                f"RSS Δ {k.get('rss_growth_mb', '?')} MB",
+                "",
+                "",
+                "0 errors, flat RSS",
+            )
     if "import_export" in results:
         for phase, v in results["import_export"].items():
             if isinstance(v, dict) and "rows_per_s" in v:
@@ -1057,26 +1261,44 @@ def main(argv: list[str] | None = None) -> int:
                 if "check" in v:
                     figure += f" (check {v['check']['rows_per_s']:,}/s, commit {v['commit']['rows_per_s']:,}/s"
                     if "floor" in v["commit"]:
-                        figure += (f": {v['commit']['ratio']}× the database's own write of the same rows, "
-                                   f"{v['commit']['floor']['rows_per_s']:,}/s")
+                        figure += (
+                            f": {v['commit']['ratio']}× the database's own write of the same rows, "
+                            f"{v['commit']['floor']['rows_per_s']:,}/s"
+                        )
                     if "least_write" in v["commit"]:
                         figure += f"; the least write of any design {v['commit']['least_write']['rows_per_s']:,}/s"
                     figure += ")"
-                target = {"export_csv": "CSV ≥ 100,000 rows/s; flat memory",
-                          "import_csv": "flat memory (100,000 rows/s, if read as the import's too: not met)"}
+                target = {
+                    "export_csv": "CSV ≥ 100,000 rows/s; flat memory",
+                    "import_csv": "flat memory (100,000 rows/s, if read as the import's too: not met)",
+                }
                 ceiling = v.get("ceiling_rows_per_s")
                 if ceiling and ceiling < 100_000:
-                    target["import_csv"] = (f"flat memory (100,000 rows/s, if read as the import's too: out of reach "
-                                            f"here — this check and the least write of any design: {ceiling:,}/s)")
+                    target["import_csv"] = (
+                        f"flat memory (100,000 rows/s, if read as the import's too: out of reach "
+                        f"here — this check and the least write of any design: {ceiling:,}/s)"
+                    )
                 floor = ratio = ""
                 if "floor" in v.get("commit", {}):  # the commit against the database's own write of the same rows
                     floor, ratio = f"commit {v['commit']['floor']['seconds']} s", f"{v['commit']['ratio']}×"
-                t.add_row(phase.replace("_", " "), results["import_export"]["database"], figure, floor, ratio,
-                          target.get(phase.split("_", 1)[1], "flat memory"))
+                t.add_row(
+                    phase.replace("_", " "),
+                    results["import_export"]["database"],
+                    figure,
+                    floor,
+                    ratio,
+                    target.get(phase.split("_", 1)[1], "flat memory"),
+                )
     if "bulletin" in results:
         b = results["bulletin"]
-        t.add_row(f"bulletin {b['unit']}", main_env.label, f"DOCX {b['docx_seconds']} s, PDF {b['pdf_seconds']} s", "", "",
-                  "≤ 2 s")
+        t.add_row(
+            f"bulletin {b['unit']}",
+            main_env.label,
+            f"DOCX {b['docx_seconds']} s, PDF {b['pdf_seconds']} s",
+            "",
+            "",
+            "≤ 2 s",
+        )
     Console(width=max(Console().width, 150)).print(t)
     print(json.dumps(results, ensure_ascii=False))
     return 0

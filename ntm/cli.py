@@ -82,18 +82,36 @@ def cmd_catalog_list(a: argparse.Namespace) -> int:
 
     cat = default_catalog()
     if a.format == "json":
-        _print_json([
-            {"code": s.code, "name": s.name, "phase": s.phase, "level": s.level, "tier": s.tier,
-             "criteria": s.criteria_count, "indicators": s.indicator_count, "version": s.digest}
-            for s in cat
-        ])
+        _print_json(
+            [
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "phase": s.phase,
+                    "level": s.level,
+                    "tier": s.tier,
+                    "criteria": s.criteria_count,
+                    "indicators": s.indicator_count,
+                    "version": s.digest,
+                }
+                for s in cat
+            ]
+        )
         return 0
     t = Table(title=f"Bộ tiêu chí (phiên bản danh mục {cat.version})")
     for col in ("Mã", "Tên", "Giai đoạn", "Cấp", "Tiêu chí", "Chỉ tiêu", "Chưa có ngưỡng", "Chưa có nội dung"):
         t.add_column(col)
     for s in cat:
-        t.add_row(s.code, s.name, s.phase, s.level, str(s.criteria_count), str(s.indicator_count),
-                  str(len(s.indicators_without_threshold())), str(s.placeholder_count))
+        t.add_row(
+            s.code,
+            s.name,
+            s.phase,
+            s.level,
+            str(s.criteria_count),
+            str(s.indicator_count),
+            str(len(s.indicators_without_threshold())),
+            str(s.placeholder_count),
+        )
     out.print(t)
     return 0
 
@@ -110,8 +128,11 @@ def cmd_catalog_show(a: argparse.Namespace) -> int:
         return 0
     d = s.data
     out.print(f"[bold]{s.name}[/bold] ({s.code})")
-    out.print(f"Căn cứ: {d.legal_basis.decision}" + (f", {d.legal_basis.annex}" if d.legal_basis.annex else "")
-              + (f", ngày {fmt.date(d.legal_basis.date)}" if d.legal_basis.date else ""))
+    out.print(
+        f"Căn cứ: {d.legal_basis.decision}"
+        + (f", {d.legal_basis.annex}" if d.legal_basis.annex else "")
+        + (f", ngày {fmt.date(d.legal_basis.date)}" if d.legal_basis.date else "")
+    )
     out.print(f"Hiệu lực: từ {fmt.date(d.valid_from)}" + (f" đến {fmt.date(d.valid_to)}" if d.valid_to else ""))
     out.print(f"{s.criteria_count} tiêu chí, {s.indicator_count} chỉ tiêu; phiên bản {s.digest}")
     if d.prerequisite:
@@ -120,7 +141,13 @@ def cmd_catalog_show(a: argparse.Namespace) -> int:
     for col in ("Chỉ tiêu", "Nội dung", "Loại", "Ngưỡng", "Nguồn"):
         t.add_column(col, overflow="fold")
     for c in s.criteria:
-        t.add_row(f"[bold]{c.number}[/bold]", f"[bold]{c.name}[/bold]" + (f" — {c.sector.ministry}" if c.sector else ""), "", "", "")
+        t.add_row(
+            f"[bold]{c.number}[/bold]",
+            f"[bold]{c.name}[/bold]" + (f" — {c.sector.ministry}" if c.sector else ""),
+            "",
+            "",
+            "",
+        )
         for i in c.indicators:
             ths = s.thresholds_of(i.code)
             if i.relative_to:
@@ -152,10 +179,19 @@ def cmd_catalog_validate(a: argparse.Namespace) -> int:
         err.print(f"{len(exc.problems)} lỗi; không nạp bộ tiêu chí nào.")
         return 1
     if a.format == "json":
-        _print_json({"ok": True, "problems": [], "sets": sorted(cat.sets), "overlays": len(cat.overlays),
-                     "version": cat.version})
+        _print_json(
+            {
+                "ok": True,
+                "problems": [],
+                "sets": sorted(cat.sets),
+                "overlays": len(cat.overlays),
+                "version": cat.version,
+            }
+        )
         return 0
-    out.print(f"Hợp lệ: {len(cat.sets)} bộ tiêu chí, {len(cat.overlays)} tệp điều chỉnh của tỉnh (phiên bản {cat.version}).")
+    out.print(
+        f"Hợp lệ: {len(cat.sets)} bộ tiêu chí, {len(cat.overlays)} tệp điều chỉnh của tỉnh (phiên bản {cat.version})."
+    )
     return 0
 
 
@@ -257,8 +293,10 @@ def cmd_setup(a: argparse.Namespace) -> int:
 
     run = reevaluate_changed_sets(info["changed"])
     if run is not None:  # an upgrade brought new versions of sets that already have results
-        out.print(f"Bộ tiêu chí đã thay đổi: đã xếp {describe(run)} vào hàng đợi đánh giá lại trong nền; "
-                  "các trang vẫn hiện kết quả cũ cho đến khi xong.")
+        out.print(
+            f"Bộ tiêu chí đã thay đổi: đã xếp {describe(run)} vào hàng đợi đánh giá lại trong nền; "
+            "các trang vẫn hiện kết quả cũ cho đến khi xong."
+        )
     from ntm.apps.units.cli import cmd_load
 
     cmd_load(out)
@@ -366,11 +404,19 @@ def cmd_serve(a: argparse.Namespace) -> int:
     if a.dev:
         server = [str(ntm_bin), "manage", "runserver", f"{a.host}:{a.port}", "--noreload"]
     else:
-        server = [str(Path(sys.executable).with_name("gunicorn")), "ntm.web.wsgi:application",
-                  "--bind", f"{a.host}:{a.port}", "--workers", str(a.workers),
-                  "--access-logfile", "-", "--timeout", "120"]
-    return Supervisor(server, worker, env, pid_file=Path(settings.NTM_HOME) / "run" / "worker.pid",
-                      say=out.print).run()
+        server = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "ntm.web.wsgi:application",
+            "--bind",
+            f"{a.host}:{a.port}",
+            "--workers",
+            str(a.workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
+        ]
+    return Supervisor(server, worker, env, pid_file=Path(settings.NTM_HOME) / "run" / "worker.pid", say=out.print).run()
 
 
 def cmd_units(a: argparse.Namespace) -> int:
@@ -452,14 +498,18 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--demo", action="store_true", help="kèm dữ liệu mẫu")
     x.set_defaults(func=cmd_setup)
     x = sub.add_parser("demo", help="tạo dữ liệu mẫu trên đơn vị thật")
-    x.add_argument("--national", action="store_true",
-                   help="số liệu tổng hợp cho mọi xã thật (trước và sau 01/07/2025), theo quý")
+    x.add_argument(
+        "--national", action="store_true", help="số liệu tổng hợp cho mọi xã thật (trước và sau 01/07/2025), theo quý"
+    )
     x.add_argument("--years", type=int, default=2, help="số năm số liệu (với --national)")
     x.add_argument("--provinces", help="chỉ các tỉnh này (mã, phân cách bằng dấu phẩy; với --national)")
     x.add_argument("--limit", type=int, help="tối đa số xã mỗi địa giới (với --national, để thử nhanh)")
-    x.add_argument("--all-types", action="store_true",
-                   help="với --national: mọi đơn vị cấp xã (cả phường, thị trấn: ~10.600 trước 01/07/2025, 3.321 từ "
-                        "ngày đó) thay vì chỉ các xã — khối lượng dữ liệu như toàn quốc; các trang tổng hợp vẫn chỉ đếm xã")
+    x.add_argument(
+        "--all-types",
+        action="store_true",
+        help="với --national: mọi đơn vị cấp xã (cả phường, thị trấn: ~10.600 trước 01/07/2025, 3.321 từ "
+        "ngày đó) thay vì chỉ các xã — khối lượng dữ liệu như toàn quốc; các trang tổng hợp vẫn chỉ đếm xã",
+    )
     x.set_defaults(func=cmd_demo)
 
     r = sub.add_parser("report", help="bản tin, hồ sơ xét công nhận").add_subparsers(dest="report_cmd", required=True)
@@ -478,9 +528,13 @@ def build_parser() -> argparse.ArgumentParser:
     x.set_defaults(func=cmd_report)
 
     x = sub.add_parser("reevaluate", help="đánh giá lại toàn bộ kết quả đã lưu (trong nền, hoặc tại chỗ với --here)")
-    x.add_argument("--set", action="append", metavar="BỘ", help="mã bộ tiêu chí (lặp lại được; mặc định: mọi bộ có số liệu)")
+    x.add_argument(
+        "--set", action="append", metavar="BỘ", help="mã bộ tiêu chí (lặp lại được; mặc định: mọi bộ có số liệu)"
+    )
     x.add_argument("--period", action="append", metavar="KỲ", help="kỳ, như 2024-Q4 (lặp lại được; mặc định: mọi kỳ)")
-    x.add_argument("--here", action="store_true", help="tính ngay trong lệnh này, có thanh tiến độ (không cần tiến trình nền)")
+    x.add_argument(
+        "--here", action="store_true", help="tính ngay trong lệnh này, có thanh tiến độ (không cần tiến trình nền)"
+    )
     x.add_argument("--format", choices=("text", "json"), default="text", help="dạng báo cáo")
     x.set_defaults(func=cmd_reevaluate)
 
@@ -502,14 +556,19 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--no-worker", action="store_true", help="không chạy tiến trình nền")
     x.set_defaults(func=cmd_serve)
 
-    cl = sub.add_parser("claims", help="kiểm tra số liệu trong báo cáo").add_subparsers(dest="claims_cmd", required=True)
+    cl = sub.add_parser("claims", help="kiểm tra số liệu trong báo cáo").add_subparsers(
+        dest="claims_cmd", required=True
+    )
     x = cl.add_parser("check", help="đọc báo cáo (txt, docx, html, pdf) và tìm số liệu không khớp")
     x.add_argument("files", nargs="+")
     x.add_argument("--format", choices=("text", "json"), default="text")
     x.add_argument("--date", help="ngày của báo cáo, để tìm đơn vị hành chính đúng thời điểm (mặc định: theo văn bản)")
     x.add_argument("--no-units", action="store_true", help="không đối chiếu tên với danh mục đơn vị hành chính")
-    x.add_argument("--db", action="store_true",
-                   help="so sánh số liệu trong văn bản với kết quả đánh giá đã lưu trong cơ sở dữ liệu")
+    x.add_argument(
+        "--db",
+        action="store_true",
+        help="so sánh số liệu trong văn bản với kết quả đánh giá đã lưu trong cơ sở dữ liệu",
+    )
     x.set_defaults(func=cmd_claims)
 
     from ntm.apps.observations.cli import add_commands as add_exchange_commands  # ntm export, ntm import

@@ -52,8 +52,14 @@ TODAY_PERIODS = ["2026-Q1", "2026-Q2", "2026-Q3"]
 # the made-up decision that groups the demo communes (groups 1–3 of QĐ 51/2025); one commune is
 # left without a group to show "chưa phân nhóm"
 DEMO_GROUP_DECISION = ("01/2026/QĐ-UBND (MẪU)", "UBND tỉnh Ninh Bình (dữ liệu mẫu)")
-DEMO_GROUPS = {"xa:13591@2025": "2", "xa:13573@2025": "1", "xa:13579@2025": "2", "xa:13594@2025": "2",
-               "xa:13597@2025": "1", "xa:13609@2025": "2"}  # Nam Xang, Lý Nhân, Bắc Lý, Trần Thương, Vĩnh Trụ, Nhân Hà
+DEMO_GROUPS = {
+    "xa:13591@2025": "2",
+    "xa:13573@2025": "1",
+    "xa:13579@2025": "2",
+    "xa:13594@2025": "2",
+    "xa:13597@2025": "1",
+    "xa:13609@2025": "2",
+}  # Nam Xang, Lý Nhân, Bắc Lý, Trần Thương, Vĩnh Trụ, Nhân Hà
 TODAY_ACCOUNTS = [
     ("demo_ninhbinh", "Văn phòng điều phối nông thôn mới tỉnh Ninh Bình", TODAY_PROVINCE, ["reviewer"]),
     ("demo_namxang", "Cán bộ xã Nam Xang", "xa:13591@2025", ["entry"]),
@@ -127,7 +133,9 @@ def _value_for(cs: CriteriaSet, code: str, met: bool, ctx, rng: random.Random) -
     return None
 
 
-def _targets(name: str, set_code: str, cs: CriteriaSet, period_index: int, rng: random.Random, mountain: bool) -> Target:
+def _targets(
+    name: str, set_code: str, cs: CriteriaSet, period_index: int, rng: random.Random, mountain: bool
+) -> Target:
     if name in BULLETIN_2023_07:
         crit, ind = BULLETIN_2023_07[name][set_code]
         delta = period_index - PERIODS.index("2023-07")
@@ -169,8 +177,10 @@ def _plans_and_recognitions(units: list) -> tuple[int, int]:
     provinces = {k: (v[0] if v else "") for k, v in path_names(units).items()}
     PlanTarget.objects.filter(unit_id__in=ids, note=DEMO_NOTE).delete()
     Recognition.objects.filter(unit_id__in=ids, note=DEMO_NOTE).delete()
-    met = {(r.unit_id, r.period): r.standard_met
-           for r in Result.objects.filter(unit_id__in=ids, set_code="xa-ntm-2021", period__in=["2022-12", "2023-06"])}
+    met = {
+        (r.unit_id, r.period): r.standard_met
+        for r in Result.objects.filter(unit_id__in=ids, set_code="xa-ntm-2021", period__in=["2022-12", "2023-06"])
+    }
     plans = recognitions = 0
     for u in sorted(units, key=lambda u: u.code):
         if met.get((u.id, "2022-12")) is not False:
@@ -180,26 +190,42 @@ def _plans_and_recognitions(units: list) -> tuple[int, int]:
             plans += 1
         if met.get((u.id, "2023-06")) and not Recognition.objects.filter(unit=u, set_code="xa-ntm-2021").exists():
             province = f"UBND {provinces[u.id][0].lower()}{provinces[u.id][1:]}" if provinces.get(u.id) else ""
-            Recognition.objects.create(unit=u, set_code="xa-ntm-2021", decision=f"{1200 + recognitions}/QĐ-UBND (mẫu)",
-                                       decision_date=dt.date(2023, 6, 28), issued_by=province, note=DEMO_NOTE)
+            Recognition.objects.create(
+                unit=u,
+                set_code="xa-ntm-2021",
+                decision=f"{1200 + recognitions}/QĐ-UBND (mẫu)",
+                decision_date=dt.date(2023, 6, 28),
+                issued_by=province,
+                note=DEMO_NOTE,
+            )
             recognitions += 1
     return plans, recognitions
 
 
-def _observations(unit, cs: CriteriaSet, p: Period, unmet: set[str], ctx, rng: random.Random, *,
-                  approved: bool = True) -> list:
+def _observations(
+    unit, cs: CriteriaSet, p: Period, unmet: set[str], ctx, rng: random.Random, *, approved: bool = True
+) -> list:
     from ntm.apps.observations.models import Observation
 
     rows = []
     for ind in cs.indicators:
         met = ind.code not in unmet
         value = _value_for(cs, ind.code, met, ctx, rng)
-        rows.append(Observation(
-            unit=unit, set_code=cs.code, indicator=ind.code, period=p.key, year=p.year,
-            value_text="" if value is None else str(value).replace(".", ","),
-            value_num=value if isinstance(value, float) else None,
-            assessment=met, source=DEMO_SOURCE, created_by_name="Dữ liệu mẫu", is_approved=approved,
-        ))
+        rows.append(
+            Observation(
+                unit=unit,
+                set_code=cs.code,
+                indicator=ind.code,
+                period=p.key,
+                year=p.year,
+                value_text="" if value is None else str(value).replace(".", ","),
+                value_num=value if isinstance(value, float) else None,
+                assessment=met,
+                source=DEMO_SOURCE,
+                created_by_name="Dữ liệu mẫu",
+                is_approved=approved,
+            )
+        )
     return rows
 
 
@@ -220,8 +246,11 @@ def _today_groups(units: list) -> int:
 
     number, issuer = DEMO_GROUP_DECISION
     start = dt.date(2026, 2, 15)
-    rows = [Row(u, "group", DEMO_GROUPS[u.uid], start, None, number, dt.date(2026, 2, 10), issuer, DEMO_NOTE)
-            for u in units if u.uid in DEMO_GROUPS]
+    rows = [
+        Row(u, "group", DEMO_GROUPS[u.uid], start, None, number, dt.date(2026, 2, 10), issuer, DEMO_NOTE)
+        for u in units
+        if u.uid in DEMO_GROUPS
+    ]
     if not rows:
         return 0
     audit_log = logging.getLogger("ntm.audit")  # the events are recorded; their JSON lines would flood the console
@@ -320,22 +349,40 @@ def _workflow(cells: list[tuple], states: dict[tuple, str], reviewer: str = DEMO
         if state == "draft":
             continue
         p = Period.parse(period)
-        sub = Submission.objects.create(unit=unit, set_code=set_code, period=p.key, year=p.year, state=state,
-                                        submitted_by_name="Cán bộ xã (dữ liệu mẫu)", submitted_at=at(p, 3, 9))
+        sub = Submission.objects.create(
+            unit=unit,
+            set_code=set_code,
+            period=p.key,
+            year=p.year,
+            state=state,
+            submitted_by_name="Cán bộ xã (dữ liệu mẫu)",
+            submitted_at=at(p, 3, 9),
+        )
         steps = [("submit", "draft", "submitted", "", at(p, 3, 9))]
         if state in ("approved", "returned"):
             sub.reviewed_by_name, sub.reviewed_at = reviewer, at(p, 6, 15)
             sub.comment = RETURN_REASON if state == "returned" else ""
             sub.save(update_fields=["reviewed_by_name", "reviewed_at", "comment"])
-            steps.append(("approve" if state == "approved" else "return", "submitted", state, sub.comment, at(p, 6, 15)))
+            steps.append(
+                ("approve" if state == "approved" else "return", "submitted", state, sub.comment, at(p, 6, 15))
+            )
         for action, old, new, comment, when in steps:
-            e = SubmissionEvent.objects.create(submission=sub, action=action, from_state=old, to_state=new,
-                                               comment=comment, by_name=sub.reviewed_by_name if action != "submit"
-                                               else sub.submitted_by_name)
+            e = SubmissionEvent.objects.create(
+                submission=sub,
+                action=action,
+                from_state=old,
+                to_state=new,
+                comment=comment,
+                by_name=sub.reviewed_by_name if action != "submit" else sub.submitted_by_name,
+            )
             SubmissionEvent.objects.filter(pk=e.pk).update(at=when)
         if state == "returned":
-            ReviewComment.objects.create(submission=sub, indicator="17.1", by_name=reviewer,
-                                         text="Số liệu khác với báo cáo của phòng Tài nguyên và Môi trường; đề nghị rà soát.")
+            ReviewComment.objects.create(
+                submission=sub,
+                indicator="17.1",
+                by_name=reviewer,
+                text="Số liệu khác với báo cáo của phòng Tài nguyên và Môi trường; đề nghị rà soát.",
+            )
 
 
 def build_demo(console: Console | None = None) -> dict[str, int]:
@@ -368,8 +415,15 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
                     rng = random.Random(f"{unit.uid}|{set_code}|{period}")
                     target = _targets(unit.short_name, set_code, cs, k, rng, mountain)
                     unmet = choose_unmet(cs, target, rng)
-                    rows += _observations(unit, cs, p, unmet, context_for(unit, p.year, on=p.end), rng,
-                                          approved=states[(unit.id, set_code, period)] == "approved")
+                    rows += _observations(
+                        unit,
+                        cs,
+                        p,
+                        unmet,
+                        context_for(unit, p.year, on=p.end),
+                        rng,
+                        approved=states[(unit.id, set_code, period)] == "approved",
+                    )
         Observation.objects.bulk_create(rows, batch_size=2000)
         cells = [(u, s, p) for u, _ in communes for p in PERIODS for s in SETS]
         _workflow(cells, states)
@@ -385,9 +439,11 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
     from ntm.apps.accounts.services import DEMO_PASSWORD, create_demo_accounts
 
     accounts = create_demo_accounts() + create_today_accounts()
-    console.print(f"Dữ liệu mẫu: {len(communes)} xã, {len(PERIODS)} kỳ, {fmt.number(len(rows))} số liệu chỉ tiêu "
-                  f"(trước 01/07/2025); {today['today_communes']} xã của Tỉnh Ninh Bình, {len(TODAY_PERIODS)} quý năm "
-                  f"2026 trên bộ {TODAY_SET}, {today['groups']} xã được phân nhóm (quyết định mẫu).")
+    console.print(
+        f"Dữ liệu mẫu: {len(communes)} xã, {len(PERIODS)} kỳ, {fmt.number(len(rows))} số liệu chỉ tiêu "
+        f"(trước 01/07/2025); {today['today_communes']} xã của Tỉnh Ninh Bình, {len(TODAY_PERIODS)} quý năm "
+        f"2026 trên bộ {TODAY_SET}, {today['groups']} xã được phân nhóm (quyết định mẫu)."
+    )
     console.print(f"Kế hoạch mẫu: {plans} xã đăng ký đạt chuẩn năm 2023, {recognitions} quyết định công nhận (mẫu).")
     console.print(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}): {', '.join(accounts)}")
     return {"communes": len(communes), "observations": len(rows), "results": len(cells), **today}

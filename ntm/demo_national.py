@@ -61,10 +61,24 @@ AUTHOR = "Dữ liệu mẫu toàn quốc"
 
 # Share of xã at the standard by region, at the start of 2023 and at the end of 2024 (then the same
 # pace, capped at 100 %). Shapes of the national reports, not their exact figures.
-NTM_SHARE = {"DBSH": (0.975, 1.0), "DNB": (0.87, 0.94), "DBSCL": (0.78, 0.86), "BTB": (0.78, 0.86),
-             "DHNTB": (0.73, 0.81), "TN": (0.53, 0.62), "TDMNPB": (0.47, 0.56)}
-NC_SHARE = {"DBSH": (0.46, 0.62), "DNB": (0.36, 0.50), "DBSCL": (0.20, 0.32), "BTB": (0.18, 0.30),
-            "DHNTB": (0.15, 0.25), "TN": (0.07, 0.13), "TDMNPB": (0.05, 0.10)}
+NTM_SHARE = {
+    "DBSH": (0.975, 1.0),
+    "DNB": (0.87, 0.94),
+    "DBSCL": (0.78, 0.86),
+    "BTB": (0.78, 0.86),
+    "DHNTB": (0.73, 0.81),
+    "TN": (0.53, 0.62),
+    "TDMNPB": (0.47, 0.56),
+}
+NC_SHARE = {
+    "DBSH": (0.46, 0.62),
+    "DNB": (0.36, 0.50),
+    "DBSCL": (0.20, 0.32),
+    "BTB": (0.18, 0.30),
+    "DHNTB": (0.15, 0.25),
+    "TN": (0.07, 0.13),
+    "TDMNPB": (0.05, 0.10),
+}
 BASE = Period(2023, quarter=1)  # time 0 of the share curves; 2024-Q4 is time 7
 # criteria hardest first (environment, health, production, income, planning…): met last
 HARD_FIRST = [17, 15, 13, 1, 10, 11, 12, 2, 14, 9, 16, 5, 18, 3, 6, 4, 8, 19, 7]
@@ -129,8 +143,14 @@ def _rank_within(values: np.ndarray, regions: Sequence[str]) -> np.ndarray:
     return out
 
 
-def select_communes(edition: str, *, provinces: Iterable[str] = (), limit: int | None = None,
-                    types: Sequence[str] | None = TYPES, spread: bool = False) -> tuple[Communes, Communes]:
+def select_communes(
+    edition: str,
+    *,
+    provinces: Iterable[str] = (),
+    limit: int | None = None,
+    types: Sequence[str] | None = TYPES,
+    spread: bool = False,
+) -> tuple[Communes, Communes]:
     """(all xã of the edition, the selected ones), the latents drawn for all so that a subset gets the
     same figures as the full run. ``types=None`` takes every commune-level unit (xã, phường, thị trấn:
     the benchmark's "every commune"). ``limit`` keeps the first communes in code order, or with
@@ -141,8 +161,7 @@ def select_communes(edition: str, *, provinces: Iterable[str] = (), limit: int |
     units = Unit.objects.filter(level="commune", edition=edition)
     if types is not None:
         units = units.filter(type__in=types)
-    rows = list(units
-                .order_by("code").values_list("id", "region", "path"))
+    rows = list(units.order_by("code").values_list("id", "region", "path"))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     regions = [r[1] or "DBSH" for r in rows]
     rng = np.random.default_rng([SEED, int(edition)])
@@ -152,7 +171,9 @@ def select_communes(edition: str, *, provinces: Iterable[str] = (), limit: int |
         old_all, _ = select_communes(core_units.EDITION_2024)
         old_rank = dict(zip(old_all.ids.tolist(), old_all.rank.tolist()))
         preds: dict[int, list[float]] = {}
-        for pred, succ in UnitLink.objects.filter(successor_id__in=ids.tolist()).values_list("predecessor_id", "successor_id"):
+        for pred, succ in UnitLink.objects.filter(successor_id__in=ids.tolist()).values_list(
+            "predecessor_id", "successor_id"
+        ):
             if pred in old_rank:
                 preds.setdefault(succ, []).append(old_rank[pred])
         fresh = rng.random(ids.size)
@@ -224,8 +245,14 @@ def make_plan(cs: CriteriaSet, n_units: int, regions: Sequence[str], seed: Seque
     )
 
 
-def met_matrix(cs: CriteriaSet, plan: Plan, rank: np.ndarray, regions: Sequence[str], t: int,
-               shares: dict[str, tuple[float, float]]) -> np.ndarray:
+def met_matrix(
+    cs: CriteriaSet,
+    plan: Plan,
+    rank: np.ndarray,
+    regions: Sequence[str],
+    t: int,
+    shares: dict[str, tuple[float, float]],
+) -> np.ndarray:
     """(units, indicators) booleans: which indicators each commune meets at quarter ``t``."""
     share_now = _shares(shares, regions, t)
     at_standard = rank < share_now
@@ -268,9 +295,27 @@ def values_for(cs: CriteriaSet, thresholds: np.ndarray, met: np.ndarray, rng: np
 
 
 # -- writing ---------------------------------------------------------------------------------
-_COLUMNS = ("unit_id", "set_code", "indicator", "period", "year", "value_text", "value_num", "assessment",
-            "not_applicable", "note", "evidence", "version", "is_current", "is_approved", "source", "batch",
-            "created_by_id", "created_by_name", "created_at")
+_COLUMNS = (
+    "unit_id",
+    "set_code",
+    "indicator",
+    "period",
+    "year",
+    "value_text",
+    "value_num",
+    "assessment",
+    "not_applicable",
+    "note",
+    "evidence",
+    "version",
+    "is_current",
+    "is_approved",
+    "source",
+    "batch",
+    "created_by_id",
+    "created_by_name",
+    "created_at",
+)
 
 
 def _rows(cs: CriteriaSet, p: Period, ids: np.ndarray, met: np.ndarray, values: np.ndarray, when) -> Iterable[tuple]:
@@ -284,9 +329,27 @@ def _rows(cs: CriteriaSet, p: Period, ids: np.ndarray, met: np.ndarray, values: 
         num[k] = v
         text[k] = f"{v:g}".replace(".", ",")
     codes = cs.indicator_codes() * n_units
-    return zip(np.repeat(ids, n_ind).tolist(), repeat(cs.code), codes, repeat(p.key), repeat(p.year), text, num,
-               met.ravel().tolist(), repeat(False), repeat(""), repeat(""), repeat(1), repeat(True), repeat(True),
-               repeat(SOURCE), repeat("national"), repeat(None), repeat(AUTHOR), repeat(when))
+    return zip(
+        np.repeat(ids, n_ind).tolist(),
+        repeat(cs.code),
+        codes,
+        repeat(p.key),
+        repeat(p.year),
+        text,
+        num,
+        met.ravel().tolist(),
+        repeat(False),
+        repeat(""),
+        repeat(""),
+        repeat(1),
+        repeat(True),
+        repeat(True),
+        repeat(SOURCE),
+        repeat("national"),
+        repeat(None),
+        repeat(AUTHOR),
+        repeat(when),
+    )
 
 
 def write_submissions(set_code: str, p: Period, ids: np.ndarray, when) -> None:
@@ -294,9 +357,23 @@ def write_submissions(set_code: str, p: Period, ids: np.ndarray, when) -> None:
     from ntm.apps.observations.models import Submission
 
     Submission.objects.bulk_create(
-        [Submission(unit_id=u, set_code=set_code, period=p.key, year=p.year, state="approved",
-                    submitted_by_name=AUTHOR, submitted_at=when, reviewed_by_name=AUTHOR, reviewed_at=when)
-         for u in ids.tolist()], batch_size=5000, ignore_conflicts=True)
+        [
+            Submission(
+                unit_id=u,
+                set_code=set_code,
+                period=p.key,
+                year=p.year,
+                state="approved",
+                submitted_by_name=AUTHOR,
+                submitted_at=when,
+                reviewed_by_name=AUTHOR,
+                reviewed_at=when,
+            )
+            for u in ids.tolist()
+        ],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
 
 
 def write_observations(rows: Iterable[tuple], advance=None, chunk: int = 50_000) -> int:
@@ -360,8 +437,10 @@ def clear_previous(periods: Iterable[Period]) -> int:
         Submission.objects.filter(set_code__in=SETS, period__in=keys, submitted_by_name=AUTHOR).delete()
         for model in (Result, ResultAll):
             orphans = model.objects.filter(set_code__in=SETS, period__in=keys).exclude(
-                unit_id__in=Observation.objects.filter(set_code__in=SETS, period__in=keys, is_current=True)
-                .values("unit_id"))
+                unit_id__in=Observation.objects.filter(set_code__in=SETS, period__in=keys, is_current=True).values(
+                    "unit_id"
+                )
+            )
             orphans._raw_delete(connection.alias)
     return n
 
@@ -370,8 +449,13 @@ def _taken(set_codes: Sequence[str], p: Period) -> set[int]:
     """Units with values entered by someone else for this period: their cells are left alone."""
     from ntm.apps.observations.models import Observation
 
-    return set(Observation.objects.filter(set_code__in=set_codes, period=p.key, is_current=True)
-               .exclude(source=SOURCE).values_list("unit_id", flat=True).distinct().order_by())
+    return set(
+        Observation.objects.filter(set_code__in=set_codes, period=p.key, is_current=True)
+        .exclude(source=SOURCE)
+        .values_list("unit_id", flat=True)
+        .distinct()
+        .order_by()
+    )
 
 
 # -- the whole run ---------------------------------------------------------------------------
@@ -385,10 +469,19 @@ class Summary:
     national: dict[str, dict] = field(default_factory=dict)  # last period of each edition: share, average
 
 
-def build_national(years: int = 2, *, console: Console | None = None, provinces: Iterable[str] = (),
-                   limit: int | None = None, today: dt.date | None = None, editions: Sequence[str] | None = None,
-                   periods: dict[str, list[Period]] | None = None, types: Sequence[str] | None = TYPES,
-                   clear: bool = True, spread: bool = False) -> Summary:
+def build_national(
+    years: int = 2,
+    *,
+    console: Console | None = None,
+    provinces: Iterable[str] = (),
+    limit: int | None = None,
+    today: dt.date | None = None,
+    editions: Sequence[str] | None = None,
+    periods: dict[str, list[Period]] | None = None,
+    types: Sequence[str] | None = TYPES,
+    clear: bool = True,
+    spread: bool = False,
+) -> Summary:
     """Generate, write and evaluate the national demo data; see the module docstring.
 
     ``provinces`` (names or codes) and ``limit`` (xã per hierarchy) keep a subset, for tests and quick
@@ -417,8 +510,7 @@ def build_national(years: int = 2, *, console: Console | None = None, provinces:
     for edition, ps in plan_periods.items():
         if not ps:
             continue
-        everyone, chosen = select_communes(edition, provinces=provinces, limit=limit, types=types,
-                                           spread=spread)
+        everyone, chosen = select_communes(edition, provinces=provinces, limit=limit, types=types, spread=spread)
         if not chosen.ids.size:
             continue
         summary.communes[edition] = int(chosen.ids.size)
@@ -426,8 +518,13 @@ def build_national(years: int = 2, *, console: Console | None = None, provinces:
     total_rows = sum(c.ids.size * sum(s.indicator_count for s in sets) * len(ps) for _, _, c, ps in work)
     total_cells = sum(len(sets) * len(ps) for *_, ps in work)
 
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn()]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
     with Progress(*columns, console=console, transient=False) as progress:
         t_clear = progress.add_task("Xóa dữ liệu mẫu toàn quốc cũ", total=1)
         if clear:
@@ -438,9 +535,13 @@ def build_national(years: int = 2, *, console: Console | None = None, provinces:
         for edition, everyone, chosen, ps in work:
             pos = chosen.positions  # type: ignore[attr-defined]
             contexts = [table.context(u, 2024) for u in chosen.ids.tolist()]
-            plans = {cs.code: make_plan(cs, everyone.ids.size, everyone.regions, [SEED, int(edition), k])
-                     for k, cs in enumerate(sets)}
-            plans = {code: Plan(**{f: getattr(pl, f)[pos] for f in Plan.__dataclass_fields__}) for code, pl in plans.items()}
+            plans = {
+                cs.code: make_plan(cs, everyone.ids.size, everyone.regions, [SEED, int(edition), k])
+                for k, cs in enumerate(sets)
+            }
+            plans = {
+                code: Plan(**{f: getattr(pl, f)[pos] for f in Plan.__dataclass_fields__}) for code, pl in plans.items()
+            }
             shares = {"xa-ntm-2021": NTM_SHARE, "xa-nang-cao-2021": NC_SHARE}
             for p in ps:
                 t = quarter_index(p)
@@ -453,25 +554,39 @@ def build_national(years: int = 2, *, console: Console | None = None, provinces:
                 for cs in sets:
                     plan = plans[cs.code]
                     sub = Plan(**{f: getattr(plan, f)[keep] for f in Plan.__dataclass_fields__})
-                    met = met_matrix(cs, sub, chosen.rank[keep], [r for r, k in zip(chosen.regions, keep) if k], t,
-                                     shares[cs.code])
+                    met = met_matrix(
+                        cs, sub, chosen.rank[keep], [r for r, k in zip(chosen.regions, keep) if k], t, shares[cs.code]
+                    )
                     thr = threshold_matrix(cs, ctx)
                     values = values_for(cs, thr, met, rng)
                     with transaction.atomic():
-                        n = write_observations(_rows(cs, p, ids, met, values, when),
-                                               advance=lambda k: progress.advance(t_rows, k))
+                        n = write_observations(
+                            _rows(cs, p, ids, met, values, when), advance=lambda k: progress.advance(t_rows, k)
+                        )
                         summary.observations += n
-                        b = BatchInput(contexts=ctx, values=values, assessments=met.astype(np.int8),
-                                       present=np.ones(met.shape, dtype=bool), not_applicable=np.zeros(met.shape, dtype=bool))
-                        prereq = {c.set: standards.get(c.set, np.zeros(ids.size, dtype=bool))
-                                  for c in cs.conditions if c.type == "prerequisite" and not c.recognition_only}
+                        b = BatchInput(
+                            contexts=ctx,
+                            values=values,
+                            assessments=met.astype(np.int8),
+                            present=np.ones(met.shape, dtype=bool),
+                            not_applicable=np.zeros(met.shape, dtype=bool),
+                        )
+                        prereq = {
+                            c.set: standards.get(c.set, np.zeros(ids.size, dtype=bool))
+                            for c in cs.conditions
+                            if c.type == "prerequisite" and not c.recognition_only
+                        }
                         res = evaluate_batch(cs, b, prerequisites=prereq)
                         standards[cs.code] = res.standard_met
                         rows = batch.batch_rows(cs, p, ids, res, when)
                         write_submissions(cs.code, p, ids, when)
                         for view in VIEWS.values():  # approved data: the same figures in both views
-                            batch._write(view.result._meta.db_table, batch._RESULT_COLUMNS,
-                                         ("unit_id", "set_code", "period"), rows)
+                            batch._write(
+                                view.result._meta.db_table,
+                                batch._RESULT_COLUMNS,
+                                ("unit_id", "set_code", "period"),
+                                rows,
+                            )
                             batch.rebuild_rollups(cs.code, p, table=table, view=view)
                         summary.results += len(rows)
                     progress.advance(t_eval)
@@ -489,14 +604,23 @@ def _national_figures(p: Period, sets: Sequence[CriteriaSet]) -> dict:
     out = {"period": p.key}
     for cs in sets:
         r = rollup_for(root, cs.code, p)
-        out[cs.code] = {"units": r.units_with_results, "at_standard": r.units_at_standard,
-                        "share": round(100.0 * r.units_at_standard / r.units_with_results, 2) if r.units_with_results else None,
-                        "average_criteria": None if r.average_criteria is None else round(r.average_criteria, 2)}
+        out[cs.code] = {
+            "units": r.units_with_results,
+            "at_standard": r.units_at_standard,
+            "share": round(100.0 * r.units_at_standard / r.units_with_results, 2) if r.units_with_results else None,
+            "average_criteria": None if r.average_criteria is None else round(r.average_criteria, 2),
+        }
     return out
 
 
-def cmd_demo_national(years: int = 2, console: Console | None = None, *, provinces: Iterable[str] = (),
-                      limit: int | None = None, all_types: bool = False) -> int:
+def cmd_demo_national(
+    years: int = 2,
+    console: Console | None = None,
+    *,
+    provinces: Iterable[str] = (),
+    limit: int | None = None,
+    all_types: bool = False,
+) -> int:
     """``ntm demo --national [--years N] [--all-types]``: print what was made and the national figures."""
     from ntm.core import formatting as fmt
 
@@ -504,14 +628,20 @@ def cmd_demo_national(years: int = 2, console: Console | None = None, *, provinc
     s = build_national(years, console=console, provinces=provinces, limit=limit, types=None if all_types else TYPES)
     for edition, n in s.communes.items():
         keys = s.periods[edition]
-        console.print(f"Địa giới {'trước' if edition == core_units.EDITION_2024 else 'từ'} 01/07/2025: {fmt.number(n)} {'đơn vị cấp xã' if all_types else 'xã'}, "
-                      f"{len(keys)} quý ({keys[0]} … {keys[-1]}).")
+        console.print(
+            f"Địa giới {'trước' if edition == core_units.EDITION_2024 else 'từ'} 01/07/2025: {fmt.number(n)} {'đơn vị cấp xã' if all_types else 'xã'}, "
+            f"{len(keys)} quý ({keys[0]} … {keys[-1]})."
+        )
         fig = s.national.get(edition, {})
         for code in SETS:
             f = fig.get(code)
             if f and f["units"]:
-                console.print(f"  {code} {fig['period']}: {fmt.number(f['at_standard'])}/{fmt.number(f['units'])} xã đạt chuẩn "
-                              f"({fmt.number(f['share'], 2)}%), bình quân {fmt.number(f['average_criteria'], 2)} tiêu chí/xã")
-    console.print(f"{fmt.number(s.observations)} số liệu chỉ tiêu, {fmt.number(s.results)} kết quả — "
-                  f"{fmt.number(s.seconds, 1)} giây.")
+                console.print(
+                    f"  {code} {fig['period']}: {fmt.number(f['at_standard'])}/{fmt.number(f['units'])} xã đạt chuẩn "
+                    f"({fmt.number(f['share'], 2)}%), bình quân {fmt.number(f['average_criteria'], 2)} tiêu chí/xã"
+                )
+    console.print(
+        f"{fmt.number(s.observations)} số liệu chỉ tiêu, {fmt.number(s.results)} kết quả — "
+        f"{fmt.number(s.seconds, 1)} giây."
+    )
     return 0

@@ -33,18 +33,50 @@ NEIGHBOURS = ("CN", "LA", "KH", "TH")
 # (lat, lon, Vietnamese name), rounded; the outline drawn around each archipelago is the convex hull
 # of these points, widened by ``MARGIN`` degrees.
 ARCHIPELAGOS = [
-    {"key": "hoang-sa", "name": "Quần đảo Hoàng Sa", "belongs_to": "Đà Nẵng", "features": [
-        (16.83, 112.34, "Đảo Phú Lâm"), (16.97, 112.27, "Đảo Cây"), (16.95, 112.33, "Đảo Bắc"),
-        (16.67, 112.73, "Đảo Linh Côn"), (16.53, 111.61, "Đảo Hoàng Sa"), (16.57, 111.69, "Đảo Hữu Nhật"),
-        (16.45, 111.51, "Đảo Quang Ảnh"), (16.58, 111.77, "Đảo Duy Mộng"), (16.45, 111.71, "Đảo Quang Hòa"),
-        (15.78, 111.20, "Đảo Tri Tôn"), (17.08, 111.50, "Đá Bắc"), (16.05, 111.78, "Đá Bông Bay")]},
-    {"key": "truong-sa", "name": "Quần đảo Trường Sa", "belongs_to": "Khánh Hòa", "features": [
-        (8.64, 111.92, "Đảo Trường Sa"), (11.43, 114.33, "Đảo Song Tử Tây"), (11.45, 114.35, "Đảo Song Tử Đông"),
-        (11.05, 114.28, "Đảo Thị Tứ"), (10.68, 114.42, "Đảo Loại Ta"), (10.38, 114.36, "Đảo Ba Bình"),
-        (10.18, 114.36, "Đảo Nam Yết"), (9.88, 114.33, "Đảo Sinh Tồn"), (9.88, 114.48, "Đảo Sinh Tồn Đông"),
-        (7.87, 112.92, "Đảo An Bang"), (8.85, 112.22, "Đá Tây"), (8.83, 112.60, "Đá Đông"),
-        (8.67, 111.67, "Đá Lát"), (9.55, 112.89, "Đá Chữ Thập"), (9.92, 115.53, "Đá Vành Khăn"),
-        (10.80, 115.82, "Đá Ba Cờ Nam"), (8.12, 114.66, "Đá Cà Mau Nhỏ"), (7.63, 113.83, "Đá Sác Lốt")]},
+    {
+        "key": "hoang-sa",
+        "name": "Quần đảo Hoàng Sa",
+        "belongs_to": "Đà Nẵng",
+        "features": [
+            (16.83, 112.34, "Đảo Phú Lâm"),
+            (16.97, 112.27, "Đảo Cây"),
+            (16.95, 112.33, "Đảo Bắc"),
+            (16.67, 112.73, "Đảo Linh Côn"),
+            (16.53, 111.61, "Đảo Hoàng Sa"),
+            (16.57, 111.69, "Đảo Hữu Nhật"),
+            (16.45, 111.51, "Đảo Quang Ảnh"),
+            (16.58, 111.77, "Đảo Duy Mộng"),
+            (16.45, 111.71, "Đảo Quang Hòa"),
+            (15.78, 111.20, "Đảo Tri Tôn"),
+            (17.08, 111.50, "Đá Bắc"),
+            (16.05, 111.78, "Đá Bông Bay"),
+        ],
+    },
+    {
+        "key": "truong-sa",
+        "name": "Quần đảo Trường Sa",
+        "belongs_to": "Khánh Hòa",
+        "features": [
+            (8.64, 111.92, "Đảo Trường Sa"),
+            (11.43, 114.33, "Đảo Song Tử Tây"),
+            (11.45, 114.35, "Đảo Song Tử Đông"),
+            (11.05, 114.28, "Đảo Thị Tứ"),
+            (10.68, 114.42, "Đảo Loại Ta"),
+            (10.38, 114.36, "Đảo Ba Bình"),
+            (10.18, 114.36, "Đảo Nam Yết"),
+            (9.88, 114.33, "Đảo Sinh Tồn"),
+            (9.88, 114.48, "Đảo Sinh Tồn Đông"),
+            (7.87, 112.92, "Đảo An Bang"),
+            (8.85, 112.22, "Đá Tây"),
+            (8.83, 112.60, "Đá Đông"),
+            (8.67, 111.67, "Đá Lát"),
+            (9.55, 112.89, "Đá Chữ Thập"),
+            (9.92, 115.53, "Đá Vành Khăn"),
+            (10.80, 115.82, "Đá Ba Cờ Nam"),
+            (8.12, 114.66, "Đá Cà Mau Nhỏ"),
+            (7.63, 113.83, "Đá Sác Lốt"),
+        ],
+    },
 ]
 MARGIN = 0.35
 
@@ -103,8 +135,12 @@ def in_polygons(x: float, y: float, polys) -> bool:
 def clip(ring, box):
     """Sutherland–Hodgman: ``ring`` clipped to the rectangle ``box`` (x0, y0, x1, y1)."""
     x0, y0, x1, y1 = box
-    edges = [(lambda p: p[0] >= x0, lambda a, b: _cut_x(a, b, x0)), (lambda p: p[0] <= x1, lambda a, b: _cut_x(a, b, x1)),
-             (lambda p: p[1] >= y0, lambda a, b: _cut_y(a, b, y0)), (lambda p: p[1] <= y1, lambda a, b: _cut_y(a, b, y1))]
+    edges = [
+        (lambda p: p[0] >= x0, lambda a, b: _cut_x(a, b, x0)),
+        (lambda p: p[0] <= x1, lambda a, b: _cut_x(a, b, x1)),
+        (lambda p: p[1] >= y0, lambda a, b: _cut_y(a, b, y0)),
+        (lambda p: p[1] <= y1, lambda a, b: _cut_y(a, b, y1)),
+    ]
     out = list(ring)
     for keep, cut in edges:
         src, out = out, []
@@ -183,14 +219,20 @@ def commune_points() -> list[tuple[float, float, str]]:
 
     db = Path(vietnamadminunits.__file__).parent / "data" / "dataset.db"
     con = sqlite3.connect(db)
-    return [(lon, lat, code) for lat, lon, code in
-            con.execute("SELECT wardLat, wardLon, provinceCode FROM admin_units_legacy WHERE wardLat IS NOT NULL")]
+    return [
+        (lon, lat, code)
+        for lat, lon, code in con.execute(
+            "SELECT wardLat, wardLon, provinceCode FROM admin_units_legacy WHERE wardLat IS NOT NULL"
+        )
+    ]
 
 
 def build(gpkg: Path) -> dict:
     con = sqlite3.connect(gpkg)
-    provinces = [(name, polygons(blob)) for name, blob in
-                 con.execute("SELECT name, geom FROM states_provinces WHERE iso_a2 = 'VN'")]
+    provinces = [
+        (name, polygons(blob))
+        for name, blob in con.execute("SELECT name, geom FROM states_provinces WHERE iso_a2 = 'VN'")
+    ]
     points = commune_points()
     # each Natural Earth province takes the GSO province most of its commune points belong to, the
     # strongest matches first (Natural Earth's "Can Tho" covers more of Đồng Tháp than of Cần Thơ)
@@ -216,7 +258,8 @@ def build(gpkg: Path) -> dict:
         raise SystemExit(f"{len(out_provinces)} provinces matched, 63 expected")
     neighbours = []
     for iso, name, blob in con.execute(  # noqa: B007
-            f"SELECT iso_a2, NAME, geom FROM countries WHERE iso_a2 IN ({','.join('?' * len(NEIGHBOURS))})", NEIGHBOURS):
+        f"SELECT iso_a2, NAME, geom FROM countries WHERE iso_a2 IN ({','.join('?' * len(NEIGHBOURS))})", NEIGHBOURS
+    ):
         for p in polygons(blob):
             r = clip(p[0], BOX)
             if len(r) >= 3 and area(r) > 0.01:
@@ -224,13 +267,19 @@ def build(gpkg: Path) -> dict:
     archipelagos = []
     for a in ARCHIPELAGOS:
         pts = [(lon, lat) for lat, lon, _n in a["features"]]
-        archipelagos.append({"key": a["key"], "name": a["name"], "belongs_to": a["belongs_to"],
-                             "outline": _round(widened(pts, MARGIN)),
-                             "features": [[round(lon, 2), round(lat, 2), n] for lat, lon, n in a["features"]]})
+        archipelagos.append(
+            {
+                "key": a["key"],
+                "name": a["name"],
+                "belongs_to": a["belongs_to"],
+                "outline": _round(widened(pts, MARGIN)),
+                "features": [[round(lon, 2), round(lat, 2), n] for lat, lon, n in a["features"]],
+            }
+        )
     return {
         "source": "Natural Earth 1:10m Admin 1 – States, Provinces v4.1.0 (public domain), generalised by "
-                  "QGIS (Debian package qgis-common, resources/data/world_map.gpkg); provinces matched to GSO "
-                  "codes by commune points (vietnamadminunits); Hoàng Sa and Trường Sa added by NTM Monitor.",
+        "QGIS (Debian package qgis-common, resources/data/world_map.gpkg); provinces matched to GSO "
+        "codes by commune points (vietnamadminunits); Hoàng Sa and Trường Sa added by NTM Monitor.",
         "box": BOX,
         "provinces": dict(sorted(out_provinces.items())),
         "neighbours": neighbours,
@@ -243,8 +292,10 @@ def main(argv: list[str]) -> int:
     data = build(gpkg)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"{OUT}: {len(data['provinces'])} provinces, {len(data['neighbours'])} neighbouring areas, "
-          f"{len(data['archipelagos'])} archipelagos, {OUT.stat().st_size // 1024} KB")
+    print(
+        f"{OUT}: {len(data['provinces'])} provinces, {len(data['neighbours'])} neighbouring areas, "
+        f"{len(data['archipelagos'])} archipelagos, {OUT.stat().st_size // 1024} KB"
+    )
     return 0
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 root = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-lists = [sorted(project.get("dependencies", [])),
-         {k: sorted(v) for k, v in sorted(project.get("optional-dependencies", {}).items())}]
+lists = [
+    sorted(project.get("dependencies", [])),
+    {k: sorted(v) for k, v in sorted(project.get("optional-dependencies", {}).items())},
+]
 print(hashlib.sha256(json.dumps(lists, sort_keys=True).encode()).hexdigest()[:16])

@@ -34,8 +34,15 @@ def test_catalog_list_json(capsys):
     code, out, _ = run(capsys, "catalog", "list", "--format", "json")
     assert code == 0
     sets = {s["code"]: s for s in json.loads(out)}
-    assert {"xa-ntm-2016", "xa-ntm-2021", "xa-nang-cao-2021", "xa-kieu-mau-2021", "huyen-ntm-2021",
-            "huyen-nang-cao-2021", "xa-ntm-2026"} <= set(sets)
+    assert {
+        "xa-ntm-2016",
+        "xa-ntm-2021",
+        "xa-nang-cao-2021",
+        "xa-kieu-mau-2021",
+        "huyen-ntm-2021",
+        "huyen-nang-cao-2021",
+        "xa-ntm-2026",
+    } <= set(sets)
     assert (sets["xa-ntm-2021"]["criteria"], sets["xa-ntm-2021"]["indicators"]) == (19, 57)
 
 
@@ -57,13 +64,15 @@ def test_catalog_show_unknown_set(capsys):
 def test_catalog_validate_ok_and_bad_file(capsys, tmp_path):
     assert run(capsys, "catalog", "validate")[0] == 0
     bad = tmp_path / "tinh-x.yaml"
-    bad.write_text("code: tinh-x\nname: Bộ của tỉnh\nphase: 2021-2025\nlevel: village\ntier: ntm\n"
-                   "legal_basis: {decision: QĐ 1/QĐ-UBND, provenance: {source: t, tag: LOCAL}}\n"
-                   "valid_from: 2022-01-01\ncriteria:\n  - number: 1\n    name: Quy hoạch\n"
-                   "    provenance: {source: t, tag: LOCAL}\n    indicators:\n"
-                   "      - {code: '1.1', content: Có, kind: min_percent, provenance: {source: t, tag: LOCAL},\n"
-                   "         thresholds: [{scope: 'region:XYZ', value: 80, provenance: {source: t, tag: LOCAL}}]}\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "code: tinh-x\nname: Bộ của tỉnh\nphase: 2021-2025\nlevel: village\ntier: ntm\n"
+        "legal_basis: {decision: QĐ 1/QĐ-UBND, provenance: {source: t, tag: LOCAL}}\n"
+        "valid_from: 2022-01-01\ncriteria:\n  - number: 1\n    name: Quy hoạch\n"
+        "    provenance: {source: t, tag: LOCAL}\n    indicators:\n"
+        "      - {code: '1.1', content: Có, kind: min_percent, provenance: {source: t, tag: LOCAL},\n"
+        "         thresholds: [{scope: 'region:XYZ', value: 80, provenance: {source: t, tag: LOCAL}}]}\n",
+        encoding="utf-8",
+    )
     code, _, err = run(capsys, "catalog", "validate", str(tmp_path))
     assert code == 1
     assert f"{bad}:14" in err and "region:XYZ" in err

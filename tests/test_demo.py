@@ -47,11 +47,17 @@ def test_demo_of_today_ninh_binh_2026_groups_and_accounts():
     info = build_demo()
     assert info["today_communes"] == 7 and info["groups"] == len(DEMO_GROUPS) == 6
     nam_xang = resolve_unit("xa:13591@2025")
-    assert [r.period for r in Result.objects.filter(unit=nam_xang, set_code="xa-ntm-2026").order_by("period")] == TODAY_PERIODS
+    assert [
+        r.period for r in Result.objects.filter(unit=nam_xang, set_code="xa-ntm-2026").order_by("period")
+    ] == TODAY_PERIODS
     group = in_force(nam_xang, dt.date(2026, 9, 30))
     assert group.group == "2" and "MẪU" in group.group_row.decision_number and "mẫu" in group.group_row.issued_by
     assert in_force(resolve_unit("xa:13627@2025"), dt.date(2026, 9, 30)).group == ""  # left "chưa phân nhóm"
     reviewer = authenticate(username="demo_ninhbinh", password="ntm-demo")
     officer = authenticate(username="demo_namxang", password="ntm-demo")
-    assert can_review(reviewer, nam_xang) and can_enter(officer, nam_xang) and not can_enter(officer, resolve_unit("xa:13573@2025"))
+    assert (
+        can_review(reviewer, nam_xang)
+        and can_enter(officer, nam_xang)
+        and not can_enter(officer, resolve_unit("xa:13573@2025"))
+    )
     assert authenticate(username="demo_tinh", password="ntm-demo") is not None  # the accounts of before still work

@@ -29,8 +29,12 @@ def _share(r) -> float:
 
 
 def test_a_sample_of_the_country_looks_like_the_national_reports():
-    s = build_national(console=Console(file=io.StringIO()), limit=300, spread=True,
-                       periods={core_units.EDITION_2024: [START, END], core_units.EDITION_2025: [AFTER]})
+    s = build_national(
+        console=Console(file=io.StringIO()),
+        limit=300,
+        spread=True,
+        periods={core_units.EDITION_2024: [START, END], core_units.EDITION_2025: [AFTER]},
+    )
     assert s.communes == {core_units.EDITION_2024: 300, core_units.EDITION_2025: 300}
     assert s.observations == Observation.objects.filter(source=SOURCE).count() == (2 + 1) * 300 * (57 + 75)
     root = Unit.objects.get(uid=core_units.ROOT_UID)

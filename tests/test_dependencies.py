@@ -43,7 +43,12 @@ def _modules(paths) -> set[str]:
                 found.update(a.name.split(".")[0] for a in n.names)
             elif isinstance(n, ast.ImportFrom) and n.level == 0 and n.module:
                 found.add(n.module.split(".")[0])
-            elif p.name == "settings.py" and isinstance(n, ast.Constant) and isinstance(n.value, str) and re.fullmatch(r"[a-z_][a-z0-9_]*(\.[A-Za-z_]\w*)*", n.value):
+            elif (
+                p.name == "settings.py"
+                and isinstance(n, ast.Constant)
+                and isinstance(n.value, str)
+                and re.fullmatch(r"[a-z_][a-z0-9_]*(\.[A-Za-z_]\w*)*", n.value)
+            ):
                 if n.value.split(".")[0] in installed:
                     found.add(n.value.split(".")[0])
     return found - set(sys.stdlib_module_names) - {"ntm", "__future__"}
@@ -85,15 +90,20 @@ def test_distribution_is_ntm_monitor_and_keeps_the_ntm_command():
 
 def _locked(path: Path) -> dict[str, str]:
     """Package → version of a lock file."""
-    return {_norm(m.group(1).split("[")[0]): m.group(2)
-            for m in re.finditer(r"^([A-Za-z0-9][\w.\-\[\],]*)==([^\s\\;]+)", path.read_text(), re.M)}
+    return {
+        _norm(m.group(1).split("[")[0]): m.group(2)
+        for m in re.finditer(r"^([A-Za-z0-9][\w.\-\[\],]*)==([^\s\\;]+)", path.read_text(), re.M)
+    }
 
 
 def test_lock_files_match_pyproject_and_carry_hashes():
-    digest = subprocess.run([sys.executable, str(ROOT / "scripts/deps_digest.py"), str(ROOT)],
-                            capture_output=True, text=True, check=True).stdout.strip()
-    for name, specs in (("requirements.lock", PROJECT["dependencies"]),
-                        ("requirements-test.lock", PROJECT["dependencies"] + PROJECT["optional-dependencies"]["test"])):
+    digest = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/deps_digest.py"), str(ROOT)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    for name, specs in (
+        ("requirements.lock", PROJECT["dependencies"]),
+        ("requirements-test.lock", PROJECT["dependencies"] + PROJECT["optional-dependencies"]["test"]),
+    ):
         text = (ROOT / name).read_text()
         assert f"# pyproject-dependencies: {digest}" in text, f"{name} is stale: run scripts/lock.sh"
         locked = _locked(ROOT / name)
@@ -112,10 +122,12 @@ def test_vulnerability_check_fails_on_a_known_one_and_never_calls_not_checked_cl
         from audit_deps import judge
     finally:
         sys.path.pop(0)
-    vulnerable = {"dependencies": [
-        {"name": "django", "version": "5.2.19", "vulns": [{"id": "PYSEC-0000-0", "fix_versions": ["5.2.20"]}]},
-        {"name": "rich", "version": "15.0.0", "vulns": []},
-    ]}
+    vulnerable = {
+        "dependencies": [
+            {"name": "django", "version": "5.2.19", "vulns": [{"id": "PYSEC-0000-0", "fix_versions": ["5.2.20"]}]},
+            {"name": "rich", "version": "15.0.0", "vulns": []},
+        ]
+    }
     code, lines = judge(vulnerable)
     assert code == 1 and "django 5.2.19: PYSEC-0000-0 (fixed in: 5.2.20)" in lines[0]
     unreachable = {"dependencies": [{"name": "django", "skip_reason": "Dependency not found on PyPI"}]}

@@ -53,15 +53,16 @@ def sql_formula_like(expr: str, vendor: str) -> str:
     codes = "(9, 13, 43, 45, 61, 64)"  # TAB, CR, +, -, =, @
     if vendor == "postgresql":
         first = f"ascii({expr})"
-        return (f"({first} BETWEEN 9 AND 64 AND {first} IN {codes} "
-                f"AND ({first} NOT IN (43, 45) OR {expr} !~ '^[+-][0-9][0-9.,%%]*$'))")
+        return (
+            f"({first} BETWEEN 9 AND 64 AND {first} IN {codes} "
+            f"AND ({first} NOT IN (43, 45) OR {expr} !~ '^[+-][0-9][0-9.,%%]*$'))"
+        )
     if vendor == "sqlite":
         # every character of a formula's start sorts before 'A'; GLOB: the second character a digit,
         # and no character after it outside 0-9 . , %
         first = f"unicode({expr})"
         plain = f"(substr({expr}, 2, 1) GLOB '[0-9]' AND substr({expr}, 3) NOT GLOB '*[^0-9.,%%]*')"
-        return (f"({expr} < 'A' AND {expr} > '' AND {first} IN {codes} "
-                f"AND ({first} NOT IN (43, 45) OR NOT {plain}))")
+        return f"({expr} < 'A' AND {expr} > '' AND {first} IN {codes} AND ({first} NOT IN (43, 45) OR NOT {plain}))"
     raise NotImplementedError(vendor)
 
 

@@ -100,8 +100,15 @@ def _department(ministry: str, level: str, unit_type: str) -> str:
     return ministry
 
 
-def responsible(ministry: str | None, *, criterion: int | None = None, criterion_name: str = "",
-                level: str = "country", unit_type: str = "", overrides: Mapping[str, str] | None = None) -> str | None:
+def responsible(
+    ministry: str | None,
+    *,
+    criterion: int | None = None,
+    criterion_name: str = "",
+    level: str = "country",
+    unit_type: str = "",
+    overrides: Mapping[str, str] | None = None,
+) -> str | None:
     """The name a document gives the sector responsible for a criterion.
 
     ``ministry`` is the catalogue's text, possibly several bodies ("Bộ Nội vụ; Bộ Tư pháp (tiếp cận

@@ -30,8 +30,13 @@ class Row:
     values: dict[str, object]
 
 
-def read_table(path: str | Path, *, required: dict[str, tuple[str, ...]], optional: dict[str, tuple[str, ...]] | None = None,
-               limits: Limits | None = None) -> list[Row]:
+def read_table(
+    path: str | Path,
+    *,
+    required: dict[str, tuple[str, ...]],
+    optional: dict[str, tuple[str, ...]] | None = None,
+    limits: Limits | None = None,
+) -> list[Row]:
     """Rows as dicts keyed by canonical column names (the first sheet of a workbook; blank rows left out).
 
     ``required``/``optional`` map a canonical name to accepted header spellings (folded).
@@ -66,4 +71,3 @@ def read_table(path: str | Path, *, required: dict[str, tuple[str, ...]], option
         values = {canon: (r[i] if i < len(r) else None) for i, canon in colmap.items()}
         out.append(Row(n, values))
     return out
-

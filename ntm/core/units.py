@@ -162,8 +162,11 @@ class UnitData:
             for u in self.units:
                 for key in {normalize(u.name), normalize(u.short_name)}:
                     self._names[key].append(u)
-        return [u for u in self._names.get(_segment_key(segment), [])
-                if segment_matches(segment, u.name, u.short_name, u.type)]
+        return [
+            u
+            for u in self._names.get(_segment_key(segment), [])
+            if segment_matches(segment, u.name, u.short_name, u.type)
+        ]
 
     def chain(self, uid: str) -> list[UnitRecord]:
         """The unit and its ancestors, root first."""
@@ -200,12 +203,20 @@ class UnitData:
             segments = split_path(ref)
             if not segments:
                 raise UnitLookupError("chưa nhập đơn vị (mã như xa:13570@2024 hoặc tên như Hà Nam/Lý Nhân/Nguyên Lý)")
-            found = rank_candidates(segments, (
-                (u, [(a.name, a.short_name, a.type) for a in self.chain(u.uid)])
-                for u in self.named(segments[-1]) if u.valid_at(date)
-            ))
-        return one_of(ref, found, date, lambda u: (u.uid, u.name, [a.name for a in self.chain(u.uid)[1:-1]],
-                                                   u.valid_from, u.valid_to))
+            found = rank_candidates(
+                segments,
+                (
+                    (u, [(a.name, a.short_name, a.type) for a in self.chain(u.uid)])
+                    for u in self.named(segments[-1])
+                    if u.valid_at(date)
+                ),
+            )
+        return one_of(
+            ref,
+            found,
+            date,
+            lambda u: (u.uid, u.name, [a.name for a in self.chain(u.uid)[1:-1]], u.valid_from, u.valid_to),
+        )
 
 
 # -- identifiers and dates -------------------------------------------------------------------
@@ -300,7 +311,7 @@ def split_type(name: str) -> tuple[str | None, str]:
     low = name.lower()
     for t in TYPES:
         if low.startswith(t.lower() + " "):
-            return t, name[len(t) + 1:].strip()
+            return t, name[len(t) + 1 :].strip()
     return None, name
 
 
@@ -312,19 +323,26 @@ def clean_short(short: str) -> str:
 def full_name(type_: str, short: str) -> str:
     """``("Xã", "Nguyên Lý")`` → ``"Xã Nguyên Lý"``; numbered units keep their name: ``"Phường 5"``."""
     if short.lower().startswith(type_.lower() + " "):
-        return type_ + short[len(type_):]
+        return type_ + short[len(type_) :]
     return f"{type_} {short}"
 
 
-_ABBREV_ACCENTED = {"tp": "thành phố", "tx": "thị xã", "tt": "thị trấn", "h": "huyện", "q": "quận", "p": "phường",
-                    "x": "xã"}
+_ABBREV_ACCENTED = {
+    "tp": "thành phố",
+    "tx": "thị xã",
+    "tt": "thị trấn",
+    "h": "huyện",
+    "q": "quận",
+    "p": "phường",
+    "x": "xã",
+}
 
 
 def _segment_key(segment: str, exact: bool = False) -> str:
     s = " ".join(str(segment).split())
     m = _ABBREV_RE.match(s)
     if m:
-        s = (_ABBREV_ACCENTED if exact else _ABBREV)[(m[1] or m[2]).lower()] + " " + s[m.end():]
+        s = (_ABBREV_ACCENTED if exact else _ABBREV)[(m[1] or m[2]).lower()] + " " + s[m.end() :]
     return fold_case(s) if exact else normalize(s)
 
 
@@ -392,7 +410,9 @@ def best_ranked(ranked: Iterable[tuple[int, object]]) -> list:
     return [c for r, c in ranked if r == best]
 
 
-def rank_candidates(segments: Sequence[str], candidates: Iterable[tuple[object, Sequence[tuple[str, str, str]]]]) -> list:
+def rank_candidates(
+    segments: Sequence[str], candidates: Iterable[tuple[object, Sequence[tuple[str, str, str]]]]
+) -> list:
     """Of ``(candidate, chain)`` pairs, those a name path designates best: the best
     :func:`path_rank`, and — when the path was typed with diacritics and some candidates match
     them exactly — only those ("Tân Thạnh" is not "Tân Thành")."""
@@ -419,7 +439,7 @@ def one_of(ref: str, found: Sequence, date: dt.date | None, describe) -> object:
     if not found:
         raise UnitLookupError(
             f"không tìm thấy đơn vị hành chính '{ref}'{when}. Dùng mã (vd. xa:13570@2024) hoặc đường dẫn tên "
-            f"từ tỉnh xuống (vd. Hà Nam/Lý Nhân/Nguyên Lý); tìm gần đúng bằng: ntm units find \"…\""
+            f'từ tỉnh xuống (vd. Hà Nam/Lý Nhân/Nguyên Lý); tìm gần đúng bằng: ntm units find "…"'
         )
     shown, periods = [], set()
     for c in found:
@@ -431,7 +451,9 @@ def one_of(ref: str, found: Sequence, date: dt.date | None, describe) -> object:
     more = f" và {len(found) - 20} đơn vị khác" if len(found) > 20 else ""
     hint = "; hoặc cho biết ngày (trước hay từ 01/07/2025)" if not date and len(periods) > 1 else ""
     raise UnitLookupError(
-        f"'{ref}' khớp {len(found)} đơn vị{when}: " + "; ".join(shown) + more
+        f"'{ref}' khớp {len(found)} đơn vị{when}: "
+        + "; ".join(shown)
+        + more
         + f". Hãy dùng mã đơn vị hoặc ghi thêm cấp trên (vd. Tỉnh/Huyện/Xã){hint}.",
         candidates=found,
     )
@@ -524,8 +546,9 @@ def read_units(regions_path: str | None = None) -> UnitData:
             con.close()
     converter = json.loads((ddir / "converter_2025.json").read_text(encoding="utf-8"))
 
-    units: list[UnitRecord] = [UnitRecord(ROOT_UID, "VN", "Việt Nam", "Việt Nam", "Quốc gia", "country", "",
-                                          None, "", None, None, None, None)]
+    units: list[UnitRecord] = [
+        UnitRecord(ROOT_UID, "VN", "Việt Nam", "Việt Nam", "Quốc gia", "country", "", None, "", None, None, None, None)
+    ]
     provinces: list[UnitRecord] = []
     districts: list[UnitRecord] = []
     communes: list[UnitRecord] = []
@@ -533,18 +556,53 @@ def read_units(regions_path: str | None = None) -> UnitData:
     old_prov_by_key: dict[str, UnitRecord] = {}
     seen: set[str] = set()
 
-    for (pname, pshort, pcode, plat, plon, pkey, dname, dtype, dshort, dcode, dlat, dlon, dkey,
-         wname, wtype, wshort, wcode, wlat, wlon, wkey) in legacy:
+    for (
+        pname,
+        pshort,
+        pcode,
+        plat,
+        plon,
+        pkey,
+        dname,
+        dtype,
+        dshort,
+        dcode,
+        dlat,
+        dlon,
+        dkey,
+        wname,
+        wtype,
+        wshort,
+        wcode,
+        wlat,
+        wlon,
+        wkey,
+    ) in legacy:
         puid = make_uid("province", pcode, EDITION_2024)
         if puid not in seen:
             if pcode not in regions.province_region:
                 raise ValueError(f"tỉnh {pcode} ({pname}) chưa có trong bảng vùng {REGIONS_FILE.name}")
             t, s, n = _typed(pname, None, pshort)
             if normalize(regions.province_names[pcode]) != normalize(s):
-                raise ValueError(f"bảng vùng {REGIONS_FILE.name}: mã {pcode} ghi '{regions.province_names[pcode]}', "
-                                 f"dữ liệu đơn vị ghi '{s}'")
-            rec = UnitRecord(puid, pcode, n, s, t, "province", EDITION_2024, ROOT_UID,
-                             regions.province_region[pcode], _f(plat), _f(plon), None, END_2024)
+                raise ValueError(
+                    f"bảng vùng {REGIONS_FILE.name}: mã {pcode} ghi '{regions.province_names[pcode]}', "
+                    f"dữ liệu đơn vị ghi '{s}'"
+                )
+            rec = UnitRecord(
+                puid,
+                pcode,
+                n,
+                s,
+                t,
+                "province",
+                EDITION_2024,
+                ROOT_UID,
+                regions.province_region[pcode],
+                _f(plat),
+                _f(plon),
+                None,
+                END_2024,
+            )
             provinces.append(rec)
             old_prov_by_key[pkey] = rec
             seen.add(puid)
@@ -552,16 +610,30 @@ def read_units(regions_path: str | None = None) -> UnitData:
         duid = make_uid("district", dcode, EDITION_2024)
         if duid not in seen:
             t, s, n = _typed(dname, dtype, dshort)
-            drec = UnitRecord(duid, dcode, n, s, t, "district", EDITION_2024, puid, region,
-                              _f(dlat), _f(dlon), None, END_2024)
+            drec = UnitRecord(
+                duid, dcode, n, s, t, "district", EDITION_2024, puid, region, _f(dlat), _f(dlon), None, END_2024
+            )
             districts.append(drec)
             seen.add(duid)
             if not wname:  # island district without communes: it is its own lineage endpoint
                 old_by_key[f"{pkey}_{dkey}_"] = drec
         if wname:
             t, s, n = _typed(wname, wtype, wshort)
-            crec = UnitRecord(make_uid("commune", wcode, EDITION_2024), wcode, n, s, t, "commune", EDITION_2024,
-                              duid, region, _f(wlat), _f(wlon), None, END_2024)
+            crec = UnitRecord(
+                make_uid("commune", wcode, EDITION_2024),
+                wcode,
+                n,
+                s,
+                t,
+                "commune",
+                EDITION_2024,
+                duid,
+                region,
+                _f(wlat),
+                _f(wlon),
+                None,
+                END_2024,
+            )
             communes.append(crec)
             old_by_key[f"{pkey}_{dkey}_{wkey}"] = crec
 
@@ -579,8 +651,21 @@ def read_units(regions_path: str | None = None) -> UnitData:
         olds = converter["DICT_PROVINCE"][pkey]
         main = old_prov_by_key[pkey] if pkey in old_prov_by_key else old_prov_by_key[olds[0]]
         t, s, n = _typed(pname, None, pshort)
-        rec = UnitRecord(make_uid("province", pcode, EDITION_2025), pcode, n, s, t, "province", EDITION_2025,
-                         ROOT_UID, main.region, _f(plat), _f(plon), REFORM_DATE, None)
+        rec = UnitRecord(
+            make_uid("province", pcode, EDITION_2025),
+            pcode,
+            n,
+            s,
+            t,
+            "province",
+            EDITION_2025,
+            ROOT_UID,
+            main.region,
+            _f(plat),
+            _f(plon),
+            REFORM_DATE,
+            None,
+        )
         new_provinces.append(rec)
         new_prov_uid[pkey] = rec.uid
         for okey in olds:
@@ -593,8 +678,9 @@ def read_units(regions_path: str | None = None) -> UnitData:
         for wkey, olds in wards.items():
             row = new_rows[(pkey, wkey)]
             for okey in olds:
-                commune_links[(okey, row[9])] = LinkRecord(old_by_key[okey].uid, make_uid("commune", row[9], EDITION_2025),
-                                                           LINK_MERGE, True)
+                commune_links[(okey, row[9])] = LinkRecord(
+                    old_by_key[okey].uid, make_uid("commune", row[9], EDITION_2025), LINK_MERGE, True
+                )
                 main_target[(pkey, okey.rsplit("_", 1)[-1])][okey] = wkey
     divided_all = converter["DICT_PROVINCE_WARD_DIVIDED"]
     for pkey, divided in divided_all.items():
@@ -613,15 +699,19 @@ def read_units(regions_path: str | None = None) -> UnitData:
                     # The converter mixes up old wards that share a name inside one new province
                     # (Phường 4 of Tân An and Phường 4 of Tây Ninh each "split" into the other's
                     # successor); a minor piece that a same-named old ward went into is dropped.
-                    corrections.append(f"{old_by_key[okey].uid} ↛ {make_uid('commune', new_rows[(pkey, part['newWardKey'])][9], EDITION_2025)}")
+                    corrections.append(
+                        f"{old_by_key[okey].uid} ↛ {make_uid('commune', new_rows[(pkey, part['newWardKey'])][9], EDITION_2025)}"
+                    )
                     continue
                 kept.append(part)
             single = len(kept) == 1
             for part in kept:
                 row = new_rows[(pkey, part["newWardKey"])]
                 commune_links[(okey, row[9])] = LinkRecord(
-                    old_by_key[okey].uid, make_uid("commune", row[9], EDITION_2025),
-                    LINK_MERGE if single else LINK_SPLIT, True if single else bool(part.get("isDefaultNewWard")),
+                    old_by_key[okey].uid,
+                    make_uid("commune", row[9], EDITION_2025),
+                    LINK_MERGE if single else LINK_SPLIT,
+                    True if single else bool(part.get("isDefaultNewWard")),
                 )
     preds: dict[str, list[LinkRecord]] = defaultdict(list)
     for link in commune_links.values():
@@ -630,7 +720,7 @@ def read_units(regions_path: str | None = None) -> UnitData:
     old_by_uid = {u.uid: u for u in (*districts, *communes)}
     prov_region = {p.uid: p.region for p in new_provinces}
     new_communes: list[UnitRecord] = []
-    for (pname, pshort, pcode, plat, plon, pkey, wname, wtype, wshort, wcode, wlat, wlon, wkey) in current:  # noqa: B007
+    for pname, pshort, pcode, plat, plon, pkey, wname, wtype, wshort, wcode, wlat, wlon, wkey in current:  # noqa: B007
         uid = make_uid("commune", wcode, EDITION_2025)
         parent = new_prov_uid[pkey]
         votes: Counter[str] = Counter()
@@ -642,8 +732,11 @@ def read_units(regions_path: str | None = None) -> UnitData:
             leaders = [r for r, v in votes.items() if v == best]
             region = region if region in leaders else sorted(leaders)[0]
         t, s, n = _typed(wname, wtype, wshort)
-        new_communes.append(UnitRecord(uid, wcode, n, s, t, "commune", EDITION_2025, parent, region,
-                                       _f(wlat), _f(wlon), REFORM_DATE, None))
+        new_communes.append(
+            UnitRecord(
+                uid, wcode, n, s, t, "commune", EDITION_2025, parent, region, _f(wlat), _f(wlon), REFORM_DATE, None
+            )
+        )
 
     links.extend(sorted(commune_links.values(), key=lambda link: (link.successor, link.predecessor)))
     units += provinces + new_provinces + districts + communes + new_communes

@@ -38,10 +38,29 @@ from functools import lru_cache
 from ntm.core.catalog.schema import Indicator, Kind
 
 __all__ = [
-    "ValueRefused", "Measure", "COUNT_UNITS", "measure_of", "measure_unit", "clean_text", "has_nul", "read_number",
-    "input_text", "read_value", "parse_value", "read_truth", "read_assessment", "stored_truth", "fold_words",
-    "TRUE_WORDS", "FALSE_WORDS", "NOT_ASSESSED_WORDS", "ASSESSMENT_WORDS", "assessment_text", "truth_text",
-    "MAX_DIGITS", "MAX_MAGNITUDE",
+    "ValueRefused",
+    "Measure",
+    "COUNT_UNITS",
+    "measure_of",
+    "measure_unit",
+    "clean_text",
+    "has_nul",
+    "read_number",
+    "input_text",
+    "read_value",
+    "parse_value",
+    "read_truth",
+    "read_assessment",
+    "stored_truth",
+    "fold_words",
+    "TRUE_WORDS",
+    "FALSE_WORDS",
+    "NOT_ASSESSED_WORDS",
+    "ASSESSMENT_WORDS",
+    "assessment_text",
+    "truth_text",
+    "MAX_DIGITS",
+    "MAX_MAGNITUDE",
 ]
 
 MAX_DIGITS = 15  # significant digits a stored value (a double) keeps exactly
@@ -221,7 +240,9 @@ def read_number(raw: object) -> Decimal:
             raise ValueRefused(f"'{text}' không phải là số")
         readings = _readings(s)
         if not readings:
-            raise ValueRefused(f"'{text}' không phải là số (dấu chấm, dấu phẩy không đúng chỗ: viết ví dụ 1.234,5 hoặc 1234,5)")
+            raise ValueRefused(
+                f"'{text}' không phải là số (dấu chấm, dấu phẩy không đúng chỗ: viết ví dụ 1.234,5 hoặc 1234,5)"
+            )
         if negative:
             readings = [-r for r in readings]
         if len(readings) > 1:
@@ -229,7 +250,9 @@ def read_number(raw: object) -> Decimal:
             raise ValueRefused(
                 f"'{text}' có thể hiểu là hai số: {_show_reading(a)} (dấu '{_mark(s)}' là dấu thập phân) hoặc "
                 f"{_show_reading(b)} (dấu '{_mark(s)}' ngăn cách hàng nghìn). Không đoán: hãy ghi {_show_reading(b)} "
-                f"nếu là số nguyên, hoặc {input_text(a)} nếu là số thập phân", (a, b))
+                f"nếu là số nguyên, hoặc {input_text(a)} nếu là số thập phân",
+                (a, b),
+            )
         d = readings[0]
     if not d.is_finite():
         raise ValueRefused(f"'{raw}' không phải là số")
@@ -275,10 +298,34 @@ class Measure(str, Enum):
 
 
 # Units of measure (as the catalogue writes them) that count things: their values are whole numbers.
-COUNT_UNITS = frozenset({
-    "căn", "nhà", "hộ", "người", "thôn", "ấp", "bản", "xã", "huyện", "lĩnh vực", "mô hình", "sản phẩm", "trường",
-    "công trình", "cơ sở", "chợ", "điểm", "cái", "chiếc", "lần", "tuyến", "trạm", "làng nghề", "hợp tác xã",
-})
+COUNT_UNITS = frozenset(
+    {
+        "căn",
+        "nhà",
+        "hộ",
+        "người",
+        "thôn",
+        "ấp",
+        "bản",
+        "xã",
+        "huyện",
+        "lĩnh vực",
+        "mô hình",
+        "sản phẩm",
+        "trường",
+        "công trình",
+        "cơ sở",
+        "chợ",
+        "điểm",
+        "cái",
+        "chiếc",
+        "lần",
+        "tuyến",
+        "trạm",
+        "làng nghề",
+        "hợp tác xã",
+    }
+)
 
 
 def measure_of(ind: Indicator) -> Measure:
@@ -313,7 +360,9 @@ def read_value(ind: Indicator, raw: object) -> Decimal | bool | str | None:
             for level in ind.levels or []:
                 if unicodedata.normalize("NFC", level).casefold() == s:
                     return level
-            raise ValueRefused(f"'{clean_text(raw)}' không phải là một mức của chỉ tiêu ({', '.join(ind.levels or [])})")
+            raise ValueRefused(
+                f"'{clean_text(raw)}' không phải là một mức của chỉ tiêu ({', '.join(ind.levels or [])})"
+            )
         if m == Measure.PERCENT and isinstance(raw, str):
             text = clean_text(raw)
             raw = text[:-1] if text.endswith("%") else text

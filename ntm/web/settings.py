@@ -29,7 +29,9 @@ from ntm.apps.ops.conf import secret_key as _secret_key  # noqa: E402
 DEBUG = os.environ.get("NTM_DEBUG", "0").strip() == "1"
 SECRET_KEY = _secret_key(os.environ, NTM_HOME)
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("NTM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("NTM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -103,7 +105,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     NTM_HOME.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL lets readers proceed while one writer commits; busy timeout instead of "database is locked".
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
+    DATABASES["default"]["OPTIONS"].update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
     # The web workers and the task worker write concurrently: take the write lock at BEGIN so that a
     # transaction never fails half-way with "database is locked" (it waits up to ``timeout`` instead).
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
@@ -144,8 +148,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_PARSER_CLASSES": ["ntm.apps.api.base.JSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": [
+        "ntm.apps.api.base.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NTM Monitor API",
@@ -156,8 +163,11 @@ SPECTACULAR_SETTINGS = {
 # API tokens (django-rest-knox, see ntm.apps.accounts.tokens): stored as digests, valid
 # NTM_API_TOKEN_DAYS days (default 30), at most 20 unexpired tokens per user
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
-REST_KNOX = {"TOKEN_TTL": timedelta(days=float(os.environ.get("NTM_API_TOKEN_DAYS") or 30)), "AUTO_REFRESH": False,
-             "TOKEN_LIMIT_PER_USER": 20}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=float(os.environ.get("NTM_API_TOKEN_DAYS") or 30)),
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": 20,
+}
 
 LOGIN_URL = "login"
 LOGGING = {
@@ -171,11 +181,21 @@ LOGGING = {
 # Bounds of every uploaded table (ntm.core.tables.Limits; the defaults are there and in
 # docs/security.md). Each may be set from the environment: NTM_UPLOAD_MAX_ROWS, _MAX_COLUMNS, _MAX_CELLS,
 # _MAX_RATIO, _MAX_SECONDS, and in MB _MAX_FILE_MB, _MAX_UNZIPPED_MB, _MAX_TEXT_MB.
-_UPLOAD_BOUNDS = {"max_rows": ("ROWS", 1), "max_columns": ("COLUMNS", 1), "max_cells": ("CELLS", 1),
-                  "max_ratio": ("RATIO", 1), "max_seconds": ("SECONDS", 1), "max_file_bytes": ("FILE_MB", 1 << 20),
-                  "max_unzipped_bytes": ("UNZIPPED_MB", 1 << 20), "max_text_bytes": ("TEXT_MB", 1 << 20)}
-NTM_UPLOAD_LIMITS = {key: int(float(os.environ[f"NTM_UPLOAD_MAX_{env}"]) * unit)
-                     for key, (env, unit) in _UPLOAD_BOUNDS.items() if os.environ.get(f"NTM_UPLOAD_MAX_{env}")}
+_UPLOAD_BOUNDS = {
+    "max_rows": ("ROWS", 1),
+    "max_columns": ("COLUMNS", 1),
+    "max_cells": ("CELLS", 1),
+    "max_ratio": ("RATIO", 1),
+    "max_seconds": ("SECONDS", 1),
+    "max_file_bytes": ("FILE_MB", 1 << 20),
+    "max_unzipped_bytes": ("UNZIPPED_MB", 1 << 20),
+    "max_text_bytes": ("TEXT_MB", 1 << 20),
+}
+NTM_UPLOAD_LIMITS = {
+    key: int(float(os.environ[f"NTM_UPLOAD_MAX_{env}"]) * unit)
+    for key, (env, unit) in _UPLOAD_BOUNDS.items()
+    if os.environ.get(f"NTM_UPLOAD_MAX_{env}")
+}
 # an import file not confirmed within this many hours is removed; each user may hold this many files
 # (and MB) waiting for confirmation
 NTM_IMPORT_EXPIRY_HOURS = float(os.environ.get("NTM_IMPORT_EXPIRY_HOURS") or 24)
@@ -191,5 +211,7 @@ from ntm.apps.ops.conf import with_ops_middleware as _with_ops_middleware  # noq
 if "ntm.apps.ops" not in INSTALLED_APPS:
     INSTALLED_APPS += ["ntm.apps.ops"]
 MIDDLEWARE = _with_ops_middleware(MIDDLEWARE)
-globals().update(_security_settings(DEBUG, os.environ, NTM_HOME, globals().get("CACHES"), globals().get("REST_FRAMEWORK")))
+globals().update(
+    _security_settings(DEBUG, os.environ, NTM_HOME, globals().get("CACHES"), globals().get("REST_FRAMEWORK"))
+)
 # ==== end of the security block ===================================================================

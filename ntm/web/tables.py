@@ -150,7 +150,7 @@ class Table:
             if not c.sortable:
                 out.append(Header(c.label, c.num, None, None))
                 continue
-            state = ("ascending" if self.sort == c.key else "descending" if self.sort == f"-{c.key}" else None)
+            state = "ascending" if self.sort == c.key else "descending" if self.sort == f"-{c.key}" else None
             target = f"-{c.key}" if state == "ascending" else c.key
             out.append(Header(c.label, c.num, self.url(sort=target), state))
         return out
@@ -228,8 +228,9 @@ class Table:
         ws.freeze_panes = "A2"
         buf = io.BytesIO()
         wb.save(buf)
-        resp = HttpResponse(buf.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        resp = HttpResponse(
+            buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
         resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return resp
 
@@ -246,6 +247,7 @@ def _export_rows_of(rows):
 def _sorted(rows: list, key: Callable[[Any], Any], *, descending: bool) -> list:
     """Sorted by ``key`` with empty values (None, "") last in both directions; texts compared without
     diacritics first, so "Đức Lý" sorts among the D's."""
+
     def k(row):
         v = key(row)
         if isinstance(v, str):

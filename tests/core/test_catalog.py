@@ -98,8 +98,23 @@ def test_codes_seen_in_bulletins_exist(cat):
     ntm = cat.get("xa-ntm-2021").by_code
     assert {"1.1", "1.2", "15.1", "17.2", "17.7", "17.11", "8.4", "19.2"} <= set(ntm)
     nc = cat.get("xa-nang-cao-2021").by_code
-    assert {"1.1", "1.2", "1.3", "11", "13.5", "14.1", "14.2", "14.3", "16.2", "17.2", "17.6", "17.12", "8.4", "15.2",
-            "19.2"} <= set(nc)
+    assert {
+        "1.1",
+        "1.2",
+        "1.3",
+        "11",
+        "13.5",
+        "14.1",
+        "14.2",
+        "14.3",
+        "16.2",
+        "17.2",
+        "17.6",
+        "17.12",
+        "8.4",
+        "15.2",
+        "19.2",
+    } <= set(nc)
     assert "9.5" in cat.get("huyen-ntm-2021").by_code
     assert "6.5" in cat.get("huyen-nang-cao-2021").by_code
 
@@ -115,8 +130,12 @@ def test_groups_of_the_commune_sets(cat):
     for code in ("xa-ntm-2016", "xa-ntm-2021"):
         s = cat.get(code)
         assert [g.name for g in s.data.groups] == [
-            "Quy hoạch", "Hạ tầng kinh tế - xã hội", "Kinh tế và tổ chức sản xuất",
-            "Văn hóa - Xã hội - Môi trường", "Hệ thống chính trị"]
+            "Quy hoạch",
+            "Hạ tầng kinh tế - xã hội",
+            "Kinh tế và tổ chức sản xuất",
+            "Văn hóa - Xã hội - Môi trường",
+            "Hệ thống chính trị",
+        ]
         assert all(c.group for c in s.criteria)
 
 
@@ -138,17 +157,42 @@ def test_placeholders_say_so_and_carry_no_rule(cat, code):
             # the file says content: null; pages and documents print the code and the criterion instead
             assert not i.content_known, (code, i.code)
             n = int(i.code.split(".")[0])
-            assert i.content == f"Chỉ tiêu {i.code} thuộc tiêu chí số {n} về {cat.get(code).criterion_by_number[n].name}"
+            assert (
+                i.content == f"Chỉ tiêu {i.code} thuộc tiêu chí số {n} về {cat.get(code).criterion_by_number[n].name}"
+            )
             assert not i.thresholds and i.relative_to is None
             assert i.kind == Kind.BOOLEAN
 
 
 def test_sourced_threshold_counts(cat):
     """Indicators carrying at least one sourced threshold (update when an annex is loaded)."""
-    with_rule = {s.code: sorted((i.code for i in s.indicators if i.thresholds or i.relative_to), key=code_key) for s in cat}
+    with_rule = {
+        s.code: sorted((i.code for i in s.indicators if i.thresholds or i.relative_to), key=code_key) for s in cat
+    }
     assert len(with_rule["xa-ntm-2016"]) == 44
-    assert set(cat.get("xa-ntm-2016").indicator_codes()) - set(with_rule["xa-ntm-2016"]) == {"6.3", "17.1", "17.7", "19.1", "19.2"}
-    assert with_rule["xa-ntm-2021"] == ["3.1", "3.2", "5", "6.1", "6.2", "6.3", "7", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "14.1"]
+    assert set(cat.get("xa-ntm-2016").indicator_codes()) - set(with_rule["xa-ntm-2016"]) == {
+        "6.3",
+        "17.1",
+        "17.7",
+        "19.1",
+        "19.2",
+    }
+    assert with_rule["xa-ntm-2021"] == [
+        "3.1",
+        "3.2",
+        "5",
+        "6.1",
+        "6.2",
+        "6.3",
+        "7",
+        "8.1",
+        "8.2",
+        "8.3",
+        "8.4",
+        "9.1",
+        "9.2",
+        "14.1",
+    ]
     assert with_rule["xa-nang-cao-2021"] == ["4.1", "4.2", "6.1", "7"]
     assert with_rule["xa-kieu-mau-2021"] == ["1", "2", "3", "4"]
     assert with_rule["huyen-ntm-2021"] == with_rule["huyen-nang-cao-2021"] == with_rule["xa-ntm-2026"] == []
@@ -161,7 +205,12 @@ def test_the_2010_2015_set_holds_only_what_is_sourced(cat):
     s = cat.get("xa-ntm-2010")
     d = s.data
     assert (d.phase, d.level, d.tier, d.legal_basis.decision, str(d.valid_from)) == (
-        "2010-2015", "commune", "ntm", "491/QĐ-TTg", "2009-04-16")
+        "2010-2015",
+        "commune",
+        "ntm",
+        "491/QĐ-TTg",
+        "2009-04-16",
+    )
     assert d.declared.indicators is None and s.placeholder_count == 19
     tags = {c.number: c.provenance.tag.value for c in d.criteria}
     assert {n for n, t in tags.items() if t == "NEWS"} == {7, 10, 12, 14, 15}
@@ -188,20 +237,36 @@ def test_2021_kinds_units_and_dynamic_indicators(cat):
 
 def test_set_metadata(cat):
     ntm = cat.get("xa-ntm-2021").data
-    assert (ntm.legal_basis.decision, ntm.legal_basis.annex, str(ntm.legal_basis.date)) == ("318/QĐ-TTg", "Phụ lục I", "2022-03-08")
+    assert (ntm.legal_basis.decision, ntm.legal_basis.annex, str(ntm.legal_basis.date)) == (
+        "318/QĐ-TTg",
+        "Phụ lục I",
+        "2022-03-08",
+    )
     assert ntm.special_override_region == cat.get("xa-nang-cao-2021").data.special_override_region == "TDMNPB"
     assert cat.get("xa-ntm-2016").data.special_override_region is None
     x26 = cat.get("xa-ntm-2026").data
     assert (x26.phase, x26.scope_kind, str(x26.valid_from), x26.legal_basis.decision) == (
-        "2026-2030", "group", "2026-02-15", "51/2025/QĐ-TTg")
+        "2026-2030",
+        "group",
+        "2026-02-15",
+        "51/2025/QĐ-TTg",
+    )
     assert {s.code: s.data.short_name for s in cat} == {
-        "xa-ntm-2010": "nông thôn mới", "xa-ntm-2016": "nông thôn mới", "xa-ntm-2021": "nông thôn mới",
+        "xa-ntm-2010": "nông thôn mới",
+        "xa-ntm-2016": "nông thôn mới",
+        "xa-ntm-2021": "nông thôn mới",
         "xa-ntm-2026": "nông thôn mới",
-        "xa-nang-cao-2021": "nông thôn mới nâng cao", "xa-kieu-mau-2021": "nông thôn mới kiểu mẫu",
-        "huyen-ntm-2021": "huyện nông thôn mới", "huyen-nang-cao-2021": "huyện nông thôn mới nâng cao",
-        "xa-ntm-hien-dai-2026": "nông thôn mới hiện đại", "tinh-ntm-2026": "hoàn thành nhiệm vụ xây dựng nông thôn mới"}
+        "xa-nang-cao-2021": "nông thôn mới nâng cao",
+        "xa-kieu-mau-2021": "nông thôn mới kiểu mẫu",
+        "huyen-ntm-2021": "huyện nông thôn mới",
+        "huyen-nang-cao-2021": "huyện nông thôn mới nâng cao",
+        "xa-ntm-hien-dai-2026": "nông thôn mới hiện đại",
+        "tinh-ntm-2026": "hoàn thành nhiệm vụ xây dựng nông thôn mới",
+    }
     assert [(s.code, s.level) for s in cat if s.level == "district"] == [
-        ("huyen-nang-cao-2021", "district"), ("huyen-ntm-2021", "district")]
+        ("huyen-nang-cao-2021", "district"),
+        ("huyen-ntm-2021", "district"),
+    ]
 
 
 # -- set-level conditions -----------------------------------------------------------------------
@@ -228,9 +293,17 @@ def test_recognition_conditions_of_qd_18_2022(cat, code):
 
 def test_district_conditions(cat):
     conds = {c.code: c for c in cat.get("huyen-ntm-2021").conditions}
-    shares = {(c.set or c.fact, tuple(c.child_types or ()), c.min_percent) for c in conds.values() if c.type == "children_share"}
-    assert shares == {("xa-ntm-2021", ("Xã",), 100), ("xa-nang-cao-2021", ("Xã",), 10),
-                      ("do_thi_van_minh", ("Thị trấn",), 100), ("satisfaction_80", ("Xã",), 100)}
+    shares = {
+        (c.set or c.fact, tuple(c.child_types or ()), c.min_percent)
+        for c in conds.values()
+        if c.type == "children_share"
+    }
+    assert shares == {
+        ("xa-ntm-2021", ("Xã",), 100),
+        ("xa-nang-cao-2021", ("Xã",), 10),
+        ("do_thi_van_minh", ("Thị trấn",), 100),
+        ("satisfaction_80", ("Xã",), 100),
+    }
     assert [(c.fact, c.value) for c in conds.values() if c.type == "fact_min"] == [("satisfaction_pct", 90)]
     assert not any(c.recognition_only for c in conds.values())
 
@@ -299,11 +372,15 @@ def test_the_valid_file_loads(tmp_path):
 
 def test_content_null_reads_as_code_and_criterion_but_a_missing_key_is_an_error(tmp_path):
     """``content: null`` marks wording our sources lack; forgetting the key is still a mistake."""
-    (tmp_path / "tinh-thu.yaml").write_text(VALID.replace("content: Thu nhập bình quân đầu người", "content: null"),
-                                            encoding="utf-8")
+    (tmp_path / "tinh-thu.yaml").write_text(
+        VALID.replace("content: Thu nhập bình quân đầu người", "content: null"), encoding="utf-8"
+    )
     s = load_catalog([tmp_path], builtin=False).get("tinh-thu")
     i = s.by_code["2.1"]
-    assert (i.content, i.content_known) == (f"Chỉ tiêu 2.1 thuộc tiêu chí số 2 về {s.criterion_by_number[2].name}", False)
+    assert (i.content, i.content_known) == (
+        f"Chỉ tiêu 2.1 thuộc tiêu chí số 2 về {s.criterion_by_number[2].name}",
+        False,
+    )
     assert s.by_code["1.1"].content_known and s.as_dict()["indicators"][1]["content_known"] is False
     text = VALID.replace("        content: Thu nhập bình quân đầu người\n", "")
     err, f = load_bad(tmp_path, text)
@@ -314,13 +391,19 @@ def test_unknown_scope(tmp_path):
     text = VALID.replace('scope: "region:DBSH"', 'scope: "region:XYZ"')
     err, f = load_bad(tmp_path, text)
     assert len(err.problems) == 1
-    assert f"{f}:{line_of(text, 'region:XYZ')} criteria[1].indicators[1].thresholds[0].scope: unknown scope 'region:XYZ'" in str(err)
+    assert (
+        f"{f}:{line_of(text, 'region:XYZ')} criteria[1].indicators[1].thresholds[0].scope: unknown scope 'region:XYZ'"
+        in str(err)
+    )
 
 
 def test_percent_above_100(tmp_path):
     text = VALID.replace("value: 5\n", "value: 105\n")
     err, f = load_bad(tmp_path, text)
-    assert f"{f}:{line_of(text, 'value: 105')} criteria[1].indicators[1].thresholds[0].value: percentage threshold 105" in str(err)
+    assert (
+        f"{f}:{line_of(text, 'value: 105')} criteria[1].indicators[1].thresholds[0].value: percentage threshold 105"
+        in str(err)
+    )
 
 
 def test_duplicate_key(tmp_path):
@@ -333,7 +416,10 @@ def test_duplicate_key(tmp_path):
 def test_indicator_code_of_another_criterion(tmp_path):
     text = VALID.replace('code: "2.2"', 'code: "3.2"')
     err, f = load_bad(tmp_path, text)
-    assert str(err) == f"{f}:{line_of(text, '3.2')} criteria[1].indicators[1].code: indicator 3.2 does not belong to criterion 2"
+    assert (
+        str(err)
+        == f"{f}:{line_of(text, '3.2')} criteria[1].indicators[1].code: indicator 3.2 does not belong to criterion 2"
+    )
 
 
 def test_bad_yaml_syntax(tmp_path):
@@ -364,14 +450,22 @@ def test_unknown_prerequisite(tmp_path):
 
 
 def test_unknown_set_in_a_condition_and_in_relative_to(tmp_path):
-    text = VALID.replace("        unit: triệu đồng/người/năm\n",
-                         "        unit: triệu đồng/người/năm\n"
-                         "        relative_to: {set: xa-nang-cao-2021, indicator: '99', factor: 1.1, provenance: {source: t, tag: LOCAL}}\n")
-    text = text.replace("        thresholds:\n          - scope: national\n            value: 50\n"
-                        "            provenance: {source: test, tag: LOCAL}\n", "", 1)
-    text += ("conditions:\n"
-             "  - {code: nc, type: prerequisite, set: xa-nang-cao-2021, label: Đạt nâng cao, provenance: {source: t, tag: LOCAL}}\n"
-             "  - {code: x, type: prerequisite, set: xa-khong-co, label: Không có, provenance: {source: t, tag: LOCAL}}\n")
+    text = VALID.replace(
+        "        unit: triệu đồng/người/năm\n",
+        "        unit: triệu đồng/người/năm\n"
+        "        relative_to: {set: xa-nang-cao-2021, indicator: '99', factor: 1.1, provenance: {source: t, tag: LOCAL}}\n",
+    )
+    text = text.replace(
+        "        thresholds:\n          - scope: national\n            value: 50\n"
+        "            provenance: {source: test, tag: LOCAL}\n",
+        "",
+        1,
+    )
+    text += (
+        "conditions:\n"
+        "  - {code: nc, type: prerequisite, set: xa-nang-cao-2021, label: Đạt nâng cao, provenance: {source: t, tag: LOCAL}}\n"
+        "  - {code: x, type: prerequisite, set: xa-khong-co, label: Không có, provenance: {source: t, tag: LOCAL}}\n"
+    )
     err, f = load_bad(tmp_path, text, builtin=True)
     assert [str(p) for p in err.problems] == [
         f"{f}:{line_of(text, 'set: xa-khong-co')} conditions[1].set: unknown set 'xa-khong-co'",
@@ -388,35 +482,38 @@ def test_a_set_defined_twice(tmp_path):
 def test_set_keyed_by_group_refuses_region_values(tmp_path):
     text = VALID.replace("valid_from: 2022-03-08\n", "valid_from: 2022-03-08\nscope_kind: group\n")
     err, f = load_bad(tmp_path, text)
-    assert str(err) == (f"{f}:{line_of(text, 'region:DBSH')} criteria[1].indicators[1].thresholds[0].scope: "
-                        "indicator 2.2: this set is keyed by group, not by region")
+    assert str(err) == (
+        f"{f}:{line_of(text, 'region:DBSH')} criteria[1].indicators[1].thresholds[0].scope: "
+        "indicator 2.2: this set is keyed by group, not by region"
+    )
 
 
 def test_all_problems_are_reported_together(tmp_path):
     text = VALID.replace('scope: "region:DBSH"', 'scope: "region:XYZ"').replace('code: "1.1"', 'code: "4.1"')
-    (tmp_path / "other.yaml").write_text(VALID.replace("code: tinh-thu", "code: tinh-khac").replace("value: 50", "value: '50'"),
-                                         encoding="utf-8")
+    (tmp_path / "other.yaml").write_text(
+        VALID.replace("code: tinh-thu", "code: tinh-khac").replace("value: 50", "value: '50'"), encoding="utf-8"
+    )
     err, f = load_bad(tmp_path, text)
     where = sorted((Path(p.file).name, p.path) for p in err.problems)
-    assert where == [("other.yaml", "criteria[1].indicators[0].thresholds[0].value"),
-                     ("tinh-thu.yaml", "criteria[0].indicators[0].code"),
-                     ("tinh-thu.yaml", "criteria[1].indicators[1].thresholds[0].scope")]
+    assert where == [
+        ("other.yaml", "criteria[1].indicators[0].thresholds[0].value"),
+        ("tinh-thu.yaml", "criteria[0].indicators[0].code"),
+        ("tinh-thu.yaml", "criteria[1].indicators[1].thresholds[0].scope"),
+    ]
 
 
 # -- overlays -----------------------------------------------------------------------------------
-def overlay(indicator: str, value, *, region: str | None = None, set_code: str = "xa-ntm-2016", year: int | None = None) -> str:
+def overlay(
+    indicator: str, value, *, region: str | None = None, set_code: str = "xa-ntm-2016", year: int | None = None
+) -> str:
     return (
         f"overlay: {set_code}\n"
-        "province: '35'\n"
-        + (f"region: {region}\n" if region else "")
-        + "name: Điều chỉnh của tỉnh Hà Nam (thử)\n"
+        "province: '35'\n" + (f"region: {region}\n" if region else "") + "name: Điều chỉnh của tỉnh Hà Nam (thử)\n"
         "legal_basis: {decision: 'QĐ thử/QĐ-UBND', provenance: {source: test, tag: LOCAL}}\n"
         "indicators:\n"
         f"  - indicator: '{indicator}'\n"
         "    thresholds:\n"
-        "      - scope: 'province:35'\n"
-        + (f"        year: {year}\n" if year else "")
-        + f"        value: {value}\n"
+        "      - scope: 'province:35'\n" + (f"        year: {year}\n" if year else "") + f"        value: {value}\n"
         "        provenance: {source: test, tag: LOCAL}\n"
     )
 
@@ -424,8 +521,10 @@ def overlay(indicator: str, value, *, region: str | None = None, set_code: str =
 def test_overlay_loosening_a_national_value(tmp_path):
     text = overlay("12", 85)  # national ≥ 90 %, no regional value
     err, f = load_bad(tmp_path, text, name="ha-nam.yaml", builtin=True)
-    assert str(err) == (f"{f}:{line_of(text, 'value: 85')} indicators[0].thresholds[0].value: "
-                        "a province may only tighten the national value 90, not loosen it to 85")
+    assert str(err) == (
+        f"{f}:{line_of(text, 'value: 85')} indicators[0].thresholds[0].value: "
+        "a province may only tighten the national value 90, not loosen it to 85"
+    )
 
 
 def test_overlay_loosening_its_regions_value(tmp_path):
@@ -454,8 +553,12 @@ def test_overlay_value_must_suit_the_indicator(tmp_path):
 
 
 def test_overlay_scope_and_unknown_targets(tmp_path):
-    err, f = load_bad(tmp_path, overlay("14.2", 95).replace("scope: 'province:35'", "scope: 'province:01'"),
-                      name="ha-nam.yaml", builtin=True)
+    err, f = load_bad(
+        tmp_path,
+        overlay("14.2", 95).replace("scope: 'province:35'", "scope: 'province:01'"),
+        name="ha-nam.yaml",
+        builtin=True,
+    )
     assert "indicators[0].thresholds[0].scope: overlay threshold for 14.2 must have scope 'province:35'" in str(err)
     text = overlay("99.9", 95)
     err, f = load_bad(tmp_path, text, name="ha-nam.yaml", builtin=True)

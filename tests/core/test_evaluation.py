@@ -29,10 +29,7 @@ def cat():
 
 
 def all_met(cs, except_codes=(), **kw):
-    return {
-        i.code: Observation(i.code, assessment=i.code not in except_codes, **kw)
-        for i in cs.indicators
-    }
+    return {i.code: Observation(i.code, assessment=i.code not in except_codes, **kw) for i in cs.indicators}
 
 
 def test_worked_example_xa_ntm_2021(cat):
@@ -221,8 +218,12 @@ def test_batch_agrees_with_single(cat, set_code):
 
 # -- roll-ups -----------------------------------------------------------------------------------
 def test_rollup_average_counts_each_commune_once():
-    scores = [UnitScore("a", 19, 57, True), UnitScore("b", 17, 55, False), UnitScore("c", 18, 56, False),
-              UnitScore("b", 18, 56, False)]  # b again: the later (latest) result wins
+    scores = [
+        UnitScore("a", 19, 57, True),
+        UnitScore("b", 17, 55, False),
+        UnitScore("c", 18, 56, False),
+        UnitScore("b", 18, 56, False),
+    ]  # b again: the later (latest) result wins
     r = rollup("xa-ntm-2021", scores, units_total=4, criteria_total=19, indicators_total=57)
     assert r.units_with_results == 3 and r.units_total == 4
     assert r.average_criteria == pytest.approx(55 / 3)

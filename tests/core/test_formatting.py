@@ -18,8 +18,18 @@ def test_vietnamese_numbers():
     assert fmt.date(dt.date(2023, 7, 5)) == "05/07/2023"
 
 
-@pytest.mark.parametrize("text,value", [("17,87", 17.87), ("6.084", 6084), ("03", 3), ("7.669", 7669),
-                                        ("1.234.567,5", 1234567.5), ("94", 94), ("17.87", 17.87)])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("17,87", 17.87),
+        ("6.084", 6084),
+        ("03", 3),
+        ("7.669", 7669),
+        ("1.234.567,5", 1234567.5),
+        ("94", 94),
+        ("17.87", 17.87),
+    ],
+)
 def test_parse_vietnamese_numbers(text, value):
     assert fmt.parse_number(text) == pytest.approx(value)
 

@@ -10,9 +10,15 @@ from ntm.core.reports.model import Bar, Chart, Document, Heading, Lines, Paragra
 
 
 def _doc(**kw) -> Document:
-    base = dict(kind="bulletin", issuer=["UBND HUYỆN LÝ NHÂN", "VĂN PHÒNG ĐIỀU PHỐI NÔNG THÔN MỚI"], place="Lý Nhân",
-                issued=dt.date(2024, 2, 5), title="BÁO CÁO", subtitle="Bản tin nông thôn mới tháng 1/2024",
-                symbol="VPĐP")
+    base = dict(
+        kind="bulletin",
+        issuer=["UBND HUYỆN LÝ NHÂN", "VĂN PHÒNG ĐIỀU PHỐI NÔNG THÔN MỚI"],
+        place="Lý Nhân",
+        issued=dt.date(2024, 2, 5),
+        title="BÁO CÁO",
+        subtitle="Bản tin nông thôn mới tháng 1/2024",
+        symbol="VPĐP",
+    )
     return Document(**{**base, **kw})
 
 
@@ -36,9 +42,16 @@ def test_text_order_body_signature_then_appendix():
     d.appendix.append(Heading("PHỤ LỤC. KẾT QUẢ CỦA TỪNG XÃ", new_page=True))
     d.appendix.append(Lines(["Xã Nguyên Lý: đạt 17/19 tiêu chí."]))
     text = to_text(d)
-    order = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "VĂN PHÒNG ĐIỀU PHỐI NÔNG THÔN MỚI\nSố:", "BÁO CÁO\nBản tin",
-             "1. Kết quả thực hiện", "Số liệu:", "Nơi nhận:\n- Lưu: VT.",
-             "KT. CHÁNH VĂN PHÒNG\nPHÓ CHÁNH VĂN PHÒNG\nTrần Thị Bình", "PHỤ LỤC."]
+    order = [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "VĂN PHÒNG ĐIỀU PHỐI NÔNG THÔN MỚI\nSố:",
+        "BÁO CÁO\nBản tin",
+        "1. Kết quả thực hiện",
+        "Số liệu:",
+        "Nơi nhận:\n- Lưu: VT.",
+        "KT. CHÁNH VĂN PHÒNG\nPHÓ CHÁNH VĂN PHÒNG\nTrần Thị Bình",
+        "PHỤ LỤC.",
+    ]
     at = [text.index(x) for x in order]
     assert at == sorted(at), text
 

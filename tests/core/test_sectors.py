@@ -35,17 +35,26 @@ def test_several_bodies_are_named_each_and_bodies_without_a_local_counterpart_ke
     assert responsible(text, level="province") == "Sở Nội vụ; Sở Tư pháp (tiếp cận pháp luật); Ban Tổ chức Trung ương"
     assert responsible("Bộ Quốc phòng; Bộ Công an", level="province") == "Bộ Quốc phòng; Bộ Công an"
     # NN&PTNT and TN&MT both become the same department: named once
-    assert responsible("Bộ Nông nghiệp và Phát triển nông thôn; Bộ Tài nguyên và Môi trường",
-                       level="province") == "Sở Nông nghiệp và Môi trường"
+    assert (
+        responsible("Bộ Nông nghiệp và Phát triển nông thôn; Bộ Tài nguyên và Môi trường", level="province")
+        == "Sở Nông nghiệp và Môi trường"
+    )
 
 
 def test_a_units_setting_wins_by_criterion_or_by_ministry():
-    over = parse_overrides("# ngành của huyện\n17 = Phòng Tài nguyên và Môi trường huyện\n"
-                           "Bộ Nông nghiệp và Môi trường = Phòng Nông nghiệp huyện\n\n"
-                           "bộ  y tế = Trung tâm Y tế huyện")
+    over = parse_overrides(
+        "# ngành của huyện\n17 = Phòng Tài nguyên và Môi trường huyện\n"
+        "Bộ Nông nghiệp và Môi trường = Phòng Nông nghiệp huyện\n\n"
+        "bộ  y tế = Trung tâm Y tế huyện"
+    )
     old = "Bộ Nông nghiệp và Phát triển nông thôn"
-    assert responsible("Bộ Tài nguyên và Môi trường", criterion=17, overrides=over) == "Phòng Tài nguyên và Môi trường huyện"
-    assert responsible(old, criterion=3, level="province", overrides=over) == "Phòng Nông nghiệp huyện"  # by current name
+    assert (
+        responsible("Bộ Tài nguyên và Môi trường", criterion=17, overrides=over)
+        == "Phòng Tài nguyên và Môi trường huyện"
+    )
+    assert (
+        responsible(old, criterion=3, level="province", overrides=over) == "Phòng Nông nghiệp huyện"
+    )  # by current name
     assert responsible("Bộ Y tế", criterion=15, overrides=over) == "Trung tâm Y tế huyện"  # case and spaces folded
     assert responsible(None, criterion=17, overrides=over) == "Phòng Tài nguyên và Môi trường huyện"
     assert responsible(None, criterion=2, overrides=over) is None
@@ -60,8 +69,14 @@ def test_unreadable_lines_are_named():
 
 def test_no_pre_2025_ministry_name_is_left_in_any_default():
     """Every sector in the shipped catalogue gets a current name at every level."""
-    gone = ("Phát triển nông thôn", "Tài nguyên và Môi trường", "Giao thông vận tải", "Thông tin và Truyền thông",
-            "Lao động - Thương binh và Xã hội", "Kế hoạch và Đầu tư")
+    gone = (
+        "Phát triển nông thôn",
+        "Tài nguyên và Môi trường",
+        "Giao thông vận tải",
+        "Thông tin và Truyền thông",
+        "Lao động - Thương binh và Xã hội",
+        "Kế hoạch và Đầu tư",
+    )
     ministries = sorted({c.sector.ministry for s in load_catalog() for c in s.criteria if c.sector})
     assert ministries
     for level, kind in (("country", ""), ("district", ""), ("province", ""), ("commune", "Xã"), ("commune", "Phường")):

@@ -46,8 +46,9 @@ def _peak_mb() -> float:
 # -- workbooks: positions ------------------------------------------------------------------------------
 @pytest.mark.parametrize("dimension", [None, "A1:A1000000000"])
 def test_a_sheet_with_one_row_numbered_one_billion_is_refused_at_once(dimension):
-    data = xlsx_bytes(sheet_xml(row_xml(1, HEADER) + row_xml(1_000_000_000, ["xa:13570@2024", "1.1", "đạt"]),
-                                dimension=dimension))
+    data = xlsx_bytes(
+        sheet_xml(row_xml(1, HEADER) + row_xml(1_000_000_000, ["xa:13570@2024", "1.1", "đạt"]), dimension=dimension)
+    )
     assert len(data) < 2000
     before = _peak_mb()
     e = _refused(data, name="so-lieu-cua-xa.xlsx")
@@ -60,13 +61,16 @@ def test_a_cell_reference_beyond_its_row_and_rows_without_numbers_are_followed_a
     # <row r="2"> holding a cell "A5000000"; and rows and cells without references after a far one
     far_cell = sheet_xml(row_xml(1, HEADER) + '<row r="2"><c r="A5000000"><v>1</v></c></row>')
     assert _refused(xlsx_bytes(far_cell), name="a.xlsx").limit == "max_rows"
-    implicit = sheet_xml('<row r="1048570"><c r="A1048570"><v>1</v></c></row>'
-                         + "".join("<row><c><v>1</v></c></row>" for _ in range(10)))
+    implicit = sheet_xml(
+        '<row r="1048570"><c r="A1048570"><v>1</v></c></row>' + "".join("<row><c><v>1</v></c></row>" for _ in range(10))
+    )
     assert _refused(xlsx_bytes(implicit), name="b.xlsx").limit == "max_rows"
     # the same far cell written with a namespace prefix and single quotes
-    prefixed = ('<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                "<x:sheetData><x:row r='1'><x:c r='A1' t='inlineStr'><x:is><x:t>a</x:t></x:is></x:c></x:row>"
-                "<x:row><x:c r = 'C2000000'><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>")
+    prefixed = (
+        '<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<x:sheetData><x:row r='1'><x:c r='A1' t='inlineStr'><x:is><x:t>a</x:t></x:is></x:c></x:row>"
+        "<x:row><x:c r = 'C2000000'><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>"
+    )
     assert _refused(xlsx_bytes(prefixed), name="c.xlsx").limit == "max_rows"
 
 
@@ -87,7 +91,9 @@ def test_too_many_cells_are_refused_before_the_sheet_is_loaded():
 def test_shared_strings_copied_into_many_cells_count_against_the_text_limit():
     strings = shared_strings_xml(["x" * 100_000])
     body = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 201))  # 20 MB of copies
-    e = _refused(xlsx_bytes(sheet_xml(body), strings=strings), name="chuoi.xlsx", limits=Limits(max_text_bytes=10 << 20))
+    e = _refused(
+        xlsx_bytes(sheet_xml(body), strings=strings), name="chuoi.xlsx", limits=Limits(max_text_bytes=10 << 20)
+    )
     assert e.limit == "max_text_bytes"
     assert len(_rows(xlsx_bytes(sheet_xml(body), strings=strings), name="chuoi.xlsx")) == 200
 
@@ -116,7 +122,7 @@ def test_a_part_that_unzips_to_more_than_it_declares_is_refused():
     for sig, name_at, size_at in ((b"PK\x01\x02", 46, 24), (b"PK\x03\x04", 30, 22)):
         at = data.find(sig)
         while at >= 0:
-            if data[at + name_at:at + name_at + len(part)] == part:
+            if data[at + name_at : at + name_at + len(part)] == part:
                 struct.pack_into("<I", data, at + size_at, forged)
             at = data.find(sig, at + 4)
     e = _refused(bytes(data), name="sua.xlsx")
@@ -155,10 +161,14 @@ def test_a_formula_error_reads_as_its_code_not_as_an_empty_cell():
 
 def test_shared_strings_styles_and_a_named_sheet_are_read():
     strings = shared_strings_xml(["Chỉ tiêu", "Đánh giá", "đạt"])
-    styles = ('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2">'
-              '<xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>')
-    body = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1"><v>1</v></c></row>'
-            '<row r="2"><c r="A2"><v>1.1</v></c><c r="B2" t="s"><v>2</v></c><c r="C2" s="1"><v>45108</v></c></row>')
+    styles = (
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2">'
+        '<xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>'
+    )
+    body = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1"><v>1</v></c></row>'
+        '<row r="2"><c r="A2"><v>1.1</v></c><c r="B2" t="s"><v>2</v></c><c r="C2" s="1"><v>45108</v></c></row>'
+    )
     wb = open_workbook(xlsx_bytes(sheet_xml(body), strings=strings, styles=styles, name="Tự đánh giá"), name="tu.xlsx")
     assert wb.sheet_names == ["Tự đánh giá"]
     sheet, rows = wb.rows("Tự đánh giá")
@@ -170,8 +180,12 @@ def test_shared_strings_styles_and_a_named_sheet_are_read():
 
 
 def test_an_ods_file_is_read_like_an_xlsx_one_and_its_repeats_are_bounded():
-    data = ods_bytes(ods_table("Số liệu", ods_row(HEADER) + ods_row(["xa:13570@2024", "1.1", "đạt"])
-                               + ods_row(["xa:13570@2024", 17.1, "chưa đạt"])))
+    data = ods_bytes(
+        ods_table(
+            "Số liệu",
+            ods_row(HEADER) + ods_row(["xa:13570@2024", "1.1", "đạt"]) + ods_row(["xa:13570@2024", 17.1, "chưa đạt"]),
+        )
+    )
     table = read_table(data, name="so-lieu.ods", sheet="Số liệu")
     assert table.kind == "ods" and table.sheet == "Số liệu"
     assert list(table.rows) == [HEADER, ["xa:13570@2024", "1.1", "đạt"], ["xa:13570@2024", 17.1, "chưa đạt"]]
@@ -183,18 +197,25 @@ def test_an_ods_file_is_read_like_an_xlsx_one_and_its_repeats_are_bounded():
 
 # -- CSV -----------------------------------------------------------------------------------------------------
 CSV_TEXT = "Mã đơn vị,Chỉ tiêu,Đánh giá,Ghi chú\nxa:13570@2024,1.1,chưa đạt,Đã kiểm tra\nxa:13570@2024,2.1,đạt,\n"
-WANT = [["Mã đơn vị", "Chỉ tiêu", "Đánh giá", "Ghi chú"], ["xa:13570@2024", "1.1", "chưa đạt", "Đã kiểm tra"],
-        ["xa:13570@2024", "2.1", "đạt", ""]]
+WANT = [
+    ["Mã đơn vị", "Chỉ tiêu", "Đánh giá", "Ghi chú"],
+    ["xa:13570@2024", "1.1", "chưa đạt", "Đã kiểm tra"],
+    ["xa:13570@2024", "2.1", "đạt", ""],
+]
 
 
-@pytest.mark.parametrize("encode", [
-    lambda t: t.encode("utf-8"),
-    lambda t: t.encode("utf-8-sig"),
-    lambda t: t.encode("utf-16"),  # with its BOM: Excel's "Unicode text"
-    lambda t: t.encode("utf-16-le"),
-    windows_1258,
-    lambda t: unicodedata.normalize("NFD", t).encode("utf-8"),
-], ids=["utf-8", "utf-8-bom", "utf-16", "utf-16-le-no-bom", "windows-1258", "utf-8-nfd"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda t: t.encode("utf-8"),
+        lambda t: t.encode("utf-8-sig"),
+        lambda t: t.encode("utf-16"),  # with its BOM: Excel's "Unicode text"
+        lambda t: t.encode("utf-16-le"),
+        windows_1258,
+        lambda t: unicodedata.normalize("NFD", t).encode("utf-8"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16", "utf-16-le-no-bom", "windows-1258", "utf-8-nfd"],
+)
 def test_csv_in_every_encoding_offices_use_is_read_the_same_in_nfc(encode):
     rows = _rows(encode(CSV_TEXT), name="tu-danh-gia.csv")
     assert rows == WANT

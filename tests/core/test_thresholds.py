@@ -38,7 +38,10 @@ def test_continuation_rate_75_meets_tay_nguyen_but_not_dong_bang_song_hong(cat):
 
 
 def test_every_region_and_the_national_value_of_14_3(cat):
-    got = {r: sel(cat, "xa-ntm-2016", "14.3", region=r)[0] for r in ("TDMNPB", "DBSH", "BTB", "DHNTB", "TN", "DNB", "DBSCL")}
+    got = {
+        r: sel(cat, "xa-ntm-2016", "14.3", region=r)[0]
+        for r in ("TDMNPB", "DBSH", "BTB", "DHNTB", "TN", "DNB", "DBSCL")
+    }
     assert got == {"TDMNPB": 25, "DBSH": 40, "BTB": 40, "DHNTB": 40, "TN": 25, "DNB": 45, "DBSCL": 25}
     assert sel(cat, "xa-ntm-2016", "14.3") == (40, "national")
 
@@ -133,7 +136,12 @@ def test_province_value_wins_over_the_region_value(tmp_path):
     cat = with_overlay(tmp_path, "xa-ntm-2016", "14.2", 95)
     s = cat.get("xa-ntm-2016")
     t = s.threshold("14.2", Context(region="DBSH", province="35", year=2019))
-    assert (t.value, t.scope, t.provenance.tag.value, t.provenance.source) == (95, "province:35", "LOCAL", "QĐ thử của tỉnh")
+    assert (t.value, t.scope, t.provenance.tag.value, t.provenance.source) == (
+        95,
+        "province:35",
+        "LOCAL",
+        "QĐ thử của tỉnh",
+    )
     assert sel(cat, "xa-ntm-2016", "14.2", region="DBSH", province="01") == (90, "region:DBSH")  # other provinces
     assert sel(cat, "xa-ntm-2016", "14.2", region="DBSH") == (90, "region:DBSH")
     assert len(s.thresholds_of("14.2")) == 9 and len(s.by_code["14.2"].thresholds) == 8  # the file itself is unchanged

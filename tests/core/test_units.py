@@ -39,7 +39,13 @@ def test_uids_are_unique_and_well_formed(data):
 
 def test_a_commune_and_its_parents(data):
     nl = data.get("xa:13570@2024")
-    assert (nl.name, nl.short_name, nl.type, nl.level, nl.edition) == ("Xã Nguyên Lý", "Nguyên Lý", "Xã", "commune", "2024")
+    assert (nl.name, nl.short_name, nl.type, nl.level, nl.edition) == (
+        "Xã Nguyên Lý",
+        "Nguyên Lý",
+        "Xã",
+        "commune",
+        "2024",
+    )
     assert [u.uid for u in data.chain(nl.uid)] == ["vn", "tinh:35@2024", "huyen:353@2024", "xa:13570@2024"]
     assert data.get("huyen:353@2024").name == "Huyện Lý Nhân"
     assert (nl.valid_from, nl.valid_to) == (None, dt.date(2025, 6, 30))
@@ -58,7 +64,9 @@ def test_every_2025_unit_starts_on_1_july_2025(data):
 
 
 def test_names_and_types_are_cleaned(data):
-    by_name = {(u.name, data.get(u.parent_uid).name): u for u in data.units if u.level == "commune" and u.edition == "2024"}
+    by_name = {
+        (u.name, data.get(u.parent_uid).name): u for u in data.units if u.level == "commune" and u.edition == "2024"
+    }
     assert by_name[("Phường 5", "Quận Phú Nhuận")].type == "Phường"  # typed "Xã" in the dataset
     assert by_name[("Thị trấn Ngọc Lặc", "Huyện Ngọc Lặc")].type == "Thị trấn"
     assert by_name[("Thị trấn Yên Viên", "Huyện Gia Lâm")].short_name == "Yên Viên"  # not "Yên Viên (Thị trấn)"
@@ -70,7 +78,13 @@ def test_region_table_covers_the_63_provinces():
     table = U.load_regions()
     assert len(table.province_region) == 63
     assert Counter(table.province_region.values()) == {
-        "TDMNPB": 14, "DBSH": 11, "BTB": 6, "DHNTB": 8, "TN": 5, "DNB": 6, "DBSCL": 13
+        "TDMNPB": 14,
+        "DBSH": 11,
+        "BTB": 6,
+        "DHNTB": 8,
+        "TN": 5,
+        "DNB": 6,
+        "DBSCL": 13,
     }
     assert table.provenance["status"] == "provisional"
 
@@ -92,17 +106,32 @@ def test_regions_of_units(data):
 # -- lineage ---------------------------------------------------------------------------------
 def test_lineage_of_a_hanam_commune_now_in_ninh_binh(data):
     (link,) = data.successors("xa:13570@2024")
-    assert (link.successor, link.kind, link.is_default, link.date) == ("xa:13591@2025", "merge", True, dt.date(2025, 7, 1))
+    assert (link.successor, link.kind, link.is_default, link.date) == (
+        "xa:13591@2025",
+        "merge",
+        True,
+        dt.date(2025, 7, 1),
+    )
     nam_xang = data.get("xa:13591@2025")
     assert (nam_xang.name, nam_xang.parent_uid) == ("Xã Nam Xang", "tinh:37@2025")
     assert data.get("tinh:37@2025").name == "Tỉnh Ninh Bình"
-    assert {link.predecessor for link in data.predecessors(nam_xang.uid)} == {"xa:13570@2024", "xa:13582@2024", "xa:13591@2024"}
+    assert {link.predecessor for link in data.predecessors(nam_xang.uid)} == {
+        "xa:13570@2024",
+        "xa:13582@2024",
+        "xa:13591@2024",
+    }
 
 
 def test_provinces_merge(data):
-    assert {link.predecessor for link in data.predecessors("tinh:37@2025")} == {"tinh:35@2024", "tinh:36@2024", "tinh:37@2024"}
+    assert {link.predecessor for link in data.predecessors("tinh:37@2025")} == {
+        "tinh:35@2024",
+        "tinh:36@2024",
+        "tinh:37@2024",
+    }
     assert [link.successor for link in data.successors("tinh:35@2024")] == ["tinh:37@2025"]
-    assert {link.predecessor for link in data.predecessors("tinh:01@2025")} == {"tinh:01@2024"}  # unchanged: a 1→1 merge
+    assert {link.predecessor for link in data.predecessors("tinh:01@2025")} == {
+        "tinh:01@2024"
+    }  # unchanged: a 1→1 merge
 
 
 def test_split_has_one_default_successor(data):
@@ -129,35 +158,45 @@ def test_every_old_commune_has_a_successor_and_every_new_one_a_predecessor(data)
 
 def test_same_named_communes_are_not_crossed(data):
     # Phường 4 of Tây Ninh city and Phường 4 of Tân An: the converter "splits" each into the other's successor
-    assert [(data.get(x.successor).name, x.kind) for x in data.successors("xa:25462@2024")] == [("Phường Tân Ninh", "merge")]
-    assert [(data.get(x.successor).name, x.kind) for x in data.successors("xa:27691@2024")] == [("Phường Long An", "merge")]
+    assert [(data.get(x.successor).name, x.kind) for x in data.successors("xa:25462@2024")] == [
+        ("Phường Tân Ninh", "merge")
+    ]
+    assert [(data.get(x.successor).name, x.kind) for x in data.successors("xa:27691@2024")] == [
+        ("Phường Long An", "merge")
+    ]
     assert "xa:25462@2024 ↛ xa:27694@2025" in data.corrections and len(data.corrections) < 50
 
 
 # -- names -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text,expected", [
-    ("Xã  Nguyên Lý", "xa nguyen ly"),
-    ("ĐỨC LÝ", "duc ly"),
-    ("Bà Rịa - Vũng Tàu", "ba ria vung tau"),
-    ("Thừa Thiên Huế\n", "thua thien hue"),
-    ("Hoà Bình", "hoa binh"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Xã  Nguyên Lý", "xa nguyen ly"),
+        ("ĐỨC LÝ", "duc ly"),
+        ("Bà Rịa - Vũng Tàu", "ba ria vung tau"),
+        ("Thừa Thiên Huế\n", "thua thien hue"),
+        ("Hoà Bình", "hoa binh"),
+        ("", ""),
+    ],
+)
 def test_normalize(text, expected):
     assert U.normalize(text) == expected
 
 
-@pytest.mark.parametrize("ref", [
-    "Hà Nam/Lý Nhân/Nguyên Lý",
-    "Tỉnh Hà Nam/Huyện Lý Nhân/Xã Nguyên Lý",
-    "ha nam / ly nhan / nguyen ly",
-    "Việt Nam/Hà Nam/Lý Nhân/Nguyên Lý",
-    "Hà Nam/Nguyên Lý",
-    "Lý Nhân/Nguyên Lý",
-    "xa:13570@2024",
-    "XA:13570@2024",
-    "xa:13570",
-])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "Hà Nam/Lý Nhân/Nguyên Lý",
+        "Tỉnh Hà Nam/Huyện Lý Nhân/Xã Nguyên Lý",
+        "ha nam / ly nhan / nguyen ly",
+        "Việt Nam/Hà Nam/Lý Nhân/Nguyên Lý",
+        "Hà Nam/Nguyên Lý",
+        "Lý Nhân/Nguyên Lý",
+        "xa:13570@2024",
+        "XA:13570@2024",
+        "xa:13570",
+    ],
+)
 def test_resolve_a_name_path(data, ref):
     assert data.resolve(ref).uid == "xa:13570@2024"
 
@@ -205,8 +244,12 @@ def test_segment_and_path_matching():
     assert not U.segment_matches("Huyện Nguyên Lý", "Xã Nguyên Lý", "Nguyên Lý", "Xã")
     assert U.segment_matches("TP. Hồ Chí Minh", "Thành phố Hồ Chí Minh", "Hồ Chí Minh", "Thành phố")
     assert U.segment_matches("Phường 5", "Phường 5", "Phường 5", "Phường")
-    chain = [("Việt Nam", "Việt Nam", "Quốc gia"), ("Tỉnh Hà Nam", "Hà Nam", "Tỉnh"),
-             ("Huyện Lý Nhân", "Lý Nhân", "Huyện"), ("Xã Nguyên Lý", "Nguyên Lý", "Xã")]
+    chain = [
+        ("Việt Nam", "Việt Nam", "Quốc gia"),
+        ("Tỉnh Hà Nam", "Hà Nam", "Tỉnh"),
+        ("Huyện Lý Nhân", "Lý Nhân", "Huyện"),
+        ("Xã Nguyên Lý", "Nguyên Lý", "Xã"),
+    ]
     assert U.path_rank(["Hà Nam", "Lý Nhân", "Nguyên Lý"], chain) == 0
     assert U.path_rank(["Hà Nam", "Nguyên Lý"], chain) == 1
     assert U.path_rank(["Nguyên Lý"], chain) == 1

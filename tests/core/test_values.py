@@ -36,21 +36,43 @@ YES_NO = NTM.by_code["1.1"]  # boolean
 
 
 # -- numbers as written ---------------------------------------------------------------------------
-@pytest.mark.parametrize("text,value", [
-    ("64,5", "64.5"), ("1.234,5", "1234.5"), ("64.5", "64.5"), ("0.125", "0.125"), ("0,125", "0.125"),
-    ("1.234.567", "1234567"), ("1.234.567,89", "1234567.89"), ("1,234,567.89", "1234567.89"), ("12345.678", "12345.678"),
-    ("1 234,5", "1234.5"), ("1\u00a0234,5", "1234.5"), ("94", "94"), ("03", "3"), (",5", "0.5"), ("-5", "-5"),
-    ("\u22125", "-5"), ("64,1250", "64.125"), (" 45 ", "45"),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("64,5", "64.5"),
+        ("1.234,5", "1234.5"),
+        ("64.5", "64.5"),
+        ("0.125", "0.125"),
+        ("0,125", "0.125"),
+        ("1.234.567", "1234567"),
+        ("1.234.567,89", "1234567.89"),
+        ("1,234,567.89", "1234567.89"),
+        ("12345.678", "12345.678"),
+        ("1 234,5", "1234.5"),
+        ("1\u00a0234,5", "1234.5"),
+        ("94", "94"),
+        ("03", "3"),
+        (",5", "0.5"),
+        ("-5", "-5"),
+        ("\u22125", "-5"),
+        ("64,1250", "64.125"),
+        (" 45 ", "45"),
+    ],
+)
 def test_numbers_are_read_exactly(text, value):
     assert read_number(text) == Decimal(value)
     assert isinstance(read_number(text), Decimal)
 
 
-@pytest.mark.parametrize("text,readings", [
-    ("64.125", ("64,125", "64125")), ("1,234", ("1,234", "1234")), ("1.000", ("1,000", "1000")),
-    ("-2.500", ("-2,500", "-2500")),
-])
+@pytest.mark.parametrize(
+    "text,readings",
+    [
+        ("64.125", ("64,125", "64125")),
+        ("1,234", ("1,234", "1234")),
+        ("1.000", ("1,000", "1000")),
+        ("-2.500", ("-2,500", "-2500")),
+    ],
+)
 def test_a_number_that_could_mean_two_is_refused_with_both_readings(text, readings):
     with pytest.raises(ValueRefused) as e:
         read_number(text)
@@ -82,8 +104,13 @@ def test_too_many_digits_for_a_stored_value_are_refused():
 
 
 # -- properties ---------------------------------------------------------------------------------------
-decimals = st.decimals(min_value=Decimal("-999999999999"), max_value=Decimal("999999999999"), places=3,
-                       allow_nan=False, allow_infinity=False)
+decimals = st.decimals(
+    min_value=Decimal("-999999999999"),
+    max_value=Decimal("999999999999"),
+    places=3,
+    allow_nan=False,
+    allow_infinity=False,
+)
 
 
 @given(decimals)
@@ -106,7 +133,7 @@ def test_vietnamese_formatted_numbers_with_decimals_read_back_or_are_refused_nam
         assert places == 3 and abs(d) < 1000 and value in exc.readings
 
 
-@given(st.integers(-10**12, 10**12))
+@given(st.integers(-(10**12), 10**12))
 def test_vietnamese_formatted_whole_numbers_read_back_or_are_refused_naming_their_value(n):
     text = fmt.number(n)  # "6.084": one dot and three digits may also be a decimal
     try:
@@ -179,8 +206,15 @@ def test_counts_are_whole_and_amounts_not_negative():
 
 
 def test_levels_are_matched_to_the_catalogues_spelling():
-    ind = Indicator.model_validate({"code": "1.1", "content": "x", "kind": "level", "levels": ["Khá", "Tốt"],
-                                    "provenance": {"source": "t", "tag": "LOCAL"}})
+    ind = Indicator.model_validate(
+        {
+            "code": "1.1",
+            "content": "x",
+            "kind": "level",
+            "levels": ["Khá", "Tốt"],
+            "provenance": {"source": "t", "tag": "LOCAL"},
+        }
+    )
     assert read_value(ind, " tốt ") == "Tốt"
     assert read_value(ind, unicodedata.normalize("NFD", "KHÁ")) == "Khá"
     with pytest.raises(ValueRefused, match="Khá, Tốt"):
@@ -188,12 +222,25 @@ def test_levels_are_matched_to_the_catalogues_spelling():
 
 
 # -- yes/no and assessments -----------------------------------------------------------------------------
-@pytest.mark.parametrize("raw,expected", [
-    ("đạt", (True, False)), (" Đạt ", (True, False)), ("dat", (True, False)), ("x", (True, False)),
-    ("chưa đạt", (False, False)), ("CHƯA ĐẠT", (False, False)), ("không đạt", (False, False)),
-    ("không đánh giá", (None, True)), ("KĐG", (None, True)), ("n/a", (None, True)), ("", (None, False)),
-    (None, (None, False)), (True, (True, False)), (False, (False, False)),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("đạt", (True, False)),
+        (" Đạt ", (True, False)),
+        ("dat", (True, False)),
+        ("x", (True, False)),
+        ("chưa đạt", (False, False)),
+        ("CHƯA ĐẠT", (False, False)),
+        ("không đạt", (False, False)),
+        ("không đánh giá", (None, True)),
+        ("KĐG", (None, True)),
+        ("n/a", (None, True)),
+        ("", (None, False)),
+        (None, (None, False)),
+        (True, (True, False)),
+        (False, (False, False)),
+    ],
+)
 def test_assessment_words(raw, expected):
     assert read_assessment(raw) == expected
 
@@ -207,7 +254,15 @@ def test_decomposed_text_from_an_old_excel_csv_is_read_like_composed_text():
 
 
 def test_yes_no_values_and_stored_words():
-    assert [read_truth(w) for w in ("có", "không", "yes", "no", "x", "0", 1)] == [True, False, True, False, True, False, True]
+    assert [read_truth(w) for w in ("có", "không", "yes", "no", "x", "0", 1)] == [
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]
     with pytest.raises(ValueRefused, match="có/không"):
         read_truth("không đánh giá")  # an assessment, not a value
     assert read_value(YES_NO, "có") is True

@@ -42,9 +42,12 @@ PORTS = (8122, 8123)
 FRONT = 8124
 UNIT, SET, PERIOD = "xa:13570@2024", "xa-ntm-2021", "2024-07"
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow,
-              pytest.mark.skipif(not PG_URL, reason="needs a postgres DATABASE_URL"),
-              pytest.mark.skipif(NGINX is None, reason="needs nginx (apt-get install nginx-light)")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.skipif(not PG_URL, reason="needs a postgres DATABASE_URL"),
+    pytest.mark.skipif(NGINX is None, reason="needs nginx (apt-get install nginx-light)"),
+]
 
 NGINX_CONF = """
 {user}
@@ -83,8 +86,14 @@ http {{
 
 def _env(home: Path, db_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
-    env.update(NTM_HOME=str(home), DATABASE_URL=db_url, NTM_SECRET_KEY="two-hosts-" + "s" * 50,
-               NTM_LOG_LEVEL="ERROR", NTM_APP_LOG_LEVEL="ERROR", NTM_WORKER_BEAT_SECONDS="2")
+    env.update(
+        NTM_HOME=str(home),
+        DATABASE_URL=db_url,
+        NTM_SECRET_KEY="two-hosts-" + "s" * 50,
+        NTM_LOG_LEVEL="ERROR",
+        NTM_APP_LOG_LEVEL="ERROR",
+        NTM_WORKER_BEAT_SECONDS="2",
+    )
     return env
 
 
@@ -128,8 +137,9 @@ class Browser:
 
     def login(self, username: str, password: str):
         token = self.csrf("/tai-khoan/dang-nhap/")
-        return self.request("POST", "/tai-khoan/dang-nhap/",
-                            {"username": username, "password": password, "csrfmiddlewaretoken": token})
+        return self.request(
+            "POST", "/tai-khoan/dang-nhap/", {"username": username, "password": password, "csrfmiddlewaretoken": token}
+        )
 
 
 def _server(headers) -> str:
@@ -165,22 +175,38 @@ def deployment(tmp_path_factory):
         for h in homes:
             h.mkdir()
         _ntm(homes[0], db_url, "setup")
-        _ntm(homes[0], db_url, "manage", "shell", "-c",
-             "from ntm.apps.accounts.testing import demo_users; demo_users()")
+        _ntm(
+            homes[0], db_url, "manage", "shell", "-c", "from ntm.apps.accounts.testing import demo_users; demo_users()"
+        )
         for home, port in zip(homes, PORTS):
             log = open(home / "serve.log", "w")
-            procs.append(subprocess.Popen([str(NTM), "serve", "--port", str(port), "--workers", "2"], cwd=ROOT,
-                                          env=_env(home, db_url), stdout=log, stderr=subprocess.STDOUT,
-                                          start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [str(NTM), "serve", "--port", str(port), "--workers", "2"],
+                    cwd=ROOT,
+                    env=_env(home, db_url),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         for port in PORTS:
             _wait_http(port)
         ngx = tmp / "nginx"
         ngx.mkdir()
         conf = ngx / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(user="user root;" if os.geteuid() == 0 else "", dir=ngx, a=PORTS[0],
-                                          b=PORTS[1], front=FRONT))
-        procs.append(subprocess.Popen([NGINX, "-p", str(ngx), "-c", str(conf), "-g", "daemon off;"],
-                                      start_new_session=True, stderr=open(ngx / "stderr.log", "w")))
+        conf.write_text(
+            NGINX_CONF.format(
+                user="user root;" if os.geteuid() == 0 else "", dir=ngx, a=PORTS[0], b=PORTS[1], front=FRONT
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [NGINX, "-p", str(ngx), "-c", str(conf), "-g", "daemon off;"],
+                start_new_session=True,
+                stderr=open(ngx / "stderr.log", "w"),
+            )
+        )
         _wait_http(FRONT, 30)
         yield {"db_url": db_url, "homes": homes}
     finally:
@@ -234,7 +260,9 @@ def _until_other(b: Browser, path: str, not_from: str, **kw):
 
 def test_a_value_saved_through_one_server_is_visible_through_the_other_at_once(deployment):
     api = Browser()
-    status, _, body = api.request("POST", "/api/v1/token/", json_body={"username": "demo_huyen", "password": "ntm-demo"})
+    status, _, body = api.request(
+        "POST", "/api/v1/token/", json_body={"username": "demo_huyen", "password": "ntm-demo"}
+    )
     assert status == 200, body
     auth = {"Authorization": f"Token {json.loads(body)['token']}"}
     page = Browser()
@@ -244,8 +272,12 @@ def test_a_value_saved_through_one_server_is_visible_through_the_other_at_once(d
         assert page.request("GET", commune)[0] == 200
     results = f"/api/v1/results/?unit={UNIT}&set={SET}&period={PERIOD}"
     for n, indicator in enumerate(["1.1", "2.1", "3.1"], start=1):
-        status, headers, body = api.request("POST", "/api/v1/observations/", headers=auth, json_body={
-            "unit": UNIT, "set": SET, "period": PERIOD, "indicator": indicator, "assessment": True})
+        status, headers, body = api.request(
+            "POST",
+            "/api/v1/observations/",
+            headers=auth,
+            json_body={"unit": UNIT, "set": SET, "period": PERIOD, "indicator": indicator, "assessment": True},
+        )
         assert status == 201, body
         saved_by = _server(headers)
         status, body = _until_other(api, results, saved_by, headers=auth)
@@ -259,11 +291,13 @@ def test_a_re_evaluation_queued_is_run_by_a_task_worker(deployment):
     db_url, home = deployment["db_url"], deployment["homes"][1]
     out = _ntm(home, db_url, "reevaluate", "--set", SET)
     run = int(re.search(r"lượt #(\d+)", out).group(1))
-    probe = ("from ntm.apps.evaluations.models import ReevaluationRun as R; from ntm.apps.ops.models import WorkerBeat; "
-             "from django_tasks_db.models import DBTaskResult as T; import json; "
-             f"r = R.objects.get(pk={run}); t = T.objects.filter(id=r.task_id).first(); "
-             "print(json.dumps({'status': r.status, 'message': r.message, 'workers': t.worker_ids if t else [], "
-             "'beating': list(WorkerBeat.objects.filter(kind='worker').values_list('worker_id', flat=True))}))")
+    probe = (
+        "from ntm.apps.evaluations.models import ReevaluationRun as R; from ntm.apps.ops.models import WorkerBeat; "
+        "from django_tasks_db.models import DBTaskResult as T; import json; "
+        f"r = R.objects.get(pk={run}); t = T.objects.filter(id=r.task_id).first(); "
+        "print(json.dumps({'status': r.status, 'message': r.message, 'workers': t.worker_ids if t else [], "
+        "'beating': list(WorkerBeat.objects.filter(kind='worker').values_list('worker_id', flat=True))}))"
+    )
     end = time.monotonic() + 300
     while True:
         got = json.loads(_ntm(home, db_url, "manage", "shell", "-c", probe).strip().splitlines()[-1])

@@ -18,12 +18,21 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("NTM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # The screenshots for docs/ are refreshed only on request (NTM_DOCS_SCREENSHOTS=1): a test run must
 # not rewrite tracked files.
-DOCS_IMG = (Path(__file__).resolve().parents[2] / "docs" / "img" if os.environ.get("NTM_DOCS_SCREENSHOTS")
-            else Path(tempfile.gettempdir()) / "ntm-e2e-screenshots")
+DOCS_IMG = (
+    Path(__file__).resolve().parents[2] / "docs" / "img"
+    if os.environ.get("NTM_DOCS_SCREENSHOTS")
+    else Path(tempfile.gettempdir()) / "ntm-e2e-screenshots"
+)
 
 
 def _missing() -> str | None:
@@ -57,8 +66,9 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
     old_env = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    override = override_settings(MIDDLEWARE=with_ntm_middleware(settings.MIDDLEWARE),
-                                 MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    override = override_settings(
+        MIDDLEWARE=with_ntm_middleware(settings.MIDDLEWARE), MEDIA_ROOT=tmp_path_factory.mktemp("media")
+    )
     override.enable()
     live = LiveServer("localhost")
     try:

@@ -24,8 +24,11 @@ class Crawl:
     found_on: dict[str, str] = field(default_factory=dict)  # url → the page that showed it first
 
     def failures(self) -> list[str]:
-        return [f"{url} → {code} (link on {self.found_on.get(url, '?')})"
-                for url, code in sorted(self.status.items()) if code != 200]
+        return [
+            f"{url} → {code} (link on {self.found_on.get(url, '?')})"
+            for url, code in sorted(self.status.items())
+            if code != 200
+        ]
 
 
 def links(html: str, base: str) -> list[str]:

@@ -25,9 +25,12 @@ def test_map_to_commune_to_merged_commune_history_search_and_english(server, uni
     monkeypatch.setattr(demo, "PERIODS", ["2023-07"])
     monkeypatch.setattr(demo, "SETS", ["xa-ntm-2021"])
     demo.build_demo(console=_quiet_console())
-    scores = {r.unit.uid: (r.criteria_met, r.indicators_met) for r in
-              Result.objects.filter(unit__uid__in=[NGUYEN_LY, "xa:13582@2024", "xa:13591@2024"], set_code="xa-ntm-2021",
-                                    period="2023-07").select_related("unit")}
+    scores = {
+        r.unit.uid: (r.criteria_met, r.indicators_met)
+        for r in Result.objects.filter(
+            unit__uid__in=[NGUYEN_LY, "xa:13582@2024", "xa:13591@2024"], set_code="xa-ntm-2021", period="2023-07"
+        ).select_related("unit")
+    }
     assert scores[NGUYEN_LY] == (17, 54)  # as in the district's bulletin of July 2023
 
     page = new_page()
@@ -38,7 +41,9 @@ def test_map_to_commune_to_merged_commune_history_search_and_english(server, uni
     assert page.locator("svg.map circle.commune").count() == 20
     page.locator(f'svg.map circle[data-uid="{NGUYEN_LY}"]').click()
     page.wait_for_url(f"**/don-vi/{NGUYEN_LY}/")
-    expect(page.locator("#scorecard")).to_contain_text("Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới")
+    expect(page.locator("#scorecard")).to_contain_text(
+        "Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới"
+    )
 
     # the commune was merged into Nam Xang: the new commune's page shows the three predecessors' results
     page.locator("#successor a").click()
@@ -61,7 +66,9 @@ def test_map_to_commune_to_merged_commune_history_search_and_english(server, uni
 
     # English, then back to Vietnamese
     page.click("#language-switch button")
-    expect(page.locator("#predecessors h2")).to_have_text("Results of the communes before the merger (before 01/07/2025)")
+    expect(page.locator("#predecessors h2")).to_have_text(
+        "Results of the communes before the merger (before 01/07/2025)"
+    )
     expect(page.locator("header nav")).to_contain_text("Overview")
     page.click("#language-switch button")
     expect(page.locator("header nav")).to_contain_text("Tổng quan")
@@ -75,8 +82,9 @@ def _quiet_console():
     return Console(file=io.StringIO(), quiet=True)
 
 
-def test_a_background_reevaluation_is_announced_and_its_end_shows_without_a_reload(server, units_loaded, new_page,
-                                                                                   monkeypatch):
+def test_a_background_reevaluation_is_announced_and_its_end_shows_without_a_reload(
+    server, units_loaded, new_page, monkeypatch
+):
     """The dashboards poll the notice (htmx): the run ends in the worker, the page says so by itself."""
     from playwright.sync_api import expect
 
@@ -92,7 +100,9 @@ def test_a_background_reevaluation_is_announced_and_its_end_shows_without_a_relo
     page = new_page()
     log_in(page, server.url, "demo_quocgia", next=f"/?unit={LY_NHAN}&period=2023-07")
     notice = page.locator("#reevaluation")
-    expect(notice).to_contain_text(f"Đang đánh giá lại trong nền (lượt #{run.pk}, nhập cả huyện): đang chờ tiến trình nền")
+    expect(notice).to_contain_text(
+        f"Đang đánh giá lại trong nền (lượt #{run.pk}, nhập cả huyện): đang chờ tiến trình nền"
+    )
     expect(page.locator("#rollup-sentence")).to_contain_text("Huyện Lý Nhân: 20 xã")  # the previous results, shown
     tasks.run_reevaluation(run.pk)  # what the worker does
     expect(notice).to_contain_text(f"Lượt đánh giá lại #{run.pk} đã xong.", timeout=20_000)  # polled, no reload

@@ -19,15 +19,32 @@ from .crawl import crawl
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 VIETNAMESE = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]", re.I)
-UNIT_PREFIX = re.compile(r"\bViệt Nam\b|\b(?:Xã|Phường|Thị trấn|Thị xã|Huyện|Quận|Thành phố|Tỉnh|Đặc khu)"
-                         r"(?: (?:- )?[A-ZÀ-ỸĐ0-9][^\s,.;:()›/|]*){1,6}")
+UNIT_PREFIX = re.compile(
+    r"\bViệt Nam\b|\b(?:Xã|Phường|Thị trấn|Thị xã|Huyện|Quận|Thành phố|Tỉnh|Đặc khu)"
+    r"(?: (?:- )?[A-ZÀ-ỸĐ0-9][^\s,.;:()›/|]*){1,6}"
+)
 # pages not linked from a home page that each role should also see in English
 EXTRA = {
-    "xa": ["/nhap-lieu/", "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-12/", "/tai-khoan/", "/bao-cao/",
-           "/kiem-tra-bao-cao/", "/bo-tieu-chi/xa-ntm-2021/"],
-    "huyen": ["/nhap-lieu/cho-duyet/", "/nhat-ky/", "/ke-hoach/", "/ke-hoach/cong-nhan/", "/ke-hoach/them/",
-              "/bao-cao/ban-tin/?unit=huyen:353@2024&period=2023-07", "/xa/", "/thieu-hut/", "/don-vi/",
-              "/kiem-tra-bao-cao/da-luu/"],
+    "xa": [
+        "/nhap-lieu/",
+        "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-12/",
+        "/tai-khoan/",
+        "/bao-cao/",
+        "/kiem-tra-bao-cao/",
+        "/bo-tieu-chi/xa-ntm-2021/",
+    ],
+    "huyen": [
+        "/nhap-lieu/cho-duyet/",
+        "/nhat-ky/",
+        "/ke-hoach/",
+        "/ke-hoach/cong-nhan/",
+        "/ke-hoach/them/",
+        "/bao-cao/ban-tin/?unit=huyen:353@2024&period=2023-07",
+        "/xa/",
+        "/thieu-hut/",
+        "/don-vi/",
+        "/kiem-tra-bao-cao/da-luu/",
+    ],
     "tinh": ["/?unit=tinh:35@2024", "/don-vi/?in=tinh:35@2024", "/nhat-ky/"],
     "quocgia": ["/xa/?unit=vn", "/?unit=vn&period=2025-12"],
 }
@@ -85,8 +102,13 @@ def vietnamese_left(html: str, data: set[str], names: set[str]) -> list[str]:
             continue
         # data and names, in both orders (a stored message may contain a unit's name, a name may
         # contain a word of the catalogue): the reading that leaves less is the right one
-        text = min((_without_names(_without_data(text, long_data), names), _without_data(_without_names(text, names), long_data)),
-                   key=lambda t: len(VIETNAMESE.findall(t)))
+        text = min(
+            (
+                _without_names(_without_data(text, long_data), names),
+                _without_data(_without_names(text, names), long_data),
+            ),
+            key=lambda t: len(VIETNAMESE.findall(t)),
+        )
         words = []
         for phrase in re.split(r"[,.;:()«»\"'|›→·–—]+| - ", text):
             for part in phrase.split("/"):

@@ -34,9 +34,14 @@ def test_a_commune_user_cannot_open_or_post_to_another_communes_pages(server, un
     assert response.status == 403
     assert "Bạn không có quyền xem số liệu của Xã Công Lý." in page.inner_text("main")
     # posting directly, with a valid CSRF token, is refused too
-    for path, form in [(other, {"a-3.1": "chua_dat", "ver-3.1": "1"}), (other + "xem-truoc/", {"row": "3.1"}),
-                       (other + "trang-thai/", {"action": "submit"})]:
-        r = page.request.post(server.url + path, form=form, headers={"X-CSRFToken": token, "Referer": server.url + FORM})
+    for path, form in [
+        (other, {"a-3.1": "chua_dat", "ver-3.1": "1"}),
+        (other + "xem-truoc/", {"row": "3.1"}),
+        (other + "trang-thai/", {"action": "submit"}),
+    ]:
+        r = page.request.post(
+            server.url + path, form=form, headers={"X-CSRFToken": token, "Referer": server.url + FORM}
+        )
         assert r.status == 403, path
     assert page.goto(server.url + "/nhat-ky/").status == 403  # the audit log is for reviewers
 
@@ -88,8 +93,12 @@ def test_enter_watch_totals_save_submit_and_approve(server, units_loaded, new_pa
     expect(page.locator(f"#st-{dom}")).to_contain_text("Đạt")
     expect(totals).to_contain_text(f"Xem trước, chưa lưu: đạt {17 + crit_gain}/19 tiêu chí")
     expect(totals).to_contain_text("với 55/57 chỉ tiêu (96,49%)")
-    assert Observation.objects.get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07",
-                                   indicator=code, is_current=True).version == 1
+    assert (
+        Observation.objects.get(
+            unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07", indicator=code, is_current=True
+        ).version
+        == 1
+    )
 
     # a value against the rule: 3.1 needs ≥ 80%; typing 70 with "đạt" is a conflict
     value_31 = page.input_value("input[name='v-3.1']")
@@ -107,12 +116,13 @@ def test_enter_watch_totals_save_submit_and_approve(server, units_loaded, new_pa
     page.fill("input[name='v-3.1']", value_31)
     page.select_option("select[name='a-3.1']", assessment_31)
     expect(page.locator("#st-3-1")).not_to_contain_text("Mâu thuẫn")
-    page.set_input_files(f"input[name='f-{code}']", files=[
-        {"name": "bien-ban-kiem-tra.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}])
+    page.set_input_files(
+        f"input[name='f-{code}']",
+        files=[{"name": "bien-ban-kiem-tra.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}],
+    )
     expect(page.locator(f"#row-{dom} .file-name")).to_have_text("bien-ban-kiem-tra.pdf")
     page.click(".entry-bar button.save")
-    expect(page.locator(".messages")).to_contain_text(
-        f"Đã lưu 1 chỉ tiêu. Kết quả: đạt {17 + crit_gain}/19 tiêu chí")
+    expect(page.locator(".messages")).to_contain_text(f"Đã lưu 1 chỉ tiêu. Kết quả: đạt {17 + crit_gain}/19 tiêu chí")
     expect(totals).to_contain_text("Theo số liệu đã lưu:")
     expect(page.locator(f"#row-{dom} details.history summary")).to_have_text("Lịch sử: 2 lần lưu")
     page.click(f"#row-{dom} details.history summary")

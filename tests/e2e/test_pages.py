@@ -25,8 +25,13 @@ AXE = next((Path(__file__).parent / "vendor").glob("axe-*.min.js"))
 WIDTHS = (390, 1280)
 EXTRA = {
     "xa": ["/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-12/", "/tai-khoan/", "/bo-tieu-chi/xa-ntm-2021/"],
-    "huyen": ["/nhap-lieu/cho-duyet/", "/nhat-ky/", "/ke-hoach/them/", "/bao-cao/ban-tin/?unit=huyen:353@2024&period=2023-07",
-              "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-12/"],
+    "huyen": [
+        "/nhap-lieu/cho-duyet/",
+        "/nhat-ky/",
+        "/ke-hoach/them/",
+        "/bao-cao/ban-tin/?unit=huyen:353@2024&period=2023-07",
+        "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-12/",
+    ],
     "tinh": ["/don-vi/?in=tinh:35@2024"],
     "quocgia": ["/xa/?unit=vn"],
 }
@@ -157,4 +162,6 @@ def _tab_to(page, selector: str, limit: int = 60, key: str = "Tab") -> None:
         if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
             return
         page.keyboard.press(key)
-    raise AssertionError(f"{selector} never got the focus with Tab ({json.dumps(page.evaluate('document.activeElement.outerHTML'))[:200]})")
+    raise AssertionError(
+        f"{selector} never got the focus with Tab ({json.dumps(page.evaluate('document.activeElement.outerHTML'))[:200]})"
+    )

@@ -90,8 +90,11 @@ def _links(html: str, base: str) -> set[str]:
         if urlparse(url).netloc != urlparse(base).netloc:
             continue
         path = urlparse(url).path
-        if path.startswith(("/static/", "/tai-khoan/dang-xuat", "/admin/", "/api/")) or "tai-ve" in path \
-                or path.endswith((".xlsx", ".csv", ".docx", ".pdf")):
+        if (
+            path.startswith(("/static/", "/tai-khoan/dang-xuat", "/admin/", "/api/"))
+            or "tai-ve" in path
+            or path.endswith((".xlsx", ".csv", ".docx", ".pdf"))
+        ):
             continue
         out.add(url)
     return out
@@ -109,9 +112,16 @@ def test_a_ha_nam_reviewer_after_the_reform_meets_no_403_link(server, demo_today
     expect(box).not_to_contain_text("tinh:37@2025")
     assert box.locator("a").count() == 0
 
-    start = [page.url, server.url + "/", server.url + "/xa/?date=2025-08-01", server.url + "/thieu-hut/?date=2025-08-01",
-             server.url + "/ke-hoach/?date=2025-08-01", server.url + "/don-vi/xa:13570@2024/",
-             server.url + "/don-vi/", server.url + "/bao-cao/"]
+    start = [
+        page.url,
+        server.url + "/",
+        server.url + "/xa/?date=2025-08-01",
+        server.url + "/thieu-hut/?date=2025-08-01",
+        server.url + "/ke-hoach/?date=2025-08-01",
+        server.url + "/don-vi/xa:13570@2024/",
+        server.url + "/don-vi/",
+        server.url + "/bao-cao/",
+    ]
     seen: set[str] = set()
     queue = list(start)
     refused: list[tuple[str, str]] = []
@@ -149,11 +159,15 @@ def test_commune_groups_imported_from_a_file_with_a_preview(server, demo_today, 
 
     head = "Mã xã,Tên xã,Nhóm,Hiệu lực từ,Số quyết định,Ngày quyết định,Cơ quan ban hành\n"
     bad = tmp_path / "bad.csv"
-    bad.write_text(head + "xa:13591@2025,Nam Xang,1,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n"
-                   "xa:13627@2025,Nam Lý,nhóm 5,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n", encoding="utf-8")
+    bad.write_text(
+        head + "xa:13591@2025,Nam Xang,1,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n"
+        "xa:13627@2025,Nam Lý,nhóm 5,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n",
+        encoding="utf-8",
+    )
     good = tmp_path / "good.csv"
-    good.write_text(head + "xa:13627@2025,Nam Lý,3,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n",
-                    encoding="utf-8")
+    good.write_text(
+        head + "xa:13627@2025,Nam Lý,3,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n", encoding="utf-8"
+    )
     page = new_page()
     log_in(page, server.url, "demo_ninhbinh", next=f"/don-vi/phan-loai/nhap/?unit={NINH_BINH}")
     page.set_input_files("#classification-upload input[type=file]", str(bad))

@@ -76,7 +76,7 @@ def test_pages_keep_the_filters_and_the_export_is_what_is_shown(national):
     assert exported["Content-Type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert table[0] == headers(html, "commune-list")
-    assert [r[:3] for r in table[1:len(first_two_pages) + 1]] == [r[:3] for r in first_two_pages]
+    assert [r[:3] for r in table[1 : len(first_two_pages) + 1]] == [r[:3] for r in first_two_pages]
     assert all(r[3] == "Chưa có kết quả" for r in table[1:])  # Xã, Tỉnh, Huyện, Mức đạt chuẩn…
 
     xlsx = national.get(url + "&export=xlsx")

@@ -22,15 +22,27 @@ from __future__ import annotations
 
 import pytest
 
-ROLES = ("anonymous", "commune_entry", "commune_reviewer", "commune_leader", "commune_admin", "district_reviewer",
-         "province_leader", "province_reviewer", "national_reviewer", "national_admin", "other_unit", "superuser")
+ROLES = (
+    "anonymous",
+    "commune_entry",
+    "commune_reviewer",
+    "commune_leader",
+    "commune_admin",
+    "district_reviewer",
+    "province_leader",
+    "province_reviewer",
+    "national_reviewer",
+    "national_admin",
+    "other_unit",
+    "superuser",
+)
 
 NGUYEN_LY = "xa:13570@2024"
 LY_NHAN = "huyen:353@2024"
 HA_NAM = "tinh:35@2024"
 OTHER = "huyen:198@2024"
 SET = "xa-ntm-2021"
-PERIOD = "2023-07"          # draft cell, 55/57 indicators đạt
+PERIOD = "2023-07"  # draft cell, 55/57 indicators đạt
 PERIOD_SUBMITTED = "2023-06"  # submitted by commune_entry, waiting for the district
 
 
@@ -65,8 +77,9 @@ def world_module(django_db_setup, django_db_blocker, tmp_path_factory):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            with override_settings(MEDIA_ROOT=str(media),
-                                   PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            with override_settings(
+                MEDIA_ROOT=str(media), PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+            ):
                 w = build_world(media)
             w["media"] = media
             yield w
@@ -125,18 +138,40 @@ def build_world(media):
     seed_cell(nl, SET, PERIOD, user=users["commune_entry"])
     seed_cell(nl, SET, PERIOD_SUBMITTED, user=users["commune_entry"])
     transition(nl, SET, PERIOD_SUBMITTED, "submit", users["commune_entry"])
-    path = default_storage.save("minh-chung/xa-13570-2024/xa-ntm-2021/2023-07/1.1-test.pdf", ContentFile(b"%PDF-1.4 test"))
-    record(Entry(nl, SET, PERIOD, "1.1", assessment=True, note="có minh chứng", evidence=path,
-                 expected_version=Observation.objects.get(unit=nl, set_code=SET, period=PERIOD, indicator="1.1",
-                                                          is_current=True).version),
-           user=users["commune_entry"])
+    path = default_storage.save(
+        "minh-chung/xa-13570-2024/xa-ntm-2021/2023-07/1.1-test.pdf", ContentFile(b"%PDF-1.4 test")
+    )
+    record(
+        Entry(
+            nl,
+            SET,
+            PERIOD,
+            "1.1",
+            assessment=True,
+            note="có minh chứng",
+            evidence=path,
+            expected_version=Observation.objects.get(
+                unit=nl, set_code=SET, period=PERIOD, indicator="1.1", is_current=True
+            ).version,
+        ),
+        user=users["commune_entry"],
+    )
     evidence = Observation.objects.get(unit=nl, set_code=SET, period=PERIOD, indicator="1.1", is_current=True)
-    plan = PlanTarget.objects.create(unit=nl, set_code="xa-nang-cao-2021", year=2026, created_by=users["district_reviewer"])
+    plan = PlanTarget.objects.create(
+        unit=nl, set_code="xa-nang-cao-2021", year=2026, created_by=users["district_reviewer"]
+    )
     upload = media / "imports" / "batch.csv"
     upload.parent.mkdir(parents=True, exist_ok=True)
     upload.write_text("unit,set,period,indicator,assessment\n", encoding="utf-8")
-    batch = ImportBatch.objects.create(batch="import-matrix0001", file_name="batch.csv", stored_path=str(upload),
-                                       unit=nl, set_code=SET, period=PERIOD, created_by=users["commune_entry"])
+    batch = ImportBatch.objects.create(
+        batch="import-matrix0001",
+        file_name="batch.csv",
+        stored_path=str(upload),
+        unit=nl,
+        set_code=SET,
+        period=PERIOD,
+        created_by=users["commune_entry"],
+    )
     from ntm.apps.accounts.testing import approve
     from ntm.apps.evaluations.models import Result
     from ntm.apps.observations.models import Submission
@@ -146,5 +181,13 @@ def build_world(media):
     Submission.objects.filter(unit=nl, set_code=SET, period=PERIOD).update(state="draft")
     result = Result.objects.get(unit=nl, set_code=SET, period=PERIOD)
     token_keys = {role: t[:15] for role, t in tokens.items()}
-    return {"users": users, "tokens": tokens, "token_keys": token_keys, "units": units, "evidence": evidence, "plan": plan, "batch": batch,
-            "result": result}
+    return {
+        "users": users,
+        "tokens": tokens,
+        "token_keys": token_keys,
+        "units": units,
+        "evidence": evidence,
+        "plan": plan,
+        "batch": batch,
+        "result": result,
+    }

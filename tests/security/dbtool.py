@@ -36,7 +36,9 @@ def setup() -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     load_units()
-    get_user_model().objects.create_superuser("client", "client@example.org", "mat-khau-rat-dai-1", first_name="Máy khách")
+    get_user_model().objects.create_superuser(
+        "client", "client@example.org", "mat-khau-rat-dai-1", first_name="Máy khách"
+    )
 
 
 def prune() -> None:
@@ -72,8 +74,11 @@ def save(go: str, note: str, version: int) -> None:
     while not os.path.exists(go):  # every client starts at once
         time.sleep(0.005)
     try:
-        o = record(Entry(unit, SET, PERIOD, "1.1", assessment=True, note=note, expected_version=version), user=user,
-                   source="api")
+        o = record(
+            Entry(unit, SET, PERIOD, "1.1", assessment=True, note=note, expected_version=version),
+            user=user,
+            source="api",
+        )
     except EditConflict as exc:
         print(json.dumps({"outcome": "conflict", "message": str(exc), "current": exc.current.version}))
     else:
@@ -100,18 +105,46 @@ def dump() -> None:
     from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.observations.models import Observation
 
-    obs = list(Observation.objects.order_by("unit__uid", "set_code", "period", "indicator", "version").values_list(
-        "unit__uid", "set_code", "period", "indicator", "version", "is_current", "value_text", "assessment", "note",
-        "created_by_name", "is_approved"))
+    obs = list(
+        Observation.objects.order_by("unit__uid", "set_code", "period", "indicator", "version").values_list(
+            "unit__uid",
+            "set_code",
+            "period",
+            "indicator",
+            "version",
+            "is_current",
+            "value_text",
+            "assessment",
+            "note",
+            "created_by_name",
+            "is_approved",
+        )
+    )
+
     def results(model):
-        return [{"unit": r.unit.uid, "set": r.set_code, "period": r.period, "criteria_met": r.criteria_met,
-                 "indicators_met": r.indicators_met, "standard_met": r.standard_met, "unmet": r.unmet_indicators,
-                 "detail": r.detail}
-                for r in model.objects.select_related("unit").order_by("unit__uid", "set_code", "period")]
+        return [
+            {
+                "unit": r.unit.uid,
+                "set": r.set_code,
+                "period": r.period,
+                "criteria_met": r.criteria_met,
+                "indicators_met": r.indicators_met,
+                "standard_met": r.standard_met,
+                "unmet": r.unmet_indicators,
+                "detail": r.detail,
+            }
+            for r in model.objects.select_related("unit").order_by("unit__uid", "set_code", "period")
+        ]
 
     # the figures saves keep current (including unapproved data), and the published (approved) ones
-    print(json.dumps({"observations": obs, "results": results(ResultAll), "published": results(Result)},
-                     ensure_ascii=False, default=str, sort_keys=True))
+    print(
+        json.dumps(
+            {"observations": obs, "results": results(ResultAll), "published": results(Result)},
+            ensure_ascii=False,
+            default=str,
+            sort_keys=True,
+        )
+    )
 
 
 if __name__ == "__main__":

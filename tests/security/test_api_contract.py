@@ -33,12 +33,24 @@ PER_OPERATION = 400 if LONG else 40
 UIDS = [NGUYEN_LY, "huyen:353@2024", "tinh:35@2024", "vn", "xa:06841@2024", "xa:99999@2024", "", "../..", "x" * 300]
 SETS = [SET, "xa-ntm-2016", "huyen-ntm-2021", "khong-co", "", "' OR 1=1 --"]
 PERIODS = [PERIOD, "2023-06", "2023", "2023-Q3", "2023-13", "0000-00", "2023-07-01", "", "٢٠٢٣"]
-HINTS = {"unit": UIDS, "uid": UIDS, "parent": UIDS, "set": SETS, "code": SETS, "period": PERIODS,
-         "indicator": ["1.1", "17.2", "99.9", ""], "level": ["commune", "district", "province", "country", "x"],
-         "date": ["2023-07-01", "2026-01-01", "31/12/2023", "x"], "output": ["json", "txt", "html", "docx", "xlsx", "y"],
-         "q": ["nguyen ly", "Nguyên Lý", "%", "_"], "standard": ["true", "false", "có", "x"],
-         "history": ["1", "true", "0"], "page": ["1", "2", "0", "-1", "999999", "x"], "format": ["json", "yaml"],
-         "lang": ["vi", "en"]}
+HINTS = {
+    "unit": UIDS,
+    "uid": UIDS,
+    "parent": UIDS,
+    "set": SETS,
+    "code": SETS,
+    "period": PERIODS,
+    "indicator": ["1.1", "17.2", "99.9", ""],
+    "level": ["commune", "district", "province", "country", "x"],
+    "date": ["2023-07-01", "2026-01-01", "31/12/2023", "x"],
+    "output": ["json", "txt", "html", "docx", "xlsx", "y"],
+    "q": ["nguyen ly", "Nguyên Lý", "%", "_"],
+    "standard": ["true", "false", "có", "x"],
+    "history": ["1", "true", "0"],
+    "page": ["1", "2", "0", "-1", "999999", "x"],
+    "format": ["json", "yaml"],
+    "lang": ["vi", "en"],
+}
 
 
 # Known differences between the schema and the answers, reported and not yet fixed (remove when fixed):
@@ -96,8 +108,10 @@ def from_schema(s: dict, depth: int = 0):
     if t == "object" or "properties" in s:
         props = s.get("properties", {})
         required = [k for k in s.get("required", []) if k in props]
-        return st.fixed_dictionaries({k: from_schema(props[k], depth + 1) for k in required},
-                                     optional={k: from_schema(v, depth + 1) for k, v in props.items() if k not in required})
+        return st.fixed_dictionaries(
+            {k: from_schema(props[k], depth + 1) for k in required},
+            optional={k: from_schema(v, depth + 1) for k, v in props.items() if k not in required},
+        )
     return wrong
 
 
@@ -145,8 +159,13 @@ def _param_strategy(p, components):
     if name == "output" and not LONG:  # PDF rendering takes seconds per request: the long run covers it
         sch = {k: v for k, v in sch.items() if k != "enum"}
         sch["type"] = "string"
-    generated = from_schema(sch).map(lambda v: json.dumps(v) if isinstance(v, bool) and False else
-                                     ("true" if v is True else "false" if v is False else str(v)))
+    generated = from_schema(sch).map(
+        lambda v: (
+            json.dumps(v)
+            if isinstance(v, bool) and False
+            else ("true" if v is True else "false" if v is False else str(v))
+        )
+    )
     if name == "output" and not LONG:
         generated = st.sampled_from(HINTS["output"])
     return st.one_of(hinted, generated)
@@ -165,20 +184,32 @@ def test_every_operation_answers_without_5xx_and_as_documented(path, method, sch
         body_schema = _to_jsonschema(_deref(content["application/json"]["schema"], components))
     body = from_schema(body_schema) if body_schema else st.none()
     if path.endswith("/observations/") and method == "post":
-        entry = st.fixed_dictionaries({"unit": st.sampled_from(UIDS), "set": st.sampled_from(SETS),
-                                       "period": st.sampled_from(PERIODS), "indicator": st.sampled_from(HINTS["indicator"])},
-                                      optional={"value": st.one_of(st.none(), st.text(max_size=10), st.sampled_from(["91,5", "có", "1e999"])),
-                                                "assessment": st.one_of(st.none(), st.booleans()),
-                                                "expected_version": st.one_of(st.none(), st.integers(-2, 5), st.just(2**63))})
+        entry = st.fixed_dictionaries(
+            {
+                "unit": st.sampled_from(UIDS),
+                "set": st.sampled_from(SETS),
+                "period": st.sampled_from(PERIODS),
+                "indicator": st.sampled_from(HINTS["indicator"]),
+            },
+            optional={
+                "value": st.one_of(st.none(), st.text(max_size=10), st.sampled_from(["91,5", "có", "1e999"])),
+                "assessment": st.one_of(st.none(), st.booleans()),
+                "expected_version": st.one_of(st.none(), st.integers(-2, 5), st.just(2**63)),
+            },
+        )
         body = st.one_of(body, entry, st.lists(entry, max_size=3))
     token = world["tokens"]["national_admin"]
     responses = op.get("responses", {})
     problems: list[str] = []
 
-    @settings(max_examples=PER_OPERATION, deadline=None, derandomize=not LONG, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(pp=st.fixed_dictionaries(path_params),
-           qp=st.fixed_dictionaries({}, optional=query_params), data=body)
+    @settings(
+        max_examples=PER_OPERATION,
+        deadline=None,
+        derandomize=not LONG,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(pp=st.fixed_dictionaries(path_params), qp=st.fixed_dictionaries({}, optional=query_params), data=body)
     def run(pp, qp, data):
         url = path
         for k, v in pp.items():
@@ -190,7 +221,13 @@ def test_every_operation_answers_without_5xx_and_as_documented(path, method, sch
                 r = c.get(url, qp, **kwargs)
             else:
                 q = "&".join(f"{k}={v}" for k, v in qp.items())
-                r = c.generic(method.upper(), url + (f"?{q}" if q else ""), json.dumps(data), content_type="application/json", **kwargs)
+                r = c.generic(
+                    method.upper(),
+                    url + (f"?{q}" if q else ""),
+                    json.dumps(data),
+                    content_type="application/json",
+                    **kwargs,
+                )
             transaction.set_rollback(True)
         where = f"{method.upper()} {url} {qp} {json.dumps(data, ensure_ascii=False)[:200]}"
         assert r.status_code < 500, f"{where} → {r.status_code}: {r.content[:500]!r}"
@@ -204,7 +241,9 @@ def test_every_operation_answers_without_5xx_and_as_documented(path, method, sch
             try:
                 jsonschema.validate(payload, _to_jsonschema(_deref(sch, components)))
             except jsonschema.ValidationError as exc:
-                problems.append(f"{where} → {r.status_code}: answer does not match the schema at {list(exc.absolute_path)}: {exc.message[:300]}")
+                problems.append(
+                    f"{where} → {r.status_code}: answer does not match the schema at {list(exc.absolute_path)}: {exc.message[:300]}"
+                )
         if 400 <= r.status_code < 500:
             assert isinstance(payload, (dict, list)) and payload, f"{where}: an empty error"
             if isinstance(payload, dict):

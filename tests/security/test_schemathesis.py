@@ -77,8 +77,9 @@ def _call(case, token: str) -> None:
     case.validate_response(response, checks=CHECKS, headers=headers)
 
 
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=not LONG, database=None, suppress_health_check=list(HealthCheck)
+)
 
 
 @pytest.mark.django_db

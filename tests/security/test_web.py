@@ -50,7 +50,10 @@ def test_every_post_form_of_the_site_refuses_a_request_without_the_csrf_token(wo
         resp = c.post(url, data)
         assert resp.status_code == 403, f"{key}: POST {url} without a CSRF token → {resp.status_code}"
     anon = Client(enforce_csrf_checks=True)
-    assert anon.post("/tai-khoan/dang-nhap/", {"username": "superuser", "password": "mat-khau-rat-dai-1"}).status_code == 403
+    assert (
+        anon.post("/tai-khoan/dang-nhap/", {"username": "superuser", "password": "mat-khau-rat-dai-1"}).status_code
+        == 403
+    )
 
 
 def test_the_api_with_a_session_needs_the_csrf_token_with_a_token_it_does_not(world):
@@ -60,11 +63,16 @@ def test_the_api_with_a_session_needs_the_csrf_token_with_a_token_it_does_not(wo
     assert c.post("/api/v1/observations/", body, content_type="application/json").status_code == 403
     from ntm.apps.observations.models import Observation
 
-    version = Observation.objects.get(unit__uid=NGUYEN_LY, set_code=SET, period=PERIOD, indicator="17.1",
-                                      is_current=True).version  # the value replaced: named, as required
+    version = Observation.objects.get(
+        unit__uid=NGUYEN_LY, set_code=SET, period=PERIOD, indicator="17.1", is_current=True
+    ).version  # the value replaced: named, as required
     t = Client(enforce_csrf_checks=True)
-    r = t.post("/api/v1/observations/", body.replace("}]", f', "expected_version": {version}}}]'),
-               content_type="application/json", HTTP_AUTHORIZATION=f"Token {world['tokens']['commune_entry']}")
+    r = t.post(
+        "/api/v1/observations/",
+        body.replace("}]", f', "expected_version": {version}}}]'),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {world['tokens']['commune_entry']}",
+    )
     assert r.status_code == 201
 
 
@@ -74,7 +82,7 @@ def test_every_post_form_in_the_templates_carries_the_csrf_token():
         text = t.read_text(encoding="utf-8")
         for m in re.finditer(r"<form\b[^>]*>", text, flags=re.I):
             if re.search(r'method\s*=\s*"?post', m.group(0), flags=re.I):
-                rest = text[m.end():text.find("</form>", m.end())]
+                rest = text[m.end() : text.find("</form>", m.end())]
                 if "{% csrf_token %}" not in rest:
                     missing.append(f"{t.relative_to(NTM)}: {m.group(0)}")
     assert not missing, missing
@@ -108,12 +116,14 @@ def test_the_api_accepts_no_basic_authentication_and_closes_views_by_default(set
 def test_the_log_in_and_audit_middleware_are_part_of_the_real_settings(settings):
     from ntm.apps.ops.conf import with_ops_middleware
 
-    mw = with_ops_middleware(["django.middleware.security.SecurityMiddleware",
-                              "django.contrib.auth.middleware.AuthenticationMiddleware"])
+    mw = with_ops_middleware(
+        ["django.middleware.security.SecurityMiddleware", "django.contrib.auth.middleware.AuthenticationMiddleware"]
+    )
     assert "ntm.apps.accounts.middleware.LoginRequiredMiddleware" in mw
     assert "ntm.apps.audit.middleware.AuditMiddleware" in mw
     assert mw.index("ntm.apps.accounts.middleware.LoginRequiredMiddleware") > mw.index(
-        "django.contrib.auth.middleware.AuthenticationMiddleware")
+        "django.contrib.auth.middleware.AuthenticationMiddleware"
+    )
 
 
 def test_password_rules_refuse_short_common_numeric_and_name_like_passwords(world):
@@ -131,17 +141,27 @@ def test_password_rules_refuse_short_common_numeric_and_name_like_passwords(worl
 def test_log_in_is_refused_for_a_while_after_five_failures_even_with_the_right_password(world, caplog):
     c = Client()
     for _ in range(5):
-        r = c.post("/tai-khoan/dang-nhap/", {"username": "commune_entry", "password": "sai-mat-khau"}, REMOTE_ADDR="10.0.0.9")
+        r = c.post(
+            "/tai-khoan/dang-nhap/", {"username": "commune_entry", "password": "sai-mat-khau"}, REMOTE_ADDR="10.0.0.9"
+        )
         assert r.status_code == 200
-    r = c.post("/tai-khoan/dang-nhap/", {"username": "commune_entry", "password": "mat-khau-rat-dai-1"}, REMOTE_ADDR="10.0.0.9")
+    r = c.post(
+        "/tai-khoan/dang-nhap/", {"username": "commune_entry", "password": "mat-khau-rat-dai-1"}, REMOTE_ADDR="10.0.0.9"
+    )
     assert r.status_code == 429 and int(r["Retry-After"]) > 0
     assert "Đăng nhập sai quá nhiều lần" in r.content.decode()
     assert "_auth_user_id" not in c.session
     # the API token endpoint shares the counters
-    r = Client().post("/api/v1/token/", {"username": "commune_entry", "password": "mat-khau-rat-dai-1"}, REMOTE_ADDR="10.0.0.9")
+    r = Client().post(
+        "/api/v1/token/", {"username": "commune_entry", "password": "mat-khau-rat-dai-1"}, REMOTE_ADDR="10.0.0.9"
+    )
     assert r.status_code == 429
     # another address is not locked out by this pair (the per-user limit is higher)
-    r = Client().post("/tai-khoan/dang-nhap/", {"username": "commune_entry", "password": "mat-khau-rat-dai-1"}, REMOTE_ADDR="10.0.0.10")
+    r = Client().post(
+        "/tai-khoan/dang-nhap/",
+        {"username": "commune_entry", "password": "mat-khau-rat-dai-1"},
+        REMOTE_ADDR="10.0.0.10",
+    )
     assert r.status_code == 302
 
 
@@ -183,12 +203,17 @@ def test_an_import_of_another_type_is_refused_and_a_too_large_request_gets_413(w
     c = Client()
     c.force_login(world["users"]["commune_entry"])
     n = ImportBatch.objects.count()
-    r = c.post("/bao-cao/trao-doi/nhap/", {"unit": NGUYEN_LY, "file": SimpleUploadedFile("x.html", b"<script>", "text/html")},
-               follow=True)
+    r = c.post(
+        "/bao-cao/trao-doi/nhap/",
+        {"unit": NGUYEN_LY, "file": SimpleUploadedFile("x.html", b"<script>", "text/html")},
+        follow=True,
+    )
     assert "không hỗ trợ định dạng '.html'" in html.unescape(r.content.decode())
     assert ImportBatch.objects.count() == n
     settings.NTM_MAX_REQUEST_BYTES = 2000
-    r = c.post("/bao-cao/trao-doi/nhap/", {"unit": NGUYEN_LY, "file": SimpleUploadedFile("x.csv", b"a," * 5000, "text/csv")})
+    r = c.post(
+        "/bao-cao/trao-doi/nhap/", {"unit": NGUYEN_LY, "file": SimpleUploadedFile("x.csv", b"a," * 5000, "text/csv")}
+    )
     assert r.status_code == 413 and "quá lớn" in r.content.decode()
     assert ImportBatch.objects.count() == n
 

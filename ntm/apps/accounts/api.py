@@ -41,9 +41,11 @@ class ObtainTokenView(APIView):
     permission_classes = [AllowAny]
     serializer_class = CredentialsSerializer
 
-    @extend_schema(request=CredentialsSerializer,
-                   responses={200: TokenSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
-                   summary="A new API token for a user name and password (expires; revocable on the account page)")
+    @extend_schema(
+        request=CredentialsSerializer,
+        responses={200: TokenSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
+        summary="A new API token for a user name and password (expires; revocable on the account page)",
+    )
     def post(self, request):
         ser = CredentialsSerializer(data=request.data, context={"request": request})
         ser.is_valid(raise_exception=True)
@@ -51,8 +53,9 @@ class ObtainTokenView(APIView):
         try:
             row, text = tokens.issue(user, name="API (tên đăng nhập và mật khẩu)")
         except tokens.TooManyTokens as exc:
-            raise PermissionDenied(f"Tài khoản đã có {exc.args[0]} token còn hạn: hãy thu hồi token không dùng nữa "
-                                   "trên trang Tài khoản.") from None
+            raise PermissionDenied(
+                f"Tài khoản đã có {exc.args[0]} token còn hạn: hãy thu hồi token không dùng nữa trên trang Tài khoản."
+            ) from None
         return Response(TokenSerializer({"token": text, "expiry": row.expiry}).data)
 
 
@@ -61,9 +64,11 @@ class RevokeTokenView(APIView):
     authentication_classes = [tokens.TokenAuthentication]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None, 401: ErrorSerializer},
-                   summary="Revoke the token that authenticates this request")
+    @extend_schema(
+        request=None,
+        responses={204: None, 401: ErrorSerializer},
+        summary="Revoke the token that authenticates this request",
+    )
     def post(self, request):
         tokens.revoke(tokens.ApiToken.objects.filter(digest=request.auth.digest), reason="logout")
         return Response(status=status.HTTP_204_NO_CONTENT)
-

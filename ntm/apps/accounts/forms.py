@@ -9,10 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("Tên đăng nhập"), max_length=150,
-                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label=_("Mật khẩu"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("Tên đăng nhập"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Mật khẩu"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
     error_messages = {
         "invalid_login": _("Tên đăng nhập hoặc mật khẩu không đúng. Lưu ý chữ hoa và chữ thường."),
@@ -23,14 +27,17 @@ class LoginForm(AuthenticationForm):
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
     """Django's password change with Vietnamese labels (the rules: ``AUTH_PASSWORD_VALIDATORS``)."""
 
-    error_messages = {**auth_forms.PasswordChangeForm.error_messages,
-                      "password_incorrect": _("Mật khẩu hiện tại không đúng."),
-                      "password_mismatch": _("Hai lần nhập mật khẩu mới không giống nhau.")}
+    error_messages = {
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_incorrect": _("Mật khẩu hiện tại không đúng."),
+        "password_mismatch": _("Hai lần nhập mật khẩu mới không giống nhau."),
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = _("Mật khẩu hiện tại")
         self.fields["new_password1"].label = _("Mật khẩu mới")
         self.fields["new_password2"].label = _("Nhập lại mật khẩu mới")
-        self.fields["new_password1"].help_text = _("Ít nhất 10 ký tự, không quá phổ biến, không chỉ gồm chữ số, "
-                                                   "không giống tên đăng nhập.")
+        self.fields["new_password1"].help_text = _(
+            "Ít nhất 10 ký tự, không quá phổ biến, không chỉ gồm chữ số, không giống tên đăng nhập."
+        )

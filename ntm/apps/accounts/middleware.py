@@ -30,6 +30,10 @@ class LoginRequiredMiddleware(_DjangoLoginRequired):
             current = request.headers.get("HX-Current-URL") or request.get_full_path()
             parts = urlsplit(current)
             nxt = parts.path + (f"?{parts.query}" if parts.query else "")
-            url = resolve_url(self.get_login_url(view_func)) + "?" + urlencode({self.get_redirect_field_name(view_func): nxt})
+            url = (
+                resolve_url(self.get_login_url(view_func))
+                + "?"
+                + urlencode({self.get_redirect_field_name(view_func): nxt})
+            )
             return HttpResponse(status=204, headers={"HX-Redirect": url})
         return super().handle_no_permission(request, view_func)

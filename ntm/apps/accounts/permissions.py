@@ -47,9 +47,13 @@ def _grants(user) -> list[tuple[str, str, str]]:
         from ntm.apps.units.models import Unit
 
         # every request asks this first: plain SQL (see ops.sql)
-        sql = statement("grants", lambda qn: (
-            f"SELECT u.{qn('path')}, m.{qn('role')}, u.{qn('level')} FROM {qn(Membership._meta.db_table)} m "
-            f"INNER JOIN {qn(Unit._meta.db_table)} u ON u.{qn('id')} = m.{qn('unit_id')} WHERE m.{qn('user_id')} = %s"))
+        sql = statement(
+            "grants",
+            lambda qn: (
+                f"SELECT u.{qn('path')}, m.{qn('role')}, u.{qn('level')} FROM {qn(Membership._meta.db_table)} m "
+                f"INNER JOIN {qn(Unit._meta.db_table)} u ON u.{qn('id')} = m.{qn('unit_id')} WHERE m.{qn('user_id')} = %s"
+            ),
+        )
         with connection.cursor() as cur:
             cur.execute(sql, [user.pk])
             cache = [tuple(row) for row in cur.fetchall()]
@@ -68,8 +72,9 @@ def competent(user, unit, roles: set, levels: dict[str, frozenset[str]]) -> bool
     if getattr(user, "is_superuser", False):
         return True
     allowed = levels.get(getattr(unit, "level", None), frozenset())
-    return any(r in roles and lvl in allowed and unit.path.startswith(p) and unit.path != p
-               for p, r, lvl in _grants(user))
+    return any(
+        r in roles and lvl in allowed and unit.path.startswith(p) and unit.path != p for p, r, lvl in _grants(user)
+    )
 
 
 def _covers(paths: list[str], unit_path: str, *, strict: bool = False) -> bool:

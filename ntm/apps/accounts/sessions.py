@@ -18,9 +18,14 @@ class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
         model = self.model
         connection = connections[router.db_for_read(model)]
-        sql = statement("session-load", lambda qn: (
-            f"SELECT {qn('session_data')} FROM {qn(model._meta.db_table)} "
-            f"WHERE {qn('session_key')} = %s AND {qn('expire_date')} > %s"), using=connection)
+        sql = statement(
+            "session-load",
+            lambda qn: (
+                f"SELECT {qn('session_data')} FROM {qn(model._meta.db_table)} "
+                f"WHERE {qn('session_key')} = %s AND {qn('expire_date')} > %s"
+            ),
+            using=connection,
+        )
         with connection.cursor() as cur:
             cur.execute(sql, [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())])
             row = cur.fetchone()

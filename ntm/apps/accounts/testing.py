@@ -28,16 +28,28 @@ def demo_users() -> dict:
     return {n: User.objects.get(username=f"demo_{n}") for n in ("xa", "huyen", "tinh", "quocgia")}
 
 
-def seed_cell(unit, set_code: str = "xa-ntm-2021", period: str = "2023-07", unmet: tuple[str, ...] = ("17.1", "17.2"),
-              user=None, approved: bool = False) -> None:
+def seed_cell(
+    unit,
+    set_code: str = "xa-ntm-2021",
+    period: str = "2023-07",
+    unmet: tuple[str, ...] = ("17.1", "17.2"),
+    user=None,
+    approved: bool = False,
+) -> None:
     """Every indicator of the set assessed by the official: đạt except ``unmet`` (chưa đạt); with
     ``approved``, the sheet is then approved (:func:`approve`): its figures are published."""
     from ntm.apps.observations.services import Entry, record_many
     from ntm.core.catalog import default_catalog
 
     cs = default_catalog().get(set_code)
-    record_many([Entry(unit=unit, set_code=set_code, period=period, indicator=i.code, assessment=i.code not in unmet)
-                 for i in cs.indicators], user=user, source="demo")
+    record_many(
+        [
+            Entry(unit=unit, set_code=set_code, period=period, indicator=i.code, assessment=i.code not in unmet)
+            for i in cs.indicators
+        ],
+        user=user,
+        source="demo",
+    )
     if approved:
         approve(unit, set_code, period)
 
@@ -51,9 +63,12 @@ def approve(unit, set_code: str = "xa-ntm-2021", period: str = "2023-07") -> Non
     from ntm.core.periods import Period
 
     p = Period.parse(period)
-    Submission.objects.update_or_create(unit=unit, set_code=set_code, period=p.key,
-                                        defaults={"year": p.year, "state": SubmissionState.APPROVED,
-                                                  "reviewed_by_name": "kiểm thử"})
+    Submission.objects.update_or_create(
+        unit=unit,
+        set_code=set_code,
+        period=p.key,
+        defaults={"year": p.year, "state": SubmissionState.APPROVED, "reviewed_by_name": "kiểm thử"},
+    )
     approve_cell(unit, set_code, p)
 
 
@@ -64,7 +79,8 @@ def reopen(unit, set_code: str = "xa-ntm-2021", period: str = "2023-07") -> None
     from ntm.core.periods import Period
 
     Submission.objects.filter(unit=unit, set_code=set_code, period=Period.parse(period).key).update(
-        state=SubmissionState.DRAFT)
+        state=SubmissionState.DRAFT
+    )
 
 
 def api_token(user, name: str = "test") -> str:

@@ -64,7 +64,11 @@ def _touch(token: ApiToken) -> None:
 
 def active(user):
     """The user's tokens that have not expired, newest first."""
-    return ApiToken.objects.filter(user=user).filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now())).order_by("-created")
+    return (
+        ApiToken.objects.filter(user=user)
+        .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+        .order_by("-created")
+    )
 
 
 class TooManyTokens(Exception):
@@ -78,8 +82,15 @@ def issue(user, name: str = "") -> tuple[ApiToken, str]:
     if limit is not None and active(user).count() >= limit:
         raise TooManyTokens(limit)
     row, text = ApiToken.objects.create(user=user, name=name[:100])  # expiry: knox's TOKEN_TTL
-    log.info("API token created", extra={"event": "api_token_created", "user": user.get_username(),
-                                         "token_start": row.token_key[:8], "expiry": row.expiry.isoformat() if row.expiry else None})
+    log.info(
+        "API token created",
+        extra={
+            "event": "api_token_created",
+            "user": user.get_username(),
+            "token_start": row.token_key[:8],
+            "expiry": row.expiry.isoformat() if row.expiry else None,
+        },
+    )
     return row, text
 
 
@@ -87,8 +98,15 @@ def revoke(tokens, *, reason: str) -> int:
     """Delete ``tokens`` (a queryset of ApiToken); returns how many."""
     rows = list(tokens.select_related("user"))
     for t in rows:
-        log.info("API token revoked", extra={"event": "api_token_revoked", "user": t.user.get_username(),
-                                             "token_start": t.token_key[:8], "reason": reason})
+        log.info(
+            "API token revoked",
+            extra={
+                "event": "api_token_revoked",
+                "user": t.user.get_username(),
+                "token_start": t.token_key[:8],
+                "reason": reason,
+            },
+        )
     if rows:
         ApiToken.objects.filter(digest__in=[t.digest for t in rows]).delete()
     return len(rows)

@@ -34,8 +34,11 @@ def role_help(role: str, level: str) -> list[str]:
         out.append("nhập số liệu, gửi duyệt")
     if role in REVIEW_ROLES:
         below = [LEVEL_NAMES[u] for u, levels in REVIEW_LEVELS.items() if level in levels]
-        out.append(f"phê duyệt, trả lại, mở lại số liệu của cấp {', '.join(below)}" if below else
-                   "không duyệt số liệu của cấp mình")
+        out.append(
+            f"phê duyệt, trả lại, mở lại số liệu của cấp {', '.join(below)}"
+            if below
+            else "không duyệt số liệu của cấp mình"
+        )
     if role in PLAN_ROLES and level in PLAN_LEVELS["commune"]:
         out.append("đăng ký kế hoạch đạt chuẩn của các xã")
     if role in RECOGNITION_ROLES and level in RECOGNITION_LEVELS["commune"]:
@@ -70,11 +73,16 @@ def account(request):
         row = by_unit.setdefault(m.unit_id, {"unit": m.unit, "path": " › ".join(names[m.unit_id]), "roles": []})
         row["roles"].append({"label": m.get_role_display(), "help": role_help(m.role, m.unit.level)})
     roles = {m.role for m in ms}
-    return render(request, "accounts/account.html", {
-        "rows": list(by_unit.values()), "can_enter": bool(roles & ENTRY_ROLES) or request.user.is_superuser,
-        "can_review": bool(roles & REVIEW_ROLES) or request.user.is_superuser,
-        "tokens": list(tokens.active(request.user)),
-    })
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "rows": list(by_unit.values()),
+            "can_enter": bool(roles & ENTRY_ROLES) or request.user.is_superuser,
+            "can_review": bool(roles & REVIEW_ROLES) or request.user.is_superuser,
+            "tokens": list(tokens.active(request.user)),
+        },
+    )
 
 
 @require_POST
@@ -82,12 +90,20 @@ def token_revoke(request):
     """Revoke one of the user's own API tokens (``key``: the first characters the page shows); a key
     that is not one of theirs changes nothing."""
     key = (request.POST.get("key") or "")[:25]
-    n = tokens.revoke(tokens.ApiToken.objects.filter(user=request.user, token_key=key), reason="revoked_by_owner") if key else 0
+    n = (
+        tokens.revoke(tokens.ApiToken.objects.filter(user=request.user, token_key=key), reason="revoked_by_owner")
+        if key
+        else 0
+    )
     if n:
-        messages.success(request, _("Đã thu hồi token API %(start)s…; chương trình nào còn dùng nó sẽ bị từ chối.")
-                         % {"start": key[:8]})
+        messages.success(
+            request,
+            _("Đã thu hồi token API %(start)s…; chương trình nào còn dùng nó sẽ bị từ chối.") % {"start": key[:8]},
+        )
     else:
-        messages.error(request, _("Không tìm thấy token này trong các token của bạn (có thể đã hết hạn hoặc đã bị thu hồi)."))
+        messages.error(
+            request, _("Không tìm thấy token này trong các token của bạn (có thể đã hết hạn hoặc đã bị thu hồi).")
+        )
     return redirect("account")
 
 
@@ -100,6 +116,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, _("Đã đổi mật khẩu. Các token API của tài khoản đã bị thu hồi: "
-                                         "chương trình dùng API cần lấy token mới."))
+        messages.success(
+            self.request,
+            _("Đã đổi mật khẩu. Các token API của tài khoản đã bị thu hồi: chương trình dùng API cần lấy token mới."),
+        )
         return response

@@ -20,10 +20,14 @@ from ntm.apps.units.models import Unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
-P_UNIT = OpenApiParameter("unit", str, description="uid of a unit: the unit and everything below it (xa:13570@2024, huyen:353@2024, vn)")
+P_UNIT = OpenApiParameter(
+    "unit", str, description="uid of a unit: the unit and everything below it (xa:13570@2024, huyen:353@2024, vn)"
+)
 P_SET = OpenApiParameter("set", str, description="criteria-set code, e.g. xa-ntm-2021")
 P_PERIOD = OpenApiParameter("period", str, description="YYYY-MM, YYYY-Qn or YYYY")
-P_STANDARD = OpenApiParameter("standard", bool, description="only results that reach (true) / do not reach (false) the standard")
+P_STANDARD = OpenApiParameter(
+    "standard", bool, description="only results that reach (true) / do not reach (false) the standard"
+)
 
 
 class JSONParser(parsers.JSONParser):

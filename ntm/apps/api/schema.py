@@ -23,10 +23,16 @@ class TokenScheme(OpenApiAuthenticationExtension):
         return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
 
 
-DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"],
-          "description": "what is wrong, in Vietnamese"}
-FIELD_ERRORS = {"oneOf": [{"type": "object"}, {"type": "array"}],
-                "description": "field name → list of messages (a list of such objects for a list of items)"}
+DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+    "description": "what is wrong, in Vietnamese",
+}
+FIELD_ERRORS = {
+    "oneOf": [{"type": "object"}, {"type": "array"}],
+    "description": "field name → list of messages (a list of such objects for a list of items)",
+}
 COMMON = {
     "400": ("FieldErrors", "a value is refused; nothing was written"),
     "401": ("ErrorDetail", "no token, an expired, revoked or unreadable token"),
@@ -48,12 +54,20 @@ def document_errors(result, generator, request, public):
         for _method, op in ops.items():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
-            types = {"application/json"} | {t for code, r in op["responses"].items() if code.startswith("2")
-                                            for t in (r.get("content") or {}) if any(x in t for x in TEXT_TYPES)}
+            types = {"application/json"} | {
+                t
+                for code, r in op["responses"].items()
+                if code.startswith("2")
+                for t in (r.get("content") or {})
+                if any(x in t for x in TEXT_TYPES)
+            }
             extra = WITH_BODY if "requestBody" in op else {}
             for code, (name, text) in {**COMMON, **extra}.items():
-                op["responses"].setdefault(code, {
-                    "description": text,
-                    "content": {t: {"schema": {"$ref": f"#/components/schemas/{name}"}} for t in sorted(types)},
-                })
+                op["responses"].setdefault(
+                    code,
+                    {
+                        "description": text,
+                        "content": {t: {"schema": {"$ref": f"#/components/schemas/{name}"}} for t in sorted(types)},
+                    },
+                )
     return result

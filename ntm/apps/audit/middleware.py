@@ -16,8 +16,12 @@ class AuditMiddleware:
         try:
             response = self.get_response(request)
             if response.status_code == 403 and not getattr(request, "_ntm_denial_logged", False):
-                log(Action.ACCESS_DENIED, request=request, obj=request.path,
-                    message=f"HTTP 403 {request.method} {request.path}")
+                log(
+                    Action.ACCESS_DENIED,
+                    request=request,
+                    obj=request.path,
+                    message=f"HTTP 403 {request.method} {request.path}",
+                )
                 request._ntm_denial_logged = True
         finally:
             unbind(token)

@@ -40,13 +40,25 @@ class Action(models.TextChoices):
 
 class AuditEvent(models.Model):
     at = models.DateTimeField("thời điểm", default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name="người dùng")
-    username = models.CharField("tên đăng nhập", max_length=150, blank=True, db_index=True,
-                                help_text="giữ lại khi tài khoản bị xóa; với đăng nhập thất bại: tên đã gõ")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người dùng",
+    )
+    username = models.CharField(
+        "tên đăng nhập",
+        max_length=150,
+        blank=True,
+        db_index=True,
+        help_text="giữ lại khi tài khoản bị xóa; với đăng nhập thất bại: tên đã gõ",
+    )
     action = models.CharField("hành động", max_length=32, choices=Action.choices, db_index=True)
-    unit = models.ForeignKey("units.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             verbose_name="đơn vị")
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="đơn vị"
+    )
     unit_uid = models.CharField("mã đơn vị", max_length=32, blank=True)
     object_repr = models.CharField("đối tượng", max_length=300, blank=True)
     message = models.CharField("mô tả", max_length=500, blank=True)
@@ -78,11 +90,27 @@ class AuditEvent(models.Model):
         return []
 
 
-_LABELS = {"value": "giá trị", "assessment": "đánh giá", "note": "ghi chú", "evidence": "minh chứng",
-           "state": "trạng thái", "comment": "ý kiến", "set_code": "chuẩn", "year": "năm",
-           "decision": "số quyết định", "decision_date": "ngày quyết định", "issued_by": "cơ quan ban hành",
-           "kind": "loại", "group": "nhóm", "valid_from": "hiệu lực từ", "valid_to": "hiệu lực đến",
-           "decision_number": "số quyết định", "role": "vai trò", "unit": "đơn vị", "share": "tỷ lệ (%)"}
+_LABELS = {
+    "value": "giá trị",
+    "assessment": "đánh giá",
+    "note": "ghi chú",
+    "evidence": "minh chứng",
+    "state": "trạng thái",
+    "comment": "ý kiến",
+    "set_code": "chuẩn",
+    "year": "năm",
+    "decision": "số quyết định",
+    "decision_date": "ngày quyết định",
+    "issued_by": "cơ quan ban hành",
+    "kind": "loại",
+    "group": "nhóm",
+    "valid_from": "hiệu lực từ",
+    "valid_to": "hiệu lực đến",
+    "decision_number": "số quyết định",
+    "role": "vai trò",
+    "unit": "đơn vị",
+    "share": "tỷ lệ (%)",
+}
 
 
 def _text(key: str, v) -> str:

@@ -52,8 +52,11 @@ def client_ip(request) -> str | None:
 
 def request_info(request) -> RequestInfo:
     user = getattr(request, "user", None)
-    return RequestInfo(ip=client_ip(request), path=request.get_full_path()[:300],
-                       user=user if getattr(user, "is_authenticated", False) else None)
+    return RequestInfo(
+        ip=client_ip(request),
+        path=request.get_full_path()[:300],
+        user=user if getattr(user, "is_authenticated", False) else None,
+    )
 
 
 def bind_request(request) -> contextvars.Token:
@@ -74,31 +77,65 @@ def _username(user) -> str:
     return user.get_username()
 
 
-def log(action: str, *, user=None, username: str = "", unit=None, obj: str = "", message: str = "",
-        old=None, new=None, request=None) -> AuditEvent:
+def log(
+    action: str,
+    *,
+    user=None,
+    username: str = "",
+    unit=None,
+    obj: str = "",
+    message: str = "",
+    old=None,
+    new=None,
+    request=None,
+) -> AuditEvent:
     """Add one audit event and write its JSON line to the ``ntm.audit`` logger."""
     info = request_info(request) if request is not None else current_request()
     if user is None and info is not None:
         user = info.user
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
-    event = insert(AuditEvent(
-        user=user, username=(username or _username(user))[:150], action=action, unit=unit,
-        unit_uid=getattr(unit, "uid", "") or "", object_repr=str(obj)[:300], message=str(message)[:500],
-        old=old, new=new, ip=info.ip if info else None, path=info.path if info else "",
-    ))
+    event = insert(
+        AuditEvent(
+            user=user,
+            username=(username or _username(user))[:150],
+            action=action,
+            unit=unit,
+            unit_uid=getattr(unit, "uid", "") or "",
+            object_repr=str(obj)[:300],
+            message=str(message)[:500],
+            old=old,
+            new=new,
+            ip=info.ip if info else None,
+            path=info.path if info else "",
+        )
+    )
     line = {
-        "event": str(action), "at": event.at.isoformat(), "user": event.username or None,
-        "unit": event.unit_uid or None, "object": event.object_repr or None, "message": event.message or None,
-        "ip": event.ip, "path": event.path or None, "old": old, "new": new, "id": event.pk,
+        "event": str(action),
+        "at": event.at.isoformat(),
+        "user": event.username or None,
+        "unit": event.unit_uid or None,
+        "object": event.object_repr or None,
+        "message": event.message or None,
+        "ip": event.ip,
+        "path": event.path or None,
+        "old": old,
+        "new": new,
+        "id": event.pk,
     }
     level = logging.WARNING if action in WARNING_ACTIONS else logging.INFO
     logger.log(level, json.dumps(line, ensure_ascii=False, cls=DjangoJSONEncoder, separators=(",", ":")))
     return event
 
 
-def deny(request, unit=None, message: str = "Bạn không có quyền thực hiện thao tác này.", *, not_found: bool = False,
-         obj: str = ""):
+def deny(
+    request,
+    unit=None,
+    message: str = "Bạn không có quyền thực hiện thao tác này.",
+    *,
+    not_found: bool = False,
+    obj: str = "",
+):
     """Record a denied access, then raise 403 (or 404 for an object outside the user's scope)."""
     log(Action.ACCESS_DENIED, request=request, unit=unit, obj=obj or request.path, message=message)
     request._ntm_denial_logged = True
@@ -115,8 +152,11 @@ def audit_reader_paths(user) -> list[str] | None:
         return None
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(Membership.objects.filter(user=user, role__in=(Role.REVIEWER, Role.ADMIN))
-                .values_list("unit__path", flat=True).distinct())
+    return list(
+        Membership.objects.filter(user=user, role__in=(Role.REVIEWER, Role.ADMIN))
+        .values_list("unit__path", flat=True)
+        .distinct()
+    )
 
 
 def can_read_audit(user) -> bool:

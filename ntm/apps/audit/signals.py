@@ -23,5 +23,4 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="ntm_audit_login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
     name = str((credentials or {}).get("username", ""))[:150]
-    log(Action.LOGIN_FAILED, username=name, request=request, obj=name,
-        message=f"Đăng nhập thất bại với tên «{name}»")
+    log(Action.LOGIN_FAILED, username=name, request=request, obj=name, message=f"Đăng nhập thất bại với tên «{name}»")

@@ -33,7 +33,9 @@ def _table(request, qs) -> Table:
     from django.utils.translation import gettext_lazy as _
 
     cols = [
-        Column("at", _("Thời điểm"), lambda e: e.at, text=lambda e: timezone.localtime(e.at).strftime("%H:%M:%S %d/%m/%Y")),
+        Column(
+            "at", _("Thời điểm"), lambda e: e.at, text=lambda e: timezone.localtime(e.at).strftime("%H:%M:%S %d/%m/%Y")
+        ),
         Column("username", _("Người dùng"), lambda e: e.username),
         Column("action", _("Hành động"), lambda e: e.action, text=lambda e: e.get_action_display()),
         Column("unit", _("Đơn vị"), lambda e: e.unit.name if e.unit else e.unit_uid, order="unit__name"),
@@ -88,8 +90,22 @@ def audit_log(request):
     page = table.page
     params = q.copy()
     params.pop("page", None)
-    return render(request, "audit/log.html", {
-        "page": page, "table": table, "actions": Action.choices, "errors": errors, "unit": unit,
-        "f": {"unit": unit_text, "user": user_text, "action": action, "from": q.get("from", ""), "to": q.get("to", "")},
-        "query": params.urlencode(),
-    })
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "page": page,
+            "table": table,
+            "actions": Action.choices,
+            "errors": errors,
+            "unit": unit,
+            "f": {
+                "unit": unit_text,
+                "user": user_text,
+                "action": action,
+                "from": q.get("from", ""),
+                "to": q.get("to", ""),
+            },
+            "query": params.urlencode(),
+        },
+    )

@@ -22,11 +22,21 @@ class CriteriaSetViewSet(Scoped, viewsets.ViewSet):
 
     @extend_schema(responses={200: {"type": "object"}}, operation_id="catalog_sets_list")  # a list of these
     def list(self, request):
-        return Response([
-            {"code": s.code, "name": s.name, "phase": s.phase, "level": s.level, "tier": s.tier,
-             "criteria": s.criteria_count, "indicators": s.indicator_count, "version": s.digest}
-            for s in default_catalog()
-        ])
+        return Response(
+            [
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "phase": s.phase,
+                    "level": s.level,
+                    "tier": s.tier,
+                    "criteria": s.criteria_count,
+                    "indicators": s.indicator_count,
+                    "version": s.digest,
+                }
+                for s in default_catalog()
+            ]
+        )
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request, code=None):
@@ -37,8 +47,10 @@ class CriteriaSetViewSet(Scoped, viewsets.ViewSet):
 
 
 class IndicatorListView(Scoped, APIView):
-    @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}},
-                   summary="Indicators of a set (with thresholds and provenance)")
+    @extend_schema(
+        responses={200: {"type": "array", "items": {"type": "object"}}},
+        summary="Indicators of a set (with thresholds and provenance)",
+    )
     def get(self, request, code: str):
         cat = default_catalog()
         if code not in cat:

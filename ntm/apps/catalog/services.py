@@ -21,8 +21,14 @@ def sync_catalog(catalog: Catalog | None = None) -> dict:
             code=s.code,
             version=s.digest,
             defaults=dict(
-                name=s.name, level=s.level, tier=s.tier, phase=s.phase, criteria_count=s.criteria_count,
-                indicator_count=s.indicator_count, source_path=s.source, source_text=Path(s.source).read_text(encoding="utf-8"),
+                name=s.name,
+                level=s.level,
+                tier=s.tier,
+                phase=s.phase,
+                criteria_count=s.criteria_count,
+                indicator_count=s.indicator_count,
+                source_path=s.source,
+                source_text=Path(s.source).read_text(encoding="utf-8"),
             ),
         )
         if was_created:

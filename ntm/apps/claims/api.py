@@ -22,15 +22,19 @@ class ClaimsRequestSerializer(serializers.Serializer):
 
 
 class ClaimsView(Scoped, APIView):
-    @extend_schema(request=ClaimsRequestSerializer, responses=OpenApiTypes.OBJECT,
-                   summary="Check the figures of a report text: claims and findings (plus differences with stored results "
-                           "for the units the caller may see)")
+    @extend_schema(
+        request=ClaimsRequestSerializer,
+        responses=OpenApiTypes.OBJECT,
+        summary="Check the figures of a report text: claims and findings (plus differences with stored results "
+        "for the units the caller may see)",
+    )
     def post(self, request):
         ser = ClaimsRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         try:
-            checked = check(ser.validated_data["text"], user=request.user,
-                            context_names=ser.validated_data["context_names"] or None)
+            checked = check(
+                ser.validated_data["text"], user=request.user, context_names=ser.validated_data["context_names"] or None
+            )
         except CheckError as exc:
             raise ValidationError({"text": str(exc)}) from None
         return Response(checked.to_dict())

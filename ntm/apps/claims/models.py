@@ -12,8 +12,9 @@ class ReportedFigure(models.Model):
         CRITERIA = "criteria", "tiêu chí"
         INDICATORS = "indicators", "chỉ tiêu"
 
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="reported_figures",
-                             verbose_name="đơn vị")
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="reported_figures", verbose_name="đơn vị"
+    )
     set_code = models.CharField("bộ tiêu chí", max_length=64)
     period = models.CharField("kỳ", max_length=10, blank=True)
     kind = models.CharField("loại", max_length=12, choices=Kind.choices)
@@ -24,8 +25,14 @@ class ReportedFigure(models.Model):
     source = models.CharField("nguồn", max_length=255, blank=True, help_text="tên tệp, hoặc trống khi dán văn bản")
     findings = models.PositiveIntegerField("số phát hiện", default=0)
     stored = models.FloatField("kết quả lưu trong hệ thống", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="người lưu")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người lưu",
+    )
     created_at = models.DateTimeField("lưu lúc", auto_now_add=True)
 
     class Meta:

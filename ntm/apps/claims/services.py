@@ -68,8 +68,11 @@ class Checked:
 def read_upload(data: bytes, name: str) -> str:
     """The text of an uploaded report (txt/docx/html/pdf). Raises ``DocumentError`` naming the file."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise DocumentError(f"{name}: tệp quá lớn ({len(data) / 1048576:.1f} MB; giới hạn "
-                            f"{MAX_UPLOAD_BYTES // 1048576} MB)".replace(".", ","))
+        raise DocumentError(
+            f"{name}: tệp quá lớn ({len(data) / 1048576:.1f} MB; giới hạn {MAX_UPLOAD_BYTES // 1048576} MB)".replace(
+                ".", ","
+            )
+        )
     return document_text(data, name, max_chars=MAX_TEXT_CHARS)
 
 
@@ -89,8 +92,11 @@ class StoredLookup:
 
     def _unit(self, code: str) -> Unit | None:
         if code not in self._units:
-            qs = Unit.objects.filter(level=Level.COUNTRY) if code == NATIONAL else \
-                Unit.objects.filter(Q(uid=code) | Q(code=code))
+            qs = (
+                Unit.objects.filter(level=Level.COUNTRY)
+                if code == NATIONAL
+                else Unit.objects.filter(Q(uid=code) | Q(code=code))
+            )
             if self.user is not None:
                 qs = qs.filter(visible_q(self.user, ""))
             self._units[code] = qs.order_by("-valid_from").first()
@@ -109,8 +115,9 @@ class StoredLookup:
             except ValueError:
                 self._keys[k] = None
                 return None
-            keys = set(results().objects.filter(set_code=set_code).values_list("period", flat=True).distinct()) \
-                | set(stored_periods(set_code))
+            keys = set(results().objects.filter(set_code=set_code).values_list("period", flat=True).distinct()) | set(
+                stored_periods(set_code)
+            )
             if want.key in keys:
                 self._keys[k] = want.key
             else:
@@ -125,8 +132,12 @@ class StoredLookup:
         unit = self._unit(unit_code) if key else None
         if unit is None:
             return None
-        return (results().objects.filter(unit=unit, set_code=set_code, period=key)
-                .values_list("criteria_met", "indicators_met").first())
+        return (
+            results()
+            .objects.filter(unit=unit, set_code=set_code, period=key)
+            .values_list("criteria_met", "indicators_met")
+            .first()
+        )
 
     def rollup(self, unit_code: str, set_code: str, period):
         from ntm.apps.evaluations.services import rollup_for
@@ -152,15 +163,17 @@ def _parses(key: str) -> bool:
         return False
 
 
-def check(text: str, *, user, source: str | None = None, context_names: list[str] | None = None,
-          resolve: bool = True) -> Checked:
+def check(
+    text: str, *, user, source: str | None = None, context_names: list[str] | None = None, resolve: bool = True
+) -> Checked:
     """Extract and check the figures of ``text``; units resolved as they stood when its figures were
     taken; every figure of units the user may see compared with the stored results of the report's
     period (units, and counts and averages over communes). Raises ``InputTooLarge`` above
     :data:`MAX_TEXT_CHARS`."""
     resolver = UnitDataResolver(_DbUnits(), None) if resolve else None
-    report = extract(text, source=source, resolver=resolver, context_names=context_names or None,
-                     max_chars=MAX_TEXT_CHARS)
+    report = extract(
+        text, source=source, resolver=resolver, context_names=context_names or None, max_chars=MAX_TEXT_CHARS
+    )
     out = Checked(report)
     if report.period and report.period.key and user is not None:
         lookup = StoredLookup(user)
@@ -177,9 +190,16 @@ def check(text: str, *, user, source: str | None = None, context_names: list[str
 
 def savable(claim) -> bool:
     """A claim that states one unit's own current figure of a set (no average, no target, no count of units)."""
-    return bool(claim.unit_code and claim.set and claim.kind in ("criteria", "indicators") and not claim.average
-                and claim.aggregate_of is None and claim.modality == "current" and claim.achieved is not None
-                and claim.when is None)
+    return bool(
+        claim.unit_code
+        and claim.set
+        and claim.kind in ("criteria", "indicators")
+        and not claim.average
+        and claim.aggregate_of is None
+        and claim.modality == "current"
+        and claim.achieved is not None
+        and claim.when is None
+    )
 
 
 def _span_findings(checked: Checked, claim) -> int:
@@ -204,8 +224,20 @@ def save_figures(checked: Checked, indexes: list[int], *, user) -> list[Reported
             raise ValueError(f"không có đơn vị {c.unit_code}")
         if not can_enter(user, unit):
             raise PermissionError(f"bạn không có quyền ghi số liệu cho {unit.name}")
-        rows.append(ReportedFigure(
-            unit=unit, set_code=c.set, period=(report.period.key or "") if report.period else "", kind=c.kind,
-            achieved=c.achieved, total=c.total, percent=c.percent, text=c.text[:500], source=(report.source or "")[:255],
-            findings=_span_findings(checked, c), stored=checked.stored_values.get(i), created_by=user))
+        rows.append(
+            ReportedFigure(
+                unit=unit,
+                set_code=c.set,
+                period=(report.period.key or "") if report.period else "",
+                kind=c.kind,
+                achieved=c.achieved,
+                total=c.total,
+                percent=c.percent,
+                text=c.text[:500],
+                source=(report.source or "")[:255],
+                findings=_span_findings(checked, c),
+                stored=checked.stored_values.get(i),
+                created_by=user,
+            )
+        )
     return ReportedFigure.objects.bulk_create(rows)

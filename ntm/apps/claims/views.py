@@ -45,7 +45,9 @@ def segments(text: str, checked: Checked) -> list[dict]:
         active = [m for m in active if m[1] > a] + starts.get(a, [])
         if a >= b:
             continue
-        finding = next((m for m in active if m[2] == "error"), None) or next((m for m in active if m[2] == "warning"), None)
+        finding = next((m for m in active if m[2] == "error"), None) or next(
+            (m for m in active if m[2] == "warning"), None
+        )
         claim = next((m for m in active if m[2] == "claim"), None)
         seg = {"text": text[a:b], "cls": "", "ref": None, "title": ""}
         if finding is not None:
@@ -70,15 +72,23 @@ def _claim_rows(checked: Checked, user) -> list[dict]:
             kind = c.unit_type or KIND_WORD["units"]
         else:
             kind = KIND_WORD[c.kind]
-        rows.append({
-            "n": i + 1, "index": i, "claim": c, "figure": fig, "kind": kind,
-            "percent": (F.number(c.percent, c.percent_places if c.percent_places is not None else 2) + "%")
-            if c.percent is not None else "",
-            "unmet": "; ".join(x.code for x in c.unmet) if c.unmet else "",
-            "stored": _num(checked.stored_values[i]) if i in checked.stored_values else "",
-            "flagged": c.span in flagged or any(c.span[0] <= f.span[0] and f.span[1] <= c.span[1] for f in checked.all_findings),
-            "savable": savable(c) and c.unit_code in units and can_enter(user, units[c.unit_code]),
-        })
+        rows.append(
+            {
+                "n": i + 1,
+                "index": i,
+                "claim": c,
+                "figure": fig,
+                "kind": kind,
+                "percent": (F.number(c.percent, c.percent_places if c.percent_places is not None else 2) + "%")
+                if c.percent is not None
+                else "",
+                "unmet": "; ".join(x.code for x in c.unmet) if c.unmet else "",
+                "stored": _num(checked.stored_values[i]) if i in checked.stored_values else "",
+                "flagged": c.span in flagged
+                or any(c.span[0] <= f.span[0] and f.span[1] <= c.span[1] for f in checked.all_findings),
+                "savable": savable(c) and c.unit_code in units and can_enter(user, units[c.unit_code]),
+            }
+        )
     return rows
 
 
@@ -87,7 +97,9 @@ def _result_context(checked: Checked, text: str, source: str, context: str, user
     findings = checked.all_findings
     claims = _claim_rows(checked, user)
     return {
-        "checked": checked, "report": report, "segments": segments(report.text, checked),
+        "checked": checked,
+        "report": report,
+        "segments": segments(report.text, checked),
         "claims": claims,
         "findings": [{"n": j + 1, "f": f, "label": FINDING_LABEL[f.severity]} for j, f in enumerate(findings)],
         "n_errors": sum(1 for f in findings if f.severity == "error"),
@@ -116,7 +128,11 @@ def check_page(request):
             except CheckError as exc:
                 form.add_error("file" if upload else "text", str(exc))
             else:
-                context.update(_result_context(checked, checked.report.text, source, form.cleaned_data.get("context") or "", request.user))
+                context.update(
+                    _result_context(
+                        checked, checked.report.text, source, form.cleaned_data.get("context") or "", request.user
+                    )
+                )
     else:
         form = CheckForm()
     context["form"] = form

@@ -22,8 +22,10 @@ from . import dataview
 from .models import Result
 
 P_UNAPPROVED = OpenApiParameter(
-    "include_unapproved", bool,
-    description="reviewers only: the figures including data not yet approved (default: approved data only)")
+    "include_unapproved",
+    bool,
+    description="reviewers only: the figures including data not yet approved (default: approved data only)",
+)
 
 
 def view_param(request) -> dataview.DataView:
@@ -42,13 +44,29 @@ class ResultSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     set = serializers.CharField(source="set_code")
     includes_unapproved = serializers.SerializerMethodField(
-        help_text="true: evaluated from the latest values including data not yet approved; false: approved data")
+        help_text="true: evaluated from the latest values including data not yet approved; false: approved data"
+    )
 
     class Meta:
         model = Result
-        fields = ["id", "unit", "unit_name", "set", "period", "criteria_met", "criteria_total", "indicators_met",
-                  "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators", "conflicts",
-                  "catalog_version", "computed_at", "includes_unapproved"]
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "set",
+            "period",
+            "criteria_met",
+            "criteria_total",
+            "indicators_met",
+            "indicators_total",
+            "standard_met",
+            "unmet_criteria",
+            "unmet_indicators",
+            "conflicts",
+            "catalog_version",
+            "computed_at",
+            "includes_unapproved",
+        ]
 
     def get_includes_unapproved(self, obj) -> bool:
         return not dataview.of_result(obj).approved_only
@@ -57,7 +75,8 @@ class ResultSerializer(serializers.ModelSerializer):
 class ResultDetailSerializer(ResultSerializer):
     detail = serializers.SerializerMethodField(
         help_text="The explanation: indicator_results, criterion_results, conditions (computed from the "
-                  "unit's current observations; stored results keep only one status letter per indicator)")
+        "unit's current observations; stored results keep only one status letter per indicator)"
+    )
 
     class Meta(ResultSerializer.Meta):
         fields = ResultSerializer.Meta.fields + ["detail"]
@@ -84,8 +103,10 @@ class RollupSerializer(serializers.Serializer):
     distribution = serializers.DictField(child=serializers.IntegerField())
     sentence = serializers.CharField()
     lineage = serializers.DictField(
-        required=False, help_text="Only for a unit formed on 1 July 2025 and a period before it: the date of "
-        "today's hierarchy and, per commune of today, its old xã with their own results (no combined status)")
+        required=False,
+        help_text="Only for a unit formed on 1 July 2025 and a period before it: the date of "
+        "today's hierarchy and, per commune of today, its old xã with their own results (no combined status)",
+    )
     includes_unapproved = serializers.BooleanField()
 
 
@@ -121,8 +142,11 @@ class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
 
 
 class RollupView(Scoped, APIView):
-    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, P_UNAPPROVED], responses=RollupSerializer,
-                   summary="Counts and averages over the communes of a unit, from stored results")
+    @extend_schema(
+        parameters=[P_UNIT, P_SET, P_PERIOD, P_UNAPPROVED],
+        responses=RollupSerializer,
+        summary="Counts and averages over the communes of a unit, from stored results",
+    )
     def get(self, request):
         from .services import rollup_for
 
@@ -132,14 +156,22 @@ class RollupView(Scoped, APIView):
         view = view_param(request)
         if _before(unit, period):
             with dataview.reading(view):
-                return Response({**_lineage_rollup(request, unit, code, period),
-                                 "includes_unapproved": not view.approved_only})
+                return Response(
+                    {**_lineage_rollup(request, unit, code, period), "includes_unapproved": not view.approved_only}
+                )
         try:
             r = rollup_for(unit, code, period, view=view)
         except LookupError as exc:
             raise ValidationError({"unit": str(exc)}) from None
-        return Response({"unit": unit.uid, "period": period, **r.to_dict(), "sentence": r.sentence(),
-                         "includes_unapproved": not view.approved_only})
+        return Response(
+            {
+                "unit": unit.uid,
+                "period": period,
+                **r.to_dict(),
+                "sentence": r.sentence(),
+                "includes_unapproved": not view.approved_only,
+            }
+        )
 
 
 def _before(unit, period: str) -> bool:
@@ -162,19 +194,54 @@ def _lineage_rollup(request, unit, code: str, period: str) -> dict:
     today = unit.valid_to or dt.date.today()
     ov = q.build_overview(unit, today, Period.parse(period), cs, request.user, with_trend=False)
     mains = [r.main for r in ov.rows if r.main is not None]
-    r = rollup_of(cs.code, [m["criteria_met"] for m in mains], [m["indicators_met"] for m in mains],
-                  sum(1 for m in mains if m["standard_met"]), units_total=len(ov.rows),
-                  criteria_total=cs.criteria_count, indicators_total=cs.indicator_count)
+    r = rollup_of(
+        cs.code,
+        [m["criteria_met"] for m in mains],
+        [m["indicators_met"] for m in mains],
+        sum(1 for m in mains if m["standard_met"]),
+        units_total=len(ov.rows),
+        criteria_total=cs.criteria_count,
+        indicators_total=cs.indicator_count,
+    )
     successors = []
     for g in q.lineage_groups(ov):
-        successors.append({
-            "uid": g.unit["uid"], "name": g.unit["name"], "summary": g.sentence,
-            "predecessors": [{"uid": x.unit["uid"], "name": x.unit["name"],
-                              **({k: x.main[k] for k in ("criteria_met", "criteria_total", "indicators_met",
-                                                         "indicators_total", "standard_met")} if x.main else {})}
-                             for x in g.rows],
-        })
-    return {"unit": unit.uid, "period": period, **r.to_dict(), "sentence": q.rollup_sentence(r, "xã cũ"),
-            "lineage": {"date": today.isoformat(), "successors": successors,
-                        "note": "Kết quả của các xã cũ (trước 01/07/2025), mỗi xã cũ một lần; không có mức đạt "
-                                "chuẩn chung cho xã sau sắp xếp."}}
+        successors.append(
+            {
+                "uid": g.unit["uid"],
+                "name": g.unit["name"],
+                "summary": g.sentence,
+                "predecessors": [
+                    {
+                        "uid": x.unit["uid"],
+                        "name": x.unit["name"],
+                        **(
+                            {
+                                k: x.main[k]
+                                for k in (
+                                    "criteria_met",
+                                    "criteria_total",
+                                    "indicators_met",
+                                    "indicators_total",
+                                    "standard_met",
+                                )
+                            }
+                            if x.main
+                            else {}
+                        ),
+                    }
+                    for x in g.rows
+                ],
+            }
+        )
+    return {
+        "unit": unit.uid,
+        "period": period,
+        **r.to_dict(),
+        "sentence": q.rollup_sentence(r, "xã cũ"),
+        "lineage": {
+            "date": today.isoformat(),
+            "successors": successors,
+            "note": "Kết quả của các xã cũ (trước 01/07/2025), mỗi xã cũ một lần; không có mức đạt "
+            "chuẩn chung cho xã sau sắp xếp.",
+        },
+    }

@@ -49,8 +49,10 @@ from .models import ReevaluationRun, StagedResult
 
 # one letter per indicator status, indexed by STATUS_CODES + 1 (no data -1, not met 0, met 1, not applicable 2)
 # status codes −1 (no data), 0, 1, 2 → the letters of SetResult.compact
-STATUS_LETTERS = np.frombuffer("".join(_LETTERS[s] for s in (Status.NO_DATA, Status.NOT_MET, Status.MET,
-                                                             Status.NOT_APPLICABLE)).encode(), dtype=np.uint8)
+STATUS_LETTERS = np.frombuffer(
+    "".join(_LETTERS[s] for s in (Status.NO_DATA, Status.NOT_MET, Status.MET, Status.NOT_APPLICABLE)).encode(),
+    dtype=np.uint8,
+)
 _CHUNK = 5000
 
 
@@ -132,8 +134,9 @@ class UnitTable:
         key = (u.region, group, province, special, year)
         ctx = self._contexts.get(key)
         if ctx is None:
-            ctx = self._contexts[key] = Context(region=u.region or None, group=group or None, province=province,
-                                                special=special, year=year)
+            ctx = self._contexts[key] = Context(
+                region=u.region or None, group=group or None, province=province, special=special, year=year
+            )
         return ctx
 
 
@@ -175,10 +178,22 @@ class Loaded:
 
 _AGGREGATES = {
     # one row back: every column as one text, split and parsed in C (str.split, NumPy's parser)
-    "postgresql": ("string_agg({}, {})", "chr(31)", ("unit_id::text", "indicator", "coalesce(value_num::text, 'nan')",
-                                                     "coalesce(assessment::int, -1)::text", "not_applicable::int::text")),
-    "sqlite": ("group_concat({}, {})", "char(31)", ("unit_id", "indicator", "coalesce(value_num, 'nan')",
-                                                    "coalesce(assessment, -1)", "not_applicable")),
+    "postgresql": (
+        "string_agg({}, {})",
+        "chr(31)",
+        (
+            "unit_id::text",
+            "indicator",
+            "coalesce(value_num::text, 'nan')",
+            "coalesce(assessment::int, -1)::text",
+            "not_applicable::int::text",
+        ),
+    ),
+    "sqlite": (
+        "group_concat({}, {})",
+        "char(31)",
+        ("unit_id", "indicator", "coalesce(value_num, 'nan')", "coalesce(assessment, -1)", "not_applicable"),
+    ),
 }
 
 
@@ -197,8 +212,13 @@ def _columns(cs: CriteriaSet, period: Period, within, view: DataView = ALL) -> t
         cur.execute(f"SELECT count(*), {', '.join(parts)} FROM ({sql}) cell", params)
         n, t_units, t_codes, t_vals, t_ass, t_na = cur.fetchone()
     if not n:
-        return (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int8),
-                np.empty(0, dtype=bool))
+        return (
+            np.empty(0, dtype=np.int64),
+            np.empty(0, dtype=np.int64),
+            np.empty(0),
+            np.empty(0, dtype=np.int8),
+            np.empty(0, dtype=bool),
+        )
     col = {ind.code: j for j, ind in enumerate(cs.indicators)}
     units = np.fromstring(t_units, dtype=np.int64, sep=",")
     cols = np.array([col.get(c, -1) for c in t_codes.split(chr(31))], dtype=np.int64)
@@ -206,8 +226,10 @@ def _columns(cs: CriteriaSet, period: Period, within, view: DataView = ALL) -> t
     ass = np.fromstring(t_ass, dtype=np.int8, sep=",")
     na = np.fromstring(t_na, dtype=np.int8, sep=",").astype(bool)
     if not (units.size == cols.size == vals.size == ass.size == na.size == n):
-        raise RuntimeError(f"{cs.code} {period.key}: {n} observations read as columns of {units.size}, {cols.size}, "
-                           f"{vals.size}, {ass.size}, {na.size} values")
+        raise RuntimeError(
+            f"{cs.code} {period.key}: {n} observations read as columns of {units.size}, {cols.size}, "
+            f"{vals.size}, {ass.size}, {na.size} values"
+        )
     return units, cols, vals, ass, na
 
 
@@ -215,13 +237,22 @@ def _text_only(cs: CriteriaSet, period: Period, within, view: DataView = ALL) ->
     """(unit, indicator, text) of the values entered as text alone ("có", a level name): few rows."""
     sql, params = observation_query(cs.code, period.key, within, view)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT unit_id, indicator, value_text FROM ({sql}) cell "
-                    f"WHERE value_num IS NULL AND value_text <> ''", params)
+        cur.execute(
+            f"SELECT unit_id, indicator, value_text FROM ({sql}) cell WHERE value_num IS NULL AND value_text <> ''",
+            params,
+        )
         return cur.fetchall()
 
 
-def load_cell(cs: CriteriaSet, period: Period, table: UnitTable, *, within=None,
-              extra_units: Iterable[int] = (), view: DataView = ALL) -> Loaded:
+def load_cell(
+    cs: CriteriaSet,
+    period: Period,
+    table: UnitTable,
+    *,
+    within=None,
+    extra_units: Iterable[int] = (),
+    view: DataView = ALL,
+) -> Loaded:
     """Read the observations ``view`` evaluates of one set and period into batch arrays: one row with
     every column as a text (:func:`_columns`), or row by row on other databases."""
     col = {ind.code: j for j, ind in enumerate(cs.indicators)}
@@ -276,15 +307,19 @@ def _standards(set_code: str, period: str, run: ReevaluationRun | None, view: Da
     """Standard met per unit for a prerequisite set, in ``view``: the staged results of ``run`` when it
     holds that set, else the live results."""
     if run is not None:
-        staged = dict(StagedResult.objects.filter(run=run, view=view.code, set_code=set_code, period=period)
-                      .values_list("unit_id", "standard_met"))
+        staged = dict(
+            StagedResult.objects.filter(run=run, view=view.code, set_code=set_code, period=period).values_list(
+                "unit_id", "standard_met"
+            )
+        )
         if staged:
             return staged
     return dict(view.result.objects.filter(set_code=set_code, period=period).values_list("unit_id", "standard_met"))
 
 
-def _condition_inputs(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, run: ReevaluationRun | None,
-                      view: DataView = ALL):
+def _condition_inputs(
+    cs: CriteriaSet, period: Period, unit_ids: np.ndarray, run: ReevaluationRun | None, view: DataView = ALL
+):
     from ntm.apps.observations.models import Fact
 
     prerequisites: dict[str, np.ndarray] = {}
@@ -294,18 +329,35 @@ def _condition_inputs(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, run
             continue
         if c.type == "prerequisite" and c.set and c.set not in prerequisites:
             std = _standards(c.set, period.key, run, view)
-            prerequisites[c.set] = np.fromiter((bool(std.get(u)) for u in unit_ids.tolist()), dtype=bool,
-                                               count=unit_ids.size)
+            prerequisites[c.set] = np.fromiter(
+                (bool(std.get(u)) for u in unit_ids.tolist()), dtype=bool, count=unit_ids.size
+            )
         elif c.type in ("fact_true", "fact_min") and c.fact and c.fact not in facts:
-            got = dict(Fact.objects.filter(name=c.fact, period=period.key, is_current=True).values_list("unit_id", "value"))
+            got = dict(
+                Fact.objects.filter(name=c.fact, period=period.key, is_current=True).values_list("unit_id", "value")
+            )
             facts[c.fact] = np.array([got.get(u) for u in unit_ids.tolist()], dtype=float)
     return prerequisites, facts
 
 
 # -- writing ---------------------------------------------------------------------------------
-_RESULT_COLUMNS = ("unit_id", "set_code", "period", "year", "criteria_met", "criteria_total", "indicators_met",
-                   "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators", "conflicts", "detail",
-                   "catalog_version", "computed_at")
+_RESULT_COLUMNS = (
+    "unit_id",
+    "set_code",
+    "period",
+    "year",
+    "criteria_met",
+    "criteria_total",
+    "indicators_met",
+    "indicators_total",
+    "standard_met",
+    "unmet_criteria",
+    "unmet_indicators",
+    "conflicts",
+    "detail",
+    "catalog_version",
+    "computed_at",
+)
 _JSON_COLUMNS = {"unmet_criteria", "unmet_indicators", "conflicts", "detail"}
 
 
@@ -314,8 +366,10 @@ def _upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     pg = connection.vendor == "postgresql"
     marks = ", ".join("CAST(%s AS jsonb)" if (pg and c in _JSON_COLUMNS) else "%s" for c in columns)
     updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in columns if c not in key)
-    return (f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES ({marks}) "
-            f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {updates}")
+    return (
+        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {updates}"
+    )
 
 
 def _json_lists(mat: np.ndarray, labels: Sequence[object]) -> list[str]:
@@ -326,8 +380,9 @@ def _json_lists(mat: np.ndarray, labels: Sequence[object]) -> list[str]:
     packed = np.packbits(mat.astype(bool), axis=1)
     uniq, inverse = np.unique(packed, axis=0, return_inverse=True)
     width = mat.shape[1]
-    texts = [json.dumps([labels[j] for j in np.flatnonzero(np.unpackbits(u)[:width])], ensure_ascii=False)
-             for u in uniq]
+    texts = [
+        json.dumps([labels[j] for j in np.flatnonzero(np.unpackbits(u)[:width])], ensure_ascii=False) for u in uniq
+    ]
     return [texts[k] for k in inverse.ravel().tolist()]
 
 
@@ -345,14 +400,24 @@ def batch_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, res: Batch
     when = connection.ops.adapt_datetimefield_value(computed_at)
     n_criteria, n_indicators, version = cs.criteria_count, cs.indicator_count, cs.digest
     details = ['{"mode": "batch", "statuses": "' + b.decode() + '"}' for b in statuses.tolist()]
-    return [(u, cs.code, period.key, period.year, nc, n_criteria, ni, n_indicators, std, uc, ui, cf, d, version, when)
-            for u, nc, ni, std, uc, ui, cf, d in zip(unit_ids.tolist(), res.n_criteria_met.tolist(),
-                                                     res.n_indicators_met.tolist(), res.standard_met.tolist(),
-                                                     unmet_c, unmet_i, confl, details)]
+    return [
+        (u, cs.code, period.key, period.year, nc, n_criteria, ni, n_indicators, std, uc, ui, cf, d, version, when)
+        for u, nc, ni, std, uc, ui, cf, d in zip(
+            unit_ids.tolist(),
+            res.n_criteria_met.tolist(),
+            res.n_indicators_met.tolist(),
+            res.standard_met.tolist(),
+            unmet_c,
+            unmet_i,
+            confl,
+            details,
+        )
+    ]
 
 
-def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_at, catalog: Catalog,
-                view: DataView = ALL) -> list[tuple]:
+def single_rows(
+    cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_at, catalog: Catalog, view: DataView = ALL
+) -> list[tuple]:
     """The per-unit path, for sets whose conditions the batch cannot evaluate (districts: children_share)."""
     from ntm.apps.units.models import Unit
 
@@ -362,9 +427,25 @@ def single_rows(cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_
     rows = []
     for unit in Unit.objects.filter(id__in=unit_ids.tolist()).order_by("id"):
         r = compute(unit, cs.code, period, catalog=catalog, view=view)
-        rows.append((unit.pk, cs.code, period.key, period.year, r.criteria_met, r.criteria_total, r.indicators_met,
-                     r.indicators_total, r.standard_met, json.dumps(r.unmet_criteria), json.dumps(r.unmet_indicators),
-                     json.dumps(r.conflicts), json.dumps(r.to_dict(), ensure_ascii=False), r.catalog_version, when))
+        rows.append(
+            (
+                unit.pk,
+                cs.code,
+                period.key,
+                period.year,
+                r.criteria_met,
+                r.criteria_total,
+                r.indicators_met,
+                r.indicators_total,
+                r.standard_met,
+                json.dumps(r.unmet_criteria),
+                json.dumps(r.unmet_indicators),
+                json.dumps(r.conflicts),
+                json.dumps(r.to_dict(), ensure_ascii=False),
+                r.catalog_version,
+                when,
+            )
+        )
     return rows
 
 
@@ -386,14 +467,16 @@ def _write(table: str, columns: Sequence[str], key: Sequence[str], rows: list[tu
             with cur.cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
                 for r in rows:
                     copy.write_row(r)
-            cur.execute(f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {stage} "
-                        f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {updates}")
+            cur.execute(
+                f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {stage} "
+                f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {updates}"
+            )
             cur.execute(f"DROP TABLE {stage}")
         return
     sql = _upsert_sql(table, columns, key)
     with connection.cursor() as cur:
         for i in range(0, len(rows), _CHUNK):
-            cur.executemany(sql, rows[i:i + _CHUNK])
+            cur.executemany(sql, rows[i : i + _CHUNK])
 
 
 # -- one cell --------------------------------------------------------------------------------
@@ -414,9 +497,17 @@ def batchable(cs: CriteriaSet) -> bool:
     return all(c.recognition_only or c.type != "children_share" for c in cs.conditions)
 
 
-def evaluate_cell(set_code: str, period: str | Period, *, catalog: Catalog | None = None,
-                  run: ReevaluationRun | None = None, within=None, table: UnitTable | None = None,
-                  rollups: bool = True, view: DataView = ALL) -> CellStats:
+def evaluate_cell(
+    set_code: str,
+    period: str | Period,
+    *,
+    catalog: Catalog | None = None,
+    run: ReevaluationRun | None = None,
+    within=None,
+    table: UnitTable | None = None,
+    rollups: bool = True,
+    view: DataView = ALL,
+) -> CellStats:
     """Evaluate one set and period in ``view`` for every unit with observations of that view (the
     latest saved, or the approved ones) or a stored result (under ``within`` if given).
 
@@ -468,8 +559,12 @@ def evaluate_cell(set_code: str, period: str | Period, *, catalog: Catalog | Non
                 rebuild_rollups(cs.code, p, catalog=catalog, table=table, view=view)
                 stats.seconds["rollups"] = time.perf_counter() - t
         else:
-            _write(StagedResult._meta.db_table, ("run_id", "view") + _RESULT_COLUMNS,
-                   ("run_id", "view", "unit_id", "set_code", "period"), [(run.pk, view.code) + r for r in rows])
+            _write(
+                StagedResult._meta.db_table,
+                ("run_id", "view") + _RESULT_COLUMNS,
+                ("run_id", "view", "unit_id", "set_code", "period"),
+                [(run.pk, view.code) + r for r in rows],
+            )
             stats.seconds["write"] = time.perf_counter() - t
     return stats
 
@@ -498,8 +593,9 @@ class RollupArrays:
     distribution: np.ndarray  # (parents, K + 1)
 
 
-def compute_rollups(scores: Sequence[tuple[int, int, int, bool]], date: dt.date, table: UnitTable,
-                    types: Sequence[str] | None = None) -> RollupArrays:
+def compute_rollups(
+    scores: Sequence[tuple[int, int, int, bool]], date: dt.date, table: UnitTable, types: Sequence[str] | None = None
+) -> RollupArrays:
     """Group sums over the path prefixes of the communes valid at ``date``: every parent (root,
     provinces, districts) valid at the date gets a row, with or without results."""
     from .services import COMMUNE_TYPES
@@ -525,23 +621,55 @@ def compute_rollups(scores: Sequence[tuple[int, int, int, bool]], date: dt.date,
     def total(weights):
         return np.bincount(pair_parent, weights=weights[pair_commune], minlength=P).astype(np.int64)
 
-    dist = np.bincount(pair_parent * (K + 1) + crit[pair_commune], weights=has[pair_commune].astype(float),
-                       minlength=P * (K + 1)).astype(np.int64).reshape(P, K + 1)
-    return RollupArrays(parent_ids, np.bincount(pair_parent, minlength=P).astype(np.int64), total(has.astype(float)),
-                        total(std.astype(float)), total(crit.astype(float)), total(ind.astype(float)), dist)
+    dist = (
+        np.bincount(
+            pair_parent * (K + 1) + crit[pair_commune], weights=has[pair_commune].astype(float), minlength=P * (K + 1)
+        )
+        .astype(np.int64)
+        .reshape(P, K + 1)
+    )
+    return RollupArrays(
+        parent_ids,
+        np.bincount(pair_parent, minlength=P).astype(np.int64),
+        total(has.astype(float)),
+        total(std.astype(float)),
+        total(crit.astype(float)),
+        total(ind.astype(float)),
+        dist,
+    )
 
 
 def _distribution_json(row: np.ndarray) -> str:
     return json.dumps({str(k): int(v) for k, v in enumerate(row.tolist()) if v})
 
 
-_ROLLUP_COLUMNS = ("unit_id", "set_code", "period", "generation", "edition", "units_total", "units_with_results",
-                   "units_at_standard", "sum_criteria", "sum_indicators", "distribution", "computed_at")
+_ROLLUP_COLUMNS = (
+    "unit_id",
+    "set_code",
+    "period",
+    "generation",
+    "edition",
+    "units_total",
+    "units_with_results",
+    "units_at_standard",
+    "sum_criteria",
+    "sum_indicators",
+    "distribution",
+    "computed_at",
+)
 
 
-def rebuild_rollups(set_code: str, period: str | Period, *, generation: int | None = None,
-                    run: ReevaluationRun | None = None, catalog: Catalog | None = None,
-                    table: UnitTable | None = None, switch: bool = True, view: DataView = ALL) -> int:
+def rebuild_rollups(
+    set_code: str,
+    period: str | Period,
+    *,
+    generation: int | None = None,
+    run: ReevaluationRun | None = None,
+    catalog: Catalog | None = None,
+    table: UnitTable | None = None,
+    switch: bool = True,
+    view: DataView = ALL,
+) -> int:
     """Recompute the stored roll-ups of ``view`` for one set and period from its results (the live ones,
     or the staged ones of ``run``) into ``generation`` (default: the current one, or 0 for a first build).
     With ``switch``, the set and period's state then points at that generation. Returns the number
@@ -553,24 +681,33 @@ def rebuild_rollups(set_code: str, period: str | Period, *, generation: int | No
         state = view.state.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
         if generation is None:
             generation = state.generation if state else 0
-        source = (StagedResult.objects.filter(run=run, view=view.code) if run is not None else view.result.objects
-                  ).filter(set_code=set_code, period=p.key)
+        source = (
+            StagedResult.objects.filter(run=run, view=view.code) if run is not None else view.result.objects
+        ).filter(set_code=set_code, period=p.key)
         scores = list(source.values_list("unit_id", "criteria_met", "indicators_met", "standard_met"))
         agg = compute_rollups(scores, date, table)
         edition = core_units.edition_at(date)
         when = connection.ops.adapt_datetimefield_value(timezone.now())
         rows = [
             (u, set_code, p.key, generation, edition, t, w, s, c, i, _distribution_json(d), when)
-            for u, t, w, s, c, i, d in zip(agg.parent_ids.tolist(), agg.units_total.tolist(), agg.with_results.tolist(),
-                                           agg.at_standard.tolist(), agg.sum_criteria.tolist(),
-                                           agg.sum_indicators.tolist(), agg.distribution)
+            for u, t, w, s, c, i, d in zip(
+                agg.parent_ids.tolist(),
+                agg.units_total.tolist(),
+                agg.with_results.tolist(),
+                agg.at_standard.tolist(),
+                agg.sum_criteria.tolist(),
+                agg.sum_indicators.tolist(),
+                agg.distribution,
+            )
         ]
         view.rollup.objects.filter(set_code=set_code, period=p.key, generation=generation).delete()
         qn = connection.ops.quote_name
         pg = connection.vendor == "postgresql"
         marks = ", ".join("CAST(%s AS jsonb)" if (pg and c == "distribution") else "%s" for c in _ROLLUP_COLUMNS)
-        sql = (f"INSERT INTO {qn(view.rollup._meta.db_table)} ({', '.join(qn(c) for c in _ROLLUP_COLUMNS)}) "
-               f"VALUES ({marks})")
+        sql = (
+            f"INSERT INTO {qn(view.rollup._meta.db_table)} ({', '.join(qn(c) for c in _ROLLUP_COLUMNS)}) "
+            f"VALUES ({marks})"
+        )
         with connection.cursor() as cur:
             cur.executemany(sql, rows)
         if switch:
@@ -578,13 +715,15 @@ def rebuild_rollups(set_code: str, period: str | Period, *, generation: int | No
     return len(rows)
 
 
-def point_to_generation(set_code: str, period: Period, generation: int, edition: str, state,
-                        *, view: DataView = ALL) -> None:
+def point_to_generation(
+    set_code: str, period: Period, generation: int, edition: str, state, *, view: DataView = ALL
+) -> None:
     """Make ``generation`` the current roll-ups of ``view`` for a set and period and drop the previous one."""
     now = timezone.now()
     if state is None:
-        view.state.objects.create(set_code=set_code, period=period.key, generation=generation, edition=edition,
-                                   built_at=now)
+        view.state.objects.create(
+            set_code=set_code, period=period.key, generation=generation, edition=edition, built_at=now
+        )
         return
     old = state.generation
     state.generation, state.edition, state.built_at = generation, edition, now

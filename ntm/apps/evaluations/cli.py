@@ -26,18 +26,28 @@ def cmd_reevaluate(set_codes: list[str], periods: list[str], *, here: bool, cons
 
     run = tasks.start_reevaluation(set_codes, periods, reason="Lệnh ntm reevaluate", enqueue=not here)
     if not here:
-        console.print(f"Đã xếp {describe(run)} vào hàng đợi: tiến trình nền (`ntm serve` hoặc "
-                      f"`ntm manage db_worker`) sẽ tính; tiến độ hiện trên các trang tổng quan.")
+        console.print(
+            f"Đã xếp {describe(run)} vào hàng đợi: tiến trình nền (`ntm serve` hoặc "
+            f"`ntm manage db_worker`) sẽ tính; tiến độ hiện trên các trang tổng quan."
+        )
         return 0
     started = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         bar = progress.add_task("Đánh giá lại (bộ, kỳ)", total=None)
 
         def report(r) -> None:
             progress.update(bar, completed=r.cells_done, total=r.cells_total or None)
 
         out = tasks.run_reevaluation(run.pk, progress=report)
-    console.print(f"Đã đánh giá lại {describe(run)}: {vnfmt.number(out.get('cells', 0))} (bộ, kỳ), "
-                  f"{vnfmt.number(out.get('results', 0))} kết quả — {vnfmt.number(time.perf_counter() - started, 1)} giây.")
+    console.print(
+        f"Đã đánh giá lại {describe(run)}: {vnfmt.number(out.get('cells', 0))} (bộ, kỳ), "
+        f"{vnfmt.number(out.get('results', 0))} kết quả — {vnfmt.number(time.perf_counter() - started, 1)} giây."
+    )
     return 0

@@ -59,8 +59,10 @@ APPROVED = DataView("approved", "số liệu đã duyệt", "is_approved", Resul
 ALL = DataView("all", "gồm cả số liệu chưa duyệt", "is_current", ResultAll, RollupResultAll, RollupStateAll)
 VIEWS = {v.code: v for v in (APPROVED, ALL)}
 # what a document or a page prints beside its figures when they include unapproved data
-UNAPPROVED_NOTE = ("Số liệu gồm cả số liệu chưa duyệt (chưa được cấp thẩm định phê duyệt): "
-                   "chỉ dùng để theo dõi, không dùng để công bố.")
+UNAPPROVED_NOTE = (
+    "Số liệu gồm cả số liệu chưa duyệt (chưa được cấp thẩm định phê duyệt): "
+    "chỉ dùng để theo dõi, không dùng để công bố."
+)
 
 
 def of(code: str | None) -> DataView:
@@ -98,7 +100,8 @@ def may_include_unapproved(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(getattr(user, "is_superuser", False)) or any(
-        r in (Role.REVIEWER, Role.ADMIN) for _, r in _memberships(user))
+        r in (Role.REVIEWER, Role.ADMIN) for _, r in _memberships(user)
+    )
 
 
 def for_request(request) -> DataView:

@@ -149,8 +149,14 @@ class _Raise:
                 f"INSERT INTO {qn(DataChange._meta.db_table)} (topic, version, units, periods, added) "
                 f"SELECT %s, raised.value, CAST(%s AS jsonb), CAST(%s AS jsonb), %s FROM raised, quick "
                 f"RETURNING version",
-                [self.topic, self.topic, None if self.units is None else json.dumps(sorted(self.units)),
-                 json.dumps(sorted(self.periods)), self.added])
+                [
+                    self.topic,
+                    self.topic,
+                    None if self.units is None else json.dumps(sorted(self.units)),
+                    json.dumps(sorted(self.periods)),
+                    self.added,
+                ],
+            )
             row = cur.fetchone()
         if row is None:
             return False
@@ -177,8 +183,12 @@ class _Raise:
                 try:  # without its log row, the raise still stands: readers then recompute everything
                     with transaction.atomic():
                         DataChange.objects.create(
-                            topic=self.topic, version=version, added=self.added, periods=sorted(self.periods),
-                            units=None if self.units is None else sorted(self.units))
+                            topic=self.topic,
+                            version=version,
+                            added=self.added,
+                            periods=sorted(self.periods),
+                            units=None if self.units is None else sorted(self.units),
+                        )
                         if version % 500 == 0:
                             DataChange.objects.filter(topic=self.topic, version__lte=version - LOG_KEEP).delete()
                 except DatabaseError:
@@ -187,8 +197,7 @@ class _Raise:
             log.exception("could not raise the data version %s", self.topic)
 
 
-def changed(topic: str = "results", *, units=None, periods=(), added: bool = False,
-            using: str | None = None) -> None:
+def changed(topic: str = "results", *, units=None, periods=(), added: bool = False, using: str | None = None) -> None:
     """Call in the transaction that changes what dashboards show: the topic's counter is raised
     once that transaction commits (at once when there is none), and the change is logged with it.
 
@@ -227,9 +236,13 @@ def changes_between(topic: str, old: int, new: int) -> Changes:
 
 def _read_changes(DataChange, topic: str, old: int, new: int) -> Changes:
     # asked by every kept page a save has touched: plain SQL (see ops.sql)
-    sql = statement("data-changes", lambda qn: (
-        f"SELECT {qn('units')}, {qn('periods')}, {qn('added')} FROM {qn(DataChange._meta.db_table)} "
-        f"WHERE {qn('topic')} = %s AND {qn('version')} > %s AND {qn('version')} <= %s"))
+    sql = statement(
+        "data-changes",
+        lambda qn: (
+            f"SELECT {qn('units')}, {qn('periods')}, {qn('added')} FROM {qn(DataChange._meta.db_table)} "
+            f"WHERE {qn('topic')} = %s AND {qn('version')} > %s AND {qn('version')} <= %s"
+        ),
+    )
     with connection.cursor() as cur:
         cur.execute(sql, [topic, old, new])
         rows = cur.fetchall()
@@ -258,7 +271,6 @@ def enabled() -> bool:
     return mode == "always" or not connection.in_atomic_block
 
 
-
 _STAMP = "stamp"  # the key of the counters in a request's reads (the change log's keys are tuples)
 
 
@@ -271,13 +283,14 @@ def stamp(topics: tuple[str, ...] = TOPICS) -> tuple:
 
         table = connection.ops.quote_name(DataVersion._meta.db_table)
         with connection.cursor() as cur:
-            cur.execute(f"SELECT topic, value FROM {table} WHERE topic IN ({', '.join(['%s'] * len(PAGE_TOPICS))})",
-                        list(PAGE_TOPICS))
+            cur.execute(
+                f"SELECT topic, value FROM {table} WHERE topic IN ({', '.join(['%s'] * len(PAGE_TOPICS))})",
+                list(PAGE_TOPICS),
+            )
             values = dict(cur.fetchall())
         if read is not None:
             read[_STAMP] = values
     return tuple(values.get(t, 0) for t in topics)
-
 
 
 def _patchable(old: tuple, new: tuple, topics: tuple[str, ...]) -> int | None:
@@ -290,8 +303,14 @@ def _patchable(old: tuple, new: tuple, topics: tuple[str, ...]) -> int | None:
     return i
 
 
-def memo(key: Hashable, compute: Callable[[], T], *, topics: tuple[str, ...] = TOPICS,
-         weight: Callable[[T], int] | int = 1, patch: Callable[[T, Changes], T | None] | None = None) -> T:
+def memo(
+    key: Hashable,
+    compute: Callable[[], T],
+    *,
+    topics: tuple[str, ...] = TOPICS,
+    weight: Callable[[T], int] | int = 1,
+    patch: Callable[[T, Changes], T | None] | None = None,
+) -> T:
     """``compute()``'s value for ``key``, reused while the counters of ``topics`` stay the same.
 
     ``patch(value, changes)``: when only results changed since ``value`` was kept, the value brought
@@ -376,9 +395,20 @@ def _page_key(request) -> tuple | None:
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return None
-    return ("page", request.get_full_path(), get_language(), current().code, request.headers.get("HX-Request", ""),
-            request.headers.get("HX-Target", ""), user.pk, user.get_username(), user.get_full_name(),
-            bool(user.is_superuser), bool(user.is_staff), roles_key(user))
+    return (
+        "page",
+        request.get_full_path(),
+        get_language(),
+        current().code,
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-Target", ""),
+        user.pk,
+        user.get_username(),
+        user.get_full_name(),
+        bool(user.is_superuser),
+        bool(user.is_staff),
+        roles_key(user),
+    )
 
 
 class _Kept:
@@ -409,8 +439,12 @@ class _Kept:
 
 def _keepable(request, response: HttpResponse) -> _Kept | None:
     """What of a view's response can be kept, or None."""
-    if (response.status_code != 200 or response.streaming or response.cookies
-            or not response.get("Content-Type", "").startswith("text/html")):
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or not response.get("Content-Type", "").startswith("text/html")
+    ):
         return None
     html = response.content.decode(response.charset or "utf-8")
     if MESSAGES[0] in html:  # the messages shown now are shown once: kept without them
@@ -423,8 +457,8 @@ def _keepable(request, response: HttpResponse) -> _Kept | None:
         if a < 0 or b < 0:
             render = None
         else:
-            region = html[a + len(_REGION[0]):b]
-            html = html[:a] + _HOLE + html[b + len(_REGION[1]):]
+            region = html[a + len(_REGION[0]) : b]
+            html = html[:a] + _HOLE + html[b + len(_REGION[1]) :]
     found = _TOKEN.search(html)
     if region is not None and _TOKEN.search(region):
         return None  # a form inside the region: not kept (its token could not be replaced)
@@ -517,8 +551,13 @@ def _connect() -> None:
 
     def result_written(sender, instance, **kwargs):
         # one result saved or deleted through the ORM: kept pages are patched for its unit and period
-        changed("results", units=(instance.unit_id,), periods=(instance.period,),
-                added=kwargs.get("created", True), using=kwargs.get("using"))
+        changed(
+            "results",
+            units=(instance.unit_id,),
+            periods=(instance.period,),
+            added=kwargs.get("created", True),
+            using=kwargs.get("using"),
+        )
 
     def units_loaded(sender, **kwargs):
         changed("units")

@@ -72,7 +72,7 @@ class BaseMap:
 def _short(name: str) -> str:
     for prefix in ("Thành phố ", "Tỉnh "):
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
@@ -97,8 +97,11 @@ def province_groups(date) -> list[tuple[str, list[str]]]:
     provinces = list(Unit.objects.valid_at(date).filter(level=Level.PROVINCE).order_by("name"))
     out = []
     for p in provinces:
-        codes = [p.code] if p.code in boundaries()["provinces"] else \
-            [q.code for q in predecessors(p) if q.level == Level.PROVINCE and q.code in boundaries()["provinces"]]
+        codes = (
+            [p.code]
+            if p.code in boundaries()["provinces"]
+            else [q.code for q in predecessors(p) if q.level == Level.PROVINCE and q.code in boundaries()["provinces"]]
+        )
         if codes:
             out.append((_short(p.name), codes))
     return out
@@ -152,6 +155,7 @@ def _path(rings, proj: Projection) -> str:
 
 def _label_point(rings) -> tuple[float, float]:
     """The centroid of the largest ring (lon, lat)."""
+
     def area_centroid(r):
         a = cx = cy = 0.0
         for k in range(len(r)):
@@ -178,8 +182,10 @@ def draw_base(base: BaseMap, proj: Projection) -> tuple[str, str]:
     shapes = [f'<rect class="sea" x="0" y="0" width="{proj.w:.1f}" height="{proj.h:.1f}" fill="#e6eff6"/>']
     for n in data["neighbours"]:
         if _visible([n["ring"]], base.box):
-            shapes.append(f'<path class="neighbour" d="{_path([n["ring"]], proj)}" fill="#eceae4" stroke="#c5c1b6" '
-                          f'stroke-width="0.6"/>')
+            shapes.append(
+                f'<path class="neighbour" d="{_path([n["ring"]], proj)}" fill="#eceae4" stroke="#c5c1b6" '
+                f'stroke-width="0.6"/>'
+            )
     labels = []
     thin = 0.5 if base.whole_country else 0.8
     for name, codes in base.provinces:
@@ -187,9 +193,11 @@ def draw_base(base: BaseMap, proj: Projection) -> tuple[str, str]:
         if not rings or not _visible(rings, base.box):
             continue
         strong = bool(base.focus & set(codes))
-        shapes.append(f'<path class="province{" focus" if strong else ""}" d="{_path(rings, proj)}" '
-                      f'fill="{"#ffffff" if strong else "#f6f7f2"}" stroke="{"#2f3a46" if strong else "#8d96a0"}" '
-                      f'stroke-width="{1.6 if strong else thin}" stroke-linejoin="round"><title>{escape(name)}</title></path>')
+        shapes.append(
+            f'<path class="province{" focus" if strong else ""}" d="{_path(rings, proj)}" '
+            f'fill="{"#ffffff" if strong else "#f6f7f2"}" stroke="{"#2f3a46" if strong else "#8d96a0"}" '
+            f'stroke-width="{1.6 if strong else thin}" stroke-linejoin="round"><title>{escape(name)}</title></path>'
+        )
         if base.label_provinces:
             lon, lat = _label_point(rings)
             mx, my = (base.box[2] - base.box[0]) * 0.08, (base.box[3] - base.box[1]) * 0.04
@@ -199,22 +207,33 @@ def draw_base(base: BaseMap, proj: Projection) -> tuple[str, str]:
                 labels.append(label("lbl-province" + (" focus" if strong else ""), x, y, name, size))
     if base.whole_country:
         for a in data["archipelagos"]:
-            shapes.append(f'<path class="archipelago" d="{_path([a["outline"]], proj)}" fill="#f6f7f2" fill-opacity="0.6" '
-                          f'stroke="#2f3a46" stroke-width="0.8" stroke-dasharray="3 2"><title>{escape(a["name"])} '
-                          f'({escape(a["belongs_to"])}, Việt Nam)</title></path>')
-            shapes.append("".join(f'<circle class="island" cx="{proj.xy(x, y)[0]:.1f}" cy="{proj.xy(x, y)[1]:.1f}" r="1.3" '
-                                  f'fill="#2f3a46"><title>{escape(n)}</title></circle>' for x, y, n in a["features"]))
+            shapes.append(
+                f'<path class="archipelago" d="{_path([a["outline"]], proj)}" fill="#f6f7f2" fill-opacity="0.6" '
+                f'stroke="#2f3a46" stroke-width="0.8" stroke-dasharray="3 2"><title>{escape(a["name"])} '
+                f"({escape(a['belongs_to'])}, Việt Nam)</title></path>"
+            )
+            shapes.append(
+                "".join(
+                    f'<circle class="island" cx="{proj.xy(x, y)[0]:.1f}" cy="{proj.xy(x, y)[1]:.1f}" r="1.3" '
+                    f'fill="#2f3a46"><title>{escape(n)}</title></circle>'
+                    for x, y, n in a["features"]
+                )
+            )
             xs = [p[0] for p in a["outline"]]
             ys = [p[1] for p in a["outline"]]
             x, y = proj.xy((min(xs) + max(xs)) / 2, min(ys))
-            labels.append(label("lbl-archipelago", x, y + 10, a["name"], 8, ' font-weight="600"')
-                          + label("lbl-archipelago", x, y + 19, f'({a["belongs_to"]})', 7))
+            labels.append(
+                label("lbl-archipelago", x, y + 10, a["name"], 8, ' font-weight="600"')
+                + label("lbl-archipelago", x, y + 19, f"({a['belongs_to']})", 7)
+            )
     return "".join(shapes), "".join(labels)
 
 
-LABEL_STYLE = (".map text.lbl-province,.map text.lbl-archipelago,.map text.lbl-commune{fill:#2f3a46;pointer-events:none}"
-               ".map text.halo{fill:#fff;stroke:#fff;stroke-width:2.5px;stroke-linejoin:round}"
-               ".map text.lbl-province.focus{font-weight:700}")
+LABEL_STYLE = (
+    ".map text.lbl-province,.map text.lbl-archipelago,.map text.lbl-commune{fill:#2f3a46;pointer-events:none}"
+    ".map text.halo{fill:#fff;stroke:#fff;stroke-width:2.5px;stroke-linejoin:round}"
+    ".map text.lbl-province.focus{font-weight:700}"
+)
 
 
 def label(cls: str, x: float, y: float, text: str, size: float, extra: str = "") -> str:
@@ -222,4 +241,3 @@ def label(cls: str, x: float, y: float, text: str, size: float, extra: str = "")
     attrs = f'x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="middle"{extra}'
     t = escape(text)
     return f'<text class="{cls} halo" {attrs} aria-hidden="true">{t}</text><text class="{cls}" {attrs}>{t}</text>'
-

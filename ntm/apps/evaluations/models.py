@@ -168,7 +168,9 @@ class ReevaluationRun(models.Model):
     units_evaluated = models.PositiveIntegerField("số kết quả đã tính", default=0)
     message = models.TextField("ghi chú", blank=True)
     task_id = models.CharField("mã tác vụ", max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     started_at = models.DateTimeField("bắt đầu", null=True, blank=True)
     finished_at = models.DateTimeField("kết thúc", null=True, blank=True)
@@ -211,8 +213,9 @@ class StagedResult(models.Model):
     class Meta:
         verbose_name = "kết quả đang tính lại"
         verbose_name_plural = "kết quả đang tính lại"
-        constraints = [models.UniqueConstraint(fields=["run", "view", "unit", "set_code", "period"],
-                                               name="staged_view_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "view", "unit", "set_code", "period"], name="staged_view_unique")
+        ]
 
 
 class DataVersion(models.Model):

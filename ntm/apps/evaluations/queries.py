@@ -49,6 +49,7 @@ def _results():
     """The stored results of the view being read (the approved ones unless a reviewer chose otherwise)."""
     return dataview.current().result
 
+
 TIERS = ("ntm", "nang_cao", "kieu_mau", "hien_dai")  # hiện đại: the 2026–2030 pilot (QĐ 51/2025, Phụ lục II)
 STANDARDS = ("hien_dai", "kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
 STANDARD_LABELS = {  # marked for translation; pages translate them where they show them
@@ -59,7 +60,14 @@ STANDARD_LABELS = {  # marked for translation; pages translate them where they s
     "below": gettext_noop("Chưa đạt chuẩn NTM"),
     "nodata": gettext_noop("Chưa có kết quả"),
 }
-STANDARD_SHORT = {"hien_dai": "hiện đại", "kieu_mau": "kiểu mẫu", "nang_cao": "nâng cao", "ntm": "NTM", "below": "chưa đạt", "nodata": "chưa có kết quả"}
+STANDARD_SHORT = {
+    "hien_dai": "hiện đại",
+    "kieu_mau": "kiểu mẫu",
+    "nang_cao": "nâng cao",
+    "ntm": "NTM",
+    "below": "chưa đạt",
+    "nodata": "chưa có kết quả",
+}
 STANDARD_COLORS = {
     "hien_dai": "#0b6e75",
     "kieu_mau": "#6a3d9a",
@@ -68,8 +76,14 @@ STANDARD_COLORS = {
     "below": "#d9822b",
     "nodata": "#a3abb5",
 }
-NEXT_TIER = {"below": "ntm", "ntm": "nang_cao", "nang_cao": "kieu_mau", "kieu_mau": None, "nodata": "ntm",
-             "hien_dai": None}
+NEXT_TIER = {
+    "below": "ntm",
+    "ntm": "nang_cao",
+    "nang_cao": "kieu_mau",
+    "kieu_mau": None,
+    "nodata": "ntm",
+    "hien_dai": None,
+}
 
 
 def next_tier(best: str, tiers: dict) -> str | None:
@@ -77,10 +91,22 @@ def next_tier(best: str, tiers: dict) -> str | None:
     NTM → nâng cao → kiểu mẫu; 2026–2030: NTM → hiện đại)."""
     if best in ("below", "nodata"):
         return "ntm"
-    later = TIERS[TIERS.index(best) + 1:]
+    later = TIERS[TIERS.index(best) + 1 :]
     return next((t for t in later if t in tiers), None)
-RESULT_FIELDS = ("unit_id", "set_code", "period", "criteria_met", "criteria_total", "indicators_met",
-                 "indicators_total", "standard_met", "unmet_criteria", "unmet_indicators")
+
+
+RESULT_FIELDS = (
+    "unit_id",
+    "set_code",
+    "period",
+    "criteria_met",
+    "criteria_total",
+    "indicators_met",
+    "indicators_total",
+    "standard_met",
+    "unmet_criteria",
+    "unmet_indicators",
+)
 _JSON_FIELDS = ("unmet_criteria", "unmet_indicators")
 LEAN_FIELDS = tuple(f for f in RESULT_FIELDS if f not in _JSON_FIELDS)  # what the overview page needs
 NO_SECTOR = gettext_noop("Chưa xác định bộ, ngành phụ trách")
@@ -140,10 +166,12 @@ def commune_q(parent: Unit, date: dt.date, user, prefix: str = "") -> Q:
     # across the join, ``type`` alone selects the xã ("Xã" is a commune-level type only): a
     # condition on ``level`` would lead SQLite (without ANALYZE statistics) to scan every commune
     # through the level index instead of the few results of the set and period
-    q = (Q(**{f"{f}type__in": COMMUNE_TYPES}) if prefix else Q(level=Level.COMMUNE, type__in=COMMUNE_TYPES))
-    q = (q
-         & (Q(**{f"{f}valid_from__isnull": True}) | Q(**{f"{f}valid_from__lte": date}))
-         & (Q(**{f"{f}valid_to__isnull": True}) | Q(**{f"{f}valid_to__gte": date})))
+    q = Q(**{f"{f}type__in": COMMUNE_TYPES}) if prefix else Q(level=Level.COMMUNE, type__in=COMMUNE_TYPES)
+    q = (
+        q
+        & (Q(**{f"{f}valid_from__isnull": True}) | Q(**{f"{f}valid_from__lte": date}))
+        & (Q(**{f"{f}valid_to__isnull": True}) | Q(**{f"{f}valid_to__gte": date}))
+    )
     if parent.level == Level.COMMUNE:
         q = Q(**{f"{f}pk": parent.pk})
     elif parent.level != Level.COUNTRY:
@@ -208,10 +236,12 @@ def stored_periods(set_codes: Iterable[str]) -> set[str]:
     if not codes:
         return set()
     table = connection.ops.quote_name(_results()._meta.db_table)
-    one = (f"SELECT per FROM (WITH RECURSIVE p(per) AS ("
-           f"SELECT MIN(period) FROM {table} WHERE set_code = %s "
-           f"UNION ALL SELECT (SELECT MIN(period) FROM {table} WHERE set_code = %s AND period > p.per) "
-           f"FROM p WHERE p.per IS NOT NULL) SELECT per FROM p WHERE per IS NOT NULL) AS s{{i}}")
+    one = (
+        f"SELECT per FROM (WITH RECURSIVE p(per) AS ("
+        f"SELECT MIN(period) FROM {table} WHERE set_code = %s "
+        f"UNION ALL SELECT (SELECT MIN(period) FROM {table} WHERE set_code = %s AND period > p.per) "
+        f"FROM p WHERE p.per IS NOT NULL) SELECT per FROM p WHERE per IS NOT NULL) AS s{{i}}"
+    )
     sql = " UNION ".join(one.format(i=i) for i in range(len(codes)))
     params = [c for code in codes for c in (code, code)]
     with connection.cursor() as cur:
@@ -232,9 +262,11 @@ def subtree_periods(parent: Unit, set_codes: Iterable[str], user) -> list[str]:
     unit through the (unit, set, period) index — one query either way."""
     codes = sorted(set(set_codes))
     # the list changes only when result rows are added or removed, not when a save updates one
-    return memo(("periods", parent.pk, tuple(codes), scope_key(user, parent), dataview.current().code),
-                lambda: _subtree_periods(parent, codes, user),
-                patch=lambda kept, changes: None if changes.everything or changes.added else kept)
+    return memo(
+        ("periods", parent.pk, tuple(codes), scope_key(user, parent), dataview.current().code),
+        lambda: _subtree_periods(parent, codes, user),
+        patch=lambda kept, changes: None if changes.everything or changes.added else kept,
+    )
 
 
 def lineage_periods(parent: Unit, set_codes: Iterable[str]) -> list[str]:
@@ -253,8 +285,11 @@ def lineage_periods(parent: Unit, set_codes: Iterable[str]) -> list[str]:
         qs = _results().objects.filter(set_code__in=codes, unit_id__in=olds)
         return sort_periods(qs.values_list("period", flat=True).distinct(), reverse=True)
 
-    return memo(("lineage-periods", parent.pk, tuple(codes), dataview.current().code), read,
-                patch=lambda kept, changes: None if changes.everything or changes.added else kept)
+    return memo(
+        ("lineage-periods", parent.pk, tuple(codes), dataview.current().code),
+        read,
+        patch=lambda kept, changes: None if changes.everything or changes.added else kept,
+    )
 
 
 def _subtree_periods(parent: Unit, codes: list[str], user) -> list[str]:
@@ -294,8 +329,9 @@ def latest_approved_period(parent: Unit, set_codes: Iterable[str], user, date: d
 
 
 # -- results ---------------------------------------------------------------------------------
-def results_by_unit(units: Q | list[int], set_codes: Iterable[str], period: str, *,
-                    lean: bool = False) -> dict[int, dict[str, dict]]:
+def results_by_unit(
+    units: Q | list[int], set_codes: Iterable[str], period: str, *, lean: bool = False
+) -> dict[int, dict[str, dict]]:
     """{unit id: {set code: result row}} for one period, in ONE query (no ``detail``). ``units`` is
     a list of unit ids or a filter on results (``commune_q(..., prefix="unit__")``); ``lean``: without
     the lists of unmet criteria and indicators (the overview shows counts only).
@@ -309,10 +345,14 @@ def results_by_unit(units: Q | list[int], set_codes: Iterable[str], period: str,
     if isinstance(units, list) and len(units) <= 32:  # a kept page patched after a save: plain SQL (ops.sql),
         # one text per number of communes (hence the bound)
         table = _results()._meta.db_table
-        sql = statement(("results-by-unit", table, names, len(set_codes), len(units)), lambda qn: (
-            f"SELECT {', '.join(qn(n) for n in names)} FROM {qn(table)} "
-            f"WHERE {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}) AND {qn('period')} = %s "
-            f"AND {qn('unit_id')} IN ({', '.join(['%s'] * len(units))})"))
+        sql = statement(
+            ("results-by-unit", table, names, len(set_codes), len(units)),
+            lambda qn: (
+                f"SELECT {', '.join(qn(n) for n in names)} FROM {qn(table)} "
+                f"WHERE {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}) AND {qn('period')} = %s "
+                f"AND {qn('unit_id')} IN ({', '.join(['%s'] * len(units))})"
+            ),
+        )
         params = [*set_codes, period, *units]
     else:
         model = _results()
@@ -350,8 +390,10 @@ def best_standard(by_set: dict[str, dict] | None, tiers: dict[str, CriteriaSet])
 
 def scorecard_phrase(r: dict, short_name: str) -> str:
     """'17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới'."""
-    return (f"{r['criteria_met']}/{r['criteria_total']} tiêu chí với "
-            f"{r['indicators_met']}/{r['indicators_total']} chỉ tiêu {short_name}").strip()
+    return (
+        f"{r['criteria_met']}/{r['criteria_total']} tiêu chí với "
+        f"{r['indicators_met']}/{r['indicators_total']} chỉ tiêu {short_name}"
+    ).strip()
 
 
 def scorecard_sentence(name: str, results: list[tuple[dict, str]]) -> str:
@@ -368,9 +410,11 @@ def rollup_sentence(r: Rollup, noun: str = "xã") -> str:
     n = fmt.number
     if not r.units_with_results or r.average_criteria is None:
         return f"{n(r.units_total)} {noun}: chưa có kết quả"
-    return (f"{n(r.units_with_results)} {noun} đạt bình quân {fmt.fraction(r.average_criteria, r.criteria_total)} tiêu chí; "
-            f"{fmt.fraction(r.average_indicators or 0, r.indicators_total)} chỉ tiêu; "
-            f"{n(r.units_at_standard)}/{n(r.units_total)} {noun} đạt chuẩn ({fmt.percent(r.units_at_standard, r.units_total)})")
+    return (
+        f"{n(r.units_with_results)} {noun} đạt bình quân {fmt.fraction(r.average_criteria, r.criteria_total)} tiêu chí; "
+        f"{fmt.fraction(r.average_indicators or 0, r.indicators_total)} chỉ tiêu; "
+        f"{n(r.units_at_standard)}/{n(r.units_total)} {noun} đạt chuẩn ({fmt.percent(r.units_at_standard, r.units_total)})"
+    )
 
 
 # -- the overview ------------------------------------------------------------------------------
@@ -489,16 +533,21 @@ def standard_counts(rows: list[CommuneRow], tiers: dict[str, CriteriaSet]) -> li
     return out
 
 
-def trend(units: Q, cs: CriteriaSet, communes_total: int, *, by_unit: bool = False,
-          periods: Iterable[str] | None = None) -> list[TrendPoint]:
+def trend(
+    units: Q, cs: CriteriaSet, communes_total: int, *, by_unit: bool = False, periods: Iterable[str] | None = None
+) -> list[TrendPoint]:
     """For each period with results for set ``cs``: averages and communes at standard, over the
     communes selected by ``units`` (a filter on results: the hierarchy at the overview's date) —
     ONE aggregate query (``periods``: only those). ``by_unit``: ``units`` selects a few hundred unit
     ids; the query then groups every set of those units (read through the (unit, set, period)
     index, which SQLite would not choose beside a condition on the set) and keeps the rows of
     ``cs`` here."""
-    agg = dict(n=Count("id"), avg_c=Avg("criteria_met"), avg_i=Avg("indicators_met"),
-               met=Count("id", filter=Q(standard_met=True)))
+    agg = dict(
+        n=Count("id"),
+        avg_c=Avg("criteria_met"),
+        avg_i=Avg("indicators_met"),
+        met=Count("id", filter=Q(standard_met=True)),
+    )
     qs = _results().objects.filter(units)
     if periods is not None:
         qs = qs.filter(period__in=list(periods))
@@ -506,15 +555,24 @@ def trend(units: Q, cs: CriteriaSet, communes_total: int, *, by_unit: bool = Fal
         rows = [r for r in qs.values("set_code", "period").annotate(**agg) if r["set_code"] == cs.code]
     else:
         rows = qs.filter(set_code=cs.code).values("period").annotate(**agg)
-    return [trend_point(r["period"], r["n"], r["avg_c"], r["avg_i"], r["met"], cs, communes_total)
-            for r in sorted(rows, key=lambda r: period_key(r["period"]))]
+    return [
+        trend_point(r["period"], r["n"], r["avg_c"], r["avg_i"], r["met"], cs, communes_total)
+        for r in sorted(rows, key=lambda r: period_key(r["period"]))
+    ]
 
 
-def trend_point(key: str, n: int, avg_c: float | None, avg_i: float | None, met: int, cs: CriteriaSet,
-                communes_total: int) -> TrendPoint:
+def trend_point(
+    key: str, n: int, avg_c: float | None, avg_i: float | None, met: int, cs: CriteriaSet, communes_total: int
+) -> TrendPoint:
     share = 100.0 * met / communes_total if communes_total else 0.0
     return TrendPoint(
-        key, Period.parse(key).label, n, avg_c, avg_i, met, share,
+        key,
+        Period.parse(key).label,
+        n,
+        avg_c,
+        avg_i,
+        met,
+        share,
         average_text=fmt.fraction(avg_c, cs.criteria_count) if avg_c is not None else "–",
         share_text=fmt.percent(met, communes_total) if communes_total else "–",
     )
@@ -527,13 +585,25 @@ def _point_of_rows(ov: Overview) -> TrendPoint | None:
     if not scored or ov.period is None:
         return None
     n = len(scored)
-    return trend_point(ov.period.key, n, sum(m["criteria_met"] for m in scored) / n,
-                       sum(m["indicators_met"] for m in scored) / n,
-                       sum(1 for m in scored if m["standard_met"]), ov.set, len(ov.rows))
+    return trend_point(
+        ov.period.key,
+        n,
+        sum(m["criteria_met"] for m in scored) / n,
+        sum(m["indicators_met"] for m in scored) / n,
+        sum(1 for m in scored if m["standard_met"]),
+        ov.set,
+        len(ov.rows),
+    )
 
 
-def children_summary(parent: Unit, rows: list[CommuneRow], groups: tuple | None = None, *,
-                     only: set[int] | None = None, previous: list[ChildSummary] | None = None) -> list[ChildSummary]:
+def children_summary(
+    parent: Unit,
+    rows: list[CommuneRow],
+    groups: tuple | None = None,
+    *,
+    only: set[int] | None = None,
+    previous: list[ChildSummary] | None = None,
+) -> list[ChildSummary]:
     """Per child unit of ``parent`` (provinces of the nation, districts of a province): communes,
     with results, at standard. ``groups``: what :func:`child_groups` found for these rows (else
     read now). ``only`` (child ids) with ``previous`` (the summaries before a few communes changed):
@@ -556,11 +626,16 @@ def children_summary(parent: Unit, rows: list[CommuneRow], groups: tuple | None 
         met = sum(1 for m in with_results if m.main["standard_met"])
         avg = (sum(m.main["criteria_met"] for m in with_results) / len(with_results)) if with_results else None
         total = with_results[0].main["criteria_total"] if with_results else 0
-        out.append(ChildSummary(
-            names.get(cid, {"id": cid, "uid": "", "name": str(cid)}), n, len(with_results), met,
-            (fmt.percent(met, n) if met else "0,00%") if n else "–",
-            fmt.fraction(avg, total) if avg is not None else "–",
-        ))
+        out.append(
+            ChildSummary(
+                names.get(cid, {"id": cid, "uid": "", "name": str(cid)}),
+                n,
+                len(with_results),
+                met,
+                (fmt.percent(met, n) if met else "0,00%") if n else "–",
+                fmt.fraction(avg, total) if avg is not None else "–",
+            )
+        )
     out.sort(key=lambda c: (-c.with_results, c.unit["name"]))
     return out
 
@@ -572,8 +647,9 @@ def child_groups(parent: Unit, rows: list[CommuneRow]) -> tuple[dict[int, int], 
     depth = len(parent.path.strip("/").split("/"))
     parent_ids = list({r.unit["parent_id"] for r in rows})
     parents = Unit.objects.filter(id__in=parent_ids).values_list("id", "path")
-    child_of = {pid: int(path.strip("/").split("/")[depth]) for pid, path in parents
-                if len(path.strip("/").split("/")) > depth}
+    child_of = {
+        pid: int(path.strip("/").split("/")[depth]) for pid, path in parents if len(path.strip("/").split("/")) > depth
+    }
     if not child_of:
         return {}, {}
     names = {u["id"]: u for u in Unit.objects.filter(id__in=set(child_of.values())).values("id", "uid", "name", "path")}
@@ -586,18 +662,38 @@ def scope_key(user, parent: Unit) -> tuple:
     return ("all",) if can_view(user, parent) else viewer_key(user)
 
 
-def build_overview(parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user,
-                   *, catalog: Catalog | None = None, with_trend: bool = True) -> Overview:
+def build_overview(
+    parent: Unit,
+    date: dt.date,
+    period: Period | None,
+    cs: CriteriaSet,
+    user,
+    *,
+    catalog: Catalog | None = None,
+    with_trend: bool = True,
+) -> Overview:
     """Everything the overview and the commune list show, in a constant number of queries — kept
     (:func:`~ntm.apps.evaluations.freshness.memo`) until a result or a unit changes, and patched
     (:func:`patch_overview`) when a save changes a few communes' results. The returned object is
     shared between requests: do not modify it."""
     catalog = catalog or default_catalog()
-    key = ("overview", parent.pk, date, period.key if period else None, cs.code, cs.digest,
-           scope_key(user, parent), with_trend, dataview.current().code)
-    return memo(key, lambda: _build_overview(parent, date, period, cs, user, catalog=catalog, with_trend=with_trend),
-                weight=lambda ov: len(ov.rows),
-                patch=lambda ov, changes: patch_overview(ov, changes, user))
+    key = (
+        "overview",
+        parent.pk,
+        date,
+        period.key if period else None,
+        cs.code,
+        cs.digest,
+        scope_key(user, parent),
+        with_trend,
+        dataview.current().code,
+    )
+    return memo(
+        key,
+        lambda: _build_overview(parent, date, period, cs, user, catalog=catalog, with_trend=with_trend),
+        weight=lambda ov: len(ov.rows),
+        patch=lambda ov, changes: patch_overview(ov, changes, user),
+    )
 
 
 def _trend_units(parent: Unit, date: dt.date, user) -> Q:
@@ -617,8 +713,11 @@ def lineage_mode(date: dt.date, period: Period | None) -> bool:
 def _successors_q(parent: Unit, date: dt.date, user) -> Q:
     """Today's commune-level units under ``parent`` (xã, phường, đặc khu: an old xã may have become
     part of a phường) in force on ``date`` that ``user`` may see."""
-    q = (Q(level=Level.COMMUNE)
-         & (Q(valid_from__isnull=True) | Q(valid_from__lte=date)) & (Q(valid_to__isnull=True) | Q(valid_to__gte=date)))
+    q = (
+        Q(level=Level.COMMUNE)
+        & (Q(valid_from__isnull=True) | Q(valid_from__lte=date))
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=date))
+    )
     if parent.level == Level.COMMUNE:
         q = Q(pk=parent.pk)
     elif parent.level != Level.COUNTRY:
@@ -632,8 +731,9 @@ def lineage_ids(parent: Unit, date: dt.date, user):
     its predecessors' figures."""
     from ntm.apps.units.models import UnitLink
 
-    return UnitLink.objects.filter(successor__in=Unit.objects.filter(_successors_q(parent, date, user)),
-                                   predecessor__type__in=COMMUNE_TYPES).values("predecessor_id")
+    return UnitLink.objects.filter(
+        successor__in=Unit.objects.filter(_successors_q(parent, date, user)), predecessor__type__in=COMMUNE_TYPES
+    ).values("predecessor_id")
 
 
 def lineage_rows(parent: Unit, date: dt.date, user) -> tuple[list[dict], list[dict]]:
@@ -646,9 +746,9 @@ def lineage_rows(parent: Unit, date: dt.date, user) -> tuple[list[dict], list[di
     successors = commune_rows(Unit.objects.filter(_successors_q(parent, date, user)))
     by_id = {u["id"]: u for u in successors}
     home: dict[int, tuple[bool, int]] = {}
-    for pred, succ, default in (UnitLink.objects.filter(successor__in=Unit.objects.filter(_successors_q(parent, date, user)),
-                                                        predecessor__type__in=COMMUNE_TYPES)
-                                .values_list("predecessor_id", "successor_id", "is_default")):
+    for pred, succ, default in UnitLink.objects.filter(
+        successor__in=Unit.objects.filter(_successors_q(parent, date, user)), predecessor__type__in=COMMUNE_TYPES
+    ).values_list("predecessor_id", "successor_id", "is_default"):
         best = home.get(pred)
         if best is None or (default and not best[0]):
             home[pred] = (bool(default), succ)
@@ -656,8 +756,9 @@ def lineage_rows(parent: Unit, date: dt.date, user) -> tuple[list[dict], list[di
     rows = []
     for u in olds:
         s = by_id[home[u["id"]][1]]
-        rows.append(dict(u, parent_id=s["parent_id"], successor_id=s["id"], successor_uid=s["uid"],
-                         successor_name=s["name"]))
+        rows.append(
+            dict(u, parent_id=s["parent_id"], successor_id=s["id"], successor_uid=s["uid"], successor_name=s["name"])
+        )
     used = {r["successor_id"] for r in rows}
     return rows, sorted((u for u in successors if u["id"] in used), key=lambda u: u["name"])
 
@@ -686,6 +787,7 @@ class SuccessorGroup:
 def lineage_groups(ov: Overview) -> list[SuccessorGroup]:
     """Today's communes with their predecessors' rows (no query), in name order; each old xã's line
     reads as bulletins write it ("Xã Công Lý (cũ): đạt 16/19 tiêu chí với 53/57 chỉ tiêu …")."""
+
     def build() -> list[SuccessorGroup]:
         members: dict[int, list[CommuneRow]] = defaultdict(list)
         for r in ov.rows:
@@ -695,12 +797,20 @@ def lineage_groups(ov: Overview) -> list[SuccessorGroup]:
         for s in ov.successors or []:
             rows = sorted(members.get(s["id"], []), key=lambda r: r.unit["name"])
             for r in rows:
-                r.cards = [(res, set_label(cs)) for cs in (ov.tiers.get(t) for t in TIERS)
-                           if cs is not None and (res := r.results.get(cs.code))]
-            out.append(SuccessorGroup(
-                s, rows, set_label(ntm),
-                sum(1 for r in rows if (x := r.results.get(ntm.code)) and x["standard_met"]),
-                sum(1 for r in rows if ntm.code in r.results)))
+                r.cards = [
+                    (res, set_label(cs))
+                    for cs in (ov.tiers.get(t) for t in TIERS)
+                    if cs is not None and (res := r.results.get(cs.code))
+                ]
+            out.append(
+                SuccessorGroup(
+                    s,
+                    rows,
+                    set_label(ntm),
+                    sum(1 for r in rows if (x := r.results.get(ntm.code)) and x["standard_met"]),
+                    sum(1 for r in rows if ntm.code in r.results),
+                )
+            )
         out.sort(key=lambda g: (not g.with_results, g.unit["name"]))  # those with results first
         return out
 
@@ -712,8 +822,9 @@ def predecessor_sentence(row: CommuneRow) -> str:
     return scorecard_sentence(f"{row.unit['name']} (cũ)", row.cards)
 
 
-def _build_overview(parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user,
-                    *, catalog: Catalog, with_trend: bool) -> Overview:
+def _build_overview(
+    parent: Unit, date: dt.date, period: Period | None, cs: CriteriaSet, user, *, catalog: Catalog, with_trend: bool
+) -> Overview:
     tiers = tier_sets(period, catalog)
     if lineage_mode(date, period):
         return _build_lineage(parent, date, period, cs, user, tiers, with_trend=with_trend)
@@ -739,8 +850,9 @@ def _build_overview(parent: Unit, date: dt.date, period: Period | None, cs: Crit
     return ov
 
 
-def _build_lineage(parent: Unit, date: dt.date, period: Period, cs: CriteriaSet, user, tiers: dict,
-                   *, with_trend: bool) -> Overview:
+def _build_lineage(
+    parent: Unit, date: dt.date, period: Period, cs: CriteriaSet, user, tiers: dict, *, with_trend: bool
+) -> Overview:
     """The overview of a period before the reform on today's map: the old xã's stored results, each
     old xã once, grouped by the commune it became (see :func:`lineage_rows`)."""
     if parent.level != Level.COMMUNE and not parent.is_valid_at(date):
@@ -753,8 +865,11 @@ def _build_lineage(parent: Unit, date: dt.date, period: Period, cs: CriteriaSet,
     results = results_by_unit(ids, _codes(ov), period.key, lean=with_trend)
     for u in units:
         by_set = results.get(u["id"])
-        ov.rows.append(CommuneRow(u, best_standard(by_set, tiers), by_set, by_set.get(cs.code))
-                       if by_set else CommuneRow(u, "nodata", {}, None))
+        ov.rows.append(
+            CommuneRow(u, best_standard(by_set, tiers), by_set, by_set.get(cs.code))
+            if by_set
+            else CommuneRow(u, "nodata", {}, None)
+        )
     _count(ov)
     if with_trend:
         ov.trend = trend(ids, cs, len(units), by_unit=parent.level != Level.COUNTRY)
@@ -771,9 +886,15 @@ def _codes(ov: Overview) -> set[str]:
 def _count(ov: Overview) -> None:
     cs = ov.set
     mains = [r.main for r in ov.rows if r.main is not None]  # one row per commune
-    ov.rollup = rollup_of(cs.code, [m["criteria_met"] for m in mains], [m["indicators_met"] for m in mains],
-                          sum(1 for m in mains if m["standard_met"]), units_total=len(ov.rows),
-                          criteria_total=cs.criteria_count, indicators_total=cs.indicator_count)
+    ov.rollup = rollup_of(
+        cs.code,
+        [m["criteria_met"] for m in mains],
+        [m["indicators_met"] for m in mains],
+        sum(1 for m in mains if m["standard_met"]),
+        units_total=len(ov.rows),
+        criteria_total=cs.criteria_count,
+        indicators_total=cs.indicator_count,
+    )
     ov.standards = standard_counts(ov.rows, ov.tiers)
 
 
@@ -794,9 +915,22 @@ def patch_overview(ov: Overview, changes, user) -> Overview | None:
         return ov
     if ov.period is None or len(hit) > PATCH_MAX_UNITS:
         return None
-    new = Overview(ov.unit, ov.date, ov.period, ov.set, ov.tiers, rows=list(ov.rows), rollup=ov.rollup,
-                   standards=ov.standards, trend=list(ov.trend), children=ov.children, lean=ov.lean,
-                   groups=ov.groups, _index=index, successors=ov.successors)
+    new = Overview(
+        ov.unit,
+        ov.date,
+        ov.period,
+        ov.set,
+        ov.tiers,
+        rows=list(ov.rows),
+        rollup=ov.rollup,
+        standards=ov.standards,
+        trend=list(ov.trend),
+        children=ov.children,
+        lean=ov.lean,
+        groups=ov.groups,
+        _index=index,
+        successors=ov.successors,
+    )
     # the same communes in the same order: what is derived from them alone stays
     new._derived.update((k, v) for k, v in ov._derived.items() if isinstance(k, tuple) and k[0] == LAYOUT)
     here = ov.period.key in changes.periods
@@ -806,8 +940,11 @@ def patch_overview(ov: Overview, changes, user) -> Overview | None:
             pos = index[uid]
             by_set = fresh.get(uid)
             unit = ov.rows[pos].unit
-            new.rows[pos] = (CommuneRow(unit, best_standard(by_set, ov.tiers), by_set, by_set.get(ov.set.code))
-                             if by_set else CommuneRow(unit, "nodata", {}, None))
+            new.rows[pos] = (
+                CommuneRow(unit, best_standard(by_set, ov.tiers), by_set, by_set.get(ov.set.code))
+                if by_set
+                else CommuneRow(unit, "nodata", {}, None)
+            )
         _count(new)
         if ov.groups is not None:  # the children holding the changed communes are counted again
             child_of = ov.groups[0]
@@ -830,9 +967,12 @@ def patch_overview(ov: Overview, changes, user) -> Overview | None:
         if others:  # another period's point: read again for those periods only
             for p in others:
                 points.pop(p, None)
-            units = Q(unit_id__in=lineage_ids(ov.unit, ov.date, user)) if ov.lineage else _trend_units(ov.unit, ov.date, user)
-            for point in trend(units, ov.set, len(ov.rows),
-                               by_unit=ov.unit.level != Level.COUNTRY, periods=others):
+            units = (
+                Q(unit_id__in=lineage_ids(ov.unit, ov.date, user))
+                if ov.lineage
+                else _trend_units(ov.unit, ov.date, user)
+            )
+            for point in trend(units, ov.set, len(ov.rows), by_unit=ov.unit.level != Level.COUNTRY, periods=others):
                 points[point.period] = point
         new.trend = [points[k] for k in sorted(points, key=period_key)]
     return new
@@ -842,9 +982,15 @@ def sort_rows(rows: list[CommuneRow]) -> list[CommuneRow]:
     """Best standard first, then most criteria and indicators met, then name; communes without
     results last, by name (most of a national list: sorted apart, by name only)."""
     rank = {k: i for i, k in enumerate(STANDARDS)}
-    scored = sorted((r for r in rows if r.best != "nodata"),
-                    key=lambda r: (rank[r.best], -(r.main["criteria_met"] if r.main else -1),
-                                   -(r.main["indicators_met"] if r.main else -1), r.unit["name"]))
+    scored = sorted(
+        (r for r in rows if r.best != "nodata"),
+        key=lambda r: (
+            rank[r.best],
+            -(r.main["criteria_met"] if r.main else -1),
+            -(r.main["indicators_met"] if r.main else -1),
+            r.unit["name"],
+        ),
+    )
     return scored + sorted((r for r in rows if r.best == "nodata"), key=lambda r: r.unit["name"])
 
 
@@ -881,8 +1027,12 @@ class Gap:
 def indicator_info(cs: CriteriaSet, code: str) -> dict:
     ind = cs.by_code.get(code)
     crit = int(code.split(".")[0])
-    return {"code": code, "content": ind.content if ind else "", "criterion": crit,
-            "dynamic": bool(ind and ind.dynamic)}
+    return {
+        "code": code,
+        "content": ind.content if ind else "",
+        "criterion": crit,
+        "dynamic": bool(ind and ind.dynamic),
+    }
 
 
 def gaps(ov: Overview) -> list[Gap]:
@@ -938,16 +1088,26 @@ def sector_ranking(gap_list: list[Gap]) -> list[SectorLoad]:
             continue
         for ind in g.unmet_indicators:
             crit = g.set.criterion_by_number.get(ind["criterion"])
-            sector = (national(crit.sector.ministry, crit.name) if crit is not None and crit.sector else None) or NO_SECTOR
+            sector = (
+                national(crit.sector.ministry, crit.name) if crit is not None and crit.sector else None
+            ) or NO_SECTOR
             unmet[sector] += 1
             dyn[sector] += ind["dynamic"]
             communes[sector].add(g.unit["id"])
             if crit is not None:
                 criteria[sector][crit.number] = f"{crit.number}. {crit.name}"
     total = sum(unmet.values())
-    out = [SectorLoad(s, n, len(communes[s]), [criteria[s][k] for k in sorted(criteria[s])], dyn[s],
-                      fmt.percent(n, total) if total else "–")
-           for s, n in unmet.items()]
+    out = [
+        SectorLoad(
+            s,
+            n,
+            len(communes[s]),
+            [criteria[s][k] for k in sorted(criteria[s])],
+            dyn[s],
+            fmt.percent(n, total) if total else "–",
+        )
+        for s, n in unmet.items()
+    ]
     out.sort(key=lambda x: (-x.unmet, -x.communes, x.sector))
     return out
 
@@ -1003,13 +1163,21 @@ def change(cs: CriteriaSet | None, base_period: str, base: dict, now: dict, labe
     before_c, now_c = {int(c) for c in base["unmet_criteria"]}, {int(c) for c in now["unmet_criteria"]}
 
     def info(codes: set[str]) -> list[dict]:
-        return [indicator_info(cs, c) if cs else {"code": c, "content": "", "criterion": int(c.split(".")[0]), "dynamic": False}
-                for c in sorted(codes, key=code_key)]
+        return [
+            indicator_info(cs, c)
+            if cs
+            else {"code": c, "content": "", "criterion": int(c.split(".")[0]), "dynamic": False}
+            for c in sorted(codes, key=code_key)
+        ]
 
     return Change(
-        label, base_period, base,
-        gained_criteria=sorted(before_c - now_c), lost_criteria=sorted(now_c - before_c),
-        gained_indicators=info(before_i - now_i), lost_indicators=info(now_i - before_i),
+        label,
+        base_period,
+        base,
+        gained_criteria=sorted(before_c - now_c),
+        lost_criteria=sorted(now_c - before_c),
+        gained_indicators=info(before_i - now_i),
+        lost_indicators=info(now_i - before_i),
         criteria_delta=now["criteria_met"] - base["criteria_met"],
         indicators_delta=now["indicators_met"] - base["indicators_met"],
     )
@@ -1022,8 +1190,11 @@ def start_of_year_period(periods: list[str], period: Period) -> str | None:
     before = [k for k in periods if Period.parse(k).end < jan1]
     if before:
         return before[-1]
-    same_year = [k for k in periods if Period.parse(k).year == period.year and k != period.key
-                 and period_key(k) < period_key(period.key)]
+    same_year = [
+        k
+        for k in periods
+        if Period.parse(k).year == period.year and k != period.key and period_key(k) < period_key(period.key)
+    ]
     return same_year[0] if same_year else None
 
 

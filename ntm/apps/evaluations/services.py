@@ -101,10 +101,15 @@ def current_observations(unit: Unit, set_code: str, period: str, view: DataView 
     """The observations ``view`` evaluates: the latest saved (:data:`ALL`) or the approved ones."""
     from ntm.apps.observations.models import Observation as Obs
 
-    rows = _rows(f"observations-{view.flag}", lambda qn, _: (
-        f"SELECT {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, {qn('not_applicable')} "
-        f"FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
-        f"AND {qn(view.flag)} = %s"), [unit.pk, set_code, period, True])
+    rows = _rows(
+        f"observations-{view.flag}",
+        lambda qn, _: (
+            f"SELECT {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, {qn('not_applicable')} "
+            f"FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
+            f"AND {qn(view.flag)} = %s"
+        ),
+        [unit.pk, set_code, period, True],
+    )
     return {row[0]: _observation(*row) for row in rows}
 
 
@@ -115,19 +120,28 @@ def _observation(code: str, num, text, assessment, na) -> Observation:
     return Observation(code, stored_truth(value), _flag(assessment), bool(na))
 
 
-def _inputs(unit: Unit, period: str, set_codes: tuple[str, ...], with_facts: bool, view: DataView = ALL
-            ) -> tuple[dict[str, float | None] | None, Callable[[str], dict[str, Observation]]]:
+def _inputs(
+    unit: Unit, period: str, set_codes: tuple[str, ...], with_facts: bool, view: DataView = ALL
+) -> tuple[dict[str, float | None] | None, Callable[[str], dict[str, Observation]]]:
     """The unit's facts (None unless ``with_facts``) and the observations ``view`` evaluates for
     ``set_codes`` in the period, read together; the observations of one set are made engine
     observations when asked for (a dependent set is evaluated only when its prerequisite's standard
     moved)."""
     from ntm.apps.observations.models import Observation as Obs
 
-    statements = [(statement(("observations-of-sets", view.flag, len(set_codes)), lambda qn: (
-        f"SELECT {qn('set_code')}, {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, "
-        f"{qn('not_applicable')} FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
-        f"AND {qn(view.flag)} = %s AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))})")),
-        [unit.pk, period, True, *set_codes])]
+    statements = [
+        (
+            statement(
+                ("observations-of-sets", view.flag, len(set_codes)),
+                lambda qn: (
+                    f"SELECT {qn('set_code')}, {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, "
+                    f"{qn('not_applicable')} FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
+                    f"AND {qn(view.flag)} = %s AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))})"
+                ),
+            ),
+            [unit.pk, period, True, *set_codes],
+        )
+    ]
     if with_facts:
         statements.append(_facts_statement(unit, period))
     done = together(statements)
@@ -144,9 +158,13 @@ def _inputs(unit: Unit, period: str, set_codes: tuple[str, ...], with_facts: boo
 def _facts_statement(unit: Unit, period: str) -> tuple[str, list]:
     from ntm.apps.observations.models import Fact
 
-    return statement("facts", lambda qn: (
-        f"SELECT {qn('name')}, {qn('value')} FROM {qn(Fact._meta.db_table)} "
-        f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s AND {qn('is_current')} = %s")), [unit.pk, period, True]
+    return statement(
+        "facts",
+        lambda qn: (
+            f"SELECT {qn('name')}, {qn('value')} FROM {qn(Fact._meta.db_table)} "
+            f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s AND {qn('is_current')} = %s"
+        ),
+    ), [unit.pk, period, True]
 
 
 def current_facts(unit: Unit, period: str) -> dict[str, float | None]:
@@ -175,16 +193,28 @@ def child_stats(unit: Unit, cs: CriteriaSet, period: Period, view: DataView = AL
         pool = [u for u in children if not c.child_types or u.type in c.child_types]
         ids = [u.id for u in pool]
         if c.set:
-            yes = view.result.objects.filter(unit_id__in=ids, set_code=c.set, period=period.key, standard_met=True).count()
+            yes = view.result.objects.filter(
+                unit_id__in=ids, set_code=c.set, period=period.key, standard_met=True
+            ).count()
         else:
-            yes = Fact.objects.filter(unit_id__in=ids, name=c.fact, period=period.key, is_current=True, value__gte=0.5).count()
+            yes = Fact.objects.filter(
+                unit_id__in=ids, name=c.fact, period=period.key, is_current=True, value__gte=0.5
+            ).count()
         stats.counts[ChildStats.key(c.set, c.fact, c.child_types)] = (yes, len(pool))
     return stats
 
 
-def compute(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None,
-            standards: dict[str, bool | None] | None = None, facts: dict[str, float | None] | None = None,
-            observations: dict[str, Observation] | None = None, view: DataView = ALL) -> SetResult:
+def compute(
+    unit: Unit,
+    set_code: str,
+    period: str | Period,
+    *,
+    catalog: Catalog | None = None,
+    standards: dict[str, bool | None] | None = None,
+    facts: dict[str, float | None] | None = None,
+    observations: dict[str, Observation] | None = None,
+    view: DataView = ALL,
+) -> SetResult:
     """Evaluate one unit, set and period from the stored observations of ``view`` (the latest saved,
     or the approved ones). ``standards`` (the unit's ``standard_met`` for the prerequisite sets, in
     the same view), ``facts`` and the ``observations`` themselves are read unless the caller gives them."""
@@ -194,15 +224,27 @@ def compute(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog
     obs = current_observations(unit, set_code, p.key, view) if observations is None else observations
     if standards is None:
         prereq_codes = _prerequisites(cs)
-        standards = dict(
-            view.result.objects.filter(unit=unit, period=p.key, set_code__in=prereq_codes)
-            .values_list("set_code", "standard_met")
-        ) if prereq_codes else {}
+        standards = (
+            dict(
+                view.result.objects.filter(unit=unit, period=p.key, set_code__in=prereq_codes).values_list(
+                    "set_code", "standard_met"
+                )
+            )
+            if prereq_codes
+            else {}
+        )
     if facts is None:
         facts = current_facts(unit, p.key) if _uses_facts(cs) else {}
     children = child_stats(unit, cs, p, view) if any(c.type == "children_share" for c in cs.conditions) else None
-    return evaluate(cs, obs, context_for(unit, p.year, on=p.end), facts=facts, standards=standards, children=children,
-                    catalog_version=cs.digest)
+    return evaluate(
+        cs,
+        obs,
+        context_for(unit, p.year, on=p.end),
+        facts=facts,
+        standards=standards,
+        children=children,
+        catalog_version=cs.digest,
+    )
 
 
 # what store() and evaluate_unit() read of a stored result row (locked for the write that follows)
@@ -214,15 +256,18 @@ def _locked_result(unit: Unit, set_code: str, period_key: str, view: DataView = 
     return _locked_results(unit, (set_code,), period_key, view).get(set_code)
 
 
-def _locked_results(unit: Unit, set_codes: tuple[str, ...], period_key: str, view: DataView = ALL
-                    ) -> dict[str, tuple]:
+def _locked_results(unit: Unit, set_codes: tuple[str, ...], period_key: str, view: DataView = ALL) -> dict[str, tuple]:
     """{set code: stored row} of the unit's results in ``view`` for ``set_codes`` (those that exist),
     locked: a set and the sets that depend on it in one statement."""
-    rows = _rows(f"results-{view.code}-{len(set_codes)}", lambda qn, for_update: (
-        f"SELECT {qn('set_code')}, {', '.join(qn(c) for c in _FOUND)} FROM {qn(view.result._meta.db_table)} "
-        f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
-        f"AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}){for_update}"),
-        [unit.pk, period_key, *set_codes])
+    rows = _rows(
+        f"results-{view.code}-{len(set_codes)}",
+        lambda qn, for_update: (
+            f"SELECT {qn('set_code')}, {', '.join(qn(c) for c in _FOUND)} FROM {qn(view.result._meta.db_table)} "
+            f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
+            f"AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}){for_update}"
+        ),
+        [unit.pk, period_key, *set_codes],
+    )
     return {code: (pk, crit, ind, bool(standard), version) for code, pk, crit, ind, standard, version in rows}
 
 
@@ -235,10 +280,17 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
         found = _locked_result(unit, set_code, period.key, view)
     old = found[1:4] if found else None
     fields = dict(
-        year=period.year, criteria_met=r.criteria_met, criteria_total=r.criteria_total,
-        indicators_met=r.indicators_met, indicators_total=r.indicators_total, standard_met=r.standard_met,
-        unmet_criteria=r.unmet_criteria, unmet_indicators=r.unmet_indicators, conflicts=r.conflicts,
-        detail=r.compact(), catalog_version=r.catalog_version,
+        year=period.year,
+        criteria_met=r.criteria_met,
+        criteria_total=r.criteria_total,
+        indicators_met=r.indicators_met,
+        indicators_total=r.indicators_total,
+        standard_met=r.standard_met,
+        unmet_criteria=r.unmet_criteria,
+        unmet_indicators=r.unmet_indicators,
+        conflicts=r.conflicts,
+        detail=r.compact(),
+        catalog_version=r.catalog_version,
     )
     score = (r.criteria_met, r.indicators_met, r.standard_met)
     applied = None
@@ -296,8 +348,9 @@ def _update_result_statement(pk: int, fields: dict, view: DataView = ALL) -> tup
     return statement(("update-result", view.code, tuple(names)), build), params
 
 
-def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None,
-                  view: DataView = ALL):
+def evaluate_unit(
+    unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None, view: DataView = ALL
+):
     """Re-evaluate one unit, set and period in ``view``, then the sets that depend on it for the same
     unit. A save changes the latest observations: :data:`ALL` (the default); an approval changes the
     approved ones: :data:`APPROVED` (:func:`approve_cell`).
@@ -322,8 +375,15 @@ def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: C
         # the inputs of this set and of the dependents that have a result, read together
         codes = (set_code, *(d for d in chain if d in locked))
         facts, observations = _inputs(unit, p.key, codes, any(_uses_facts(catalog.get(c)) for c in codes), view)
-        r = compute(unit, set_code, p, catalog=catalog, facts=facts if facts is not None else {},
-                    observations=observations(set_code), view=view)
+        r = compute(
+            unit,
+            set_code,
+            p,
+            catalog=catalog,
+            facts=facts if facts is not None else {},
+            observations=observations(set_code),
+            view=view,
+        )
         result = store(unit, set_code, p, r, found=found, view=view)
         known = {set_code: r.standard_met}
         moved = {set_code} if _standard_moved(found, r) else set()
@@ -335,8 +395,16 @@ def evaluate_unit(unit: Unit, set_code: str, period: str | Period, *, catalog: C
             if dep_found is None:
                 continue
             standards = {s: known[s] for s in pre} if pre <= known.keys() else None
-            dr = compute(unit, dep, p, catalog=catalog, standards=standards, facts=facts,
-                         observations=observations(dep), view=view)
+            dr = compute(
+                unit,
+                dep,
+                p,
+                catalog=catalog,
+                standards=standards,
+                facts=facts,
+                observations=observations(dep),
+                view=view,
+            )
             store(unit, dep, p, dr, found=dep_found, view=view)
             known[dep] = dr.standard_met
             if _standard_moved(dep_found, dr):
@@ -362,9 +430,16 @@ def _standard_moved(found: tuple | None, r: SetResult) -> bool:
     return found is None or found[3] != r.standard_met or found[4] != r.catalog_version
 
 
-def rollup_for(parent: Unit, set_code: str, period: str | Period, *, at: dt.date | None = None,
-               types: Iterable[str] = COMMUNE_TYPES, catalog: Catalog | None = None,
-               view: DataView | None = None) -> Rollup:
+def rollup_for(
+    parent: Unit,
+    set_code: str,
+    period: str | Period,
+    *,
+    at: dt.date | None = None,
+    types: Iterable[str] = COMMUNE_TYPES,
+    catalog: Catalog | None = None,
+    view: DataView | None = None,
+) -> Rollup:
     """Counts and averages over the communes of ``parent`` as the hierarchy stood at ``at``
     (default: the end of the period), in ``view`` (default: :func:`.dataview.current`). Read from
     the stored roll-ups when they exist for the hierarchy of that date (the 2024 one before 1 July
@@ -382,8 +457,14 @@ def rollup_for(parent: Unit, set_code: str, period: str | Period, *, at: dt.date
     return computed_rollup(parent, cs, p, date, types, view)
 
 
-def computed_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date, types: Iterable[str] = COMMUNE_TYPES,
-                    view: DataView | None = None) -> Rollup:
+def computed_rollup(
+    parent: Unit,
+    cs: CriteriaSet,
+    p: Period,
+    date: dt.date,
+    types: Iterable[str] = COMMUNE_TYPES,
+    view: DataView | None = None,
+) -> Rollup:
     """The roll-up computed from the stored results (of ``view``) of the communes of ``parent`` at ``date``."""
     from ntm.apps.units.services import communes_at
 
@@ -395,21 +476,33 @@ def computed_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date, typ
         "unit_id", "criteria_met", "indicators_met", "standard_met"
     )
     scores = [UnitScore(str(uid), c, i, s) for uid, c, i, s in rows]
-    return rollup(cs.code, scores, units_total=len(communes), criteria_total=cs.criteria_count,
-                  indicators_total=cs.indicator_count)
+    return rollup(
+        cs.code,
+        scores,
+        units_total=len(communes),
+        criteria_total=cs.criteria_count,
+        indicators_total=cs.indicator_count,
+    )
 
 
-def stored_rollup(parent: Unit, cs: CriteriaSet, p: Period, date: dt.date, view: DataView | None = None
-                  ) -> Rollup | None:
+def stored_rollup(
+    parent: Unit, cs: CriteriaSet, p: Period, date: dt.date, view: DataView | None = None
+) -> Rollup | None:
     """The stored roll-up (of ``view``) of the current generation for the hierarchy at ``date``, or None
     (one query)."""
     view = view or dataview.current()
     current = view.state.objects.filter(set_code=cs.code, period=p.key).values("generation")[:1]
     row = (
-        view.rollup.objects.filter(unit=parent, set_code=cs.code, period=p.key, edition=core_units.edition_at(date),
-                                    generation=Subquery(current))
-        .values_list("units_total", "units_with_results", "units_at_standard", "sum_criteria", "sum_indicators",
-                     "distribution")
+        view.rollup.objects.filter(
+            unit=parent,
+            set_code=cs.code,
+            period=p.key,
+            edition=core_units.edition_at(date),
+            generation=Subquery(current),
+        )
+        .values_list(
+            "units_total", "units_with_results", "units_at_standard", "sum_criteria", "sum_indicators", "distribution"
+        )
         .first()
     )
     if row is None:
@@ -445,8 +538,16 @@ def _delta_needed(unit: Unit, p: Period, old: Score | None, new: Score | None) -
     return old, new
 
 
-def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Score | None, new: Score | None,
-                       *, applied: int | None = None, view: DataView = ALL) -> None:
+def apply_rollup_delta(
+    unit: Unit,
+    set_code: str,
+    period: str | Period,
+    old: Score | None,
+    new: Score | None,
+    *,
+    applied: int | None = None,
+    view: DataView = ALL,
+) -> None:
     """A commune's result in ``view`` for a set and period went from ``old`` to ``new`` (None: no
     result): adjust the stored roll-ups of its ancestors (the district, the province and the root), at
     most three rows. The first result of a set and period builds the roll-ups of every parent once
@@ -464,18 +565,30 @@ def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Sco
     if ancestors and applied == len(ancestors):
         return  # the usual case: every ancestor's row of the current generation adjusted in one statement
     # the rows of the current generation, with the state row that names it: both locked in one statement
-    rows = _rows(f"rollups-{view.code}-{len(ancestors)}", lambda qn, for_update: (
-        f"SELECT r.{qn('id')}, r.{qn('units_with_results')}, r.{qn('units_at_standard')}, r.{qn('sum_criteria')}, "
-        f"r.{qn('sum_indicators')}, r.{qn('distribution')} "
-        f"FROM {qn(view.rollup._meta.db_table)} r INNER JOIN {qn(view.state._meta.db_table)} s "
-        f"ON s.{qn('set_code')} = r.{qn('set_code')} AND s.{qn('period')} = r.{qn('period')} "
-        f"AND s.{qn('generation')} = r.{qn('generation')} "
-        f"WHERE s.{qn('set_code')} = %s AND s.{qn('period')} = %s "
-        f"AND r.{qn('unit_id')} IN ({', '.join(['%s'] * len(ancestors))}) ORDER BY r.{qn('unit_id')}{for_update}"),
-        [set_code, p.key, *ancestors]) if ancestors else []
+    rows = (
+        _rows(
+            f"rollups-{view.code}-{len(ancestors)}",
+            lambda qn, for_update: (
+                f"SELECT r.{qn('id')}, r.{qn('units_with_results')}, r.{qn('units_at_standard')}, r.{qn('sum_criteria')}, "
+                f"r.{qn('sum_indicators')}, r.{qn('distribution')} "
+                f"FROM {qn(view.rollup._meta.db_table)} r INNER JOIN {qn(view.state._meta.db_table)} s "
+                f"ON s.{qn('set_code')} = r.{qn('set_code')} AND s.{qn('period')} = r.{qn('period')} "
+                f"AND s.{qn('generation')} = r.{qn('generation')} "
+                f"WHERE s.{qn('set_code')} = %s AND s.{qn('period')} = %s "
+                f"AND r.{qn('unit_id')} IN ({', '.join(['%s'] * len(ancestors))}) ORDER BY r.{qn('unit_id')}{for_update}"
+            ),
+            [set_code, p.key, *ancestors],
+        )
+        if ancestors
+        else []
+    )
     if not rows:  # no roll-ups yet for this set and period, or none for these ancestors
-        generation = (view.state.objects.select_for_update().filter(set_code=set_code, period=p.key)
-                      .values_list("generation", flat=True).first())
+        generation = (
+            view.state.objects.select_for_update()
+            .filter(set_code=set_code, period=p.key)
+            .values_list("generation", flat=True)
+            .first()
+        )
         if generation is None:  # the first result of this set and period: build every parent's roll-up
             if new is None:
                 return
@@ -511,20 +624,24 @@ def apply_rollup_delta(unit: Unit, set_code: str, period: str | Period, old: Sco
     # one plain UPDATE per row (executemany): bulk_update's CASE expressions cost more than the save itself
     qn = connection.ops.quote_name
     dist_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    sql = (f"UPDATE {qn(view.rollup._meta.db_table)} SET {qn('units_with_results')} = %s, {qn('units_at_standard')} = %s, "
-           f"{qn('sum_criteria')} = %s, {qn('sum_indicators')} = %s, {qn('distribution')} = {dist_mark}, "
-           f"{qn('computed_at')} = %s WHERE {qn('id')} = %s")
+    sql = (
+        f"UPDATE {qn(view.rollup._meta.db_table)} SET {qn('units_with_results')} = %s, {qn('units_at_standard')} = %s, "
+        f"{qn('sum_criteria')} = %s, {qn('sum_indicators')} = %s, {qn('distribution')} = {dist_mark}, "
+        f"{qn('computed_at')} = %s WHERE {qn('id')} = %s"
+    )
     with connection.cursor() as cur:
         cur.executemany(sql, params)
 
 
-def _delta_statement(set_code: str, p: Period, ancestors: list[int], old: Score | None, new: Score | None,
-                     *, view: DataView = ALL) -> tuple[str, list]:
+def _delta_statement(
+    set_code: str, p: Period, ancestors: list[int], old: Score | None, new: Score | None, *, view: DataView = ALL
+) -> tuple[str, list]:
     """The statement that applies one commune's change to the current generation's roll-up rows of
     ``ancestors`` with the arithmetic in SQL — counts, sums and the distribution of criteria met (a
     JSON object) — and locks the state row naming the generation first (as a switch to a new
     generation does). It returns the ids of the rows it changed: when that is not every ancestor
     (none yet, or the hierarchy changed), the roll-ups are built again, which overwrites this change."""
+
     def build(qn):
         table, state = qn(view.rollup._meta.db_table), qn(view.state._meta.db_table)
         marks = ", ".join(["%s"] * len(ancestors))
@@ -533,24 +650,30 @@ def _delta_statement(set_code: str, p: Period, ancestors: list[int], old: Score 
             distribution = (
                 "(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT k, SUM(n)::int AS n FROM ("
                 f"SELECT key AS k, value::int AS n FROM jsonb_each_text(COALESCE({current}, '{{}}'::jsonb)) "
-                "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) AS x GROUP BY k HAVING SUM(n) <> 0) AS y)")
+                "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) AS x GROUP BY k HAVING SUM(n) <> 0) AS y)"
+            )
         else:
             distribution = (
                 "(SELECT COALESCE(json_group_object(k, n), '{}') FROM (SELECT k, SUM(n) AS n FROM ("
                 f"SELECT key AS k, CAST(value AS INTEGER) AS n FROM json_each(COALESCE({current}, '{{}}')) "
-                "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) GROUP BY k HAVING SUM(n) <> 0 ORDER BY CAST(k AS INTEGER)))")
-        return (f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s"
-                f"{for_update()}) UPDATE {table} SET "
-                + ", ".join(f"{qn(c)} = {qn(c)} + %s" for c in _DELTA_COLUMNS)
-                + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s "
-                f"WHERE {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('generation')} = (SELECT {qn('generation')} FROM s) "
-                f"AND {qn('unit_id')} IN ({marks}) RETURNING {qn('id')}")
+                "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) GROUP BY k HAVING SUM(n) <> 0 ORDER BY CAST(k AS INTEGER)))"
+            )
+        return (
+            f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s"
+            f"{for_update()}) UPDATE {table} SET "
+            + ", ".join(f"{qn(c)} = {qn(c)} + %s" for c in _DELTA_COLUMNS)
+            + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s "
+            f"WHERE {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('generation')} = (SELECT {qn('generation')} FROM s) "
+            f"AND {qn('unit_id')} IN ({marks}) RETURNING {qn('id')}"
+        )
 
     sql = statement(("rollup-delta", view.code, len(ancestors)), build)
-    deltas = [int(new is not None) - int(old is not None),
-              (int(new[2]) if new else 0) - (int(old[2]) if old else 0),
-              (new[0] if new else 0) - (old[0] if old else 0),
-              (new[1] if new else 0) - (old[1] if old else 0)]
+    deltas = [
+        int(new is not None) - int(old is not None),
+        (int(new[2]) if new else 0) - (int(old[2]) if old else 0),
+        (new[0] if new else 0) - (old[0] if old else 0),
+        (new[1] if new else 0) - (old[1] if old else 0),
+    ]
     bins = [str(old[0]) if old else "0", -1 if old else 0, str(new[0]) if new else "0", 1 if new else 0]
     when = connection.ops.adapt_datetimefield_value(timezone.now())
     return sql, [set_code, p.key, *deltas, *bins, when, set_code, p.key, *ancestors]
@@ -567,9 +690,14 @@ def _result_deleted(sender, instance, **kwargs) -> None:
         unit = Unit.objects.get(pk=instance.unit_id)
     except Unit.DoesNotExist:
         return
-    apply_rollup_delta(unit, instance.set_code, instance.period,
-                       (instance.criteria_met, instance.indicators_met, instance.standard_met), None,
-                       view=dataview.of_result(instance))
+    apply_rollup_delta(
+        unit,
+        instance.set_code,
+        instance.period,
+        (instance.criteria_met, instance.indicators_met, instance.standard_met),
+        None,
+        view=dataview.of_result(instance),
+    )
 
 
 def stored_periods(set_code: str, view: DataView | None = None) -> list[str]:
@@ -608,10 +736,16 @@ def explanations(results: list, *, catalog: Catalog | None = None) -> dict[str, 
     standards = {r.set_code: r.standard_met for r in results}
     for r in todo:
         pre = _prerequisites(catalog.get(r.set_code))
-        out[r.set_code] = compute(unit, r.set_code, period, catalog=catalog, facts=facts or {},
-                                  observations=observations(r.set_code), view=view,
-                                  standards={s: standards[s] for s in pre if s in standards} if pre <= standards.keys()
-                                  else None).to_dict()
+        out[r.set_code] = compute(
+            unit,
+            r.set_code,
+            period,
+            catalog=catalog,
+            facts=facts or {},
+            observations=observations(r.set_code),
+            view=view,
+            standards={s: standards[s] for s in pre if s in standards} if pre <= standards.keys() else None,
+        ).to_dict()
     return out
 
 
@@ -627,14 +761,14 @@ def stored_figures(unit_code: str, set_code: str, period: Period | None) -> tupl
         exact = qs.filter(period=period.key).values_list("criteria_met", "indicators_met").first()
         if exact:
             return exact
-        inside = [r for r in qs.values_list("period", "criteria_met", "indicators_met")
-                  if _within(r[0], period)]
+        inside = [r for r in qs.values_list("period", "criteria_met", "indicators_met") if _within(r[0], period)]
         if not inside:
             return None
         latest = max(inside, key=lambda r: Period.parse(r[0]).end)
         return latest[1], latest[2]
-    latest = max(qs.values_list("period", "criteria_met", "indicators_met"),
-                 key=lambda r: Period.parse(r[0]).end, default=None)
+    latest = max(
+        qs.values_list("period", "criteria_met", "indicators_met"), key=lambda r: Period.parse(r[0]).end, default=None
+    )
     return (latest[1], latest[2]) if latest else None
 
 

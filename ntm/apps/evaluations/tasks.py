@@ -62,8 +62,9 @@ def reevaluate(run_id: int) -> dict:
 ACTIVE = (ReevaluationRun.Status.QUEUED, ReevaluationRun.Status.RUNNING, ReevaluationRun.Status.SWITCHING)
 
 
-def start_reevaluation(set_codes: Iterable[str] = (), periods: Iterable[str] = (), *, reason: str = "",
-                       user=None, enqueue: bool = True) -> ReevaluationRun:
+def start_reevaluation(
+    set_codes: Iterable[str] = (), periods: Iterable[str] = (), *, reason: str = "", user=None, enqueue: bool = True
+) -> ReevaluationRun:
     """Record a run and enqueue it; returns at once. Empty ``set_codes``/``periods``: all that have
     observations or results. ``enqueue=False``: only recorded, for a caller that runs it itself
     (``ntm reevaluate --here``). Inside a transaction the run and its task are written with it: the
@@ -105,9 +106,11 @@ def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> Reevaluat
 
     codes = sorted(set(set_codes))
     affected = with_dependents(codes)
-    if not affected or not (Observation.objects.filter(set_code__in=affected, is_current=True).exists()
-                            or Result.objects.filter(set_code__in=affected).exists()
-                            or ResultAll.objects.filter(set_code__in=affected).exists()):
+    if not affected or not (
+        Observation.objects.filter(set_code__in=affected, is_current=True).exists()
+        or Result.objects.filter(set_code__in=affected).exists()
+        or ResultAll.objects.filter(set_code__in=affected).exists()
+    ):
         return None
     return start_reevaluation(affected, reason=f"Bộ tiêu chí thay đổi: {', '.join(codes)}", user=user)
 
@@ -136,8 +139,9 @@ def _save(run: ReevaluationRun, **fields) -> None:
     ReevaluationRun.objects.filter(pk=run.pk).update(**fields)
 
 
-def run_reevaluation(run_id: int, *, progress: Progress | None = None,
-                     before_switch: Callable[[ReevaluationRun], None] | None = None) -> dict:
+def run_reevaluation(
+    run_id: int, *, progress: Progress | None = None, before_switch: Callable[[ReevaluationRun], None] | None = None
+) -> dict:
     """Do the work of one run (the task calls this; tests and the CLI may call it directly). Whatever
     goes wrong, at any step — an error, Ctrl-C, the worker told to stop — the run is marked failed with
     the error (shown in the admin and on the dashboards) before the exception goes on; a process killed
@@ -156,7 +160,7 @@ def run_reevaluation(run_id: int, *, progress: Progress | None = None,
 
 
 def describe_error(exc: BaseException) -> str:
-    """"TypeError: … (tasks.py:120, cells_of)": the error and the line of the project where it happened."""
+    """ "TypeError: … (tasks.py:120, cells_of)": the error and the line of the project where it happened."""
     import traceback
 
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/ntm/" in f.filename.replace("\\", "/")]
@@ -167,8 +171,15 @@ def describe_error(exc: BaseException) -> str:
 def _run(run: ReevaluationRun, progress: Progress | None, before_switch) -> dict:
     catalog = default_catalog()
     views = (APPROVED, ALL)  # both views of the figures, each from its own observations
-    _save(run, status=ReevaluationRun.Status.RUNNING, started_at=timezone.now(), cells_total=0, cells_done=0,
-          units_evaluated=0, message="")
+    _save(
+        run,
+        status=ReevaluationRun.Status.RUNNING,
+        started_at=timezone.now(),
+        cells_total=0,
+        cells_done=0,
+        units_evaluated=0,
+        message="",
+    )
     cells = {v: cells_of(run, v) for v in views}
     _save(run, cells_total=sum(len(c) for c in cells.values()))
     table = UnitTable()
@@ -189,13 +200,21 @@ def _run(run: ReevaluationRun, progress: Progress | None, before_switch) -> dict
         for period, group in groupby(cells[view], key=lambda c: c[1]):
             kept += switch(run, period, [s for s, _ in group], table, view=view)
     StagedResult.objects.filter(run=run).delete()
-    _save(run, status=ReevaluationRun.Status.DONE, finished_at=timezone.now(),
-          message=(f"{kept} kết quả được lưu trong lúc tính lại đã được giữ nguyên." if kept else ""))
+    _save(
+        run,
+        status=ReevaluationRun.Status.DONE,
+        finished_at=timezone.now(),
+        message=(f"{kept} kết quả được lưu trong lúc tính lại đã được giữ nguyên." if kept else ""),
+    )
     changed("runs")  # after the status: a page built again from now on no longer announces it
     if progress:
         progress(run)
-    return {"run": run.pk, "status": run.status, "cells": sum(len(c) for c in cells.values()),
-            "results": run.units_evaluated}
+    return {
+        "run": run.pk,
+        "status": run.status,
+        "cells": sum(len(c) for c in cells.values()),
+        "results": run.units_evaluated,
+    }
 
 
 def abandon(run: ReevaluationRun, message: str, *, task_failed: bool = False) -> bool:
@@ -205,8 +224,11 @@ def abandon(run: ReevaluationRun, message: str, *, task_failed: bool = False) ->
     logger.error("re-evaluation failed", extra={"event": "run_failed", "run": run.pk, "error": message})
     ended = (ReevaluationRun.Status.DONE, ReevaluationRun.Status.FAILED)
     now = timezone.now()
-    if not ReevaluationRun.objects.filter(pk=run.pk).exclude(status__in=ended).update(
-            status=ReevaluationRun.Status.FAILED, finished_at=now, message=message):
+    if (
+        not ReevaluationRun.objects.filter(pk=run.pk)
+        .exclude(status__in=ended)
+        .update(status=ReevaluationRun.Status.FAILED, finished_at=now, message=message)
+    ):
         return False
     run.status, run.finished_at, run.message = ReevaluationRun.Status.FAILED, now, message
     try:
@@ -221,17 +243,25 @@ def abandon(run: ReevaluationRun, message: str, *, task_failed: bool = False) ->
             from django_tasks.base import TaskResultStatus
             from django_tasks_db.models import DBTaskResult
 
-            DBTaskResult.objects.filter(id=run.task_id, status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
-                                        ).update(status=TaskResultStatus.FAILED, finished_at=now, traceback=message,
-                                                 exception_class_path="ntm.apps.ops.heartbeat.WorkerDied")
+            DBTaskResult.objects.filter(
+                id=run.task_id, status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
+            ).update(
+                status=TaskResultStatus.FAILED,
+                finished_at=now,
+                traceback=message,
+                exception_class_path="ntm.apps.ops.heartbeat.WorkerDied",
+            )
     except Exception:  # noqa: BLE001 - the run is marked failed; what is left is logged, not raised over the cause
-        logger.exception("clean-up of a failed re-evaluation failed", extra={"event": "run_cleanup_failed", "run": run.pk})
+        logger.exception(
+            "clean-up of a failed re-evaluation failed", extra={"event": "run_cleanup_failed", "run": run.pk}
+        )
     changed("runs")  # after the status: kept pages stop announcing it as under way
     return True
 
 
-def switch(run: ReevaluationRun, period: str, set_codes: list[str], table: UnitTable | None = None,
-           *, view: DataView = ALL) -> int:
+def switch(
+    run: ReevaluationRun, period: str, set_codes: list[str], table: UnitTable | None = None, *, view: DataView = ALL
+) -> int:
     """Make the staged results and roll-ups of ``view`` for one period current, atomically. Returns the
     number of live results kept because a save (or an approval) re-evaluated them after the job had
     read the observations."""
@@ -242,7 +272,9 @@ def switch(run: ReevaluationRun, period: str, set_codes: list[str], table: UnitT
     qn = connection.ops.quote_name
     live, staged = qn(view.result._meta.db_table), qn(StagedResult._meta.db_table)
     cols = ", ".join(qn(c) for c in _RESULT_COLUMNS)
-    updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in _RESULT_COLUMNS if c not in ("unit_id", "set_code", "period"))
+    updates = ", ".join(
+        f"{qn(c)} = excluded.{qn(c)}" for c in _RESULT_COLUMNS if c not in ("unit_id", "set_code", "period")
+    )
     p = Period.parse(period)
     kept = 0
     with transaction.atomic():
@@ -250,9 +282,11 @@ def switch(run: ReevaluationRun, period: str, set_codes: list[str], table: UnitT
         for set_code in set_codes:
             state = view.state.objects.select_for_update().filter(set_code=set_code, period=p.key).first()
             mine = StagedResult.objects.filter(run=run, view=view.code, set_code=set_code, period=p.key)
-            newer = view.result.objects.filter(set_code=set_code, period=p.key,
-                                          computed_at__gt=Subquery(mine.filter(unit_id=OuterRef("unit_id"))
-                                                                   .values("computed_at")[:1]))
+            newer = view.result.objects.filter(
+                set_code=set_code,
+                period=p.key,
+                computed_at__gt=Subquery(mine.filter(unit_id=OuterRef("unit_id")).values("computed_at")[:1]),
+            )
             n_newer = newer.count()
             with connection.cursor() as cur:
                 cur.execute(
@@ -289,7 +323,14 @@ def _changed_around(view: DataView, set_code: str, p: Period, since) -> Iterable
     from ntm.apps.observations.models import Observation, Submission
 
     if view is APPROVED:
-        return (Submission.objects.filter(set_code=set_code, period=p.key, state="approved", reviewed_at__gt=since)
-                .values_list("unit_id", flat=True).order_by())
-    return (Observation.objects.filter(set_code=set_code, period=p.key, is_current=True, created_at__gt=since)
-            .values_list("unit_id", flat=True).distinct().order_by())
+        return (
+            Submission.objects.filter(set_code=set_code, period=p.key, state="approved", reviewed_at__gt=since)
+            .values_list("unit_id", flat=True)
+            .order_by()
+        )
+    return (
+        Observation.objects.filter(set_code=set_code, period=p.key, is_current=True, created_at__gt=since)
+        .values_list("unit_id", flat=True)
+        .distinct()
+        .order_by()
+    )

@@ -38,8 +38,11 @@ LIST_PAGE_SIZE = 100
 def forbid(request, unit: Unit | None = None, message: str | None = None) -> HttpResponse:
     """A Vietnamese 403 page; nothing of the unit is shown beyond its name."""
     if message is None:
-        message = (gettext("Tài khoản của bạn không có quyền xem %(name)s.") % {"name": unit.name} if unit is not None
-                   else gettext("Tài khoản của bạn chưa được phân quyền trên đơn vị nào."))
+        message = (
+            gettext("Tài khoản của bạn không có quyền xem %(name)s.") % {"name": unit.name}
+            if unit is not None
+            else gettext("Tài khoản của bạn chưa được phân quyền trên đơn vị nào.")
+        )
     return render(request, "evaluations/forbidden.html", {"message": message}, status=403)
 
 
@@ -128,8 +131,11 @@ class Selection:
         return q.lineage_mode(self.date, self.period)
 
     def query(self, **extra) -> str:
-        params = {"unit": self.unit.uid, "period": self.period.key if self.period else "",
-                  "set": self.set.code if self.set_given else ""}
+        params = {
+            "unit": self.unit.uid,
+            "period": self.period.key if self.period else "",
+            "set": self.set.code if self.set_given else "",
+        }
         if self.date_given:
             params["date"] = self.date.isoformat()
         params.update(extra)
@@ -193,10 +199,18 @@ def _base_context(sel: Selection, page: str) -> dict:
     from .tasks import active_runs
 
     return {
-        "sel": sel, "unit": sel.unit, "period": sel.period, "set": sel.set, "page": page,
-        "sets": q.commune_sets(), "periods": [(k, Period.parse(k).label) for k in sel.periods],
-        "crumbs": sel.crumbs, "maps": map_choices(sel), "succession": _can_carry(sel),
-        "history": history_link(sel), "classify": _can_classify_province(sel),
+        "sel": sel,
+        "unit": sel.unit,
+        "period": sel.period,
+        "set": sel.set,
+        "page": page,
+        "sets": q.commune_sets(),
+        "periods": [(k, Period.parse(k).label) for k in sel.periods],
+        "crumbs": sel.crumbs,
+        "maps": map_choices(sel),
+        "succession": _can_carry(sel),
+        "history": history_link(sel),
+        "classify": _can_classify_province(sel),
         "reevaluation": _reevaluation_context(active_runs(), ()),
     }
 
@@ -243,12 +257,14 @@ class MapChoice:
     current: bool = False
 
 
-NO_ACCESS = gettext_noop("tài khoản của bạn chưa được phân quyền xem đơn vị này; quản trị viên có thể chuyển hoặc "
-                         "mở rộng phân quyền theo quan hệ kế thừa")
+NO_ACCESS = gettext_noop(
+    "tài khoản của bạn chưa được phân quyền xem đơn vị này; quản trị viên có thể chuyển hoặc "
+    "mở rộng phân quyền theo quan hệ kế thừa"
+)
 
 
 def map_choices(sel: Selection) -> list[MapChoice]:
-    """"Bản đồ hành chính tại ngày …": the selection on the map before 1 July 2025 (the end of the
+    """ "Bản đồ hành chính tại ngày …": the selection on the map before 1 July 2025 (the end of the
     period, or 30/06/2025) and on today's map, with the units standing for the selected one on each
     — links only to what the user may open."""
     from ntm.apps.units.services import predecessors, successors
@@ -265,16 +281,27 @@ def map_choices(sel: Selection) -> list[MapChoice]:
     on_new = sel.date >= REFORM_DATE
     out = []
     for when, is_new in ((before, False), (today, True)):
-        label = (gettext("hiện nay (từ %(date)s)") % {"date": fmt.date(REFORM_DATE)} if is_new
-                 else gettext("trước sắp xếp, tại ngày %(date)s") % {"date": fmt.date(when)})
+        label = (
+            gettext("hiện nay (từ %(date)s)") % {"date": fmt.date(REFORM_DATE)}
+            if is_new
+            else gettext("trước sắp xếp, tại ngày %(date)s") % {"date": fmt.date(when)}
+        )
         if unit.level == Level.COUNTRY or unit.is_valid_at(when):
             others = [unit]
         else:  # the lineage changes only when the units are loaded again: kept between requests
-            others = memo(("map-choices", unit.pk, is_new), lambda: (
-                (successors(unit) if unit.level != Level.DISTRICT else _alternatives(unit, when)) if is_new  # noqa: B023
-                else predecessors(unit)), topics=("units",))
+            others = memo(
+                ("map-choices", unit.pk, is_new),
+                lambda: (
+                    (successors(unit) if unit.level != Level.DISTRICT else _alternatives(unit, when))  # noqa: B023
+                    if is_new  # noqa: B023
+                    else predecessors(unit)
+                ),
+                topics=("units",),
+            )
         extra = {} if is_new else old_extra
-        links = [(u.name, sel.query(unit=u.uid, date=when.isoformat(), **extra)) for u in others if can_view(sel.user, u)]
+        links = [
+            (u.name, sel.query(unit=u.uid, date=when.isoformat(), **extra)) for u in others if can_view(sel.user, u)
+        ]
         closed = [u.name for u in others if not can_view(sel.user, u)]
         if links or closed:
             out.append(MapChoice(label, links, closed, current=on_new == is_new))
@@ -286,7 +313,11 @@ def _reevaluation_context(runs: list, watched) -> dict:
     from .models import ReevaluationRun
 
     ids = [r.pk for r in runs]
-    ended = list(ReevaluationRun.objects.filter(pk__in=[i for i in watched if i not in ids]).order_by("pk")) if watched else []
+    ended = (
+        list(ReevaluationRun.objects.filter(pk__in=[i for i in watched if i not in ids]).order_by("pk"))
+        if watched
+        else []
+    )
     return {"runs": runs, "ended": ended, "watch": ",".join(str(i) for i in sorted({*ids, *(r.pk for r in ended)}))}
 
 
@@ -299,7 +330,9 @@ def reevaluation_status(request):
     from .tasks import active_runs
 
     watched = int_list(request.GET, "runs", max_items=20)
-    return render(request, "evaluations/_reevaluation.html", {"reevaluation": _reevaluation_context(active_runs(), watched)})
+    return render(
+        request, "evaluations/_reevaluation.html", {"reevaluation": _reevaluation_context(active_runs(), watched)}
+    )
 
 
 def _overview_or_error(request, sel: Selection, context: dict, *, with_trend: bool = True):
@@ -320,12 +353,25 @@ def not_in_force(unit: Unit, date: dt.date, others: list[Unit]) -> str:
     names = ", ".join(u.name for u in others)
     if unit.valid_to and date > unit.valid_to:
         head = gettext("%(name)s không còn từ %(date)s (sắp xếp đơn vị hành chính)") % {
-            "name": unit.name, "date": fmt.date(unit.valid_to + dt.timedelta(days=1))}
-        tail = gettext("; ngày %(date)s, địa bàn này thuộc: %(names)s.") % {"date": fmt.date(date), "names": names} if names else "."
+            "name": unit.name,
+            "date": fmt.date(unit.valid_to + dt.timedelta(days=1)),
+        }
+        tail = (
+            gettext("; ngày %(date)s, địa bàn này thuộc: %(names)s.") % {"date": fmt.date(date), "names": names}
+            if names
+            else "."
+        )
     else:
-        head = (gettext("%(name)s chỉ có từ %(date)s") % {"name": unit.name, "date": fmt.date(unit.valid_from)} if unit.valid_from
-                else gettext("%(name)s không có hiệu lực ngày %(date)s") % {"name": unit.name, "date": fmt.date(date)})
-        tail = gettext("; ngày %(date)s, địa bàn này gồm: %(names)s.") % {"date": fmt.date(date), "names": names} if names else "."
+        head = (
+            gettext("%(name)s chỉ có từ %(date)s") % {"name": unit.name, "date": fmt.date(unit.valid_from)}
+            if unit.valid_from
+            else gettext("%(name)s không có hiệu lực ngày %(date)s") % {"name": unit.name, "date": fmt.date(date)}
+        )
+        tail = (
+            gettext("; ngày %(date)s, địa bàn này gồm: %(names)s.") % {"date": fmt.date(date), "names": names}
+            if names
+            else "."
+        )
     return head + tail
 
 
@@ -358,7 +404,9 @@ def overview(request):
         # the body is the only part showing results: after a save in one of its communes, it alone
         # is rendered again and put in the kept page (see freshness.kept_region)
         first = [ov]  # built above: the first rendering uses it (the memo may be off)
-        context["body"] = kept_region(request, lambda r: _overview_body(r, sel, context, first.pop() if first else None))
+        context["body"] = kept_region(
+            request, lambda r: _overview_body(r, sel, context, first.pop() if first else None)
+        )
     return render(request, "evaluations/overview.html", context)
 
 
@@ -368,26 +416,38 @@ def _overview_body(request, sel: Selection, context: dict, ov: q.Overview | None
         ov = q.build_overview(sel.unit, sel.date, sel.period, sel.set, request.user, with_trend=True)
     # the body depends only on the overview, the selection and the language: rendered once per
     # overview (the national one draws 10,000 communes), then reused until the results change
-    html = ov.derived(("body", get_language(), sel.query()),
-                      lambda: render_to_string("evaluations/_overview_body.html", _body_context(ov, sel, context),
-                                                     request=request))
+    html = ov.derived(
+        ("body", get_language(), sel.query()),
+        lambda: render_to_string("evaluations/_overview_body.html", _body_context(ov, sel, context), request=request),
+    )
     return html, ov.index()
 
 
 def _body_context(ov: q.Overview, sel: Selection, context: dict) -> dict:
     drawn, unplaced, linked = _map(ov, sel)
     return dict(
-        context, ov=ov, counts={s.key: s.count for s in ov.standards}, map=drawn, unplaced=unplaced,
-        map_linked=linked, children=[(c, _child_query(ov, sel, c.unit["uid"])) for c in ov.children],
+        context,
+        ov=ov,
+        counts={s.key: s.count for s in ov.standards},
+        map=drawn,
+        unplaced=unplaced,
+        map_linked=linked,
+        children=[(c, _child_query(ov, sel, c.unit["uid"])) for c in ov.children],
         sentence=q.rollup_sentence(ov.rollup, "xã cũ" if ov.lineage else "xã") if ov.rollup else "",
         # on the overview, today's communes whose old xã have results (the commune list has them all)
         lineage=[g for g in q.lineage_groups(ov) if g.with_results] if ov.lineage else [],
         lineage_without=sum(1 for g in q.lineage_groups(ov) if not g.with_results) if ov.lineage else 0,
         progress=_progress(ov, sel),
-        average=(fmt.fraction(ov.rollup.average_criteria, ov.rollup.criteria_total)
-                 if ov.rollup and ov.rollup.average_criteria is not None else None),
-        average_indicators=(fmt.fraction(ov.rollup.average_indicators, ov.rollup.indicators_total)
-                            if ov.rollup and ov.rollup.average_indicators is not None else None),
+        average=(
+            fmt.fraction(ov.rollup.average_criteria, ov.rollup.criteria_total)
+            if ov.rollup and ov.rollup.average_criteria is not None
+            else None
+        ),
+        average_indicators=(
+            fmt.fraction(ov.rollup.average_indicators, ov.rollup.indicators_total)
+            if ov.rollup and ov.rollup.average_indicators is not None
+            else None
+        ),
     )
 
 
@@ -414,6 +474,7 @@ def _child_query(ov: q.Overview, sel: Selection, uid: str) -> str:
 def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
     """The SVG map of the overview's communes (kept with the overview), how many communes have no
     coordinates, and whether each point links to its commune (not on the national map)."""
+
     def draw() -> tuple[str, int, bool]:
         # the places are kept apart (q.LAYOUT, carried over when a save patches the overview): a save
         # changes colours only
@@ -422,8 +483,12 @@ def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
 
             points = [(r.unit["lat"], r.unit["lon"], r.unit["uid"], r.unit["name"]) for r in ov.rows]
             base = base_for(sel.unit, sel.date, [(p[0], p[1]) for p in points if p[0] is not None and p[1] is not None])
-            return MapLayout(points, title=gettext("Bản đồ các xã của %(name)s") % {"name": sel.unit.name}, base=base,
-                             link_prefix=reverse("unit-detail", args=["x"])[:-2])
+            return MapLayout(
+                points,
+                title=gettext("Bản đồ các xã của %(name)s") % {"name": sel.unit.name},
+                base=base,
+                link_prefix=reverse("unit-detail", args=["x"])[:-2],
+            )
 
         layout = ov.derived((q.LAYOUT, "map"), layout_now)
         standards = [r.best for r in ov.rows]
@@ -438,6 +503,7 @@ def ancestor_names(ov: q.Overview) -> dict[int, tuple[str, str]]:
     """Each commune's province and district names (district empty after the 2025 reform), by unit
     id — for the list's columns where names repeat ("Xã An Ninh" is in five provinces). One query,
     kept with the overview's units."""
+
     def compute() -> dict[int, tuple[str, str]]:
         ids = {int(x) for r in ov.rows for x in r.unit["path"].strip("/").split("/")[:-1]}
         found = {u["id"]: u for u in Unit.objects.filter(id__in=ids).values("id", "name", "level")}
@@ -465,35 +531,76 @@ def commune_table(request, ov: q.Overview, sel: Selection, order: list) -> Table
         cols.append(Column("province", _("Tỉnh"), lambda r: names[r.unit["id"]][0]))
     if wide:
         cols.append(Column("district", _("Huyện"), lambda r: names[r.unit["id"]][1]))
-    cols.append(Column("standard", _("Mức đạt chuẩn cao nhất"),
-                       lambda r: (rank[r.best], -(r.main["criteria_met"] if r.main else -1),
-                                  -(r.main["indicators_met"] if r.main else -1)),
-                       text=lambda r: gettext(q.STANDARD_LABELS[r.best])))
+    cols.append(
+        Column(
+            "standard",
+            _("Mức đạt chuẩn cao nhất"),
+            lambda r: (
+                rank[r.best],
+                -(r.main["criteria_met"] if r.main else -1),
+                -(r.main["indicators_met"] if r.main else -1),
+            ),
+            text=lambda r: gettext(q.STANDARD_LABELS[r.best]),
+        )
+    )
     for cs in order:
+
         def score(r, code=cs.code):
             x = r.results.get(code)
             return (x["criteria_met"], x["indicators_met"]) if x else None
 
         def score_text(r, code=cs.code):
             x = r.results.get(code)
-            return (f"{x['criteria_met']}/{x['criteria_total']} TC · {x['indicators_met']}/{x['indicators_total']} CT"
-                    if x else "")
+            return (
+                f"{x['criteria_met']}/{x['criteria_total']} TC · {x['indicators_met']}/{x['indicators_total']} CT"
+                if x
+                else ""
+            )
 
-        cols.append(Column(f"set-{cs.code}", (cs.data.short_name or cs.name).capitalize(), score, text=score_text, num=True))
-    cols.append(Column("unmet", _("Tiêu chí chưa đạt"),
-                       lambda r: len(r.main["unmet_criteria"]) if r.main else None,
-                       text=lambda r: ", ".join(str(x) for x in r.main["unmet_criteria"]) if r.main else ""))
-    filters = [Filter("standard", _("Mức đạt"), [(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS],
-                      lambda r, v: r.best == v)]
+        cols.append(
+            Column(f"set-{cs.code}", (cs.data.short_name or cs.name).capitalize(), score, text=score_text, num=True)
+        )
+    cols.append(
+        Column(
+            "unmet",
+            _("Tiêu chí chưa đạt"),
+            lambda r: len(r.main["unmet_criteria"]) if r.main else None,
+            text=lambda r: ", ".join(str(x) for x in r.main["unmet_criteria"]) if r.main else "",
+        )
+    )
+    filters = [
+        Filter("standard", _("Mức đạt"), [(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS], lambda r, v: r.best == v)
+    ]
     if sel.unit.level == Level.COUNTRY:
-        filters.append(Filter("province", _("Tỉnh"), choices_from(p for p, _d in names.values()),
-                              lambda r, v: names[r.unit["id"]][0] == v))
+        filters.append(
+            Filter(
+                "province",
+                _("Tỉnh"),
+                choices_from(p for p, _d in names.values()),
+                lambda r, v: names[r.unit["id"]][0] == v,
+            )
+        )
     if wide:
-        filters.append(Filter("district", _("Huyện"), choices_from(d for _p, d in names.values()),
-                              lambda r, v: names[r.unit["id"]][1] == v))
+        filters.append(
+            Filter(
+                "district",
+                _("Huyện"),
+                choices_from(d for _p, d in names.values()),
+                lambda r, v: names[r.unit["id"]][1] == v,
+            )
+        )
     title = f"danh-sach-xa-{sel.unit.uid}-{sel.period.key if sel.period else ''}"
-    return Table(request, ov.rows, cols, search=lambda r: r.unit["name"], filters=filters, default_sort="standard",
-                 page_size=LIST_PAGE_SIZE, name="communes", title=title)
+    return Table(
+        request,
+        ov.rows,
+        cols,
+        search=lambda r: r.unit["name"],
+        filters=filters,
+        default_sort="standard",
+        page_size=LIST_PAGE_SIZE,
+        name="communes",
+        title=title,
+    )
 
 
 @kept_page
@@ -513,17 +620,31 @@ def communes(request):
             if wanted in q.STANDARDS:
                 groups = [g for g in groups if any(r.best == wanted for r in g.rows)]
             page = Paginator(groups, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-            context.update(ov=ov, lineage=page.object_list, page_obj=page, rows=page.object_list, standard=wanted,
-                           standard_label=q.STANDARD_LABELS.get(wanted, ""),
-                           standard_choices=[(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS], tier_sets=order)
+            context.update(
+                ov=ov,
+                lineage=page.object_list,
+                page_obj=page,
+                rows=page.object_list,
+                standard=wanted,
+                standard_label=q.STANDARD_LABELS.get(wanted, ""),
+                standard_choices=[(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS],
+                tier_sets=order,
+            )
             return render(request, "evaluations/communes.html", context)
         table = commune_table(request, ov, sel, order)
         exported = table.response()
         if exported is not None:
             return exported
-        context.update(ov=ov, table=table, page_obj=table.page, rows=table.rows_shown, tier_sets=order,
-                       names=ancestor_names(ov), show_province=sel.unit.level == Level.COUNTRY,
-                       show_district=sel.unit.level in (Level.COUNTRY, Level.PROVINCE))
+        context.update(
+            ov=ov,
+            table=table,
+            page_obj=table.page,
+            rows=table.rows_shown,
+            tier_sets=order,
+            names=ancestor_names(ov),
+            show_province=sel.unit.level == Level.COUNTRY,
+            show_district=sel.unit.level in (Level.COUNTRY, Level.PROVINCE),
+        )
     return render(request, "evaluations/communes.html", context)
 
 
@@ -542,10 +663,17 @@ def gaps(request):
         exported = table.response()
         if exported is not None:
             return exported
-        context.update(ov=ov, gaps=gap_list, table=table, rows=table.rows_shown, sectors=q.sector_ranking(gap_list),
-                       evaluated=sum(1 for g in gap_list if g.result is not None), names=ancestor_names(ov),
-                       show_province=sel.unit.level == Level.COUNTRY,
-                       show_district=sel.unit.level in (Level.COUNTRY, Level.PROVINCE))
+        context.update(
+            ov=ov,
+            gaps=gap_list,
+            table=table,
+            rows=table.rows_shown,
+            sectors=q.sector_ranking(gap_list),
+            evaluated=sum(1 for g in gap_list if g.result is not None),
+            names=ancestor_names(ov),
+            show_province=sel.unit.level == Level.COUNTRY,
+            show_district=sel.unit.level in (Level.COUNTRY, Level.PROVINCE),
+        )
     return render(request, "evaluations/gaps.html", context)
 
 
@@ -554,8 +682,7 @@ def gap_table(request, ov: q.Overview, sel: Selection, gap_list: list) -> Table:
     from django.utils.translation import gettext_lazy as _
 
     names = ancestor_names(ov)
-    cols = [Column("rank", "#", lambda g: g.rank, num=True),
-            Column("name", _("Xã"), lambda g: g.unit["name"])]
+    cols = [Column("rank", "#", lambda g: g.rank, num=True), Column("name", _("Xã"), lambda g: g.unit["name"])]
     if sel.unit.level == Level.COUNTRY:
         cols.append(Column("province", _("Tỉnh"), lambda g: names[g.unit["id"]][0]))
     if sel.unit.level in (Level.COUNTRY, Level.PROVINCE):
@@ -565,18 +692,44 @@ def gap_table(request, ov: q.Overview, sel: Selection, gap_list: list) -> Table:
         Column("next", _("Mức tiếp theo"), lambda g: gettext(g.next_label)),
         Column("criteria", _("Tiêu chí chưa đạt"), lambda g: len(g.unmet_criteria) if g.result else None, num=True),
         Column("distance", _("Chỉ tiêu chưa đạt"), lambda g: g.distance, num=True),
-        Column("missing", _("Chỉ tiêu còn thiếu"), lambda g: ", ".join(i["code"] for i in g.unmet_indicators),
-               sortable=False),
+        Column(
+            "missing",
+            _("Chỉ tiêu còn thiếu"),
+            lambda g: ", ".join(i["code"] for i in g.unmet_indicators),
+            sortable=False,
+        ),
     ]
-    filters = [Filter("best", _("Hiện đạt"), [(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS], lambda g, v: g.best == v)]
+    filters = [
+        Filter("best", _("Hiện đạt"), [(k, q.STANDARD_LABELS[k]) for k in q.STANDARDS], lambda g, v: g.best == v)
+    ]
     if sel.unit.level == Level.COUNTRY:
-        filters.append(Filter("province", _("Tỉnh"), choices_from(p for p, _d in names.values()),
-                              lambda g, v: names[g.unit["id"]][0] == v))
+        filters.append(
+            Filter(
+                "province",
+                _("Tỉnh"),
+                choices_from(p for p, _d in names.values()),
+                lambda g, v: names[g.unit["id"]][0] == v,
+            )
+        )
     if sel.unit.level in (Level.COUNTRY, Level.PROVINCE):
-        filters.append(Filter("district", _("Huyện"), choices_from(d for _p, d in names.values()),
-                              lambda g, v: names[g.unit["id"]][1] == v))
-    return Table(request, gap_list, cols, search=lambda g: g.unit["name"], filters=filters, page_size=LIST_PAGE_SIZE,
-                 name="gaps", title=f"thieu-hut-{sel.unit.uid}-{sel.period.key if sel.period else ''}")
+        filters.append(
+            Filter(
+                "district",
+                _("Huyện"),
+                choices_from(d for _p, d in names.values()),
+                lambda g, v: names[g.unit["id"]][1] == v,
+            )
+        )
+    return Table(
+        request,
+        gap_list,
+        cols,
+        search=lambda g: g.unit["name"],
+        filters=filters,
+        page_size=LIST_PAGE_SIZE,
+        name="gaps",
+        title=f"thieu-hut-{sel.unit.uid}-{sel.period.key if sel.period else ''}",
+    )
 
 
 @require_POST

@@ -5,7 +5,18 @@ from .models import Fact, Observation, Submission
 
 @admin.register(Observation)
 class ObservationAdmin(admin.ModelAdmin):
-    list_display = ("unit", "set_code", "period", "indicator", "value_text", "assessment", "version", "is_current", "created_by_name", "created_at")
+    list_display = (
+        "unit",
+        "set_code",
+        "period",
+        "indicator",
+        "value_text",
+        "assessment",
+        "version",
+        "is_current",
+        "created_by_name",
+        "created_at",
+    )
     list_filter = ("set_code", "is_current", "source")
     search_fields = ("unit__name", "indicator")
     raw_id_fields = ("unit", "created_by")

@@ -26,8 +26,25 @@ class ObservationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Observation
-        fields = ["id", "unit", "set", "period", "indicator", "value_text", "value_num", "assessment", "not_applicable",
-                  "note", "evidence", "version", "is_current", "source", "batch", "created_by_name", "created_at"]
+        fields = [
+            "id",
+            "unit",
+            "set",
+            "period",
+            "indicator",
+            "value_text",
+            "value_num",
+            "assessment",
+            "not_applicable",
+            "note",
+            "evidence",
+            "version",
+            "is_current",
+            "source",
+            "batch",
+            "created_by_name",
+            "created_at",
+        ]
 
 
 class EntrySerializer(serializers.Serializer):
@@ -40,13 +57,18 @@ class EntrySerializer(serializers.Serializer):
     set = serializers.CharField(help_text="criteria-set code, e.g. xa-ntm-2021")
     period = serializers.CharField(help_text="YYYY-MM, YYYY-Qn or YYYY")
     indicator = serializers.CharField(help_text="e.g. 17.6")
-    value = serializers.CharField(required=False, allow_blank=True, allow_null=True,
-                                  help_text="as entered: '91,5', 'có', a level name")
+    value = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text="as entered: '91,5', 'có', a level name"
+    )
     assessment = serializers.BooleanField(required=False, allow_null=True, default=None)
     not_applicable = serializers.BooleanField(required=False, default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    evidence = serializers.CharField(required=False, allow_blank=True, default="",
-                                     help_text="reference returned by POST /api/v1/observations/evidence/")
+    evidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="reference returned by POST /api/v1/observations/evidence/",
+    )
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
@@ -63,8 +85,15 @@ class EvidenceSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-@extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, OpenApiParameter("indicator", str),
-                           OpenApiParameter("history", bool, description="every saved version, not only current values")])
+@extend_schema(
+    parameters=[
+        P_UNIT,
+        P_SET,
+        P_PERIOD,
+        OpenApiParameter("indicator", str),
+        OpenApiParameter("history", bool, description="every saved version, not only current values"),
+    ]
+)
 class ObservationViewSet(Scoped, viewsets.GenericViewSet):
     serializer_class = ObservationSerializer
 
@@ -89,10 +118,16 @@ class ObservationViewSet(Scoped, viewsets.GenericViewSet):
 
     # the created rows come back as a plain list: a raw array schema, because drf-spectacular would
     # document a list serializer on this (paginated) viewset as a paginated page
-    @extend_schema(request=EntrySerializer(many=True),
-                   responses={201: {"type": "array", "items": {"$ref": "#/components/schemas/Observation"}},
-                   400: OpenApiTypes.OBJECT, 403: ErrorSerializer, 409: ErrorSerializer},
-                   summary="Record values (one object or a list): all or nothing")
+    @extend_schema(
+        request=EntrySerializer(many=True),
+        responses={
+            201: {"type": "array", "items": {"$ref": "#/components/schemas/Observation"}},
+            400: OpenApiTypes.OBJECT,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        summary="Record values (one object or a list): all or nothing",
+    )
     def create(self, request):
         from .services import EditConflict, Entry, EntryRefused, record_many
 
@@ -112,15 +147,28 @@ class ObservationViewSet(Scoped, viewsets.GenericViewSet):
                 if not can_enter(request.user, u):
                     raise PermissionDenied(f"không có quyền nhập số liệu cho {u.name} ({u.uid})")
                 units[uid] = u
-        entries = [Entry(units[it["unit"]], it["set"], it["period"], it["indicator"], value=it.get("value"),
-                         assessment=it.get("assessment"), not_applicable=it.get("not_applicable", False),
-                         note=it.get("note", ""), evidence=it.get("evidence", ""),
-                         expected_version=it.get("expected_version")) for it in items]
+        entries = [
+            Entry(
+                units[it["unit"]],
+                it["set"],
+                it["period"],
+                it["indicator"],
+                value=it.get("value"),
+                assessment=it.get("assessment"),
+                not_applicable=it.get("not_applicable", False),
+                note=it.get("note", ""),
+                evidence=it.get("evidence", ""),
+                expected_version=it.get("expected_version"),
+            )
+            for it in items
+        ]
         try:
             written = record_many(entries, user=request.user, source="api")
         except EditConflict as exc:
-            return Response({"detail": str(exc), "indicator": exc.current.indicator, "current_version": exc.current.version},
-                            status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": str(exc), "indicator": exc.current.indicator, "current_version": exc.current.version},
+                status=status.HTTP_409_CONFLICT,
+            )
         except EntryRefused as exc:  # each problem with its item (from 1), unit, indicator and field
             return Response({"detail": str(exc), "errors": exc.as_list()}, status=status.HTTP_400_BAD_REQUEST)
         except (ValueError, KeyError) as exc:
@@ -128,9 +176,11 @@ class ObservationViewSet(Scoped, viewsets.GenericViewSet):
         rows = [o for o in written if o is not None]
         return Response(ObservationSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": EvidenceUploadSerializer}, responses={
-        201: EvidenceSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
-        summary="Upload an evidence file for a unit, set, period and indicator; returns the reference to record")
+    @extend_schema(
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: EvidenceSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
+        summary="Upload an evidence file for a unit, set, period and indicator; returns the reference to record",
+    )
     @action(detail=False, methods=["post"], url_path="evidence", parser_classes=[MultiPartParser])
     def evidence(self, request):
         from ntm.core.catalog import default_catalog

@@ -30,26 +30,41 @@ SHOWN = 30  # changes and problems listed in the text report (all of them in JSO
 def add_commands(sub, *, django_setup, fail) -> None:
     """Register ``export`` and ``import`` on the ``ntm`` parser. ``django_setup()`` prepares Django and
     checks the database; ``fail(message, code)`` raises the command line's error."""
+
     def run(handler):
         def go(a: argparse.Namespace) -> int:
             django_setup()
             return handler(a, fail)
+
         return go
 
     x = sub.add_parser("export", help="xuất số liệu, kết quả hoặc tệp DHIS2 (như trang Báo cáo › Xuất dữ liệu)")
-    x.add_argument("kind", choices=KINDS, help="observations: số liệu chỉ tiêu; results: kết quả đánh giá; "
-                   "dhis2: dataValueSets; dhis2-metadata: gói metadata DHIS2")
-    x.add_argument("--unit", required=True, help="mã đơn vị (vd. huyen:353@2024) hoặc đường dẫn tên; gồm các đơn vị trực thuộc")
+    x.add_argument(
+        "kind",
+        choices=KINDS,
+        help="observations: số liệu chỉ tiêu; results: kết quả đánh giá; "
+        "dhis2: dataValueSets; dhis2-metadata: gói metadata DHIS2",
+    )
+    x.add_argument(
+        "--unit", required=True, help="mã đơn vị (vd. huyen:353@2024) hoặc đường dẫn tên; gồm các đơn vị trực thuộc"
+    )
     x.add_argument("--set", help="chỉ bộ tiêu chí này")
     x.add_argument("--period", help="chỉ kỳ này (YYYY, YYYY-MM, YYYY-Qn)")
-    x.add_argument("--format", required=True, choices=("csv", "xlsx", "json"),
-                   help="dhis2-metadata: chỉ json; dhis2: csv hoặc json (dataValueSets)")
+    x.add_argument(
+        "--format",
+        required=True,
+        choices=("csv", "xlsx", "json"),
+        help="dhis2-metadata: chỉ json; dhis2: csv hoặc json (dataValueSets)",
+    )
     x.add_argument("--history", action="store_true", help="số liệu: cả các lần sửa trước (mặc định: giá trị hiện hành)")
     x.add_argument("-o", "--output", required=True, help="tệp ghi ra")
     x.set_defaults(func=run(cmd_export))
 
-    x = sub.add_parser("import", help="nhập số liệu từ tệp (mẫu XLSX/CSV hoặc dataValueSets của DHIS2): "
-                       "kiểm tra, xem trước, rồi ghi tất cả hoặc không ghi gì")
+    x = sub.add_parser(
+        "import",
+        help="nhập số liệu từ tệp (mẫu XLSX/CSV hoặc dataValueSets của DHIS2): "
+        "kiểm tra, xem trước, rồi ghi tất cả hoặc không ghi gì",
+    )
     x.add_argument("file")
     x.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra và xem trước, không ghi")
     x.add_argument("--format", choices=("text", "json"), default="text", help="dạng báo cáo")
@@ -88,8 +103,10 @@ def cmd_export(a: argparse.Namespace, fail) -> int:
             for piece in e.text:
                 f.write(piece)
     size = out.stat().st_size
-    sys.stdout.write(f"Đã xuất {a.kind} ({a.format}) của {unit.name} ({unit.uid}) vào {out} "
-                     f"({fmt.number(size / 1024, 1, trim=True)} KB).\n")
+    sys.stdout.write(
+        f"Đã xuất {a.kind} ({a.format}) của {unit.name} ({unit.uid}) vào {out} "
+        f"({fmt.number(size / 1024, 1, trim=True)} KB).\n"
+    )
     return 0
 
 
@@ -109,19 +126,25 @@ def _report(data: dict, as_json: bool) -> None:
     w = sys.stdout.write
     plan = data.get("plan")
     if plan:
-        w(f"{plan['file']}: {fmt.number(plan['rows'])} dòng; {fmt.number(plan['new'])} giá trị mới, "
-          f"{fmt.number(plan['changed'])} thay đổi, {fmt.number(plan['unchanged'])} không đổi, "
-          f"{fmt.number(plan['skipped'])} dòng bỏ qua ({fmt.number(plan['cells'])} ô đơn vị–bộ–kỳ).\n")
+        w(
+            f"{plan['file']}: {fmt.number(plan['rows'])} dòng; {fmt.number(plan['new'])} giá trị mới, "
+            f"{fmt.number(plan['changed'])} thay đổi, {fmt.number(plan['unchanged'])} không đổi, "
+            f"{fmt.number(plan['skipped'])} dòng bỏ qua ({fmt.number(plan['cells'])} ô đơn vị–bộ–kỳ).\n"
+        )
         shown = plan["changes"][:SHOWN]
         for c in shown:
-            w(f"  dòng {c['row']}: {c['unit']} {c['set_code']} {c['period']} chỉ tiêu {c['indicator']}: "
-              f"{c['before']} → {c['after']}\n")
+            w(
+                f"  dòng {c['row']}: {c['unit']} {c['set_code']} {c['period']} chỉ tiêu {c['indicator']}: "
+                f"{c['before']} → {c['after']}\n"
+            )
         more = plan["new"] + plan["changed"] - len(shown)
         if more > 0:
             w(f"  … và {fmt.number(more)} thay đổi khác\n")
     issues = data.get("issues") or []
     for i in issues[:SHOWN]:
-        where = i["file"] + (f" [{i['sheet']}]" if i.get("sheet") else "") + (f", dòng {i['row']}" if i.get("row") else "")
+        where = (
+            i["file"] + (f" [{i['sheet']}]" if i.get("sheet") else "") + (f", dòng {i['row']}" if i.get("row") else "")
+        )
         where += f", cột '{i['column']}'" if i.get("column") else ""
         sys.stderr.write(f"LỖI {where}: {i['message']}\n")
     if data.get("issue_count", 0) > SHOWN:
@@ -159,8 +182,9 @@ def cmd_import(a: argparse.Namespace, fail) -> int:
     data: dict = {"file": str(path), "dry_run": a.dry_run}
 
     def refused(status: str, code: int, issues: list, total: int, summary: str) -> int:
-        data.update(status=status, exit_code=code, issues=[i.as_dict() for i in issues], issue_count=total,
-                    summary=summary)
+        data.update(
+            status=status, exit_code=code, issues=[i.as_dict() for i in issues], issue_count=total, summary=summary
+        )
         _report(data, as_json)
         return code
 
@@ -170,11 +194,17 @@ def cmd_import(a: argparse.Namespace, fail) -> int:
         return refused("unusable", EXIT_UNUSABLE, exc.issues, exc.total, "Không dùng được tệp: không ghi gì.")
     data["plan"] = plan.as_dict()
     if not plan.ok:
-        return refused("refused", EXIT_REFUSED, plan.issues, plan.issue_count,
-                       f"Không ghi gì: {fmt.number(plan.issue_count)} lỗi.")
+        return refused(
+            "refused", EXIT_REFUSED, plan.issues, plan.issue_count, f"Không ghi gì: {fmt.number(plan.issue_count)} lỗi."
+        )
     if a.dry_run:
-        data.update(status="checked", exit_code=EXIT_WRITTEN, issues=[], issue_count=0,
-                    summary=f"Tệp hợp lệ: sẽ ghi {fmt.number(plan.to_write)} giá trị (chưa ghi: --dry-run).")
+        data.update(
+            status="checked",
+            exit_code=EXIT_WRITTEN,
+            issues=[],
+            issue_count=0,
+            summary=f"Tệp hợp lệ: sẽ ghi {fmt.number(plan.to_write)} giá trị (chưa ghi: --dry-run).",
+        )
         _report(data, as_json)
         return EXIT_WRITTEN
     try:
@@ -185,9 +215,17 @@ def cmd_import(a: argparse.Namespace, fail) -> int:
     except ImportFailed as exc:  # e.g. a value changed since the preview
         return refused("refused", EXIT_REFUSED, exc.issues, exc.total, f"Không ghi gì: {fmt.number(exc.total)} lỗi.")
     data["plan"] = res.plan.as_dict()
-    data.update(status="written", exit_code=EXIT_WRITTEN, issues=[], issue_count=0, batch=res.batch,
-                written=res.written, unchanged=res.unchanged, cells=res.cells,
-                summary=f"Đã ghi {fmt.number(res.written)} giá trị (lô {res.batch}); "
-                        f"{fmt.number(res.cells)} kết quả được đánh giá lại.")
+    data.update(
+        status="written",
+        exit_code=EXIT_WRITTEN,
+        issues=[],
+        issue_count=0,
+        batch=res.batch,
+        written=res.written,
+        unchanged=res.unchanged,
+        cells=res.cells,
+        summary=f"Đã ghi {fmt.number(res.written)} giá trị (lô {res.batch}); "
+        f"{fmt.number(res.cells)} kết quả được đánh giá lại.",
+    )
     _report(data, as_json)
     return EXIT_WRITTEN

@@ -66,7 +66,7 @@ class Completeness:
 
     @property
     def sentence(self) -> str:
-        """"45/65 xã đã nộp, 40 đã duyệt, 2 bị trả lại, 18 quá hạn"."""
+        """ "45/65 xã đã nộp, 40 đã duyệt, 2 bị trả lại, 18 quá hạn"."""
         n = fmt.number
         parts = [f"{n(self.sent)}/{n(self.total)} xã đã nộp", f"{n(self.approved)} đã duyệt"]
         if self.submitted:
@@ -93,8 +93,12 @@ def completeness(parent: Unit, set_code: str, period: Period, date: dt.date | No
     date = date or period.end
     communes = _communes(parent, date, user)
     out = Completeness(period, set_code, communes.count(), due=due_date(period))
-    for state, n in (Submission.objects.filter(set_code=set_code, period=period.key, unit__in=communes)
-                     .values_list("state").annotate(n=Count("id")).order_by()):
+    for state, n in (
+        Submission.objects.filter(set_code=set_code, period=period.key, unit__in=communes)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
         if state == S.SUBMITTED:
             out.submitted = n
         elif state == S.APPROVED:
@@ -132,24 +136,40 @@ class CommuneStatus:
 
 
 FILTERS = {
-    "": "Tất cả", "sent": "Đã nộp", "approved": "Đã duyệt", "submitted": "Chờ duyệt", "returned": "Bị trả lại",
-    "not_sent": "Chưa nộp", "late": "Quá hạn",
+    "": "Tất cả",
+    "sent": "Đã nộp",
+    "approved": "Đã duyệt",
+    "submitted": "Chờ duyệt",
+    "returned": "Bị trả lại",
+    "not_sent": "Chưa nộp",
+    "late": "Quá hạn",
 }
 
 
-def commune_statuses(parent: Unit, set_code: str, period: Period, date: dt.date | None, user,
-                     wanted: str = "") -> list[CommuneStatus]:
+def commune_statuses(
+    parent: Unit, set_code: str, period: Period, date: dt.date | None, user, wanted: str = ""
+) -> list[CommuneStatus]:
     """Every commune counted by :func:`completeness`, by name, with its state and the latest date of each
     step (submitted, returned, approved) — filtered by ``wanted`` (a key of :data:`FILTERS`)."""
     date = date or period.end
     communes = list(_communes(parent, date, user).order_by("name", "code"))
-    subs = {s.unit_id: s for s in Submission.objects.filter(set_code=set_code, period=period.key,
-                                                            unit_id__in=[u.id for u in communes])}
-    steps: dict[tuple[int, str], dt.datetime] = {
-        (sid, action): at for sid, action, at in
-        SubmissionEvent.objects.filter(submission__in=list(subs.values()), action__in=("submit", "return", "approve"))
-        .values_list("submission_id", "action").annotate(at=Max("at")).order_by()
-    } if subs else {}
+    subs = {
+        s.unit_id: s
+        for s in Submission.objects.filter(set_code=set_code, period=period.key, unit_id__in=[u.id for u in communes])
+    }
+    steps: dict[tuple[int, str], dt.datetime] = (
+        {
+            (sid, action): at
+            for sid, action, at in SubmissionEvent.objects.filter(
+                submission__in=list(subs.values()), action__in=("submit", "return", "approve")
+            )
+            .values_list("submission_id", "action")
+            .annotate(at=Max("at"))
+            .order_by()
+        }
+        if subs
+        else {}
+    )
     overdue = dt.date.today() > due_date(period)
     out = []
     for u in communes:
@@ -164,8 +184,11 @@ def commune_statuses(parent: Unit, set_code: str, period: Period, date: dt.date 
             row.comment = s.comment if state == S.RETURNED else ""
         out.append(row)
     keep = {
-        "sent": lambda r: r.state in (S.SUBMITTED, S.APPROVED), "approved": lambda r: r.state == S.APPROVED,
-        "submitted": lambda r: r.state == S.SUBMITTED, "returned": lambda r: r.state == S.RETURNED,
-        "not_sent": lambda r: r.state not in (S.SUBMITTED, S.APPROVED), "late": lambda r: r.late,
+        "sent": lambda r: r.state in (S.SUBMITTED, S.APPROVED),
+        "approved": lambda r: r.state == S.APPROVED,
+        "submitted": lambda r: r.state == S.SUBMITTED,
+        "returned": lambda r: r.state == S.RETURNED,
+        "not_sent": lambda r: r.state not in (S.SUBMITTED, S.APPROVED),
+        "late": lambda r: r.late,
     }.get(wanted)
     return [r for r in out if keep(r)] if keep else out

@@ -66,8 +66,18 @@ NO_OPENING_DATE = "1970-01-01"  # DHIS2's own default opening date, for units wh
 PERIOD_TYPE = {"month": "Monthly", "quarter": "Quarterly", "year": "Yearly"}
 EVIDENCE_PREFIX = "Minh chứng: "
 # DHIS2's CSV data value columns, in the order its importer reads them (the header line is not read)
-CSV_COLUMNS = ["dataelement", "period", "orgunit", "catoptcombo", "attroptcombo", "value", "storedby", "lastupdated",
-               "comment", "followup"]
+CSV_COLUMNS = [
+    "dataelement",
+    "period",
+    "orgunit",
+    "catoptcombo",
+    "attroptcombo",
+    "value",
+    "storedby",
+    "lastupdated",
+    "comment",
+    "followup",
+]
 _TRUE = {"true", "1", "t"}
 _FALSE = {"false", "0", "f"}
 
@@ -91,7 +101,7 @@ def _fit(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, a cut one ending in a short digest (so it stays unique)."""
     if len(text) <= limit:
         return text
-    return text[:limit - 9].rstrip() + "~" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    return text[: limit - 9].rstrip() + "~" + hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 def element_code(set_code: str, indicator: str, part: str = VALUE) -> str:
@@ -99,7 +109,7 @@ def element_code(set_code: str, indicator: str, part: str = VALUE) -> str:
 
 
 def dhis2_period(key: str) -> str:
-    """"2023-07" → "202307", "2023-Q3" → "2023Q3", "2023" → "2023" (DHIS2 period identifiers)."""
+    """ "2023-07" → "202307", "2023-Q3" → "2023Q3", "2023" → "2023" (DHIS2 period identifiers)."""
     p = Period.parse(key)
     if p.month:
         return f"{p.year}{p.month:02d}"
@@ -153,8 +163,10 @@ class OrgUnitCodes:
     def __init__(self):
         shared = Unit.objects.values("code").annotate(n=Count("id")).filter(n__gt=1).values("code")
         self.keeps: dict[str, int] = {}  # a number carried by several units -> the unit that keeps it bare
-        rows = sorted(Unit.objects.filter(code__in=shared).values_list("code", "id", "valid_to", "valid_from"),
-                      key=lambda r: (r[0], r[2] is None, r[3] or dt.date.min))
+        rows = sorted(
+            Unit.objects.filter(code__in=shared).values_list("code", "id", "valid_to", "valid_from"),
+            key=lambda r: (r[0], r[2] is None, r[3] or dt.date.min),
+        )
         for code, pk, _, _ in rows:
             self.keeps[code] = pk  # the last of each code: open, else the latest
         self._cache: dict[tuple[str, str], Unit | None] = {}
@@ -214,7 +226,7 @@ def split_comment(comment: str) -> tuple[str, str]:
     """(note, evidence) of a comment written by :func:`comment_of`."""
     lines = comment.split("\n")
     if lines and lines[-1].startswith(EVIDENCE_PREFIX):
-        return "\n".join(lines[:-1]).strip(), lines[-1][len(EVIDENCE_PREFIX):].strip()
+        return "\n".join(lines[:-1]).strip(), lines[-1][len(EVIDENCE_PREFIX) :].strip()
     return comment.strip(), ""
 
 
@@ -224,8 +236,20 @@ def data_values(qs, *, catalog: Catalog | None = None) -> Iterator[dict]:
     catalog = catalog or default_catalog()
     codes = OrgUnitCodes()
     units: dict[int, str] = {}
-    fields = ("unit_id", "set_code", "period", "indicator", "value_text", "value_num", "assessment", "not_applicable",
-              "note", "evidence", "created_by__username", "created_at")
+    fields = (
+        "unit_id",
+        "set_code",
+        "period",
+        "indicator",
+        "value_text",
+        "value_num",
+        "assessment",
+        "not_applicable",
+        "note",
+        "evidence",
+        "created_by__username",
+        "created_at",
+    )
     for chunk in _chunks(qs, fields):
         missing = {r["unit_id"] for r in chunk} - units.keys()
         for u in Unit.objects.filter(pk__in=missing).only("id", "code", "edition"):
@@ -244,8 +268,12 @@ def data_values(qs, *, catalog: Catalog | None = None) -> Iterator[dict]:
                 parts.append((ASSESSMENT, "true" if r["assessment"] else "false"))
             comment = comment_of(r["note"], r["evidence"])
             for k, (part, value) in enumerate(parts):
-                dv = {"dataElement": element_code(r["set_code"], r["indicator"], part), "period": dhis2_period(r["period"]),
-                      "orgUnit": units[r["unit_id"]], "value": value}
+                dv = {
+                    "dataElement": element_code(r["set_code"], r["indicator"], part),
+                    "period": dhis2_period(r["period"]),
+                    "orgUnit": units[r["unit_id"]],
+                    "value": value,
+                }
                 if r["created_by__username"]:
                     dv["storedBy"] = r["created_by__username"]
                 dv["lastUpdated"] = _iso(r["created_at"])
@@ -267,8 +295,18 @@ def data_value_set_json(qs, *, catalog: Catalog | None = None) -> Iterator[str]:
 
 def csv_rows(qs, *, catalog: Catalog | None = None) -> Iterator[list]:
     for dv in data_values(qs, catalog=catalog):
-        yield [dv["dataElement"], dv["period"], dv["orgUnit"], "", "", dv["value"], dv.get("storedBy", ""),
-               dv["lastUpdated"], dv.get("comment", ""), "false"]
+        yield [
+            dv["dataElement"],
+            dv["period"],
+            dv["orgUnit"],
+            "",
+            "",
+            dv["value"],
+            dv.get("storedBy", ""),
+            dv["lastUpdated"],
+            dv.get("comment", ""),
+            "false",
+        ]
 
 
 def data_value_set_csv(qs, *, catalog: Catalog | None = None) -> Iterator[str]:
@@ -280,8 +318,11 @@ def data_value_set_csv(qs, *, catalog: Catalog | None = None) -> Iterator[str]:
 def _unique_names(units: list[Unit], parents: dict[int, Unit], codes: OrgUnitCodes) -> dict[int, str]:
     """Unit names made unique as DHIS2 asks: a repeated name gets its parent's, then its validity."""
     names = {u.pk: u.name for u in units}
-    for extra in (lambda u: parents[u.parent_id].short_name if u.parent_id in parents else "",
-                  lambda u: u.validity, lambda u: codes.code(u)):
+    for extra in (
+        lambda u: parents[u.parent_id].short_name if u.parent_id in parents else "",
+        lambda u: u.validity,
+        lambda u: codes.code(u),
+    ):
         counts = collections.Counter(names.values())
         for u in units:
             if counts[names[u.pk]] > 1 and extra(u):
@@ -294,8 +335,12 @@ def _period_type(set_code: str, unit: Unit, period: str | None) -> str:
 
     if period:
         return PERIOD_TYPE[_period_kind(period)]
-    keys = (Observation.objects.current().filter(set_code=set_code, unit__path__startswith=unit.path)
-            .values_list("period", flat=True).distinct()[:500])
+    keys = (
+        Observation.objects.current()
+        .filter(set_code=set_code, unit__path__startswith=unit.path)
+        .values_list("period", flat=True)
+        .distinct()[:500]
+    )
     kinds = collections.Counter(_period_kind(k) for k in keys)
     return PERIOD_TYPE[kinds.most_common(1)[0][0]] if kinds else PERIOD_TYPE["year"]
 
@@ -310,13 +355,20 @@ def _data_elements(cs: CriteriaSet) -> tuple[list[dict], list[dict], list[dict]]
             code = element_code(cs.code, ind.code, part)
             vt = value_type(ind) if part == VALUE else "BOOLEAN" if part == ASSESSMENT else "TRUE_ONLY"
             de = {
-                "id": uid("dataElement", code), "code": code,
+                "id": uid("dataElement", code),
+                "code": code,
                 "name": _fit(f"{cs.code} {ind.code} ({PART_LABEL[part]}): {content}", NAME_MAX),
                 "shortName": _fit(f"{short} {ind.code} {PART_LABEL[part]}", SHORT_NAME_MAX),
-                "formName": _fit(f"{ind.code} {content}" + ("" if part == VALUE else f" — {PART_LABEL[part]}"), NAME_MAX),
-                "description": _fit(f"{cs.name}, chỉ tiêu {ind.code}: {content}"
-                                    + (f" (đơn vị tính: {ind.unit})" if part == VALUE and ind.unit else ""), 2000),
-                "domainType": "AGGREGATE", "valueType": vt,
+                "formName": _fit(
+                    f"{ind.code} {content}" + ("" if part == VALUE else f" — {PART_LABEL[part]}"), NAME_MAX
+                ),
+                "description": _fit(
+                    f"{cs.name}, chỉ tiêu {ind.code}: {content}"
+                    + (f" (đơn vị tính: {ind.unit})" if part == VALUE and ind.unit else ""),
+                    2000,
+                ),
+                "domainType": "AGGREGATE",
+                "valueType": vt,
                 # numbers and booleans (true = 1) averaged: a rate, a mean value, the share of units that
                 # met it; "not assessed" counted; texts not aggregated
                 "aggregationType": "NONE" if vt == "TEXT" else "COUNT" if vt == "TRUE_ONLY" else "AVERAGE",
@@ -326,18 +378,34 @@ def _data_elements(cs: CriteriaSet) -> tuple[list[dict], list[dict], list[dict]]
             if part == VALUE and ind.kind == Kind.LEVEL:
                 os_code = _fit(f"{cs.code}:{ind.code}:muc", CODE_MAX)
                 os_id = uid("optionSet", os_code)
-                opts = [{"id": uid("option", f"{os_code}:{level}"), "code": _fit(level, CODE_MAX), "name": _fit(level, NAME_MAX),
-                         "sortOrder": k + 1, "optionSet": {"id": os_id}} for k, level in enumerate(ind.levels or [])]
-                option_sets.append({"id": os_id, "code": os_code, "name": _fit(f"{cs.code} {ind.code}: mức", NAME_MAX),
-                                    "valueType": "TEXT", "options": [{"id": o["id"]} for o in opts]})
+                opts = [
+                    {
+                        "id": uid("option", f"{os_code}:{level}"),
+                        "code": _fit(level, CODE_MAX),
+                        "name": _fit(level, NAME_MAX),
+                        "sortOrder": k + 1,
+                        "optionSet": {"id": os_id},
+                    }
+                    for k, level in enumerate(ind.levels or [])
+                ]
+                option_sets.append(
+                    {
+                        "id": os_id,
+                        "code": os_code,
+                        "name": _fit(f"{cs.code} {ind.code}: mức", NAME_MAX),
+                        "valueType": "TEXT",
+                        "options": [{"id": o["id"]} for o in opts],
+                    }
+                )
                 options.extend(opts)
                 de["optionSet"] = {"id": os_id}
             elements.append(de)
     return elements, option_sets, options
 
 
-def metadata(unit: Unit, *, set_code: str | None = None, period: str | None = None,
-             catalog: Catalog | None = None) -> dict:
+def metadata(
+    unit: Unit, *, set_code: str | None = None, period: str | None = None, catalog: Catalog | None = None
+) -> dict:
     """The metadata package for ``unit`` (its subtree and its ancestors): data elements, option sets, the
     default category combination, organisation units with their hierarchy, a data set per criteria set of
     a level present in the subtree (or ``set_code`` only). Import it with POST /api/metadata."""
@@ -351,9 +419,13 @@ def metadata(unit: Unit, *, set_code: str | None = None, period: str | None = No
     org_units = []
     for u in units:
         code = codes.code(u)
-        ou = {"id": uid("organisationUnit", u.uid), "code": code, "name": names[u.pk],
-              "shortName": _fit(f"{u.short_name} {code}", SHORT_NAME_MAX),
-              "openingDate": (u.valid_from.isoformat() if u.valid_from else NO_OPENING_DATE)}
+        ou = {
+            "id": uid("organisationUnit", u.uid),
+            "code": code,
+            "name": names[u.pk],
+            "shortName": _fit(f"{u.short_name} {code}", SHORT_NAME_MAX),
+            "openingDate": (u.valid_from.isoformat() if u.valid_from else NO_OPENING_DATE),
+        }
         if u.valid_to:
             ou["closedDate"] = u.valid_to.isoformat()
         if u.parent_id in by_id:
@@ -368,17 +440,25 @@ def metadata(unit: Unit, *, set_code: str | None = None, period: str | None = No
         option_sets += oss
         options += opts
         ds_id = uid("dataSet", cs.code)
-        data_sets.append({
-            "id": ds_id, "code": _fit(cs.code, CODE_MAX), "name": _fit(cs.name, NAME_MAX),
-            "shortName": _fit(cs.code, SHORT_NAME_MAX), "periodType": _period_type(cs.code, unit, period),
-            "categoryCombo": {"id": DEFAULT_CATEGORY_COMBO},
-            "dataSetElements": [{"dataElement": {"id": de["id"]}, "dataSet": {"id": ds_id}} for de in des],
-            "organisationUnits": [{"id": uid("organisationUnit", u.uid)} for u in below if u.level == cs.level],
-        })
+        data_sets.append(
+            {
+                "id": ds_id,
+                "code": _fit(cs.code, CODE_MAX),
+                "name": _fit(cs.name, NAME_MAX),
+                "shortName": _fit(cs.code, SHORT_NAME_MAX),
+                "periodType": _period_type(cs.code, unit, period),
+                "categoryCombo": {"id": DEFAULT_CATEGORY_COMBO},
+                "dataSetElements": [{"dataElement": {"id": de["id"]}, "dataSet": {"id": ds_id}} for de in des],
+                "organisationUnits": [{"id": uid("organisationUnit", u.uid)} for u in below if u.level == cs.level],
+            }
+        )
     package = {
         "categoryCombos": [{"id": DEFAULT_CATEGORY_COMBO, "name": "default", "dataDimensionType": "DISAGGREGATION"}],
-        "optionSets": option_sets, "options": options, "dataElements": elements,
-        "organisationUnits": org_units, "dataSets": data_sets,
+        "optionSets": option_sets,
+        "options": options,
+        "dataElements": elements,
+        "organisationUnits": org_units,
+        "dataSets": data_sets,
     }
     return {k: v for k, v in package.items() if v}
 
@@ -458,16 +538,28 @@ def _records_json(path: Path, name: str) -> Iterator[Record]:
         raise I.ImportFailed([I.Issue(name, "tệp JSON không có danh sách 'dataValues' của DHIS2 (dataValueSets)")])
     for key in ("idScheme", "dataElementIdScheme", "orgUnitIdScheme"):
         if _text(data.get(key)) and _text(data.get(key)).upper() != ID_SCHEME:
-            raise I.ImportFailed([I.Issue(name, f"tệp dùng {key}={data[key]}: NTM đối chiếu theo mã — hãy xuất từ DHIS2 "
-                                               "với idScheme=CODE")])
+            raise I.ImportFailed(
+                [
+                    I.Issue(
+                        name, f"tệp dùng {key}={data[key]}: NTM đối chiếu theo mã — hãy xuất từ DHIS2 với idScheme=CODE"
+                    )
+                ]
+            )
     top = {k: _text(data.get(k)) for k in ("period", "orgUnit", "attributeOptionCombo")}
     for n, dv in enumerate(data["dataValues"], start=1):
         if not isinstance(dv, dict):
             dv = {}
-        yield Record(n, _text(dv.get("dataElement")), _text(dv.get("period")) or top["period"],
-                     _text(dv.get("orgUnit")) or top["orgUnit"], _text(dv.get("value")), _text(dv.get("comment")),
-                     _text(dv.get("categoryOptionCombo")), _text(dv.get("attributeOptionCombo")) or top["attributeOptionCombo"],
-                     _text(dv.get("deleted")).lower() == "true")
+        yield Record(
+            n,
+            _text(dv.get("dataElement")),
+            _text(dv.get("period")) or top["period"],
+            _text(dv.get("orgUnit")) or top["orgUnit"],
+            _text(dv.get("value")),
+            _text(dv.get("comment")),
+            _text(dv.get("categoryOptionCombo")),
+            _text(dv.get("attributeOptionCombo")) or top["attributeOptionCombo"],
+            _text(dv.get("deleted")).lower() == "true",
+        )
 
 
 def _records_csv(path: Path, name: str) -> Iterator[Record]:
@@ -531,8 +623,12 @@ def convert(path: str | Path, *, name: str | None = None, catalog: Catalog | Non
             issue(rec, "dataElement", "thiếu mã phần tử dữ liệu")
             ok = False
         elif target is None:
-            issue(rec, "dataElement", f"không có phần tử dữ liệu mã '{rec.data_element}' (tệp phải xuất theo mã, "
-                                      "idScheme=CODE, với các mã của gói metadata NTM)")
+            issue(
+                rec,
+                "dataElement",
+                f"không có phần tử dữ liệu mã '{rec.data_element}' (tệp phải xuất theo mã, "
+                "idScheme=CODE, với các mã của gói metadata NTM)",
+            )
             ok = False
         period = None
         try:
@@ -564,16 +660,33 @@ def convert(path: str | Path, *, name: str | None = None, catalog: Catalog | Non
             continue
         key = (rec.data_element, period.key, unit.uid)
         if key in seen:
-            issue(rec, "dataElement", f"giá trị này đã có ở {'vị trí' if is_json else 'dòng'} {seen[key]} "
-                                      f"(cùng phần tử dữ liệu, kỳ và đơn vị)")
+            issue(
+                rec,
+                "dataElement",
+                f"giá trị này đã có ở {'vị trí' if is_json else 'dòng'} {seen[key]} "
+                f"(cùng phần tử dữ liệu, kỳ và đơn vị)",
+            )
             continue
         seen[key] = rec.where
-        cell = cells.setdefault((unit.pk, set_code, period.key, ind.code), {
-            "row": {"unit": unit.uid, "set": set_code, "period": period.key, "indicator": ind.code, "value": "",
-                    "assessment": "", "note": "", "evidence": "", "version": "", "_key": (unit.pk, set_code,
-                                                                                          period.key, ind.code)},
-            "src": {"*": rec.where}, "comments": [],
-        })
+        cell = cells.setdefault(
+            (unit.pk, set_code, period.key, ind.code),
+            {
+                "row": {
+                    "unit": unit.uid,
+                    "set": set_code,
+                    "period": period.key,
+                    "indicator": ind.code,
+                    "value": "",
+                    "assessment": "",
+                    "note": "",
+                    "evidence": "",
+                    "version": "",
+                    "_key": (unit.pk, set_code, period.key, ind.code),
+                },
+                "src": {"*": rec.where},
+                "comments": [],
+            },
+        )
         row, src = cell["row"], cell["src"]
         value = rec.value
         if part == VALUE and value:
@@ -627,8 +740,17 @@ def convert(path: str | Path, *, name: str | None = None, catalog: Catalog | Non
 
 _TEMPLATE_COLUMNS = ("unit", "set", "period", "indicator", "value", "assessment", "note", "evidence", "version")
 # a column of the entry template -> the DHIS2 field its rows came from
-_FIELD = {"unit": "orgUnit", "set": "dataElement", "period": "period", "indicator": "dataElement", "value": "value",
-          "assessment": "value", "note": "comment", "evidence": "comment", "version": "value"}
+_FIELD = {
+    "unit": "orgUnit",
+    "set": "dataElement",
+    "period": "period",
+    "indicator": "dataElement",
+    "value": "value",
+    "assessment": "value",
+    "note": "comment",
+    "evidence": "comment",
+    "version": "value",
+}
 
 
 def _with_current_versions(conv: Converted) -> None:
@@ -640,12 +762,18 @@ def _with_current_versions(conv: Converted) -> None:
     by_key = {r["_key"]: r for r in conv.rows}
     keys = list(by_key)
     for start in range(0, len(keys), 2000):
-        part = keys[start:start + 2000]
+        part = keys[start : start + 2000]
         units = {k[0] for k in part}
-        current = Observation.objects.current().filter(
-            unit_id__in=units, set_code__in={k[1] for k in part}, period__in={k[2] for k in part},
-            indicator__in={k[3] for k in part},
-        ).values_list("unit_id", "set_code", "period", "indicator", "version")
+        current = (
+            Observation.objects.current()
+            .filter(
+                unit_id__in=units,
+                set_code__in={k[1] for k in part},
+                period__in={k[2] for k in part},
+                indicator__in={k[3] for k in part},
+            )
+            .values_list("unit_id", "set_code", "period", "indicator", "version")
+        )
         for *key, version in current:
             row = by_key.get(tuple(key))
             if row is not None:
@@ -654,8 +782,9 @@ def _with_current_versions(conv: Converted) -> None:
 
 def _write_rows(conv: Converted, directory: str | None = None) -> Path:
     """The template rows as a CSV file with the template's own header (read by :mod:`.imports`)."""
-    f = tempfile.NamedTemporaryFile("w", prefix="ntm-dhis2-", suffix=".csv", delete=False, dir=directory,
-                                    encoding="utf-8", newline="")
+    f = tempfile.NamedTemporaryFile(
+        "w", prefix="ntm-dhis2-", suffix=".csv", delete=False, dir=directory, encoding="utf-8", newline=""
+    )
     _with_current_versions(conv)
     with f:
         w = csv.writer(f, quoting=csv.QUOTE_ALL)
@@ -688,7 +817,7 @@ def _located(conv: Converted, issues: Iterable[I.Issue]) -> list[I.Issue]:
 def _merged(conv: Converted, plan: I.ImportPlan) -> I.ImportPlan:
     plan.file = conv.name
     located = _located(conv, plan.issues)
-    plan.issues = sorted(conv.issues + located, key=lambda i: i.row or 0)[:I.MAX_ISSUES]
+    plan.issues = sorted(conv.issues + located, key=lambda i: i.row or 0)[: I.MAX_ISSUES]
     plan.issue_count += len(conv.issues)
     for c in plan.changes:
         if 2 <= c.row < 2 + len(conv.sources):
@@ -698,7 +827,9 @@ def _merged(conv: Converted, plan: I.ImportPlan) -> I.ImportPlan:
     return plan
 
 
-def plan_import(path: str | Path, *, user=None, catalog: Catalog | None = None, name: str | None = None) -> I.ImportPlan:
+def plan_import(
+    path: str | Path, *, user=None, catalog: Catalog | None = None, name: str | None = None
+) -> I.ImportPlan:
     """Check a ``dataValueSets`` file and describe the changes (the preview); writes nothing."""
     conv = convert(path, name=name, catalog=catalog)
     tmp = _write_rows(conv)
@@ -709,16 +840,25 @@ def plan_import(path: str | Path, *, user=None, catalog: Catalog | None = None, 
     return _merged(conv, plan)
 
 
-def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None, name: str | None = None,
-                  batch: str | None = None, background: bool = False, **kw) -> I.ImportResult:
+def commit_import(
+    path: str | Path,
+    *,
+    user=None,
+    catalog: Catalog | None = None,
+    name: str | None = None,
+    batch: str | None = None,
+    background: bool = False,
+    **kw,
+) -> I.ImportResult:
     """Record a ``dataValueSets`` file in one transaction, all or nothing (see :func:`.imports.commit_import`)."""
     conv = convert(path, name=name, catalog=catalog)
     if conv.issues:
-        raise I.ImportFailed(conv.issues[:I.MAX_ISSUES], len(conv.issues))
+        raise I.ImportFailed(conv.issues[: I.MAX_ISSUES], len(conv.issues))
     tmp = _write_rows(conv)
     try:
-        res = I.commit_import(tmp, user=user, catalog=catalog, name=_template_name(conv), batch=batch,
-                              background=background, **kw)
+        res = I.commit_import(
+            tmp, user=user, catalog=catalog, name=_template_name(conv), batch=batch, background=background, **kw
+        )
     except I.ImportFailed as exc:
         raise I.ImportFailed(_located(conv, exc.issues), exc.total) from None
     finally:

@@ -19,7 +19,14 @@ from django.core.files.storage import default_storage
 from django.utils.text import get_valid_filename
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-EVIDENCE_TYPES = {"pdf": "PDF", "jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)"}
+EVIDENCE_TYPES = {
+    "pdf": "PDF",
+    "jpg": "JPEG",
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "docx": "Word (.docx)",
+    "xlsx": "Excel (.xlsx)",
+}
 EVIDENCE_ACCEPT = ",".join(f".{e}" for e in EVIDENCE_TYPES)
 EVIDENCE_DIR = "minh-chung"
 MAX_REFERENCE_LENGTH = 500  # Observation.evidence
@@ -102,11 +109,19 @@ def reference_problem(path: str, unit, set_code: str, period: str, exists=None) 
     if not path:
         return None
     folder = cell_folder(unit, set_code, period) + "/"
-    name = path[len(folder):] if path.startswith(folder) else ""
-    if (not name or "/" in name or "\\" in name or name in (".", "..") or "\x00" in path
-            or len(path) > MAX_REFERENCE_LENGTH):
-        return (f"minh chứng '{path}' không phải là tệp đã tải lên cho {unit.uid}, bộ {set_code}, kỳ {period} "
-                f"(đường dẫn phải bắt đầu bằng {folder}; tải tệp lên trước rồi ghi đường dẫn nhận được)")
+    name = path[len(folder) :] if path.startswith(folder) else ""
+    if (
+        not name
+        or "/" in name
+        or "\\" in name
+        or name in (".", "..")
+        or "\x00" in path
+        or len(path) > MAX_REFERENCE_LENGTH
+    ):
+        return (
+            f"minh chứng '{path}' không phải là tệp đã tải lên cho {unit.uid}, bộ {set_code}, kỳ {period} "
+            f"(đường dẫn phải bắt đầu bằng {folder}; tải tệp lên trước rồi ghi đường dẫn nhận được)"
+        )
     if not (exists or default_storage.exists)(path):
         return f"minh chứng '{path}': không có tệp này trên máy chủ (tải tệp lên trước rồi ghi đường dẫn nhận được)"
     return None

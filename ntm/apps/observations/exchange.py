@@ -22,10 +22,17 @@ from . import exports as X
 from . import imports as I
 
 KINDS = ("observations", "results", "dhis2", "dhis2-metadata")
-FORMATS = {"observations": ("csv", "xlsx", "json"), "results": ("csv", "xlsx", "json"), "dhis2": ("csv", "json", "xlsx"),
-           "dhis2-metadata": ("json",)}
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "observations": ("csv", "xlsx", "json"),
+    "results": ("csv", "xlsx", "json"),
+    "dhis2": ("csv", "json", "xlsx"),
+    "dhis2-metadata": ("json",),
+}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 class ExportError(ValueError):
@@ -41,7 +48,9 @@ def plan_file(path: str | Path, *, user=None, defaults: dict | None = None, name
     return I.plan_import(path, user=user, defaults=defaults, name=name)
 
 
-def commit_file(path: str | Path, *, user=None, defaults: dict | None = None, name: str | None = None, **kw) -> I.ImportResult:
+def commit_file(
+    path: str | Path, *, user=None, defaults: dict | None = None, name: str | None = None, **kw
+) -> I.ImportResult:
     """Write everything the file changes in one transaction, or nothing (:class:`ImportFailed`)."""
     if dhis2.is_dhis2(path):
         return dhis2.commit_import(path, user=user, name=name, **kw)
@@ -70,8 +79,16 @@ def _json_objects(keys: list[str], rows) -> Iterator[str]:
     yield "\n]\n"
 
 
-def build_export(kind: str, fmt: str, *, unit, user=None, set_code: str | None = None, period: str | None = None,
-                 history: bool = False) -> Export:
+def build_export(
+    kind: str,
+    fmt: str,
+    *,
+    unit,
+    user=None,
+    set_code: str | None = None,
+    period: str | None = None,
+    history: bool = False,
+) -> Export:
     """An export of ``unit`` and the units under it (those ``user`` may see; every unit when None)."""
     if kind not in KINDS:
         raise ExportError(f"không có loại dữ liệu '{kind}' (chọn: {', '.join(KINDS)})")
@@ -79,18 +96,28 @@ def build_export(kind: str, fmt: str, *, unit, user=None, set_code: str | None =
         raise ExportError(f"dữ liệu {kind} không xuất được dạng {fmt} (chọn: {', '.join(FORMATS[kind])})")
     if set_code and set_code not in default_catalog():
         raise ExportError(f"không có bộ tiêu chí '{set_code}'")
-    stem = f"{kind}-{unit.uid.replace(':', '-').replace('@', '-')}" + (f"-{set_code}" if set_code else "") \
+    stem = (
+        f"{kind}-{unit.uid.replace(':', '-').replace('@', '-')}"
+        + (f"-{set_code}" if set_code else "")
         + (f"-{period}" if period else "")
+    )
     if kind == "dhis2-metadata":
-        return Export(kind, fmt, f"{stem}.json", CONTENT_TYPES[fmt],
-                      text=dhis2.metadata_json(unit, set_code=set_code, period=period))
+        return Export(
+            kind,
+            fmt,
+            f"{stem}.json",
+            CONTENT_TYPES[fmt],
+            text=dhis2.metadata_json(unit, set_code=set_code, period=period),
+        )
     if kind == "results":  # the figures of the view read (approved, or including unapproved data: named so)
         qs = X.select_results(user, unit=unit, set_code=set_code, period=period)
         columns = X.RESULT_COLUMNS
         if not dataview.current().approved_only:
             stem += "-gom-chua-duyet"
     else:  # DHIS2 holds one value per cell: the current ones only
-        qs = X.select_observations(user, unit=unit, set_code=set_code, period=period, history=history and kind != "dhis2")
+        qs = X.select_observations(
+            user, unit=unit, set_code=set_code, period=period, history=history and kind != "dhis2"
+        )
         columns = X.OBSERVATION_COLUMNS
     if kind == "dhis2" and fmt == "json":
         return Export(kind, fmt, f"{stem}-dataValueSets.json", CONTENT_TYPES[fmt], text=dhis2.data_value_set_json(qs))

@@ -37,16 +37,37 @@ CSV_CHUNK = 5000
 SPLIT_MIN_UNITS = 50  # a smaller export is one query: a second connection would cost more than it saves
 
 OBSERVATION_COLUMNS = [
-    ("unit", "Mã đơn vị"), ("unit_name", "Đơn vị"), ("set", "Bộ tiêu chí"), ("period", "Kỳ"), ("indicator", "Chỉ tiêu"),
-    ("value", "Giá trị"), ("value_num", "Giá trị số"), ("assessment", "Đánh giá"), ("note", "Ghi chú"),
-    ("evidence", "Minh chứng"), ("version", "Lần sửa"), ("current", "Hiện hành"), ("source", "Nguồn"), ("batch", "Lô nhập"),
-    ("created_by", "Người nhập"), ("created_at", "Thời điểm"),
+    ("unit", "Mã đơn vị"),
+    ("unit_name", "Đơn vị"),
+    ("set", "Bộ tiêu chí"),
+    ("period", "Kỳ"),
+    ("indicator", "Chỉ tiêu"),
+    ("value", "Giá trị"),
+    ("value_num", "Giá trị số"),
+    ("assessment", "Đánh giá"),
+    ("note", "Ghi chú"),
+    ("evidence", "Minh chứng"),
+    ("version", "Lần sửa"),
+    ("current", "Hiện hành"),
+    ("source", "Nguồn"),
+    ("batch", "Lô nhập"),
+    ("created_by", "Người nhập"),
+    ("created_at", "Thời điểm"),
 ]
 RESULT_COLUMNS = [
-    ("unit", "Mã đơn vị"), ("unit_name", "Đơn vị"), ("set", "Bộ tiêu chí"), ("period", "Kỳ"),
-    ("criteria_met", "Số tiêu chí đạt"), ("criteria_total", "Tổng số tiêu chí"), ("indicators_met", "Số chỉ tiêu đạt"),
-    ("indicators_total", "Tổng số chỉ tiêu"), ("standard_met", "Đạt chuẩn"), ("unmet_criteria", "Tiêu chí chưa đạt"),
-    ("unmet_indicators", "Chỉ tiêu chưa đạt"), ("conflicts", "Mâu thuẫn"), ("catalog_version", "Phiên bản bộ tiêu chí"),
+    ("unit", "Mã đơn vị"),
+    ("unit_name", "Đơn vị"),
+    ("set", "Bộ tiêu chí"),
+    ("period", "Kỳ"),
+    ("criteria_met", "Số tiêu chí đạt"),
+    ("criteria_total", "Tổng số tiêu chí"),
+    ("indicators_met", "Số chỉ tiêu đạt"),
+    ("indicators_total", "Tổng số chỉ tiêu"),
+    ("standard_met", "Đạt chuẩn"),
+    ("unmet_criteria", "Tiêu chí chưa đạt"),
+    ("unmet_indicators", "Chỉ tiêu chưa đạt"),
+    ("conflicts", "Mâu thuẫn"),
+    ("catalog_version", "Phiên bản bộ tiêu chí"),
     ("computed_at", "Thời điểm tính"),
 ]
 
@@ -69,15 +90,27 @@ def _filter(qs: QuerySet, user, unit: Unit | None, set_code: str | None, period:
     return qs
 
 
-def select_observations(user=None, *, unit: Unit | None = None, set_code: str | None = None, period: str | None = None,
-                        history: bool = False) -> QuerySet[Observation]:
+def select_observations(
+    user=None,
+    *,
+    unit: Unit | None = None,
+    set_code: str | None = None,
+    period: str | None = None,
+    history: bool = False,
+) -> QuerySet[Observation]:
     """Observations the user may see under ``unit`` (current values only unless ``history``)."""
     qs = Observation.objects.all() if history else Observation.objects.current()
     return _filter(qs, user, unit, set_code, period).order_by("unit_id", "set_code", "period", "indicator", "version")
 
 
-def select_results(user=None, *, unit: Unit | None = None, set_code: str | None = None, period: str | None = None,
-                   standard: bool | None = None) -> QuerySet[Result]:
+def select_results(
+    user=None,
+    *,
+    unit: Unit | None = None,
+    set_code: str | None = None,
+    period: str | None = None,
+    standard: bool | None = None,
+) -> QuerySet[Result]:
     qs = _filter(results().objects.all(), user, unit, set_code, period)
     if standard is not None:
         qs = qs.filter(standard_met=standard)
@@ -111,8 +144,13 @@ def _chunks(qs: QuerySet, fields: tuple[str, ...]) -> Iterator[list[dict]]:
 # one that a spreadsheet would take for a formula gets a leading apostrophe, in the SQL (``_CsvText``,
 # :func:`_pg_quoted`; the rule is :mod:`ntm.core.cell_safety`).
 def _assessment_sql():
-    return Case(When(not_applicable=True, then=Value("không đánh giá")), When(assessment__isnull=True, then=Value(None)),
-                When(assessment=True, then=Value("đạt")), default=Value("chưa đạt"), output_field=CharField())
+    return Case(
+        When(not_applicable=True, then=Value("không đánh giá")),
+        When(assessment__isnull=True, then=Value(None)),
+        When(assessment=True, then=Value("đạt")),
+        default=Value("chưa đạt"),
+        output_field=CharField(),
+    )
 
 
 # One time convention in every export, as in the API: ISO 8601 in Vietnam's time, with its offset
@@ -131,7 +169,10 @@ class _IsoLocal(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"""(to_char(({sql} AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD"T"HH24:MI:SS') || '+07:00')""", params
+        return (
+            f"""(to_char(({sql} AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD"T"HH24:MI:SS') || '+07:00')""",
+            params,
+        )
 
     def as_sql(self, compiler, connection, **extra):
         raise NotImplementedError(connection.vendor)
@@ -150,12 +191,43 @@ class _CsvText(Func):
         return template.replace(t, sql), list(params) * template.count(t)
 
 
-_OBS_FIELDS = ("o_unit", "o_name", "o_set", "o_period", "o_indicator", "o_value", "o_num", "o_assessment", "o_note",
-               "o_evidence", "o_version", "o_current", "o_source", "o_batch", "o_by", "o_at")
+_OBS_FIELDS = (
+    "o_unit",
+    "o_name",
+    "o_set",
+    "o_period",
+    "o_indicator",
+    "o_value",
+    "o_num",
+    "o_assessment",
+    "o_note",
+    "o_evidence",
+    "o_version",
+    "o_current",
+    "o_source",
+    "o_batch",
+    "o_by",
+    "o_at",
+)
 
 
-_PG_RAW = ("set_code", "period", "indicator", "value_text", "value_num", "assessment", "not_applicable", "note",
-           "evidence", "version", "is_current", "source", "batch", "created_by_name", "created_at")
+_PG_RAW = (
+    "set_code",
+    "period",
+    "indicator",
+    "value_text",
+    "value_num",
+    "assessment",
+    "not_applicable",
+    "note",
+    "evidence",
+    "version",
+    "is_current",
+    "source",
+    "batch",
+    "created_by_name",
+    "created_at",
+)
 
 
 def _pg_quoted(col: str, *, free: bool = False) -> str:
@@ -164,46 +236,72 @@ def _pg_quoted(col: str, *, free: bool = False) -> str:
     ``free``: a text users type, written with a leading apostrophe when it is formula-like — tested
     first, on its first character, so that any other text costs one comparison more."""
     c = f"q.{col}"
-    special = (f"""{c} LIKE '%%,%%' OR {c} LIKE '%%"%%' OR {c} LIKE '%%' || chr(10) || '%%' """
-               f"""OR {c} LIKE '%%' || chr(13) || '%%'""")
+    special = (
+        f"""{c} LIKE '%%,%%' OR {c} LIKE '%%"%%' OR {c} LIKE '%%' || chr(10) || '%%' """
+        f"""OR {c} LIKE '%%' || chr(13) || '%%'"""
+    )
     plain = f"""WHEN {special} THEN '"' || replace({c}, '"', '""') || '"' ELSE coalesce({c}, '') END"""
     if not free:
         return f"(CASE {plain})"
     apostrophe = "''''"
-    formula = (f"""(CASE WHEN {special} THEN '"' || {apostrophe} || replace({c}, '"', '""') || '"' """
-               f"ELSE {apostrophe} || {c} END)")
+    formula = (
+        f"""(CASE WHEN {special} THEN '"' || {apostrophe} || replace({c}, '"', '""') || '"' """
+        f"ELSE {apostrophe} || {c} END)"
+    )
     return f"(CASE WHEN {sql_formula_like(c, 'postgresql')} THEN {formula} {plain})"
 
 
 # the CSV line of :data:`OBSERVATION_COLUMNS` (codes, numbers and fixed words need no quoting; a float is
 # written as Python's repr writes it: PostgreSQL writes 80 for 80.0; ``created_at`` at +07:00, to the second)
-_PG_LINE = " || ',' || ".join([
-    "q.uid", _pg_quoted("name"), "q.set_code", "q.period", "q.indicator", _pg_quoted("value_text", free=True),
-    "coalesce(CASE WHEN q.value_num = trunc(q.value_num) AND abs(q.value_num) < 1e16 "
-    "THEN q.value_num::bigint::text || '.0' ELSE q.value_num::text END, '')",
-    "(CASE WHEN q.not_applicable THEN 'không đánh giá' WHEN q.assessment IS NULL THEN '' "
-    "WHEN q.assessment THEN 'đạt' ELSE 'chưa đạt' END)",
-    _pg_quoted("note", free=True), _pg_quoted("evidence", free=True), "q.version::text",
-    "(CASE WHEN q.is_current THEN 'có' ELSE 'không' END)", _pg_quoted("source"), _pg_quoted("batch"),
-    _pg_quoted("created_by_name", free=True),
-    """(to_char((q.created_at AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD"T"HH24:MI:SS') || '+07:00')""",
-])
+_PG_LINE = " || ',' || ".join(
+    [
+        "q.uid",
+        _pg_quoted("name"),
+        "q.set_code",
+        "q.period",
+        "q.indicator",
+        _pg_quoted("value_text", free=True),
+        "coalesce(CASE WHEN q.value_num = trunc(q.value_num) AND abs(q.value_num) < 1e16 "
+        "THEN q.value_num::bigint::text || '.0' ELSE q.value_num::text END, '')",
+        "(CASE WHEN q.not_applicable THEN 'không đánh giá' WHEN q.assessment IS NULL THEN '' "
+        "WHEN q.assessment THEN 'đạt' ELSE 'chưa đạt' END)",
+        _pg_quoted("note", free=True),
+        _pg_quoted("evidence", free=True),
+        "q.version::text",
+        "(CASE WHEN q.is_current THEN 'có' ELSE 'không' END)",
+        _pg_quoted("source"),
+        _pg_quoted("batch"),
+        _pg_quoted("created_by_name", free=True),
+        """(to_char((q.created_at AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD"T"HH24:MI:SS') || '+07:00')""",
+    ]
+)
 
 
 def _observation_values(qs: QuerySet[Observation], *, csv_text: bool = False) -> QuerySet:
     """The export columns as one ``values_list`` (in the order of :data:`OBSERVATION_COLUMNS`); with
     ``csv_text``, the texts users type (value, note, evidence, who) as CSV cells (:class:`_CsvText`);
     the others (codes, official unit names, source and batch set by the system) never start a formula."""
+
     def blank(f, free=False):  # NULL and "" both become an empty CSV field
         return NullIf(_CsvText(F(f)) if free and csv_text else F(f), Value(""), output_field=TextField())
 
     return qs.annotate(
-        o_unit=F("unit__uid"), o_name=F("unit__name"), o_set=F("set_code"), o_period=F("period"),
-        o_indicator=F("indicator"), o_value=blank("value_text", True), o_num=F("value_num"),
-        o_assessment=_assessment_sql(), o_note=blank("note", True), o_evidence=blank("evidence", True),
+        o_unit=F("unit__uid"),
+        o_name=F("unit__name"),
+        o_set=F("set_code"),
+        o_period=F("period"),
+        o_indicator=F("indicator"),
+        o_value=blank("value_text", True),
+        o_num=F("value_num"),
+        o_assessment=_assessment_sql(),
+        o_note=blank("note", True),
+        o_evidence=blank("evidence", True),
         o_version=F("version"),
         o_current=Case(When(is_current=True, then=Value("có")), default=Value("không"), output_field=CharField()),
-        o_source=blank("source"), o_batch=blank("batch"), o_by=blank("created_by_name", True), o_at=_IsoLocal("created_at"),
+        o_source=blank("source"),
+        o_batch=blank("batch"),
+        o_by=blank("created_by_name", True),
+        o_at=_IsoLocal("created_at"),
     ).values_list(*_OBS_FIELDS)
 
 
@@ -262,8 +360,11 @@ def _cuts(qs: QuerySet[Observation], streams: int) -> list[int]:
     if lo is None or hi - lo + 1 < SPLIT_MIN_UNITS:
         return []
     with connections[qs.db].cursor() as cur:
-        cur.execute("SELECT histogram_bounds::text::bigint[] FROM pg_stats WHERE schemaname = current_schema() "
-                    "AND tablename = %s AND attname = 'unit_id'", [Observation._meta.db_table])
+        cur.execute(
+            "SELECT histogram_bounds::text::bigint[] FROM pg_stats WHERE schemaname = current_schema() "
+            "AND tablename = %s AND attname = 'unit_id'",
+            [Observation._meta.db_table],
+        )
         row = cur.fetchone()
     inside = [b for b in (row[0] if row and row[0] else []) if lo < b <= hi]
     if len(inside) >= 2 * streams:
@@ -295,16 +396,41 @@ def observations_csv(qs: QuerySet[Observation], *, bom: bool = True) -> Iterator
 
 def result_rows(qs: QuerySet[Result]) -> Iterator[list]:
     cache: dict[int, tuple[str, str]] = {}
-    fields = ("unit_id", "set_code", "period", "criteria_met", "criteria_total", "indicators_met", "indicators_total",
-              "standard_met", "unmet_criteria", "unmet_indicators", "conflicts", "catalog_version", "computed_at")
+    fields = (
+        "unit_id",
+        "set_code",
+        "period",
+        "criteria_met",
+        "criteria_total",
+        "indicators_met",
+        "indicators_total",
+        "standard_met",
+        "unmet_criteria",
+        "unmet_indicators",
+        "conflicts",
+        "catalog_version",
+        "computed_at",
+    )
     for chunk in _chunks(qs, fields):
         _units((r["unit_id"] for r in chunk), cache)
         for r in chunk:
             uid, name = cache[r["unit_id"]]
-            yield [uid, name, r["set_code"], r["period"], r["criteria_met"], r["criteria_total"], r["indicators_met"],
-                   r["indicators_total"], "có" if r["standard_met"] else "không",
-                   "; ".join(str(x) for x in r["unmet_criteria"] or []), "; ".join(r["unmet_indicators"] or []),
-                   "; ".join(r["conflicts"] or []), r["catalog_version"], _iso(r["computed_at"])]
+            yield [
+                uid,
+                name,
+                r["set_code"],
+                r["period"],
+                r["criteria_met"],
+                r["criteria_total"],
+                r["indicators_met"],
+                r["indicators_total"],
+                "có" if r["standard_met"] else "không",
+                "; ".join(str(x) for x in r["unmet_criteria"] or []),
+                "; ".join(r["unmet_indicators"] or []),
+                "; ".join(r["conflicts"] or []),
+                r["catalog_version"],
+                _iso(r["computed_at"]),
+            ]
 
 
 def _iso(v: dt.datetime | None) -> str:
@@ -335,33 +461,41 @@ def csv_stream(header: list[str], rows: Iterable[list], *, bom: bool = True) -> 
 
 
 _XML_BAD = {c: None for c in range(32) if c not in (9, 10, 13)}  # control characters XML 1.0 cannot hold
-_CT = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-       '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-       '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-       '<Default Extension="xml" ContentType="application/xml"/>'
-       '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-       '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-       '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-       '</Types>')
-_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-         'Target="xl/workbook.xml"/></Relationships>')
-_WB_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-            'Target="worksheets/sheet1.xml"/>'
-            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
-            'Target="styles.xml"/></Relationships>')
-_STYLES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-           '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-           '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-           '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
-           '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-           '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-           '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
-           '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+_CT = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "</Types>"
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
+)
+_WB_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+    'Target="styles.xml"/></Relationships>'
+)
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+)
 
 
 def _letters(n: int) -> str:
@@ -397,17 +531,24 @@ def xlsx_file(header: list[str], rows: Iterable[list], *, sheet: str = "Dữ li�
         z.writestr("_rels/.rels", _RELS)
         z.writestr("xl/_rels/workbook.xml.rels", _WB_RELS)
         z.writestr("xl/styles.xml", _STYLES)
-        z.writestr("xl/workbook.xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                   '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                   'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-                   f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
-            out.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                       b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                       b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-                       b'state="frozen"/></sheetView></sheetViews><sheetData>')
-            head = "".join(f'<c r="{cols[i]}1" t="inlineStr" s="1"><is><t>{_xml_text(str(h))}</t></is></c>'
-                           for i, h in enumerate(header))
+            out.write(
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                b'state="frozen"/></sheetView></sheetViews><sheetData>'
+            )
+            head = "".join(
+                f'<c r="{cols[i]}1" t="inlineStr" s="1"><is><t>{_xml_text(str(h))}</t></is></c>'
+                for i, h in enumerate(header)
+            )
             buf = [f'<row r="1">{head}</row>']
             size = 0
             for n, r in enumerate(rows, start=2):

@@ -107,9 +107,13 @@ def read_rows(cs: CriteriaSet, data, files=None, *, check_files: bool = True) ->
         c = ind.code
         if f"v-{c}" not in data and f"a-{c}" not in data:
             continue
-        r = RowInput(code=c, value=(data.get(f"v-{c}") or "").strip(), choice=data.get(f"a-{c}") or "",
-                     note=(data.get(f"n-{c}") or "").strip().replace("\r\n", "\n"),
-                     confirm=bool(data.get(f"ok-{c}") or data.get("confirm_all")))
+        r = RowInput(
+            code=c,
+            value=(data.get(f"v-{c}") or "").strip(),
+            choice=data.get(f"a-{c}") or "",
+            note=(data.get(f"n-{c}") or "").strip().replace("\r\n", "\n"),
+            confirm=bool(data.get(f"ok-{c}") or data.get("confirm_all")),
+        )
         for label, text in (("Giá trị", r.value), ("Ghi chú", r.note)):
             try:
                 clean_text(text, label)
@@ -146,15 +150,23 @@ def read_rows(cs: CriteriaSet, data, files=None, *, check_files: bool = True) ->
 def awaiting_assessment(cs: CriteriaSet, ctx, inputs: dict[str, RowInput]) -> list[str]:
     """The posted rows that have a value, no assessment, and no official threshold to decide them: the
     official's assessment decides, and it is still to be given."""
-    return [code for code, r in inputs.items()
-            if r.value and not r.choice and not r.errors and cs.by_code[code].kind != Kind.BOOLEAN
-            and cs.threshold(code, ctx) is None]
+    return [
+        code
+        for code, r in inputs.items()
+        if r.value
+        and not r.choice
+        and not r.errors
+        and cs.by_code[code].kind != Kind.BOOLEAN
+        and cs.threshold(code, ctx) is None
+    ]
 
 
 def awaiting_text(codes: list[str]) -> str:
-    return (f"Chỉ tiêu {', '.join(codes)}: giá trị đã được lưu, nhưng chưa có ngưỡng chính thức nào được nạp cho "
-            f"{'chỉ tiêu này' if len(codes) == 1 else 'các chỉ tiêu này'} nên đánh giá của cán bộ quyết định. Hãy chọn "
-            "«Đạt» hoặc «Chưa đạt» ở cột Đánh giá; khi chưa có đánh giá, chỉ tiêu tạm tính là chưa đạt.")
+    return (
+        f"Chỉ tiêu {', '.join(codes)}: giá trị đã được lưu, nhưng chưa có ngưỡng chính thức nào được nạp cho "
+        f"{'chỉ tiêu này' if len(codes) == 1 else 'các chỉ tiêu này'} nên đánh giá của cán bộ quyết định. Hãy chọn "
+        "«Đạt» hoặc «Chưa đạt» ở cột Đánh giá; khi chưa có đánh giá, chỉ tiêu tạm tính là chưa đạt."
+    )
 
 
 # -- the sheet -----------------------------------------------------------------------------
@@ -265,7 +277,8 @@ class Sheet:
     def _load(self) -> None:
         versions: dict[str, list[Observation]] = defaultdict(list)
         for o in Observation.objects.filter(unit=self.unit, set_code=self.cs.code, period=self.period.key).order_by(
-                "indicator", "-version"):
+            "indicator", "-version"
+        ):
             versions[o.indicator].append(o)
         self._versions = versions
         self._current = {c: vs[0] for c, vs in versions.items() if vs and vs[0].is_current}
@@ -301,8 +314,13 @@ class Sheet:
         out = {}
         for ind in self.cs.indicators:
             o = self.current.get(ind.code)
-            out[ind.code] = RowInput(code=ind.code, value=shown_value(o), choice=choice_of(o),
-                                     note=o.note if o else "", version=o.version if o else 0)
+            out[ind.code] = RowInput(
+                code=ind.code,
+                value=shown_value(o),
+                choice=choice_of(o),
+                note=o.note if o else "",
+                version=o.version if o else 0,
+            )
         return out
 
     # -- evaluation ------------------------------------------------------------------------
@@ -331,11 +349,25 @@ class Sheet:
         # unapproved data) of its prerequisites and child communes
         cs, p = self.cs, self.period
         prereq = {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
-        standards = dict(ResultAll.objects.filter(unit=self.unit, period=p.key, set_code__in=prereq)
-                         .values_list("set_code", "standard_met")) if prereq else {}
+        standards = (
+            dict(
+                ResultAll.objects.filter(unit=self.unit, period=p.key, set_code__in=prereq).values_list(
+                    "set_code", "standard_met"
+                )
+            )
+            if prereq
+            else {}
+        )
         children = child_stats(self.unit, cs, p) if any(c.type == "children_share" for c in cs.conditions) else None
-        return evaluate(cs, self.observations(inputs), self.ctx, facts=current_facts(self.unit, p.key),
-                        standards=standards, children=children, catalog_version=cs.digest)
+        return evaluate(
+            cs,
+            self.observations(inputs),
+            self.ctx,
+            facts=current_facts(self.unit, p.key),
+            standards=standards,
+            children=children,
+            catalog_version=cs.digest,
+        )
 
     # -- saving ----------------------------------------------------------------------------
     def changed(self, r: RowInput) -> bool:
@@ -349,8 +381,12 @@ class Sheet:
         if r.confirm and base.source == CARRIED_OVER:
             return True
         ind = self.cs.by_code[r.code]
-        return (r.parsed != _stored_value(ind, base) or (r.value == "") != (shown_value(base) == "")
-                or r.choice != choice_of(base) or r.note != base.note)
+        return (
+            r.parsed != _stored_value(ind, base)
+            or (r.value == "") != (shown_value(base) == "")
+            or r.choice != choice_of(base)
+            or r.note != base.note
+        )
 
     def conflicts(self, inputs: dict[str, RowInput]) -> list[Conflict]:
         """Changed rows whose stored value moved on since the form was loaded."""
@@ -369,11 +405,20 @@ class Sheet:
                 continue
             assessment, na = assessment_of(r.choice)
             base = self.base(code, r.version)
-            out.append(Entry(
-                unit=self.unit, set_code=self.cs.code, period=self.period.key, indicator=code, value=r.value or None,
-                assessment=assessment, not_applicable=na, note=r.note,
-                evidence=evidence.get(code, base.evidence if base else ""), expected_version=r.version,
-            ))
+            out.append(
+                Entry(
+                    unit=self.unit,
+                    set_code=self.cs.code,
+                    period=self.period.key,
+                    indicator=code,
+                    value=r.value or None,
+                    assessment=assessment,
+                    not_applicable=na,
+                    note=r.note,
+                    evidence=evidence.get(code, base.evidence if base else ""),
+                    expected_version=r.version,
+                )
+            )
         return out
 
     # -- presentation ----------------------------------------------------------------------
@@ -383,9 +428,12 @@ class Sheet:
         for i, o in enumerate(vs):
             prev = vs[i + 1] if i + 1 < len(vs) else None
             parts = []
-            for label, get in (("giá trị", shown_value), ("đánh giá", lambda x: choice_label(choice_of(x)) if x else ""),
-                               ("ghi chú", lambda x: x.note if x else ""),
-                               ("minh chứng", lambda x: evidence_name(x.evidence) if x else "")):
+            for label, get in (
+                ("giá trị", shown_value),
+                ("đánh giá", lambda x: choice_label(choice_of(x)) if x else ""),
+                ("ghi chú", lambda x: x.note if x else ""),
+                ("minh chứng", lambda x: evidence_name(x.evidence) if x else ""),
+            ):
                 old, new = get(prev) or "", get(o) or ""
                 if prev is None and label == "đánh giá" and new == "(trống)":
                     continue
@@ -394,8 +442,12 @@ class Sheet:
             out.append(Change(o, parts))
         return out
 
-    def groups(self, inputs: dict[str, RowInput] | None = None, result: SetResult | None = None,
-               conflicts: list[Conflict] | None = None) -> list[Group]:
+    def groups(
+        self,
+        inputs: dict[str, RowInput] | None = None,
+        result: SetResult | None = None,
+        conflicts: list[Conflict] | None = None,
+    ) -> list[Group]:
         inputs = inputs or self.loaded_inputs()
         result = result or self.evaluate(inputs)
         by_code = {r.code: r for r in result.indicators}
@@ -406,21 +458,34 @@ class Sheet:
             rows = []
             for ind in sorted(crit.indicators, key=lambda i: [int(x) for x in i.code.split(".")]):
                 t = self.cs.threshold(ind.code, self.ctx)
-                prov = f"{t.provenance.tag.value}, {'đã đối chiếu' if t.provenance.status == 'verified' else 'tạm thời'}" if t else ""
-                rows.append(Row(
-                    ind=ind, rule=rule_text(ind, t), scope=_scope_label(t) if t else "", provenance=prov,
-                    threshold_note=t.note if t else None, current=self.current.get(ind.code),
-                    input=inputs.get(ind.code) or RowInput(code=ind.code), result=by_code[ind.code],
-                    history=self.history(ind.code), conflict=conflict_by_code.get(ind.code),
-                ))
+                prov = (
+                    f"{t.provenance.tag.value}, {'đã đối chiếu' if t.provenance.status == 'verified' else 'tạm thời'}"
+                    if t
+                    else ""
+                )
+                rows.append(
+                    Row(
+                        ind=ind,
+                        rule=rule_text(ind, t),
+                        scope=_scope_label(t) if t else "",
+                        provenance=prov,
+                        threshold_note=t.note if t else None,
+                        current=self.current.get(ind.code),
+                        input=inputs.get(ind.code) or RowInput(code=ind.code),
+                        result=by_code[ind.code],
+                        history=self.history(ind.code),
+                        conflict=conflict_by_code.get(ind.code),
+                    )
+                )
             groups.append(Group(crit, crit_results.get(crit.number), rows))
         return groups
 
 
 def filled(o: Observation | None) -> bool:
     """Whether a stored row answers its indicator: a value, an assessment or "không đánh giá"."""
-    return o is not None and bool(o.value_text or o.value_num is not None or o.assessment is not None
-                                  or o.not_applicable)
+    return o is not None and bool(
+        o.value_text or o.value_num is not None or o.assessment is not None or o.not_applicable
+    )
 
 
 def missing(sheet: Sheet) -> list:
@@ -430,14 +495,19 @@ def missing(sheet: Sheet) -> list:
 
 def unconfirmed(sheet: Sheet) -> list:
     """The indicators whose value was carried over from the previous period and not yet confirmed."""
-    return [ind for ind in sheet.cs.indicators
-            if (o := sheet.current.get(ind.code)) is not None and o.source == CARRIED_OVER]
+    return [
+        ind
+        for ind in sheet.cs.indicators
+        if (o := sheet.current.get(ind.code)) is not None and o.source == CARRIED_OVER
+    ]
 
 
 def totals_text(r: SetResult) -> str:
-    """"đạt 17/19 tiêu chí (89,47%) với 54/57 chỉ tiêu (94,74%)"."""
-    return (f"đạt {r.criteria_met}/{r.criteria_total} tiêu chí ({percent(r.criteria_met, r.criteria_total)}) với "
-            f"{r.indicators_met}/{r.indicators_total} chỉ tiêu ({percent(r.indicators_met, r.indicators_total)})")
+    """ "đạt 17/19 tiêu chí (89,47%) với 54/57 chỉ tiêu (94,74%)"."""
+    return (
+        f"đạt {r.criteria_met}/{r.criteria_total} tiêu chí ({percent(r.criteria_met, r.criteria_total)}) với "
+        f"{r.indicators_met}/{r.indicators_total} chỉ tiêu ({percent(r.indicators_met, r.indicators_total)})"
+    )
 
 
 def local(d: dt.datetime | None) -> str:

@@ -84,8 +84,23 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "evidence": ("Minh chứng", ("minh chung", "evidence")),
     "version": ("Lần sửa", ("lan sua", "version", "phien ban")),
 }
-TEMPLATE_ORDER = ["unit", "unit_name", "set", "period", "criterion", "indicator", "content", "rule", "threshold",
-                  "measure", "value", "assessment", "note", "evidence", "version"]
+TEMPLATE_ORDER = [
+    "unit",
+    "unit_name",
+    "set",
+    "period",
+    "criterion",
+    "indicator",
+    "content",
+    "rule",
+    "threshold",
+    "measure",
+    "value",
+    "assessment",
+    "note",
+    "evidence",
+    "version",
+]
 INPUT_COLUMNS = {"value", "assessment", "note", "evidence"}
 
 
@@ -164,8 +179,20 @@ def template_rows(units: list[Unit] | Iterator[Unit], cs: CriteriaSet, period: P
 
     def flush(us: list[Unit]) -> Iterator[list]:
         current: dict[tuple[int, str], Observation] = {}
-        for o in Observation.objects.current().filter(unit__in=[u.id for u in us], set_code=cs.code, period=period.key).only(
-            "unit_id", "indicator", "value_text", "value_num", "assessment", "not_applicable", "note", "evidence", "version"
+        for o in (
+            Observation.objects.current()
+            .filter(unit__in=[u.id for u in us], set_code=cs.code, period=period.key)
+            .only(
+                "unit_id",
+                "indicator",
+                "value_text",
+                "value_num",
+                "assessment",
+                "not_applicable",
+                "note",
+                "evidence",
+                "version",
+            )
         ):
             current[(o.unit_id, o.indicator)] = o
         for u in us:
@@ -174,11 +201,20 @@ def template_rows(units: list[Unit] | Iterator[Unit], cs: CriteriaSet, period: P
                 t = cs.threshold(ind.code, ctx)
                 o = current.get((u.id, ind.code))
                 yield [
-                    u.uid, u.name, cs.code, period.key, int(ind.code.split(".")[0]), ind.code, ind.content,
+                    u.uid,
+                    u.name,
+                    cs.code,
+                    period.key,
+                    int(ind.code.split(".")[0]),
+                    ind.code,
+                    ind.content,
                     rule_text(ind, t) or ("Đạt / không đạt" if ind.kind == Kind.BOOLEAN else "Cán bộ đánh giá"),
                     t.value if t is not None and not isinstance(t.value, bool) else None,
                     measure_of(ind),
-                    _value_out(o), _assessment_out(o), (o.note if o else "") or None, (o.evidence if o else "") or None,
+                    _value_out(o),
+                    _assessment_out(o),
+                    (o.note if o else "") or None,
+                    (o.evidence if o else "") or None,
                     o.version if o else None,
                 ]
 
@@ -204,8 +240,10 @@ def value_rule() -> str:
     from the row's "Đơn vị tính": yes/no for a yes/no indicator, a number in 0–100 for a percentage,
     any number otherwise, any text for a level."""
     v, m = f"{_letter('value')}2", f"${_letter('measure')}2"
-    return (f'OR({m}="{MEASURE_LEVEL}",IF({m}="{MEASURE_YES_NO}",OR({v}="có",{v}="không"),'
-            f'AND(ISNUMBER({v}),OR({m}<>"{MEASURE_PERCENT}",AND({v}>=0,{v}<=100)))))')
+    return (
+        f'OR({m}="{MEASURE_LEVEL}",IF({m}="{MEASURE_YES_NO}",OR({v}="có",{v}="không"),'
+        f'AND(ISNUMBER({v}),OR({m}<>"{MEASURE_PERCENT}",AND({v}>=0,{v}<=100)))))'
+    )
 
 
 TEMPLATE_GUIDE = (
@@ -242,9 +280,23 @@ def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: Criteria
     grey = PatternFill("solid", fgColor="F0F0F0")
     input_fill = PatternFill("solid", fgColor="FFFBE6")
     unlocked = Protection(locked=False)
-    widths = {"unit": 16, "unit_name": 22, "set": 16, "period": 9, "criterion": 8, "indicator": 9, "content": 60,
-              "rule": 16, "threshold": 9, "measure": 10, "value": 12, "assessment": 15, "note": 24, "evidence": 30,
-              "version": 8}
+    widths = {
+        "unit": 16,
+        "unit_name": 22,
+        "set": 16,
+        "period": 9,
+        "criterion": 8,
+        "indicator": 9,
+        "content": 60,
+        "rule": 16,
+        "threshold": 9,
+        "measure": 10,
+        "value": 12,
+        "assessment": 15,
+        "note": 24,
+        "evidence": 30,
+        "version": 8,
+    }
     for i, key in enumerate(TEMPLATE_ORDER):
         dim = ws.column_dimensions[chr(ord("A") + i)]
         dim.width = widths[key]
@@ -256,17 +308,31 @@ def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: Criteria
     n_rows = n_units * cs.indicator_count
     last = max(2, n_rows + 1)
     letter = _letter("assessment")
-    dv = DataValidation(type="list", formula1='"' + ",".join(ASSESSMENT_CHOICES) + '"', allow_blank=True,
-                        showErrorMessage=True, errorTitle="Đánh giá không hợp lệ",
-                        error="Chọn một trong: đạt, chưa đạt, không đánh giá",
-                        promptTitle="Đánh giá", prompt="đạt / chưa đạt / không đánh giá", showInputMessage=True)
+    dv = DataValidation(
+        type="list",
+        formula1='"' + ",".join(ASSESSMENT_CHOICES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Đánh giá không hợp lệ",
+        error="Chọn một trong: đạt, chưa đạt, không đánh giá",
+        promptTitle="Đánh giá",
+        prompt="đạt / chưa đạt / không đánh giá",
+        showInputMessage=True,
+    )
     dv.add(f"{letter}2:{letter}{last}")
     ws.data_validations.append(dv)  # write-only sheets have no add_data_validation()
     letter = _letter("value")
-    dv = DataValidation(type="custom", formula1=value_rule(), allow_blank=True, showErrorMessage=True,
-                        errorTitle="Giá trị không hợp lệ",
-                        error="Theo cột Đơn vị tính: 'có/không' → có hoặc không; '%' → số từ 0 đến 100; khác → một số.",
-                        promptTitle="Giá trị", prompt="Ghi theo cột Đơn vị tính (có/không, %, số)", showInputMessage=True)
+    dv = DataValidation(
+        type="custom",
+        formula1=value_rule(),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Giá trị không hợp lệ",
+        error="Theo cột Đơn vị tính: 'có/không' → có hoặc không; '%' → số từ 0 đến 100; khác → một số.",
+        promptTitle="Giá trị",
+        prompt="Ghi theo cột Đơn vị tính (có/không, %, số)",
+        showInputMessage=True,
+    )
     dv.add(f"{letter}2:{letter}{last}")
     ws.data_validations.append(dv)
     # protected, but columns may still be widened and rows sorted or filtered
@@ -281,7 +347,9 @@ def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: Criteria
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         header.append(c)
     ws.append(header)
-    small = n_rows <= STYLED_ROWS  # styling every cell costs time; big files style only the input cells that hold a value
+    small = (
+        n_rows <= STYLED_ROWS
+    )  # styling every cell costs time; big files style only the input cells that hold a value
     inputs = [i for i, key in enumerate(TEMPLATE_ORDER) if key in INPUT_COLUMNS]
     count = 0
     for row in template_rows(units, cs, period):
@@ -311,8 +379,9 @@ def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: Criteria
     return count
 
 
-def write_template_as(out: str | Path | io.BytesIO, units: list[Unit], cs: CriteriaSet, period: Period,
-                      fmt: str = "xlsx") -> int:
+def write_template_as(
+    out: str | Path | io.BytesIO, units: list[Unit], cs: CriteriaSet, period: Period, fmt: str = "xlsx"
+) -> int:
     """The entry template as ``xlsx`` (:func:`write_template`) or ``ods`` (OpenDocument, :mod:`.template_ods`)."""
     if fmt == "ods":
         from .template_ods import write_template_ods
@@ -343,6 +412,7 @@ def _issue(exc: TableError) -> ImportFailed:
 def _reported(blocks: Iterator[list[list]]) -> Iterator[list]:
     """The rows of the reader's blocks, a refusal met while reading them (a NUL far into the file, the
     time budget) raised as :class:`ImportFailed` like any other problem of the file (no Python step per row)."""
+
     def guarded() -> Iterator[list[list]]:
         try:
             yield from blocks
@@ -372,8 +442,9 @@ def _raw_row(sheet: str | None, n: int, r, pairs: list[tuple[int, str]], width: 
     return RawRow(sheet, n, {canon: (r[i] if i < len(r) else None) for i, canon in pairs})
 
 
-def _rows_after_header(path: str | Path, *, name: str | None = None) \
-        -> tuple[dict[int, str], str | None, int, Iterator[list | tuple]]:
+def _rows_after_header(
+    path: str | Path, *, name: str | None = None
+) -> tuple[dict[int, str], str | None, int, Iterator[list | tuple]]:
     """(column index → canonical name, sheet, row number of the header, the rows after it)."""
     path = Path(path)
     name = name or path.name
@@ -398,8 +469,18 @@ def _rows_after_header(path: str | Path, *, name: str | None = None) \
                 colmap[i] = canon
                 break
     if "indicator" not in colmap.values():
-        raise ImportFailed([Issue(name, "thiếu cột 'Chỉ tiêu' (dòng tiêu đề có: "
-                                  + ", ".join(str(h) for h in header if h not in (None, "")) + ")", sheet=sheet, row=number)])
+        raise ImportFailed(
+            [
+                Issue(
+                    name,
+                    "thiếu cột 'Chỉ tiêu' (dòng tiêu đề có: "
+                    + ", ".join(str(h) for h in header if h not in (None, ""))
+                    + ")",
+                    sheet=sheet,
+                    row=number,
+                )
+            ]
+        )
     if not ({"value", "assessment"} & set(colmap.values())):
         raise ImportFailed([Issue(name, "thiếu cột 'Giá trị' hoặc 'Đánh giá'", sheet=sheet, row=number)])
     return colmap, sheet, number, rows
@@ -485,9 +566,16 @@ class ImportPlan:
 
     def as_dict(self) -> dict:
         return {
-            "file": self.file, "rows": self.rows, "skipped": self.skipped, "unchanged": self.unchanged, "new": self.new,
-            "changed": self.changed, "cells": self.cells, "units": self.units,
-            "changes": [c.as_dict() for c in self.changes], "issues": [i.as_dict() for i in self.issues],
+            "file": self.file,
+            "rows": self.rows,
+            "skipped": self.skipped,
+            "unchanged": self.unchanged,
+            "new": self.new,
+            "changed": self.changed,
+            "cells": self.cells,
+            "units": self.units,
+            "changes": [c.as_dict() for c in self.changes],
+            "issues": [i.as_dict() for i in self.issues],
             "issue_count": self.issue_count,
         }
 
@@ -617,7 +705,7 @@ class _Checker:
             keys.discard(k)
         keys = sorted(keys)
         for i in range(0, len(keys), 900):
-            part = keys[i:i + 900]
+            part = keys[i : i + 900]
             found = {u.uid: u for u in Unit.objects.filter(uid__in=part)}
             for k in part:
                 self.units[k] = found.get(k)
@@ -709,8 +797,13 @@ class _Checker:
         raw_unit = v.get("unit")
         unit = self.unit(raw_unit) if raw_unit not in (None, "") and _text(raw_unit) else self.defaults.get("unit")
         if unit is None:
-            self.issue(row, "unit", f"không có đơn vị mã '{_text(raw_unit)}'" if _text(raw_unit)
-                       else "chưa ghi mã đơn vị (vd. xa:13570@2024)")
+            self.issue(
+                row,
+                "unit",
+                f"không có đơn vị mã '{_text(raw_unit)}'"
+                if _text(raw_unit)
+                else "chưa ghi mã đơn vị (vd. xa:13570@2024)",
+            )
             ok = False
         elif not self.may_enter(unit):
             self.issue(row, "unit", f"không có quyền nhập số liệu cho {unit.name} ({unit.uid})")
@@ -775,16 +868,30 @@ class _Checker:
         if not ok or unit is None or cs is None or period is None or ind is None:
             return None
         if not value_text and assessment is None and not na:
-            return Prepared(unit, cs, period, (unit.id, cs.code, period.key), row.number, code, "", None, None, False,
-                            "", "", None)  # skipped
+            return Prepared(
+                unit, cs, period, (unit.id, cs.code, period.key), row.number, code, "", None, None, False, "", "", None
+            )  # skipped
         cell = (unit.id, cs.code, period.key)
         mask = self.seen.get(cell, 0)
         if mask & bit:
             self.issue(row, "indicator", f"chỉ tiêu {code} của {unit.uid} kỳ {period.key} xuất hiện hai lần trong tệp")
             return None
         self.seen[cell] = mask | bit
-        return Prepared(unit, cs, period, cell, row.number, code, value_text, value_num, assessment, na,
-                        _nfc(_text(v.get("note"))), _nfc(_text(v.get("evidence"))), expected)
+        return Prepared(
+            unit,
+            cs,
+            period,
+            cell,
+            row.number,
+            code,
+            value_text,
+            value_num,
+            assessment,
+            na,
+            _nfc(_text(v.get("note"))),
+            _nfc(_text(v.get("evidence"))),
+            expected,
+        )
 
     def _set_code(self, raw: object) -> str:
         """The set code a row names (or the default set), "" when none."""
@@ -842,15 +949,17 @@ class _Checker:
         blank = (None,) * len(rows)
         inote, iev, iver = cols[6:]
         units, sets, periods, codes, values, assessments, notes, evidences, versions = (
-            columns[i] if i is not None else blank for i in cols)
+            columns[i] if i is not None else blank for i in cols
+        )
         if (inote is not None and _nul_in(notes)) or (iev is not None and _nul_in(evidences)):
             return None
 
         wheres = _looked_up(self._fast_where, zip(units, sets, periods), lambda key: self._where(*key))
         if _BAD in wheres:
             return None
-        inds = _looked_up(self._fast_inds, zip(sets, codes),
-                          lambda key: self._code(self.catalog.get(self._set_code(key[0])), key[1]))
+        inds = _looked_up(
+            self._fast_inds, zip(sets, codes), lambda key: self._code(self.catalog.get(self._set_code(key[0])), key[1])
+        )
         if _BAD in inds:
             return None
         assess = _looked_up(self._assess, assessments, self.assessment)
@@ -885,9 +994,18 @@ class _Checker:
             block_seen[cell] = mask | bit
         self.seen.update(block_seen)
 
-        out = zip(*zip(*wheres), numbers, map(_THIRD, inds), texts, nums, verdicts, nas,
-                  _nfc_column(_stripped(notes)) if inote is not None else repeat(""),
-                  _nfc_column(_stripped(evidences)) if iev is not None else repeat(""), expected)
+        out = zip(
+            *zip(*wheres),
+            numbers,
+            map(_THIRD, inds),
+            texts,
+            nums,
+            verdicts,
+            nas,
+            _nfc_column(_stripped(notes)) if inote is not None else repeat(""),
+            _nfc_column(_stripped(evidences)) if iev is not None else repeat(""),
+            expected,
+        )
         if skipped:
             out = itertools.compress(out, keep)
         return list(map(_new_prepared, repeat(Prepared), out)), skipped
@@ -917,8 +1035,15 @@ def _fewer_collections(threshold: int = 100_000):
                 gc.set_threshold(*_scans["threshold"])
 
 
-def _scan(path: Path, name: str, user, catalog: Catalog, defaults: dict,
-          on_chunk: Callable[[list[Prepared]], None] | None, plan: ImportPlan) -> _Checker:
+def _scan(
+    path: Path,
+    name: str,
+    user,
+    catalog: Catalog,
+    defaults: dict,
+    on_chunk: Callable[[list[Prepared]], None] | None,
+    plan: ImportPlan,
+) -> _Checker:
     """Check every row; hand the good ones to ``on_chunk`` by chunks while no row has failed.
 
     Rows are taken by blocks of :data:`CHUNK`. :meth:`_Checker.block` checks a block column by column,
@@ -931,8 +1056,9 @@ def _scan(path: Path, name: str, user, catalog: Catalog, defaults: dict,
     pairs = list(colmap.items())
     width = max(colmap) + 1
     col = {canon: i for i, canon in pairs}
-    cols = tuple(col.get(c) for c in ("unit", "set", "period", "indicator", "value", "assessment", "note", "evidence",
-                                      "version"))
+    cols = tuple(
+        col.get(c) for c in ("unit", "set", "period", "indicator", "value", "assessment", "note", "evidence", "version")
+    )
     chk = _Checker(name, user, catalog, defaults)
     chunk: list[Prepared] = []
     rows = skipped = 0
@@ -998,16 +1124,19 @@ def _current(chunk: list[Prepared]) -> dict[tuple[tuple[int, str, str], str], tu
     sets = sorted({c[1] for c in cells})
     periods = sorted({c[2] for c in cells})
     q = connection.ops.quote_name
-    select = (f"SELECT unit_id, set_code, period, indicator, value_num, "
-              f"CASE WHEN value_num IS NULL THEN value_text END, assessment, not_applicable, note, evidence, "
-              f"id, version, created_by_name, value_text FROM {q(Observation._meta.db_table)} WHERE is_current ")
+    select = (
+        f"SELECT unit_id, set_code, period, indicator, value_num, "
+        f"CASE WHEN value_num IS NULL THEN value_text END, assessment, not_applicable, note, evidence, "
+        f"id, version, created_by_name, value_text FROM {q(Observation._meta.db_table)} WHERE is_current "
+    )
     found: list[tuple] = []
     with connection.cursor() as cur:
         if connection.vendor == "postgresql" and len(units) * len(sets) * len(periods) <= 2 * len(cells):
             # a file in the usual order (unit by unit): the chunk's cells are about all the combinations of
             # its units, sets and periods, read in one statement (the few others are left out below)
-            cur.execute(select + "AND unit_id = ANY(%s) AND set_code = ANY(%s) AND period = ANY(%s)",
-                        [units, sets, periods])
+            cur.execute(
+                select + "AND unit_id = ANY(%s) AND set_code = ANY(%s) AND period = ANY(%s)", [units, sets, periods]
+            )
             found = cur.fetchall()
         else:
             groups: dict[tuple[str, str], list[int]] = {}
@@ -1016,9 +1145,11 @@ def _current(chunk: list[Prepared]) -> dict[tuple[tuple[int, str, str], str], tu
             for (set_code, period), ids in groups.items():
                 ids.sort()
                 for i in range(0, len(ids), 900):  # SQLite: at most 999 parameters
-                    part = ids[i:i + 900]
-                    cur.execute(select + f"AND set_code = %s AND period = %s AND unit_id IN "
-                                f"({', '.join(['%s'] * len(part))})", [set_code, period, *part])
+                    part = ids[i : i + 900]
+                    cur.execute(
+                        select + f"AND set_code = %s AND period = %s AND unit_id IN ({', '.join(['%s'] * len(part))})",
+                        [set_code, period, *part],
+                    )
                     found.extend(cur.fetchall())
     if not found:
         return {}
@@ -1045,8 +1176,13 @@ def _evidence_checker(name: str, where: str | None) -> Callable[[Prepared], Issu
     return check
 
 
-def _changes(chunk: list[Prepared], plan: ImportPlan, conflicts: list[Issue], where: str | None,
-             evidence: Callable[[Prepared], Issue | None]) -> Iterator[tuple[Prepared, tuple | None]]:
+def _changes(
+    chunk: list[Prepared],
+    plan: ImportPlan,
+    conflicts: list[Issue],
+    where: str | None,
+    evidence: Callable[[Prepared], Issue | None],
+) -> Iterator[tuple[Prepared, tuple | None]]:
     """(row, its current observation or None) of every row that changes something; counts the
     unchanged, new and changed rows into ``plan``, and into ``conflicts`` what may not be written: a
     value edited since the template was downloaded, a value that replaces a current one without naming
@@ -1059,8 +1195,9 @@ def _changes(chunk: list[Prepared], plan: ImportPlan, conflicts: list[Issue], wh
     cur = _current(chunk)
     olds = list(map(cur.get, zip(map(_CELL, chunk), map(_CODE, chunk)), repeat(_NO_ROW)))
     texts = [t if n is None else None for t, n in zip(map(_TEXT, chunk), map(_NUM, chunk))]
-    compared = zip(map(_NUM, chunk), texts, map(_VERDICT, chunk), map(_NA, chunk), map(_NOTE, chunk),
-                   map(_EVIDENCE, chunk))
+    compared = zip(
+        map(_NUM, chunk), texts, map(_VERDICT, chunk), map(_NA, chunk), map(_NOTE, chunk), map(_EVIDENCE, chunk)
+    )
     same = list(map(operator.eq, compared, map(_COMPARED, olds)))
     rows: Iterator = zip(chunk, olds, same)
     unchanged = new = changed = 0
@@ -1071,15 +1208,29 @@ def _changes(chunk: list[Prepared], plan: ImportPlan, conflicts: list[Issue], wh
         if o is _NO_ROW:
             o = None
         elif p.expected_version is None and not s:
-            conflicts.append(Issue(plan.file, version_required(p.indicator, p.unit.uid, o[_C_VERSION], o[_C_BY])
-                                   + " — tải mẫu mới (có cột 'Lần sửa') rồi nhập lại", where, p.row,
-                                   COLUMNS["version"][0]))
+            conflicts.append(
+                Issue(
+                    plan.file,
+                    version_required(p.indicator, p.unit.uid, o[_C_VERSION], o[_C_BY])
+                    + " — tải mẫu mới (có cột 'Lần sửa') rồi nhập lại",
+                    where,
+                    p.row,
+                    COLUMNS["version"][0],
+                )
+            )
             continue
         elif p.expected_version is not None and o[_C_VERSION] != p.expected_version:
             who = o[_C_BY] or "người khác"
-            conflicts.append(Issue(plan.file, f"chỉ tiêu {p.indicator} của {p.unit.uid} đã được {who} sửa (lần sửa "
-                                   f"{o[_C_VERSION]}) sau khi tải mẫu (lần sửa {p.expected_version}); hãy tải mẫu mới",
-                                   where, p.row, COLUMNS["version"][0]))
+            conflicts.append(
+                Issue(
+                    plan.file,
+                    f"chỉ tiêu {p.indicator} của {p.unit.uid} đã được {who} sửa (lần sửa "
+                    f"{o[_C_VERSION]}) sau khi tải mẫu (lần sửa {p.expected_version}); hãy tải mẫu mới",
+                    where,
+                    p.row,
+                    COLUMNS["version"][0],
+                )
+            )
             continue
         elif s:
             unchanged += 1
@@ -1104,8 +1255,14 @@ def _show(value_text: str, assessment: bool | None, na: bool) -> str:
     return " · ".join(x for x in (value_text, a) if x) or "(trống)"
 
 
-def plan_import(path: str | Path, *, user=None, catalog: Catalog | None = None, defaults: dict | None = None,
-                name: str | None = None) -> ImportPlan:
+def plan_import(
+    path: str | Path,
+    *,
+    user=None,
+    catalog: Catalog | None = None,
+    defaults: dict | None = None,
+    name: str | None = None,
+) -> ImportPlan:
     """Check the whole file and describe the changes; writes nothing."""
     path = Path(path)
     name = name or path.name
@@ -1119,11 +1276,18 @@ def plan_import(path: str | Path, *, user=None, catalog: Catalog | None = None, 
     def compare(chunk: list[Prepared]) -> None:
         changes = _changes(chunk, plan, conflicts, where, evidence)
         for p, o in itertools.islice(changes, max(0, MAX_PREVIEW - len(plan.changes))):
-            plan.changes.append(ChangeLine(
-                p.unit.uid, p.unit.name, p.cs.code, p.cell[2], p.indicator,
-                _show(o[_C_TEXT], o[_C_ASSESS], o[_C_NA]) if o else "(chưa có)",
-                _show(p.value_text, p.assessment, p.not_applicable), p.row,
-            ))
+            plan.changes.append(
+                ChangeLine(
+                    p.unit.uid,
+                    p.unit.name,
+                    p.cs.code,
+                    p.cell[2],
+                    p.indicator,
+                    _show(o[_C_TEXT], o[_C_ASSESS], o[_C_NA]) if o else "(chưa có)",
+                    _show(p.value_text, p.assessment, p.not_applicable),
+                    p.row,
+                )
+            )
         collections.deque(changes, maxlen=0)  # the rest are counted, not shown
 
     _scan(path, name, user, catalog, defaults or {}, compare, plan)
@@ -1149,9 +1313,26 @@ class ImportResult:
 # above this many (unit, set, period) cells the results are re-evaluated with the batch path (one read of
 # the cell's observations for every unit under the units' common ancestor) instead of unit by unit
 BATCH_REEVALUATION_CELLS = 100
-_INSERT_COLUMNS = ("unit_id", "set_code", "indicator", "period", "year", "value_text", "value_num", "assessment",
-                   "not_applicable", "note", "evidence", "version", "is_current", "source", "batch", "created_by_id",
-                   "created_by_name", "created_at")
+_INSERT_COLUMNS = (
+    "unit_id",
+    "set_code",
+    "indicator",
+    "period",
+    "year",
+    "value_text",
+    "value_num",
+    "assessment",
+    "not_applicable",
+    "note",
+    "evidence",
+    "version",
+    "is_current",
+    "source",
+    "batch",
+    "created_by_id",
+    "created_by_name",
+    "created_at",
+)
 
 
 def _insert(rows: list[tuple]) -> None:
@@ -1179,8 +1360,9 @@ def _common_ancestor(units: list[Unit]) -> Unit | None:
     return Unit.objects.filter(pk=int(common[-1])).first() if common else None
 
 
-def _reevaluate(cells: dict[tuple[int, str, str], Unit], catalog: Catalog,
-                progress: Callable[[str, int, int], None] | None) -> bool:
+def _reevaluate(
+    cells: dict[tuple[int, str, str], Unit], catalog: Catalog, progress: Callable[[str, int, int], None] | None
+) -> bool:
     """Re-evaluate the results of the written cells (and of the sets that depend on them); returns
     whether the batch path was used."""
     from ntm.apps.evaluations.services import dependents, evaluate_unit
@@ -1203,16 +1385,26 @@ def _reevaluate(cells: dict[tuple[int, str, str], Unit], catalog: Catalog,
         units[unit_id] = unit
     table = UnitTable()
     for k, (period, (sets, units)) in enumerate(sorted(by_period.items()), start=1):
-        evaluate_period(period, sorted(sets), catalog=catalog, table=table, within=_common_ancestor(list(units.values())))
+        evaluate_period(
+            period, sorted(sets), catalog=catalog, table=table, within=_common_ancestor(list(units.values()))
+        )
         if progress:
             progress("Đánh giá lại", k, len(by_period))
     return True
 
 
-def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None, defaults: dict | None = None,
-                  name: str | None = None, batch: str | None = None, reevaluate: bool = True,
-                  background: bool = False,
-                  progress: Callable[[str, int, int], None] | None = None) -> ImportResult:
+def commit_import(
+    path: str | Path,
+    *,
+    user=None,
+    catalog: Catalog | None = None,
+    defaults: dict | None = None,
+    name: str | None = None,
+    batch: str | None = None,
+    reevaluate: bool = True,
+    background: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportResult:
     """Check and record every changed value in one transaction under one batch id (all or nothing).
 
     One pass over the file (the preview was the other): rows are checked, compared with the current
@@ -1250,14 +1442,33 @@ def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None
             unit_id, set_code, key = p.cell
             if o is not None:
                 supersede.append(o[_C_PK])
-            new_rows.append((unit_id, set_code, p.indicator, key, p.period.year, p.value_text, p.value_num,
-                             p.assessment, p.not_applicable, p.note, p.evidence, (o[_C_VERSION] + 1) if o else 1, True,
-                             IMPORT_SOURCE, batch, by_id, who, now))
+            new_rows.append(
+                (
+                    unit_id,
+                    set_code,
+                    p.indicator,
+                    key,
+                    p.period.year,
+                    p.value_text,
+                    p.value_num,
+                    p.assessment,
+                    p.not_applicable,
+                    p.note,
+                    p.evidence,
+                    (o[_C_VERSION] + 1) if o else 1,
+                    True,
+                    IMPORT_SOURCE,
+                    batch,
+                    by_id,
+                    who,
+                    now,
+                )
+            )
             cells[p.cell] = p.unit
         if conflicts:
             raise ImportFailed(conflicts[:MAX_ISSUES], len(conflicts))
         for i in range(0, len(supersede), 900):
-            Observation.objects.filter(pk__in=supersede[i:i + 900]).update(is_current=False)
+            Observation.objects.filter(pk__in=supersede[i : i + 900]).update(is_current=False)
         _insert(new_rows)
         if progress:
             progress("Ghi số liệu", plan.new + plan.changed, 0)
@@ -1270,11 +1481,22 @@ def commit_import(path: str | Path, *, user=None, catalog: Catalog | None = None
         if reevaluate and background and len(cells) > BATCH_REEVALUATION_CELLS:
             from ntm.apps.evaluations.tasks import start_reevaluation, with_dependents
 
-            run = start_reevaluation(with_dependents({k[1] for k in cells}, catalog), sorted({k[2] for k in cells}),
-                                     reason=f"nhập số liệu, lô {batch}", user=user if getattr(user, "pk", None) else None)
+            run = start_reevaluation(
+                with_dependents({k[1] for k in cells}, catalog),
+                sorted({k[2] for k in cells}),
+                reason=f"nhập số liệu, lô {batch}",
+                user=user if getattr(user, "pk", None) else None,
+            )
             batch_path = False
         else:
             batch_path = _reevaluate(cells, catalog, progress) if reevaluate and cells else False
     written = plan.new + plan.changed
-    return ImportResult(batch=batch, written=written, unchanged=plan.unchanged, cells=len(cells), plan=plan,
-                        batch_reevaluation=batch_path, reevaluation_run=run)
+    return ImportResult(
+        batch=batch,
+        written=written,
+        unchanged=plan.unchanged,
+        cells=len(cells),
+        plan=plan,
+        batch_reevaluation=batch_path,
+        reevaluation_run=run,
+    )

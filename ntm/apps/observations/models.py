@@ -41,15 +41,30 @@ class Observation(models.Model):
     version = models.PositiveIntegerField("lần sửa", default=1)
     is_current = models.BooleanField(default=True, db_index=True)
     # db_default: the bulk writers (imports, the national demo) list their columns; a new value is never approved
-    is_approved = models.BooleanField("đã duyệt", default=False, db_default=False,
-                                      help_text="giá trị được phê duyệt lần gần nhất của chỉ tiêu trong kỳ")
-    source = models.CharField("nguồn", max_length=40, default="form",
-                              help_text="form, import, api, demo, carryover (chép từ kỳ trước, chưa xác nhận)…")
+    is_approved = models.BooleanField(
+        "đã duyệt",
+        default=False,
+        db_default=False,
+        help_text="giá trị được phê duyệt lần gần nhất của chỉ tiêu trong kỳ",
+    )
+    source = models.CharField(
+        "nguồn",
+        max_length=40,
+        default="form",
+        help_text="form, import, api, demo, carryover (chép từ kỳ trước, chưa xác nhận)…",
+    )
     batch = models.CharField("lô nhập", max_length=64, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="người nhập"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người nhập",
     )
-    created_by_name = models.CharField("tên người nhập", max_length=150, blank=True, help_text="giữ lại khi tài khoản bị xóa")
+    created_by_name = models.CharField(
+        "tên người nhập", max_length=150, blank=True, help_text="giữ lại khi tài khoản bị xóa"
+    )
     created_at = models.DateTimeField("thời điểm", auto_now_add=True)
 
     objects = ObservationQuerySet.as_manager()
@@ -60,15 +75,23 @@ class Observation(models.Model):
         indexes = [
             models.Index(fields=["unit", "set_code", "period", "is_current"], name="obs_cell_current"),
             models.Index(fields=["set_code", "period", "is_current"], name="obs_set_period"),
-            models.Index(fields=["set_code", "period"], condition=models.Q(is_approved=True), name="obs_set_period_approved"),
+            models.Index(
+                fields=["set_code", "period"], condition=models.Q(is_approved=True), name="obs_set_period_approved"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "set_code", "period", "indicator"], condition=models.Q(is_current=True), name="obs_one_current"
+                fields=["unit", "set_code", "period", "indicator"],
+                condition=models.Q(is_current=True),
+                name="obs_one_current",
             ),
-            models.UniqueConstraint(fields=["unit", "set_code", "period", "indicator", "version"], name="obs_version_unique"),
             models.UniqueConstraint(
-                fields=["unit", "set_code", "period", "indicator"], condition=models.Q(is_approved=True), name="obs_one_approved"
+                fields=["unit", "set_code", "period", "indicator", "version"], name="obs_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "set_code", "period", "indicator"],
+                condition=models.Q(is_approved=True),
+                name="obs_one_approved",
             ),
         ]
 
@@ -87,7 +110,9 @@ class Fact(models.Model):
     note = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
     is_current = models.BooleanField(default=True, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_by_name = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -95,7 +120,9 @@ class Fact(models.Model):
         verbose_name = "thông tin bổ sung"
         verbose_name_plural = "thông tin bổ sung"
         constraints = [
-            models.UniqueConstraint(fields=["unit", "name", "period"], condition=models.Q(is_current=True), name="fact_one_current"),
+            models.UniqueConstraint(
+                fields=["unit", "name", "period"], condition=models.Q(is_current=True), name="fact_one_current"
+            ),
         ]
 
 
@@ -116,14 +143,28 @@ class Submission(models.Model):
     set_code = models.CharField("bộ tiêu chí", max_length=64)
     period = models.CharField("kỳ", max_length=10)
     year = models.PositiveSmallIntegerField("năm")
-    state = models.CharField("trạng thái", max_length=12, choices=SubmissionState.choices, default=SubmissionState.DRAFT)
+    state = models.CharField(
+        "trạng thái", max_length=12, choices=SubmissionState.choices, default=SubmissionState.DRAFT
+    )
     comment = models.TextField("ý kiến", blank=True, help_text="lý do trả lại hoặc mở lại gần nhất")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name="người gửi")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người gửi",
+    )
     submitted_by_name = models.CharField("tên người gửi", max_length=150, blank=True)
     submitted_at = models.DateTimeField("gửi lúc", null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name="người thẩm định")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người thẩm định",
+    )
     reviewed_by_name = models.CharField("tên người thẩm định", max_length=150, blank=True)
     reviewed_at = models.DateTimeField("thẩm định lúc", null=True, blank=True)
     updated_at = models.DateTimeField("cập nhật", auto_now=True)

@@ -23,8 +23,20 @@ from .models import CARRIED_OVER, Fact, Observation
 from .validation import EntryProblem, EntryRefused, entry_refused, version_required
 from .workflow import PeriodLocked, locked_submissions
 
-__all__ = ["Entry", "EditConflict", "EntryRefused", "PeriodLocked", "record", "record_many", "history", "record_fact",
-           "snapshot", "mark_approved", "carry_over", "previous_period"]
+__all__ = [
+    "Entry",
+    "EditConflict",
+    "EntryRefused",
+    "PeriodLocked",
+    "record",
+    "record_many",
+    "history",
+    "record_fact",
+    "snapshot",
+    "mark_approved",
+    "carry_over",
+    "previous_period",
+]
 
 
 class EditConflict(Exception):
@@ -80,7 +92,9 @@ def _prepare(e: Entry, catalog: Catalog) -> dict:
         raise EntryProblem("set", f"không có bộ tiêu chí '{e.set_code}'")
     cs = catalog.get(e.set_code)
     if cs.level != e.unit.level:
-        raise EntryProblem("set", f"bộ {e.set_code} dành cho cấp {cs.level}, không áp dụng cho {e.unit.name} ({e.unit.uid})")
+        raise EntryProblem(
+            "set", f"bộ {e.set_code} dành cho cấp {cs.level}, không áp dụng cho {e.unit.name} ({e.unit.uid})"
+        )
     if e.indicator not in cs.by_code:
         raise EntryProblem("indicator", f"bộ {e.set_code} không có chỉ tiêu {e.indicator}")
     ind = cs.by_code[e.indicator]
@@ -127,14 +141,18 @@ def _same(cur: Observation, fields: dict, e: Entry, source: str) -> bool:
     if cur.source == CARRIED_OVER and source != CARRIED_OVER:
         return False
     return (
-        cur.value_text == fields["value_text"] and cur.value_num == fields["value_num"]
-        and cur.assessment == e.assessment and cur.not_applicable == e.not_applicable
-        and cur.note == fields["note"] and cur.evidence == fields["evidence"]
+        cur.value_text == fields["value_text"]
+        and cur.value_num == fields["value_num"]
+        and cur.assessment == e.assessment
+        and cur.not_applicable == e.not_applicable
+        and cur.note == fields["note"]
+        and cur.evidence == fields["evidence"]
     )
 
 
-def _write(e: Entry, fields: dict, user, source: str, batch: str, mine: set[int], overwrite: bool = False
-           ) -> tuple[Observation | None, Observation | None]:
+def _write(
+    e: Entry, fields: dict, user, source: str, batch: str, mine: set[int], overwrite: bool = False
+) -> tuple[Observation | None, Observation | None]:
     """Append one value; returns (previous current row, new row or None when nothing changed). ``mine``:
     the rows this call has written (an entry may build on one without naming its version)."""
     cur = (
@@ -152,8 +170,9 @@ def _write(e: Entry, fields: dict, user, source: str, batch: str, mine: set[int]
     return cur, new
 
 
-def _new_version(e: Entry, fields: dict, cur: Observation | None, user, source: str, batch: str,
-                 own: bool = False) -> Observation | None:
+def _new_version(
+    e: Entry, fields: dict, cur: Observation | None, user, source: str, batch: str, own: bool = False
+) -> Observation | None:
     """The row that follows ``cur`` (not saved), or None when the value is the same; raises on a stale version,
     and on a missing one when ``cur`` is there — unless ``own``: written by the same call just before."""
     if cur is not None and e.expected_version is not None and cur.version != e.expected_version:
@@ -171,21 +190,33 @@ def _new_version(e: Entry, fields: dict, cur: Observation | None, user, source: 
         if problem:
             raise EntryProblem("evidence", problem, entry=e)
     return Observation(
-        unit=e.unit, set_code=e.set_code, indicator=e.indicator, assessment=e.assessment,
-        not_applicable=e.not_applicable, version=cur.version + 1 if cur else 1,
-        is_current=True, source=source, batch=batch, created_by=user, created_by_name=_user_name(user), **fields,
+        unit=e.unit,
+        set_code=e.set_code,
+        indicator=e.indicator,
+        assessment=e.assessment,
+        not_applicable=e.not_applicable,
+        version=cur.version + 1 if cur else 1,
+        is_current=True,
+        source=source,
+        batch=batch,
+        created_by=user,
+        created_by_name=_user_name(user),
+        **fields,
     )
 
 
-def _write_cell(items: list[tuple[Entry, dict]], user, source: str, batch: str, overwrite: bool = False
-                ) -> list[tuple[Observation | None, Observation | None]]:
+def _write_cell(
+    items: list[tuple[Entry, dict]], user, source: str, batch: str, overwrite: bool = False
+) -> list[tuple[Observation | None, Observation | None]]:
     """Append the values of one unit, set and period (one row per indicator) with two statements
     whatever their number: retire the current rows of these indicators (the UPDATE locks them and
     returns them), insert the new ones. A row that turns out unchanged is made current again (a
     third statement, rare: the form posts only changed rows); a stale version raises EditConflict
     and the caller's transaction undoes the retirement."""
     e0, f0 = items[0]
-    current = {o.indicator: o for o in _retire_current(e0.unit, e0.set_code, f0["period"], [e.indicator for e, _ in items])}
+    current = {
+        o.indicator: o for o in _retire_current(e0.unit, e0.set_code, f0["period"], [e.indicator for e, _ in items])
+    }
     out = []
     for e, fields in items:
         cur = current.get(e.indicator)
@@ -208,18 +239,28 @@ def _current_in_cell(kind: str, indicators: list[str], unit, set_code: str, peri
     """``kind`` "read": the current rows of ``indicators`` in one cell; "retire": the same rows with
     ``is_current`` set false by the statement that returns them (``UPDATE … RETURNING``: read, locked
     and retired at once). Plain SQL (see ops.sql)."""
+
     def build(qn):
         columns = ", ".join(qn(f.column) for f in Observation._meta.concrete_fields)
-        where = (f"WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
-                 f"AND {qn('is_current')} = %s AND {qn('indicator')} IN ({', '.join(['%s'] * len(indicators))})")
+        where = (
+            f"WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
+            f"AND {qn('is_current')} = %s AND {qn('indicator')} IN ({', '.join(['%s'] * len(indicators))})"
+        )
         table = qn(Observation._meta.db_table)
-        return (f"SELECT {columns} FROM {table} {where}" if kind == "read" else
-                f"UPDATE {table} SET {qn('is_current')} = %s {where} RETURNING {columns}")
+        return (
+            f"SELECT {columns} FROM {table} {where}"
+            if kind == "read"
+            else f"UPDATE {table} SET {qn('is_current')} = %s {where} RETURNING {columns}"
+        )
 
     params = [unit.pk, set_code, period, True, *indicators]
     # a raw query set: the rows become model instances with the database's converters applied
-    return list(Observation.objects.raw(statement(("observations-cell", kind, len(indicators)), build),
-                                        params if kind == "read" else [False, *params]))
+    return list(
+        Observation.objects.raw(
+            statement(("observations-cell", kind, len(indicators)), build),
+            params if kind == "read" else [False, *params],
+        )
+    )
 
 
 def current_rows(unit, set_code: str, period: str, indicators: list[str]) -> list[Observation]:
@@ -232,8 +273,9 @@ def _retire_current(unit, set_code: str, period: str, indicators: list[str]) -> 
     return _current_in_cell("retire", indicators, unit, set_code, period)
 
 
-def _write_all(entries: list[Entry], prepared: list[dict], user, source: str, batch: str, overwrite: bool = False
-               ) -> list[tuple[Entry, Observation | None, Observation | None]]:
+def _write_all(
+    entries: list[Entry], prepared: list[dict], user, source: str, batch: str, overwrite: bool = False
+) -> list[tuple[Entry, Observation | None, Observation | None]]:
     """Write every entry, in order; entries are grouped by unit, set and period unless one indicator
     comes twice (each then builds on the one before, one at a time)."""
     keys = [(e.unit.pk, e.set_code, f["period"], e.indicator) for e, f in zip(entries, prepared)]
@@ -245,8 +287,9 @@ def _write_all(entries: list[Entry], prepared: list[dict], user, source: str, ba
         cells.setdefault(k[:3], []).append(n)
     written: list = [None] * len(entries)
     for idx in cells.values():
-        for n, (old, new) in zip(idx, _write_cell([(entries[n], prepared[n]) for n in idx], user, source, batch,
-                                                  overwrite)):
+        for n, (old, new) in zip(
+            idx, _write_cell([(entries[n], prepared[n]) for n in idx], user, source, batch, overwrite)
+        ):
             written[n] = (entries[n], old, new)
     return written
 
@@ -258,11 +301,15 @@ def snapshot(o: Observation | None) -> dict | None:
     return {
         "value": o.value_text,
         "assessment": assessment_text(o.assessment, o.not_applicable),
-        "note": o.note, "evidence": o.evidence, "version": o.version,
+        "note": o.note,
+        "evidence": o.evidence,
+        "version": o.version,
     }
 
 
-def _audit_writes(pairs: list[tuple[Entry, Observation | None, Observation | None]], user, source: str, batch: str) -> None:
+def _audit_writes(
+    pairs: list[tuple[Entry, Observation | None, Observation | None]], user, source: str, batch: str
+) -> None:
     from ntm.apps.audit.models import Action
     from ntm.apps.audit.services import log
 
@@ -273,11 +320,16 @@ def _audit_writes(pairs: list[tuple[Entry, Observation | None, Observation | Non
     for (_, set_code, period), rows in cells.items():
         unit = rows[0][0].unit
         codes = [new.indicator for _, _, new in rows]
-        log(Action.OBSERVATIONS_SAVED, user=user, unit=unit, obj=f"{set_code} · {Period.parse(period).label}",
+        log(
+            Action.OBSERVATIONS_SAVED,
+            user=user,
+            unit=unit,
+            obj=f"{set_code} · {Period.parse(period).label}",
             message=f"Lưu {len(rows)} chỉ tiêu ({', '.join(codes[:12])}{'…' if len(codes) > 12 else ''})"
-                    f"; nguồn {source}" + (f", lô {batch}" if batch else ""),
+            f"; nguồn {source}" + (f", lô {batch}" if batch else ""),
             old={new.indicator: snapshot(old) for _, old, new in rows},
-            new={new.indicator: snapshot(new) for _, _, new in rows})
+            new={new.indicator: snapshot(new) for _, _, new in rows},
+        )
 
 
 def _audit_refusal(exc: Exception, entries: list[Entry], user) -> None:
@@ -290,16 +342,33 @@ def _audit_refusal(exc: Exception, entries: list[Entry], user) -> None:
     log(Action.WRITE_REFUSED, user=user, unit=unit, obj=obj, message=str(exc))
 
 
-def record(entry: Entry, *, user=None, source: str = "form", batch: str = "", catalog: Catalog | None = None,
-           reevaluate: bool = True, overwrite: bool = False) -> Observation | None:
+def record(
+    entry: Entry,
+    *,
+    user=None,
+    source: str = "form",
+    batch: str = "",
+    catalog: Catalog | None = None,
+    reevaluate: bool = True,
+    overwrite: bool = False,
+) -> Observation | None:
     """Record one value; returns the new row, or None when nothing changed."""
-    return record_many([entry], user=user, source=source, batch=batch, catalog=catalog, reevaluate=reevaluate,
-                       overwrite=overwrite)[0]
+    return record_many(
+        [entry], user=user, source=source, batch=batch, catalog=catalog, reevaluate=reevaluate, overwrite=overwrite
+    )[0]
 
 
-def record_many(entries: Iterable[Entry], *, user=None, source: str = "form", batch: str = "",
-                catalog: Catalog | None = None, reevaluate: bool = True,
-                results: dict | None = None, overwrite: bool = False) -> list[Observation | None]:
+def record_many(
+    entries: Iterable[Entry],
+    *,
+    user=None,
+    source: str = "form",
+    batch: str = "",
+    catalog: Catalog | None = None,
+    reevaluate: bool = True,
+    results: dict | None = None,
+    overwrite: bool = False,
+) -> list[Observation | None]:
     """All-or-nothing: every entry is checked first (:mod:`.validation`); one bad entry records none of them.
 
     Raises :class:`~.validation.EntryRefused` (a ValueError naming item, field and value) for bad entries —
@@ -383,8 +452,17 @@ def record_fact(unit: Unit, name: str, period: str, value: float | None, *, user
             return cur
         version = cur.version + 1
         Fact.objects.filter(pk=cur.pk).update(is_current=False)
-    return Fact.objects.create(unit=unit, name=name, period=p.key, year=p.year, value=value, note=note, version=version,
-                               created_by=user, created_by_name=_user_name(user))
+    return Fact.objects.create(
+        unit=unit,
+        name=name,
+        period=p.key,
+        year=p.year,
+        value=value,
+        note=note,
+        version=version,
+        created_by=user,
+        created_by_name=_user_name(user),
+    )
 
 
 def mark_approved(unit: Unit, set_code: str, period: str) -> int:
@@ -401,8 +479,13 @@ def previous_period(unit: Unit, set_code: str, period: str) -> str | None:
     """The newest period of the same kind (month, quarter, year) before ``period`` in which the unit has
     values for the set: where "Chép từ kỳ trước" copies from."""
     p = Period.parse(period)
-    keys = (Observation.objects.current().filter(unit=unit, set_code=set_code)
-            .values_list("period", flat=True).distinct().order_by())
+    keys = (
+        Observation.objects.current()
+        .filter(unit=unit, set_code=set_code)
+        .values_list("period", flat=True)
+        .distinct()
+        .order_by()
+    )
     earlier = []
     for k in keys:
         try:
@@ -439,11 +522,13 @@ def carry_over(unit: Unit, set_code: str, period: str, *, user=None, catalog: Ca
     source = previous_period(unit, set_code, key)
     if source is None:
         return CarryOver(None, [], [], [])
-    present = set(Observation.objects.current().filter(unit=unit, set_code=set_code, period=key)
-                  .values_list("indicator", flat=True))
+    present = set(
+        Observation.objects.current()
+        .filter(unit=unit, set_code=set_code, period=key)
+        .values_list("indicator", flat=True)
+    )
     entries, kept, refused = [], [], []
-    for o in (Observation.objects.current().filter(unit=unit, set_code=set_code, period=source)
-              .order_by("indicator")):
+    for o in Observation.objects.current().filter(unit=unit, set_code=set_code, period=source).order_by("indicator"):
         if o.indicator not in cs.by_code:
             continue
         if o.indicator in present:
@@ -457,8 +542,18 @@ def carry_over(unit: Unit, set_code: str, period: str, *, user=None, catalog: Ca
             continue
         if value is None and o.assessment is None and not o.not_applicable:
             continue
-        entries.append(Entry(unit=unit, set_code=set_code, period=key, indicator=o.indicator, value=value,
-                             assessment=o.assessment, not_applicable=o.not_applicable, note=o.note))
+        entries.append(
+            Entry(
+                unit=unit,
+                set_code=set_code,
+                period=key,
+                indicator=o.indicator,
+                value=value,
+                assessment=o.assessment,
+                not_applicable=o.not_applicable,
+                note=o.note,
+            )
+        )
     written = record_many(entries, user=user, source=CARRIED_OVER, batch=f"chep-tu-{source}", catalog=catalog)
     copied = [e.indicator for e, new in zip(entries, written) if new is not None]
     return CarryOver(source, copied, kept, refused)

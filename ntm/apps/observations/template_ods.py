@@ -17,9 +17,23 @@ from ntm.core.periods import Period
 
 from . import imports as I
 
-_WIDTHS_CM = {"unit": 3.4, "unit_name": 4.6, "set": 3.4, "period": 2, "criterion": 1.8, "indicator": 2, "content": 12,
-              "rule": 3.4, "threshold": 2, "measure": 2.2, "value": 2.6, "assessment": 3.2, "note": 5, "evidence": 6,
-              "version": 1.8}
+_WIDTHS_CM = {
+    "unit": 3.4,
+    "unit_name": 4.6,
+    "set": 3.4,
+    "period": 2,
+    "criterion": 1.8,
+    "indicator": 2,
+    "content": 12,
+    "rule": 3.4,
+    "threshold": 2,
+    "measure": 2.2,
+    "value": 2.6,
+    "assessment": 3.2,
+    "note": 5,
+    "evidence": 6,
+    "version": 1.8,
+}
 # validation names (one per kind of value cell) and their ODF conditions
 _CHECKS = {
     "danh-gia": 'of:cell-content-is-in-list("' + '";"'.join(I.ASSESSMENT_CHOICES) + '")',
@@ -27,8 +41,12 @@ _CHECKS = {
     "ty-le": "of:cell-content-is-decimal-number() and cell-content-is-between(0,100)",
     "so": "of:cell-content-is-decimal-number()",
 }
-_MESSAGES = {"danh-gia": "Chọn một trong: đạt, chưa đạt, không đánh giá", "co-khong": "Ghi có hoặc không",
-             "ty-le": "Ghi một số từ 0 đến 100 (%)", "so": "Ghi một số"}
+_MESSAGES = {
+    "danh-gia": "Chọn một trong: đạt, chưa đạt, không đánh giá",
+    "co-khong": "Ghi có hoặc không",
+    "ty-le": "Ghi một số từ 0 đến 100 (%)",
+    "so": "Ghi một số",
+}
 
 
 def _shown(v: float | int) -> str:
@@ -58,8 +76,10 @@ def write_template_ods(out: str | Path | io.BytesIO, units: list[Unit], cs: Crit
     """Write the ODS entry template. Returns the number of rows; :class:`TooLarge` above :data:`MAX_ROWS`."""
     rows = len(units) * cs.indicator_count
     if rows > MAX_ROWS:
-        raise TooLarge(f"mẫu ODS có tối đa {MAX_ROWS:,} dòng (khoảng {MAX_ROWS // cs.indicator_count:,} đơn vị), mẫu này "
-                       f"có {rows:,} dòng: hãy tải mẫu XLSX, hoặc chọn phạm vi nhỏ hơn".replace(",", "."))
+        raise TooLarge(
+            f"mẫu ODS có tối đa {MAX_ROWS:,} dòng (khoảng {MAX_ROWS // cs.indicator_count:,} đơn vị), mẫu này "
+            f"có {rows:,} dòng: hãy tải mẫu XLSX, hoặc chọn phạm vi nhỏ hơn".replace(",", ".")
+        )
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.style import ParagraphProperties, Style, TableCellProperties, TableColumnProperties, TextProperties
     from odf.table import (
@@ -94,8 +114,12 @@ def write_template_ods(out: str | Path | io.BytesIO, units: list[Unit], cs: Crit
 
     checks = ContentValidations()
     for name, condition in _CHECKS.items():
-        cv = ContentValidation(name=name, condition=condition, allowemptycell="true",
-                               displaylist="unsorted" if "in-list" in condition else "none")
+        cv = ContentValidation(
+            name=name,
+            condition=condition,
+            allowemptycell="true",
+            displaylist="unsorted" if "in-list" in condition else "none",
+        )
         help_ = HelpMessage(title="Giá trị" if name != "danh-gia" else "Đánh giá", display="true")
         help_.addElement(P(text=_MESSAGES[name]))
         err = ErrorMessage(title="Không hợp lệ", display="true", messagetype="stop")

@@ -28,13 +28,30 @@ from ntm.core.periods import Period
 
 from .evidence import reference_problem
 
-__all__ = ["FIELD_LABELS", "EntryProblem", "EntryRefused", "unit_problem", "set_problem", "cell_problem", "entry_refused",
-           "in_force", "version_required", "reference_problem"]
+__all__ = [
+    "FIELD_LABELS",
+    "EntryProblem",
+    "EntryRefused",
+    "unit_problem",
+    "set_problem",
+    "cell_problem",
+    "entry_refused",
+    "in_force",
+    "version_required",
+    "reference_problem",
+]
 
 # how a message names a field of an entry (the API's field names → Vietnamese)
 FIELD_LABELS = {
-    "unit": "đơn vị", "set": "bộ tiêu chí", "period": "kỳ", "indicator": "chỉ tiêu", "value": "giá trị",
-    "assessment": "đánh giá", "not_applicable": "không đánh giá", "note": "ghi chú", "evidence": "minh chứng",
+    "unit": "đơn vị",
+    "set": "bộ tiêu chí",
+    "period": "kỳ",
+    "indicator": "chỉ tiêu",
+    "value": "giá trị",
+    "assessment": "đánh giá",
+    "not_applicable": "không đánh giá",
+    "note": "ghi chú",
+    "evidence": "minh chứng",
     "expected_version": "lần sửa",
 }
 
@@ -55,18 +72,25 @@ class EntryRefused(ValueError):
 
     def __init__(self, problems: list[tuple[int, str, str, str, str]]):
         self.problems = problems
-        super().__init__("; ".join(f"mục {n} ({uid}, chỉ tiêu {code}), {FIELD_LABELS.get(field, field)}: {msg}"
-                                   for n, uid, code, field, msg in problems))
+        super().__init__(
+            "; ".join(
+                f"mục {n} ({uid}, chỉ tiêu {code}), {FIELD_LABELS.get(field, field)}: {msg}"
+                for n, uid, code, field, msg in problems
+            )
+        )
 
     def as_list(self) -> list[dict]:
-        return [{"item": n, "unit": uid, "indicator": code, "field": field, "message": msg}
-                for n, uid, code, field, msg in self.problems]
+        return [
+            {"item": n, "unit": uid, "indicator": code, "field": field, "message": msg}
+            for n, uid, code, field, msg in self.problems
+        ]
 
 
 def in_force(unit, period: Period) -> bool:
     """Whether the unit existed at some time during the period (its validity interval meets it)."""
-    return ((unit.valid_from is None or unit.valid_from <= period.end)
-            and (unit.valid_to is None or unit.valid_to >= period.start))
+    return (unit.valid_from is None or unit.valid_from <= period.end) and (
+        unit.valid_to is None or unit.valid_to >= period.start
+    )
 
 
 def unit_problem(unit, period: Period) -> str | None:
@@ -98,5 +122,7 @@ def entry_refused(unit, cs: CriteriaSet, period: Period) -> str | None:
 
 def version_required(indicator: str, unit_uid: str, version: int, by: str) -> str:
     """Why a value without the version it replaces is refused."""
-    return (f"chỉ tiêu {indicator} của {unit_uid} đã có số liệu (lần sửa {version}, do {by or 'người khác'} lưu): "
-            f"phải ghi lần sửa đang thay (lần sửa {version}) thì mới được ghi đè; không ghi gì")
+    return (
+        f"chỉ tiêu {indicator} của {unit_uid} đã có số liệu (lần sửa {version}, do {by or 'người khác'} lưu): "
+        f"phải ghi lần sửa đang thay (lần sửa {version}) thì mới được ghi đè; không ghi gì"
+    )

@@ -66,7 +66,9 @@ class Cell:
             raise Http404("Không có bộ tiêu chí này.")
         cs = cat.get(set_code)
         if cs.level != unit.level:
-            raise Http404(f"Bộ tiêu chí {cs.code} dành cho cấp {_level_label(cs.level)}, không áp dụng cho {unit.name}.")
+            raise Http404(
+                f"Bộ tiêu chí {cs.code} dành cho cấp {_level_label(cs.level)}, không áp dụng cho {unit.name}."
+            )
         self.unit, self.cs, self.period = unit, cs, p
         self._state = unit.submission_state  # None: no submission yet
 
@@ -102,11 +104,15 @@ def _unit_with_state(uid: str, set_code: str, period_key: str) -> Unit | None:
     """The unit ``uid``, with ``submission_state``: the state of its submission for the set and period
     (None: none yet) — one statement for what every entry request looks up first (plain SQL: see
     ops.sql)."""
-    sql = statement("unit-with-submission-state", lambda qn: (
-        f"SELECT {', '.join(f'u.{qn(f.column)}' for f in Unit._meta.concrete_fields)}, "
-        f"s.{qn('state')} AS submission_state FROM {qn(Unit._meta.db_table)} u "
-        f"LEFT JOIN {qn(Submission._meta.db_table)} s ON s.{qn('unit_id')} = u.{qn('id')} "
-        f"AND s.{qn('set_code')} = %s AND s.{qn('period')} = %s WHERE u.{qn('uid')} = %s"))
+    sql = statement(
+        "unit-with-submission-state",
+        lambda qn: (
+            f"SELECT {', '.join(f'u.{qn(f.column)}' for f in Unit._meta.concrete_fields)}, "
+            f"s.{qn('state')} AS submission_state FROM {qn(Unit._meta.db_table)} u "
+            f"LEFT JOIN {qn(Submission._meta.db_table)} s ON s.{qn('unit_id')} = u.{qn('id')} "
+            f"AND s.{qn('set_code')} = %s AND s.{qn('period')} = %s WHERE u.{qn('uid')} = %s"
+        ),
+    )
     return next(iter(Unit.objects.raw(sql, [set_code, period_key, uid])), None)
 
 
@@ -114,8 +120,18 @@ def _level_label(level: str) -> str:
     return dict(Level.choices).get(level, level)
 
 
-def _render_form(request, cell: Cell, sheet: f.Sheet, *, inputs=None, conflicts=None, errors=None, status=200,
-                 saved_hint: bool = True, incomplete: dict | None = None):
+def _render_form(
+    request,
+    cell: Cell,
+    sheet: f.Sheet,
+    *,
+    inputs=None,
+    conflicts=None,
+    errors=None,
+    status=200,
+    saved_hint: bool = True,
+    incomplete: dict | None = None,
+):
     if inputs is not None:  # posted rows over what is stored (a partial post keeps the other rows)
         inputs = {**sheet.loaded_inputs(), **inputs}
     result = sheet.evaluate(inputs)
@@ -132,18 +148,36 @@ def _render_form(request, cell: Cell, sheet: f.Sheet, *, inputs=None, conflicts=
     commenting = cell.state == SubmissionState.SUBMITTED and can_review(request.user, cell.unit)
     carried = f.unconfirmed(sheet)
     context = {
-        "cell": cell, "unit": cell.unit, "set": cell.cs, "period": cell.period, "sheet": sheet,
-        "groups": groups, "result": result, "totals": f.totals_text(result),
-        "editable": editable, "conflicts": conflicts or [], "errors": errors or [],
-        "submission": cell.submission, "state_label": SubmissionState(cell.state).label, "state": cell.state,
-        "steps": available_steps(request.user, cell.unit, cell.submission), "events": events,
-        "choices": f.ASSESSMENT_CHOICES, "accept": f.EVIDENCE_ACCEPT, "preview": not saved_hint,
+        "cell": cell,
+        "unit": cell.unit,
+        "set": cell.cs,
+        "period": cell.period,
+        "sheet": sheet,
+        "groups": groups,
+        "result": result,
+        "totals": f.totals_text(result),
+        "editable": editable,
+        "conflicts": conflicts or [],
+        "errors": errors or [],
+        "submission": cell.submission,
+        "state_label": SubmissionState(cell.state).label,
+        "state": cell.state,
+        "steps": available_steps(request.user, cell.unit, cell.submission),
+        "events": events,
+        "choices": f.ASSESSMENT_CHOICES,
+        "accept": f.EVIDENCE_ACCEPT,
+        "preview": not saved_hint,
         "path_names": _path_names(cell.unit),
-        "incomplete": incomplete, "commenting": commenting, "remarks_count": sum(len(v) for v in remarks.values()),
+        "incomplete": incomplete,
+        "commenting": commenting,
+        "remarks_count": sum(len(v) for v in remarks.values()),
         "carried_count": len(carried),
         # "Chép từ kỳ trước": offered while rows are empty and an earlier period of the same kind has values
-        "carry_from": (previous_period(cell.unit, cell.cs.code, cell.period.key)
-                       if editable and len(sheet.current) < len(cell.cs.indicators) else None),
+        "carry_from": (
+            previous_period(cell.unit, cell.cs.code, cell.period.key)
+            if editable and len(sheet.current) < len(cell.cs.indicators)
+            else None
+        ),
     }
     return render(request, "observations/entry_form.html", context, status=status)
 
@@ -159,7 +193,11 @@ def _path_names(unit: Unit) -> str:
 def entry_index(request):
     """Pick a unit (among those the user may enter for), a set and a period."""
     cat = default_catalog()
-    uid, set_code, period = request.GET.get("unit", "").strip(), request.GET.get("set", ""), request.GET.get("period", "").strip()
+    uid, set_code, period = (
+        request.GET.get("unit", "").strip(),
+        request.GET.get("set", ""),
+        request.GET.get("period", "").strip(),
+    )
     error = None
     if uid and set_code and period:
         unit = _find_unit(uid)
@@ -176,21 +214,34 @@ def entry_index(request):
                 error = "Không có bộ tiêu chí này."
             else:
                 return redirect("entry-form", unit.uid, set_code, p.key)
-    entry_roots = list(Unit.objects.filter(memberships__user=request.user, memberships__role__in=ENTRY_ROLES).distinct())
+    entry_roots = list(
+        Unit.objects.filter(memberships__user=request.user, memberships__role__in=ENTRY_ROLES).distinct()
+    )
     units = []
     for root in entry_roots:
         if root.level in (Level.COMMUNE,):
             units.append(root)
         else:
-            units += list(Unit.objects.filter(path__startswith=root.path, level=Level.COMMUNE).order_by("edition", "name")[:500])
+            units += list(
+                Unit.objects.filter(path__startswith=root.path, level=Level.COMMUNE).order_by("edition", "name")[:500]
+            )
     recent = list(
         Submission.objects.filter(visible_q(request.user)).select_related("unit").order_by("-updated_at")[:30]
     )
     default_period = period or _latest_period(request.user) or dt.date.today().strftime("%Y-%m")
-    return render(request, "observations/entry_index.html", {
-        "units": units, "sets": [s for s in cat if s.level in (Level.COMMUNE, Level.DISTRICT)], "recent": recent,
-        "unit_value": uid, "set_value": set_code or "xa-ntm-2021", "period_value": default_period, "error": error,
-    })
+    return render(
+        request,
+        "observations/entry_index.html",
+        {
+            "units": units,
+            "sets": [s for s in cat if s.level in (Level.COMMUNE, Level.DISTRICT)],
+            "recent": recent,
+            "unit_value": uid,
+            "set_value": set_code or "xa-ntm-2021",
+            "period_value": default_period,
+            "error": error,
+        },
+    )
 
 
 def _find_unit(text: str) -> Unit | None:
@@ -266,8 +317,10 @@ def _save(request, cell: Cell):
     n = sum(1 for w in written if w is not None)
     # record_many has just evaluated and stored the result: show it rather than evaluate or read it again
     result = results.get((cell.unit.pk, cell.cs.code, cell.period.key)) or (
-        ResultAll.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total")
-        .get(unit=cell.unit, set_code=cell.cs.code, period=cell.period.key))
+        ResultAll.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total").get(
+            unit=cell.unit, set_code=cell.cs.code, period=cell.period.key
+        )
+    )
     messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
     waiting = f.awaiting_assessment(cell.cs, sheet.ctx, inputs)
     if waiting:
@@ -279,7 +332,13 @@ def _refuse(request, cell: Cell, message: str) -> None:
     from ntm.apps.audit.models import Action
     from ntm.apps.audit.services import log
 
-    log(Action.WRITE_REFUSED, request=request, unit=cell.unit, obj=f"{cell.cs.code} · {cell.period.label}", message=message)
+    log(
+        Action.WRITE_REFUSED,
+        request=request,
+        unit=cell.unit,
+        obj=f"{cell.cs.code} · {cell.period.label}",
+        message=message,
+    )
 
 
 def _conflict(request, cell: Cell, sheet: f.Sheet, inputs, conflicts):
@@ -290,9 +349,13 @@ def _conflict(request, cell: Cell, sheet: f.Sheet, inputs, conflicts):
     lines = []
     for c in conflicts:
         who = c.current.created_by_name or "người khác"
-        lines.append(f"chỉ tiêu {c.code}: {who} đã lưu lúc {f.local(c.current.created_at)} (lần sửa {c.current.version})")
-    msg = ("Chưa lưu gì: trong lúc bạn nhập, " + "; ".join(lines) + ". Giá trị mới được hiển thị ở từng dòng; "
-           "số liệu bạn nhập vẫn được giữ trong biểu mẫu. Kiểm tra lại rồi bấm «Lưu» nếu muốn thay bằng số liệu của bạn.")
+        lines.append(
+            f"chỉ tiêu {c.code}: {who} đã lưu lúc {f.local(c.current.created_at)} (lần sửa {c.current.version})"
+        )
+    msg = (
+        "Chưa lưu gì: trong lúc bạn nhập, " + "; ".join(lines) + ". Giá trị mới được hiển thị ở từng dòng; "
+        "số liệu bạn nhập vẫn được giữ trong biểu mẫu. Kiểm tra lại rồi bấm «Lưu» nếu muốn thay bằng số liệu của bạn."
+    )
     errors = [msg]
     if any(r.file for r in inputs.values()):
         errors.append("Tệp minh chứng cần được chọn lại.")
@@ -313,10 +376,20 @@ def entry_preview(request, uid: str, set_code: str, period: str):
     groups = sheet.groups(inputs, result)
     row = next(r for g in groups for r in g.rows if r.code == code)
     group = next(g for g in groups if any(r.code == code for r in g.rows))
-    return render(request, "observations/_preview.html", {
-        "row": row, "group": group, "result": result, "totals": f.totals_text(result), "preview": True,
-        "set": cell.cs, "unit": cell.unit, "period": cell.period,
-    })
+    return render(
+        request,
+        "observations/_preview.html",
+        {
+            "row": row,
+            "group": group,
+            "result": result,
+            "totals": f.totals_text(result),
+            "preview": True,
+            "set": cell.cs,
+            "unit": cell.unit,
+            "period": cell.period,
+        },
+    )
 
 
 @require_POST
@@ -324,18 +397,32 @@ def entry_transition(request, uid: str, set_code: str, period: str):
     cell = Cell(request, uid, set_code, period, need="view")
     action = request.POST.get("action", "")
     step = STEPS.get(action)
-    if (step is not None and step.code == "submit" and not request.POST.get("confirm_incomplete")
-            and allowed(step, request.user, cell.unit, cell.submission)):
+    if (
+        step is not None
+        and step.code == "submit"
+        and not request.POST.get("confirm_incomplete")
+        and allowed(step, request.user, cell.unit, cell.submission)
+    ):
         sheet = f.Sheet(cell.unit, cell.cs, cell.period)
         missing, carried = f.missing(sheet), f.unconfirmed(sheet)
         if missing or carried:  # asked to confirm, listing what is missing; nothing changes yet
+
             def rows(inds):
                 return [{"code": i.code, "content": i.content, "dom": i.code.replace(".", "-")} for i in inds]
 
-            return _render_form(request, cell, sheet, incomplete={
-                "missing": rows(missing), "carried": rows(carried), "answered": len(cell.cs.indicators) - len(missing),
-                "total": len(cell.cs.indicators), "comment": request.POST.get("comment", ""),
-                "next": request.POST.get("next", "")})
+            return _render_form(
+                request,
+                cell,
+                sheet,
+                incomplete={
+                    "missing": rows(missing),
+                    "carried": rows(carried),
+                    "answered": len(cell.cs.indicators) - len(missing),
+                    "total": len(cell.cs.indicators),
+                    "comment": request.POST.get("comment", ""),
+                    "next": request.POST.get("next", ""),
+                },
+            )
     refused = None
     try:
         transition(cell.unit, cell.cs.code, cell.period.key, action, request.user, request.POST.get("comment", ""))
@@ -344,8 +431,13 @@ def entry_transition(request, uid: str, set_code: str, period: str):
     except WorkflowError as exc:
         messages.error(request, str(exc))
     else:
-        done = {"submit": "Đã gửi duyệt", "withdraw": "Đã rút lại hồ sơ", "approve": "Đã phê duyệt — số liệu được khóa",
-                "return": "Đã trả lại hồ sơ", "reopen": "Đã mở lại — số liệu có thể sửa"}[step.code]
+        done = {
+            "submit": "Đã gửi duyệt",
+            "withdraw": "Đã rút lại hồ sơ",
+            "approve": "Đã phê duyệt — số liệu được khóa",
+            "return": "Đã trả lại hồ sơ",
+            "reopen": "Đã mở lại — số liệu có thể sửa",
+        }[step.code]
         messages.success(request, f"{done}: {cell.unit.name}, {cell.cs.code}, {cell.period.label}.")
     if refused is not None:
         deny(request, cell.unit, refused)
@@ -357,7 +449,7 @@ def entry_transition(request, uid: str, set_code: str, period: str):
 
 @require_POST
 def entry_carry(request, uid: str, set_code: str, period: str):
-    """"Chép từ kỳ trước": the empty rows get the previous period's values, marked as carried over until
+    """ "Chép từ kỳ trước": the empty rows get the previous period's values, marked as carried over until
     each is confirmed or changed (nothing already entered is replaced)."""
     cell = Cell(request, uid, set_code, period, need="enter")
     if cell.locked:
@@ -379,15 +471,22 @@ def entry_carry(request, uid: str, set_code: str, period: str):
         return redirect(cell.url())
     source = Period.parse(done.source).label
     if done.copied:
-        messages.success(request, f"Đã chép {len(done.copied)} chỉ tiêu từ {source}. Các dòng chép được đánh dấu "
-                                  "«chép từ kỳ trước» cho đến khi bạn xác nhận hoặc sửa từng dòng.")
+        messages.success(
+            request,
+            f"Đã chép {len(done.copied)} chỉ tiêu từ {source}. Các dòng chép được đánh dấu "
+            "«chép từ kỳ trước» cho đến khi bạn xác nhận hoặc sửa từng dòng.",
+        )
     else:
         messages.info(request, f"Không có chỉ tiêu trống nào có số liệu ở {source} để chép.")
     if done.kept:
         messages.info(request, f"Giữ nguyên {len(done.kept)} chỉ tiêu đã có số liệu kỳ này.")
     if done.refused:
-        messages.warning(request, "Không chép (giá trị cũ không còn hợp lệ): "
-                         + "; ".join(f"chỉ tiêu {code}: {why}" for code, why in done.refused) + ".")
+        messages.warning(
+            request,
+            "Không chép (giá trị cũ không còn hợp lệ): "
+            + "; ".join(f"chỉ tiêu {code}: {why}" for code, why in done.refused)
+            + ".",
+        )
     return redirect(cell.url())
 
 
@@ -415,21 +514,35 @@ def pending(request):
     if not request.user.is_superuser and not roles & set(REVIEW_ROLES):
         deny(request, None, "Trang «Chờ duyệt» dành cho cán bộ thẩm định.")
 
-    subs = [s for s in Submission.objects.filter(visible_q(request.user), state=SubmissionState.SUBMITTED)
-            .select_related("unit").order_by("submitted_at")
-            if can_review(request.user, s.unit)]
+    subs = [
+        s
+        for s in Submission.objects.filter(visible_q(request.user), state=SubmissionState.SUBMITTED)
+        .select_related("unit")
+        .order_by("submitted_at")
+        if can_review(request.user, s.unit)
+    ]
     results = {}
     if subs:
-        for r in ResultAll.objects.filter(unit_id__in={s.unit_id for s in subs}, set_code__in={s.set_code for s in subs},
-                                       period__in={s.period for s in subs}):
+        for r in ResultAll.objects.filter(
+            unit_id__in={s.unit_id for s in subs},
+            set_code__in={s.set_code for s in subs},
+            period__in={s.period for s in subs},
+        ):
             results[(r.unit_id, r.set_code, r.period)] = r
     from ntm.apps.units.services import path_names
 
     names = path_names([s.unit for s in subs])
-    rows = [{"s": s, "result": results.get((s.unit_id, s.set_code, s.period)), "path": " › ".join(names[s.unit_id]),
-             "period": Period.parse(s.period), "url": reverse("entry-form", args=[s.unit.uid, s.set_code, s.period]),
-             "own": s.submitted_by_id == request.user.pk}
-            for s in subs]
+    rows = [
+        {
+            "s": s,
+            "result": results.get((s.unit_id, s.set_code, s.period)),
+            "path": " › ".join(names[s.unit_id]),
+            "period": Period.parse(s.period),
+            "url": reverse("entry-form", args=[s.unit.uid, s.set_code, s.period]),
+            "own": s.submitted_by_id == request.user.pk,
+        }
+        for s in subs
+    ]
     table = _pending_table(request, rows)
     exported = table.response()
     if exported is not None:
@@ -446,15 +559,22 @@ def _pending_table(request, rows: list[dict]):
 
     def result_text(r):
         x = r["result"]
-        return (f"đạt {x.criteria_met}/{x.criteria_total} tiêu chí với {x.indicators_met}/{x.indicators_total} chỉ tiêu"
-                if x else "")
+        return (
+            f"đạt {x.criteria_met}/{x.criteria_total} tiêu chí với {x.indicators_met}/{x.indicators_total} chỉ tiêu"
+            if x
+            else ""
+        )
 
     cols = [
         Column("name", _("Đơn vị"), lambda r: r["s"].unit.name),
         Column("set", _("Bộ tiêu chí"), lambda r: code_label(r["s"].set_code)),
         Column("period", _("Kỳ"), lambda r: r["s"].period, text=lambda r: r["period"].label),
-        Column("result", _("Kết quả tự đánh giá"), lambda r: r["result"].criteria_met if r["result"] else None,
-               text=result_text),
+        Column(
+            "result",
+            _("Kết quả tự đánh giá"),
+            lambda r: r["result"].criteria_met if r["result"] else None,
+            text=result_text,
+        ),
         Column("by", _("Gửi bởi"), lambda r: r["s"].submitted_by_name),
         Column("at", _("Lúc"), lambda r: r["s"].submitted_at, text=lambda r: f.local(r["s"].submitted_at)),
         Column("open", "", lambda r: "", sortable=False, export=False),
@@ -476,7 +596,6 @@ def evidence(request, pk: int):
     except (FileNotFoundError, OSError):
         raise Http404("Tệp minh chứng không còn trên máy chủ.") from None
     return FileResponse(fh, as_attachment=True, filename=f.evidence_name(o.evidence))
-
 
 
 @require_GET
@@ -508,8 +627,15 @@ def reporting(request):
     if period is None:
         key = q.latest_approved_period(unit, [cs.code], request.user, date) or _latest_submitted(unit, cs.code)
         period = Period.parse(key) if key else None
-    context = {"unit": unit, "set": cs, "period": period, "sets": q.commune_sets(cat), "date": date,
-               "filters": list(c.FILTERS.items()), "wanted": request.GET.get("state", "")}
+    context = {
+        "unit": unit,
+        "set": cs,
+        "period": period,
+        "sets": q.commune_sets(cat),
+        "date": date,
+        "filters": list(c.FILTERS.items()),
+        "wanted": request.GET.get("state", ""),
+    }
     if period is not None:
         try:
             rows = c.commune_statuses(unit, cs.code, period, date, request.user, context["wanted"])
@@ -525,6 +651,10 @@ def reporting(request):
 
 
 def _latest_submitted(unit: Unit, set_code: str) -> str | None:
-    keys = list(Submission.objects.filter(set_code=set_code, unit__path__startswith=unit.path)
-                .values_list("period", flat=True).distinct().order_by())
+    keys = list(
+        Submission.objects.filter(set_code=set_code, unit__path__startswith=unit.path)
+        .values_list("period", flat=True)
+        .distinct()
+        .order_by()
+    )
     return max(keys, key=lambda k: Period.parse(k).end) if keys else None

@@ -73,13 +73,18 @@ class Step:
     button: str  # css class of the button
 
 
-STEPS: dict[str, Step] = {s.code: s for s in (
-    Step("submit", "Gửi duyệt", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, False, False, Action.SUBMITTED, ""),
-    Step("withdraw", "Rút lại hồ sơ", frozenset({S.SUBMITTED}), S.DRAFT, False, False, Action.WITHDRAWN, "secondary"),
-    Step("approve", "Phê duyệt", frozenset({S.SUBMITTED}), S.APPROVED, True, False, Action.APPROVED, ""),
-    Step("return", "Trả lại", frozenset({S.SUBMITTED}), S.RETURNED, True, True, Action.RETURNED, "danger"),
-    Step("reopen", "Mở lại", frozenset({S.APPROVED}), S.DRAFT, True, True, Action.REOPENED, "danger"),
-)}
+STEPS: dict[str, Step] = {
+    s.code: s
+    for s in (
+        Step("submit", "Gửi duyệt", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, False, False, Action.SUBMITTED, ""),
+        Step(
+            "withdraw", "Rút lại hồ sơ", frozenset({S.SUBMITTED}), S.DRAFT, False, False, Action.WITHDRAWN, "secondary"
+        ),
+        Step("approve", "Phê duyệt", frozenset({S.SUBMITTED}), S.APPROVED, True, False, Action.APPROVED, ""),
+        Step("return", "Trả lại", frozenset({S.SUBMITTED}), S.RETURNED, True, True, Action.RETURNED, "danger"),
+        Step("reopen", "Mở lại", frozenset({S.APPROVED}), S.DRAFT, True, True, Action.REOPENED, "danger"),
+    )
+}
 
 
 def user_label(user) -> str:
@@ -123,8 +128,9 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
     p = Period.parse(period)
     comment = (comment or "").strip()
     if step.review and not can_review(user, unit):
-        raise PermissionDenied(f"Chỉ cán bộ thẩm định của cấp trên có thẩm quyền mới được {step.label.lower()} hồ sơ "
-                               f"của {unit.name}.")
+        raise PermissionDenied(
+            f"Chỉ cán bộ thẩm định của cấp trên có thẩm quyền mới được {step.label.lower()} hồ sơ của {unit.name}."
+        )
     if not step.review and not can_enter(user, unit):
         raise PermissionDenied(f"Bạn không có quyền nhập liệu cho {unit.name}.")
     if step.needs_comment and not comment:
@@ -135,9 +141,7 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
         )
         old_state = sub.state
         if old_state not in step.from_states:
-            raise WorkflowError(
-                f"Không thể {step.label.lower()} khi hồ sơ đang ở trạng thái «{S(old_state).label}»."
-            )
+            raise WorkflowError(f"Không thể {step.label.lower()} khi hồ sơ đang ở trạng thái «{S(old_state).label}».")
         if step.review and sub.submitted_by_id == user.pk and not user.is_superuser:
             raise WorkflowError("Bạn là người gửi hồ sơ này nên không thể tự thẩm định; cần một cán bộ thẩm định khác.")
         now = timezone.now()
@@ -150,16 +154,29 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
             sub.reviewed_by, sub.reviewed_by_name, sub.reviewed_at = user, name, now
             sub.comment = comment
         sub.save()
-        SubmissionEvent.objects.create(submission=sub, action=step.code, from_state=old_state, to_state=step.to_state,
-                                       comment=comment, by=user, by_name=name)
+        SubmissionEvent.objects.create(
+            submission=sub,
+            action=step.code,
+            from_state=old_state,
+            to_state=step.to_state,
+            comment=comment,
+            by=user,
+            by_name=name,
+        )
         if step.code == "approve":
             from ntm.apps.evaluations.services import approve_cell
 
             approve_cell(unit, set_code, p)
         _announce()
-        log(step.audit, user=user, unit=unit, obj=f"{set_code} · {p.label}",
+        log(
+            step.audit,
+            user=user,
+            unit=unit,
+            obj=f"{set_code} · {p.label}",
             message=f"{step.label}: {unit.name}, bộ {set_code}, {p.label}" + (f" — {comment}" if comment else ""),
-            old={"state": old_state}, new={"state": step.to_state, **({"comment": comment} if comment else {})})
+            old={"state": old_state},
+            new={"state": step.to_state, **({"comment": comment} if comment else {})},
+        )
     return sub
 
 
@@ -194,11 +211,17 @@ def comment(unit, set_code: str, period: str, indicator: str, text: str, user) -
         sub = Submission.objects.select_for_update().filter(unit=unit, set_code=set_code, period=p.key).first()
         if sub is None or sub.state != S.SUBMITTED:
             raise WorkflowError("Chỉ góp ý theo chỉ tiêu khi hồ sơ đang chờ duyệt.")
-        made = ReviewComment.objects.create(submission=sub, indicator=indicator, text=text, by=user,
-                                            by_name=user_label(user))
-        log(Action.REVIEW_COMMENT, user=user, unit=unit, obj=f"{set_code} · {p.label} · {indicator}",
+        made = ReviewComment.objects.create(
+            submission=sub, indicator=indicator, text=text, by=user, by_name=user_label(user)
+        )
+        log(
+            Action.REVIEW_COMMENT,
+            user=user,
+            unit=unit,
+            obj=f"{set_code} · {p.label} · {indicator}",
             message=f"Ý kiến về chỉ tiêu {indicator}: {unit.name}, bộ {set_code}, {p.label} — {text[:300]}",
-            new={"indicator": indicator, "comment": text})
+            new={"indicator": indicator, "comment": text},
+        )
         _announce()
     return made
 
@@ -214,8 +237,12 @@ def locked_submissions(cells: set[tuple[int, str, str]], *, for_update: bool = T
     periods = {c[2] for c in cells}
     found: list[Submission] = []
     for i in range(0, len(unit_ids), 500):
-        qs = Submission.objects.filter(unit_id__in=unit_ids[i:i + 500], set_code__in=sets, period__in=periods,
-                                       state__in=(S.SUBMITTED, S.APPROVED)).select_related("unit")
+        qs = Submission.objects.filter(
+            unit_id__in=unit_ids[i : i + 500],
+            set_code__in=sets,
+            period__in=periods,
+            state__in=(S.SUBMITTED, S.APPROVED),
+        ).select_related("unit")
         if for_update:
             of = ("self",) if connection.features.has_select_for_update_of else ()
             qs = qs.select_for_update(of=of)
@@ -227,9 +254,13 @@ def _any_locked(cell: tuple[int, str, str]) -> bool:
     """Whether one cell is submitted or approved. Its submission row is locked in whatever state
     (a draft too): a submission that starts at the same moment waits for this save's commit, then
     submits what it saved. Plain SQL (see ops.sql)."""
-    sql = statement("submission-state", lambda qn: (
-        f"SELECT {qn('state')} FROM {qn(Submission._meta.db_table)} WHERE {qn('unit_id')} = %s "
-        f"AND {qn('set_code')} = %s AND {qn('period')} = %s{row_lock()}"))
+    sql = statement(
+        "submission-state",
+        lambda qn: (
+            f"SELECT {qn('state')} FROM {qn(Submission._meta.db_table)} WHERE {qn('unit_id')} = %s "
+            f"AND {qn('set_code')} = %s AND {qn('period')} = %s{row_lock()}"
+        ),
+    )
     with connection.cursor() as cur:
         cur.execute(sql, list(cell))
         row = cur.fetchone()
@@ -254,10 +285,17 @@ def returned_sheets(unit, user) -> list[dict]:
     out = []
     for s in subs:
         cs = catalog.get(s.set_code) if s.set_code in catalog else None
-        out.append({
-            "submission": s, "period": Period.parse(s.period).label,
-            "set": (cs.data.short_name or cs.name) if cs else s.set_code, "set_code": s.set_code,
-            "reason": s.comment, "by": s.reviewed_by_name, "at": s.reviewed_at, "remarks": remarks.get(s.pk, []),
-            "url": reverse("entry-form", args=[unit.uid, s.set_code, s.period]),
-        })
+        out.append(
+            {
+                "submission": s,
+                "period": Period.parse(s.period).label,
+                "set": (cs.data.short_name or cs.name) if cs else s.set_code,
+                "set_code": s.set_code,
+                "reason": s.comment,
+                "by": s.reviewed_by_name,
+                "at": s.reviewed_at,
+                "remarks": remarks.get(s.pk, []),
+                "url": reverse("entry-form", args=[unit.uid, s.set_code, s.period]),
+            }
+        )
     return out

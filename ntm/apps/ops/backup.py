@@ -71,15 +71,26 @@ DATA_PG = "data.pgdump"
 EXCLUDED_APPS = {"contenttypes", "sessions", "django_tasks_db"}
 # the data versions are counters of this database's own changes (see evaluations.freshness): a
 # restore raises them instead of loading older values that a running worker may have cached under
-EXCLUDED_MODELS = {"auth.permission", "evaluations.dataversion", "evaluations.datachange", "ops.workerbeat",
-                   "ops.loginfailure"}
+EXCLUDED_MODELS = {
+    "auth.permission",
+    "evaluations.dataversion",
+    "evaluations.datachange",
+    "ops.workerbeat",
+    "ops.loginfailure",
+}
 # rows created by migrations themselves: not "data" when deciding whether a target is empty
 SEEDED_MODELS = {"plans.programmetarget"}
 # tables emptied on restore although not in the backup (stale sessions could name restored users)
 CLEARED_APPS = {"sessions", "django_tasks_db"}
 # tables whose rows the copy leaves out (format 2): they describe this running installation, not its data
-VOLATILE_TABLES = ("django_session", "django_tasks_db_dbtaskresult", "ops_workerbeat", "ops_loginfailure",
-                   "evaluations_dataversion", "evaluations_datachange")
+VOLATILE_TABLES = (
+    "django_session",
+    "django_tasks_db_dbtaskresult",
+    "ops_workerbeat",
+    "ops_loginfailure",
+    "evaluations_dataversion",
+    "evaluations_datachange",
+)
 GZIP_LEVEL = 1  # the data compresses well even at the fastest level; higher levels cost seconds per 100 MB
 
 
@@ -173,12 +184,16 @@ def _order_sqlite(cur, table: str) -> tuple[list[str], list[str]]:
 
 
 def _order_pg(cur, table: str) -> tuple[list[str], list[str]]:
-    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-                "AND table_name = %s", [table])
+    cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s",
+        [table],
+    )
     columns = sorted(r[0] for r in cur.fetchall())
-    cur.execute("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY a.attnum",
-                [_quote(table)])
+    cur.execute(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+        "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY a.attnum",
+        [_quote(table)],
+    )
     pk = [r[0] for r in cur.fetchall()]
     return columns, pk or columns
 
@@ -191,7 +206,7 @@ def table_checksums(cur, vendor: str) -> dict[str, dict]:
     that no type conversion of Django's is involved)."""
     pg = vendor == "postgresql"
     out: dict[str, dict] = {}
-    for table in (_pg_tables(cur) if pg else _sqlite_tables(cur)):
+    for table in _pg_tables(cur) if pg else _sqlite_tables(cur):
         if table in VOLATILE_TABLES:
             continue
         columns, order = (_order_pg if pg else _order_sqlite)(cur, table)
@@ -283,9 +298,19 @@ def _copy_pg(using: str, dest: Path) -> dict:
             cur.execute("SELECT pg_export_snapshot()")
             snapshot = cur.fetchone()[0]
             tables = table_checksums(cur, "postgresql")
-        cmd = [_tool("pg_dump"), *args, "--format=custom", "--compress=1", "--no-owner", "--no-privileges",
-               f"--snapshot={snapshot}", *[f"--exclude-table-data={t}" for t in VOLATILE_TABLES],
-               "--file", str(dest), conn.settings_dict["NAME"]]
+        cmd = [
+            _tool("pg_dump"),
+            *args,
+            "--format=custom",
+            "--compress=1",
+            "--no-owner",
+            "--no-privileges",
+            f"--snapshot={snapshot}",
+            *[f"--exclude-table-data={t}" for t in VOLATILE_TABLES],
+            "--file",
+            str(dest),
+            conn.settings_dict["NAME"],
+        ]
         r = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if r.returncode != 0:
             raise BackupError(f"pg_dump thất bại: {r.stderr.strip()[:500]}")
@@ -308,13 +333,19 @@ def create_backup(path: str | Path, *, using: str = DEFAULT_DB_ALIAS, console=No
         tables = _copy_sqlite(using, data) if vendor == "sqlite" else _copy_pg(using, data)
         counts = {_label(m): tables.get(m._meta.db_table, {}).get("rows", 0) for m in models}
         manifest = {
-            "format": FORMAT, "format_version": FORMAT_VERSION,
-            "ntm_version": _ntm_version(), "django_version": __import__("django").get_version(),
-            "created_at": timezone.now().isoformat(), "database_vendor": vendor,
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "ntm_version": _ntm_version(),
+            "django_version": __import__("django").get_version(),
+            "created_at": timezone.now().isoformat(),
+            "database_vendor": vendor,
             "catalogue_version": _catalogue_version(),
-            "migrations": migrations, "counts": counts, "rows": sum(counts.values()),
+            "migrations": migrations,
+            "counts": counts,
+            "rows": sum(counts.values()),
             "data": {"file": name, "sha256": _sha256(data), "bytes": data.stat().st_size},
-            "tables": tables, "checksum": summary(tables),
+            "tables": tables,
+            "checksum": summary(tables),
         }
         part = Path(tmp) / "backup.tar.gz"
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -328,8 +359,16 @@ def create_backup(path: str | Path, *, using: str = DEFAULT_DB_ALIAS, console=No
             tar.add(data, arcname=name)
         os.replace(part, path)
     manifest["seconds"] = round(time.monotonic() - t0, 1)
-    logger.info("backup written", extra={"event": "backup", "file": str(path), "rows": manifest["rows"],
-                                         "bytes": path.stat().st_size, "checksum": manifest["checksum"]})
+    logger.info(
+        "backup written",
+        extra={
+            "event": "backup",
+            "file": str(path),
+            "rows": manifest["rows"],
+            "bytes": path.stat().st_size,
+            "checksum": manifest["checksum"],
+        },
+    )
     return manifest
 
 
@@ -346,8 +385,10 @@ def read_manifest(path: str | Path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path}: không phải tệp sao lưu của NTM Monitor (thiếu bản kê)")
     if manifest.get("format_version") not in READABLE_VERSIONS:
-        raise BackupError(f"{path}: định dạng sao lưu phiên bản {manifest.get('format_version')} không được hỗ trợ "
-                          f"(phiên bản này đọc được {', '.join(map(str, READABLE_VERSIONS))})")
+        raise BackupError(
+            f"{path}: định dạng sao lưu phiên bản {manifest.get('format_version')} không được hỗ trợ "
+            f"(phiên bản này đọc được {', '.join(map(str, READABLE_VERSIONS))})"
+        )
     return manifest
 
 
@@ -383,11 +424,15 @@ def _check_migrations(manifest: dict, using: str) -> None:
     older = sorted(here - there)
     if newer:
         shown = ", ".join(f"{a}.{n}" for a, n in newer[:5])
-        raise BackupError(f"tệp sao lưu được tạo bởi phiên bản NTM mới hơn (có bước chuyển đổi {shown} mà phiên bản "
-                          f"này không có): cài NTM {manifest.get('ntm_version')} rồi khôi phục")
+        raise BackupError(
+            f"tệp sao lưu được tạo bởi phiên bản NTM mới hơn (có bước chuyển đổi {shown} mà phiên bản "
+            f"này không có): cài NTM {manifest.get('ntm_version')} rồi khôi phục"
+        )
     shown = ", ".join(f"{a}.{n}" for a, n in older[:5])
-    raise BackupError(f"tệp sao lưu được tạo bởi phiên bản NTM cũ hơn ({manifest.get('ntm_version')}; thiếu {shown}): "
-                      "khôi phục bằng đúng phiên bản đó, rồi nâng cấp (ntm manage migrate)")
+    raise BackupError(
+        f"tệp sao lưu được tạo bởi phiên bản NTM cũ hơn ({manifest.get('ntm_version')}; thiếu {shown}): "
+        "khôi phục bằng đúng phiên bản đó, rồi nâng cấp (ntm manage migrate)"
+    )
 
 
 def _known_migrations() -> set[tuple[str, str]]:
@@ -402,8 +447,10 @@ def _check_known(manifest: dict) -> None:
     unknown = sorted(there - _known_migrations())
     if unknown:
         shown = ", ".join(f"{a}.{n}" for a, n in unknown[:5])
-        raise BackupError(f"tệp sao lưu được tạo bởi phiên bản NTM mới hơn (có bước chuyển đổi {shown} mà phiên bản "
-                          f"này không có): cài NTM {manifest.get('ntm_version')} rồi khôi phục")
+        raise BackupError(
+            f"tệp sao lưu được tạo bởi phiên bản NTM mới hơn (có bước chuyển đổi {shown} mà phiên bản "
+            f"này không có): cài NTM {manifest.get('ntm_version')} rồi khôi phục"
+        )
 
 
 def _existing_tables(using: str) -> set[str]:
@@ -412,8 +459,11 @@ def _existing_tables(using: str) -> set[str]:
 
 def _target_has_data(using: str) -> bool:
     present = _existing_tables(using)
-    return any(m._meta.db_table in present and m._base_manager.using(using).exists()
-               for m in backup_models() if _label(m) not in SEEDED_MODELS)
+    return any(
+        m._meta.db_table in present and m._base_manager.using(using).exists()
+        for m in backup_models()
+        if _label(m) not in SEEDED_MODELS
+    )
 
 
 def _data_versions(using: str) -> dict[str, int]:
@@ -449,8 +499,19 @@ def _restore_pg(data: Path, using: str) -> dict:
     conn = connections[using]
     args, env = _pg_env(using)
     conn.close()
-    cmd = [_tool("pg_restore"), *args, "--clean", "--if-exists", "--single-transaction", "--no-owner",
-           "--no-privileges", "--exit-on-error", "--dbname", conn.settings_dict["NAME"], str(data)]
+    cmd = [
+        _tool("pg_restore"),
+        *args,
+        "--clean",
+        "--if-exists",
+        "--single-transaction",
+        "--no-owner",
+        "--no-privileges",
+        "--exit-on-error",
+        "--dbname",
+        conn.settings_dict["NAME"],
+        str(data),
+    ]
     r = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if r.returncode != 0:
         raise BackupError(f"pg_restore thất bại, cơ sở dữ liệu giữ nguyên: {r.stderr.strip()[:500]}")
@@ -467,8 +528,10 @@ def _after_restore(using: str, versions_before: dict[str, int]) -> None:
     S = ReevaluationRun.Status
     with transaction.atomic(using=using):
         ReevaluationRun.objects.using(using).filter(status__in=(S.QUEUED, S.RUNNING, S.SWITCHING)).update(
-            status=S.FAILED, finished_at=timezone.now(),
-            message="Chưa xong lúc sao lưu; cơ sở dữ liệu đã được khôi phục từ bản sao lưu. Chạy lại bằng `ntm reevaluate`.")
+            status=S.FAILED,
+            finished_at=timezone.now(),
+            message="Chưa xong lúc sao lưu; cơ sở dữ liệu đã được khôi phục từ bản sao lưu. Chạy lại bằng `ntm reevaluate`.",
+        )
         for topic, value in versions_before.items():
             DataVersion.objects.using(using).update_or_create(topic=topic, defaults={"value": value})
         for topic in PAGE_TOPICS:
@@ -485,9 +548,11 @@ def restore_backup(path: str | Path, *, force: bool = False, using: str = DEFAUL
     say = console.print if console is not None else (lambda *a, **k: None)
     vendor = connections[using].vendor
     if manifest.get("database_vendor") != vendor:
-        raise BackupError(f"tệp sao lưu của {manifest.get('database_vendor')} chỉ khôi phục được vào cùng loại cơ sở "
-                          f"dữ liệu (đang dùng {vendor}); để chuyển giữa SQLite và PostgreSQL, dùng ntm export/import "
-                          "hoặc một bản sao lưu định dạng 1")
+        raise BackupError(
+            f"tệp sao lưu của {manifest.get('database_vendor')} chỉ khôi phục được vào cùng loại cơ sở "
+            f"dữ liệu (đang dùng {vendor}); để chuyển giữa SQLite và PostgreSQL, dùng ntm export/import "
+            "hoặc một bản sao lưu định dạng 1"
+        )
     _check_known(manifest)
     if not force and _target_has_data(using):
         raise BackupError(_not_empty_message(backup_models(), using))
@@ -505,9 +570,17 @@ def restore_backup(path: str | Path, *, force: bool = False, using: str = DEFAUL
     call_command("migrate", interactive=False, verbosity=0, database=using)  # a backup of an older version
     manifest["seconds"] = round(time.monotonic() - t0, 1)
     manifest["verified"] = {"tables": len(got), "checksum": summary(got)}
-    logger.warning("database restored", extra={"event": "restore", "file": str(path), "rows": manifest.get("rows"),
-                                               "backup_created_at": manifest.get("created_at"), "force": force,
-                                               "checksum": manifest["verified"]["checksum"]})
+    logger.warning(
+        "database restored",
+        extra={
+            "event": "restore",
+            "file": str(path),
+            "rows": manifest.get("rows"),
+            "backup_created_at": manifest.get("created_at"),
+            "force": force,
+            "checksum": manifest["verified"]["checksum"],
+        },
+    )
     return manifest
 
 
@@ -521,7 +594,9 @@ def _restore_json(path: Path, manifest: dict, *, force: bool, using: str, consol
         models = backup_models()
         missing = [m for m in manifest.get("counts", {}) if m not in {_label(x) for x in models}]
         if missing:
-            raise BackupError(f"tệp sao lưu có dữ liệu của các bảng không còn trong phiên bản này: {', '.join(missing[:5])}")
+            raise BackupError(
+                f"tệp sao lưu có dữ liệu của các bảng không còn trong phiên bản này: {', '.join(missing[:5])}"
+            )
         t0 = time.monotonic()
         with transaction.atomic(using=using):
             if not force and _has_data(models, using):
@@ -544,8 +619,16 @@ def _restore_json(path: Path, manifest: dict, *, force: bool, using: str, consol
             for topic in ("results", "units", "plans"):
                 changed(topic, using=using)
     manifest["seconds"] = round(time.monotonic() - t0, 1)
-    logger.warning("database restored", extra={"event": "restore", "file": str(path), "rows": manifest.get("rows"),
-                                               "backup_created_at": manifest.get("created_at"), "force": force})
+    logger.warning(
+        "database restored",
+        extra={
+            "event": "restore",
+            "file": str(path),
+            "rows": manifest.get("rows"),
+            "backup_created_at": manifest.get("created_at"),
+            "force": force,
+        },
+    )
     return manifest
 
 
@@ -556,8 +639,10 @@ def _has_data(models, using: str) -> bool:
 def _not_empty_message(models, using: str) -> str:
     counts = {k: n for k, n in _counts(models, using).items() if n and k not in SEEDED_MODELS}
     shown = ", ".join(f"{k} ({n})" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
-    return ("cơ sở dữ liệu đích đã có dữ liệu (" + shown + "). Khôi phục sẽ XÓA toàn bộ dữ liệu này; "
-            "nếu chắc chắn, chạy lại với --force (nên sao lưu cơ sở dữ liệu hiện tại trước).")
+    return (
+        "cơ sở dữ liệu đích đã có dữ liệu (" + shown + "). Khôi phục sẽ XÓA toàn bộ dữ liệu này; "
+        "nếu chắc chắn, chạy lại với --force (nên sao lưu cơ sở dữ liệu hiện tại trước)."
+    )
 
 
 # -- the command line (wired in ntm/cli.py) ----------------------------------------------------
@@ -574,8 +659,10 @@ def cmd_backup(path: str, console) -> int:
         _err_console().print(f"Lỗi: {exc}", markup=False)
         return 1
     size = Path(path).stat().st_size / 1024 / 1024
-    console.print(f"Đã sao lưu {fmt.number(m['rows'])} dòng ({len(m['counts'])} bảng) vào {path} "
-                  f"({fmt.number(size, 1, trim=True)} MB, {fmt.number(m['seconds'], 1, trim=True)} giây).")
+    console.print(
+        f"Đã sao lưu {fmt.number(m['rows'])} dòng ({len(m['counts'])} bảng) vào {path} "
+        f"({fmt.number(size, 1, trim=True)} MB, {fmt.number(m['seconds'], 1, trim=True)} giây)."
+    )
     console.print(f"Mã kiểm tra của {len(m['tables'])} bảng: {m['checksum']}")
     console.print("Tệp chứa mật khẩu đã băm và toàn bộ số liệu: hãy giữ nó như chính cơ sở dữ liệu.")
     return 0
@@ -589,17 +676,25 @@ def cmd_restore(path: str, console, force: bool = False) -> int:
             created = timezone.localtime(dt.datetime.fromisoformat(created)).strftime("%H:%M %d/%m/%Y")
         except (TypeError, ValueError):
             pass
-        console.print(f"Tệp sao lưu lúc {created}, NTM {m.get('ntm_version')}, {m.get('database_vendor')}, "
-                      f"{fmt.number(m.get('rows', 0))} dòng.")
+        console.print(
+            f"Tệp sao lưu lúc {created}, NTM {m.get('ntm_version')}, {m.get('database_vendor')}, "
+            f"{fmt.number(m.get('rows', 0))} dòng."
+        )
         cat = _catalogue_version()
         if m.get("catalogue_version") and cat and m["catalogue_version"] != cat:
-            console.print(f"[yellow]Lưu ý:[/yellow] danh mục bộ tiêu chí đã đổi ({m['catalogue_version']} → {cat}); "
-                          "kết quả đã lưu giữ nguyên phiên bản cũ, đánh giá lại nếu cần.")
+            console.print(
+                f"[yellow]Lưu ý:[/yellow] danh mục bộ tiêu chí đã đổi ({m['catalogue_version']} → {cat}); "
+                "kết quả đã lưu giữ nguyên phiên bản cũ, đánh giá lại nếu cần."
+            )
         m = restore_backup(path, force=force, console=console)
     except BackupError as exc:
         _err_console().print(f"Lỗi: {exc}", markup=False)
         return 1
-    console.print(f"Đã khôi phục {fmt.number(m.get('rows', 0))} dòng ({fmt.number(m['seconds'], 1, trim=True)} giây). Mọi người cần đăng nhập lại.")
+    console.print(
+        f"Đã khôi phục {fmt.number(m.get('rows', 0))} dòng ({fmt.number(m['seconds'], 1, trim=True)} giây). Mọi người cần đăng nhập lại."
+    )
     if m.get("verified"):
-        console.print(f"Đã kiểm tra {m['verified']['tables']} bảng: giống hệt bản sao lưu (mã kiểm tra {m['verified']['checksum']}).")
+        console.print(
+            f"Đã kiểm tra {m['verified']['tables']} bảng: giống hệt bản sao lưu (mã kiểm tra {m['verified']['checksum']})."
+        )
     return 0

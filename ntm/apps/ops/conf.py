@@ -79,8 +79,10 @@ def secret_key(env: Mapping[str, str], home: Path) -> str:
 def password_validators() -> list[dict]:
     return [
         {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-         "OPTIONS": {"min_length": MIN_PASSWORD_LENGTH}},
+        {
+            "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+            "OPTIONS": {"min_length": MIN_PASSWORD_LENGTH},
+        },
         {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
         {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     ]
@@ -89,8 +91,10 @@ def password_validators() -> list[dict]:
 # The API authenticates by token or session only: HTTP Basic would let anyone try passwords on every
 # endpoint, outside the log-in throttle; and a view that forgets its permission class is closed.
 REST_FRAMEWORK_SECURITY = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["ntm.apps.accounts.tokens.TokenAuthentication",
-                                       "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ntm.apps.accounts.tokens.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
@@ -104,16 +108,23 @@ DEFAULT_API_USER_RATE = "6000/minute"
 
 def api_throttling(env: Mapping[str, str]) -> dict:
     """``NTM_API_ANON_RATE`` / ``NTM_API_USER_RATE`` (e.g. ``60/minute``, ``1000/hour``; ``none``: no limit)."""
-    rates = {"anon": (env.get("NTM_API_ANON_RATE") or DEFAULT_API_ANON_RATE).strip(),
-             "user": (env.get("NTM_API_USER_RATE") or DEFAULT_API_USER_RATE).strip()}
+    rates = {
+        "anon": (env.get("NTM_API_ANON_RATE") or DEFAULT_API_ANON_RATE).strip(),
+        "user": (env.get("NTM_API_USER_RATE") or DEFAULT_API_USER_RATE).strip(),
+    }
     rates = {k: (None if v.lower() == "none" else v) for k, v in rates.items()}
-    return {"DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
-                                         "rest_framework.throttling.UserRateThrottle"],
-            "DEFAULT_THROTTLE_RATES": rates}
+    return {
+        "DEFAULT_THROTTLE_CLASSES": [
+            "rest_framework.throttling.AnonRateThrottle",
+            "rest_framework.throttling.UserRateThrottle",
+        ],
+        "DEFAULT_THROTTLE_RATES": rates,
+    }
 
 
-def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: dict | None = None,
-                      rest_framework: dict | None = None) -> dict:
+def security_settings(
+    debug: bool, env: Mapping[str, str], home: Path, caches: dict | None = None, rest_framework: dict | None = None
+) -> dict:
     https = _flag(env, "NTM_HTTPS", False)
     # Secure cookies whenever the site says it is served over HTTPS; a browser would not send them
     # back over the plain HTTP of ./run on 127.0.0.1
@@ -125,10 +136,12 @@ def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: d
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_AGE": int(float(env.get("NTM_SESSION_HOURS") or 12) * 3600),
-        "CSRF_COOKIE_HTTPONLY": True,   # htmx and the forms take the token from the page, not the cookie
+        "CSRF_COOKIE_HTTPONLY": True,  # htmx and the forms take the token from the page, not the cookie
         "CSRF_COOKIE_SAMESITE": "Lax",
         "CSRF_COOKIE_SECURE": secure_cookies,
-        "CSRF_TRUSTED_ORIGINS": [o.strip() for o in (env.get("NTM_CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()],
+        "CSRF_TRUSTED_ORIGINS": [
+            o.strip() for o in (env.get("NTM_CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()
+        ],
         # headers (Django's SecurityMiddleware / XFrameOptionsMiddleware, and ops.SecurityHeadersMiddleware)
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
         "SECURE_REFERRER_POLICY": "same-origin",
@@ -148,20 +161,24 @@ def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: d
         "FILE_UPLOAD_PERMISSIONS": 0o640,
         "FILE_UPLOAD_DIRECTORY_PERMISSIONS": 0o750,
         "AUTH_PASSWORD_VALIDATORS": password_validators(),
-        "LOGGING": logging_config(level=env.get("NTM_APP_LOG_LEVEL") or "INFO",
-                                  root_level=env.get("NTM_LOG_LEVEL") or "WARNING",
-                                  json_lines=(env.get("NTM_LOG_FORMAT") or "json") != "text"),
+        "LOGGING": logging_config(
+            level=env.get("NTM_APP_LOG_LEVEL") or "INFO",
+            root_level=env.get("NTM_LOG_LEVEL") or "WARNING",
+            json_lines=(env.get("NTM_LOG_FORMAT") or "json") != "text",
+        ),
     }
     if https:
-        s.update({
-            "SECURE_SSL_REDIRECT": _flag(env, "NTM_SSL_REDIRECT", True),
-            "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
-            "SECURE_HSTS_SECONDS": int(env.get("NTM_HSTS_SECONDS") or 31536000),
-            "SECURE_HSTS_INCLUDE_SUBDOMAINS": _flag(env, "NTM_HSTS_INCLUDE_SUBDOMAINS", True),
-            "SECURE_HSTS_PRELOAD": False,
-            # /healthz is polled over plain HTTP by local monitors
-            "SECURE_REDIRECT_EXEMPT": [r"^healthz$"],
-        })
+        s.update(
+            {
+                "SECURE_SSL_REDIRECT": _flag(env, "NTM_SSL_REDIRECT", True),
+                "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+                "SECURE_HSTS_SECONDS": int(env.get("NTM_HSTS_SECONDS") or 31536000),
+                "SECURE_HSTS_INCLUDE_SUBDOMAINS": _flag(env, "NTM_HSTS_INCLUDE_SUBDOMAINS", True),
+                "SECURE_HSTS_PRELOAD": False,
+                # /healthz is polled over plain HTTP by local monitors
+                "SECURE_REDIRECT_EXEMPT": [r"^healthz$"],
+            }
+        )
     # the log-in throttle counts in the database (ntm.apps.ops.throttle), shared by every worker and host;
     # the default cache (per process) holds the API's request rates and the kept pages
     caches = dict(caches or {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
@@ -171,13 +188,20 @@ def security_settings(debug: bool, env: Mapping[str, str], home: Path, caches: d
 
 
 # where the ops middleware goes in MIDDLEWARE
-OUTER = ["ntm.apps.ops.middleware.RequestSizeLimitMiddleware", "ntm.apps.ops.middleware.SecurityHeadersMiddleware",
-         "ntm.apps.ops.middleware.BadParameterMiddleware"]
+OUTER = [
+    "ntm.apps.ops.middleware.RequestSizeLimitMiddleware",
+    "ntm.apps.ops.middleware.SecurityHeadersMiddleware",
+    "ntm.apps.ops.middleware.BadParameterMiddleware",
+]
 # The audit middleware (binds who/IP to audit events, records every 403) and the log-in-required
 # middleware (every page needs a log-in unless marked ``login_not_required``; the API answers 401/403
 # itself) belong to every deployment: without them an anonymous visitor reaches the views.
-AFTER_AUTH = ["ntm.apps.ops.middleware.LoginThrottleMiddleware", "ntm.apps.ops.middleware.AccessLogMiddleware",
-              "ntm.apps.audit.middleware.AuditMiddleware", "ntm.apps.accounts.middleware.LoginRequiredMiddleware"]
+AFTER_AUTH = [
+    "ntm.apps.ops.middleware.LoginThrottleMiddleware",
+    "ntm.apps.ops.middleware.AccessLogMiddleware",
+    "ntm.apps.audit.middleware.AuditMiddleware",
+    "ntm.apps.accounts.middleware.LoginRequiredMiddleware",
+]
 
 
 def with_ops_middleware(middleware: list[str]) -> list[str]:

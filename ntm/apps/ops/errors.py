@@ -24,31 +24,38 @@ def _api(request) -> bool:
 def bad_request(request, exception):
     """A request Django itself refuses (a malformed multipart body, too many fields…): JSON under /api/."""
     if _api(request):
-        return JsonResponse({"detail": "Yêu cầu không hợp lệ. / Bad request."}, status=400,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"detail": "Yêu cầu không hợp lệ. / Bad request."}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
     return defaults.bad_request(request, exception)
 
 
 @requires_csrf_token
 def page_not_found(request, exception):
     if _api(request):
-        return JsonResponse({"detail": "Không tìm thấy. / Not found."}, status=404, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"detail": "Không tìm thấy. / Not found."}, status=404, json_dumps_params={"ensure_ascii": False}
+        )
     return defaults.page_not_found(request, exception)
 
 
 @requires_csrf_token
 def permission_denied(request, exception):
     if _api(request):
-        return JsonResponse({"detail": "Không có quyền. / Permission denied."}, status=403,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"detail": "Không có quyền. / Permission denied."}, status=403, json_dumps_params={"ensure_ascii": False}
+        )
     return defaults.permission_denied(request, exception)
 
 
 @requires_csrf_token
 def server_error(request):
     if _api(request):
-        return JsonResponse({"detail": "Lỗi máy chủ; yêu cầu chưa được thực hiện. / Server error; the request was "
-                                       "not carried out."}, status=500, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"detail": "Lỗi máy chủ; yêu cầu chưa được thực hiện. / Server error; the request was not carried out."},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
     try:
         body = loader.get_template("500.html").render()  # no context: no context processor, no database
     except Exception:  # noqa: BLE001 - the error page itself must not fail

@@ -51,9 +51,17 @@ class Beater:
     def beat(self) -> None:
         from .models import WorkerBeat
 
-        WorkerBeat.objects.update_or_create(worker_id=self.worker_id, defaults={
-            "kind": self.kind, "host": socket.gethostname()[:255], "pid": os.getpid(), "run_id": self.run_id,
-            "started_at": self.started_at, "beat_at": timezone.now()})
+        WorkerBeat.objects.update_or_create(
+            worker_id=self.worker_id,
+            defaults={
+                "kind": self.kind,
+                "host": socket.gethostname()[:255],
+                "pid": os.getpid(),
+                "run_id": self.run_id,
+                "started_at": self.started_at,
+                "beat_at": timezone.now(),
+            },
+        )
 
     def start(self) -> Beater:
         self.beat()  # the row exists before any work is claimed
@@ -160,9 +168,13 @@ def orphaned_runs(now=None) -> list:
     now = now or timezone.now()
     cutoff = now - timezone.timedelta(seconds=dead_after_seconds())
     alive = set(live_beats(now).exclude(run_id=None).values_list("run_id", flat=True))
-    under_way = [r for r in ReevaluationRun.objects.filter(
-        status__in=(ReevaluationRun.Status.RUNNING, ReevaluationRun.Status.SWITCHING), started_at__lt=cutoff
-    ).order_by("pk") if r.pk not in alive]
+    under_way = [
+        r
+        for r in ReevaluationRun.objects.filter(
+            status__in=(ReevaluationRun.Status.RUNNING, ReevaluationRun.Status.SWITCHING), started_at__lt=cutoff
+        ).order_by("pk")
+        if r.pk not in alive
+    ]
     if under_way:
         host = socket.gethostname()[:255]
         for beat in WorkerBeat.objects.filter(run_id__in=[r.pk for r in under_way], host=host):
@@ -177,8 +189,10 @@ def recover_orphans(now=None) -> list[int]:
 
     done = []
     for run in orphaned_runs(now):
-        message = ("Tiến trình nền đã dừng đột ngột trong lúc tính (bị tắt, hết bộ nhớ hoặc máy khởi động lại); "
-                   "chạy lại bằng `ntm reevaluate`.")
+        message = (
+            "Tiến trình nền đã dừng đột ngột trong lúc tính (bị tắt, hết bộ nhớ hoặc máy khởi động lại); "
+            "chạy lại bằng `ntm reevaluate`."
+        )
         if abandon(run, message, task_failed=True):
             logger.error("orphaned re-evaluation marked failed", extra={"event": "run_orphaned", "run": run.pk})
             done.append(run.pk)

@@ -50,8 +50,10 @@ DEFAULT_CSP = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-DEFAULT_PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-                              "microphone=(), payment=(), usb=(), interest-cohort=()")
+DEFAULT_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 
 
 def max_request_bytes() -> int:
@@ -65,9 +67,17 @@ def csp_header() -> str:
 
 def _too_big(request, size: int | None) -> HttpResponse:
     limit = max_request_bytes()
-    security_log.warning("request too large", extra={
-        "event": "request_too_large", "path": request.path, "method": request.method, "size": size, "limit": limit,
-        "ip": request.META.get("REMOTE_ADDR")})
+    security_log.warning(
+        "request too large",
+        extra={
+            "event": "request_too_large",
+            "path": request.path,
+            "method": request.method,
+            "size": size,
+            "limit": limit,
+            "ip": request.META.get("REMOTE_ADDR"),
+        },
+    )
     mb = f"{limit / 1024 / 1024:.0f}"
     message = f"Dữ liệu gửi lên quá lớn (tối đa {mb} MB)."
     if request.path.startswith("/api/"):
@@ -90,8 +100,9 @@ class RequestSizeLimitMiddleware:
         if field is not None:
             return _bad_characters(request, field)
         if _too_deep(request):
-            return _refuse_400(request, f"Dữ liệu JSON lồng nhau quá sâu (tối đa {max_json_depth()} cấp).",
-                               "json_too_deep")
+            return _refuse_400(
+                request, f"Dữ liệu JSON lồng nhau quá sâu (tối đa {max_json_depth()} cấp).", "json_too_deep"
+            )
         return self.get_response(request)
 
 
@@ -132,8 +143,15 @@ def _too_deep(request) -> bool:
 
 
 def _refuse_400(request, message: str, event: str) -> HttpResponse:
-    security_log.warning("bad request refused", extra={"event": event, "path": request.path[:300],
-                                                       "method": request.method, "ip": request.META.get("REMOTE_ADDR")})
+    security_log.warning(
+        "bad request refused",
+        extra={
+            "event": event,
+            "path": request.path[:300],
+            "method": request.method,
+            "ip": request.META.get("REMOTE_ADDR"),
+        },
+    )
     if request.path.startswith("/api/") or "json" in request.META.get("CONTENT_TYPE", "").lower():
         return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
@@ -179,9 +197,15 @@ def _nul_field(request) -> str | None:
 
 
 def _bad_characters(request, field: str = "") -> HttpResponse:
-    security_log.warning("NUL character refused", extra={
-        "event": "bad_characters", "path": request.path.replace("\x00", "\\0"), "method": request.method,
-        "ip": request.META.get("REMOTE_ADDR")})
+    security_log.warning(
+        "NUL character refused",
+        extra={
+            "event": "bad_characters",
+            "path": request.path.replace("\x00", "\\0"),
+            "method": request.method,
+            "ip": request.META.get("REMOTE_ADDR"),
+        },
+    )
     message = "Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL, mã 0)" + (f" ở trường '{field}'." if field else ".")
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
@@ -214,10 +238,13 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if getattr(settings, "NTM_CSP_ENABLED", True) and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = csp_header()
-        response.headers.setdefault("Permissions-Policy", getattr(settings, "NTM_PERMISSIONS_POLICY",
-                                                                  DEFAULT_PERMISSIONS_POLICY))
+        response.headers.setdefault(
+            "Permissions-Policy", getattr(settings, "NTM_PERMISSIONS_POLICY", DEFAULT_PERMISSIONS_POLICY)
+        )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", getattr(settings, "SECURE_REFERRER_POLICY", None) or "same-origin")
+        response.headers.setdefault(
+            "Referrer-Policy", getattr(settings, "SECURE_REFERRER_POLICY", None) or "same-origin"
+        )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if not getattr(response, "xframe_options_exempt", False):
             response.headers.setdefault("X-Frame-Options", "DENY")
@@ -246,9 +273,17 @@ class LoginThrottleMiddleware:
         return self.get_response(request)
 
     def _refuse(self, request, username: str, lock: throttle.Lockout) -> HttpResponse:
-        security_log.warning("login refused while locked out", extra={
-            "event": "login_locked_out", "user": username or None, "ip": throttle.client_ip(request),
-            "limit": lock.reason, "retry_after": lock.retry_after, "path": request.path})
+        security_log.warning(
+            "login refused while locked out",
+            extra={
+                "event": "login_locked_out",
+                "user": username or None,
+                "ip": throttle.client_ip(request),
+                "limit": lock.reason,
+                "retry_after": lock.retry_after,
+                "path": request.path,
+            },
+        )
         headers = {"Retry-After": str(lock.retry_after)}
         if request.path.startswith("/api/") or request.content_type == "application/json":
             return JsonResponse({"detail": lock.message}, status=429, headers=headers)
@@ -284,9 +319,11 @@ class AccessLogMiddleware:
         extra = {
             "event": "denied" if status in self.DENIED else "write",
             "user": user.get_username() if getattr(user, "is_authenticated", False) else None,
-            "method": request.method, "path": request.path[:300],
+            "method": request.method,
+            "path": request.path[:300],
             "view": match.view_name if match is not None else None,
-            "unit": _unit_of(request, response), "status": status,
+            "unit": _unit_of(request, response),
+            "status": status,
             "ip": request.META.get("REMOTE_ADDR"),
         }
         level = logging.WARNING if status in self.DENIED or status >= 500 else logging.INFO

@@ -33,7 +33,9 @@ def parse_int(name: str, text: str, *, minimum: int = 0, maximum: int = DB_INT_M
     return int(text)
 
 
-def int_param(params, name: str, default: int | None = None, *, minimum: int = 0, maximum: int = DB_INT_MAX) -> int | None:
+def int_param(
+    params, name: str, default: int | None = None, *, minimum: int = 0, maximum: int = DB_INT_MAX
+) -> int | None:
     """``params[name]`` (a QueryDict: ``request.GET``) as a whole number, ``default`` when absent or empty."""
     text = params.get(name)
     if text is None or str(text).strip() == "":

@@ -68,8 +68,18 @@ class Supervisor:
     status returned; SIGTERM or Ctrl+C stop both.
     """
 
-    def __init__(self, web_cmd: list[str], worker_cmd: list[str] | None, env: dict, *, pid_file=None,
-                 say=print, min_uptime: float = 10.0, max_pause: float = 30.0, poll: float = 0.5):
+    def __init__(
+        self,
+        web_cmd: list[str],
+        worker_cmd: list[str] | None,
+        env: dict,
+        *,
+        pid_file=None,
+        say=print,
+        min_uptime: float = 10.0,
+        max_pause: float = 30.0,
+        poll: float = 0.5,
+    ):
         self.web_cmd, self.worker_cmd, self.env = web_cmd, worker_cmd, env
         self.pid_file, self.say = pid_file, say
         self.min_uptime, self.max_pause, self.poll = min_uptime, max_pause, poll
@@ -117,8 +127,15 @@ class Supervisor:
                     self.say(f"Tiến trình nền đã dừng (mã {code}); khởi động lại sau {self._pause:g} giây.")
                     import logging
 
-                    logging.getLogger("ntm.ops").error("task worker exited; restarting", extra={
-                        "event": "worker_restart", "exit_code": code, "uptime": round(lived, 1), "pause": self._pause})
+                    logging.getLogger("ntm.ops").error(
+                        "task worker exited; restarting",
+                        extra={
+                            "event": "worker_restart",
+                            "exit_code": code,
+                            "uptime": round(lived, 1),
+                            "pause": self._pause,
+                        },
+                    )
                 if restart_at is not None and time.monotonic() >= restart_at:
                     restart_at = None
                     self.restarts += 1

@@ -45,15 +45,20 @@ def insert(obj: Model) -> Model:
     ``save()`` so that they run."""
     model = type(obj)
     meta = model._meta
-    if (pre_save.has_listeners(model) or post_save.has_listeners(model)
-            or not connection.features.can_return_columns_from_insert):
+    if (
+        pre_save.has_listeners(model)
+        or post_save.has_listeners(model)
+        or not connection.features.can_return_columns_from_insert
+    ):
         obj.save(force_insert=True)
         return obj
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
 
     def build(qn):
-        return (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-                f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}")
+        return (
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}"
+        )
 
     sql = statement(("insert", meta.label), build)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
@@ -73,8 +78,11 @@ def together(statements: list[tuple[str, list]]) -> list:
     by semicolons, whose results are then read one after the other (``nextset``). Elsewhere (SQLite:
     no round trips to save) they run one by one."""
     with connection.cursor() as cur:
-        if (len(statements) > 1 and connection.vendor == "postgresql"
-                and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")):
+        if (
+            len(statements) > 1
+            and connection.vendor == "postgresql"
+            and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+        ):
             cur.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
             raw = cur.cursor
             out = []

@@ -42,11 +42,11 @@ from django.conf import settings
 logger = logging.getLogger("ntm.security")
 
 DEFAULTS = {
-    "window": 15 * 60,          # seconds: failures older than this are forgotten; also the lock-out time
-    "per_user_ip": 5,           # failures of one user name from one address
-    "per_user": 20,             # failures of one user name from any address
-    "per_ip": 50,               # failures from one address, any user name
-    "paths": None,              # None: the URLs named below, resolved at first use
+    "window": 15 * 60,  # seconds: failures older than this are forgotten; also the lock-out time
+    "per_user_ip": 5,  # failures of one user name from one address
+    "per_user": 20,  # failures of one user name from any address
+    "per_ip": 50,  # failures from one address, any user name
+    "paths": None,  # None: the URLs named below, resolved at first use
     "url_names": ("login", "admin:login", "api-token"),
     "username_fields": ("username",),
 }
@@ -93,22 +93,27 @@ def _keys(username: str | None, ip: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Lockout:
-    reason: str          # which limit: per_user_ip, per_user, per_ip
-    retry_after: int     # seconds
+    reason: str  # which limit: per_user_ip, per_user, per_ip
+    retry_after: int  # seconds
 
     @property
     def message(self) -> str:
         minutes = max(1, (self.retry_after + 59) // 60)
-        return (f"Đăng nhập sai quá nhiều lần. Vì an toàn, hãy thử lại sau khoảng {minutes} phút "
-                "hoặc liên hệ quản trị viên để đặt lại mật khẩu.")
+        return (
+            f"Đăng nhập sai quá nhiều lần. Vì an toàn, hãy thử lại sau khoảng {minutes} phút "
+            "hoặc liên hệ quản trị viên để đặt lại mật khẩu."
+        )
 
 
 def _recent(keys: dict[str, str], now: float, window: float) -> dict[str, list[float]]:
     from .models import LoginFailure
 
     out: dict[str, list[float]] = {k: [] for k in keys.values()}
-    for key, at in (LoginFailure.objects.filter(key__in=list(keys.values()), at__gt=now - window)
-                    .order_by("at").values_list("key", "at")):
+    for key, at in (
+        LoginFailure.objects.filter(key__in=list(keys.values()), at__gt=now - window)
+        .order_by("at")
+        .values_list("key", "at")
+    ):
         out[key].append(at)
     return out
 
@@ -153,7 +158,8 @@ def reserve(username: str | None, ip: str) -> tuple[Reservation | None, Lockout 
     LoginFailure.objects.filter(at__lt=now - cfg["window"]).delete()  # forgotten: older than the window
     rows = LoginFailure.objects.bulk_create([LoginFailure(key=k, at=now) for k in keys.values()])
     ids = [r.pk for r in rows if r.pk is not None] or list(
-        LoginFailure.objects.filter(key__in=list(keys.values()), at=now).values_list("pk", flat=True))
+        LoginFailure.objects.filter(key__in=list(keys.values()), at=now).values_list("pk", flat=True)
+    )
     # counted with every attempt written down so far, this one included: refused when the others
     # reach a limit (two attempts racing for the last try are both refused: closed, not open)
     counted = _recent(keys, time.time(), cfg["window"] + 1)
@@ -187,8 +193,16 @@ def record_failure(username: str | None, ip: str) -> None:
 def _log_if_locked(username: str | None, ip: str) -> None:
     lock = check(username, ip)
     if lock is not None:
-        logger.warning("login throttled", extra={"event": "login_throttled", "user": _norm(username) or None,
-                                                  "ip": ip, "limit": lock.reason, "retry_after": lock.retry_after})
+        logger.warning(
+            "login throttled",
+            extra={
+                "event": "login_throttled",
+                "user": _norm(username) or None,
+                "ip": ip,
+                "limit": lock.reason,
+                "retry_after": lock.retry_after,
+            },
+        )
 
 
 def record_success(username: str | None, ip: str) -> None:

@@ -84,7 +84,8 @@ def check_worker(now: dt.datetime | None = None) -> dict:
     stall = dt.timedelta(seconds=int(_setting("NTM_HEALTH_WORKER_STALL_SECONDS", DEFAULT_STALL_SECONDS)))
     try:
         due = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
-            Q(run_after=get_date_max(), enqueued_at__lt=now - stall) | Q(run_after__lt=now - stall))
+            Q(run_after=get_date_max(), enqueued_at__lt=now - stall) | Q(run_after__lt=now - stall)
+        )
         waiting = due.count()
         agg = DBTaskResult.objects.aggregate(started=Max("started_at"), finished=Max("finished_at"))
         queued = DBTaskResult.objects.filter(status=TaskResultStatus.READY).count()
@@ -101,12 +102,20 @@ def check_worker(now: dt.datetime | None = None) -> dict:
         return {"status": "error", "error": exc.__class__.__name__}
     info.update(beats)
     if waiting:
-        return {"status": "stalled", "overdue": waiting,
-                "detail": f"{waiting} task(s) due for more than {int(stall.total_seconds())} s and not started: "
-                          "is `ntm manage db_worker` running?", **info}
+        return {
+            "status": "stalled",
+            "overdue": waiting,
+            "detail": f"{waiting} task(s) due for more than {int(stall.total_seconds())} s and not started: "
+            "is `ntm manage db_worker` running?",
+            **info,
+        }
     if not beats["workers"] and beats["last_beat"]:
-        return {"status": "dead", "detail": f"the task worker stopped beating at {beats['last_beat']} and no other "
-                                            "is alive: killed? (`ntm serve` restarts its own)", **info}
+        return {
+            "status": "dead",
+            "detail": f"the task worker stopped beating at {beats['last_beat']} and no other "
+            "is alive: killed? (`ntm serve` restarts its own)",
+            **info,
+        }
     if beats["workers"]:
         return {"status": "ok", **info}
     if last is None:
@@ -127,8 +136,10 @@ def _worker_beats(now: dt.datetime) -> dict:
 
 def _covers(later, earlier) -> bool:
     """A later run redid everything an earlier one was asked to (empty lists: every set / period)."""
-    return all(not getattr(later, f) or (getattr(earlier, f) and set(getattr(earlier, f)) <= set(getattr(later, f)))
-               for f in ("set_codes", "periods"))
+    return all(
+        not getattr(later, f) or (getattr(earlier, f) and set(getattr(earlier, f)) <= set(getattr(later, f)))
+        for f in ("set_codes", "periods")
+    )
 
 
 def _error_class(message: str) -> str:
@@ -148,23 +159,37 @@ def check_runs(now: dt.datetime | None = None) -> dict:
     hours = float(_setting("NTM_HEALTH_FAILED_RUN_HOURS", DEFAULT_FAILED_RUN_HOURS))
     queued_s = int(_setting("NTM_HEALTH_RUN_QUEUED_SECONDS", DEFAULT_QUEUED_SECONDS))
     try:
-        failed = list(ReevaluationRun.objects.filter(status=S.FAILED, finished_at__gte=now - dt.timedelta(hours=hours))
-                      .order_by("pk"))
+        failed = list(
+            ReevaluationRun.objects.filter(status=S.FAILED, finished_at__gte=now - dt.timedelta(hours=hours)).order_by(
+                "pk"
+            )
+        )
         later_done = list(ReevaluationRun.objects.filter(status=S.DONE, pk__gt=failed[0].pk)) if failed else []
         failed = [r for r in failed if not any(d.pk > r.pk and _covers(d, r) for d in later_done)]
-        waiting = list(ReevaluationRun.objects.filter(status=S.QUEUED, created_at__lt=now - dt.timedelta(seconds=queued_s))
-                       .order_by("pk")[:20])
+        waiting = list(
+            ReevaluationRun.objects.filter(
+                status=S.QUEUED, created_at__lt=now - dt.timedelta(seconds=queued_s)
+            ).order_by("pk")[:20]
+        )
         orphans = orphaned_runs(now)
     except Exception as exc:  # noqa: BLE001
         logger.error("health: runs check failed", exc_info=True, extra={"event": "health_runs_failed"})
         return {"status": "error", "error": exc.__class__.__name__}
-    reasons = [f"re-evaluation run #{r.pk} failed at {r.finished_at.isoformat()} ({_error_class(r.message)}; "
-               "the error is shown in the admin)" for r in failed]
-    reasons += [f"re-evaluation run #{r.pk} queued since {r.created_at.isoformat()} (more than {queued_s} s)"
-                for r in waiting]
+    reasons = [
+        f"re-evaluation run #{r.pk} failed at {r.finished_at.isoformat()} ({_error_class(r.message)}; "
+        "the error is shown in the admin)"
+        for r in failed
+    ]
+    reasons += [
+        f"re-evaluation run #{r.pk} queued since {r.created_at.isoformat()} (more than {queued_s} s)" for r in waiting
+    ]
     reasons += [f"re-evaluation run #{r.pk} is {r.status} but its process stopped beating (killed?)" for r in orphans]
-    out = {"status": "degraded" if reasons else "ok", "failed": [r.pk for r in failed],
-           "queued_too_long": [r.pk for r in waiting], "orphaned": [r.pk for r in orphans]}
+    out = {
+        "status": "degraded" if reasons else "ok",
+        "failed": [r.pk for r in failed],
+        "queued_too_long": [r.pk for r in waiting],
+        "orphaned": [r.pk for r in orphans],
+    }
     if reasons:
         out["reasons"] = reasons
     return out

@@ -46,13 +46,26 @@ class RecognitionSerializer(serializers.ModelSerializer):
     decision_date = serializers.DateField(help_text="YYYY-MM-DD; not in the future")
     created_by_name = serializers.SerializerMethodField()
     still_meets_standard = serializers.SerializerMethodField(
-        help_text="whether the commune's newest stored result for the set meets the standard (null: no result)")
+        help_text="whether the commune's newest stored result for the set meets the standard (null: no result)"
+    )
     current_result = serializers.SerializerMethodField(help_text="the newest stored result for the set, or null")
 
     class Meta:
         model = Recognition
-        fields = ["id", "unit", "unit_name", "set", "decision", "decision_date", "issued_by", "note",
-                  "created_by_name", "created_at", "still_meets_standard", "current_result"]
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "set",
+            "decision",
+            "decision_date",
+            "issued_by",
+            "note",
+            "created_by_name",
+            "created_at",
+            "still_meets_standard",
+            "current_result",
+        ]
         read_only_fields = ["created_at"]
         validators = []  # one decision per xã and set: checked in validate() with a Vietnamese message
 
@@ -89,7 +102,7 @@ class RecognitionSerializer(serializers.ModelSerializer):
             raise PermissionDenied(f"không có quyền nhập quyết định công nhận cho {unit.name} ({unit.uid})")
         if self.instance is not None and unit.pk != self.instance.unit_id:
             raise ValidationError("không đổi được xã của một quyết định đã nhập; hãy xóa và nhập lại")
-        if (level := recognition_errors(unit=unit, set_code=None, decision_date=None).get("unit")):
+        if level := recognition_errors(unit=unit, set_code=None, decision_date=None).get("unit"):
             raise ValidationError(level)
         if not can_recognise(request.user, unit):
             raise PermissionDenied(f"không có quyền nhập quyết định công nhận cho {unit.name} ({unit.uid})")
@@ -100,22 +113,36 @@ class RecognitionSerializer(serializers.ModelSerializer):
         errors = recognition_errors(
             unit=attrs.get("unit", inst.unit if inst else None),
             set_code=attrs.get("set_code", inst.set_code if inst else None),
-            decision_date=attrs.get("decision_date"), instance=inst)
+            decision_date=attrs.get("decision_date"),
+            instance=inst,
+        )
         if errors:
-            raise ValidationError({("non_field_errors" if k == "__all__" else ("set" if k == "set_code" else k)): [v]
-                                   for k, v in errors.items()})
+            raise ValidationError(
+                {
+                    ("non_field_errors" if k == "__all__" else ("set" if k == "set_code" else k)): [v]
+                    for k, v in errors.items()
+                }
+            )
         return attrs
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[P_UNIT, P_SET, P_YEAR], summary="Recognition decisions within your units, newest first"),
+    list=extend_schema(
+        parameters=[P_UNIT, P_SET, P_YEAR], summary="Recognition decisions within your units, newest first"
+    ),
     retrieve=extend_schema(summary="One recognition decision"),
-    create=extend_schema(responses={201: RecognitionSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
-                         summary="Record a recognition decision (the province's office)"),
-    update=extend_schema(responses={200: RecognitionSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
-                         summary="Change a recognition decision"),
-    partial_update=extend_schema(responses={200: RecognitionSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
-                                 summary="Change some fields of a recognition decision"),
+    create=extend_schema(
+        responses={201: RecognitionSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
+        summary="Record a recognition decision (the province's office)",
+    ),
+    update=extend_schema(
+        responses={200: RecognitionSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
+        summary="Change a recognition decision",
+    ),
+    partial_update=extend_schema(
+        responses={200: RecognitionSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer},
+        summary="Change some fields of a recognition decision",
+    ),
     destroy=extend_schema(responses={204: None, 403: ErrorSerializer}, summary="Delete a recognition decision"),
 )
 class RecognitionViewSet(Scoped, viewsets.ModelViewSet):
@@ -138,8 +165,9 @@ class RecognitionViewSet(Scoped, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        ser = self.get_serializer(page, many=True, context={**self.get_serializer_context(),
-                                                            "results": latest_results(page)})
+        ser = self.get_serializer(
+            page, many=True, context={**self.get_serializer_context(), "results": latest_results(page)}
+        )
         return self.get_paginated_response(ser.data)
 
     def _check_write(self, rec: Recognition) -> None:

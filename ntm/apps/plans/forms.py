@@ -16,13 +16,13 @@ def standard_choices() -> list[tuple[str, str]]:
     return [(s.code, f"{s.name} ({s.phase})") for s in sets]
 
 
-
 def commune_field(field, communes, not_allowed: str) -> None:
     """The "Xã" choice of a plan or a decision: the xã the user may choose, by name."""
     field.queryset = communes
     field.label_from_instance = lambda u: u.name
     field.empty_label = "— chọn xã —"
     field.error_messages["invalid_choice"] = not_allowed
+
 
 class PlanTargetForm(forms.ModelForm):
     """``communes``: the xã the user may choose (those under the page's unit, as the user may see
@@ -55,7 +55,9 @@ class PlanTargetForm(forms.ModelForm):
         if unit and code:
             dup = PlanTarget.objects.filter(unit=unit, set_code=code).exclude(pk=self.instance.pk)
             if dup.exists():
-                raise forms.ValidationError(f"{unit.name} đã đăng ký chuẩn này (năm {dup.first().year}); hãy sửa kế hoạch đã có.")
+                raise forms.ValidationError(
+                    f"{unit.name} đã đăng ký chuẩn này (năm {dup.first().year}); hãy sửa kế hoạch đã có."
+                )
         return data
 
     def validate_unique(self):  # the friendly message above replaces Django's generic one
@@ -70,8 +72,14 @@ class RecognitionForm(forms.ModelForm):
     class Meta:
         model = Recognition
         fields = ["unit", "set_code", "decision", "decision_date", "issued_by", "note"]
-        labels = {"unit": "Xã", "set_code": "Chuẩn được công nhận", "decision": "Số quyết định",
-                  "decision_date": "Ngày quyết định", "issued_by": "Cơ quan ban hành", "note": "Ghi chú"}
+        labels = {
+            "unit": "Xã",
+            "set_code": "Chuẩn được công nhận",
+            "decision": "Số quyết định",
+            "decision_date": "Ngày quyết định",
+            "issued_by": "Cơ quan ban hành",
+            "note": "Ghi chú",
+        }
         widgets = {"note": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def __init__(self, *args, user, communes, **kwargs):
@@ -82,16 +90,24 @@ class RecognitionForm(forms.ModelForm):
         commune_field(self.fields["unit"], communes, "Xã này không thuộc các xã bạn được nhập quyết định công nhận.")
         self.fields["unit"].error_messages["required"] = "Hãy chọn xã."
         self.fields["set_code"] = forms.ChoiceField(
-            label="Chuẩn được công nhận", choices=recognition_sets(),
-            error_messages={"invalid_choice": "Hãy chọn một bộ tiêu chí cấp xã trong danh mục.",
-                            "required": "Hãy chọn chuẩn được công nhận."})
+            label="Chuẩn được công nhận",
+            choices=recognition_sets(),
+            error_messages={
+                "invalid_choice": "Hãy chọn một bộ tiêu chí cấp xã trong danh mục.",
+                "required": "Hãy chọn chuẩn được công nhận.",
+            },
+        )
         self.fields["decision"].error_messages["required"] = "Hãy nhập số quyết định (vd. 1234/QĐ-UBND)."
         self.fields["decision"].widget.attrs["placeholder"] = "1234/QĐ-UBND"
         self.fields["decision_date"] = forms.DateField(
-            label="Ngày quyết định", input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+            label="Ngày quyết định",
+            input_formats=["%d/%m/%Y", "%Y-%m-%d"],
             widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 11}),
-            error_messages={"invalid": "Ngày quyết định không hợp lệ (dùng dd/mm/yyyy).",
-                            "required": "Hãy nhập ngày quyết định (dd/mm/yyyy)."})
+            error_messages={
+                "invalid": "Ngày quyết định không hợp lệ (dùng dd/mm/yyyy).",
+                "required": "Hãy nhập ngày quyết định (dd/mm/yyyy).",
+            },
+        )
         self.fields["issued_by"].widget.attrs.update({"placeholder": "UBND tỉnh …", "size": 40})
         if self.instance.pk:
             self.fields["unit"].disabled = True
@@ -108,8 +124,12 @@ class RecognitionForm(forms.ModelForm):
         from .recognitions import recognition_errors
 
         data = super().clean()
-        errors = recognition_errors(unit=data.get("unit"), set_code=data.get("set_code"),
-                                    decision_date=data.get("decision_date"), instance=self.instance)
+        errors = recognition_errors(
+            unit=data.get("unit"),
+            set_code=data.get("set_code"),
+            decision_date=data.get("decision_date"),
+            instance=self.instance,
+        )
         for name, message in errors.items():
             self.add_error(None if name == "__all__" else name, message)
         return data

@@ -20,11 +20,23 @@ class PlanTarget(models.Model):
     set_code = models.CharField("chuẩn đăng ký (bộ tiêu chí)", max_length=64)
     year = models.PositiveSmallIntegerField("năm dự kiến đạt chuẩn")
     note = models.TextField("ghi chú", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="người tạo")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người tạo",
+    )
     created_at = models.DateTimeField("thời điểm tạo", auto_now_add=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="người sửa")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người sửa",
+    )
     updated_at = models.DateTimeField("thời điểm sửa", auto_now=True)
 
     class Meta:
@@ -51,8 +63,9 @@ class ProgrammeTarget(models.Model):
     tier = models.CharField("chuẩn", max_length=16, help_text="ntm, nang_cao, kieu_mau")
     region = models.CharField("vùng", max_length=8, blank=True, help_text="để trống: chung cả nước")
     min_share = models.DecimalField("tỷ lệ tối thiểu (%)", max_digits=5, decimal_places=2, null=True, blank=True)
-    min_count = models.PositiveIntegerField("số đơn vị tối thiểu", null=True, blank=True,
-                                            help_text="vd. 5 tỉnh hoàn thành nhiệm vụ (QĐ 417/QĐ-BNNMT)")
+    min_count = models.PositiveIntegerField(
+        "số đơn vị tối thiểu", null=True, blank=True, help_text="vd. 5 tỉnh hoàn thành nhiệm vụ (QĐ 417/QĐ-BNNMT)"
+    )
     approximate = models.BooleanField("mức 'khoảng'", default=False, help_text="văn bản viết 'khoảng 65%'")
     source = models.CharField("nguồn", max_length=500)
     tag = models.CharField("độ tin cậy", max_length=16)
@@ -74,11 +87,16 @@ class ProgrammeTarget(models.Model):
         from ntm.core import formatting as fmt
 
         if self.min_count is not None:
-            counted = {"commune": ngettext("%(n)s xã", "%(n)s xã", self.min_count),
-                       "district": ngettext("%(n)s huyện", "%(n)s huyện", self.min_count),
-                       "province": ngettext("%(n)s tỉnh", "%(n)s tỉnh", self.min_count)}
-            text = (counted[self.level] % {"n": self.min_count} if self.level in counted
-                    else f"{self.min_count} {self.get_level_display()}")
+            counted = {
+                "commune": ngettext("%(n)s xã", "%(n)s xã", self.min_count),
+                "district": ngettext("%(n)s huyện", "%(n)s huyện", self.min_count),
+                "province": ngettext("%(n)s tỉnh", "%(n)s tỉnh", self.min_count),
+            }
+            text = (
+                counted[self.level] % {"n": self.min_count}
+                if self.level in counted
+                else f"{self.min_count} {self.get_level_display()}"
+            )
         else:
             text = f"{fmt.number(float(self.min_share), 2, trim=True)}%"
         return gettext("khoảng %(x)s") % {"x": text} if self.approximate else "≥ " + text
@@ -92,16 +110,23 @@ class ProvinceTarget(models.Model):
         NTM = "ntm", "đạt chuẩn nông thôn mới"
         HIEN_DAI = "hien_dai", "nông thôn mới hiện đại"
 
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="province_targets",
-                             verbose_name="tỉnh")
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="province_targets", verbose_name="tỉnh"
+    )
     year = models.PositiveSmallIntegerField("năm")
     tier = models.CharField("chuẩn", max_length=16, choices=Tier.choices, default=Tier.NTM)
     communes = models.PositiveIntegerField("số xã đạt chuẩn", null=True, blank=True)
     share = models.DecimalField("tỷ lệ xã đạt chuẩn (%)", max_digits=5, decimal_places=2, null=True, blank=True)
     decision = models.CharField("căn cứ (kế hoạch, nghị quyết của tỉnh)", max_length=200, blank=True)
     note = models.TextField("ghi chú", blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="người sửa")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người sửa",
+    )
     updated_at = models.DateTimeField("thời điểm sửa", auto_now=True)
 
     class Meta:
@@ -129,8 +154,14 @@ class Recognition(models.Model):
     decision_date = models.DateField("ngày quyết định")
     issued_by = models.CharField("cơ quan ban hành", max_length=200, blank=True, help_text="vd. UBND tỉnh Hà Nam")
     note = models.TextField("ghi chú", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="người nhập")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người nhập",
+    )
     created_at = models.DateTimeField("thời điểm nhập", auto_now_add=True)
 
     class Meta:

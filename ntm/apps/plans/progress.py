@@ -21,9 +21,12 @@ from ntm.core import formatting as fmt
 
 from .models import ProgrammeTarget, ProvinceTarget
 
-TIER_WORDS = {"ntm": gettext_noop("đạt chuẩn nông thôn mới"), "hien_dai": gettext_noop("đạt chuẩn nông thôn mới hiện đại"),
-              "nang_cao": gettext_noop("đạt chuẩn nông thôn mới nâng cao"),
-              "kieu_mau": gettext_noop("đạt chuẩn nông thôn mới kiểu mẫu")}
+TIER_WORDS = {
+    "ntm": gettext_noop("đạt chuẩn nông thôn mới"),
+    "hien_dai": gettext_noop("đạt chuẩn nông thôn mới hiện đại"),
+    "nang_cao": gettext_noop("đạt chuẩn nông thôn mới nâng cao"),
+    "kieu_mau": gettext_noop("đạt chuẩn nông thôn mới kiểu mẫu"),
+}
 
 
 def _tier(tier: str) -> str:
@@ -32,7 +35,7 @@ def _tier(tier: str) -> str:
 
 
 def _period_words(period) -> str:
-    """"tháng 12/2024", "quý III/2026" in the page's language."""
+    """ "tháng 12/2024", "quý III/2026" in the page's language."""
     from ntm.apps.units.templatetags.ntm_words import period_words
 
     return period_words(period)
@@ -74,7 +77,9 @@ def _against(target: Decimal | float, met: int, total: int) -> tuple[str, bool |
         return gettext("chưa có xã"), None
     diff = 100.0 * met / total - float(target)
     points = fmt.number(abs(diff), 2)
-    return (gettext("vượt %(n)s điểm %%") if diff >= 0 else gettext("còn thiếu %(n)s điểm %%")) % {"n": points}, diff >= 0
+    return (gettext("vượt %(n)s điểm %%") if diff >= 0 else gettext("còn thiếu %(n)s điểm %%")) % {
+        "n": points
+    }, diff >= 0
 
 
 def programme_progress(unit: Unit, period, ov, province_results: dict | None = None) -> list[Progress]:
@@ -86,33 +91,61 @@ def programme_progress(unit: Unit, period, ov, province_results: dict | None = N
     lo, hi = phase_of(period.year)
     out = []
     order = {"ntm": 0, "nang_cao": 1, "kieu_mau": 2, "hien_dai": 3}
-    targets = sorted(ProgrammeTarget.objects.filter(year__gte=lo, year__lte=hi, region=""),
-                     key=lambda t: (t.level != ProgrammeTarget.Level.COMMUNE, order.get(t.tier, 9), t.year))
+    targets = sorted(
+        ProgrammeTarget.objects.filter(year__gte=lo, year__lte=hi, region=""),
+        key=lambda t: (t.level != ProgrammeTarget.Level.COMMUNE, order.get(t.tier, 9), t.year),
+    )
     for t in targets:
-        source = f"{t.decision}" + (" " + gettext("ngày %(d)s") % {"d": fmt.date(t.decision_date)} if t.decision_date else "")
+        source = f"{t.decision}" + (
+            " " + gettext("ngày %(d)s") % {"d": fmt.date(t.decision_date)} if t.decision_date else ""
+        )
         if t.level == ProgrammeTarget.Level.COMMUNE:
             got = _met(ov, t.tier)
             if got is None:
                 continue
             met, with_result, total = got
             gap, reached = _against(t.min_share, met, total)
-            label = (gettext("Chung cả nước") if unit.level == Level.COUNTRY
-                     else gettext("Các xã của %(name)s (so với mục tiêu chung)") % {"name": unit.name})
-            out.append(Progress(label, gettext("%(goal)s số xã %(tier)s") % {"goal": t.goal, "tier": _tier(t.tier)}, t.year,
-                                gettext("%(met)s/%(total)s xã (%(share)s; %(n)s xã có kết quả)") % {
-                                    "met": fmt.number(met), "total": fmt.number(total), "share": _share(met, total),
-                                    "n": fmt.number(with_result)}, gap, reached, source))
+            label = (
+                gettext("Chung cả nước")
+                if unit.level == Level.COUNTRY
+                else gettext("Các xã của %(name)s (so với mục tiêu chung)") % {"name": unit.name}
+            )
+            out.append(
+                Progress(
+                    label,
+                    gettext("%(goal)s số xã %(tier)s") % {"goal": t.goal, "tier": _tier(t.tier)},
+                    t.year,
+                    gettext("%(met)s/%(total)s xã (%(share)s; %(n)s xã có kết quả)")
+                    % {
+                        "met": fmt.number(met),
+                        "total": fmt.number(total),
+                        "share": _share(met, total),
+                        "n": fmt.number(with_result),
+                    },
+                    gap,
+                    reached,
+                    source,
+                )
+            )
         elif t.level == ProgrammeTarget.Level.PROVINCE and unit.level == Level.COUNTRY and t.min_count:
             done = (province_results or {}).get(t.tier, 0)
             left = t.min_count - done
-            actual = ngettext("%(n)s tỉnh (theo kết quả đánh giá kỳ %(p)s)",
-                              "%(n)s tỉnh (theo kết quả đánh giá kỳ %(p)s)", done) % {"n": done, "p": _period_words(period)}
-            out.append(Progress(gettext("Chung cả nước"),
-                                gettext("%(goal)s hoàn thành nhiệm vụ xây dựng nông thôn mới") % {"goal": t.goal}, t.year,
-                                actual,
-                                gettext("đạt") if done >= t.min_count
-                                else ngettext("còn thiếu %(n)s tỉnh", "còn thiếu %(n)s tỉnh", left) % {"n": left},
-                                done >= t.min_count, source))
+            actual = ngettext(
+                "%(n)s tỉnh (theo kết quả đánh giá kỳ %(p)s)", "%(n)s tỉnh (theo kết quả đánh giá kỳ %(p)s)", done
+            ) % {"n": done, "p": _period_words(period)}
+            out.append(
+                Progress(
+                    gettext("Chung cả nước"),
+                    gettext("%(goal)s hoàn thành nhiệm vụ xây dựng nông thôn mới") % {"goal": t.goal},
+                    t.year,
+                    actual,
+                    gettext("đạt")
+                    if done >= t.min_count
+                    else ngettext("còn thiếu %(n)s tỉnh", "còn thiếu %(n)s tỉnh", left) % {"n": left},
+                    done >= t.min_count,
+                    source,
+                )
+            )
     return out
 
 
@@ -127,8 +160,10 @@ def completed_provinces(period) -> dict[str, int]:
     for cs in default_catalog():
         if cs.level != "province" or not (int(cs.phase[:4]) <= period.year <= int(cs.phase[-4:])):
             continue
-        out[cs.tier] = out.get(cs.tier, 0) + results().objects.filter(set_code=cs.code, period=period.key,
-                                                                      standard_met=True).count()
+        out[cs.tier] = (
+            out.get(cs.tier, 0)
+            + results().objects.filter(set_code=cs.code, period=period.key, standard_met=True).count()
+        )
     return out
 
 
@@ -160,17 +195,33 @@ def province_progress(unit: Unit, period, ov) -> list[Progress]:
         goal = (" " + gettext("hoặc") + " ").join(parts) + f" {_tier(t.tier)}"
         if t.communes is not None:
             reached = met >= t.communes
-            gap = gettext("đạt") if reached else ngettext("còn thiếu %(n)s xã", "còn thiếu %(n)s xã", t.communes - met) % {
-                "n": fmt.number(t.communes - met)}
+            gap = (
+                gettext("đạt")
+                if reached
+                else ngettext("còn thiếu %(n)s xã", "còn thiếu %(n)s xã", t.communes - met)
+                % {"n": fmt.number(t.communes - met)}
+            )
         else:
             gap, reached = _against(t.share, met, total)
         if t.year > period.year and not reached:
             gap += " " + gettext("(còn đến năm %(y)s)") % {"y": t.year}
-        out.append(Progress(gettext("%(name)s — mục tiêu năm %(y)s") % {"name": province.name, "y": t.year}, goal, t.year,
-                            gettext("%(met)s/%(total)s xã (%(share)s) kỳ %(p)s") % {
-                                "met": fmt.number(met), "total": fmt.number(total), "share": _share(met, total),
-                                "p": _period_words(period)},
-                            gap, reached, t.decision))
+        out.append(
+            Progress(
+                gettext("%(name)s — mục tiêu năm %(y)s") % {"name": province.name, "y": t.year},
+                goal,
+                t.year,
+                gettext("%(met)s/%(total)s xã (%(share)s) kỳ %(p)s")
+                % {
+                    "met": fmt.number(met),
+                    "total": fmt.number(total),
+                    "share": _share(met, total),
+                    "p": _period_words(period),
+                },
+                gap,
+                reached,
+                t.decision,
+            )
+        )
     return out
 
 
@@ -194,16 +245,25 @@ def save_province_targets(province: Unit, values: list[dict], *, user=None, requ
             else:
                 current = current or ProvinceTarget(unit=province, year=v["year"], tier=v["tier"])
                 for k in ("communes", "share", "decision", "note"):
-                    setattr(current, k, v.get(k) if v.get(k) is not None else ("" if k in ("decision", "note") else None))
+                    setattr(
+                        current, k, v.get(k) if v.get(k) is not None else ("" if k in ("decision", "note") else None)
+                    )
                 if old is not None and _snapshot(current) == old:
                     continue
                 current.updated_by = user if getattr(user, "is_authenticated", False) else None
                 current.save()
                 new = _snapshot(current)
             changes += 1
-            log(Action.PROVINCE_TARGET_SAVED, user=user, request=request, unit=province,
+            log(
+                Action.PROVINCE_TARGET_SAVED,
+                user=user,
+                request=request,
+                unit=province,
                 obj=f"{province.name} · {v['year']} · {TIER_WORDS.get(v['tier'], v['tier'])}",
-                message="Ghi mục tiêu của tỉnh" if new else "Xóa mục tiêu của tỉnh", old=old, new=new)
+                message="Ghi mục tiêu của tỉnh" if new else "Xóa mục tiêu của tỉnh",
+                old=old,
+                new=new,
+            )
     if changes:
         from ntm.apps.evaluations.freshness import changed
 
@@ -212,6 +272,11 @@ def save_province_targets(province: Unit, values: list[dict], *, user=None, requ
 
 
 def _snapshot(t: ProvinceTarget) -> dict:
-    return {"year": t.year, "tier": t.tier, "communes": t.communes,
-            "share": str(Decimal(t.share).quantize(Decimal("0.01"))) if t.share is not None else None,
-            "decision": t.decision, "note": t.note}
+    return {
+        "year": t.year,
+        "tier": t.tier,
+        "communes": t.communes,
+        "share": str(Decimal(t.share).quantize(Decimal("0.01"))) if t.share is not None else None,
+        "decision": t.decision,
+        "note": t.note,
+    }

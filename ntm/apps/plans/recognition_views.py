@@ -89,20 +89,35 @@ def recognition_list(request):
     qs = qs.select_related("unit", "created_by").order_by("-decision_date", "unit__name", "set_code")
     recs = list(qs)
     results = latest_results(recs)
-    all_rows = [RecognitionRow(r, set_label(r.set_code), results.get((r.unit_id, r.set_code)),
-                               can_recognise(request.user, r.unit)) for r in recs]
+    all_rows = [
+        RecognitionRow(
+            r, set_label(r.set_code), results.get((r.unit_id, r.set_code)), can_recognise(request.user, r.unit)
+        )
+        for r in recs
+    ]
     table = recognition_table(request, sel, all_rows)
     exported = table.response()
     if exported is not None:
         return exported
     rows = table.rows_shown
-    return render(request, "plans/recognitions.html", {
-        "sel": sel, "unit": sel.unit, "page_obj": table.page, "rows": rows, "table": table, "sets": sets,
-        "set_code": set_code, "year_text": year_text, "errors": errors,
-        "crumbs": [(a, urlencode({"unit": a.uid}) if query else None) for a, query in sel.crumbs],
-        "can_add": can_recognise_under(request.user, sel.unit) and sel.unit.level != Level.COMMUNE,
-        "below": sum(1 for r in all_rows if r.status == "below"),
-    })
+    return render(
+        request,
+        "plans/recognitions.html",
+        {
+            "sel": sel,
+            "unit": sel.unit,
+            "page_obj": table.page,
+            "rows": rows,
+            "table": table,
+            "sets": sets,
+            "set_code": set_code,
+            "year_text": year_text,
+            "errors": errors,
+            "crumbs": [(a, urlencode({"unit": a.uid}) if query else None) for a, query in sel.crumbs],
+            "can_add": can_recognise_under(request.user, sel.unit) and sel.unit.level != Level.COMMUNE,
+            "below": sum(1 for r in all_rows if r.status == "below"),
+        },
+    )
 
 
 def recognition_table(request, sel, rows: list[RecognitionRow]) -> Table:
@@ -112,25 +127,46 @@ def recognition_table(request, sel, rows: list[RecognitionRow]) -> Table:
 
     def latest(r: RecognitionRow) -> str:
         x = r.result
-        return (x["period_label"] + ": " + gettext("%(a)s/%(b)s tiêu chí, %(c)s/%(d)s chỉ tiêu") % {
-            "a": x["criteria_met"], "b": x["criteria_total"], "c": x["indicators_met"], "d": x["indicators_total"]}
-            if x else "")
+        return (
+            x["period_label"]
+            + ": "
+            + gettext("%(a)s/%(b)s tiêu chí, %(c)s/%(d)s chỉ tiêu")
+            % {"a": x["criteria_met"], "b": x["criteria_total"], "c": x["indicators_met"], "d": x["indicators_total"]}
+            if x
+            else ""
+        )
 
     cols = [
         Column("name", _("Xã"), lambda r: r.rec.unit.name),
         Column("set", _("Chuẩn được công nhận"), lambda r: r.set_label),
         Column("decision", _("Số quyết định"), lambda r: r.rec.decision),
-        Column("date", _("Ngày quyết định"), lambda r: r.rec.decision_date, text=lambda r: fmt.date(r.rec.decision_date)),
+        Column(
+            "date", _("Ngày quyết định"), lambda r: r.rec.decision_date, text=lambda r: fmt.date(r.rec.decision_date)
+        ),
         Column("issued_by", _("Cơ quan ban hành"), lambda r: r.rec.issued_by),
         Column("latest", _("Kết quả mới nhất"), lambda r: r.result["criteria_met"] if r.result else None, text=latest),
-        Column("status", _("Hiện trạng"), lambda r: list(STATUS_LABELS).index(r.status), text=lambda r: gettext(r.status_label)),
+        Column(
+            "status",
+            _("Hiện trạng"),
+            lambda r: list(STATUS_LABELS).index(r.status),
+            text=lambda r: gettext(r.status_label),
+        ),
         Column("note", _("Ghi chú"), lambda r: r.rec.note, sortable=False),
         Column("by", _("Người nhập"), lambda r: r.rec.created_by.get_username() if r.rec.created_by_id else ""),
         Column("edit", "", lambda r: "", sortable=False, export=False),
     ]
     filters = [Filter("status", _("Hiện trạng"), list(STATUS_LABELS.items()), lambda r, v: r.status == v)]
-    return Table(request, rows, cols, search=lambda r: r.rec.unit.name, filters=filters, default_sort="-date",
-                 page_size=PAGE_SIZE, name="recognitions", title=f"cong-nhan-{sel.unit.uid}")
+    return Table(
+        request,
+        rows,
+        cols,
+        search=lambda r: r.rec.unit.name,
+        filters=filters,
+        default_sort="-date",
+        page_size=PAGE_SIZE,
+        name="recognitions",
+        title=f"cong-nhan-{sel.unit.uid}",
+    )
 
 
 def _recognition_or_404(request, pk: int) -> Recognition:
@@ -151,15 +187,19 @@ def _save(request, form: RecognitionForm, *, old: dict | None) -> bool:
 
 
 def recognition_create(request):
-    sel, communes = communes_to_choose(request, "Bạn không có quyền nhập quyết định công nhận cho các xã của",
-                                       may=can_recognise_under)
+    sel, communes = communes_to_choose(
+        request, "Bạn không có quyền nhập quyết định công nhận cho các xã của", may=can_recognise_under
+    )
     if communes is None:
         return sel
     form = RecognitionForm(request.POST or None, user=request.user, communes=communes)
     if request.method == "POST" and form.is_valid() and _save(request, form, old=None):
         return redirect(f"{reverse('recognitions')}?{urlencode({'unit': sel.unit.uid})}")
-    return render(request, "plans/recognition_form.html", {"form": form, "unit": sel.unit, "rec": None,
-                                                           "back": _list_url(sel.unit)})
+    return render(
+        request,
+        "plans/recognition_form.html",
+        {"form": form, "unit": sel.unit, "rec": None, "back": _list_url(sel.unit)},
+    )
 
 
 def recognition_edit(request, pk: int):
@@ -167,12 +207,16 @@ def recognition_edit(request, pk: int):
     if not can_recognise(request.user, rec.unit):
         return forbid(request, message=f"Bạn không có quyền sửa quyết định công nhận của {rec.unit.name}.")
     old = snapshot(rec)
-    form = RecognitionForm(request.POST or None, instance=rec, user=request.user,
-                           communes=Unit.objects.filter(pk=rec.unit_id))
+    form = RecognitionForm(
+        request.POST or None, instance=rec, user=request.user, communes=Unit.objects.filter(pk=rec.unit_id)
+    )
     if request.method == "POST" and form.is_valid() and _save(request, form, old=old):
         return redirect(_list_url(rec.unit))
-    return render(request, "plans/recognition_form.html", {"form": form, "unit": rec.unit, "rec": rec,
-                                                           "back": _list_url(rec.unit)})
+    return render(
+        request,
+        "plans/recognition_form.html",
+        {"form": form, "unit": rec.unit, "rec": rec, "back": _list_url(rec.unit)},
+    )
 
 
 def recognition_delete(request, pk: int):
@@ -183,5 +227,8 @@ def recognition_delete(request, pk: int):
     if request.method == "POST":
         delete_recognition(rec, request.user, request=request)
         return redirect(back)
-    return render(request, "plans/recognition_confirm_delete.html",
-                  {"rec": rec, "set_label": set_label(rec.set_code), "back": back})
+    return render(
+        request,
+        "plans/recognition_confirm_delete.html",
+        {"rec": rec, "set_label": set_label(rec.set_code), "back": back},
+    )

@@ -50,12 +50,15 @@ def recognition_sets() -> list[tuple[str, str]]:
 
 
 def duplicate_message(unit: Unit, existing: Recognition) -> str:
-    return (f"{unit.name} đã có quyết định công nhận đạt chuẩn {set_label(existing.set_code)} "
-            f"(số {existing.decision} ngày {fmt.date(existing.decision_date)}); hãy sửa quyết định đã có.")
+    return (
+        f"{unit.name} đã có quyết định công nhận đạt chuẩn {set_label(existing.set_code)} "
+        f"(số {existing.decision} ngày {fmt.date(existing.decision_date)}); hãy sửa quyết định đã có."
+    )
 
 
-def recognition_errors(*, unit: Unit | None, set_code: str | None, decision_date: dt.date | None,
-                       instance: Recognition | None = None) -> dict[str, str]:
+def recognition_errors(
+    *, unit: Unit | None, set_code: str | None, decision_date: dt.date | None, instance: Recognition | None = None
+) -> dict[str, str]:
     """Field → Vietnamese message for every rule the decision breaks (empty: it may be stored)."""
     errors: dict[str, str] = {}
     if unit is not None and unit.level != Level.COMMUNE:
@@ -67,8 +70,9 @@ def recognition_errors(*, unit: Unit | None, set_code: str | None, decision_date
         else:
             errors["set_code"] = f"Không có bộ tiêu chí cấp xã «{set_code}» trong danh mục."
     if decision_date is not None and decision_date > timezone.localdate():
-        errors["decision_date"] = (f"Ngày quyết định {fmt.date(decision_date)} ở tương lai "
-                                   f"(hôm nay là {fmt.date(timezone.localdate())}).")
+        errors["decision_date"] = (
+            f"Ngày quyết định {fmt.date(decision_date)} ở tương lai (hôm nay là {fmt.date(timezone.localdate())})."
+        )
     if unit is not None and set_code and not errors:
         dup = Recognition.objects.filter(unit=unit, set_code=set_code)
         if instance is not None and instance.pk:
@@ -81,8 +85,14 @@ def recognition_errors(*, unit: Unit | None, set_code: str | None, decision_date
 
 def snapshot(rec: Recognition) -> dict:
     """What the audit log keeps of a decision (dates as dd/mm/yyyy, as the pages show them)."""
-    return {"unit": rec.unit.uid, "set_code": rec.set_code, "decision": rec.decision,
-            "decision_date": fmt.date(rec.decision_date), "issued_by": rec.issued_by, "note": rec.note}
+    return {
+        "unit": rec.unit.uid,
+        "set_code": rec.set_code,
+        "decision": rec.decision,
+        "decision_date": fmt.date(rec.decision_date),
+        "issued_by": rec.issued_by,
+        "note": rec.note,
+    }
 
 
 def describe(rec: Recognition) -> str:
@@ -98,10 +108,16 @@ def save_recognition(rec: Recognition, user, *, old: dict | None = None, request
         with transaction.atomic():
             rec.save()
             new = snapshot(rec)
-            log(Action.RECOGNITION_CREATED if creating else Action.RECOGNITION_UPDATED, user=user, unit=rec.unit,
-                obj=describe(rec), request=request,
+            log(
+                Action.RECOGNITION_CREATED if creating else Action.RECOGNITION_UPDATED,
+                user=user,
+                unit=rec.unit,
+                obj=describe(rec),
+                request=request,
                 message=("Nhập quyết định công nhận đạt chuẩn" if creating else "Sửa quyết định công nhận đạt chuẩn"),
-                old=old, new=new)
+                old=old,
+                new=new,
+            )
     except IntegrityError:
         if creating:
             rec.pk = None
@@ -115,8 +131,16 @@ def save_recognition(rec: Recognition, user, *, old: dict | None = None, request
 def delete_recognition(rec: Recognition, user, *, request=None) -> None:
     with transaction.atomic():
         old = snapshot(rec)
-        log(Action.RECOGNITION_DELETED, user=user, unit=rec.unit, obj=describe(rec), request=request,
-            message="Xóa quyết định công nhận đạt chuẩn", old=old, new=None)
+        log(
+            Action.RECOGNITION_DELETED,
+            user=user,
+            unit=rec.unit,
+            obj=describe(rec),
+            request=request,
+            message="Xóa quyết định công nhận đạt chuẩn",
+            old=old,
+            new=None,
+        )
         rec.delete()
 
 
@@ -127,9 +151,20 @@ def latest_results(recs) -> dict[tuple[int, str], dict]:
         return {}
     pairs = {(r.unit_id, r.set_code) for r in recs}
     out: dict[tuple[int, str], dict] = {}
-    rows = (results().objects.filter(unit_id__in={u for u, _ in pairs}, set_code__in={s for _, s in pairs})
-            .values("unit_id", "set_code", "period", "criteria_met", "criteria_total", "indicators_met",
-                    "indicators_total", "standard_met"))
+    rows = (
+        results()
+        .objects.filter(unit_id__in={u for u, _ in pairs}, set_code__in={s for _, s in pairs})
+        .values(
+            "unit_id",
+            "set_code",
+            "period",
+            "criteria_met",
+            "criteria_total",
+            "indicators_met",
+            "indicators_total",
+            "standard_met",
+        )
+    )
     for r in rows:
         key = (r["unit_id"], r["set_code"])
         if key not in pairs:

@@ -32,16 +32,33 @@ def read_targets(path: Path | str = TARGETS_FILE) -> list[dict]:
         date = decision.get("date")
         if isinstance(date, str):
             date = dt.date.fromisoformat(date)
-        common = {"decision": number, "decision_date": date, "source": prov["source"], "tag": prov["tag"],
-                  "note": " ".join(str(prov.get("note", "")).split())}
+        common = {
+            "decision": number,
+            "decision_date": date,
+            "source": prov["source"],
+            "tag": prov["tag"],
+            "note": " ".join(str(prov.get("note", "")).split()),
+        }
         for t in prog["targets"]:
             if t["level"] not in LEVELS:
                 raise ValueError(f"{path}: level {t['level']!r} must be one of {', '.join(LEVELS)}")
-            base = {**common, "year": int(t["year"]), "level": t["level"], "tier": t["tier"],
-                    "approximate": bool(t.get("approximate", False))}
+            base = {
+                **common,
+                "year": int(t["year"]),
+                "level": t["level"],
+                "tier": t["tier"],
+                "approximate": bool(t.get("approximate", False)),
+            }
             if "count" in t:
-                out.append({**base, "code": f"{_slug(number)}-{t['year']}-{t['level']}-{t['tier']}-count",
-                            "region": "", "min_share": None, "min_count": int(t["count"])})
+                out.append(
+                    {
+                        **base,
+                        "code": f"{_slug(number)}-{t['year']}-{t['level']}-{t['tier']}-count",
+                        "region": "",
+                        "min_share": None,
+                        "min_count": int(t["count"]),
+                    }
+                )
                 continue
             for key, share in t["shares"].items():
                 if key != "national" and key not in REGION_KEYS:
@@ -49,8 +66,15 @@ def read_targets(path: Path | str = TARGETS_FILE) -> list[dict]:
                 share = Decimal(str(share))
                 if not 0 <= share <= 100:
                     raise ValueError(f"{path}: share {share} outside 0–100")
-                out.append({**base, "code": f"{_slug(number)}-{t['year']}-{t['level']}-{t['tier']}-{key}",
-                            "region": "" if key == "national" else key, "min_share": share, "min_count": None})
+                out.append(
+                    {
+                        **base,
+                        "code": f"{_slug(number)}-{t['year']}-{t['level']}-{t['tier']}-{key}",
+                        "region": "" if key == "national" else key,
+                        "min_share": share,
+                        "min_count": None,
+                    }
+                )
     return out
 
 

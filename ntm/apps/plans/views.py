@@ -109,7 +109,9 @@ def _gap(actual: float | None, target: Decimal) -> tuple[str, bool | None]:
         return "–", None
     diff = actual - float(target)
     points = fmt.number(abs(diff), 2)
-    return (gettext("vượt %(n)s điểm %%") if diff >= 0 else gettext("còn thiếu %(n)s điểm %%")) % {"n": points}, diff >= 0
+    return (gettext("vượt %(n)s điểm %%") if diff >= 0 else gettext("còn thiếu %(n)s điểm %%")) % {
+        "n": points
+    }, diff >= 0
 
 
 def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[TargetRow]]:
@@ -118,11 +120,13 @@ def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[Targ
 
     cat = default_catalog()
     lo, hi = phase_of(sel.period.year if sel.period else 2025)
-    targets = list(ProgrammeTarget.objects.filter(year__gte=lo, year__lte=hi).exclude(level=ProgrammeTarget.Level.PROVINCE))
+    targets = list(
+        ProgrammeTarget.objects.filter(year__gte=lo, year__lte=hi).exclude(level=ProgrammeTarget.Level.PROVINCE)
+    )
     tiers = ov.tiers if ov else {}
     commune_rows: list[TargetRow] = []
     regions = defaultdict(list)
-    for r in (ov.rows if ov else []):
+    for r in ov.rows if ov else []:
         regions[r.unit["region"]].append(r)
     for t in targets:
         if t.level != ProgrammeTarget.Level.COMMUNE:
@@ -131,8 +135,11 @@ def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[Targ
             pool = regions.get(t.region)
             if not pool:
                 continue
-            label = (gettext("Vùng %(name)s") % {"name": gettext(Region(t.region).label)} if t.region in Region.values
-                     else t.region)
+            label = (
+                gettext("Vùng %(name)s") % {"name": gettext(Region(t.region).label)}
+                if t.region in Region.values
+                else t.region
+            )
             if sel.unit.level != Level.COUNTRY:
                 label += " — " + gettext("các xã của %(name)s") % {"name": sel.unit.name}
         else:
@@ -144,21 +151,37 @@ def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[Targ
         met = sum(1 for r in with_results if r.results[cs.code]["standard_met"])
         actual = 100.0 * met / len(with_results) if with_results else None
         gap, reached = _gap(actual, t.min_share)
-        commune_rows.append(TargetRow(t, label, len(pool), len(with_results), met, _share(met, len(with_results)), gap, reached))
+        commune_rows.append(
+            TargetRow(t, label, len(pool), len(with_results), met, _share(met, len(with_results)), gap, reached)
+        )
     commune_rows.sort(key=lambda r: (r.target.region != "", r.label))
 
     district_rows: list[TargetRow] = []
-    dist_set = next((s for s in cat if s.level == "district" and s.tier == "ntm" and sel.period
-                     and int(s.phase[:4]) <= sel.period.year <= int(s.phase[-4:])), None)
+    dist_set = next(
+        (
+            s
+            for s in cat
+            if s.level == "district"
+            and s.tier == "ntm"
+            and sel.period
+            and int(s.phase[:4]) <= sel.period.year <= int(s.phase[-4:])
+        ),
+        None,
+    )
     if sel.unit.level in (Level.COUNTRY, Level.PROVINCE) and sel.period:
-        districts = scope(Unit.objects.valid_at(sel.date).filter(level=Level.DISTRICT, path__startswith=sel.unit.path), user, "")
+        districts = scope(
+            Unit.objects.valid_at(sel.date).filter(level=Level.DISTRICT, path__startswith=sel.unit.path), user, ""
+        )
         by_region = defaultdict(int)
         for region in districts.values_list("region", flat=True):
             by_region[region] += 1
         res = defaultdict(lambda: [0, 0])
         if dist_set is not None:
-            for region, met in (results().objects.filter(unit_id__in=districts.values("id"), set_code=dist_set.code,
-                                                        period=sel.period.key).values_list("unit__region", "standard_met")):
+            for region, met in (
+                results()
+                .objects.filter(unit_id__in=districts.values("id"), set_code=dist_set.code, period=sel.period.key)
+                .values_list("unit__region", "standard_met")
+            ):
                 res[region][0] += 1
                 res[region][1] += bool(met)
         for t in targets:
@@ -167,10 +190,14 @@ def programme_rows(sel: Selection, user, ov) -> tuple[list[TargetRow], list[Targ
             if t.region and not by_region.get(t.region):
                 continue
             total = by_region.get(t.region, 0) if t.region else sum(by_region.values())
-            n, met = (res[t.region] if t.region else [sum(v[0] for v in res.values()), sum(v[1] for v in res.values())])
+            n, met = res[t.region] if t.region else [sum(v[0] for v in res.values()), sum(v[1] for v in res.values())]
             actual = 100.0 * met / n if n else None
             gap, reached = _gap(actual, t.min_share)
-            label = (gettext("Vùng %(name)s") % {"name": gettext(Region(t.region).label)} if t.region else gettext("Chung cả nước"))
+            label = (
+                gettext("Vùng %(name)s") % {"name": gettext(Region(t.region).label)}
+                if t.region
+                else gettext("Chung cả nước")
+            )
             district_rows.append(TargetRow(t, label, total, n, met, _share(met, n), gap, reached))
         district_rows.sort(key=lambda r: (r.target.region != "", r.label))
     return commune_rows, district_rows
@@ -182,15 +209,25 @@ def plan_list(request):
         return sel
     cat = default_catalog()
     risk = int_param(request.GET, "n", DEFAULT_RISK, maximum=1000)
-    plans = list(scope(PlanTarget.objects.filter(unit__path__startswith=sel.unit.path), request.user)
-                 .select_related("unit", "created_by").order_by("year", "set_code", "unit__name"))
+    plans = list(
+        scope(PlanTarget.objects.filter(unit__path__startswith=sel.unit.path), request.user)
+        .select_related("unit", "created_by")
+        .order_by("year", "set_code", "unit__name")
+    )
     year = sel.period.year if sel.period else None
-    actual = (q.results_by_unit(sorted({p.unit_id for p in plans}), {p.set_code for p in plans}, sel.period.key)
-              if sel.period and plans else {})
+    actual = (
+        q.results_by_unit(sorted({p.unit_id for p in plans}), {p.set_code for p in plans}, sel.period.key)
+        if sel.period and plans
+        else {}
+    )
     rows = []
     for p in plans:
         res = actual.get(p.unit_id, {}).get(p.set_code)
-        rows.append(PlanRow(p, q.code_label(p.set_code, cat), res, plan_status(p, res, year, risk), can_plan(request.user, p.unit)))
+        rows.append(
+            PlanRow(
+                p, q.code_label(p.set_code, cat), res, plan_status(p, res, year, risk), can_plan(request.user, p.unit)
+            )
+        )
     summary: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for r in rows:
         s = summary[(r.plan.year, r.set_label)]
@@ -203,11 +240,21 @@ def plan_list(request):
     if exported is not None:
         return exported
     context = {
-        "table": table, "shown_rows": table.rows_shown,
-        "sel": sel, "unit": sel.unit, "period": sel.period, "set": sel.set, "page": "plans",
-        "sets": q.commune_sets(), "periods": [(k, Period.parse(k).label) for k in sel.periods],
-        "crumbs": sel.crumbs, "maps": [],
-        "rows": rows, "summaries": summaries, "year": year, "risk": risk,
+        "table": table,
+        "shown_rows": table.rows_shown,
+        "sel": sel,
+        "unit": sel.unit,
+        "period": sel.period,
+        "set": sel.set,
+        "page": "plans",
+        "sets": q.commune_sets(),
+        "periods": [(k, Period.parse(k).label) for k in sel.periods],
+        "crumbs": sel.crumbs,
+        "maps": [],
+        "rows": rows,
+        "summaries": summaries,
+        "year": year,
+        "risk": risk,
         "at_risk": [r for r in rows if r.status in ("risk", "nodata") and r.plan.year == year],
         "overdue": [r for r in rows if r.status == "overdue"],
         "can_add": can_plan_under(request.user, sel.unit) and sel.unit.level != Level.COMMUNE,
@@ -232,11 +279,15 @@ def plan_list(request):
         from .progress import completed_provinces, programme_progress, province_progress
 
         national = completed_provinces(sel.period) if sel.unit.level == Level.COUNTRY else None
-        context["progress"] = (programme_progress(sel.unit, sel.period, ov, national)
-                               + province_progress(sel.unit, sel.period, ov))
+        context["progress"] = programme_progress(sel.unit, sel.period, ov, national) + province_progress(
+            sel.unit, sel.period, ov
+        )
     province = province_of(sel.unit) if sel.unit.level == Level.PROVINCE else None
-    context["province_targets_url"] = (f"{reverse('province-targets')}?unit={province.uid}"
-                                       if province and province.valid_from and can_plan_under(request.user, province) else "")
+    context["province_targets_url"] = (
+        f"{reverse('province-targets')}?unit={province.uid}"
+        if province and province.valid_from and can_plan_under(request.user, province)
+        else ""
+    )
     return render(request, "plans/list.html", context)
 
 
@@ -261,6 +312,7 @@ def province_targets(request):
         values = []
         for y in years:
             for tier, label in tiers:
+
                 def number(name: str, kind):
                     raw = (request.POST.get(f"{name}-{y}-{tier}") or "").strip().replace(",", ".")  # noqa: B023
                     if not raw:
@@ -274,9 +326,16 @@ def province_targets(request):
                         errors.append(f"Năm {y}, {label}: {raw} nằm ngoài khoảng cho phép.")  # noqa: B023
                         return None
                     return v
-                values.append({"year": y, "tier": tier, "communes": number("communes", int),
-                               "share": number("share", Decimal),
-                               "decision": (request.POST.get(f"decision-{y}-{tier}") or "").strip()[:200]})
+
+                values.append(
+                    {
+                        "year": y,
+                        "tier": tier,
+                        "communes": number("communes", int),
+                        "share": number("share", Decimal),
+                        "decision": (request.POST.get(f"decision-{y}-{tier}") or "").strip()[:200],
+                    }
+                )
         if not errors:
             n = save_province_targets(unit, values, user=request.user, request=request)
             messages.success(request, f"Đã ghi {n} thay đổi mục tiêu của {unit.name}.")
@@ -291,8 +350,12 @@ def plan_table(request, sel: Selection, rows: list[PlanRow]) -> Table:
 
     def result_text(r: PlanRow) -> str:
         x = r.result
-        return (gettext("%(a)s/%(b)s tiêu chí, %(c)s/%(d)s chỉ tiêu") % {
-            "a": x["criteria_met"], "b": x["criteria_total"], "c": x["indicators_met"], "d": x["indicators_total"]} if x else "")
+        return (
+            gettext("%(a)s/%(b)s tiêu chí, %(c)s/%(d)s chỉ tiêu")
+            % {"a": x["criteria_met"], "b": x["criteria_total"], "c": x["indicators_met"], "d": x["indicators_total"]}
+            if x
+            else ""
+        )
 
     cols = [
         Column("name", _("Xã"), lambda r: r.plan.unit.name),
@@ -300,18 +363,34 @@ def plan_table(request, sel: Selection, rows: list[PlanRow]) -> Table:
         Column("year", _("Năm"), lambda r: r.plan.year, num=True),
         Column("result", _("Kết quả kỳ"), lambda r: r.result["criteria_met"] if r.result else None, text=result_text),
         Column("unmet", _("Chỉ tiêu còn thiếu"), lambda r: r.unmet, num=True),
-        Column("status", _("Tình trạng"), lambda r: list(STATUS_LABELS).index(r.status), text=lambda r: gettext(r.status_label)),
+        Column(
+            "status",
+            _("Tình trạng"),
+            lambda r: list(STATUS_LABELS).index(r.status),
+            text=lambda r: gettext(r.status_label),
+        ),
         Column("note", _("Ghi chú"), lambda r: r.plan.note, sortable=False),
         Column("by", _("Người tạo"), lambda r: r.plan.created_by.get_username() if r.plan.created_by_id else ""),
         Column("edit", "", lambda r: "", sortable=False, export=False),
     ]
     filters = [
         Filter("status", _("Tình trạng"), list(STATUS_LABELS.items()), lambda r, v: r.status == v),
-        Filter("year", _("Năm"), [(str(y), str(y)) for y in sorted({r.plan.year for r in rows})],
-               lambda r, v: str(r.plan.year) == v),
+        Filter(
+            "year",
+            _("Năm"),
+            [(str(y), str(y)) for y in sorted({r.plan.year for r in rows})],
+            lambda r, v: str(r.plan.year) == v,
+        ),
     ]
-    return Table(request, rows, cols, search=lambda r: r.plan.unit.name, filters=filters, name="plans",
-                 title=f"ke-hoach-{sel.unit.uid}")
+    return Table(
+        request,
+        rows,
+        cols,
+        search=lambda r: r.plan.unit.name,
+        filters=filters,
+        name="plans",
+        title=f"ke-hoach-{sel.unit.uid}",
+    )
 
 
 def _plan_snapshot(plan: PlanTarget) -> dict:
@@ -322,8 +401,16 @@ def _plan_snapshot(plan: PlanTarget) -> dict:
 def _audit_plan(request, action: str, plan: PlanTarget, message: str, old: dict | None, new: dict | None) -> None:
     from ntm.apps.audit.services import log
 
-    log(action, user=request.user, unit=plan.unit, request=request, message=message, old=old, new=new,
-        obj=f"{plan.unit.name} · {q.code_label(plan.set_code)} · {plan.year}")
+    log(
+        action,
+        user=request.user,
+        unit=plan.unit,
+        request=request,
+        message=message,
+        old=old,
+        new=new,
+        obj=f"{plan.unit.name} · {q.code_label(plan.set_code)} · {plan.year}",
+    )
 
 
 def _plan_or_404(request, pk: int) -> PlanTarget:
@@ -369,8 +456,9 @@ def plan_edit(request, pk: int):
     if not can_plan(request.user, plan.unit):
         return forbid(request, message=f"Bạn không có quyền sửa kế hoạch của {plan.unit.name}.")
     old = _plan_snapshot(plan)
-    form = PlanTargetForm(request.POST or None, instance=plan, user=request.user,
-                          communes=Unit.objects.filter(pk=plan.unit_id))
+    form = PlanTargetForm(
+        request.POST or None, instance=plan, user=request.user, communes=Unit.objects.filter(pk=plan.unit_id)
+    )
     if request.method == "POST" and form.is_valid():
         plan = form.save(commit=False)
         plan.updated_by = request.user

@@ -25,9 +25,24 @@ def _file(content: bytes, fmt: str, filename: str) -> HttpResponse:
 
 
 class BulletinView(Scoped, APIView):
-    @extend_schema(parameters=[P_UNIT, P_PERIOD, OpenApiParameter("output", str, enum=["json", "docx", "pdf", "xlsx", "html", "txt"], description="json (figures and text) or a file; ?format= is DRF's own"), P_UNAPPROVED],
-                   responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/octet-stream"): OpenApiTypes.BINARY},
-                   summary="The monthly bulletin of a unit: figures and text (json) or a file")
+    @extend_schema(
+        parameters=[
+            P_UNIT,
+            P_PERIOD,
+            OpenApiParameter(
+                "output",
+                str,
+                enum=["json", "docx", "pdf", "xlsx", "html", "txt"],
+                description="json (figures and text) or a file; ?format= is DRF's own",
+            ),
+            P_UNAPPROVED,
+        ],
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        },
+        summary="The monthly bulletin of a unit: figures and text (json) or a file",
+    )
     def get(self, request):
         with dataview.reading(view_param(request)):
             return self._get(request)
@@ -57,14 +72,32 @@ class BulletinView(Scoped, APIView):
             doc, _ = bulletin(unit, period)
         except ReportError as exc:
             raise NotFound(str(exc)) from None
-        return Response({"title": f"{doc.title} {doc.subtitle}", "unit": unit.uid, "period": period,
-                         "text": to_text(doc), "figures": doc.meta})
+        return Response(
+            {
+                "title": f"{doc.title} {doc.subtitle}",
+                "unit": unit.uid,
+                "period": period,
+                "text": to_text(doc),
+                "figures": doc.meta,
+            }
+        )
 
 
 class DossierView(Scoped, APIView):
-    @extend_schema(parameters=[P_UNIT, P_SET, P_PERIOD, OpenApiParameter("output", str, enum=["json", "docx", "pdf", "html", "txt"]), P_UNAPPROVED],
-                   responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/octet-stream"): OpenApiTypes.BINARY},
-                   summary="Recognition dossier of a commune for a set")
+    @extend_schema(
+        parameters=[
+            P_UNIT,
+            P_SET,
+            P_PERIOD,
+            OpenApiParameter("output", str, enum=["json", "docx", "pdf", "html", "txt"]),
+            P_UNAPPROVED,
+        ],
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        },
+        summary="Recognition dossier of a commune for a set",
+    )
     def get(self, request):
         with dataview.reading(view_param(request)):
             return self._get(request)
@@ -84,7 +117,9 @@ class DossierView(Scoped, APIView):
         except ReportError as exc:
             raise NotFound(str(exc)) from None
         if fmt == "json":
-            return Response({"unit": unit.uid, "set": code, "period": period, "text": to_text(doc), "figures": doc.meta})
+            return Response(
+                {"unit": unit.uid, "set": code, "period": period, "text": to_text(doc), "figures": doc.meta}
+            )
         if fmt not in FORMATS:
             raise ValidationError({"output": "json, docx, pdf, html hoặc txt"})
         try:

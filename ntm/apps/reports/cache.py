@@ -68,8 +68,9 @@ def _rows_digest(qs) -> str:
     return hashlib.sha256(repr(sorted(map(repr, qs))).encode()).hexdigest()[:16]
 
 
-def bulletin_key(unit, period, fmt: str, *, set_codes: list[str] | None = None, issued: dt.date | None = None,
-                 frame=None) -> str:
+def bulletin_key(
+    unit, period, fmt: str, *, set_codes: list[str] | None = None, issued: dt.date | None = None, frame=None
+) -> str:
     from django.utils import translation
 
     from ntm.apps.evaluations import dataview
@@ -87,16 +88,24 @@ def bulletin_key(unit, period, fmt: str, *, set_codes: list[str] | None = None, 
     plans = PlanTarget.objects.filter(unit__in=communes, year=period.year).values_list()
     recs = Recognition.objects.filter(unit__in=communes, decision_date__year=period.year).values_list()
     parts = {
-        "unit": unit.uid, "period": period.key, "format": fmt, "sets": set_codes or "auto", "view": view.code,
-        "issued": (issued or dt.date.today()).isoformat(), "catalog": default_catalog().version, "code": code_digest(),
+        "unit": unit.uid,
+        "period": period.key,
+        "format": fmt,
+        "sets": set_codes or "auto",
+        "view": view.code,
+        "issued": (issued or dt.date.today()).isoformat(),
+        "catalog": default_catalog().version,
+        "code": code_digest(),
         "results": [res["n"], res["last"].isoformat() if res["last"] else None],
         "rollups": [roll["n"], roll["last"].isoformat() if roll["last"] else None],
-        "plans": _rows_digest(plans), "recognitions": _rows_digest(recs),
+        "plans": _rows_digest(plans),
+        "recognitions": _rows_digest(recs),
         # raised by every committed change of results, units or plans (a save whose computed_at is older
         # than the latest one, committed after it, would not move "results" above)
         "versions": list(stamp()),
         # the frame (saved document settings, or the form's edits for this file) and the language of its words
-        "frame": (frame or frame_for(unit)).key(), "language": translation.get_language(),
+        "frame": (frame or frame_for(unit)).key(),
+        "language": translation.get_language(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -119,8 +128,9 @@ def _prune(folder: Path) -> None:
             p.unlink(missing_ok=True)
 
 
-def render_bulletin(unit, period, fmt: str, *, set_codes: list[str] | None = None, use_cache: bool = True,
-                    frame=None) -> Rendered:
+def render_bulletin(
+    unit, period, fmt: str, *, set_codes: list[str] | None = None, use_cache: bool = True, frame=None
+) -> Rendered:
     """The bulletin of ``unit`` for ``period`` rendered as ``fmt``, from the cache when its data has not changed.
 
     ``frame``: the document settings (:mod:`ntm.apps.reports.documents`; default: the unit's saved ones).
@@ -152,9 +162,13 @@ def render_bulletin(unit, period, fmt: str, *, set_codes: list[str] | None = Non
         try:
             folder.mkdir(parents=True, exist_ok=True)
             _write_atomic(folder / f"{key}.{fmt}", content)
-            _write_atomic(folder / f"{key}.json",
-                          json.dumps({"filename": doc.filename, "summary": summary, "unit": unit.uid, "period": p.key,
-                                      "format": fmt}, ensure_ascii=False).encode("utf-8"))
+            _write_atomic(
+                folder / f"{key}.json",
+                json.dumps(
+                    {"filename": doc.filename, "summary": summary, "unit": unit.uid, "period": p.key, "format": fmt},
+                    ensure_ascii=False,
+                ).encode("utf-8"),
+            )
             _prune(folder)
         except OSError:  # a read-only or full disk: serve the file anyway
             pass

@@ -37,42 +37,103 @@ from ntm.core.sheets import fold
 from ntm.core.tables import TableError, open_workbook
 
 SET_FIELDS = [
-    ("code", "Mã bộ"), ("name", "Tên"), ("short_name", "Tên ngắn"), ("phase", "Giai đoạn"), ("level", "Cấp"),
-    ("tier", "Hạng"), ("valid_from", "Hiệu lực từ"), ("valid_to", "Hiệu lực đến"), ("prerequisite", "Bộ tiên quyết"),
-    ("scope_kind", "Mức theo"), ("special_override_region", "Vùng áp dụng cho xã ĐBKK/ATK"),
-    ("not_applicable_counts_as_met", "Không đánh giá tính là đạt"), ("province", "Mã tỉnh ban hành"),
+    ("code", "Mã bộ"),
+    ("name", "Tên"),
+    ("short_name", "Tên ngắn"),
+    ("phase", "Giai đoạn"),
+    ("level", "Cấp"),
+    ("tier", "Hạng"),
+    ("valid_from", "Hiệu lực từ"),
+    ("valid_to", "Hiệu lực đến"),
+    ("prerequisite", "Bộ tiên quyết"),
+    ("scope_kind", "Mức theo"),
+    ("special_override_region", "Vùng áp dụng cho xã ĐBKK/ATK"),
+    ("not_applicable_counts_as_met", "Không đánh giá tính là đạt"),
+    ("province", "Mã tỉnh ban hành"),
     ("notes", "Ghi chú"),
-    ("legal_basis.decision", "Căn cứ: quyết định"), ("legal_basis.annex", "Căn cứ: phụ lục"),
-    ("legal_basis.date", "Căn cứ: ngày"), ("legal_basis.signer", "Căn cứ: người ký"),
-    ("legal_basis.source", "Căn cứ: nguồn"), ("legal_basis.tag", "Căn cứ: độ tin cậy"),
-    ("legal_basis.status", "Căn cứ: trạng thái"), ("legal_basis.note", "Căn cứ: ghi chú nguồn"),
-    ("declared.criteria", "Số tiêu chí công bố"), ("declared.indicators", "Số chỉ tiêu công bố"),
-    ("declared.source", "Số công bố: nguồn"), ("declared.tag", "Số công bố: độ tin cậy"),
-    ("declared.status", "Số công bố: trạng thái"), ("declared.note", "Số công bố: ghi chú nguồn"),
+    ("legal_basis.decision", "Căn cứ: quyết định"),
+    ("legal_basis.annex", "Căn cứ: phụ lục"),
+    ("legal_basis.date", "Căn cứ: ngày"),
+    ("legal_basis.signer", "Căn cứ: người ký"),
+    ("legal_basis.source", "Căn cứ: nguồn"),
+    ("legal_basis.tag", "Căn cứ: độ tin cậy"),
+    ("legal_basis.status", "Căn cứ: trạng thái"),
+    ("legal_basis.note", "Căn cứ: ghi chú nguồn"),
+    ("declared.criteria", "Số tiêu chí công bố"),
+    ("declared.indicators", "Số chỉ tiêu công bố"),
+    ("declared.source", "Số công bố: nguồn"),
+    ("declared.tag", "Số công bố: độ tin cậy"),
+    ("declared.status", "Số công bố: trạng thái"),
+    ("declared.note", "Số công bố: ghi chú nguồn"),
 ]
 PROV = [("source", "Nguồn"), ("tag", "Độ tin cậy"), ("status", "Trạng thái"), ("note", "Ghi chú nguồn")]
 SHEETS: dict[str, list[tuple[str, str]]] = {
     "Nhóm": [("code", "Mã nhóm"), ("name", "Tên nhóm")],
-    "Tiêu chí": [("number", "Số"), ("name", "Tên tiêu chí"), ("group", "Nhóm"), ("sector", "Ngành phụ trách"),
-                 ("sector_source", "Ngành: nguồn"), ("sector_tag", "Ngành: độ tin cậy"),
-                 ("sector_status", "Ngành: trạng thái"), ("sector_note", "Ngành: ghi chú nguồn"), *PROV],
-    "Chỉ tiêu": [("code", "Mã chỉ tiêu"), ("content", "Nội dung"), ("kind", "Loại"), ("unit", "Đơn vị tính"),
-                 ("levels", "Các mức (thấp → cao, cách nhau bởi ;)"), ("dynamic", "Tiêu chí động"),
-                 ("reference", "Tham khảo"), ("relative_set", "Theo bộ"), ("relative_indicator", "Theo chỉ tiêu"),
-                 ("relative_factor", "Hệ số"), ("relative_source", "Hệ số: nguồn"), ("relative_tag", "Hệ số: độ tin cậy"),
-                 ("relative_status", "Hệ số: trạng thái"), ("relative_note", "Hệ số: ghi chú nguồn"), *PROV],
-    "Ngưỡng": [("indicator", "Mã chỉ tiêu"), ("scope", "Phạm vi (national, region:DBSH, group:1, province:35)"),
-               ("value", "Giá trị"), ("year", "Năm"), ("from_year", "Từ năm"), ("to_year", "Đến năm"), *PROV],
-    "Điều kiện": [("code", "Mã điều kiện"), ("type", "Loại"), ("label", "Nội dung"), ("set", "Bộ"), ("fact", "Thông tin"),
-                  ("value", "Giá trị"), ("min_percent", "Tỷ lệ tối thiểu (%)"), ("child_types", "Loại đơn vị con (;)"),
-                  ("recognition_only", "Chỉ cho hồ sơ công nhận"), *PROV],
+    "Tiêu chí": [
+        ("number", "Số"),
+        ("name", "Tên tiêu chí"),
+        ("group", "Nhóm"),
+        ("sector", "Ngành phụ trách"),
+        ("sector_source", "Ngành: nguồn"),
+        ("sector_tag", "Ngành: độ tin cậy"),
+        ("sector_status", "Ngành: trạng thái"),
+        ("sector_note", "Ngành: ghi chú nguồn"),
+        *PROV,
+    ],
+    "Chỉ tiêu": [
+        ("code", "Mã chỉ tiêu"),
+        ("content", "Nội dung"),
+        ("kind", "Loại"),
+        ("unit", "Đơn vị tính"),
+        ("levels", "Các mức (thấp → cao, cách nhau bởi ;)"),
+        ("dynamic", "Tiêu chí động"),
+        ("reference", "Tham khảo"),
+        ("relative_set", "Theo bộ"),
+        ("relative_indicator", "Theo chỉ tiêu"),
+        ("relative_factor", "Hệ số"),
+        ("relative_source", "Hệ số: nguồn"),
+        ("relative_tag", "Hệ số: độ tin cậy"),
+        ("relative_status", "Hệ số: trạng thái"),
+        ("relative_note", "Hệ số: ghi chú nguồn"),
+        *PROV,
+    ],
+    "Ngưỡng": [
+        ("indicator", "Mã chỉ tiêu"),
+        ("scope", "Phạm vi (national, region:DBSH, group:1, province:35)"),
+        ("value", "Giá trị"),
+        ("year", "Năm"),
+        ("from_year", "Từ năm"),
+        ("to_year", "Đến năm"),
+        *PROV,
+    ],
+    "Điều kiện": [
+        ("code", "Mã điều kiện"),
+        ("type", "Loại"),
+        ("label", "Nội dung"),
+        ("set", "Bộ"),
+        ("fact", "Thông tin"),
+        ("value", "Giá trị"),
+        ("min_percent", "Tỷ lệ tối thiểu (%)"),
+        ("child_types", "Loại đơn vị con (;)"),
+        ("recognition_only", "Chỉ cho hồ sơ công nhận"),
+        *PROV,
+    ],
 }
 SET_SHEET = "Bộ tiêu chí"
 # the layout of the annexes of QĐ 51/2025/QĐ-TTg: one row per indicator, one column of values per
 # commune group (and "Chung" for a value common to all groups)
 ANNEX_SHEET = "Phụ lục theo nhóm xã"
-ANNEX_COLUMNS = [("code", "Mã chỉ tiêu"), ("content", "Nội dung"), ("kind", "Loại"), ("unit", "Đơn vị tính"),
-                 ("group_1", "Nhóm 1"), ("group_2", "Nhóm 2"), ("group_3", "Nhóm 3"), ("national", "Chung"), *PROV]
+ANNEX_COLUMNS = [
+    ("code", "Mã chỉ tiêu"),
+    ("content", "Nội dung"),
+    ("kind", "Loại"),
+    ("unit", "Đơn vị tính"),
+    ("group_1", "Nhóm 1"),
+    ("group_2", "Nhóm 2"),
+    ("group_3", "Nhóm 3"),
+    ("national", "Chung"),
+    *PROV,
+]
 SHEETS[ANNEX_SHEET] = ANNEX_COLUMNS
 _ANNEX_SCOPES = {"group_1": "group:1", "group_2": "group:2", "group_3": "group:3", "national": "national"}
 
@@ -117,14 +178,28 @@ def export_set(cs: CriteriaSet) -> bytes:
     ws.title = SET_SHEET
     ws.append(["Trường", "Giá trị", "Mã trường"])
     values = {
-        "code": d.code, "name": d.name, "short_name": d.short_name, "phase": d.phase, "level": d.level, "tier": d.tier,
-        "valid_from": d.valid_from, "valid_to": d.valid_to, "prerequisite": d.prerequisite, "scope_kind": d.scope_kind,
+        "code": d.code,
+        "name": d.name,
+        "short_name": d.short_name,
+        "phase": d.phase,
+        "level": d.level,
+        "tier": d.tier,
+        "valid_from": d.valid_from,
+        "valid_to": d.valid_to,
+        "prerequisite": d.prerequisite,
+        "scope_kind": d.scope_kind,
         "special_override_region": d.special_override_region,
-        "not_applicable_counts_as_met": _bool(d.not_applicable_counts_as_met), "province": d.province, "notes": d.notes,
-        "legal_basis.decision": d.legal_basis.decision, "legal_basis.annex": d.legal_basis.annex,
-        "legal_basis.date": d.legal_basis.date, "legal_basis.signer": d.legal_basis.signer,
-        "legal_basis.source": d.legal_basis.provenance.source, "legal_basis.tag": d.legal_basis.provenance.tag.value,
-        "legal_basis.status": d.legal_basis.provenance.status, "legal_basis.note": d.legal_basis.provenance.note,
+        "not_applicable_counts_as_met": _bool(d.not_applicable_counts_as_met),
+        "province": d.province,
+        "notes": d.notes,
+        "legal_basis.decision": d.legal_basis.decision,
+        "legal_basis.annex": d.legal_basis.annex,
+        "legal_basis.date": d.legal_basis.date,
+        "legal_basis.signer": d.legal_basis.signer,
+        "legal_basis.source": d.legal_basis.provenance.source,
+        "legal_basis.tag": d.legal_basis.provenance.tag.value,
+        "legal_basis.status": d.legal_basis.provenance.status,
+        "legal_basis.note": d.legal_basis.provenance.note,
         "declared.status": d.declared.provenance.status if d.declared else None,
         "declared.note": d.declared.provenance.note if d.declared else None,
         "declared.criteria": d.declared.criteria if d.declared else None,
@@ -140,34 +215,77 @@ def export_set(cs: CriteriaSet) -> bytes:
 
     def in_annex(t) -> bool:  # a value of the annex layout: by group or common, for every year
         return annex and t.scope in _ANNEX_SCOPES.values() and not (t.year or t.from_year or t.to_year)
+
     for c in d.criteria:
         sp = c.sector.provenance if c.sector else None
-        rows["Tiêu chí"].append([c.number, c.name, c.group, c.sector.ministry if c.sector else None,
-                                 sp.source if sp else None, sp.tag.value if sp else None, sp.status if sp else None,
-                                 sp.note if sp else None, *_prov(c.provenance)])
+        rows["Tiêu chí"].append(
+            [
+                c.number,
+                c.name,
+                c.group,
+                c.sector.ministry if c.sector else None,
+                sp.source if sp else None,
+                sp.tag.value if sp else None,
+                sp.status if sp else None,
+                sp.note if sp else None,
+                *_prov(c.provenance),
+            ]
+        )
         for i in sorted(c.indicators, key=lambda i: code_key(i.code)):
             rel = i.relative_to
-            rows["Chỉ tiêu"].append([
-                # content empty: the wording is not in our sources (content: null in the file)
-                i.code, i.content if i.content_known else None, i.kind.value, i.unit, "; ".join(i.levels) if i.levels else None, _bool(i.dynamic) if i.dynamic else None,
-                i.reference, rel.set if rel else None, rel.indicator if rel else None, rel.factor if rel else None,
-                rel.provenance.source if rel else None, rel.provenance.tag.value if rel else None,
-                rel.provenance.status if rel else None, rel.provenance.note if rel else None, *_prov(i.provenance),
-            ])
+            rows["Chỉ tiêu"].append(
+                [
+                    # content empty: the wording is not in our sources (content: null in the file)
+                    i.code,
+                    i.content if i.content_known else None,
+                    i.kind.value,
+                    i.unit,
+                    "; ".join(i.levels) if i.levels else None,
+                    _bool(i.dynamic) if i.dynamic else None,
+                    i.reference,
+                    rel.set if rel else None,
+                    rel.indicator if rel else None,
+                    rel.factor if rel else None,
+                    rel.provenance.source if rel else None,
+                    rel.provenance.tag.value if rel else None,
+                    rel.provenance.status if rel else None,
+                    rel.provenance.note if rel else None,
+                    *_prov(i.provenance),
+                ]
+            )
             for t in i.thresholds:
                 if not in_annex(t):
-                    rows["Ngưỡng"].append([i.code, t.scope, t.value, t.year,
-                                           t.from_year, t.to_year, *_prov(t.provenance)])
+                    rows["Ngưỡng"].append(
+                        [i.code, t.scope, t.value, t.year, t.from_year, t.to_year, *_prov(t.provenance)]
+                    )
             if annex:
                 by_scope = {t.scope: t for t in i.thresholds if in_annex(t)}
                 first = next(iter(by_scope.values()), None)
-                rows[ANNEX_SHEET].append([i.code, None, None, None,
-                                          *(by_scope[sc].value if sc in by_scope else None for sc in _ANNEX_SCOPES.values()),
-                                          *(_prov(first.provenance) if first else [None] * 4)])
+                rows[ANNEX_SHEET].append(
+                    [
+                        i.code,
+                        None,
+                        None,
+                        None,
+                        *(by_scope[sc].value if sc in by_scope else None for sc in _ANNEX_SCOPES.values()),
+                        *(_prov(first.provenance) if first else [None] * 4),
+                    ]
+                )
     for k in d.conditions:
-        rows["Điều kiện"].append([k.code, k.type, k.label, k.set, k.fact, k.value, k.min_percent,
-                                  "; ".join(k.child_types) if k.child_types else None, _bool(k.recognition_only),
-                                  *_prov(k.provenance)])
+        rows["Điều kiện"].append(
+            [
+                k.code,
+                k.type,
+                k.label,
+                k.set,
+                k.fact,
+                k.value,
+                k.min_percent,
+                "; ".join(k.child_types) if k.child_types else None,
+                _bool(k.recognition_only),
+                *_prov(k.provenance),
+            ]
+        )
     head = Font(bold=True)
     fill = PatternFill("solid", fgColor="EEEEEE")
     for name, cols in SHEETS.items():
@@ -278,8 +396,9 @@ class _Reader:
         return dict(SHEETS[sheet]).get(key, key) if sheet in SHEETS else dict(SET_FIELDS).get(key, key)
 
 
-def _provenance(rd: _Reader, sheet: str, n: int, row: dict, *, source="source", tag="tag", status="status",
-                note="note") -> dict:
+def _provenance(
+    rd: _Reader, sheet: str, n: int, row: dict, *, source="source", tag="tag", status="status", note="note"
+) -> dict:
     p = {"source": row.get(source) or f"{rd.name}, trang {sheet}, dòng {n}", "tag": row.get(tag) or "LOCAL"}
     if row.get(status):
         p["status"] = row[status]
@@ -327,7 +446,10 @@ def read_set(data: bytes, name: str = "bo-tieu-chi.xlsx") -> tuple[dict, _Reader
     for head in ("legal_basis", "declared"):
         if head in out:
             block = out[head]
-            prov = {"source": block.pop("source", None) or f"{name}, trang {SET_SHEET}", "tag": block.pop("tag", None) or "LOCAL"}
+            prov = {
+                "source": block.pop("source", None) or f"{name}, trang {SET_SHEET}",
+                "tag": block.pop("tag", None) or "LOCAL",
+            }
             for extra in ("status", "note"):
                 if extra in block:
                     prov[extra] = block.pop(extra)
@@ -347,13 +469,26 @@ def read_set(data: bytes, name: str = "bo-tieu-chi.xlsx") -> tuple[dict, _Reader
         if not isinstance(num, int):
             rd.issue("Tiêu chí", n, "Số", f"số tiêu chí '{num}' không phải là số nguyên")
             continue
-        c = {"number": num, "name": r.get("name"), "group": r.get("group"),
-             "provenance": _provenance(rd, "Tiêu chí", n, r), "indicators": []}
+        c = {
+            "number": num,
+            "name": r.get("name"),
+            "group": r.get("group"),
+            "provenance": _provenance(rd, "Tiêu chí", n, r),
+            "indicators": [],
+        }
         if r.get("sector"):
             c["sector"] = {"ministry": r["sector"]}
             if r.get("sector_source") or r.get("sector_tag"):
-                c["sector"]["provenance"] = _provenance(rd, "Tiêu chí", n, r, source="sector_source", tag="sector_tag",
-                                                        status="sector_status", note="sector_note")
+                c["sector"]["provenance"] = _provenance(
+                    rd,
+                    "Tiêu chí",
+                    n,
+                    r,
+                    source="sector_source",
+                    tag="sector_tag",
+                    status="sector_status",
+                    note="sector_note",
+                )
         if c["group"] is None:
             del c["group"]
         k = len(criteria)
@@ -379,10 +514,19 @@ def read_set(data: bytes, name: str = "bo-tieu-chi.xlsx") -> tuple[dict, _Reader
             rd.issue("Chỉ tiêu", n, "Mã chỉ tiêu", f"mã chỉ tiêu '{code}' không có dạng 2, 2.1 hoặc 17.12")
             continue
         if num not in criteria:
-            rd.issue("Chỉ tiêu", n, "Mã chỉ tiêu", f"chỉ tiêu {code} thuộc tiêu chí số {num}, không có trong trang 'Tiêu chí'")
+            rd.issue(
+                "Chỉ tiêu",
+                n,
+                "Mã chỉ tiêu",
+                f"chỉ tiêu {code} thuộc tiêu chí số {num}, không có trong trang 'Tiêu chí'",
+            )
             continue
-        ind: dict = {"code": code, "content": r.get("content"), "kind": r.get("kind"),
-                     "provenance": _provenance(rd, "Chỉ tiêu", n, r)}
+        ind: dict = {
+            "code": code,
+            "content": r.get("content"),
+            "kind": r.get("kind"),
+            "provenance": _provenance(rd, "Chỉ tiêu", n, r),
+        }
         for key in ("unit", "reference"):
             if r.get(key) is not None:
                 ind[key] = str(r[key])
@@ -394,11 +538,21 @@ def read_set(data: bytes, name: str = "bo-tieu-chi.xlsx") -> tuple[dict, _Reader
             except ValueError as exc:
                 rd.issue("Chỉ tiêu", n, rd.label("Chỉ tiêu", "dynamic"), str(exc))
         if r.get("relative_set") or r.get("relative_indicator") or r.get("relative_factor"):
-            ind["relative_to"] = {"set": r.get("relative_set"), "indicator": str(r.get("relative_indicator") or ""),
-                                  "factor": r.get("relative_factor"),
-                                  "provenance": _provenance(rd, "Chỉ tiêu", n, r, source="relative_source",
-                                                            tag="relative_tag", status="relative_status",
-                                                            note="relative_note")}
+            ind["relative_to"] = {
+                "set": r.get("relative_set"),
+                "indicator": str(r.get("relative_indicator") or ""),
+                "factor": r.get("relative_factor"),
+                "provenance": _provenance(
+                    rd,
+                    "Chỉ tiêu",
+                    n,
+                    r,
+                    source="relative_source",
+                    tag="relative_tag",
+                    status="relative_status",
+                    note="relative_note",
+                ),
+            }
         ci = crit_index[num]
         j = len(criteria[num]["indicators"])
         criteria[num]["indicators"].append(ind)
@@ -431,8 +585,12 @@ def read_set(data: bytes, name: str = "bo-tieu-chi.xlsx") -> tuple[dict, _Reader
     out["criteria"] = [criteria[k] for k in criteria]
     conds = []
     for n, r in rd.table("Điều kiện"):
-        c = {"code": r.get("code"), "type": r.get("type"), "label": r.get("label"),
-             "provenance": _provenance(rd, "Điều kiện", n, r)}
+        c = {
+            "code": r.get("code"),
+            "type": r.get("type"),
+            "label": r.get("label"),
+            "provenance": _provenance(rd, "Điều kiện", n, r),
+        }
         for key in ("set", "fact", "value", "min_percent"):
             if r.get(key) is not None:
                 c[key] = r[key]
@@ -453,8 +611,10 @@ def read_set(data: bytes, name: str = "bo-tieu-chi.xlsx") -> tuple[dict, _Reader
     return out, rd
 
 
-_CMP = re.compile(r"^\s*(≥|>=|≤|<=|từ|tối thiểu|tối đa|không quá)?\s*([0-9]+(?:[.,][0-9]+)?)\s*(%?)\s*(trở lên|trở xuống)?\s*$",
-                  re.IGNORECASE)
+_CMP = re.compile(
+    r"^\s*(≥|>=|≤|<=|từ|tối thiểu|tối đa|không quá)?\s*([0-9]+(?:[.,][0-9]+)?)\s*(%?)\s*(trở lên|trở xuống)?\s*$",
+    re.IGNORECASE,
+)
 
 
 def annex_value(value, kind: str | None) -> tuple[object, str | None]:
@@ -482,8 +642,9 @@ def annex_value(value, kind: str | None) -> tuple[object, str | None]:
     return number, ("max" if upper else "min") + ("_percent" if pct else "_amount")
 
 
-def _read_annex(rd: _Reader, criteria: dict[int, dict], crit_index: dict[int, int],
-                indicators: dict[str, tuple[int, int]]) -> None:
+def _read_annex(
+    rd: _Reader, criteria: dict[int, dict], crit_index: dict[int, int], indicators: dict[str, tuple[int, int]]
+) -> None:
     """Rows of the annex layout: each indicator (defined here when the "Chỉ tiêu" sheet does not have
     it) with its value per commune group and/or common to all."""
     for n, r in rd.table(ANNEX_SHEET):
@@ -497,14 +658,21 @@ def _read_annex(rd: _Reader, criteria: dict[int, dict], crit_index: dict[int, in
             rd.issue(ANNEX_SHEET, n, "Mã chỉ tiêu", f"mã chỉ tiêu '{code}' không có dạng 2, 2.1 hoặc 17.12")
             continue
         if num not in criteria:
-            rd.issue(ANNEX_SHEET, n, "Mã chỉ tiêu", f"chỉ tiêu {code} thuộc tiêu chí số {num}, không có trong trang 'Tiêu chí'")
+            rd.issue(
+                ANNEX_SHEET,
+                n,
+                "Mã chỉ tiêu",
+                f"chỉ tiêu {code} thuộc tiêu chí số {num}, không có trong trang 'Tiêu chí'",
+            )
             continue
         prov = _provenance(rd, ANNEX_SHEET, n, r)
         if code in indicators:
             ind = criteria[num]["indicators"][indicators[code][1]]
         else:
             if not r.get("content"):
-                rd.issue(ANNEX_SHEET, n, "Nội dung", f"chỉ tiêu {code} chưa có trong trang 'Chỉ tiêu': cần ghi nội dung")
+                rd.issue(
+                    ANNEX_SHEET, n, "Nội dung", f"chỉ tiêu {code} chưa có trong trang 'Chỉ tiêu': cần ghi nội dung"
+                )
                 continue
             ind = {"code": code, "content": r.get("content"), "kind": r.get("kind"), "provenance": prov}
             j = len(criteria[num]["indicators"])
@@ -532,8 +700,11 @@ def _read_annex(rd: _Reader, criteria: dict[int, dict], crit_index: dict[int, in
                 continue
             if kind:
                 implied.add(kind)
-            ts = [t for t in ind.setdefault("thresholds", []) if t.get("scope") != scope or t.get("year")
-                  or t.get("from_year") or t.get("to_year")]
+            ts = [
+                t
+                for t in ind.setdefault("thresholds", [])
+                if t.get("scope") != scope or t.get("year") or t.get("from_year") or t.get("to_year")
+            ]
             m = len(ts)
             ts.append({"scope": scope, "value": value, "provenance": prov})
             ind["thresholds"] = ts
@@ -563,13 +734,19 @@ def _catalog_files(replacing: Path | None, directory: Path | None = None) -> lis
     from ntm.core.catalog import BUILTIN_DIR, _files, extra_catalog_dirs
 
     roots = [BUILTIN_DIR, *extra_catalog_dirs()]
-    if directory is not None and directory.exists() and all(directory.resolve() != r.resolve() for r in roots if r.exists()):
+    if (
+        directory is not None
+        and directory.exists()
+        and all(directory.resolve() != r.resolve() for r in roots if r.exists())
+    ):
         roots.append(directory)
     gone = replacing.resolve() if replacing is not None else None
     return [f for f in _files(r for r in roots if r.exists()) if f.resolve() != gone]
 
 
-def validate_set(data: bytes, name: str = "bo-tieu-chi.xlsx", *, directory: Path | None = None) -> tuple[CriteriaSetFile, dict]:
+def validate_set(
+    data: bytes, name: str = "bo-tieu-chi.xlsx", *, directory: Path | None = None
+) -> tuple[CriteriaSetFile, dict]:
     """Validate a workbook like a catalogue file and against the rest of the catalogue; raises
     :class:`CatalogImportError` listing every problem with its sheet, row and column."""
     raw, rd = read_set(data, name)
@@ -593,7 +770,9 @@ def validate_set(data: bytes, name: str = "bo-tieu-chi.xlsx", *, directory: Path
         except CatalogError as exc:
             mine = [p for p in exc.problems if p.file == str(f)]
             if mine:
-                raise CatalogImportError([CellIssue(name, None, None, p.path or None, p.message) for p in mine]) from None
+                raise CatalogImportError(
+                    [CellIssue(name, None, None, p.path or None, p.message) for p in mine]
+                ) from None
     return model, raw
 
 
@@ -624,8 +803,17 @@ def import_set(data: bytes, name: str = "bo-tieu-chi.xlsx", *, directory: Path |
     catalogue is reloaded; other server processes load it at their next start."""
     directory = directory or local_catalog_dir()
     if directory is None:
-        raise CatalogImportError([CellIssue(name, None, None, None,
-                                            "chưa cấu hình thư mục bộ tiêu chí địa phương (biến môi trường NTM_CATALOG_PATH)")])
+        raise CatalogImportError(
+            [
+                CellIssue(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "chưa cấu hình thư mục bộ tiêu chí địa phương (biến môi trường NTM_CATALOG_PATH)",
+                )
+            ]
+        )
     directory.mkdir(parents=True, exist_ok=True)
     model, raw = validate_set(data, name, directory=directory)
     path = directory / f"{model.code}.yaml"

@@ -62,9 +62,12 @@ def cmd_bulletin(unit: str, period: str, fmt: str, out_path: str | Path, console
 
     path = _write(out.content, out_path)
     n, s = out.summary["rows"], out.summary
-    console.print(f"Đã ghi {path} ({fmt_number(len(out.content))} byte): bản tin {u.name}, {p.label}, {n} xã, "
-                  f"{s['tables']} bảng, {s['charts']} biểu đồ" + (" (bản đã tạo trước, số liệu không đổi)." if out.cached
-                                                                 else "."), markup=False)
+    console.print(
+        f"Đã ghi {path} ({fmt_number(len(out.content))} byte): bản tin {u.name}, {p.label}, {n} xã, "
+        f"{s['tables']} bảng, {s['charts']} biểu đồ"
+        + (" (bản đã tạo trước, số liệu không đổi)." if out.cached else "."),
+        markup=False,
+    )
     return 0
 
 

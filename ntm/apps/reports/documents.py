@@ -60,8 +60,14 @@ class Frame:
 
         def name(criterion) -> str | None:
             ministry = criterion.sector.ministry if getattr(criterion, "sector", None) else None
-            return S.responsible(ministry, criterion=criterion.number, criterion_name=criterion.name,
-                                 level=self.unit_level, unit_type=self.unit_type, overrides=overrides)
+            return S.responsible(
+                ministry,
+                criterion=criterion.number,
+                criterion_name=criterion.name,
+                level=self.unit_level,
+                unit_type=self.unit_type,
+                overrides=overrides,
+            )
 
         return name
 
@@ -77,19 +83,43 @@ def defaults(unit) -> Frame:
     from ntm.apps.units.models import Level
 
     if unit.level == Level.COUNTRY:
-        return Frame("BAN CHỈ ĐẠO TRUNG ƯƠNG CÁC CTMTQG", "VĂN PHÒNG ĐIỀU PHỐI NTM TRUNG ƯƠNG", "VPĐP", "Hà Nội",
-                     signer_title="CHÁNH VĂN PHÒNG", unit_level=unit.level, unit_type=unit.type)
+        return Frame(
+            "BAN CHỈ ĐẠO TRUNG ƯƠNG CÁC CTMTQG",
+            "VĂN PHÒNG ĐIỀU PHỐI NTM TRUNG ƯƠNG",
+            "VPĐP",
+            "Hà Nội",
+            signer_title="CHÁNH VĂN PHÒNG",
+            unit_level=unit.level,
+            unit_type=unit.type,
+        )
     parent = unit.parent
     if parent is None or parent.level == Level.COUNTRY:
-        recipients: tuple[str, ...] = ("Văn phòng Điều phối nông thôn mới Trung ương",) if unit.level == Level.PROVINCE \
-            else ()
+        recipients: tuple[str, ...] = (
+            ("Văn phòng Điều phối nông thôn mới Trung ương",) if unit.level == Level.PROVINCE else ()
+        )
     else:
         recipients = (f"UBND {_lower_first(parent.name)}",)
     if unit.level == Level.COMMUNE:
-        return Frame(f"UBND {unit.name.upper()}", "BAN QUẢN LÝ XÂY DỰNG NTM", "BQL", unit.short_name,
-                     signer_title="TRƯỞNG BAN", recipients=recipients, unit_level=unit.level, unit_type=unit.type)
-    return Frame(f"UBND {unit.name.upper()}", "VĂN PHÒNG ĐIỀU PHỐI NÔNG THÔN MỚI", "VPĐP", unit.short_name,
-                 signer_title="CHÁNH VĂN PHÒNG", recipients=recipients, unit_level=unit.level, unit_type=unit.type)
+        return Frame(
+            f"UBND {unit.name.upper()}",
+            "BAN QUẢN LÝ XÂY DỰNG NTM",
+            "BQL",
+            unit.short_name,
+            signer_title="TRƯỞNG BAN",
+            recipients=recipients,
+            unit_level=unit.level,
+            unit_type=unit.type,
+        )
+    return Frame(
+        f"UBND {unit.name.upper()}",
+        "VĂN PHÒNG ĐIỀU PHỐI NÔNG THÔN MỚI",
+        "VPĐP",
+        unit.short_name,
+        signer_title="CHÁNH VĂN PHÒNG",
+        recipients=recipients,
+        unit_level=unit.level,
+        unit_type=unit.type,
+    )
 
 
 def saved(unit):
@@ -149,8 +179,10 @@ def save(unit, values: Mapping, user, present: set[str] | None = None) -> object
 
     frame = frame_for(unit, values, present)
     return DocumentSettings.objects.create(
-        unit=unit, created_by=user if getattr(user, "is_authenticated", False) else None,
-        **{k: getattr(frame, k) for k in TEXT_FIELDS}, recipients="\n".join(frame.recipients),
+        unit=unit,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        **{k: getattr(frame, k) for k in TEXT_FIELDS},
+        recipients="\n".join(frame.recipients),
         sectors=dict(frame.sectors),
     )
 
@@ -203,5 +235,10 @@ def sector_defaults(unit, catalog=None) -> list[tuple[str, str]]:
 
 def initial(frame: Frame) -> dict:
     """The settings form's fields filled with the values in force."""
-    return {**{k: getattr(frame, k) for k in TEXT_FIELDS}, "recipients": "\n".join(frame.recipients),
-            "sectors": S.format_overrides(dict(frame.sectors)), "number": frame.number, "issued": frame.issued}
+    return {
+        **{k: getattr(frame, k) for k in TEXT_FIELDS},
+        "recipients": "\n".join(frame.recipients),
+        "sectors": S.format_overrides(dict(frame.sectors)),
+        "number": frame.number,
+        "issued": frame.issued,
+    }

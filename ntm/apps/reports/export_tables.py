@@ -9,8 +9,12 @@ from ntm.core.reports.model import Table
 def all_communes_table(data: BulletinData) -> Table:
     cols = ["STT", "Mã đơn vị", "Xã"]
     for s in data.sets:
-        cols += [f"Tiêu chí đạt ({s.short_name})", f"Chỉ tiêu đạt ({s.short_name})", f"Đạt chuẩn ({s.short_name})",
-                 f"Tiêu chí chưa đạt ({s.short_name})"]
+        cols += [
+            f"Tiêu chí đạt ({s.short_name})",
+            f"Chỉ tiêu đạt ({s.short_name})",
+            f"Đạt chuẩn ({s.short_name})",
+            f"Tiêu chí chưa đạt ({s.short_name})",
+        ]
     rows = []
     for i, r in enumerate(data.rows, start=1):
         row = [str(i), r.uid, r.name]
@@ -19,7 +23,13 @@ def all_communes_table(data: BulletinData) -> Table:
             if sc is None:
                 row += ["", "", "", ""]
             else:
-                row += [str(sc.criteria_met), str(sc.indicators_met), "có" if sc.standard_met else "không",
-                        "; ".join(str(n) for n in sc.unmet_criteria)]
+                row += [
+                    str(sc.criteria_met),
+                    str(sc.indicators_met),
+                    "có" if sc.standard_met else "không",
+                    "; ".join(str(n) for n in sc.unmet_criteria),
+                ]
         rows.append(row)
-    return Table(caption=f"Kết quả của tất cả các xã, {data.period_label}", columns=cols, rows=rows, key="tat-ca-cac-xa")
+    return Table(
+        caption=f"Kết quả của tất cả các xã, {data.period_label}", columns=cols, rows=rows, key="tat-ca-cac-xa"
+    )

@@ -19,8 +19,9 @@ class ImportBatch(models.Model):
     batch = models.CharField("lô nhập", max_length=64, unique=True)
     file_name = models.CharField("tên tệp", max_length=255)
     stored_path = models.CharField("tệp lưu tạm", max_length=500, blank=True)
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                             verbose_name="đơn vị mặc định")
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="đơn vị mặc định"
+    )
     set_code = models.CharField("bộ tiêu chí mặc định", max_length=64, blank=True)
     period = models.CharField("kỳ mặc định", max_length=10, blank=True)
     status = models.CharField("trạng thái", max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -32,8 +33,14 @@ class ImportBatch(models.Model):
     # the check made at upload (ImportPlan.as_dict()): what the preview shows, without reading the file again
     plan = models.JSONField("kết quả kiểm tra", default=dict, blank=True)
     checked_at = models.DateTimeField("kiểm tra lúc", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="người nhập")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người nhập",
+    )
     created_at = models.DateTimeField("tải lên lúc", auto_now_add=True)
     committed_at = models.DateTimeField("ghi lúc", null=True, blank=True)
 
@@ -55,21 +62,37 @@ class DocumentSettings(models.Model):
     no earlier setting is lost."""
 
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+", verbose_name="đơn vị")
-    parent_body = models.CharField("cơ quan chủ quản", max_length=200, blank=True,
-                                   help_text="dòng trên tên cơ quan ban hành, vd. UBND HUYỆN LÝ NHÂN")
+    parent_body = models.CharField(
+        "cơ quan chủ quản",
+        max_length=200,
+        blank=True,
+        help_text="dòng trên tên cơ quan ban hành, vd. UBND HUYỆN LÝ NHÂN",
+    )
     issuer = models.CharField("cơ quan ban hành", max_length=200, blank=True)
-    symbol = models.CharField("chữ viết tắt tên cơ quan", max_length=30, blank=True,
-                              help_text="trong số, ký hiệu: Số: …/BC-VPĐP")
+    symbol = models.CharField(
+        "chữ viết tắt tên cơ quan", max_length=30, blank=True, help_text="trong số, ký hiệu: Số: …/BC-VPĐP"
+    )
     place = models.CharField("địa danh", max_length=100, blank=True)
-    signer_authority = models.CharField("quyền hạn người ký", max_length=120, blank=True,
-                                        help_text="TM. ỦY BAN NHÂN DÂN, KT. CHỦ TỊCH…; để trống khi cấp trưởng ký")
+    signer_authority = models.CharField(
+        "quyền hạn người ký",
+        max_length=120,
+        blank=True,
+        help_text="TM. ỦY BAN NHÂN DÂN, KT. CHỦ TỊCH…; để trống khi cấp trưởng ký",
+    )
     signer_title = models.CharField("chức vụ người ký", max_length=120, blank=True)
     signer_name = models.CharField("họ tên người ký", max_length=120, blank=True)
     recipients = models.TextField("nơi nhận", blank=True, help_text="mỗi dòng một nơi nhận (dòng «Lưu: VT» tự thêm)")
-    sectors = models.JSONField("tên ngành phụ trách", default=dict, blank=True,
-                               help_text="tên bộ hoặc số tiêu chí → tên cơ quan của đơn vị")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="người lưu")
+    sectors = models.JSONField(
+        "tên ngành phụ trách", default=dict, blank=True, help_text="tên bộ hoặc số tiêu chí → tên cơ quan của đơn vị"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người lưu",
+    )
     created_at = models.DateTimeField("lưu lúc", auto_now_add=True)
 
     class Meta:

@@ -110,8 +110,16 @@ def _no_borders(table) -> None:
     tblPr.append(borders)
 
 
-def _cell_text(cell, text: str, *, size: float = TABLE_PT, bold: bool = False, italic: bool = False,
-               align: str = "l", underline: bool = False) -> None:
+def _cell_text(
+    cell,
+    text: str,
+    *,
+    size: float = TABLE_PT,
+    bold: bool = False,
+    italic: bool = False,
+    align: str = "l",
+    underline: bool = False,
+) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -120,8 +128,9 @@ def _cell_text(cell, text: str, *, size: float = TABLE_PT, bold: bool = False, i
     for k, line in enumerate(lines):
         if k:
             p = cell.add_paragraph()
-        p.alignment = {"l": WD_ALIGN_PARAGRAPH.LEFT, "r": WD_ALIGN_PARAGRAPH.RIGHT,
-                       "c": WD_ALIGN_PARAGRAPH.CENTER}[align]
+        p.alignment = {"l": WD_ALIGN_PARAGRAPH.LEFT, "r": WD_ALIGN_PARAGRAPH.RIGHT, "c": WD_ALIGN_PARAGRAPH.CENTER}[
+            align
+        ]
         p.paragraph_format.space_after = Pt(0)
         p.paragraph_format.line_spacing = 1.0
         p.paragraph_format.first_line_indent = None
@@ -198,8 +207,9 @@ def _signature(d, doc: Document) -> None:
     head = to.paragraphs[0].runs[0]
     head.bold, head.italic, head.font.size = True, True, Pt(12)
     s = doc.signature
-    _cell_text(signer, "\n".join([*s.lines, "", "", "", "", *([s.name] if s.name else [])]), size=13.5, bold=True,
-               align="c")
+    _cell_text(
+        signer, "\n".join([*s.lines, "", "", "", "", *([s.name] if s.name else [])]), size=13.5, bold=True, align="c"
+    )
     for cell in (to, signer):
         cell.paragraphs[0].paragraph_format.space_before = Pt(12)
     t.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # never cut across two pages
@@ -247,9 +257,19 @@ def _x(text: str) -> str:
     return escape(text)
 
 
-def _p_xml(text: str, *, size: float | None = TABLE_PT, bold: bool = False, italic: bool = False,
-           align: str | None = None, keep_next: bool = False, compact: bool = True, color: str | None = None,
-           page_break: bool = False, indent_cm: float | None = None) -> str:
+def _p_xml(
+    text: str,
+    *,
+    size: float | None = TABLE_PT,
+    bold: bool = False,
+    italic: bool = False,
+    align: str | None = None,
+    keep_next: bool = False,
+    compact: bool = True,
+    color: str | None = None,
+    page_break: bool = False,
+    indent_cm: float | None = None,
+) -> str:
     """One paragraph with one run (``compact``: no space after, single line spacing, as in table cells)."""
     ppr = []
     if keep_next:
@@ -261,7 +281,7 @@ def _p_xml(text: str, *, size: float | None = TABLE_PT, bold: bool = False, ital
     if indent_cm is not None:
         ppr.append(f'<w:ind w:firstLine="{round(indent_cm * _TWIPS_PER_CM)}"/>')
     if align:
-        ppr.append(f'<w:jc w:val="{ {"l": "left", "r": "right", "c": "center", "j": "both"}[align]}"/>')
+        ppr.append(f'<w:jc w:val="{ {"l": "left", "r": "right", "c": "center", "j": "both"}[align] }"/>')
     rpr = []
     if bold:
         rpr.append("<w:b/>")
@@ -271,8 +291,11 @@ def _p_xml(text: str, *, size: float | None = TABLE_PT, bold: bool = False, ital
         rpr.append(f'<w:color w:val="{color}"/>')
     if size is not None:
         rpr.append(f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>')
-    run = f"<w:r>{'<w:rPr>' + ''.join(rpr) + '</w:rPr>' if rpr else ''}<w:t xml:space=\"preserve\">{_x(text)}</w:t></w:r>" \
-        if text else ""
+    run = (
+        f'<w:r>{"<w:rPr>" + "".join(rpr) + "</w:rPr>" if rpr else ""}<w:t xml:space="preserve">{_x(text)}</w:t></w:r>'
+        if text
+        else ""
+    )
     return f"<w:p>{'<w:pPr>' + ''.join(ppr) + '</w:pPr>' if ppr else ''}{run}</w:p>"
 
 
@@ -286,15 +309,22 @@ def _tc_xml(width: int, paragraphs: str, *, fill: str | None = None, gap_below: 
 
 
 def _tbl_xml(widths: list[int], rows: list[str], *, grid: bool) -> str:
-    borders = "" if grid else ("<w:tblBorders>" + "".join(f'<w:{e} w:val="nil"/>' for e in
-                                                        ("top", "left", "bottom", "right", "insideH", "insideV"))
-                               + "</w:tblBorders>")
+    borders = (
+        ""
+        if grid
+        else (
+            "<w:tblBorders>"
+            + "".join(f'<w:{e} w:val="nil"/>' for e in ("top", "left", "bottom", "right", "insideH", "insideV"))
+            + "</w:tblBorders>"
+        )
+    )
     style = '<w:tblStyle w:val="TableGrid"/>' if grid else ""
-    return (f'<w:tbl xmlns:w="{_W_NS}"><w:tblPr>{style}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>{borders}'
-            '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
-            'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
-            "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
-            + "".join(rows) + "</w:tbl>")
+    return (
+        f'<w:tbl xmlns:w="{_W_NS}"><w:tblPr>{style}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>{borders}'
+        '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+        'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+        "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>" + "".join(rows) + "</w:tbl>"
+    )
 
 
 def _append_xml(d, xml: str) -> None:
@@ -312,8 +342,10 @@ def _append_xml(d, xml: str) -> None:
 
 
 def _caption_xml(text: str) -> str:
-    return (f'<w:p><w:pPr><w:keepNext/><w:spacing w:before="200"/></w:pPr><w:r><w:rPr><w:b/><w:i/></w:rPr>'
-            f'<w:t xml:space="preserve">{_x(text)}</w:t></w:r></w:p>')
+    return (
+        f'<w:p><w:pPr><w:keepNext/><w:spacing w:before="200"/></w:pPr><w:r><w:rPr><w:b/><w:i/></w:rPr>'
+        f'<w:t xml:space="preserve">{_x(text)}</w:t></w:r></w:p>'
+    )
 
 
 def _note_xml(text: str) -> str:
@@ -324,14 +356,18 @@ def _docx_table(d, t: Table) -> None:
     weights = t.widths or [1.0] * len(t.columns)
     total = sum(weights)
     widths = [round(USABLE_CM * w / total * _TWIPS_PER_CM) for w in weights]
-    head = "".join(_tc_xml(w, "".join(_p_xml(x, bold=True, align="c") for x in name.split("\n")), fill="EEEEEE")
-                   for w, name in zip(widths, t.columns))
-    rows = [f'<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{head}</w:tr>']
+    head = "".join(
+        _tc_xml(w, "".join(_p_xml(x, bold=True, align="c") for x in name.split("\n")), fill="EEEEEE")
+        for w, name in zip(widths, t.columns)
+    )
+    rows = [f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{head}</w:tr>"]
     aligns = [t.alignment(j) for j in range(len(t.columns))]
     for i, row in enumerate(t.rows):
         fill = "FDECEA" if i in t.flagged else None
-        cells = "".join(_tc_xml(w, "".join(_p_xml(x, align=a) for x in value.split("\n")), fill=fill)
-                        for w, a, value in zip(widths, aligns, row))
+        cells = "".join(
+            _tc_xml(w, "".join(_p_xml(x, align=a) for x in value.split("\n")), fill=fill)
+            for w, a, value in zip(widths, aligns, row)
+        )
         rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
     _append_xml(d, _caption_xml(t.caption) + _tbl_xml(widths, rows, grid=True) + (_note_xml(t.note) if t.note else ""))
 
@@ -523,7 +559,7 @@ def to_pdf(doc: Document) -> bytes:
 
 # -- XLSX ---------------------------------------------------------------------------------------
 def _sheet_name(name: str, used: set[str]) -> str:
-    bad = '[]:*?/\\'
+    bad = "[]:*?/\\"
     base = "".join("-" if ch in bad else ch for ch in name)[:31] or "Sheet"
     out, k = base, 2
     while out in used:

@@ -46,8 +46,11 @@ def spec_of(cs: CriteriaSet, sector_name=None) -> B.SetSpec:
     the ministries after the 2025 restructuring: :mod:`ntm.core.sectors`)."""
     sector_name = sector_name or _national_sector
     return B.SetSpec(
-        code=cs.code, short_name=cs.data.short_name or cs.name, criteria_total=cs.criteria_count,
-        indicators_total=cs.indicator_count, name=cs.name,
+        code=cs.code,
+        short_name=cs.data.short_name or cs.name,
+        criteria_total=cs.criteria_count,
+        indicators_total=cs.indicator_count,
+        name=cs.name,
         criteria={c.number: (c.name, sector_name(c)) for c in cs.criteria},
         indicators={i.code: i.content for i in cs.indicators},
     )
@@ -101,23 +104,43 @@ def previous_period(periods: list[Period], period: Period) -> Period | None:
 
 def report_sets(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[CriteriaSet]:
     """Commune sets with results for these communes in the period, NTM before nâng cao before kiểu mẫu."""
-    codes = set(results().objects.filter(unit__in=communes, period=period.key).values_list("set_code", flat=True).distinct())
+    codes = set(
+        results().objects.filter(unit__in=communes, period=period.key).values_list("set_code", flat=True).distinct()
+    )
     sets = [catalog.get(c) for c in codes if c in catalog and catalog.get(c).level == "commune"]
     if not sets:
-        valid = [s for s in catalog if s.level == "commune" and s.tier == "ntm" and s.data.valid_from <= period.end
-                 and (s.data.valid_to is None or s.data.valid_to >= period.start)]
+        valid = [
+            s
+            for s in catalog
+            if s.level == "commune"
+            and s.tier == "ntm"
+            and s.data.valid_from <= period.end
+            and (s.data.valid_to is None or s.data.valid_to >= period.start)
+        ]
         sets = valid[-1:] if valid else []
     return sorted(sets, key=lambda s: (TIER_ORDER.get(s.tier, 9), s.code))
 
 
 def _score(row: dict) -> B.Score:
-    return B.Score(row["criteria_met"], row["indicators_met"], bool(row["standard_met"]), tuple(row["unmet_criteria"] or ()))
+    return B.Score(
+        row["criteria_met"], row["indicators_met"], bool(row["standard_met"]), tuple(row["unmet_criteria"] or ())
+    )
 
 
 def _scores(communes: QuerySet[Unit], set_codes: list[str], period: Period) -> dict[int, dict[str, dict]]:
     out: dict[int, dict[str, dict]] = defaultdict(dict)
-    for r in results().objects.filter(unit__in=communes, set_code__in=set_codes, period=period.key).values(
-        "unit_id", "set_code", "criteria_met", "indicators_met", "standard_met", "unmet_criteria", "unmet_indicators"
+    for r in (
+        results()
+        .objects.filter(unit__in=communes, set_code__in=set_codes, period=period.key)
+        .values(
+            "unit_id",
+            "set_code",
+            "criteria_met",
+            "indicators_met",
+            "standard_met",
+            "unmet_criteria",
+            "unmet_indicators",
+        )
     ):
         out[r["unit_id"]][r["set_code"]] = r
     return out
@@ -130,7 +153,9 @@ def _aggregate(parent: Unit, cs: CriteriaSet, period: Period, catalog: Catalog) 
             return B.Aggregate(1, 0, 0, None, None)
         return B.Aggregate(1, 1, int(r.standard_met), float(r.criteria_met), float(r.indicators_met))
     ru = rollup_for(parent, cs.code, period, catalog=catalog)
-    return B.Aggregate(ru.units_total, ru.units_with_results, ru.units_at_standard, ru.average_criteria, ru.average_indicators)
+    return B.Aggregate(
+        ru.units_total, ru.units_with_results, ru.units_at_standard, ru.average_criteria, ru.average_indicators
+    )
 
 
 def issuer_for(unit: Unit, frame=None) -> tuple[list[str], str]:
@@ -141,7 +166,9 @@ def issuer_for(unit: Unit, frame=None) -> tuple[list[str], str]:
     return [x for x in (frame.parent_body, frame.issuer) if x], frame.place
 
 
-def _groups(unit: Unit, communes: list[Unit], rows: list[B.UnitRow], sets: list[CriteriaSet], period: Period) -> list[B.GroupRow]:
+def _groups(
+    unit: Unit, communes: list[Unit], rows: list[B.UnitRow], sets: list[CriteriaSet], period: Period
+) -> list[B.GroupRow]:
     """For large units: one aggregate per child unit (districts of a province before 2025, provinces of the nation)."""
     children = list(Unit.objects.valid_at(period.end).filter(parent=unit).exclude(level=Level.COMMUNE).order_by("code"))
     if not children:
@@ -170,8 +197,11 @@ def _groups(unit: Unit, communes: list[Unit], rows: list[B.UnitRow], sets: list[
             sc = [m.scores[s.code] for m in ms if s.code in m.scores]
             n = len(sc)
             aggs[s.code] = B.Aggregate(
-                len(ms), n, sum(1 for x in sc if x.standard_met),
-                sum(x.criteria_met for x in sc) / n if n else None, sum(x.indicators_met for x in sc) / n if n else None,
+                len(ms),
+                n,
+                sum(1 for x in sc if x.standard_met),
+                sum(x.criteria_met for x in sc) / n if n else None,
+                sum(x.indicators_met for x in sc) / n if n else None,
             )
         out.append(B.GroupRow(c.name, aggs))
     return out
@@ -181,8 +211,10 @@ def _results_of(items, period: Period) -> dict[tuple[int, str], dict]:
     """The stored results, for ``period``, of the (unit, set) pairs of ``items`` (plans, decisions)."""
     return {
         (r["unit_id"], r["set_code"]): r
-        for r in results().objects.filter(unit__in={x.unit_id for x in items}, period=period.key,
-                                       set_code__in={x.set_code for x in items})
+        for r in results()
+        .objects.filter(
+            unit__in={x.unit_id for x in items}, period=period.key, set_code__in={x.set_code for x in items}
+        )
         .values("unit_id", "set_code", "criteria_met", "indicators_met", "standard_met", "unmet_criteria")
     }
 
@@ -191,23 +223,50 @@ def _plans(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[B
     """Communes registered to reach a standard this year (``plans.PlanTarget``) and their result for the period."""
     from ntm.apps.plans.models import PlanTarget
 
-    targets = [t for t in PlanTarget.objects.filter(unit__in=communes, year=period.year).select_related("unit")
-               .order_by("set_code", "unit__name") if t.set_code in catalog]
+    targets = [
+        t
+        for t in PlanTarget.objects.filter(unit__in=communes, year=period.year)
+        .select_related("unit")
+        .order_by("set_code", "unit__name")
+        if t.set_code in catalog
+    ]
     results = _results_of(targets, period)
-    return [B.PlanRow(t.unit.name, spec_of(catalog.get(t.set_code)), t.year,
-                      _score(r) if (r := results.get((t.unit_id, t.set_code))) else None) for t in targets]
+    return [
+        B.PlanRow(
+            t.unit.name,
+            spec_of(catalog.get(t.set_code)),
+            t.year,
+            _score(r) if (r := results.get((t.unit_id, t.set_code))) else None,
+        )
+        for t in targets
+    ]
 
 
 def _recognitions(communes: QuerySet[Unit], period: Period, catalog: Catalog) -> list[B.RecognitionRow]:
     """Recognition decisions of the period's year up to its end, with each commune's current result."""
     from ntm.apps.plans.models import Recognition
 
-    recs = [x for x in Recognition.objects.filter(unit__in=communes, decision_date__year=period.year,
-                                                  decision_date__lte=period.end).select_related("unit")
-            .order_by("decision_date", "unit__name") if x.set_code in catalog]
+    recs = [
+        x
+        for x in Recognition.objects.filter(
+            unit__in=communes, decision_date__year=period.year, decision_date__lte=period.end
+        )
+        .select_related("unit")
+        .order_by("decision_date", "unit__name")
+        if x.set_code in catalog
+    ]
     results = _results_of(recs, period)
-    return [B.RecognitionRow(x.unit.name, spec_of(catalog.get(x.set_code)), x.decision, x.decision_date, x.issued_by,
-                             _score(r) if (r := results.get((x.unit_id, x.set_code))) else None) for x in recs]
+    return [
+        B.RecognitionRow(
+            x.unit.name,
+            spec_of(catalog.get(x.set_code)),
+            x.decision,
+            x.decision_date,
+            x.issued_by,
+            _score(r) if (r := results.get((x.unit_id, x.set_code))) else None,
+        )
+        for x in recs
+    ]
 
 
 # -- bulletin -----------------------------------------------------------------------------------
@@ -223,11 +282,15 @@ def lineage_of(unit: Unit) -> tuple[QuerySet[Unit], list[tuple[Unit, list[int]]]
     from ntm.apps.units.models import UnitLink
 
     today = unit.valid_to or dt.date.today()
-    succ = (Unit.objects.filter(pk=unit.pk) if unit.level == Level.COMMUNE else
-            Unit.objects.valid_at(today).filter(level=Level.COMMUNE, path__startswith=unit.path))
+    succ = (
+        Unit.objects.filter(pk=unit.pk)
+        if unit.level == Level.COMMUNE
+        else Unit.objects.valid_at(today).filter(level=Level.COMMUNE, path__startswith=unit.path)
+    )
     home: dict[int, tuple[bool, int]] = {}
-    for pred, s, default in (UnitLink.objects.filter(successor__in=succ, predecessor__type__in=COMMUNE_TYPES)
-                             .values_list("predecessor_id", "successor_id", "is_default")):
+    for pred, s, default in UnitLink.objects.filter(
+        successor__in=succ, predecessor__type__in=COMMUNE_TYPES
+    ).values_list("predecessor_id", "successor_id", "is_default"):
         if pred not in home or (default and not home[pred][0]):
             home[pred] = (bool(default), s)
     members: dict[int, list[int]] = defaultdict(list)
@@ -241,13 +304,24 @@ def lineage_of(unit: Unit) -> tuple[QuerySet[Unit], list[tuple[Unit, list[int]]]
 def _rows_aggregate(rows: list[B.UnitRow], code: str, which: str = "scores") -> B.Aggregate:
     sc = [getattr(r, which)[code] for r in rows if code in getattr(r, which)]
     n = len(sc)
-    return B.Aggregate(len(rows), n, sum(1 for x in sc if x.standard_met),
-                       sum(x.criteria_met for x in sc) / n if n else None,
-                       sum(x.indicators_met for x in sc) / n if n else None)
+    return B.Aggregate(
+        len(rows),
+        n,
+        sum(1 for x in sc if x.standard_met),
+        sum(x.criteria_met for x in sc) / n if n else None,
+        sum(x.indicators_met for x in sc) / n if n else None,
+    )
 
 
-def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None = None,
-                  issued: dt.date | None = None, set_codes: list[str] | None = None, frame=None) -> B.BulletinData:
+def bulletin_data(
+    unit: Unit,
+    period: str | Period,
+    *,
+    catalog: Catalog | None = None,
+    issued: dt.date | None = None,
+    set_codes: list[str] | None = None,
+    frame=None,
+) -> B.BulletinData:
     """``frame``: the document settings to use (:func:`ntm.apps.reports.documents.frame_for`; default: the
     unit's saved ones)."""
     from .documents import frame_for
@@ -278,11 +352,14 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
     regressions = []
     for u in communes:
         cur = now.get(u.id, {})
-        rows.append(B.UnitRow(
-            uid=u.uid, name=f"{u.name} (cũ)" if lineage else u.name,
-            scores={c: _score(r) for c, r in cur.items()},
-            baseline={c: _score(r) for c, r in was.get(u.id, {}).items()},
-        ))
+        rows.append(
+            B.UnitRow(
+                uid=u.uid,
+                name=f"{u.name} (cũ)" if lineage else u.name,
+                scores={c: _score(r) for c, r in cur.items()},
+                baseline={c: _score(r) for c, r in was.get(u.id, {}).items()},
+            )
+        )
         for s in sets:
             r_now, r_prev = cur.get(s.code), before.get(u.id, {}).get(s.code)
             if not r_now or not r_prev:
@@ -304,7 +381,8 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
             met = sum(1 for r in mine if (x := r.scores.get(main.code)) and x.standard_met)
             missing = sum(1 for r in mine if main.code not in r.scores)
             summary = f"{met}/{len(mine)} xã cũ đạt chuẩn {main_short}" + (
-                f" ({missing} xã cũ chưa có kết quả)" if missing else "")
+                f" ({missing} xã cũ chưa có kết quả)" if missing else ""
+            )
             successors.append(B.SuccessorLine(succ.name, summary, uids))
             for r in mine:
                 r.group = succ.name
@@ -315,15 +393,25 @@ def bulletin_data(unit: Unit, period: str | Period, *, catalog: Catalog | None =
     issuer, place = issuer_for(unit, frame)
     groups = _groups(unit, communes, rows, sets, p) if len(communes) > B.MAX_LINES and not lineage else []
     return B.BulletinData(
-        unit_name=unit.name, unit_short=place if unit.level == Level.COUNTRY else unit.short_name,
-        unit_level=unit.level, issuer=issuer, period_key=p.key, period_label=p.label,
-        issued=frame.issued or issued or dt.date.today(), sets=[spec_of(s, namer) for s in sets], rows=rows,
+        unit_name=unit.name,
+        unit_short=place if unit.level == Level.COUNTRY else unit.short_name,
+        unit_level=unit.level,
+        issuer=issuer,
+        period_key=p.key,
+        period_label=p.label,
+        issued=frame.issued or issued or dt.date.today(),
+        sets=[spec_of(s, namer) for s in sets],
+        rows=rows,
         aggregates=aggregates,
-        baseline_aggregates=baseline_aggs, baseline_label=base.label if base else None,
-        previous_label=prev.label if prev else None, groups=groups, regressions=regressions,
+        baseline_aggregates=baseline_aggs,
+        baseline_label=base.label if base else None,
+        previous_label=prev.label if prev else None,
+        groups=groups,
+        regressions=regressions,
         plans=_plans(communes_qs, p, catalog),
         recognitions=_recognitions(communes_qs, p, catalog),
-        noun="xã cũ" if lineage else "xã", successors=successors,
+        noun="xã cũ" if lineage else "xã",
+        successors=successors,
         includes_unapproved=not dataview.current().approved_only,
     )
 
@@ -389,13 +477,25 @@ def commune_map(unit: Unit, period: str | Period, data: B.BulletinData):
 
     svg = re.sub(r'font-family="[^"]*"', "", svg)
     svg = svg.replace('class="map"', f'class="map" font-family="{DOCUMENT_FONT.replace(chr(39), "")}"', 1)
-    return Figure(title, svg, note="Mỗi điểm là trung tâm một xã; màu theo mức đạt chuẩn cao nhất. "
-                                   "Ranh giới tỉnh: Natural Earth (giản lược), chỉ để định hướng.")
+    return Figure(
+        title,
+        svg,
+        note="Mỗi điểm là trung tâm một xã; màu theo mức đạt chuẩn cao nhất. "
+        "Ranh giới tỉnh: Natural Earth (giản lược), chỉ để định hướng.",
+    )
 
 
 # -- dossier ------------------------------------------------------------------------------------
-def dossier_data(unit: Unit, set_code: str, period: str | Period, *, catalog: Catalog | None = None,
-                 claimed: set[int] | None = None, issued: dt.date | None = None, frame=None) -> D.DossierData:
+def dossier_data(
+    unit: Unit,
+    set_code: str,
+    period: str | Period,
+    *,
+    catalog: Catalog | None = None,
+    claimed: set[int] | None = None,
+    issued: dt.date | None = None,
+    frame=None,
+) -> D.DossierData:
     from ntm.apps.observations.models import Observation
 
     from .documents import frame_for
@@ -412,8 +512,10 @@ def dossier_data(unit: Unit, set_code: str, period: str | Period, *, catalog: Ca
         raise ReportError(f"Chưa có kết quả đánh giá của {unit.name} theo bộ {cs.name} cho {p.label}.")
     view = dataview.current()
     current = {  # the values the figures were evaluated from: the approved ones, or the latest
-        o.indicator: o for o in Observation.objects.filter(unit=unit, set_code=set_code, period=p.key, **{view.flag: True})
-        .only("indicator", "evidence", "note", "value_text", "created_by_name", "created_at")
+        o.indicator: o
+        for o in Observation.objects.filter(unit=unit, set_code=set_code, period=p.key, **{view.flag: True}).only(
+            "indicator", "evidence", "note", "value_text", "created_by_name", "created_at"
+        )
     }
     detail = explanation(r, catalog=catalog)  # stored results keep only status letters
     ind_rows = {i["code"]: i for i in detail.get("indicator_results", [])}
@@ -425,25 +527,52 @@ def dossier_data(unit: Unit, set_code: str, period: str | Period, *, catalog: Ca
         for ind in sorted(c.indicators, key=lambda i: [int(x) for x in i.code.split(".")]):
             ir = ind_rows.get(ind.code, {})
             obs = current.get(ind.code)
-            indicators.append(D.IndicatorRow(
-                code=ind.code, content=ind.content, rule=ir.get("rule"), value=_value_text(ir.get("value"), obs),
-                assessment=ir.get("assessment"), status=ir.get("status", "no_data"),
-                counts_as_met=bool(ir.get("counts_as_met")), conflict=bool(ir.get("conflict")),
-                explanation=ir.get("explanation", ""), evidence=(obs.evidence if obs else ""),
-            ))
-        criteria.append(D.CriterionBlock(
-            number=c.number, name=c.name, sector=namer(c),
-            met=bool(cr.get("met")) if cr else c.number not in (r.unmet_criteria or []), indicators=indicators,
-        ))
-    conditions = [D.ConditionRow(x["label"], x["met"], x.get("detail", ""), bool(x.get("recognition_only")))
-                  for x in detail.get("conditions", [])]
+            indicators.append(
+                D.IndicatorRow(
+                    code=ind.code,
+                    content=ind.content,
+                    rule=ir.get("rule"),
+                    value=_value_text(ir.get("value"), obs),
+                    assessment=ir.get("assessment"),
+                    status=ir.get("status", "no_data"),
+                    counts_as_met=bool(ir.get("counts_as_met")),
+                    conflict=bool(ir.get("conflict")),
+                    explanation=ir.get("explanation", ""),
+                    evidence=(obs.evidence if obs else ""),
+                )
+            )
+        criteria.append(
+            D.CriterionBlock(
+                number=c.number,
+                name=c.name,
+                sector=namer(c),
+                met=bool(cr.get("met")) if cr else c.number not in (r.unmet_criteria or []),
+                indicators=indicators,
+            )
+        )
+    conditions = [
+        D.ConditionRow(x["label"], x["met"], x.get("detail", ""), bool(x.get("recognition_only")))
+        for x in detail.get("conditions", [])
+    ]
     issuer, place = issuer_for(unit, frame)
     return D.DossierData(
-        unit_name=unit.name, unit_short=unit.short_name, issuer=issuer, place=place, period_key=p.key,
-        period_label=p.label, year=p.year, issued=frame.issued or issued or dt.date.today(), set=spec_of(cs, namer),
+        unit_name=unit.name,
+        unit_short=unit.short_name,
+        issuer=issuer,
+        place=place,
+        period_key=p.key,
+        period_label=p.label,
+        year=p.year,
+        issued=frame.issued or issued or dt.date.today(),
+        set=spec_of(cs, namer),
         set_name=cs.name,
-        criteria_met=r.criteria_met, indicators_met=r.indicators_met, standard_met=r.standard_met,
-        criteria=criteria, conditions=conditions, claimed=claimed, catalog_version=r.catalog_version,
+        criteria_met=r.criteria_met,
+        indicators_met=r.indicators_met,
+        standard_met=r.standard_met,
+        criteria=criteria,
+        conditions=conditions,
+        claimed=claimed,
+        catalog_version=r.catalog_version,
         includes_unapproved=not view.approved_only,
     )
 
@@ -462,8 +591,7 @@ def _value_text(value: object, obs) -> str:
     return str(value)
 
 
-def dossier(unit: Unit, set_code: str, period: str | Period, *, frame=None,
-            **kwargs) -> tuple[Document, D.DossierData]:
+def dossier(unit: Unit, set_code: str, period: str | Period, *, frame=None, **kwargs) -> tuple[Document, D.DossierData]:
     """The composed dossier report with its frame (Nghị định 30/2020)."""
     from .documents import apply, frame_for, frame_text
 

@@ -51,9 +51,11 @@ def _mb(size: int) -> str:
 
 def quota_figures() -> dict:
     """The expiry and the quota as the upload form states them."""
-    return {"upload_hours": number(expiry().total_seconds() / 3600, 1, trim=True),
-            "upload_files": int(getattr(settings, "NTM_IMPORT_QUOTA_FILES", 5)),
-            "upload_mb": int(getattr(settings, "NTM_IMPORT_QUOTA_MB", 200))}
+    return {
+        "upload_hours": number(expiry().total_seconds() / 3600, 1, trim=True),
+        "upload_files": int(getattr(settings, "NTM_IMPORT_QUOTA_FILES", 5)),
+        "upload_mb": int(getattr(settings, "NTM_IMPORT_QUOTA_MB", 200)),
+    }
 
 
 def check_quota(user, name: str, size: int) -> None:
@@ -67,18 +69,23 @@ def check_quota(user, name: str, size: int) -> None:
     hours = number(expiry().total_seconds() / 3600, 1, trim=True)
     later = f"hãy xác nhận hoặc hủy các lần nhập đang chờ (hoặc đợi chúng hết hạn sau {hours} giờ) rồi tải lên lại"
     if files >= max_files:
-        raise UploadRefused(f"Không nhận tệp {name}: bạn đang có {files} tệp chờ xác nhận, tối đa {max_files} tệp; "
-                            + later + ".")
+        raise UploadRefused(
+            f"Không nhận tệp {name}: bạn đang có {files} tệp chờ xác nhận, tối đa {max_files} tệp; " + later + "."
+        )
     if held + size > max_bytes:
-        raise UploadRefused(f"Không nhận tệp {name} ({_mb(size)}): các tệp chờ xác nhận của bạn đã dùng {_mb(held)}, "
-                            f"tối đa {_mb(max_bytes)}; " + later + ".")
+        raise UploadRefused(
+            f"Không nhận tệp {name} ({_mb(size)}): các tệp chờ xác nhận của bạn đã dùng {_mb(held)}, "
+            f"tối đa {_mb(max_bytes)}; " + later + "."
+        )
 
 
 def _store(upload) -> Path:
     suffix = Path(upload.name).suffix.lower()
     if kind_of(upload.name) is None and suffix != ".json":  # .json: a DHIS2 dataValueSets file
-        raise UploadRefused(f"Không nhận tệp {upload.name}: không hỗ trợ định dạng '{suffix or '(không có đuôi)'}' "
-                            "(dùng .xlsx, .ods, .csv hoặc .json của DHIS2).")
+        raise UploadRefused(
+            f"Không nhận tệp {upload.name}: không hỗ trợ định dạng '{suffix or '(không có đuôi)'}' "
+            "(dùng .xlsx, .ods, .csv hoặc .json của DHIS2)."
+        )
     target = folder()
     target.mkdir(parents=True, exist_ok=True)
     path = target / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
@@ -94,9 +101,16 @@ def receive(upload, *, user, unit=None, set_code: str = "", period: str = "") ->
     name = upload.name[:255]
     check_quota(user, name, upload.size)
     path = _store(upload)
-    b = ImportBatch.objects.create(batch=f"import-{uuid.uuid4().hex[:12]}", file_name=name, stored_path=str(path),
-                                   size=path.stat().st_size, unit=unit, set_code=set_code[:64], period=period[:10],
-                                   created_by=user)
+    b = ImportBatch.objects.create(
+        batch=f"import-{uuid.uuid4().hex[:12]}",
+        file_name=name,
+        stored_path=str(path),
+        size=path.stat().st_size,
+        unit=unit,
+        set_code=set_code[:64],
+        period=period[:10],
+        created_by=user,
+    )
     check(b, user)
     _queue_expiry(b)
     return b
@@ -165,8 +179,11 @@ def expire(now: dt.datetime | None = None) -> tuple[int, int]:
         files += had
     target = folder()
     if target.is_dir():
-        kept = set(ImportBatch.objects.filter(status=ImportBatch.Status.PENDING).exclude(stored_path="")
-                   .values_list("stored_path", flat=True))
+        kept = set(
+            ImportBatch.objects.filter(status=ImportBatch.Status.PENDING)
+            .exclude(stored_path="")
+            .values_list("stored_path", flat=True)
+        )
         for path in target.iterdir():
             if path.is_file() and str(path) not in kept and path.stat().st_mtime < cutoff.timestamp():
                 path.unlink(missing_ok=True)

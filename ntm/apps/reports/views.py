@@ -95,13 +95,21 @@ def index(request):
     units = list(home_units(request.user)[:20])
     cat = default_catalog()
     unit = units[0] if units else None
-    return render(request, "reports/index.html", {
-        "units": units, "unit": unit, "periods": _periods(unit) if unit else [],
-        "sets": [s for s in cat if s.level == "commune"], "all_sets": list(cat),
-        "can_admin_catalog": request.user.is_superuser or any(can_admin(request.user, u) for u in Unit.objects.filter(uid="vn")),
-        "imports": ImportBatch.objects.filter(created_by=request.user)[:10],
-        **uploads.quota_figures(),
-    })
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "units": units,
+            "unit": unit,
+            "periods": _periods(unit) if unit else [],
+            "sets": [s for s in cat if s.level == "commune"],
+            "all_sets": list(cat),
+            "can_admin_catalog": request.user.is_superuser
+            or any(can_admin(request.user, u) for u in Unit.objects.filter(uid="vn")),
+            "imports": ImportBatch.objects.filter(created_by=request.user)[:10],
+            **uploads.quota_figures(),
+        },
+    )
 
 
 def _frame_context(request, unit: Unit, form: DocumentFrameForm | None = None) -> dict:
@@ -109,11 +117,17 @@ def _frame_context(request, unit: Unit, form: DocumentFrameForm | None = None) -
     frame = docs.frame_for(unit)
     if form is None:
         form = DocumentFrameForm(initial={**docs.initial(frame), "issued": ""})
-    return {"frame_form": form, "frame": frame, "can_save_frame": docs.can_edit(request.user, unit),
-            "frame_main": [form[n] for n in ("number", "issued", "signer_authority", "signer_title", "signer_name",
-                                             "recipients")],
-            "frame_more": [form[n] for n in ("parent_body", "issuer", "symbol", "place", "sectors")],
-            "sector_defaults": docs.sector_defaults(unit), "today": dt.date.today()}
+    return {
+        "frame_form": form,
+        "frame": frame,
+        "can_save_frame": docs.can_edit(request.user, unit),
+        "frame_main": [
+            form[n] for n in ("number", "issued", "signer_authority", "signer_title", "signer_name", "recipients")
+        ],
+        "frame_more": [form[n] for n in ("parent_body", "issuer", "symbol", "place", "sectors")],
+        "sector_defaults": docs.sector_defaults(unit),
+        "today": dt.date.today(),
+    }
 
 
 def _frame(request, unit: Unit):
@@ -140,9 +154,15 @@ def bulletin_page(request):
 def _bulletin_page(request, form: DocumentFrameForm | None = None, status: int = 200):
     unit = _unit(request, _ref(request, "unit"))
     period = _period(request, unit)
-    context = {"unit": unit, "period": period, "periods": _periods(unit), "formats": ("docx", "pdf", "xlsx", "html"),
-               "doc_css": H.DOC_CSS, "download_url": reverse("reports-bulletin-download"),
-               **_frame_context(request, unit, form)}
+    context = {
+        "unit": unit,
+        "period": period,
+        "periods": _periods(unit),
+        "formats": ("docx", "pdf", "xlsx", "html"),
+        "doc_css": H.DOC_CSS,
+        "download_url": reverse("reports-bulletin-download"),
+        **_frame_context(request, unit, form),
+    }
     try:
         doc, _data = bulletin(unit, period, frame=context["frame"])
         context["doc_html"] = H.fragment(doc)
@@ -189,10 +209,17 @@ def _dossier_page(request, form: DocumentFrameForm | None = None, status: int = 
     if set_code not in default_catalog():
         raise Http404("Không có bộ tiêu chí này")
     period = _period(request, unit)
-    context = {"unit": unit, "period": period, "periods": _periods(unit), "set_code": set_code,
-               "sets": [s for s in default_catalog() if s.level == "commune"], "formats": ("docx", "pdf", "html"),
-               "doc_css": H.DOC_CSS, "download_url": reverse("reports-dossier-download"),
-               **_frame_context(request, unit, form)}
+    context = {
+        "unit": unit,
+        "period": period,
+        "periods": _periods(unit),
+        "set_code": set_code,
+        "sets": [s for s in default_catalog() if s.level == "commune"],
+        "formats": ("docx", "pdf", "html"),
+        "doc_css": H.DOC_CSS,
+        "download_url": reverse("reports-dossier-download"),
+        **_frame_context(request, unit, form),
+    }
     try:
         doc, _data = dossier(unit, set_code, period, frame=context["frame"])
         context["doc_html"] = H.fragment(doc)
@@ -236,12 +263,17 @@ def document_settings(request):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("reports-bulletin") + f"?unit={unit.uid}"
     if not form.is_valid():
-        errors = "; ".join(f"{form.fields[k].label if k in form.fields else k}: {' '.join(v)}" for k, v in form.errors.items())
+        errors = "; ".join(
+            f"{form.fields[k].label if k in form.fields else k}: {' '.join(v)}" for k, v in form.errors.items()
+        )
         messages.error(request, _("Chưa lưu thông tin văn bản: %(errors)s") % {"errors": errors})
         return redirect(back)
     docs.save(unit, form.cleaned_data, request.user, _sent(request, form))
-    messages.success(request, _("Đã lưu thông tin văn bản của %(unit)s; bản tin và hồ sơ tải về từ nay dùng thông tin này.")
-                     % {"unit": unit.name})
+    messages.success(
+        request,
+        _("Đã lưu thông tin văn bản của %(unit)s; bản tin và hồ sơ tải về từ nay dùng thông tin này.")
+        % {"unit": unit.name},
+    )
     return redirect(back)
 
 
@@ -281,8 +313,12 @@ def _file_response(path: Path, name: str) -> FileResponse:
     f = open(path, "rb")
     os.unlink(path)  # the open handle keeps the data until the response is sent (POSIX)
     ods = name.endswith(".ods")
-    return FileResponse(f, as_attachment=True, filename=name,
-                        content_type="application/vnd.oasis.opendocument.spreadsheet" if ods else FORMATS["xlsx"])
+    return FileResponse(
+        f,
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.oasis.opendocument.spreadsheet" if ods else FORMATS["xlsx"],
+    )
 
 
 @login_required
@@ -295,8 +331,9 @@ def upload(request):
         return redirect("reports-index")
     unit = _unit(request, request.POST.get("unit"), need="enter") if request.POST.get("unit") else None
     try:
-        b = uploads.receive(f, user=request.user, unit=unit, set_code=request.POST.get("set", ""),
-                            period=request.POST.get("period", ""))
+        b = uploads.receive(
+            f, user=request.user, unit=unit, set_code=request.POST.get("set", ""), period=request.POST.get("period", "")
+        )
     except uploads.UploadRefused as exc:
         messages.error(request, str(exc))
         return redirect("reports-index")
@@ -310,8 +347,11 @@ def import_preview(request, batch: str):
     b = get_object_or_404(ImportBatch, batch=batch, created_by=request.user)
     plan = uploads.stored_plan(b) if b.status == ImportBatch.Status.PENDING else None
     failed_plan = uploads.stored_plan(b) if b.status == ImportBatch.Status.FAILED and b.plan else None
-    return render(request, "reports/import_preview.html",
-                  {"b": b, "plan": plan, "failed_plan": failed_plan, "expires_at": b.created_at + uploads.expiry()})
+    return render(
+        request,
+        "reports/import_preview.html",
+        {"b": b, "plan": plan, "failed_plan": failed_plan, "expires_at": b.created_at + uploads.expiry()},
+    )
 
 
 @login_required
@@ -329,8 +369,14 @@ def import_confirm(request, batch: str):
         messages.info(request, f"Đã hủy lần nhập tệp {b.file_name}.")
         return redirect("reports-index")
     try:
-        res = E.commit_file(b.stored_path, user=request.user, defaults=uploads.defaults(b), name=b.file_name,
-                            batch=b.batch, background=True)
+        res = E.commit_file(
+            b.stored_path,
+            user=request.user,
+            defaults=uploads.defaults(b),
+            name=b.file_name,
+            batch=b.batch,
+            background=True,
+        )
     except I.ImportFailed as exc:
         b.status = ImportBatch.Status.FAILED
         b.summary = {"issues": [i.as_dict() for i in exc.issues[:200]], "issue_count": exc.total}
@@ -348,12 +394,18 @@ def import_confirm(request, batch: str):
     uploads.discard(b)
     b.save()
     if run is None:
-        messages.success(request, f"Đã ghi {vn_number(res.written)} giá trị (lô {res.batch}); "
-                                  f"{vn_number(res.cells)} kết quả được đánh giá lại.")
+        messages.success(
+            request,
+            f"Đã ghi {vn_number(res.written)} giá trị (lô {res.batch}); "
+            f"{vn_number(res.cells)} kết quả được đánh giá lại.",
+        )
     else:
-        messages.success(request, f"Đã ghi {vn_number(res.written)} giá trị (lô {res.batch}). {vn_number(res.cells)} "
-                                  f"kết quả đang được đánh giá lại trong nền (lượt #{run.pk}); các trang tổng quan "
-                                  f"hiện tiến độ và giữ kết quả trước đó cho đến khi xong.")
+        messages.success(
+            request,
+            f"Đã ghi {vn_number(res.written)} giá trị (lô {res.batch}). {vn_number(res.cells)} "
+            f"kết quả đang được đánh giá lại trong nền (lượt #{run.pk}); các trang tổng quan "
+            f"hiện tiến độ và giữ kết quả trước đó cho đến khi xong.",
+        )
     return redirect("reports-import-preview", batch=b.batch)
 
 
@@ -368,9 +420,15 @@ def export(request):
         except ValueError as exc:
             raise Http404(str(exc)) from None
     try:
-        e = E.build_export(request.GET.get("what", "observations"), request.GET.get("format", "csv"), unit=unit,
-                           user=request.user, set_code=request.GET.get("set") or None, period=period,
-                           history=request.GET.get("history") == "1")
+        e = E.build_export(
+            request.GET.get("what", "observations"),
+            request.GET.get("format", "csv"),
+            unit=unit,
+            user=request.user,
+            set_code=request.GET.get("set") or None,
+            period=period,
+            history=request.GET.get("history") == "1",
+        )
     except E.ExportError as exc:
         raise Http404(str(exc)) from None
     if e.path is not None:

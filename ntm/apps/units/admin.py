@@ -32,8 +32,18 @@ class SuccessorInline(PredecessorInline):
 
 class ClassificationInline(admin.TabularInline):
     model = Classification
-    fields = ("kind", "group", "valid_from", "valid_to", "decision_number", "decision_date", "issued_by", "note",
-              "recorded_by", "recorded_at")
+    fields = (
+        "kind",
+        "group",
+        "valid_from",
+        "valid_to",
+        "decision_number",
+        "decision_date",
+        "issued_by",
+        "note",
+        "recorded_by",
+        "recorded_at",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -49,8 +59,25 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ("uid", "code", "name", "search")
     list_select_related = ("parent",)
     ordering = ("edition", "level", "code")
-    readonly_fields = ("uid", "code", "name", "short_name", "type", "level", "edition", "parent", "path", "region",
-                       "special", "commune_group", "lat", "lon", "valid_from", "valid_to", "search")
+    readonly_fields = (
+        "uid",
+        "code",
+        "name",
+        "short_name",
+        "type",
+        "level",
+        "edition",
+        "parent",
+        "path",
+        "region",
+        "special",
+        "commune_group",
+        "lat",
+        "lon",
+        "valid_from",
+        "valid_to",
+        "search",
+    )
     fieldsets = (
         (None, {"fields": ("uid", "name", "short_name", "type", "code", "level", "edition", "parent", "region")}),
         ("Phân loại đang có hiệu lực hôm nay (sửa trong trang đơn vị)", {"fields": ("special", "commune_group")}),

@@ -18,8 +18,21 @@ class UnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["uid", "code", "name", "short_name", "type", "level", "edition", "parent", "region", "special",
-                  "commune_group", "valid_from", "valid_to"]
+        fields = [
+            "uid",
+            "code",
+            "name",
+            "short_name",
+            "type",
+            "level",
+            "edition",
+            "parent",
+            "region",
+            "special",
+            "commune_group",
+            "valid_from",
+            "valid_to",
+        ]
 
 
 class LinkedUnitSerializer(serializers.Serializer):
@@ -44,8 +57,10 @@ class UnitDetailSerializer(UnitSerializer):
         return [{"uid": a.uid, "name": a.name, "level": a.level} for a in ancestors(u)]
 
     def _linked(self, units) -> list[dict]:
-        return [{"uid": x.uid, "name": x.name, "kind": x.link.kind, "date": x.link.date, "is_default": x.link.is_default}
-                for x in units]
+        return [
+            {"uid": x.uid, "name": x.name, "kind": x.link.kind, "date": x.link.date, "is_default": x.link.is_default}
+            for x in units
+        ]
 
     def get_predecessors(self, u: Unit) -> list[dict]:
         from .services import predecessors
@@ -58,12 +73,14 @@ class UnitDetailSerializer(UnitSerializer):
         return self._linked(successors(u))
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("level", str, description="country | province | district | commune"),
-    OpenApiParameter("parent", str, description="uid of the parent"),
-    OpenApiParameter("q", str, description="name, diacritics optional"),
-    OpenApiParameter("date", OpenApiTypes.DATE, description="only units in force on this date"),
-])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("level", str, description="country | province | district | commune"),
+        OpenApiParameter("parent", str, description="uid of the parent"),
+        OpenApiParameter("q", str, description="name, diacritics optional"),
+        OpenApiParameter("date", OpenApiTypes.DATE, description="only units in force on this date"),
+    ]
+)
 class UnitViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
     """Administrative units the caller may see, with lineage (predecessors/successors of the 2025 reform)."""
 

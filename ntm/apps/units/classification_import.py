@@ -38,11 +38,30 @@ OPTIONAL = {
     "note": ("ghi chu", "note"),
     "name": ("ten xa", "ten", "name"),
 }
-LABELS = {"unit": "Mã xã", "group": "Nhóm", "kind": "Loại", "valid_from": "Hiệu lực từ", "valid_to": "Hiệu lực đến",
-          "decision_number": "Số quyết định", "decision_date": "Ngày quyết định", "issued_by": "Cơ quan ban hành",
-          "note": "Ghi chú", "name": "Tên xã"}
-HEADER = ["Mã xã", "Tên xã", "Loại", "Nhóm", "Hiệu lực từ", "Hiệu lực đến", "Số quyết định", "Ngày quyết định",
-          "Cơ quan ban hành", "Ghi chú"]
+LABELS = {
+    "unit": "Mã xã",
+    "group": "Nhóm",
+    "kind": "Loại",
+    "valid_from": "Hiệu lực từ",
+    "valid_to": "Hiệu lực đến",
+    "decision_number": "Số quyết định",
+    "decision_date": "Ngày quyết định",
+    "issued_by": "Cơ quan ban hành",
+    "note": "Ghi chú",
+    "name": "Tên xã",
+}
+HEADER = [
+    "Mã xã",
+    "Tên xã",
+    "Loại",
+    "Nhóm",
+    "Hiệu lực từ",
+    "Hiệu lực đến",
+    "Số quyết định",
+    "Ngày quyết định",
+    "Cơ quan ban hành",
+    "Ghi chú",
+]
 
 
 @dataclass
@@ -154,10 +173,20 @@ def read(path: str | Path, name: str, *, user, allowed) -> Preview:
             if not _text(v.get(key)):
                 problem(key, "không được để trống")
         if len(out.problems) == bad:
-            out.rows.append(C.Row(unit, kind, group if kind == Classification.Kind.GROUP else "", values["valid_from"],
-                                  values.get("valid_to"), _text(v.get("decision_number"))[:64],
-                                  values["decision_date"], _text(v.get("issued_by"))[:200],
-                                  _text(v.get("note"))[:300], line=r.number))
+            out.rows.append(
+                C.Row(
+                    unit,
+                    kind,
+                    group if kind == Classification.Kind.GROUP else "",
+                    values["valid_from"],
+                    values.get("valid_to"),
+                    _text(v.get("decision_number"))[:64],
+                    values["decision_date"],
+                    _text(v.get("issued_by"))[:200],
+                    _text(v.get("note"))[:300],
+                    line=r.number,
+                )
+            )
     if not out.problems:
         try:
             out.plan = C.plan(out.rows)

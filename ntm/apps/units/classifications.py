@@ -51,15 +51,29 @@ class Row:
     line: int | None = None  # the row of the file it came from (for messages)
 
     def snapshot(self) -> dict:
-        return {"kind": self.kind, "group": self.group or None, "valid_from": self.valid_from,
-                "valid_to": self.valid_to, "decision_number": self.decision_number,
-                "decision_date": self.decision_date, "issued_by": self.issued_by, "note": self.note or None}
+        return {
+            "kind": self.kind,
+            "group": self.group or None,
+            "valid_from": self.valid_from,
+            "valid_to": self.valid_to,
+            "decision_number": self.decision_number,
+            "decision_date": self.decision_date,
+            "issued_by": self.issued_by,
+            "note": self.note or None,
+        }
 
 
 def snapshot(c: Classification) -> dict:
-    return {"kind": c.kind, "group": c.group or None, "valid_from": c.valid_from, "valid_to": c.valid_to,
-            "decision_number": c.decision_number, "decision_date": c.decision_date, "issued_by": c.issued_by,
-            "note": c.note or None}
+    return {
+        "kind": c.kind,
+        "group": c.group or None,
+        "valid_from": c.valid_from,
+        "valid_to": c.valid_to,
+        "decision_number": c.decision_number,
+        "decision_date": c.decision_date,
+        "issued_by": c.issued_by,
+        "note": c.note or None,
+    }
 
 
 @dataclass(frozen=True)
@@ -107,7 +121,9 @@ def describe(kind: str, group: str) -> str:
 def _check_row(r: Row) -> list[Problem]:
     out = []
     if r.unit.level != Level.COMMUNE or r.unit.type not in COMMUNE_TYPES:
-        out.append(Problem(r.line, "Mã xã", f"{r.unit.name} không phải là xã (chỉ xã được phân nhóm, xác định ĐBKK/ATK)"))
+        out.append(
+            Problem(r.line, "Mã xã", f"{r.unit.name} không phải là xã (chỉ xã được phân nhóm, xác định ĐBKK/ATK)")
+        )
     if r.unit.valid_from and r.valid_from < r.unit.valid_from:
         out.append(Problem(r.line, "Hiệu lực từ", f"{r.unit.name} chỉ có từ {fmt.date(r.unit.valid_from)}"))
     if r.unit.valid_to and r.valid_from > r.unit.valid_to:
@@ -137,9 +153,14 @@ def plan(rows: list[Row]) -> Plan:
     for r in rows:
         key = (r.unit.pk, r.kind, r.valid_from)
         if key in seen:
-            problems.append(Problem(r.line, "Hiệu lực từ", f"{r.unit.name} có hai dòng {describe(r.kind, r.group)} "
-                                    f"cùng bắt đầu {fmt.date(r.valid_from)}"
-                                    + (f" (dòng {seen[key]})" if seen[key] else "")))
+            problems.append(
+                Problem(
+                    r.line,
+                    "Hiệu lực từ",
+                    f"{r.unit.name} có hai dòng {describe(r.kind, r.group)} "
+                    f"cùng bắt đầu {fmt.date(r.valid_from)}" + (f" (dòng {seen[key]})" if seen[key] else ""),
+                )
+            )
         seen[key] = r.line
     if problems:
         raise ClassificationError(problems)
@@ -165,10 +186,15 @@ def plan(rows: list[Row]) -> Plan:
             if cur["valid_to"] is None or cur["valid_to"] >= b:
                 if a in explicit_end and explicit_end[a] and cur["valid_to"] is not None:
                     line = next(r.line for r in new if r.valid_from == a)
-                    problems.append(Problem(line, "Hiệu lực đến",
-                                            f"khoảng {fmt.date(a)}–{fmt.date(cur['valid_to'])} trùng với phân loại "
-                                            f"{describe(timeline[b]['kind'], timeline[b]['group'] or '')} từ {fmt.date(b)} "
-                                            f"({timeline[b]['decision_number']}); sửa ngày kết thúc hoặc phân loại đó"))
+                    problems.append(
+                        Problem(
+                            line,
+                            "Hiệu lực đến",
+                            f"khoảng {fmt.date(a)}–{fmt.date(cur['valid_to'])} trùng với phân loại "
+                            f"{describe(timeline[b]['kind'], timeline[b]['group'] or '')} từ {fmt.date(b)} "
+                            f"({timeline[b]['decision_number']}); sửa ngày kết thúc hoặc phân loại đó",
+                        )
+                    )
                     continue
                 timeline[a] = dict(cur, valid_to=b - dt.timedelta(days=1))  # the next one takes over
         for start in starts:
@@ -176,8 +202,17 @@ def plan(rows: list[Row]) -> Plan:
             row = next((r for r in new if r.valid_from == start), None)
             old = stored.get(start)
             if old is None:
-                out.created.append(Row(**{**values, "unit": row.unit, "group": values["group"] or "",
-                                          "note": values["note"] or "", "line": row.line}))
+                out.created.append(
+                    Row(
+                        **{
+                            **values,
+                            "unit": row.unit,
+                            "group": values["group"] or "",
+                            "note": values["note"] or "",
+                            "line": row.line,
+                        }
+                    )
+                )
             elif snapshot(old) != values:
                 out.changed.append((old, values))
             elif row is not None:
@@ -187,8 +222,9 @@ def plan(rows: list[Row]) -> Plan:
     return out
 
 
-def _affected_cells(units: Iterable[int], intervals: list[tuple[dt.date, dt.date | None]],
-                    kinds: set[str]) -> tuple[list[str], list[str]]:
+def _affected_cells(
+    units: Iterable[int], intervals: list[tuple[dt.date, dt.date | None]], kinds: set[str]
+) -> tuple[list[str], list[str]]:
     """(set codes, periods) whose stored results may change: the sets whose thresholds depend on a
     commune group (scope by group) or on ĐBKK/ATK status (a region override), and the periods with
     observations or results of these communes ending inside a changed interval."""
@@ -198,17 +234,28 @@ def _affected_cells(units: Iterable[int], intervals: list[tuple[dt.date, dt.date
     from ntm.core.periods import Period
 
     cat = default_catalog()
-    codes = [s.code for s in cat if s.level == "commune" and (
-        (Kind.GROUP in kinds and s.data.scope_kind == "group")
-        or (Kind.SPECIAL in kinds and s.data.special_override_region))]
+    codes = [
+        s.code
+        for s in cat
+        if s.level == "commune"
+        and (
+            (Kind.GROUP in kinds and s.data.scope_kind == "group")
+            or (Kind.SPECIAL in kinds and s.data.special_override_region)
+        )
+    ]
     if not codes:
         return [], []
     ids = list(set(units))
     keys = set()
     for model in (Result, ResultAll):  # both views of the figures (approved, including unapproved data)
-        keys |= set(model.objects.filter(unit_id__in=ids, set_code__in=codes).values_list("period", flat=True).distinct())
-    keys |= set(Observation.objects.filter(unit_id__in=ids, set_code__in=codes, is_current=True)
-                .values_list("period", flat=True).distinct())
+        keys |= set(
+            model.objects.filter(unit_id__in=ids, set_code__in=codes).values_list("period", flat=True).distinct()
+        )
+    keys |= set(
+        Observation.objects.filter(unit_id__in=ids, set_code__in=codes, is_current=True)
+        .values_list("period", flat=True)
+        .distinct()
+    )
     periods = []
     for k in keys:
         end = Period.parse(k).end
@@ -265,11 +312,27 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
         kinds: set[str] = set()
         for r in p.created:
             c = Classification.objects.create(
-                unit=r.unit, kind=r.kind, group=r.group, valid_from=r.valid_from, valid_to=r.valid_to,
-                decision_number=r.decision_number, decision_date=r.decision_date, issued_by=r.issued_by,
-                note=r.note, recorded_by=user if getattr(user, "is_authenticated", False) else None)
-            log(Action.CLASSIFICATION_SAVED, user=user, request=request, unit=r.unit, obj=f"{r.unit.name} · {c.label}",
-                message=(reason or "Ghi phân loại xã")[:500], old=None, new=snapshot(c))
+                unit=r.unit,
+                kind=r.kind,
+                group=r.group,
+                valid_from=r.valid_from,
+                valid_to=r.valid_to,
+                decision_number=r.decision_number,
+                decision_date=r.decision_date,
+                issued_by=r.issued_by,
+                note=r.note,
+                recorded_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            log(
+                Action.CLASSIFICATION_SAVED,
+                user=user,
+                request=request,
+                unit=r.unit,
+                obj=f"{r.unit.name} · {c.label}",
+                message=(reason or "Ghi phân loại xã")[:500],
+                old=None,
+                new=snapshot(c),
+            )
             touched.append((r.valid_from, r.valid_to))
             units.add(r.unit.pk)
             kinds.add(r.kind)
@@ -280,9 +343,16 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
             if getattr(user, "is_authenticated", False):
                 old.recorded_by = user
             old.save()
-            log(Action.CLASSIFICATION_SAVED, user=user, request=request, unit=old.unit,
-                obj=f"{old.unit.name} · {old.label}", message=(reason or "Sửa phân loại xã")[:500],
-                old=before, new=snapshot(old))
+            log(
+                Action.CLASSIFICATION_SAVED,
+                user=user,
+                request=request,
+                unit=old.unit,
+                obj=f"{old.unit.name} · {old.label}",
+                message=(reason or "Sửa phân loại xã")[:500],
+                old=before,
+                new=snapshot(old),
+            )
             touched += _moved(before, snapshot(old))
             units.add(old.unit_id)
             kinds |= {before["kind"], old.kind}
@@ -294,8 +364,13 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
             if out.periods:
                 from ntm.apps.evaluations.tasks import start_reevaluation
 
-                out.run = start_reevaluation(out.set_codes, out.periods, user=user if getattr(user, "is_authenticated", False) else None,
-                                             reason=(reason or "Phân loại xã thay đổi")[:200], enqueue=enqueue)
+                out.run = start_reevaluation(
+                    out.set_codes,
+                    out.periods,
+                    user=user if getattr(user, "is_authenticated", False) else None,
+                    reason=(reason or "Phân loại xã thay đổi")[:200],
+                    enqueue=enqueue,
+                )
     return out
 
 
@@ -309,17 +384,32 @@ def delete(c: Classification, *, user=None, request=None, enqueue: bool = True) 
         before = snapshot(c)
         unit = c.unit
         c.delete()
-        log(Action.CLASSIFICATION_DELETED, user=user, request=request, unit=unit, obj=f"{unit.name} · {describe(before['kind'], before['group'] or '')}",
-            message="Xóa phân loại xã", old=before, new=None)
+        log(
+            Action.CLASSIFICATION_DELETED,
+            user=user,
+            request=request,
+            unit=unit,
+            obj=f"{unit.name} · {describe(before['kind'], before['group'] or '')}",
+            message="Xóa phân loại xã",
+            old=before,
+            new=None,
+        )
         _mirror([unit.pk])
         changed("units")
         out = Saved(Plan(), None)
-        out.set_codes, out.periods = _affected_cells([unit.pk], [(before["valid_from"], before["valid_to"])], {before["kind"]})
+        out.set_codes, out.periods = _affected_cells(
+            [unit.pk], [(before["valid_from"], before["valid_to"])], {before["kind"]}
+        )
         if out.periods:
             from ntm.apps.evaluations.tasks import start_reevaluation
 
-            out.run = start_reevaluation(out.set_codes, out.periods, user=user if getattr(user, "is_authenticated", False) else None,
-                                         reason="Phân loại xã bị xóa", enqueue=enqueue)
+            out.run = start_reevaluation(
+                out.set_codes,
+                out.periods,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                reason="Phân loại xã bị xóa",
+                enqueue=enqueue,
+            )
     return out
 
 
@@ -340,9 +430,11 @@ def _classified() -> frozenset[int]:
     here announces "units"): most communes have none, and a page then needs no query for them."""
     from ntm.apps.evaluations.freshness import memo
 
-    return memo(("classified-units",),
-                lambda: frozenset(Classification.objects.values_list("unit_id", flat=True).distinct().order_by()),
-                topics=("units",))
+    return memo(
+        ("classified-units",),
+        lambda: frozenset(Classification.objects.values_list("unit_id", flat=True).distinct().order_by()),
+        topics=("units",),
+    )
 
 
 def in_force(unit: Unit | int, date: dt.date) -> InForce:
@@ -364,7 +456,9 @@ class Table:
 
     def __init__(self) -> None:
         self.rows: dict[int, list[tuple[str, str, dt.date, dt.date | None]]] = defaultdict(list)
-        for uid, kind, group, a, b in Classification.objects.values_list("unit_id", "kind", "group", "valid_from", "valid_to"):
+        for uid, kind, group, a, b in Classification.objects.values_list(
+            "unit_id", "kind", "group", "valid_from", "valid_to"
+        ):
             self.rows[uid].append((kind, group, a, b))
 
     def at(self, unit_id: int, date: dt.date) -> tuple[str, bool]:

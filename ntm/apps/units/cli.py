@@ -46,8 +46,14 @@ def cmd_load(console: Console | None = None) -> dict[str, int]:
     """Load or refresh both editions and the lineage, with a progress bar; prints a summary."""
     console = console or _console()
     started = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         tasks: dict[str, int] = {}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -67,17 +73,27 @@ def cmd_load(console: Console | None = None) -> dict[str, int]:
         f"{_n(counts['links_updated'])} cập nhật, {_n(counts['links_deleted'])} bỏ) — {vnfmt.number(seconds, 1)} giây."
     )
     if counts.get("source_links_dropped"):
-        console.print(f"Đã bỏ {_n(counts['source_links_dropped'])} quan hệ kế thừa nghi lỗi của nguồn "
-                      "(xã cùng tên trong một tỉnh mới bị nhầm; xem ntm/core/units.py).")
+        console.print(
+            f"Đã bỏ {_n(counts['source_links_dropped'])} quan hệ kế thừa nghi lỗi của nguồn "
+            "(xã cùng tên trong một tỉnh mới bị nhầm; xem ntm/core/units.py)."
+        )
     if counts.get("not_in_source"):
-        console.print(f"[yellow]{_n(counts['not_in_source'])} đơn vị trong cơ sở dữ liệu không còn trong nguồn (giữ nguyên).[/]")
+        console.print(
+            f"[yellow]{_n(counts['not_in_source'])} đơn vị trong cơ sở dữ liệu không còn trong nguồn (giữ nguyên).[/]"
+        )
     return counts
 
 
 # -- show ------------------------------------------------------------------------------------
 def _link_dict(u: Unit) -> dict:
-    return {"uid": u.uid, "name": u.name, "type": u.type, "kind": u.link.kind, "date": u.link.date.isoformat(),
-            "is_default": u.link.is_default}
+    return {
+        "uid": u.uid,
+        "name": u.name,
+        "type": u.type,
+        "kind": u.link.kind,
+        "date": u.link.date.isoformat(),
+        "is_default": u.link.is_default,
+    }
 
 
 def _link_label(u: Unit, names: dict[int, list[str]]) -> str:
@@ -89,21 +105,32 @@ def _link_label(u: Unit, names: dict[int, list[str]]) -> str:
 
 def unit_details(unit: Unit) -> dict:
     chain = services.ancestors(unit)
-    children = dict(
-        Unit.objects.filter(parent=unit).values_list("type").annotate(n=Count("id")).order_by("type")
+    children = dict(Unit.objects.filter(parent=unit).values_list("type").annotate(n=Count("id")).order_by("type"))
+    communes = (
+        services.subtree(unit).filter(level=Level.COMMUNE).exclude(pk=unit.pk).count()
+        if unit.level in (Level.COUNTRY, Level.PROVINCE, Level.DISTRICT)
+        else 0
     )
-    communes = (services.subtree(unit).filter(level=Level.COMMUNE).exclude(pk=unit.pk).count()
-                if unit.level in (Level.COUNTRY, Level.PROVINCE, Level.DISTRICT) else 0)
     preds, succs = services.predecessors(unit), services.successors(unit)
     return {
-        "uid": unit.uid, "code": unit.code, "name": unit.name, "short_name": unit.short_name, "type": unit.type,
-        "level": unit.level, "edition": unit.edition,
+        "uid": unit.uid,
+        "code": unit.code,
+        "name": unit.name,
+        "short_name": unit.short_name,
+        "type": unit.type,
+        "level": unit.level,
+        "edition": unit.edition,
         "parents": [{"uid": a.uid, "name": a.name, "type": a.type} for a in chain],
         "path": [a.name for a in chain if a.level != Level.COUNTRY],
-        "children": sum(children.values()), "children_by_type": children, "communes": communes,
-        "region": unit.region or None, "region_name": Region(unit.region).label if unit.region else None,
-        "special": unit.special, "commune_group": unit.commune_group or None,
-        "lat": unit.lat, "lon": unit.lon,
+        "children": sum(children.values()),
+        "children_by_type": children,
+        "communes": communes,
+        "region": unit.region or None,
+        "region_name": Region(unit.region).label if unit.region else None,
+        "special": unit.special,
+        "commune_group": unit.commune_group or None,
+        "lat": unit.lat,
+        "lon": unit.lon,
         "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
         "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
         "predecessors": [_link_dict(u) for u in preds],
@@ -131,13 +158,19 @@ def cmd_show(ref: str, fmt: str = "table") -> int:
     t.add_row("Thuộc", escape(" › ".join(f"{a['name']} [{a['uid']}]" for a in d["parents"])) or "—")
     t.add_row("Hiệu lực", unit.validity)
     if d["children"]:
-        parts = ", ".join(f"{_n(n)} {t_.lower()}" for t_, n in sorted(d["children_by_type"].items(), key=lambda kv: -kv[1]))
+        parts = ", ".join(
+            f"{_n(n)} {t_.lower()}" for t_, n in sorted(d["children_by_type"].items(), key=lambda kv: -kv[1])
+        )
         t.add_row("Trực thuộc", f"{_n(d['children'])} đơn vị ({parts})")
     else:
         t.add_row("Trực thuộc", "không có")
     if d["communes"] and unit.level != Level.DISTRICT:
-        t.add_row("Cấp xã", f"{_n(d['communes'])} đơn vị cấp xã (cả hai phiên bản)" if unit.level == Level.COUNTRY
-                  else f"{_n(d['communes'])} đơn vị cấp xã")
+        t.add_row(
+            "Cấp xã",
+            f"{_n(d['communes'])} đơn vị cấp xã (cả hai phiên bản)"
+            if unit.level == Level.COUNTRY
+            else f"{_n(d['communes'])} đơn vị cấp xã",
+        )
     t.add_row("Vùng", f"{d['region_name']} ({unit.region})" if unit.region else "—")
     if unit.level == Level.COMMUNE:
         t.add_row("Xã ĐBKK/ATK", "có" if unit.special else "không")
@@ -165,11 +198,18 @@ def cmd_find(text: str, date: str | None = None, fmt: str = "table", limit: int 
     if not matches:
         console.print(escape(f"Không có đơn vị nào khớp '{text}'{when_label}."))
         return 0
-    t = Table(title=escape(f"Đơn vị khớp '{text}'{when_label} ({len(matches)}{'+' if len(matches) == limit else ''})"),
-              title_justify="left")
+    t = Table(
+        title=escape(f"Đơn vị khớp '{text}'{when_label} ({len(matches)}{'+' if len(matches) == limit else ''})"),
+        title_justify="left",
+    )
     for col in ("Mã", "Tên", "Thuộc", "Hiệu lực"):
         t.add_column(col)
     for m in matches:
-        t.add_row(escape(m.uid), escape(m.name), escape(", ".join(reversed(m.path))), core.validity_label(m.valid_from, m.valid_to))
+        t.add_row(
+            escape(m.uid),
+            escape(m.name),
+            escape(", ".join(reversed(m.path))),
+            core.validity_label(m.valid_from, m.valid_to),
+        )
     console.print(t)
     return 0

@@ -59,23 +59,33 @@ class UnitQuerySet(models.QuerySet):
 
 
 class Unit(models.Model):
-    uid = models.CharField("mã định danh", max_length=32, unique=True,
-                           help_text="cấp:mã@phiên bản, vd. xa:13570@2024; gốc là vn")
+    uid = models.CharField(
+        "mã định danh", max_length=32, unique=True, help_text="cấp:mã@phiên bản, vd. xa:13570@2024; gốc là vn"
+    )
     code = models.CharField("mã hành chính", max_length=8, db_index=True)
     name = models.CharField("tên", max_length=120)
     short_name = models.CharField("tên ngắn", max_length=100)
-    type = models.CharField("loại", max_length=16, help_text="Tỉnh, Thành phố, Huyện, Quận, Thị xã, Xã, Phường, Thị trấn, Đặc khu")
+    type = models.CharField(
+        "loại", max_length=16, help_text="Tỉnh, Thành phố, Huyện, Quận, Thị xã, Xã, Phường, Thị trấn, Đặc khu"
+    )
     level = models.CharField("cấp", max_length=10, choices=Level.choices)
     edition = models.CharField("phiên bản", max_length=4, choices=Edition.choices, blank=True)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
-                               verbose_name="cấp trên")
-    path = models.CharField("đường dẫn", max_length=64, db_index=True, editable=False,
-                            help_text="id của gốc, các cấp trên và chính đơn vị: /1/5/77/")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name="cấp trên"
+    )
+    path = models.CharField(
+        "đường dẫn",
+        max_length=64,
+        db_index=True,
+        editable=False,
+        help_text="id của gốc, các cấp trên và chính đơn vị: /1/5/77/",
+    )
     region = models.CharField("vùng", max_length=8, choices=Region.choices, blank=True)
     # the classification in force today (a copy kept by ntm.apps.units.classifications; the evaluation
     # reads the dated Classification rows)
-    special = models.BooleanField("xã ĐBKK/ATK", default=False,
-                                  help_text="xã đặc biệt khó khăn, an toàn khu: áp dụng mức của vùng TDMNPB")
+    special = models.BooleanField(
+        "xã ĐBKK/ATK", default=False, help_text="xã đặc biệt khó khăn, an toàn khu: áp dụng mức của vùng TDMNPB"
+    )
     commune_group = models.CharField("nhóm xã (2026–2030)", max_length=1, choices=CommuneGroup.choices, blank=True)
     lat = models.FloatField("vĩ độ", null=True, blank=True)
     lon = models.FloatField("kinh độ", null=True, blank=True)
@@ -111,14 +121,17 @@ class UnitLink(models.Model):
         MERGE = core.LINK_MERGE, "nhập"
         SPLIT = core.LINK_SPLIT, "chia tách"
 
-    predecessor = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="successor_links",
-                                    verbose_name="đơn vị trước")
-    successor = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="predecessor_links",
-                                  verbose_name="đơn vị sau")
+    predecessor = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="successor_links", verbose_name="đơn vị trước"
+    )
+    successor = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="predecessor_links", verbose_name="đơn vị sau"
+    )
     kind = models.CharField("loại", max_length=8, choices=Kind.choices)
     date = models.DateField("ngày hiệu lực")
-    is_default = models.BooleanField("đơn vị kế thừa chính", default=True,
-                                     help_text="khi chia tách: đơn vị mới nhận tên/trụ sở của đơn vị cũ")
+    is_default = models.BooleanField(
+        "đơn vị kế thừa chính", default=True, help_text="khi chia tách: đơn vị mới nhận tên/trụ sở của đơn vị cũ"
+    )
 
     class Meta:
         verbose_name = "quan hệ kế thừa"
@@ -141,16 +154,23 @@ class Classification(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="classifications", verbose_name="xã")
     kind = models.CharField("loại", max_length=8, choices=Kind.choices)
-    group = models.CharField("nhóm", max_length=1, choices=CommuneGroup.choices, blank=True,
-                             help_text="với loại nhóm xã: 1, 2 hoặc 3")
+    group = models.CharField(
+        "nhóm", max_length=1, choices=CommuneGroup.choices, blank=True, help_text="với loại nhóm xã: 1, 2 hoặc 3"
+    )
     valid_from = models.DateField("hiệu lực từ")
     valid_to = models.DateField("hiệu lực đến", null=True, blank=True)
     decision_number = models.CharField("số quyết định", max_length=64)
     decision_date = models.DateField("ngày quyết định")
     issued_by = models.CharField("cơ quan ban hành", max_length=200)
     note = models.CharField("ghi chú", max_length=300, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name="người nhập")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người nhập",
+    )
     recorded_at = models.DateTimeField("thời điểm nhập", auto_now=True)
 
     class Meta:

@@ -31,14 +31,37 @@ from .models import Level, Unit, UnitLink
 units_changed = Signal()
 
 __all__ = [
-    "UnitLookupError", "UnitMatch", "load_units", "find_units", "resolve_unit", "ancestors", "subtree",
-    "communes_at", "predecessors", "successors", "path_names", "sees_history",
+    "UnitLookupError",
+    "UnitMatch",
+    "load_units",
+    "find_units",
+    "resolve_unit",
+    "ancestors",
+    "subtree",
+    "communes_at",
+    "predecessors",
+    "successors",
+    "path_names",
+    "sees_history",
 ]
 
 Progress = Callable[[str, int, int], None]  # (stage description, done, total)
 
-_LOADED_FIELDS = ("code", "name", "short_name", "type", "level", "edition", "parent_id", "region",
-                  "lat", "lon", "valid_from", "valid_to", "search")
+_LOADED_FIELDS = (
+    "code",
+    "name",
+    "short_name",
+    "type",
+    "level",
+    "edition",
+    "parent_id",
+    "region",
+    "lat",
+    "lon",
+    "valid_from",
+    "valid_to",
+    "search",
+)
 _BATCH = 1000
 _LEVEL_ORDER = {lvl: i for i, lvl in enumerate(core.LEVELS)}
 
@@ -77,10 +100,19 @@ def load_units(progress: Progress | None = None, data: core.UnitData | None = No
                 if rec.level != level:
                     continue
                 values = {
-                    "code": rec.code, "name": rec.name, "short_name": rec.short_name, "type": rec.type,
-                    "level": rec.level, "edition": rec.edition, "parent_id": ids[rec.parent_uid] if rec.parent_uid else None,
-                    "region": rec.region, "lat": rec.lat, "lon": rec.lon, "valid_from": rec.valid_from,
-                    "valid_to": rec.valid_to, "search": core.normalize(rec.name),
+                    "code": rec.code,
+                    "name": rec.name,
+                    "short_name": rec.short_name,
+                    "type": rec.type,
+                    "level": rec.level,
+                    "edition": rec.edition,
+                    "parent_id": ids[rec.parent_uid] if rec.parent_uid else None,
+                    "region": rec.region,
+                    "lat": rec.lat,
+                    "lon": rec.lon,
+                    "valid_from": rec.valid_from,
+                    "valid_to": rec.valid_to,
+                    "search": core.normalize(rec.name),
                 }
                 row = existing.get(rec.uid)
                 if row is None:
@@ -90,14 +122,14 @@ def load_units(progress: Progress | None = None, data: core.UnitData | None = No
                 else:
                     counts["unchanged"] += 1
             for i in range(0, len(new), _BATCH):
-                chunk = new[i:i + _BATCH]
+                chunk = new[i : i + _BATCH]
                 _insert(Unit, ("uid", "path", "special", "commune_group", *_LOADED_FIELDS), chunk)
                 counts["created"] += len(chunk)
                 report("Đơn vị hành chính", processed(), n_units)
             if new:
                 ids.update(Unit.objects.filter(level=level).values_list("uid", "id"))
             for i in range(0, len(changed), _BATCH):
-                chunk = changed[i:i + _BATCH]
+                chunk = changed[i : i + _BATCH]
                 Unit.objects.bulk_update(chunk, list(_LOADED_FIELDS))
                 counts["updated"] += len(chunk)
             report("Đơn vị hành chính", processed(), n_units)
@@ -106,31 +138,57 @@ def load_units(progress: Progress | None = None, data: core.UnitData | None = No
 
         n_links = len(data.links)
         report("Quan hệ kế thừa", 0, n_links)
-        have = {(pred, succ): (pk, kind, date, default)
-                for pk, pred, succ, kind, date, default in
-                UnitLink.objects.values_list("id", "predecessor_id", "successor_id", "kind", "date", "is_default")}
+        have = {
+            (pred, succ): (pk, kind, date, default)
+            for pk, pred, succ, kind, date, default in UnitLink.objects.values_list(
+                "id", "predecessor_id", "successor_id", "kind", "date", "is_default"
+            )
+        }
         new_links, changed_links, wanted = [], [], set()
         for link in data.links:
             key = (ids[link.predecessor], ids[link.successor])
             wanted.add(key)
             cur = have.get(key)
             if cur is None:
-                new_links.append(UnitLink(predecessor_id=key[0], successor_id=key[1], kind=link.kind,
-                                          date=link.date, is_default=link.is_default))
+                new_links.append(
+                    UnitLink(
+                        predecessor_id=key[0],
+                        successor_id=key[1],
+                        kind=link.kind,
+                        date=link.date,
+                        is_default=link.is_default,
+                    )
+                )
             elif cur[1:] != (link.kind, link.date, link.is_default):
-                changed_links.append(UnitLink(id=cur[0], predecessor_id=key[0], successor_id=key[1], kind=link.kind,
-                                              date=link.date, is_default=link.is_default))
+                changed_links.append(
+                    UnitLink(
+                        id=cur[0],
+                        predecessor_id=key[0],
+                        successor_id=key[1],
+                        kind=link.kind,
+                        date=link.date,
+                        is_default=link.is_default,
+                    )
+                )
             else:
                 counts["links_unchanged"] += 1
         for i in range(0, len(new_links), _BATCH * 5):
-            _insert(UnitLink, ("predecessor_id", "successor_id", "kind", "date", "is_default"), new_links[i:i + _BATCH * 5])
+            _insert(
+                UnitLink,
+                ("predecessor_id", "successor_id", "kind", "date", "is_default"),
+                new_links[i : i + _BATCH * 5],
+            )
             report("Quan hệ kế thừa", min(i + _BATCH * 5, len(new_links)), n_links)
         if changed_links:
             UnitLink.objects.bulk_update(changed_links, ["kind", "date", "is_default"], batch_size=_BATCH)
         gone = [v[0] for k, v in have.items() if k not in wanted]
         for i in range(0, len(gone), _BATCH):
-            UnitLink.objects.filter(id__in=gone[i:i + _BATCH]).delete()
-        counts["links_created"], counts["links_updated"], counts["links_deleted"] = len(new_links), len(changed_links), len(gone)
+            UnitLink.objects.filter(id__in=gone[i : i + _BATCH]).delete()
+        counts["links_created"], counts["links_updated"], counts["links_deleted"] = (
+            len(new_links),
+            len(changed_links),
+            len(gone),
+        )
         report("Quan hệ kế thừa", n_links, n_links)
 
         source_uids = {u.uid for u in data.units}
@@ -153,8 +211,10 @@ def _insert(model, attnames: tuple[str, ...], objs: list) -> None:
     # only dates need converting (to text on SQLite); other values go to the driver as they are
     preps = [(f.attname, isinstance(f, DateField)) for f in fields]
     rows = [
-        [DateField().get_db_prep_value(v, connection) if is_date else v
-         for v, is_date in ((getattr(o, name), is_date) for name, is_date in preps)]
+        [
+            DateField().get_db_prep_value(v, connection) if is_date else v
+            for v, is_date in ((getattr(o, name), is_date) for name, is_date in preps)
+        ]
         for o in objs
     ]
     qn = connection.ops.quote_name
@@ -166,7 +226,7 @@ def _insert(model, attnames: tuple[str, ...], objs: list) -> None:
             return
         per = max(1, 30000 // len(fields))
         for i in range(0, len(rows), per):
-            chunk = rows[i:i + per]
+            chunk = rows[i : i + per]
             cur.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
 
 
@@ -216,7 +276,11 @@ class UnitMatch:
 
     def as_dict(self) -> dict:
         return {
-            "uid": self.uid, "name": self.name, "type": self.type, "level": self.level, "edition": self.edition,
+            "uid": self.uid,
+            "name": self.name,
+            "type": self.type,
+            "level": self.level,
+            "edition": self.edition,
             "path": self.path,
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
             "valid_to": self.valid_to.isoformat() if self.valid_to else None,
@@ -233,7 +297,10 @@ def path_names(units: list[Unit]) -> dict[int, list[str]]:
 def _chains(units: list[Unit]) -> dict[int, list[tuple[str, str, str]]]:
     """(name, short_name, type) of each unit's ancestors and itself, root first."""
     want = {a for u in units for a in u.ancestor_ids}
-    info = {pk: (n, s, t) for pk, n, s, t in Unit.objects.filter(id__in=want).values_list("id", "name", "short_name", "type")}
+    info = {
+        pk: (n, s, t)
+        for pk, n, s, t in Unit.objects.filter(id__in=want).values_list("id", "name", "short_name", "type")
+    }
     return {u.id: [info[a] for a in u.ancestor_ids if a in info] + [(u.name, u.short_name, u.type)] for u in units}
 
 
@@ -243,7 +310,8 @@ def _by_path(segments: list[str], date: dt.date | None) -> list[Unit]:
     if not last:
         return []
     cands = [
-        u for u in Unit.objects.valid_at(date).filter(Q(search=last) | Q(search__endswith=" " + last)).order_by("id")
+        u
+        for u in Unit.objects.valid_at(date).filter(Q(search=last) | Q(search__endswith=" " + last)).order_by("id")
         if core.segment_matches(segments[-1], u.name, u.short_name, u.type)
     ]
     chains = _chains(cands)

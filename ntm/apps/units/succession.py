@@ -28,7 +28,7 @@ def targets(unit: Unit) -> list[Unit]:
     """Today's units that stand for ``unit`` (a unit of before 1 July 2025), default successors first."""
     if unit.level == Level.DISTRICT:
         communes = Unit.objects.filter(parent=unit, level=Level.COMMUNE)
-        succ = (Unit.objects.filter(predecessor_links__predecessor__in=communes).distinct().order_by("name"))
+        succ = Unit.objects.filter(predecessor_links__predecessor__in=communes).distinct().order_by("name")
         provinces = [s for a in ancestors(unit) if a.level == Level.PROVINCE for s in successors(a)]
         return provinces + [u for u in succ if u.pk not in {p.pk for p in provinces}]
     return successors(unit)
@@ -57,21 +57,30 @@ def carry(memberships, to: list[Unit], mode: str, *, by=None, request=None) -> C
                 made = Membership.objects.get_or_create(user=m.user, unit=unit, role=m.role)[1]
                 (out.created if made else out.kept).append((m.user, unit, m.role))
                 if made:
-                    log(Action.MEMBERSHIP_SUCCESSION, user=by, request=request, unit=unit,
+                    log(
+                        Action.MEMBERSHIP_SUCCESSION,
+                        user=by,
+                        request=request,
+                        unit=unit,
                         obj=f"{m.user.get_username()} · {unit.name}",
                         message=f"{'Chuyển' if mode == MOVE else 'Mở rộng'} phân quyền từ {m.unit.name} (đơn vị trước "
-                                f"sắp xếp) sang {unit.name}",
+                        f"sắp xếp) sang {unit.name}",
                         old={"user": m.user.get_username(), "unit": m.unit.uid, "role": m.role},
-                        new={"user": m.user.get_username(), "unit": unit.uid, "role": m.role})
+                        new={"user": m.user.get_username(), "unit": unit.uid, "role": m.role},
+                    )
             if mode == MOVE and m.role != Role.LEADER:
                 Membership.objects.get_or_create(user=m.user, unit=m.unit, role=Role.LEADER)
                 old_role = m.role
                 m.delete()
                 out.read_only.append((m.user, m.unit, old_role))
-                log(Action.MEMBERSHIP_SUCCESSION, user=by, request=request, unit=m.unit,
+                log(
+                    Action.MEMBERSHIP_SUCCESSION,
+                    user=by,
+                    request=request,
+                    unit=m.unit,
                     obj=f"{m.user.get_username()} · {m.unit.name}",
                     message=f"Phân quyền trên {m.unit.name} (đã giải thể/sáp nhập) chuyển thành chỉ xem lịch sử",
                     old={"user": m.user.get_username(), "unit": m.unit.uid, "role": old_role},
-                    new={"user": m.user.get_username(), "unit": m.unit.uid, "role": Role.LEADER})
+                    new={"user": m.user.get_username(), "unit": m.unit.uid, "role": Role.LEADER},
+                )
     return out
-

@@ -48,13 +48,19 @@ def can_classify(user, unit: Unit) -> bool:
 
     return can_review(user, unit) or can_admin(user, unit)
 
+
 DECIDED_BY = {
     "rule": gettext_noop("theo ngưỡng của bộ tiêu chí"),
     "assessment": gettext_noop("theo đánh giá của cán bộ"),
     "not_applicable": gettext_noop("không đánh giá (không áp dụng)"),
     "none": gettext_noop("chưa có số liệu"),
 }
-STATUS = {"met": gettext_noop("Đạt"), "not_met": gettext_noop("Chưa đạt"), "no_data": gettext_noop("Chưa có số liệu"), "not_applicable": gettext_noop("Không đánh giá")}
+STATUS = {
+    "met": gettext_noop("Đạt"),
+    "not_met": gettext_noop("Chưa đạt"),
+    "no_data": gettext_noop("Chưa có số liệu"),
+    "not_applicable": gettext_noop("Không đánh giá"),
+}
 
 
 def scope_label(scope: str | None) -> str:
@@ -102,25 +108,37 @@ def _explain(cs: CriteriaSet | None, detail: dict) -> list[dict]:
     groups: dict[int, list[dict]] = {}
     for i in sorted(detail.get("indicator_results", []), key=lambda i: code_key(i["code"])):
         ind = cs.by_code.get(i["code"]) if cs else None
-        groups.setdefault(i["criterion"], []).append({
-            **i,
-            "content": ind.content if ind else "",
-            "unit": (ind.unit or "") if ind else "",
-            "dynamic": bool(ind and ind.dynamic),
-            "status_label": gettext(STATUS[i["status"]]) if i["status"] in STATUS else i["status"],
-            "value_text": value_text(i.get("value")),
-            "threshold_text": value_text(i.get("threshold")) if i.get("threshold") is not None else "",
-            "scope_label": scope_label(i.get("scope")),
-            "decided_label": gettext(DECIDED_BY[i.get("decided_by")]) if i.get("decided_by") in DECIDED_BY else (i.get("decided_by") or ""),
-            "assessment_text": {True: gettext("đạt"), False: gettext("chưa đạt")}.get(i.get("assessment"), "–"),
-        })
+        groups.setdefault(i["criterion"], []).append(
+            {
+                **i,
+                "content": ind.content if ind else "",
+                "unit": (ind.unit or "") if ind else "",
+                "dynamic": bool(ind and ind.dynamic),
+                "status_label": gettext(STATUS[i["status"]]) if i["status"] in STATUS else i["status"],
+                "value_text": value_text(i.get("value")),
+                "threshold_text": value_text(i.get("threshold")) if i.get("threshold") is not None else "",
+                "scope_label": scope_label(i.get("scope")),
+                "decided_label": gettext(DECIDED_BY[i.get("decided_by")])
+                if i.get("decided_by") in DECIDED_BY
+                else (i.get("decided_by") or ""),
+                "assessment_text": {True: gettext("đạt"), False: gettext("chưa đạt")}.get(i.get("assessment"), "–"),
+            }
+        )
     out = []
     for number in sorted(groups):
         c = crits.get(number, {})
         crit = cs.criterion_by_number.get(number) if cs else None
-        out.append({"number": number, "name": c.get("name") or (crit.name if crit else ""), "met": c.get("met"),
-                    "indicators_met": c.get("indicators_met"), "indicators_total": c.get("indicators_total"),
-                    "sector": c.get("sector"), "indicators": groups[number]})
+        out.append(
+            {
+                "number": number,
+                "name": c.get("name") or (crit.name if crit else ""),
+                "met": c.get("met"),
+                "indicators_met": c.get("indicators_met"),
+                "indicators_total": c.get("indicators_total"),
+                "sector": c.get("sector"),
+                "indicators": groups[number],
+            }
+        )
     return out
 
 
@@ -144,26 +162,35 @@ def _explain_html(explained: list[dict]) -> str:
     met, unmet = escape(gettext("đạt")), escape(gettext("chưa đạt"))
     criterion = gettext("Tiêu chí %(n)s.")
     for g in explained:
-        add(f'<tr><th colspan="9">{escape(criterion % {"n": g["number"]})} {escape(g["name"])} — '
+        add(
+            f'<tr><th colspan="9">{escape(criterion % {"n": g["number"]})} {escape(g["name"])} — '
             + (f'<span class="met">{met}</span>' if g["met"] else f'<span class="unmet">{unmet}</span>')
-            + " (" + escape(gettext("%(a)s/%(b)s chỉ tiêu") % {"a": _text(g["indicators_met"]), "b": _text(g["indicators_total"])}) + ")"
-            + (f' · <span class="muted">{escape(gettext(g["sector"]))}</span>' if g["sector"] else "") + "</th></tr>")
+            + " ("
+            + escape(
+                gettext("%(a)s/%(b)s chỉ tiêu") % {"a": _text(g["indicators_met"]), "b": _text(g["indicators_total"])}
+            )
+            + ")"
+            + (f' · <span class="muted">{escape(gettext(g["sector"]))}</span>' if g["sector"] else "")
+            + "</th></tr>"
+        )
         for i in g["indicators"]:
             status = {"met": "met", "not_applicable": "muted"}.get(i["status"], "unmet")
             value = escape(_text(i["value_text"]))
             if i["unit"] and i["value_text"] != "–":
                 value += f" {escape(i['unit'])}"
-            add(f'<tr class="{"dynamic" if i["dynamic"] else ""}" data-code="{escape(i["code"])}">'
+            add(
+                f'<tr class="{"dynamic" if i["dynamic"] else ""}" data-code="{escape(i["code"])}">'
                 f'<td class="codes">{escape(i["code"])}</td>'
-                f'<td>{escape(i["content"])}{dynamic if i["dynamic"] else ""}</td>'
+                f"<td>{escape(i['content'])}{dynamic if i['dynamic'] else ''}</td>"
                 f'<td><span class="{status}">{escape(_text(i["status_label"]))}</span>'
-                f'{conflict if i.get("conflict") else ""}</td>'
+                f"{conflict if i.get('conflict') else ''}</td>"
                 f'<td class="num">{value}</td>'
-                f'<td>{escape(_text(i["assessment_text"]))}</td>'
+                f"<td>{escape(_text(i['assessment_text']))}</td>"
                 f'<td lang="vi">{escape(_text(i.get("rule") or "—"))}</td>'
-                f'<td>{escape(_text(i["scope_label"] or "—"))}</td>'
-                f'<td>{escape(_text(i["decided_label"]))}</td>'
-                f'<td class="muted" lang="vi">{escape(_text(i.get("explanation")))}</td></tr>')
+                f"<td>{escape(_text(i['scope_label'] or '—'))}</td>"
+                f"<td>{escape(_text(i['decided_label']))}</td>"
+                f'<td class="muted" lang="vi">{escape(_text(i.get("explanation")))}</td></tr>'
+            )
     return mark_safe("".join(out))
 
 
@@ -175,23 +202,39 @@ def _text(value) -> str:
 def _card(cs: CriteriaSet | None, code: str, by_period: dict[str, dict], period: Period, detail: dict) -> SetCard:
     row = by_period[period.key]
     short = (cs.data.short_name or cs.name) if cs else code
-    card = SetCard(cs, code, row, detail, short, q.scorecard_phrase(row, short),
-                   fmt.percent(row["criteria_met"], row["criteria_total"]),
-                   fmt.percent(row["indicators_met"], row["indicators_total"]))
+    card = SetCard(
+        cs,
+        code,
+        row,
+        detail,
+        short,
+        q.scorecard_phrase(row, short),
+        fmt.percent(row["criteria_met"], row["criteria_total"]),
+        fmt.percent(row["indicators_met"], row["indicators_total"]),
+    )
     card.unmet_criteria = [
-        {"number": int(n), "name": cs.criterion_by_number[int(n)].name if cs and int(n) in cs.criterion_by_number else ""}
+        {
+            "number": int(n),
+            "name": cs.criterion_by_number[int(n)].name if cs and int(n) in cs.criterion_by_number else "",
+        }
         for n in sorted(int(n) for n in row["unmet_criteria"])
     ]
-    card.unmet_indicators = [q.indicator_info(cs, c) if cs else {"code": c, "content": "", "dynamic": False}
-                             for c in sorted(row["unmet_indicators"], key=code_key)]
+    card.unmet_indicators = [
+        q.indicator_info(cs, c) if cs else {"code": c, "content": "", "dynamic": False}
+        for c in sorted(row["unmet_indicators"], key=code_key)
+    ]
     keys = q.sort_periods(by_period)  # oldest first
     earlier = [k for k in keys if q.period_key(k) < q.period_key(period.key)]
     if earlier:
         last = earlier[-1]
-        card.since_last = q.change(cs, last, by_period[last], row, gettext("so với kỳ trước (%(p)s)") % {"p": period_words(last)})
+        card.since_last = q.change(
+            cs, last, by_period[last], row, gettext("so với kỳ trước (%(p)s)") % {"p": period_words(last)}
+        )
     base = q.start_of_year_period(keys, period)
     if base:
-        card.since_year_start = q.change(cs, base, by_period[base], row, gettext("so với đầu năm (%(p)s)") % {"p": period_words(base)})
+        card.since_year_start = q.change(
+            cs, base, by_period[base], row, gettext("so với đầu năm (%(p)s)") % {"p": period_words(base)}
+        )
     card.regressions = q.regressions(cs, by_period, period.key)
     card.explained = _explain(cs, detail)
     card.explained_html = _explain_html(card.explained)
@@ -207,22 +250,36 @@ def _lineage_cards(units: list[Unit], history: dict, period: Period | None, user
         own = history.get(u.id, {})
         entries = []
         for code in sorted(own, key=lambda c: q.set_order(catalog, c)):
-            keys = [k for k in q.sort_periods(own[code]) if period is None or q.period_key(k) <= q.period_key(period.key)]
+            keys = [
+                k for k in q.sort_periods(own[code]) if period is None or q.period_key(k) <= q.period_key(period.key)
+            ]
             if not keys:
                 continue
             k = keys[-1]
             cs = catalog.get(code) if code in catalog else None
             entries.append((own[code][k], (cs.data.short_name or cs.name) if cs else code, k))
         latest = entries[0][2] if entries else None
-        out.append({
-            "unit": u, "link": getattr(u, "link", None), "can_view": can_view(user, u) or sees_history(user, u),
-            "sentence": q.scorecard_sentence(f"{u.name} (cũ)", [(r, s) for r, s, k in entries if k == latest]),
-            "period_label": period_words(latest) if latest else "",
-            "period": latest,
-            "standard_met": [s for r, s, k in entries if k == latest and r["standard_met"]],
-            "ntm": next((r for r, s, k in entries if k == latest and r["set_code"] in catalog
-                         and catalog.get(r["set_code"]).tier == "ntm"), None) if latest else None,
-        })
+        out.append(
+            {
+                "unit": u,
+                "link": getattr(u, "link", None),
+                "can_view": can_view(user, u) or sees_history(user, u),
+                "sentence": q.scorecard_sentence(f"{u.name} (cũ)", [(r, s) for r, s, k in entries if k == latest]),
+                "period_label": period_words(latest) if latest else "",
+                "period": latest,
+                "standard_met": [s for r, s, k in entries if k == latest and r["standard_met"]],
+                "ntm": next(
+                    (
+                        r
+                        for r, s, k in entries
+                        if k == latest and r["set_code"] in catalog and catalog.get(r["set_code"]).tier == "ntm"
+                    ),
+                    None,
+                )
+                if latest
+                else None,
+            }
+        )
     return out
 
 
@@ -250,14 +307,26 @@ def unit_detail(request, uid: str):
         return redirect(f"{reverse('overview')}?{urlencode(params)}")
     # the page shows stored results, the units' lineage and the plans: kept until one of them changes
     # (many officials open the same commune pages); what it shows depends on the units the user sees
-    key = ("unit-page", unit.pk, request.GET.get("period") or "", viewer_key(request.user), get_language(),
-           dataview.current().code)
+    key = (
+        "unit-page",
+        unit.pk,
+        request.GET.get("period") or "",
+        viewer_key(request.user),
+        get_language(),
+        dataview.current().code,
+    )
     # a save elsewhere leaves it as it is: it shows the results of the unit and its predecessors only
-    body, shown = memo(key, lambda: _detail_body(request, unit), topics=("results", "units", "plans"), weight=5,
-                       patch=lambda kept, changes: None if changes.touches(kept[1]) else kept)
+    body, shown = memo(
+        key,
+        lambda: _detail_body(request, unit),
+        topics=("results", "units", "plans"),
+        weight=5,
+        patch=lambda kept, changes: None if changes.touches(kept[1]) else kept,
+    )
     depends_on(request, shown)
-    return render(request, "units/detail.html", {"unit": unit, "body": body,
-                                                 "returned": returned_sheets(unit, request.user)})
+    return render(
+        request, "units/detail.html", {"unit": unit, "body": body, "returned": returned_sheets(unit, request.user)}
+    )
 
 
 def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
@@ -268,9 +337,13 @@ def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
     history = q.unit_history([unit.id] + [p.id for p in preds])
     own = history.get(unit.id, {})
     own_periods = q.sort_periods(k for by_period in own.values() for k in by_period)
-    lineage_periods = q.sort_periods(k for p in preds for by_period in history.get(p.id, {}).values() for k in by_period)
+    lineage_periods = q.sort_periods(
+        k for p in preds for by_period in history.get(p.id, {}).values() for k in by_period
+    )
     periods = q.sort_periods([*own_periods, *lineage_periods])  # its own, then its predecessors' history
-    period = parse_period(request.GET.get("period")) or (Period.parse((own_periods or periods)[-1]) if periods else None)
+    period = parse_period(request.GET.get("period")) or (
+        Period.parse((own_periods or periods)[-1]) if periods else None
+    )
 
     cards: list[SetCard] = []
     if period is not None and period.key in own_periods:
@@ -284,8 +357,15 @@ def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
     merged_into = []
     for s in succs:
         others = [p for p in predecessors(s) if p.id != unit.id]
-        merged_into.append({"unit": s, "link": s.link, "can_view": can_view(request.user, s),
-                            "parent": s.parent.name if s.parent_id else "", "others": others})
+        merged_into.append(
+            {
+                "unit": s,
+                "link": s.link,
+                "can_view": can_view(request.user, s),
+                "parent": s.parent.name if s.parent_id else "",
+                "others": others,
+            }
+        )
     from ntm.apps.plans.models import PlanTarget
 
     plans = list(PlanTarget.objects.filter(unit=unit).order_by("year", "set_code"))
@@ -301,19 +381,29 @@ def _detail_body(request, unit: Unit) -> tuple[str, frozenset[int]]:
     when = min(period.end, today) if period and not (unit.valid_from and period.end < unit.valid_from) else today
     classify = unit.type == "Xã" and can_classify(request.user, unit)
     context = {
-        "unit": unit, "ancestors": [(a, can_view(request.user, a)) for a in ancestors(unit)], "period": period,
-        "classification": in_force(unit, when) if unit.type == "Xã" else None, "classification_date": when,
+        "unit": unit,
+        "ancestors": [(a, can_view(request.user, a)) for a in ancestors(unit)],
+        "period": period,
+        "classification": in_force(unit, when) if unit.type == "Xã" else None,
+        "classification_date": when,
         "grouped_edition": unit.edition == "2025",  # the 2026–2030 groups concern today's communes
-        "classifications": class_history(unit) if classify else [], "can_classify": classify,
-        "group_sets": [s for s in cat if s.level == "commune" and s.data.scope_kind == "group"] if unit.type == "Xã" else [],
+        "classifications": class_history(unit) if classify else [],
+        "can_classify": classify,
+        "group_sets": [s for s in cat if s.level == "commune" and s.data.scope_kind == "group"]
+        if unit.type == "Xã"
+        else [],
         "periods": [(k, Period.parse(k).label) for k in reversed(periods)],
         "cards": cards,
         "sentence": q.scorecard_sentence(unit.name, [(c.row, c.short_name) for c in sentence_cards]) if cards else "",
-        "predecessors": lineage, "lineage_summary": _lineage_summary(lineage),
-        "successors": merged_into, "plans": plans,
+        "predecessors": lineage,
+        "lineage_summary": _lineage_summary(lineage),
+        "successors": merged_into,
+        "plans": plans,
         "region": Region(unit.region).label if unit.region in Region.values else "",
     }
-    return render_to_string("units/_detail_body.html", context, request=request), frozenset([unit.id, *(p.id for p in preds)])
+    return render_to_string("units/_detail_body.html", context, request=request), frozenset(
+        [unit.id, *(p.id for p in preds)]
+    )
 
 
 # -- browsing and searching units -----------------------------------------------------------------
@@ -324,9 +414,15 @@ LEVEL_ORDER = {lvl: i for i, lvl in enumerate(Level.values)}
 def _unit_rows(units: list[Unit]) -> list[dict]:
     """Each unit with the names of its ancestors (one query for all) and where its page is."""
     names = path_names(units)
-    return [{"unit": u, "path": " › ".join(names.get(u.id, [])),
-             "link": reverse("unit-detail", args=[u.uid]),
-             "has_children": u.level != Level.COMMUNE} for u in units]
+    return [
+        {
+            "unit": u,
+            "path": " › ".join(names.get(u.id, [])),
+            "link": reverse("unit-detail", args=[u.uid]),
+            "has_children": u.level != Level.COMMUNE,
+        }
+        for u in units
+    ]
 
 
 def browse_table(request, rows: list[dict]) -> Table:
@@ -336,7 +432,12 @@ def browse_table(request, rows: list[dict]) -> Table:
 
     cols = [
         Column("name", _("Đơn vị"), lambda r: r["unit"].name),
-        Column("level", _("Cấp"), lambda r: LEVEL_ORDER.get(r["unit"].level, 9), text=lambda r: r["unit"].get_level_display()),
+        Column(
+            "level",
+            _("Cấp"),
+            lambda r: LEVEL_ORDER.get(r["unit"].level, 9),
+            text=lambda r: r["unit"].get_level_display(),
+        ),
         Column("parent", _("Thuộc"), lambda r: r["path"]),
         Column("code", _("Mã"), lambda r: r["unit"].code),
         Column("validity", _("Hiệu lực"), lambda r: r["unit"].valid_from, text=lambda r: r["unit"].validity),
@@ -363,13 +464,22 @@ def unit_browse(request):
             from ntm.core import units as core
 
             key = core.normalize(text)
-            qs = (Unit.objects.valid_at(date).filter(search__contains=key).filter(visible_q(request.user, ""))
-                  if key else Unit.objects.none())
+            qs = (
+                Unit.objects.valid_at(date).filter(search__contains=key).filter(visible_q(request.user, ""))
+                if key
+                else Unit.objects.none()
+            )
             if level:
                 qs = qs.filter(level=level)
             units = list(qs.order_by("name", "id")[:2000])
-            units.sort(key=lambda u: (u.search != key and core.normalize(u.short_name) != key,
-                                      LEVEL_ORDER.get(u.level, 9), u.name, u.edition))
+            units.sort(
+                key=lambda u: (
+                    u.search != key and core.normalize(u.short_name) != key,
+                    LEVEL_ORDER.get(u.level, 9),
+                    u.name,
+                    u.edition,
+                )
+            )
     else:
         ref = (request.GET.get("in") or "").strip()
         if ref:
@@ -391,14 +501,24 @@ def unit_browse(request):
     page = table.page
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "units/browse.html", {
-        "table": table,
-        "q": text, "date": date, "date_text": fmt.date(date) if date else "", "level": level,
-        "levels": Level.choices, "parent": parent,
-        "parent_ancestors": ancestors(parent) if parent else [],
-        "page_obj": page, "rows": table.rows_shown, "query": params.urlencode(),
-        "date_param": date.isoformat() if date else "",
-    })
+    return render(
+        request,
+        "units/browse.html",
+        {
+            "table": table,
+            "q": text,
+            "date": date,
+            "date_text": fmt.date(date) if date else "",
+            "level": level,
+            "levels": Level.choices,
+            "parent": parent,
+            "parent_ancestors": ancestors(parent) if parent else [],
+            "page_obj": page,
+            "rows": table.rows_shown,
+            "query": params.urlencode(),
+            "date_param": date.isoformat() if date else "",
+        },
+    )
 
 
 # -- commune groups and ĐBKK/ATK status ------------------------------------------------------------
@@ -413,16 +533,25 @@ def _reviews_under(user, unit: Unit) -> bool:
         path: str
         level: str = "commune"
 
-    return (bool(getattr(user, "is_superuser", False)) or can_admin(user, unit)
-            or can_review(user, _Below(unit.path + "0/")))
+    return (
+        bool(getattr(user, "is_superuser", False))
+        or can_admin(user, unit)
+        or can_review(user, _Below(unit.path + "0/"))
+    )
 
 
 def _saved_message(saved) -> str:
     p = saved.plan
-    text = f"Đã ghi {p.writes} thay đổi phân loại xã" + (f" ({len(p.unchanged)} dòng không đổi)" if p.unchanged else "") + "."
+    text = (
+        f"Đã ghi {p.writes} thay đổi phân loại xã"
+        + (f" ({len(p.unchanged)} dòng không đổi)" if p.unchanged else "")
+        + "."
+    )
     if saved.run is not None:
-        text += (f" Các kết quả phụ thuộc ({', '.join(saved.set_codes)}; {len(saved.periods)} kỳ) đang được đánh giá lại "
-                 f"trong nền (lượt #{saved.run.pk}); trang tổng quan hiện tiến độ.")
+        text += (
+            f" Các kết quả phụ thuộc ({', '.join(saved.set_codes)}; {len(saved.periods)} kỳ) đang được đánh giá lại "
+            f"trong nền (lượt #{saved.run.pk}); trang tổng quan hiện tiến độ."
+        )
     return text
 
 
@@ -440,8 +569,11 @@ def unit_classification(request, uid: str):
     if unit is None:
         raise Http404(f"Không có xã {uid}")
     if not (can_view(request.user, unit) and can_classify(request.user, unit)):
-        return forbid(request, message=f"Bạn không có quyền phân loại {unit.name}: việc này do văn phòng điều phối "
-                                       "cấp tỉnh (thẩm định) hoặc quản trị viên thực hiện.")
+        return forbid(
+            request,
+            message=f"Bạn không có quyền phân loại {unit.name}: việc này do văn phòng điều phối "
+            "cấp tỉnh (thẩm định) hoặc quản trị viên thực hiện.",
+        )
     form = ClassificationForm(request.POST or None)
     if request.method == "POST" and request.POST.get("delete"):
         c = Classification.objects.filter(pk=request.POST["delete"], unit=unit).first()
@@ -450,8 +582,17 @@ def unit_classification(request, uid: str):
         return redirect("unit-classification", uid=unit.uid)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        row = C.Row(unit, d["kind"], d["group"], d["valid_from"], d["valid_to"], d["decision_number"],
-                    d["decision_date"], d["issued_by"], d.get("note") or "")
+        row = C.Row(
+            unit,
+            d["kind"],
+            d["group"],
+            d["valid_from"],
+            d["valid_to"],
+            d["decision_number"],
+            d["decision_date"],
+            d["issued_by"],
+            d.get("note") or "",
+        )
         try:
             saved = C.save([row], user=request.user, request=request, reason=f"Phân loại {unit.name}")
         except C.ClassificationError as exc:
@@ -461,10 +602,18 @@ def unit_classification(request, uid: str):
             messages.success(request, _saved_message(saved))
             return redirect("unit-classification", uid=unit.uid)
     today = date_today()
-    return render(request, "units/classification.html", {
-        "unit": unit, "form": form, "rows": C.history(unit), "now": C.in_force(unit, today), "today": today,
-        "province": next((a for a in ancestors(unit) if a.level == Level.PROVINCE), None),
-    })
+    return render(
+        request,
+        "units/classification.html",
+        {
+            "unit": unit,
+            "form": form,
+            "rows": C.history(unit),
+            "now": C.in_force(unit, today),
+            "today": today,
+            "province": next((a for a in ancestors(unit) if a.level == Level.PROVINCE), None),
+        },
+    )
 
 
 def classification_import(request):
@@ -506,8 +655,12 @@ def classification_import(request):
             preview = I.read(path, pending["name"], user=request.user, allowed=allowed)
             if preview.ok:
                 try:
-                    saved = C.save(preview.rows, user=request.user, request=request,
-                                   reason=f"Nhập phân loại xã từ {pending['name']}")
+                    saved = C.save(
+                        preview.rows,
+                        user=request.user,
+                        request=request,
+                        reason=f"Nhập phân loại xã từ {pending['name']}",
+                    )
                 except C.ClassificationError as exc:
                     preview.problems = exc.problems
                 else:
@@ -555,8 +708,10 @@ def classification_template(request):
     today = date_today()
     date = today if unit.is_valid_at(today) else unit.valid_to
     qs = Unit.objects.valid_at(date).filter(level=Level.COMMUNE, type="Xã", path__startswith=unit.path).order_by("code")
-    resp = HttpResponse(I.template_workbook(list(qs), date),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp = HttpResponse(
+        I.template_workbook(list(qs), date),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     resp["Content-Disposition"] = f'attachment; filename="phan-loai-xa-{unit.code}.xlsx"'
     return resp
 
@@ -583,23 +738,33 @@ def membership_succession(request, uid: str):
     if unit is None:
         raise Http404(f"Không có đơn vị {uid}")
     if not can_carry(request.user, unit):
-        return forbid(request, message=f"Chỉ quản trị viên của {unit.name} (đơn vị trước sắp xếp) mới chuyển được phân quyền.")
-    options = [t for t in S.targets(unit)
-               if getattr(request.user, "is_superuser", False) or can_admin(request.user, t)]
+        return forbid(
+            request, message=f"Chỉ quản trị viên của {unit.name} (đơn vị trước sắp xếp) mới chuyển được phân quyền."
+        )
+    options = [t for t in S.targets(unit) if getattr(request.user, "is_superuser", False) or can_admin(request.user, t)]
     members = list(Membership.objects.filter(unit=unit).select_related("user").order_by("user__username", "role"))
     chosen_m = [m for m in members if str(m.pk) in request.POST.getlist("membership")]
     chosen_t = [t for t in options if t.uid in request.POST.getlist("target")]
     mode = request.POST.get("mode") or S.EXTEND
-    context = {"unit": unit, "members": members, "options": options, "mode": mode,
-               "chosen_m": {m.pk for m in chosen_m}, "chosen_t": {t.uid for t in chosen_t}}
+    context = {
+        "unit": unit,
+        "members": members,
+        "options": options,
+        "mode": mode,
+        "chosen_m": {m.pk for m in chosen_m},
+        "chosen_t": {t.uid for t in chosen_t},
+    }
     if request.method == "POST":
         if not chosen_m or not chosen_t:
             context["error"] = "Chọn ít nhất một phân quyền và một đơn vị kế thừa."
         elif request.POST.get("action") == "confirm":
             done = S.carry(chosen_m, chosen_t, mode, by=request.user, request=request)
-            messages.success(request, f"Đã tạo {len(done.created)} phân quyền trên đơn vị kế thừa"
-                             + (f"; {len(done.read_only)} phân quyền cũ chuyển thành chỉ xem lịch sử" if done.read_only else "")
-                             + ". Xem nhật ký thay đổi.")
+            messages.success(
+                request,
+                f"Đã tạo {len(done.created)} phân quyền trên đơn vị kế thừa"
+                + (f"; {len(done.read_only)} phân quyền cũ chuyển thành chỉ xem lịch sử" if done.read_only else "")
+                + ". Xem nhật ký thay đổi.",
+            )
             return redirect("membership-succession", uid=unit.uid)
         else:
             context["preview"] = [(m, t) for m in chosen_m for t in chosen_t]

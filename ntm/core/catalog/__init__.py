@@ -1,10 +1,10 @@
 """The criteria catalogue: versioned criteria-set files, checked on load, with threshold selection.
 
-    >>> from ntm.core.catalog import load_catalog, Context
-    >>> cat = load_catalog()
-    >>> s = cat.get("xa-ntm-2016")
-    >>> s.threshold("14.2", Context(region="TN", year=2020)).value
-    70.0
+>>> from ntm.core.catalog import load_catalog, Context
+>>> cat = load_catalog()
+>>> s = cat.get("xa-ntm-2016")
+>>> s.threshold("14.2", Context(region="TN", year=2020)).value
+70.0
 """
 
 from __future__ import annotations
@@ -37,8 +37,21 @@ from .schema import (
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
 
 __all__ = [
-    "BUILTIN_DIR", "Catalog", "CatalogError", "Context", "CriteriaSet", "Problem", "SelectedThreshold",
-    "load_catalog", "load_set_text", "REGIONS", "Kind", "Indicator", "Criterion", "Condition", "Provenance",
+    "BUILTIN_DIR",
+    "Catalog",
+    "CatalogError",
+    "Context",
+    "CriteriaSet",
+    "Problem",
+    "SelectedThreshold",
+    "load_catalog",
+    "load_set_text",
+    "REGIONS",
+    "Kind",
+    "Indicator",
+    "Criterion",
+    "Condition",
+    "Provenance",
 ]
 
 
@@ -69,8 +82,10 @@ def _scope_order(cs: CriteriaSetFile, ctx: Context) -> list[tuple[str, str | Non
     if cs.scope_kind == "region":
         if ctx.special and cs.special_override_region:
             order.append(
-                (f"region:{cs.special_override_region}", "xã ĐBKK/ATK: áp dụng mức của vùng "
-                 + REGIONS[cs.special_override_region])
+                (
+                    f"region:{cs.special_override_region}",
+                    "xã ĐBKK/ATK: áp dụng mức của vùng " + REGIONS[cs.special_override_region],
+                )
             )
         elif ctx.region:
             order.append((f"region:{ctx.region}", None))
@@ -224,7 +239,9 @@ class CriteriaSet:
                     "provenance": i.provenance.model_dump(mode="json"),
                     "thresholds": [t.model_dump(mode="json", exclude_none=True) for t in self.thresholds_of(i.code)],
                     "relative_to": i.relative_to.model_dump(mode="json") if i.relative_to else None,
-                    "assessed_by_official": i.kind != Kind.BOOLEAN and not self.thresholds_of(i.code) and not i.relative_to,
+                    "assessed_by_official": i.kind != Kind.BOOLEAN
+                    and not self.thresholds_of(i.code)
+                    and not i.relative_to,
                 }
                 for i in self.indicators
             ],
@@ -289,8 +306,14 @@ def load_catalog(paths: Iterable[Path] | None = None, *, builtin: bool = True) -
             if _builtin(prev.source) and not _builtin(f):
                 # an office's file of a national set (the official annex loaded from Excel) replaces it
                 if (obj.level, obj.phase, obj.tier) != (prev.level, prev.phase, prev.tier):
-                    problems.append(_problem(str(f), ("code",), f"set '{obj.code}' replaces the built-in set of "
-                                             f"level {prev.level}, phase {prev.phase}, tier {prev.tier}: keep them"))
+                    problems.append(
+                        _problem(
+                            str(f),
+                            ("code",),
+                            f"set '{obj.code}' replaces the built-in set of "
+                            f"level {prev.level}, phase {prev.phase}, tier {prev.tier}: keep them",
+                        )
+                    )
                 else:
                     sets[obj.code] = CriteriaSet(obj, str(f), digest)
                     sets[obj.code].replaces = prev.source
@@ -311,8 +334,13 @@ def load_catalog(paths: Iterable[Path] | None = None, *, builtin: bool = True) -
             for j, ind in enumerate(crit.indicators):
                 rel = ind.relative_to
                 if rel and (rel.set not in sets or rel.indicator not in sets[rel.set].by_code):
-                    problems.append(_problem(s.source, ("criteria", k, "indicators", j, "relative_to"),
-                                             f"unknown indicator {rel.set} {rel.indicator}"))
+                    problems.append(
+                        _problem(
+                            s.source,
+                            ("criteria", k, "indicators", j, "relative_to"),
+                            f"unknown indicator {rel.set} {rel.indicator}",
+                        )
+                    )
     given: dict[tuple, str] = {}  # (set, indicator, scope, years) -> overlay file, to refuse two values
     for src, ov in overlays:
         if ov.overlay not in sets:
@@ -321,12 +349,16 @@ def load_catalog(paths: Iterable[Path] | None = None, *, builtin: bool = True) -
         target = sets[ov.overlay]
         for k, o in enumerate(ov.indicators):
             if o.indicator not in target.by_code:
-                problems.append(_problem(src, ("indicators", k, "indicator"), f"set '{ov.overlay}' has no indicator {o.indicator}"))
+                problems.append(
+                    _problem(src, ("indicators", k, "indicator"), f"set '{ov.overlay}' has no indicator {o.indicator}")
+                )
                 continue
             ind = target.by_code[o.indicator]
             bad = False
             for m, t in enumerate(o.thresholds):
-                msg = threshold_problem(ind.kind, ind.levels, t.value) or _looser_than_national(target, ind, t, ov.region)
+                msg = threshold_problem(ind.kind, ind.levels, t.value) or _looser_than_national(
+                    target, ind, t, ov.region
+                )
                 key = (ov.overlay, o.indicator, t.scope, t.year, t.from_year, t.to_year)
                 if not msg and key in given:
                     msg = f"{t.scope} already has a value for indicator {o.indicator} and these years in {given[key]}"
@@ -367,9 +399,11 @@ def _looser_than_national(target: CriteriaSet, ind: Indicator, t: Threshold, reg
         base = target.threshold(ind.code, Context(region=region, year=year))
         candidates = [base] if base is not None else []
     else:
-        contexts = [Context(year=year)] + [Context(region=r, year=year) for r in REGIONS] + [
-            Context(group=g, year=year) for g in GROUPS
-        ]
+        contexts = (
+            [Context(year=year)]
+            + [Context(region=r, year=year) for r in REGIONS]
+            + [Context(group=g, year=year) for g in GROUPS]
+        )
         candidates = [x for x in (target.threshold(ind.code, c) for c in contexts) if x is not None]
     candidates = [c for c in candidates if isinstance(c.value, (int, float))]
     if not candidates:

@@ -38,7 +38,9 @@ def _located(title: str, errors: list[tuple[tuple, str]]) -> ValidationError:
     return ValidationError.from_exception_data(
         title,
         [
-            InitErrorDetails(type=PydanticCustomError("value_error", "{message}", {"message": msg}), loc=loc, input=None)
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", "{message}", {"message": msg}), loc=loc, input=None
+            )
             for loc, msg in errors
         ],
     )
@@ -158,10 +160,15 @@ def missing_content_label(code: str, criterion_number: int | None, criterion_nam
 
 class Indicator(_Strict):
     code: str
-    content: str = Field(min_length=1, description="The official wording; a file writes null when our sources "
-                         "do not give it, and the label of missing_content_label() stands in")
-    content_known: bool = Field(default=True, description="False: 'content' is the stand-in label, not the "
-                                "official wording (the file said content: null)")
+    content: str = Field(
+        min_length=1,
+        description="The official wording; a file writes null when our sources "
+        "do not give it, and the label of missing_content_label() stands in",
+    )
+    content_known: bool = Field(
+        default=True,
+        description="False: 'content' is the stand-in label, not the official wording (the file said content: null)",
+    )
     kind: Kind
     unit: str | None = None
     levels: list[str] | None = Field(default=None, description="For kind 'level': ordered low → high")
@@ -225,7 +232,8 @@ class Criterion(_Strict):
         name = data.get("name") if isinstance(data.get("name"), str) else None
         indicators = [
             {**i, "content": missing_content_label(str(i.get("code", "")), number, name), "content_known": False}
-            if isinstance(i, dict) and "content" in i and i["content"] is None else i
+            if isinstance(i, dict) and "content" in i and i["content"] is None
+            else i
             for i in data["indicators"]
         ]
         return {**data, "indicators": indicators}
@@ -276,7 +284,9 @@ class Condition(_Strict):
     value: float | None = None
     min_percent: float | None = Field(default=None, ge=0, le=100)
     child_types: list[str] | None = None
-    recognition_only: bool = Field(default=False, description="Needed for recognition (dossier) but not for the standard")
+    recognition_only: bool = Field(
+        default=False, description="Needed for recognition (dossier) but not for the standard"
+    )
     provenance: Provenance
 
     @model_validator(mode="after")
@@ -345,25 +355,48 @@ class CriteriaSetFile(_Strict):
         groups = {g.code for g in self.groups}
         for k, c in enumerate(self.criteria):
             if c.group is not None and c.group not in groups:
-                errors.append((("criteria", k, "group"), f"criterion {c.number} names group {c.group!r}, which is not in 'groups'"))
+                errors.append(
+                    (
+                        ("criteria", k, "group"),
+                        f"criterion {c.number} names group {c.group!r}, which is not in 'groups'",
+                    )
+                )
         if self.special_override_region and self.special_override_region not in REGIONS:
-            errors.append((("special_override_region",), f"special_override_region {self.special_override_region!r} is not a region"))
+            errors.append(
+                (
+                    ("special_override_region",),
+                    f"special_override_region {self.special_override_region!r} is not a region",
+                )
+            )
         if self.valid_to and self.valid_to < self.valid_from:
             errors.append((("valid_to",), "valid_to is before valid_from"))
         if self.declared:
             if self.declared.criteria != len(self.criteria):
-                errors.append((("declared", "criteria"),
-                               f"declared {self.declared.criteria} criteria but the file lists {len(self.criteria)}"))
+                errors.append(
+                    (
+                        ("declared", "criteria"),
+                        f"declared {self.declared.criteria} criteria but the file lists {len(self.criteria)}",
+                    )
+                )
             n = sum(len(c.indicators) for c in self.criteria)
             if self.declared.indicators is not None and self.declared.indicators != n:
-                errors.append((("declared", "indicators"), f"declared {self.declared.indicators} indicators but the file lists {n}"))
+                errors.append(
+                    (
+                        ("declared", "indicators"),
+                        f"declared {self.declared.indicators} indicators but the file lists {n}",
+                    )
+                )
         wrong = "group" if self.scope_kind == "region" else "region"
         for k, c in enumerate(self.criteria):
             for j, i in enumerate(c.indicators):
                 for m, t in enumerate(i.thresholds):
                     if t.scope.split(":")[0] == wrong:
-                        errors.append((("criteria", k, "indicators", j, "thresholds", m, "scope"),
-                                       f"indicator {i.code}: this set is keyed by {self.scope_kind}, not by {wrong}"))
+                        errors.append(
+                            (
+                                ("criteria", k, "indicators", j, "thresholds", m, "scope"),
+                                f"indicator {i.code}: this set is keyed by {self.scope_kind}, not by {wrong}",
+                            )
+                        )
         if errors:
             raise _located("CriteriaSetFile", errors)
         return self
@@ -396,8 +429,12 @@ class OverlayFile(_Strict):
         for k, o in enumerate(self.indicators):
             for m, t in enumerate(o.thresholds):
                 if t.scope != f"province:{self.province}":
-                    errors.append((("indicators", k, "thresholds", m, "scope"),
-                                   f"overlay threshold for {o.indicator} must have scope 'province:{self.province}'"))
+                    errors.append(
+                        (
+                            ("indicators", k, "thresholds", m, "scope"),
+                            f"overlay threshold for {o.indicator} must have scope 'province:{self.province}'",
+                        )
+                    )
         if errors:
             raise _located("OverlayFile", errors)
         return self
@@ -408,7 +445,23 @@ def sorted_codes_ok(codes: list[str]) -> bool:
 
 
 __all__ = [
-    "REGIONS", "GROUPS", "Tag", "Provenance", "Kind", "NUMERIC_KINDS", "Threshold", "Relative", "Indicator",
-    "Sector", "Criterion", "Group", "LegalBasis", "Condition", "Declared", "CriteriaSetFile", "OverlayFile",
-    "threshold_problem", "missing_content_label",
+    "REGIONS",
+    "GROUPS",
+    "Tag",
+    "Provenance",
+    "Kind",
+    "NUMERIC_KINDS",
+    "Threshold",
+    "Relative",
+    "Indicator",
+    "Sector",
+    "Criterion",
+    "Group",
+    "LegalBasis",
+    "Condition",
+    "Declared",
+    "CriteriaSetFile",
+    "OverlayFile",
+    "threshold_problem",
+    "missing_content_label",
 ]

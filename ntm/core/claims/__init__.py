@@ -59,14 +59,40 @@ from .sets import Catalogue
 from .text import DEFAULT_MAX_CHARS, InputTooLarge, normalize_text
 
 __all__ = [
-    "Change", "Claim", "DocumentError", "Finding", "InputTooLarge", "Period", "Recognition", "RecordResolver",
-    "Report", "UnitList", "UnitResolver", "UnmetItem", "check_file", "check_text", "compare_with", "extract", "normalize_text",
-    "read_document", "document_text", "report_to_json", "DEFAULT_MAX_CHARS", "DEFAULT_MAX_BYTES",
+    "Change",
+    "Claim",
+    "DocumentError",
+    "Finding",
+    "InputTooLarge",
+    "Period",
+    "Recognition",
+    "RecordResolver",
+    "Report",
+    "UnitList",
+    "UnitResolver",
+    "UnmetItem",
+    "check_file",
+    "check_text",
+    "compare_with",
+    "extract",
+    "normalize_text",
+    "read_document",
+    "document_text",
+    "report_to_json",
+    "DEFAULT_MAX_CHARS",
+    "DEFAULT_MAX_BYTES",
 ]
 
 
-def extract(text: str, *, source: str | None = None, resolver: UnitResolver | None = None, catalog: Any = None,
-            context_names: list[str] | None = None, max_chars: int | None = DEFAULT_MAX_CHARS) -> Report:
+def extract(
+    text: str,
+    *,
+    source: str | None = None,
+    resolver: UnitResolver | None = None,
+    catalog: Any = None,
+    context_names: list[str] | None = None,
+    max_chars: int | None = DEFAULT_MAX_CHARS,
+) -> Report:
     """Claims and findings of one report text.
 
     ``catalog``: a catalogue object (``.get(code)``, ``code in cat``); None loads the default one
@@ -80,9 +106,18 @@ def extract(text: str, *, source: str | None = None, resolver: UnitResolver | No
     cat = Catalogue.load(catalog)
     ex = Extractor(norm, resolver=resolver, catalogue=cat, context_names=context_names)
     claims, recognitions, period, names = ex.run()
-    report = Report(source=source, text=norm, claims=claims, recognitions=recognitions, period=period,
-                    context_names=names, notes=list(dict.fromkeys(ex.notes)), unit_lists=ex.unit_lists_found,
-                    subject=ex.subject_display, layout=ex.lay)
+    report = Report(
+        source=source,
+        text=norm,
+        claims=claims,
+        recognitions=recognitions,
+        period=period,
+        context_names=names,
+        notes=list(dict.fromkeys(ex.notes)),
+        unit_lists=ex.unit_lists_found,
+        subject=ex.subject_display,
+        layout=ex.lay,
+    )
     if cat.error and catalog is not False:
         report.notes.append(cat.error)
     report.findings = run_checks(report, cat)
@@ -94,8 +129,9 @@ def check_text(text: str, **kwargs: Any) -> list[Finding]:
     return extract(text, **kwargs).findings
 
 
-def check_file(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = DEFAULT_MAX_CHARS,
-               **kwargs: Any) -> Report:
+def check_file(
+    path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = DEFAULT_MAX_CHARS, **kwargs: Any
+) -> Report:
     """Read a .txt/.docx/.html/.pdf report and check it. Raises :class:`DocumentError`."""
     text = read_document(path, max_bytes=max_bytes, max_chars=max_chars)
     return extract(text, source=os.path.basename(str(path)), max_chars=max_chars, **kwargs)

@@ -50,7 +50,9 @@ _SET_GAP = re.compile(
     r"dat chuan|dat|xa|huyen|cac|theo bo tieu chi|duoc|cong nhan|da|va)[ ]{1,3}){0,5}$"
 )
 # what may stand between two figures of one run
-_RUN_GAP = re.compile(r"[ ]{0,3}(?:[,:&+(][ ]{0,3})?(?:(?:va|voi|cung|va dat|dat|trong do|gom|tuong ung)[ ]{1,3}){0,2}$")
+_RUN_GAP = re.compile(
+    r"[ ]{0,3}(?:[,:&+(][ ]{0,3})?(?:(?:va|voi|cung|va dat|dat|trong do|gom|tuong ung)[ ]{1,3}){0,2}$"
+)
 _REACHES = re.compile(r"(?<![\w])(?:dat chuan|cong nhan|ve dich)(?![\w])")
 _FORWARD_INTRO = re.compile(r"(?<![\w])(?:ve|theo|thuoc|doi voi)(?:[ ]{1,2}(?:bo[ ]{1,2})?tieu chi)?[ ]{1,2}$")
 _BULLET = re.compile(r"^[ ]{0,4}(?:[*•+\-–]|[a-dđ]\)|\d{1,2}[.)]|[ivx]{1,4}[.)])")
@@ -142,7 +144,11 @@ class SetReader:
         i = bisect.bisect_left(self._set_starts, pos)
         if i < len(self.sets):
             m = self.sets[i]
-            if m.start <= limit and _SET_GAP.match(self.fold, pos, m.start) and self.fold[pos:m.start].count("\n") == 0:
+            if (
+                m.start <= limit
+                and _SET_GAP.match(self.fold, pos, m.start)
+                and self.fold[pos : m.start].count("\n") == 0
+            ):
                 return m
         return None
 
@@ -223,8 +229,15 @@ class SetReader:
             if runs:
                 last = runs[-1][-1]
                 gap_start = max(last.end, last.own_set.end if last.own_set else 0)
-                if last.clause == f.clause and last.own_set is None and gap_start <= f.start and last.kind != "units" \
-                        and f.kind != "units" and _RUN_GAP.match(self.fold, gap_start, f.start) and f.start - gap_start <= 40:
+                if (
+                    last.clause == f.clause
+                    and last.own_set is None
+                    and gap_start <= f.start
+                    and last.kind != "units"
+                    and f.kind != "units"
+                    and _RUN_GAP.match(self.fold, gap_start, f.start)
+                    and f.start - gap_start <= 40
+                ):
                     runs[-1].append(f)
                     continue
             runs.append([f])
@@ -233,7 +246,7 @@ class SetReader:
                 if f.own_set is not None:
                     f.set_mention, f.set_source = f.own_set, "stated"
                     continue
-                follow = next((g.own_set for g in run[i + 1:] if g.own_set is not None), None)
+                follow = next((g.own_set for g in run[i + 1 :] if g.own_set is not None), None)
                 if follow is not None:
                     f.set_mention, f.set_source = follow, "run"
                     continue
@@ -279,7 +292,9 @@ class SetReader:
         i = bisect.bisect_left(self._set_starts, f.kind_end)
         if i < len(self.sets):
             m = self.sets[i]
-            if m.start < min(f.clause[1], next_fig, f.kind_end + 100) and _REACHES.search(self.fold, f.kind_end, m.start):
+            if m.start < min(f.clause[1], next_fig, f.kind_end + 100) and _REACHES.search(
+                self.fold, f.kind_end, m.start
+            ):
                 return m
         return None
 
@@ -299,10 +314,12 @@ class SetReader:
         for k, f in enumerate(figs):
             if f.set_mention is not None or f.kind not in ("criteria", "indicators"):
                 continue
-            near = figs[max(0, k - LOOK):k] + figs[k + 1:k + 1 + LOOK]
+            near = figs[max(0, k - LOOK) : k] + figs[k + 1 : k + 1 + LOOK]
             group = [g for g in near if g.sentence == f.sentence and abs(g.start - f.start) <= ATTACH_REACH]
             if group:
-                codes = {g.set_code for g in group if g.set_code and g.set_mention is not None and g.subject is f.subject}
+                codes = {
+                    g.set_code for g in group if g.set_code and g.set_mention is not None and g.subject is f.subject
+                }
                 fitting = [c for c in codes if (info := self.cat.info(c)) is not None and self._fits(f, info)]
                 if len(fitting) == 1:
                     f.set_code, f.set_source = fitting[0], "sibling"
@@ -374,7 +391,9 @@ class SetReader:
             f.notes.append(f"không có bộ tiêu chí quốc gia cấp {lv} mức này cho giai đoạn {phase}")
             return None
         if not attached:
-            fit = [i for i in self.cat.sets_of_level(level) if i.phase == phase and i.province is None and self._fits(f, i)]
+            fit = [
+                i for i in self.cat.sets_of_level(level) if i.phase == phase and i.province is None and self._fits(f, i)
+            ]
             if f.average and len(fit) > 1:
                 fit = [i for i in fit if i.tier == "ntm"] or fit
             if len(fit) == 1:
@@ -398,8 +417,13 @@ class SetReader:
             return
         for f in figs:
             m = f.set_mention
-            if f.rephased is not None or m is None or m.phase is not None or f.phase_hint is not None \
-                    or f.kind not in ("criteria", "indicators"):
+            if (
+                f.rephased is not None
+                or m is None
+                or m.phase is not None
+                or f.phase_hint is not None
+                or f.kind not in ("criteria", "indicators")
+            ):
                 continue
             codes = chosen.get((self._level_for(f, m), m.tier, self.cat.phase_of(f.ref_date)))
             if not codes or len(codes) != 1:
@@ -419,8 +443,9 @@ class SetReader:
         if phase not in PHASES:
             return ()
         i = PHASES.index(phase)
-        return tuple(sorted((p for p in PHASES if p != phase),
-                            key=lambda p: (abs(PHASES.index(p) - i), PHASES.index(p) > i)))
+        return tuple(
+            sorted((p for p in PHASES if p != phase), key=lambda p: (abs(PHASES.index(p) - i), PHASES.index(p) > i))
+        )
 
     @staticmethod
     def _fits_strictly(f: Fig, info) -> bool:
@@ -456,8 +481,12 @@ class SetReader:
         phase = todo[0].phase_hint or self.cat.phase_of(todo[0].ref_date)
         national = [i for i in self.cat.sets_of_level(level) if i.province is None]
         cands = [i for i in national if phase is None or i.phase in (None, phase)]
-        fit = [i for i in cands if all(self._fits(f, i) for f in todo)
-               and any(self._fits_strictly(f, i) or (f.total is None and f.kind == "criteria") for f in todo)]
+        fit = [
+            i
+            for i in cands
+            if all(self._fits(f, i) for f in todo)
+            and any(self._fits_strictly(f, i) or (f.total is None and f.kind == "criteria") for f in todo)
+        ]
         if not fit and phase is not None and todo[0].phase_hint is None:
             for ph in self._other_phases(phase):  # "… 19/19 tiêu chí, 49/49 chỉ tiêu" in a 2023 text
                 fit = [i for i in national if i.phase == ph and all(self._fits_strictly(f, i) for f in todo)]
@@ -492,7 +521,10 @@ class SetReader:
         info = self.cat.info(f.set_code)
         if info is None:
             return
-        total = info.criteria_total if f.kind == "criteria" else (
-            info.indicator_total if info.indicators_authoritative else None)
+        total = (
+            info.criteria_total
+            if f.kind == "criteria"
+            else (info.indicator_total if info.indicators_authoritative else None)
+        )
         if total:
             f.total = f.achieved = float(total)

@@ -128,16 +128,36 @@ class _Ctx:
         out = " ".join(self.text[lo:hi].split())
         return ("…" if lo > s else "") + out + ("…" if hi < e else "")
 
-    def add(self, severity: str, code: str, message: str, reported: str | None, expected: str | None,
-            span: tuple[int, int], claim: Claim | None = None, related: tuple[int, int] | None = None,
-            suggestion: str | None = None) -> None:
-        self.out.append(Finding(
-            severity=severity, code=code, message=message, reported=reported, expected=expected,
-            text=self.text[span[0]:span[1]], span=span,
-            subject=claim.subject if claim else None, set=claim.set if claim else None,
-            claim_span=claim.span if claim else None, related_span=related,
-            title=TITLES.get(code, code), suggestion=suggestion, sentence=self.sentence(span),
-        ))
+    def add(
+        self,
+        severity: str,
+        code: str,
+        message: str,
+        reported: str | None,
+        expected: str | None,
+        span: tuple[int, int],
+        claim: Claim | None = None,
+        related: tuple[int, int] | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        self.out.append(
+            Finding(
+                severity=severity,
+                code=code,
+                message=message,
+                reported=reported,
+                expected=expected,
+                text=self.text[span[0] : span[1]],
+                span=span,
+                subject=claim.subject if claim else None,
+                set=claim.set if claim else None,
+                claim_span=claim.span if claim else None,
+                related_span=related,
+                title=TITLES.get(code, code),
+                suggestion=suggestion,
+                sentence=self.sentence(span),
+            )
+        )
 
 
 def run_checks(report: Report, cat: Catalogue) -> list[Finding]:
@@ -175,15 +195,27 @@ def _check_claim(ctx: _Ctx, c: Claim) -> None:
             pass
         elif a > t + EPS:
             if c.average:
-                ctx.add("error", "average-above-total",
-                        f"Số bình quân {_n(a)} {_kwc(c)} lớn hơn tổng số {_n(t)} {_kwc(c)}.",
-                        _frac(c), f"≤ {_n(t)}", fig, c,
-                        suggestion=f"Kiểm tra lại số bình quân: không thể lớn hơn {_n(t)}.")
+                ctx.add(
+                    "error",
+                    "average-above-total",
+                    f"Số bình quân {_n(a)} {_kwc(c)} lớn hơn tổng số {_n(t)} {_kwc(c)}.",
+                    _frac(c),
+                    f"≤ {_n(t)}",
+                    fig,
+                    c,
+                    suggestion=f"Kiểm tra lại số bình quân: không thể lớn hơn {_n(t)}.",
+                )
             else:
-                ctx.add("error", "achieved-above-total",
-                        f"Số {_kwc(c)} đạt ({_n(a)}) lớn hơn tổng số {_kwc(c)} ({_n(t)}).",
-                        _frac(c), f"≤ {_n(t)}", fig, c,
-                        suggestion=f"Kiểm tra lại {_frac(c)}: số đạt không thể lớn hơn tổng số.")
+                ctx.add(
+                    "error",
+                    "achieved-above-total",
+                    f"Số {_kwc(c)} đạt ({_n(a)}) lớn hơn tổng số {_kwc(c)} ({_n(t)}).",
+                    _frac(c),
+                    f"≤ {_n(t)}",
+                    fig,
+                    c,
+                    suggestion=f"Kiểm tra lại {_frac(c)}: số đạt không thể lớn hơn tổng số.",
+                )
         if c.percent is not None and t > 0:
             _check_percent(ctx, c)
     # totals against the named set
@@ -192,24 +224,48 @@ def _check_claim(ctx: _Ctx, c: Claim) -> None:
         if authoritative and set_total:
             if t is not None and abs(t - set_total) > EPS and c.set_source != "inferred":
                 label = _cap(set_label(c.set, info))
-                ctx.add("error", "total-mismatch",
-                        f"{label} có {set_total} {_kwc(c)}, văn bản ghi tổng số là {_n(t)}.",
-                        _n(t), str(set_total), c.total_span or fig, c,
-                        suggestion=f"Sửa tổng số {_n(t)} thành {set_total}, hoặc ghi rõ bộ tiêu chí mà số liệu này theo.")
+                ctx.add(
+                    "error",
+                    "total-mismatch",
+                    f"{label} có {set_total} {_kwc(c)}, văn bản ghi tổng số là {_n(t)}.",
+                    _n(t),
+                    str(set_total),
+                    c.total_span or fig,
+                    c,
+                    suggestion=f"Sửa tổng số {_n(t)} thành {set_total}, hoặc ghi rõ bộ tiêu chí mà số liệu này theo.",
+                )
             elif t is None and a is not None and a > set_total + EPS:
                 code = "average-above-total" if c.average else "achieved-above-set-total"
                 what = "Số bình quân" if c.average else "Số"
-                ctx.add("error", code,
-                        f"{what} {_kwc(c)} đạt ({_n(a)}) lớn hơn tổng số {set_total} {_kwc(c)} của {set_label(c.set, info)}.",
-                        _n(a), f"≤ {set_total}", fig, c,
-                        suggestion=f"Kiểm tra lại số {_n(a)}: {set_label(c.set, info)} chỉ có {set_total} {_kwc(c)}.")
-    if a is not None and not c.average and c.aggregate_of is None and c.level in ("commune", "district", "village") \
-            and c.kind != "units" and not float(a).is_integer():
-        ctx.add("warning", "fractional-single-unit",
-                f"{c.subject} là một đơn vị nhưng số {_kwc(c)} đạt là số lẻ ({_n(a)}); "
-                "có thể đây là số bình quân hoặc gõ nhầm.",
-                _n(a), "một số nguyên", c.achieved_span or fig, c,
-                suggestion="Nếu là số bình quân của nhiều xã, ghi rõ “bình quân”; nếu không, sửa thành số nguyên.")
+                ctx.add(
+                    "error",
+                    code,
+                    f"{what} {_kwc(c)} đạt ({_n(a)}) lớn hơn tổng số {set_total} {_kwc(c)} của {set_label(c.set, info)}.",
+                    _n(a),
+                    f"≤ {set_total}",
+                    fig,
+                    c,
+                    suggestion=f"Kiểm tra lại số {_n(a)}: {set_label(c.set, info)} chỉ có {set_total} {_kwc(c)}.",
+                )
+    if (
+        a is not None
+        and not c.average
+        and c.aggregate_of is None
+        and c.level in ("commune", "district", "village")
+        and c.kind != "units"
+        and not float(a).is_integer()
+    ):
+        ctx.add(
+            "warning",
+            "fractional-single-unit",
+            f"{c.subject} là một đơn vị nhưng số {_kwc(c)} đạt là số lẻ ({_n(a)}); "
+            "có thể đây là số bình quân hoặc gõ nhầm.",
+            _n(a),
+            "một số nguyên",
+            c.achieved_span or fig,
+            c,
+            suggestion="Nếu là số bình quân của nhiều xã, ghi rõ “bình quân”; nếu không, sửa thành số nguyên.",
+        )
     _check_unmet(ctx, c, info)
 
 
@@ -223,10 +279,10 @@ def _check_percent(ctx: _Ctx, c: Claim) -> None:
     assert c.achieved is not None and c.total and c.percent is not None
     exact = c.achieved * 100.0 / c.total
     places = c.percent_places or 0
-    unit = 10.0 ** -places
+    unit = 10.0**-places
     tol = 0.5 * unit
     if c.average or c.achieved_places:
-        tol += 0.5 * 10 ** -c.achieved_places * 100.0 / c.total
+        tol += 0.5 * 10**-c.achieved_places * 100.0 / c.total
     diff = abs(exact - c.percent)
     if diff <= tol + EPS:
         return
@@ -244,10 +300,16 @@ def _check_percent(ctx: _Ctx, c: Claim) -> None:
     else:
         severity, code = "error", "percent-mismatch"
     what = "lệch một đơn vị làm tròn so với" if code == "percent-rounding" else "không khớp với"
-    ctx.add(severity, code,
-            f"Tỷ lệ {reported} {what} {_frac(c)} {_kwc(c)}: {_frac(c)} = {fmt.percent(exact, places=shown)}.",
-            reported, right, c.percent_span or c.span, c,
-            suggestion=f"Sửa “{reported}” thành “{right}”, hoặc kiểm tra lại {_frac(c)}.")
+    ctx.add(
+        severity,
+        code,
+        f"Tỷ lệ {reported} {what} {_frac(c)} {_kwc(c)}: {_frac(c)} = {fmt.percent(exact, places=shown)}.",
+        reported,
+        right,
+        c.percent_span or c.span,
+        c,
+        suggestion=f"Sửa “{reported}” thành “{right}”, hoặc kiểm tra lại {_frac(c)}.",
+    )
 
 
 def _gap(c: Claim) -> float | None:
@@ -272,10 +334,17 @@ def _check_unmet(ctx: _Ctx, c: Claim, info: SetInfo | None) -> None:
     if items:
         uspan = (items[0].span[0], items[-1].span[1])
         if c.unmet_count is not None and listed != c.unmet_count:
-            ctx.add("error", "unmet-list-count",
-                    f"Văn bản nêu còn {c.unmet_count} {kw} chưa đạt nhưng liệt kê {listed}: {codes}.",
-                    str(listed), str(c.unmet_count), uspan, c, c.unmet_count_span,
-                    suggestion=f"Sửa số {kw} chưa đạt thành {listed}, hoặc bổ sung/bỏ bớt mã trong danh sách.")
+            ctx.add(
+                "error",
+                "unmet-list-count",
+                f"Văn bản nêu còn {c.unmet_count} {kw} chưa đạt nhưng liệt kê {listed}: {codes}.",
+                str(listed),
+                str(c.unmet_count),
+                uspan,
+                c,
+                c.unmet_count_span,
+                suggestion=f"Sửa số {kw} chưa đạt thành {listed}, hoặc bổ sung/bỏ bớt mã trong danh sách.",
+            )
             return
     count = c.unmet_count if c.unmet_count is not None else (listed if items else None)
     if count is None or not exact_gap or count == gap:
@@ -290,17 +359,31 @@ def _check_unmet(ctx: _Ctx, c: Claim, info: SetInfo | None) -> None:
         pct = ""
         if c.percent is not None and total:
             pct = f", tỷ lệ thành {fmt.percent(right, total)}"
-        ctx.add("error", "unmet-count-mismatch",
-                f"Văn bản liệt kê {count} {kw} chưa đạt ({codes}){both}, nên số {kw} đạt phải là "
-                f"{_n(total)} − {count} = {_n(right)}, nhưng ghi {said}.",
-                _n(c.achieved), _n(right), c.achieved_span, c, uspan,
-                suggestion=f"Sửa {frac} thành {_n(right)}/{_n(total)}{pct}; hoặc kiểm tra lại danh sách {kw} chưa đạt.")
+        ctx.add(
+            "error",
+            "unmet-count-mismatch",
+            f"Văn bản liệt kê {count} {kw} chưa đạt ({codes}){both}, nên số {kw} đạt phải là "
+            f"{_n(total)} − {count} = {_n(right)}, nhưng ghi {said}.",
+            _n(c.achieved),
+            _n(right),
+            c.achieved_span,
+            c,
+            uspan,
+            suggestion=f"Sửa {frac} thành {_n(right)}/{_n(total)}{pct}; hoặc kiểm tra lại danh sách {kw} chưa đạt.",
+        )
     else:
         span = c.unmet_count_span or c.unmet_span or c.span
-        ctx.add("error", "unmet-count-mismatch",
-                f"Văn bản nêu còn {count} {kw} chưa đạt, nhưng {said} nghĩa là còn {_n(gap)} {kw} chưa đạt.",
-                str(count), _n(gap), span, c, c.figure_span,
-                suggestion=f"Sửa “{count} {kw}” thành “{_n(gap)} {kw}”, hoặc kiểm tra lại {frac}.")
+        ctx.add(
+            "error",
+            "unmet-count-mismatch",
+            f"Văn bản nêu còn {count} {kw} chưa đạt, nhưng {said} nghĩa là còn {_n(gap)} {kw} chưa đạt.",
+            str(count),
+            _n(gap),
+            span,
+            c,
+            c.figure_span,
+            suggestion=f"Sửa “{count} {kw}” thành “{_n(gap)} {kw}”, hoặc kiểm tra lại {frac}.",
+        )
     _duplicates_and_codes(ctx, c, info, items, kw)
 
 
@@ -311,8 +394,16 @@ def _duplicates_and_codes(ctx: _Ctx, c: Claim, info: SetInfo | None, items, kw: 
     for it in items:
         norm = _norm_code(it.code, c.kind)
         if norm in seen:
-            ctx.add("warning", "duplicate-code", f"{_cap(kw)} {it.code} được liệt kê hai lần.",
-                    it.code, None, it.span, c, suggestion=f"Bỏ mã {it.code} lặp lại.")
+            ctx.add(
+                "warning",
+                "duplicate-code",
+                f"{_cap(kw)} {it.code} được liệt kê hai lần.",
+                it.code,
+                None,
+                it.span,
+                c,
+                suggestion=f"Bỏ mã {it.code} lặp lại.",
+            )
         seen.add(norm)
     if info is not None:
         _check_codes(ctx, c, info)
@@ -322,8 +413,16 @@ def _duplicates_and_codes(ctx: _Ctx, c: Claim, info: SetInfo | None, items, kw: 
 def _check_standalone_unmet(ctx: _Ctx, claims: list[Claim]) -> None:
     figures: dict[tuple, list[Claim]] = defaultdict(list)
     for c in claims:
-        if c.achieved is not None and c.total is not None and c.set and c.subject_key and c.modality == "current" \
-                and c.when is None and not c.average and c.aggregate_of is None:
+        if (
+            c.achieved is not None
+            and c.total is not None
+            and c.set
+            and c.subject_key
+            and c.modality == "current"
+            and c.when is None
+            and not c.average
+            and c.aggregate_of is None
+        ):
             figures[(c.subject_key, c.set, c.kind)].append(c)
     for s in claims:
         if s.achieved is not None or not s.set or not s.subject_key:
@@ -341,11 +440,18 @@ def _check_standalone_unmet(ctx: _Ctx, claims: list[Claim]) -> None:
             continue
         kw = _kwc(s)
         span = s.unmet_count_span or s.unmet_span or s.span
-        ctx.add("error", "unmet-count-mismatch",
-                f"Văn bản nêu còn {count} {kw} chưa đạt, nhưng ở chỗ khác ghi {g.subject} đạt {_frac(g)} {kw}, "
-                f"nghĩa là còn {_n(gap)} {kw} chưa đạt.",
-                str(count), _n(gap), span, s, g.figure_span,
-                suggestion=f"Sửa “{count} {kw}” thành “{_n(gap)} {kw}”, hoặc kiểm tra lại {_frac(g)}.")
+        ctx.add(
+            "error",
+            "unmet-count-mismatch",
+            f"Văn bản nêu còn {count} {kw} chưa đạt, nhưng ở chỗ khác ghi {g.subject} đạt {_frac(g)} {kw}, "
+            f"nghĩa là còn {_n(gap)} {kw} chưa đạt.",
+            str(count),
+            _n(gap),
+            span,
+            s,
+            g.figure_span,
+            suggestion=f"Sửa “{count} {kw}” thành “{_n(gap)} {kw}”, hoặc kiểm tra lại {_frac(g)}.",
+        )
 
 
 # -- counts against the units they name ----------------------------------------------------------------
@@ -354,10 +460,17 @@ def _check_lists(ctx: _Ctx, lists: list[UnitList]) -> None:
         if not x.complete or x.count == len(x.names):
             continue
         names = ", ".join(n for n, _ in x.names)
-        ctx.add("error", "list-count-mismatch",
-                f"Văn bản nêu {x.count} {x.unit_type} nhưng liệt kê {len(x.names)} tên: {names}.",
-                str(x.count), str(len(x.names)), x.count_span, None, (x.names[0][1][0], x.names[-1][1][1]),
-                suggestion=f"Sửa “{x.count} {x.unit_type}” thành “{len(x.names)} {x.unit_type}”, hoặc bổ sung tên còn thiếu.")
+        ctx.add(
+            "error",
+            "list-count-mismatch",
+            f"Văn bản nêu {x.count} {x.unit_type} nhưng liệt kê {len(x.names)} tên: {names}.",
+            str(x.count),
+            str(len(x.names)),
+            x.count_span,
+            None,
+            (x.names[0][1][0], x.names[-1][1][1]),
+            suggestion=f"Sửa “{x.count} {x.unit_type}” thành “{len(x.names)} {x.unit_type}”, hoặc bổ sung tên còn thiếu.",
+        )
 
 
 class _LazyCodes:
@@ -404,20 +517,38 @@ def _check_codes(ctx: _Ctx, c: Claim, info: SetInfo) -> None:
             if "." in code:
                 continue  # an indicator code in a list of criteria: left to the reader
             if crit not in info.criterion_numbers:
-                ctx.add("error", "unknown-code",
-                        f"{label[0].upper() + label[1:]} không có tiêu chí số {code} (chỉ có {info.criteria_total} tiêu chí).",
-                        code, f"1–{info.criteria_total}", it.span, c)
+                ctx.add(
+                    "error",
+                    "unknown-code",
+                    f"{label[0].upper() + label[1:]} không có tiêu chí số {code} (chỉ có {info.criteria_total} tiêu chí).",
+                    code,
+                    f"1–{info.criteria_total}",
+                    it.span,
+                    c,
+                )
         else:
             if crit not in info.criterion_numbers:
-                ctx.add("error", "unknown-code",
-                        f"{label[0].upper() + label[1:]} không có chỉ tiêu {code}: bộ không có tiêu chí số {crit}.",
-                        code, None, it.span, c)
+                ctx.add(
+                    "error",
+                    "unknown-code",
+                    f"{label[0].upper() + label[1:]} không có chỉ tiêu {code}: bộ không có tiêu chí số {crit}.",
+                    code,
+                    None,
+                    it.span,
+                    c,
+                )
             elif info.codes_authoritative and code not in info.indicator_codes:
                 same = sorted((x for x in info.indicator_codes if x.split(".")[0] == str(crit)), key=code_key)
-                ctx.add("error", "unknown-code",
-                        f"{label[0].upper() + label[1:]} không có chỉ tiêu {code}"
-                        + (f" (tiêu chí {crit} gồm: {', '.join(same)})." if same else "."),
-                        code, ", ".join(same) if same else None, it.span, c)
+                ctx.add(
+                    "error",
+                    "unknown-code",
+                    f"{label[0].upper() + label[1:]} không có chỉ tiêu {code}"
+                    + (f" (tiêu chí {crit} gồm: {', '.join(same)})." if same else "."),
+                    code,
+                    ", ".join(same) if same else None,
+                    it.span,
+                    c,
+                )
 
 
 # -- criteria against indicators of the same subject and set ----------------------------------------
@@ -454,24 +585,56 @@ def _pair(ctx: _Ctx, c: Claim, i: Claim, info: SetInfo | None) -> None:
     if uc is not None and ui is not None and authoritative and uc >= 0 and ui >= 0:
         tol = 0.011 if (c.average or i.average) else EPS
         if uc <= tol and ui > tol:
-            ctx.add("error", "criteria-indicators-mismatch",
-                    f"Đạt đủ {_frac(c)} tiêu chí thì mọi chỉ tiêu đều đạt, nhưng văn bản ghi {_frac(i)} chỉ tiêu.",
-                    _frac(i), f"{_n(i.total)}/{_n(i.total)}", i.figure_span, i, c.figure_span)
+            ctx.add(
+                "error",
+                "criteria-indicators-mismatch",
+                f"Đạt đủ {_frac(c)} tiêu chí thì mọi chỉ tiêu đều đạt, nhưng văn bản ghi {_frac(i)} chỉ tiêu.",
+                _frac(i),
+                f"{_n(i.total)}/{_n(i.total)}",
+                i.figure_span,
+                i,
+                c.figure_span,
+            )
         elif ui <= tol and uc > tol:
-            ctx.add("error", "criteria-indicators-mismatch",
-                    f"Đạt đủ {_frac(i)} chỉ tiêu thì mọi tiêu chí đều đạt, nhưng văn bản ghi {_frac(c)} tiêu chí.",
-                    _frac(c), f"{_n(c.total)}/{_n(c.total)}", c.figure_span, c, i.figure_span)
+            ctx.add(
+                "error",
+                "criteria-indicators-mismatch",
+                f"Đạt đủ {_frac(i)} chỉ tiêu thì mọi tiêu chí đều đạt, nhưng văn bản ghi {_frac(c)} tiêu chí.",
+                _frac(c),
+                f"{_n(c.total)}/{_n(c.total)}",
+                c.figure_span,
+                c,
+                i.figure_span,
+            )
         elif uc > ui + tol:
-            ctx.add("error", "criteria-indicators-mismatch",
-                    f"Còn {_n(uc)} tiêu chí chưa đạt nhưng chỉ còn {_n(ui)} chỉ tiêu chưa đạt; mỗi tiêu chí chưa đạt "
-                    f"phải có ít nhất một chỉ tiêu chưa đạt.",
-                    f"{_frac(c)} tiêu chí; {_frac(i)} chỉ tiêu", f"≥ {_n(uc)} chỉ tiêu chưa đạt", c.figure_span, c,
-                    i.figure_span)
-        elif info is not None and info.max_per_criterion and not (c.average or i.average) and ui > uc * info.max_per_criterion:
-            ctx.add("error", "criteria-indicators-mismatch",
-                    f"Còn {_n(ui)} chỉ tiêu chưa đạt nhưng chỉ {_n(uc)} tiêu chí chưa đạt; mỗi tiêu chí có nhiều nhất "
-                    f"{info.max_per_criterion} chỉ tiêu.",
-                    f"{_frac(c)} tiêu chí; {_frac(i)} chỉ tiêu", None, i.figure_span, i, c.figure_span)
+            ctx.add(
+                "error",
+                "criteria-indicators-mismatch",
+                f"Còn {_n(uc)} tiêu chí chưa đạt nhưng chỉ còn {_n(ui)} chỉ tiêu chưa đạt; mỗi tiêu chí chưa đạt "
+                f"phải có ít nhất một chỉ tiêu chưa đạt.",
+                f"{_frac(c)} tiêu chí; {_frac(i)} chỉ tiêu",
+                f"≥ {_n(uc)} chỉ tiêu chưa đạt",
+                c.figure_span,
+                c,
+                i.figure_span,
+            )
+        elif (
+            info is not None
+            and info.max_per_criterion
+            and not (c.average or i.average)
+            and ui > uc * info.max_per_criterion
+        ):
+            ctx.add(
+                "error",
+                "criteria-indicators-mismatch",
+                f"Còn {_n(ui)} chỉ tiêu chưa đạt nhưng chỉ {_n(uc)} tiêu chí chưa đạt; mỗi tiêu chí có nhiều nhất "
+                f"{info.max_per_criterion} chỉ tiêu.",
+                f"{_frac(c)} tiêu chí; {_frac(i)} chỉ tiêu",
+                None,
+                i.figure_span,
+                i,
+                c.figure_span,
+            )
     # lists
     if not i.unmet:
         return
@@ -482,7 +645,8 @@ def _pair(ctx: _Ctx, c: Claim, i: Claim, info: SetInfo | None) -> None:
         except ValueError:
             continue
     ind_complete = (i.unmet_count is not None and i.unmet_count == len(i.unmet)) or (
-        ui is not None and not i.average and float(ui).is_integer() and ui == len(i.unmet))
+        ui is not None and not i.average and float(ui).is_integer() and ui == len(i.unmet)
+    )
     if c.unmet:
         listed: dict[int, list] = {}
         for it in c.unmet:
@@ -495,27 +659,46 @@ def _pair(ctx: _Ctx, c: Claim, i: Claim, info: SetInfo | None) -> None:
         for n, its in sorted(implied.items()):
             if n not in listed:
                 codes = ", ".join(x.code for x in its)
-                ctx.add("error", "implied-criteria-mismatch",
-                        f"Chỉ tiêu {codes} chưa đạt nên tiêu chí {n} chưa đạt, nhưng tiêu chí {n} không có trong danh sách "
-                        f"tiêu chí chưa đạt ({'; '.join(x.code for x in c.unmet)}).",
-                        "; ".join(x.code for x in c.unmet), f"có tiêu chí {n}", its[0].span, i,
-                        (c.unmet[0].span[0], c.unmet[-1].span[1]))
+                ctx.add(
+                    "error",
+                    "implied-criteria-mismatch",
+                    f"Chỉ tiêu {codes} chưa đạt nên tiêu chí {n} chưa đạt, nhưng tiêu chí {n} không có trong danh sách "
+                    f"tiêu chí chưa đạt ({'; '.join(x.code for x in c.unmet)}).",
+                    "; ".join(x.code for x in c.unmet),
+                    f"có tiêu chí {n}",
+                    its[0].span,
+                    i,
+                    (c.unmet[0].span[0], c.unmet[-1].span[1]),
+                )
         if ind_complete:
             for n, it in sorted(listed.items()):
                 if n not in implied:
-                    ctx.add("error", "implied-criteria-mismatch",
-                            f"Tiêu chí {n} được nêu là chưa đạt nhưng không có chỉ tiêu nào của tiêu chí {n} trong danh sách "
-                            f"chỉ tiêu chưa đạt ({'; '.join(x.code for x in i.unmet)}).",
-                            it.code, "; ".join(str(k) for k in sorted(implied)), it.span, c,
-                            (i.unmet[0].span[0], i.unmet[-1].span[1]))
+                    ctx.add(
+                        "error",
+                        "implied-criteria-mismatch",
+                        f"Tiêu chí {n} được nêu là chưa đạt nhưng không có chỉ tiêu nào của tiêu chí {n} trong danh sách "
+                        f"chỉ tiêu chưa đạt ({'; '.join(x.code for x in i.unmet)}).",
+                        it.code,
+                        "; ".join(str(k) for k in sorted(implied)),
+                        it.span,
+                        c,
+                        (i.unmet[0].span[0], i.unmet[-1].span[1]),
+                    )
     elif uc is not None and not c.average and float(uc).is_integer() and uc >= 0:
         k = len(implied)
         if k > uc or (ind_complete and k != uc):
-            ctx.add("error", "implied-criteria-mismatch",
-                    f"Các chỉ tiêu chưa đạt ({'; '.join(x.code for x in i.unmet)}) thuộc {k} tiêu chí "
-                    f"({', '.join(str(n) for n in sorted(implied))}), nhưng {_frac(c)} tiêu chí nghĩa là còn {_n(uc)} "
-                    f"tiêu chí chưa đạt.",
-                    str(k), _n(uc), (i.unmet[0].span[0], i.unmet[-1].span[1]), i, c.figure_span)
+            ctx.add(
+                "error",
+                "implied-criteria-mismatch",
+                f"Các chỉ tiêu chưa đạt ({'; '.join(x.code for x in i.unmet)}) thuộc {k} tiêu chí "
+                f"({', '.join(str(n) for n in sorted(implied))}), nhưng {_frac(c)} tiêu chí nghĩa là còn {_n(uc)} "
+                f"tiêu chí chưa đạt.",
+                str(k),
+                _n(uc),
+                (i.unmet[0].span[0], i.unmet[-1].span[1]),
+                i,
+                c.figure_span,
+            )
 
 
 # -- figures that contradict each other --------------------------------------------------------------
@@ -534,11 +717,18 @@ def _check_contradictions(ctx: _Ctx, claims: list[Claim]) -> None:
         first = cs[0]
         for c in cs[1:]:
             if abs((c.achieved or 0) - (first.achieved or 0)) > EPS or abs((c.total or 0) - (first.total or 0)) > EPS:
-                ctx.add("error", "contradiction",
-                        f"{c.subject} ({c.set}): {_frac(c)} {_kwc(c)} mâu thuẫn với {_frac(first)} {_kwc(c)} "
-                        f"ở chỗ khác trong cùng văn bản.",
-                        _frac(c), _frac(first), c.figure_span, c, first.figure_span,
-                        suggestion=f"Thống nhất một số liệu cho {c.subject}: {_frac(first)} hay {_frac(c)}.")
+                ctx.add(
+                    "error",
+                    "contradiction",
+                    f"{c.subject} ({c.set}): {_frac(c)} {_kwc(c)} mâu thuẫn với {_frac(first)} {_kwc(c)} "
+                    f"ở chỗ khác trong cùng văn bản.",
+                    _frac(c),
+                    _frac(first),
+                    c.figure_span,
+                    c,
+                    first.figure_span,
+                    suggestion=f"Thống nhất một số liệu cho {c.subject}: {_frac(first)} hay {_frac(c)}.",
+                )
 
 
 # -- changes -----------------------------------------------------------------------------------------
@@ -552,15 +742,29 @@ def _check_changes(ctx: _Ctx, claims: list[Claim]) -> None:
         if ch is None or c.achieved is None:
             continue
         if ch.delta > 0 and ch.delta > c.achieved + EPS:
-            ctx.add("error", "change-impossible",
-                    f"Văn bản nêu tăng {ch.delta} {_kwc(c)} nhưng hiện chỉ đạt {_n(c.achieved)} {_kwc(c)}.",
-                    str(ch.delta), f"≤ {_n(c.achieved)}", ch.span, c, c.figure_span)
+            ctx.add(
+                "error",
+                "change-impossible",
+                f"Văn bản nêu tăng {ch.delta} {_kwc(c)} nhưng hiện chỉ đạt {_n(c.achieved)} {_kwc(c)}.",
+                str(ch.delta),
+                f"≤ {_n(c.achieved)}",
+                ch.span,
+                c,
+                c.figure_span,
+            )
             continue
         if c.total is not None and c.achieved - ch.delta > c.total + EPS:
-            ctx.add("error", "change-impossible",
-                    f"Văn bản nêu giảm {-ch.delta} {_kwc(c)}: trước đó phải đạt {_n(c.achieved - ch.delta)}, "
-                    f"nhiều hơn tổng số {_n(c.total)}.",
-                    str(ch.delta), None, ch.span, c, c.figure_span)
+            ctx.add(
+                "error",
+                "change-impossible",
+                f"Văn bản nêu giảm {-ch.delta} {_kwc(c)}: trước đó phải đạt {_n(c.achieved - ch.delta)}, "
+                f"nhiều hơn tổng số {_n(c.total)}.",
+                str(ch.delta),
+                None,
+                ch.span,
+                c,
+                c.figure_span,
+            )
             continue
         earlier = past.get((c.subject_key, c.set, c.kind)) if c.subject_key and c.set else None
         if earlier and len(earlier) == 1:
@@ -568,10 +772,17 @@ def _check_changes(ctx: _Ctx, claims: list[Claim]) -> None:
             real = (c.achieved or 0) - (p.achieved or 0)
             if abs(real - ch.delta) > EPS:
                 verb = "tăng" if ch.delta >= 0 else "giảm"
-                ctx.add("warning", "change-mismatch",
-                        f"Văn bản nêu {verb} {abs(ch.delta)} {_kwc(c)}, nhưng từ {_n(p.achieved)} lên {_n(c.achieved)} "
-                        f"là {'tăng' if real >= 0 else 'giảm'} {_n(abs(real))}.",
-                        str(ch.delta), _n(real), ch.span, c, p.figure_span)
+                ctx.add(
+                    "warning",
+                    "change-mismatch",
+                    f"Văn bản nêu {verb} {abs(ch.delta)} {_kwc(c)}, nhưng từ {_n(p.achieved)} lên {_n(c.achieved)} "
+                    f"là {'tăng' if real >= 0 else 'giảm'} {_n(abs(real))}.",
+                    str(ch.delta),
+                    _n(real),
+                    ch.span,
+                    c,
+                    p.figure_span,
+                )
 
 
 # -- recognitions ------------------------------------------------------------------------------------
@@ -589,8 +800,13 @@ def _check_recognitions(ctx: _Ctx, claims: list[Claim], recs: list[Recognition])
                 info = ctx.cat.info(c.set)
                 if c.kind == "indicators" and info is not None and not info.indicators_authoritative:
                     continue
-                ctx.add("warning", "recognized-but-unmet",
-                        f"{r.subject} được công nhận đạt chuẩn ({r.set}) nhưng số liệu chỉ đạt {_frac(c)} {_kwc(c)}.",
-                        _frac(c), f"{_n(c.total)}/{_n(c.total)}", c.figure_span, c, r.span)
-
-
+                ctx.add(
+                    "warning",
+                    "recognized-but-unmet",
+                    f"{r.subject} được công nhận đạt chuẩn ({r.set}) nhưng số liệu chỉ đạt {_frac(c)} {_kwc(c)}.",
+                    _frac(c),
+                    f"{_n(c.total)}/{_n(c.total)}",
+                    c.figure_span,
+                    c,
+                    r.span,
+                )

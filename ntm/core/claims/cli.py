@@ -27,9 +27,18 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow"}
 CONTEXT_WIDTH = 220
 
 
-def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err: IO[str] | None = None,
-        catalog: Any = None, resolver: Any = None, max_bytes: int = DEFAULT_MAX_BYTES,
-        max_chars: int = DEFAULT_MAX_CHARS, lookup: Any = None) -> int:
+def run(
+    files: list[str],
+    fmt: str = "text",
+    out: IO[str] | None = None,
+    *,
+    err: IO[str] | None = None,
+    catalog: Any = None,
+    resolver: Any = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    lookup: Any = None,
+) -> int:
     """Check each file; ``lookup(unit_code, set_code, period)`` (optional, with ``lookup.rollup`` for
     counts and averages) compares the figures with stored results (:func:`ntm.core.claims.compare.compare_with`)."""
     out = out if out is not None else sys.stdout
@@ -46,8 +55,9 @@ def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err:
     for path in files:
         try:
             text = read_document(path, max_bytes=max_bytes, max_chars=max_chars)
-            report = extract(text, source=os.path.basename(path), resolver=resolver, catalog=catalog,
-                             max_chars=max_chars)
+            report = extract(
+                text, source=os.path.basename(path), resolver=resolver, catalog=catalog, max_chars=max_chars
+            )
         except (DocumentError, InputTooLarge, Exception) as exc:
             if isinstance(exc, (DocumentError, InputTooLarge)):
                 msg = str(exc) if str(exc).startswith(path) else f"{path}: {exc}"
@@ -57,7 +67,9 @@ def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err:
             err.flush()
             code = 2
             if fmt == "json":
-                results.append({"source": os.path.basename(path), "path": path, "error": msg, "claims": [], "findings": []})
+                results.append(
+                    {"source": os.path.basename(path), "path": path, "error": msg, "claims": [], "findings": []}
+                )
             continue
         if lookup is not None:
             from .compare import compare_with
@@ -81,8 +93,16 @@ def run(files: list[str], fmt: str = "text", out: IO[str] | None = None, *, err:
 
 def _console(out: IO[str]) -> Console:
     tty = bool(getattr(out, "isatty", lambda: False)())
-    return Console(file=out, force_terminal=tty, no_color=not tty, highlight=False, markup=False, emoji=False,
-                   soft_wrap=True, width=max(100, Console(file=out).width if tty else 100))
+    return Console(
+        file=out,
+        force_terminal=tty,
+        no_color=not tty,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+        width=max(100, Console(file=out).width if tty else 100),
+    )
 
 
 def render_text(report: Report, console: Console, path: str | None = None) -> None:

@@ -28,8 +28,15 @@ Lookup = Callable[[str, str, Any], "tuple[float | None, float | None] | None"]
 Rollup = Callable[[str, str, Any], "tuple | None"]
 
 
-def compare_with(claims: Report | Iterable[Claim], lookup: Lookup | None, *, period: Period | None = None,
-                 severity: str = "warning", text: str | None = None, rollup: Rollup | None = None) -> list[Finding]:
+def compare_with(
+    claims: Report | Iterable[Claim],
+    lookup: Lookup | None,
+    *,
+    period: Period | None = None,
+    severity: str = "warning",
+    text: str | None = None,
+    rollup: Rollup | None = None,
+) -> list[Finding]:
     """Findings where a published figure differs from the stored result (``period`` defaults to the
     report's period)."""
     if isinstance(claims, Report):
@@ -45,13 +52,23 @@ def compare_with(claims: Report | Iterable[Claim], lookup: Lookup | None, *, per
 
     def add(c: Claim, message: str, reported: str, expected: str, suggestion: str) -> None:
         span = c.figure_span if text is not None else c.span
-        out.append(Finding(
-            severity=severity, code="stored-mismatch",  # type: ignore[arg-type]
-            message=message, reported=reported, expected=expected,
-            text=(text[span[0]:span[1]] if text is not None else c.text), span=span,
-            subject=c.subject, set=c.set, claim_span=c.span, title=TITLES["stored-mismatch"], suggestion=suggestion,
-            sentence=ctx.sentence(span) if ctx is not None else c.text,
-        ))
+        out.append(
+            Finding(
+                severity=severity,
+                code="stored-mismatch",  # type: ignore[arg-type]
+                message=message,
+                reported=reported,
+                expected=expected,
+                text=(text[span[0] : span[1]] if text is not None else c.text),
+                span=span,
+                subject=c.subject,
+                set=c.set,
+                claim_span=c.span,
+                title=TITLES["stored-mismatch"],
+                suggestion=suggestion,
+                sentence=ctx.sentence(span) if ctx is not None else c.text,
+            )
+        )
 
     for c in items:
         if not c.set or c.modality != "current" or c.when is not None:
@@ -65,9 +82,14 @@ def compare_with(claims: Report | Iterable[Claim], lookup: Lookup | None, *, per
             value = stored[0] if c.kind == "criteria" else stored[1]
             if value is None or abs(float(value) - c.achieved) <= EPS:
                 continue
-            add(c, f"Văn bản ghi {c.subject} đạt {_frac(c)} {_kwc(c)}, kết quả đánh giá lưu trong hệ thống là "
-                   f"{_n(value)} {_kwc(c)} ({c.set}{when}).", _n(c.achieved), _n(value),
-                f"Đối chiếu lại với kết quả đánh giá: {_n(value)} {_kwc(c)}.")
+            add(
+                c,
+                f"Văn bản ghi {c.subject} đạt {_frac(c)} {_kwc(c)}, kết quả đánh giá lưu trong hệ thống là "
+                f"{_n(value)} {_kwc(c)} ({c.set}{when}).",
+                _n(c.achieved),
+                _n(value),
+                f"Đối chiếu lại với kết quả đánh giá: {_n(value)} {_kwc(c)}.",
+            )
         elif rollup is not None:
             _compare_rollup(c, rollup, period, when, add)
     return out
@@ -91,20 +113,35 @@ def _compare_rollup(c: Claim, rollup: Rollup, period: Period | None, when: str, 
         total, _with, at_standard, _ac, _ai = r
         where = c.subject or "đơn vị"
         if c.achieved is not None and abs(at_standard - c.achieved) > EPS:
-            add(c, f"Văn bản ghi {where} có {_n(c.achieved)} xã đạt chuẩn ({c.set}); theo kết quả đánh giá lưu "
-                   f"trong hệ thống là {_n(at_standard)}/{_n(total)} xã{when}.", _n(c.achieved), _n(at_standard),
-                f"Đối chiếu lại số xã đạt chuẩn: {_n(at_standard)} xã.")
+            add(
+                c,
+                f"Văn bản ghi {where} có {_n(c.achieved)} xã đạt chuẩn ({c.set}); theo kết quả đánh giá lưu "
+                f"trong hệ thống là {_n(at_standard)}/{_n(total)} xã{when}.",
+                _n(c.achieved),
+                _n(at_standard),
+                f"Đối chiếu lại số xã đạt chuẩn: {_n(at_standard)} xã.",
+            )
         elif c.total is not None and abs(total - c.total) > EPS:
-            add(c, f"Văn bản ghi {where} có tổng số {_n(c.total)} xã; hệ thống có {_n(total)} xã{when}.",
-                _n(c.total), _n(total), f"Đối chiếu lại tổng số xã: {_n(total)}.")
+            add(
+                c,
+                f"Văn bản ghi {where} có tổng số {_n(c.total)} xã; hệ thống có {_n(total)} xã{when}.",
+                _n(c.total),
+                _n(total),
+                f"Đối chiếu lại tổng số xã: {_n(total)}.",
+            )
         elif c.achieved is None and c.percent is not None and total:
             exact = at_standard * 100.0 / total
             places = c.percent_places or 0
-            if abs(exact - c.percent) > 0.5 * 10 ** -places + 1e-9 and not c.percent_approx:
+            if abs(exact - c.percent) > 0.5 * 10**-places + 1e-9 and not c.percent_approx:
                 right = fmt.percent(exact, places=max(places, 1))
-                add(c, f"Văn bản ghi {fmt.number(c.percent, places)}% số xã của {where} đạt chuẩn ({c.set}); theo kết "
-                       f"quả đánh giá là {_n(at_standard)}/{_n(total)} xã = {right}{when}.",
-                    f"{fmt.number(c.percent, places)}%", right, f"Đối chiếu lại tỷ lệ: {right}.")
+                add(
+                    c,
+                    f"Văn bản ghi {fmt.number(c.percent, places)}% số xã của {where} đạt chuẩn ({c.set}); theo kết "
+                    f"quả đánh giá là {_n(at_standard)}/{_n(total)} xã = {right}{when}.",
+                    f"{fmt.number(c.percent, places)}%",
+                    right,
+                    f"Đối chiếu lại tỷ lệ: {right}.",
+                )
         return
     if not c.average or c.achieved is None:
         return
@@ -121,8 +158,13 @@ def _compare_rollup(c: Claim, rollup: Rollup, period: Period | None, when: str, 
     if stored is None:
         return
     places = c.achieved_places
-    if abs(round(stored, places) - c.achieved) > 0.5 * 10 ** -places + 1e-9:
+    if abs(round(stored, places) - c.achieved) > 0.5 * 10**-places + 1e-9:
         right = fmt.number(stored, max(places, 2), trim=True)
-        add(c, f"Văn bản ghi bình quân {_n(c.achieved)} {_kwc(c)} ({c.set}); theo kết quả đánh giá lưu trong hệ "
-               f"thống, bình quân của {with_results} xã là {right}{when}.", _n(c.achieved), right,
-            f"Đối chiếu lại số bình quân: {right}.")
+        add(
+            c,
+            f"Văn bản ghi bình quân {_n(c.achieved)} {_kwc(c)} ({c.set}); theo kết quả đánh giá lưu trong hệ "
+            f"thống, bình quân của {with_results} xã là {right}{when}.",
+            _n(c.achieved),
+            right,
+            f"Đối chiếu lại số bình quân: {right}.",
+        )

@@ -32,9 +32,44 @@ DOCX_MAX_XML = 64 * 1024 * 1024
 DOCX_MAX_RATIO = 200
 
 BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption", "figure",
-    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
-    "section", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "ul",
 }
 SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "head_meta"}
 
@@ -50,8 +85,9 @@ def _fail(path: str, why: str) -> DocumentError:
     return DocumentError(f"{path}: {why}")
 
 
-def read_document(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                  max_chars: int = DEFAULT_MAX_CHARS) -> str:
+def read_document(
+    path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = DEFAULT_MAX_CHARS
+) -> str:
     """The text of a report file. Raises :class:`DocumentError` with a message naming the file."""
     name = str(path)
     p = Path(path)
@@ -98,7 +134,9 @@ def sniff(data: bytes, name: str = "") -> str:
         return "ole"
     probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     ext = Path(name).suffix.lower()
-    if probe.startswith((b"<!doctype html", b"<html", b"<?xml")) and (b"<html" in data[:4096].lower() or ext in (".html", ".htm")):
+    if probe.startswith((b"<!doctype html", b"<html", b"<?xml")) and (
+        b"<html" in data[:4096].lower() or ext in (".html", ".htm")
+    ):
         return "html"
     if ext in (".html", ".htm", ".xhtml") and b"<" in head:
         return "html"
@@ -227,7 +265,7 @@ def _html_stream(markup: str, max_chars: int) -> str:
     p = _Stream(max_chars)
     step = 1 << 20
     for i in range(0, len(markup), step):
-        p.feed(markup[i:i + step])
+        p.feed(markup[i : i + step])
     p.close()
     return _tidy("".join(p.parts))
 
@@ -254,7 +292,11 @@ def _docx_text(data: bytes, name: str, max_chars: int) -> str:
             for info in z.infolist():
                 if info.file_size > DOCX_MAX_XML:
                     raise _fail(name, f"tệp .docx có thành phần quá lớn ({info.filename}: {_mb(info.file_size)})")
-                if info.compress_size and info.file_size / info.compress_size > DOCX_MAX_RATIO and info.file_size > 1 << 20:
+                if (
+                    info.compress_size
+                    and info.file_size / info.compress_size > DOCX_MAX_RATIO
+                    and info.file_size > 1 << 20
+                ):
                     raise _fail(name, "tệp .docx nén bất thường (có thể là 'zip bomb')")
     except zipfile.BadZipFile:
         raise _fail(name, "tệp .docx hỏng") from None
@@ -350,7 +392,13 @@ def _join_pdf_lines(txt: str) -> str:
     out: list[str] = []
     for line in lines:
         s = line.rstrip()
-        if out and out[-1] and s and out[-1][-1] not in ".:;!?" and (s.lstrip()[:1].islower() or s.lstrip()[:1].isdigit()):
+        if (
+            out
+            and out[-1]
+            and s
+            and out[-1][-1] not in ".:;!?"
+            and (s.lstrip()[:1].islower() or s.lstrip()[:1].isdigit())
+        ):
             out[-1] = out[-1] + " " + s.lstrip()
         else:
             out.append(s)

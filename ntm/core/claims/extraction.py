@@ -28,7 +28,9 @@ from .text import Layout, layout, lower_view, views
 from .timeline import Timeline, _title_end, read_timeline
 from .unmet import UnmetReader
 
-_TARGET = re.compile(r"\b(phan dau|muc tieu|ke hoach|du kien|dang ky|de ra|can dat|se dat|chi tieu giao|chi tieu phan dau)\b")
+_TARGET = re.compile(
+    r"\b(phan dau|muc tieu|ke hoach|du kien|dang ky|de ra|can dat|se dat|chi tieu giao|chi tieu phan dau)\b"
+)
 _PAST = re.compile(r"(?<!thang )\b(dau nam|cung ky|nam truoc|truoc day|ky truoc|thang truoc)\b")
 _NOW = re.compile(r"\b(den nay|hien nay|hien tai|nay|luy ke|hien dat|hien co|da dat)\b")
 _RECOGNIZE = re.compile(r"cong nhan\b")
@@ -37,8 +39,15 @@ _STANDARD = re.compile(r"dat chuan\b")
 
 
 class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
-    def __init__(self, text: str, *, resolver: UnitResolver | None, catalogue: Catalogue,
-                 context_names: list[str] | None = None, max_figures: int = MAX_FIGURES):
+    def __init__(
+        self,
+        text: str,
+        *,
+        resolver: UnitResolver | None,
+        catalogue: Catalogue,
+        context_names: list[str] | None = None,
+        max_figures: int = MAX_FIGURES,
+    ):
         self.text = text
         self.low, self.fold = views(text)
         self.lay: Layout = layout(text)
@@ -120,7 +129,7 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
         for f in figs:
             scope = tl.scope_at(f.start)
             lo = max(f.clause[0], prev_end_in_clause.get(f.clause, f.clause[0]), f.start - 150)
-            window = self.fold[lo:f.start]
+            window = self.fold[lo : f.start]
             prev_end_in_clause[f.clause] = f.end
             now = None
             for m in _NOW.finditer(window):
@@ -209,7 +218,7 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
         fv, t = self.fold, self.text
         for m in scan(_RECOGNIZE, fv, 0, self.end):
             sent = self.lay.sentence(m.start())
-            before = fv[max(sent[0], m.start() - 40):m.start()]
+            before = fv[max(sent[0], m.start() - 40) : m.start()]
             status = "proposed" if _PROPOSED.search(before) else "recognized"
             pos = m.end()
             limit = min(sent[1], m.end() + 600)
@@ -220,11 +229,11 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
                 d = next(scan(_STANDARD, fv, pos, limit), None)
                 if not d:
                     break
-                seg = t[pos:d.start()]
+                seg = t[pos : d.start()]
                 units = self._units_in(seg, pos)
-                sm = SET.match(fv, d.end() + 1) if fv[d.end():d.end() + 1] == " " else None
+                sm = SET.match(fv, d.end() + 1) if fv[d.end() : d.end() + 1] == " " else None
                 nxt = sm.end() if sm else d.end()
-                for (disp, tw, s0, _e0) in units:
+                for disp, tw, s0, _e0 in units:
                     level = TYPE_LEVEL.get(tw)
                     code = None
                     if sm:
@@ -242,8 +251,11 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
                             uid = self.resolver.resolve(disp, list(self.context_names))
                         except Exception:
                             uid = None
-                    out.append(Recognition(disp, level, str(uid) if uid is not None else None, code, status,
-                                           t[s0:nxt], (s0, nxt)))
+                    out.append(
+                        Recognition(
+                            disp, level, str(uid) if uid is not None else None, code, status, t[s0:nxt], (s0, nxt)
+                        )
+                    )
                 pos = nxt
         return out
 
@@ -262,7 +274,7 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
         disp_type = TYPE_DISPLAY.get(tw) or tw[:1].upper() + tw[1:]
         out = []
         cursor = m.end()
-        for part in re.split(r"(,| và )", seg[m.end():]):
+        for part in re.split(r"(,| và )", seg[m.end() :]):
             if part not in (",", " và "):
                 name = part.strip()
                 if name and name[0].isupper() and len(name.split()) <= 5:
@@ -292,7 +304,7 @@ class Extractor(FigureReader, UnmetReader, SubjectReader, SetReader):
             aggregate_of=f.aggregate_of,
             average=f.average,
             modality=f.modality,
-            text=t[f.start:f.end],
+            text=t[f.start : f.end],
             span=(f.start, f.end),
             figure_span=f.figure_span,
             achieved_span=f.achieved_span if f.achieved is not None else None,

@@ -35,12 +35,18 @@ _WORD_SLASH = re.compile(r"(?<=[^\W\d_])[ ]?/")
 _UNITNUM_BACK = re.compile(rf"(?<![\w/.,])({NUM})[ ]{{1,2}}({_UNIT_LOW})[ ]{{0,2}}$")
 _UNITNUM_AFTER = re.compile(rf"[ ]{{0,2}}({NUM})[ ]{{1,2}}({_UNIT_LOW})(?![\w])")
 _KIND_BEFORE = re.compile(r"(tieu chi|chi tieu)(?: (?:da |)dat(?: duoc)?| la)?[ ]{0,2}[:=]?[ ]{0,2}$")
-_ACHIEVED_TAIL = (rf"[ ]{{1,2}}(?:(?:duoc|binh quan|trung binh|la)[ ]{{1,2}})?({NUM})[ ]{{1,2}}(tieu chi|chi tieu)(?![\w])"
-                  rf"(?![ ]{{0,2}}/[ ]{{0,2}}(?!1[ ]{{1,2}}xa)\d)")
+_ACHIEVED_TAIL = (
+    rf"[ ]{{1,2}}(?:(?:duoc|binh quan|trung binh|la)[ ]{{1,2}})?({NUM})[ ]{{1,2}}(tieu chi|chi tieu)(?![\w])"
+    rf"(?![ ]{{0,2}}/[ ]{{0,2}}(?!1[ ]{{1,2}}xa)\d)"
+)
 # one pattern per first word, so that each is found by a fast search for its literal start
-_ACHIEVED_ONLY = tuple(re.compile(head + _ACHIEVED_TAIL) for head in (
-    r"dat(?: duoc| du)?", r"hoan thanh(?: du)?", r"binh quan(?: dat)?", r"trung binh"))
-_AVG_COLON = re.compile(rf"binh quan(?:[ ]{{0,2}}/[ ]{{0,2}}xa)?[ ]{{0,2}}:[ ]{{0,2}}({NUM})[ ]{{1,2}}(tieu chi|chi tieu)(?![\w])")
+_ACHIEVED_ONLY = tuple(
+    re.compile(head + _ACHIEVED_TAIL)
+    for head in (r"dat(?: duoc| du)?", r"hoan thanh(?: du)?", r"binh quan(?: dat)?", r"trung binh")
+)
+_AVG_COLON = re.compile(
+    rf"binh quan(?:[ ]{{0,2}}/[ ]{{0,2}}xa)?[ ]{{0,2}}:[ ]{{0,2}}({NUM})[ ]{{1,2}}(tieu chi|chi tieu)(?![\w])"
+)
 _PER_UNIT = re.compile(r"[ ]{0,2}/[ ]{0,2}(?:1[ ]{1,2})?(xa|huyen)(?![\w])")
 _AVG_WORD = re.compile(r"(?:binh quan|trung binh)(?![\w])")
 _IN_TOTAL = re.compile(
@@ -97,11 +103,11 @@ _SO_UNITS = re.compile(
     rf"(?:[ ]{{1,2}}(?P<std>chuan)|(?P<cls>[ ]{{1,2}}(?:(?:tu|duoi|tren)[ ]{{1,2}})?(?:{NUM})(?:[ ]{{0,2}}(?:-|–|den)[ ]{{0,2}}"
     rf"(?:{NUM}))?[ ]{{1,2}}tieu chi(?:[ ]{{1,2}}tro len)?))(?![\w])"
 )
-_SO_UNITS_VALUE = re.compile(rf"[ ]{{0,3}}(?::|la|len|dat|co)[ ]{{0,3}}({NUM})[ ]{{1,2}}(xa|huyen|don vi)(?![\w])(?![ ]{{0,2}}/)")
-_STD_TAIL = re.compile(r"[ ]{0,2},?[ ]{0,2}(?:(?:da|duoc)[ ]{1,2}){0,2}(?:cong nhan[ ]{1,2})?dat chuan(?![\w])")
-_PCT_UNITS = re.compile(
-    r"[ ]{1,2}(?:(?:tong[ ]{1,2})?so[ ]{1,2})?(don vi cap huyen|xa|huyen|tinh|thon)(?![\w])"
+_SO_UNITS_VALUE = re.compile(
+    rf"[ ]{{0,3}}(?::|la|len|dat|co)[ ]{{0,3}}({NUM})[ ]{{1,2}}(xa|huyen|don vi)(?![\w])(?![ ]{{0,2}}/)"
 )
+_STD_TAIL = re.compile(r"[ ]{0,2},?[ ]{0,2}(?:(?:da|duoc)[ ]{1,2}){0,2}(?:cong nhan[ ]{1,2})?dat chuan(?![\w])")
+_PCT_UNITS = re.compile(r"[ ]{1,2}(?:(?:tong[ ]{1,2})?so[ ]{1,2})?(don vi cap huyen|xa|huyen|tinh|thon)(?![\w])")
 
 
 @dataclass(slots=True)
@@ -216,16 +222,29 @@ class FigureReader:
                     kind, unit_type, kind_end = "units", u.group(1), u.end()
             if kind is None:
                 kb = _KIND_BEFORE.search(fv, max(0, m.start() - 40), m.start())
-                if kb and "\n" not in fv[kb.start():m.start()]:
+                if kb and "\n" not in fv[kb.start() : m.start()]:
                     kind = "criteria" if kb.group(1) == "tieu chi" else "indicators"
             if kind is None:
                 continue
             if kind == "units" or "." not in a_s:
                 # "tháng 7/2023 xã …", "7/2023" are dates, not figures
-                if _DATE_WORD_BEFORE.search(fv, max(0, m.start() - 8), m.start()) and (1900 <= tot <= 2100 or tot <= 12):
+                if _DATE_WORD_BEFORE.search(fv, max(0, m.start() - 8), m.start()) and (
+                    1900 <= tot <= 2100 or tot <= 12
+                ):
                     continue
-            f = Fig(m.start(), kind_end, kind_end, (m.start(), m.end()), kind, unit_type, a, places(a_s), tot,
-                    (m.start(1), m.end(1)), (m.start(2), m.end(2)))
+            f = Fig(
+                m.start(),
+                kind_end,
+                kind_end,
+                (m.start(), m.end()),
+                kind,
+                unit_type,
+                a,
+                places(a_s),
+                tot,
+                (m.start(1), m.end(1)),
+                (m.start(2), m.end(2)),
+            )
             f.average = kind != "units" and self._average_before(m.start())
             self._percent(f)
             figs.append(f)
@@ -239,8 +258,19 @@ class FigureReader:
                 if a_m is not None and a_m.group(2) == b.group(2):
                     a, tot = num(b.group(1)), num(a_m.group(1))
                     if a is not None and tot is not None and not self._full(figs):
-                        f = Fig(b.start(1), a_m.end(), a_m.end(), (b.start(1), a_m.end(1)), "units", b.group(2), a,
-                                places(b.group(1)), tot, (b.start(1), b.end(1)), (a_m.start(1), a_m.end(1)))
+                        f = Fig(
+                            b.start(1),
+                            a_m.end(),
+                            a_m.end(),
+                            (b.start(1), a_m.end(1)),
+                            "units",
+                            b.group(2),
+                            a,
+                            places(b.group(1)),
+                            tot,
+                            (b.start(1), b.end(1)),
+                            (a_m.start(1), a_m.end(1)),
+                        )
                         self._percent(f)
                         figs.append(f)
 
@@ -284,8 +314,19 @@ class FigureReader:
             if a is None or tot is None or a > tot * 10:
                 continue
             unit = FOLD_UNIT[m.group(2)]
-            f = Fig(b.start(1), m.end(), m.end(), (b.start(1), m.end(1)), "units", unit, a, places(b.group(1)), tot,
-                    (b.start(1), b.end(1)), (m.start(1), m.end(1)))
+            f = Fig(
+                b.start(1),
+                m.end(),
+                m.end(),
+                (b.start(1), m.end(1)),
+                "units",
+                unit,
+                a,
+                places(b.group(1)),
+                tot,
+                (b.start(1), b.end(1)),
+                (m.start(1), m.end(1)),
+            )
             self._percent(f)
             figs.append(f)
 
@@ -302,7 +343,7 @@ class FigureReader:
             if s == last or self._full(figs):
                 continue
             last = s
-            if fv[max(0, m.start() - 5):m.start()] == "chua ":
+            if fv[max(0, m.start() - 5) : m.start()] == "chua ":
                 continue
             i = bisect.bisect_right(tstarts, s) - 1
             if i >= 0 and taken[i][1] > s:
@@ -311,8 +352,19 @@ class FigureReader:
             if a is None:
                 continue
             kind: Kind = "criteria" if m.group(2) == "tieu chi" else "indicators"
-            f = Fig(m.start(1), m.end(), m.end(), (m.start(1), m.end(1)), kind, None, a, places(m.group(1)), None,
-                    (m.start(1), m.end(1)), None)
+            f = Fig(
+                m.start(1),
+                m.end(),
+                m.end(),
+                (m.start(1), m.end(1)),
+                kind,
+                None,
+                a,
+                places(m.group(1)),
+                None,
+                (m.start(1), m.end(1)),
+                None,
+            )
             pu = _PER_UNIT.match(fv, m.end())
             if pu:
                 f.per_unit = True
@@ -382,8 +434,11 @@ class FigureReader:
             f = self._count_at(b, m, n, consumed)
             if f is not None and not self._full(figs + new):
                 new.append(f)
-        for m in (scan(_SO_UNITS, fv, 0, self.end) if "so xa dat" in fv or "so huyen dat" in fv
-                  or "so don vi" in fv or "so xa duoc" in fv else ()):
+        for m in (
+            scan(_SO_UNITS, fv, 0, self.end)
+            if "so xa dat" in fv or "so huyen dat" in fv or "so don vi" in fv or "so xa duoc" in fv
+            else ()
+        ):
             sm = self._set_match_at(m.end())
             pos = sm.end() if sm is not None else m.end()
             v = _SO_UNITS_VALUE.match(fv, pos)
@@ -393,14 +448,31 @@ class FigureReader:
             if n is None:
                 continue
             unit = FOLD_UNIT[v.group(2)]
-            f = Fig(v.start(1), v.end(), v.end(), (v.start(1), v.end(1)), "units", unit, n, 0, None,
-                    (v.start(1), v.end(1)), None)
+            f = Fig(
+                v.start(1),
+                v.end(),
+                v.end(),
+                (v.start(1), v.end(1)),
+                "units",
+                unit,
+                n,
+                0,
+                None,
+                (v.start(1), v.end(1)),
+                None,
+            )
             cls = _CLASS.match(fv, m.start("cls")) if m.group("cls") else None
-            single = cls is not None and not cls.group(2) and "duoi" not in cls.group(0) and "tren" not in cls.group(0) \
-                and "tro len" not in cls.group(0) and num(cls.group(1)) in self._standard_totals()
+            single = (
+                cls is not None
+                and not cls.group(2)
+                and "duoi" not in cls.group(0)
+                and "tren" not in cls.group(0)
+                and "tro len" not in cls.group(0)
+                and num(cls.group(1)) in self._standard_totals()
+            )
             f.count = "standard" if (m.group("std") or single) else "class"
             pm = _COUNT_PCT_AFTER.match(fv, v.end())
-            if pm is not None and "\n" not in fv[v.end():pm.end()]:
+            if pm is not None and "\n" not in fv[v.end() : pm.end()]:
                 self._set_percent(f, pm)
             new.append(f)
         if consumed:
@@ -437,9 +509,13 @@ class FigureReader:
         else:
             c = _CLASS.match(fv, end, limit)
             if c is not None:
-                lo_, hi_, of = num(c.group(1)), num(c.group(2)) if c.group(2) else None, num(c.group(3)) if c.group(3) else None
-                words = fv[end:c.start(1)]
-                if hi_ is not None or "duoi" in words or "tren" in words or "tro len" in fv[c.start():c.end()]:
+                lo_, hi_, of = (
+                    num(c.group(1)),
+                    num(c.group(2)) if c.group(2) else None,
+                    num(c.group(3)) if c.group(3) else None,
+                )
+                words = fv[end : c.start(1)]
+                if hi_ is not None or "duoi" in words or "tren" in words or "tro len" in fv[c.start() : c.end()]:
                     count = "class"
                 elif of is not None and lo_ == of:
                     count = "standard"
@@ -461,11 +537,12 @@ class FigureReader:
             tail = _STD_TAIL.match(fv, after)  # "… hoàn thành 19/19 tiêu chí, đạt chuẩn nông thôn mới, chiếm 47,8%"
             if tail is not None:
                 after = tail.end()
-            sm = self._set_match_at(after + 1) if fv[after:after + 1] == " " else None
+            sm = self._set_match_at(after + 1) if fv[after : after + 1] == " " else None
             after = sm.end() if sm is not None else after
-            pm = _COUNT_PCT_AFTER.match(fv, after, min(len(fv), after + 40)) or \
-                _COUNT_PCT_PLAIN.match(fv, after, min(len(fv), after + 20))
-            if pm is not None and "\n" not in fv[after:pm.end()]:
+            pm = _COUNT_PCT_AFTER.match(fv, after, min(len(fv), after + 40)) or _COUNT_PCT_PLAIN.match(
+                fv, after, min(len(fv), after + 20)
+            )
+            if pm is not None and "\n" not in fv[after : pm.end()]:
                 self._set_percent(f, pm)
                 f.end = max(f.end, pm.end())
         return f
@@ -533,12 +610,20 @@ class FigureReader:
                 gap = _COUNT_GAP.match(fv, u.end())
                 at = gap.end() if gap else u.end()
                 a = _ATTAIN.match(fv, at, min(len(fv), at + 40))
-                p = num(fv[b.start():i].strip())
-                if a is not None and a.group(0).startswith(("dat chuan", "cong nhan", "ve dich", "hoan thanh")) \
-                        and p is not None and not self._full(figs):
+                p = num(fv[b.start() : i].strip())
+                if (
+                    a is not None
+                    and a.group(0).startswith(("dat chuan", "cong nhan", "ve dich", "hoan thanh"))
+                    and p is not None
+                    and not self._full(figs)
+                ):
                     unit = FOLD_UNIT[u.group(1)]
                     f = Fig(b.start(), a.end(), u.end(), (b.start(), i + 1), "units", unit, None, 0, None, None, None)
-                    f.percent, f.percent_places, f.percent_span = p, places(fv[b.start():i].strip()), (b.start(), i + 1)
+                    f.percent, f.percent_places, f.percent_span = (
+                        p,
+                        places(fv[b.start() : i].strip()),
+                        (b.start(), i + 1),
+                    )
                     f.count = "standard"
                     f.percent_approx = _APPROX_WIDE.search(fv, max(0, b.start() - 10), b.start()) is not None
                     figs.append(f)
@@ -561,7 +646,7 @@ class FigureReader:
             if sm is not None:
                 pos = sm.end()
                 m = PCT_PAREN.match(fv, pos) or PCT_WORD.match(fv, pos)
-        if m is not None and "\n" not in fv[pos:m.end()]:
+        if m is not None and "\n" not in fv[pos : m.end()]:
             self._set_percent(f, m)
             f.end = max(f.end, m.end())
             return
@@ -570,7 +655,7 @@ class FigureReader:
             lim = min(len(fv), f.kind_end + 160)
             for stop in (".", ";", "\n", "/"):
                 k = fv.find(stop, f.kind_end, lim)
-                if k >= 0 and not (stop == "." and fv[k + 1:k + 2].isdigit()):
+                if k >= 0 and not (stop == "." and fv[k + 1 : k + 2].isdigit()):
                     lim = k
             m = _UNITS_PCT_LATER.search(fv, f.kind_end, lim)
             between = [x for x in _ANY_FIGURE.finditer(fv, f.kind_end, m.start())] if m is not None else []

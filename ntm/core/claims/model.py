@@ -38,8 +38,14 @@ class Period:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "key": self.key, "label": self.label, "year": self.year, "month": self.month, "date": self.date,
-            "as_of": self.as_of, "text": self.text, "span": list(self.span) if self.span else None,
+            "key": self.key,
+            "label": self.label,
+            "year": self.year,
+            "month": self.month,
+            "date": self.date,
+            "as_of": self.as_of,
+            "text": self.text,
+            "span": list(self.span) if self.span else None,
         }
 
 
@@ -140,9 +146,14 @@ class Claim:
             "average": self.average,
             "modality": self.modality,
             "change": (
-                {"delta": self.change.delta, "since": self.change.since, "text": self.change.text,
-                 "span": list(self.change.span)}
-                if self.change else None
+                {
+                    "delta": self.change.delta,
+                    "since": self.change.since,
+                    "text": self.change.text,
+                    "span": list(self.change.span),
+                }
+                if self.change
+                else None
             ),
             "when": self.when,
             "count": self.count,
@@ -167,8 +178,13 @@ class UnitList:
     complete: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"count": self.count, "unit_type": self.unit_type, "names": [n for n, _ in self.names],
-                "complete": self.complete, "span": list(self.span)}
+        return {
+            "count": self.count,
+            "unit_type": self.unit_type,
+            "names": [n for n, _ in self.names],
+            "complete": self.complete,
+            "span": list(self.span),
+        }
 
 
 @dataclass
@@ -185,8 +201,13 @@ class Recognition:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "subject": self.subject, "level": self.level, "unit_code": self.unit_code, "set": self.set,
-            "status": self.status, "text": self.text, "span": list(self.span),
+            "subject": self.subject,
+            "level": self.level,
+            "unit_code": self.unit_code,
+            "set": self.set,
+            "status": self.status,
+            "text": self.text,
+            "span": list(self.span),
         }
 
 

@@ -16,14 +16,35 @@ KIND_WORDS = r"tieu chi|chi tieu"
 # unit words as counted in reports ("160 xã", "283 đơn vị cấp huyện"), folded
 UNIT_WORDS = r"don vi cap huyen|don vi cap xa|thanh pho|thi tran|thi xa|xa|phuong|huyen|quan|tinh|thon|ban|ap|don vi"
 FOLD_UNIT = {
-    "don vi cap huyen": "đơn vị cấp huyện", "don vi cap xa": "đơn vị cấp xã", "thanh pho": "thành phố",
-    "thi tran": "thị trấn", "thi xa": "thị xã", "xa": "xã", "phuong": "phường", "huyen": "huyện", "quan": "quận",
-    "tinh": "tỉnh", "thon": "thôn", "ban": "bản", "ap": "ấp", "don vi": "đơn vị",
+    "don vi cap huyen": "đơn vị cấp huyện",
+    "don vi cap xa": "đơn vị cấp xã",
+    "thanh pho": "thành phố",
+    "thi tran": "thị trấn",
+    "thi xa": "thị xã",
+    "xa": "xã",
+    "phuong": "phường",
+    "huyen": "huyện",
+    "quan": "quận",
+    "tinh": "tỉnh",
+    "thon": "thôn",
+    "ban": "bản",
+    "ap": "ấp",
+    "don vi": "đơn vị",
 }
 UNIT_LEVEL = {
-    "xã": "commune", "phường": "commune", "thị trấn": "commune", "đơn vị cấp xã": "commune",
-    "huyện": "district", "quận": "district", "thị xã": "district", "thành phố": "district",
-    "đơn vị cấp huyện": "district", "tỉnh": "province", "thôn": "village", "bản": "village", "ấp": "village",
+    "xã": "commune",
+    "phường": "commune",
+    "thị trấn": "commune",
+    "đơn vị cấp xã": "commune",
+    "huyện": "district",
+    "quận": "district",
+    "thị xã": "district",
+    "thành phố": "district",
+    "đơn vị cấp huyện": "district",
+    "tỉnh": "province",
+    "thôn": "village",
+    "bản": "village",
+    "ấp": "village",
     "đơn vị": None,
 }
 
@@ -94,4 +115,4 @@ def num(s: str) -> float | None:
 
 def pct_span(fv: str, m: re.Match, group: int = 1) -> tuple[int, int]:
     """The span of "84,21%" (or "84,21 %") for a percentage match."""
-    return m.start(group), m.end(group) + (1 if fv[m.end(group):m.end(group) + 1] == "%" else 2)
+    return m.start(group), m.end(group) + (1 if fv[m.end(group) : m.end(group) + 1] == "%" else 2)

@@ -14,9 +14,19 @@ from .text import fold
 
 # type words as they start a unit name, folded, longest first
 TYPE_WORDS = {
-    "thanh pho": "district", "thi tran": "commune", "thi xa": "district", "phuong": "commune", "xa": "commune",
-    "huyen": "district", "quan": "district", "tinh": "province", "thon": "village", "ban": "village", "ap": "village",
-    "tp": "district", "tx": "district",
+    "thanh pho": "district",
+    "thi tran": "commune",
+    "thi xa": "district",
+    "phuong": "commune",
+    "xa": "commune",
+    "huyen": "district",
+    "quan": "district",
+    "tinh": "province",
+    "thon": "village",
+    "ban": "village",
+    "ap": "village",
+    "tp": "district",
+    "tx": "district",
 }
 _TYPE_ORDER = sorted(TYPE_WORDS, key=len, reverse=True)
 
@@ -35,7 +45,7 @@ def split_type(name: str) -> tuple[str | None, str]:
     f = " ".join(f.split())
     for t in _TYPE_ORDER:
         if f.startswith(t + " "):
-            return t, f[len(t) + 1:].strip()
+            return t, f[len(t) + 1 :].strip()
     return None, f
 
 
@@ -101,8 +111,11 @@ class RecordResolver:
         scored = []
         for r in cands:
             anc = self._ancestors(r)
-            score = sum(1 for a in anc if self._key(split_type(str(_attr(a, "name")))[1]) in ctx
-                        or fold(str(_attr(a, "name"))) in ctx_full)
+            score = sum(
+                1
+                for a in anc
+                if self._key(split_type(str(_attr(a, "name")))[1]) in ctx or fold(str(_attr(a, "name"))) in ctx_full
+            )
             scored.append((score, r))
         scored.sort(key=lambda x: -x[0])
         if scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):

@@ -39,8 +39,12 @@ STATIC_SETS: dict[tuple[str, str, str], str] = {
     ("commune", "ntm", "2026-2030"): "xa-ntm-2026",
 }
 
-TIER_LABEL = {"ntm": "nông thôn mới", "nang_cao": "nông thôn mới nâng cao", "kieu_mau": "nông thôn mới kiểu mẫu",
-              "hien_dai": "nông thôn mới hiện đại"}
+TIER_LABEL = {
+    "ntm": "nông thôn mới",
+    "nang_cao": "nông thôn mới nâng cao",
+    "kieu_mau": "nông thôn mới kiểu mẫu",
+    "hien_dai": "nông thôn mới hiện đại",
+}
 LEVEL_LABEL = {"commune": "xã", "district": "huyện", "province": "tỉnh", "village": "thôn"}
 
 
@@ -162,8 +166,11 @@ class Catalogue:
             try:
                 for s in self._cat:
                     d = getattr(s, "data", s)
-                    if (getattr(d, "level", None), getattr(d, "tier", None), getattr(d, "phase", None)) == (level, tier, phase) \
-                            and getattr(d, "province", None) is None:
+                    if (getattr(d, "level", None), getattr(d, "tier", None), getattr(d, "phase", None)) == (
+                        level,
+                        tier,
+                        phase,
+                    ) and getattr(d, "province", None) is None:
                         found.append(getattr(s, "code", None) or getattr(d, "code", None))
             except Exception:
                 found = []

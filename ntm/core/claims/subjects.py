@@ -29,16 +29,36 @@ _NAME_WORD = re.compile(r"[ ]{1,2}([^\W\d_]+(?:['’\-][^\W\d_]+){0,3}|\d{1,3})"
 _AGG_BEFORE = re.compile(r"(?<![\w/.,])(\d{1,3}(?:\.\d{3})?)[ ]{1,2}$")
 _QUAL_BEFORE = re.compile(r"(?:^|[^\w])(các|những|mỗi|toàn|bình quân mỗi|bình quân các|trung bình mỗi)[ ]{1,2}$")
 _COORD_GAP = re.compile(r"[ ]{0,2}(?:,[ ]{0,2}(?:và[ ]{1,2})?|và[ ]{1,2})")
-_BARE_NAME = re.compile(r"(?:[ ]{0,2},[ ]{0,2}|[ ]{1,2}và[ ]{1,2})((?:[A-ZÀ-ỸĐ][^\W\d_]*)(?:[ ]{1,2}[A-ZÀ-ỸĐ][^\W\d_]*){0,3})")
+_BARE_NAME = re.compile(
+    r"(?:[ ]{0,2},[ ]{0,2}|[ ]{1,2}và[ ]{1,2})((?:[A-ZÀ-ỸĐ][^\W\d_]*)(?:[ ]{1,2}[A-ZÀ-ỸĐ][^\W\d_]*){0,3})"
+)
 _NATIONAL_TITLE = re.compile(r"(?<![\w])(?:trung uong|ca nuoc|toan quoc)(?![\w])")
 TYPE_LEVEL = {
-    "thành phố": "district", "thị trấn": "commune", "thị xã": "district", "xã": "commune", "phường": "commune",
-    "huyện": "district", "quận": "district", "tỉnh": "province", "thôn": "village", "bản": "village", "ấp": "village",
-    "tp": "district", "tx": "district", "đơn vị": None,
+    "thành phố": "district",
+    "thị trấn": "commune",
+    "thị xã": "district",
+    "xã": "commune",
+    "phường": "commune",
+    "huyện": "district",
+    "quận": "district",
+    "tỉnh": "province",
+    "thôn": "village",
+    "bản": "village",
+    "ấp": "village",
+    "tp": "district",
+    "tx": "district",
+    "đơn vị": None,
 }
 TYPE_DISPLAY = {"tp": "Thành phố", "tx": "Thị xã"}
-FOLD_TYPE = {"thanh pho": "thành phố", "thi tran": "thị trấn", "thi xa": "thị xã", "xa": "xã", "phuong": "phường",
-             "huyen": "huyện", "tinh": "tỉnh"}
+FOLD_TYPE = {
+    "thanh pho": "thành phố",
+    "thi tran": "thị trấn",
+    "thi xa": "thị xã",
+    "xa": "xã",
+    "phuong": "phường",
+    "huyen": "huyện",
+    "tinh": "tỉnh",
+}
 _BARE_OK = {"xã", "huyện", "tỉnh", "thị xã", "thành phố", "quận", "phường", "thị trấn"}
 _NAME_STOP = {"Ủy", "Uỷ", "UBND", "HĐND", "BCĐ", "Đảng", "Về", "Tại", "Theo", "Trong", "Đến", "Kết"}
 _NOT_VILLAGE = {"tin", "do", "sao", "chinh", "thao", "cam", "ke", "an", "than", "sac", "quyen", "chat", "lang"}
@@ -72,9 +92,11 @@ class SubjectReader:
 
     def _subjects(self, figs: list[Fig]) -> list[Subj]:
         t, low, _fv = self.text, self.low, self.fold
-        blocked = sorted([(s.start, s.end) for s in self.sets]
-                         + [(f.figure_span[1], f.kind_end) for f in figs]
-                         + [f.figure_span for f in figs if f.count and f.total is None])
+        blocked = sorted(
+            [(s.start, s.end) for s in self.sets]
+            + [(f.figure_span[1], f.kind_end) for f in figs]
+            + [f.figure_span for f in figs if f.count and f.total is None]
+        )
         bstarts = [b[0] for b in blocked]
 
         def is_blocked(s: int, e: int) -> bool:
@@ -89,20 +111,26 @@ class SubjectReader:
         seen_pos: set[int] = set()
         title_end = self._title_end
         for m in scan(_TYPE, low, 0, self.end):
-            if m.start() >= title_end and not self._near_anchor(m.start(), 0, SUBJECT_WINDOW + 20) \
-                    and not t[m.end() + 1:m.end() + 2].isupper():
+            if (
+                m.start() >= title_end
+                and not self._near_anchor(m.start(), 0, SUBJECT_WINDOW + 20)
+                and not t[m.end() + 1 : m.end() + 2].isupper()
+            ):
                 continue  # far from any figure and not naming a unit: of no use
             self._subject_at(m.start(), m.end(), m.group(1), out, is_blocked, seen_pos)
         # unaccented texts ("Xa Nguyen Ly"): named forms only; looked for in the lower-case view, which keeps
         # the accents, so that only type words written without them are found
         for m in scan(_TYPE_FOLD, low, 0, self.end) if any(w in low for w in _UNACCENTED_WORDS) else ():
-            if m.start() in seen_pos or not t[m.end() + 1:m.end() + 2].isupper():
+            if m.start() in seen_pos or not t[m.end() + 1 : m.end() + 2].isupper():
                 continue
             self._subject_at(m.start(), m.end(), FOLD_TYPE[m.group(1)], out, is_blocked, seen_pos, named_only=True)
         for m in scan(_NATIONAL, low, 0, self.end) if "cả nước" in low or "toàn quốc" in low else ():
             if not is_blocked(m.start(), m.end()):
-                out.append(Subj(m.start(), m.end(), "national", None, None, None, "cả nước", "national",
-                                t[m.start():m.end()]))
+                out.append(
+                    Subj(
+                        m.start(), m.end(), "national", None, None, None, "cả nước", "national", t[m.start() : m.end()]
+                    )
+                )
         out.sort(key=lambda s: s.start)
         return self._fold_locators(out)
 
@@ -114,30 +142,33 @@ class SubjectReader:
         for s in subjects:
             prev = out[-1] if out else None
             if (
-                prev is not None and prev.form == "named" and s.form == "named"
+                prev is not None
+                and prev.form == "named"
+                and s.form == "named"
                 and _LEVEL_RANK.get(s.level or "", -1) > _LEVEL_RANK.get(prev.level or "", 9)
-                and _LOCATOR_GAP.fullmatch(self.low[prev.end:s.start])
+                and _LOCATOR_GAP.fullmatch(self.low[prev.end : s.start])
             ):
                 prev.end = s.end
-                prev.written = self.text[prev.start:s.end]
+                prev.written = self.text[prev.start : s.end]
                 self._locators.append(s)  # still context for resolving names
                 continue
             out.append(s)
         return out
 
-    def _subject_at(self, s: int, e: int, word: str, out: list[Subj], is_blocked, seen_pos: set,
-                    named_only: bool = False) -> None:
+    def _subject_at(
+        self, s: int, e: int, word: str, out: list[Subj], is_blocked, seen_pos: set, named_only: bool = False
+    ) -> None:
         t = self.text
         tw = word.rstrip(".")
-        if tw in ("tp", "tx") and t[s:s + 2] not in ("TP", "Tp", "TX", "Tx"):
+        if tw in ("tp", "tx") and t[s : s + 2] not in ("TP", "Tp", "TX", "Tx"):
             return
         if is_blocked(s, e):
             return
-        if tw == "xã" and self.fold.startswith(" hoi", e) and not self.fold[e + 4:e + 5].isalpha():
+        if tw == "xã" and self.fold.startswith(" hoi", e) and not self.fold[e + 4 : e + 5].isalpha():
             return  # "xã hội" (society): "Cộng hòa xã hội chủ nghĩa", "an sinh xã hội"
         if tw == "bản":
-            nxt = self.fold[e + 1:e + 8].split(" ")[0] if self.fold[e:e + 1] == " " else ""
-            if nxt in _NOT_VILLAGE or self.fold[max(0, s - 4):s] == "van ":
+            nxt = self.fold[e + 1 : e + 8].split(" ")[0] if self.fold[e : e + 1] == " " else ""
+            if nxt in _NOT_VILLAGE or self.fold[max(0, s - 4) : s] == "van ":
                 return  # "bản tin", "bản đồ", "văn bản"
         names: list[str] = []
         pos = e
@@ -169,12 +200,12 @@ class SubjectReader:
         agg = _AGG_BEFORE.search(self.low, max(0, s - 12), s)
         if agg:
             n = num(agg.group(1))
-            written = t[agg.start(1):e]
+            written = t[agg.start(1) : e]
             out.append(Subj(agg.start(1), e, "aggregate", tw, None, int(n) if n else None, written, level, written))
             return
         q = _QUAL_BEFORE.search(self.low, max(0, s - 20), s)
         if q and q.group(1) != "toàn":
-            written = t[q.start(1):e]
+            written = t[q.start(1) : e]
             out.append(Subj(q.start(1), e, "aggregate", tw, None, None, written, level, written))
             return
         out.append(Subj(s, e, "bare", tw, None, None, t[s:e], level, t[s:e]))
@@ -257,16 +288,22 @@ class SubjectReader:
             listed = self.list_subjects.get(f.figure_span[0])
             if listed:  # "… cho 16 xã: Ngọc Phụng 14/19 tiêu chí, …, Luận Thành, Vạn Xuân 8/19 tiêu chí"
                 unit, names = listed
-                subs = [Subj(a, b, "named", unit, n, None, f"{unit[:1].upper() + unit[1:]} {n}", UNIT_LEVEL.get(unit), n)
-                        for n, (a, b) in names]
+                subs = [
+                    Subj(a, b, "named", unit, n, None, f"{unit[:1].upper() + unit[1:]} {n}", UNIT_LEVEL.get(unit), n)
+                    for n, (a, b) in names
+                ]
                 f.subject = subs[-1]
                 self._display_subject(f, subs[-1])
                 f.coordinated = subs[:-1]
                 prev = f
                 continue
             s = self._subject_before(f.start, f.sentence[0])
-            if s is None and prev is not None and prev.kind != "units" \
-                    and self.lay.paragraph_index(prev.start) == self.lay.paragraph_index(f.start):
+            if (
+                s is None
+                and prev is not None
+                and prev.kind != "units"
+                and self.lay.paragraph_index(prev.start) == self.lay.paragraph_index(f.start)
+            ):
                 f.subject, f.subject_display, f.subject_level = prev.subject, prev.subject_display, prev.subject_level
                 f.aggregate_of, f.average = prev.aggregate_of, prev.average or f.per_unit or f.average
                 f.coordinated = list(prev.coordinated)
@@ -283,8 +320,14 @@ class SubjectReader:
                 agg = self.subjects[i] if i >= 0 else None
                 if agg is not None and agg.form == "aggregate" and _OF_GAP.fullmatch(self.fold, agg.end, s.start):
                     s = agg  # "7 xã của huyện đạt bình quân …": the communes, located
-            if s is None and prev is not None and prev.kind == "units" and prev.subject is not None \
-                    and self.lay.sentence(prev.start) == f.sentence and prev.subject.form == "national":
+            if (
+                s is None
+                and prev is not None
+                and prev.kind == "units"
+                and prev.subject is not None
+                and self.lay.sentence(prev.start) == f.sentence
+                and prev.subject.form == "national"
+            ):
                 s = prev.subject  # "cả nước có … xã đạt chuẩn …; bình quân đạt 17,5 tiêu chí/xã"
             if s is None and doc is not None and (f.per_unit or f.average) and doc.form == "national":
                 s = doc
@@ -309,8 +352,13 @@ class SubjectReader:
         are counted in: the province, the district, the whole country."""
         level = UNIT_LEVEL.get(f.unit_type or "", "commune")
         s = self._container_before(f.start, f.sentence[0], level)
-        if s is None and prev is not None and prev.kind == "units" and prev.subject is not None \
-                and self.lay.paragraph_index(prev.start) == self.lay.paragraph_index(f.start):
+        if (
+            s is None
+            and prev is not None
+            and prev.kind == "units"
+            and prev.subject is not None
+            and self.lay.paragraph_index(prev.start) == self.lay.paragraph_index(f.start)
+        ):
             s = prev.subject
         if s is None:
             p0, _ = self.lay.paragraph(f.start)
@@ -376,7 +424,11 @@ class SubjectReader:
             cur = s
             while i >= 0 and len(before) < 20:
                 p = self.subjects[i]
-                if p.form != "named" or p.type_word != s.type_word or not _COORD_GAP.fullmatch(self.low, p.end, cur.start):
+                if (
+                    p.form != "named"
+                    or p.type_word != s.type_word
+                    or not _COORD_GAP.fullmatch(self.low, p.end, cur.start)
+                ):
                     break
                 before.insert(0, p)
                 cur = p
@@ -394,8 +446,11 @@ class SubjectReader:
             name = m.group(1)
             if name.split()[0] in _NAME_STOP:
                 break
-            display_type = TYPE_DISPLAY.get(s.type_word or "") or (s.type_word or "")[:1].upper() + (s.type_word or "")[1:]
-            out.append(Subj(m.start(1), m.end(1), "named", s.type_word, name, None, f"{display_type} {name}", s.level,
-                            name))
+            display_type = (
+                TYPE_DISPLAY.get(s.type_word or "") or (s.type_word or "")[:1].upper() + (s.type_word or "")[1:]
+            )
+            out.append(
+                Subj(m.start(1), m.end(1), "named", s.type_word, name, None, f"{display_type} {name}", s.level, name)
+            )
             pos = m.end()
         return out

@@ -36,8 +36,13 @@ class StubSet:
         if self.declared is not None:
             declared = SimpleNamespace(criteria=self.declared[0], indicators=self.declared[1])
         self.data = SimpleNamespace(
-            code=self.code, name=self.name or self.code, level=self.level, tier=self.tier, phase=self.phase,
-            province=None, declared=declared,
+            code=self.code,
+            name=self.name or self.code,
+            level=self.level,
+            tier=self.tier,
+            phase=self.phase,
+            province=None,
+            declared=declared,
             criteria=[SimpleNamespace(number=n, indicators=c) for n, c in sorted(self.criteria.items())],
         )
 
@@ -78,15 +83,33 @@ HUYEN_NTM_2021 = [1, 2, 1, 1, 2, 2, 2, 1, 1]  # 13 placeholders, no declared ind
 def stub_catalog() -> StubCatalog:
     """Shaped like the shipped catalogue: declared totals 19/49, 19/57, 19/75, 10/47, 9/38; the
     2010–2015 set (19 placeholders), the model-commune and district-NTM sets declare no indicator total."""
-    return StubCatalog([
-        StubSet("xa-ntm-2010", "commune", "ntm", "2010-2015", _codes([1] * 19), (19, None), placeholder_count=19),
-        StubSet("xa-ntm-2016", "commune", "ntm", "2016-2020", _codes(XA_NTM_2016), (19, 49), placeholder_count=2),
-        StubSet("xa-ntm-2021", "commune", "ntm", "2021-2025", _codes(XA_NTM_2021), (19, 57)),
-        StubSet("xa-nang-cao-2021", "commune", "nang_cao", "2021-2025", _codes(XA_NANG_CAO_2021), (19, 75),
-                placeholder_count=68),
-        StubSet("xa-kieu-mau-2021", "commune", "kieu_mau", "2021-2025", _codes([1, 1, 1, 1]), None),
-        StubSet("huyen-ntm-2021", "district", "ntm", "2021-2025", _codes(HUYEN_NTM_2021), None, placeholder_count=13),
-        StubSet("huyen-nang-cao-2021", "district", "nang_cao", "2021-2025", _codes(HUYEN_NANG_CAO_2021), (9, 38),
-                placeholder_count=38),
-        StubSet("xa-ntm-2026", "commune", "ntm", "2026-2030", _codes(XA_NTM_2026), (10, 47), placeholder_count=47),
-    ])
+    return StubCatalog(
+        [
+            StubSet("xa-ntm-2010", "commune", "ntm", "2010-2015", _codes([1] * 19), (19, None), placeholder_count=19),
+            StubSet("xa-ntm-2016", "commune", "ntm", "2016-2020", _codes(XA_NTM_2016), (19, 49), placeholder_count=2),
+            StubSet("xa-ntm-2021", "commune", "ntm", "2021-2025", _codes(XA_NTM_2021), (19, 57)),
+            StubSet(
+                "xa-nang-cao-2021",
+                "commune",
+                "nang_cao",
+                "2021-2025",
+                _codes(XA_NANG_CAO_2021),
+                (19, 75),
+                placeholder_count=68,
+            ),
+            StubSet("xa-kieu-mau-2021", "commune", "kieu_mau", "2021-2025", _codes([1, 1, 1, 1]), None),
+            StubSet(
+                "huyen-ntm-2021", "district", "ntm", "2021-2025", _codes(HUYEN_NTM_2021), None, placeholder_count=13
+            ),
+            StubSet(
+                "huyen-nang-cao-2021",
+                "district",
+                "nang_cao",
+                "2021-2025",
+                _codes(HUYEN_NANG_CAO_2021),
+                (9, 38),
+                placeholder_count=38,
+            ),
+            StubSet("xa-ntm-2026", "commune", "ntm", "2026-2030", _codes(XA_NTM_2026), (10, 47), placeholder_count=47),
+        ]
+    )

@@ -45,8 +45,20 @@ def _build_norm_table() -> dict[int, str | None]:
         table.setdefault(cp, " ")
     for i in range(10):  # full-width digits
         table[0xFF10 + i] = str(i)
-    table.update({0xFF05: "%", 0x2044: "/", 0x2215: "/", 0xFF0F: "/", 0xFF0C: ",", 0xFF0E: ".", 0xFF1A: ":", 0xFF1B: ";",
-                  0x066A: "%", 0xFE6A: "%"})
+    table.update(
+        {
+            0xFF05: "%",
+            0x2044: "/",
+            0x2215: "/",
+            0xFF0F: "/",
+            0xFF0C: ",",
+            0xFF0E: ".",
+            0xFF1A: ":",
+            0xFF1B: ";",
+            0x066A: "%",
+            0xFE6A: "%",
+        }
+    )
     # surrogates cannot be encoded as UTF-8 later on; replace them
     return table
 
@@ -86,9 +98,7 @@ def normalize_text(text: str, *, max_chars: int | None = DEFAULT_MAX_CHARS) -> s
     Raises :class:`InputTooLarge` when the text is longer than ``max_chars`` (None: no limit).
     """
     if max_chars is not None and len(text) > max_chars:
-        raise InputTooLarge(
-            f"văn bản quá lớn: {len(text):,} ký tự (giới hạn {max_chars:,})".replace(",", ".")
-        )
+        raise InputTooLarge(f"văn bản quá lớn: {len(text):,} ký tự (giới hạn {max_chars:,})".replace(",", "."))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _normalize_chars(text)
     if _SURROGATES.search(text):
@@ -230,7 +240,9 @@ def _wrapped(text: str, nl: int) -> bool:
     prev, nxt = text[p], text[q]
     if prev in ",(/-–":
         return True
-    return (prev.isdigit() or (prev.isalpha() and prev.islower())) and (nxt.isdigit() or (nxt.isalpha() and nxt.islower()))
+    return (prev.isdigit() or (prev.isalpha() and prev.islower())) and (
+        nxt.isdigit() or (nxt.isalpha() and nxt.islower())
+    )
 
 
 def _sentence_marks(text: str) -> list[int]:

@@ -66,8 +66,10 @@ class Scope:
     carry: bool  # opens its sentence: scopes the rest of its paragraph too
 
 
-_PHASE_HINT = re.compile(r"bo tieu chi(?:[ ]{1,2}(?:quoc gia|moi|hien hanh))?[ ]{0,2},?[ ]{0,2}(?:giai doan|gd)[ ]{0,2}"
-                         r"(\d{4})[ ]{0,2}[-–][ ]{0,2}(\d{4})")
+_PHASE_HINT = re.compile(
+    r"bo tieu chi(?:[ ]{1,2}(?:quoc gia|moi|hien hanh))?[ ]{0,2},?[ ]{0,2}(?:giai doan|gd)[ ]{0,2}"
+    r"(\d{4})[ ]{0,2}[-–][ ]{0,2}(\d{4})"
+)
 
 
 @dataclass
@@ -76,7 +78,9 @@ class Timeline:
     issued: dt.date | None
     scopes: list[Scope]
     lay: Layout
-    phase_hints: list[tuple[int, int, int]] = None  # (start, first year, last year): "theo Bộ tiêu chí giai đoạn 2021-2025"
+    phase_hints: list[tuple[int, int, int]] = (
+        None  # (start, first year, last year): "theo Bộ tiêu chí giai đoạn 2021-2025"
+    )
 
     def __post_init__(self) -> None:
         self._starts = [s.start for s in self.scopes]
@@ -120,7 +124,9 @@ class Timeline:
 
 
 _NGAY_DATE = re.compile(r"ngay[ ]{1,2}(\d{1,2})[ ]?([/.\-])[ ]?(\d{1,2})[ ]?\2[ ]?(\d{4})(?!\d)")
-_DEN_DATE = re.compile(r"den(?:[ ]{1,2}het)?(?:[ ]{1,2}ngay)?[ ]{1,2}(?P<d>\d{1,2})[ ]?([/.\-])[ ]?(\d{1,2})[ ]?\2[ ]?(\d{4})(?!\d)")
+_DEN_DATE = re.compile(
+    r"den(?:[ ]{1,2}het)?(?:[ ]{1,2}ngay)?[ ]{1,2}(?P<d>\d{1,2})[ ]?([/.\-])[ ]?(\d{1,2})[ ]?\2[ ]?(\d{4})(?!\d)"
+)
 
 
 _DATE_SEP = re.compile(r"\d[ ]?[/.\-][ ]?\d")
@@ -156,7 +162,7 @@ def _line_start(fv: str, pos: int) -> int:
 
 
 def _context(fv: str, pos: int, width: int = 40) -> str:
-    return fv[max(_line_start(fv, pos), pos - width):pos]
+    return fv[max(_line_start(fv, pos), pos - width) : pos]
 
 
 def _excluded(fv: str, pos: int) -> str | None:
@@ -211,12 +217,13 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
         pre = _context(fv, s, 70)
         if _DOCREF.search(pre):
             return
-        if _ASOF_BEFORE.search(fv[max(_line_start(fv, s), s - 20):s]):
+        if _ASOF_BEFORE.search(fv[max(_line_start(fv, s), s - 20) : s]):
             if _TARGET_BEFORE.search(_context(fv, s)):
                 return
             label = f"đến {d.day}/{d.month}/{d.year}"
-            p = Period(f"{d.year}-{d.month:02d}", label, d.year, d.month, text=text[s:e], span=(s, e),
-                       as_of=d.isoformat())
+            p = Period(
+                f"{d.year}-{d.month:02d}", label, d.year, d.month, text=text[s:e], span=(s, e), as_of=d.isoformat()
+            )
             asof_cands.append(_Cand(s, "asof", p))
             scopes.append(Scope(s, e, p.key, d.year, d, "when", False))
             return
@@ -257,10 +264,20 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
         if inside(m.start()) or issue_date is None:
             continue
         d = _date(issue_date.year, int(m.group(2)), int(m.group(1)))
-        if d and _ASOF_BEFORE.search(fv[max(0, m.start() - 20):m.start() + 5]) and not _TARGET_BEFORE.search(
-                _context(fv, m.start())):
-            p = Period(f"{d.year}-{d.month:02d}", f"đến {d.day}/{d.month}/{d.year}", d.year, d.month,
-                       text=text[m.start():m.end()], span=(m.start(), m.end()), as_of=d.isoformat())
+        if (
+            d
+            and _ASOF_BEFORE.search(fv[max(0, m.start() - 20) : m.start() + 5])
+            and not _TARGET_BEFORE.search(_context(fv, m.start()))
+        ):
+            p = Period(
+                f"{d.year}-{d.month:02d}",
+                f"đến {d.day}/{d.month}/{d.year}",
+                d.year,
+                d.month,
+                text=text[m.start() : m.end()],
+                span=(m.start(), m.end()),
+                as_of=d.isoformat(),
+            )
             asof_cands.append(_Cand(m.start(), "asof", p))
 
     cands: list[_Cand] = list(asof_cands)
@@ -270,14 +287,20 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
         mo, y = int(m.group(1)), int(m.group(2))
         if not (1 <= mo <= 12 and 2000 <= y <= 2100):
             continue
-        p = Period(f"{y}-{mo:02d}", f"tháng {mo}/{y}", y, mo, text=text[m.start():m.end()],
-                   span=(m.start(), m.end()), as_of=_end_of(y, mo).isoformat())
+        p = Period(
+            f"{y}-{mo:02d}",
+            f"tháng {mo}/{y}",
+            y,
+            mo,
+            text=text[m.start() : m.end()],
+            span=(m.start(), m.end()),
+            as_of=_end_of(y, mo).isoformat(),
+        )
         why = _excluded(fv, m.start())
         if why is None:
             cands.append(_Cand(m.start(), "month", p))
         if why not in ("compare", "since"):
-            scopes.append(Scope(m.start(), m.end(), p.key, y, _end_of(y, mo), "target" if why else "when",
-                                False))
+            scopes.append(Scope(m.start(), m.end(), p.key, y, _end_of(y, mo), "target" if why else "when", False))
     for m in scan(_QUARTER, fv, 0, end):
         if inside(m.start()):
             continue
@@ -285,8 +308,15 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
         y = int(m.group(2))
         if not 2000 <= y <= 2100:
             continue
-        p = Period(f"{y}-Q{q}", f"quý {q}/{y}", y, None, text=text[m.start():m.end()], span=(m.start(), m.end()),
-                   as_of=_end_of(y, 3 * q).isoformat())
+        p = Period(
+            f"{y}-Q{q}",
+            f"quý {q}/{y}",
+            y,
+            None,
+            text=text[m.start() : m.end()],
+            span=(m.start(), m.end()),
+            as_of=_end_of(y, 3 * q).isoformat(),
+        )
         if _excluded(fv, m.start()) is None:
             cands.append(_Cand(m.start(), "quarter", p))
     for m in scan(_PARTIAL, fv, 0, end):
@@ -300,8 +330,15 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
         word = "đầu" if m.group(1) == "dau" else "cuối"
         label = f"{n} tháng {word} năm" + (f" {y}" if y else "")
         as_of = _end_of(y, n) if (y and word == "đầu") else (_end_of(y) if y else None)
-        p = Period(str(y) if y else None, label, y, None, text=text[b.start():m.end()], span=(b.start(), m.end()),
-                   as_of=as_of.isoformat() if as_of else None)
+        p = Period(
+            str(y) if y else None,
+            label,
+            y,
+            None,
+            text=text[b.start() : m.end()],
+            span=(b.start(), m.end()),
+            as_of=as_of.isoformat() if as_of else None,
+        )
         why = _excluded(fv, b.start())
         if why is None and word == "đầu":
             cands.append(_Cand(b.start(), "partial", p))
@@ -314,8 +351,15 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
         y = int(m.group(1))
         if not 2000 <= y <= 2100:
             continue
-        p = Period(str(y), f"năm {y}", y, None, text=text[m.start():m.end()], span=(m.start(), m.end()),
-                   as_of=_end_of(y).isoformat())
+        p = Period(
+            str(y),
+            f"năm {y}",
+            y,
+            None,
+            text=text[m.start() : m.end()],
+            span=(m.start(), m.end()),
+            as_of=_end_of(y).isoformat(),
+        )
         why = _excluded(fv, m.start())
         if why is None:
             years.append(_Cand(m.start(), "year", p))
@@ -328,8 +372,12 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
             period.date = issue_date.isoformat()
             if period.year is None:
                 period.year = issue_date.year
-            if period.as_of and issue_date.year == period.year and period.month is None \
-                    and issue_date < dt.date.fromisoformat(period.as_of):
+            if (
+                period.as_of
+                and issue_date.year == period.year
+                and period.month is None
+                and issue_date < dt.date.fromisoformat(period.as_of)
+            ):
                 period.as_of = issue_date.isoformat()  # a year-end review written in November
     # times that open their sentence scope the rest of the paragraph
     scopes.sort(key=lambda s: s.start)
@@ -340,15 +388,16 @@ def read_timeline(text: str, fv: str, lay: Layout, end: int | None = None) -> Ti
             continue
         last_end = s.end
         sent = lay.sentence(s.start)
-        lead = fv[sent[0]:s.start]
+        lead = fv[sent[0] : s.start]
         s.carry = len(lead.strip(" \n-+*•:.")) <= 16 and "," not in lead
         out.append(s)
     hints = [(m.start(), int(m.group(1)), int(m.group(2))) for m in scan(_PHASE_HINT, fv, 0, end)]
     return Timeline(period, issue_date, out, lay, hints)
 
 
-def _choose(text: str, cands: list[_Cand], years: list[_Cand], issue_date: dt.date | None,
-            issue_pos: int | None) -> Period | None:
+def _choose(
+    text: str, cands: list[_Cand], years: list[_Cand], issue_date: dt.date | None, issue_pos: int | None
+) -> Period | None:
     title_end = _title_end(text)
     specific = sorted((c for c in cands), key=lambda c: c.pos)
     in_title = [c for c in specific if c.pos < title_end]
@@ -368,6 +417,12 @@ def _choose(text: str, cands: list[_Cand], years: list[_Cand], issue_date: dt.da
         return next(c.period for c in years if c.period.year == y)
     if issue_date is not None:
         d = issue_date
-        return Period(f"{d.year}-{d.month:02d}", f"ngày {d.day}/{d.month}/{d.year}", d.year, d.month,
-                      date=d.isoformat(), as_of=d.isoformat())
+        return Period(
+            f"{d.year}-{d.month:02d}",
+            f"ngày {d.day}/{d.month}/{d.year}",
+            d.year,
+            d.month,
+            date=d.isoformat(),
+            as_of=d.isoformat(),
+        )
     return None

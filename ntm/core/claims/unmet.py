@@ -23,8 +23,12 @@ _UNMET_CORE = re.compile(r"chua[ ]{1,2}(?:dat|hoan thanh)(?![\w])")
 _UNMET_A_BACK = re.compile(
     r"(?<![\w])(?:con(?: lai)?[ ]{1,2})?(?:(?P<n>\d{1,3})[ ]{1,2})?(?P<k>tieu chi|chi tieu)[ ]{1,2}(?:con[ ]{1,2})?$"
 )
-_UNMET_B_FWD = re.compile(r"[ ]{1,2}(?:(?P<n>\d{1,3})[ ]{1,2})?(?:(?:cac|nhung)[ ]{1,2})?(?P<k>tieu chi|chi tieu)(?![\w])(?![ ]{1,2}nao)")
-_UNMET_C = re.compile(r"con[ ]{1,2}(?:thieu[ ]{1,2}|lai[ ]{1,2})?(?P<n>\d{1,3})[ ]{1,2}(?P<k>tieu chi|chi tieu)(?![\w])")
+_UNMET_B_FWD = re.compile(
+    r"[ ]{1,2}(?:(?P<n>\d{1,3})[ ]{1,2})?(?:(?:cac|nhung)[ ]{1,2})?(?P<k>tieu chi|chi tieu)(?![\w])(?![ ]{1,2}nao)"
+)
+_UNMET_C = re.compile(
+    r"con[ ]{1,2}(?:thieu[ ]{1,2}|lai[ ]{1,2})?(?P<n>\d{1,3})[ ]{1,2}(?P<k>tieu chi|chi tieu)(?![\w])"
+)
 _STILL_WORD = re.compile(r"con[ ](?:lai|thieu)(?![\w])")
 _OWNED_REACH = 240  # from "13 chỉ tiêu" over the set's name to "còn thiếu"
 _NUM_KIND = re.compile(r"(?P<n>\d{1,3})[ ]{1,2}(?P<k>tieu chi|chi tieu)(?![\w])")
@@ -32,19 +36,27 @@ _STILL = re.compile(r"[ ]{0,2}(?:con thieu|con lai|chua dat|chua hoan thanh)(?![
 _COUNT_AFTER = re.compile(r"[ ]{0,3}:?[ ]{0,3}(?P<n>\d{1,3})[ ]{1,2}(?:tieu chi|chi tieu)(?![\w])")
 _LIST_INTRO = re.compile(r"[ ]{0,3}(?:(?:la|gom|gom co|bao gom|do la|sau|cu the|o)[ ]{0,3})?[:(]?[ ]{0,3}")
 _ITEM = re.compile(r"(?:(?:tieu chi|chi tieu|tc|ct)[ ]{0,2})?(?:so[ ]{0,2})?(\d{1,2}(?:\.\d{1,2})?)(?![\d/%]|[.,]\d)")
-_ITEM_DESC = re.compile(r"[ ]{0,2}(?:\([^()\n]{0,80}\)|(?:ve|-|:)[ ]+[^,;\n()]{1,60}?(?=[ ]{0,2}(?:[,;)]|va\b|\.|\n|$)))")
+_ITEM_DESC = re.compile(
+    r"[ ]{0,2}(?:\([^()\n]{0,80}\)|(?:ve|-|:)[ ]+[^,;\n()]{1,60}?(?=[ ]{0,2}(?:[,;)]|va\b|\.|\n|$)))"
+)
 _LIST_SEP = re.compile(r"[ ]{0,2}(?:[,;&+][ ]{0,2}(?:va[ ]{1,2})?|va[ ]{1,2})|[ ]{1,2}(?=\d)")
-_CHANGE_TAIL = r"[ ]{1,2}(?:them[ ]{1,2})?(\d{1,3})[ ]{1,2}(tieu chi|chi tieu)\b(?:[ ]{1,2}so[ ]{1,2}voi[ ]{1,2}([^.;,\n]{1,40}))?"
+_CHANGE_TAIL = (
+    r"[ ]{1,2}(?:them[ ]{1,2})?(\d{1,3})[ ]{1,2}(tieu chi|chi tieu)\b(?:[ ]{1,2}so[ ]{1,2}voi[ ]{1,2}([^.;,\n]{1,40}))?"
+)
 _CHANGE = (re.compile(r"(tang)" + _CHANGE_TAIL), re.compile(r"(giam)" + _CHANGE_TAIL))
 # counts with names
 _LIST_COUNT_UNIT = re.compile(r"(xa|huyen|tinh|thon|phuong|don vi)(?![\w])")
 _LIST_NUM_BACK = re.compile(r"(?<![\w/.,%])\(?(\d{1,3})[ ]{1,2}$")
-_LIST_INTRO_WORD = re.compile(r"(?:(?:gom co|bao gom|gom cac|gom|do la|cu the la|cu the|la)(?:[ ]{1,2}(?:cac|nhung))?"
-                              r"(?:[ ]{1,2}(?:xa|huyen|tinh|thon))?[ ]{0,2}:?|:)[ ]{0,2}")
+_LIST_INTRO_WORD = re.compile(
+    r"(?:(?:gom co|bao gom|gom cac|gom|do la|cu the la|cu the|la)(?:[ ]{1,2}(?:cac|nhung))?"
+    r"(?:[ ]{1,2}(?:xa|huyen|tinh|thon))?[ ]{0,2}:?|:)[ ]{0,2}"
+)
 _TYPE_WORD = re.compile(r"(?:thanh pho|thi tran|thi xa|xa|phuong|huyen|quan|tinh|thon|ban|ap)[ ]{1,2}")
 _NAME = re.compile(r"[^\W\d_][^\W_]{0,14}")
 _LOCATOR = re.compile(r"[ ]{0,2}\([^()\n]{1,60}\)")
-_ITEM_FIGURE = re.compile(rf"[ ]{{1,2}}(?:dat[ ]{{1,2}})?(?P<n>{NUM})[ ]{{0,2}}/[ ]{{0,2}}(?:{NUM})[ ]{{1,2}}(?:tieu chi|chi tieu)")
+_ITEM_FIGURE = re.compile(
+    rf"[ ]{{1,2}}(?:dat[ ]{{1,2}})?(?P<n>{NUM})[ ]{{0,2}}/[ ]{{0,2}}(?:{NUM})[ ]{{1,2}}(?:tieu chi|chi tieu)"
+)
 _NAME_SEP = re.compile(r"[ ]{0,2}(?:[,;][ ]{0,2}(?:va[ ]{1,2})?|va[ ]{1,2})")
 _LINE_ITEM = re.compile(r"[ ]{0,4}[+\-•*][ ]{1,3}(?:thanh pho|thi tran|thi xa|xa|phuong|huyen|quan|tinh|thon)[ ]{1,2}")
 
@@ -135,7 +147,7 @@ class UnmetReader:
             if not s:
                 break
             p = s.end()
-        if items and fv[end:end + 1] == ")":
+        if items and fv[end : end + 1] == ")":
             end += 1
         return items, end
 
@@ -173,8 +185,11 @@ class UnmetReader:
                     if g.start < u.span[0] - ATTACH_REACH:
                         break
                     same_para = g.start >= para[0]
-                    near_para = self.lay.paragraph_index(g.start) == pi - 1 and head is not None \
+                    near_para = (
+                        self.lay.paragraph_index(g.start) == pi - 1
+                        and head is not None
                         and self._heading_at(g.start) is head
+                    )
                     if not (same_para or near_para):
                         break
                     if g.kind == u.kind and g.unmet is None and (own is None or own is g.subject):
@@ -193,8 +208,12 @@ class UnmetReader:
         f.unmet = u
         f.standalone = True
         self._assign_time([f])
-        m = self._set_within(u.span[0], u.span[1]) or self._set_after(u.span[1], u.span[1] + 60) \
-            or self._set_before(u.span[0], sent[0]) or self._heading_at(u.span[0])
+        m = (
+            self._set_within(u.span[0], u.span[1])
+            or self._set_after(u.span[1], u.span[1] + 60)
+            or self._set_before(u.span[0], sent[0])
+            or self._heading_at(u.span[0])
+        )
         if m is not None and m.level:
             s = self._subject_of_level(u.span[0], sent[0], m.level)
             if s is not None:
@@ -234,8 +253,8 @@ class UnmetReader:
                 g = figs[i]
                 if g.kind == kind and g.change is None and g.total is not None:
                     delta = int(m.group(2)) * (1 if m.group(1) == "tang" else -1)
-                    since = self.text[m.start(4):m.end(4)].strip() if m.group(4) else None
-                    g.change = Change(delta, kind, since, (m.start(), m.end()), self.text[m.start():m.end()])
+                    since = self.text[m.start(4) : m.end(4)].strip() if m.group(4) else None
+                    g.change = Change(delta, kind, since, (m.start(), m.end()), self.text[m.start() : m.end()])
                     break
                 i -= 1
 
@@ -288,8 +307,9 @@ class UnmetReader:
             for w in _LIST_INTRO_WORD.finditer(fv, pos, limit):
                 if w.start() > pos and not (fv[w.start() - 1] == " " or fv[w.start()] == ":"):
                     continue
-                if _LIST_COUNT_UNIT.search(fv, pos, w.start()) and re.search(r"\d[ ]{1,2}(?:xa|huyen|tinh|thon)\b",
-                                                                              fv[pos:w.start()]):
+                if _LIST_COUNT_UNIT.search(fv, pos, w.start()) and re.search(
+                    r"\d[ ]{1,2}(?:xa|huyen|tinh|thon)\b", fv[pos : w.start()]
+                ):
                     break  # another count comes first: the list is its
                 starts.append(w.end())
         for s in starts:
@@ -309,10 +329,10 @@ class UnmetReader:
         group_from = 0
         p = pos
         while p < len(t) and len(names) < 200:
-            while p < len(t) and (t[p] == " " or (t[p] == "\n" and names and t[p + 1:p + 2] != "\n")):
+            while p < len(t) and (t[p] == " " or (t[p] == "\n" and names and t[p + 1 : p + 2] != "\n")):
                 p += 1
             tw = _TYPE_WORD.match(fv, p)
-            q = tw.end() if tw and t[tw.end():tw.end() + 1][:1].isupper() else p
+            q = tw.end() if tw and t[tw.end() : tw.end() + 1][:1].isupper() else p
             words = []
             w_end = q
             while len(words) < 5:
@@ -321,7 +341,7 @@ class UnmetReader:
                     break
                 words.append(w.group(0))
                 w_end = w.end()
-                if t[w_end:w_end + 1] != " " or not t[w_end + 1:w_end + 2][:1].isupper():
+                if t[w_end : w_end + 1] != " " or not t[w_end + 1 : w_end + 2][:1].isupper():
                     break
                 w_end += 1
             if not words:
@@ -339,7 +359,7 @@ class UnmetReader:
                 p = fig.end()
             sep = _NAME_SEP.match(fv, p)
             if sep is None:
-                rest = t[p:p + 2]
+                rest = t[p : p + 2]
                 complete = not rest.strip().startswith(("…", "...")) and not fv.startswith(", …", p)
                 return names, p, complete
             if fv.startswith("…", sep.end()) or fv.startswith("...", sep.end()):
@@ -370,7 +390,7 @@ class UnmetReader:
                     break
                 words.append(w.group(0))
                 w_end = w.end()
-                if t[w_end:w_end + 1] != " " or not t[w_end + 1:w_end + 2][:1].isupper():
+                if t[w_end : w_end + 1] != " " or not t[w_end + 1 : w_end + 2][:1].isupper():
                     break
                 w_end += 1
             if not words:

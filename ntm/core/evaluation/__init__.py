@@ -14,7 +14,23 @@ from .model import ConditionResult, CriterionResult, IndicatorResult, Observatio
 from .rollup import Rollup, UnitScore, rollup, rollup_of
 
 __all__ = [
-    "BatchInput", "BatchResult", "ChildStats", "ConditionResult", "CriterionResult", "IndicatorResult",
-    "Observation", "Rollup", "SetResult", "Status", "UnitScore", "encode", "evaluate", "evaluate_batch",
-    "evaluate_conditions", "evaluate_indicator", "rollup", "rollup_of", "threshold_matrix",
+    "BatchInput",
+    "BatchResult",
+    "ChildStats",
+    "ConditionResult",
+    "CriterionResult",
+    "IndicatorResult",
+    "Observation",
+    "Rollup",
+    "SetResult",
+    "Status",
+    "UnitScore",
+    "encode",
+    "evaluate",
+    "evaluate_batch",
+    "evaluate_conditions",
+    "evaluate_indicator",
+    "rollup",
+    "rollup_of",
+    "threshold_matrix",
 ]

@@ -59,7 +59,9 @@ class BatchResult:
     standard_met: np.ndarray  # bool (units,)
 
 
-def encode(cs: CriteriaSet, contexts: Sequence[Context], observations: Sequence[Mapping[str, Observation]]) -> BatchInput:
+def encode(
+    cs: CriteriaSet, contexts: Sequence[Context], observations: Sequence[Mapping[str, Observation]]
+) -> BatchInput:
     """Build batch arrays from per-unit observation mappings (tests, small batches)."""
     b = BatchInput.empty(cs, contexts)
     col = {ind.code: j for j, ind in enumerate(cs.indicators)}

@@ -84,12 +84,17 @@ def _rule_of(cs: CriteriaSet, ind: Indicator, ctx: Context) -> tuple[SelectedThr
     found = rules.get(ind.code)
     if found is None:
         t = cs.threshold(ind.code, ctx)
-        found = rules[ind.code] = (t, dict(
-            code=ind.code, criterion=int(ind.code.split(".")[0]), rule=rule_text(ind, t),
-            threshold=t.value if t else None,
-            scope=t.scope if t else ("ungrouped" if cs.needs_group(ind.code, ctx) else None),
-            provenance=(f"{t.provenance.source} [{t.provenance.tag.value}, {t.provenance.status}]" if t else None),
-        ))
+        found = rules[ind.code] = (
+            t,
+            dict(
+                code=ind.code,
+                criterion=int(ind.code.split(".")[0]),
+                rule=rule_text(ind, t),
+                threshold=t.value if t else None,
+                scope=t.scope if t else ("ungrouped" if cs.needs_group(ind.code, ctx) else None),
+                provenance=(f"{t.provenance.source} [{t.provenance.tag.value}, {t.provenance.status}]" if t else None),
+            ),
+        )
     return found
 
 
@@ -98,15 +103,26 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
     rule = base["rule"]
     if obs is None:
         return IndicatorResult(
-            status=Status.NO_DATA, counts_as_met=False, value=None, assessment=None, decided_by="none",
-            conflict=False, explanation="Chưa có số liệu: tính là chưa đạt.", **base,
+            status=Status.NO_DATA,
+            counts_as_met=False,
+            value=None,
+            assessment=None,
+            decided_by="none",
+            conflict=False,
+            explanation="Chưa có số liệu: tính là chưa đạt.",
+            **base,
         )
     if obs.not_applicable:
         counts = cs.data.not_applicable_counts_as_met
         return IndicatorResult(
-            status=Status.NOT_APPLICABLE, counts_as_met=counts, value=obs.value, assessment=obs.assessment,
-            decided_by="not_applicable", conflict=False,
-            explanation="Không đánh giá (không thuộc đối tượng áp dụng)" + ("; tính là đạt." if counts else "."), **base,
+            status=Status.NOT_APPLICABLE,
+            counts_as_met=counts,
+            value=obs.value,
+            assessment=obs.assessment,
+            decided_by="not_applicable",
+            conflict=False,
+            explanation="Không đánh giá (không thuộc đối tượng áp dụng)" + ("; tính là đạt." if counts else "."),
+            **base,
         )
     outcome = rule_outcome(ind, obs.value, t if ind.kind != Kind.BOOLEAN else None)
     scope_note = f" ({t.note})" if t and t.note else ""
@@ -119,13 +135,21 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
         if conflict:
             why += f" Cán bộ đánh giá '{'đạt' if obs.assessment else 'chưa đạt'}' — khác với quy định, cần xem lại."
         return IndicatorResult(
-            status=Status.MET if outcome else Status.NOT_MET, counts_as_met=outcome, value=obs.value,
-            assessment=obs.assessment, decided_by="rule", conflict=conflict, explanation=why, **base,
+            status=Status.MET if outcome else Status.NOT_MET,
+            counts_as_met=outcome,
+            value=obs.value,
+            assessment=obs.assessment,
+            decided_by="rule",
+            conflict=conflict,
+            explanation=why,
+            **base,
         )
     if obs.assessment is not None:
         if t is None and cs.needs_group(ind.code, ctx):
-            why = ("Xã chưa phân nhóm: mức của chỉ tiêu này khác nhau theo nhóm xã nên không áp dụng được; "
-                   "theo đánh giá của cán bộ")
+            why = (
+                "Xã chưa phân nhóm: mức của chỉ tiêu này khác nhau theo nhóm xã nên không áp dụng được; "
+                "theo đánh giá của cán bộ"
+            )
         elif t is None and ind.kind != Kind.BOOLEAN:
             why = "Chưa có ngưỡng chính thức trong bộ tiêu chí: theo đánh giá của cán bộ"
         elif obs.value is None:
@@ -134,8 +158,14 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
             why = "Theo đánh giá của cán bộ"
         why += f" ({'đạt' if obs.assessment else 'chưa đạt'})."
         return IndicatorResult(
-            status=Status.MET if obs.assessment else Status.NOT_MET, counts_as_met=obs.assessment, value=obs.value,
-            assessment=obs.assessment, decided_by="assessment", conflict=False, explanation=why, **base,
+            status=Status.MET if obs.assessment else Status.NOT_MET,
+            counts_as_met=obs.assessment,
+            value=obs.value,
+            assessment=obs.assessment,
+            decided_by="assessment",
+            conflict=False,
+            explanation=why,
+            **base,
         )
     # a value, no rule that can decide it (no official threshold loaded, or one by commune group for a
     # commune not yet grouped) and no assessment yet: the value is kept; the official's assessment will
@@ -145,12 +175,20 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
     elif obs.value is None:  # a row with neither value nor assessment (a note only)
         why = "Chưa có số liệu: tính là chưa đạt."
     else:
-        why = (f"Đã có giá trị {_show(obs.value, ind)}; chưa có ngưỡng chính thức nào được nạp cho chỉ tiêu này nên "
-               "đánh giá của cán bộ quyết định (chọn «Đạt» hoặc «Chưa đạt»). Khi chưa có đánh giá, chỉ tiêu tạm tính "
-               "là chưa đạt.")
+        why = (
+            f"Đã có giá trị {_show(obs.value, ind)}; chưa có ngưỡng chính thức nào được nạp cho chỉ tiêu này nên "
+            "đánh giá của cán bộ quyết định (chọn «Đạt» hoặc «Chưa đạt»). Khi chưa có đánh giá, chỉ tiêu tạm tính "
+            "là chưa đạt."
+        )
     return IndicatorResult(
-        status=Status.NO_DATA, counts_as_met=False, value=obs.value, assessment=None, decided_by="none",
-        conflict=False, explanation=why, **base,
+        status=Status.NO_DATA,
+        counts_as_met=False,
+        value=obs.value,
+        assessment=None,
+        decided_by="none",
+        conflict=False,
+        explanation=why,
+        **base,
     )
 
 
@@ -163,7 +201,9 @@ def _scope_label(t: SelectedThreshold | None) -> str:
         kind, _, key = t.scope.partition(":")
         from ntm.core.catalog import REGIONS
 
-        s = {"region": f"vùng {REGIONS.get(key, key)}", "group": f"nhóm xã {key}", "province": f"của tỉnh (mã {key})"}[kind]
+        s = {"region": f"vùng {REGIONS.get(key, key)}", "group": f"nhóm xã {key}", "province": f"của tỉnh (mã {key})"}[
+            kind
+        ]
     return s + (f", năm {t.year}" if t.year else "")
 
 
@@ -192,9 +232,7 @@ def evaluate_conditions(
         met: bool | None
         if c.type == "prerequisite":
             met = standards.get(c.set or "")
-            detail = (
-                f"Bộ {c.set}: " + ("đạt chuẩn" if met else "chưa đạt chuẩn" if met is False else "chưa có kết quả")
-            )
+            detail = f"Bộ {c.set}: " + ("đạt chuẩn" if met else "chưa đạt chuẩn" if met is False else "chưa có kết quả")
         elif c.type == "fact_true":
             v = facts.get(c.fact or "")
             met = None if v is None else bool(v)
@@ -202,9 +240,13 @@ def evaluate_conditions(
         elif c.type == "fact_min":
             v = facts.get(c.fact or "")
             met = None if v is None else float(v) >= float(c.value or 0)  # type: ignore[arg-type]
-            detail = "chưa có thông tin" if v is None else f"{fmt.number(float(v), 2, trim=True)} (yêu cầu ≥ {fmt.number(c.value or 0, 2, trim=True)})"  # type: ignore[arg-type]
+            detail = (
+                "chưa có thông tin"
+                if v is None
+                else f"{fmt.number(float(v), 2, trim=True)} (yêu cầu ≥ {fmt.number(c.value or 0, 2, trim=True)})"
+            )  # type: ignore[arg-type]
         else:  # children_share
-            got = (children.counts.get(ChildStats.key(c.set, c.fact, c.child_types)) if children else None)
+            got = children.counts.get(ChildStats.key(c.set, c.fact, c.child_types)) if children else None
             if got is None:
                 met, detail = None, "chưa có kết quả của các đơn vị trực thuộc"
             else:
@@ -243,8 +285,12 @@ def evaluate(
         unmet = [r.code for r in rs if not r.counts_as_met]
         crit_results.append(
             CriterionResult(
-                number=c.number, name=c.name, met=not unmet, indicators_met=len(rs) - len(unmet),
-                indicators_total=len(rs), unmet_indicators=unmet,
+                number=c.number,
+                name=c.name,
+                met=not unmet,
+                indicators_met=len(rs) - len(unmet),
+                indicators_total=len(rs),
+                unmet_indicators=unmet,
                 sector=national(c.sector.ministry, c.name) if c.sector else None,  # the ministry of today
             )
         )

@@ -70,14 +70,26 @@ def rollup(
     for s in scores:
         seen[s.unit] = s  # each unit once (the last, i.e. latest, wins)
     kept = seen.values()
-    return rollup_of(set_code, [s.criteria_met for s in kept], [s.indicators_met for s in kept],
-                     sum(1 for s in kept if s.standard_met), units_total=units_total,
-                     criteria_total=criteria_total, indicators_total=indicators_total)
+    return rollup_of(
+        set_code,
+        [s.criteria_met for s in kept],
+        [s.indicators_met for s in kept],
+        sum(1 for s in kept if s.standard_met),
+        units_total=units_total,
+        criteria_total=criteria_total,
+        indicators_total=indicators_total,
+    )
 
 
 def rollup_of(
-    set_code: str, criteria: list[int], indicators: list[int], at_standard: int, *, units_total: int,
-    criteria_total: int, indicators_total: int
+    set_code: str,
+    criteria: list[int],
+    indicators: list[int],
+    at_standard: int,
+    *,
+    units_total: int,
+    criteria_total: int,
+    indicators_total: int,
 ) -> Rollup:
     """The roll-up of units given column by column, one entry per unit (each unit once): criteria met,
     indicators met, and how many of them reach the standard."""

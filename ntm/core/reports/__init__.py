@@ -10,5 +10,16 @@ WeasyPrint and openpyxl).
 
 from .model import Bar, Chart, Document, Figure, FrameText, Heading, Lines, Paragraph, Signature, Table, to_text
 
-__all__ = ["Bar", "Chart", "Document", "Figure", "FrameText", "Heading", "Lines", "Paragraph", "Signature", "Table",
-           "to_text"]
+__all__ = [
+    "Bar",
+    "Chart",
+    "Document",
+    "Figure",
+    "FrameText",
+    "Heading",
+    "Lines",
+    "Paragraph",
+    "Signature",
+    "Table",
+    "to_text",
+]

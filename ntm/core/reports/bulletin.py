@@ -104,9 +104,11 @@ class SuccessorLine:
     uids: tuple[str, ...]
 
 
-LINEAGE_NOTE = ("Kỳ báo cáo trước ngày 01/07/2025: kết quả là của từng xã cũ (trước sắp xếp), xếp theo xã hiện nay "
-                "mà xã cũ hợp thành. Chưa có quy định chính thức tính một mức đạt chuẩn chung cho xã sau sắp xếp "
-                "từ kết quả các xã cũ, nên bản tin không gộp.")
+LINEAGE_NOTE = (
+    "Kỳ báo cáo trước ngày 01/07/2025: kết quả là của từng xã cũ (trước sắp xếp), xếp theo xã hiện nay "
+    "mà xã cũ hợp thành. Chưa có quy định chính thức tính một mức đạt chuẩn chung cho xã sau sắp xếp "
+    "từ kết quả các xã cũ, nên bản tin không gộp."
+)
 
 
 @dataclass
@@ -139,8 +141,10 @@ def n2(n: int) -> str:
 
 
 def scorecard(score: Score, spec: SetSpec) -> str:
-    return (f"{score.criteria_met}/{spec.criteria_total} tiêu chí với "
-            f"{score.indicators_met}/{spec.indicators_total} chỉ tiêu {spec.short_name}")
+    return (
+        f"{score.criteria_met}/{spec.criteria_total} tiêu chí với "
+        f"{score.indicators_met}/{spec.indicators_total} chỉ tiêu {spec.short_name}"
+    )
 
 
 def commune_line(row: UnitRow, sets: list[SetSpec]) -> str:
@@ -169,9 +173,12 @@ def aggregate_sentence(agg: Aggregate, spec: SetSpec, noun: str = "xã") -> str:
         f"Theo bộ tiêu chí {spec.short_name}, {n2(agg.units_with_results)} {noun} đạt bình quân "
         f"{_avg(agg.average_criteria, spec.criteria_total)} tiêu chí, "
         f"{_avg(agg.average_indicators, spec.indicators_total)} chỉ tiêu{tail}; "
-        + (f"số {noun} đạt chuẩn {spec.short_name}: {n2(agg.units_at_standard)} {noun}, "
-           f"bằng {fmt.percent(agg.units_at_standard, agg.units_total)} tổng số {noun}."
-           if agg.units_at_standard else f"chưa có {noun} nào đạt chuẩn {spec.short_name}.")
+        + (
+            f"số {noun} đạt chuẩn {spec.short_name}: {n2(agg.units_at_standard)} {noun}, "
+            f"bằng {fmt.percent(agg.units_at_standard, agg.units_total)} tổng số {noun}."
+            if agg.units_at_standard
+            else f"chưa có {noun} nào đạt chuẩn {spec.short_name}."
+        )
     )
 
 
@@ -211,9 +218,14 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
     noun = data.noun
     text = text or FrameText()
     doc = Document(
-        kind="bulletin", issuer=list(data.issuer), place=data.unit_short, issued=data.issued,
-        title=text.report, subtitle=text.bulletin_subject.format(period=data.period_label),
-        filename=f"ban-tin-ntm-{_slug(data.unit_short)}-{data.period_key}", text=text,
+        kind="bulletin",
+        issuer=list(data.issuer),
+        place=data.unit_short,
+        issued=data.issued,
+        title=text.report,
+        subtitle=text.bulletin_subject.format(period=data.period_label),
+        filename=f"ban-tin-ntm-{_slug(data.unit_short)}-{data.period_key}",
+        text=text,
     )
     single = data.unit_level == "commune" and not data.successors
     listed = [r for r in data.rows if r.scores] if not single else data.rows
@@ -222,10 +234,12 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
     # 1. results
     doc.add(Heading("1. Kết quả thực hiện"))
     names = ", ".join(s.short_name for s in sets)
-    doc.add(Paragraph(
-        f"Kết quả đánh giá theo bộ tiêu chí {names} đến {data.period_label}, tổng hợp từ kết quả tự đánh giá "
-        f"của {'xã' if single else 'các xã'} đã được lưu và tính trên hệ thống theo dõi nông thôn mới."
-    ))
+    doc.add(
+        Paragraph(
+            f"Kết quả đánh giá theo bộ tiêu chí {names} đến {data.period_label}, tổng hợp từ kết quả tự đánh giá "
+            f"của {'xã' if single else 'các xã'} đã được lưu và tính trên hệ thống theo dõi nông thôn mới."
+        )
+    )
     if by_lines:
         if not single:
             doc.add(Paragraph(f"Kết quả của {n2(len(data.rows))} {noun} đến nay:", "dash"))
@@ -236,25 +250,35 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
                 for uid in line.uids:
                     doc.add(Paragraph(commune_line(row_of[uid], sets), "plus"))
             doc.add(Paragraph(LINEAGE_NOTE, "note"))
-        for r in ([] if data.successors else data.rows):
+        for r in [] if data.successors else data.rows:
             doc.add(Paragraph(commune_line(r, sets), "plus"))
         if single and data.rows:
             r = data.rows[0]
             for s in sets:
                 sc = r.scores.get(s.code)
                 if sc and sc.unmet_criteria:
-                    items = ", ".join(f"số {n} ({s.criteria.get(n, ('', None))[0]})" if s.criteria.get(n) else f"số {n}"
-                                      for n in sc.unmet_criteria)
-                    doc.add(Paragraph(
-                        f"Theo bộ tiêu chí {s.short_name}, còn {n2(len(sc.unmet_criteria))} tiêu chí chưa đạt: {items}.",
-                        "dash"))
+                    items = ", ".join(
+                        f"số {n} ({s.criteria.get(n, ('', None))[0]})" if s.criteria.get(n) else f"số {n}"
+                        for n in sc.unmet_criteria
+                    )
+                    doc.add(
+                        Paragraph(
+                            f"Theo bộ tiêu chí {s.short_name}, còn {n2(len(sc.unmet_criteria))} tiêu chí chưa đạt: {items}.",
+                            "dash",
+                        )
+                    )
     elif data.successors:
         doc.add(Paragraph(f"Kết quả theo xã hiện nay ({n2(len(data.successors))} xã):", "dash"))
         for line in data.successors:
             doc.add(Paragraph(f"{line.name}: {line.summary}.", "plus"))
         doc.add(Paragraph(LINEAGE_NOTE, "note"))
-        doc.add(Paragraph(f"Kết quả của từng xã cũ ({n2(len(data.rows))} xã) có trong Phụ lục kèm theo bản tin "
-                          "và trong tệp Excel.", "note"))
+        doc.add(
+            Paragraph(
+                f"Kết quả của từng xã cũ ({n2(len(data.rows))} xã) có trong Phụ lục kèm theo bản tin "
+                "và trong tệp Excel.",
+                "note",
+            )
+        )
     else:
         if data.groups:
             doc.add(Paragraph(f"Kết quả theo từng đơn vị trực thuộc ({n2(len(data.groups))} đơn vị):", "dash"))
@@ -267,9 +291,15 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
                         f"{n2(a.units_with_results)} xã đạt bình quân {_avg(a.average_criteria, s.criteria_total)} tiêu chí "
                         f"{s.short_name}, {n2(a.units_at_standard)} xã đạt chuẩn"
                     )
-            doc.add(Paragraph(f"{g.name}: " + ("; ".join(parts) if parts else "chưa có kết quả đánh giá") + ".", "plus"))
-        doc.add(Paragraph(f"Kết quả của từng xã ({n2(len(data.rows))} xã) có trong Phụ lục kèm theo bản tin "
-                          "và trong tệp Excel.", "note"))
+            doc.add(
+                Paragraph(f"{g.name}: " + ("; ".join(parts) if parts else "chưa có kết quả đánh giá") + ".", "plus")
+            )
+        doc.add(
+            Paragraph(
+                f"Kết quả của từng xã ({n2(len(data.rows))} xã) có trong Phụ lục kèm theo bản tin và trong tệp Excel.",
+                "note",
+            )
+        )
     if not single:
         doc.add(Paragraph("Tổng hợp chung:", "dash"))
         for s in sets:
@@ -286,12 +316,18 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
             now, before = data.aggregates.get(s.code), data.baseline_aggregates.get(s.code)
             if single or not now or not before or now.average_criteria is None or before.average_criteria is None:
                 continue
-            doc.add(Paragraph(
-                f"Theo bộ tiêu chí {s.short_name}: bình quân số tiêu chí đạt của các xã đầu năm ({data.baseline_label}) là "
-                f"{_dec(before.average_criteria)} tiêu chí, "
-                + (f"số xã đạt chuẩn đầu năm là {n2(before.units_at_standard)} xã." if before.units_at_standard
-                   else "đầu năm chưa có xã nào đạt chuẩn."),
-                "dash"))
+            doc.add(
+                Paragraph(
+                    f"Theo bộ tiêu chí {s.short_name}: bình quân số tiêu chí đạt của các xã đầu năm ({data.baseline_label}) là "
+                    f"{_dec(before.average_criteria)} tiêu chí, "
+                    + (
+                        f"số xã đạt chuẩn đầu năm là {n2(before.units_at_standard)} xã."
+                        if before.units_at_standard
+                        else "đầu năm chưa có xã nào đạt chuẩn."
+                    ),
+                    "dash",
+                )
+            )
         changed = 0
         for r in data.rows:
             parts = []
@@ -309,7 +345,12 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
         if changed == 0:
             doc.add(Paragraph("Không có xã nào thay đổi số tiêu chí, chỉ tiêu đạt so với đầu năm.", "dash"))
         elif not by_lines:
-            doc.add(Paragraph(f"Có {n2(changed)} xã thay đổi số tiêu chí, chỉ tiêu đạt so với đầu năm (chi tiết trong Phụ lục).", "dash"))
+            doc.add(
+                Paragraph(
+                    f"Có {n2(changed)} xã thay đổi số tiêu chí, chỉ tiêu đạt so với đầu năm (chi tiết trong Phụ lục).",
+                    "dash",
+                )
+            )
 
     # 3. regressions
     doc.add(Heading("3. Chỉ tiêu giảm so với kỳ trước"))
@@ -327,7 +368,10 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
             if shown >= MAX_LINES:
                 doc.add(Paragraph(f"(và {n2(len(by_unit) - shown)} xã khác, xem bảng chỉ tiêu giảm)", "note"))
                 break
-            parts = [f"chỉ tiêu {'; '.join(codes)} ({spec[c].short_name if c in spec else c})" for c, codes in per_set.items()]
+            parts = [
+                f"chỉ tiêu {'; '.join(codes)} ({spec[c].short_name if c in spec else c})"
+                for c, codes in per_set.items()
+            ]
             doc.add(Paragraph(f"{unit_name}: " + "; ".join(parts) + ".", "plus"))
 
     # 4. weakest criteria
@@ -349,28 +393,45 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
             doc.add(Paragraph(f"Chưa có xã nào đạt chuẩn {s.short_name} theo kết quả đánh giá.", "dash"))
             continue
         listed_names = ", ".join(r.name for r in at[:MAX_LINES]) + (", …" if len(at) > MAX_LINES else "")
-        doc.add(Paragraph(f"Các xã đạt chuẩn {s.short_name} theo kết quả đánh giá ({n2(len(at))} xã): {listed_names}.", "dash"))
+        doc.add(
+            Paragraph(
+                f"Các xã đạt chuẩn {s.short_name} theo kết quả đánh giá ({n2(len(at))} xã): {listed_names}.", "dash"
+            )
+        )
         if new:
-            doc.add(Paragraph(
-                "Trong đó, đạt chuẩn mới so với đầu năm: " + ", ".join(r.name for r in new[:MAX_LINES]) + ".", "plus"))
+            doc.add(
+                Paragraph(
+                    "Trong đó, đạt chuẩn mới so với đầu năm: " + ", ".join(r.name for r in new[:MAX_LINES]) + ".",
+                    "plus",
+                )
+            )
     if data.recognitions:
         year = data.recognitions[0].decision_date.year
-        doc.add(Paragraph(f"Quyết định công nhận đạt chuẩn trong năm {year} ({n2(len(data.recognitions))} xã):", "dash"))
+        doc.add(
+            Paragraph(f"Quyết định công nhận đạt chuẩn trong năm {year} ({n2(len(data.recognitions))} xã):", "dash")
+        )
         for rec in data.recognitions:
             by = f" của {rec.issued_by}" if rec.issued_by else ""
             decision = f"Quyết định số {rec.decision} ngày {rec.decision_date.strftime('%d/%m/%Y')}{by}"
             if rec.score is not None and not rec.score.standard_met:
                 # the figures before the issuer's name, so that they read as the commune's own
-                line = (f"{rec.unit_name}: theo kết quả đánh giá {data.period_label} hiện đạt "
-                        f"{scorecard(rec.score, rec.spec)}, cần rà soát để giữ vững chuẩn; "
-                        f"đã được công nhận đạt chuẩn {rec.spec.short_name} tại {decision}")
+                line = (
+                    f"{rec.unit_name}: theo kết quả đánh giá {data.period_label} hiện đạt "
+                    f"{scorecard(rec.score, rec.spec)}, cần rà soát để giữ vững chuẩn; "
+                    f"đã được công nhận đạt chuẩn {rec.spec.short_name} tại {decision}"
+                )
             else:
                 line = f"{rec.unit_name}: được công nhận đạt chuẩn {rec.spec.short_name} tại {decision}"
             doc.add(Paragraph(line + ".", "plus"))
     else:
         doc.add(Paragraph("Chưa có quyết định công nhận đạt chuẩn nào trong năm được ghi nhận trên hệ thống.", "dash"))
-    doc.add(Paragraph("Kết quả đánh giá trên hệ thống là căn cứ để các xã hoàn thiện hồ sơ; việc công nhận đạt chuẩn "
-                      "theo quyết định của cấp có thẩm quyền.", "note"))
+    doc.add(
+        Paragraph(
+            "Kết quả đánh giá trên hệ thống là căn cứ để các xã hoàn thiện hồ sơ; việc công nhận đạt chuẩn "
+            "theo quyết định của cấp có thẩm quyền.",
+            "note",
+        )
+    )
 
     # 6. plans (only when plan data exists)
     if data.plans is not None:
@@ -384,7 +445,9 @@ def compose(data: BulletinData, text: FrameText | None = None) -> Document:
                 where = f"đã đạt {scorecard(p.score, p.spec)}, đạt chuẩn"
             else:
                 missing = p.spec.criteria_total - p.score.criteria_met
-                where = f"hiện đạt {scorecard(p.score, p.spec)}" + (f", còn {n2(missing)} tiêu chí chưa đạt" if missing else "")
+                where = f"hiện đạt {scorecard(p.score, p.spec)}" + (
+                    f", còn {n2(missing)} tiêu chí chưa đạt" if missing else ""
+                )
             doc.add(Paragraph(f"{p.unit_name} (đăng ký đạt chuẩn {p.spec.short_name} năm {p.year}): {where}.", "plus"))
 
     # tables and chart
@@ -436,10 +499,15 @@ def annex_line(row: UnitRow, sets: list[SetSpec]) -> str:
 def _annex(doc: Document, data: BulletinData) -> None:
     """Phụ lục: the line of every commune, grouped by district (province before 2025) or province."""
     doc.add(Heading(f"PHỤ LỤC. KẾT QUẢ ĐÁNH GIÁ CỦA TỪNG XÃ, {data.period_label.upper()}", new_page=True))
-    doc.add(Paragraph(
-        f"{n2(len(data.rows))} {data.noun}; mỗi dòng: số tiêu chí, chỉ tiêu đạt theo từng bộ tiêu chí, đạt chuẩn "
-        f"{data.sets[0].short_name} (nếu đạt) và số tiêu chí {data.sets[0].short_name} thay đổi so với đầu năm"
-        + (f" ({data.baseline_label})" if data.baseline_label else "") + ".", "note"))
+    doc.add(
+        Paragraph(
+            f"{n2(len(data.rows))} {data.noun}; mỗi dòng: số tiêu chí, chỉ tiêu đạt theo từng bộ tiêu chí, đạt chuẩn "
+            f"{data.sets[0].short_name} (nếu đạt) và số tiêu chí {data.sets[0].short_name} thay đổi so với đầu năm"
+            + (f" ({data.baseline_label})" if data.baseline_label else "")
+            + ".",
+            "note",
+        )
+    )
     order = {g.name: k for k, g in enumerate(data.groups)}
     members: dict[str, list[UnitRow]] = {}
     for r in data.rows:
@@ -453,8 +521,9 @@ def _annex(doc: Document, data: BulletinData) -> None:
         doc.add(Lines([annex_line(r, data.sets) for r in rows]))
 
 
-def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: bool,
-            weak: list[tuple[int, int, int]]) -> None:
+def _tables(
+    doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: bool, weak: list[tuple[int, int, int]]
+) -> None:
     sets = data.sets
     main = sets[0]
     if by_lines:
@@ -467,7 +536,11 @@ def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: 
             row = [str(i), r.name]
             for s in sets:
                 sc = r.scores.get(s.code)
-                row += [f"{sc.criteria_met}/{s.criteria_total}", f"{sc.indicators_met}/{s.indicators_total}"] if sc else ["–", "–"]
+                row += (
+                    [f"{sc.criteria_met}/{s.criteria_total}", f"{sc.indicators_met}/{s.indicators_total}"]
+                    if sc
+                    else ["–", "–"]
+                )
             sc = r.scores.get(main.code)
             row.append("Đạt" if sc and sc.standard_met else ("Chưa đạt" if sc else "–"))
             was = r.baseline.get(main.code)
@@ -479,12 +552,18 @@ def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: 
             else:
                 row.append("–")
             rows.append(row)
-        doc.add(Table(
-            caption=f"Bảng 1. Kết quả đánh giá của các xã, {data.period_label}", columns=cols, rows=rows,
-            align=["c", "l"] + ["c"] * (len(cols) - 2), widths=[0.7, 2.6] + [1.0] * (len(cols) - 2),
-            flagged=flagged, key="ket-qua-xa",
-            note="Dòng tô màu: xã có số tiêu chí giảm so với đầu năm." if flagged else "",
-        ))
+        doc.add(
+            Table(
+                caption=f"Bảng 1. Kết quả đánh giá của các xã, {data.period_label}",
+                columns=cols,
+                rows=rows,
+                align=["c", "l"] + ["c"] * (len(cols) - 2),
+                widths=[0.7, 2.6] + [1.0] * (len(cols) - 2),
+                flagged=flagged,
+                key="ket-qua-xa",
+                note="Dòng tô màu: xã có số tiêu chí giảm so với đầu năm." if flagged else "",
+            )
+        )
     elif data.groups:
         cols = ["STT", "Đơn vị", "Số xã có kết quả"]
         for s in sets:
@@ -496,55 +575,107 @@ def _tables(doc: Document, data: BulletinData, listed: list[UnitRow], by_lines: 
             for s in sets:
                 a = g.aggregates.get(s.code)
                 if a and a.average_criteria is not None:
-                    row += [fmt.fraction(a.average_criteria, s.criteria_total), f"{a.units_at_standard}/{a.units_total}"]
+                    row += [
+                        fmt.fraction(a.average_criteria, s.criteria_total),
+                        f"{a.units_at_standard}/{a.units_total}",
+                    ]
                 else:
                     row += ["–", "–"]
             rows.append(row)
-        doc.add(Table(caption=f"Bảng 1. Kết quả theo đơn vị trực thuộc, {data.period_label}", columns=cols, rows=rows,
-                      align=["c", "l"] + ["c"] * (len(cols) - 2), widths=[0.7, 2.6] + [1.2] * (len(cols) - 2),
-                      key="ket-qua-don-vi"))
+        doc.add(
+            Table(
+                caption=f"Bảng 1. Kết quả theo đơn vị trực thuộc, {data.period_label}",
+                columns=cols,
+                rows=rows,
+                align=["c", "l"] + ["c"] * (len(cols) - 2),
+                widths=[0.7, 2.6] + [1.2] * (len(cols) - 2),
+                key="ket-qua-don-vi",
+            )
+        )
     with_main = [r for r in data.rows if main.code in r.scores]
     if with_main and len(with_main) <= MAX_LINES:
         from ntm.core.sheets import fold
 
         bars = sorted(with_main, key=lambda r: (-r.scores[main.code].criteria_met, fold(r.name)))
-        doc.add(Chart(
-            title=f"Biểu đồ 1. Số tiêu chí {main.short_name} đạt của từng xã, {data.period_label}",
-            bars=[Bar(r.name.removeprefix("Xã "), r.scores[main.code].criteria_met, str(r.scores[main.code].criteria_met),
-                      flag=not r.scores[main.code].standard_met) for r in bars],
-            maximum=main.criteria_total, axis_label="số tiêu chí đạt",
-            note="Màu cam: xã chưa đạt chuẩn.",
-        ))
+        doc.add(
+            Chart(
+                title=f"Biểu đồ 1. Số tiêu chí {main.short_name} đạt của từng xã, {data.period_label}",
+                bars=[
+                    Bar(
+                        r.name.removeprefix("Xã "),
+                        r.scores[main.code].criteria_met,
+                        str(r.scores[main.code].criteria_met),
+                        flag=not r.scores[main.code].standard_met,
+                    )
+                    for r in bars
+                ],
+                maximum=main.criteria_total,
+                axis_label="số tiêu chí đạt",
+                note="Màu cam: xã chưa đạt chuẩn.",
+            )
+        )
     elif with_main:
         dist: dict[int, int] = {}
         for r in with_main:
             dist[r.scores[main.code].criteria_met] = dist.get(r.scores[main.code].criteria_met, 0) + 1
         top = max(dist.values())
-        doc.add(Chart(
-            title=f"Biểu đồ 1. Số xã theo số tiêu chí {main.short_name} đạt, {data.period_label}",
-            bars=[Bar(f"{k} tiêu chí", v, fmt.number(v), flag=k < main.criteria_total)
-                  for k, v in sorted(dist.items(), reverse=True)],
-            maximum=top, axis_label="số xã",
-        ))
+        doc.add(
+            Chart(
+                title=f"Biểu đồ 1. Số xã theo số tiêu chí {main.short_name} đạt, {data.period_label}",
+                bars=[
+                    Bar(f"{k} tiêu chí", v, fmt.number(v), flag=k < main.criteria_total)
+                    for k, v in sorted(dist.items(), reverse=True)
+                ],
+                maximum=top,
+                axis_label="số xã",
+            )
+        )
     if weak:
-        doc.add(Table(
-            caption=f"Bảng 2. Tiêu chí {main.short_name} còn nhiều xã chưa đạt",
-            columns=["Tiêu chí", "Tên tiêu chí", "Số xã chưa đạt", "Tỷ lệ", "Ngành phụ trách"],
-            rows=[[str(n), main.criteria.get(n, ("", None))[0], f"{k}/{total}", fmt.percent(k, total),
-                   main.criteria.get(n, ("", None))[1] or ""] for n, k, total in weak],
-            align=["c", "l", "c", "r", "l"], widths=[0.8, 3, 1.2, 1, 2.4], key="tieu-chi-yeu",
-        ))
+        doc.add(
+            Table(
+                caption=f"Bảng 2. Tiêu chí {main.short_name} còn nhiều xã chưa đạt",
+                columns=["Tiêu chí", "Tên tiêu chí", "Số xã chưa đạt", "Tỷ lệ", "Ngành phụ trách"],
+                rows=[
+                    [
+                        str(n),
+                        main.criteria.get(n, ("", None))[0],
+                        f"{k}/{total}",
+                        fmt.percent(k, total),
+                        main.criteria.get(n, ("", None))[1] or "",
+                    ]
+                    for n, k, total in weak
+                ],
+                align=["c", "l", "c", "r", "l"],
+                widths=[0.8, 3, 1.2, 1, 2.4],
+                key="tieu-chi-yeu",
+            )
+        )
     if data.regressions:
         spec = {s.code: s for s in sets}
         regs = data.regressions[:MAX_TABLE_ROWS]
-        doc.add(Table(
-            caption=f"Bảng 3. Chỉ tiêu từ đạt chuyển sang chưa đạt so với {data.previous_label}",
-            columns=["Xã", "Bộ tiêu chí", "Chỉ tiêu", "Nội dung"],
-            rows=[[g.unit_name, spec[g.set_code].short_name if g.set_code in spec else g.set_code, g.indicator,
-                   _short(g.content, 120)] for g in regs],
-            align=["l", "l", "c", "l"], widths=[2.2, 2.2, 0.9, 5.5], key="chi-tieu-giam",
-            note=(f"Chỉ liệt kê {len(regs)}/{len(data.regressions)} dòng đầu." if len(regs) < len(data.regressions) else ""),
-        ))
+        doc.add(
+            Table(
+                caption=f"Bảng 3. Chỉ tiêu từ đạt chuyển sang chưa đạt so với {data.previous_label}",
+                columns=["Xã", "Bộ tiêu chí", "Chỉ tiêu", "Nội dung"],
+                rows=[
+                    [
+                        g.unit_name,
+                        spec[g.set_code].short_name if g.set_code in spec else g.set_code,
+                        g.indicator,
+                        _short(g.content, 120),
+                    ]
+                    for g in regs
+                ],
+                align=["l", "l", "c", "l"],
+                widths=[2.2, 2.2, 0.9, 5.5],
+                key="chi-tieu-giam",
+                note=(
+                    f"Chỉ liệt kê {len(regs)}/{len(data.regressions)} dòng đầu."
+                    if len(regs) < len(data.regressions)
+                    else ""
+                ),
+            )
+        )
 
 
 def _meta(data: BulletinData) -> dict:
@@ -552,10 +683,18 @@ def _meta(data: BulletinData) -> dict:
         "unit": data.unit_name,
         "period": data.period_key,
         "sets": [s.code for s in data.sets],
-        "rows": {r.uid: {code: [s.criteria_met, s.indicators_met, s.standard_met] for code, s in r.scores.items()}
-                 for r in data.rows},
-        "aggregates": {code: {"units_total": a.units_total, "units_with_results": a.units_with_results,
-                              "units_at_standard": a.units_at_standard, "average_criteria": a.average_criteria,
-                              "average_indicators": a.average_indicators}
-                       for code, a in data.aggregates.items()},
+        "rows": {
+            r.uid: {code: [s.criteria_met, s.indicators_met, s.standard_met] for code, s in r.scores.items()}
+            for r in data.rows
+        },
+        "aggregates": {
+            code: {
+                "units_total": a.units_total,
+                "units_with_results": a.units_with_results,
+                "units_at_standard": a.units_at_standard,
+                "average_criteria": a.average_criteria,
+                "average_indicators": a.average_indicators,
+            }
+            for code, a in data.aggregates.items()
+        },
     }

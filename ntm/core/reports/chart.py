@@ -42,7 +42,9 @@ def svg(chart: Chart, *, width: int = 640, bar_height: int = 16, gap: int = 5, l
     ]
     for tick in ticks(maximum):
         x = label_width + plot * tick / maximum
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - axis + 2}" stroke="#d0d4da" stroke-width="0.6"/>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - axis + 2}" stroke="#d0d4da" stroke-width="0.6"/>'
+        )
         tick_text = f"{tick:g}".replace(".", ",")
         parts.append(f'<text x="{x:.1f}" y="{height - axis + 15}" text-anchor="middle" fill="#444">{tick_text}</text>')
     for i, b in enumerate(chart.bars):
@@ -53,7 +55,9 @@ def svg(chart: Chart, *, width: int = 640, bar_height: int = 16, gap: int = 5, l
             f'<text x="{label_width - 6}" y="{y + bar_height - 4}" text-anchor="end" fill="#111">{escape(b.label)}</text>'
         )
         parts.append(f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{colour}"/>')
-        parts.append(f'<text x="{label_width + w + 4:.1f}" y="{y + bar_height - 4}" fill="#111">{escape(b.text)}</text>')
+        parts.append(
+            f'<text x="{label_width + w + 4:.1f}" y="{y + bar_height - 4}" fill="#111">{escape(b.text)}</text>'
+        )
     if chart.axis_label:
         parts.append(
             f'<text x="{label_width + plot / 2:.1f}" y="{height - 3}" text-anchor="middle" fill="#444" font-size="11">'
@@ -119,7 +123,9 @@ def png(chart: Chart, *, width: int = 640, scale: float = 3.0) -> bytes:
         w = max(0.0, min(1.0, b.value / maximum)) * plot
         draw.text((s(label_width - 6), s(y + bar_height - 4)), b.label, fill="#111111", font=f12, anchor="rs")
         if w > 0:
-            draw.rectangle([s(label_width), s(y), s(label_width + w), s(y + bar_height)], fill=AMBER if b.flag else GREEN)
+            draw.rectangle(
+                [s(label_width), s(y), s(label_width + w), s(y + bar_height)], fill=AMBER if b.flag else GREEN
+            )
         draw.text((s(label_width + w + 4), s(y + bar_height - 4)), b.text, fill="#111111", font=f12, anchor="ls")
     if chart.axis_label:
         draw.text((s(label_width + plot / 2), s(height - 3)), chart.axis_label, fill="#444444", font=f11, anchor="ms")

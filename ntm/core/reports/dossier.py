@@ -105,22 +105,42 @@ def flags_of(d: DossierData) -> list[Flag]:
             continue
         unmet = [i.code for i in c.indicators if not i.counts_as_met]
         if c.number in claimed:
-            out.append(Flag("claimed-unsupported", f"tiêu chí {c.number}",
-                            f"Tiêu chí số {c.number} ({c.name}) được đề nghị ghi là đạt nhưng kết quả đánh giá là chưa đạt "
-                            f"(chỉ tiêu chưa đạt: {', '.join(unmet)}); không ghi là đạt trong hồ sơ."))
+            out.append(
+                Flag(
+                    "claimed-unsupported",
+                    f"tiêu chí {c.number}",
+                    f"Tiêu chí số {c.number} ({c.name}) được đề nghị ghi là đạt nhưng kết quả đánh giá là chưa đạt "
+                    f"(chỉ tiêu chưa đạt: {', '.join(unmet)}); không ghi là đạt trong hồ sơ.",
+                )
+            )
         else:
-            out.append(Flag("criterion-unmet", f"tiêu chí {c.number}",
-                            f"Tiêu chí số {c.number} ({c.name}) chưa đạt (chỉ tiêu chưa đạt: {', '.join(unmet)})."))
+            out.append(
+                Flag(
+                    "criterion-unmet",
+                    f"tiêu chí {c.number}",
+                    f"Tiêu chí số {c.number} ({c.name}) chưa đạt (chỉ tiêu chưa đạt: {', '.join(unmet)}).",
+                )
+            )
         for i in c.indicators:
             if i.conflict:
-                out.append(Flag("conflict", f"chỉ tiêu {i.code}",
-                                f"Chỉ tiêu {i.code}: đánh giá của cán bộ khác với quy định, cần xem lại."))
+                out.append(
+                    Flag(
+                        "conflict",
+                        f"chỉ tiêu {i.code}",
+                        f"Chỉ tiêu {i.code}: đánh giá của cán bộ khác với quy định, cần xem lại.",
+                    )
+                )
     for c in d.criteria:
         if c.met:
             for i in c.indicators:
                 if i.conflict:
-                    out.append(Flag("conflict", f"chỉ tiêu {i.code}",
-                                    f"Chỉ tiêu {i.code}: đánh giá của cán bộ khác với quy định, cần xem lại."))
+                    out.append(
+                        Flag(
+                            "conflict",
+                            f"chỉ tiêu {i.code}",
+                            f"Chỉ tiêu {i.code}: đánh giá của cán bộ khác với quy định, cần xem lại.",
+                        )
+                    )
     for k in d.conditions:
         if k.met is False:
             out.append(Flag("condition-unmet", k.label, f"Điều kiện chưa đáp ứng: {k.label} ({k.detail})."))
@@ -138,27 +158,55 @@ def compose(d: DossierData, text: FrameText | None = None) -> Document:
     text = text or FrameText()
     unit = d.unit_name[:1].lower() + d.unit_name[1:]  # "xã Nguyên Lý" inside a sentence
     doc = Document(
-        kind="dossier", issuer=list(d.issuer), place=d.place, issued=d.issued, title=text.report,
+        kind="dossier",
+        issuer=list(d.issuer),
+        place=d.place,
+        issued=d.issued,
+        title=text.report,
         subtitle=text.dossier_subject.format(standard=s.short_name, unit=unit, year=d.year),
-        filename=f"ho-so-{s.code}-{_slug(d.unit_short)}-{d.period_key}", text=text,
+        filename=f"ho-so-{s.code}-{_slug(d.unit_short)}-{d.period_key}",
+        text=text,
     )
-    doc.add(Paragraph(f"Căn cứ: {d.set_name}. Số liệu: kết quả đánh giá {d.period_label} lưu trên hệ thống "
-                      f"(phiên bản bộ tiêu chí {d.catalog_version}).", "note"))
+    doc.add(
+        Paragraph(
+            f"Căn cứ: {d.set_name}. Số liệu: kết quả đánh giá {d.period_label} lưu trên hệ thống "
+            f"(phiên bản bộ tiêu chí {d.catalog_version}).",
+            "note",
+        )
+    )
 
     doc.add(Heading("I. Kết quả chung"))
-    doc.add(Paragraph(f"{d.unit_name} đạt {d.criteria_met}/{s.criteria_total} tiêu chí với "
-                      f"{d.indicators_met}/{s.indicators_total} chỉ tiêu {s.short_name}."))
+    doc.add(
+        Paragraph(
+            f"{d.unit_name} đạt {d.criteria_met}/{s.criteria_total} tiêu chí với "
+            f"{d.indicators_met}/{s.indicators_total} chỉ tiêu {s.short_name}."
+        )
+    )
     unmet = [c for c in d.criteria if not c.met]
     if unmet:
-        doc.add(Paragraph(
-            f"Còn {n2(len(unmet))} tiêu chí chưa đạt: " + ", ".join(f"số {c.number} ({c.name})" for c in unmet) + ".",
-            "dash"))
+        doc.add(
+            Paragraph(
+                f"Còn {n2(len(unmet))} tiêu chí chưa đạt: "
+                + ", ".join(f"số {c.number} ({c.name})" for c in unmet)
+                + ".",
+                "dash",
+            )
+        )
     if not blocking:
-        doc.add(Paragraph(f"Kết luận: {d.unit_name} đáp ứng các tiêu chí và điều kiện theo kết quả đánh giá; "
-                          f"đủ căn cứ để đề nghị xét công nhận đạt chuẩn {s.short_name}.", "bold"))
+        doc.add(
+            Paragraph(
+                f"Kết luận: {d.unit_name} đáp ứng các tiêu chí và điều kiện theo kết quả đánh giá; "
+                f"đủ căn cứ để đề nghị xét công nhận đạt chuẩn {s.short_name}.",
+                "bold",
+            )
+        )
     else:
-        doc.add(Paragraph(f"Kết luận: chưa đủ căn cứ để đề nghị xét công nhận đạt chuẩn {s.short_name}; "
-                          f"các điểm cần hoàn thiện:", "bold"))
+        doc.add(
+            Paragraph(
+                f"Kết luận: chưa đủ căn cứ để đề nghị xét công nhận đạt chuẩn {s.short_name}; các điểm cần hoàn thiện:",
+                "bold",
+            )
+        )
         for f in blocking:
             doc.add(Paragraph(f.message, "flag"))
 
@@ -172,33 +220,62 @@ def compose(d: DossierData, text: FrameText | None = None) -> Document:
             status = STATUS_LABEL.get(i.status, i.status)
             if i.conflict:
                 status += " (mâu thuẫn)"
-            rows.append([i.code, i.content, i.rule or "Cán bộ đánh giá", i.value, _assess(i.assessment), status,
-                         i.evidence or ("Chưa có" if i.counts_as_met else "")])
+            rows.append(
+                [
+                    i.code,
+                    i.content,
+                    i.rule or "Cán bộ đánh giá",
+                    i.value,
+                    _assess(i.assessment),
+                    status,
+                    i.evidence or ("Chưa có" if i.counts_as_met else ""),
+                ]
+            )
             if not i.counts_as_met or i.conflict:
                 flagged.add(k)
-        doc.add(Table(
-            caption=f"Bảng {c.number}. Chi tiết các chỉ tiêu của tiêu chí số {c.number}",
-            columns=["Chỉ tiêu", "Nội dung", "Yêu cầu", "Giá trị", "Tự đánh giá", "Kết quả", "Minh chứng"],
-            rows=rows, align=["c", "l", "c", "r", "c", "c", "l"], widths=[0.7, 4, 1.3, 1, 1, 1.1, 2],
-            flagged=flagged, key=f"tieu-chi-{c.number}",
-        ))
+        doc.add(
+            Table(
+                caption=f"Bảng {c.number}. Chi tiết các chỉ tiêu của tiêu chí số {c.number}",
+                columns=["Chỉ tiêu", "Nội dung", "Yêu cầu", "Giá trị", "Tự đánh giá", "Kết quả", "Minh chứng"],
+                rows=rows,
+                align=["c", "l", "c", "r", "c", "c", "l"],
+                widths=[0.7, 4, 1.3, 1, 1, 1.1, 2],
+                flagged=flagged,
+                key=f"tieu-chi-{c.number}",
+            )
+        )
         if c.met:
             doc.add(Paragraph(f"Đánh giá: đạt tiêu chí số {c.number} về {c.name}.", "bold"))
         else:
             codes = ", ".join(i.code for i in c.indicators if not i.counts_as_met)
-            doc.add(Paragraph(f"Đánh giá: tiêu chí số {c.number} CHƯA ĐẠT (chỉ tiêu chưa đạt: {codes}); "
-                              "không ghi là đạt trong hồ sơ.", "flag"))
+            doc.add(
+                Paragraph(
+                    f"Đánh giá: tiêu chí số {c.number} CHƯA ĐẠT (chỉ tiêu chưa đạt: {codes}); "
+                    "không ghi là đạt trong hồ sơ.",
+                    "flag",
+                )
+            )
 
     doc.add(Heading("III. Điều kiện công nhận"))
     if d.conditions:
-        doc.add(Table(
-            caption="Bảng điều kiện công nhận",
-            columns=["Điều kiện", "Tình trạng", "Chi tiết"],
-            rows=[[k.label, "Đáp ứng" if k.met else ("Chưa đáp ứng" if k.met is False else "Chưa có thông tin"), k.detail]
-                  for k in d.conditions],
-            align=["l", "c", "l"], widths=[4, 1.4, 2.6],
-            flagged={i for i, k in enumerate(d.conditions) if k.met is not True}, key="dieu-kien",
-        ))
+        doc.add(
+            Table(
+                caption="Bảng điều kiện công nhận",
+                columns=["Điều kiện", "Tình trạng", "Chi tiết"],
+                rows=[
+                    [
+                        k.label,
+                        "Đáp ứng" if k.met else ("Chưa đáp ứng" if k.met is False else "Chưa có thông tin"),
+                        k.detail,
+                    ]
+                    for k in d.conditions
+                ],
+                align=["l", "c", "l"],
+                widths=[4, 1.4, 2.6],
+                flagged={i for i, k in enumerate(d.conditions) if k.met is not True},
+                key="dieu-kien",
+            )
+        )
     else:
         doc.add(Paragraph("Bộ tiêu chí không quy định điều kiện công nhận riêng."))
 
@@ -209,26 +286,39 @@ def compose(d: DossierData, text: FrameText | None = None) -> Document:
         if key == "bao_cao":
             state = "Có (báo cáo này)" if not blocking else "Cần hoàn thiện (còn điểm chưa đạt, xem mục I)"
         elif key == "minh_chung":
-            state = ("Đủ cho các chỉ tiêu đạt" if not missing_evidence
-                     else f"Thiếu minh chứng: {n2(len(missing_evidence))} chỉ tiêu")
+            state = (
+                "Đủ cho các chỉ tiêu đạt"
+                if not missing_evidence
+                else f"Thiếu minh chứng: {n2(len(missing_evidence))} chỉ tiêu"
+            )
         else:
             state = "Cần lập, bổ sung"
         items.append([label, state])
     for k in d.conditions:
         if k.recognition_only:
-            items.append([f"Văn bản xác nhận: {k.label}",
-                          "Đã có thông tin" if k.met is not None else "Cần bổ sung"])
-    doc.add(Table(caption="Danh mục thành phần hồ sơ", columns=["Thành phần hồ sơ", "Tình trạng"],
-                  rows=[[f"{n}. {label}", state] for n, (label, state) in enumerate(items, start=1)],
-                  align=["l", "l"], widths=[5, 2.4], key="danh-muc",
-                  note="Danh mục theo QĐ 18/2022/QĐ-TTg như các nguồn tóm tắt; cần đối chiếu văn bản gốc."))
+            items.append([f"Văn bản xác nhận: {k.label}", "Đã có thông tin" if k.met is not None else "Cần bổ sung"])
+    doc.add(
+        Table(
+            caption="Danh mục thành phần hồ sơ",
+            columns=["Thành phần hồ sơ", "Tình trạng"],
+            rows=[[f"{n}. {label}", state] for n, (label, state) in enumerate(items, start=1)],
+            align=["l", "l"],
+            widths=[5, 2.4],
+            key="danh-muc",
+            note="Danh mục theo QĐ 18/2022/QĐ-TTg như các nguồn tóm tắt; cần đối chiếu văn bản gốc.",
+        )
+    )
     if missing_evidence:
         doc.add(Paragraph("Chỉ tiêu đạt nhưng chưa có minh chứng: " + ", ".join(missing_evidence) + ".", "note"))
     doc.footer = [f"Số liệu: kết quả đánh giá {d.period_label}, {fmt.date(d.issued)}."]
     claimed = d.claimed if d.claimed is not None else {c.number for c in d.criteria}
     doc.meta = {
-        "unit": d.unit_name, "set": s.code, "period": d.period_key,
-        "criteria_met": d.criteria_met, "indicators_met": d.indicators_met, "standard_met": d.standard_met,
+        "unit": d.unit_name,
+        "set": s.code,
+        "period": d.period_key,
+        "criteria_met": d.criteria_met,
+        "indicators_met": d.indicators_met,
+        "standard_met": d.standard_met,
         "met_criteria": [c.number for c in d.criteria if c.met],
         "claimed_unsupported": sorted(c.number for c in d.criteria if not c.met and c.number in claimed),
         "flags": [f.__dict__ for f in flags],

@@ -15,9 +15,12 @@ PAGE_CSS = """
         @top-center { content: counter(page); font-size: 13pt; vertical-align: bottom; padding-bottom: 4mm; } }
 @page :first { @top-center { content: none; } }
 """
-PRINT_CSS = PAGE_CSS + """
+PRINT_CSS = (
+    PAGE_CSS
+    + """
 body { font-family: 'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif; font-size: 13pt; line-height: 1.35; color: #000; }
 """
+)
 
 DOC_CSS = """
 .ntm-doc { font-family: 'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif; }
@@ -69,17 +72,19 @@ def _table(t: Table) -> str:
     body = []
     for i, row in enumerate(t.rows):
         cls = ' class="flagged"' if i in t.flagged else ""
-        cells = "".join(
-            f'<td class="{t.alignment(j)}">{escape(v)}</td>' for j, v in enumerate(row)
-        )
+        cells = "".join(f'<td class="{t.alignment(j)}">{escape(v)}</td>' for j, v in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
     colgroup = ""
     if t.widths:
         total = sum(t.widths)
-        colgroup = "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.1f}%">' for w in t.widths) + "</colgroup>"
+        colgroup = (
+            "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.1f}%">' for w in t.widths) + "</colgroup>"
+        )
     note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""
-    return (f'<p class="caption">{escape(t.caption)}</p><table class="data">{colgroup}<thead><tr>{cols}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>{note}")
+    return (
+        f'<p class="caption">{escape(t.caption)}</p><table class="data">{colgroup}<thead><tr>{cols}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{note}"
+    )
 
 
 def _chart(c: Chart) -> str:
@@ -112,16 +117,18 @@ def heading(doc: Document) -> str:
     *parents, body = doc.issuer or [""]
     issuer = "".join(f"{escape(x)}<br>" for x in parents) + f"<b>{escape(body)}</b>"
     t = doc.text
-    return "".join([
-        '<table class="head"><tr>',
-        f'<td class="issuer">{issuer}<span class="rule"></span></td>',
-        f'<td class="nation"><b>{escape(t.nation)}</b><span class="motto">{escape(t.motto)}</span>'
-        '<span class="rule"></span></td>',
-        f'</tr><tr><td class="number">{escape(doc.number_line)}</td>',
-        f'<td class="date">{escape(doc.place_date)}</td></tr></table>',
-        f"<h1>{escape(doc.title)}</h1>",
-        f'<p class="subtitle">{escape(doc.subtitle)}</p><span class="subtitle-rule"></span>',
-    ])
+    return "".join(
+        [
+            '<table class="head"><tr>',
+            f'<td class="issuer">{issuer}<span class="rule"></span></td>',
+            f'<td class="nation"><b>{escape(t.nation)}</b><span class="motto">{escape(t.motto)}</span>'
+            '<span class="rule"></span></td>',
+            f'</tr><tr><td class="number">{escape(doc.number_line)}</td>',
+            f'<td class="date">{escape(doc.place_date)}</td></tr></table>',
+            f"<h1>{escape(doc.title)}</h1>",
+            f'<p class="subtitle">{escape(doc.subtitle)}</p><span class="subtitle-rule"></span>',
+        ]
+    )
 
 
 def signature(doc: Document) -> str:
@@ -129,8 +136,10 @@ def signature(doc: Document) -> str:
     to = "<br>".join(escape(x) for x in doc.recipient_lines)
     s = doc.signature
     signer = "".join(f"{escape(x)}<br>" for x in s.lines) + '<span class="space"></span>' + escape(s.name)
-    return (f'<table class="sign"><tr><td class="to"><b>{escape(doc.text.recipients)}:</b>{to}</td>'
-            f'<td class="signer">{signer}</td></tr></table>')
+    return (
+        f'<table class="sign"><tr><td class="to"><b>{escape(doc.text.recipients)}:</b>{to}</td>'
+        f'<td class="signer">{signer}</td></tr></table>'
+    )
 
 
 def fragment(doc: Document) -> str:

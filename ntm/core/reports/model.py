@@ -44,6 +44,7 @@ class Signature:
     def lines(self) -> list[str]:
         return [x for x in (self.authority.upper(), self.title.upper()) if x]
 
+
 ParagraphStyle = Literal["body", "dash", "plus", "note", "flag", "bold"]
 
 
@@ -218,4 +219,3 @@ def to_text(doc: Document, *, tables: bool = False) -> str:
             continue
         out.append(line)
     return "\n".join(out).strip() + "\n"
-

@@ -41,7 +41,7 @@ class Table:
 
 
 def kind_of(name: str) -> str | None:
-    """"csv", "xlsx", "ods" from a file name's suffix, or None."""
+    """ "csv", "xlsx", "ods" from a file name's suffix, or None."""
     return KINDS.get(Path(name).suffix.lower())
 
 
@@ -59,8 +59,9 @@ def open_workbook(source: str | Path | bytes, *, name: str | None = None, limits
     return Workbook(source, name, limits or Limits())
 
 
-def read_table(source: str | Path | bytes, *, name: str | None = None, sheet: str | None = None,
-               limits: Limits | None = None) -> Table:
+def read_table(
+    source: str | Path | bytes, *, name: str | None = None, sheet: str | None = None, limits: Limits | None = None
+) -> Table:
     """The rows of a CSV file, or of one sheet of a workbook (``sheet`` if the workbook has it, else its
     first sheet). ``name`` is the user's file name (its suffix tells the format; default: the path's)."""
     source = source if isinstance(source, (bytes, bytearray)) else Path(source)

@@ -53,8 +53,9 @@ class Archive:
         try:
             infos = zipfile.ZipFile(self.fp).infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error) as exc:
-            raise self._refuse(f"không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx/.ods: {exc.__class__.__name__})") \
-                from None
+            raise self._refuse(
+                f"không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx/.ods: {exc.__class__.__name__})"
+            ) from None
         if len(infos) > MAX_MEMBERS:
             raise self._refuse(f"tệp có {n(len(infos))} phần, quá giới hạn {n(MAX_MEMBERS)}", "members")
         out: dict[str, Member] = {}
@@ -69,12 +70,17 @@ class Archive:
                 raise self._refuse(f"phần '{i.filename}' nén theo cách không hỗ trợ (mã {i.compress_type})")
             total += i.file_size
             if total > self.limits.max_unzipped_bytes:
-                raise self._refuse(f"tệp giải nén ra hơn {megabytes(self.limits.max_unzipped_bytes)} "
-                                   f"(giới hạn dung lượng giải nén)", "max_unzipped_bytes")
+                raise self._refuse(
+                    f"tệp giải nén ra hơn {megabytes(self.limits.max_unzipped_bytes)} (giới hạn dung lượng giải nén)",
+                    "max_unzipped_bytes",
+                )
             if i.file_size > RATIO_FLOOR and i.file_size > self.limits.max_ratio * max(i.compress_size, 1):
                 ratio = i.file_size // max(i.compress_size, 1)
-                raise self._refuse(f"phần '{i.filename}' nén với tỷ lệ {n(ratio)}:1, quá giới hạn "
-                                   f"{n(self.limits.max_ratio)}:1 (tệp nén bất thường)", "max_ratio")
+                raise self._refuse(
+                    f"phần '{i.filename}' nén với tỷ lệ {n(ratio)}:1, quá giới hạn "
+                    f"{n(self.limits.max_ratio)}:1 (tệp nén bất thường)",
+                    "max_ratio",
+                )
             out[key] = Member(i.filename, key, i.header_offset, i.compress_size, i.file_size, i.compress_type)
         return out
 
@@ -119,8 +125,11 @@ class Archive:
                     data = d.unconsumed_tail
                     produced += len(out)
                     if produced > member.size:
-                        raise self._refuse(f"phần '{member.name}' giải nén ra nhiều hơn kích thước khai báo "
-                                           f"({n(member.size)} byte): tệp hỏng hoặc bị sửa", "max_unzipped_bytes")
+                        raise self._refuse(
+                            f"phần '{member.name}' giải nén ra nhiều hơn kích thước khai báo "
+                            f"({n(member.size)} byte): tệp hỏng hoặc bị sửa",
+                            "max_unzipped_bytes",
+                        )
                     if out:
                         yield out
         except zlib.error:

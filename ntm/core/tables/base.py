@@ -47,9 +47,24 @@ class TableError(ValueError):
     """A table that cannot be read, or may not be: the message names the user's file name, and the
     sheet, row and column when there is one. ``limit`` names the bound that refused it, if one did."""
 
-    def __init__(self, file: str, message: str, *, sheet: str | None = None, row: int | None = None,
-                 column: str | None = None, limit: str | None = None):
-        self.file, self.message, self.sheet, self.row, self.column, self.limit = file, message, sheet, row, column, limit
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        *,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        limit: str | None = None,
+    ):
+        self.file, self.message, self.sheet, self.row, self.column, self.limit = (
+            file,
+            message,
+            sheet,
+            row,
+            column,
+            limit,
+        )
         where = file + (f" [{sheet}]" if sheet else "") + (f", dòng {row}" if row else "")
         where += f", cột '{column}'" if column else ""
         super().__init__(f"{where}: {message}")
@@ -73,8 +88,13 @@ class Deadline:
 
     def check(self) -> None:
         if time.monotonic() > self.end:
-            raise TableError(self.name, f"đọc tệp quá {n(self.limits.max_seconds)} giây (giới hạn thời gian); "
-                             "hãy chia tệp thành nhiều tệp nhỏ hơn", sheet=self.sheet, limit="max_seconds")
+            raise TableError(
+                self.name,
+                f"đọc tệp quá {n(self.limits.max_seconds)} giây (giới hạn thời gian); "
+                "hãy chia tệp thành nhiều tệp nhỏ hơn",
+                sheet=self.sheet,
+                limit="max_seconds",
+            )
 
 
 def column_letters(index: int) -> str:
@@ -100,7 +120,12 @@ def clean_block(rows: list[list], name: str, sheet: str | None, first: int) -> l
         for k, r in enumerate(rows):
             for i, c in enumerate(r):
                 if type(c) is str and "\x00" in c:
-                    raise TableError(name, "có ký tự NUL (mã 0) — tệp hỏng hoặc không phải bảng số liệu",
-                                     sheet=sheet, row=first + k, column=column_letters(i))
+                    raise TableError(
+                        name,
+                        "có ký tự NUL (mã 0) — tệp hỏng hoặc không phải bảng số liệu",
+                        sheet=sheet,
+                        row=first + k,
+                        column=column_letters(i),
+                    )
     normalize = unicodedata.normalize
     return [[normalize("NFC", c) if type(c) is str else c for c in r] for r in rows]

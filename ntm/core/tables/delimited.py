@@ -36,7 +36,7 @@ def encoding_of(head: bytes) -> str:
         return "utf-16"
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    sample = head[:4096 // 2 * 2]
+    sample = head[: 4096 // 2 * 2]
     half = len(sample) // 2
     if half >= 2:
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
@@ -80,8 +80,11 @@ def _survey(source: Path | bytes, utf8: bool, name: str, limits: Limits, deadlin
             end = max(piece.rfind(b"\n"), piece.rfind(b"\r"))
             line = len(piece) - end - 1 if end >= 0 else line + len(piece)
             if line > limits.max_line_bytes:
-                raise TableError(name, f"một dòng dài hơn {megabytes(limits.max_line_bytes)} "
-                                 "(tệp không phải bảng CSV?)", limit="max_line_bytes")
+                raise TableError(
+                    name,
+                    f"một dòng dài hơn {megabytes(limits.max_line_bytes)} (tệp không phải bảng CSV?)",
+                    limit="max_line_bytes",
+                )
     if utf8 and not out.not_nfc and not tail.isascii() and not _nfc_text(tail):  # the last two bytes
         out.not_nfc = True
     return out
@@ -105,27 +108,34 @@ def _always_nfc(data: bytes) -> bool:
     return bool((((b0 == 0xE1) & (b1 >= 0xB8) & (b1 <= 0xBB)) | ((b0 == 0xE2) & (b1 == 0x80) & (b2 >= 0x82))).all())
 
 
-def read_csv(source: Path | bytes, name: str, limits: Limits, deadline: Deadline | None = None) -> Iterator[list[list[str]]]:
+def read_csv(
+    source: Path | bytes, name: str, limits: Limits, deadline: Deadline | None = None
+) -> Iterator[list[list[str]]]:
     """The rows of a CSV file (lists of text), row 1 first, by blocks. Raises :class:`TableError`."""
     deadline = deadline or Deadline(name, limits)
     size = len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
     if size > limits.max_file_bytes:
-        raise TableError(name, f"tệp quá lớn ({megabytes(size)}; giới hạn {megabytes(limits.max_file_bytes)})",
-                         limit="max_file_bytes")
+        raise TableError(
+            name,
+            f"tệp quá lớn ({megabytes(size)}; giới hạn {megabytes(limits.max_file_bytes)})",
+            limit="max_file_bytes",
+        )
     with _open(source) as f:
         head = f.read(HEAD)
     encoding = encoding_of(head)
     # one pass over the bytes (UTF-8, nearly every file: NUL and NFC seen there), then the C reader as it is
     survey = _survey(source, encoding.startswith("utf-8"), name, limits, deadline)
     raw = _open(source)
-    text = io.TextIOWrapper(raw if isinstance(raw, io.BufferedIOBase) else io.BufferedReader(raw),
-                            encoding=encoding, newline="")
-    sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head[:SAMPLE * 4])[:SAMPLE]
+    text = io.TextIOWrapper(
+        raw if isinstance(raw, io.BufferedIOBase) else io.BufferedReader(raw), encoding=encoding, newline=""
+    )
+    sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head[: SAMPLE * 4])[:SAMPLE]
     return _blocks(text, survey, sample, name, limits, deadline)
 
 
-def _blocks(text: io.TextIOWrapper, survey: _Survey, sample: str, name: str, limits: Limits,
-            deadline: Deadline) -> Iterator[list[list[str]]]:
+def _blocks(
+    text: io.TextIOWrapper, survey: _Survey, sample: str, name: str, limits: Limits, deadline: Deadline
+) -> Iterator[list[list[str]]]:
     """Blocks of rows, each checked at once: rows within the limit (a row's width is bounded by the
     length of its line), no NUL, text in NFC (a row or cell boundary stops any composition, so a text
     joined is NFC exactly when each of its cells is)."""
@@ -144,25 +154,37 @@ def _blocks(text: io.TextIOWrapper, survey: _Survey, sample: str, name: str, lim
             except csv.Error as exc:  # e.g. a field over the csv module's size limit: name the row
                 raise TableError(name, f"dòng CSV không đọc được ({exc})", row=number + 1) from None
             except UnicodeDecodeError:
-                raise TableError(name, f"không đọc được mã ký tự ({text.encoding}) sau dòng {n(number)}; "
-                                 "hãy lưu tệp ở dạng CSV UTF-8", row=number + 1) from None
+                raise TableError(
+                    name,
+                    f"không đọc được mã ký tự ({text.encoding}) sau dòng {n(number)}; hãy lưu tệp ở dạng CSV UTF-8",
+                    row=number + 1,
+                ) from None
             except TableError as exc:
                 exc.row = exc.row or number + 1
                 raise
             if not block:
                 return
             if number + len(block) > limits.max_rows:
-                raise TableError(name, f"tệp có hơn {n(limits.max_rows)} dòng (giới hạn số dòng); hãy chia "
-                                 "thành nhiều tệp", row=limits.max_rows + 1, limit="max_rows")
+                raise TableError(
+                    name,
+                    f"tệp có hơn {n(limits.max_rows)} dòng (giới hạn số dòng); hãy chia thành nhiều tệp",
+                    row=limits.max_rows + 1,
+                    limit="max_rows",
+                )
             joined = "" if survey.utf8 else "\n".join(map("\x1f".join, block))
             if survey.nul or "\x00" in joined:
                 for k, r in enumerate(block):
                     for i, c in enumerate(r):
                         if "\x00" in c:
-                            raise TableError(name, "có ký tự NUL (mã 0) — tệp hỏng hoặc không phải văn bản CSV",
-                                             row=number + k + 1, column=column_letters(i))
+                            raise TableError(
+                                name,
+                                "có ký tự NUL (mã 0) — tệp hỏng hoặc không phải văn bản CSV",
+                                row=number + k + 1,
+                                column=column_letters(i),
+                            )
             if survey.not_nfc or not is_normalized("NFC", joined):
-                block = [r if all(map(is_normalized, repeat("NFC"), r)) else [normalize("NFC", c) for c in r]
-                         for r in block]
+                block = [
+                    r if all(map(is_normalized, repeat("NFC"), r)) else [normalize("NFC", c) for c in r] for r in block
+                ]
             number += len(block)
             yield block

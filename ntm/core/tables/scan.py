@@ -182,7 +182,7 @@ class SheetScan:
             lo = 0 if self.first else CONTEXT
             if hi > lo:
                 self._fast(buf, lo, hi)
-                self.carry = buf[hi - CONTEXT:]
+                self.carry = buf[hi - CONTEXT :]
                 self.first = False
             else:
                 self.carry = buf
@@ -309,8 +309,11 @@ class SheetScan:
             self.extent.text_bytes += int(sizes[value[inside]].sum())
 
     # any form, with a tokenizer -------------------------------------------------------------------------
-    _TOKEN = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[?!][^>]*>"
-                        rb"|<(/?)(?:[^\s/>:]*:)?([^\s/>:]+)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.S)
+    _TOKEN = re.compile(
+        rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[?!][^>]*>"
+        rb"|<(/?)(?:[^\s/>:]*:)?([^\s/>:]+)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
+        re.S,
+    )
     _ATTR = re.compile(rb"(?:^|[\s\"'])([^\s=\"']+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
     _V_TEXT = re.compile(rb"([^<]*)<")
 
@@ -385,8 +388,11 @@ class SheetScan:
 
 MAX_ERRORS = 10_000
 _C_TAG = re.compile(rb"<(?:[^\s/>:]*:)?c\s((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
-_ERROR_VALUE = re.compile(rb"\s*(?:<(?:[^\s/>:]*:)?f\b[^>]*/>|<(?:[^\s/>:]*:)?f\b[^>]*>.*?</(?:[^\s/>:]*:)?f>)?"
-                          rb"\s*<(?:[^\s/>:]*:)?v>([^<]{1,32})</", re.S)
+_ERROR_VALUE = re.compile(
+    rb"\s*(?:<(?:[^\s/>:]*:)?f\b[^>]*/>|<(?:[^\s/>:]*:)?f\b[^>]*>.*?</(?:[^\s/>:]*:)?f>)?"
+    rb"\s*<(?:[^\s/>:]*:)?v>([^<]{1,32})</",
+    re.S,
+)
 
 
 def declared_dimension(head: bytes) -> tuple[int, int] | None:
@@ -459,7 +465,7 @@ class OdsScan:
         return 1
 
     def _tag(self, whole: bytes, closing: bytes, attrs: bytes, start: int, end: int) -> None:
-        name = whole[2 if closing else 1:].split(None, 1)[0].rstrip(b">/")
+        name = whole[2 if closing else 1 :].split(None, 1)[0].rstrip(b">/")
         empty = attrs.rstrip().endswith(b"/")
         if name == b"table:table":
             if closing:

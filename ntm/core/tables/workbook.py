@@ -16,8 +16,10 @@ from .scan import HUGE, Extent, OdsScan, SharedStrings, SheetScan, _Unusual
 
 BLOCK = 2048  # rows converted, checked and handed out at a time
 # parts calamine reads for something else than cells (or never): unzipped and checked, not scanned
-_NOT_SHEETS = re.compile(r"(\[content_types\]\.xml|.*\.rels|docprops/.*|xl/styles\.xml|xl/theme/.*|mimetype"
-                         r"|meta-inf/.*|meta\.xml|styles\.xml|settings\.xml|thumbnails/.*|xl/media/.*)")
+_NOT_SHEETS = re.compile(
+    r"(\[content_types\]\.xml|.*\.rels|docprops/.*|xl/styles\.xml|xl/theme/.*|mimetype"
+    r"|meta-inf/.*|meta\.xml|styles\.xml|settings\.xml|thumbnails/.*|xl/media/.*)"
+)
 
 
 def _calamine_failed(name: str, exc: BaseException, sheet: str | None = None) -> TableError:
@@ -36,8 +38,11 @@ class Workbook:
         self.deadline = deadline or Deadline(name, limits)
         size = len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
         if size > limits.max_file_bytes:
-            raise TableError(name, f"tệp quá lớn ({megabytes(size)}; giới hạn {megabytes(limits.max_file_bytes)})",
-                             limit="max_file_bytes")
+            raise TableError(
+                name,
+                f"tệp quá lớn ({megabytes(size)}; giới hạn {megabytes(limits.max_file_bytes)})",
+                limit="max_file_bytes",
+            )
         archive = Archive(source, name, limits)
         self._errors: dict[str, dict] = {}  # part → formula error cells found by the scan
         try:
@@ -65,13 +70,20 @@ class Workbook:
         strings, uniform = None, 0
         shared = archive.get("xl/sharedStrings.xml")
         if shared is not None:
+
             def check_strings(count: int, size: int) -> None:
                 if count > limits.max_cells:
-                    raise TableError(self.name, f"bảng chuỗi dùng chung có hơn {n(limits.max_cells)} chuỗi "
-                                     "(giới hạn số ô)", limit="max_cells")
+                    raise TableError(
+                        self.name,
+                        f"bảng chuỗi dùng chung có hơn {n(limits.max_cells)} chuỗi (giới hạn số ô)",
+                        limit="max_cells",
+                    )
                 if size > limits.max_text_bytes:
-                    raise TableError(self.name, f"bảng chuỗi dùng chung lớn hơn {megabytes(limits.max_text_bytes)} "
-                                     "(giới hạn chữ)", limit="max_text_bytes")
+                    raise TableError(
+                        self.name,
+                        f"bảng chuỗi dùng chung lớn hơn {megabytes(limits.max_text_bytes)} (giới hạn chữ)",
+                        limit="max_text_bytes",
+                    )
                 self.deadline.check()
 
             table = SharedStrings(check_strings)
@@ -101,24 +113,48 @@ class Workbook:
         def check(e: Extent) -> None:
             declared = scan.declared if scan is not None else None
             if declared and declared[0] > limits.max_rows:
-                raise TableError(name, f"khai báo vùng dữ liệu đến dòng {_big(declared[0])}, quá giới hạn "
-                                 f"{n(limits.max_rows)} dòng", sheet=sheet, limit="max_rows")
+                raise TableError(
+                    name,
+                    f"khai báo vùng dữ liệu đến dòng {_big(declared[0])}, quá giới hạn {n(limits.max_rows)} dòng",
+                    sheet=sheet,
+                    limit="max_rows",
+                )
             if declared and declared[1] > limits.max_columns:
-                raise TableError(name, f"khai báo vùng dữ liệu đến cột thứ {_big(declared[1])}, quá giới hạn "
-                                 f"{n(limits.max_columns)} cột", sheet=sheet, limit="max_columns")
+                raise TableError(
+                    name,
+                    f"khai báo vùng dữ liệu đến cột thứ {_big(declared[1])}, quá giới hạn {n(limits.max_columns)} cột",
+                    sheet=sheet,
+                    limit="max_columns",
+                )
             if e.max_row > limits.max_rows:
-                raise TableError(name, f"có ô ở dòng {_big(e.max_row)}, quá giới hạn {n(limits.max_rows)} dòng",
-                                 sheet=sheet, limit="max_rows")
+                raise TableError(
+                    name,
+                    f"có ô ở dòng {_big(e.max_row)}, quá giới hạn {n(limits.max_rows)} dòng",
+                    sheet=sheet,
+                    limit="max_rows",
+                )
             if e.max_col > limits.max_columns:
-                raise TableError(name, f"có ô ở cột thứ {_big(e.max_col)}, quá giới hạn {n(limits.max_columns)} cột",
-                                 sheet=sheet, limit="max_columns")
+                raise TableError(
+                    name,
+                    f"có ô ở cột thứ {_big(e.max_col)}, quá giới hạn {n(limits.max_columns)} cột",
+                    sheet=sheet,
+                    limit="max_columns",
+                )
             area = max(e.area, e.cells)
             if area > limits.max_cells:
-                raise TableError(name, f"có {n(area)} ô ({n(e.rows)} dòng × {n(e.columns)} cột), quá giới hạn "
-                                 f"{n(limits.max_cells)} ô", sheet=sheet, limit="max_cells")
+                raise TableError(
+                    name,
+                    f"có {n(area)} ô ({n(e.rows)} dòng × {n(e.columns)} cột), quá giới hạn {n(limits.max_cells)} ô",
+                    sheet=sheet,
+                    limit="max_cells",
+                )
             if e.text_bytes > limits.max_text_bytes:
-                raise TableError(name, f"các ô chép ra hơn {megabytes(limits.max_text_bytes)} chữ (giới hạn chữ)",
-                                 sheet=sheet, limit="max_text_bytes")
+                raise TableError(
+                    name,
+                    f"các ô chép ra hơn {megabytes(limits.max_text_bytes)} chữ (giới hạn chữ)",
+                    sheet=sheet,
+                    limit="max_text_bytes",
+                )
             self.deadline.check()
 
         return check
@@ -224,8 +260,11 @@ def _sheet_labels(archive: Archive) -> dict[str, str]:
     if wb is None or rels is None or wb.size > 4 * 1024 * 1024 or rels.size > 4 * 1024 * 1024:
         return {}
     try:
-        targets = {r.get("Id"): r.get("Target") or "" for r in ET.fromstring(archive.read(rels))
-                   if r.tag.endswith("Relationship")}
+        targets = {
+            r.get("Id"): r.get("Target") or ""
+            for r in ET.fromstring(archive.read(rels))
+            if r.tag.endswith("Relationship")
+        }
         out = {}
         for el in ET.fromstring(archive.read(wb)).iter():
             if el.tag.endswith("}sheet") or el.tag == "sheet":

@@ -18,8 +18,13 @@ SAMPLES = Path(os.environ.get("NTM_SAMPLES") or _ROOT.parent / "shared" / "sampl
 if not SAMPLES.is_dir() and Path("/work/shared/samples/reports").is_dir():
     SAMPLES = Path("/work/shared/samples/reports")
 
-SAMPLE_NAMES = ["ly-nhan-ban-tin-2023-07", "dam-ha-hop-bcd-2022-08", "binh-lieu-tien-do-2023-11",
-                "khanh-binh-tong-ket-2023", "nam-truc-hoi-nghi-2023-11"]
+SAMPLE_NAMES = [
+    "ly-nhan-ban-tin-2023-07",
+    "dam-ha-hop-bcd-2022-08",
+    "binh-lieu-tien-do-2023-11",
+    "khanh-binh-tong-ket-2023",
+    "nam-truc-hoi-nghi-2023-11",
+]
 
 
 def _real():

@@ -12,14 +12,16 @@ DATE = "Bản tin tháng 9/2023.\n"
 def findings(text, cat, **kw):
     r = extract(DATE + text, catalog=cat, **kw)
     for f in r.findings:  # every finding points at text that is really there
-        assert r.text[f.span[0]:f.span[1]] == f.text
+        assert r.text[f.span[0] : f.span[1]] == f.text
     return r, [(f.severity, f.code, f.reported, f.expected) for f in r.findings]
 
 
 def test_consistent_text_gives_nothing(cat):
-    text = ("+ Xã An Bình: đạt 17/19 tiêu chí (89,47%) với 54/57 chỉ tiêu nông thôn mới; còn 2 tiêu chí chưa đạt: "
-            "tiêu chí số 1 và 17; chưa đạt các chỉ tiêu 1.1; 17.2; 17.7.\n"
-            "Cả nước có 6.084/7.669 xã (79,3%) đạt chuẩn nông thôn mới.")
+    text = (
+        "+ Xã An Bình: đạt 17/19 tiêu chí (89,47%) với 54/57 chỉ tiêu nông thôn mới; còn 2 tiêu chí chưa đạt: "
+        "tiêu chí số 1 và 17; chưa đạt các chỉ tiêu 1.1; 17.2; 17.7.\n"
+        "Cả nước có 6.084/7.669 xã (79,3%) đạt chuẩn nông thôn mới."
+    )
     r, got = findings(text, cat)
     assert got == []
     an_binh = r.claims[0]
@@ -35,18 +37,21 @@ def test_percent_mismatch(cat):
     assert f.message == "Tỷ lệ 90% không khớp với 17/19 tiêu chí: 17/19 = 89,47%."
 
 
-@pytest.mark.parametrize("text,ok", [
-    ("8 xã đạt: 17,87/19 tiêu chí đạt 94%", True),        # 94,05 — within ±0,5
-    ("8 xã đạt: 55,75/57 chỉ tiêu đạt 97,8%", True),      # 97,807 — within ±0,05
-    ("Xã A đạt 16/19 tiêu chí (84,21%)", True),
-    ("Xã A đạt 16/19 tiêu chí (84,2%)", True),
-    ("Xã A đạt 16/19 tiêu chí (84,3%)", False),            # 84,21 is not 84,3 ± 0,05
-    ("Xã A đạt 16/19 tiêu chí (84,22%)", False),           # ± 0,005
-    ("Xã A đạt 16/19 tiêu chí (85%)", False),
-    ("Xã A đạt 16/19 tiêu chí (84%)", True),
-    ("Xã A đạt 17/19 tiêu chí, đạt tỷ lệ 89,5%", True),
-    ("cả nước có 6.084/7.669 xã (80,5%) đạt chuẩn nông thôn mới", False),
-])
+@pytest.mark.parametrize(
+    "text,ok",
+    [
+        ("8 xã đạt: 17,87/19 tiêu chí đạt 94%", True),  # 94,05 — within ±0,5
+        ("8 xã đạt: 55,75/57 chỉ tiêu đạt 97,8%", True),  # 97,807 — within ±0,05
+        ("Xã A đạt 16/19 tiêu chí (84,21%)", True),
+        ("Xã A đạt 16/19 tiêu chí (84,2%)", True),
+        ("Xã A đạt 16/19 tiêu chí (84,3%)", False),  # 84,21 is not 84,3 ± 0,05
+        ("Xã A đạt 16/19 tiêu chí (84,22%)", False),  # ± 0,005
+        ("Xã A đạt 16/19 tiêu chí (85%)", False),
+        ("Xã A đạt 16/19 tiêu chí (84%)", True),
+        ("Xã A đạt 17/19 tiêu chí, đạt tỷ lệ 89,5%", True),
+        ("cả nước có 6.084/7.669 xã (80,5%) đạt chuẩn nông thôn mới", False),
+    ],
+)
 def test_percent_tolerance_follows_stated_precision(cat, text, ok):
     _, got = findings(text + " nông thôn mới.", cat)
     assert (got == []) is ok, got
@@ -81,8 +86,10 @@ def test_unmet_list_in_the_next_sentence_is_attached(cat):
 
 # -- implied criteria ------------------------------------------------------------------------------
 def test_unmet_indicator_implies_unmet_criterion(cat):
-    text = ("Xã Phú Mỹ đạt 16/19 tiêu chí với 71/75 chỉ tiêu nông thôn mới nâng cao; còn 3 tiêu chí chưa đạt là 1, 13, 17;"
-            " các chỉ tiêu chưa đạt gồm: 1.1, 13.5, 14.2, 17.6.")
+    text = (
+        "Xã Phú Mỹ đạt 16/19 tiêu chí với 71/75 chỉ tiêu nông thôn mới nâng cao; còn 3 tiêu chí chưa đạt là 1, 13, 17;"
+        " các chỉ tiêu chưa đạt gồm: 1.1, 13.5, 14.2, 17.6."
+    )
     r, got = findings(text, cat)
     assert got == [("error", "implied-criteria-mismatch", "1; 13; 17", "có tiêu chí 14")]
     assert r.findings[0].text == "14.2"
@@ -90,8 +97,10 @@ def test_unmet_indicator_implies_unmet_criterion(cat):
 
 
 def test_unmet_criterion_without_unmet_indicator(cat):
-    text = ("Xã Phú Mỹ đạt 16/19 tiêu chí với 72/75 chỉ tiêu nông thôn mới nâng cao; còn 3 tiêu chí chưa đạt là 1, 15, 17;"
-            " các chỉ tiêu chưa đạt gồm: 1.1, 17.2, 17.6.")
+    text = (
+        "Xã Phú Mỹ đạt 16/19 tiêu chí với 72/75 chỉ tiêu nông thôn mới nâng cao; còn 3 tiêu chí chưa đạt là 1, 15, 17;"
+        " các chỉ tiêu chưa đạt gồm: 1.1, 17.2, 17.6."
+    )
     _, got = findings(text, cat)
     assert got == [("error", "implied-criteria-mismatch", "15", "1; 17")]
 
@@ -127,8 +136,10 @@ def test_criteria_total_does_not_match(cat):
 
 def test_no_total_check_where_the_catalogue_total_is_not_authoritative(cat):
     # kiểu mẫu: the catalogue lists 4 indicators, bulletins count 10; huyện NTM: placeholders, no declared total
-    text = ("Thực hiện Bộ tiêu chí huyện nông thôn mới, huyện Đầm Hà đạt 8/9 tiêu chí, 33/36 chỉ tiêu. "
-            "Xã Quảng Tân đạt 3/4 tiêu chí, 7/10 chỉ tiêu nông thôn mới kiểu mẫu.")
+    text = (
+        "Thực hiện Bộ tiêu chí huyện nông thôn mới, huyện Đầm Hà đạt 8/9 tiêu chí, 33/36 chỉ tiêu. "
+        "Xã Quảng Tân đạt 3/4 tiêu chí, 7/10 chỉ tiêu nông thôn mới kiểu mẫu."
+    )
     r, got = findings(text, cat)
     assert [c.set for c in r.claims] == ["huyen-ntm-2021"] * 2 + ["xa-kieu-mau-2021"] * 2
     assert got == []
@@ -184,15 +195,19 @@ def test_duplicate_code_is_a_warning(cat):
 
 # -- figures against each other --------------------------------------------------------------------------
 def test_self_contradiction(cat):
-    r, got = findings("Xã An Bình đạt 17/19 tiêu chí nông thôn mới.\n\nKết quả: xã An Bình đạt 16/19 tiêu chí nông thôn mới.", cat)
+    r, got = findings(
+        "Xã An Bình đạt 17/19 tiêu chí nông thôn mới.\n\nKết quả: xã An Bình đạt 16/19 tiêu chí nông thôn mới.", cat
+    )
     assert got == [("error", "contradiction", "16/19", "17/19")]
     f = r.findings[0]
-    assert f.related_span is not None and r.text[f.related_span[0]:f.related_span[1]] == "17/19"
+    assert f.related_span is not None and r.text[f.related_span[0] : f.related_span[1]] == "17/19"
 
 
 def test_past_and_target_figures_are_not_contradictions(cat):
-    text = ("Xã Phú Mỹ: đầu năm đạt 66/75 chỉ tiêu nông thôn mới nâng cao; đến nay đạt 70/75 chỉ tiêu, tăng 04 chỉ tiêu "
-            "so với đầu năm. Xã Phú Mỹ phấn đấu đến cuối năm đạt 75/75 chỉ tiêu nông thôn mới nâng cao.")
+    text = (
+        "Xã Phú Mỹ: đầu năm đạt 66/75 chỉ tiêu nông thôn mới nâng cao; đến nay đạt 70/75 chỉ tiêu, tăng 04 chỉ tiêu "
+        "so với đầu năm. Xã Phú Mỹ phấn đấu đến cuối năm đạt 75/75 chỉ tiêu nông thôn mới nâng cao."
+    )
     r, got = findings(text, cat)
     assert got == []
     assert [c.modality for c in r.claims] == ["past", "current", "target"]
@@ -200,8 +215,10 @@ def test_past_and_target_figures_are_not_contradictions(cat):
 
 
 def test_change_that_does_not_add_up(cat):
-    text = ("Xã Phú Mỹ: đầu năm đạt 66/75 chỉ tiêu nông thôn mới nâng cao; đến nay đạt 70/75 chỉ tiêu, tăng 02 chỉ tiêu "
-            "so với đầu năm.")
+    text = (
+        "Xã Phú Mỹ: đầu năm đạt 66/75 chỉ tiêu nông thôn mới nâng cao; đến nay đạt 70/75 chỉ tiêu, tăng 02 chỉ tiêu "
+        "so với đầu năm."
+    )
     _, got = findings(text, cat)
     assert got == [("warning", "change-mismatch", "2", "4")]
 
@@ -252,11 +269,13 @@ def test_compare_with_stored_results(cat, load_sample):
     def lookup(unit, set_code, period):
         calls.append((unit, set_code, period.key))
         return {("xa:13570@2024", "xa-ntm-2021"): (17, 53), ("xa:13573@2024", "xa-nang-cao-2021"): (16, None)}.get(
-            (unit, set_code))
+            (unit, set_code)
+        )
 
     out = compare_with(r, lookup)
     assert [(f.code, f.subject, f.set, f.reported, f.expected) for f in out] == [
-        ("stored-mismatch", "Xã Nguyên Lý", "xa-ntm-2021", "54", "53")]
+        ("stored-mismatch", "Xã Nguyên Lý", "xa-ntm-2021", "54", "53")
+    ]
     assert out[0].severity == "warning" and out[0].text == "54/57"
     assert "lưu trong hệ thống là 53 chỉ tiêu" in out[0].message
     assert ("xa:13570@2024", "xa-ntm-2021", "2023-07") in calls

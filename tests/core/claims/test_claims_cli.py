@@ -73,14 +73,42 @@ def test_json_one_file_is_an_object(files, cat):
     assert data["source"] == "bad.txt"
     assert data["period"]["key"] == "2023-09"
     c = data["claims"][0]
-    assert {k: c[k] for k in ("subject", "unit_code", "set", "kind", "achieved", "total", "percent", "unmet",
-                              "aggregate_of", "text", "span")} == {
-        "subject": "Xã An Bình", "unit_code": None, "set": "xa-ntm-2021", "kind": "criteria", "achieved": 17,
-        "total": 19, "percent": 90, "unmet": None, "aggregate_of": None, "text": "17/19 tiêu chí (90%)",
-        "span": [c["span"][0], c["span"][0] + len("17/19 tiêu chí (90%)")]}
+    assert {
+        k: c[k]
+        for k in (
+            "subject",
+            "unit_code",
+            "set",
+            "kind",
+            "achieved",
+            "total",
+            "percent",
+            "unmet",
+            "aggregate_of",
+            "text",
+            "span",
+        )
+    } == {
+        "subject": "Xã An Bình",
+        "unit_code": None,
+        "set": "xa-ntm-2021",
+        "kind": "criteria",
+        "achieved": 17,
+        "total": 19,
+        "percent": 90,
+        "unmet": None,
+        "aggregate_of": None,
+        "text": "17/19 tiêu chí (90%)",
+        "span": [c["span"][0], c["span"][0] + len("17/19 tiêu chí (90%)")],
+    }
     [f] = data["findings"]
     assert {k: f[k] for k in ("severity", "code", "reported", "expected", "text")} == {
-        "severity": "error", "code": "percent-mismatch", "reported": "90%", "expected": "89,47%", "text": "90%"}
+        "severity": "error",
+        "code": "percent-mismatch",
+        "reported": "90%",
+        "expected": "89,47%",
+        "text": "90%",
+    }
     assert (f["severity_label"], f["title"]) == ("Lỗi", "Tỷ lệ không khớp với số liệu")
     assert f["sentence"] == "+ Xã An Bình: đạt 17/19 tiêu chí (90%) với 54/57 chỉ tiêu nông thôn mới."
     assert f["suggestion"] == "Sửa “90%” thành “89,47%”, hoặc kiểm tra lại 17/19."
@@ -114,8 +142,12 @@ def test_terminal_output_uses_colour_not_markers(files, cat):
 
 def test_module_entry_point(files):
     # the real catalogue may not be there yet: exit 1 (percent error found either way)
-    proc = subprocess.run([sys.executable, "-m", "ntm.core.claims.cli", files["bad.txt"], "--format", "json"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ntm.core.claims.cli", files["bad.txt"], "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["findings"][0]["code"] == "percent-mismatch"
 

@@ -58,16 +58,21 @@ def test_docx_by_content_whatever_the_extension(tmp_path):
 
 
 def test_html_blocks_inline_and_scripts(tmp_path):
-    html = ("<!doctype html><html><head><title>Bản tin</title><style>p{color:red}</style></head><body>"
-            "<script>var x = '1/2 tiêu chí';</script><div>Tháng 7/2023</div>"
-            "<p>Xã Nguyên Lý: đạt <b>17/19</b> tiêu&nbsp;chí (<i>90%</i>) nông thôn mới.</p><!-- 5/19 tiêu chí -->"
-            "<ul><li>Xã Công Lý đạt 16/19 tiêu chí nông thôn mới</li></ul></body></html>")
+    html = (
+        "<!doctype html><html><head><title>Bản tin</title><style>p{color:red}</style></head><body>"
+        "<script>var x = '1/2 tiêu chí';</script><div>Tháng 7/2023</div>"
+        "<p>Xã Nguyên Lý: đạt <b>17/19</b> tiêu&nbsp;chí (<i>90%</i>) nông thôn mới.</p><!-- 5/19 tiêu chí -->"
+        "<ul><li>Xã Công Lý đạt 16/19 tiêu chí nông thôn mới</li></ul></body></html>"
+    )
     p = tmp_path / "page.html"
     p.write_text(html, encoding="utf-8")
     text = read_document(p)
     assert "var x" not in text and "5/19" not in text and "color" not in text
     r = extract(text, catalog=False)
-    assert [(c.subject, c.achieved, c.percent) for c in r.claims] == [("Xã Nguyên Lý", 17, 90), ("Xã Công Lý", 16, None)]
+    assert [(c.subject, c.achieved, c.percent) for c in r.claims] == [
+        ("Xã Nguyên Lý", 17, 90),
+        ("Xã Công Lý", 16, None),
+    ]
 
 
 def test_html_legacy_charset(tmp_path):
@@ -79,7 +84,9 @@ def test_html_legacy_charset(tmp_path):
 
 def test_deeply_nested_html_is_read_quickly():
     depth = 50_000
-    html = ("<html><body>" + "<div>" * depth + "Xã A đạt 17/19 tiêu chí nông thôn mới" + "</div>" * depth + "</body></html>")
+    html = (
+        "<html><body>" + "<div>" * depth + "Xã A đạt 17/19 tiêu chí nông thôn mới" + "</div>" * depth + "</body></html>"
+    )
     t0 = time.process_time()
     text = document_text(html.encode(), "deep.html")
     assert "17/19" in text
@@ -87,7 +94,11 @@ def test_deeply_nested_html_is_read_quickly():
 
 
 def test_large_html_is_streamed():
-    html = "<html><body>" + "<p>Xã A đạt <b>17/19</b> tiêu chí.</p><script>1/2 tiêu chí</script>" * 60_000 + "</body></html>"
+    html = (
+        "<html><body>"
+        + "<p>Xã A đạt <b>17/19</b> tiêu chí.</p><script>1/2 tiêu chí</script>" * 60_000
+        + "</body></html>"
+    )
     text = document_text(html.encode(), "big.html")
     assert text.count("17/19") == 60_000 and "1/2" not in text
 
@@ -97,18 +108,22 @@ def test_pdf_text_layer(tmp_path, pdf_bytes):
     p.write_bytes(pdf_bytes(["Thang 7/2023.", "Xa Nguyen Ly dat 17/19 tieu chi nong thon moi (90%)."]))
     r = check_file(p, catalog=False)
     assert [(c.subject, c.kind, c.achieved, c.total, c.percent) for c in r.claims] == [
-        ("Xã Nguyen Ly", "criteria", 17, 19, 90)]
+        ("Xã Nguyen Ly", "criteria", 17, 19, 90)
+    ]
     assert r.period.key == "2023-07"
 
 
-@pytest.mark.parametrize("content,why", [
-    (b"\x00\x01\x02\x03binary\x00" * 100, "nhị phân"),
-    (bytes(range(256)) * 50, "nhị phân"),
-    (b"X\xe3 Nguy\xean L\xfd 17/19 ti\xeau ch\xed", "không giải mã được"),
-    (b"PK\x03\x04garbage-zip", "zip"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, ".doc"),
-    (b"%PDF-1.4\n1 0 obj garbage", "PDF"),
-])
+@pytest.mark.parametrize(
+    "content,why",
+    [
+        (b"\x00\x01\x02\x03binary\x00" * 100, "nhị phân"),
+        (bytes(range(256)) * 50, "nhị phân"),
+        (b"X\xe3 Nguy\xean L\xfd 17/19 ti\xeau ch\xed", "không giải mã được"),
+        (b"PK\x03\x04garbage-zip", "zip"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, ".doc"),
+        (b"%PDF-1.4\n1 0 obj garbage", "PDF"),
+    ],
+)
 def test_unusable_content_gives_a_clear_error(tmp_path, content, why):
     p = tmp_path / "bad.txt"
     p.write_bytes(content)

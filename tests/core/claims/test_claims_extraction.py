@@ -15,15 +15,18 @@ def one(text, cat, **kw):
     return r, [(c.subject, c.set, c.kind, c.achieved, c.total) for c in r.claims]
 
 
-@pytest.mark.parametrize("text,period", [
-    ("Bản tin nông thôn mới tháng 7/2023", ("2023-07", "tháng 7/2023", 2023, None)),
-    ("Sáng ngày 19/8/2022, BCĐ họp đánh giá 8 tháng đầu năm", ("2022", "8 tháng đầu năm 2022", 2022, "2022-08-19")),
-    ("Báo cáo 6 tháng đầu năm 2024", ("2024", "6 tháng đầu năm 2024", 2024, None)),
-    ("Kết quả quý II/2023", ("2023-Q2", "quý 2/2023", 2023, None)),
-    ("Hà Nam, ngày 31 tháng 7 năm 2023", ("2023-07", "ngày 31/7/2023", 2023, "2023-07-31")),  # a date of issue
-    ("Hà Nam, ngày 31/7/2023", ("2023-07", "ngày 31/7/2023", 2023, "2023-07-31")),
-    ("Kết quả năm 2021 và năm 2022", ("2022", "năm 2022", 2022, None)),
-])
+@pytest.mark.parametrize(
+    "text,period",
+    [
+        ("Bản tin nông thôn mới tháng 7/2023", ("2023-07", "tháng 7/2023", 2023, None)),
+        ("Sáng ngày 19/8/2022, BCĐ họp đánh giá 8 tháng đầu năm", ("2022", "8 tháng đầu năm 2022", 2022, "2022-08-19")),
+        ("Báo cáo 6 tháng đầu năm 2024", ("2024", "6 tháng đầu năm 2024", 2024, None)),
+        ("Kết quả quý II/2023", ("2023-Q2", "quý 2/2023", 2023, None)),
+        ("Hà Nam, ngày 31 tháng 7 năm 2023", ("2023-07", "ngày 31/7/2023", 2023, "2023-07-31")),  # a date of issue
+        ("Hà Nam, ngày 31/7/2023", ("2023-07", "ngày 31/7/2023", 2023, "2023-07-31")),
+        ("Kết quả năm 2021 và năm 2022", ("2022", "năm 2022", 2022, None)),
+    ],
+)
 def test_period(text, period):
     p = extract(text, catalog=False).period
     assert (p.key, p.label, p.year, p.date) == period
@@ -32,8 +35,11 @@ def test_period(text, period):
 def test_set_by_phase_of_the_report(cat):
     _, got = one("Năm 2019, xã Yên Lạc đạt 15/19 tiêu chí nông thôn mới.", cat)
     assert got == [("Xã Yên Lạc", "xa-ntm-2016", "criteria", 15, 19)]
-    _, got = one("Ngày 10/3/2026, thực hiện Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2026-2030, "
-                 "xã Hòa An đạt 8/10 tiêu chí, 40/47 chỉ tiêu.", cat)
+    _, got = one(
+        "Ngày 10/3/2026, thực hiện Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2026-2030, "
+        "xã Hòa An đạt 8/10 tiêu chí, 40/47 chỉ tiêu.",
+        cat,
+    )
     assert got == [("Xã Hòa An", "xa-ntm-2026", "criteria", 8, 10), ("Xã Hòa An", "xa-ntm-2026", "indicators", 40, 47)]
     r, got = one("Ngày 10/3/2026, xã Hòa An đạt 8/10 tiêu chí nông thôn mới nâng cao.", cat)
     assert got == [("Xã Hòa An", None, "criteria", 8, 10)]  # no national advanced set for 2026–2030
@@ -47,23 +53,38 @@ def test_explicit_phase_wins_over_the_date(cat):
 
 def test_sibling_figure_gives_its_set(cat):
     r, got = one("Tháng 7/2023. Xã Hải Lộc: số tiêu chí đạt: 17/19; số chỉ tiêu đạt: 54/57 (NTM).", cat)
-    assert got == [("Xã Hải Lộc", "xa-ntm-2021", "criteria", 17, 19), ("Xã Hải Lộc", "xa-ntm-2021", "indicators", 54, 57)]
+    assert got == [
+        ("Xã Hải Lộc", "xa-ntm-2021", "criteria", 17, 19),
+        ("Xã Hải Lộc", "xa-ntm-2021", "indicators", 54, 57),
+    ]
     assert [c.set_source for c in r.claims] == ["sibling", "stated"]
 
 
 def test_set_inferred_from_totals_when_no_wording(cat):
     r, got = one("Tháng 7/2023. Xã An Bình đạt 16/19 tiêu chí, 70/75 chỉ tiêu.", cat)
-    assert got == [("Xã An Bình", "xa-nang-cao-2021", "criteria", 16, 19),
-                   ("Xã An Bình", "xa-nang-cao-2021", "indicators", 70, 75)]
+    assert got == [
+        ("Xã An Bình", "xa-nang-cao-2021", "criteria", 16, 19),
+        ("Xã An Bình", "xa-nang-cao-2021", "indicators", 70, 75),
+    ]
     assert r.claims[0].set_source == "inferred" and "bộ tiêu chí suy ra từ tổng số" in r.claims[0].notes
 
 
 def test_units_claim_with_percent_after_the_set_wording(cat):
-    r, _ = one("Tháng 7/2023. Huyện Lý Nhân có 10/12 xã đạt chuẩn nông thôn mới (chiếm 83,33%), "
-               "toàn huyện có 3/12 xã đạt chuẩn NTM nâng cao.", cat)
+    r, _ = one(
+        "Tháng 7/2023. Huyện Lý Nhân có 10/12 xã đạt chuẩn nông thôn mới (chiếm 83,33%), "
+        "toàn huyện có 3/12 xã đạt chuẩn NTM nâng cao.",
+        cat,
+    )
     a, b = r.claims
     assert (a.subject, a.kind, a.unit_type, a.achieved, a.total, a.percent, a.set) == (
-        "Huyện Lý Nhân", "units", "xã", 10, 12, 83.33, "xa-ntm-2021")
+        "Huyện Lý Nhân",
+        "units",
+        "xã",
+        10,
+        12,
+        83.33,
+        "xa-ntm-2021",
+    )
     assert (b.subject, b.set, b.achieved) == ("Huyện Lý Nhân", "xa-nang-cao-2021", 3)
     assert r.context_names == ["Huyện Lý Nhân"]
 
@@ -81,7 +102,9 @@ def test_average_per_commune(cat):
 
 
 def test_aggregate_subject_and_named_list(cat):
-    r, got = one("Tháng 7/2023. Đôn đốc 03 xã Nguyên Lý, Công Lý tiếp tục thực hiện. Có 12 xã đạt 18,5/19 tiêu chí NTM.", cat)
+    r, got = one(
+        "Tháng 7/2023. Đôn đốc 03 xã Nguyên Lý, Công Lý tiếp tục thực hiện. Có 12 xã đạt 18,5/19 tiêu chí NTM.", cat
+    )
     assert got == [("12 xã", "xa-ntm-2021", "criteria", 18.5, 19)]
     assert r.claims[0].aggregate_of == 12
 
@@ -95,8 +118,11 @@ def test_unresolved_bare_district_keeps_the_word(cat):
     r, _ = one("Tháng 7/2023. Đến nay huyện đã đạt 7/9 tiêu chí huyện nông thôn mới nâng cao.", cat)
     [c] = r.claims
     assert c.subject == "huyện" and "không rõ 'huyện' là đơn vị nào" in c.notes
-    r, _ = one("Tháng 7/2023. Đến nay huyện đã đạt 7/9 tiêu chí huyện nông thôn mới nâng cao.", cat,
-               context_names=["Huyện Lý Nhân", "Tỉnh Hà Nam"])
+    r, _ = one(
+        "Tháng 7/2023. Đến nay huyện đã đạt 7/9 tiêu chí huyện nông thôn mới nâng cao.",
+        cat,
+        context_names=["Huyện Lý Nhân", "Tỉnh Hà Nam"],
+    )
     assert r.claims[0].subject == "Huyện Lý Nhân"
 
 
@@ -106,23 +132,32 @@ def test_kind_before_the_fraction_and_no_kind_at_all(cat):
 
 
 def test_unmet_list_parsing(cat):
-    r, _ = one("Tháng 7/2023. Xã Đạo Lý đạt 17/19 tiêu chí NTM nâng cao, còn 2 tiêu chí chưa đạt (tiêu chí 13 về tổ chức "
-               "sản xuất và 17 về môi trường). Xã Nhân Hòa đạt 71/75 chỉ tiêu nông thôn mới nâng cao, chưa đạt các chỉ "
-               "tiêu 1.1; 13.5, 14.2 và 17.12.", cat)
+    r, _ = one(
+        "Tháng 7/2023. Xã Đạo Lý đạt 17/19 tiêu chí NTM nâng cao, còn 2 tiêu chí chưa đạt (tiêu chí 13 về tổ chức "
+        "sản xuất và 17 về môi trường). Xã Nhân Hòa đạt 71/75 chỉ tiêu nông thôn mới nâng cao, chưa đạt các chỉ "
+        "tiêu 1.1; 13.5, 14.2 và 17.12.",
+        cat,
+    )
     a, b = r.claims
     assert (a.unmet_count, [i.code for i in a.unmet]) == (2, ["13", "17"])
     assert (b.unmet_count, [i.code for i in b.unmet]) == (None, ["1.1", "13.5", "14.2", "17.12"])
     assert r.findings == []
     for c in (a, b):
         for it in c.unmet:
-            assert r.text[it.span[0]:it.span[1]] == it.code
+            assert r.text[it.span[0] : it.span[1]] == it.code
 
 
 def test_unmet_list_without_figure_is_its_own_claim(cat):
     r, _ = one("Tháng 7/2023. Xã Đông Sơn còn 3 tiêu chí chưa đạt: 1, 13 và 17 (NTM nâng cao).", cat)
     [c] = r.claims
     assert (c.subject, c.kind, c.achieved, c.total, c.unmet_count, c.set) == (
-        "Xã Đông Sơn", "criteria", None, None, 3, "xa-nang-cao-2021")
+        "Xã Đông Sơn",
+        "criteria",
+        None,
+        None,
+        3,
+        "xa-nang-cao-2021",
+    )
     assert r.findings == []
 
 
@@ -134,8 +169,12 @@ def test_resolver_is_given_the_context(cat):
             seen.append((name, tuple(context_names)))
             return "xa:1" if name == "Xã Nguyên Lý" else None
 
-    r, _ = one("Tháng 7/2023. Huyện Lý Nhân, tỉnh Hà Nam. Xã Nguyên Lý đạt 17/19 tiêu chí NTM; có 8 xã đạt 17,5/19 "
-               "tiêu chí NTM. Xã Tiến Thắng đạt 13/19 tiêu chí NTM.", cat, resolver=R())
+    r, _ = one(
+        "Tháng 7/2023. Huyện Lý Nhân, tỉnh Hà Nam. Xã Nguyên Lý đạt 17/19 tiêu chí NTM; có 8 xã đạt 17,5/19 "
+        "tiêu chí NTM. Xã Tiến Thắng đạt 13/19 tiêu chí NTM.",
+        cat,
+        resolver=R(),
+    )
     assert [c.unit_code for c in r.claims] == ["xa:1", None, None]
     assert ("Xã Nguyên Lý", ("Huyện Lý Nhân", "Tỉnh Hà Nam")) in seen
     assert all(name != "8 xã" for name, _ in seen)  # aggregates are not units
@@ -187,7 +226,7 @@ def test_unit_data_resolver_tries_context_paths():
 
 
 def test_district_and_province_after_a_commune_only_locate_it():
-    """"Xã A, huyện B, tỉnh C đạt …": the commune is the subject, not the district."""
+    """ "Xã A, huyện B, tỉnh C đạt …": the commune is the subject, not the district."""
     from ntm.core.claims import extract
 
     r = extract("Xã Nguyên Lý, huyện Lý Nhân, tỉnh Hà Nam: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới.")

@@ -13,23 +13,64 @@ from ntm.core.claims import InputTooLarge, extract, normalize_text
 from ntm.core.claims.testing import stub_catalog
 
 PIECES = [
-    "Xã Nguyên Lý", "xã", "huyện", "Huyện Đầm Hà", "8 xã", "cả nước", "đạt", "chưa đạt", "còn 2", "tiêu chí",
-    "chỉ tiêu", "nông thôn mới", "NTM nâng cao", "kiểu mẫu", "giai đoạn 2021-2025", "17/19", "17,87/19", "6.084/7.669",
-    "54/57", "(84,21%)", "đạt 94%", "tiêu chí số 1; 15 và 17", "1.1; 1.2; 15.1", "tăng 02 chỉ tiêu so với đầu năm",
-    "tháng 7/2023", "Sáng ngày 19/8/2022", "8 tháng đầu năm", "đã công nhận xã A đạt chuẩn", ";", ",", ".", ":",
-    "\n", "\n\n", " ", "(", ")", "/", "%", "\u200b", "\u00a0", "\u0301", "\ufeff", "\u202e", "19/8/2022", "phấn đấu",
+    "Xã Nguyên Lý",
+    "xã",
+    "huyện",
+    "Huyện Đầm Hà",
+    "8 xã",
+    "cả nước",
+    "đạt",
+    "chưa đạt",
+    "còn 2",
+    "tiêu chí",
+    "chỉ tiêu",
+    "nông thôn mới",
+    "NTM nâng cao",
+    "kiểu mẫu",
+    "giai đoạn 2021-2025",
+    "17/19",
+    "17,87/19",
+    "6.084/7.669",
+    "54/57",
+    "(84,21%)",
+    "đạt 94%",
+    "tiêu chí số 1; 15 và 17",
+    "1.1; 1.2; 15.1",
+    "tăng 02 chỉ tiêu so với đầu năm",
+    "tháng 7/2023",
+    "Sáng ngày 19/8/2022",
+    "8 tháng đầu năm",
+    "đã công nhận xã A đạt chuẩn",
+    ";",
+    ",",
+    ".",
+    ":",
+    "\n",
+    "\n\n",
+    " ",
+    "(",
+    ")",
+    "/",
+    "%",
+    "\u200b",
+    "\u00a0",
+    "\u0301",
+    "\ufeff",
+    "\u202e",
+    "19/8/2022",
+    "phấn đấu",
 ]
 
 
 def check_spans(report):
     t = report.text
     for c in report.claims:
-        assert t[c.span[0]:c.span[1]] == c.text
+        assert t[c.span[0] : c.span[1]] == c.text
         assert c.span[0] <= c.figure_span[0] <= c.figure_span[1] <= c.span[1] or c.achieved is None
     for f in report.findings:
-        assert t[f.span[0]:f.span[1]] == f.text
+        assert t[f.span[0] : f.span[1]] == f.text
     for r in report.recognitions:
-        assert t[r.span[0]:r.span[1]] == r.text
+        assert t[r.span[0] : r.span[1]] == r.text
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -48,8 +89,10 @@ def test_arbitrary_unicode(text):
 
 
 def test_zero_width_nbsp_and_combining_diacritics_are_normalised(cat):
-    text = ("X\u200bã Nguye\u0302n Lý:\u00a0đạt 1\u200d7/19 tie\u0302u chi\u0301 (90\u00a0%) nông thôn mới; "
-            "\ufeffcòn 2 tiêu chí chưa đạt: tiêu chí số 1\u200b; 15.")
+    text = (
+        "X\u200bã Nguye\u0302n Lý:\u00a0đạt 1\u200d7/19 tie\u0302u chi\u0301 (90\u00a0%) nông thôn mới; "
+        "\ufeffcòn 2 tiêu chí chưa đạt: tiêu chí số 1\u200b; 15."
+    )
     r = extract(text, catalog=cat)
     assert [(c.subject, c.achieved, c.total, c.percent) for c in r.claims] == [("Xã Nguyên Lý", 17, 19, 90)]
     assert [f.code for f in r.findings] == ["percent-mismatch"]
@@ -101,7 +144,7 @@ def test_hostile_text_of_two_megabytes_finishes(name):
 @pytest.mark.slow
 def test_ten_megabytes_of_realistic_text(load_sample):
     text, _ = load_sample("ly-nhan-ban-tin-2023-07")
-    big = (text * (9_900_000 // len(text)))
+    big = text * (9_900_000 // len(text))
     t0 = time.process_time()
     r = extract(big, catalog=stub_catalog())
     assert time.process_time() - t0 < 60

@@ -35,8 +35,19 @@ def test_sample_json_has_the_documented_shape(name, cat, load_sample):
     assert data["source"] == expected["source"]
     assert data["findings"] == []
     for c in data["claims"]:
-        assert {"subject", "unit_code", "set", "kind", "achieved", "total", "percent", "unmet", "aggregate_of",
-                "text", "span"} <= set(c)
+        assert {
+            "subject",
+            "unit_code",
+            "set",
+            "kind",
+            "achieved",
+            "total",
+            "percent",
+            "unmet",
+            "aggregate_of",
+            "text",
+            "span",
+        } <= set(c)
         start, end = c["span"]
         assert text[start:end] == c["text"]  # the samples are already NFC, without invisible characters
         assert c["unit_code"] is None and "chưa xác định đơn vị" in c["notes"] or c["aggregate_of"]
@@ -68,16 +79,20 @@ def test_dam_ha_period_district_and_recognitions(cat, load_sample):
     assert ("proposed", "Xã Quảng Tân", "xa-kieu-mau-2021") in got
     assert ("proposed", "Huyện Đầm Hà", "huyen-nang-cao-2021") in got
     for x in r.recognitions:
-        assert r.text[x.span[0]:x.span[1]] == x.text
+        assert r.text[x.span[0] : x.span[1]] == x.text
 
 
 def test_dam_ha_model_commune_indicators_give_no_finding(cat):
     # xa-kieu-mau-2021's indicator total in the catalogue (4) is not the one bulletins use (10)
-    text = ("Ngày 19/8/2022. Thực hiện bộ tiêu chí xã nông thôn mới kiểu mẫu giai đoạn 2021 – 2025 "
-            "có 4 xã đạt 2/4 tiêu chí, 5/10 chỉ tiêu.")
+    text = (
+        "Ngày 19/8/2022. Thực hiện bộ tiêu chí xã nông thôn mới kiểu mẫu giai đoạn 2021 – 2025 "
+        "có 4 xã đạt 2/4 tiêu chí, 5/10 chỉ tiêu."
+    )
     r = extract(text, catalog=cat)
-    assert [(c.set, c.kind, c.total) for c in r.claims] == [("xa-kieu-mau-2021", "criteria", 4),
-                                                            ("xa-kieu-mau-2021", "indicators", 10)]
+    assert [(c.set, c.kind, c.total) for c in r.claims] == [
+        ("xa-kieu-mau-2021", "criteria", 4),
+        ("xa-kieu-mau-2021", "indicators", 10),
+    ]
     assert r.findings == []
 
 
@@ -88,9 +103,18 @@ SEEDS = ["binh-lieu-tien-do-2023-11", "khanh-binh-tong-ket-2023", "nam-truc-hoi-
 def test_seed_report_gives_its_figures_and_only_its_real_inconsistency(name, cat, load_sample):
     text, expected = load_sample(name)
     report = extract(text, source=f"{name}.txt", catalog=cat)
-    case = {"id": name, "claims": expected["claims"],
-            "findings": [{"code": ["unmet-count-mismatch", "unmet-list-count"], "reported": str(f["reported"]),
-                          "expected": str(f["expected"])} for f in expected["findings"]]}
+    case = {
+        "id": name,
+        "claims": expected["claims"],
+        "findings": [
+            {
+                "code": ["unmet-count-mismatch", "unmet-list-count"],
+                "reported": str(f["reported"]),
+                "expected": str(f["expected"]),
+            }
+            for f in expected["findings"]
+        ],
+    }
     s = score_case(case, report)
     assert s.missed == [] and s.wrong_set == [] and s.missing_set == [] and s.wrong_subject == []
     assert s.planted_missed == [] and s.false_alarms == [], [f.message for f in report.findings]
@@ -118,7 +142,13 @@ def test_binh_lieu_district_figures_and_the_outstanding_indicators(cat, load_sam
     r = extract(text, catalog=cat)
     assert r.period.label == "9 tháng đầu năm 2023" and r.period.date == "2023-11-15"
     [f] = r.errors
-    assert (f.subject, f.set, f.reported, f.expected, f.text) == ("Huyện Bình Liêu", "huyen-nang-cao-2021", "13", "11", "13")
+    assert (f.subject, f.set, f.reported, f.expected, f.text) == (
+        "Huyện Bình Liêu",
+        "huyen-nang-cao-2021",
+        "13",
+        "11",
+        "13",
+    )
     assert "27/38" in f.message
 
 

@@ -41,8 +41,15 @@ def test_an_official_switches_the_overview_to_english_and_back(login):
     en = text(r)
     assert '<html lang="en">' in r.content.decode()
     assert "Overview: Huyện Lý Nhân" in en  # unit names stay as they are
-    for words in ("Communes", "Gaps and responsible sectors", "Plans", "Reporting period",
-                  "Administrative hierarchy as of 31/07/2023", "Log out", "Tiếng Việt"):
+    for words in (
+        "Communes",
+        "Gaps and responsible sectors",
+        "Plans",
+        "Reporting period",
+        "Administrative hierarchy as of 31/07/2023",
+        "Log out",
+        "Tiếng Việt",
+    ):
         assert words in en, words
     assert "Đăng xuất" not in en
     client.post("/tai-khoan/ngon-ngu/", {"language": "vi", "next": "/"})

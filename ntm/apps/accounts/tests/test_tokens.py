@@ -47,7 +47,9 @@ def test_a_token_from_the_password_works_expires_in_30_days_and_is_not_stored(us
             cols = [c.name for c in connection.introspection.get_table_description(cur, table)]
             for col in cols:
                 qn = connection.ops.quote_name
-                cur.execute(f"SELECT count(*) FROM {qn(table)} WHERE CAST({qn(col)} AS TEXT) LIKE %s", [f"%{token[15:]}%"])
+                cur.execute(
+                    f"SELECT count(*) FROM {qn(table)} WHERE CAST({qn(col)} AS TEXT) LIKE %s", [f"%{token[15:]}%"]
+                )
                 assert cur.fetchone()[0] == 0, f"{table}.{col} holds the token"
     row = ApiToken.objects.get(user=users["xa"])
     assert row.digest != token and token.startswith(row.token_key)
@@ -84,8 +86,11 @@ def test_the_password_change_page_revokes_the_tokens_and_keeps_the_session(users
     r = client.post("/tai-khoan/doi-mat-khau/", {"old_password": "sai", "new_password1": "x", "new_password2": "x"})
     assert r.status_code == 200 and "Mật khẩu hiện tại không đúng." in r.content.decode()
     assert api(token).status_code == 200  # a refused change revokes nothing
-    r = client.post("/tai-khoan/doi-mat-khau/", {"old_password": PASSWORD, "new_password1": "mot-mat-khau-moi-dai",
-                                                 "new_password2": "mot-mat-khau-moi-dai"}, follow=True)
+    r = client.post(
+        "/tai-khoan/doi-mat-khau/",
+        {"old_password": PASSWORD, "new_password1": "mot-mat-khau-moi-dai", "new_password2": "mot-mat-khau-moi-dai"},
+        follow=True,
+    )
     assert r.status_code == 200 and "Các token API của tài khoản đã bị thu hồi" in r.content.decode()
     assert api(token).status_code == 401
     assert client.get("/tai-khoan/").status_code == 200  # still logged in
@@ -118,8 +123,11 @@ def test_the_account_page_lists_the_tokens_and_revokes_one_with_a_csrf_protected
     assert api(token).status_code == 200
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     # another user's token cannot be revoked from this account
-    r = c.post("/tai-khoan/token/thu-hoi/", {"key": ApiToken.objects.get(user=users["huyen"]).token_key,
-                                             "csrfmiddlewaretoken": csrf}, follow=True)
+    r = c.post(
+        "/tai-khoan/token/thu-hoi/",
+        {"key": ApiToken.objects.get(user=users["huyen"]).token_key, "csrfmiddlewaretoken": csrf},
+        follow=True,
+    )
     assert "Không tìm thấy token này" in r.content.decode() and api(other).status_code == 200
     r = c.post("/tai-khoan/token/thu-hoi/", {"key": key, "csrfmiddlewaretoken": csrf}, follow=True)
     assert "Đã thu hồi token API" in r.content.decode()
@@ -129,8 +137,14 @@ def test_the_account_page_lists_the_tokens_and_revokes_one_with_a_csrf_protected
 
 def test_a_token_header_that_is_not_text_is_refused_not_an_error(users):
     token = api_token(users["xa"])
-    for bad in ("Token \udcff\udcfe", "Token " + token[:15] + "é" * 49, "Token " + "\x00" * 64, "Token a b",
-                "Token", "Token " + token + "0"):
+    for bad in (
+        "Token \udcff\udcfe",
+        "Token " + token[:15] + "é" * 49,
+        "Token " + "\x00" * 64,
+        "Token a b",
+        "Token",
+        "Token " + token + "0",
+    ):
         r = Client().get("/api/v1/units/", HTTP_AUTHORIZATION=bad.encode("utf-8", "surrogateescape").decode("latin-1"))
         assert r.status_code == 401, (bad, r.status_code)
 
@@ -149,7 +163,15 @@ def test_the_token_list_and_the_roles_read_in_english(users, client):
     client.force_login(users["huyen"])
     client.post("/tai-khoan/ngon-ngu/", {"language": "en", "next": "/tai-khoan/"})
     page = client.get("/tai-khoan/").content.decode()
-    for words in ("API tokens", "Created", "Expires", "Last used", "Revoke", "Change password",
-                  "approve, return, reopen the data of communes", "register the communes&#x27; plans"):
+    for words in (
+        "API tokens",
+        "Created",
+        "Expires",
+        "Last used",
+        "Revoke",
+        "Change password",
+        "approve, return, reopen the data of communes",
+        "register the communes&#x27; plans",
+    ):
         assert words in page, words
     assert "Current password" in client.get("/tai-khoan/doi-mat-khau/").content.decode()

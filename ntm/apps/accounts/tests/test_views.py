@@ -14,8 +14,18 @@ def users(db):
     return demo_users()
 
 
-@pytest.mark.parametrize("url", ["/", "/bo-tieu-chi/", "/nhap-lieu/", "/nhap-lieu/cho-duyet/", "/nhat-ky/", "/tai-khoan/",
-                                 "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-07/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/bo-tieu-chi/",
+        "/nhap-lieu/",
+        "/nhap-lieu/cho-duyet/",
+        "/nhat-ky/",
+        "/tai-khoan/",
+        "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-07/",
+    ],
+)
 def test_every_page_needs_a_log_in(client, url):
     r = client.get(url)
     assert r.status_code == 302 and r.url.startswith(f"{LOGIN}?next=")
@@ -29,8 +39,12 @@ def test_an_anonymous_post_changes_nothing(client):
 
 
 def test_an_expired_htmx_request_redirects_the_whole_page(client):
-    r = client.post("/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-07/xem-truoc/", {"row": "1.1"},
-                    HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-07/")
+    r = client.post(
+        "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-07/xem-truoc/",
+        {"row": "1.1"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-07/",
+    )
     assert r.status_code == 204
     assert r["HX-Redirect"] == f"{LOGIN}?next=%2Fnhap-lieu%2Fxa%3A13570%402024%2Fxa-ntm-2021%2F2023-07%2F"
 

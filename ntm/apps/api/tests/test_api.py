@@ -51,8 +51,15 @@ def test_anonymous_is_refused_and_schema_is_served(data):
 
         schema = yaml.safe_load(r.content)
     assert schema["openapi"].startswith("3.")
-    for p in ("/api/v1/units/", "/api/v1/observations/", "/api/v1/results/", "/api/v1/rollups/",
-              "/api/v1/reports/bulletin/", "/api/v1/claims/", "/api/v1/catalog/sets/"):
+    for p in (
+        "/api/v1/units/",
+        "/api/v1/observations/",
+        "/api/v1/results/",
+        "/api/v1/rollups/",
+        "/api/v1/reports/bulletin/",
+        "/api/v1/claims/",
+        "/api/v1/catalog/sets/",
+    ):
         assert p in schema["paths"]
 
 
@@ -99,8 +106,15 @@ def test_observations_read_filters_and_pagination(data):
 def test_observations_write_within_scope(data):
     c = client_for(data["xa_a"])
     cur = Observation.objects.current().get(unit=data["a"], indicator="15.1", set_code="xa-ntm-2021")
-    body = {"unit": data["a"].uid, "set": "xa-ntm-2021", "period": "2023-07", "indicator": "15.1", "value": "92,5",
-            "assessment": True, "expected_version": cur.version}
+    body = {
+        "unit": data["a"].uid,
+        "set": "xa-ntm-2021",
+        "period": "2023-07",
+        "indicator": "15.1",
+        "value": "92,5",
+        "assessment": True,
+        "expected_version": cur.version,
+    }
     r = c.post("/api/v1/observations/", body, format="json")
     assert r.status_code == 201 and r.json()[0]["version"] == cur.version + 1 and r.json()[0]["source"] == "api"
     res = ResultAll.objects.get(unit=data["a"], set_code="xa-ntm-2021", period="2023-07")
@@ -111,8 +125,11 @@ def test_observations_write_within_scope(data):
     assert r.status_code == 409 and Observation.objects.count() == n
     # outside the caller's units: 403 and nothing written, even in a batch with an allowed value
     other = dict(body, unit=data["b"].uid, expected_version=None)
-    r = c.post("/api/v1/observations/", [dict(body, expected_version=None, indicator="2.3", assessment=True), other],
-               format="json")
+    r = c.post(
+        "/api/v1/observations/",
+        [dict(body, expected_version=None, indicator="2.3", assessment=True), other],
+        format="json",
+    )
     assert r.status_code == 403 and Observation.objects.count() == n
     # a leader (read only) may not write either
     assert client_for(data["huyen"]).post("/api/v1/observations/", other, format="json").status_code == 403
@@ -135,7 +152,10 @@ def test_results_and_rollups(data):
     roll = h.get("/api/v1/rollups/", {"unit": "huyen:353@2024", "set": "xa-ntm-2021", "period": "2023-07"}).json()
     assert roll["units_total"] == 20 and roll["units_with_results"] == 2 and roll["average_criteria"] == 17.0
     assert roll["sentence"].startswith("2 xã đạt bình quân 17/19 tiêu chí")
-    assert c.get("/api/v1/rollups/", {"unit": "huyen:353@2024", "set": "xa-ntm-2021", "period": "2023-07"}).status_code == 403
+    assert (
+        c.get("/api/v1/rollups/", {"unit": "huyen:353@2024", "set": "xa-ntm-2021", "period": "2023-07"}).status_code
+        == 403
+    )
     assert c.get("/api/v1/rollups/", {"unit": "xa:13570@2024"}).status_code == 400
 
 
@@ -147,7 +167,12 @@ def test_reports_and_claims(data):
     assert body["figures"]["rows"]["xa:13570@2024"]["xa-ntm-2021"] == [16, 54, False]
     r = c.get("/api/v1/reports/bulletin/", {"unit": "huyen:353@2024", "period": "2023-07", "output": "docx"})
     assert r.status_code == 200 and r.content[:2] == b"PK"
-    assert client_for(data["xa_a"]).get("/api/v1/reports/bulletin/", {"unit": "huyen:353@2024", "period": "2023-07"}).status_code == 403
+    assert (
+        client_for(data["xa_a"])
+        .get("/api/v1/reports/bulletin/", {"unit": "huyen:353@2024", "period": "2023-07"})
+        .status_code
+        == 403
+    )
     d = c.get("/api/v1/reports/dossier/", {"unit": data["a"].uid, "set": "xa-ntm-2021", "period": "2023-07"}).json()
     assert d["figures"]["claimed_unsupported"] == [2, 15, 17]
     text = "Tháng 7/2023, huyện Lý Nhân: Xã Nguyên Lý đạt 17/19 tiêu chí (90%) nông thôn mới."

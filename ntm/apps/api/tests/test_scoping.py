@@ -15,10 +15,17 @@ from .test_api import client_for, data  # noqa: F401  (the shared fixture)
 pytestmark = pytest.mark.django_db
 P = "2023-07"
 ENDPOINTS = [
-    ("get", "/api/v1/units/"), ("get", "/api/v1/units/xa:13570@2024/"), ("get", "/api/v1/catalog/sets/"),
-    ("get", "/api/v1/catalog/sets/xa-ntm-2021/"), ("get", "/api/v1/catalog/sets/xa-ntm-2021/indicators/"),
-    ("get", "/api/v1/observations/"), ("post", "/api/v1/observations/"), ("get", "/api/v1/results/"),
-    ("get", "/api/v1/rollups/"), ("get", "/api/v1/reports/bulletin/"), ("get", "/api/v1/reports/dossier/"),
+    ("get", "/api/v1/units/"),
+    ("get", "/api/v1/units/xa:13570@2024/"),
+    ("get", "/api/v1/catalog/sets/"),
+    ("get", "/api/v1/catalog/sets/xa-ntm-2021/"),
+    ("get", "/api/v1/catalog/sets/xa-ntm-2021/indicators/"),
+    ("get", "/api/v1/observations/"),
+    ("post", "/api/v1/observations/"),
+    ("get", "/api/v1/results/"),
+    ("get", "/api/v1/rollups/"),
+    ("get", "/api/v1/reports/bulletin/"),
+    ("get", "/api/v1/reports/dossier/"),
     ("post", "/api/v1/claims/"),
 ]
 
@@ -32,10 +39,15 @@ def test_token_of_commune_a_reads_nothing_of_commune_b(data):
     c = client_for(data["xa_a"])
     b = data["b"]
     # lists never contain B, whatever the filters
-    for url, params in (("/api/v1/observations/", {}), ("/api/v1/observations/", {"history": "true"}),
-                        ("/api/v1/observations/", {"set": "xa-ntm-2021", "period": P, "indicator": "1.1"}),
-                        ("/api/v1/results/", {}), ("/api/v1/results/", {"standard": "false"}),
-                        ("/api/v1/units/", {"level": "commune"}), ("/api/v1/units/", {"q": "cong ly"})):
+    for url, params in (
+        ("/api/v1/observations/", {}),
+        ("/api/v1/observations/", {"history": "true"}),
+        ("/api/v1/observations/", {"set": "xa-ntm-2021", "period": P, "indicator": "1.1"}),
+        ("/api/v1/results/", {}),
+        ("/api/v1/results/", {"standard": "false"}),
+        ("/api/v1/units/", {"level": "commune"}),
+        ("/api/v1/units/", {"q": "cong ly"}),
+    ):
         body = c.get(url, params).json()
         assert all(row.get("unit", row.get("uid")) != b.uid for row in body["results"]), (url, params)
     assert c.get("/api/v1/units/", {"q": "cong ly"}).json()["count"] == 0
@@ -55,14 +67,20 @@ def test_token_of_commune_a_reads_nothing_of_commune_b(data):
 
 def test_token_of_commune_a_cannot_write_to_b(data):
     c = client_for(data["xa_a"])
-    before = (Observation.objects.count(), list(ResultAll.objects.values_list("unit_id", "indicators_met", "computed_at")))
+    before = (
+        Observation.objects.count(),
+        list(ResultAll.objects.values_list("unit_id", "indicators_met", "computed_at")),
+    )
     body = {"unit": data["b"].uid, "set": "xa-ntm-2021", "period": P, "indicator": "1.1", "assessment": True}
     r = c.post("/api/v1/observations/", body, format="json")
     assert r.status_code == 403 and "Công Lý" in r.json()["detail"]
     assert c.post("/api/v1/observations/", [body], format="json").status_code == 403
     assert c.post("/api/v1/observations/", dict(body, unit="xa:99999@2024"), format="json").status_code == 400
     assert c.post("/api/v1/observations/", [], format="json").status_code == 400
-    after = (Observation.objects.count(), list(ResultAll.objects.values_list("unit_id", "indicators_met", "computed_at")))
+    after = (
+        Observation.objects.count(),
+        list(ResultAll.objects.values_list("unit_id", "indicators_met", "computed_at")),
+    )
     assert after == before
 
 
@@ -73,8 +91,19 @@ def test_observations_contract_and_pages(data):
     assert (page1["count"], len(page1["results"]), len(page2["results"]), page2["next"]) == (114, 100, 14, None)
     assert not {o["id"] for o in page1["results"]} & {o["id"] for o in page2["results"]}
     o = page1["results"][0]
-    assert set(o) >= {"id", "unit", "set", "period", "indicator", "value_text", "assessment", "version", "is_current",
-                      "source", "created_at"}
+    assert set(o) >= {
+        "id",
+        "unit",
+        "set",
+        "period",
+        "indicator",
+        "value_text",
+        "assessment",
+        "version",
+        "is_current",
+        "source",
+        "created_at",
+    }
     assert h.get("/api/v1/observations/", {"page": 99}).status_code == 404
 
 
@@ -85,23 +114,34 @@ def test_results_filters(data):
     assert h.get("/api/v1/results/", {"period": "2023-08"}).json()["count"] == 0
     assert h.get("/api/v1/results/", {"standard": "true"}).json()["count"] == 0
     r = h.get("/api/v1/results/", {"unit": data["b"].uid}).json()["results"][0]
-    assert (r["criteria_met"], r["criteria_total"], r["indicators_met"], r["indicators_total"], r["unmet_criteria"]) \
-        == (18, 19, 56, 57, [1])
+    assert (
+        r["criteria_met"],
+        r["criteria_total"],
+        r["indicators_met"],
+        r["indicators_total"],
+        r["unmet_criteria"],
+    ) == (18, 19, 56, 57, [1])
 
 
-TEXT = ("Bản tin tháng 7/2023, huyện Lý Nhân, tỉnh Hà Nam.\n"
-        "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới.\n"
-        "+ Xã Công Lý: đạt 17/19 tiêu chí nông thôn mới.\n")
+TEXT = (
+    "Bản tin tháng 7/2023, huyện Lý Nhân, tỉnh Hà Nam.\n"
+    "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới.\n"
+    "+ Xã Công Lý: đạt 17/19 tiêu chí nông thôn mới.\n"
+)
 
 
 def test_claims_resolves_units_and_compares_only_visible_results(data):
     out = client_for(data["huyen"]).post("/api/v1/claims/", {"text": TEXT}, format="json").json()
     assert [(c["subject"], c["unit_code"], c["achieved"], c["total"]) for c in out["claims"]] == [
-        ("Xã Nguyên Lý", "xa:13570@2024", 17, 19), ("Xã Nguyên Lý", "xa:13570@2024", 54, 57),
-        ("Xã Công Lý", data["b"].uid, 17, 19)]
+        ("Xã Nguyên Lý", "xa:13570@2024", 17, 19),
+        ("Xã Nguyên Lý", "xa:13570@2024", 54, 57),
+        ("Xã Công Lý", data["b"].uid, 17, 19),
+    ]
     assert out["period"]["key"] == P
     assert sorted((f["subject"], f["reported"], f["expected"]) for f in out["stored_findings"]) == [
-        ("Xã Công Lý", "17", "18"), ("Xã Nguyên Lý", "17", "16")]
+        ("Xã Công Lý", "17", "18"),
+        ("Xã Nguyên Lý", "17", "16"),
+    ]
     # commune A's token: B's stored result is not disclosed
     out = client_for(data["xa_a"]).post("/api/v1/claims/", {"text": TEXT}, format="json").json()
     assert [f["subject"] for f in out["stored_findings"]] == ["Xã Nguyên Lý"]

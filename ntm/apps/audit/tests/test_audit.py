@@ -25,14 +25,24 @@ def users(db):
 @pytest.fixture
 def units(db):
     get = Unit.objects.get
-    return {"nguyen_ly": get(uid="xa:13570@2024"), "lynhan": get(uid="huyen:353@2024"),
-            "hoanh_mo": get(uid="xa:06841@2024")}
+    return {
+        "nguyen_ly": get(uid="xa:13570@2024"),
+        "lynhan": get(uid="huyen:353@2024"),
+        "hoanh_mo": get(uid="xa:06841@2024"),
+    }
 
 
 def test_log_stores_the_event_and_writes_one_json_line(users, units, caplog):
     with caplog.at_level(logging.INFO, logger="ntm.audit"):
-        ev = log(Action.APPROVED, user=users["huyen"], unit=units["nguyen_ly"], obj="xa-ntm-2021 · tháng 7/2023",
-                 message="Phê duyệt", old={"state": "submitted"}, new={"state": "approved"})
+        ev = log(
+            Action.APPROVED,
+            user=users["huyen"],
+            unit=units["nguyen_ly"],
+            obj="xa-ntm-2021 · tháng 7/2023",
+            message="Phê duyệt",
+            old={"state": "submitted"},
+            new={"state": "approved"},
+        )
     assert (ev.username, ev.unit_uid, ev.action) == ("demo_huyen", "xa:13570@2024", "approved")
     record = [r for r in caplog.records if r.name == "ntm.audit"][-1]
     assert record.levelno == logging.INFO
@@ -50,13 +60,20 @@ def test_denials_are_logged_as_warnings(users, units, client, caplog):
     record = [r for r in caplog.records if r.name == "ntm.audit"][-1]
     line = json.loads(record.getMessage())
     assert record.levelno == logging.WARNING
-    assert (line["event"], line["user"], line["unit"], line["ip"]) == ("access_denied", "demo_xa", "xa:06841@2024", "10.1.2.3")
+    assert (line["event"], line["user"], line["unit"], line["ip"]) == (
+        "access_denied",
+        "demo_xa",
+        "xa:06841@2024",
+        "10.1.2.3",
+    )
     ev = AuditEvent.objects.get(action=Action.ACCESS_DENIED)
     assert ev.path == "/nhap-lieu/xa:06841@2024/xa-ntm-2021/2023-07/" and ev.ip == "10.1.2.3"
 
 
 def test_log_in_success_failure_and_log_out_are_recorded(users, client):
-    r = client.post("/tai-khoan/dang-nhap/", {"username": "demo_xa", "password": "sai-mat-khau"}, REMOTE_ADDR="10.9.8.7")
+    r = client.post(
+        "/tai-khoan/dang-nhap/", {"username": "demo_xa", "password": "sai-mat-khau"}, REMOTE_ADDR="10.9.8.7"
+    )
     assert r.status_code == 200
     failed = AuditEvent.objects.get(action=Action.LOGIN_FAILED)
     assert (failed.username, failed.user, failed.ip) == ("demo_xa", None, "10.9.8.7")
@@ -64,7 +81,10 @@ def test_log_in_success_failure_and_log_out_are_recorded(users, client):
     client.post("/tai-khoan/dang-nhap/", {"username": "demo_xa", "password": "ntm-demo"})
     client.post("/tai-khoan/dang-xuat/")
     assert list(AuditEvent.objects.order_by("id").values_list("action", "username")) == [
-        ("login_failed", "demo_xa"), ("login", "demo_xa"), ("logout", "demo_xa")]
+        ("login_failed", "demo_xa"),
+        ("login", "demo_xa"),
+        ("logout", "demo_xa"),
+    ]
 
 
 def test_the_username_survives_the_deletion_of_the_account(units):
@@ -124,10 +144,18 @@ def test_the_page_filters_by_unit_user_action_and_date(users, units, client):
     assert "Ngày không hợp lệ" in client.get("/nhat-ky/", {"from": "31/02/2024"}).content.decode()
 
 
-def test_the_page_shows_old_and_new_values_and_pages_without_n_plus_1(users, units, client, django_assert_max_num_queries):
+def test_the_page_shows_old_and_new_values_and_pages_without_n_plus_1(
+    users, units, client, django_assert_max_num_queries
+):
     for i in range(60):
-        log(Action.OBSERVATIONS_SAVED, username="demo_xa", unit=units["nguyen_ly"], obj=f"lần {i}",
-            old={"17.1": {"value": "80", "assessment": "chưa đạt"}}, new={"17.1": {"value": "96,5", "assessment": "đạt"}})
+        log(
+            Action.OBSERVATIONS_SAVED,
+            username="demo_xa",
+            unit=units["nguyen_ly"],
+            obj=f"lần {i}",
+            old={"17.1": {"value": "80", "assessment": "chưa đạt"}},
+            new={"17.1": {"value": "96,5", "assessment": "đạt"}},
+        )
     client.force_login(users["tinh"])
     with django_assert_max_num_queries(9):  # 8, and the menu's count of sheets waiting for review
         html = client.get("/nhat-ky/").content.decode()

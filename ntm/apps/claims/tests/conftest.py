@@ -20,7 +20,11 @@ def data(django_user_model):
         record_many([Entry(unit, cs.code, "2023-07", i.code, assessment=i.code not in unmet) for i in cs.indicators])
         approve(unit, cs.code, "2023-07")  # reports are checked against the published figures
     users = {}
-    for name, unit, role in (("xa_a", a, Role.ENTRY), ("xa_b", b, Role.ENTRY), ("huyen", resolve_unit("huyen:353@2024"), Role.LEADER)):
+    for name, unit, role in (
+        ("xa_a", a, Role.ENTRY),
+        ("xa_b", b, Role.ENTRY),
+        ("huyen", resolve_unit("huyen:353@2024"), Role.LEADER),
+    ):
         u = django_user_model.objects.create_user(name, password="pw-123456")
         Membership.objects.create(user=u, unit=unit, role=role)
         users[name] = u

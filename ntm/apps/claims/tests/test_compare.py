@@ -47,10 +47,13 @@ def test_every_unit_count_and_average_of_a_consistent_bulletin_matches(data, tmp
     code, d = _db(tmp_path, CONSISTENT)
     assert code == 0 and d["findings"] == []
     assert {c["unit_code"] for c in d["claims"] if c["kind"] != "units" and not c["average"]} == {
-        data["a"].uid, data["b"].uid}  # both communes resolved as they stood in July 2023
+        data["a"].uid,
+        data["b"].uid,
+    }  # both communes resolved as they stood in July 2023
     averages = [c for c in d["claims"] if c["average"]]
-    assert averages and all(c["container"] == "Huyện Lý Nhân" and c["container_code"] == "huyen:353@2024"
-                            for c in averages)
+    assert averages and all(
+        c["container"] == "Huyện Lý Nhân" and c["container_code"] == "huyen:353@2024" for c in averages
+    )
 
 
 def test_each_differing_figure_is_flagged_with_the_stored_value(data, tmp_path):
@@ -70,7 +73,9 @@ def test_the_stored_period_compared_is_the_texts_own_or_the_last_inside_it(data)
     assert look.period_key("xa-ntm-2021", p(key="2023", as_of="2023-06-30")) is None  # nothing stored by then
     assert look.period_key("xa-ntm-2021", p(key="2022", as_of=None)) is None
     assert look(data["a"].uid, "xa-ntm-2021", p(key="2023", as_of="2023-12-31")) == (16, 54)
-    total, with_results, at_standard, avg_c, _ = look.rollup("huyen:353@2024", "xa-ntm-2021", p(key="2023-07", as_of=None))
+    total, with_results, at_standard, avg_c, _ = look.rollup(
+        "huyen:353@2024", "xa-ntm-2021", p(key="2023-07", as_of=None)
+    )
     assert (total, with_results, at_standard, avg_c) == (20, 2, 0, 17)
 
 

@@ -57,7 +57,10 @@ def test_pasted_text_shows_every_figure_and_the_findings(data):
     assert "percent-mismatch" not in html and "stored-mismatch" not in html
     assert '<a href="#phat-hien-' in html and 'class="f-error"' in html
     # the figures differ from the stored evaluation of Nguyên Lý (16/19 and 54/57): a doubt, not an error
-    assert "Khác kết quả đánh giá lưu trong hệ thống" in html and "kết quả đánh giá lưu trong hệ thống là 16 tiêu chí" in html
+    assert (
+        "Khác kết quả đánh giá lưu trong hệ thống" in html
+        and "kết quả đánh giá lưu trong hệ thống là 16 tiêu chí" in html
+    )
 
 
 def test_stored_results_are_compared_only_within_the_users_units(data):
@@ -107,9 +110,12 @@ def test_save_checked_figures_within_data_entry_scope(data):
     r = c.post("/kiem-tra-bao-cao/luu/", {"text": TEXT, "claim": ["1", "2"], "csrfmiddlewaretoken": token})
     assert r.status_code == 200 and "Đã lưu 2 số liệu báo cáo." in r.content.decode()
     rows = list(ReportedFigure.objects.order_by("kind"))
-    assert [(f.unit.uid, f.set_code, f.period, f.kind, f.achieved, f.total, f.stored, f.created_by.username)
-            for f in rows] == [("xa:13570@2024", "xa-ntm-2021", "2023-07", "criteria", 17, 19, 16, "xa_a"),
-                               ("xa:13570@2024", "xa-ntm-2021", "2023-07", "indicators", 55, 57, 54, "xa_a")]
+    assert [
+        (f.unit.uid, f.set_code, f.period, f.kind, f.achieved, f.total, f.stored, f.created_by.username) for f in rows
+    ] == [
+        ("xa:13570@2024", "xa-ntm-2021", "2023-07", "criteria", 17, 19, 16, "xa_a"),
+        ("xa:13570@2024", "xa-ntm-2021", "2023-07", "indicators", 55, 57, 54, "xa_a"),
+    ]
     # Công Lý (claim 3) is outside xa_a's units: nothing saved, even together with an allowed one
     r = c.post("/kiem-tra-bao-cao/luu/", {"text": TEXT, "claim": ["1", "3"], "csrfmiddlewaretoken": token})
     assert r.status_code == 403 and "Không lưu gì" in r.content.decode()

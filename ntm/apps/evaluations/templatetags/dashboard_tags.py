@@ -72,10 +72,13 @@ def _period_words(key: str) -> str:
 
 @register.simple_tag
 def trend_rows(points) -> str:
-    return mark_safe("".join(
-        f'<tr><td>{escape(_period_words(t.period))}</td><td class="num">{vnnum(t.units)}</td><td class="num">{escape(t.average_text)}'
-        f'</td><td class="num">{vnnum(t.at_standard)}</td><td class="num">{escape(t.share_text)}</td></tr>'
-        for t in points))
+    return mark_safe(
+        "".join(
+            f'<tr><td>{escape(_period_words(t.period))}</td><td class="num">{vnnum(t.units)}</td><td class="num">{escape(t.average_text)}'
+            f'</td><td class="num">{vnnum(t.at_standard)}</td><td class="num">{escape(t.share_text)}</td></tr>'
+            for t in points
+        )
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -85,11 +88,14 @@ def child_rows(context, children) -> str:
     from ntm.apps.units.templatetags.ntm_units import _user, unit_link_html
 
     user = _user(context)
-    return mark_safe("".join(
-        f'<tr><td>{unit_link_html(user, c.unit, "?" + query)}</td><td class="num">{vnnum(c.communes)}</td>'
-        f'<td class="num">{vnnum(c.with_results)}</td><td class="num">{vnnum(c.at_standard)}</td>'
-        f'<td class="num">{escape(c.share_text)}</td><td class="num">{escape(c.average_text)}</td></tr>'
-        for c, query in children))
+    return mark_safe(
+        "".join(
+            f'<tr><td>{unit_link_html(user, c.unit, "?" + query)}</td><td class="num">{vnnum(c.communes)}</td>'
+            f'<td class="num">{vnnum(c.with_results)}</td><td class="num">{vnnum(c.at_standard)}</td>'
+            f'<td class="num">{escape(c.share_text)}</td><td class="num">{escape(c.average_text)}</td></tr>'
+            for c, query in children
+        )
+    )
 
 
 # -- charts ------------------------------------------------------------------------------------
@@ -115,8 +121,17 @@ def nice_ticks(top: float, most: int = 5, *, integer: bool = False) -> list[floa
     return [i * step for i in range(n + 1)]
 
 
-def bar_chart_svg(counts: dict[int, int], total: int, *, title: str, x_label: str | None = None,
-                  y_label: str | None = None, color: str = "#1e7b34", width: int = 560, height: int = 240) -> str:
+def bar_chart_svg(
+    counts: dict[int, int],
+    total: int,
+    *,
+    title: str,
+    x_label: str | None = None,
+    y_label: str | None = None,
+    color: str = "#1e7b34",
+    width: int = 560,
+    height: int = 240,
+) -> str:
     """Distribution of criteria met: one bar per value 0..total."""
     x_label = gettext("Số tiêu chí đạt") if x_label is None else x_label
     bar_title = gettext("%(n)s tiêu chí: %(c)s xã")
@@ -130,14 +145,18 @@ def bar_chart_svg(counts: dict[int, int], total: int, *, title: str, x_label: st
     if ticks[-1] < peak:
         ticks.append(ticks[-1] + (ticks[1] - ticks[0]))
     peak = ticks[-1]
-    parts = [f'<svg class="chart bar" role="img" viewBox="0 0 {width} {height}" width="100%" {FONT} font-size="11">',
-             f"<title>{escape(title)}</title>",
-             f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#5b6472"/>']
+    parts = [
+        f'<svg class="chart bar" role="img" viewBox="0 0 {width} {height}" width="100%" {FONT} font-size="11">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#5b6472"/>',
+    ]
     for v in ticks:  # horizontal grid
         y = top + h - h * v / peak
         if v:
             parts.append(f'<line x1="{left}" y1="{_t(y)}" x2="{left + w}" y2="{_t(y)}" stroke="#e3e7ec"/>')
-        parts.append(f'<text x="{left - 4}" y="{_t(y + 4)}" text-anchor="end" fill="#5b6472">{escape(fmt.number(v, 1, trim=True))}</text>')
+        parts.append(
+            f'<text x="{left - 4}" y="{_t(y + 4)}" text-anchor="end" fill="#5b6472">{escape(fmt.number(v, 1, trim=True))}</text>'
+        )
     for value in range(n):
         c = counts.get(value, 0)
         x = left + value * step
@@ -148,27 +167,41 @@ def bar_chart_svg(counts: dict[int, int], total: int, *, title: str, x_label: st
                 f'height="{_t(bh)}" fill="{color}"><title>{escape(bar_title % {"n": value, "c": c})}</title></rect>'
                 f'<text x="{_t(x + step / 2)}" y="{_t(top + h - bh - 3)}" text-anchor="middle">{c}</text>'
             )
-        parts.append(f'<text x="{_t(x + step / 2)}" y="{top + h + 14}" text-anchor="middle" fill="#5b6472">{value}</text>')
+        parts.append(
+            f'<text x="{_t(x + step / 2)}" y="{top + h + 14}" text-anchor="middle" fill="#5b6472">{value}</text>'
+        )
     parts.append(f'<text x="{left + w / 2}" y="{height - 6}" text-anchor="middle">{escape(x_label)}</text>')
     parts.append(f'<text x="12" y="{top - 8}" fill="#5b6472">{escape(y_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def line_chart_svg(points: list[tuple[str, float | None, str]], *, y_max: float, title: str, y_label: str,
-                   color: str = "#0f4c2a", width: int = 560, height: int = 220) -> str:
+def line_chart_svg(
+    points: list[tuple[str, float | None, str]],
+    *,
+    y_max: float,
+    title: str,
+    y_label: str,
+    color: str = "#0f4c2a",
+    width: int = 560,
+    height: int = 220,
+) -> str:
     """A line over periods: ``points`` are (x label, y value or None, value text)."""
     left, right, top, bottom = 44, 16, 24, 40
     w, h = width - left - right, height - top - bottom
     y_max = y_max or 1
-    parts = [f'<svg class="chart line" role="img" viewBox="0 0 {width} {height}" width="100%" {FONT} font-size="11">',
-             f"<title>{escape(title)}</title>",
-             f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#5b6472"/>']
+    parts = [
+        f'<svg class="chart line" role="img" viewBox="0 0 {width} {height}" width="100%" {FONT} font-size="11">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#5b6472"/>',
+    ]
     for v in nice_ticks(y_max, 5):
         y = top + h - h * v / y_max
         if v:
             parts.append(f'<line x1="{left}" y1="{_t(y)}" x2="{left + w}" y2="{_t(y)}" stroke="#e3e7ec"/>')
-        parts.append(f'<text x="{left - 4}" y="{_t(y + 4)}" text-anchor="end" fill="#5b6472">{escape(fmt.number(v, 1, trim=True))}</text>')
+        parts.append(
+            f'<text x="{left - 4}" y="{_t(y + 4)}" text-anchor="end" fill="#5b6472">{escape(fmt.number(v, 1, trim=True))}</text>'
+        )
     n = len(points)
     xs = [left + (w * (i + 0.5) / n) for i in range(n)] if n else []
     coords = []
@@ -182,8 +215,10 @@ def line_chart_svg(points: list[tuple[str, float | None, str]], *, y_max: float,
         d = " ".join(f"{'M' if i == 0 else 'L'}{_t(x)} {_t(y)}" for i, (x, y, _, _) in enumerate(coords))
         parts.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="2"/>')
     for x, y, label, text in coords:
-        parts.append(f'<circle class="pt" cx="{_t(x)}" cy="{_t(y)}" r="3.5" fill="{color}"><title>{escape(label)}: {escape(text)}</title></circle>'
-                     f'<text x="{_t(x)}" y="{_t(y - 7)}" text-anchor="middle">{escape(text)}</text>')
+        parts.append(
+            f'<circle class="pt" cx="{_t(x)}" cy="{_t(y)}" r="3.5" fill="{color}"><title>{escape(label)}: {escape(text)}</title></circle>'
+            f'<text x="{_t(x)}" y="{_t(y - 7)}" text-anchor="middle">{escape(text)}</text>'
+        )
     axis = escape(gettext("Kỳ báo cáo"))
     parts.append(f'<text x="{left + w / 2}" y="{height - 6}" text-anchor="middle">{axis}</text>')
     parts.append(f'<text x="12" y="{top - 8}" fill="#5b6472">{escape(y_label)}</text>')
@@ -191,7 +226,9 @@ def line_chart_svg(points: list[tuple[str, float | None, str]], *, y_max: float,
     return "".join(parts)
 
 
-def project(points: list[tuple[float, float]], width: float, height: float, pad: float = 16) -> tuple[list[tuple[float, float]], float, float]:
+def project(
+    points: list[tuple[float, float]], width: float, height: float, pad: float = 16
+) -> tuple[list[tuple[float, float]], float, float]:
     """Project (lat, lon) linearly into a box, keeping the local aspect ratio (longitudes shrink by
     cos(latitude)); returns the points, the drawing's width and height."""
     lats = [p[0] for p in points]
@@ -213,19 +250,35 @@ def project(points: list[tuple[float, float]], width: float, height: float, pad:
 MERGE_ALL_OVER = 3000  # communes with results: the nation has 7.700–10.600, the largest province ≈600
 
 
-def map_svg(points: list[tuple], legend: list[tuple[str, str, int]], *, title: str, width: int = 560,
-            height: int = 560, link_prefix: str = "/don-vi/", merge_nodata_over: int = 1500,
-            merge_all_over: int = MERGE_ALL_OVER, base=None) -> str:
+def map_svg(
+    points: list[tuple],
+    legend: list[tuple[str, str, int]],
+    *,
+    title: str,
+    width: int = 560,
+    height: int = 560,
+    link_prefix: str = "/don-vi/",
+    merge_nodata_over: int = 1500,
+    merge_all_over: int = MERGE_ALL_OVER,
+    base=None,
+) -> str:
     """Communes as points at their centroid. ``points``: (lat, lon, standard, uid, name) with
     ``standard`` a key of STANDARD_COLORS/STANDARD_LABELS. Above ``merge_nodata_over`` communes,
     those without results are drawn as ONE path; each commune with results is its own linked
     ``<circle>`` with its name — unless more than ``merge_all_over`` communes have results (the
     nation): then every standard is one path. ``base``: a :class:`~ntm.apps.evaluations.maps.BaseMap`
     (province outlines, archipelagos, labels) drawn underneath."""
-    layout = MapLayout([(p[0], p[1], p[3], p[4]) for p in points], title=title, width=width, height=height,
-                       link_prefix=link_prefix, base=base)
-    return layout.draw([p[2] for p in points], legend, merge_nodata_over=merge_nodata_over,
-                       merge_all_over=merge_all_over)
+    layout = MapLayout(
+        [(p[0], p[1], p[3], p[4]) for p in points],
+        title=title,
+        width=width,
+        height=height,
+        link_prefix=link_prefix,
+        base=base,
+    )
+    return layout.draw(
+        [p[2] for p in points], legend, merge_nodata_over=merge_nodata_over, merge_all_over=merge_all_over
+    )
 
 
 class MapLayout:
@@ -237,8 +290,16 @@ class MapLayout:
     The drawing is an outer ``<svg class="map">`` (title, legend below the map) holding the map itself
     as ``<svg class="map-view">``, whose viewBox the page's script changes to zoom and pan."""
 
-    def __init__(self, points: list[tuple], *, title: str, width: int = 560, height: int = 560,
-                 link_prefix: str = "/don-vi/", base=None):
+    def __init__(
+        self,
+        points: list[tuple],
+        *,
+        title: str,
+        width: int = 560,
+        height: int = 560,
+        link_prefix: str = "/don-vi/",
+        base=None,
+    ):
         self.title = title
         self.placed = [i for i, p in enumerate(points) if p[0] is not None and p[1] is not None]
         self.size = len(points)
@@ -262,33 +323,49 @@ class MapLayout:
         if base is not None and n <= 40:  # a district: its communes named on the map
             from ntm.apps.evaluations.maps import label
 
-            self.labels += "".join(label("lbl-commune", x, y - self.r - 3, _short_commune(points[i][3]), 9)
-                                   for i, (x, y) in zip(self.placed, xy))
+            self.labels += "".join(
+                label("lbl-commune", x, y - self.r - 3, _short_commune(points[i][3]), 9)
+                for i, (x, y) in zip(self.placed, xy)
+            )
         prefix = escape(link_prefix)
         # a linked circle is head + standard + middle + label + "</title></circle></a>"
         self.heads, self.middles = [], []
         for i, (x, y) in zip(self.placed, xy):
             uid = escape(points[i][2])
             self.heads.append(f'<a href="{prefix}{uid}/"><circle class="commune s-')
-            self.middles.append(f'" data-uid="{uid}" cx="{x:.1f}" cy="{y:.1f}" r="{self.r}"><title>'
-                                f'{escape(points[i][3])}: ')
+            self.middles.append(
+                f'" data-uid="{uid}" cx="{x:.1f}" cy="{y:.1f}" r="{self.r}"><title>{escape(points[i][3])}: '
+            )
 
     def _open(self, legend_rows: int) -> list[str]:
         from ntm.apps.evaluations.maps import LABEL_STYLE
 
-        return [f'<svg class="map" role="group" aria-label="{escape(self.title)}" '
-                f'viewBox="0 0 {self.w:.1f} {self.h + 18 * legend_rows + 10:.1f}" '
-                f'width="100%" {FONT} font-size="11" data-zoom="map">',
-                f"<title>{escape(self.title)}</title>", f"<style>{LABEL_STYLE}</style>"]
+        return [
+            f'<svg class="map" role="group" aria-label="{escape(self.title)}" '
+            f'viewBox="0 0 {self.w:.1f} {self.h + 18 * legend_rows + 10:.1f}" '
+            f'width="100%" {FONT} font-size="11" data-zoom="map">',
+            f"<title>{escape(self.title)}</title>",
+            f"<style>{LABEL_STYLE}</style>",
+        ]
 
     def _view(self) -> str:
-        return (f'<svg class="map-view" x="0" y="0" width="{self.w:.1f}" height="{self.h:.1f}" '
-                f'viewBox="0 0 {self.w:.1f} {self.h:.1f}" preserveAspectRatio="xMidYMid meet">'
-                + (self.shapes or f'<rect x="0" y="0" width="{self.w:.1f}" height="{self.h:.1f}" fill="#eef3f0" '
-                                  f'stroke="#d9dee5"/>'))
+        return (
+            f'<svg class="map-view" x="0" y="0" width="{self.w:.1f}" height="{self.h:.1f}" '
+            f'viewBox="0 0 {self.w:.1f} {self.h:.1f}" preserveAspectRatio="xMidYMid meet">'
+            + (
+                self.shapes
+                or f'<rect x="0" y="0" width="{self.w:.1f}" height="{self.h:.1f}" fill="#eef3f0" stroke="#d9dee5"/>'
+            )
+        )
 
-    def draw(self, standards: list[str], legend: list[tuple[str, str, int]], *, merge_nodata_over: int = 1500,
-             merge_all_over: int = MERGE_ALL_OVER) -> str:
+    def draw(
+        self,
+        standards: list[str],
+        legend: list[tuple[str, str, int]],
+        *,
+        merge_nodata_over: int = 1500,
+        merge_all_over: int = MERGE_ALL_OVER,
+    ) -> str:
         """The SVG with ``standards[i]`` the colour key of the i-th commune given to the layout."""
         from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS
 
@@ -303,8 +380,12 @@ class MapLayout:
             return _merged_map(parts, placed, self.dots, r) + self.labels + "</svg></svg>"
         merged = len(placed) > merge_nodata_over
         # colours and outline once, in the drawing's own style sheet: a national map has 10,000 points
-        parts.insert(3, "<style>.map circle.commune{{stroke:#fff;stroke-width:{}}}{}</style>".format(
-            0.3 if r < 3 else 1, "".join(f".map circle.s-{k}{{fill:{c}}}" for k, c in STANDARD_COLORS.items())))
+        parts.insert(
+            3,
+            "<style>.map circle.commune{{stroke:#fff;stroke-width:{}}}{}</style>".format(
+                0.3 if r < 3 else 1, "".join(f".map circle.s-{k}{{fill:{c}}}" for k, c in STANDARD_COLORS.items())
+            ),
+        )
         labels = {k: escape(gettext(v)) + "</title></circle></a>" for k, v in STANDARD_LABELS.items()}
         nodata_d = []
         for standard, head, middle, dot in zip(placed, self.heads, self.middles, self.dots):
@@ -314,15 +395,18 @@ class MapLayout:
                 parts.append(head + standard + middle + labels[standard])
         if nodata_d:
             nodata_title = escape(gettext("xã chưa có kết quả"))
-            parts.insert(6, f'<path class="nodata-merged" d="{"".join(nodata_d)}" stroke="{STANDARD_COLORS["nodata"]}" '
-                            f'stroke-width="{r * 2}" stroke-linecap="round"><title>{nodata_title}</title></path>')
+            parts.insert(
+                6,
+                f'<path class="nodata-merged" d="{"".join(nodata_d)}" stroke="{STANDARD_COLORS["nodata"]}" '
+                f'stroke-width="{r * 2}" stroke-linecap="round"><title>{nodata_title}</title></path>',
+            )
         return "".join(parts) + self.labels + "</svg></svg>"
 
 
 def _short_commune(name: str) -> str:
     for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
@@ -332,8 +416,10 @@ def _legend(legend: list[tuple[str, str, int]], h: float) -> str:
     parts = ['<g class="legend">']
     for i, (label, color, count) in enumerate(legend):
         y = y0 + 18 * i
-        parts.append(f'<circle cx="12" cy="{y - 4:.1f}" r="6" fill="{color}"/>'
-                     f'<text x="24" y="{y:.1f}">{escape(row % {"label": label, "n": fmt.number(count)})}</text>')
+        parts.append(
+            f'<circle cx="12" cy="{y - 4:.1f}" r="6" fill="{color}"/>'
+            f'<text x="24" y="{y:.1f}">{escape(row % {"label": label, "n": fmt.number(count)})}</text>'
+        )
     parts.append("</g>")
     return "".join(parts)
 
@@ -351,10 +437,12 @@ def _merged_map(parts: list[str], standards: list[str], dots: list[str], r: floa
     for key in reversed(STANDARDS):  # no data underneath, the best standards on top
         d = by_standard.get(key)
         if d:
-            parts.append(f'<path class="standard-merged s-{key}" d="{"".join(d)}" stroke="{STANDARD_COLORS[key]}" '
-                         f'stroke-width="{r * 2}" stroke-linecap="round" fill="none">'
-                         f"<title>{escape(row % {'label': gettext(STANDARD_LABELS[key]), 'n': fmt.number(len(d))})}"
-                         "</title></path>")
+            parts.append(
+                f'<path class="standard-merged s-{key}" d="{"".join(d)}" stroke="{STANDARD_COLORS[key]}" '
+                f'stroke-width="{r * 2}" stroke-linecap="round" fill="none">'
+                f"<title>{escape(row % {'label': gettext(STANDARD_LABELS[key]), 'n': fmt.number(len(d))})}"
+                "</title></path>"
+            )
     return "".join(parts)
 
 
@@ -370,13 +458,32 @@ def distribution_chart(rollup, title: str | None = None):
 def trend_chart(points, kind: str, criteria_total: int = 19):
     if not points:
         return ""
-    short = [(_period_short(p.period), p.average_criteria if kind == "average" else p.share,
-              p.average_text if kind == "average" else p.share_text) for p in points]
+    short = [
+        (
+            _period_short(p.period),
+            p.average_criteria if kind == "average" else p.share,
+            p.average_text if kind == "average" else p.share_text,
+        )
+        for p in points
+    ]
     if kind == "average":
-        return mark_safe(line_chart_svg(short, y_max=criteria_total, title=gettext("Bình quân số tiêu chí đạt/xã qua các kỳ"),
-                                        y_label=gettext("Tiêu chí/xã")))
-    return mark_safe(line_chart_svg(short, y_max=100, title=gettext("Tỷ lệ xã đạt chuẩn qua các kỳ"), y_label=gettext("Phần trăm số xã"),
-                                    color="#1f5fa8"))
+        return mark_safe(
+            line_chart_svg(
+                short,
+                y_max=criteria_total,
+                title=gettext("Bình quân số tiêu chí đạt/xã qua các kỳ"),
+                y_label=gettext("Tiêu chí/xã"),
+            )
+        )
+    return mark_safe(
+        line_chart_svg(
+            short,
+            y_max=100,
+            title=gettext("Tỷ lệ xã đạt chuẩn qua các kỳ"),
+            y_label=gettext("Phần trăm số xã"),
+            color="#1f5fa8",
+        )
+    )
 
 
 def _period_short(key: str) -> str:

@@ -15,9 +15,13 @@ MARK = gettext_noop("Gồm cả số liệu chưa duyệt")
 def unapproved_mark() -> str:
     if dataview.current().approved_only:
         return ""
-    return format_html('<p class="dataview-mark" data-view="all"><strong>{}</strong> — {}</p>',
-                       gettext(MARK), gettext("các hồ sơ chưa được cấp thẩm định phê duyệt cũng được tính; chỉ dùng để "
-                                              "theo dõi, không dùng để công bố."))
+    return format_html(
+        '<p class="dataview-mark" data-view="all"><strong>{}</strong> — {}</p>',
+        gettext(MARK),
+        gettext(
+            "các hồ sơ chưa được cấp thẩm định phê duyệt cũng được tính; chỉ dùng để theo dõi, không dùng để công bố."
+        ),
+    )
 
 
 @register.simple_tag

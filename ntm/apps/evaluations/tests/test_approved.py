@@ -29,8 +29,12 @@ def users(db):
 
 @pytest.fixture
 def units(db):
-    return {"district": resolve_unit(LY_NHAN), "nguyen_ly": resolve_unit("xa:13570@2024"),
-            "cong_ly": resolve_unit("Hà Nam/Lý Nhân/Công Lý"), "tien_thang": resolve_unit("Hà Nam/Lý Nhân/Tiến Thắng")}
+    return {
+        "district": resolve_unit(LY_NHAN),
+        "nguyen_ly": resolve_unit("xa:13570@2024"),
+        "cong_ly": resolve_unit("Hà Nam/Lý Nhân/Công Lý"),
+        "tien_thang": resolve_unit("Hà Nam/Lý Nhân/Tiến Thắng"),
+    }
 
 
 def published(district):
@@ -73,8 +77,10 @@ def test_a_reopened_sheet_keeps_its_approved_figures_until_approved_again(users,
     assert published(district) == (1, 0, 18.0)
 
     transition(nl, SET, PERIOD, "reopen", users["huyen"], "Sửa tiêu chí 17")
-    record_many([Entry(nl, SET, PERIOD, code, assessment=True, expected_version=1) for code in ("17.1", "17.2")],
-                user=users["xa"])
+    record_many(
+        [Entry(nl, SET, PERIOD, code, assessment=True, expected_version=1) for code in ("17.1", "17.2")],
+        user=users["xa"],
+    )
     assert published(district) == (1, 0, 18.0)  # the corrected values are not approved yet
     assert working(district) == (1, 1, 19.0)
     # the explanation of the published result is that of the approved values
@@ -105,7 +111,9 @@ def test_the_overview_shows_approved_figures_and_a_reviewer_may_include_the_rest
     assert "2 xã đạt bình quân 18,5/19 tiêu chí" in html
     assert "Đang xem gồm cả số liệu chưa duyệt" in html  # the banner of every page
     assert 'class="dataview-mark"' in html  # and the mark beside the figures
-    assert "Gồm cả số liệu chưa duyệt" in client.get(f"/don-vi/{units['nguyen_ly'].uid}/?period={PERIOD}").content.decode()
+    assert (
+        "Gồm cả số liệu chưa duyệt" in client.get(f"/don-vi/{units['nguyen_ly'].uid}/?period={PERIOD}").content.decode()
+    )
     client.post("/so-lieu/", {"view": "approved", "next": url})
     assert "1 xã đạt bình quân 18/19 tiêu chí" in client.get(url).content.decode()
 
@@ -164,9 +172,13 @@ def test_the_api_answers_with_approved_results_unless_a_reviewer_asks(users, uni
     client.force_login(users["huyen"])
     rows = client.get(f"/api/v1/results/?unit={LY_NHAN}&set={SET}&period={PERIOD}").json()["results"]
     assert [(r["unit_name"], r["includes_unapproved"]) for r in rows] == [("Xã Công Lý", False)]
-    rows = client.get(f"/api/v1/results/?unit={LY_NHAN}&set={SET}&period={PERIOD}&include_unapproved=true").json()["results"]
+    rows = client.get(f"/api/v1/results/?unit={LY_NHAN}&set={SET}&period={PERIOD}&include_unapproved=true").json()[
+        "results"
+    ]
     assert sorted((r["unit_name"], r["criteria_met"], r["includes_unapproved"]) for r in rows) == [
-        ("Xã Công Lý", 18, True), ("Xã Nguyên Lý", 19, True)]
+        ("Xã Công Lý", 18, True),
+        ("Xã Nguyên Lý", 19, True),
+    ]
     roll = client.get(f"/api/v1/rollups/?unit={LY_NHAN}&set={SET}&period={PERIOD}").json()
     assert (roll["units_with_results"], roll["includes_unapproved"]) == (1, False)
     roll = client.get(f"/api/v1/rollups/?unit={LY_NHAN}&set={SET}&period={PERIOD}&include_unapproved=1").json()
@@ -225,7 +237,9 @@ def test_the_upgrade_keeps_published_only_what_was_approved(users, units):
     seed_cell(units["nguyen_ly"])
     for u in (units["cong_ly"], units["nguyen_ly"]):  # as stored before: results written on save
         for r in ResultAll.objects.filter(unit=u):
-            Result.objects.create(**{f.name: getattr(r, f.name) for f in ResultAll._meta.concrete_fields if f.name != "id"})
+            Result.objects.create(
+                **{f.name: getattr(r, f.name) for f in ResultAll._meta.concrete_fields if f.name != "id"}
+            )
     ResultAll.objects.all().delete()
     RollupStateAll.objects.all().delete()
     RollupState.objects.create(set_code=SET, period=PERIOD, generation=0, edition="2024", built_at="2023-08-01T00:00Z")

@@ -33,8 +33,18 @@ pytestmark = pytest.mark.django_db
 
 SETS = ("xa-ntm-2021", "xa-nang-cao-2021")
 PERIOD = "2023-Q3"
-FIELDS = ("criteria_met", "criteria_total", "indicators_met", "indicators_total", "standard_met", "unmet_criteria",
-          "unmet_indicators", "conflicts", "catalog_version", "year")
+FIELDS = (
+    "criteria_met",
+    "criteria_total",
+    "indicators_met",
+    "indicators_total",
+    "standard_met",
+    "unmet_criteria",
+    "unmet_indicators",
+    "conflicts",
+    "catalog_version",
+    "year",
+)
 
 
 def varied_entries(unit, set_code, rng):

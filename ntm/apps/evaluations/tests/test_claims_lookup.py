@@ -15,14 +15,25 @@ from ntm.core.periods import Period
 
 pytestmark = pytest.mark.django_db
 
-TEXT = ("BẢN TIN NÔNG THÔN MỚI huyện Lý Nhân, tỉnh Hà Nam, tháng 7/2023.\n"
-        "+ Xã Nguyên Lý: đạt 18/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới.\n")
+TEXT = (
+    "BẢN TIN NÔNG THÔN MỚI huyện Lý Nhân, tỉnh Hà Nam, tháng 7/2023.\n"
+    "+ Xã Nguyên Lý: đạt 18/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới.\n"
+)
 
 
 def _result(unit, period, criteria, indicators):
-    return Result.objects.create(unit=unit, set_code="xa-ntm-2021", period=period, year=int(period[:4]),
-                                 criteria_met=criteria, criteria_total=19, indicators_met=indicators,
-                                 indicators_total=57, standard_met=criteria == 19, catalog_version="t")
+    return Result.objects.create(
+        unit=unit,
+        set_code="xa-ntm-2021",
+        period=period,
+        year=int(period[:4]),
+        criteria_met=criteria,
+        criteria_total=19,
+        indicators_met=indicators,
+        indicators_total=57,
+        standard_met=criteria == 19,
+        catalog_version="t",
+    )
 
 
 def test_lookup_prefers_the_same_period_then_the_latest_inside_it():

@@ -50,7 +50,7 @@ def test_overview_of_a_district_counts_communes_by_standard(login):
     page = text(r)
     assert "Tổng quan: Huyện Lý Nhân — tháng 7/2023" in page
     assert n == 20
-    assert (f"Huyện Lý Nhân: 20 xã đạt bình quân {fmt.fraction(avg, 19)} tiêu chí" in page)
+    assert f"Huyện Lý Nhân: 20 xã đạt bình quân {fmt.fraction(avg, 19)} tiêu chí" in page
     assert f"{met}/20 xã đạt chuẩn ({fmt.percent(met, 20)})" in page
     # the table of best standards: NTM, below, no data, each with its share
     html = r.content.decode()
@@ -81,8 +81,12 @@ def test_map_has_one_point_per_commune_coloured_by_standard(login):
     uids = re.findall(r'<circle class="commune s-(\w+)" data-uid="([^"]+)"', svg)
     expected = {u.uid for u in communes_at(resolve_unit(LY_NHAN), Period.parse("2023-07").end) if u.type == "Xã"}
     assert sorted(u for _, u in uids) == sorted(expected)  # one point each, no more
-    met = {r.unit.uid for r in Result.objects.filter(unit__uid__in=expected, set_code="xa-ntm-2021", period="2023-07",
-                                                     standard_met=True).select_related("unit")}
+    met = {
+        r.unit.uid
+        for r in Result.objects.filter(
+            unit__uid__in=expected, set_code="xa-ntm-2021", period="2023-07", standard_met=True
+        ).select_related("unit")
+    }
     assert {u for s, u in uids if s == "ntm"} == met
     assert {u for s, u in uids if s == "below"} == expected - met
     assert "Đạt chuẩn NTM: " + str(len(met)) + " xã" in svg  # the legend
@@ -102,8 +106,15 @@ def test_distribution_and_trend_charts(login):
     assert bars == expected
     trend = re.search(r'<table class="compact" id="trend">.*?</table>', html, re.S).group(0)
     assert [m for m in re.findall(r"<td>(tháng [\d/]+)</td>", trend)] == [
-        "tháng 12/2022", "tháng 3/2023", "tháng 6/2023", "tháng 7/2023", "tháng 9/2023", "tháng 12/2023",
-        "tháng 6/2024", "tháng 12/2024"]
+        "tháng 12/2022",
+        "tháng 3/2023",
+        "tháng 6/2023",
+        "tháng 7/2023",
+        "tháng 9/2023",
+        "tháng 12/2023",
+        "tháng 6/2024",
+        "tháng 12/2024",
+    ]
     # the line charts carry one point per period
     assert len(re.findall(r'<circle class="pt"', html)) == 2 * 8
 
@@ -133,8 +144,10 @@ def test_overview_before_the_reform_uses_the_hierarchy_of_that_date(login):
     # in words (no internal identifiers), and links none the user may not open
     r = client.get("/", {"unit": LY_NHAN, "date": "2025-08-01"})
     assert r.status_code == 200
-    assert ("Huyện Lý Nhân không còn từ 01/07/2025 (sắp xếp đơn vị hành chính); ngày 01/08/2025, địa bàn "
-            "này thuộc: Tỉnh Ninh Bình.") in text(r)  # Hà Nam went into the new Ninh Bình
+    assert (
+        "Huyện Lý Nhân không còn từ 01/07/2025 (sắp xếp đơn vị hành chính); ngày 01/08/2025, địa bàn "
+        "này thuộc: Tỉnh Ninh Bình."
+    ) in text(r)  # Hà Nam went into the new Ninh Bình
     assert "tinh:37@2025" not in text(r) and "unit=tinh%3A37%402025" not in r.content.decode()
     assert "Tỉnh Ninh Bình: tài khoản của bạn chưa được phân quyền xem đơn vị này" in text(r)
     r = login("vn", "leader").get("/", {"unit": LY_NHAN, "date": "2025-08-01"})
@@ -163,12 +176,19 @@ def test_commune_list_sorted_by_standard_then_criteria(login):
     assert r.status_code == 200
     html = r.content.decode()
     uids = re.findall(r'<tr data-uid="([^"]+)"', html)
-    rs = {x.unit.uid: x for x in Result.objects.filter(unit__uid__in=uids, period="2023-07", set_code="xa-ntm-2021").select_related("unit")}
+    rs = {
+        x.unit.uid: x
+        for x in Result.objects.filter(unit__uid__in=uids, period="2023-07", set_code="xa-ntm-2021").select_related(
+            "unit"
+        )
+    }
     keys = [(not rs[u].standard_met, -rs[u].criteria_met, -rs[u].indicators_met) for u in uids]
     assert len(uids) == 20 and keys == sorted(keys)
     assert "17/19 TC · 54/57 CT" in text(r)  # Nguyên Lý, as the bulletin has it
     only_below = login("Hà Nam/Lý Nhân").get("/xa/", {"unit": LY_NHAN, "period": "2023-07", "standard": "below"})
-    assert len(re.findall(r'<tr data-uid=', only_below.content.decode())) == sum(not x.standard_met for x in rs.values())
+    assert len(re.findall(r"<tr data-uid=", only_below.content.decode())) == sum(
+        not x.standard_met for x in rs.values()
+    )
 
 
 def test_gap_list_ranked_by_distance_to_the_next_standard(login):
@@ -183,7 +203,11 @@ def test_gap_list_ranked_by_distance_to_the_next_standard(login):
     # each commune's distance is what it lacks for ITS next standard
     for uid, body in rows:
         ntm = Result.objects.get(unit__uid=uid, set_code="xa-ntm-2021", period="2023-07")
-        nxt = ntm if not ntm.standard_met else Result.objects.get(unit__uid=uid, set_code="xa-nang-cao-2021", period="2023-07")
+        nxt = (
+            ntm
+            if not ntm.standard_met
+            else Result.objects.get(unit__uid=uid, set_code="xa-nang-cao-2021", period="2023-07")
+        )
         assert f'class="num distance">{len(nxt.unmet_indicators)}<' in body, uid
         assert ("Đạt chuẩn NTM nâng cao" in body) == ntm.standard_met  # the next standard named
     # Nguyên Lý lacks 11 and 17.3, 17.9 for NTM (17/19, 54/57); shown with codes sorted as officials do
@@ -261,8 +285,10 @@ def test_national_overview_figures_equal_those_recomputed_from_results(login):
     """The national page reads the periods from the index and the roll-ups with few queries: its
     figures still equal those recomputed here from every stored result of the country."""
     codes = [s.code for s in default_catalog() if s.level == "commune"]
-    newest = max(set(Result.objects.filter(set_code__in=codes).values_list("period", flat=True)),
-                 key=lambda k: (Period.parse(k).end, Period.parse(k).start))
+    newest = max(
+        set(Result.objects.filter(set_code__in=codes).values_list("period", flat=True)),
+        key=lambda k: (Period.parse(k).end, Period.parse(k).start),
+    )
     # the newest period is of 2026 (the demo's Ninh Bình): the sets in force then, on today's map
     tiers = {t: cs.code for t, cs in q.tier_sets(Period.parse(newest)).items()}
     main_set = default_catalog().get(tiers["ntm"])
@@ -275,9 +301,11 @@ def test_national_overview_figures_equal_those_recomputed_from_results(login):
     main = [x for x in rs if x.set_code == tiers["ntm"]]
     met = sum(x.standard_met for x in main)
     avg = sum(x.criteria_met for x in main) / len(main)
-    assert (f"Việt Nam: {fmt.number(len(main))} xã đạt bình quân {fmt.fraction(avg, main_set.criteria_count)} tiêu chí; "
-            f"{fmt.fraction(sum(x.indicators_met for x in main) / len(main), main_set.indicator_count)} chỉ tiêu; "
-            f"{fmt.number(met)}/{fmt.number(len(ids))} xã đạt chuẩn ({fmt.percent(met, len(ids))})") in page
+    assert (
+        f"Việt Nam: {fmt.number(len(main))} xã đạt bình quân {fmt.fraction(avg, main_set.criteria_count)} tiêu chí; "
+        f"{fmt.fraction(sum(x.indicators_met for x in main) / len(main), main_set.indicator_count)} chỉ tiêu; "
+        f"{fmt.number(met)}/{fmt.number(len(ids))} xã đạt chuẩn ({fmt.percent(met, len(ids))})"
+    ) in page
     best: dict[int, str] = {}
     for x in rs:
         best.setdefault(x.unit_id, "below")

@@ -80,7 +80,8 @@ def test_the_one_statement_raise_counts_and_logs_like_the_step_by_step_one():
     assert pending._in_one_statement()
     assert freshness.stamp(("results",))[0] == first + 1
     assert freshness.changes_between("results", first, first + 1) == freshness.Changes(
-        frozenset({1, 3}), frozenset({"2023-08"}), True)
+        frozenset({1, 3}), frozenset({"2023-08"}), True
+    )
     anything = freshness._Raise("results")
     anything.cover(None, (), False)
     assert anything._in_one_statement()
@@ -100,8 +101,9 @@ def test_a_rolled_back_change_raises_nothing(django_capture_on_commit_callbacks)
     assert freshness.stamp() == before
 
 
-def test_the_overview_is_reused_until_an_approved_value_changes_it(memo_on, client, member,
-                                                               django_capture_on_commit_callbacks):
+def test_the_overview_is_reused_until_an_approved_value_changes_it(
+    memo_on, client, member, django_capture_on_commit_callbacks
+):
     client.force_login(member("Hà Nam/Lý Nhân", "leader"))
     first = client.get(OVERVIEW)
     met = at_standard()
@@ -113,13 +115,24 @@ def test_the_overview_is_reused_until_an_approved_value_changes_it(memo_on, clie
 
     # a commune at the standard loses it: an indicator decided by the official's assessment, set
     # to "chưa đạt" through the entry form by the commune's clerk
-    commune = next(r for r in Result.objects.filter(
-        unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã", set_code="xa-ntm-2021",
-        period="2023-07", standard_met=True).select_related("unit"))
-    code = next(i["code"] for i in explanation(commune)["indicator_results"]
-                if i["decided_by"] == "assessment" and i["counts_as_met"])
-    version = Observation.objects.get(unit=commune.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
-                                      is_current=True).version
+    commune = next(
+        r
+        for r in Result.objects.filter(
+            unit__path__startswith=resolve_unit(LY_NHAN).path,
+            unit__type="Xã",
+            set_code="xa-ntm-2021",
+            period="2023-07",
+            standard_met=True,
+        ).select_related("unit")
+    )
+    code = next(
+        i["code"]
+        for i in explanation(commune)["indicator_results"]
+        if i["decided_by"] == "assessment" and i["counts_as_met"]
+    )
+    version = Observation.objects.get(
+        unit=commune.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code, is_current=True
+    ).version
     reviewer = member("Hà Nam/Lý Nhân", "reviewer", username="reviewer")
     clerk_user = member(commune.unit.uid, "entry", username="clerk")
     clerk = Client()
@@ -127,8 +140,10 @@ def test_the_overview_is_reused_until_an_approved_value_changes_it(memo_on, clie
     with django_capture_on_commit_callbacks(execute=True):  # the approved sheet is reopened, then corrected
         transition(commune.unit, "xa-ntm-2021", "2023-07", "reopen", reviewer, "Sửa một chỉ tiêu")
     with django_capture_on_commit_callbacks(execute=True):
-        r = clerk.post(f"/nhap-lieu/{commune.unit.uid}/xa-ntm-2021/2023-07/",
-                       {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "", f"ver-{code}": version})
+        r = clerk.post(
+            f"/nhap-lieu/{commune.unit.uid}/xa-ntm-2021/2023-07/",
+            {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "", f"ver-{code}": version},
+        )
     assert r.status_code == 302
     assert at_standard() == met  # a draft changes no published figure
     assert f"{met}/20 xã đạt chuẩn" in sentence(client.get(OVERVIEW))
@@ -141,14 +156,14 @@ def test_the_overview_is_reused_until_an_approved_value_changes_it(memo_on, clie
     assert f"{met - 1}/20 xã đạt chuẩn ({fmt.percent(met - 1, 20)})" in sentence(after)
 
 
-def test_without_the_commit_the_kept_page_would_be_stale(memo_on, client, member,
-                                                         django_capture_on_commit_callbacks):
+def test_without_the_commit_the_kept_page_would_be_stale(memo_on, client, member, django_capture_on_commit_callbacks):
     """The counter, not time, decides: a change whose transaction has not committed (callbacks not
     run) leaves the kept page as it was — which is why readers inside a transaction bypass it."""
     client.force_login(member("Hà Nam/Lý Nhân", "leader"))
     first = sentence(client.get(OVERVIEW))
-    Result.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, set_code="xa-ntm-2021",
-                          period="2023-07").update(standard_met=False)
+    Result.objects.filter(
+        unit__path__startswith=resolve_unit(LY_NHAN).path, set_code="xa-ntm-2021", period="2023-07"
+    ).update(standard_met=False)
     assert sentence(client.get(OVERVIEW)) == first
     with django_capture_on_commit_callbacks(execute=True):
         freshness.changed("results")  # what the commit of that write would have done (anything may have changed)

@@ -63,12 +63,14 @@ def save_planning_unmet(client, unit, django_capture_on_commit_callbacks) -> Non
     from ntm.core.catalog import default_catalog
 
     code = default_catalog().get("xa-ntm-2021").indicators[0].code
-    o = Observation.objects.filter(unit=unit, set_code="xa-ntm-2021", period="2023-07", indicator=code,
-                                   is_current=True).first()
+    o = Observation.objects.filter(
+        unit=unit, set_code="xa-ntm-2021", period="2023-07", indicator=code, is_current=True
+    ).first()
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(f"/nhap-lieu/{unit.uid}/xa-ntm-2021/2023-07/",
-                        {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "kiểm tra",
-                         f"ver-{code}": o.version if o else 0})
+        r = client.post(
+            f"/nhap-lieu/{unit.uid}/xa-ntm-2021/2023-07/",
+            {f"a-{code}": "chua_dat", f"v-{code}": "", f"n-{code}": "kiểm tra", f"ver-{code}": o.version if o else 0},
+        )
     assert r.status_code == 302
 
 
@@ -84,7 +86,9 @@ def test_a_kept_page_is_served_without_the_view_and_with_a_working_token(memo_on
     assert again.status_code == 200 and unit_reads(read.captured_queries) == 0
     a, b = first.content.decode(), again.content.decode()
     assert token(a) != token(b)  # a fresh token each time…
-    assert re.sub(r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", a) == re.sub(r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", b)
+    assert re.sub(r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", a) == re.sub(
+        r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", b
+    )
     # …that the session accepts: switch the language with the kept page's form
     r = c.post(reverse("set-language"), {"csrfmiddlewaretoken": token(b), "language": "en", "next": OVERVIEW})
     assert r.status_code == 302
@@ -117,12 +121,19 @@ def test_a_waiting_message_is_shown_not_a_kept_page(memo_on, member, client, dja
     client.get(UNIT_PAGE)  # kept
     from ntm.apps.observations.models import Observation
 
-    o = Observation.objects.filter(unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07",
-                                   is_current=True).first()
+    o = Observation.objects.filter(
+        unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07", is_current=True
+    ).first()
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(f"/nhap-lieu/{NGUYEN_LY}/xa-ntm-2021/2023-07/",
-                        {f"a-{o.indicator}": "dat" if o.assessment != "đạt" else "chua_dat", f"v-{o.indicator}": "",
-                         f"n-{o.indicator}": "ghi chú", f"ver-{o.indicator}": o.version})
+        r = client.post(
+            f"/nhap-lieu/{NGUYEN_LY}/xa-ntm-2021/2023-07/",
+            {
+                f"a-{o.indicator}": "dat" if o.assessment != "đạt" else "chua_dat",
+                f"v-{o.indicator}": "",
+                f"n-{o.indicator}": "ghi chú",
+                f"ver-{o.indicator}": o.version,
+            },
+        )
     assert r.status_code == 302
     page = client.get(UNIT_PAGE).content.decode()
     assert 'class="messages"' in page  # the save's message, once
@@ -138,21 +149,27 @@ def test_a_user_who_loses_the_right_gets_no_kept_page(memo_on, member, client):
     assert client.get(OVERVIEW).status_code == 403
 
 
-def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(memo_on, member, client,
-                                                                 django_capture_on_commit_callbacks):
+def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(
+    memo_on, member, client, django_capture_on_commit_callbacks
+):
     client.force_login(member("Hà Nam/Lý Nhân", "leader"))
     client.get(OVERVIEW)
     ly_nhan = resolve_unit(LY_NHAN).path
-    other = Result.objects.filter(period="2023-07", set_code="xa-ntm-2021").exclude(
-        unit__path__startswith=ly_nhan).values_list("unit_id", flat=True).first()
+    other = (
+        Result.objects.filter(period="2023-07", set_code="xa-ntm-2021")
+        .exclude(unit__path__startswith=ly_nhan)
+        .values_list("unit_id", flat=True)
+        .first()
+    )
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             freshness.changed("results", units=[other], periods=["2023-07"])
     with CaptureQueriesContext(connection) as read:
         client.get(OVERVIEW)
     assert unit_reads(read.captured_queries) == 0  # still kept
-    here = Result.objects.filter(unit__path__startswith=ly_nhan, unit__type="Xã", period="2023-07",
-                                 set_code="xa-ntm-2021", standard_met=True).first()
+    here = Result.objects.filter(
+        unit__path__startswith=ly_nhan, unit__type="Xã", period="2023-07", set_code="xa-ntm-2021", standard_met=True
+    ).first()
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             Result.objects.filter(pk=here.pk).update(standard_met=False)
@@ -161,18 +178,25 @@ def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(memo_on, member
         page = client.get(OVERVIEW).content.decode()
     # only the part that shows results is rendered again, into the kept page: no unit looked up
     assert unit_reads(read.captured_queries) == 0
-    met = Result.objects.filter(unit__path__startswith=ly_nhan, unit__type="Xã", period="2023-07",
-                                set_code="xa-ntm-2021", standard_met=True).count()
+    met = Result.objects.filter(
+        unit__path__startswith=ly_nhan, unit__type="Xã", period="2023-07", set_code="xa-ntm-2021", standard_met=True
+    ).count()
     assert f"{met}/20 xã đạt chuẩn" in re.sub(r"<[^>]+>", "", page)
 
 
-def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(memo_on, member, client,
-                                                                            django_capture_on_commit_callbacks):
+def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(
+    memo_on, member, client, django_capture_on_commit_callbacks
+):
     client.force_login(member("Hà Nam/Lý Nhân", "entry", "reviewer", username="clerk"))
     working_view(client)
     # a commune at the NTM standard loses it: its planning indicator is no longer met
-    here = ResultAll.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã",
-                                    period="2023-07", set_code="xa-ntm-2021", standard_met=True).first()
+    here = ResultAll.objects.filter(
+        unit__path__startswith=resolve_unit(LY_NHAN).path,
+        unit__type="Xã",
+        period="2023-07",
+        set_code="xa-ntm-2021",
+        standard_met=True,
+    ).first()
     reopen(here.unit, member, django_capture_on_commit_callbacks)
     before = client.get(OVERVIEW).content.decode()
     save_planning_unmet(client, here.unit, django_capture_on_commit_callbacks)
@@ -183,16 +207,22 @@ def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(me
     assert unit_reads(read.captured_queries) == 0  # the kept page, its results part rendered again
     text = re.sub(r"<[^>]+>", "", page)
     assert "Đã lưu 1 chỉ tiêu" in text  # the save's message…
-    met = ResultAll.objects.filter(unit__path__startswith=resolve_unit(LY_NHAN).path, unit__type="Xã",
-                                   period="2023-07", set_code="xa-ntm-2021", standard_met=True).count()
+    met = ResultAll.objects.filter(
+        unit__path__startswith=resolve_unit(LY_NHAN).path,
+        unit__type="Xã",
+        period="2023-07",
+        set_code="xa-ntm-2021",
+        standard_met=True,
+    ).count()
     assert f"{met}/20 xã đạt chuẩn" in text and f"{met}/20 xã đạt chuẩn" not in re.sub(r"<[^>]+>", "", before)
     again = client.get(OVERVIEW).content.decode()
     assert "Đã lưu" not in again  # …once
     assert f"{met}/20 xã đạt chuẩn" in re.sub(r"<[^>]+>", "", again)
 
 
-def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(memo_on, member, client,
-                                                                      django_capture_on_commit_callbacks):
+def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(
+    memo_on, member, client, django_capture_on_commit_callbacks
+):
     """After a save, the kept province overview is patched: one commune's point on the map changes
     colour, one district's row is counted again, the figures move. The result must be the page a
     first visit computes from scratch, byte for byte."""
@@ -200,8 +230,17 @@ def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(memo_on,
     url = f"/?unit={province.uid}&period=2023-07&set=xa-ntm-2021"
     client.force_login(member("Hà Nam", "entry", "reviewer", username="clerk"))
     working_view(client)
-    here = ResultAll.objects.filter(unit__path__startswith=province.path, unit__type="Xã", period="2023-07",
-                                    set_code="xa-ntm-2021", standard_met=True).select_related("unit").first()
+    here = (
+        ResultAll.objects.filter(
+            unit__path__startswith=province.path,
+            unit__type="Xã",
+            period="2023-07",
+            set_code="xa-ntm-2021",
+            standard_met=True,
+        )
+        .select_related("unit")
+        .first()
+    )
     reopen(here.unit, member, django_capture_on_commit_callbacks)
     before = client.get(url).content.decode()
     point = re.compile(rf'<circle class="commune s-(\w+)" data-uid="{re.escape(here.unit.uid)}"')
@@ -215,14 +254,15 @@ def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(memo_on,
     computed = client.get(url).content.decode()
 
     def region(html: str) -> str:
-        return html[html.index(freshness._REGION[0]):html.index(freshness._REGION[1])]
+        return html[html.index(freshness._REGION[0]) : html.index(freshness._REGION[1])]
 
     assert region(patched) != region(before)
     assert region(patched) == region(computed)
 
 
-def test_a_kept_page_announces_a_background_run_from_its_start_to_its_end(memo_on, member, client,
-                                                                          django_capture_on_commit_callbacks):
+def test_a_kept_page_announces_a_background_run_from_its_start_to_its_end(
+    memo_on, member, client, django_capture_on_commit_callbacks
+):
     """A run queued or ended is not a change of results: the "runs" counter builds kept pages again,
     the notice included (the region alone would have kept the old notice around it)."""
     from ntm.apps.evaluations import tasks

@@ -46,13 +46,19 @@ def test_today_by_default_and_the_predecessors_results_on_todays_map(ninh_binh):
     r = ninh_binh.get("/", {"unit": NINH_BINH, "period": "2024-12"})
     page = text(r)
     rs = old_results()
-    n_old = (UnitLink.objects.filter(successor__parent__uid=NINH_BINH, predecessor__type="Xã")
-             .values("predecessor_id").distinct().count())
+    n_old = (
+        UnitLink.objects.filter(successor__parent__uid=NINH_BINH, predecessor__type="Xã")
+        .values("predecessor_id")
+        .distinct()
+        .count()
+    )
     met = sum(x.standard_met for x in rs)
     avg = sum(x.criteria_met for x in rs) / len(rs)
-    assert (f"Tỉnh Ninh Bình: {len(rs)} xã cũ đạt bình quân {fmt.fraction(avg, 19)} tiêu chí; "
-            f"{fmt.fraction(sum(x.indicators_met for x in rs) / len(rs), 57)} chỉ tiêu; "
-            f"{met}/{fmt.number(n_old)} xã cũ đạt chuẩn") in page
+    assert (
+        f"Tỉnh Ninh Bình: {len(rs)} xã cũ đạt bình quân {fmt.fraction(avg, 19)} tiêu chí; "
+        f"{fmt.fraction(sum(x.indicators_met for x in rs) / len(rs), 57)} chỉ tiêu; "
+        f"{met}/{fmt.number(n_old)} xã cũ đạt chuẩn"
+    ) in page
     assert "Hệ thống hành chính tại ngày" in page and "hiện nay (từ 01/07/2025): Tỉnh Ninh Bình" in page
     assert "không gộp" in page
     # Nam Xang's line: its three old communes, counted
@@ -66,9 +72,13 @@ def test_the_commune_list_groups_old_communes_by_todays_commune(ninh_binh):
     html = r.content.decode()
     row = re.search(rf'<tr data-uid="{NAM_XANG}">.*?</tr>', html, re.S).group(0)
     plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
-    for x in Result.objects.filter(unit__successor_links__successor__uid=NAM_XANG, set_code="xa-ntm-2021",
-                                   period="2024-12").select_related("unit"):
-        assert f"{x.unit.name} (cũ): đạt {x.criteria_met}/19 tiêu chí với {x.indicators_met}/57 chỉ tiêu nông thôn mới" in plain
+    for x in Result.objects.filter(
+        unit__successor_links__successor__uid=NAM_XANG, set_code="xa-ntm-2021", period="2024-12"
+    ).select_related("unit"):
+        assert (
+            f"{x.unit.name} (cũ): đạt {x.criteria_met}/19 tiêu chí với {x.indicators_met}/57 chỉ tiêu nông thôn mới"
+            in plain
+        )
 
 
 def test_the_bulletin_of_todays_commune_lists_its_old_communes(ninh_binh):
@@ -77,8 +87,12 @@ def test_the_bulletin_of_todays_commune_lists_its_old_communes(ninh_binh):
 
     doc, data = bulletin(Unit.objects.get(uid=NAM_XANG), "2024-12")
     body = to_text(doc)
-    olds = {x.unit.name: x for x in Result.objects.filter(unit__successor_links__successor__uid=NAM_XANG,
-                                                          set_code="xa-ntm-2021", period="2024-12").select_related("unit")}
+    olds = {
+        x.unit.name: x
+        for x in Result.objects.filter(
+            unit__successor_links__successor__uid=NAM_XANG, set_code="xa-ntm-2021", period="2024-12"
+        ).select_related("unit")
+    }
     met = sum(x.standard_met for x in olds.values())
     assert f"Xã Nam Xang: {met}/3 xã cũ đạt chuẩn nông thôn mới." in body
     for name, x in olds.items():
@@ -95,7 +109,11 @@ def test_the_api_rolls_up_the_old_communes_by_todays_commune():
     data = api.get("/api/v1/rollups/", {"unit": NAM_XANG, "set": "xa-ntm-2021", "period": "2024-12"}).json()
     assert data["units_total"] == 3 and data["units_with_results"] == 3
     (succ,) = data["lineage"]["successors"]
-    assert succ["uid"] == NAM_XANG and {p["name"] for p in succ["predecessors"]} == {"Xã Nguyên Lý", "Xã Công Lý", "Xã Đức Lý"}
+    assert succ["uid"] == NAM_XANG and {p["name"] for p in succ["predecessors"]} == {
+        "Xã Nguyên Lý",
+        "Xã Công Lý",
+        "Xã Đức Lý",
+    }
     assert "status" not in succ and "standard_met" not in succ  # no combined status
     results = api.get("/api/v1/results/", {"unit": NAM_XANG, "set": "xa-ntm-2021", "period": "2024-12"}).json()
     assert {r["unit_name"] for r in results["results"]} == {"Xã Nguyên Lý", "Xã Công Lý", "Xã Đức Lý"}

@@ -32,19 +32,26 @@ def overview(unit_ref: str, user, period: str = PERIOD):
 
 def fresh(unit_ref: str, user, period: str = PERIOD):
     p = Period.parse(period)
-    return queries._build_overview(resolve_unit(unit_ref), p.end, p, default_catalog().get(SET), user,
-                                   catalog=default_catalog(), with_trend=True)
+    return queries._build_overview(
+        resolve_unit(unit_ref), p.end, p, default_catalog().get(SET), user, catalog=default_catalog(), with_trend=True
+    )
 
 
 def figures(ov) -> dict:
     return {
         "rows": [(r.unit["id"], r.best, r.main and r.main["criteria_met"]) for r in ov.rows],
-        "rollup": (ov.rollup.units_with_results, ov.rollup.units_at_standard, ov.rollup.average_criteria,
-                   ov.rollup.distribution),
+        "rollup": (
+            ov.rollup.units_with_results,
+            ov.rollup.units_at_standard,
+            ov.rollup.average_criteria,
+            ov.rollup.distribution,
+        ),
         "standards": [(s.key, s.count, s.percent, s.cumulative_percent) for s in ov.standards],
         "trend": [(t.period, t.units, t.at_standard, t.average_text, t.share_text) for t in ov.trend],
-        "children": [(c.unit["uid"], c.communes, c.with_results, c.at_standard, c.share_text, c.average_text)
-                     for c in ov.children],
+        "children": [
+            (c.unit["uid"], c.communes, c.with_results, c.at_standard, c.share_text, c.average_text)
+            for c in ov.children
+        ],
     }
 
 
@@ -58,20 +65,31 @@ def commit_change(django_capture_on_commit_callbacks, unit_ids, period, **values
 
 
 def communes_with_results(unit_ref: str, period: str, n: int, **flt) -> list[int]:
-    return list(Result.objects.filter(unit__path__startswith=resolve_unit(unit_ref).path, unit__type="Xã",
-                                       set_code=SET, period=period, **flt)
-                .order_by("unit_id").values_list("unit_id", flat=True)[:n])
+    return list(
+        Result.objects.filter(
+            unit__path__startswith=resolve_unit(unit_ref).path, unit__type="Xã", set_code=SET, period=period, **flt
+        )
+        .order_by("unit_id")
+        .values_list("unit_id", flat=True)[:n]
+    )
 
 
-def test_a_patched_province_overview_equals_a_computed_one(memo_on, member, django_capture_on_commit_callbacks,
-                                                            monkeypatch):
+def test_a_patched_province_overview_equals_a_computed_one(
+    memo_on, member, django_capture_on_commit_callbacks, monkeypatch
+):
     user = member("Hà Nam", "leader")
     kept = overview("Hà Nam", user)
     # two communes lose the standard in the page's period, one gains criteria in an earlier period
     losing = communes_with_results("Hà Nam", PERIOD, 2, standard_met=True)
     assert len(losing) == 2
-    earlier = sorted((p for p in Result.objects.filter(set_code=SET).values_list("period", flat=True).distinct()
-                      if queries.period_key(p) < queries.period_key(PERIOD)), key=queries.period_key)[-1]
+    earlier = sorted(
+        (
+            p
+            for p in Result.objects.filter(set_code=SET).values_list("period", flat=True).distinct()
+            if queries.period_key(p) < queries.period_key(PERIOD)
+        ),
+        key=queries.period_key,
+    )[-1]
     other = communes_with_results("Hà Nam", earlier, 1)
     commit_change(django_capture_on_commit_callbacks, losing, PERIOD, standard_met=False, criteria_met=12)
     commit_change(django_capture_on_commit_callbacks, other, earlier, criteria_met=3, standard_met=False)
@@ -91,8 +109,11 @@ def test_an_overview_whose_communes_did_not_change_is_kept(memo_on, member, djan
     user = member("Hà Nam/Lý Nhân", "leader")
     kept = overview("Hà Nam/Lý Nhân", user)
     ly_nhan = resolve_unit("Hà Nam/Lý Nhân").path
-    elsewhere = list(Result.objects.filter(period=PERIOD, set_code=SET).exclude(unit__path__startswith=ly_nhan)
-                     .values_list("unit_id", flat=True)[:1])  # a commune of Bình Liêu (Quảng Ninh)
+    elsewhere = list(
+        Result.objects.filter(period=PERIOD, set_code=SET)
+        .exclude(unit__path__startswith=ly_nhan)
+        .values_list("unit_id", flat=True)[:1]
+    )  # a commune of Bình Liêu (Quảng Ninh)
     assert elsewhere
     commit_change(django_capture_on_commit_callbacks, elsewhere, PERIOD, criteria_met=1)
     with CaptureQueriesContext(connection) as read:
@@ -136,6 +157,10 @@ def test_the_trend_point_of_the_rows_matches_the_query(member):
     point = queries._point_of_rows(ov)
     stored = next(t for t in ov.trend if t.period == PERIOD)
     assert (point.units, point.at_standard, point.average_text, point.share_text) == (
-        stored.units, stored.at_standard, stored.average_text, stored.share_text)
+        stored.units,
+        stored.at_standard,
+        stored.average_text,
+        stored.share_text,
+    )
     assert abs(point.average_criteria - stored.average_criteria) < 1e-9
     assert ov.date == dt.date(2023, 7, 31)

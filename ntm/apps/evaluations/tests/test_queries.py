@@ -19,14 +19,26 @@ def row(set_code: str, met: bool, unmet: list[str] = (), crit: int = 19) -> dict
     cs = CAT.get(set_code)
     unmet = list(unmet)
     crits = sorted({int(c.split(".")[0]) for c in unmet})
-    return {"unit_id": 1, "set_code": set_code, "period": "2023-07", "criteria_met": cs.criteria_count - len(crits),
-            "criteria_total": cs.criteria_count, "indicators_met": cs.indicator_count - len(unmet),
-            "indicators_total": cs.indicator_count, "standard_met": met, "unmet_criteria": crits, "unmet_indicators": unmet}
+    return {
+        "unit_id": 1,
+        "set_code": set_code,
+        "period": "2023-07",
+        "criteria_met": cs.criteria_count - len(crits),
+        "criteria_total": cs.criteria_count,
+        "indicators_met": cs.indicator_count - len(unmet),
+        "indicators_total": cs.indicator_count,
+        "standard_met": met,
+        "unmet_criteria": crits,
+        "unmet_indicators": unmet,
+    }
 
 
 def test_tier_sets_follow_the_phase_of_the_period():
     assert {t: s.code for t, s in TIERS.items()} == {
-        "ntm": "xa-ntm-2021", "nang_cao": "xa-nang-cao-2021", "kieu_mau": "xa-kieu-mau-2021"}
+        "ntm": "xa-ntm-2021",
+        "nang_cao": "xa-nang-cao-2021",
+        "kieu_mau": "xa-kieu-mau-2021",
+    }
     assert q.tier_sets(Period.parse("2019"), CAT)["ntm"].code == "xa-ntm-2016"
     assert q.tier_sets(Period.parse("2027-Q1"), CAT)["ntm"].code == "xa-ntm-2026"
 
@@ -52,7 +64,8 @@ def test_scorecard_sentence_as_bulletins_write_it():
     b = {"criteria_met": 17, "criteria_total": 19, "indicators_met": 70, "indicators_total": 75}
     assert q.scorecard_sentence("Xã Nguyên Lý", [(a, "nông thôn mới"), (b, "nông thôn mới nâng cao")]) == (
         "Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; "
-        "17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao")
+        "17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao"
+    )
 
 
 def test_rollup_sentence_separates_thousands():
@@ -70,21 +83,28 @@ def _overview(rows: list[q.CommuneRow]) -> q.Overview:
 
 def _commune(i: int, name: str, **results) -> q.CommuneRow:
     by_set = {k.replace("_", "-"): v for k, v in results.items()}
-    return q.CommuneRow({"id": i, "uid": f"xa:{i}", "name": name}, q.best_standard(by_set, TIERS), by_set,
-                        by_set.get("xa-ntm-2021"))
+    return q.CommuneRow(
+        {"id": i, "uid": f"xa:{i}", "name": name}, q.best_standard(by_set, TIERS), by_set, by_set.get("xa-ntm-2021")
+    )
 
 
 def test_gaps_rank_communes_by_distance_to_their_next_standard():
     rows = [
         _commune(1, "Xã A", xa_ntm_2021=row("xa-ntm-2021", False, ["2.1", "11", "17.3", "17.9"])),
-        _commune(2, "Xã B", xa_ntm_2021=row("xa-ntm-2021", True), xa_nang_cao_2021=row("xa-nang-cao-2021", False, ["10"])),
+        _commune(
+            2, "Xã B", xa_ntm_2021=row("xa-ntm-2021", True), xa_nang_cao_2021=row("xa-nang-cao-2021", False, ["10"])
+        ),
         _commune(3, "Xã C", xa_ntm_2021=row("xa-ntm-2021", False, ["17.10", "17.2"])),
         _commune(4, "Xã D"),  # no result: not in the gap list
         _commune(5, "Xã E", xa_ntm_2021=row("xa-ntm-2021", True)),  # nâng cao not evaluated
     ]
     gaps = q.gaps(_overview(rows))
     assert [(g.unit["name"], g.next_tier, g.distance) for g in gaps] == [
-        ("Xã B", "nang_cao", 1), ("Xã C", "ntm", 2), ("Xã A", "ntm", 4), ("Xã E", "nang_cao", None)]
+        ("Xã B", "nang_cao", 1),
+        ("Xã C", "ntm", 2),
+        ("Xã A", "ntm", 4),
+        ("Xã E", "nang_cao", None),
+    ]
     assert [i["code"] for i in gaps[1].unmet_indicators] == ["17.2", "17.10"]  # as officials sort codes
     assert [i["code"] for i in gaps[2].unmet_indicators if i["dynamic"]] == ["11", "17.3"]  # "tiêu chí động"
     assert [g.rank for g in gaps] == [1, 2, 3, 4]
@@ -137,8 +157,9 @@ def test_map_projection_keeps_points_in_the_box_and_north_up():
 
 
 def test_map_escapes_names_and_merges_communes_without_data_on_big_maps():
-    pts = [(20 + i / 1000, 105 + i / 1000, "nodata" if i % 10 else "ntm", f"xa:{i}", f"Xã <b>{i}</b>")
-           for i in range(2000)]
+    pts = [
+        (20 + i / 1000, 105 + i / 1000, "nodata" if i % 10 else "ntm", f"xa:{i}", f"Xã <b>{i}</b>") for i in range(2000)
+    ]
     svg = map_svg(pts, [("Đạt chuẩn NTM", "#1e7b34", 200)], title="Bản đồ", merge_nodata_over=1500)
     assert len(re.findall(r"<circle class=\"commune", svg)) == 200
     assert svg.count("M") >= 1800 and 'class="nodata-merged"' in svg
@@ -159,7 +180,7 @@ def test_the_national_map_draws_one_path_per_standard():
     standards = ["ntm", "below", "nang_cao", "nodata"]
     pts = [(8.5 + i / 700, 103 + i / 900, standards[i % 4], f"xa:{i}", f"Xã {i}") for i in range(8000)]
     svg = map_svg(pts, [("Đạt chuẩn NTM", "#1e7b34", 2000)], title="Bản đồ")
-    assert "<circle class=\"commune" not in svg and "href=" not in svg
+    assert '<circle class="commune' not in svg and "href=" not in svg
     assert len(re.findall(r'<path class="standard-merged s-(\w+)"', svg)) == 4
     assert "<title>Đạt chuẩn NTM: 2.000 xã</title>" in svg
     assert svg.count("h0") == 8000

@@ -109,8 +109,10 @@ def test_the_notice_in_english(ly_nhan, client, admin_user):
     run = tasks.start_reevaluation([NTM], [PERIOD], reason="nhập cả huyện")
     client.post("/tai-khoan/ngon-ngu/", {"language": "en", "next": "/"})
     html = client.get(reverse("overview") + f"?unit={district.uid}&period={PERIOD}").content.decode()
-    assert (f"Re-evaluating in the background (run #{run.pk}, nhập cả huyện): waiting for the task worker, 0/0 "
-            "(set, period) pairs. This page shows the previous results until it is done.") in html
+    assert (
+        f"Re-evaluating in the background (run #{run.pk}, nhập cả huyện): waiting for the task worker, 0/0 "
+        "(set, period) pairs. This page shows the previous results until it is done."
+    ) in html
 
 
 def test_a_failed_run_is_reported_without_its_error_text(ly_nhan, client, admin_user, monkeypatch):

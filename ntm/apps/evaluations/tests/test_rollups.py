@@ -39,7 +39,9 @@ def check_all_parents(set_code, period=PERIOD):
     p = Period.parse(period)
     cs = default_catalog().get(set_code)
     state = RollupStateAll.objects.get(set_code=set_code, period=p.key)
-    rows = RollupResultAll.objects.filter(set_code=set_code, period=p.key, generation=state.generation).select_related("unit")
+    rows = RollupResultAll.objects.filter(set_code=set_code, period=p.key, generation=state.generation).select_related(
+        "unit"
+    )
     empty = [r.unit for r in rows if not r.units_with_results][:3]
     touched = [r.unit for r in rows if r.units_with_results] + empty
     assert touched
@@ -60,11 +62,15 @@ def test_incremental_rollups_equal_recomputed_ones_after_a_sequence_of_saves():
         cs = cat.get(set_code)
         if step < 9 or rng.random() < 0.2:  # a whole form, mostly met
             unmet = set(rng.sample(cs.indicator_codes(), rng.choice((0, 0, 1, 3))))
-            record_many([Entry(unit, set_code, PERIOD, i, assessment=i not in unmet) for i in cs.indicator_codes()],
-                        overwrite=True)
+            record_many(
+                [Entry(unit, set_code, PERIOD, i, assessment=i not in unmet) for i in cs.indicator_codes()],
+                overwrite=True,
+            )
         else:  # one value changes
-            record(Entry(unit, set_code, PERIOD, rng.choice(cs.indicator_codes()), assessment=rng.random() < 0.6),
-                   overwrite=True)
+            record(
+                Entry(unit, set_code, PERIOD, rng.choice(cs.indicator_codes()), assessment=rng.random() < 0.6),
+                overwrite=True,
+            )
     # a deleted result leaves the roll-ups too (queryset delete)
     ResultAll.objects.filter(unit=ly_nhan[0], period=PERIOD).delete()
     for s in (NTM, NC):
@@ -80,7 +86,9 @@ def test_first_result_of_a_period_builds_every_parent_then_saves_touch_three_row
     cs = default_catalog().get(NTM)
     record_many([Entry(nguyen_ly, NTM, PERIOD, i, assessment=True) for i in cs.indicator_codes()])
     state = RollupStateAll.objects.get(set_code=NTM, period=PERIOD)
-    assert RollupResultAll.objects.filter(set_code=NTM, period=PERIOD).count() == 1 + 63 + 696  # root, provinces, districts
+    assert (
+        RollupResultAll.objects.filter(set_code=NTM, period=PERIOD).count() == 1 + 63 + 696
+    )  # root, provinces, districts
     assert stored_periods(NTM) == [PERIOD]
     before = {r.unit_id: r.computed_at for r in RollupResultAll.objects.filter(set_code=NTM)}
     record(Entry(nguyen_ly, NTM, PERIOD, "17.6", assessment=False), overwrite=True)
@@ -110,11 +118,27 @@ def test_rebuilt_and_incremental_agree():
     for k, u in enumerate(units):
         record_many([Entry(u, NTM, PERIOD, i, assessment=(j + k) % 7 != 0) for j, i in enumerate(cs.indicator_codes())])
     state = RollupStateAll.objects.get(set_code=NTM, period=PERIOD)
-    incremental = {r.unit_id: (r.units_total, r.units_with_results, r.units_at_standard, r.sum_criteria, r.sum_indicators,
-                               r.distribution)
-                   for r in RollupResultAll.objects.filter(set_code=NTM, period=PERIOD, generation=state.generation)}
+    incremental = {
+        r.unit_id: (
+            r.units_total,
+            r.units_with_results,
+            r.units_at_standard,
+            r.sum_criteria,
+            r.sum_indicators,
+            r.distribution,
+        )
+        for r in RollupResultAll.objects.filter(set_code=NTM, period=PERIOD, generation=state.generation)
+    }
     batch.rebuild_rollups(NTM, PERIOD)
-    rebuilt = {r.unit_id: (r.units_total, r.units_with_results, r.units_at_standard, r.sum_criteria, r.sum_indicators,
-                           r.distribution)
-               for r in RollupResultAll.objects.filter(set_code=NTM, period=PERIOD, generation=state.generation)}
+    rebuilt = {
+        r.unit_id: (
+            r.units_total,
+            r.units_with_results,
+            r.units_at_standard,
+            r.sum_criteria,
+            r.sum_indicators,
+            r.distribution,
+        )
+        for r in RollupResultAll.objects.filter(set_code=NTM, period=PERIOD, generation=state.generation)
+    }
     assert rebuilt == incremental

@@ -53,7 +53,9 @@ def test_one_save_updates_the_result_and_keeps_history(nguyen_ly, django_user_mo
     a = django_user_model.objects.create_user("a", first_name="An")
     b = django_user_model.objects.create_user("b", first_name="Bình")
     record_many(entries(nguyen_ly), user=a)
-    record(Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "15.1", value="91,5", assessment=True, expected_version=1), user=b)
+    record(
+        Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "15.1", value="91,5", assessment=True, expected_version=1), user=b
+    )
     r = ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
     assert (r.criteria_met, r.indicators_met) == (17, 54)  # criterion 15 now met
     versions = list(history(nguyen_ly, "xa-ntm-2021", "2023-07", "15.1"))
@@ -131,8 +133,12 @@ def same_as_a_fresh_evaluation(unit, set_code):
     from ntm.apps.evaluations.services import compute
 
     r, fresh = stored(unit, set_code), compute(unit, set_code, "2023-07")
-    return ((r.criteria_met, r.indicators_met, r.standard_met, r.unmet_indicators)
-            == (fresh.criteria_met, fresh.indicators_met, fresh.standard_met, fresh.unmet_indicators))
+    return (r.criteria_met, r.indicators_met, r.standard_met, r.unmet_indicators) == (
+        fresh.criteria_met,
+        fresh.indicators_met,
+        fresh.standard_met,
+        fresh.unmet_indicators,
+    )
 
 
 def test_dependents_follow_when_the_prerequisite_standard_changes_and_stay_when_it_does_not(nguyen_ly):
@@ -209,8 +215,10 @@ def test_one_saved_value_costs_a_bounded_number_of_queries(nguyen_ly, django_ass
 
 def test_many_values_of_one_cell_are_written_with_a_few_statements(nguyen_ly, django_assert_max_num_queries):
     record_many(entries(nguyen_ly))
-    changed = [Entry(nguyen_ly, "xa-ntm-2021", "2023-07", i.code, assessment=True, note="đợt 2", expected_version=1)
-               for i in default_catalog().get("xa-ntm-2021").indicators]
+    changed = [
+        Entry(nguyen_ly, "xa-ntm-2021", "2023-07", i.code, assessment=True, note="đợt 2", expected_version=1)
+        for i in default_catalog().get("xa-ntm-2021").indicators
+    ]
     with django_assert_max_num_queries(15):  # one statement per value before (186)
         written = record_many(changed)
     assert len(written) == 57 and all(o.pk and o.version == 2 for o in written)

@@ -230,12 +230,30 @@ def test_a_run_left_under_way_by_a_killed_worker_is_marked_failed_by_the_next_on
     long_ago = timezone.now() - dt.timedelta(minutes=10)
     DBTaskResult.objects.filter(id=run.task_id).update(status=TaskResultStatus.RUNNING, started_at=long_ago)
     ReevaluationRun.objects.filter(pk=run.pk).update(status=ReevaluationRun.Status.RUNNING, started_at=long_ago)
-    StagedResult.objects.create(run=run, unit=ly_nhan[1][0], set_code=NTM, period=PERIOD, year=2024, criteria_met=0,
-                                criteria_total=19, indicators_met=0, indicators_total=57, standard_met=False,
-                                catalog_version="x", computed_at=long_ago)
+    StagedResult.objects.create(
+        run=run,
+        unit=ly_nhan[1][0],
+        set_code=NTM,
+        period=PERIOD,
+        year=2024,
+        criteria_met=0,
+        criteria_total=19,
+        indicators_met=0,
+        indicators_total=57,
+        standard_met=False,
+        catalog_version="x",
+        computed_at=long_ago,
+    )
     # its worker beat last 9 minutes ago (SIGKILL): dead
-    WorkerBeat.objects.create(worker_id="w-dead", kind="worker", host="h", pid=1, run_id=run.pk,
-                              started_at=long_ago, beat_at=long_ago + dt.timedelta(minutes=1))
+    WorkerBeat.objects.create(
+        worker_id="w-dead",
+        kind="worker",
+        host="h",
+        pid=1,
+        run_id=run.pk,
+        started_at=long_ago,
+        beat_at=long_ago + dt.timedelta(minutes=1),
+    )
     assert [r.pk for r in heartbeat.orphaned_runs()] == [run.pk]
     assert heartbeat.recover_orphans() == [run.pk]
     run.refresh_from_db()
@@ -256,8 +274,9 @@ def test_a_run_whose_worker_still_beats_is_left_alone(ly_nhan):
     run = tasks.start_reevaluation([NTM], [PERIOD], enqueue=False)
     long_ago = timezone.now() - dt.timedelta(minutes=10)
     ReevaluationRun.objects.filter(pk=run.pk).update(status=ReevaluationRun.Status.RUNNING, started_at=long_ago)
-    WorkerBeat.objects.create(worker_id="w-alive", kind="worker", host="h", pid=1, run_id=run.pk,
-                              started_at=long_ago, beat_at=timezone.now())
+    WorkerBeat.objects.create(
+        worker_id="w-alive", kind="worker", host="h", pid=1, run_id=run.pk, started_at=long_ago, beat_at=timezone.now()
+    )
     assert heartbeat.recover_orphans() == []
     run.refresh_from_db()
     assert run.status == ReevaluationRun.Status.RUNNING
@@ -277,8 +296,15 @@ def test_a_late_beat_of_a_process_still_alive_on_this_host_is_not_a_death(ly_nha
     run = tasks.start_reevaluation([NTM], [PERIOD], enqueue=False)
     long_ago = timezone.now() - dt.timedelta(minutes=10)
     ReevaluationRun.objects.filter(pk=run.pk).update(status=ReevaluationRun.Status.RUNNING, started_at=long_ago)
-    WorkerBeat.objects.create(worker_id="w-late", kind="worker", host=socket.gethostname(), pid=os.getpid(),
-                              run_id=run.pk, started_at=long_ago, beat_at=long_ago)
+    WorkerBeat.objects.create(
+        worker_id="w-late",
+        kind="worker",
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        run_id=run.pk,
+        started_at=long_ago,
+        beat_at=long_ago,
+    )
     assert heartbeat.orphaned_runs() == []
     WorkerBeat.objects.filter(worker_id="w-late").update(host="another-host")
     assert [r.pk for r in heartbeat.orphaned_runs()] == [run.pk]

@@ -75,12 +75,12 @@ def test_the_overview_shows_completeness_and_the_list_shows_each_step(users, lyn
     assert "Tổng quan: Huyện Lý Nhân — tháng 7/2023" in client.get("/?unit=huyen:353@2024").content.decode()
 
     html = client.get(f"/nhap-lieu/tinh-hinh-nop/?unit=huyen:353@2024&set={SET}&period={PERIOD}").content.decode()
-    row = html[html.index('data-uid="xa:13570@2024"'):]
-    row = row[:row.index("</tr>")]
+    row = html[html.index('data-uid="xa:13570@2024"') :]
+    row = row[: row.index("</tr>")]
     assert "Bị trả lại" in row and "quá hạn" in row and "Thiếu minh chứng tiêu chí 17" in row
     assert row.count("/2026") >= 2  # sent and returned, with their dates (the tests run "today")
-    row = html[html.index(f'data-uid="{cong_ly.uid}"'):]
-    row = row[:row.index("</tr>")]
+    row = html[html.index(f'data-uid="{cong_ly.uid}"') :]
+    row = row[: row.index("</tr>")]
     assert "Đã duyệt" in row and "quá hạn" not in row and row.count("/2026") >= 2
 
     only = client.get(f"/nhap-lieu/tinh-hinh-nop/?unit=huyen:353@2024&set={SET}&period={PERIOD}&state=returned")

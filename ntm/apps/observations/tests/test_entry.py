@@ -61,8 +61,8 @@ def test_form_shows_every_indicator_with_the_rule_and_threshold_that_applies(use
     assert len(re.findall(r'<tr id="row-', html)) == 57
     assert len(re.findall(r'<tr class="crit">', html)) == 19
     # 3.1 has a national threshold, 6.3 one for the Red River Delta region (Hà Nam)
-    assert re.search(r'Yêu cầu: <strong>≥ 80%</strong> · mức chung cả nước', html)
-    assert re.search(r'Yêu cầu: <strong>≥ 100%</strong> · mức vùng Đồng bằng sông Hồng', html)
+    assert re.search(r"Yêu cầu: <strong>≥ 80%</strong> · mức chung cả nước", html)
+    assert re.search(r"Yêu cầu: <strong>≥ 100%</strong> · mức vùng Đồng bằng sông Hồng", html)
     assert "Chưa có ngưỡng chính thức — theo đánh giá của cán bộ" in html
     assert "đạt 18/19 tiêu chí (94,74%) với 55/57 chỉ tiêu (96,49%)" in html
     assert "Lịch sử: 1 lần lưu" in html
@@ -144,7 +144,12 @@ def test_saving_appends_a_version_with_who_and_when_and_audits_it(users, seeded,
     ev = AuditEvent.objects.get(action=Action.OBSERVATIONS_SAVED, username="demo_xa")
     assert ev.unit == seeded and ev.ip == "127.0.0.1"
     assert ev.old["17.1"]["assessment"] == "chưa đạt" and ev.new["17.1"] == {
-        "value": "96,5", "assessment": "đạt", "note": "Theo báo cáo của Trạm cấp nước", "evidence": "", "version": 2}
+        "value": "96,5",
+        "assessment": "đạt",
+        "note": "Theo báo cáo của Trạm cấp nước",
+        "evidence": "",
+        "version": 2,
+    }
 
 
 def test_posting_the_form_unchanged_saves_nothing(users, seeded, as_user):
@@ -185,7 +190,10 @@ def test_two_people_editing_the_same_form_do_not_overwrite_each_other(users, see
     r = xa.post(FORM, mine)
     assert r.status_code == 409
     html = r.content.decode()
-    assert "Chưa lưu gì: trong lúc bạn nhập, chỉ tiêu 17.1: Văn phòng điều phối huyện Lý Nhân (demo_huyen) đã lưu lúc" in html
+    assert (
+        "Chưa lưu gì: trong lúc bạn nhập, chỉ tiêu 17.1: Văn phòng điều phối huyện Lý Nhân (demo_huyen) đã lưu lúc"
+        in html
+    )
     assert "giá trị <strong>92</strong>, đánh giá <strong>Đạt</strong>" in html  # the newer value, shown
     assert '<input name="v-17.1" value="88,5"' in html  # my input, kept
     assert '<input type="hidden" name="ver-17.1" value="2">' in html  # saving again is deliberate
@@ -228,8 +236,10 @@ def test_a_save_racing_past_the_check_is_refused_by_record_many(users, seeded, a
         found = real(self, inputs)
         if not getattr(conflicts_then_race, "done", False):
             conflicts_then_race.done = True
-            record_many([Entry(seeded, "xa-ntm-2021", "2023-07", "17.2", assessment=False, note="khác",
-                               expected_version=1)], user=users["huyen"])
+            record_many(
+                [Entry(seeded, "xa-ntm-2021", "2023-07", "17.2", assessment=False, note="khác", expected_version=1)],
+                user=users["huyen"],
+            )
         return found
 
     monkeypatch.setattr(forms.Sheet, "conflicts", conflicts_then_race)
@@ -244,13 +254,18 @@ def test_a_save_racing_past_the_check_is_refused_by_record_many(users, seeded, a
 def test_preview_evaluates_the_typed_values_without_saving(users, seeded, as_user):
     c = as_user(users["xa"])
     data = loaded_form(c)
-    n_obs, computed_at = Observation.objects.count(), ResultAll.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at
+    n_obs, computed_at = (
+        Observation.objects.count(),
+        ResultAll.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at,
+    )
     data.update({"a-17.1": "dat", "a-17.2": "dat", "row": "17.2"})
     r = c.post(PREVIEW, data, HTTP_HX_REQUEST="true")
     html = r.content.decode()
     assert r.status_code == 200
     assert html.lstrip().startswith('<td id="st-17-2" class="status">') and '<span class="met">Đạt</span>' in html
-    assert '<span id="crit-17" class="crit-total" hx-swap-oob="true"><span class="met">Đạt</span> · 12/12 chỉ tiêu' in html
+    assert (
+        '<span id="crit-17" class="crit-total" hx-swap-oob="true"><span class="met">Đạt</span> · 12/12 chỉ tiêu' in html
+    )
     assert "Xem trước, chưa lưu:" in html and "đạt 19/19 tiêu chí (100,00%) với 57/57 chỉ tiêu (100,00%)" in html
     assert Observation.objects.count() == n_obs
     assert ResultAll.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at == computed_at
@@ -288,7 +303,9 @@ def test_evidence_is_stored_under_media_root_and_downloaded_within_scope(users, 
     data.update({"a-17.1": "dat", "f-17.1": pdf(), "f-18.1": docx()})
     assert c.post(FORM, data).status_code == 302
     o = current(seeded, "17.1")
-    assert o.evidence.startswith("minh-chung/xa-13570-2024/xa-ntm-2021/2023-07/17.1-") and o.evidence.endswith("-bien-ban.pdf")
+    assert o.evidence.startswith("minh-chung/xa-13570-2024/xa-ntm-2021/2023-07/17.1-") and o.evidence.endswith(
+        "-bien-ban.pdf"
+    )
     assert (media / o.evidence).read_bytes().startswith(b"%PDF")
     assert current(seeded, "18.1").evidence.endswith("-to-trinh.docx")
     r = c.get(f"/nhap-lieu/minh-chung/{o.pk}/")
@@ -305,13 +322,19 @@ def test_evidence_is_stored_under_media_root_and_downloaded_within_scope(users, 
     assert other.get(f"/nhap-lieu/minh-chung/{o.pk}/").status_code == 200
 
 
-@pytest.mark.parametrize("upload, message", [
-    (lambda: pdf(size=10 * 1024 * 1024 + 1), "quá lớn (10,0 MB): tối đa 10 MB"),
-    (lambda: SimpleUploadedFile("ghi-chu.txt", b"hello"), "không đúng loại: chỉ nhận DOCX, JPG, PDF, PNG, XLSX"),
-    (lambda: SimpleUploadedFile("chay.exe", b"MZ\x90\x00"), "không đúng loại"),
-    (lambda: SimpleUploadedFile("anh.pdf", b"\x89PNG\r\n\x1a\n0000"), "không phải là PDF như phần mở rộng cho biết"),
-    (lambda: SimpleUploadedFile("bang.xlsx", b"PK\x03\x04 not really a zip"), "không phải là Excel (.xlsx)"),
-])
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        (lambda: pdf(size=10 * 1024 * 1024 + 1), "quá lớn (10,0 MB): tối đa 10 MB"),
+        (lambda: SimpleUploadedFile("ghi-chu.txt", b"hello"), "không đúng loại: chỉ nhận DOCX, JPG, PDF, PNG, XLSX"),
+        (lambda: SimpleUploadedFile("chay.exe", b"MZ\x90\x00"), "không đúng loại"),
+        (
+            lambda: SimpleUploadedFile("anh.pdf", b"\x89PNG\r\n\x1a\n0000"),
+            "không phải là PDF như phần mở rộng cho biết",
+        ),
+        (lambda: SimpleUploadedFile("bang.xlsx", b"PK\x03\x04 not really a zip"), "không phải là Excel (.xlsx)"),
+    ],
+)
 def test_evidence_size_and_type_are_checked(users, seeded, as_user, media, upload, message):
     c = as_user(users["xa"])
     data = loaded_form(c)
@@ -361,20 +384,28 @@ def test_the_index_lists_the_units_to_enter_for_and_opens_a_form(users, seeded, 
     assert "Xã Nguyên Lý" in html and "Xã Công Lý" in html and 'value="2023-07"' in html
     r = c.get("/nhap-lieu/", {"unit": "Hà Nam/Lý Nhân/Nguyên Lý", "set": "xa-ntm-2021", "period": "2023-7"})
     assert r.status_code == 302 and r.url == FORM
-    assert "Không tìm thấy đơn vị" in c.get("/nhap-lieu/", {"unit": "không có", "set": "xa-ntm-2021",
-                                                            "period": "2023-07"}).content.decode()
+    assert (
+        "Không tìm thấy đơn vị"
+        in c.get("/nhap-lieu/", {"unit": "không có", "set": "xa-ntm-2021", "period": "2023-07"}).content.decode()
+    )
     c = as_user(users["xa"])
-    assert c.get("/nhap-lieu/", {"unit": "Hà Nam/Lý Nhân/Công Lý", "set": "xa-ntm-2021", "period": "2023-07"}).status_code == 403
+    assert (
+        c.get("/nhap-lieu/", {"unit": "Hà Nam/Lý Nhân/Công Lý", "set": "xa-ntm-2021", "period": "2023-07"}).status_code
+        == 403
+    )
 
 
-def test_saving_one_row_reads_only_that_row_and_a_bounded_number_of_queries(users, seeded, as_user,
-                                                                              django_assert_max_num_queries):
+def test_saving_one_row_reads_only_that_row_and_a_bounded_number_of_queries(
+    users, seeded, as_user, django_assert_max_num_queries
+):
     """A save posting one row (or the whole form) needs neither the history nor the other rows: its
     cost does not grow with them, and the message shows the result stored by the save."""
     c = as_user(users["xa"])
     for k in range(3):  # some history on 17.1
-        c.post(FORM, {"a-17.1": "dat" if k % 2 == 0 else "chua_dat", "v-17.1": "", "n-17.1": f"lần {k}",
-                      "ver-17.1": str(k + 1)})
+        c.post(
+            FORM,
+            {"a-17.1": "dat" if k % 2 == 0 else "chua_dat", "v-17.1": "", "n-17.1": f"lần {k}", "ver-17.1": str(k + 1)},
+        )
     assert current(seeded, "17.1").version == 4
     with django_assert_max_num_queries(21) as q:  # 25 before: the history read, the result read again…
         r = c.post(FORM, {"a-17.2": "dat", "v-17.2": "", "n-17.2": "", "ver-17.2": "1"})

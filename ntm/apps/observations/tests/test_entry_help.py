@@ -21,14 +21,20 @@ def current(unit, period=NEW):
 
 def test_carry_over_fills_only_the_empty_rows_and_marks_them(users, seeded):
     """July 2023 (seeded: 55 đạt, 17.1 and 17.2 chưa đạt) → August: the row already typed stays."""
-    record_many([Entry(seeded, SET, "2023-07", "17.1", value=None, assessment=False, note="chờ kiểm tra",
-                       expected_version=1)], user=users["xa"])
+    record_many(
+        [Entry(seeded, SET, "2023-07", "17.1", value=None, assessment=False, note="chờ kiểm tra", expected_version=1)],
+        user=users["xa"],
+    )
     record_many([Entry(seeded, SET, NEW, "1.1", assessment=False)], user=users["xa"])
     done = carry_over(seeded, SET, NEW, user=users["xa"])
     assert (done.source, len(done.copied), done.kept, done.refused) == ("2023-07", 56, ["1.1"], [])
     rows = current(seeded)
     assert rows["1.1"].source == "form" and rows["1.1"].assessment is False  # not overwritten
-    assert rows["17.1"].source == CARRIED_OVER and rows["17.1"].note == "chờ kiểm tra" and rows["17.1"].batch == "chep-tu-2023-07"
+    assert (
+        rows["17.1"].source == CARRIED_OVER
+        and rows["17.1"].note == "chờ kiểm tra"
+        and rows["17.1"].batch == "chep-tu-2023-07"
+    )
     assert rows["2.1"].assessment is True and not rows["2.1"].evidence
     ev = AuditEvent.objects.filter(action=Action.OBSERVATIONS_SAVED, object_repr__contains="tháng 8/2023").first()
     assert "nguồn carryover" in ev.message and ev.username == "demo_xa"
@@ -44,8 +50,20 @@ def test_carried_rows_stay_marked_until_confirmed_or_changed(users, seeded, clie
     assert html.count("Chép từ tháng 7/2023 — chưa xác nhận") == 57
     assert "Xác nhận 57 chỉ tiêu chép từ kỳ trước" in html
     # confirm one row as it is, change another
-    r = client.post(FORM, {"a-2.1": "dat", "v-2.1": "", "n-2.1": "", "ver-2.1": "1", "ok-2.1": "1",
-                           "a-2.2": "chua_dat", "v-2.2": "", "n-2.2": "", "ver-2.2": "1"})
+    r = client.post(
+        FORM,
+        {
+            "a-2.1": "dat",
+            "v-2.1": "",
+            "n-2.1": "",
+            "ver-2.1": "1",
+            "ok-2.1": "1",
+            "a-2.2": "chua_dat",
+            "v-2.2": "",
+            "n-2.2": "",
+            "ver-2.2": "1",
+        },
+    )
     assert r.status_code == 302
     rows = current(seeded)
     assert (rows["2.1"].source, rows["2.1"].version, rows["2.1"].assessment) == ("form", 2, True)
@@ -58,8 +76,14 @@ def test_carried_rows_stay_marked_until_confirmed_or_changed(users, seeded, clie
     # "confirm all" confirms every carried row
     data = {"confirm_all": "1"}
     for code, o in current(seeded).items():
-        data.update({f"a-{code}": "dat" if o.assessment else "chua_dat", f"v-{code}": "", f"n-{code}": o.note,
-                     f"ver-{code}": str(o.version)})
+        data.update(
+            {
+                f"a-{code}": "dat" if o.assessment else "chua_dat",
+                f"v-{code}": "",
+                f"n-{code}": o.note,
+                f"ver-{code}": str(o.version),
+            }
+        )
     client.post(FORM, data)
     assert not any(o.source == CARRIED_OVER for o in current(seeded).values())
 
@@ -81,8 +105,7 @@ def test_carry_over_respects_locks_and_is_offered_only_where_it_helps(users, see
 
 
 def test_submitting_an_incomplete_sheet_asks_first_and_lists_what_is_missing(users, nguyen_ly, client):
-    record_many([Entry(nguyen_ly, SET, NEW, code, assessment=True) for code in ("1.1", "1.2", "2.1")],
-                user=users["xa"])
+    record_many([Entry(nguyen_ly, SET, NEW, code, assessment=True) for code in ("1.1", "1.2", "2.1")], user=users["xa"])
     client.force_login(users["xa"])
     r = client.post(FORM + "trang-thai/", {"action": "submit"})
     html = r.content.decode()

@@ -21,10 +21,33 @@ def _reference(qs) -> str:
     w = csv.writer(out)
     w.writerow([h for _, h in X.OBSERVATION_COLUMNS])
     for o in qs.select_related("unit"):
-        a = "không đánh giá" if o.not_applicable else "" if o.assessment is None else ("đạt" if o.assessment else "chưa đạt")
-        w.writerow([o.unit.uid, o.unit.name, o.set_code, o.period, o.indicator, o.value_text, o.value_num, a, o.note,
-                    o.evidence, o.version, "có" if o.is_current else "không", o.source, o.batch, o.created_by_name,
-                    o.created_at.astimezone(X.VN_TIME).isoformat(timespec="seconds")])
+        a = (
+            "không đánh giá"
+            if o.not_applicable
+            else ""
+            if o.assessment is None
+            else ("đạt" if o.assessment else "chưa đạt")
+        )
+        w.writerow(
+            [
+                o.unit.uid,
+                o.unit.name,
+                o.set_code,
+                o.period,
+                o.indicator,
+                o.value_text,
+                o.value_num,
+                a,
+                o.note,
+                o.evidence,
+                o.version,
+                "có" if o.is_current else "không",
+                o.source,
+                o.batch,
+                o.created_by_name,
+                o.created_at.astimezone(X.VN_TIME).isoformat(timespec="seconds"),
+            ]
+        )
     return "\ufeff" + out.getvalue()
 
 
@@ -42,13 +65,36 @@ def test_fast_csv_equals_the_generic_writer_on_awkward_values(nguyen_ly, cong_ly
         (cong_ly, "1.1", "không", None, False, False, "", "", ""),
     ]
     for unit, ind, text, num, a, na, note, ev, by in rows:
-        Observation.objects.create(unit=unit, set_code="xa-ntm-2021", period="2023-07", year=2023, indicator=ind,
-                                   value_text=text, value_num=num, assessment=a, not_applicable=na, note=note,
-                                   evidence=ev, created_by_name=by, source="test", batch="lô,1" if na else "")
+        Observation.objects.create(
+            unit=unit,
+            set_code="xa-ntm-2021",
+            period="2023-07",
+            year=2023,
+            indicator=ind,
+            value_text=text,
+            value_num=num,
+            assessment=a,
+            not_applicable=na,
+            note=note,
+            evidence=ev,
+            created_by_name=by,
+            source="test",
+            batch="lô,1" if na else "",
+        )
     old = Observation.objects.get(unit=nguyen_ly, indicator="3.1")
     Observation.objects.filter(pk=old.pk).update(is_current=False)
-    Observation.objects.create(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07", year=2023, indicator="3.1",
-                               value_text="91,5", value_num=91.5, assessment=True, version=2, source="import")
+    Observation.objects.create(
+        unit=nguyen_ly,
+        set_code="xa-ntm-2021",
+        period="2023-07",
+        year=2023,
+        indicator="3.1",
+        value_text="91,5",
+        value_num=91.5,
+        assessment=True,
+        version=2,
+        source="import",
+    )
 
     for history in (False, True):
         qs = X.select_observations(None, set_code="xa-ntm-2021", period="2023-07", history=history)
@@ -70,8 +116,9 @@ def test_fast_csv_equals_the_generic_writer_on_awkward_values(nguyen_ly, cong_ly
 @pytest.mark.django_db
 def test_fast_csv_respects_the_selection_and_an_empty_one(nguyen_ly, cong_ly, users):
     for unit in (nguyen_ly, cong_ly):
-        Observation.objects.create(unit=unit, set_code="xa-ntm-2021", period="2023-07", year=2023, indicator="1.1",
-                                   assessment=True)
+        Observation.objects.create(
+            unit=unit, set_code="xa-ntm-2021", period="2023-07", year=2023, indicator="1.1", assessment=True
+        )
     qs = X.select_observations(users["xa"], period="2023-07")  # demo_xa: Nguyên Lý only
     text = "".join(X.observations_csv(qs))
     assert nguyen_ly.uid in text and cong_ly.uid not in text
@@ -86,10 +133,25 @@ def test_an_export_computed_in_parts_is_the_file_of_one_query(committed_db, sett
     from ntm.apps.units.models import Unit
 
     units = list(Unit.objects.filter(uid__startswith="xa:", valid_to__isnull=True).order_by("id")[:40:4])
-    made = [Observation.objects.create(unit=u, set_code="xa-ntm-2021", period="2031-Q1", year=2031, indicator=ind,
-                                       value_text=t, assessment=a, note=note, created_by_name="Trần, Thị B")
-            for k, u in enumerate(units) for ind, t, a, note in
-            (("1.1", "có", True, ""), ("10.2", "", False, f'lần {k}, "ghi"'), ("2.1", "83,5", k % 2 == 0, "a\nb"))]
+    made = [
+        Observation.objects.create(
+            unit=u,
+            set_code="xa-ntm-2021",
+            period="2031-Q1",
+            year=2031,
+            indicator=ind,
+            value_text=t,
+            assessment=a,
+            note=note,
+            created_by_name="Trần, Thị B",
+        )
+        for k, u in enumerate(units)
+        for ind, t, a, note in (
+            ("1.1", "có", True, ""),
+            ("10.2", "", False, f'lần {k}, "ghi"'),
+            ("2.1", "83,5", k % 2 == 0, "a\nb"),
+        )
+    ]
     try:
         qs = X.select_observations(None, period="2031-Q1")
         settings.NTM_EXPORT_STREAMS = 1
@@ -102,7 +164,11 @@ def test_an_export_computed_in_parts_is_the_file_of_one_query(committed_db, sett
         assert parts == one == "".join(X.csv_stream(header, generic))
         rows = list(csv.reader(io.StringIO(parts.lstrip("\ufeff"))))[1:]
         assert len(rows) == len(made) == 30
-        assert [(r[0], r[4]) for r in rows[:3]] == [(units[0].uid, "1.1"), (units[0].uid, "10.2"), (units[0].uid, "2.1")]
+        assert [(r[0], r[4]) for r in rows[:3]] == [
+            (units[0].uid, "1.1"),
+            (units[0].uid, "10.2"),
+            (units[0].uid, "2.1"),
+        ]
         assert [r[0] for r in rows[::3]] == [u.uid for u in units]  # units in id order, across the parts
         assert rows[1][8] == 'lần 0, "ghi"' and rows[2][8] == "a\nb" and rows[0][14] == "Trần, Thị B"
     finally:

@@ -81,8 +81,10 @@ def test_large_import_reevaluates_with_the_batch_path(tmp_path, seeded, cong_ly,
     res = I.commit_import(path)
     assert res.batch_reevaluation and res.written == 5 and res.cells == 2
     assert Observation.objects.filter(batch=res.batch).count() == 5
-    stored = {r.unit_id: (r.criteria_met, r.indicators_met, r.standard_met)
-              for r in ResultAll.objects.filter(set_code="xa-ntm-2021", period="2023-07", unit__in=[seeded, cong_ly])}
+    stored = {
+        r.unit_id: (r.criteria_met, r.indicators_met, r.standard_met)
+        for r in ResultAll.objects.filter(set_code="xa-ntm-2021", period="2023-07", unit__in=[seeded, cong_ly])
+    }
     assert stored[seeded.id][1] == 56  # 17.1, 17.2 now đạt; 2.1 not
     for unit in (seeded, cong_ly):  # the single-unit path agrees with what the batch stored
         r = evaluate_unit(unit, "xa-ntm-2021", "2023-07")

@@ -38,8 +38,19 @@ def _rows(units: list[str], *, faults: bool) -> list[list]:
                     # a value that replaces one (the seeded cells) names the version it replaces
                     seeded = (set_code, period) == ("xa-ntm-2021", "2023-07")
                     version = ("1" if seeded else "", "1", "1,0")[j % 3] if j % 4 or seeded else ""
-                    out.append([f" {uid} " if j % 7 == 0 else uid, set_code, period, f" {ind.code}" if j % 5 == 0 else ind.code,
-                                value, verdict, ("nhập thử", " ghi chú ", "")[j % 3], "", version])
+                    out.append(
+                        [
+                            f" {uid} " if j % 7 == 0 else uid,
+                            set_code,
+                            period,
+                            f" {ind.code}" if j % 5 == 0 else ind.code,
+                            value,
+                            verdict,
+                            ("nhập thử", " ghi chú ", "")[j % 3],
+                            "",
+                            version,
+                        ]
+                    )
                 out.append([""] * 9)  # a blank line between cells
     if faults:
         out[3][0] = "xa:99999@2024"
@@ -131,9 +142,18 @@ def test_the_plan_is_the_same_checked_by_columns_or_row_by_row(files, monkeypatc
         assert by_rows["rows"] > 3 * I.CHUNK and by_rows["new"] > 0
     elif faults:
         where = {(i["row"], i["column"]) for i in by_rows["issues"]}
-        assert where == {(5, "Mã đơn vị"), (12, "Bộ tiêu chí"), (22, "Kỳ"), (32, "Chỉ tiêu"), (42, "Giá trị"),
-                         (52, "Lần sửa"), (62, "Chỉ tiêu"), (72, "Chỉ tiêu"), (files["far"], "Đánh giá"),
-                         *((n, "Chỉ tiêu") for n in files["again"])}
+        assert where == {
+            (5, "Mã đơn vị"),
+            (12, "Bộ tiêu chí"),
+            (22, "Kỳ"),
+            (32, "Chỉ tiêu"),
+            (42, "Giá trị"),
+            (52, "Lần sửa"),
+            (62, "Chỉ tiêu"),
+            (72, "Chỉ tiêu"),
+            (files["far"], "Đánh giá"),
+            *((n, "Chỉ tiêu") for n in files["again"]),
+        }
         assert files["far"] > 3 * I.CHUNK and len(files["again"]) == 2
         assert by_rows["issue_count"] == 11
     else:
@@ -142,9 +162,22 @@ def test_the_plan_is_the_same_checked_by_columns_or_row_by_row(files, monkeypatc
 
 
 def _written() -> list[tuple]:
-    return sorted(Observation.objects.current().values_list(
-        "unit__uid", "set_code", "period", "indicator", "value_text", "value_num", "assessment", "not_applicable",
-        "note", "evidence", "version", "source"))
+    return sorted(
+        Observation.objects.current().values_list(
+            "unit__uid",
+            "set_code",
+            "period",
+            "indicator",
+            "value_text",
+            "value_num",
+            "assessment",
+            "not_applicable",
+            "note",
+            "evidence",
+            "version",
+            "source",
+        )
+    )
 
 
 class _Undo(Exception):

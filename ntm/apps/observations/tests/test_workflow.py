@@ -59,13 +59,24 @@ def test_submit_approve_lock_reopen_through_the_pages(users, seeded, client):
     assert state(seeded) == SubmissionState.DRAFT
     ev = AuditEvent.objects.get(action=Action.REOPENED)
     assert (ev.username, ev.unit, ev.old, ev.new) == (
-        "demo_huyen", seeded, {"state": "approved"},
-        {"state": "draft", "comment": "Cập nhật số liệu 17.1 theo kiểm tra thực tế"})
+        "demo_huyen",
+        seeded,
+        {"state": "approved"},
+        {"state": "draft", "comment": "Cập nhật số liệu 17.1 theo kiểm tra thực tế"},
+    )
     assert record(an_entry(seeded, version=1), user=users["xa"]).version == 2
     actions = list(AuditEvent.objects.filter(unit=seeded).order_by("id").values_list("action", flat=True))
-    assert actions == [Action.OBSERVATIONS_SAVED,  # the seed data
-                       Action.SUBMITTED, Action.WRITE_REFUSED, Action.WRITE_REFUSED, Action.ACCESS_DENIED,
-                       Action.APPROVED, Action.WRITE_REFUSED, Action.REOPENED, Action.OBSERVATIONS_SAVED]
+    assert actions == [
+        Action.OBSERVATIONS_SAVED,  # the seed data
+        Action.SUBMITTED,
+        Action.WRITE_REFUSED,
+        Action.WRITE_REFUSED,
+        Action.ACCESS_DENIED,
+        Action.APPROVED,
+        Action.WRITE_REFUSED,
+        Action.REOPENED,
+        Action.OBSERVATIONS_SAVED,
+    ]
     # the steps are listed on the page
     html = client.get(FORM).content.decode()
     assert "Các bước duyệt (3)" in html and "Đã duyệt → <strong>Chưa gửi duyệt</strong>" in html
@@ -76,7 +87,11 @@ def test_return_needs_a_comment_and_goes_back_to_the_commune(users, seeded):
     with pytest.raises(WorkflowError, match="Cần ghi ý kiến"):
         transition(seeded, "xa-ntm-2021", "2023-07", "return", users["tinh"], "  ")
     sub = transition(seeded, "xa-ntm-2021", "2023-07", "return", users["tinh"], "Thiếu minh chứng tiêu chí 17")
-    assert (sub.state, sub.comment, sub.reviewed_by) == (SubmissionState.RETURNED, "Thiếu minh chứng tiêu chí 17", users["tinh"])
+    assert (sub.state, sub.comment, sub.reviewed_by) == (
+        SubmissionState.RETURNED,
+        "Thiếu minh chứng tiêu chí 17",
+        users["tinh"],
+    )
     record(an_entry(seeded, version=1), user=users["xa"])  # editable again
     assert transition(seeded, "xa-ntm-2021", "2023-07", "submit", users["xa"]).state == SubmissionState.SUBMITTED
 
@@ -87,31 +102,38 @@ def test_withdraw_lets_the_commune_edit_again(users, seeded):
     record(an_entry(seeded, version=1), user=users["xa"])
 
 
-@pytest.mark.parametrize("who, step, from_state, outcome", [
-    # entry role: the unit itself or an ancestor
-    ("xa", "submit", "draft", "ok"),
-    ("huyen", "submit", "draft", "ok"),            # the district also enters for its communes
-    ("tinh", "submit", "draft", PermissionDenied),  # reviewer only
-    ("quocgia", "submit", "draft", PermissionDenied),
-    # review: a reviewer of a parent level, never the submitter
-    ("xa", "approve", "submitted", PermissionDenied),
-    ("tinh", "approve", "submitted", "ok"),
-    ("quocgia", "approve", "submitted", PermissionDenied),  # a commune's figures: its district and province
-    ("quocgia", "reopen", "approved", PermissionDenied),
-    ("huyen", "approve", "submitted-by-huyen", WorkflowError),  # own submission
-    ("tinh", "approve", "draft", WorkflowError),
-    ("tinh", "approve", "approved", WorkflowError),
-    ("xa", "reopen", "approved", PermissionDenied),
-    ("tinh", "reopen", "approved", "ok"),
-    ("huyen", "return", "returned", WorkflowError),
-    ("xa", "withdraw", "approved", WorkflowError),
-    ("xa", "publish", "draft", WorkflowError),
-])
+@pytest.mark.parametrize(
+    "who, step, from_state, outcome",
+    [
+        # entry role: the unit itself or an ancestor
+        ("xa", "submit", "draft", "ok"),
+        ("huyen", "submit", "draft", "ok"),  # the district also enters for its communes
+        ("tinh", "submit", "draft", PermissionDenied),  # reviewer only
+        ("quocgia", "submit", "draft", PermissionDenied),
+        # review: a reviewer of a parent level, never the submitter
+        ("xa", "approve", "submitted", PermissionDenied),
+        ("tinh", "approve", "submitted", "ok"),
+        ("quocgia", "approve", "submitted", PermissionDenied),  # a commune's figures: its district and province
+        ("quocgia", "reopen", "approved", PermissionDenied),
+        ("huyen", "approve", "submitted-by-huyen", WorkflowError),  # own submission
+        ("tinh", "approve", "draft", WorkflowError),
+        ("tinh", "approve", "approved", WorkflowError),
+        ("xa", "reopen", "approved", PermissionDenied),
+        ("tinh", "reopen", "approved", "ok"),
+        ("huyen", "return", "returned", WorkflowError),
+        ("xa", "withdraw", "approved", WorkflowError),
+        ("xa", "publish", "draft", WorkflowError),
+    ],
+)
 def test_who_may_take_which_step(users, seeded, who, step, from_state, outcome):
     if from_state != "draft":
-        transition(seeded, "xa-ntm-2021", "2023-07", "submit", users["huyen" if from_state == "submitted-by-huyen" else "xa"])
+        transition(
+            seeded, "xa-ntm-2021", "2023-07", "submit", users["huyen" if from_state == "submitted-by-huyen" else "xa"]
+        )
     if from_state in ("approved", "returned"):
-        transition(seeded, "xa-ntm-2021", "2023-07", "approve" if from_state == "approved" else "return", users["tinh"], "x")
+        transition(
+            seeded, "xa-ntm-2021", "2023-07", "approve" if from_state == "approved" else "return", users["tinh"], "x"
+        )
     before = state(seeded)
     if outcome == "ok":
         transition(seeded, "xa-ntm-2021", "2023-07", step, users[who], "ý kiến")
@@ -130,7 +152,9 @@ def test_a_refused_step_through_the_page_is_a_recorded_403(users, seeded, client
     assert ev.username == "demo_xa" and ev.unit == seeded and "cấp trên" in ev.message
 
 
-def test_pending_lists_what_is_submitted_in_the_reviewers_subtree(users, seeded, cong_ly, client, django_assert_max_num_queries):
+def test_pending_lists_what_is_submitted_in_the_reviewers_subtree(
+    users, seeded, cong_ly, client, django_assert_max_num_queries
+):
     from ntm.apps.accounts.testing import seed_cell
     from ntm.apps.units.services import resolve_unit
 
@@ -164,7 +188,9 @@ def test_pending_query_count_does_not_grow_with_the_list(users, client, django_a
     from ntm.apps.units.models import Unit
 
     root = get_user_model().objects.create_superuser("root")
-    communes = list(Unit.objects.filter(path__startswith=Unit.objects.get(uid="huyen:353@2024").path, level="commune")[:12])
+    communes = list(
+        Unit.objects.filter(path__startswith=Unit.objects.get(uid="huyen:353@2024").path, level="commune")[:12]
+    )
     for u in communes:
         transition(u, "xa-ntm-2021", "2023-07", "submit", root)
     client.force_login(users["tinh"])

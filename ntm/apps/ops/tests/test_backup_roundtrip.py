@@ -66,15 +66,25 @@ def _drop_pg(url: str) -> None:
 
 
 def _created_at(home: Path, db_url: str) -> list[str]:
-    out = ntm(home, "manage", "shell", "-c",
-              "from ntm.apps.evaluations.models import ReevaluationRun as R; "
-              "print([r.isoformat() for r in R.objects.order_by('pk').values_list('created_at', flat=True)])",
-              db_url=db_url).stdout
+    out = ntm(
+        home,
+        "manage",
+        "shell",
+        "-c",
+        "from ntm.apps.evaluations.models import ReevaluationRun as R; "
+        "print([r.isoformat() for r in R.objects.order_by('pk').values_list('created_at', flat=True)])",
+        db_url=db_url,
+    ).stdout
     return out.strip().splitlines()[-1]
 
 
-VENDORS = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.skipif(
-    not PG_URL, reason="needs a postgres DATABASE_URL")])]
+VENDORS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="needs a postgres DATABASE_URL")],
+    ),
+]
 
 
 @pytest.mark.slow
@@ -108,9 +118,15 @@ def test_backup_and_restore_are_identical_table_by_table_to_the_microsecond(tmp_
         assert f"giống hệt bản sao lưu (mã kiểm tra {manifest['checksum']})" in r.stdout
         after = _created_at(dst, dst_url)
         assert after == before  # every created_at to the microsecond
-        state = ntm(dst, "manage", "shell", "-c",
-                    "from ntm.apps.evaluations.models import ReevaluationRun as R; "
-                    "print(R.objects.order_by('-pk').values_list('status', flat=True)[0])", db_url=dst_url).stdout
+        state = ntm(
+            dst,
+            "manage",
+            "shell",
+            "-c",
+            "from ntm.apps.evaluations.models import ReevaluationRun as R; "
+            "print(R.objects.order_by('-pk').values_list('status', flat=True)[0])",
+            db_url=dst_url,
+        ).stdout
         assert state.strip().splitlines()[-1] == "failed"  # queued at backup time: its task is not in the copy
         # over data: refused without --force, and the data stays
         r = ntm(dst, "restore", str(backup), db_url=dst_url, check=False)

@@ -26,8 +26,14 @@ print(json.dumps({"debug": settings.DEBUG, "key": settings.SECRET_KEY,
 
 def _settings(home: Path, **env) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("NTM_") and k != "DATABASE_URL"}
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**clean, "NTM_HOME": str(home), "DJANGO_SETTINGS_MODULE": "ntm.web.settings", **env})
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, "NTM_HOME": str(home), "DJANGO_SETTINGS_MODULE": "ntm.web.settings", **env},
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -51,16 +57,30 @@ def test_debug_and_the_key_only_by_explicit_choice(tmp_path):
 
 
 def test_cookies_are_secure_when_https_is_configured(tmp_path):
-    assert _settings(tmp_path, NTM_HTTPS="1") | {"key": ""} == {"debug": False, "key": "", "secure": True,
-                                                                 "csrf_secure": True}
+    assert _settings(tmp_path, NTM_HTTPS="1") | {"key": ""} == {
+        "debug": False,
+        "key": "",
+        "secure": True,
+        "csrf_secure": True,
+    }
     plain = _settings(tmp_path)
     assert not plain["secure"]  # ./run on http://127.0.0.1: a browser would drop Secure cookies there
 
 
 def test_the_key_file_is_created_once_when_processes_start_together(tmp_path):
-    procs = [subprocess.Popen([sys.executable, "-c", "from ntm.apps.ops.conf import secret_key; import sys;"
-                               f"print(secret_key({{}}, {str(tmp_path)!r}))"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-             for _ in range(6)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"from ntm.apps.ops.conf import secret_key; import sys;print(secret_key({{}}, {str(tmp_path)!r}))",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
     keys = {p.communicate(timeout=60)[0].strip() for p in procs}
     assert len(keys) == 1 and keys == {(tmp_path / "secret_key").read_text().strip()}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]  # no temporary file left

@@ -18,8 +18,14 @@ S = ReevaluationRun.Status
 
 def _run(status, *, ago: int = 0, sets=("xa-ntm-2021",), periods=("2024-Q1",), message=""):
     at = timezone.now() - dt.timedelta(seconds=ago)
-    run = ReevaluationRun.objects.create(status=status, set_codes=list(sets), periods=list(periods), message=message,
-                                         started_at=at, finished_at=at if status in (S.DONE, S.FAILED) else None)
+    run = ReevaluationRun.objects.create(
+        status=status,
+        set_codes=list(sets),
+        periods=list(periods),
+        message=message,
+        started_at=at,
+        finished_at=at if status in (S.DONE, S.FAILED) else None,
+    )
     ReevaluationRun.objects.filter(pk=run.pk).update(created_at=at)  # auto_now_add
     return run
 
@@ -59,8 +65,15 @@ def test_a_run_queued_too_long_makes_the_instance_degraded(settings):
 def test_a_run_left_running_by_a_killed_worker_and_the_dead_worker_are_reported():
     now = timezone.now()
     run = _run(S.RUNNING, ago=900)
-    WorkerBeat.objects.create(worker_id="w1", kind="worker", host="h", pid=4242, run_id=run.pk,
-                              started_at=now - dt.timedelta(hours=1), beat_at=now - dt.timedelta(minutes=14))
+    WorkerBeat.objects.create(
+        worker_id="w1",
+        kind="worker",
+        host="h",
+        pid=4242,
+        run_id=run.pk,
+        started_at=now - dt.timedelta(hours=1),
+        beat_at=now - dt.timedelta(minutes=14),
+    )
     code, body = _health()
     assert code == 503 and body["status"] == "degraded"
     assert body["checks"]["runs"]["orphaned"] == [run.pk]

@@ -18,8 +18,9 @@ def test_nul_in_path_or_query_is_refused(client, url):
 def test_nul_in_a_json_or_form_body_is_refused(client):
     r = client.post("/api/v1/claims/", data='{"text": "x\\u0000y"}', content_type="application/json")
     assert r.status_code == 400 and "ký tự không hợp lệ" in r.json()["detail"]
-    r = client.post("/tai-khoan/dang-nhap/", data="username=a%00&password=b",
-                    content_type="application/x-www-form-urlencoded")
+    r = client.post(
+        "/tai-khoan/dang-nhap/", data="username=a%00&password=b", content_type="application/x-www-form-urlencoded"
+    )
     assert r.status_code == 400
 
 
@@ -30,11 +31,14 @@ def test_ordinary_requests_pass(client):
 def test_a_malformed_multipart_body_gets_a_json_400_under_the_api(admin_client):
     """A body that says multipart but is not (no closing boundary, garbage): Django's own refusal, as the
     JSON the API documents, never an HTML page."""
-    for body in (b"--XYZ\r\nContent-Disposition: form-data; name\r\n\r\n\x90\x11",
-                 "[{'set': '±\x90\x11', 'unit': 'Ù4'}]".encode(), b"--XYZ\r\n\r\n--XYZ--",
-                 # more fields than Django accepts (its SuspiciousOperation, raised while the body is read)
-                 b"".join(b'--XYZ\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nx\r\n' % k for k in range(1100))
-                 + b"--XYZ--\r\n"):
+    for body in (
+        b"--XYZ\r\nContent-Disposition: form-data; name\r\n\r\n\x90\x11",
+        "[{'set': '±\x90\x11', 'unit': 'Ù4'}]".encode(),
+        b"--XYZ\r\n\r\n--XYZ--",
+        # more fields than Django accepts (its SuspiciousOperation, raised while the body is read)
+        b"".join(b'--XYZ\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nx\r\n' % k for k in range(1100))
+        + b"--XYZ--\r\n",
+    ):
         check(admin_client, body)
 
 

@@ -29,8 +29,11 @@ def _lines(caplog, logger: str) -> list[dict]:
     for r in caplog.records:
         if r.name == logger:
             msg = r.getMessage()
-            out.append(json.loads(msg) if msg.startswith("{") else {"msg": msg, **{k: v for k, v in r.__dict__.items()
-                                                                                    if k in ("event", "user", "unit")}})
+            out.append(
+                json.loads(msg)
+                if msg.startswith("{")
+                else {"msg": msg, **{k: v for k, v in r.__dict__.items() if k in ("event", "user", "unit")}}
+            )
     return out
 
 
@@ -41,8 +44,16 @@ def test_every_write_is_one_json_line_with_who_what_and_unit(users, caplog):
         r = c.post(CELL, {"v-1.1": "", "a-1.1": "dat", "n-1.1": "ghi nhật ký", "ver-1.1": "0"}, REMOTE_ADDR="10.2.3.4")
     assert r.status_code == 302
     access = _lines(caplog, "ntm.access")
-    assert {"event": "write", "user": "demo_xa", "method": "POST", "path": CELL, "view": "entry-form",
-            "unit": NGUYEN_LY, "status": 302, "ip": "10.2.3.4"}.items() <= access[-1].items()
+    assert {
+        "event": "write",
+        "user": "demo_xa",
+        "method": "POST",
+        "path": CELL,
+        "view": "entry-form",
+        "unit": NGUYEN_LY,
+        "status": 302,
+        "ip": "10.2.3.4",
+    }.items() <= access[-1].items()
     audit = [x for x in _lines(caplog, "ntm.audit") if x["event"] == "observations_saved"]
     assert audit and audit[-1]["user"] == "demo_xa" and audit[-1]["unit"] == NGUYEN_LY
     assert audit[-1]["new"]["1.1"]["note"] == "ghi nhật ký"
@@ -91,11 +102,17 @@ def _task(status: str, enqueued_ago: int, finished_ago: int | None = None):
 
     now = timezone.now()
     t = DBTaskResult.objects.create(
-        status=status, enqueued_at=now - dt.timedelta(seconds=enqueued_ago), run_after=get_date_max(),
-        task_path="ntm.apps.evaluations.tasks.reevaluate_all", args_kwargs={"args": [], "kwargs": {}},
-        queue_name="default", backend_name="default", priority=0,
+        status=status,
+        enqueued_at=now - dt.timedelta(seconds=enqueued_ago),
+        run_after=get_date_max(),
+        task_path="ntm.apps.evaluations.tasks.reevaluate_all",
+        args_kwargs={"args": [], "kwargs": {}},
+        queue_name="default",
+        backend_name="default",
+        priority=0,
         started_at=None if finished_ago is None else now - dt.timedelta(seconds=finished_ago + 1),
-        finished_at=None if finished_ago is None else now - dt.timedelta(seconds=finished_ago))
+        finished_at=None if finished_ago is None else now - dt.timedelta(seconds=finished_ago),
+    )
     DBTaskResult.objects.filter(pk=t.pk).update(enqueued_at=now - dt.timedelta(seconds=enqueued_ago))  # auto_now_add
     return t
 
@@ -144,12 +161,19 @@ def test_the_audit_trail_survives_the_deletion_of_a_user(users):
     before = list(AuditEvent.objects.filter(user_id=pk).values_list("id", "action", "username", "unit_uid"))
     assert {a for _, a, _, _ in before} >= {Action.OBSERVATIONS_SAVED, Action.ACCESS_DENIED}
     get_user_model().objects.filter(pk=pk).delete()
-    after = list(AuditEvent.objects.filter(id__in=[i for i, *_ in before]).values_list("id", "action", "username",
-                                                                                       "unit_uid", "user_id"))
+    after = list(
+        AuditEvent.objects.filter(id__in=[i for i, *_ in before]).values_list(
+            "id", "action", "username", "unit_uid", "user_id"
+        )
+    )
     assert [(i, a, u, x) for i, a, u, x, _ in after] == before
-    assert all(user_id is None and u == "demo_xa" for *_, u, _, user_id in [(a[0], a[1], a[2], a[3], a[4]) for a in after])
+    assert all(
+        user_id is None and u == "demo_xa" for *_, u, _, user_id in [(a[0], a[1], a[2], a[3], a[4]) for a in after]
+    )
     # the observation still says who saved it
     from ntm.apps.observations.models import Observation
 
-    o = Observation.objects.get(unit__uid=NGUYEN_LY, set_code="xa-ntm-2021", period="2023-07", indicator="1.1", is_current=True)
+    o = Observation.objects.get(
+        unit__uid=NGUYEN_LY, set_code="xa-ntm-2021", period="2023-07", indicator="1.1", is_current=True
+    )
     assert "demo_xa" in o.created_by_name and o.created_by_id is None

@@ -15,8 +15,10 @@ from django.db import connection
 
 from ntm.apps.ops import pgstream
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(connection.vendor != "postgresql", reason="several connections: PostgreSQL")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="several connections: PostgreSQL"),
+]
 
 
 def _rows(queries, size=1000):
@@ -78,8 +80,12 @@ def test_inside_a_transaction_the_rows_are_those_it_sees(db):
     with connection.cursor() as cur:  # uncommitted: another connection would not see them
         cur.execute("CREATE TABLE test_pgstream_tx (n int)")
         cur.execute("INSERT INTO test_pgstream_tx VALUES (1), (2)")
-    assert _rows([("SELECT n FROM test_pgstream_tx ORDER BY n", ()), ("SELECT n + 10 FROM test_pgstream_tx", ())]) \
-        == [(1,), (2,), (11,), (12,)]
+    assert _rows([("SELECT n FROM test_pgstream_tx ORDER BY n", ()), ("SELECT n + 10 FROM test_pgstream_tx", ())]) == [
+        (1,),
+        (2,),
+        (11,),
+        (12,),
+    ]
 
 
 def test_a_part_that_gets_no_connection_is_computed_by_the_requests_own(committed_db, monkeypatch, caplog):

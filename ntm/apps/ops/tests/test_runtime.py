@@ -21,9 +21,14 @@ print(json.dumps({"frozen": gc.get_freeze_count(), "threshold": gc.get_threshold
 
 
 def _probe(tmp_path, **env) -> dict:
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "NTM_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "ntm.web.settings",
-                              **env})
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NTM_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "ntm.web.settings", **env},
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -19,14 +19,30 @@ pytestmark = pytest.mark.django_db
 def test_an_inserted_event_reads_back_as_it_was_given():
     user = get_user_model().objects.create_user("thu_ky", password="x-Secret-123")
     at = timezone.make_aware(dt.datetime(2026, 12, 3, 9, 30, 15))
-    event = insert(AuditEvent(at=at, user=user, username="thu_ky", action=Action.OBSERVATIONS_SAVED,
-                              object_repr="xa-ntm-2021 · Quý 4/2024", message="Lưu 1 chỉ tiêu (1.1)",
-                              old={"1.1": {"assessment": "đạt", "version": 3}}, new={"1.1": None},
-                              ip="10.0.0.7", path="/nhap-lieu/"))
+    event = insert(
+        AuditEvent(
+            at=at,
+            user=user,
+            username="thu_ky",
+            action=Action.OBSERVATIONS_SAVED,
+            object_repr="xa-ntm-2021 · Quý 4/2024",
+            message="Lưu 1 chỉ tiêu (1.1)",
+            old={"1.1": {"assessment": "đạt", "version": 3}},
+            new={"1.1": None},
+            ip="10.0.0.7",
+            path="/nhap-lieu/",
+        )
+    )
     assert event.pk is not None and not event._state.adding
     back = AuditEvent.objects.get(pk=event.pk)
     assert (back.at, back.user_id, back.action, back.object_repr, back.message, back.ip) == (
-        at, user.pk, Action.OBSERVATIONS_SAVED, "xa-ntm-2021 · Quý 4/2024", "Lưu 1 chỉ tiêu (1.1)", "10.0.0.7")
+        at,
+        user.pk,
+        Action.OBSERVATIONS_SAVED,
+        "xa-ntm-2021 · Quý 4/2024",
+        "Lưu 1 chỉ tiêu (1.1)",
+        "10.0.0.7",
+    )
     assert back.old == {"1.1": {"assessment": "đạt", "version": 3}} and back.new == {"1.1": None}
 
 
@@ -50,11 +66,13 @@ def test_statements_run_together_give_each_its_own_result():
 
     a = insert(AuditEvent(action=Action.LOGIN_FAILED, username="mot"))
     b = insert(AuditEvent(action=Action.LOGIN_FAILED, username="hai"))
-    done = together([
-        ("SELECT username FROM audit_auditevent WHERE id = %s", [a.pk]),
-        ("UPDATE audit_auditevent SET message = %s WHERE id IN (%s, %s)", ["đã xem", a.pk, b.pk]),
-        ("UPDATE audit_auditevent SET message = %s WHERE id = %s RETURNING id", ["lần hai", b.pk]),
-        ("SELECT username FROM audit_auditevent WHERE id = %s", [-1]),
-    ])
+    done = together(
+        [
+            ("SELECT username FROM audit_auditevent WHERE id = %s", [a.pk]),
+            ("UPDATE audit_auditevent SET message = %s WHERE id IN (%s, %s)", ["đã xem", a.pk, b.pk]),
+            ("UPDATE audit_auditevent SET message = %s WHERE id = %s RETURNING id", ["lần hai", b.pk]),
+            ("SELECT username FROM audit_auditevent WHERE id = %s", [-1]),
+        ]
+    )
     assert done == [[("mot",)], 2, [(b.pk,)], []]
     assert AuditEvent.objects.get(pk=a.pk).message == "đã xem" and AuditEvent.objects.get(pk=b.pk).message == "lần hai"

@@ -56,8 +56,14 @@ def test_serve_restarts_its_worker_after_a_sigkill(tmp_path):
     env = {**os.environ, "NTM_HOME": str(tmp_path), "NTM_WORKER_BEAT_SECONDS": "1", "NTM_LOG_LEVEL": "ERROR"}
     env.pop("DATABASE_URL", None)
     ntm = Path(sys.executable).with_name("ntm")
-    serve = subprocess.Popen([str(ntm), "serve", "--port", str(PORT), "--workers", "1"], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    serve = subprocess.Popen(
+        [str(ntm), "serve", "--port", str(PORT), "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     pid_file, db = tmp_path / "run" / "worker.pid", tmp_path / "ntm.sqlite3"
     try:
         first = _wait(lambda: _pid(pid_file), 180, "the worker to start")

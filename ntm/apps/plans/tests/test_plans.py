@@ -32,6 +32,7 @@ def no_sample_plans(demo_db):
     PlanTarget.objects.filter(note=DEMO_NOTE).delete()
     Recognition.objects.filter(note=DEMO_NOTE).delete()
 
+
 LY_NHAN = "huyen:353@2024"
 BINH_LIEU = "huyen:198@2024"
 
@@ -60,12 +61,23 @@ def test_programme_targets_ship_with_their_source():
     national = ProgrammeTarget.objects.get(level="commune", region="", year=2025)
     assert national.min_share == Decimal("80")
     assert {t.region: int(t.min_share) for t in ProgrammeTarget.objects.filter(level="district", year=2025)} == {
-        "": 50, "TDMNPB": 30, "DBSH": 90, "BTB": 45, "DHNTB": 35, "TN": 30, "DNB": 80, "DBSCL": 35}
+        "": 50,
+        "TDMNPB": 30,
+        "DBSH": 90,
+        "BTB": 45,
+        "DHNTB": 35,
+        "TN": 30,
+        "DNB": 80,
+        "DBSCL": 35,
+    }
     assert "QĐ 263/QĐ-TTg" in TARGETS_FILE.read_text(encoding="utf-8")
     # 2030 (QĐ 417/QĐ-BNNMT): "khoảng 65%" of communes at NTM, "khoảng 10%" hiện đại, 5 provinces complete
     goals = {(t.level, t.tier): t.goal for t in ProgrammeTarget.objects.filter(year=2030)}
-    assert goals == {("commune", "ntm"): "khoảng 65%", ("commune", "hien_dai"): "khoảng 10%",
-                     ("province", "ntm"): "≥ 5 tỉnh"}
+    assert goals == {
+        ("commune", "ntm"): "khoảng 65%",
+        ("commune", "hien_dai"): "khoảng 10%",
+        ("province", "ntm"): "≥ 5 tỉnh",
+    }
     assert {t.decision for t in ProgrammeTarget.objects.filter(year=2030)} == {"QĐ 417/QĐ-BNNMT"}
 
 
@@ -90,7 +102,8 @@ def test_national_targets_cover_each_region_with_communes(login):
     html = r.content.decode()
     regions = re.findall(r'<tr data-region="(\w+)">', html)
     assert regions[0] == "national" and set(regions) == {"national"} | set(
-        Unit.objects.filter(level="commune", edition="2024", type="Xã").values_list("region", flat=True).distinct())
+        Unit.objects.filter(level="commune", edition="2024", type="Xã").values_list("region", flat=True).distinct()
+    )
     national = re.search(r'data-region="national">(.*?)</tr>', html, re.S).group(1)
     ids = [u.id for u in xa(LY_NHAN) + xa(BINH_LIEU)]
     met = Result.objects.filter(unit_id__in=ids, set_code="xa-ntm-2021", period="2023-12", standard_met=True).count()
@@ -106,15 +119,19 @@ def test_district_office_registers_a_commune(login):
     assert form.status_code == 200
     options = re.findall(r'<option value="(\d+)"', form.content.decode())
     assert str(nguyen_ly.id) in options and len([o for o in options]) >= 20
-    r = client.post("/ke-hoach/them/?unit=huyen:353@2024&period=2023-12",
-                    {"unit": nguyen_ly.id, "set_code": "xa-nang-cao-2021", "year": 2024, "note": "Đăng ký theo NQ HĐND"})
+    r = client.post(
+        "/ke-hoach/them/?unit=huyen:353@2024&period=2023-12",
+        {"unit": nguyen_ly.id, "set_code": "xa-nang-cao-2021", "year": 2024, "note": "Đăng ký theo NQ HĐND"},
+    )
     assert r.status_code == 302
     plan = PlanTarget.objects.get(unit=nguyen_ly)
     assert (plan.set_code, plan.year, plan.created_by.username) == ("xa-nang-cao-2021", 2024, "u1")
     listing = text(client.get("/ke-hoach/", {"unit": LY_NHAN, "period": "2023-12"}))
     assert "Xã Nguyên Lý nông thôn mới nâng cao 2024" in listing
     # the same commune and standard twice: a clear message, no duplicate
-    r = client.post("/ke-hoach/them/?unit=huyen:353@2024", {"unit": nguyen_ly.id, "set_code": "xa-nang-cao-2021", "year": 2025})
+    r = client.post(
+        "/ke-hoach/them/?unit=huyen:353@2024", {"unit": nguyen_ly.id, "set_code": "xa-nang-cao-2021", "year": 2025}
+    )
     assert r.status_code == 200 and "đã đăng ký chuẩn này (năm 2024)" in text(r)
     assert PlanTarget.objects.filter(unit=nguyen_ly).count() == 1
 
@@ -123,7 +140,9 @@ def test_a_commune_cannot_register_itself(login):
     client = login("Hà Nam/Lý Nhân/Nguyên Lý", "entry")
     nguyen_ly = resolve_unit("Hà Nam/Lý Nhân/Nguyên Lý")
     assert client.get("/ke-hoach/them/", {"unit": nguyen_ly.uid}).status_code == 403
-    r = client.post(f"/ke-hoach/them/?unit={nguyen_ly.uid}", {"unit": nguyen_ly.id, "set_code": "xa-ntm-2021", "year": 2024})
+    r = client.post(
+        f"/ke-hoach/them/?unit={nguyen_ly.uid}", {"unit": nguyen_ly.id, "set_code": "xa-ntm-2021", "year": 2024}
+    )
     assert r.status_code == 403 and not PlanTarget.objects.exists()
 
 
@@ -146,8 +165,12 @@ def test_the_national_level_reads_a_communes_plan_and_changes_nothing(login):
     assert r.status_code == 200 and "Xã Nguyên Lý" in text(r)
     assert "Đăng ký xã đạt chuẩn" not in text(r) and "/sua/" not in r.content.decode()
     assert client.get("/ke-hoach/them/", {"unit": LY_NHAN}).status_code == 403
-    assert client.post("/ke-hoach/them/?unit=huyen:353@2024",
-                       {"unit": nguyen_ly.id, "set_code": "xa-nang-cao-2021", "year": 2025}).status_code == 403
+    assert (
+        client.post(
+            "/ke-hoach/them/?unit=huyen:353@2024", {"unit": nguyen_ly.id, "set_code": "xa-nang-cao-2021", "year": 2025}
+        ).status_code
+        == 403
+    )
     assert client.post(f"/ke-hoach/{plan.pk}/sua/", {"set_code": "xa-ntm-2021", "year": 2030}).status_code == 403
     assert client.post(f"/ke-hoach/{plan.pk}/xoa/").status_code == 403
     assert list(PlanTarget.objects.values_list("unit", "set_code", "year")) == [(nguyen_ly.id, "xa-ntm-2021", 2023)]
@@ -170,7 +193,9 @@ def test_plans_of_another_district_are_invisible_and_untouchable(login):
     assert luc_hon.name not in text(client.get("/ke-hoach/", {"unit": LY_NHAN}))
     assert client.get(f"/ke-hoach/{plan.pk}/sua/").status_code == 404
     assert client.post(f"/ke-hoach/{plan.pk}/xoa/").status_code == 404
-    r = client.post("/ke-hoach/them/?unit=huyen:353@2024", {"unit": luc_hon.id, "set_code": "xa-nang-cao-2021", "year": 2025})
+    r = client.post(
+        "/ke-hoach/them/?unit=huyen:353@2024", {"unit": luc_hon.id, "set_code": "xa-nang-cao-2021", "year": 2025}
+    )
     assert r.status_code == 200 and "Xã này không thuộc các xã bạn được đăng ký kế hoạch." in text(r)
     assert PlanTarget.objects.filter(unit=luc_hon).count() == 1
     assert client.get("/ke-hoach/", {"unit": BINH_LIEU}).status_code == 403
@@ -182,7 +207,10 @@ def test_edit_and_delete(login):
     commune_user = login("Hà Nam/Lý Nhân/Nguyên Lý", "entry")
     assert commune_user.get(f"/ke-hoach/{plan.pk}/sua/").status_code == 403  # may see it, may not change it
     client = login("Hà Nam", "reviewer")  # the province office
-    r = client.post(f"/ke-hoach/{plan.pk}/sua/", {"unit": nguyen_ly.id, "set_code": "xa-ntm-2021", "year": 2024, "note": "lùi 1 năm"})
+    r = client.post(
+        f"/ke-hoach/{plan.pk}/sua/",
+        {"unit": nguyen_ly.id, "set_code": "xa-ntm-2021", "year": 2024, "note": "lùi 1 năm"},
+    )
     assert r.status_code == 302
     plan.refresh_from_db()
     assert (plan.year, plan.note, plan.updated_by.username) == (2024, "lùi 1 năm", "u2")
@@ -209,7 +237,10 @@ def test_plan_vs_actual_and_communes_at_risk(login):
     assert re.search(rf'<tr data-uid="{met.uid}" data-status="met">', html)
     assert re.search(rf'<tr data-uid="{met.uid}" data-status="ongoing">', html)  # nâng cao by 2025
     summary = re.search(r'id="plan-summary">.*?</table>', html, re.S).group(0)
-    assert re.search(r"<td>2023</td><td>nông thôn mới</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">33,33%</td>", summary)
+    assert re.search(
+        r"<td>2023</td><td>nông thôn mới</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">33,33%</td>",
+        summary,
+    )
     at_risk = re.search(r'id="at-risk">.*?</table>', html, re.S).group(0)
     assert far.name in at_risk and close.name not in at_risk and met.name not in at_risk
     assert f"còn thiếu {len(result(far).unmet_indicators)} chỉ tiêu (&gt; 3)" in at_risk

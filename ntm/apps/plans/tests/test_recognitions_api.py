@@ -36,21 +36,34 @@ def data(django_user_model):
     for unit, period in ((a, "2023-06"), (a, "2023-07"), (b, "2023-Q2")):
         approve(unit, cs.code, period)  # the decisions are compared with the published results
     users = {}
-    for name, ref, roles in (("huyen", "huyen:353@2024", [Role.ENTRY, Role.REVIEWER]), ("tinh", "tinh:35@2024", [Role.REVIEWER]),
-                             ("xa_a", NGUYEN_LY, [Role.ENTRY, Role.ADMIN]),
-                             ("tinh_leader", "tinh:35@2024", [Role.LEADER]),
-                             ("other", "huyen:198@2024", [Role.ENTRY, Role.REVIEWER, Role.ADMIN])):
+    for name, ref, roles in (
+        ("huyen", "huyen:353@2024", [Role.ENTRY, Role.REVIEWER]),
+        ("tinh", "tinh:35@2024", [Role.REVIEWER]),
+        ("xa_a", NGUYEN_LY, [Role.ENTRY, Role.ADMIN]),
+        ("tinh_leader", "tinh:35@2024", [Role.LEADER]),
+        ("other", "huyen:198@2024", [Role.ENTRY, Role.REVIEWER, Role.ADMIN]),
+    ):
         u = django_user_model.objects.create_user(name)
         for role in roles:
             Membership.objects.create(user=u, unit=resolve_unit(ref), role=role)
         users[name] = u
     recs = {
-        "a": Recognition.objects.create(unit=a, set_code="xa-ntm-2021", decision="10/QĐ-UBND",
-                                        decision_date=dt.date(2023, 6, 30), issued_by="UBND tỉnh Hà Nam"),
-        "b": Recognition.objects.create(unit=b, set_code="xa-ntm-2021", decision="11/QĐ-UBND",
-                                        decision_date=dt.date(2022, 12, 1)),
-        "other": Recognition.objects.create(unit=resolve_unit(OTHER_XA), set_code="xa-ntm-2021", decision="99/QĐ-UBND",
-                                            decision_date=dt.date(2023, 9, 1)),
+        "a": Recognition.objects.create(
+            unit=a,
+            set_code="xa-ntm-2021",
+            decision="10/QĐ-UBND",
+            decision_date=dt.date(2023, 6, 30),
+            issued_by="UBND tỉnh Hà Nam",
+        ),
+        "b": Recognition.objects.create(
+            unit=b, set_code="xa-ntm-2021", decision="11/QĐ-UBND", decision_date=dt.date(2022, 12, 1)
+        ),
+        "other": Recognition.objects.create(
+            unit=resolve_unit(OTHER_XA),
+            set_code="xa-ntm-2021",
+            decision="99/QĐ-UBND",
+            decision_date=dt.date(2023, 9, 1),
+        ),
     }
     return {"a": a, "b": b, "recs": recs, **users}
 
@@ -66,11 +79,31 @@ def test_list_contract_current_result_and_filters(data):
     r = c.get(URL)
     assert r.status_code == 200
     body = r.json()
-    assert body["count"] == 2 and [x["decision"] for x in body["results"]] == ["10/QĐ-UBND", "11/QĐ-UBND"]  # newest first
+    assert body["count"] == 2 and [x["decision"] for x in body["results"]] == [
+        "10/QĐ-UBND",
+        "11/QĐ-UBND",
+    ]  # newest first
     a = body["results"][0]
-    assert set(a) == {"id", "unit", "unit_name", "set", "decision", "decision_date", "issued_by", "note",
-                      "created_by_name", "created_at", "still_meets_standard", "current_result"}
-    assert (a["unit"], a["unit_name"], a["set"], a["decision_date"]) == (NGUYEN_LY, "Xã Nguyên Lý", "xa-ntm-2021", "2023-06-30")
+    assert set(a) == {
+        "id",
+        "unit",
+        "unit_name",
+        "set",
+        "decision",
+        "decision_date",
+        "issued_by",
+        "note",
+        "created_by_name",
+        "created_at",
+        "still_meets_standard",
+        "current_result",
+    }
+    assert (a["unit"], a["unit_name"], a["set"], a["decision_date"]) == (
+        NGUYEN_LY,
+        "Xã Nguyên Lý",
+        "xa-ntm-2021",
+        "2023-06-30",
+    )
     # the newest stored result (2023-07, 17.6 unmet), not the one of the decision's month
     assert a["still_meets_standard"] is False
     assert a["current_result"]["period"] == "2023-07" and a["current_result"]["standard_met"] is False
@@ -93,11 +126,17 @@ def test_scoping_another_province_and_anonymous(data):
     before = list(Recognition.objects.order_by("pk").values())
     assert other.patch(f"{URL}{data['recs']['a'].pk}/", {"note": "x"}, format="json").status_code == 404
     assert other.delete(f"{URL}{data['recs']['a'].pk}/").status_code == 404
-    r = other.post(URL, {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "1", "decision_date": "2023-01-01"},
-                   format="json")
+    r = other.post(
+        URL,
+        {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "1", "decision_date": "2023-01-01"},
+        format="json",
+    )
     assert r.status_code == 403 and "không có quyền" in r.json()["detail"]
-    r = other.post(URL, {"unit": "xa:99999@2024", "set": "xa-ntm-2021", "decision": "1", "decision_date": "2023-01-01"},
-                   format="json")
+    r = other.post(
+        URL,
+        {"unit": "xa:99999@2024", "set": "xa-ntm-2021", "decision": "1", "decision_date": "2023-01-01"},
+        format="json",
+    )
     assert r.status_code == 400 and "không có đơn vị 'xa:99999@2024'" in r.json()["unit"][0]
     xa = client_for(data["xa_a"])
     assert [x["decision"] for x in xa.get(URL).json()["results"]] == ["10/QĐ-UBND"]  # its own only
@@ -110,8 +149,11 @@ def test_a_commune_token_reads_but_cannot_write(data):
     xa = client_for(data["xa_a"])
     before = list(Recognition.objects.order_by("pk").values())
     pk = data["recs"]["a"].pk
-    r = xa.post(URL, {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "1/QĐ", "decision_date": "2023-01-01"},
-                format="json")
+    r = xa.post(
+        URL,
+        {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "1/QĐ", "decision_date": "2023-01-01"},
+        format="json",
+    )
     assert r.status_code == 403 and "không có quyền" in r.json()["detail"]
     assert xa.patch(f"{URL}{pk}/", {"note": "tự sửa"}, format="json").status_code == 403
     assert xa.delete(f"{URL}{pk}/").status_code == 403
@@ -125,8 +167,11 @@ def test_the_district_office_verifies_but_cannot_record_a_decision(data):
     c = client_for(data["huyen"])
     before = list(Recognition.objects.order_by("pk").values())
     pk = data["recs"]["a"].pk
-    r = c.post(URL, {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "1/QĐ", "decision_date": "2023-01-01"},
-               format="json")
+    r = c.post(
+        URL,
+        {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "1/QĐ", "decision_date": "2023-01-01"},
+        format="json",
+    )
     assert r.status_code == 403 and "không có quyền" in r.json()["detail"]
     assert c.patch(f"{URL}{pk}/", {"note": "huyện sửa"}, format="json").status_code == 403
     assert c.delete(f"{URL}{pk}/").status_code == 403
@@ -137,20 +182,40 @@ def test_the_district_office_verifies_but_cannot_record_a_decision(data):
 
 def test_province_office_creates_updates_deletes_with_audit(data):
     c = client_for(data["tinh"])
-    r = c.post(URL, {"unit": NGUYEN_LY, "set": "xa-nang-cao-2021", "decision": "2001/QĐ-UBND",
-                     "decision_date": "2023-07-15", "issued_by": "UBND tỉnh Hà Nam"}, format="json")
+    r = c.post(
+        URL,
+        {
+            "unit": NGUYEN_LY,
+            "set": "xa-nang-cao-2021",
+            "decision": "2001/QĐ-UBND",
+            "decision_date": "2023-07-15",
+            "issued_by": "UBND tỉnh Hà Nam",
+        },
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     new = r.json()
     assert (new["unit"], new["set"], new["created_by_name"], new["still_meets_standard"]) == (
-        NGUYEN_LY, "xa-nang-cao-2021", "tinh", None)  # no nâng cao result stored
+        NGUYEN_LY,
+        "xa-nang-cao-2021",
+        "tinh",
+        None,
+    )  # no nâng cao result stored
     ev = AuditEvent.objects.get(action=Action.RECOGNITION_CREATED)
     assert ev.username == "tinh" and ev.new["decision"] == "2001/QĐ-UBND" and ev.old is None
     r = c.patch(f"{URL}{new['id']}/", {"decision_date": "2023-07-20", "note": "đính chính"}, format="json")
     assert r.status_code == 200 and r.json()["decision_date"] == "2023-07-20"
     ev = AuditEvent.objects.get(action=Action.RECOGNITION_UPDATED)
-    assert (ev.old["decision_date"], ev.new["decision_date"], ev.new["note"]) == ("15/07/2023", "20/07/2023", "đính chính")
-    r = c.put(f"{URL}{new['id']}/", {"unit": "Hà Nam/Lý Nhân/Công Lý", "set": "xa-nang-cao-2021", "decision": "x",
-                                     "decision_date": "2023-07-20"}, format="json")
+    assert (ev.old["decision_date"], ev.new["decision_date"], ev.new["note"]) == (
+        "15/07/2023",
+        "20/07/2023",
+        "đính chính",
+    )
+    r = c.put(
+        f"{URL}{new['id']}/",
+        {"unit": "Hà Nam/Lý Nhân/Công Lý", "set": "xa-nang-cao-2021", "decision": "x", "decision_date": "2023-07-20"},
+        format="json",
+    )
     assert r.status_code == 400 and "unit" in r.json()
     assert c.delete(f"{URL}{new['id']}/").status_code == 204
     assert not Recognition.objects.filter(pk=new["id"]).exists()

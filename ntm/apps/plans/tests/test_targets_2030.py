@@ -24,16 +24,24 @@ def reviewer(client, demo_db, ntm_middleware):  # noqa: F811
 
 
 def at_standard() -> int:
-    return Result.objects.filter(unit__parent__uid=NINH_BINH, unit__type="Xã", set_code="xa-ntm-2026",
-                                 period="2026-Q3", standard_met=True).count()
+    return Result.objects.filter(
+        unit__parent__uid=NINH_BINH, unit__type="Xã", set_code="xa-ntm-2026", period="2026-Q3", standard_met=True
+    ).count()
 
 
 def test_the_province_enters_its_targets_and_the_overview_compares_them(reviewer):
     page = reviewer.get(f"/ke-hoach/muc-tieu-tinh/?unit={NINH_BINH}")
     assert page.status_code == 200 and 'name="communes-2026-ntm"' in page.content.decode()
-    r = reviewer.post("/ke-hoach/muc-tieu-tinh/", {"unit": NINH_BINH, "communes-2026-ntm": "5",
-                                                   "decision-2026-ntm": "KH 12/KH-UBND (thử)",
-                                                   "share-2030-ntm": "70"}, follow=True)
+    r = reviewer.post(
+        "/ke-hoach/muc-tieu-tinh/",
+        {
+            "unit": NINH_BINH,
+            "communes-2026-ntm": "5",
+            "decision-2026-ntm": "KH 12/KH-UBND (thử)",
+            "share-2030-ntm": "70",
+        },
+        follow=True,
+    )
     assert "Đã ghi 2 thay đổi mục tiêu của Tỉnh Ninh Bình." in r.content.decode()
     assert ProvinceTarget.objects.get(unit__uid=NINH_BINH, year=2026).communes == 5
     assert AuditEvent.objects.filter(action=Action.PROVINCE_TARGET_SAVED, username="demo_ninhbinh").count() == 2
@@ -53,8 +61,9 @@ def test_the_province_enters_its_targets_and_the_overview_compares_them(reviewer
 
 def test_emptying_a_target_removes_it_and_bad_numbers_change_nothing(reviewer):
     reviewer.post("/ke-hoach/muc-tieu-tinh/", {"unit": NINH_BINH, "communes-2027-ntm": "8"})
-    r = reviewer.post("/ke-hoach/muc-tieu-tinh/", {"unit": NINH_BINH, "communes-2027-ntm": "tám",
-                                                   "communes-2028-ntm": "9"})
+    r = reviewer.post(
+        "/ke-hoach/muc-tieu-tinh/", {"unit": NINH_BINH, "communes-2027-ntm": "tám", "communes-2028-ntm": "9"}
+    )
     assert "Năm 2027, đạt chuẩn nông thôn mới: &#x27;tám&#x27; không phải là số." in r.content.decode()
     assert list(ProvinceTarget.objects.filter(unit__uid=NINH_BINH).values_list("year", "communes")) == [(2027, 8)]
     reviewer.post("/ke-hoach/muc-tieu-tinh/", {"unit": NINH_BINH})
@@ -73,11 +82,18 @@ def test_a_province_is_evaluated_from_its_communes_stored_results(demo_db, tmp_p
     import ntm.core.catalog as catalog_module
     from ntm.apps.evaluations.services import evaluate_unit
 
-    text = (catalog_module.BUILTIN_DIR / "tinh-ntm-2026.yaml").read_text(encoding="utf-8").replace(
-        "criteria:\n", "conditions:\n"
-        "  - {code: thu, type: children_share, set: xa-ntm-2026, min_percent: 1, child_types: [\"Xã\"],\n"
-        "     label: Điều kiện hư cấu để kiểm thử, provenance: {source: kiểm thử, tag: LOCAL}}\n"
-        "criteria:\n", 1)
+    text = (
+        (catalog_module.BUILTIN_DIR / "tinh-ntm-2026.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "criteria:\n",
+            "conditions:\n"
+            '  - {code: thu, type: children_share, set: xa-ntm-2026, min_percent: 1, child_types: ["Xã"],\n'
+            "     label: Điều kiện hư cấu để kiểm thử, provenance: {source: kiểm thử, tag: LOCAL}}\n"
+            "criteria:\n",
+            1,
+        )
+    )
     (tmp_path / "tinh-ntm-2026.yaml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("NTM_CATALOG_PATH", str(tmp_path))
     catalog_module._DEFAULT = None

@@ -34,21 +34,25 @@ def district_officer(entry_officer, ly_nhan):
 def _file(tmp_path, ly_nhan, indicator: str, assessment: str):
     """Every commune of Lý Nhân, both sets, every period: ``indicator`` set to ``assessment`` (over the
     version of each value, as the template writes it)."""
-    rows = (Observation.objects.current().filter(unit__path__startswith=ly_nhan.path, set_code__in=(NTM, NC),
-                                                 indicator=indicator)
-            .values_list("unit__uid", "set_code", "period", "value_text", "version")
-            .order_by("unit_id", "set_code", "period"))
+    rows = (
+        Observation.objects.current()
+        .filter(unit__path__startswith=ly_nhan.path, set_code__in=(NTM, NC), indicator=indicator)
+        .values_list("unit__uid", "set_code", "period", "value_text", "version")
+        .order_by("unit_id", "set_code", "period")
+    )
     path = tmp_path / "ca-huyen.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
-        w.writerow([COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note",
-                                            "version")])
+        w.writerow(
+            [COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note", "version")]
+        )
         w.writerows([uid, s, p, indicator, v, assessment, "rà soát cả huyện", n] for uid, s, p, v, n in rows)
     return path, len(rows)
 
 
-def test_a_whole_district_import_is_re_evaluated_in_the_background(client, tmp_path, settings, ly_nhan,
-                                                                      district_officer, task_worker):
+def test_a_whole_district_import_is_re_evaluated_in_the_background(
+    client, tmp_path, settings, ly_nhan, district_officer, task_worker
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     client.force_login(district_officer)
     path, cells = _file(tmp_path, ly_nhan, "1.1", "chưa đạt")
@@ -77,7 +81,10 @@ def test_a_whole_district_import_is_re_evaluated_in_the_background(client, tmp_p
     run.refresh_from_db()
     assert run.status == ReevaluationRun.Status.DONE, run.message
     assert at_standard.count() == 0  # 1.1 is unmet everywhere now: no commune meets NTM
-    assert "Đang đánh giá lại" not in client.get(reverse("overview") + f"?unit={ly_nhan.uid}&period=2023-12").content.decode()
+    assert (
+        "Đang đánh giá lại"
+        not in client.get(reverse("overview") + f"?unit={ly_nhan.uid}&period=2023-12").content.decode()
+    )
 
 
 def test_a_small_import_is_re_evaluated_within_the_request(client, tmp_path, settings, ly_nhan, district_officer):
@@ -93,4 +100,6 @@ def test_a_small_import_is_re_evaluated_within_the_request(client, tmp_path, set
     assert "3 kết quả được đánh giá lại." in [str(m) for m in get_messages(r.wsgi_request)][-1]
     assert not ReevaluationRun.objects.exists()
     written = Observation.objects.filter(batch=batch)
-    assert all(not ResultAll.objects.get(unit_id=o.unit_id, set_code=o.set_code, period=o.period).standard_met for o in written)
+    assert all(
+        not ResultAll.objects.get(unit_id=o.unit_id, set_code=o.set_code, period=o.period).standard_met for o in written
+    )

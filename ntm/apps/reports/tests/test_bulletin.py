@@ -37,14 +37,28 @@ def doc(lynhan):
 def test_lines_as_officials_write_them(doc):
     text = to_text(doc)
     # the three communes of "Bản tin nông thôn mới tháng 7/2023" (Lý Nhân), verbatim
-    assert "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao." in text
-    assert "+ Xã Công Lý: đạt 16/19 tiêu chí với 53/57 chỉ tiêu nông thôn mới; 16/19 tiêu chí với 65/75 chỉ tiêu nông thôn mới nâng cao." in text
-    assert "+ Xã Tiến Thắng: đạt 13/19 tiêu chí với 51/57 chỉ tiêu nông thôn mới; 12/19 tiêu chí với 61/75 chỉ tiêu nông thôn mới nâng cao." in text
+    assert (
+        "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao."
+        in text
+    )
+    assert (
+        "+ Xã Công Lý: đạt 16/19 tiêu chí với 53/57 chỉ tiêu nông thôn mới; 16/19 tiêu chí với 65/75 chỉ tiêu nông thôn mới nâng cao."
+        in text
+    )
+    assert (
+        "+ Xã Tiến Thắng: đạt 13/19 tiêu chí với 51/57 chỉ tiêu nông thôn mới; 12/19 tiêu chí với 61/75 chỉ tiêu nông thôn mới nâng cao."
+        in text
+    )
     assert text.startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n")
     assert "Lý Nhân, ngày 31 tháng 7 năm 2023" in text and "BÁO CÁO\nBản tin nông thôn mới tháng 7/2023" in text
-    for heading in ("1. Kết quả thực hiện", "2. Thay đổi so với đầu năm", "3. Chỉ tiêu giảm so với kỳ trước",
-                    "4. Tiêu chí còn nhiều xã chưa đạt và ngành phụ trách", "5. Xã đạt chuẩn",
-                    "6. Các xã đăng ký đạt chuẩn trong năm"):
+    for heading in (
+        "1. Kết quả thực hiện",
+        "2. Thay đổi so với đầu năm",
+        "3. Chỉ tiêu giảm so với kỳ trước",
+        "4. Tiêu chí còn nhiều xã chưa đạt và ngành phụ trách",
+        "5. Xã đạt chuẩn",
+        "6. Các xã đăng ký đạt chuẩn trong năm",
+    ):
         assert heading in text
     assert "ngành phụ trách: Bộ" in text  # a district (a level that no longer exists): the ministries of today
     assert "Phát triển nông thôn" not in text and "Giao thông vận tải" not in text
@@ -62,7 +76,8 @@ def test_every_figure_comes_from_stored_results(doc, lynhan):
     xa = [u for u in communes_at(lynhan, period.end) if u.type == "Xã"]
     assert len(xa) == 20
     rows = Result.objects.filter(unit__in=xa, period="2023-07").values_list(
-        "unit__uid", "set_code", "criteria_met", "indicators_met", "standard_met")
+        "unit__uid", "set_code", "criteria_met", "indicators_met", "standard_met"
+    )
     per_set = defaultdict(list)
     for uid, code, c, i, s in rows:
         assert doc.meta["rows"][uid][code] == [c, i, s]
@@ -79,20 +94,27 @@ def test_every_figure_comes_from_stored_results(doc, lynhan):
         assert (agg["units_with_results"], agg["units_at_standard"]) == (n, std)
         assert agg["average_criteria"] == pytest.approx(avg_c)
         ct, it = totals[code]
-        sentence = (f"Theo bộ tiêu chí {names[code]}, {n} xã đạt bình quân {_vn(avg_c)}/{ct} tiêu chí, "
-                    f"{_vn(avg_i)}/{it} chỉ tiêu;")
+        sentence = (
+            f"Theo bộ tiêu chí {names[code]}, {n} xã đạt bình quân {_vn(avg_c)}/{ct} tiêu chí, "
+            f"{_vn(avg_i)}/{it} chỉ tiêu;"
+        )
         assert sentence in text
         if std:
-            assert f"số xã đạt chuẩn {names[code]}: {std:02d} xã, bằng {_vn(100 * std / 20)}" in text or \
-                   f"số xã đạt chuẩn {names[code]}: {std} xã, bằng" in text
+            assert (
+                f"số xã đạt chuẩn {names[code]}: {std:02d} xã, bằng {_vn(100 * std / 20)}" in text
+                or f"số xã đạt chuẩn {names[code]}: {std} xã, bằng" in text
+            )
     # table 1 repeats the per-commune figures
     t1 = doc.tables[0]
     by_name = {r[1]: r for r in t1.rows}
     nl = by_name["Xã Nguyên Lý"]
     assert nl[2:6] == ["17/19", "54/57", "17/19", "70/75"]
     # changes since the start of the year (12/2022) agree with the stored baseline
-    base = dict(Result.objects.filter(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2022-12")
-                .values_list("set_code", "criteria_met"))
+    base = dict(
+        Result.objects.filter(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2022-12").values_list(
+            "set_code", "criteria_met"
+        )
+    )
     d = 17 - base["xa-ntm-2021"]
     assert nl[-1] == (f"+{d}" if d > 0 else str(d))
 
@@ -106,12 +128,19 @@ def test_report_checker_finds_nothing_wrong(doc, lynhan):
     records.append({"uid": lynhan.uid, "name": lynhan.name, "type": lynhan.type, "parent": None})
     from types import SimpleNamespace
 
-    report = extract(text, resolver=RecordResolver([SimpleNamespace(**r) for r in records]),
-                     context_names=["Huyện Lý Nhân", "Tỉnh Hà Nam"])
+    report = extract(
+        text,
+        resolver=RecordResolver([SimpleNamespace(**r) for r in records]),
+        context_names=["Huyện Lý Nhân", "Tỉnh Hà Nam"],
+    )
     assert report.errors == [], [f.message for f in report.errors]
     assert len(report.claims) >= 40  # 20 communes × 2 sets, and the averages
-    stored = {(uid, code): (c, i) for uid, code, c, i in Result.objects.filter(period="2023-07")
-              .values_list("unit__uid", "set_code", "criteria_met", "indicators_met")}
+    stored = {
+        (uid, code): (c, i)
+        for uid, code, c, i in Result.objects.filter(period="2023-07").values_list(
+            "unit__uid", "set_code", "criteria_met", "indicators_met"
+        )
+    }
     mism = compare_with(report, lambda unit, code, period: stored.get((unit, code)))
     assert mism == [], [f.message for f in mism]
     resolved = [c for c in report.claims if c.unit_code]
@@ -207,10 +236,18 @@ def test_cli_writes_the_bulletin(demo, tmp_path):
 def test_weakest_criteria_and_regressions_come_from_stored_results(doc, lynhan):
     """Tables 2 and 3 regenerated from Result rows (unmet lists of this and the previous period)."""
     xa = [u for u in communes_at(lynhan, Period.parse("2023-07").end) if u.type == "Xã"]
-    now = {(uid, code): (set(c), set(i)) for uid, code, c, i in Result.objects.filter(unit__in=xa, period="2023-07")
-           .values_list("unit__uid", "set_code", "unmet_criteria", "unmet_indicators")}
-    before = {(uid, code): set(i) for uid, code, i in Result.objects.filter(unit__in=xa, period="2023-06")
-              .values_list("unit__uid", "set_code", "unmet_indicators")}
+    now = {
+        (uid, code): (set(c), set(i))
+        for uid, code, c, i in Result.objects.filter(unit__in=xa, period="2023-07").values_list(
+            "unit__uid", "set_code", "unmet_criteria", "unmet_indicators"
+        )
+    }
+    before = {
+        (uid, code): set(i)
+        for uid, code, i in Result.objects.filter(unit__in=xa, period="2023-06").values_list(
+            "unit__uid", "set_code", "unmet_indicators"
+        )
+    }
     # weakest criteria (national set): how many communes miss each criterion
     misses = defaultdict(int)
     for (_uid, code), (crit, _) in now.items():
@@ -227,8 +264,12 @@ def test_weakest_criteria_and_regressions_come_from_stored_results(doc, lynhan):
     # indicators met last month and not met now
     names = {u.uid: u.name for u in xa}
     set_names = {"xa-ntm-2021": "nông thôn mới", "xa-nang-cao-2021": "nông thôn mới nâng cao"}
-    expected = {(names[uid], set_names[code], ind) for (uid, code), (_, unmet) in now.items()
-                if (uid, code) in before for ind in unmet - before[(uid, code)]}
+    expected = {
+        (names[uid], set_names[code], ind)
+        for (uid, code), (_, unmet) in now.items()
+        if (uid, code) in before
+        for ind in unmet - before[(uid, code)]
+    }
     reg = next(t for t in doc.tables if t.key == "chi-tieu-giam")
     assert {(r[0], r[1], r[2]) for r in reg.rows} == expected and len(reg.rows) == len(expected)
     text = to_text(doc)
@@ -277,7 +318,8 @@ def test_province_annex_lists_every_commune_with_its_stored_figures(hanam):
     assert len(xa) == len(data.rows) > 60
     stored = defaultdict(dict)
     for uid, code, c, i, s in Result.objects.filter(unit__in=xa, period="2023-07").values_list(
-            "unit__uid", "set_code", "criteria_met", "indicators_met", "standard_met"):
+        "unit__uid", "set_code", "criteria_met", "indicators_met", "standard_met"
+    ):
         stored[uid][code] = (c, i, s)
     lines = [ln for ln in annex.splitlines() if ln.startswith("+ Xã ")]
     assert len(lines) == len(xa)  # every commune once
@@ -296,8 +338,10 @@ def test_province_annex_lists_every_commune_with_its_stored_figures(hanam):
     # grouped by district, each heading with its number of communes
     assert "Huyện Lý Nhân (20 xã)" in annex
     lynhan = annex.split("Huyện Lý Nhân (20 xã)")[1].split("\nHuyện ")[0]
-    assert "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí với 70/75 chỉ tiêu " \
-           "nông thôn mới nâng cao" in lynhan
+    assert (
+        "+ Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí với 70/75 chỉ tiêu "
+        "nông thôn mới nâng cao" in lynhan
+    )
 
 
 def test_province_bulletin_passes_the_report_checker(hanam):
@@ -312,8 +356,12 @@ def test_province_bulletin_passes_the_report_checker(hanam):
     records.append(SimpleNamespace(uid=prov.uid, name=prov.name, type=prov.type, parent=None))
     report = extract(to_text(doc), resolver=RecordResolver(records), context_names=["Tỉnh Hà Nam"])
     assert report.errors == [], [f.message for f in report.errors]
-    stored = {(uid, code): (c, i) for uid, code, c, i in Result.objects.filter(period="2023-07")
-              .values_list("unit__uid", "set_code", "criteria_met", "indicators_met")}
+    stored = {
+        (uid, code): (c, i)
+        for uid, code, c, i in Result.objects.filter(period="2023-07").values_list(
+            "unit__uid", "set_code", "criteria_met", "indicators_met"
+        )
+    }
     assert compare_with(report, lambda unit, code, period: stored.get((unit, code))) == []
     pairs = sum(len(v) for v in doc.meta["rows"].values())  # (commune, set) with a stored result
     assert pairs >= 40 and len([c for c in report.claims if c.unit_code]) >= pairs  # each one's line is read

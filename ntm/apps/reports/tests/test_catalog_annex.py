@@ -61,10 +61,12 @@ def test_annex_cells_are_read_as_officials_write_them():
 
 
 def test_a_fictitious_annex_replaces_the_placeholders_and_each_group_gets_its_value(local_catalog):
-    data = annex({
-        "3.1": {"Nội dung": "Tỷ lệ hư cấu A (kiểm thử)", "Nhóm 1": "≥ 90%", "Nhóm 2": "≥ 80%", "Nhóm 3": "≥ 70%"},
-        "6.2": {"Nội dung": "Tỷ lệ hư cấu B (kiểm thử)", "Chung": "≤ 5%"},
-    })
+    data = annex(
+        {
+            "3.1": {"Nội dung": "Tỷ lệ hư cấu A (kiểm thử)", "Nhóm 1": "≥ 90%", "Nhóm 2": "≥ 80%", "Nhóm 3": "≥ 70%"},
+            "6.2": {"Nội dung": "Tỷ lệ hư cấu B (kiểm thử)", "Chung": "≤ 5%"},
+        }
+    )
     path = import_set(data, "phu-luc-hu-cau.xlsx", directory=local_catalog)
     assert path == local_catalog / "xa-ntm-2026.yaml"
     cs = default_catalog().get("xa-ntm-2026")  # reloaded: the office's file replaces the built-in set
@@ -94,7 +96,10 @@ def test_a_bad_annex_cell_names_its_sheet_row_and_column(local_catalog):
     with pytest.raises(CatalogImportError) as err:
         validate_set(data, "phu-luc.xlsx", directory=local_catalog)
     (issue,) = err.value.issues
-    assert (issue.sheet, issue.column) == (ANNEX_SHEET, "Nhóm 2") and issue.row == 13  # after the header, 1.1–1.2 and 2.1–2.9
+    assert (issue.sheet, issue.column) == (
+        ANNEX_SHEET,
+        "Nhóm 2",
+    ) and issue.row == 13  # after the header, 1.1–1.2 and 2.1–2.9
     assert not (local_catalog / "xa-ntm-2026.yaml").exists()
 
 
@@ -112,10 +117,13 @@ def test_group_evaluation_in_the_database_reads_the_dated_group(local_catalog, d
     reopen(unit, "xa-ntm-2026", "2026-Q3")  # the demo's sheet is approved and locked
     from ntm.apps.observations.models import Observation
 
-    held = Observation.objects.filter(unit=unit, set_code="xa-ntm-2026", period="2026-Q3", indicator="3.1",
-                                      is_current=True).first()
-    record_many([Entry(unit, "xa-ntm-2026", "2026-Q3", "3.1", value="85", expected_version=held and held.version)],
-                reevaluate=False)
+    held = Observation.objects.filter(
+        unit=unit, set_code="xa-ntm-2026", period="2026-Q3", indicator="3.1", is_current=True
+    ).first()
+    record_many(
+        [Entry(unit, "xa-ntm-2026", "2026-Q3", "3.1", value="85", expected_version=held and held.version)],
+        reevaluate=False,
+    )
     save([Row(unit, "group", "1", dt.date(2026, 2, 15), None, "1/QĐ (thử)", dt.date(2026, 2, 1), "thử")])
 
     def status():
@@ -128,8 +136,11 @@ def test_group_evaluation_in_the_database_reads_the_dated_group(local_catalog, d
 
 
 def test_a_replacement_must_keep_the_level_and_phase(tmp_path):
-    text = (catalog_module.BUILTIN_DIR / "xa-ntm-2026.yaml").read_text(encoding="utf-8").replace(
-        "level: commune", "level: province")
+    text = (
+        (catalog_module.BUILTIN_DIR / "xa-ntm-2026.yaml")
+        .read_text(encoding="utf-8")
+        .replace("level: commune", "level: province")
+    )
     (tmp_path / "xa-ntm-2026.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(catalog_module.CatalogError, match="replaces the built-in set"):
         load_catalog([tmp_path])

@@ -20,17 +20,46 @@ def _json(capsys) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize("kind,fmt", [("observations", "csv"), ("observations", "json"), ("results", "xlsx"),
-                                      ("results", "json"), ("dhis2", "json"), ("dhis2", "csv"), ("dhis2-metadata", "json")])
+@pytest.mark.parametrize(
+    "kind,fmt",
+    [
+        ("observations", "csv"),
+        ("observations", "json"),
+        ("results", "xlsx"),
+        ("results", "json"),
+        ("dhis2", "json"),
+        ("dhis2", "csv"),
+        ("dhis2-metadata", "json"),
+    ],
+)
 def test_export_writes_the_file_the_web_page_gives(demo, tmp_path, capsys, client, django_user_model, kind, fmt):
     out = tmp_path / f"x.{fmt}"
-    assert main(["export", kind, "--unit", "xa:13570@2024", "--set", "xa-ntm-2021", "--period", "2023-07",
-                 "--format", fmt, "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                kind,
+                "--unit",
+                "xa:13570@2024",
+                "--set",
+                "xa-ntm-2021",
+                "--period",
+                "2023-07",
+                "--format",
+                fmt,
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "Đã xuất" in capsys.readouterr().out
     admin = django_user_model.objects.create_superuser("quantri", password="x")
     client.force_login(admin)
-    r = client.get(reverse("reports-export"), {"unit": "xa:13570@2024", "set": "xa-ntm-2021", "period": "2023-07",
-                                      "what": kind, "format": fmt})
+    r = client.get(
+        reverse("reports-export"),
+        {"unit": "xa:13570@2024", "set": "xa-ntm-2021", "period": "2023-07", "what": kind, "format": fmt},
+    )
     web = b"".join(r.streaming_content) if r.streaming else b"".join(r)
     if fmt == "xlsx":  # same cells (the zip's bytes differ by their timestamps)
         cells = lambda data: [list(row) for row in openpyxl.load_workbook(data).active.iter_rows(values_only=True)]  # noqa: E731
@@ -45,7 +74,10 @@ def test_export_writes_the_file_the_web_page_gives(demo, tmp_path, capsys, clien
 
 
 def test_export_refuses_what_it_cannot_make(demo, tmp_path, capsys):
-    assert main(["export", "dhis2-metadata", "--unit", "xa:13570@2024", "--format", "csv", "-o", str(tmp_path / "m.csv")]) == 2
+    assert (
+        main(["export", "dhis2-metadata", "--unit", "xa:13570@2024", "--format", "csv", "-o", str(tmp_path / "m.csv")])
+        == 2
+    )
     assert "json" in capsys.readouterr().err
     assert main(["export", "results", "--unit", "xa:99999@2024", "--format", "csv", "-o", str(tmp_path / "r.csv")]) == 2
 
@@ -53,8 +85,22 @@ def test_export_refuses_what_it_cannot_make(demo, tmp_path, capsys):
 def test_import_previews_then_writes_all_or_nothing_with_exit_codes(demo, tmp_path, capsys):
     # a DHIS2 file made by the export, one value changed
     out = tmp_path / "dv.csv"
-    main(["export", "dhis2", "--unit", "xa:13570@2024", "--set", "xa-ntm-2021", "--period", "2023-07",
-          "--format", "csv", "-o", str(out)])
+    main(
+        [
+            "export",
+            "dhis2",
+            "--unit",
+            "xa:13570@2024",
+            "--set",
+            "xa-ntm-2021",
+            "--period",
+            "2023-07",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+        ]
+    )
     rows = list(csv.reader(out.open(encoding="utf-8")))
     line = next(k for k, r in enumerate(rows) if r[0] == "xa-ntm-2021:3.1")
     rows[line][5] = "99.5"
@@ -70,8 +116,9 @@ def test_import_previews_then_writes_all_or_nothing_with_exit_codes(demo, tmp_pa
     assert main(["import", str(out)]) == 0
     text = capsys.readouterr().out
     assert "1 thay đổi" in text and "Đã ghi 1 giá trị" in text
-    o = Observation.objects.current().get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07",
-                                          indicator="3.1")
+    o = Observation.objects.current().get(
+        unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07", indicator="3.1"
+    )
     assert o.value_num == 99.5 and o.source == "import" and o.created_by_name.startswith("ntm import (")
 
     # a row-level error: exit 1, the line and field named, nothing written
@@ -98,14 +145,16 @@ def test_import_of_the_entry_template_with_a_named_account(demo, tmp_path, capsy
 
     officer = django_user_model.objects.create_user("can_bo_nl")
     Membership.objects.create(user=officer, unit=resolve_unit("xa:13570@2024"), role=Role.ENTRY)
-    current = Observation.objects.current().get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021",
-                                                period="2023-07", indicator="3.1")
+    current = Observation.objects.current().get(
+        unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07", indicator="3.1"
+    )
     p = tmp_path / "so-lieu.csv"  # replaces the demo's value: it names the version it replaces
     p.write_text(f"Chỉ tiêu;Giá trị;Đánh giá;Lần sửa\n3.1;91,5;đạt;{current.version}\n", encoding="utf-8")
     args = ["import", str(p), "--user", "can_bo_nl", "--set", "xa-ntm-2021", "--period", "2023-07"]
     assert main(args + ["--unit", "xa:13570@2024"]) == 0
-    o = Observation.objects.current().get(unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07",
-                                          indicator="3.1")
+    o = Observation.objects.current().get(
+        unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07", indicator="3.1"
+    )
     assert o.created_by == officer
     capsys.readouterr()
     assert main(args + ["--unit", "Hà Nam/Lý Nhân/Công Lý", "--format", "json"]) == 1  # outside the account's units

@@ -40,60 +40,165 @@ pytestmark = pytest.mark.django_db
 UID = r"^[A-Za-z][A-Za-z0-9]{10}$"  # "exactly 11 alpha-numeric characters, beginning with a letter"
 # fixed period identifiers of the period format table (day, weeks, bi-week, month, bi-month, quarter,
 # six-months, year, financial years)
-PERIOD = (r"^\d{4}(?:\d{4}|W\d{1,2}|(?:Wed|Thu|Sat|Sun)W\d{1,2}|BiW\d{1,2}|(?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])B"
-          r"|Q[1-4]|S[12]|AprilS[12]|April|July|Oct|Nov)?$")
-VALUE_TYPES = ["INTEGER", "NUMBER", "UNIT_INTERVAL", "PERCENTAGE", "INTEGER_POSITIVE", "INTEGER_NEGATIVE",
-               "INTEGER_ZERO_OR_POSITIVE", "FILE_RESOURCE", "COORDINATE", "TEXT", "LONG_TEXT", "LETTER", "PHONE_NUMBER",
-               "EMAIL", "BOOLEAN", "TRUE_ONLY", "DATE", "DATETIME"]
+PERIOD = (
+    r"^\d{4}(?:\d{4}|W\d{1,2}|(?:Wed|Thu|Sat|Sun)W\d{1,2}|BiW\d{1,2}|(?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])B"
+    r"|Q[1-4]|S[12]|AprilS[12]|April|July|Oct|Nov)?$"
+)
+VALUE_TYPES = [
+    "INTEGER",
+    "NUMBER",
+    "UNIT_INTERVAL",
+    "PERCENTAGE",
+    "INTEGER_POSITIVE",
+    "INTEGER_NEGATIVE",
+    "INTEGER_ZERO_OR_POSITIVE",
+    "FILE_RESOURCE",
+    "COORDINATE",
+    "TEXT",
+    "LONG_TEXT",
+    "LETTER",
+    "PHONE_NUMBER",
+    "EMAIL",
+    "BOOLEAN",
+    "TRUE_ONLY",
+    "DATE",
+    "DATETIME",
+]
 AGGREGATION_TYPES = ["SUM", "AVERAGE", "AVERAGE_SUM_ORG_UNIT", "COUNT", "STDDEV", "VARIANCE", "MIN", "MAX", "NONE"]
-PERIOD_TYPES = ["Daily", "Weekly", "WeeklyWednesday", "WeeklyThursday", "WeeklySaturday", "WeeklySunday", "BiWeekly",
-                "Monthly", "BiMonthly", "Quarterly", "SixMonthly", "SixMonthlyApril", "Yearly", "FinancialApril",
-                "FinancialJuly", "FinancialOct", "FinancialNov"]
+PERIOD_TYPES = [
+    "Daily",
+    "Weekly",
+    "WeeklyWednesday",
+    "WeeklyThursday",
+    "WeeklySaturday",
+    "WeeklySunday",
+    "BiWeekly",
+    "Monthly",
+    "BiMonthly",
+    "Quarterly",
+    "SixMonthly",
+    "SixMonthlyApril",
+    "Yearly",
+    "FinancialApril",
+    "FinancialJuly",
+    "FinancialOct",
+    "FinancialNov",
+]
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 REF = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "pattern": UID}}}
-NAMED = {"id": {"type": "string", "pattern": UID}, "code": {"type": "string", "maxLength": 50},
-         "name": {"type": "string", "minLength": 1, "maxLength": 230},
-         "shortName": {"type": "string", "minLength": 1, "maxLength": 50}}
+NAMED = {
+    "id": {"type": "string", "pattern": UID},
+    "code": {"type": "string", "maxLength": 50},
+    "name": {"type": "string", "minLength": 1, "maxLength": 230},
+    "shortName": {"type": "string", "minLength": 1, "maxLength": 50},
+}
 METADATA_SCHEMA = {
     "type": "object",
     "properties": {
-        "dataElements": {"type": "array", "items": {
-            "type": "object", "required": ["id", "code", "name", "shortName", "valueType", "aggregationType", "domainType",
-                                           "categoryCombo"],
-            "properties": {**NAMED, "formName": {"type": "string", "maxLength": 230},
-                           "valueType": {"enum": VALUE_TYPES}, "aggregationType": {"enum": AGGREGATION_TYPES},
-                           "domainType": {"enum": ["AGGREGATE", "TRACKER"]}, "categoryCombo": REF, "optionSet": REF,
-                           "zeroIsSignificant": {"type": "boolean"}}}},
-        "organisationUnits": {"type": "array", "items": {
-            "type": "object", "required": ["id", "code", "name", "shortName", "openingDate"],
-            "properties": {**NAMED, "openingDate": {"type": "string", "pattern": DATE},
-                           "closedDate": {"type": "string", "pattern": DATE}, "parent": REF}}},
-        "dataSets": {"type": "array", "items": {
-            "type": "object", "required": ["id", "name", "shortName", "periodType", "dataSetElements", "categoryCombo"],
-            "properties": {**NAMED, "periodType": {"enum": PERIOD_TYPES}, "categoryCombo": REF,
-                           "dataSetElements": {"type": "array", "items": {"type": "object", "required": ["dataElement"],
-                                                                          "properties": {"dataElement": REF}}},
-                           "organisationUnits": {"type": "array", "items": REF}}}},
-        "optionSets": {"type": "array", "items": {"type": "object", "required": ["id", "name", "valueType"],
-                                                  "properties": {**NAMED, "valueType": {"enum": VALUE_TYPES}}}},
+        "dataElements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "id",
+                    "code",
+                    "name",
+                    "shortName",
+                    "valueType",
+                    "aggregationType",
+                    "domainType",
+                    "categoryCombo",
+                ],
+                "properties": {
+                    **NAMED,
+                    "formName": {"type": "string", "maxLength": 230},
+                    "valueType": {"enum": VALUE_TYPES},
+                    "aggregationType": {"enum": AGGREGATION_TYPES},
+                    "domainType": {"enum": ["AGGREGATE", "TRACKER"]},
+                    "categoryCombo": REF,
+                    "optionSet": REF,
+                    "zeroIsSignificant": {"type": "boolean"},
+                },
+            },
+        },
+        "organisationUnits": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "code", "name", "shortName", "openingDate"],
+                "properties": {
+                    **NAMED,
+                    "openingDate": {"type": "string", "pattern": DATE},
+                    "closedDate": {"type": "string", "pattern": DATE},
+                    "parent": REF,
+                },
+            },
+        },
+        "dataSets": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "name", "shortName", "periodType", "dataSetElements", "categoryCombo"],
+                "properties": {
+                    **NAMED,
+                    "periodType": {"enum": PERIOD_TYPES},
+                    "categoryCombo": REF,
+                    "dataSetElements": {
+                        "type": "array",
+                        "items": {"type": "object", "required": ["dataElement"], "properties": {"dataElement": REF}},
+                    },
+                    "organisationUnits": {"type": "array", "items": REF},
+                },
+            },
+        },
+        "optionSets": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "name", "valueType"],
+                "properties": {**NAMED, "valueType": {"enum": VALUE_TYPES}},
+            },
+        },
         "categoryCombos": {"type": "array", "items": {"type": "object", "required": ["id", "name"]}},
     },
 }
 DATA_VALUE_SET_SCHEMA = {
-    "type": "object", "required": ["dataValues"],
+    "type": "object",
+    "required": ["dataValues"],
     "properties": {
-        "idScheme": {"enum": ["CODE", "code"]}, "dataElementIdScheme": {"enum": ["CODE", "code"]},
+        "idScheme": {"enum": ["CODE", "code"]},
+        "dataElementIdScheme": {"enum": ["CODE", "code"]},
         "orgUnitIdScheme": {"enum": ["CODE", "code"]},
-        "dataValues": {"type": "array", "items": {
-            "type": "object", "required": ["dataElement", "period", "orgUnit"],
-            "properties": {"dataElement": {"type": "string", "minLength": 1}, "period": {"type": "string", "pattern": PERIOD},
-                           "orgUnit": {"type": "string", "minLength": 1}, "value": {"type": "string"},
-                           "storedBy": {"type": "string"}, "comment": {"type": "string"},
-                           "lastUpdated": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$"}}}},
+        "dataValues": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["dataElement", "period", "orgUnit"],
+                "properties": {
+                    "dataElement": {"type": "string", "minLength": 1},
+                    "period": {"type": "string", "pattern": PERIOD},
+                    "orgUnit": {"type": "string", "minLength": 1},
+                    "value": {"type": "string"},
+                    "storedBy": {"type": "string"},
+                    "comment": {"type": "string"},
+                    "lastUpdated": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$"},
+                },
+            },
+        },
     },
 }
-CSV_HEADER = ["dataelement", "period", "orgunit", "catoptcombo", "attroptcombo", "value", "storedby", "lastupdated",
-              "comment", "followup"]
+CSV_HEADER = [
+    "dataelement",
+    "period",
+    "orgunit",
+    "catoptcombo",
+    "attroptcombo",
+    "value",
+    "storedby",
+    "lastupdated",
+    "comment",
+    "followup",
+]
 BOOLEAN = {"true", "True", "TRUE", "false", "False", "FALSE", "1", "0", "t", "f"}
 
 
@@ -155,15 +260,31 @@ def entered(nguyen_ly, django_user_model):
 
     reopen(nguyen_ly)  # the demo's sheet is approved: open again for these values
     lan = django_user_model.objects.create_user("lan.nt", first_name="Lan", last_name="Nguyễn Thị")
-    report = store_evidence(SimpleUploadedFile("bao-cao-15.pdf", b"%PDF-1.4 test"), nguyen_ly, "xa-ntm-2021",
-                            "2023-07", "3.1")
-    record_many(overwrite=True, entries=[
-        Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "3.1", value="83,9", assessment=True,
-              note="theo số liệu của phòng Kinh tế", evidence=report),
-        Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "15.1", not_applicable=True, note="xã không có chợ theo quy hoạch"),
-        Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "1.1", value="có", assessment=True),
-        Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.1", assessment=False),
-    ], user=lan, source="form")
+    report = store_evidence(
+        SimpleUploadedFile("bao-cao-15.pdf", b"%PDF-1.4 test"), nguyen_ly, "xa-ntm-2021", "2023-07", "3.1"
+    )
+    record_many(
+        overwrite=True,
+        entries=[
+            Entry(
+                nguyen_ly,
+                "xa-ntm-2021",
+                "2023-07",
+                "3.1",
+                value="83,9",
+                assessment=True,
+                note="theo số liệu của phòng Kinh tế",
+                evidence=report,
+            ),
+            Entry(
+                nguyen_ly, "xa-ntm-2021", "2023-07", "15.1", not_applicable=True, note="xã không có chợ theo quy hoạch"
+            ),
+            Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "1.1", value="có", assessment=True),
+            Entry(nguyen_ly, "xa-ntm-2021", "2023-07", "2.1", assessment=False),
+        ],
+        user=lan,
+        source="form",
+    )
     return lan
 
 
@@ -174,7 +295,14 @@ def _stored(unit) -> dict:
     out = {}
     for o in Observation.objects.current().filter(unit=unit, set_code="xa-ntm-2021", period="2023-07"):
         numeric = cs.by_code[o.indicator].kind not in (Kind.BOOLEAN, Kind.LEVEL)
-        out[o.indicator] = (o.value_num, None if numeric else o.value_text, o.assessment, o.not_applicable, o.note, o.evidence)
+        out[o.indicator] = (
+            o.value_num,
+            None if numeric else o.value_text,
+            o.assessment,
+            o.not_applicable,
+            o.note,
+            o.evidence,
+        )
     return out
 
 
@@ -264,22 +392,32 @@ def _write(tmp_path: Path, values: list[dict], **head) -> Path:
 
 def test_a_bad_file_is_refused_whole_with_its_own_lines_and_fields(tmp_path, nguyen_ly):
     good = {"dataElement": "xa-ntm-2021:3.1", "period": "202307", "orgUnit": "13570", "value": "90"}
-    path = _write(tmp_path, [
-        good,
-        {**good, "dataElement": "fbfJHSPpUQD"},  # a UID: the file was not exported by code
-        {**good, "dataElement": "xa-ntm-2021:3.2", "period": "2023W10"},
-        {**good, "dataElement": "xa-ntm-2021:2.2", "orgUnit": "99999"},
-        {**good, "dataElement": "xa-ntm-2021:1.1", "value": "có lẽ"},
-        {**good, "dataElement": "xa-ntm-2021:4.2", "value": "80,5"},
-        {**good, "dataElement": "xa-ntm-2021:2.3", "categoryOptionCombo": "Prlt0C1RF0s"},
-        good,
-    ])
+    path = _write(
+        tmp_path,
+        [
+            good,
+            {**good, "dataElement": "fbfJHSPpUQD"},  # a UID: the file was not exported by code
+            {**good, "dataElement": "xa-ntm-2021:3.2", "period": "2023W10"},
+            {**good, "dataElement": "xa-ntm-2021:2.2", "orgUnit": "99999"},
+            {**good, "dataElement": "xa-ntm-2021:1.1", "value": "có lẽ"},
+            {**good, "dataElement": "xa-ntm-2021:4.2", "value": "80,5"},
+            {**good, "dataElement": "xa-ntm-2021:2.3", "categoryOptionCombo": "Prlt0C1RF0s"},
+            good,
+        ],
+    )
     before = Observation.objects.count()
     plan = E.plan_file(path)
     assert not plan.ok
     got = {(i.row, i.column) for i in plan.issues}
-    assert got == {(2, "dataElement"), (3, "period"), (4, "orgUnit"), (5, "value"), (6, "value"),
-                   (7, "categoryOptionCombo"), (8, "dataElement")}
+    assert got == {
+        (2, "dataElement"),
+        (3, "period"),
+        (4, "orgUnit"),
+        (5, "value"),
+        (6, "value"),
+        (7, "categoryOptionCombo"),
+        (8, "dataElement"),
+    }
     assert str(plan.issues[0]).startswith("dhis2.json [dataValues], dòng 2, cột 'dataElement':")
     assert "2023W10" in next(i.message for i in plan.issues if i.column == "period")
     with pytest.raises(ImportFailed):
@@ -291,9 +429,12 @@ def test_row_checks_of_the_excel_import_speak_of_the_dhis2_line(tmp_path, nguyen
     officer = entry_officer("can_bo_nl", nguyen_ly.uid)
     cong_ly = resolve_unit("Hà Nam/Lý Nhân/Công Lý")
     path = tmp_path / "dhis2.csv"
-    path.write_text(",".join(CSV_HEADER) + "\n"
-                    f"xa-ntm-2021:3.1,202307,13570,,,95,x,,,false\n"
-                    f"xa-ntm-2021:3.1,202307,{cong_ly.code},,,95,x,,,false\n", encoding="utf-8")
+    path.write_text(
+        ",".join(CSV_HEADER) + "\n"
+        f"xa-ntm-2021:3.1,202307,13570,,,95,x,,,false\n"
+        f"xa-ntm-2021:3.1,202307,{cong_ly.code},,,95,x,,,false\n",
+        encoding="utf-8",
+    )
     plan = E.plan_file(path, user=officer)
     assert not plan.ok and [(i.row, i.column) for i in plan.issues] == [(3, "orgUnit")]
     assert "không có quyền" in plan.issues[0].message
@@ -311,8 +452,19 @@ def test_web_upload_of_a_dhis2_file_and_metadata_download(client, tmp_path, nguy
     client.force_login(officer)
     r = client.get(reverse("reports-export"), {"unit": nguyen_ly.uid, "what": "dhis2-metadata", "format": "json"})
     check_metadata(json.loads(b"".join(r.streaming_content)))
-    path = _write(tmp_path, [{"dataElement": "xa-ntm-2021:3.1", "period": "202307", "orgUnit": "13570", "value": "97.5",
-                              "comment": "đo lại"}], idScheme="CODE")
+    path = _write(
+        tmp_path,
+        [
+            {
+                "dataElement": "xa-ntm-2021:3.1",
+                "period": "202307",
+                "orgUnit": "13570",
+                "value": "97.5",
+                "comment": "đo lại",
+            }
+        ],
+        idScheme="CODE",
+    )
     with open(path, "rb") as f:
         r = client.post(reverse("reports-upload"), {"file": f})
     assert r.status_code == 302

@@ -26,8 +26,11 @@ pytestmark = pytest.mark.django_db
 LY_NHAN, NGUYEN_LY, HA_NAM = "huyen:353@2024", "xa:13570@2024", "tinh:35@2024"
 ISSUED = dt.date(2024, 1, 5)
 PLACEHOLDERS = ("chưa có trong nguồn", "nạp từ", "PLACEHOLDER", "None")
-SIGNER = {"signer_authority": "KT. Chánh Văn phòng", "signer_title": "Phó Chánh Văn phòng",
-          "signer_name": "Trần Thị Bình"}
+SIGNER = {
+    "signer_authority": "KT. Chánh Văn phòng",
+    "signer_title": "Phó Chánh Văn phòng",
+    "signer_name": "Trần Thị Bình",
+}
 
 
 @pytest.fixture
@@ -69,13 +72,17 @@ def test_bulletin_pdf_has_the_frame_and_no_placeholder(lynhan_signs):
 
     doc, _ = bulletin(lynhan_signs, "2023-12", issued=ISSUED)
     pdf = render(doc, "pdf")
-    text = _assert_frame_in_pdf(pdf, number_line="Số:", signer=["KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG",
-                                                                  "Trần Thị Bình"])
+    text = _assert_frame_in_pdf(
+        pdf, number_line="Số:", signer=["KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "Trần Thị Bình"]
+    )
     assert "/BC-VPĐP" in text and "Lý Nhân, ngày 05 tháng 01 năm 2024" in text
     assert "- UBND tỉnh Hà Nam;" in text and "- Các xã trên địa bàn huyện;" in text
     assert re.search(r"Chỉ tiêu 1\.3 thuộc tiêu chí số 1 về\s+Quy hoạch", text)  # what the placeholder rows say now
-    fonts = {f.get_object()["/BaseFont"] for p in PdfReader(io.BytesIO(pdf)).pages
-             for f in (p["/Resources"].get("/Font") or {}).values()}
+    fonts = {
+        f.get_object()["/BaseFont"]
+        for p in PdfReader(io.BytesIO(pdf)).pages
+        for f in (p["/Resources"].get("/Font") or {}).values()
+    }
     assert fonts and all("Liberation-Serif" in f or "TimesNewRoman" in f for f in fonts), fonts
 
 
@@ -84,12 +91,24 @@ def test_dossier_pdf_has_the_frame_and_no_placeholder(demo):
     nl = resolve_unit(NGUYEN_LY)
     # the People's Committee issues it itself: no parent body (sent empty), its own abbreviation
     sent = {"signer_authority", "signer_title", "signer_name", "issuer", "parent_body", "symbol"}
-    docs.save(nl, {"signer_authority": "TM. Ủy ban nhân dân", "signer_title": "Chủ tịch", "signer_name": "Lê Văn Cường",
-                   "issuer": "ỦY BAN NHÂN DÂN XÃ NGUYÊN LÝ", "parent_body": "", "symbol": "UBND"}, None, sent)
+    docs.save(
+        nl,
+        {
+            "signer_authority": "TM. Ủy ban nhân dân",
+            "signer_title": "Chủ tịch",
+            "signer_name": "Lê Văn Cường",
+            "issuer": "ỦY BAN NHÂN DÂN XÃ NGUYÊN LÝ",
+            "parent_body": "",
+            "symbol": "UBND",
+        },
+        None,
+        sent,
+    )
     doc, _ = dossier(nl, "xa-nang-cao-2021", "2023-09", issued=ISSUED)  # 12/2023 is still under review
     assert doc.issuer == ["ỦY BAN NHÂN DÂN XÃ NGUYÊN LÝ"]
-    text = _assert_frame_in_pdf(render(doc, "pdf"), number_line="/BC-UBND",
-                                signer=["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Lê Văn Cường"])
+    text = _assert_frame_in_pdf(
+        render(doc, "pdf"), number_line="/BC-UBND", signer=["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Lê Văn Cường"]
+    )
     flat = " ".join(text.split())
     assert "UBND XÃ NGUYÊN LÝ" not in flat and "Nguyên Lý, ngày 05 tháng 01 năm 2024" in flat
     assert "Kết quả thực hiện tiêu chí nông thôn mới nâng cao của xã Nguyên Lý năm 2023" in flat
@@ -129,7 +148,9 @@ def _docx_checks(content: bytes, *, signer: list[str], chart: bool):
 
 def test_bulletin_and_dossier_docx(lynhan_signs):
     doc, _ = bulletin(lynhan_signs, "2023-12", issued=ISSUED)
-    _docx_checks(render(doc, "docx"), signer=["KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "Trần Thị Bình"], chart=True)
+    _docx_checks(
+        render(doc, "docx"), signer=["KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "Trần Thị Bình"], chart=True
+    )
     doc, _ = dossier(resolve_unit(NGUYEN_LY), "xa-nang-cao-2021", "2023-09", issued=ISSUED)
     _docx_checks(render(doc, "docx"), signer=["TRƯỞNG BAN"], chart=False)  # a commune's default signer
 
@@ -198,9 +219,17 @@ def test_the_page_shows_the_form_filled_with_the_units_settings(huyen, lynhan_si
 
 
 def test_the_signer_typed_before_download_is_in_the_file(huyen, lynhan_signs):
-    form = {"unit": LY_NHAN, "period": "2023-12", "format": "pdf", "number": "27", "issued": "05/02/2024",
-            "signer_authority": "", "signer_title": "Chánh Văn phòng", "signer_name": "Phạm Minh Đức",
-            "recipients": "UBND tỉnh Hà Nam\nBan Chỉ đạo các CTMTQG huyện"}
+    form = {
+        "unit": LY_NHAN,
+        "period": "2023-12",
+        "format": "pdf",
+        "number": "27",
+        "issued": "05/02/2024",
+        "signer_authority": "",
+        "signer_title": "Chánh Văn phòng",
+        "signer_name": "Phạm Minh Đức",
+        "recipients": "UBND tỉnh Hà Nam\nBan Chỉ đạo các CTMTQG huyện",
+    }
     r = huyen.post(reverse("reports-bulletin-download"), form)
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     text = "\n".join(_pdf_pages(r.content))
@@ -211,17 +240,32 @@ def test_the_signer_typed_before_download_is_in_the_file(huyen, lynhan_signs):
     r = huyen.get(reverse("reports-bulletin-download"), {"unit": LY_NHAN, "period": "2023-12", "format": "txt"})
     assert "Trần Thị Bình" in r.content.decode() and "Phạm Minh Đức" not in r.content.decode()
     # the dossier: the same form, in DOCX
-    r = huyen.post(reverse("reports-dossier-download"), {"unit": NGUYEN_LY, "set": "xa-ntm-2021", "period": "2023-12",
-                                                         "format": "docx", "signer_title": "Chủ tịch",
-                                                         "signer_name": "Vũ Thị Hoa"})
+    r = huyen.post(
+        reverse("reports-dossier-download"),
+        {
+            "unit": NGUYEN_LY,
+            "set": "xa-ntm-2021",
+            "period": "2023-12",
+            "format": "docx",
+            "signer_title": "Chủ tịch",
+            "signer_name": "Vũ Thị Hoa",
+        },
+    )
     _docx_checks(r.content, signer=["CHỦ TỊCH", "Vũ Thị Hoa"], chart=False)
 
 
 def test_saving_the_settings_for_the_unit(huyen, demo):
     url = reverse("reports-document-settings")
     page = reverse("reports-bulletin") + f"?unit={LY_NHAN}&period=2023-12"
-    r = huyen.post(url, {"unit": LY_NHAN, "next": page, **SIGNER,
-                         "sectors": "Bộ Nông nghiệp và Môi trường = Phòng Nông nghiệp và Môi trường huyện"})
+    r = huyen.post(
+        url,
+        {
+            "unit": LY_NHAN,
+            "next": page,
+            **SIGNER,
+            "sectors": "Bộ Nông nghiệp và Môi trường = Phòng Nông nghiệp và Môi trường huyện",
+        },
+    )
     assert r.status_code == 302 and r["Location"] == page
     text = huyen.get(reverse("reports-bulletin-download"), {"unit": LY_NHAN, "period": "2023-12", "format": "txt"})
     text = text.content.decode()
@@ -240,11 +284,16 @@ def test_saving_the_settings_for_the_unit(huyen, demo):
 def test_bad_input_is_named_and_nothing_is_saved(huyen, demo):
     from ntm.apps.reports.models import DocumentSettings
 
-    r = huyen.post(reverse("reports-bulletin-download"), {"unit": LY_NHAN, "period": "2023-12", "format": "pdf",
-                                                          "issued": "31/02/2024"})
+    r = huyen.post(
+        reverse("reports-bulletin-download"),
+        {"unit": LY_NHAN, "period": "2023-12", "format": "pdf", "issued": "31/02/2024"},
+    )
     assert r.status_code == 400 and "Ngày «31/02/2024» không hợp lệ" in r.content.decode()
-    r = huyen.post(reverse("reports-document-settings"), {"unit": LY_NHAN, "sectors": "Bộ Y tế = Trạm Y tế\nBộ Xây dựng"},
-                   follow=True)
+    r = huyen.post(
+        reverse("reports-document-settings"),
+        {"unit": LY_NHAN, "sectors": "Bộ Y tế = Trạm Y tế\nBộ Xây dựng"},
+        follow=True,
+    )
     assert "dòng 2" in r.content.decode() and "Chưa lưu thông tin văn bản" in r.content.decode()
     assert not DocumentSettings.objects.filter(unit__uid=LY_NHAN).exists()
 

@@ -53,7 +53,10 @@ def test_template_has_rules_prefilled_values_and_a_dropdown(tmp_path, nguyen_ly)
     assert dv.type == "list" and dv.formula1 == '"đạt,chưa đạt,không đánh giá"'
     col = {h: i for i, h in enumerate(header)}
     rows = {r[col["Chỉ tiêu"]]: r for r in ws.iter_rows(min_row=2, values_only=True)}
-    cur = {o.indicator: o for o in Observation.objects.current().filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")}
+    cur = {
+        o.indicator: o
+        for o in Observation.objects.current().filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
+    }
     r31 = rows["3.1"]
     assert r31[col["Quy định"]] == "≥ 80%" and r31[col["Ngưỡng"]] == 80
     assert r31[col["Lần sửa"]] == cur["3.1"].version
@@ -75,12 +78,18 @@ def _edit(path: Path, changes: dict[str, dict]) -> Path:
 
 
 def test_import_preview_then_commit_as_one_batch(tmp_path, nguyen_ly, officer):
-    cur = {o.indicator: o for o in Observation.objects.current().filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")}
+    cur = {
+        o.indicator: o
+        for o in Observation.objects.current().filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
+    }
     unmet = [c for c, o in cur.items() if o.assessment is False][:2]
-    path = _edit(_template(tmp_path, [nguyen_ly]), {
-        unmet[0]: {"Đánh giá": "đạt", "Ghi chú": "theo QĐ số 12/QĐ-UBND"},
-        unmet[1]: {"Đánh giá": "đạt", "Ghi chú": "đã hoàn thành"},
-    })
+    path = _edit(
+        _template(tmp_path, [nguyen_ly]),
+        {
+            unmet[0]: {"Đánh giá": "đạt", "Ghi chú": "theo QĐ số 12/QĐ-UBND"},
+            unmet[1]: {"Đánh giá": "đạt", "Ghi chú": "đã hoàn thành"},
+        },
+    )
     before = Observation.objects.count()
     plan = plan_import(path, user=officer)
     assert plan.ok and (plan.changed, plan.new) == (2, 0) and plan.unchanged == 55
@@ -102,11 +111,14 @@ def test_import_preview_then_commit_as_one_batch(tmp_path, nguyen_ly, officer):
 
 
 def test_import_is_all_or_nothing_with_located_errors(tmp_path, nguyen_ly, officer):
-    path = _edit(_template(tmp_path, [nguyen_ly]), {
-        "1.1": {"Đánh giá": "tốt"},
-        "3.1": {"Giá trị": "nhiều"},
-        "2.1": {"Chỉ tiêu": "99.9"},
-    })
+    path = _edit(
+        _template(tmp_path, [nguyen_ly]),
+        {
+            "1.1": {"Đánh giá": "tốt"},
+            "3.1": {"Giá trị": "nhiều"},
+            "2.1": {"Chỉ tiêu": "99.9"},
+        },
+    )
     before = Observation.objects.count()
     plan = plan_import(path, user=officer)
     assert not plan.ok and plan.issue_count == 3
@@ -128,11 +140,16 @@ def test_import_outside_scope_is_refused(tmp_path, officer):
 
 
 def test_csv_import_with_defaults(tmp_path, nguyen_ly, officer):
-    versions = dict(Observation.objects.current().filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
-                    .values_list("indicator", "version"))  # the values replaced, as the template names them
+    versions = dict(
+        Observation.objects.current()
+        .filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
+        .values_list("indicator", "version")
+    )  # the values replaced, as the template names them
     p = tmp_path / "so-lieu.csv"
-    p.write_text(f"Chỉ tiêu;Giá trị;Đánh giá;Lần sửa\n3.1;91,5;đạt;{versions['3.1']}\n"
-                 f"15.1;;không đánh giá;{versions['15.1']}\n", encoding="utf-8")
+    p.write_text(
+        f"Chỉ tiêu;Giá trị;Đánh giá;Lần sửa\n3.1;91,5;đạt;{versions['3.1']}\n15.1;;không đánh giá;{versions['15.1']}\n",
+        encoding="utf-8",
+    )
     plan = plan_import(p, user=officer, defaults={"unit": nguyen_ly, "set": "xa-ntm-2021", "period": "2023-07"})
     assert plan.ok, [str(i) for i in plan.issues]
     res = commit_import(p, user=officer, defaults={"unit": nguyen_ly, "set": "xa-ntm-2021", "period": "2023-07"})
@@ -179,7 +196,9 @@ def test_exchange_pages(client, tmp_path, nguyen_ly, officer, settings):
     r = client.post(reverse("reports-import-confirm", args=[batch]), {"action": "confirm"})
     assert r.status_code == 302
     assert Observation.objects.filter(batch=batch).count() == 1
-    r = client.get(reverse("reports-export"), {"unit": nguyen_ly.uid, "what": "dhis2", "format": "json", "period": "2023-07"})
+    r = client.get(
+        reverse("reports-export"), {"unit": nguyen_ly.uid, "what": "dhis2", "format": "json", "period": "2023-07"}
+    )
     assert json.loads(b"".join(r.streaming_content))["dataValues"]
     assert client.get(reverse("reports-export"), {"unit": "huyen:353@2024"}).status_code == 403
 
@@ -214,13 +233,17 @@ def test_catalogue_round_trip_and_errors(tmp_path):
     path = import_set(local, "annex.xlsx", directory=tmp_path)
     assert path == tmp_path / "tinh-35-xa-ntm-2021.yaml"
     loaded = load_catalog([tmp_path]).get("tinh-35-xa-ntm-2021")
-    assert loaded.indicator_count == 57 and loaded.threshold("3.1", __import__("ntm.core.catalog", fromlist=["Context"]).Context()).value == 80
+    assert (
+        loaded.indicator_count == 57
+        and loaded.threshold("3.1", __import__("ntm.core.catalog", fromlist=["Context"]).Context()).value == 80
+    )
     import_set(local, "annex.xlsx", directory=tmp_path)  # importing it again replaces the file
     # indicators whose wording is not in our sources keep content: null through Excel and back
     nc = _with_code(export_set(cat.get("xa-nang-cao-2021")), "tinh-35-xa-nang-cao-2021", name="Bộ nâng cao (thử)")
     assert "content: null" in import_set(nc, "nc.xlsx", directory=tmp_path).read_text(encoding="utf-8")
     again = load_catalog([tmp_path]).get("tinh-35-xa-nang-cao-2021").by_code["1.1"]
     assert (again.content_known, again.content) == (False, cat.get("xa-nang-cao-2021").by_code["1.1"].content)
+
     # a bad threshold is reported with its sheet, row and column
     def broken(col: int, value) -> bytes:
         wb = openpyxl.load_workbook(io.BytesIO(local))

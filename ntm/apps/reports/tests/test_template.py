@@ -48,7 +48,9 @@ def test_xlsx_template_protects_the_keys_and_checks_the_value(tmp_path, nguyen_l
     assert rules["list"].formula1 == '"đạt,chưa đạt,không đánh giá"' and str(rules["list"].sqref) == "L2:L58"
     assert str(rules["custom"].sqref) == "K2:K58" and rules["custom"].formula1 == I.value_rule()
     assert 'J2="có/không",OR(K2="có",K2="không")' in I.value_rule() and "K2>=0,K2<=100" in I.value_rule()
-    measure = {ws.cell(r, col["Chỉ tiêu"]).value: ws.cell(r, col["Đơn vị tính"]).value for r in range(2, ws.max_row + 1)}
+    measure = {
+        ws.cell(r, col["Chỉ tiêu"]).value: ws.cell(r, col["Đơn vị tính"]).value for r in range(2, ws.max_row + 1)
+    }
     assert (measure["1.1"], measure["3.1"]) == ("có/không", "%")
 
 
@@ -66,8 +68,12 @@ def test_ods_template_has_the_same_rows_protection_and_checks(tmp_path, nguyen_l
     doc = load(str(ods))
     sheet = next(t for t in doc.spreadsheet.getElementsByType(Table) if t.getAttribute("name") == I.SHEET)
     assert sheet.getAttribute("protected") == "true"
-    unlocked = {s.getAttribute("name") for s in doc.automaticstyles.childNodes for c in s.childNodes
-                if c.qname[1] == "table-cell-properties" and c.getAttribute("cellprotect") == "none"}
+    unlocked = {
+        s.getAttribute("name")
+        for s in doc.automaticstyles.childNodes
+        for c in s.childNodes
+        if c.qname[1] == "table-cell-properties" and c.getAttribute("cellprotect") == "none"
+    }
     assert unlocked == {"o-nhap"}
     header = [c for c in sheet.getElementsByType(TableRow)[0].getElementsByType(TableCell)]
     names = [str(c) for c in header]
@@ -78,8 +84,10 @@ def test_ods_template_has_the_same_rows_protection_and_checks(tmp_path, nguyen_l
             key = next(key for key in I.TEMPLATE_ORDER if I.COLUMNS[key][0] == name)
             style = cells[k].getAttribute("stylename")
             assert (style in unlocked) == (key in I.INPUT_COLUMNS), (name, style)
-        checks[str(cells[names.index("Chỉ tiêu")])] = (cells[names.index("Giá trị")].getAttribute("contentvalidationname"),
-                                                       cells[names.index("Đánh giá")].getAttribute("contentvalidationname"))
+        checks[str(cells[names.index("Chỉ tiêu")])] = (
+            cells[names.index("Giá trị")].getAttribute("contentvalidationname"),
+            cells[names.index("Đánh giá")].getAttribute("contentvalidationname"),
+        )
     assert checks["1.1"] == ("co-khong", "danh-gia") and checks["3.1"] == ("ty-le", "danh-gia")
     assert checks["9.1"] == ("so", "danh-gia")  # an amount: any number
 
@@ -89,12 +97,17 @@ def test_template_download_as_ods_and_a_too_large_one_refused(client, nguyen_ly,
 
     admin = django_user_model.objects.create_superuser("quantri", password="x")
     client.force_login(admin)
-    r = client.get(reverse("reports-template"), {"unit": nguyen_ly.uid, "set": CS, "period": "2023-07", "format": "ods"})
+    r = client.get(
+        reverse("reports-template"), {"unit": nguyen_ly.uid, "set": CS, "period": "2023-07", "format": "ods"}
+    )
     assert r["Content-Type"] == "application/vnd.oasis.opendocument.spreadsheet"
     assert r["Content-Disposition"].endswith('.ods"')
     data = b"".join(r.streaming_content)
     assert data[:2] == b"PK" and b"application/vnd.oasis.opendocument.spreadsheet" in data[:200]
     monkeypatch.setattr(template_ods, "MAX_ROWS", 10)
-    r = client.get(reverse("reports-template"), {"unit": nguyen_ly.uid, "set": CS, "period": "2023-07", "format": "ods"},
-                   follow=True)
+    r = client.get(
+        reverse("reports-template"),
+        {"unit": nguyen_ly.uid, "set": CS, "period": "2023-07", "format": "ods"},
+        follow=True,
+    )
     assert "hãy tải mẫu XLSX" in r.content.decode()

@@ -39,8 +39,9 @@ def media(settings, tmp_path):
 
 
 def _current(indicator: str = "1.1") -> Observation:
-    return Observation.objects.current().get(unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07",
-                                             indicator=indicator)
+    return Observation.objects.current().get(
+        unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07", indicator=indicator
+    )
 
 
 def _flip(indicator: str = "1.1") -> str:
@@ -67,8 +68,9 @@ def _messages(response) -> list[str]:
 
 # -- refused at once ----------------------------------------------------------------------------------
 def test_a_workbook_with_one_row_numbered_a_billion_is_refused_at_upload_by_its_name(client, officer, media):
-    data = xlsx_bytes(sheet_xml(row_xml(1, ["Mã đơn vị", "Chỉ tiêu", "Đánh giá"])
-                                + row_xml(1_000_000_000, [NGUYEN_LY, "1.1", "đạt"])))
+    data = xlsx_bytes(
+        sheet_xml(row_xml(1, ["Mã đơn vị", "Chỉ tiêu", "Đánh giá"]) + row_xml(1_000_000_000, [NGUYEN_LY, "1.1", "đạt"]))
+    )
     client.force_login(officer)
     r = _upload(client, "so lieu xa Nguyen Ly.xlsx", data)
     b = _batch(r)
@@ -113,8 +115,14 @@ def test_csv_saved_by_older_excel_is_imported_like_utf8(encode, officer, tmp_pat
 def test_an_ods_file_is_imported_like_an_xlsx_one(officer, tmp_path):
     path = tmp_path / "so-lieu.ods"
     head = ["Mã đơn vị", "Bộ tiêu chí", "Kỳ", "Chỉ tiêu", "Đánh giá", "Lần sửa"]
-    path.write_bytes(ods_bytes(ods_table("Số liệu", ods_row(head) + ods_row([NGUYEN_LY, "xa-ntm-2021", "2023-07", "1.1",
-                                                                            _flip(), str(_current().version)]))))
+    path.write_bytes(
+        ods_bytes(
+            ods_table(
+                "Số liệu",
+                ods_row(head) + ods_row([NGUYEN_LY, "xa-ntm-2021", "2023-07", "1.1", _flip(), str(_current().version)]),
+            )
+        )
+    )
     plan = I.plan_import(path, user=officer)
     assert plan.ok and plan.changed == 1
 

@@ -46,7 +46,7 @@ def unit_link_html(user, unit, href: str, label: str | None = None, css: str = "
     cls = f' class="{escape(css)}"' if css else ""
     if may_open(user, unit):
         return f'<a href="{escape(href)}"{cls}>{text}</a>'
-    return f'<span{cls}>{text}</span>'
+    return f"<span{cls}>{text}</span>"
 
 
 def _user(context):
@@ -83,8 +83,11 @@ def unit_link(context, unit, to="detail", label=None, css="", **params):
     ``{% unit_link r.unit "detail" label=r.unit.name css="x" %}`` — a link only where the user may go."""
     if unit is None:
         return ""
-    return mark_safe(unit_link_html(_user(context), unit, unit_href(unit, str(to), params),
-                                    None if label is None else str(label), css))
+    return mark_safe(
+        unit_link_html(
+            _user(context), unit, unit_href(unit, str(to), params), None if label is None else str(label), css
+        )
+    )
 
 
 @register.filter

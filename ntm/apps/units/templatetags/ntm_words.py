@@ -82,19 +82,22 @@ def provenance_words(text) -> str:
         tag, status = tag.strip(), status.strip()
     source = SOURCE_WORDS.get(tag, tag)
     state = STATUS_WORDS.get(status, status)
-    return _("nguồn: %(source)s, %(state)s") % {"source": source, "state": state} if state else \
-        _("nguồn: %(source)s") % {"source": source}
+    return (
+        _("nguồn: %(source)s, %(state)s") % {"source": source, "state": state}
+        if state
+        else _("nguồn: %(source)s") % {"source": source}
+    )
 
 
 def place_of(unit, names: list[str]) -> str:
-    """"Xã An Ninh, huyện Quỳnh Phụ, Thái Bình": the unit's name, then its parents' (district in lower
+    """ "Xã An Ninh, huyện Quỳnh Phụ, Thái Bình": the unit's name, then its parents' (district in lower
     case, the province by its short name), nearest first."""
     parts = [unit.name]
     for n in reversed(names):
         low = n
         for prefix in ("Tỉnh ", "Thành phố "):
             if n.startswith(prefix) and n is names[0]:
-                low = n[len(prefix):]
+                low = n[len(prefix) :]
                 break
         else:
             if n is not names[0]:
@@ -192,11 +195,11 @@ def engine_words(text) -> str:
     if s == "chung cả nước":
         return _("chung cả nước") + year
     if s.startswith("từ mức "):
-        return _("từ mức %(x)s") % {"x": s[len("từ mức "):]} + year
+        return _("từ mức %(x)s") % {"x": s[len("từ mức ") :]} + year
     if s.startswith("vùng "):
-        return _("vùng %(name)s") % {"name": _(s[len("vùng "):])} + year
+        return _("vùng %(name)s") % {"name": _(s[len("vùng ") :])} + year
     if s.startswith("nhóm xã "):
-        return _("nhóm xã %(g)s") % {"g": s[len("nhóm xã "):]} + year
+        return _("nhóm xã %(g)s") % {"g": s[len("nhóm xã ") :]} + year
     if s.startswith("của tỉnh (mã "):
-        return _("của tỉnh (mã %(code)s") % {"code": s[len("của tỉnh (mã "):]} + year
+        return _("của tỉnh (mã %(code)s") % {"code": s[len("của tỉnh (mã ") :]} + year
     return str(text)

@@ -24,20 +24,27 @@ def reviewer(client, demo_db, ntm_middleware):  # noqa: F811
 
 
 def upload(client, text: str, name="phan-loai.csv"):
-    return client.post("/don-vi/phan-loai/nhap/?unit=tinh:37@2025",
-                       {"unit": "tinh:37@2025", "file": SimpleUploadedFile(name, text.encode("utf-8"))})
+    return client.post(
+        "/don-vi/phan-loai/nhap/?unit=tinh:37@2025",
+        {"unit": "tinh:37@2025", "file": SimpleUploadedFile(name, text.encode("utf-8"))},
+    )
 
 
 def groups() -> dict[str, list]:
-    return {c.unit.uid: (c.group, c.valid_from.isoformat(), c.valid_to and c.valid_to.isoformat())
-            for c in Classification.objects.select_related("unit").order_by("unit__uid", "valid_from")}
+    return {
+        c.unit.uid: (c.group, c.valid_from.isoformat(), c.valid_to and c.valid_to.isoformat())
+        for c in Classification.objects.select_related("unit").order_by("unit__uid", "valid_from")
+    }
 
 
 def test_a_file_with_one_bad_row_changes_nothing_and_names_the_row(reviewer):
     before, events = groups(), AuditEvent.objects.count()
-    page = upload(reviewer, HEAD
-                  + "xa:13591@2025,Nam Xang,1,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n"
-                  + "xa:13627@2025,Nam Lý,4,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n")
+    page = upload(
+        reviewer,
+        HEAD
+        + "xa:13591@2025,Nam Xang,1,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n"
+        + "xa:13627@2025,Nam Lý,4,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n",
+    )
     text = page.content.decode()
     assert page.status_code == 200
     assert "1 lỗi — không ghi gì." in text
@@ -58,20 +65,26 @@ def test_a_good_file_is_previewed_then_written_audited_and_reevaluated(reviewer,
     from ntm.apps.evaluations.models import Result
     from ntm.apps.evaluations.tasks import run_reevaluation
 
-    page = upload(reviewer, HEAD
-                  + "xa:13591@2025,Nam Xang,1,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n"
-                  + "13627,Nam Lý,3,01/04/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n")
+    page = upload(
+        reviewer,
+        HEAD
+        + "xa:13591@2025,Nam Xang,1,01/07/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n"
+        + "13627,Nam Lý,3,01/04/2026,15/QĐ-UBND,20/06/2026,UBND tỉnh Ninh Bình\n",
+    )
     preview = page.context["preview"]
     assert not preview.problems and len(preview.plan.created) == 2
     assert len(preview.plan.changed) == 1  # Nam Xang's group 2 now ends on 30/06/2026
     assert not Classification.objects.filter(unit__uid="xa:13627@2025").exists()  # a preview writes nothing
     token = page.context["token"]
     before_runs = ReevaluationRun.objects.count()
-    done = reviewer.post("/don-vi/phan-loai/nhap/", {"unit": "tinh:37@2025", "token": token, "action": "confirm"},
-                         follow=True)
+    done = reviewer.post(
+        "/don-vi/phan-loai/nhap/", {"unit": "tinh:37@2025", "token": token, "action": "confirm"}, follow=True
+    )
     assert "Đã ghi 3 thay đổi phân loại xã" in done.content.decode()
     assert groups()["xa:13627@2025"] == ("3", "2026-04-01", None)
-    nam_xang = [(c.group, c.valid_to) for c in Classification.objects.filter(unit__uid="xa:13591@2025").order_by("valid_from")]
+    nam_xang = [
+        (c.group, c.valid_to) for c in Classification.objects.filter(unit__uid="xa:13591@2025").order_by("valid_from")
+    ]
     assert nam_xang[0][0] == "2" and nam_xang[0][1].isoformat() == "2026-06-30" and nam_xang[1] == ("1", None)
     assert AuditEvent.objects.filter(action=Action.CLASSIFICATION_SAVED, username="demo_ninhbinh").count() == 3
     assert Unit.objects.get(uid="xa:13627@2025").commune_group == "3"
@@ -97,9 +110,18 @@ def test_the_template_lists_the_communes_of_the_province(reviewer):
 
 
 def test_a_reviewer_sets_one_commune_group_with_the_form(reviewer):
-    resp = reviewer.post("/don-vi/xa:13627@2025/phan-loai/", {
-        "kind": "group", "group": "2", "valid_from": "15/02/2026", "decision_number": "9/QĐ-UBND",
-        "decision_date": "10/02/2026", "issued_by": "UBND tỉnh Ninh Bình"}, follow=True)
+    resp = reviewer.post(
+        "/don-vi/xa:13627@2025/phan-loai/",
+        {
+            "kind": "group",
+            "group": "2",
+            "valid_from": "15/02/2026",
+            "decision_number": "9/QĐ-UBND",
+            "decision_date": "10/02/2026",
+            "issued_by": "UBND tỉnh Ninh Bình",
+        },
+        follow=True,
+    )
     assert "Đã ghi 1 thay đổi phân loại xã" in resp.content.decode()
     assert Unit.objects.get(uid="xa:13627@2025").commune_group == "2"
 

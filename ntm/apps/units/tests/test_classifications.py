@@ -18,8 +18,17 @@ D = dt.date
 
 
 def row(unit, group="2", start=D(2026, 2, 15), end=None, *, kind="group", number="12/QĐ-UBND (thử)", line=None):  # noqa: B008
-    return C.Row(unit=unit, kind=kind, group=group if kind == "group" else "", valid_from=start, valid_to=end,
-                 decision_number=number, decision_date=start, issued_by="UBND tỉnh Ninh Bình (thử)", line=line)
+    return C.Row(
+        unit=unit,
+        kind=kind,
+        group=group if kind == "group" else "",
+        valid_from=start,
+        valid_to=end,
+        decision_number=number,
+        decision_date=start,
+        issued_by="UBND tỉnh Ninh Bình (thử)",
+        line=line,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +63,9 @@ def test_a_new_group_takes_over_from_its_start(nam_xang, admin_user):
     C.save([row(nam_xang, "1", start=D(2026, 7, 1), number="30/QĐ-UBND (thử)")], user=admin_user)
     rows = list(Classification.objects.filter(unit=nam_xang).order_by("valid_from"))
     assert [(c.group, c.valid_from, c.valid_to) for c in rows] == [
-        ("2", D(2026, 2, 15), D(2026, 6, 30)), ("1", D(2026, 7, 1), None)]
+        ("2", D(2026, 2, 15), D(2026, 6, 30)),
+        ("1", D(2026, 7, 1), None),
+    ]
     assert C.in_force(nam_xang, D(2026, 6, 30)).group == "2" and C.in_force(nam_xang, D(2026, 9, 30)).group == "1"
     # the shortened row is audited too (old → new end)
     assert AuditEvent.objects.filter(action=Action.CLASSIFICATION_SAVED, unit=nam_xang, username="admin").count() == 3
@@ -64,8 +75,10 @@ def test_an_overlap_is_refused_with_its_row_and_nothing_changes(nam_xang, ly_nha
     C.save([row(nam_xang, "2", start=D(2026, 7, 1))], user=admin_user)
     before = AuditEvent.objects.count()
     with pytest.raises(C.ClassificationError) as err:
-        C.save([row(ly_nhan, "3", line=2), row(nam_xang, "1", start=D(2026, 2, 15), end=D(2026, 12, 31), line=3)],
-               user=admin_user)
+        C.save(
+            [row(ly_nhan, "3", line=2), row(nam_xang, "1", start=D(2026, 2, 15), end=D(2026, 12, 31), line=3)],
+            user=admin_user,
+        )
     assert [p.line for p in err.value.problems] == [3]
     assert "trùng với phân loại nhóm 2 từ 01/07/2026" in str(err.value)
     assert not Classification.objects.filter(unit=ly_nhan).exists()
@@ -79,12 +92,30 @@ def test_only_xa_can_be_grouped():
 
 
 def test_a_change_queues_a_reevaluation_of_the_periods_it_touches(nam_xang, admin_user):
-    Result.objects.create(unit=nam_xang, set_code="xa-ntm-2026", period="2026-Q1", year=2026, criteria_met=1,
-                          criteria_total=10, indicators_met=5, indicators_total=47, standard_met=False,
-                          catalog_version="x")
-    Result.objects.create(unit=nam_xang, set_code="xa-ntm-2026", period="2026-Q3", year=2026, criteria_met=1,
-                          criteria_total=10, indicators_met=5, indicators_total=47, standard_met=False,
-                          catalog_version="x")
+    Result.objects.create(
+        unit=nam_xang,
+        set_code="xa-ntm-2026",
+        period="2026-Q1",
+        year=2026,
+        criteria_met=1,
+        criteria_total=10,
+        indicators_met=5,
+        indicators_total=47,
+        standard_met=False,
+        catalog_version="x",
+    )
+    Result.objects.create(
+        unit=nam_xang,
+        set_code="xa-ntm-2026",
+        period="2026-Q3",
+        year=2026,
+        criteria_met=1,
+        criteria_total=10,
+        indicators_met=5,
+        indicators_total=47,
+        standard_met=False,
+        catalog_version="x",
+    )
     saved = C.save([row(nam_xang, "3", start=D(2026, 7, 1))], user=admin_user, enqueue=False)
     assert saved.run is not None and saved.run.status == ReevaluationRun.Status.QUEUED
     assert saved.run.periods == ["2026-Q3"]  # Q1 ended before the group took effect

@@ -16,9 +16,16 @@ pytestmark = pytest.mark.django_db
 def test_find_json(capsys):
     assert cli.cmd_find("nguyen ly", None, "json") == 0
     rows = json.loads(capsys.readouterr().out)
-    assert rows[0] == {"uid": "xa:13570@2024", "name": "Xã Nguyên Lý", "type": "Xã", "level": "commune",
-                       "edition": "2024", "path": ["Tỉnh Hà Nam", "Huyện Lý Nhân"],
-                       "valid_from": None, "valid_to": "2025-06-30"}
+    assert rows[0] == {
+        "uid": "xa:13570@2024",
+        "name": "Xã Nguyên Lý",
+        "type": "Xã",
+        "level": "commune",
+        "edition": "2024",
+        "path": ["Tỉnh Hà Nam", "Huyện Lý Nhân"],
+        "valid_from": None,
+        "valid_to": "2025-06-30",
+    }
 
 
 def test_find_at_a_date_json(capsys):

@@ -42,7 +42,13 @@ def test_both_editions_are_loaded():
 def test_a_unit_as_stored():
     nl = Unit.objects.get(uid="xa:13570@2024")
     assert (nl.name, nl.short_name, nl.type, nl.level, nl.edition, nl.region) == (
-        "Xã Nguyên Lý", "Nguyên Lý", "Xã", "commune", "2024", "DBSH")
+        "Xã Nguyên Lý",
+        "Nguyên Lý",
+        "Xã",
+        "commune",
+        "2024",
+        "DBSH",
+    )
     assert nl.parent.uid == "huyen:353@2024" and nl.parent.name == "Huyện Lý Nhân"
     assert nl.parent.parent.uid == "tinh:35@2024" and nl.parent.parent.region == "DBSH"
     assert nl.search == "xa nguyen ly"
@@ -60,8 +66,13 @@ def test_load_again_changes_nothing():
 
 def test_load_mirrors_the_lineage_of_the_source():
     nl = Unit.objects.get(uid="xa:13570@2024")
-    stray = UnitLink.objects.create(predecessor=nl, successor=Unit.objects.get(uid="xa:00004@2025"), kind="split",
-                                    date=dt.date(2025, 7, 1), is_default=False)
+    stray = UnitLink.objects.create(
+        predecessor=nl,
+        successor=Unit.objects.get(uid="xa:00004@2025"),
+        kind="split",
+        date=dt.date(2025, 7, 1),
+        is_default=False,
+    )
     UnitLink.objects.filter(predecessor=nl, successor__uid="xa:13591@2025").update(kind="split")
     counts = load_units()
     assert (counts["links_created"], counts["links_updated"], counts["links_deleted"]) == (0, 1, 1)
@@ -80,8 +91,10 @@ def test_load_repairs_loaded_fields_and_keeps_office_fields():
 
 
 # -- resolving -------------------------------------------------------------------------------
-@pytest.mark.parametrize("ref", ["Hà Nam/Lý Nhân/Nguyên Lý", "ha nam/ly nhan/xa nguyen ly", "Tỉnh Hà Nam/Nguyên Lý",
-                                 "xa:13570@2024", "xa:13570"])
+@pytest.mark.parametrize(
+    "ref",
+    ["Hà Nam/Lý Nhân/Nguyên Lý", "ha nam/ly nhan/xa nguyen ly", "Tỉnh Hà Nam/Nguyên Lý", "xa:13570@2024", "xa:13570"],
+)
 def test_resolve(ref):
     assert resolve_unit(ref).uid == "xa:13570@2024"
 
@@ -113,12 +126,25 @@ def test_resolve_not_found_is_a_vietnamese_error():
 def test_find_ignores_diacritics():
     matches = find_units("nguyen ly")
     first = matches[0]
-    assert (first.uid, first.name, first.type, first.level, first.edition) == ("xa:13570@2024", "Xã Nguyên Lý", "Xã", "commune", "2024")
+    assert (first.uid, first.name, first.type, first.level, first.edition) == (
+        "xa:13570@2024",
+        "Xã Nguyên Lý",
+        "Xã",
+        "commune",
+        "2024",
+    )
     assert first.path == ["Tỉnh Hà Nam", "Huyện Lý Nhân"]
     assert (first.valid_from, first.valid_to) == (None, dt.date(2025, 6, 30))
-    assert first.as_dict() == {"uid": "xa:13570@2024", "name": "Xã Nguyên Lý", "type": "Xã", "level": "commune",
-                               "edition": "2024", "path": ["Tỉnh Hà Nam", "Huyện Lý Nhân"],
-                               "valid_from": None, "valid_to": "2025-06-30"}
+    assert first.as_dict() == {
+        "uid": "xa:13570@2024",
+        "name": "Xã Nguyên Lý",
+        "type": "Xã",
+        "level": "commune",
+        "edition": "2024",
+        "path": ["Tỉnh Hà Nam", "Huyện Lý Nhân"],
+        "valid_from": None,
+        "valid_to": "2025-06-30",
+    }
     assert find_units("NGUYÊN LÝ")[0].uid == "xa:13570@2024"
 
 
@@ -191,7 +217,11 @@ def test_a_hanam_commune_after_the_reform_has_its_predecessors():
     nl = resolve_unit("Hà Nam/Lý Nhân/Nguyên Lý")
     (nam_xang,) = successors(nl)
     assert (nam_xang.uid, nam_xang.name, nam_xang.link.kind, nam_xang.link.is_default) == (
-        "xa:13591@2025", "Xã Nam Xang", "merge", True)
+        "xa:13591@2025",
+        "Xã Nam Xang",
+        "merge",
+        True,
+    )
     assert nam_xang.link.date == dt.date(2025, 7, 1)
     assert nam_xang.parent.uid == "tinh:37@2025" and nam_xang.parent.name == "Tỉnh Ninh Bình"
     assert nam_xang.region == "DBSH"
@@ -201,7 +231,11 @@ def test_a_hanam_commune_after_the_reform_has_its_predecessors():
 
 
 def test_province_lineage_and_splits():
-    assert {u.uid for u in predecessors(Unit.objects.get(uid="tinh:37@2025"))} == {"tinh:35@2024", "tinh:36@2024", "tinh:37@2024"}
+    assert {u.uid for u in predecessors(Unit.objects.get(uid="tinh:37@2025"))} == {
+        "tinh:35@2024",
+        "tinh:36@2024",
+        "tinh:37@2024",
+    }
     ngoc_ha = Unit.objects.get(uid="xa:00016@2024")
     succ = successors(ngoc_ha)
     assert len(succ) == 2 and {u.link.kind for u in succ} == {"split"}

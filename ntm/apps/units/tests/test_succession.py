@@ -31,12 +31,16 @@ def test_an_admin_moves_a_membership_and_history_stays_readable(client, member, 
     client.force_login(admin_user)
     page = client.get("/don-vi/tinh:35@2024/ke-thua-phan-quyen/").content.decode()
     assert "ha_nam" in page and "Tỉnh Ninh Bình" in page
-    preview = client.post("/don-vi/tinh:35@2024/ke-thua-phan-quyen/",
-                          {"membership": [m.pk], "target": ["tinh:37@2025"], "mode": "move", "action": "preview"})
+    preview = client.post(
+        "/don-vi/tinh:35@2024/ke-thua-phan-quyen/",
+        {"membership": [m.pk], "target": ["tinh:37@2025"], "mode": "move", "action": "preview"},
+    )
     assert "succession-preview" in preview.content.decode()
     assert not Membership.objects.filter(user=officer, unit=ninhbinh).exists()  # a preview writes nothing
-    client.post("/don-vi/tinh:35@2024/ke-thua-phan-quyen/",
-                {"membership": [m.pk], "target": ["tinh:37@2025"], "mode": "move", "action": "confirm"})
+    client.post(
+        "/don-vi/tinh:35@2024/ke-thua-phan-quyen/",
+        {"membership": [m.pk], "target": ["tinh:37@2025"], "mode": "move", "action": "confirm"},
+    )
     roles = sorted((x.unit.uid, x.role) for x in Membership.objects.filter(user=officer).select_related("unit"))
     assert roles == [("tinh:35@2024", "leader"), ("tinh:37@2025", "reviewer")]
     officer = type(officer).objects.get(pk=officer.pk)  # memberships are cached per request/user object

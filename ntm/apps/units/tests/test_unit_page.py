@@ -31,8 +31,10 @@ def section(response, ident: str) -> str:
 def test_scorecard_as_the_bulletin_writes_it(login):
     r = login("Hà Nam/Lý Nhân", "leader").get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"})
     assert r.status_code == 200
-    assert ("Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; "
-            "17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao") in text(r)
+    assert (
+        "Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; "
+        "17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao"
+    ) in text(r)
     assert "89,47% số tiêu chí, 94,74% số chỉ tiêu" in text(r)  # 17/19, 54/57
     assert "Xã Nguyên Lý — tháng 7/2023" in text(r)
 
@@ -141,8 +143,10 @@ def test_a_merged_commune_shows_its_predecessors_results(login):
     block = section(r, "predecessors")
     plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", block))
     assert "Xã Nam Xang được hình thành từ 3 đơn vị" in plain
-    assert ("Xã Nguyên Lý (cũ): đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; "
-            "17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao") in plain
+    assert (
+        "Xã Nguyên Lý (cũ): đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; "
+        "17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao"
+    ) in plain
     assert "Xã Công Lý (cũ): đạt 16/19 tiêu chí với 53/57 chỉ tiêu nông thôn mới" in plain
     assert "Xã Đức Lý (cũ): đạt" in plain
     # the predecessors' figures, counted (no combined status is made up for the successor)
