@@ -267,10 +267,14 @@ def test_a_value_saved_through_one_server_is_visible_through_the_other_at_once(d
     auth = {"Authorization": f"Token {json.loads(body)['token']}"}
     page = Browser()
     assert page.login("demo_huyen", "ntm-demo")[0] == 302
+    # a draft is not published: the reviewer looks at the figures including unapproved data (the
+    # switch is kept in the session, so both servers must see it)
+    switch = {"view": "all", "next": "/", "csrfmiddlewaretoken": page.csrf("/")}
+    assert page.request("POST", "/so-lieu/", switch)[0] == 302
     commune = f"/don-vi/{UNIT}/?set={SET}&period={PERIOD}"
     for _ in range(4):  # both servers compute the commune page once and keep it
         assert page.request("GET", commune)[0] == 200
-    results = f"/api/v1/results/?unit={UNIT}&set={SET}&period={PERIOD}"
+    results = f"/api/v1/results/?unit={UNIT}&set={SET}&period={PERIOD}&include_unapproved=true"
     for n, indicator in enumerate(["1.1", "2.1", "3.1"], start=1):
         status, headers, body = api.request(
             "POST",
