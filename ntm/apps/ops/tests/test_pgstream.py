@@ -7,6 +7,7 @@ transaction (committed_db, in the test database) and remove what they create. Po
 
 from __future__ import annotations
 
+import logging
 import time
 
 import psycopg
@@ -93,6 +94,9 @@ def test_a_part_that_gets_no_connection_is_computed_by_the_requests_own(committe
         raise psycopg.OperationalError("FATAL: sorry, too many clients already")
 
     monkeypatch.setattr(connection, "get_new_connection", none_left)  # the parts' threads connect through it
+    # a logging configuration applied by an earlier test may have disabled the module's logger
+    monkeypatch.setattr(logging.getLogger(pgstream.__name__), "disabled", False)
+    caplog.set_level(logging.WARNING, logger=pgstream.__name__)
     rows = _rows([_series(1, 7_000), _series(7_001, 9_000), _series(9_001, 12_000)], size=2048)
     assert rows == [(g, f"dòng {g}") for g in range(1, 12_001)]
     assert "too many clients" in caplog.text
