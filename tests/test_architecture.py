@@ -20,9 +20,7 @@ KNOWN_PRIVATE = {
     ("ntm/apps/evaluations/tasks.py", "ntm.apps.observations.services._depth"),
     ("ntm/apps/evaluations/dataview.py", "ntm.apps.accounts.permissions._memberships"),
     ("ntm/apps/observations/templatetags/ntm_review.py", "ntm.apps.accounts.permissions._memberships"),
-    ("ntm/apps/plans/permissions.py", "ntm.apps.accounts.permissions._grants"),
     ("ntm/apps/evaluations/templatetags/dashboard_tags.py", "ntm.apps.units.templatetags.ntm_units._user"),
-    ("ntm/apps/evaluations/views.py", "ntm.apps.units.views._reviews_under"),
     ("ntm/apps/observations/forms.py", "ntm.core.evaluation.engine._scope_label"),
     ("ntm/apps/reports/catalog_xlsx.py", "ntm.core.catalog._files"),
 }

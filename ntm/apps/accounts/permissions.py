@@ -97,6 +97,23 @@ def can_review(user, unit) -> bool:
     return competent(user, unit, REVIEW_ROLES, REVIEW_LEVELS)
 
 
+def competent_under(user, unit, roles: set, levels: dict[str, frozenset[str]]) -> bool:
+    """Whether ``user`` is competent (:func:`competent`) for some commune under ``unit``, or for ``unit``
+    itself when it is a commune: a role of ``roles`` at a level of ``levels["commune"]`` on the unit or
+    above it (a province office for its whole province)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    if getattr(unit, "level", None) == "commune":
+        return competent(user, unit, roles, levels)
+    offices = levels.get("commune", frozenset())
+    return any(r in roles and lvl in offices and unit.path.startswith(p) for p, r, lvl in _grants(user))
+
+
+def can_review_under(user, unit) -> bool:
+    """Reviewer competent for the communes under ``unit``, or administrator of it."""
+    return can_admin(user, unit) or competent_under(user, unit, REVIEW_ROLES, REVIEW_LEVELS)
+
+
 def can_admin(user, unit) -> bool:
     return bool(getattr(user, "is_superuser", False)) or _covers(_paths(user, {Role.ADMIN}), unit.path)
 

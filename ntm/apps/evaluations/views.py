@@ -235,9 +235,9 @@ def history_link(sel: Selection) -> tuple[str, str] | None:
 
 def _can_classify_province(sel: Selection) -> bool:
     """A province office of today's hierarchy may import its communes' groups (link on its pages)."""
-    from ntm.apps.units.views import _reviews_under
+    from ntm.apps.accounts.permissions import can_review_under
 
-    return sel.unit.level == Level.PROVINCE and sel.unit.valid_to is None and _reviews_under(sel.user, sel.unit)
+    return sel.unit.level == Level.PROVINCE and sel.unit.valid_to is None and can_review_under(sel.user, sel.unit)
 
 
 def _can_carry(sel: Selection) -> bool:

@@ -14,7 +14,7 @@ of the levels (built on ``ntm.apps.accounts.permissions``; the table is in docs/
 from __future__ import annotations
 
 from ntm.apps.accounts.models import Role
-from ntm.apps.accounts.permissions import REVIEW_ROLES, WRITE_ROLES, _grants, competent
+from ntm.apps.accounts.permissions import REVIEW_ROLES, WRITE_ROLES, competent, competent_under
 
 PLAN_LEVELS = {"commune": frozenset({"district", "province"})}
 RECOGNITION_LEVELS = {"commune": frozenset({"province"})}
@@ -32,21 +32,11 @@ def can_recognise(user, unit) -> bool:
     return competent(user, unit, RECOGNITION_ROLES, RECOGNITION_LEVELS)
 
 
-def _may_under(user, unit, roles: set, levels: dict) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    if unit.level == "commune":
-        return competent(user, unit, roles, levels)
-    offices = levels["commune"]
-    # a role at a competent level on the unit or above it: some commune under the unit is theirs
-    return any(r in roles and lvl in offices and unit.path.startswith(p) for p, r, lvl in _grants(user))
-
-
 def can_plan_under(user, unit) -> bool:
     """May the user register plans for some commune under ``unit``?"""
-    return _may_under(user, unit, PLAN_ROLES, PLAN_LEVELS)
+    return competent_under(user, unit, PLAN_ROLES, PLAN_LEVELS)
 
 
 def can_recognise_under(user, unit) -> bool:
     """May the user record recognition decisions for some commune under ``unit``?"""
-    return _may_under(user, unit, RECOGNITION_ROLES, RECOGNITION_LEVELS)
+    return competent_under(user, unit, RECOGNITION_ROLES, RECOGNITION_LEVELS)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
-from ntm.apps.accounts.permissions import can_view, home_units, viewer_key, visible_q
+from ntm.apps.accounts.permissions import can_review_under, can_view, home_units, viewer_key, visible_q
 from ntm.apps.evaluations import dataview
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.freshness import depends_on, kept_page, memo
@@ -522,24 +522,6 @@ def unit_browse(request):
 
 
 # -- commune groups and ĐBKK/ATK status ------------------------------------------------------------
-def _reviews_under(user, unit: Unit) -> bool:
-    """Reviewer or administrator on ``unit`` or above (a province office for its whole province)."""
-    from dataclasses import dataclass as _dc
-
-    from ntm.apps.accounts.permissions import can_admin, can_review
-
-    @_dc(frozen=True)
-    class _Below:  # a commune under ``unit``: the reviewer must be competent for communes
-        path: str
-        level: str = "commune"
-
-    return (
-        bool(getattr(user, "is_superuser", False))
-        or can_admin(user, unit)
-        or can_review(user, _Below(unit.path + "0/"))
-    )
-
-
 def _saved_message(saved) -> str:
     p = saved.plan
     text = (
@@ -633,7 +615,7 @@ def classification_import(request):
     unit = Unit.objects.filter(uid=ref).first() if ref else home_units(request.user).first()
     if unit is None or not can_view(request.user, unit):
         return forbid(request, unit)
-    if not _reviews_under(request.user, unit):
+    if not can_review_under(request.user, unit):
         return forbid(request, message=f"Bạn không có quyền phân loại các xã của {unit.name}.")
     form = ImportForm(request.POST or None, request.FILES or None)
     pending = request.session.get("classification_import") or {}
