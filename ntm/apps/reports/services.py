@@ -469,14 +469,13 @@ def commune_map(unit: Unit, period: str | Period, data: B.BulletinData):
     legend = [(q.STANDARD_LABELS[k], q.STANDARD_COLORS[k], counts[k]) for k in q.STANDARDS if counts[k]]
     base = base_for(unit, p.end, [(lat, lon) for lat, lon, _u, _n in points])
     title = f"Bản đồ các xã của {unit.name}, {p.label}"
-    layout = MapLayout(points, title=title, base=base, width=480, height=480, link_prefix="#")
-    svg = re.sub(r'<a href="[^"]*">|</a>', "", layout.draw(standards, legend).replace(' data-zoom="map"', ""))
-    svg = svg.replace('<svg class="map"', '<svg xmlns="http://www.w3.org/2000/svg" class="map"', 1)
-    # the document's typeface (Nghị định 30/2020), not the page's sans-serif
     from ntm.core.reports.chart import FONT as DOCUMENT_FONT
 
-    svg = re.sub(r'font-family="[^"]*"', "", svg)
-    svg = svg.replace('class="map"', f'class="map" font-family="{DOCUMENT_FONT.replace(chr(39), "")}"', 1)
+    # the document's typeface (Nghị định 30/2020), not the page's sans-serif
+    font = f'font-family="{DOCUMENT_FONT.replace(chr(39), "")}"'
+    layout = MapLayout(points, title=title, base=base, width=480, height=480, link_prefix="#", font=font)
+    svg = re.sub(r'<a href="[^"]*">|</a>', "", layout.draw(standards, legend).replace(' data-zoom="map"', ""))
+    svg = svg.replace('<svg class="map"', '<svg xmlns="http://www.w3.org/2000/svg" class="map"', 1)
     return Figure(
         title,
         svg,

@@ -299,8 +299,10 @@ class MapLayout:
         height: int = 560,
         link_prefix: str = "/don-vi/",
         base=None,
+        font: str = FONT,
     ):
         self.title = title
+        self.font = font  # the typeface attribute: the page's sans-serif, or a document's own
         self.placed = [i for i, p in enumerate(points) if p[0] is not None and p[1] is not None]
         self.size = len(points)
         self.shapes, self.labels = "", ""
@@ -343,7 +345,7 @@ class MapLayout:
         return [
             f'<svg class="map" role="group" aria-label="{escape(self.title)}" '
             f'viewBox="0 0 {self.w:.1f} {self.h + 18 * legend_rows + 10:.1f}" '
-            f'width="100%" {FONT} font-size="11" data-zoom="map">',
+            f'width="100%" {self.font} font-size="11" data-zoom="map">',
             f"<title>{escape(self.title)}</title>",
             f"<style>{LABEL_STYLE}</style>",
         ]
