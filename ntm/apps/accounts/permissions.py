@@ -118,6 +118,11 @@ def can_admin(user, unit) -> bool:
     return bool(getattr(user, "is_superuser", False)) or _covers(_paths(user, {Role.ADMIN}), unit.path)
 
 
+def can_carry(user, unit) -> bool:
+    """Administrators of a dissolved unit (or above) carry its memberships to its successors."""
+    return unit.valid_to is not None and can_admin(user, unit)
+
+
 def viewer_key(user) -> tuple:
     """What decides which units ``user`` may see, as a key for pages kept between requests: users
     with the same key see the same things."""

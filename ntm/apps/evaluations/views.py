@@ -19,12 +19,15 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
-from ntm.apps.accounts.permissions import can_view, home_units
+from ntm.apps.accounts.permissions import can_carry, can_view
 from ntm.apps.units.models import Level, Unit
+from ntm.apps.units.services import ancestors, predecessors, successors
+from ntm.apps.units.templatetags.ntm_words import period_words
 from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.periods import Period
 from ntm.core.units import END_2024, REFORM_DATE, UnitLookupError
+from ntm.web.requests import forbid, parse_date, parse_period, unit_from_request
 from ntm.web.tables import Column, Filter, Table, choices_from
 
 from . import queries as q
@@ -32,77 +35,6 @@ from .freshness import depends_on, kept_page, kept_region, memo
 from .templatetags.dashboard_tags import MERGE_ALL_OVER, MapLayout
 
 LIST_PAGE_SIZE = 100
-
-
-# -- shared by the dashboard views (also used by the units and plans pages) ------------------------
-def forbid(request, unit: Unit | None = None, message: str | None = None) -> HttpResponse:
-    """A Vietnamese 403 page; nothing of the unit is shown beyond its name."""
-    if message is None:
-        message = (
-            gettext("Tài khoản của bạn không có quyền xem %(name)s.") % {"name": unit.name}
-            if unit is not None
-            else gettext("Tài khoản của bạn chưa được phân quyền trên đơn vị nào.")
-        )
-    return render(request, "evaluations/forbidden.html", {"message": message}, status=403)
-
-
-def parse_date(text: str | None) -> dt.date | None:
-    """'2023-07-31' or '31/07/2023'; raises Http404 with a Vietnamese message when unreadable."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    for f in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, f).date()
-        except ValueError:
-            continue
-    raise Http404(f"Ngày '{text}' không hợp lệ (dùng dd/mm/yyyy)")
-
-
-def parse_period(text: str | None) -> Period | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return Period.parse(text)
-    except ValueError as exc:
-        raise Http404(str(exc)) from None
-
-
-def default_unit(user) -> Unit | None:
-    return home_units(user).first() if getattr(user, "is_authenticated", False) else None
-
-
-def unit_from_request(request, date: dt.date | None = None) -> Unit | None:
-    from ntm.apps.units.services import resolve_unit
-
-    ref = (request.GET.get("unit") or "").strip()
-    if not ref:
-        return default_unit(request.user)
-    hinted = _hinted_unit(ref, request.GET.get("uid"))
-    if hinted is not None:
-        return hinted
-    try:
-        return resolve_unit(ref, date)
-    except (LookupError, ValueError) as exc:
-        if date is None:
-            raise Http404(str(exc)) from None
-    try:  # a unit not in force on the date: the page then says so, naming its successors
-        return resolve_unit(ref)
-    except (LookupError, ValueError) as exc:
-        raise Http404(str(exc)) from None
-
-
-def _hinted_unit(ref: str, uid: str | None) -> Unit | None:
-    """The unit a selector form showed by name, sent back with its code (``uid``): the same name can
-    stand for a unit of each edition of the map (Tỉnh Ninh Bình before and after 01/07/2025). The
-    code counts only while the name is the one the form showed; a name the user typed wins."""
-    from ntm.apps.units.templatetags.ntm_units import unit_ref
-
-    unit = Unit.objects.filter(uid=(uid or "").strip()).first() if uid else None
-    if unit is not None and " ".join(ref.split()) in (unit.uid, unit_ref(unit)):
-        return unit
-    return None
 
 
 @dataclass
@@ -149,8 +81,6 @@ class Selection:
 def select(request) -> Selection | HttpResponse:
     """Read unit/date/period/set from the query string, with defaults: the user's first home unit,
     the newest period with approved results in the unit, the hierarchy at the end of that period."""
-    from ntm.apps.units.services import ancestors
-
     cat = default_catalog()
     date = parse_date(request.GET.get("date"))
     period = parse_period(request.GET.get("period"))
@@ -228,8 +158,6 @@ def history_link(sel: Selection) -> tuple[str, str] | None:
     params = {"period": key, "set": ""}
     if sel.date_given:
         params["date"] = sel.date.isoformat()
-    from ntm.apps.units.templatetags.ntm_words import period_words
-
     return gettext("Giai đoạn 2021–2025 (đến %(p)s)") % {"p": period_words(key)}, sel.query(**params)
 
 
@@ -241,8 +169,6 @@ def _can_classify_province(sel: Selection) -> bool:
 
 
 def _can_carry(sel: Selection) -> bool:
-    from ntm.apps.units.views import can_carry
-
     return can_carry(sel.user, sel.unit)
 
 
@@ -267,8 +193,6 @@ def map_choices(sel: Selection) -> list[MapChoice]:
     """ "Bản đồ hành chính tại ngày …": the selection on the map before 1 July 2025 (the end of the
     period, or 30/06/2025) and on today's map, with the units standing for the selected one on each
     — links only to what the user may open."""
-    from ntm.apps.units.services import predecessors, successors
-
     unit = sel.unit
     today = dt.date.today()
     if sel.period and sel.period.end < REFORM_DATE:
@@ -378,8 +302,6 @@ def not_in_force(unit: Unit, date: dt.date, others: list[Unit]) -> str:
 def _alternatives(unit: Unit, date: dt.date) -> list[Unit]:
     """Units in force on ``date`` that stand for ``unit``: its successors or predecessors; for a
     district after 1 July 2025 (districts were abolished), the successors of its province."""
-    from ntm.apps.units.services import ancestors, predecessors, successors
-
     if date >= REFORM_DATE:
         if unit.level == Level.DISTRICT:
             provinces = [a for a in ancestors(unit) if a.level == Level.PROVINCE]

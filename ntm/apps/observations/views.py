@@ -37,6 +37,7 @@ from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
+from ntm.web.requests import forbid, parse_date, parse_period, unit_from_request
 
 from . import forms as f
 from .models import Observation, ReviewComment, Submission, SubmissionState
@@ -605,7 +606,6 @@ def reporting(request):
     from django.core.paginator import Paginator
 
     from ntm.apps.evaluations import queries as q
-    from ntm.apps.evaluations.views import forbid, parse_date, parse_period, unit_from_request
 
     from . import completeness as c
 

@@ -17,9 +17,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from ntm.apps.accounts.permissions import scope
-from ntm.apps.evaluations.views import forbid, select
+from ntm.apps.evaluations.views import select
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
+from ntm.web.requests import forbid
 from ntm.web.tables import Column, Filter, Table
 
 from .forms import RecognitionForm

@@ -22,13 +22,14 @@ from ntm.apps.accounts.permissions import can_admin, scope
 from ntm.apps.audit.models import Action
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.dataview import results
-from ntm.apps.evaluations.views import Selection, forbid, select
+from ntm.apps.evaluations.views import Selection, select
 from ntm.apps.ops.params import int_param
 from ntm.apps.units.models import Level, Region, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 from ntm.core.units import UnitLookupError
+from ntm.web.requests import forbid
 from ntm.web.tables import Column, Filter, Table
 
 from .forms import PlanTargetForm

@@ -19,16 +19,16 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
-from ntm.apps.accounts.permissions import can_review_under, can_view, home_units, viewer_key, visible_q
+from ntm.apps.accounts.permissions import can_carry, can_review_under, can_view, home_units, viewer_key, visible_q
 from ntm.apps.evaluations import dataview
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.freshness import depends_on, kept_page, memo
-from ntm.apps.evaluations.views import forbid, parse_date, parse_period
 from ntm.apps.observations.workflow import returned_sheets
 from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.codes import code_key
 from ntm.core.periods import Period
+from ntm.web.requests import forbid, parse_date, parse_period
 from ntm.web.tables import Column, Table
 
 from .models import Level, Region, Unit
@@ -696,13 +696,6 @@ def classification_template(request):
     )
     resp["Content-Disposition"] = f'attachment; filename="phan-loai-xa-{unit.code}.xlsx"'
     return resp
-
-
-def can_carry(user, unit: Unit) -> bool:
-    """Administrators of a dissolved unit (or above) carry its memberships to its successors."""
-    from ntm.apps.accounts.permissions import can_admin
-
-    return unit.valid_to is not None and (bool(getattr(user, "is_superuser", False)) or can_admin(user, unit))
 
 
 def membership_succession(request, uid: str):
