@@ -203,6 +203,18 @@ NTM_IMPORT_QUOTA_FILES = int(os.environ.get("NTM_IMPORT_QUOTA_FILES") or 5)
 NTM_IMPORT_QUOTA_MB = int(os.environ.get("NTM_IMPORT_QUOTA_MB") or 200)
 # ==== end of the uploads block =====================================================================
 
+# The API's request rates (default) and the figures and pages kept until the data they show changes
+# ("pages": live objects per process, see ntm.web.cache): an entry lives NTM_MEMO_SECONDS at most, a
+# process keeps entries up to NTM_MEMO_WEIGHT (about one unit of weight per commune held).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "ntm.web.cache.ObjectCache",
+        "TIMEOUT": float(os.environ.get("NTM_MEMO_SECONDS") or 300),
+        "OPTIONS": {"MAX_WEIGHT": int(os.environ.get("NTM_MEMO_WEIGHT") or 60_000)},
+    },
+}
+
 # ==== Security and operations (issue 7 — owner: security; see docs/security.md) ==================
 # Keep this block LAST: it adjusts what is above (apps, middleware, password rules, logging).
 from ntm.apps.ops.conf import security_settings as _security_settings  # noqa: E402

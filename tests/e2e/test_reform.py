@@ -41,9 +41,9 @@ def demo_today(units_loaded, monkeypatch):
     info = demo.build_demo(console=_quiet_console())
     # the data-version counters start again from zero in each transactional test: what the server kept
     # from an earlier test could look current
-    from ntm.apps.evaluations import freshness
+    from ntm.web import cache
 
-    freshness.clear()
+    cache.clear()
     return info
 
 

@@ -7,6 +7,30 @@ class EvaluationsConfig(AppConfig):
     verbose_name = "Kết quả đánh giá"
 
     def ready(self) -> None:
-        from . import freshness, services  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
+        from django.db.models.signals import post_delete, post_save
 
-        freshness._connect()
+        from ntm.web.cache import changed, vary_pages_on
+
+        from . import dataview, services  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
+        from .models import Result, ResultAll
+
+        def result_written(sender, instance, **kwargs):
+            # one result saved or deleted through the ORM: kept pages are patched for its unit and period
+            # (the bulk paths that write with SQL call changed() themselves: services.store, batch, tasks)
+            changed(
+                "results",
+                units=(instance.unit_id,),
+                periods=(instance.period,),
+                added=kwargs.get("created", True),
+                using=kwargs.get("using"),
+            )
+
+        for model in (Result, ResultAll):
+            post_save.connect(
+                result_written, sender=model, dispatch_uid=f"ntm-cache-{model.__name__}-saved", weak=False
+            )
+            post_delete.connect(
+                result_written, sender=model, dispatch_uid=f"ntm-cache-{model.__name__}-deleted", weak=False
+            )
+        # a kept page shows the figures of the data view chosen (approved only, or all)
+        vary_pages_on(lambda request: dataview.current().code)

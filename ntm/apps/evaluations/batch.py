@@ -42,9 +42,9 @@ from ntm.core.evaluation.model import STATUS_LETTERS as _LETTERS
 from ntm.core.evaluation.model import Status
 from ntm.core.periods import Period
 from ntm.core.values import stored_truth
+from ntm.web.cache import changed
 
 from .dataview import ALL, DataView
-from .freshness import changed
 from .models import ReevaluationRun, StagedResult
 
 # one letter per indicator status, indexed by STATUS_CODES + 1 (no data -1, not met 0, met 1, not applicable 2)

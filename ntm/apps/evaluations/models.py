@@ -221,7 +221,7 @@ class StagedResult(models.Model):
 class DataVersion(models.Model):
     """A counter per topic ("results", "units") raised after every committed change of what the
     dashboards show, so that a page computed from stored results can be kept and reused until the
-    figures change (see :mod:`ntm.apps.evaluations.freshness`)."""
+    figures change (see :mod:`ntm.web.cache`)."""
 
     topic = models.CharField("chủ đề", max_length=32, primary_key=True)
     value = models.BigIntegerField("số lần thay đổi", default=0)
@@ -239,7 +239,7 @@ class DataChange(models.Model):
     transaction as the raise: the units and periods whose results changed (``units`` null: anything
     may have changed — an import, a restore, a background run), and whether result rows were added
     or removed. A page kept under an older counter is then patched for those units instead of being
-    computed again from every commune (see :mod:`ntm.apps.evaluations.freshness`)."""
+    computed again from every commune (see :mod:`ntm.web.cache`)."""
 
     topic = models.CharField("chủ đề", max_length=32)
     version = models.BigIntegerField("phiên bản")

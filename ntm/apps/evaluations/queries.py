@@ -39,9 +39,9 @@ from ntm.core.evaluation.rollup import Rollup
 from ntm.core.periods import Period
 from ntm.core.sectors import national
 from ntm.core.units import REFORM_DATE
+from ntm.web.cache import memo
 
 from . import dataview
-from .freshness import memo
 from .services import COMMUNE_TYPES
 
 
@@ -673,7 +673,7 @@ def build_overview(
     with_trend: bool = True,
 ) -> Overview:
     """Everything the overview and the commune list show, in a constant number of queries — kept
-    (:func:`~ntm.apps.evaluations.freshness.memo`) until a result or a unit changes, and patched
+    (:func:`~ntm.web.cache.memo`) until a result or a unit changes, and patched
     (:func:`patch_overview`) when a save changes a few communes' results. The returned object is
     shared between requests: do not modify it."""
     catalog = catalog or default_catalog()
@@ -903,7 +903,7 @@ LAYOUT = "layout"  # first item of the keys of what a page derives from the comm
 
 
 def patch_overview(ov: Overview, changes, user) -> Overview | None:
-    """``ov`` brought up to date after ``changes`` (:class:`~.freshness.Changes`): the same object
+    """``ov`` brought up to date after ``changes`` (:class:`~ntm.web.cache.Changes`): the same object
     when none of its communes changed; else a copy with those communes' rows read again (one query),
     its counts, trend and child units recounted — without reading the other communes again. None
     (compute again) when anything may have changed or result rows were added or removed."""

@@ -36,10 +36,10 @@ from ntm.core.catalog import Catalog, Context, CriteriaSet, default_catalog
 from ntm.core.evaluation import ChildStats, Observation, Rollup, SetResult, UnitScore, evaluate, rollup
 from ntm.core.periods import Period
 from ntm.core.values import stored_truth
+from ntm.web.cache import changed
 
 from . import dataview
 from .dataview import ALL, APPROVED, DataView
-from .freshness import changed
 from .models import Result, ResultAll
 
 COMMUNE_TYPES = ("Xã",)
@@ -312,7 +312,7 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
     else:
         obj = view.result.objects.create(unit=unit, set_code=set_code, period=period.key, **fields)
     apply_rollup_delta(unit, set_code, period, old, score, applied=applied, view=view)
-    # kept dashboards are patched for this unit and period (see evaluations.freshness)
+    # kept dashboards are patched for this unit and period (see ntm.web.cache)
     changed("results", units=(unit.id,), periods=(period.key,), added=found is None)
     return obj
 

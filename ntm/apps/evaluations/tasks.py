@@ -37,10 +37,10 @@ from django_tasks import task
 from ntm.core import units as core_units
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
+from ntm.web.cache import changed
 
 from .batch import _RESULT_COLUMNS, UnitTable, evaluate_cell, point_to_generation, rebuild_rollups
 from .dataview import ALL, APPROVED, VIEWS, DataView
-from .freshness import changed
 from .models import ReevaluationRun, Result, ResultAll, StagedResult
 
 # Observations saved this little before the job read a set and period may belong to a transaction that

@@ -27,11 +27,11 @@ from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.periods import Period
 from ntm.core.units import END_2024, REFORM_DATE, UnitLookupError
+from ntm.web.cache import depends_on, kept_page, kept_region, memo
 from ntm.web.requests import forbid, parse_date, parse_period, unit_from_request
 from ntm.web.tables import Column, Filter, Table, choices_from
 
 from . import queries as q
-from .freshness import depends_on, kept_page, kept_region, memo
 from .templatetags.dashboard_tags import MERGE_ALL_OVER, MapLayout
 
 LIST_PAGE_SIZE = 100
@@ -324,7 +324,7 @@ def overview(request):
     ov = _overview_or_error(request, sel, context)
     if ov is not None:
         # the body is the only part showing results: after a save in one of its communes, it alone
-        # is rendered again and put in the kept page (see freshness.kept_region)
+        # is rendered again and put in the kept page (see ntm.web.cache.kept_region)
         first = [ov]  # built above: the first rendering uses it (the memo may be off)
         context["body"] = kept_region(
             request, lambda r: _overview_body(r, sel, context, first.pop() if first else None)

@@ -22,6 +22,7 @@ from django.db.models import Count, Max
 from ntm.apps.units.models import Unit
 from ntm.core import formatting as fmt
 from ntm.core.periods import Period
+from ntm.web.cache import memo
 
 from .models import Submission, SubmissionEvent
 from .models import SubmissionState as S
@@ -113,7 +114,6 @@ def completeness(parent: Unit, set_code: str, period: Period, date: dt.date | No
 def reporting_status(parent: Unit, set_code: str, period: Period, date: dt.date | None, user) -> Completeness:
     """:func:`completeness`, kept until a workflow step or the units change (every overview shows it)."""
     from ntm.apps.accounts.permissions import viewer_key
-    from ntm.apps.evaluations.freshness import memo
 
     key = ("completeness", parent.pk, set_code, period.key, date, viewer_key(user), dt.date.today())
     return memo(key, lambda: completeness(parent, set_code, period, date, user), topics=("review", "units"))

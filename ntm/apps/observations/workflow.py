@@ -36,6 +36,7 @@ from ntm.apps.ops.sql import for_update as row_lock
 from ntm.apps.ops.sql import statement
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
+from ntm.web.cache import changed
 
 from .models import ReviewComment, Submission, SubmissionEvent
 from .models import SubmissionState as S
@@ -183,8 +184,6 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
 def _announce() -> None:
     """Pages that show review states (the menu's count, reporting completeness, the notices) are built
     again once the step commits."""
-    from ntm.apps.evaluations.freshness import changed
-
     changed("review")
 
 

@@ -58,6 +58,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from ntm.core import formatting as fmt
+from ntm.web.cache import PAGE_TOPICS, changed
 
 logger = logging.getLogger("ntm.ops")
 
@@ -69,7 +70,7 @@ DATA = "data.json"  # format 1
 DATA_SQLITE = "data.sqlite3"
 DATA_PG = "data.pgdump"
 EXCLUDED_APPS = {"contenttypes", "sessions", "django_tasks_db"}
-# the data versions are counters of this database's own changes (see evaluations.freshness): a
+# the data versions are counters of this database's own changes (see ntm.web.cache): a
 # restore raises them instead of loading older values that a running worker may have cached under
 EXCLUDED_MODELS = {
     "auth.permission",
@@ -522,7 +523,6 @@ def _restore_pg(data: Path, using: str) -> dict:
 def _after_restore(using: str, versions_before: dict[str, int]) -> None:
     """Runs under way when the backup was made have no task any more: failed. The data versions move
     past every value this database had, so that no page kept by a running worker survives the restore."""
-    from ntm.apps.evaluations.freshness import PAGE_TOPICS, changed
     from ntm.apps.evaluations.models import DataVersion, ReevaluationRun
 
     S = ReevaluationRun.Status
@@ -614,8 +614,6 @@ def _restore_json(path: Path, manifest: dict, *, force: bool, using: str, consol
             if wrong:
                 shown = ", ".join(f"{k}: {a} → {b}" for k, (a, b) in list(wrong.items())[:5])
                 raise BackupError(f"số dòng sau khi nạp không khớp bản kê ({shown}); không khôi phục gì")
-            from ntm.apps.evaluations.freshness import changed
-
             for topic in ("results", "units", "plans"):
                 changed(topic, using=using)
     manifest["seconds"] = round(time.monotonic() - t0, 1)

@@ -3,7 +3,7 @@ cyclic garbage collector.
 
 A web worker holds a large, long-lived heap: Django's modules, URL patterns and compiled
 templates, the criteria catalogue, and the dashboards kept in memory
-(:mod:`ntm.apps.evaluations.freshness`). CPython's collector walks every tracked object of the
+(:mod:`ntm.web.cache`). CPython's collector walks every tracked object of the
 oldest generation in a full collection: on a warm worker that was a pause of tens of milliseconds,
 landing on whichever request happened to allocate at that moment (measured in
 ``bench/run --only single_save``: the slowest saves were the ones with a full collection).

@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
+from ntm.web.cache import changed
 
 from .models import ProgrammeTarget, ProvinceTarget
 
@@ -265,8 +266,6 @@ def save_province_targets(province: Unit, values: list[dict], *, user=None, requ
                 new=new,
             )
     if changes:
-        from ntm.apps.evaluations.freshness import changed
-
         changed("plans")
     return changes
 

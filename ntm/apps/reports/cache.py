@@ -7,7 +7,7 @@ A file is looked up by a key over everything its content depends on:
 - the stored results of the unit's communes (all sets and periods, so the baseline and the previous
   period are covered): their number and latest ``computed_at`` — every save and every full
   re-evaluation writes ``computed_at``, so a changed result always gives a new key;
-- the data versions of :mod:`ntm.apps.evaluations.freshness` (raised by every committed change of
+- the data versions of :mod:`ntm.web.cache` (raised by every committed change of
   results, units or plans — also the one case ``computed_at`` misses: a save committed after a
   later one);
 - the roll-up states (generation and ``updated_at``: a background re-evaluation switches them);
@@ -74,9 +74,9 @@ def bulletin_key(
     from django.utils import translation
 
     from ntm.apps.evaluations import dataview
-    from ntm.apps.evaluations.freshness import stamp
     from ntm.apps.plans.models import PlanTarget, Recognition
     from ntm.core.catalog import default_catalog
+    from ntm.web.cache import stamp
 
     from .documents import frame_for
     from .services import communes_of

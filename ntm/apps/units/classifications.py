@@ -303,7 +303,7 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
     """Write ``rows`` (all or nothing), audit each change and queue the re-evaluation it calls for."""
     from ntm.apps.audit.models import Action
     from ntm.apps.audit.services import log
-    from ntm.apps.evaluations.freshness import changed
+    from ntm.web.cache import changed
 
     with transaction.atomic():
         p = plan(rows)
@@ -378,7 +378,7 @@ def delete(c: Classification, *, user=None, request=None, enqueue: bool = True) 
     """Remove a classification entered by mistake (audited; the periods it covered are re-evaluated)."""
     from ntm.apps.audit.models import Action
     from ntm.apps.audit.services import log
-    from ntm.apps.evaluations.freshness import changed
+    from ntm.web.cache import changed
 
     with transaction.atomic():
         before = snapshot(c)
@@ -428,7 +428,7 @@ class InForce:
 def _classified() -> frozenset[int]:
     """The communes with any classification, kept between requests until units change (every write
     here announces "units"): most communes have none, and a page then needs no query for them."""
-    from ntm.apps.evaluations.freshness import memo
+    from ntm.web.cache import memo
 
     return memo(
         ("classified-units",),
@@ -438,7 +438,7 @@ def _classified() -> frozenset[int]:
 
 
 def in_force(unit: Unit | int, date: dt.date) -> InForce:
-    from ntm.apps.evaluations.freshness import enabled
+    from ntm.web.cache import enabled
 
     uid = unit.pk if isinstance(unit, Unit) else unit
     if enabled() and uid not in _classified():
@@ -473,7 +473,7 @@ class Table:
 
 
 def history(unit: Unit) -> list[Classification]:
-    from ntm.apps.evaluations.freshness import enabled
+    from ntm.web.cache import enabled
 
     if enabled() and unit.pk not in _classified():
         return []

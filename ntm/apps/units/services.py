@@ -27,7 +27,7 @@ from ntm.core.units import UnitLookupError
 from .models import Level, Unit, UnitLink
 
 # sent inside the loading transaction when units or their links were created, changed or removed
-# (pages that keep figures computed over the hierarchy listen: ntm.apps.evaluations.freshness)
+# (pages that keep figures computed over the hierarchy listen: ntm.web.cache)
 units_changed = Signal()
 
 __all__ = [

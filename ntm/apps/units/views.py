@@ -22,12 +22,12 @@ from django.utils.translation import get_language, gettext, gettext_noop
 from ntm.apps.accounts.permissions import can_carry, can_review_under, can_view, home_units, viewer_key, visible_q
 from ntm.apps.evaluations import dataview
 from ntm.apps.evaluations import queries as q
-from ntm.apps.evaluations.freshness import depends_on, kept_page, memo
 from ntm.apps.observations.workflow import returned_sheets
 from ntm.core import formatting as fmt
 from ntm.core.catalog import CriteriaSet, default_catalog
 from ntm.core.codes import code_key
 from ntm.core.periods import Period
+from ntm.web.cache import depends_on, kept_page, memo
 from ntm.web.requests import forbid, parse_date, parse_period
 from ntm.web.tables import Column, Table
 

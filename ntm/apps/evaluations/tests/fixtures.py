@@ -72,14 +72,14 @@ def login(client, member):
 
 @pytest.fixture
 def memo_on(settings):
-    """Kept pages on inside a test case (where the memo is off by design: see evaluations.freshness);
+    """Kept pages on inside a test case (where the memo is off by design: see ntm.web.cache);
     each write's on-commit callbacks must then be run as a real commit would."""
-    from ntm.apps.evaluations import freshness
+    from ntm.web import cache
 
     settings.NTM_MEMO = "always"
-    freshness.clear()
+    cache.clear()
     yield
-    freshness.clear()
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Whole pages kept per user (``freshness.kept_page``): the second identical request is answered
+"""Whole pages kept per user (``cache.kept_page``): the second identical request is answered
 without running the view, yet what each user sees stays right — their own name and menu, a CSRF
 token their session accepts, a message waiting after a save, a lost right, a save to one of the
 page's communes.
@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ntm.apps.accounts.models import Membership
-from ntm.apps.evaluations import freshness
 from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.units.services import resolve_unit
+from ntm.web import cache
 
 from .fixtures import demo_db, login, member, memo_on, ntm_middleware  # noqa: F401
 
@@ -163,7 +163,7 @@ def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(
     )
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
-            freshness.changed("results", units=[other], periods=["2023-07"])
+            cache.changed("results", units=[other], periods=["2023-07"])
     with CaptureQueriesContext(connection) as read:
         client.get(OVERVIEW)
     assert unit_reads(read.captured_queries) == 0  # still kept
@@ -173,7 +173,7 @@ def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             Result.objects.filter(pk=here.pk).update(standard_met=False)
-            freshness.changed("results", units=[here.unit_id], periods=["2023-07"])
+            cache.changed("results", units=[here.unit_id], periods=["2023-07"])
     with CaptureQueriesContext(connection) as read:
         page = client.get(OVERVIEW).content.decode()
     # only the part that shows results is rendered again, into the kept page: no unit looked up
@@ -250,11 +250,11 @@ def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(
         patched = client.get(url).content.decode()
     assert unit_reads(read.captured_queries) == 0  # patched, not computed again
     assert point.search(patched).group(1) == "below"
-    freshness.clear()
+    cache.clear()
     computed = client.get(url).content.decode()
 
     def region(html: str) -> str:
-        return html[html.index(freshness._REGION[0]) : html.index(freshness._REGION[1])]
+        return html[html.index(cache._REGION[0]) : html.index(cache._REGION[1])]
 
     assert region(patched) != region(before)
     assert region(patched) == region(computed)

