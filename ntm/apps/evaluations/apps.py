@@ -11,7 +11,7 @@ class EvaluationsConfig(AppConfig):
 
         from ntm.web.cache import changed, vary_pages_on
 
-        from . import dataview, services  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
+        from . import dataview, services, subscribers  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
         from .models import Result, ResultAll
 
         def result_written(sender, instance, **kwargs):
@@ -32,5 +32,6 @@ class EvaluationsConfig(AppConfig):
             post_delete.connect(
                 result_written, sender=model, dispatch_uid=f"ntm-cache-{model.__name__}-deleted", weak=False
             )
+        subscribers.connect()  # observations announce what they change; the evaluation listens
         # a kept page shows the figures of the data view chosen (approved only, or all)
         vary_pages_on(lambda request: dataview.current().code)

@@ -46,6 +46,7 @@ from ntm.web.cache import changed
 
 from .dataview import ALL, DataView
 from .models import ReevaluationRun, StagedResult
+from .services import prerequisite_depth
 
 # one letter per indicator status, indexed by STATUS_CODES + 1 (no data -1, not met 0, met 1, not applicable 2)
 # status codes −1 (no data), 0, 1, 2 → the letters of SetResult.compact
@@ -571,12 +572,13 @@ def evaluate_cell(
 
 def evaluate_period(period: str | Period, set_codes: Sequence[str], **kwargs) -> list[CellStats]:
     """Several sets of one period, prerequisites first."""
-    from ntm.apps.observations.services import _depth
 
     catalog = kwargs.get("catalog") or default_catalog()
     kwargs["catalog"] = catalog
     kwargs.setdefault("table", UnitTable())
-    return [evaluate_cell(s, period, **kwargs) for s in sorted(set_codes, key=lambda s: (_depth(s, catalog), s))]
+    return [
+        evaluate_cell(s, period, **kwargs) for s in sorted(set_codes, key=lambda s: (prerequisite_depth(s, catalog), s))
+    ]
 
 
 # -- roll-ups --------------------------------------------------------------------------------

@@ -29,10 +29,12 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+from ntm.apps.observations.workflow import mark_approved
 from ntm.apps.ops.sql import for_update, statement, together
 from ntm.apps.units.models import Unit
+from ntm.apps.units.thresholds import context_for
 from ntm.core import units as core_units
-from ntm.core.catalog import Catalog, Context, CriteriaSet, default_catalog
+from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.evaluation import ChildStats, Observation, Rollup, SetResult, UnitScore, evaluate, rollup
 from ntm.core.periods import Period
 from ntm.core.values import stored_truth
@@ -58,43 +60,6 @@ def _json(value):
 
 def _flag(value) -> bool | None:
     return None if value is None else bool(value)
-
-
-def _province_code(unit: Unit) -> str | None:
-    if unit.level == "province":
-        return unit.code
-    return _province_of_path(unit.path)
-
-
-_PROVINCE_OF_PATH: dict[str, str] = {}
-
-
-def _province_of_path(path: str) -> str | None:
-    """The code of the province on a unit's path (the ids of its ancestors): asked once per set
-    evaluated for each saved value, and the ancestors of a path never change (found codes are kept)."""
-    code = _PROVINCE_OF_PATH.get(path)
-    if code is None:
-        ids = [int(x) for x in path.strip("/").split("/") if x]
-        code = Unit.objects.filter(id__in=ids, level="province").values_list("code", flat=True).first()
-        if code is not None and len(_PROVINCE_OF_PATH) < 20_000:
-            _PROVINCE_OF_PATH[path] = code
-    return code
-
-
-def context_for(unit: Unit, year: int, *, on: dt.date | None = None) -> Context:
-    """Where the unit stands for thresholds in ``year``: its region, province, and the commune group
-    and ĐBKK/ATK status in force on ``on`` (the end of the period evaluated; default the end of the
-    year) — dated classifications, see :mod:`ntm.apps.units.classifications`."""
-    from ntm.apps.units.classifications import in_force
-
-    got = in_force(unit, on or dt.date(year, 12, 31)) if unit.level == "commune" else None
-    return Context(
-        region=unit.region or None,
-        group=(got.group or None) if got else None,
-        province=_province_code(unit),
-        special=got.special if got else False,
-        year=year,
-    )
 
 
 def current_observations(unit: Unit, set_code: str, period: str, view: DataView = ALL) -> dict[str, Observation]:
@@ -317,6 +282,20 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
     return obj
 
 
+def prerequisite_depth(set_code: str, catalog: Catalog) -> int:
+    """How many prerequisite sets stand below a set (NTM 0, nâng cao 1, kiểu mẫu 2): evaluated in
+    that order, a set reads the standards of its prerequisites already computed."""
+    depth, code = 0, set_code
+    seen = set()
+    while True:
+        s = catalog.get(code)
+        pre = next((c.set for c in s.conditions if c.type == "prerequisite" and c.set), None)
+        if not pre or pre in seen:
+            return depth
+        seen.add(pre)
+        depth, code = depth + 1, pre
+
+
 def dependents(set_code: str, catalog: Catalog | None = None) -> list[str]:
     """Sets whose standard depends on ``set_code`` (nâng cao on NTM, kiểu mẫu on nâng cao), transitively."""
     catalog = catalog or default_catalog()
@@ -417,8 +396,6 @@ def approve_cell(unit: Unit, set_code: str, period: str | Period, *, catalog: Ca
     the approved ones (``observations.services.mark_approved``) and the published figures
     (:data:`APPROVED`) are evaluated from them, with the roll-ups of its ancestors. Called by
     ``workflow.transition`` in the approval's transaction."""
-    from ntm.apps.observations.services import mark_approved
-
     p = Period.parse(period) if isinstance(period, str) else period
     with transaction.atomic(savepoint=False):
         mark_approved(unit, set_code, p.key)

@@ -42,6 +42,7 @@ from ntm.web.cache import changed
 from .batch import _RESULT_COLUMNS, UnitTable, evaluate_cell, point_to_generation, rebuild_rollups
 from .dataview import ALL, APPROVED, VIEWS, DataView
 from .models import ReevaluationRun, Result, ResultAll, StagedResult
+from .services import prerequisite_depth
 
 # Observations saved this little before the job read a set and period may belong to a transaction that
 # was still open then (invisible to the job's SELECT): their units are evaluated again at the switch.
@@ -119,7 +120,6 @@ def cells_of(run: ReevaluationRun, view: DataView = ALL) -> list[tuple[str, str]
     """(set, period) pairs to evaluate in ``view``, by period (months, quarters and years mixed: see
     :meth:`Period.sort_key`), prerequisites first."""
     from ntm.apps.observations.models import Observation
-    from ntm.apps.observations.services import _depth
 
     catalog = default_catalog()
     found: set[tuple[str, str]] = set()
@@ -130,7 +130,7 @@ def cells_of(run: ReevaluationRun, view: DataView = ALL) -> list[tuple[str, str]
             qs = qs.filter(period__in=run.periods)
         found.update(qs.values_list("set_code", "period").distinct().order_by())
     cells = [(s, p) for s, p in found if s in catalog]
-    return sorted(cells, key=lambda c: (Period.parse(c[1]), _depth(c[0], catalog), c[0]))
+    return sorted(cells, key=lambda c: (Period.parse(c[1]), prerequisite_depth(c[0], catalog), c[0]))
 
 
 def _save(run: ReevaluationRun, **fields) -> None:

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ntm.apps.units.thresholds import context_for
 from ntm.core.catalog import CriteriaSet, Kind
 from ntm.core.evaluation import IndicatorResult, SetResult, evaluate
 from ntm.core.evaluation import Observation as CoreObservation
@@ -261,8 +262,6 @@ class Sheet:
     def __init__(self, unit, cs: CriteriaSet, period: Period, *, codes=None):
         """``codes``: read now only the current rows of these indicators (a save of a few rows needs no
         more); every other row and the history are read when first asked for (the page is shown)."""
-        from ntm.apps.evaluations.services import context_for
-
         self.unit, self.cs, self.period = unit, cs, period
         self.ctx = context_for(unit, period.year, on=period.end)
         self._versions: dict[str, list[Observation]] | None = None

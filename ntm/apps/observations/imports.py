@@ -41,6 +41,7 @@ from typing import NamedTuple
 from django.db import transaction
 
 from ntm.apps.units.models import Unit
+from ntm.apps.units.thresholds import context_for
 from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
 from ntm.core.evaluation.engine import rule_text
 from ntm.core.periods import Period
@@ -58,6 +59,7 @@ from ntm.core.values import (
 
 from .evidence import reference_problem
 from .models import Observation
+from .signals import CellsChanged, announce
 from .validation import entry_refused, version_required
 
 SHEET = "Số liệu"
@@ -150,8 +152,6 @@ def _assessment_out(o: Observation | None) -> str | None:
 
 
 def _context(unit: Unit, year: int, cache: dict) -> Context:
-    from ntm.apps.evaluations.services import context_for
-
     key = (unit.region, unit.commune_group, unit.special, unit.path.split("/")[2] if unit.path.count("/") > 2 else "")
     if key not in cache:
         cache[key] = context_for(unit, year)
@@ -1350,49 +1350,6 @@ def _insert(rows: list[tuple]) -> None:
             cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))})", rows)
 
 
-def _common_ancestor(units: list[Unit]) -> Unit | None:
-    parts = [u.path.strip("/").split("/") for u in units]
-    common = []
-    for level in zip(*parts):
-        if len(set(level)) != 1:
-            break
-        common.append(level[0])
-    return Unit.objects.filter(pk=int(common[-1])).first() if common else None
-
-
-def _reevaluate(
-    cells: dict[tuple[int, str, str], Unit], catalog: Catalog, progress: Callable[[str, int, int], None] | None
-) -> bool:
-    """Re-evaluate the results of the written cells (and of the sets that depend on them); returns
-    whether the batch path was used."""
-    from ntm.apps.evaluations.services import dependents, evaluate_unit
-    from ntm.apps.observations.services import _depth
-
-    if len(cells) <= BATCH_REEVALUATION_CELLS:
-        order = sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog), kv[0][0]))
-        for k, ((_, set_code, period), unit) in enumerate(order, start=1):
-            evaluate_unit(unit, set_code, period, catalog=catalog)
-            if progress and (k % 200 == 0 or k == len(order)):
-                progress("Đánh giá lại", k, len(order))
-        return False
-    from ntm.apps.evaluations.batch import UnitTable, evaluate_period
-
-    by_period: dict[str, tuple[set[str], dict[int, Unit]]] = {}
-    for (unit_id, set_code, period), unit in cells.items():
-        sets, units = by_period.setdefault(period, (set(), {}))
-        sets.add(set_code)
-        sets.update(dependents(set_code, catalog))
-        units[unit_id] = unit
-    table = UnitTable()
-    for k, (period, (sets, units)) in enumerate(sorted(by_period.items()), start=1):
-        evaluate_period(
-            period, sorted(sets), catalog=catalog, table=table, within=_common_ancestor(list(units.values()))
-        )
-        if progress:
-            progress("Đánh giá lại", k, len(by_period))
-    return True
-
-
 def commit_import(
     path: str | Path,
     *,
@@ -1477,19 +1434,21 @@ def commit_import(
         chk = _scan(path, name, user, catalog, defaults or {}, write, plan)
         if chk.issue_count:
             raise ImportFailed(chk.issues, chk.issue_count)
-        run = None
-        if reevaluate and background and len(cells) > BATCH_REEVALUATION_CELLS:
-            from ntm.apps.evaluations.tasks import start_reevaluation, with_dependents
-
-            run = start_reevaluation(
-                with_dependents({k[1] for k in cells}, catalog),
-                sorted({k[2] for k in cells}),
+        done = announce(
+            CellsChanged(
+                cells,
+                catalog,
+                IMPORT_SOURCE,
+                user=user,
+                batch=batch,
+                evaluate=reevaluate,
+                batch_above=BATCH_REEVALUATION_CELLS,
+                background=background,
                 reason=f"nhập số liệu, lô {batch}",
-                user=user if getattr(user, "pk", None) else None,
+                progress=progress,
             )
-            batch_path = False
-        else:
-            batch_path = _reevaluate(cells, catalog, progress) if reevaluate and cells else False
+        )
+        run, batch_path = done.run, done.batch_path
     written = plan.new + plan.changed
     return ImportResult(
         batch=batch,

@@ -20,8 +20,9 @@ from ntm.core.values import ValueRefused, assessment_text, clean_text, input_tex
 
 from .evidence import reference_problem
 from .models import CARRIED_OVER, Fact, Observation
+from .signals import CellsChanged, announce
 from .validation import EntryProblem, EntryRefused, entry_refused, version_required
-from .workflow import PeriodLocked, locked_submissions
+from .workflow import PeriodLocked, locked_submissions, mark_approved  # noqa: F401  (mark_approved: part of this service)
 
 __all__ = [
     "Entry",
@@ -383,9 +384,6 @@ def record_many(
 
     ``results``, when given, receives the stored result of each re-evaluated cell, keyed by
     (unit id, set code, period key), so that a caller need not read it again."""
-    from ntm.apps.evaluations.dataview import ALL
-    from ntm.apps.evaluations.services import evaluate_unit
-
     catalog = catalog or default_catalog()
     entries = list(entries)
     prepared = []
@@ -405,13 +403,19 @@ def record_many(
                 raise PeriodLocked(locked)
             pairs = _write_all(entries, prepared, user, source, batch, overwrite)
             _audit_writes(pairs, user, source, batch)
-            if reevaluate:
-                for key, unit in sorted(cells.items(), key=lambda kv: (kv[0][2], _depth(kv[0][1], catalog))):
-                    # a save changes the latest values: the figures including unapproved data; the
-                    # published (approved) figures change only when a reviewer approves the sheet
-                    stored = evaluate_unit(unit, key[1], key[2], catalog=catalog, view=ALL)
-                    if results is not None:
-                        results[key] = stored
+            done = announce(
+                CellsChanged(
+                    cells,
+                    catalog,
+                    source,
+                    indicators=frozenset(e.indicator for e in entries),
+                    user=user,
+                    batch=batch,
+                    evaluate=reevaluate,
+                )
+            )
+            if results is not None:
+                results.update(done.results)
     except (PeriodLocked, EditConflict) as exc:
         _audit_refusal(exc, entries, user)
         raise
@@ -419,19 +423,6 @@ def record_many(
         n = next(n for n, e in enumerate(entries, start=1) if e is exc.entry)
         raise EntryRefused([(n, exc.entry.unit.uid, exc.entry.indicator, exc.field, exc.message)]) from None
     return [new for _, _, new in pairs]
-
-
-def _depth(set_code: str, catalog: Catalog) -> int:
-    """NTM before nâng cao before kiểu mẫu: prerequisites are evaluated first."""
-    depth, code = 0, set_code
-    seen = set()
-    while True:
-        s = catalog.get(code)
-        pre = next((c.set for c in s.conditions if c.type == "prerequisite" and c.set), None)
-        if not pre or pre in seen:
-            return depth
-        seen.add(pre)
-        depth, code = depth + 1, pre
 
 
 def history(unit: Unit, set_code: str, period: str, indicator: str | None = None):
@@ -463,16 +454,6 @@ def record_fact(unit: Unit, name: str, period: str, value: float | None, *, user
         created_by=user,
         created_by_name=_user_name(user),
     )
-
-
-def mark_approved(unit: Unit, set_code: str, period: str) -> int:
-    """The current values of one unit, set and period become its approved ones (the rows approved
-    before are no longer): called in the transaction of an approval (``workflow.transition``), which
-    logs it. Returns the number of rows now approved. Two statements."""
-    key = Period.parse(period).key
-    cell = Observation.objects.filter(unit=unit, set_code=set_code, period=key)
-    cell.filter(is_approved=True).update(is_approved=False)
-    return cell.filter(is_current=True).update(is_approved=True)
 
 
 def previous_period(unit: Unit, set_code: str, period: str) -> str | None:

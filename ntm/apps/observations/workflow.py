@@ -15,8 +15,8 @@ While a cell is submitted or approved its observations are locked: ``record_many
 step is stored as a :class:`SubmissionEvent` and in the audit log.
 
 Approval publishes: the approved values become the cell's approved observations and the published
-figures are evaluated from them (``evaluations.services.approve_cell``), in the approval's
-transaction. Nothing else changes published figures: a save, a submission, a return or a reopening
+figures are evaluated from them (:func:`mark_approved`, then the ``cells_approved`` signal of
+:mod:`.signals`, to which the evaluation listens), in the approval's transaction. Nothing else changes published figures: a save, a submission, a return or a reopening
 leaves them as they were (a reopened sheet keeps its last approved figures until approved again).
 Reviewers may leave a remark per indicator on a submitted sheet (:func:`comment`).
 """
@@ -34,12 +34,14 @@ from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
 from ntm.apps.ops.sql import for_update as row_lock
 from ntm.apps.ops.sql import statement
+from ntm.apps.units.models import Unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 from ntm.web.cache import changed
 
-from .models import ReviewComment, Submission, SubmissionEvent
+from .models import Observation, ReviewComment, Submission, SubmissionEvent
 from .models import SubmissionState as S
+from .signals import announce_approval
 
 
 class WorkflowError(Exception):
@@ -165,9 +167,8 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
             by_name=name,
         )
         if step.code == "approve":
-            from ntm.apps.evaluations.services import approve_cell
-
-            approve_cell(unit, set_code, p)
+            mark_approved(unit, set_code, p.key)
+            announce_approval(unit, set_code, p, default_catalog())
         _announce()
         log(
             step.audit,
@@ -179,6 +180,16 @@ def transition(unit, set_code: str, period: str, action: str, user, comment: str
             new={"state": step.to_state, **({"comment": comment} if comment else {})},
         )
     return sub
+
+
+def mark_approved(unit: Unit, set_code: str, period: str) -> int:
+    """The current values of one unit, set and period become its approved ones (the rows approved
+    before are no longer): called in the transaction of an approval (``workflow.transition``), which
+    logs it. Returns the number of rows now approved. Two statements."""
+    key = Period.parse(period).key
+    cell = Observation.objects.filter(unit=unit, set_code=set_code, period=key)
+    cell.filter(is_approved=True).update(is_approved=False)
+    return cell.filter(is_current=True).update(is_approved=True)
 
 
 def _announce() -> None:
