@@ -9,10 +9,12 @@ class EvaluationsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from ntm.apps.observations.results import provide
         from ntm.web.cache import changed, vary_pages_on
 
         from . import dataview, services, subscribers  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
         from .models import Result, ResultAll
+        from .readers import READERS
 
         def result_written(sender, instance, **kwargs):
             # one result saved or deleted through the ORM: kept pages are patched for its unit and period
@@ -33,5 +35,6 @@ class EvaluationsConfig(AppConfig):
                 result_written, sender=model, dispatch_uid=f"ntm-cache-{model.__name__}-deleted", weak=False
             )
         subscribers.connect()  # observations announce what they change; the evaluation listens
+        provide(READERS)  # and read the stored results their pages show through these
         # a kept page shows the figures of the data view chosen (approved only, or all)
         vary_pages_on(lambda request: dataview.current().code)

@@ -28,7 +28,9 @@ from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.utils.translation import gettext_noop
 
+from ntm.apps.accounts.communes import commune_q
 from ntm.apps.accounts.permissions import can_view, viewer_key, visible_q
+from ntm.apps.catalog.choices import TIERS, code_label, commune_sets, set_label, tier_sets  # noqa: F401  (the pages read them from here)
 from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
@@ -50,7 +52,6 @@ def _results():
     return dataview.current().result
 
 
-TIERS = ("ntm", "nang_cao", "kieu_mau", "hien_dai")  # hiện đại: the 2026–2030 pilot (QĐ 51/2025, Phụ lục II)
 STANDARDS = ("hien_dai", "kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
 STANDARD_LABELS = {  # marked for translation; pages translate them where they show them
     "hien_dai": gettext_noop("Đạt chuẩn NTM hiện đại"),
@@ -123,62 +124,7 @@ def sort_periods(keys: Iterable[str], *, reverse: bool = False) -> list[str]:
     return sorted(set(keys), key=period_key, reverse=reverse)
 
 
-def tier_sets(period: Period | None, catalog: Catalog | None = None) -> dict[str, CriteriaSet]:
-    """The national commune sets that stand for each tier in ``period`` (by the set's phase):
-    2021–2025 → xa-ntm-2021, xa-nang-cao-2021, xa-kieu-mau-2021."""
-    catalog = catalog or default_catalog()
-    year = period.year if period else dt.date.today().year
-    out: dict[str, CriteriaSet] = {}
-    for s in catalog:
-        if s.level != "commune" or s.data.province or s.tier not in TIERS:
-            continue
-        lo, _, hi = s.phase.partition("-")
-        if not int(lo) <= year <= int(hi):
-            continue
-        if s.tier not in out or s.data.valid_from > out[s.tier].data.valid_from:
-            out[s.tier] = s
-    return out
-
-
-def commune_sets(catalog: Catalog | None = None) -> list[CriteriaSet]:
-    catalog = catalog or default_catalog()
-    return [s for s in catalog if s.level == "commune"]
-
-
-def set_label(cs: CriteriaSet) -> str:
-    return cs.data.short_name or cs.name
-
-
-def code_label(code: str, catalog: Catalog | None = None) -> str:
-    """The short name of the set ``code`` ("nông thôn mới nâng cao"), or the code when the catalogue
-    no longer has it (a plan or a decision recorded against a retired set)."""
-    catalog = catalog or default_catalog()
-    return (catalog.get(code).data.short_name or code) if code in catalog else code
-
-
 # -- communes --------------------------------------------------------------------------------
-def commune_q(parent: Unit, date: dt.date, user, prefix: str = "") -> Q:
-    """A filter selecting the xã under ``parent`` in force on ``date`` that ``user`` may see — on
-    ``Unit`` (``prefix=""``) or across a foreign key (``prefix="unit__"``), so that results are read
-    with a join instead of an ``IN (subquery)`` over thousands of communes. Same selection as
-    ``units.services.communes_at`` (which :func:`communes_qs` calls first for its checks)."""
-    f = prefix
-    # across the join, ``type`` alone selects the xã ("Xã" is a commune-level type only): a
-    # condition on ``level`` would lead SQLite (without ANALYZE statistics) to scan every commune
-    # through the level index instead of the few results of the set and period
-    q = Q(**{f"{f}type__in": COMMUNE_TYPES}) if prefix else Q(level=Level.COMMUNE, type__in=COMMUNE_TYPES)
-    q = (
-        q
-        & (Q(**{f"{f}valid_from__isnull": True}) | Q(**{f"{f}valid_from__lte": date}))
-        & (Q(**{f"{f}valid_to__isnull": True}) | Q(**{f"{f}valid_to__gte": date}))
-    )
-    if parent.level == Level.COMMUNE:
-        q = Q(**{f"{f}pk": parent.pk})
-    elif parent.level != Level.COUNTRY:
-        q &= Q(**{f"{f}path__startswith": parent.path})
-    return q & visible_q(user, prefix[:-2] if prefix else "")
-
-
 def communes_qs(parent: Unit, date: dt.date, user) -> QuerySet[Unit]:
     """The xã under ``parent`` as the hierarchy stood on ``date``, limited to what ``user`` may see.
     Raises ``UnitLookupError`` when ``parent`` was not in force on ``date``."""

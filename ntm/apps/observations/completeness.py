@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Max
 
+from ntm.apps.accounts.communes import commune_q
 from ntm.apps.units.models import Unit
 from ntm.core import formatting as fmt
 from ntm.core.periods import Period
@@ -84,8 +85,6 @@ class Completeness:
 
 
 def _communes(parent: Unit, date: dt.date, user):
-    from ntm.apps.evaluations.queries import commune_q
-
     return Unit.objects.filter(commune_q(parent, date, user))
 
 

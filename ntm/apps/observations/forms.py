@@ -34,7 +34,8 @@ from .evidence import (  # noqa: F401 - the views and tests use them from here
     evidence_name,
     store_evidence,
 )
-from .models import CARRIED_OVER, Observation
+from .models import CARRIED_OVER, Fact, Observation
+from .results import readers
 from .services import Entry, current_rows
 
 ASSESSMENT_CHOICES = [("", "— chưa đánh giá —"), ("dat", "Đạt"), ("chua_dat", "Chưa đạt"), ("kdg", "Không đánh giá")]
@@ -256,6 +257,11 @@ class Group:
     rows: list[Row]
 
 
+def current_facts(unit, period: str) -> dict[str, float | None]:
+    """{name: value} of the unit's current facts for a period (what the engine reads besides values)."""
+    return dict(Fact.objects.filter(unit=unit, period=period, is_current=True).values_list("name", "value"))
+
+
 class Sheet:
     """One unit, set and period: what is stored, and what the engine says about it."""
 
@@ -341,23 +347,13 @@ class Sheet:
         return out
 
     def evaluate(self, inputs: dict[str, RowInput] | None = None) -> SetResult:
-        from ntm.apps.evaluations.models import ResultAll
-        from ntm.apps.evaluations.services import child_stats, current_facts
-
         # the sheet is evaluated as it would stand once saved: with the working figures (including
         # unapproved data) of its prerequisites and child communes
         cs, p = self.cs, self.period
         prereq = {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
-        standards = (
-            dict(
-                ResultAll.objects.filter(unit=self.unit, period=p.key, set_code__in=prereq).values_list(
-                    "set_code", "standard_met"
-                )
-            )
-            if prereq
-            else {}
-        )
-        children = child_stats(self.unit, cs, p) if any(c.type == "children_share" for c in cs.conditions) else None
+        stored = readers()
+        standards = stored.standards(self.unit, p.key, prereq) if prereq else {}
+        children = stored.children(self.unit, cs, p) if any(c.type == "children_share" for c in cs.conditions) else None
         return evaluate(
             cs,
             self.observations(inputs),

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ntm.apps.accounts.models import Membership
 from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, can_enter, can_review, can_view, visible_q
 from ntm.apps.audit.services import deny
-from ntm.apps.evaluations.models import ResultAll
+from ntm.apps.catalog.choices import code_label, commune_sets, tier_sets
 from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.core.catalog import default_catalog
@@ -41,6 +41,7 @@ from ntm.web.requests import forbid, parse_date, parse_period, unit_from_request
 
 from . import forms as f
 from .models import Observation, ReviewComment, Submission, SubmissionState
+from .results import readers
 from .services import EditConflict, carry_over, previous_period, record_many
 from .validation import cell_problem, entry_refused
 from .workflow import STEPS, PeriodLocked, WorkflowError, allowed, available_steps, comment, transition
@@ -259,7 +260,7 @@ def _find_unit(text: str) -> Unit | None:
 
 def _latest_period(user) -> str | None:
     """The newest period with values the user may see (approved or not: the entry page's default)."""
-    return ResultAll.objects.filter(visible_q(user)).order_by("-period").values_list("period", flat=True).first()
+    return readers().latest_period(user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -317,11 +318,8 @@ def _save(request, cell: Cell):
         return _render_form(request, cell, sheet, inputs=inputs, errors=[f"Chưa lưu: {exc}"], status=400)
     n = sum(1 for w in written if w is not None)
     # record_many has just evaluated and stored the result: show it rather than evaluate or read it again
-    result = results.get((cell.unit.pk, cell.cs.code, cell.period.key)) or (
-        ResultAll.objects.only("criteria_met", "criteria_total", "indicators_met", "indicators_total").get(
-            unit=cell.unit, set_code=cell.cs.code, period=cell.period.key
-        )
-    )
+    key = (cell.unit.pk, cell.cs.code, cell.period.key)
+    result = results.get(key) or readers().of_cells([key]).get(key)
     messages.success(request, f"Đã lưu {n} chỉ tiêu. Kết quả: {f.totals_text(result)}.")
     waiting = f.awaiting_assessment(cell.cs, sheet.ctx, inputs)
     if waiting:
@@ -522,14 +520,7 @@ def pending(request):
         .order_by("submitted_at")
         if can_review(request.user, s.unit)
     ]
-    results = {}
-    if subs:
-        for r in ResultAll.objects.filter(
-            unit_id__in={s.unit_id for s in subs},
-            set_code__in={s.set_code for s in subs},
-            period__in={s.period for s in subs},
-        ):
-            results[(r.unit_id, r.set_code, r.period)] = r
+    results = readers().of_cells([(s.unit_id, s.set_code, s.period) for s in subs])
     from ntm.apps.units.services import path_names
 
     names = path_names([s.unit for s in subs])
@@ -555,7 +546,6 @@ def _pending_table(request, rows: list[dict]):
     """The submissions waiting for review as a :class:`~ntm.web.tables.Table` (oldest first)."""
     from django.utils.translation import gettext_lazy as _
 
-    from ntm.apps.evaluations.queries import code_label
     from ntm.web.tables import Column, Table
 
     def result_text(r):
@@ -605,8 +595,6 @@ def reporting(request):
     and the date of each step (submitted, returned, approved), the late ones marked."""
     from django.core.paginator import Paginator
 
-    from ntm.apps.evaluations import queries as q
-
     from . import completeness as c
 
     date = parse_date(request.GET.get("date"))
@@ -621,17 +609,17 @@ def reporting(request):
         raise Http404("Không có bộ tiêu chí cấp xã này")
     period = parse_period(request.GET.get("period"))
     if not set_code:
-        cs = q.tier_sets(period, cat).get("ntm") or q.commune_sets(cat)[0]
+        cs = tier_sets(period, cat).get("ntm") or commune_sets(cat)[0]
     else:
         cs = cat.get(set_code)
     if period is None:
-        key = q.latest_approved_period(unit, [cs.code], request.user, date) or _latest_submitted(unit, cs.code)
+        key = readers().latest_approved_period(unit, [cs.code], request.user, date) or _latest_submitted(unit, cs.code)
         period = Period.parse(key) if key else None
     context = {
         "unit": unit,
         "set": cs,
         "period": period,
-        "sets": q.commune_sets(cat),
+        "sets": commune_sets(cat),
         "date": date,
         "filters": list(c.FILTERS.items()),
         "wanted": request.GET.get("state", ""),
