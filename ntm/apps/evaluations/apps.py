@@ -9,10 +9,11 @@ class EvaluationsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from ntm.apps.observations.exchange import ExportKind, provide_export
         from ntm.apps.observations.results import provide
         from ntm.web.cache import changed, vary_pages_on
 
-        from . import dataview, services, subscribers  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
+        from . import dataview, exports, services, subscribers  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
         from .models import Result, ResultAll
         from .readers import READERS
 
@@ -36,5 +37,9 @@ class EvaluationsConfig(AppConfig):
             )
         subscribers.connect()  # observations announce what they change; the evaluation listens
         provide(READERS)  # and read the stored results their pages show through these
+        provide_export(
+            "results",
+            ExportKind(exports.select_results, exports.RESULT_COLUMNS, exports.result_rows, exports.suffix),
+        )
         # a kept page shows the figures of the data view chosen (approved only, or all)
         vary_pages_on(lambda request: dataview.current().code)

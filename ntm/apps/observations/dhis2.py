@@ -51,7 +51,7 @@ from ntm.core.tables import TableError, kind_of, read_table
 from ntm.core.values import ValueRefused, read_truth
 
 from . import imports as I
-from .exports import _chunks, _iso, csv_stream
+from .exports import chunks, csv_stream, iso
 
 ID_SCHEME = "CODE"
 # DHIS2's built-in default category combination and its only option combination: the same UIDs in
@@ -250,7 +250,7 @@ def data_values(qs, *, catalog: Catalog | None = None) -> Iterator[dict]:
         "created_by__username",
         "created_at",
     )
-    for chunk in _chunks(qs, fields):
+    for chunk in chunks(qs, fields):
         missing = {r["unit_id"] for r in chunk} - units.keys()
         for u in Unit.objects.filter(pk__in=missing).only("id", "code", "edition"):
             units[u.pk] = codes.code(u)
@@ -276,7 +276,7 @@ def data_values(qs, *, catalog: Catalog | None = None) -> Iterator[dict]:
                 }
                 if r["created_by__username"]:
                     dv["storedBy"] = r["created_by__username"]
-                dv["lastUpdated"] = _iso(r["created_at"])
+                dv["lastUpdated"] = iso(r["created_at"])
                 if k == 0 and comment:
                     dv["comment"] = comment
                 yield dv

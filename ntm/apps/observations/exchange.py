@@ -10,11 +10,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ntm.apps.evaluations import dataview
+from django.db.models import QuerySet
+
 from ntm.core.catalog import default_catalog
 
 from . import dhis2
@@ -33,6 +34,25 @@ CONTENT_TYPES = {
     "json": "application/json; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """An export kind another app provides (the results: ``evaluations.exports``, registered when the
+    app starts): its selection, columns, rows and what it adds to the file name."""
+
+    select: Callable[..., QuerySet]  # (user, unit=, set_code=, period=) -> the rows to export
+    columns: list[tuple[str, str]]  # (JSON key, column heading)
+    rows: Callable[[QuerySet], Iterator[list]]
+    suffix: Callable[[], str] = lambda: ""
+
+
+_PROVIDED: dict[str, ExportKind] = {}
+
+
+def provide_export(kind: str, export: ExportKind) -> None:
+    """Called by the app that owns ``kind`` (one of :data:`KINDS`) when it starts."""
+    _PROVIDED[kind] = export
 
 
 class ExportError(ValueError):
@@ -109,11 +129,13 @@ def build_export(
             CONTENT_TYPES[fmt],
             text=dhis2.metadata_json(unit, set_code=set_code, period=period),
         )
-    if kind == "results":  # the figures of the view read (approved, or including unapproved data: named so)
-        qs = X.select_results(user, unit=unit, set_code=set_code, period=period)
-        columns = X.RESULT_COLUMNS
-        if not dataview.current().approved_only:
-            stem += "-gom-chua-duyet"
+    provided = _PROVIDED.get(kind)
+    if provided is not None:  # the results: the figures of the view read (approved, or with unapproved data)
+        qs = provided.select(user, unit=unit, set_code=set_code, period=period)
+        columns = provided.columns
+        stem += provided.suffix()
+    elif kind == "results":
+        raise ExportError("chưa có dữ liệu kết quả để xuất")
     else:  # DHIS2 holds one value per cell: the current ones only
         qs = X.select_observations(
             user, unit=unit, set_code=set_code, period=period, history=history and kind != "dhis2"
@@ -125,7 +147,12 @@ def build_export(
         return Export(kind, fmt, f"{stem}-dataValueSets.csv", CONTENT_TYPES[fmt], text=dhis2.data_value_set_csv(qs))
     if kind == "observations" and fmt == "csv":  # formatted by the database (on PostgreSQL: in parts, at once)
         return Export(kind, fmt, f"{stem}.csv", CONTENT_TYPES[fmt], text=X.observations_csv(qs))
-    header, rows = X.export(kind, fmt, qs)
+    if provided is not None:
+        header, rows = [h for _, h in provided.columns], provided.rows(qs)
+    elif kind == "dhis2":
+        header, rows = dhis2.CSV_COLUMNS, dhis2.csv_rows(qs)
+    else:
+        header, rows = X.export(kind, fmt, qs)
     if fmt == "xlsx":
         return Export(kind, fmt, f"{stem}.xlsx", CONTENT_TYPES[fmt], path=X.xlsx_file(header, rows))
     if fmt == "json":

@@ -1,5 +1,6 @@
-"""Excel exchange, outbound: observations and results for a selection, as CSV, XLSX or JSON (DHIS2
-``dataValueSets`` and metadata: :mod:`.dhis2`).
+"""Excel exchange, outbound: observations for a selection, as CSV, XLSX or JSON, and the streams
+every export is written with (DHIS2 ``dataValueSets`` and metadata: :mod:`.dhis2`; results:
+:mod:`ntm.apps.evaluations.exports`).
 
 Everything is streamed: rows come from server-side cursors in chunks; CSV and JSON are produced as
 text pieces for a ``StreamingHttpResponse``; XLSX is written as a stream of sheet XML into a zip in a
@@ -23,8 +24,6 @@ from django.db import connections
 from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Collate, NullIf
 
-from ntm.apps.evaluations.dataview import results
-from ntm.apps.evaluations.models import Result
 from ntm.apps.ops import pgstream
 from ntm.apps.units.models import Unit
 from ntm.core.cell_safety import neutralise_row, sql_formula_like
@@ -54,26 +53,12 @@ OBSERVATION_COLUMNS = [
     ("created_by", "Người nhập"),
     ("created_at", "Thời điểm"),
 ]
-RESULT_COLUMNS = [
-    ("unit", "Mã đơn vị"),
-    ("unit_name", "Đơn vị"),
-    ("set", "Bộ tiêu chí"),
-    ("period", "Kỳ"),
-    ("criteria_met", "Số tiêu chí đạt"),
-    ("criteria_total", "Tổng số tiêu chí"),
-    ("indicators_met", "Số chỉ tiêu đạt"),
-    ("indicators_total", "Tổng số chỉ tiêu"),
-    ("standard_met", "Đạt chuẩn"),
-    ("unmet_criteria", "Tiêu chí chưa đạt"),
-    ("unmet_indicators", "Chỉ tiêu chưa đạt"),
-    ("conflicts", "Mâu thuẫn"),
-    ("catalog_version", "Phiên bản bộ tiêu chí"),
-    ("computed_at", "Thời điểm tính"),
-]
 
 
 # -- selection ----------------------------------------------------------------------------------
-def _filter(qs: QuerySet, user, unit: Unit | None, set_code: str | None, period: str | None) -> QuerySet:
+def within(qs: QuerySet, user, unit: Unit | None, set_code: str | None, period: str | None) -> QuerySet:
+    """``qs`` (rows with ``unit_id``, ``set_code``, ``period``) restricted to what ``user`` may see
+    under ``unit``, for a set and a period when given."""
     from ntm.apps.accounts.permissions import visible_q
 
     # The units as a list of ids (``unit_id IN (SELECT id …)``), not a join: SQLite then reads the
@@ -100,32 +85,19 @@ def select_observations(
 ) -> QuerySet[Observation]:
     """Observations the user may see under ``unit`` (current values only unless ``history``)."""
     qs = Observation.objects.all() if history else Observation.objects.current()
-    return _filter(qs, user, unit, set_code, period).order_by("unit_id", "set_code", "period", "indicator", "version")
-
-
-def select_results(
-    user=None,
-    *,
-    unit: Unit | None = None,
-    set_code: str | None = None,
-    period: str | None = None,
-    standard: bool | None = None,
-) -> QuerySet[Result]:
-    qs = _filter(results().objects.all(), user, unit, set_code, period)
-    if standard is not None:
-        qs = qs.filter(standard_met=standard)
-    return qs.order_by("unit_id", "set_code", "period")
+    return within(qs, user, unit, set_code, period).order_by("unit_id", "set_code", "period", "indicator", "version")
 
 
 # -- rows ---------------------------------------------------------------------------------------
-def _units(ids: Iterable[int], cache: dict[int, tuple[str, str]]) -> None:
+def unit_names(ids: Iterable[int], cache: dict[int, tuple[str, str]]) -> None:
+    """Put the (code, name) of the units ``ids`` not yet in ``cache`` into it (one query)."""
     missing = [i for i in set(ids) if i not in cache]
     if missing:
         for pk, uid, name in Unit.objects.filter(pk__in=missing).values_list("id", "uid", "name"):
             cache[pk] = (uid, name)
 
 
-def _chunks(qs: QuerySet, fields: tuple[str, ...]) -> Iterator[list[dict]]:
+def chunks(qs: QuerySet, fields: tuple[str, ...]) -> Iterator[list[dict]]:
     buf: list[dict] = []
     for row in qs.values(*fields).iterator(chunk_size=CHUNK):
         buf.append(row)
@@ -394,46 +366,7 @@ def observations_csv(qs: QuerySet[Observation], *, bom: bool = True) -> Iterator
         out.truncate()
 
 
-def result_rows(qs: QuerySet[Result]) -> Iterator[list]:
-    cache: dict[int, tuple[str, str]] = {}
-    fields = (
-        "unit_id",
-        "set_code",
-        "period",
-        "criteria_met",
-        "criteria_total",
-        "indicators_met",
-        "indicators_total",
-        "standard_met",
-        "unmet_criteria",
-        "unmet_indicators",
-        "conflicts",
-        "catalog_version",
-        "computed_at",
-    )
-    for chunk in _chunks(qs, fields):
-        _units((r["unit_id"] for r in chunk), cache)
-        for r in chunk:
-            uid, name = cache[r["unit_id"]]
-            yield [
-                uid,
-                name,
-                r["set_code"],
-                r["period"],
-                r["criteria_met"],
-                r["criteria_total"],
-                r["indicators_met"],
-                r["indicators_total"],
-                "có" if r["standard_met"] else "không",
-                "; ".join(str(x) for x in r["unmet_criteria"] or []),
-                "; ".join(r["unmet_indicators"] or []),
-                "; ".join(r["conflicts"] or []),
-                r["catalog_version"],
-                _iso(r["computed_at"]),
-            ]
-
-
-def _iso(v: dt.datetime | None) -> str:
+def iso(v: dt.datetime | None) -> str:
     return v.astimezone(VN_TIME).isoformat(timespec="seconds") if v else ""
 
 
@@ -579,13 +512,7 @@ def xlsx_file(header: list[str], rows: Iterable[list], *, sheet: str = "Dữ li�
 
 
 def export(kind: str, fmt: str, qs: QuerySet) -> tuple[list[str], Iterator[list]]:
-    """Header and rows of one export: ``kind`` observations | results | dhis2."""
+    """Header and rows of an export of observations (the other kinds: :mod:`.exchange`)."""
     if kind == "observations":
         return [h for _, h in OBSERVATION_COLUMNS], observation_rows(qs)
-    if kind == "results":
-        return [h for _, h in RESULT_COLUMNS], result_rows(qs)
-    if kind == "dhis2":
-        from . import dhis2
-
-        return dhis2.CSV_COLUMNS, dhis2.csv_rows(qs)
     raise ValueError(f"không có loại dữ liệu '{kind}'")

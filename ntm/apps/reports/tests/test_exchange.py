@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from ntm.apps.evaluations import exports as RX
 from ntm.apps.evaluations.models import ResultAll
 from ntm.apps.observations import dhis2
 from ntm.apps.observations import exports as X
@@ -165,7 +166,8 @@ def test_exports_csv_xlsx_dhis2(tmp_path, nguyen_ly, officer):
     header, rows = X.export("observations", "csv", qs)
     text = "".join(X.csv_stream(header, rows))
     assert text.startswith("\ufeffMã đơn vị,") and text.count("\n") == 58
-    header, rows = X.export("results", "xlsx", X.select_results(officer, period="2023-07"))
+    rows = RX.result_rows(RX.select_results(officer, period="2023-07"))
+    header = [h for _, h in RX.RESULT_COLUMNS]
     path = X.xlsx_file(header, rows)
     ws = openpyxl.load_workbook(path).active
     assert ws.max_row == 1 + 2 and ws["A2"].value == "xa:13570@2024"
