@@ -11,9 +11,10 @@ class EvaluationsConfig(AppConfig):
 
         from ntm.apps.observations.exchange import ExportKind, provide_export
         from ntm.apps.observations.results import provide
+        from ntm.apps.ops import heartbeat
         from ntm.web.cache import changed, vary_pages_on
 
-        from . import dataview, exports, services, subscribers  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
+        from . import dataview, exports, services, subscribers, tasks  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
         from .models import Result, ResultAll
         from .readers import READERS
 
@@ -36,6 +37,8 @@ class EvaluationsConfig(AppConfig):
                 result_written, sender=model, dispatch_uid=f"ntm-cache-{model.__name__}-deleted", weak=False
             )
         subscribers.connect()  # observations announce what they change; the evaluation listens
+        # the workers' heartbeats find the runs of a dead worker and mark them failed
+        heartbeat.track_runs(heartbeat.Runs(under_way=tasks.under_way, abandon=tasks.abandon_orphan))
         provide(READERS)  # and read the stored results their pages show through these
         provide_export(
             "results",

@@ -34,6 +34,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django_tasks import task
 
+from ntm.apps.ops import heartbeat
 from ntm.core import units as core_units
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
@@ -139,6 +140,20 @@ def _save(run: ReevaluationRun, **fields) -> None:
     ReevaluationRun.objects.filter(pk=run.pk).update(**fields)
 
 
+def under_way(started_before) -> list[ReevaluationRun]:
+    """The runs computing or switching that started before a time, oldest first."""
+    return list(
+        ReevaluationRun.objects.filter(
+            status__in=(ReevaluationRun.Status.RUNNING, ReevaluationRun.Status.SWITCHING), started_at__lt=started_before
+        ).order_by("pk")
+    )
+
+
+def abandon_orphan(run: ReevaluationRun, message: str) -> bool:
+    """A run whose worker died: failed, with its task in the queue (the worker cannot mark it)."""
+    return abandon(run, message, task_failed=True)
+
+
 def run_reevaluation(
     run_id: int, *, progress: Progress | None = None, before_switch: Callable[[ReevaluationRun], None] | None = None
 ) -> dict:
@@ -146,8 +161,6 @@ def run_reevaluation(
     goes wrong, at any step — an error, Ctrl-C, the worker told to stop — the run is marked failed with
     the error (shown in the admin and on the dashboards) before the exception goes on; a process killed
     outright is caught by its heartbeat instead (:mod:`ntm.apps.ops.heartbeat`)."""
-    from ntm.apps.ops import heartbeat
-
     run = ReevaluationRun.objects.get(pk=run_id)
     if run.status == ReevaluationRun.Status.DONE:
         return {"run": run.pk, "status": run.status}

@@ -10,6 +10,10 @@ failed; its row simply stops beating. After ``NTM_WORKER_DEAD_SECONDS`` (default
 - every live worker (on start and at each beat) marks such a run failed — with the reason, visible in
   the admin and on the dashboards — removes its staged results and marks its task failed in the queue
   (:func:`recover_orphans`). ``ntm reevaluate`` starts it again.
+
+The runs are the evaluations app's: it tells this module how to find the runs under way and how to
+abandon one (:func:`track_runs`, called by ``EvaluationsConfig.ready``), so that ops, a lower layer,
+never imports it.
 """
 
 from __future__ import annotations
@@ -19,13 +23,34 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 logger = logging.getLogger("ntm.ops")
+
+
+@dataclass(frozen=True)
+class Runs:
+    """How to find the runs under way that started before a time (objects with ``pk``), and how to
+    mark one failed with a message (False when it had already ended)."""
+
+    under_way: Callable[[datetime], list]
+    abandon: Callable[[object, str], bool]
+
+
+_RUNS = Runs(under_way=lambda started_before: [], abandon=lambda run, message: False)
+
+
+def track_runs(runs: Runs) -> None:
+    """Called by the app whose background runs the workers compute, when it starts."""
+    global _RUNS
+    _RUNS = runs
 
 
 def beat_seconds() -> float:
@@ -161,20 +186,12 @@ def orphaned_runs(now=None) -> list:
     """Runs under way whose process stopped beating (or never beat) for longer than the dead time. A
     process of this host that is still alive is not dead, only late: on SQLite its beat waits while
     the run holds the write lock in a long transaction."""
-    from ntm.apps.evaluations.models import ReevaluationRun
-
     from .models import WorkerBeat
 
     now = now or timezone.now()
     cutoff = now - timezone.timedelta(seconds=dead_after_seconds())
     alive = set(live_beats(now).exclude(run_id=None).values_list("run_id", flat=True))
-    under_way = [
-        r
-        for r in ReevaluationRun.objects.filter(
-            status__in=(ReevaluationRun.Status.RUNNING, ReevaluationRun.Status.SWITCHING), started_at__lt=cutoff
-        ).order_by("pk")
-        if r.pk not in alive
-    ]
+    under_way = [r for r in _RUNS.under_way(cutoff) if r.pk not in alive]
     if under_way:
         host = socket.gethostname()[:255]
         for beat in WorkerBeat.objects.filter(run_id__in=[r.pk for r in under_way], host=host):
@@ -185,15 +202,13 @@ def orphaned_runs(now=None) -> list:
 
 def recover_orphans(now=None) -> list[int]:
     """Mark every orphaned run failed (and its queued task); returns their ids."""
-    from ntm.apps.evaluations.tasks import abandon
-
     done = []
     for run in orphaned_runs(now):
         message = (
             "Tiến trình nền đã dừng đột ngột trong lúc tính (bị tắt, hết bộ nhớ hoặc máy khởi động lại); "
             "chạy lại bằng `ntm reevaluate`."
         )
-        if abandon(run, message, task_failed=True):
+        if _RUNS.abandon(run, message):
             logger.error("orphaned re-evaluation marked failed", extra={"event": "run_orphaned", "run": run.pk})
             done.append(run.pk)
     return done
