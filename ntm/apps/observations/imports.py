@@ -379,17 +379,6 @@ def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: Criteria
     return count
 
 
-def write_template_as(
-    out: str | Path | io.BytesIO, units: list[Unit], cs: CriteriaSet, period: Period, fmt: str = "xlsx"
-) -> int:
-    """The entry template as ``xlsx`` (:func:`write_template`) or ``ods`` (OpenDocument, :mod:`.template_ods`)."""
-    if fmt == "ods":
-        from .template_ods import write_template_ods
-
-        return write_template_ods(out, units, cs, period)
-    return write_template(out, units, cs, period)
-
-
 # -- reading ------------------------------------------------------------------------------------
 @dataclass
 class RawRow:

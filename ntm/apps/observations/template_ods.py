@@ -1,4 +1,5 @@
-"""The entry template as an OpenDocument spreadsheet (.ods, for LibreOffice and other office suites).
+"""The entry template as an OpenDocument spreadsheet (.ods, for LibreOffice and other office suites),
+and :func:`write_template_as`, the template in either format.
 
 The same sheets, columns and rows as the XLSX template (:func:`.imports.write_template`), written with
 odfpy (openpyxl writes only XLSX): the sheet protected with the input columns unlocked, the assessment
@@ -183,3 +184,12 @@ def write_template_ods(out: str | Path | io.BytesIO, units: list[Unit], cs: Crit
     doc.spreadsheet.addElement(guide)
     doc.save(str(out) if isinstance(out, Path) else out)
     return count
+
+
+def write_template_as(
+    out: str | Path | io.BytesIO, units: list[Unit], cs: CriteriaSet, period: Period, fmt: str = "xlsx"
+) -> int:
+    """The entry template as ``xlsx`` (:func:`.imports.write_template`) or ``ods`` (:func:`write_template_ods`)."""
+    if fmt == "ods":
+        return write_template_ods(out, units, cs, period)
+    return I.write_template(out, units, cs, period)

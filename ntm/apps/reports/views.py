@@ -23,6 +23,7 @@ from ntm.apps.accounts.permissions import can_admin, can_enter, can_view, home_u
 from ntm.apps.evaluations.dataview import results
 from ntm.apps.observations import exchange as E
 from ntm.apps.observations import imports as I
+from ntm.apps.observations.template_ods import write_template_as
 from ntm.apps.units.models import Unit
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core.catalog import default_catalog
@@ -300,7 +301,7 @@ def template_download(request):
     tmp.close()
     path = Path(tmp.name)
     try:
-        I.write_template_as(path, units, default_catalog().get(set_code), period, fmt)
+        write_template_as(path, units, default_catalog().get(set_code), period, fmt)
     except ValueError as exc:  # an ODS template too large to build
         path.unlink(missing_ok=True)
         messages.error(request, str(exc))

@@ -9,6 +9,7 @@ from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from ntm.apps.observations import imports as I
+from ntm.apps.observations.template_ods import write_template_as
 from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
@@ -59,7 +60,7 @@ def test_ods_template_has_the_same_rows_protection_and_checks(tmp_path, nguyen_l
     from odf.table import Table, TableCell, TableRow
 
     ods, xlsx = tmp_path / "mau.ods", tmp_path / "mau.xlsx"
-    assert I.write_template_as(ods, [nguyen_ly], default_catalog().get(CS), P, "ods") == 57
+    assert write_template_as(ods, [nguyen_ly], default_catalog().get(CS), P, "ods") == 57
     I.write_template(xlsx, [nguyen_ly], default_catalog().get(CS), P)
     read = lambda p: CalamineWorkbook.from_path(str(p)).get_sheet_by_name(I.SHEET).to_python(skip_empty_area=False)  # noqa: E731
     a, b = read(ods), read(xlsx)
