@@ -35,6 +35,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ntm.apps.observations.models import Fact, Observation
 from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
 from ntm.core.evaluation import BatchInput, BatchResult, evaluate_batch
@@ -146,8 +147,6 @@ def observation_query(set_code: str, period: str, within=None, view: DataView = 
     """The one SELECT of a cell: the observations ``view`` evaluates (current, or approved) of a set and
     period (``within``: a unit whose subtree only is read). Returns SQL with ``%s`` placeholders and
     its parameters."""
-    from ntm.apps.observations.models import Observation
-
     qs = Observation.objects.filter(set_code=set_code, period=period, **{view.flag: True})
     if within is not None:
         qs = qs.filter(unit__path__startswith=within.path)
@@ -321,8 +320,6 @@ def _standards(set_code: str, period: str, run: ReevaluationRun | None, view: Da
 def _condition_inputs(
     cs: CriteriaSet, period: Period, unit_ids: np.ndarray, run: ReevaluationRun | None, view: DataView = ALL
 ):
-    from ntm.apps.observations.models import Fact
-
     prerequisites: dict[str, np.ndarray] = {}
     facts: dict[str, np.ndarray] = {}
     for c in cs.conditions:

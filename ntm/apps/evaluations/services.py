@@ -29,9 +29,12 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+from ntm.apps.observations.models import Fact
+from ntm.apps.observations.models import Observation as Obs
 from ntm.apps.observations.workflow import mark_approved
 from ntm.apps.ops.sql import for_update, statement, together
 from ntm.apps.units.models import Unit
+from ntm.apps.units.services import communes_at
 from ntm.apps.units.thresholds import context_for
 from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
@@ -64,8 +67,6 @@ def _flag(value) -> bool | None:
 
 def current_observations(unit: Unit, set_code: str, period: str, view: DataView = ALL) -> dict[str, Observation]:
     """The observations ``view`` evaluates: the latest saved (:data:`ALL`) or the approved ones."""
-    from ntm.apps.observations.models import Observation as Obs
-
     rows = _rows(
         f"observations-{view.flag}",
         lambda qn, _: (
@@ -92,8 +93,6 @@ def _inputs(
     ``set_codes`` in the period, read together; the observations of one set are made engine
     observations when asked for (a dependent set is evaluated only when its prerequisite's standard
     moved)."""
-    from ntm.apps.observations.models import Observation as Obs
-
     statements = [
         (
             statement(
@@ -121,8 +120,6 @@ def _inputs(
 
 
 def _facts_statement(unit: Unit, period: str) -> tuple[str, list]:
-    from ntm.apps.observations.models import Fact
-
     return statement(
         "facts",
         lambda qn: (
@@ -147,9 +144,6 @@ def _uses_facts(cs: CriteriaSet) -> bool:
 def child_stats(unit: Unit, cs: CriteriaSet, period: Period, view: DataView = ALL) -> ChildStats:
     """For district-level conditions: results (in ``view``) of the unit's child communes at the end of
     the period."""
-    from ntm.apps.observations.models import Fact
-    from ntm.apps.units.services import communes_at
-
     stats = ChildStats()
     children = list(communes_at(unit, period.end))
     for c in cs.conditions:
@@ -443,8 +437,6 @@ def computed_rollup(
     view: DataView | None = None,
 ) -> Rollup:
     """The roll-up computed from the stored results (of ``view``) of the communes of ``parent`` at ``date``."""
-    from ntm.apps.units.services import communes_at
-
     view = view or dataview.current()
     types = tuple(types)
     communes = [u for u in communes_at(parent, date) if not types or u.type in types]

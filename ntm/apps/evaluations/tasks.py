@@ -34,6 +34,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django_tasks import task
 
+from ntm.apps.observations.models import Observation, Submission
 from ntm.apps.ops import heartbeat
 from ntm.core import units as core_units
 from ntm.core.catalog import default_catalog
@@ -104,8 +105,6 @@ def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> Reevaluat
     """After new versions of criteria sets were loaded (``ntm setup`` after an upgrade): queue one run
     over them and their dependents — if anything was stored for them; a new database has nothing to
     redo."""
-    from ntm.apps.observations.models import Observation
-
     codes = sorted(set(set_codes))
     affected = with_dependents(codes)
     if not affected or not (
@@ -120,8 +119,6 @@ def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> Reevaluat
 def cells_of(run: ReevaluationRun, view: DataView = ALL) -> list[tuple[str, str]]:
     """(set, period) pairs to evaluate in ``view``, by period (months, quarters and years mixed: see
     :meth:`Period.sort_key`), prerequisites first."""
-    from ntm.apps.observations.models import Observation
-
     catalog = default_catalog()
     found: set[tuple[str, str]] = set()
     for qs in (Observation.objects.filter(**{view.flag: True}), view.result.objects.all()):
@@ -333,8 +330,6 @@ def switch(
 def _changed_around(view: DataView, set_code: str, p: Period, since) -> Iterable[int]:
     """Units whose observations of ``view`` changed after ``since``: values saved (the figures
     including unapproved data), or sheets approved (the published figures)."""
-    from ntm.apps.observations.models import Observation, Submission
-
     if view is APPROVED:
         return (
             Submission.objects.filter(set_code=set_code, period=p.key, state="approved", reviewed_at__gt=since)
