@@ -73,8 +73,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-# Django's database sessions, read with one plain statement (ntm.apps.accounts.sessions)
-SESSION_ENGINE = "ntm.apps.accounts.sessions"
+# Django's database sessions, as Django reads them
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 ROOT_URLCONF = "ntm.web.urls"
 
