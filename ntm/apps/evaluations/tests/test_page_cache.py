@@ -88,6 +88,38 @@ def test_the_one_statement_raise_counts_and_logs_like_the_step_by_step_one():
     assert not cache._Raise("no such topic")._in_one_statement()  # the row is made step by step
 
 
+def test_a_change_rolled_back_with_its_savepoint_is_not_counted(django_capture_on_commit_callbacks):
+    start = cache.stamp(("results",))[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            cache.changed("results", units=[11], periods=["2023-07"])
+            try:
+                with transaction.atomic():
+                    cache.changed("results", units=[12], periods=["2023-08"], added=True)
+                    raise RuntimeError("this part of the save failed")
+            except RuntimeError:
+                pass
+    now = cache.stamp(("results",))[0]
+    assert now == start + 1
+    assert cache.changes_between("results", start, now) == cache.Changes(frozenset({11}), frozenset({"2023-07"}), False)
+
+
+def test_the_pages_cache_keeps_live_objects_bounded_by_their_weight():
+    store = cache.ObjectCache("test-bounded", {"TIMEOUT": 60, "OPTIONS": {"MAX_WEIGHT": 3}})
+    store.clear()
+
+    class Heavy:
+        cache_weight = 2
+
+    first, second = Heavy(), Heavy()
+    store.set("first", first)
+    assert store.get("first") is first  # the object itself, not a copy
+    store.set("second", second)  # 4 > 3: the least recently used goes
+    assert store.get("first") is None and store.get("second") is second
+    store.set("gone", Heavy(), timeout=0)  # Django's meaning: expired at once
+    assert store.get("gone") is None
+
+
 def test_a_rolled_back_change_raises_nothing(django_capture_on_commit_callbacks):
     before = cache.stamp()
     with django_capture_on_commit_callbacks(execute=True):
