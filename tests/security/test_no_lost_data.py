@@ -121,7 +121,7 @@ def _counts():
 def test_an_import_failing_half_way_leaves_the_database_as_before(where, tmp_path, monkeypatch):
     from django.contrib.auth import get_user_model
 
-    from ntm.apps.evaluations import services as ev
+    from ntm.apps.evaluations import subscribers as ev  # evaluates the cells an import announces
     from ntm.apps.observations import imports
 
     user = get_user_model().objects.create_superuser("op", "op@example.org", "mat-khau-rat-dai-1")
