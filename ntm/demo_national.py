@@ -49,7 +49,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ntm.core import units as core_units
-from ntm.core.catalog import CriteriaSet, Kind, default_catalog
+from ntm.core.catalog import CriteriaSet, Kind, default_catalog, prerequisites
 from ntm.core.evaluation import BatchInput, evaluate_batch, threshold_matrix
 from ntm.core.periods import Period
 
@@ -572,9 +572,8 @@ def build_national(
                             not_applicable=np.zeros(met.shape, dtype=bool),
                         )
                         prereq = {
-                            c.set: standards.get(c.set, np.zeros(ids.size, dtype=bool))
-                            for c in cs.conditions
-                            if c.type == "prerequisite" and not c.recognition_only
+                            code: standards.get(code, np.zeros(ids.size, dtype=bool))
+                            for code in prerequisites.direct(cs, standard_only=True)
                         }
                         res = evaluate_batch(cs, b, prerequisites=prereq)
                         standards[cs.code] = res.standard_met

@@ -16,8 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # of accounts), the page helpers (to ntm/web), a scope's label and the catalogue's file list (public
 # in the core).
 KNOWN_PRIVATE = {
-    ("ntm/apps/evaluations/batch.py", "ntm.apps.observations.services._depth"),
-    ("ntm/apps/evaluations/tasks.py", "ntm.apps.observations.services._depth"),
     ("ntm/apps/evaluations/dataview.py", "ntm.apps.accounts.permissions._memberships"),
     ("ntm/apps/observations/templatetags/ntm_review.py", "ntm.apps.accounts.permissions._memberships"),
     ("ntm/apps/evaluations/templatetags/dashboard_tags.py", "ntm.apps.units.templatetags.ntm_units._user"),

@@ -571,7 +571,7 @@ def evaluate_cell(
 
 def evaluate_period(period: str | Period, set_codes: Sequence[str], **kwargs) -> list[CellStats]:
     """Several sets of one period, prerequisites first."""
-    from ntm.apps.observations.services import _depth
+    from ntm.core.catalog.prerequisites import depth as _depth
 
     catalog = kwargs.get("catalog") or default_catalog()
     kwargs["catalog"] = catalog

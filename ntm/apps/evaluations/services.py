@@ -32,7 +32,7 @@ from django.utils import timezone
 from ntm.apps.ops.sql import for_update, statement, together
 from ntm.apps.units.models import Unit
 from ntm.core import units as core_units
-from ntm.core.catalog import Catalog, Context, CriteriaSet, default_catalog
+from ntm.core.catalog import Catalog, Context, CriteriaSet, default_catalog, prerequisites
 from ntm.core.evaluation import ChildStats, Observation, Rollup, SetResult, UnitScore, evaluate, rollup
 from ntm.core.periods import Period
 from ntm.core.values import stored_truth
@@ -171,8 +171,8 @@ def current_facts(unit: Unit, period: str) -> dict[str, float | None]:
     return dict(together([_facts_statement(unit, period)])[0])
 
 
-def _prerequisites(cs: CriteriaSet) -> set[str]:
-    return {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
+def _prerequisites(cs: CriteriaSet) -> frozenset[str]:
+    return prerequisites.direct(cs)
 
 
 def _uses_facts(cs: CriteriaSet) -> bool:
@@ -319,16 +319,7 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
 
 def dependents(set_code: str, catalog: Catalog | None = None) -> list[str]:
     """Sets whose standard depends on ``set_code`` (nâng cao on NTM, kiểu mẫu on nâng cao), transitively."""
-    catalog = catalog or default_catalog()
-    out: list[str] = []
-    frontier = [set_code]
-    while frontier:
-        code = frontier.pop()
-        for s in catalog:
-            if any(c.type == "prerequisite" and c.set == code for c in s.conditions) and s.code not in out:
-                out.append(s.code)
-                frontier.append(s.code)
-    return out
+    return prerequisites.dependents(set_code, catalog or default_catalog())
 
 
 _JSON_FIELDS = frozenset(("unmet_criteria", "unmet_indicators", "conflicts", "detail"))

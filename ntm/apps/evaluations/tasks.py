@@ -35,7 +35,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from ntm.core import units as core_units
-from ntm.core.catalog import default_catalog
+from ntm.core.catalog import default_catalog, prerequisites
 from ntm.core.periods import Period
 
 from .batch import _RESULT_COLUMNS, UnitTable, evaluate_cell, point_to_generation, rebuild_rollups
@@ -89,13 +89,7 @@ def active_runs() -> list[ReevaluationRun]:
 def with_dependents(set_codes: Iterable[str], catalog=None) -> list[str]:
     """The sets and every set whose standard depends on one of them (nâng cao on NTM, …), in catalogue
     order."""
-    from .services import dependents
-
-    catalog = catalog or default_catalog()
-    wanted = set(set_codes)
-    for code in list(wanted):
-        wanted.update(dependents(code, catalog))
-    return [s.code for s in catalog if s.code in wanted]
+    return prerequisites.with_dependents(set_codes, catalog or default_catalog())
 
 
 def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> ReevaluationRun | None:
@@ -119,7 +113,7 @@ def cells_of(run: ReevaluationRun, view: DataView = ALL) -> list[tuple[str, str]
     """(set, period) pairs to evaluate in ``view``, by period (months, quarters and years mixed: see
     :meth:`Period.sort_key`), prerequisites first."""
     from ntm.apps.observations.models import Observation
-    from ntm.apps.observations.services import _depth
+    from ntm.core.catalog.prerequisites import depth as _depth
 
     catalog = default_catalog()
     found: set[tuple[str, str]] = set()

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ntm.core.catalog import CriteriaSet, Kind
+from ntm.core.catalog import CriteriaSet, Kind, prerequisites
 from ntm.core.evaluation import IndicatorResult, SetResult, evaluate
 from ntm.core.evaluation import Observation as CoreObservation
 from ntm.core.evaluation.engine import _scope_label, rule_text
@@ -348,7 +348,7 @@ class Sheet:
         # the sheet is evaluated as it would stand once saved: with the working figures (including
         # unapproved data) of its prerequisites and child communes
         cs, p = self.cs, self.period
-        prereq = {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
+        prereq = prerequisites.direct(cs)
         standards = (
             dict(
                 ResultAll.objects.filter(unit=self.unit, period=p.key, set_code__in=prereq).values_list(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ntm.apps.ops.sql import insert, statement
 from ntm.apps.units.models import Unit
-from ntm.core.catalog import Catalog, default_catalog
+from ntm.core.catalog import Catalog, default_catalog, prerequisites
 from ntm.core.periods import Period
 from ntm.core.values import ValueRefused, assessment_text, clean_text, input_text, read_value, truth_text
 
@@ -423,15 +423,7 @@ def record_many(
 
 def _depth(set_code: str, catalog: Catalog) -> int:
     """NTM before nâng cao before kiểu mẫu: prerequisites are evaluated first."""
-    depth, code = 0, set_code
-    seen = set()
-    while True:
-        s = catalog.get(code)
-        pre = next((c.set for c in s.conditions if c.type == "prerequisite" and c.set), None)
-        if not pre or pre in seen:
-            return depth
-        seen.add(pre)
-        depth, code = depth + 1, pre
+    return prerequisites.depth(set_code, catalog)
 
 
 def history(unit: Unit, set_code: str, period: str, indicator: str | None = None):
