@@ -35,6 +35,7 @@ from ntm.core.catalog.schema import CriteriaSetFile
 from ntm.core.codes import code_key
 from ntm.core.sheets import fold
 from ntm.core.tables import TableError, open_workbook
+from ntm.core.values import read_truth
 
 SET_FIELDS = [
     ("code", "Mã bộ"),
@@ -328,16 +329,7 @@ def _clean(v):
 
 
 def _yesno(v) -> bool | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return v
-    f = fold(str(v))
-    if f in ("co", "true", "1", "x", "yes", "dung"):
-        return True
-    if f in ("khong", "false", "0", "no", "sai"):
-        return False
-    raise ValueError(f"'{v}' không phải là có/không")
+    return read_truth(v)  # the one yes/no vocabulary (ntm.core.values)
 
 
 class _Reader:
