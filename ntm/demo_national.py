@@ -8,7 +8,7 @@ from that date (2,621 xã), for ``xa-ntm-2021`` (57 indicators) and ``xa-nang-ca
 - the 2025 hierarchy: quarterly from 2025-Q3, at most 4·N quarters and only quarters already over.
 
 Only xã are generated: the NTM programme evaluates xã, and roll-ups count xã only (phường and thị
-trấn are urban units with their own standards — :data:`ntm.apps.evaluations.services.COMMUNE_TYPES`).
+trấn are urban units with their own standards — :data:`ntm.core.units.COMMUNE_TYPES`).
 
 The figures are made to look like the national reports, not to reproduce any of them: about 73 % of
 xã meet the NTM standard at the start of 2023 and 78 % at the end of 2024, then growing at a quarter of

@@ -42,7 +42,7 @@ from .dataview import ALL, APPROVED, DataView
 from .freshness import changed
 from .models import Result, ResultAll
 
-COMMUNE_TYPES = ("Xã",)
+COMMUNE_TYPES = core_units.COMMUNE_TYPES  # derived from the commune sets' level
 
 
 # -- the few statements of a save, in plain SQL (see ops.sql) -------------------------------------
