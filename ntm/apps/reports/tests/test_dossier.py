@@ -10,7 +10,7 @@ import pytest
 from ntm.apps.evaluations.models import Result
 from ntm.apps.evaluations.services import evaluate_unit
 from ntm.apps.observations.services import record_fact
-from ntm.apps.reports.render import render
+from ntm.apps.reports.formats import render
 from ntm.apps.reports.services import ReportError, dossier
 from ntm.apps.units.services import resolve_unit
 from ntm.core.reports.model import to_text
