@@ -32,6 +32,8 @@ from ntm.apps.accounts.permissions import can_view, viewer_key, visible_q
 from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
+from ntm.core import periods as core_periods
+from ntm.core import standards
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.codes import code_key, sort_codes
 from ntm.core.evaluation import rollup_of
@@ -50,7 +52,7 @@ def _results():
     return dataview.current().result
 
 
-TIERS = ("ntm", "nang_cao", "kieu_mau", "hien_dai")  # hiện đại: the 2026–2030 pilot (QĐ 51/2025, Phụ lục II)
+TIERS = standards.TIERS
 STANDARDS = ("hien_dai", "kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
 STANDARD_LABELS = {  # marked for translation; pages translate them where they show them
     "hien_dai": gettext_noop("Đạt chuẩn NTM hiện đại"),
@@ -115,12 +117,11 @@ NO_SECTOR = gettext_noop("Chưa xác định bộ, ngành phụ trách")
 # -- periods and sets ------------------------------------------------------------------------
 def period_key(key: str) -> tuple:
     """Chronological sort key for period strings ("2023-07", "2023-Q3", "2023")."""
-    p = Period.parse(key)
-    return (p.end, p.start, key)
+    return core_periods.period_order(key)
 
 
 def sort_periods(keys: Iterable[str], *, reverse: bool = False) -> list[str]:
-    return sorted(set(keys), key=period_key, reverse=reverse)
+    return core_periods.sort_periods(keys, reverse=reverse)
 
 
 def tier_sets(period: Period | None, catalog: Catalog | None = None) -> dict[str, CriteriaSet]:
@@ -1113,14 +1114,11 @@ def sector_ranking(gap_list: list[Gap]) -> list[SectorLoad]:
 
 
 # -- one commune ---------------------------------------------------------------------------------
-TIER_RANK = {t: i for i, t in enumerate(TIERS)}
+TIER_RANK = standards.TIER_RANK
 
 
 def set_order(catalog: Catalog, code: str) -> tuple:
-    if code not in catalog:
-        return (9, code)
-    s = catalog.get(code)
-    return (TIER_RANK.get(s.tier, 8), s.phase, code)
+    return standards.set_order(catalog, code)
 
 
 def unit_history(unit_ids: list[int]) -> dict[int, dict[str, dict[str, dict]]]:
