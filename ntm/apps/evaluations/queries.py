@@ -33,7 +33,7 @@ from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core import periods as core_periods
-from ntm.core import standards
+from ntm.core import sentences, standards
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.codes import code_key, sort_codes
 from ntm.core.evaluation import rollup_of
@@ -391,30 +391,29 @@ def best_standard(by_set: dict[str, dict] | None, tiers: dict[str, CriteriaSet])
 
 def scorecard_phrase(r: dict, short_name: str) -> str:
     """'17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới'."""
-    return (
-        f"{r['criteria_met']}/{r['criteria_total']} tiêu chí với "
-        f"{r['indicators_met']}/{r['indicators_total']} chỉ tiêu {short_name}"
-    ).strip()
+    return sentences.scorecard_phrase(
+        r["criteria_met"], r["criteria_total"], r["indicators_met"], r["indicators_total"], short_name
+    )
 
 
 def scorecard_sentence(name: str, results: list[tuple[dict, str]]) -> str:
     """As bulletins write it: 'Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới;
     17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao'."""
-    if not results:
-        return f"{name}: chưa có kết quả đánh giá"
-    return f"{name}: đạt " + "; ".join(scorecard_phrase(r, short) for r, short in results)
+    return sentences.unit_line(name, (scorecard_phrase(r, short) for r, short in results))
 
 
 def rollup_sentence(r: Rollup, noun: str = "xã") -> str:
     """As bulletins write it, with thousands separated: "20 xã đạt bình quân 17,87/19 tiêu chí;
     55,75/57 chỉ tiêu; 14/20 xã đạt chuẩn (70,00%)" — "6.084/7.692" for a national figure."""
-    n = fmt.number
-    if not r.units_with_results or r.average_criteria is None:
-        return f"{n(r.units_total)} {noun}: chưa có kết quả"
-    return (
-        f"{n(r.units_with_results)} {noun} đạt bình quân {fmt.fraction(r.average_criteria, r.criteria_total)} tiêu chí; "
-        f"{fmt.fraction(r.average_indicators or 0, r.indicators_total)} chỉ tiêu; "
-        f"{n(r.units_at_standard)}/{n(r.units_total)} {noun} đạt chuẩn ({fmt.percent(r.units_at_standard, r.units_total)})"
+    return sentences.rollup_sentence(
+        units_total=r.units_total,
+        units_with_results=r.units_with_results,
+        units_at_standard=r.units_at_standard,
+        average_criteria=r.average_criteria,
+        criteria_total=r.criteria_total,
+        average_indicators=r.average_indicators,
+        indicators_total=r.indicators_total,
+        noun=noun,
     )
 
 
