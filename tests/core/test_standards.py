@@ -21,3 +21,17 @@ def test_sets_sort_by_tier_then_phase_and_unknown_codes_last():
     )
     assert got == ["xa-ntm-2021", "xa-ntm-2026", "xa-nang-cao-2021", "xa-kieu-mau-2021", "da-xoa"]
     assert TIERS[0] == "ntm"
+
+
+def test_the_next_standard_follows_the_tiers_of_the_period():
+    from ntm.core.standards import next_tier
+
+    tiers_2021 = {"ntm": 1, "nang_cao": 2, "kieu_mau": 3}
+    assert [next_tier(b, tiers_2021) for b in ("nodata", "below", "ntm", "nang_cao", "kieu_mau")] == [
+        "ntm",
+        "ntm",
+        "nang_cao",
+        "kieu_mau",
+        None,
+    ]
+    assert next_tier("ntm", {"ntm": 1, "hien_dai": 2}) == "hien_dai"  # 2026–2030

@@ -26,20 +26,19 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet
-from django.utils.translation import gettext_noop
 
 from ntm.apps.accounts.permissions import can_view, viewer_key, visible_q
 from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
+from ntm.core import gaps as core_gaps
 from ntm.core import periods as core_periods
 from ntm.core import sentences, standards
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
-from ntm.core.codes import code_key, sort_codes
+from ntm.core.codes import code_key
 from ntm.core.evaluation import rollup_of
 from ntm.core.evaluation.rollup import Rollup
 from ntm.core.periods import Period
-from ntm.core.sectors import national
 from ntm.core.units import REFORM_DATE
 
 from . import dataview
@@ -53,15 +52,8 @@ def _results():
 
 
 TIERS = standards.TIERS
-STANDARDS = ("hien_dai", "kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
-STANDARD_LABELS = {  # marked for translation; pages translate them where they show them
-    "hien_dai": gettext_noop("Đạt chuẩn NTM hiện đại"),
-    "kieu_mau": gettext_noop("Đạt chuẩn NTM kiểu mẫu"),
-    "nang_cao": gettext_noop("Đạt chuẩn NTM nâng cao"),
-    "ntm": gettext_noop("Đạt chuẩn NTM"),
-    "below": gettext_noop("Chưa đạt chuẩn NTM"),
-    "nodata": gettext_noop("Chưa có kết quả"),
-}
+STANDARDS = standards.STANDARDS  # best first, as tables list them
+STANDARD_LABELS = standards.STANDARD_LABELS  # pages translate them where they show them
 STANDARD_SHORT = {
     "hien_dai": "hiện đại",
     "kieu_mau": "kiểu mẫu",
@@ -91,10 +83,7 @@ NEXT_TIER = {
 def next_tier(best: str, tiers: dict) -> str | None:
     """The next standard a commune at ``best`` works towards among the tiers of the period (2021–2025:
     NTM → nâng cao → kiểu mẫu; 2026–2030: NTM → hiện đại)."""
-    if best in ("below", "nodata"):
-        return "ntm"
-    later = TIERS[TIERS.index(best) + 1 :]
-    return next((t for t in later if t in tiers), None)
+    return standards.next_tier(best, tiers)
 
 
 RESULT_FIELDS = (
@@ -111,7 +100,7 @@ RESULT_FIELDS = (
 )
 _JSON_FIELDS = ("unmet_criteria", "unmet_indicators")
 LEAN_FIELDS = tuple(f for f in RESULT_FIELDS if f not in _JSON_FIELDS)  # what the overview page needs
-NO_SECTOR = gettext_noop("Chưa xác định bộ, ngành phụ trách")
+NO_SECTOR = core_gaps.NO_SECTOR
 
 
 # -- periods and sets ------------------------------------------------------------------------
@@ -995,121 +984,22 @@ def sort_rows(rows: list[CommuneRow]) -> list[CommuneRow]:
 
 
 # -- gap analysis ------------------------------------------------------------------------------
-@dataclass
-class Gap:
-    unit: dict
-    best: str
-    next_tier: str | None
-    set: CriteriaSet | None
-    result: dict | None  # the next standard's result row, if evaluated
-    unmet_indicators: list[dict] = field(default_factory=list)  # {code, content, criterion, dynamic}
-    unmet_criteria: list[int] = field(default_factory=list)
-    rank: int = 0
-
-    @property
-    def distance(self) -> int | None:
-        return len(self.unmet_indicators) if self.result is not None else None
-
-    @property
-    def best_label(self) -> str:
-        return STANDARD_LABELS[self.best]
-
-    @property
-    def next_label(self) -> str:
-        return STANDARD_LABELS[self.next_tier] if self.next_tier else gettext_noop("Đã đạt mức cao nhất")
-
-    @property
-    def only_conditions(self) -> bool:
-        """Every indicator met but the standard is not: a set-level condition is missing."""
-        return self.result is not None and not self.unmet_indicators and not self.result["standard_met"]
-
-
-def indicator_info(cs: CriteriaSet, code: str) -> dict:
-    ind = cs.by_code.get(code)
-    crit = int(code.split(".")[0])
-    return {
-        "code": code,
-        "content": ind.content if ind else "",
-        "criterion": crit,
-        "dynamic": bool(ind and ind.dynamic),
-    }
+Gap = core_gaps.Gap  # what a commune lacks for its next standard (ntm.core.gaps)
+SectorLoad = core_gaps.SectorLoad
+indicator_info = core_gaps.indicator_info
 
 
 def gaps(ov: Overview) -> list[Gap]:
     """For each commune with results, what it lacks for its next standard (NTM → nâng cao → kiểu
     mẫu), fewest unmet indicators first; communes whose next standard has not been evaluated come
     after, and communes at the highest standard last. Uses the rows of ``ov`` (no query)."""
-    out = []
-    for r in ov.rows:
-        if r.best == "nodata":
-            continue
-        nxt = next_tier(r.best, ov.tiers)
-        cs = ov.tiers.get(nxt) if nxt else None
-        res = r.results.get(cs.code) if cs else None
-        g = Gap(r.unit, r.best, nxt, cs, res)
-        if res is not None and cs is not None:
-            g.unmet_indicators = [indicator_info(cs, c) for c in sort_codes(res["unmet_indicators"])]
-            g.unmet_criteria = sorted(int(c) for c in res["unmet_criteria"])
-        out.append(g)
-
-    def key(g: Gap) -> tuple:
-        if g.next_tier is None:
-            return (2, 0, 0, g.unit["name"])
-        if g.result is None:
-            return (1, 0, 0, g.unit["name"])
-        return (0, len(g.unmet_indicators), len(g.unmet_criteria), g.unit["name"])
-
-    out.sort(key=key)
-    for i, g in enumerate(out, 1):
-        g.rank = i
-    return out
-
-
-@dataclass
-class SectorLoad:
-    sector: str
-    unmet: int  # unmet indicators summed over communes
-    communes: int
-    criteria: list[str]  # "17. Môi trường và an toàn thực phẩm"
-    dynamic: int  # of which "tiêu chí động"
-    share_text: str = ""
+    return core_gaps.gaps(ov.rows, ov.tiers)
 
 
 def sector_ranking(gap_list: list[Gap]) -> list[SectorLoad]:
-    """Which responsible sector (criterion.sector.ministry, named as the ministry of today by
-    :func:`ntm.core.sectors.national`) owns the most unmet indicators across the
-    communes, counting what each commune lacks for its next standard. No query."""
-    unmet: Counter[str] = Counter()
-    dyn: Counter[str] = Counter()
-    communes: dict[str, set] = defaultdict(set)
-    criteria: dict[str, dict[int, str]] = defaultdict(dict)
-    for g in gap_list:
-        if g.set is None:
-            continue
-        for ind in g.unmet_indicators:
-            crit = g.set.criterion_by_number.get(ind["criterion"])
-            sector = (
-                national(crit.sector.ministry, crit.name) if crit is not None and crit.sector else None
-            ) or NO_SECTOR
-            unmet[sector] += 1
-            dyn[sector] += ind["dynamic"]
-            communes[sector].add(g.unit["id"])
-            if crit is not None:
-                criteria[sector][crit.number] = f"{crit.number}. {crit.name}"
-    total = sum(unmet.values())
-    out = [
-        SectorLoad(
-            s,
-            n,
-            len(communes[s]),
-            [criteria[s][k] for k in sorted(criteria[s])],
-            dyn[s],
-            fmt.percent(n, total) if total else "–",
-        )
-        for s, n in unmet.items()
-    ]
-    out.sort(key=lambda x: (-x.unmet, -x.communes, x.sector))
-    return out
+    """Which responsible sector owns the most unmet indicators across the communes
+    (:func:`ntm.core.gaps.sector_ranking`). No query."""
+    return core_gaps.sector_ranking(gap_list)
 
 
 # -- one commune ---------------------------------------------------------------------------------
