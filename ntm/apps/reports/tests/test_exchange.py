@@ -26,8 +26,8 @@ P = Period.parse("2023-07")
 
 
 @pytest.fixture
-def nguyen_ly(demo):
-    return resolve_unit("xa:13570@2024")
+def nguyen_ly(small_demo):
+    return small_demo("xa:13570@2024", periods=("2023-07",))[0]
 
 
 @pytest.fixture
