@@ -723,7 +723,7 @@ def _locate(rd: _Reader, loc: tuple) -> tuple[str | None, int | None, str | None
 def _catalog_files(replacing: Path | None, directory: Path | None = None) -> list[Path]:
     """Every catalogue file that is loaded with the new one: built-in, NTM_CATALOG_PATH and ``directory``,
     except the file the import replaces."""
-    from ntm.core.catalog import BUILTIN_DIR, _files, extra_catalog_dirs
+    from ntm.core.catalog import BUILTIN_DIR, catalog_files, extra_catalog_dirs
 
     roots = [BUILTIN_DIR, *extra_catalog_dirs()]
     if (
@@ -733,7 +733,7 @@ def _catalog_files(replacing: Path | None, directory: Path | None = None) -> lis
     ):
         roots.append(directory)
     gone = replacing.resolve() if replacing is not None else None
-    return [f for f in _files(r for r in roots if r.exists()) if f.resolve() != gone]
+    return [f for f in catalog_files(r for r in roots if r.exists()) if f.resolve() != gone]
 
 
 def validate_set(
