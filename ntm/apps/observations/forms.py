@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from ntm.core.catalog import CriteriaSet, Kind, prerequisites
 from ntm.core.evaluation import IndicatorResult, SetResult, evaluate
 from ntm.core.evaluation import Observation as CoreObservation
-from ntm.core.evaluation.engine import _scope_label, rule_text
+from ntm.core.evaluation.engine import rule_text
+from ntm.core.evaluation.engine import scope_label as _scope_label
 from ntm.core.formatting import percent
 from ntm.core.periods import Period
 from ntm.core.values import ValueRefused, clean_text, input_text, measure_unit, parse_value, stored_truth
