@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from ntm.apps.reports.render import render
+    from ntm.apps.reports.formats import render
     from ntm.apps.reports.services import bulletin, dossier
     from ntm.apps.units.services import resolve_unit
 

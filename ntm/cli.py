@@ -512,20 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     x.set_defaults(func=cmd_demo)
 
-    r = sub.add_parser("report", help="bản tin, hồ sơ xét công nhận").add_subparsers(dest="report_cmd", required=True)
-    x = r.add_parser("bulletin", help="bản tin nông thôn mới của một đơn vị, một kỳ")
-    x.add_argument("--unit", required=True, help="mã đơn vị (vd. huyen:353@2024) hoặc đường dẫn tên")
-    x.add_argument("--period", required=True, help="kỳ YYYY-MM")
-    x.add_argument("--format", choices=("docx", "pdf", "xlsx", "html", "txt"), default="docx")
-    x.add_argument("-o", "--output", required=True)
-    x.set_defaults(func=cmd_report)
-    x = r.add_parser("dossier", help="hồ sơ xét công nhận của một xã theo một bộ tiêu chí")
-    x.add_argument("--unit", required=True)
-    x.add_argument("--set", required=True, help="mã bộ tiêu chí, vd. xa-ntm-2021")
-    x.add_argument("--period", required=True)
-    x.add_argument("--format", choices=("docx", "pdf"), default="docx")
-    x.add_argument("-o", "--output", required=True)
-    x.set_defaults(func=cmd_report)
+    from ntm.apps.reports.cli import add_commands as add_report_commands  # ntm report bulletin|dossier
+
+    add_report_commands(sub, run=cmd_report)
 
     x = sub.add_parser("reevaluate", help="đánh giá lại toàn bộ kết quả đã lưu (trong nền, hoặc tại chỗ với --here)")
     x.add_argument(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -385,11 +386,63 @@ def _workflow(cells: list[tuple], states: dict[tuple, str], reviewer: str = DEMO
             )
 
 
-def build_demo(console: Console | None = None) -> dict[str, int]:
+def build_figures(
+    communes: list[tuple],
+    sets: Sequence[str] = SETS,
+    periods: Sequence[str] = PERIODS,
+    *,
+    console: Console | None = None,
+    catalog=None,
+) -> list:
+    """The demo's values, review states and results for ``communes`` ((xã, its district) pairs of before
+    the reform), ``sets`` and ``periods`` (a part of :data:`SETS` and :data:`PERIODS`). A commune's
+    figures for a set and period are the same whichever part is built (each sheet draws from its own
+    seeded generator), so tests build only the part they need. Returns the observations written."""
     from ntm.apps.evaluations.dataview import ALL, APPROVED
     from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.evaluations.services import context_for, evaluate_unit
     from ntm.apps.observations.models import Observation, Submission
+
+    cat = catalog or default_catalog()
+    ids = [u.id for u, _ in communes]
+    Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
+    Result.objects.filter(unit_id__in=ids).delete()
+    ResultAll.objects.filter(unit_id__in=ids).delete()
+    Submission.objects.filter(unit_id__in=ids, set_code__in=SETS, period__in=PERIODS).delete()
+    states = {(u.id, s, p): _state_of(u, d, s, p) for u, d in communes for s in sets for p in periods}
+    rows = []
+    for unit, district in communes:
+        mountain = (unit.region or "") == "TDMNPB" or district.short_name == "Bình Liêu"
+        for set_code in sets:
+            cs = cat.get(set_code)
+            for period in periods:
+                p = Period.parse(period)
+                rng = random.Random(f"{unit.uid}|{set_code}|{period}")
+                target = _targets(unit.short_name, set_code, cs, PERIODS.index(period), rng, mountain)
+                unmet = choose_unmet(cs, target, rng)
+                rows += _observations(
+                    unit,
+                    cs,
+                    p,
+                    unmet,
+                    context_for(unit, p.year, on=p.end),
+                    rng,
+                    approved=states[(unit.id, set_code, period)] == "approved",
+                )
+    Observation.objects.bulk_create(rows, batch_size=2000)
+    cells = [(u, s, p) for u, _ in communes for p in periods for s in sets]
+    _workflow(cells, states)
+    with Progress(console=console or Console(quiet=True), transient=True) as progress:
+        task = progress.add_task("Đánh giá dữ liệu mẫu", total=len(cells))
+        for unit, set_code, period in cells:
+            evaluate_unit(unit, set_code, period, catalog=cat, view=ALL)
+            if states[(unit.id, set_code, period)] == "approved":  # the published figures
+                evaluate_unit(unit, set_code, period, catalog=cat, view=APPROVED)
+            progress.advance(task)
+    return rows
+
+
+def build_demo(console: Console | None = None) -> dict[str, int]:
     from ntm.apps.units.services import communes_at, resolve_unit
 
     console = console or Console()
@@ -399,41 +452,7 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
         for path in DISTRICTS:
             district = resolve_unit(path, date=Period.parse("2023-07").end)
             communes += [(u, district) for u in communes_at(district, Period.parse("2023-07").end) if u.type == "Xã"]
-        ids = [u.id for u, _ in communes]
-        Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
-        Result.objects.filter(unit_id__in=ids).delete()
-        ResultAll.objects.filter(unit_id__in=ids).delete()
-        Submission.objects.filter(unit_id__in=ids, set_code__in=SETS, period__in=PERIODS).delete()
-        states = {(u.id, s, p): _state_of(u, d, s, p) for u, d in communes for s in SETS for p in PERIODS}
-        rows = []
-        for unit, district in communes:
-            mountain = (unit.region or "") == "TDMNPB" or district.short_name == "Bình Liêu"
-            for set_code in SETS:
-                cs = cat.get(set_code)
-                for k, period in enumerate(PERIODS):
-                    p = Period.parse(period)
-                    rng = random.Random(f"{unit.uid}|{set_code}|{period}")
-                    target = _targets(unit.short_name, set_code, cs, k, rng, mountain)
-                    unmet = choose_unmet(cs, target, rng)
-                    rows += _observations(
-                        unit,
-                        cs,
-                        p,
-                        unmet,
-                        context_for(unit, p.year, on=p.end),
-                        rng,
-                        approved=states[(unit.id, set_code, period)] == "approved",
-                    )
-        Observation.objects.bulk_create(rows, batch_size=2000)
-        cells = [(u, s, p) for u, _ in communes for p in PERIODS for s in SETS]
-        _workflow(cells, states)
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("Đánh giá dữ liệu mẫu", total=len(cells))
-            for unit, set_code, period in cells:
-                evaluate_unit(unit, set_code, period, catalog=cat, view=ALL)
-                if states[(unit.id, set_code, period)] == "approved":  # the published figures
-                    evaluate_unit(unit, set_code, period, catalog=cat, view=APPROVED)
-                progress.advance(task)
+        rows = build_figures(communes, console=console, catalog=cat)
         plans, recognitions = _plans_and_recognitions([u for u, _ in communes])
         today = build_today([u for u, d in communes if d.short_name == "Lý Nhân"], console, cat)
     from ntm.apps.accounts.services import DEMO_PASSWORD, create_demo_accounts
@@ -446,4 +465,5 @@ def build_demo(console: Console | None = None) -> dict[str, int]:
     )
     console.print(f"Kế hoạch mẫu: {plans} xã đăng ký đạt chuẩn năm 2023, {recognitions} quyết định công nhận (mẫu).")
     console.print(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}): {', '.join(accounts)}")
-    return {"communes": len(communes), "observations": len(rows), "results": len(cells), **today}
+    cells = len(communes) * len(SETS) * len(PERIODS)
+    return {"communes": len(communes), "observations": len(rows), "results": cells, **today}

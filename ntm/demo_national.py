@@ -8,7 +8,7 @@ from that date (2,621 xã), for ``xa-ntm-2021`` (57 indicators) and ``xa-nang-ca
 - the 2025 hierarchy: quarterly from 2025-Q3, at most 4·N quarters and only quarters already over.
 
 Only xã are generated: the NTM programme evaluates xã, and roll-ups count xã only (phường and thị
-trấn are urban units with their own standards — :data:`ntm.apps.evaluations.services.COMMUNE_TYPES`).
+trấn are urban units with their own standards — :data:`ntm.core.units.COMMUNE_TYPES`).
 
 The figures are made to look like the national reports, not to reproduce any of them: about 73 % of
 xã meet the NTM standard at the start of 2023 and 78 % at the end of 2024, then growing at a quarter of
@@ -49,7 +49,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ntm.core import units as core_units
-from ntm.core.catalog import CriteriaSet, Kind, default_catalog
+from ntm.core.catalog import CriteriaSet, Kind, default_catalog, prerequisites
 from ntm.core.evaluation import BatchInput, evaluate_batch, threshold_matrix
 from ntm.core.periods import Period
 
@@ -572,9 +572,8 @@ def build_national(
                             not_applicable=np.zeros(met.shape, dtype=bool),
                         )
                         prereq = {
-                            c.set: standards.get(c.set, np.zeros(ids.size, dtype=bool))
-                            for c in cs.conditions
-                            if c.type == "prerequisite" and not c.recognition_only
+                            code: standards.get(code, np.zeros(ids.size, dtype=bool))
+                            for code in prerequisites.direct(cs, standard_only=True)
                         }
                         res = evaluate_batch(cs, b, prerequisites=prereq)
                         standards[cs.code] = res.standard_met

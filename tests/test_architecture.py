@@ -18,8 +18,6 @@ KNOWN_PRIVATE = {
     ("ntm/apps/evaluations/dataview.py", "ntm.apps.accounts.permissions._memberships"),
     ("ntm/apps/observations/templatetags/ntm_review.py", "ntm.apps.accounts.permissions._memberships"),
     ("ntm/apps/evaluations/templatetags/dashboard_tags.py", "ntm.apps.units.templatetags.ntm_units._user"),
-    ("ntm/apps/observations/forms.py", "ntm.core.evaluation.engine._scope_label"),
-    ("ntm/apps/reports/catalog_xlsx.py", "ntm.core.catalog._files"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import total_ordering
 
@@ -82,3 +83,16 @@ class Period:
 
     def __str__(self) -> str:
         return self.key
+
+
+def period_order(key: str) -> tuple[dt.date, dt.date, str]:
+    """The chronological sort key of a period written as text ("2023-07", "2023-Q3", "2023"): by last day,
+    then first day — of periods ending together the longer comes first (2023, 2023-Q4, 2023-12) — then
+    the text. The one order of pages, plans, reports and re-evaluation."""
+    p = Period.parse(key)
+    return (*p.sort_key(), p.key)
+
+
+def sort_periods(keys: Iterable[str], *, reverse: bool = False) -> list[str]:
+    """Distinct period texts in chronological order (:func:`period_order`)."""
+    return sorted(set(keys), key=period_order, reverse=reverse)

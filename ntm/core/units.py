@@ -74,7 +74,26 @@ REGIONS = ("TDMNPB", "DBSH", "BTB", "DHNTB", "TN", "DNB", "DBSCL")
 
 # Type words, longest first so that "Thị trấn" is not read as "Thị …".
 TYPES = ("Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Phường", "Huyện", "Quận", "Tỉnh", "Xã")
-COMMUNE_TYPES = ("Xã", "Phường", "Thị trấn", "Đặc khu")
+LEVEL_TYPES = {
+    "province": ("Tỉnh", "Thành phố"),
+    "district": ("Huyện", "Quận", "Thị xã", "Thành phố"),
+    "commune": ("Xã", "Phường", "Thị trấn", "Đặc khu"),
+}
+
+# The types a criteria set of a level evaluates, where narrower than every type of that level: the
+# commune sets concern the xã (phường, thị trấn and đặc khu are urban units with standards of their
+# own); so do commune groups and ĐBKK/ATK status.
+_SET_TYPES = {"commune": ("Xã",)}
+
+
+def set_unit_types(level: str) -> tuple[str, ...]:
+    """The unit types that a criteria set of ``level`` (the set's ``level``: ``commune``, ``district``…)
+    evaluates and its roll-ups count: ``set_unit_types("commune") == ("Xã",)``; a level without a
+    narrower rule takes every type of that level; an unknown level none."""
+    return _SET_TYPES.get(level, LEVEL_TYPES.get(level, ()))
+
+
+COMMUNE_TYPES = set_unit_types("commune")  # the units the commune sets evaluate (xã)
 
 LINK_MERGE = "merge"
 LINK_SPLIT = "split"

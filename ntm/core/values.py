@@ -52,6 +52,7 @@ __all__ = [
     "read_truth",
     "read_assessment",
     "stored_truth",
+    "is_true",
     "fold_words",
     "TRUE_WORDS",
     "FALSE_WORDS",
@@ -163,6 +164,15 @@ def _stored_word(text: str) -> object:
     if w in _FALSE:
         return False
     return text
+
+
+def is_true(raw: object) -> bool:
+    """Whether ``raw`` reads as a yes word ("có", "true", "1"…), never refusing: a switch such as a query
+    parameter, where anything else (blank, "không", a typo) means no."""
+    try:
+        return read_truth(raw) is True
+    except ValueRefused:
+        return False
 
 
 def truth_text(value: bool) -> str:

@@ -73,6 +73,22 @@ def test_names_and_types_are_cleaned(data):
     assert {u.name for u in data.units if u.name.startswith(("Thành Phố", "Thị Xã", "Thị Trấn"))} == set()
 
 
+def test_every_unit_type_belongs_to_its_level(data):
+    for u in data.units:
+        if u.level != "country":
+            assert u.type in U.LEVEL_TYPES[u.level], (u.uid, u.type)
+
+
+def test_the_types_a_set_evaluates_follow_its_level():
+    from ntm.core.catalog import default_catalog
+
+    assert U.COMMUNE_TYPES == U.set_unit_types("commune") == ("Xã",)  # phường, thị trấn, đặc khu: urban
+    assert U.set_unit_types("district") == U.LEVEL_TYPES["district"]
+    assert U.set_unit_types("village") == ()
+    for cs in default_catalog():
+        assert set(U.set_unit_types(cs.level)) <= set(U.LEVEL_TYPES.get(cs.level, ())), cs.code
+
+
 # -- regions ---------------------------------------------------------------------------------
 def test_region_table_covers_the_63_provinces():
     table = U.load_regions()

@@ -19,6 +19,7 @@ from ntm.core.values import (
     ValueRefused,
     clean_text,
     input_text,
+    is_true,
     measure_of,
     read_assessment,
     read_number,
@@ -268,6 +269,11 @@ def test_yes_no_values_and_stored_words():
     assert read_value(YES_NO, "có") is True
     assert stored_truth("có") is True and stored_truth("chưa đạt") is False and stored_truth("Tốt") == "Tốt"
     assert stored_truth(91.5) == 91.5
+
+
+def test_a_switch_is_on_only_for_a_yes_word():
+    assert [is_true(w) for w in ("có", "Có", "true", "1", "yes", "Đạt", True)] == [True] * 7
+    assert [is_true(w) for w in ("", None, "không", "0", "false", "bật", "2", False)] == [False] * 8
 
 
 def test_every_number_keeps_at_most_the_digits_a_stored_value_holds():

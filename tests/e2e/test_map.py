@@ -56,7 +56,7 @@ def test_a_province_overview_draws_its_outline_labels_legend_and_zoom(client, se
 
 
 def test_the_bulletin_pdf_has_the_same_map(demo_data):
-    from ntm.apps.reports.render import render
+    from ntm.apps.reports.formats import render
     from ntm.apps.reports.services import bulletin
     from ntm.apps.units.models import Unit
     from ntm.core.reports import Figure

@@ -5,13 +5,15 @@
 from django.utils.translation import gettext_noop as _
 
 LABELS = [
-    # ntm.apps.evaluations.queries.STANDARD_LABELS and Gap.next_label
+    # ntm.core.standards.STANDARD_LABELS, HIGHEST_REACHED and ntm.core.gaps.NO_SECTOR
+    _("Đạt chuẩn NTM hiện đại"),
     _("Đạt chuẩn NTM kiểu mẫu"),
     _("Đạt chuẩn NTM nâng cao"),
     _("Đạt chuẩn NTM"),
     _("Chưa đạt chuẩn NTM"),
     _("Chưa có kết quả"),
     _("Đã đạt mức cao nhất"),
+    _("Chưa xác định bộ, ngành phụ trách"),
     # ntm.apps.units.models.Level
     _("quốc gia"),
     _("tỉnh"),

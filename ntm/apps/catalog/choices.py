@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ntm.core import standards
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.periods import Period
 
-TIERS = ("ntm", "nang_cao", "kieu_mau", "hien_dai")  # hiện đại: the 2026–2030 pilot (QĐ 51/2025, Phụ lục II)
+TIERS = standards.TIERS  # the tiers in order (ntm.core.standards)
 
 
 def tier_sets(period: Period | None, catalog: Catalog | None = None) -> dict[str, CriteriaSet]:

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from ntm.apps.accounts.permissions import scope
 from ntm.apps.api.base import P_PERIOD, P_SET, P_STANDARD, P_UNIT, Scoped, period_param, set_param, unit_param
+from ntm.core.values import is_true
 
 from . import dataview
 from .models import Result
@@ -32,7 +33,7 @@ def view_param(request) -> dataview.DataView:
     """The ``include_unapproved`` query parameter: :data:`~.dataview.ALL` for a reviewer who asks, else
     the approved figures (403 for anyone else who asks)."""
     raw = (request.query_params.get("include_unapproved") or "").strip().lower()
-    if raw not in ("1", "true", "có", "yes"):
+    if not is_true(raw):
         return dataview.APPROVED
     if not dataview.may_include_unapproved(request.user):
         raise PermissionDenied("include_unapproved: chỉ cán bộ thẩm định mới xem được số liệu chưa duyệt")
@@ -135,7 +136,7 @@ class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(period=period)
         std = self.request.query_params.get("standard")
         if std is not None and std != "":
-            qs = qs.filter(standard_met=std.lower() in ("1", "true", "có", "yes"))
+            qs = qs.filter(standard_met=is_true(std))
         if self.action == "list":
             qs = qs.defer("detail")
         return qs.order_by("unit_id", "set_code", "period")

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from ntm.apps.observations.models import Fact, Observation
 from ntm.core import units as core_units
-from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
+from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog, prerequisites
 from ntm.core.evaluation import BatchInput, BatchResult, evaluate_batch
 from ntm.core.evaluation.model import STATUS_LETTERS as _LETTERS
 from ntm.core.evaluation.model import Status
@@ -47,7 +47,6 @@ from ntm.web.cache import changed
 
 from .dataview import ALL, DataView
 from .models import ReevaluationRun, StagedResult
-from .services import prerequisite_depth
 
 # one letter per indicator status, indexed by STATUS_CODES + 1 (no data -1, not met 0, met 1, not applicable 2)
 # status codes −1 (no data), 0, 1, 2 → the letters of SetResult.compact
@@ -574,7 +573,8 @@ def evaluate_period(period: str | Period, set_codes: Sequence[str], **kwargs) ->
     kwargs["catalog"] = catalog
     kwargs.setdefault("table", UnitTable())
     return [
-        evaluate_cell(s, period, **kwargs) for s in sorted(set_codes, key=lambda s: (prerequisite_depth(s, catalog), s))
+        evaluate_cell(s, period, **kwargs)
+        for s in sorted(set_codes, key=lambda s: (prerequisites.depth(s, catalog), s))
     ]
 
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet
-from django.utils.translation import gettext_noop
 
 from ntm.apps.accounts.communes import commune_q
 from ntm.apps.accounts.permissions import can_view, viewer_key, visible_q
@@ -34,12 +33,14 @@ from ntm.apps.catalog.choices import TIERS, code_label, commune_sets, set_label,
 from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
+from ntm.core import gaps as core_gaps
+from ntm.core import periods as core_periods
+from ntm.core import sentences, standards
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
-from ntm.core.codes import code_key, sort_codes
+from ntm.core.codes import code_key
 from ntm.core.evaluation import rollup_of
 from ntm.core.evaluation.rollup import Rollup
 from ntm.core.periods import Period
-from ntm.core.sectors import national
 from ntm.core.units import REFORM_DATE
 from ntm.web.cache import memo
 
@@ -52,15 +53,8 @@ def _results():
     return dataview.current().result
 
 
-STANDARDS = ("hien_dai", "kieu_mau", "nang_cao", "ntm", "below", "nodata")  # best first, as tables list them
-STANDARD_LABELS = {  # marked for translation; pages translate them where they show them
-    "hien_dai": gettext_noop("Đạt chuẩn NTM hiện đại"),
-    "kieu_mau": gettext_noop("Đạt chuẩn NTM kiểu mẫu"),
-    "nang_cao": gettext_noop("Đạt chuẩn NTM nâng cao"),
-    "ntm": gettext_noop("Đạt chuẩn NTM"),
-    "below": gettext_noop("Chưa đạt chuẩn NTM"),
-    "nodata": gettext_noop("Chưa có kết quả"),
-}
+STANDARDS = standards.STANDARDS  # best first, as tables list them
+STANDARD_LABELS = standards.STANDARD_LABELS  # pages translate them where they show them
 STANDARD_SHORT = {
     "hien_dai": "hiện đại",
     "kieu_mau": "kiểu mẫu",
@@ -90,10 +84,7 @@ NEXT_TIER = {
 def next_tier(best: str, tiers: dict) -> str | None:
     """The next standard a commune at ``best`` works towards among the tiers of the period (2021–2025:
     NTM → nâng cao → kiểu mẫu; 2026–2030: NTM → hiện đại)."""
-    if best in ("below", "nodata"):
-        return "ntm"
-    later = TIERS[TIERS.index(best) + 1 :]
-    return next((t for t in later if t in tiers), None)
+    return standards.next_tier(best, tiers)
 
 
 RESULT_FIELDS = (
@@ -110,18 +101,17 @@ RESULT_FIELDS = (
 )
 _JSON_FIELDS = ("unmet_criteria", "unmet_indicators")
 LEAN_FIELDS = tuple(f for f in RESULT_FIELDS if f not in _JSON_FIELDS)  # what the overview page needs
-NO_SECTOR = gettext_noop("Chưa xác định bộ, ngành phụ trách")
+NO_SECTOR = core_gaps.NO_SECTOR
 
 
 # -- periods and sets ------------------------------------------------------------------------
 def period_key(key: str) -> tuple:
     """Chronological sort key for period strings ("2023-07", "2023-Q3", "2023")."""
-    p = Period.parse(key)
-    return (p.end, p.start, key)
+    return core_periods.period_order(key)
 
 
 def sort_periods(keys: Iterable[str], *, reverse: bool = False) -> list[str]:
-    return sorted(set(keys), key=period_key, reverse=reverse)
+    return core_periods.sort_periods(keys, reverse=reverse)
 
 
 # -- communes --------------------------------------------------------------------------------
@@ -336,30 +326,29 @@ def best_standard(by_set: dict[str, dict] | None, tiers: dict[str, CriteriaSet])
 
 def scorecard_phrase(r: dict, short_name: str) -> str:
     """'17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới'."""
-    return (
-        f"{r['criteria_met']}/{r['criteria_total']} tiêu chí với "
-        f"{r['indicators_met']}/{r['indicators_total']} chỉ tiêu {short_name}"
-    ).strip()
+    return sentences.scorecard_phrase(
+        r["criteria_met"], r["criteria_total"], r["indicators_met"], r["indicators_total"], short_name
+    )
 
 
 def scorecard_sentence(name: str, results: list[tuple[dict, str]]) -> str:
     """As bulletins write it: 'Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới;
     17/19 tiêu chí với 70/75 chỉ tiêu nông thôn mới nâng cao'."""
-    if not results:
-        return f"{name}: chưa có kết quả đánh giá"
-    return f"{name}: đạt " + "; ".join(scorecard_phrase(r, short) for r, short in results)
+    return sentences.unit_line(name, (scorecard_phrase(r, short) for r, short in results))
 
 
 def rollup_sentence(r: Rollup, noun: str = "xã") -> str:
     """As bulletins write it, with thousands separated: "20 xã đạt bình quân 17,87/19 tiêu chí;
     55,75/57 chỉ tiêu; 14/20 xã đạt chuẩn (70,00%)" — "6.084/7.692" for a national figure."""
-    n = fmt.number
-    if not r.units_with_results or r.average_criteria is None:
-        return f"{n(r.units_total)} {noun}: chưa có kết quả"
-    return (
-        f"{n(r.units_with_results)} {noun} đạt bình quân {fmt.fraction(r.average_criteria, r.criteria_total)} tiêu chí; "
-        f"{fmt.fraction(r.average_indicators or 0, r.indicators_total)} chỉ tiêu; "
-        f"{n(r.units_at_standard)}/{n(r.units_total)} {noun} đạt chuẩn ({fmt.percent(r.units_at_standard, r.units_total)})"
+    return sentences.rollup_sentence(
+        units_total=r.units_total,
+        units_with_results=r.units_with_results,
+        units_at_standard=r.units_at_standard,
+        average_criteria=r.average_criteria,
+        criteria_total=r.criteria_total,
+        average_indicators=r.average_indicators,
+        indicators_total=r.indicators_total,
+        noun=noun,
     )
 
 
@@ -941,132 +930,30 @@ def sort_rows(rows: list[CommuneRow]) -> list[CommuneRow]:
 
 
 # -- gap analysis ------------------------------------------------------------------------------
-@dataclass
-class Gap:
-    unit: dict
-    best: str
-    next_tier: str | None
-    set: CriteriaSet | None
-    result: dict | None  # the next standard's result row, if evaluated
-    unmet_indicators: list[dict] = field(default_factory=list)  # {code, content, criterion, dynamic}
-    unmet_criteria: list[int] = field(default_factory=list)
-    rank: int = 0
-
-    @property
-    def distance(self) -> int | None:
-        return len(self.unmet_indicators) if self.result is not None else None
-
-    @property
-    def best_label(self) -> str:
-        return STANDARD_LABELS[self.best]
-
-    @property
-    def next_label(self) -> str:
-        return STANDARD_LABELS[self.next_tier] if self.next_tier else gettext_noop("Đã đạt mức cao nhất")
-
-    @property
-    def only_conditions(self) -> bool:
-        """Every indicator met but the standard is not: a set-level condition is missing."""
-        return self.result is not None and not self.unmet_indicators and not self.result["standard_met"]
-
-
-def indicator_info(cs: CriteriaSet, code: str) -> dict:
-    ind = cs.by_code.get(code)
-    crit = int(code.split(".")[0])
-    return {
-        "code": code,
-        "content": ind.content if ind else "",
-        "criterion": crit,
-        "dynamic": bool(ind and ind.dynamic),
-    }
+Gap = core_gaps.Gap  # what a commune lacks for its next standard (ntm.core.gaps)
+SectorLoad = core_gaps.SectorLoad
+indicator_info = core_gaps.indicator_info
 
 
 def gaps(ov: Overview) -> list[Gap]:
     """For each commune with results, what it lacks for its next standard (NTM → nâng cao → kiểu
     mẫu), fewest unmet indicators first; communes whose next standard has not been evaluated come
     after, and communes at the highest standard last. Uses the rows of ``ov`` (no query)."""
-    out = []
-    for r in ov.rows:
-        if r.best == "nodata":
-            continue
-        nxt = next_tier(r.best, ov.tiers)
-        cs = ov.tiers.get(nxt) if nxt else None
-        res = r.results.get(cs.code) if cs else None
-        g = Gap(r.unit, r.best, nxt, cs, res)
-        if res is not None and cs is not None:
-            g.unmet_indicators = [indicator_info(cs, c) for c in sort_codes(res["unmet_indicators"])]
-            g.unmet_criteria = sorted(int(c) for c in res["unmet_criteria"])
-        out.append(g)
-
-    def key(g: Gap) -> tuple:
-        if g.next_tier is None:
-            return (2, 0, 0, g.unit["name"])
-        if g.result is None:
-            return (1, 0, 0, g.unit["name"])
-        return (0, len(g.unmet_indicators), len(g.unmet_criteria), g.unit["name"])
-
-    out.sort(key=key)
-    for i, g in enumerate(out, 1):
-        g.rank = i
-    return out
-
-
-@dataclass
-class SectorLoad:
-    sector: str
-    unmet: int  # unmet indicators summed over communes
-    communes: int
-    criteria: list[str]  # "17. Môi trường và an toàn thực phẩm"
-    dynamic: int  # of which "tiêu chí động"
-    share_text: str = ""
+    return core_gaps.gaps(ov.rows, ov.tiers)
 
 
 def sector_ranking(gap_list: list[Gap]) -> list[SectorLoad]:
-    """Which responsible sector (criterion.sector.ministry, named as the ministry of today by
-    :func:`ntm.core.sectors.national`) owns the most unmet indicators across the
-    communes, counting what each commune lacks for its next standard. No query."""
-    unmet: Counter[str] = Counter()
-    dyn: Counter[str] = Counter()
-    communes: dict[str, set] = defaultdict(set)
-    criteria: dict[str, dict[int, str]] = defaultdict(dict)
-    for g in gap_list:
-        if g.set is None:
-            continue
-        for ind in g.unmet_indicators:
-            crit = g.set.criterion_by_number.get(ind["criterion"])
-            sector = (
-                national(crit.sector.ministry, crit.name) if crit is not None and crit.sector else None
-            ) or NO_SECTOR
-            unmet[sector] += 1
-            dyn[sector] += ind["dynamic"]
-            communes[sector].add(g.unit["id"])
-            if crit is not None:
-                criteria[sector][crit.number] = f"{crit.number}. {crit.name}"
-    total = sum(unmet.values())
-    out = [
-        SectorLoad(
-            s,
-            n,
-            len(communes[s]),
-            [criteria[s][k] for k in sorted(criteria[s])],
-            dyn[s],
-            fmt.percent(n, total) if total else "–",
-        )
-        for s, n in unmet.items()
-    ]
-    out.sort(key=lambda x: (-x.unmet, -x.communes, x.sector))
-    return out
+    """Which responsible sector owns the most unmet indicators across the communes
+    (:func:`ntm.core.gaps.sector_ranking`). No query."""
+    return core_gaps.sector_ranking(gap_list)
 
 
 # -- one commune ---------------------------------------------------------------------------------
-TIER_RANK = {t: i for i, t in enumerate(TIERS)}
+TIER_RANK = standards.TIER_RANK
 
 
 def set_order(catalog: Catalog, code: str) -> tuple:
-    if code not in catalog:
-        return (9, code)
-    s = catalog.get(code)
-    return (TIER_RANK.get(s.tier, 8), s.phase, code)
+    return standards.set_order(catalog, code)
 
 
 def unit_history(unit_ids: list[int]) -> dict[int, dict[str, dict[str, dict]]]:

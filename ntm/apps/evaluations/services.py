@@ -37,7 +37,7 @@ from ntm.apps.units.models import Unit
 from ntm.apps.units.services import communes_at
 from ntm.apps.units.thresholds import context_for
 from ntm.core import units as core_units
-from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
+from ntm.core.catalog import Catalog, CriteriaSet, default_catalog, prerequisites
 from ntm.core.evaluation import ChildStats, Observation, Rollup, SetResult, UnitScore, evaluate, rollup
 from ntm.core.periods import Period
 from ntm.core.values import stored_truth
@@ -47,7 +47,7 @@ from . import dataview
 from .dataview import ALL, APPROVED, DataView
 from .models import Result, ResultAll
 
-COMMUNE_TYPES = ("Xã",)
+COMMUNE_TYPES = core_units.COMMUNE_TYPES  # derived from the commune sets' level
 
 
 # -- the few statements of a save, in plain SQL (see ops.sql) -------------------------------------
@@ -133,8 +133,8 @@ def current_facts(unit: Unit, period: str) -> dict[str, float | None]:
     return dict(together([_facts_statement(unit, period)])[0])
 
 
-def _prerequisites(cs: CriteriaSet) -> set[str]:
-    return {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
+def _prerequisites(cs: CriteriaSet) -> frozenset[str]:
+    return prerequisites.direct(cs)
 
 
 def _uses_facts(cs: CriteriaSet) -> bool:
@@ -276,32 +276,9 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
     return obj
 
 
-def prerequisite_depth(set_code: str, catalog: Catalog) -> int:
-    """How many prerequisite sets stand below a set (NTM 0, nâng cao 1, kiểu mẫu 2): evaluated in
-    that order, a set reads the standards of its prerequisites already computed."""
-    depth, code = 0, set_code
-    seen = set()
-    while True:
-        s = catalog.get(code)
-        pre = next((c.set for c in s.conditions if c.type == "prerequisite" and c.set), None)
-        if not pre or pre in seen:
-            return depth
-        seen.add(pre)
-        depth, code = depth + 1, pre
-
-
 def dependents(set_code: str, catalog: Catalog | None = None) -> list[str]:
     """Sets whose standard depends on ``set_code`` (nâng cao on NTM, kiểu mẫu on nâng cao), transitively."""
-    catalog = catalog or default_catalog()
-    out: list[str] = []
-    frontier = [set_code]
-    while frontier:
-        code = frontier.pop()
-        for s in catalog:
-            if any(c.type == "prerequisite" and c.set == code for c in s.conditions) and s.code not in out:
-                out.append(s.code)
-                frontier.append(s.code)
-    return out
+    return prerequisites.dependents(set_code, catalog or default_catalog())
 
 
 _JSON_FIELDS = frozenset(("unmet_criteria", "unmet_indicators", "conflicts", "detail"))

@@ -17,10 +17,11 @@ from ntm.apps.observations.signals import CellsChanged
 from ntm.apps.observations.signals import cells_approved as approved_signal
 from ntm.apps.observations.signals import cells_changed as changed_signal
 from ntm.apps.units.models import Unit
+from ntm.core.catalog import prerequisites
 
 from .batch import UnitTable, evaluate_period
 from .dataview import ALL, APPROVED
-from .services import dependents, evaluate_unit, prerequisite_depth
+from .services import dependents, evaluate_unit
 from .tasks import start_reevaluation, with_dependents
 
 
@@ -31,7 +32,7 @@ def cells_changed(sender, change: CellsChanged, **kwargs) -> None:
     if change.batch_above is None or len(cells) <= change.batch_above:
         # a save changes the latest values: the figures including unapproved data; the published
         # (approved) figures change only when a reviewer approves the sheet
-        order = sorted(cells.items(), key=lambda kv: (kv[0][2], prerequisite_depth(kv[0][1], catalog), kv[0][0]))
+        order = sorted(cells.items(), key=lambda kv: (kv[0][2], prerequisites.depth(kv[0][1], catalog), kv[0][0]))
         for k, (key, unit) in enumerate(order, start=1):
             change.results[key] = evaluate_unit(unit, key[1], key[2], catalog=catalog, view=ALL)
             if change.progress and (k % 200 == 0 or k == len(order)):

@@ -37,14 +37,13 @@ from django_tasks import task
 from ntm.apps.observations.models import Observation, Submission
 from ntm.apps.ops import heartbeat
 from ntm.core import units as core_units
-from ntm.core.catalog import default_catalog
+from ntm.core.catalog import default_catalog, prerequisites
 from ntm.core.periods import Period
 from ntm.web.cache import changed
 
 from .batch import _RESULT_COLUMNS, UnitTable, evaluate_cell, point_to_generation, rebuild_rollups
 from .dataview import ALL, APPROVED, VIEWS, DataView
 from .models import ReevaluationRun, Result, ResultAll, StagedResult
-from .services import prerequisite_depth
 
 # Observations saved this little before the job read a set and period may belong to a transaction that
 # was still open then (invisible to the job's SELECT): their units are evaluated again at the switch.
@@ -92,13 +91,7 @@ def active_runs() -> list[ReevaluationRun]:
 def with_dependents(set_codes: Iterable[str], catalog=None) -> list[str]:
     """The sets and every set whose standard depends on one of them (nâng cao on NTM, …), in catalogue
     order."""
-    from .services import dependents
-
-    catalog = catalog or default_catalog()
-    wanted = set(set_codes)
-    for code in list(wanted):
-        wanted.update(dependents(code, catalog))
-    return [s.code for s in catalog if s.code in wanted]
+    return prerequisites.with_dependents(set_codes, catalog or default_catalog())
 
 
 def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> ReevaluationRun | None:
@@ -128,7 +121,7 @@ def cells_of(run: ReevaluationRun, view: DataView = ALL) -> list[tuple[str, str]
             qs = qs.filter(period__in=run.periods)
         found.update(qs.values_list("set_code", "period").distinct().order_by())
     cells = [(s, p) for s, p in found if s in catalog]
-    return sorted(cells, key=lambda c: (Period.parse(c[1]), prerequisite_depth(c[0], catalog), c[0]))
+    return sorted(cells, key=lambda c: (Period.parse(c[1]), prerequisites.depth(c[0], catalog), c[0]))
 
 
 def _save(run: ReevaluationRun, **fields) -> None:

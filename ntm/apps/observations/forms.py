@@ -15,10 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ntm.apps.units.thresholds import context_for
-from ntm.core.catalog import CriteriaSet, Kind
+from ntm.core.catalog import CriteriaSet, Kind, prerequisites
 from ntm.core.evaluation import IndicatorResult, SetResult, evaluate
 from ntm.core.evaluation import Observation as CoreObservation
-from ntm.core.evaluation.engine import _scope_label, rule_text
+from ntm.core.evaluation.engine import rule_text
+from ntm.core.evaluation.engine import scope_label as _scope_label
 from ntm.core.formatting import percent
 from ntm.core.periods import Period
 from ntm.core.values import ValueRefused, clean_text, input_text, measure_unit, parse_value, stored_truth
@@ -350,7 +351,7 @@ class Sheet:
         # the sheet is evaluated as it would stand once saved: with the working figures (including
         # unapproved data) of its prerequisites and child communes
         cs, p = self.cs, self.period
-        prereq = {c.set for c in cs.conditions if c.type == "prerequisite" and c.set}
+        prereq = prerequisites.direct(cs)
         stored = readers()
         standards = stored.standards(self.unit, p.key, prereq) if prereq else {}
         children = stored.children(self.unit, cs, p) if any(c.type == "children_share" for c in cs.conditions) else None

@@ -3,17 +3,10 @@ from __future__ import annotations
 from django import forms
 
 from ntm.apps.units.models import Unit
-from ntm.core.catalog import default_catalog
 
 from .models import PlanTarget, Recognition
-from .permissions import can_plan
-
-
-def standard_choices() -> list[tuple[str, str]]:
-    order = {"ntm": 0, "nang_cao": 1, "kieu_mau": 2}
-    sets = [s for s in default_catalog() if s.level == "commune" and s.tier in order and not s.data.province]
-    sets.sort(key=lambda s: (s.phase, order[s.tier]))
-    return [(s.code, f"{s.name} ({s.phase})") for s in sets]
+from .permissions import can_plan, can_recognise
+from .recognitions import recognition_errors, recognition_sets, standard_choices
 
 
 def commune_field(field, communes, not_allowed: str) -> None:
@@ -83,8 +76,6 @@ class RecognitionForm(forms.ModelForm):
         widgets = {"note": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def __init__(self, *args, user, communes, **kwargs):
-        from .recognitions import recognition_sets
-
         super().__init__(*args, **kwargs)
         self.user = user
         commune_field(self.fields["unit"], communes, "Xã này không thuộc các xã bạn được nhập quyết định công nhận.")
@@ -113,16 +104,12 @@ class RecognitionForm(forms.ModelForm):
             self.fields["unit"].disabled = True
 
     def clean_unit(self) -> Unit:
-        from .permissions import can_recognise
-
         unit = self.cleaned_data["unit"]
         if not can_recognise(self.user, unit):
             raise forms.ValidationError(f"Bạn không có quyền nhập quyết định công nhận cho {unit.name}.")
         return unit
 
     def clean(self):
-        from .recognitions import recognition_errors
-
         data = super().clean()
         errors = recognition_errors(
             unit=data.get("unit"),

@@ -23,11 +23,11 @@ from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
 from ntm.apps.evaluations.dataview import results
 from ntm.apps.evaluations.queries import code_label as set_label
-from ntm.apps.evaluations.queries import period_key
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import default_catalog
-from ntm.core.periods import Period
+from ntm.core.periods import Period, period_order
+from ntm.core.standards import national_commune_sets
 
 from .models import Recognition
 
@@ -42,10 +42,14 @@ class Duplicate(ValueError):
     """The xã already has a decision for this set (message in Vietnamese)."""
 
 
+def standard_choices() -> list[tuple[str, str]]:
+    """The national commune sets a xã registers a plan for or is recognised at, by phase and tier, as
+    choices ("Bộ tiêu chí xã nông thôn mới … (2021-2025)")."""
+    return [(s.code, f"{s.name} ({s.phase})") for s in national_commune_sets(default_catalog())]
+
+
 def recognition_sets() -> list[tuple[str, str]]:
     """The commune sets a xã can be recognised at (the national sets, as for plans)."""
-    from .forms import standard_choices
-
     return standard_choices()
 
 
@@ -171,7 +175,7 @@ def latest_results(recs) -> dict[tuple[int, str], dict]:
             continue
         cur = out.get(key)
         # the newest end first; of equal ends, the finer period (month over quarter/year)
-        if cur is None or period_key(r["period"]) > period_key(cur["period"]):
+        if cur is None or period_order(r["period"]) > period_order(cur["period"]):
             out[key] = r
     for r in out.values():
         r["period_label"] = Period.parse(r["period"]).label

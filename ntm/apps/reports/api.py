@@ -15,13 +15,30 @@ from ntm.apps.api.base import P_PERIOD, P_SET, P_UNIT, Scoped, period_param, set
 from ntm.apps.evaluations import dataview
 from ntm.apps.evaluations.api import P_UNAPPROVED, view_param
 
+from . import formats
+
 
 def _file(content: bytes, fmt: str, filename: str) -> HttpResponse:
-    from .render import FORMATS
-
-    resp = HttpResponse(content, content_type=FORMATS[fmt])
-    resp["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    f = formats.FORMATS[fmt]
+    resp = HttpResponse(content, content_type=f.media_type)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}.{f.extension}"'
     return resp
+
+
+def _output_param(document: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "output",
+        str,
+        enum=["json", *formats.codes(document)],
+        description="json (figures and text) or a file; ?format= is DRF's own",
+    )
+
+
+def _output(request, document: str) -> str:
+    fmt = request.query_params.get("output", "json")
+    if fmt != "json" and fmt not in formats.codes(document):
+        raise ValidationError({"output": f"json, {', '.join(formats.codes(document))}"})
+    return fmt
 
 
 class BulletinView(Scoped, APIView):
@@ -29,12 +46,7 @@ class BulletinView(Scoped, APIView):
         parameters=[
             P_UNIT,
             P_PERIOD,
-            OpenApiParameter(
-                "output",
-                str,
-                enum=["json", "docx", "pdf", "xlsx", "html", "txt"],
-                description="json (figures and text) or a file; ?format= is DRF's own",
-            ),
+            _output_param(formats.BULLETIN),
             P_UNAPPROVED,
         ],
         responses={
@@ -50,14 +62,12 @@ class BulletinView(Scoped, APIView):
     def _get(self, request):
         from ntm.core.reports.model import to_text
 
-        from .render import FORMATS, RenderUnavailable
+        from .render import RenderUnavailable
         from .services import ReportError, bulletin
 
         unit = unit_param(request, required=True)
         period = period_param(request, required=True)
-        fmt = request.query_params.get("output", "json")
-        if fmt != "json" and fmt not in FORMATS:
-            raise ValidationError({"output": "json, docx, pdf, xlsx, html hoặc txt"})
+        fmt = _output(request, formats.BULLETIN)
         if fmt != "json":
             from .cache import render_bulletin
 
@@ -89,7 +99,7 @@ class DossierView(Scoped, APIView):
             P_UNIT,
             P_SET,
             P_PERIOD,
-            OpenApiParameter("output", str, enum=["json", "docx", "pdf", "html", "txt"]),
+            _output_param(formats.DOSSIER),
             P_UNAPPROVED,
         ],
         responses={
@@ -105,13 +115,13 @@ class DossierView(Scoped, APIView):
     def _get(self, request):
         from ntm.core.reports.model import to_text
 
-        from .render import FORMATS, RenderUnavailable, render
+        from .render import RenderUnavailable
         from .services import ReportError, dossier
 
         unit = unit_param(request, required=True)
         code = set_param(request, required=True)
         period = period_param(request, required=True)
-        fmt = request.query_params.get("output", "json")
+        fmt = _output(request, formats.DOSSIER)
         try:
             doc, _ = dossier(unit, code, period)
         except ReportError as exc:
@@ -120,10 +130,8 @@ class DossierView(Scoped, APIView):
             return Response(
                 {"unit": unit.uid, "set": code, "period": period, "text": to_text(doc), "figures": doc.meta}
             )
-        if fmt not in FORMATS:
-            raise ValidationError({"output": "json, docx, pdf, html hoặc txt"})
         try:
-            content = render(doc, fmt)
+            content = formats.render(doc, fmt)
         except RenderUnavailable as exc:
             return Response({"detail": str(exc)}, status=503)
         return _file(content, fmt, doc.filename)

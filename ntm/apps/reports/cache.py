@@ -56,10 +56,10 @@ def code_digest() -> str:
     from ntm.core import sectors
     from ntm.core.reports import bulletin, chart, html, model
 
-    from . import documents, export_tables, render, services
+    from . import documents, export_tables, formats, render, services
 
     h = hashlib.sha256()
-    for mod in (bulletin, chart, html, model, render, services, export_tables, documents, sectors):
+    for mod in (bulletin, chart, html, model, formats, render, services, export_tables, documents, sectors):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()[:16]
 
@@ -141,7 +141,7 @@ def render_bulletin(
 
     from .documents import frame_for
     from .export_tables import all_communes_table
-    from .render import render
+    from .formats import render
     from .services import bulletin
 
     p = Period.parse(period) if isinstance(period, str) else period
@@ -156,7 +156,7 @@ def render_bulletin(
         except (OSError, ValueError, KeyError):
             pass
     doc, data = bulletin(unit, p, set_codes=set_codes, frame=frame)
-    content = render(doc, fmt, extra_tables=[all_communes_table(data)] if fmt == "xlsx" else ())
+    content = render(doc, fmt, extra_tables=[all_communes_table(data)] if fmt == "xlsx" else (), document="bulletin")
     summary = {"rows": len(data.rows), "tables": len(doc.tables), "charts": len(doc.charts)}
     if key:
         try:

@@ -35,6 +35,7 @@ from ntm.core.catalog.schema import CriteriaSetFile
 from ntm.core.codes import code_key
 from ntm.core.sheets import fold
 from ntm.core.tables import TableError, open_workbook
+from ntm.core.values import read_truth
 
 SET_FIELDS = [
     ("code", "Mã bộ"),
@@ -328,16 +329,7 @@ def _clean(v):
 
 
 def _yesno(v) -> bool | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return v
-    f = fold(str(v))
-    if f in ("co", "true", "1", "x", "yes", "dung"):
-        return True
-    if f in ("khong", "false", "0", "no", "sai"):
-        return False
-    raise ValueError(f"'{v}' không phải là có/không")
+    return read_truth(v)  # the one yes/no vocabulary (ntm.core.values)
 
 
 class _Reader:
@@ -731,7 +723,7 @@ def _locate(rd: _Reader, loc: tuple) -> tuple[str | None, int | None, str | None
 def _catalog_files(replacing: Path | None, directory: Path | None = None) -> list[Path]:
     """Every catalogue file that is loaded with the new one: built-in, NTM_CATALOG_PATH and ``directory``,
     except the file the import replaces."""
-    from ntm.core.catalog import BUILTIN_DIR, _files, extra_catalog_dirs
+    from ntm.core.catalog import BUILTIN_DIR, catalog_files, extra_catalog_dirs
 
     roots = [BUILTIN_DIR, *extra_catalog_dirs()]
     if (
@@ -741,7 +733,7 @@ def _catalog_files(replacing: Path | None, directory: Path | None = None) -> lis
     ):
         roots.append(directory)
     gone = replacing.resolve() if replacing is not None else None
-    return [f for f in _files(r for r in roots if r.exists()) if f.resolve() != gone]
+    return [f for f in catalog_files(r for r in roots if r.exists()) if f.resolve() != gone]
 
 
 def validate_set(

@@ -11,6 +11,8 @@ the appendix after it; page numbers at the top centre from page 2.
   Serif where Times New Roman is not installed);
 - XLSX (openpyxl, write-only): the text, one sheet per table, the chart as a native Excel bar chart;
 - HTML: a complete page (the same as the PDF's source).
+
+Which format is offered for which document, and the dispatch, are in :mod:`ntm.apps.reports.formats`.
 """
 
 from __future__ import annotations
@@ -23,13 +25,6 @@ from html import escape
 from ntm.core.reports import html as H
 from ntm.core.reports.model import Chart, Document, Heading, Lines, Paragraph, Table, to_text
 
-FORMATS = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8",
-    "txt": "text/plain; charset=utf-8",
-}
 FONT = "Times New Roman"
 BODY_PT = 13
 TABLE_PT = 11
@@ -38,20 +33,6 @@ USABLE_CM = 21.0 - 3.0 - 1.5
 
 class RenderUnavailable(RuntimeError):
     """A renderer's library is not installed (e.g. WeasyPrint for PDF)."""
-
-
-def render(doc: Document, fmt: str, *, extra_tables: Iterable[Table] = ()) -> bytes:
-    if fmt == "docx":
-        return to_docx(doc)
-    if fmt == "pdf":
-        return to_pdf(doc)
-    if fmt == "xlsx":
-        return to_xlsx(doc, extra_tables=extra_tables)
-    if fmt == "html":
-        return H.page(doc).encode("utf-8")
-    if fmt == "txt":
-        return to_text(doc, tables=True).encode("utf-8")
-    raise ValueError(f"định dạng '{fmt}' không hỗ trợ (dùng {', '.join(FORMATS)})")
 
 
 # -- DOCX ---------------------------------------------------------------------------------------

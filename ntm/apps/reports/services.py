@@ -22,13 +22,14 @@ from django.db.models import QuerySet
 
 from ntm.apps.evaluations import dataview
 from ntm.apps.evaluations.dataview import results
-from ntm.apps.evaluations.services import COMMUNE_TYPES, explanation, rollup_for
+from ntm.apps.evaluations.services import explanation, rollup_for
 from ntm.apps.units.models import Level, Unit
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.periods import Period
 from ntm.core.reports import bulletin as B
 from ntm.core.reports import dossier as D
 from ntm.core.reports.model import Document, Paragraph, Table
+from ntm.core.units import COMMUNE_TYPES
 
 TIER_ORDER = {"ntm": 0, "nang_cao": 1, "kieu_mau": 2, "hien_dai": 3}
 _MONTH = re.compile(r"^\d{4}-\d{2}$")

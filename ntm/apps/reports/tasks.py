@@ -1,15 +1,9 @@
 """Background jobs of the reports app (django-tasks, database backend; the worker is started by
-``ntm serve``)."""
+``ntm serve``). Each job lives beside the code it runs; this module names them all, and keeps the paths
+of jobs queued before they moved (``ntm.apps.reports.tasks.expire_imports``) importable."""
 
 from __future__ import annotations
 
-from django_tasks import task
+from .uploads import expire_imports
 
-
-@task()
-def expire_imports() -> dict:
-    """Remove import files never confirmed within ``NTM_IMPORT_EXPIRY_HOURS`` (:func:`.uploads.expire`)."""
-    from .uploads import expire
-
-    batches, files = expire()
-    return {"batches": batches, "files": files}
+__all__ = ["expire_imports"]

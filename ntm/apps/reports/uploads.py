@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
+from django_tasks import default_task_backend, task
 
 from ntm.apps.observations import exchange as E
 from ntm.apps.observations import imports as I
@@ -193,12 +194,16 @@ def expire(now: dt.datetime | None = None) -> tuple[int, int]:
     return batches, files
 
 
+@task()
+def expire_imports() -> dict:
+    """The background job of :func:`expire`: remove import files never confirmed within
+    ``NTM_IMPORT_EXPIRY_HOURS``."""
+    batches, files = expire()
+    return {"batches": batches, "files": files}
+
+
 def _queue_expiry(b: ImportBatch) -> None:
     """A background clean-up for the moment this file expires (the worker of ``ntm serve`` runs it)."""
-    from django_tasks import default_task_backend
-
-    from .tasks import expire_imports
-
     if not default_task_backend.supports_defer:
         return
     try:

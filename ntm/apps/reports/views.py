@@ -31,12 +31,11 @@ from ntm.core.formatting import number as vn_number
 from ntm.core.periods import Period
 from ntm.core.reports import html as H
 
-from . import catalog_xlsx, uploads
+from . import catalog_xlsx, formats, uploads
 from . import documents as docs
 from .forms import DocumentFrameForm
 from .models import ImportBatch
-from .render import FORMATS, RenderUnavailable
-from .render import render as render_doc
+from .render import RenderUnavailable
 from .services import ReportError, bulletin, dossier
 
 
@@ -83,9 +82,8 @@ def _periods(unit: Unit) -> list[str]:
 
 
 def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:
-    resp = HttpResponse(content, content_type=FORMATS[fmt])
-    disposition = "inline" if fmt == "html" else "attachment"
-    resp["Content-Disposition"] = f'{disposition}; filename="{filename}.{fmt}"'
+    resp = HttpResponse(content, content_type=formats.FORMATS[fmt].media_type)
+    resp["Content-Disposition"] = formats.content_disposition(fmt, filename)
     return resp
 
 
@@ -159,7 +157,7 @@ def _bulletin_page(request, form: DocumentFrameForm | None = None, status: int =
         "unit": unit,
         "period": period,
         "periods": _periods(unit),
-        "formats": ("docx", "pdf", "xlsx", "html"),
+        "formats": formats.offered(formats.BULLETIN),
         "doc_css": H.DOC_CSS,
         "download_url": reverse("reports-bulletin-download"),
         **_frame_context(request, unit, form),
@@ -181,7 +179,7 @@ def bulletin_download(request):
     unit = _unit(request, _ref(request, "unit"))
     period = _period(request, unit)
     fmt = _ref(request, "format") or "docx"
-    if fmt not in FORMATS:
+    if fmt not in formats.codes(formats.BULLETIN):
         raise Http404("Định dạng không hỗ trợ")
     frame, bad = _frame(request, unit)
     if bad is not None:
@@ -216,7 +214,7 @@ def _dossier_page(request, form: DocumentFrameForm | None = None, status: int = 
         "periods": _periods(unit),
         "set_code": set_code,
         "sets": [s for s in default_catalog() if s.level == "commune"],
-        "formats": ("docx", "pdf", "html"),
+        "formats": formats.offered(formats.DOSSIER),
         "doc_css": H.DOC_CSS,
         "download_url": reverse("reports-dossier-download"),
         **_frame_context(request, unit, form),
@@ -237,14 +235,14 @@ def dossier_download(request):
     unit = _unit(request, _ref(request, "unit"))
     set_code = _ref(request, "set") or "xa-ntm-2021"
     fmt = _ref(request, "format") or "docx"
-    if fmt not in FORMATS or set_code not in default_catalog():
+    if fmt not in formats.codes(formats.DOSSIER) or set_code not in default_catalog():
         raise Http404("Định dạng hoặc bộ tiêu chí không hỗ trợ")
     frame, bad = _frame(request, unit)
     if bad is not None:
         return _dossier_page(request, form=bad, status=400)
     try:
         doc, _data = dossier(unit, set_code, _period(request, unit), frame=frame)
-        content = render_doc(doc, fmt)
+        content = formats.render(doc, fmt)
     except ReportError as exc:
         raise Http404(str(exc)) from None
     except RenderUnavailable as exc:
@@ -318,7 +316,7 @@ def _file_response(path: Path, name: str) -> FileResponse:
         f,
         as_attachment=True,
         filename=name,
-        content_type="application/vnd.oasis.opendocument.spreadsheet" if ods else FORMATS["xlsx"],
+        content_type="application/vnd.oasis.opendocument.spreadsheet" if ods else formats.FORMATS["xlsx"].media_type,
     )
 
 
@@ -446,7 +444,7 @@ def catalog_export(request, code: str):
     cat = default_catalog()
     if code not in cat:
         raise Http404("Không có bộ tiêu chí này")
-    resp = HttpResponse(catalog_xlsx.export_set(cat.get(code)), content_type=FORMATS["xlsx"])
+    resp = HttpResponse(catalog_xlsx.export_set(cat.get(code)), content_type=formats.FORMATS["xlsx"].media_type)
     resp["Content-Disposition"] = f'attachment; filename="{code}.xlsx"'
     return resp
 

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from ntm.core import formatting as fmt
+from ntm.core.units import COMMUNE_TYPES  # groups and ĐBKK/ATK status concern xã only
 
 from .models import Classification, Level, Unit
 
 Kind = Classification.Kind
-COMMUNE_TYPES = ("Xã",)  # groups and ĐBKK/ATK status concern xã only (not phường, thị trấn, đặc khu)
 
 
 @dataclass(frozen=True)

@@ -269,7 +269,9 @@ class Catalog:
         return iter(sorted(self.sets.values(), key=lambda s: (s.data.phase, s.data.level, s.code)))
 
 
-def _files(paths: Iterable[Path]) -> list[Path]:
+def catalog_files(paths: Iterable[Path]) -> list[Path]:
+    """The set and overlay files named by ``paths``: a file as it is, a folder's .yaml/.yml files (all
+    levels, sorted)."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -292,7 +294,7 @@ def load_catalog(paths: Iterable[Path] | None = None, *, builtin: bool = True) -
     problems: list[Problem] = []
     sets: dict[str, CriteriaSet] = {}
     overlays: list[tuple[str, OverlayFile]] = []
-    for f in _files(roots):
+    for f in catalog_files(roots):
         try:
             obj = load_file(f)
         except CatalogError as exc:

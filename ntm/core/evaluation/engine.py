@@ -131,7 +131,7 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
         if ind.kind == Kind.BOOLEAN:
             why = f"Giá trị: {_show(obs.value, ind)}."
         else:
-            why = f"Giá trị {_show(obs.value, ind)} {'đạt' if outcome else 'không đạt'} yêu cầu {rule} theo mức {_scope_label(t)}{scope_note}."
+            why = f"Giá trị {_show(obs.value, ind)} {'đạt' if outcome else 'không đạt'} yêu cầu {rule} theo mức {scope_label(t)}{scope_note}."
         if conflict:
             why += f" Cán bộ đánh giá '{'đạt' if obs.assessment else 'chưa đạt'}' — khác với quy định, cần xem lại."
         return IndicatorResult(
@@ -192,7 +192,8 @@ def evaluate_indicator(cs: CriteriaSet, ind: Indicator, obs: Observation | None,
     )
 
 
-def _scope_label(t: SelectedThreshold | None) -> str:
+def scope_label(t: SelectedThreshold | None) -> str:
+    """Which threshold applied, as the explanation words it (the national one, a region's, a group's…)."""
     if t is None:
         return ""
     if t.scope == "national":

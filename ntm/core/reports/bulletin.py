@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ntm.core import formatting as fmt
+from ntm.core import sentences
 
 from .model import Bar, Chart, Document, FrameText, Heading, Lines, Paragraph, Table
 
@@ -141,18 +142,14 @@ def n2(n: int) -> str:
 
 
 def scorecard(score: Score, spec: SetSpec) -> str:
-    return (
-        f"{score.criteria_met}/{spec.criteria_total} tiêu chí với "
-        f"{score.indicators_met}/{spec.indicators_total} chỉ tiêu {spec.short_name}"
+    return sentences.scorecard_phrase(
+        score.criteria_met, spec.criteria_total, score.indicators_met, spec.indicators_total, spec.short_name
     )
 
 
 def commune_line(row: UnitRow, sets: list[SetSpec]) -> str:
     """ "Xã Nguyên Lý: đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; 17/19 tiêu chí … nâng cao." """
-    parts = [scorecard(row.scores[s.code], s) for s in sets if s.code in row.scores]
-    if not parts:
-        return f"{row.name}: chưa có kết quả đánh giá."
-    return f"{row.name}: đạt " + "; ".join(parts) + "."
+    return sentences.unit_line(row.name, (scorecard(row.scores[s.code], s) for s in sets if s.code in row.scores)) + "."
 
 
 def _dec(value: float) -> str:

@@ -5,9 +5,9 @@ refusals (a commune user only reads; another province sees nothing), the Vietnam
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
+from bs4 import BeautifulSoup
 
 from ntm.apps.audit.models import Action, AuditEvent
 from ntm.apps.evaluations.models import Result
@@ -31,9 +31,16 @@ def no_sample_decisions(demo_db):
     Recognition.objects.filter(note=DEMO_NOTE).delete()
 
 
+def soup_of(response) -> BeautifulSoup:
+    return BeautifulSoup(response.content.decode(), "html.parser")
+
+
 def text(response) -> str:
-    html = re.sub(r"<(style|script|svg)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    """The page's visible words, one space apart (no style, script or drawing)."""
+    soup = soup_of(response)
+    for tag in soup(["style", "script", "svg"]):
+        tag.decompose()
+    return " ".join(soup.get_text(" ").split())
 
 
 def xa(district: str):
@@ -48,7 +55,8 @@ def newest(unit, set_code="xa-ntm-2021") -> Result:
 
 def rows(html: str) -> list[tuple[str, str, str]]:
     """(uid, set, status) of each row of the list, in order."""
-    return re.findall(r'<tr data-uid="([^"]+)" data-set="([^"]+)" data-status="(\w+)">', html)
+    soup = BeautifulSoup(html, "html.parser")
+    return [(tr["data-uid"], tr["data-set"], tr["data-status"]) for tr in soup.find_all("tr", attrs={"data-set": True})]
 
 
 def test_province_office_records_edits_and_deletes_a_decision_with_audit(login):
@@ -56,7 +64,7 @@ def test_province_office_records_edits_and_deletes_a_decision_with_audit(login):
     client = login("Hà Nam", "reviewer")  # the province office (u1)
     form = client.get(ADD)
     assert form.status_code == 200 and "Nhập quyết định công nhận — Huyện Lý Nhân" in text(form)
-    assert str(nguyen_ly.id) in re.findall(r'<option value="(\d+)"', form.content.decode())
+    assert str(nguyen_ly.id) in [o["value"] for o in soup_of(form).select("select[name=unit] option")]
     r = client.post(
         ADD,
         {
@@ -88,7 +96,12 @@ def test_province_office_records_edits_and_deletes_a_decision_with_audit(login):
     }
 
     page = client.get("/ke-hoach/cong-nhan/", {"unit": LY_NHAN})
-    line = re.search(rf'<tr data-uid="{nguyen_ly.uid}".*?</tr>', page.content.decode(), re.S).group(0)
+    line = " ".join(
+        BeautifulSoup(page.content.decode(), "html.parser")
+        .find("tr", attrs={"data-uid": nguyen_ly.uid})
+        .get_text(" ")
+        .split()
+    )
     res = newest(nguyen_ly)
     assert "1234/QĐ-UBND" in line and "15/12/2023" in line and "UBND tỉnh Hà Nam" in line
     assert f"{Period.parse(res.period).label}: {res.criteria_met}/{res.criteria_total} tiêu chí" in text(page)

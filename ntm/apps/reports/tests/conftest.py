@@ -1,53 +1,52 @@
-"""The demo data (Lý Nhân and Bình Liêu, six periods) built once for the report tests (the whole package),
-committed to the test database and removed afterwards."""
+"""Data for the report tests.
+
+``demo``: the demo (Lý Nhân and Bình Liêu, eight periods; Ninh Bình 2026), built once for the package
+inside a transaction that is rolled back when the package ends — never committed, so no other package
+can see it, whatever order the tests run in. Each test runs in its own savepoint inside it: what a
+test writes is gone before the next one starts.
+
+``small_demo``: a builder for the tests that need a few communes only — the demo's figures for the
+communes, sets and periods asked for, made inside the test's own transaction.
+"""
 
 from __future__ import annotations
+
+import io
 
 import pytest
 
 
-def _clear() -> None:
-    from django.contrib.auth import get_user_model
-
-    from ntm.apps.accounts.models import Membership
-    from ntm.apps.evaluations.models import (
-        Result,
-        ResultAll,
-        RollupResult,
-        RollupResultAll,
-        RollupState,
-        RollupStateAll,
-    )
-    from ntm.apps.observations.models import Fact, Observation, Submission
-    from ntm.apps.plans.models import PlanTarget, Recognition
-    from ntm.apps.reports.models import ImportBatch
-    from ntm.apps.units.models import Classification, Unit
-
-    ImportBatch.objects.all().delete()
-    Classification.objects.all().delete()  # the demo's commune groups (and their copy on the units)
-    Unit.objects.exclude(commune_group="", special=False).update(commune_group="", special=False)
-    Recognition.objects.all().delete()  # the demo's plans and decisions too: later packages start empty
-    PlanTarget.objects.all().delete()
-    for model in (Result, ResultAll, RollupResult, RollupResultAll, RollupState, RollupStateAll):
-        model.objects.all().delete()  # results and roll-ups of both views: later packages start empty
-    Submission.objects.all().delete()  # the demo's review states (and their steps and remarks)
-    Observation.objects.all().delete()
-    Fact.objects.all().delete()
-    Membership.objects.all().delete()
-    get_user_model().objects.all().delete()
-
-
 @pytest.fixture(scope="package")
 def demo(django_db_setup, django_db_blocker):
+    from django.db import transaction
     from rich.console import Console
 
     from ntm.demo import build_demo
 
     with django_db_blocker.unblock():
-        build_demo(Console(quiet=True))
-    yield
-    with django_db_blocker.unblock():
-        _clear()
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_demo(Console(file=io.StringIO()))
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def small_demo(db):
+    """``small_demo("xa:13570@2024", periods=("2023-07",))`` → the units: the demo's figures (observations,
+    review states, results of both views) for these xã of before the reform, the sets and periods asked
+    for (default: the demo's), written in the test's transaction — a second or so a commune and period."""
+    from ntm.apps.units.services import resolve_unit
+    from ntm.demo import PERIODS, SETS, build_figures
+
+    def make(*uids: str, sets=SETS, periods=PERIODS):
+        units = [resolve_unit(uid) for uid in uids]
+        build_figures([(u, u.parent) for u in units], sets, periods)
+        return units
+
+    return make
 
 
 @pytest.fixture(autouse=True)

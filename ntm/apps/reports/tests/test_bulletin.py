@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from ntm.apps.evaluations.models import Result
-from ntm.apps.reports.render import render
+from ntm.apps.reports.formats import render
 from ntm.apps.reports.services import bulletin
 from ntm.apps.units.services import communes_at, resolve_unit
 from ntm.core.periods import Period

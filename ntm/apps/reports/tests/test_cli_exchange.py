@@ -20,6 +20,12 @@ def _json(capsys) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.fixture
+def nguyen_ly(small_demo):
+    """Xã Nguyên Lý's demo figures of July 2023 (both sets)."""
+    return small_demo("xa:13570@2024", periods=("2023-07",))[0]
+
+
 @pytest.mark.parametrize(
     "kind,fmt",
     [
@@ -32,7 +38,7 @@ def _json(capsys) -> dict:
         ("dhis2-metadata", "json"),
     ],
 )
-def test_export_writes_the_file_the_web_page_gives(demo, tmp_path, capsys, client, django_user_model, kind, fmt):
+def test_export_writes_the_file_the_web_page_gives(nguyen_ly, tmp_path, capsys, client, django_user_model, kind, fmt):
     out = tmp_path / f"x.{fmt}"
     assert (
         main(
@@ -73,7 +79,7 @@ def test_export_writes_the_file_the_web_page_gives(demo, tmp_path, capsys, clien
         assert len(rows) == 57 and rows[0]["unit"] == "xa:13570@2024" and rows[0]["created_at"].endswith("+07:00")
 
 
-def test_export_refuses_what_it_cannot_make(demo, tmp_path, capsys):
+def test_export_refuses_what_it_cannot_make(tmp_path, capsys):
     assert (
         main(["export", "dhis2-metadata", "--unit", "xa:13570@2024", "--format", "csv", "-o", str(tmp_path / "m.csv")])
         == 2
@@ -82,7 +88,7 @@ def test_export_refuses_what_it_cannot_make(demo, tmp_path, capsys):
     assert main(["export", "results", "--unit", "xa:99999@2024", "--format", "csv", "-o", str(tmp_path / "r.csv")]) == 2
 
 
-def test_import_previews_then_writes_all_or_nothing_with_exit_codes(demo, tmp_path, capsys):
+def test_import_previews_then_writes_all_or_nothing_with_exit_codes(nguyen_ly, tmp_path, capsys):
     # a DHIS2 file made by the export, one value changed
     out = tmp_path / "dv.csv"
     main(
@@ -139,7 +145,7 @@ def test_import_previews_then_writes_all_or_nothing_with_exit_codes(demo, tmp_pa
     assert main(["import", str(tmp_path / "khong-co.xlsx")]) == 2
 
 
-def test_import_of_the_entry_template_with_a_named_account(demo, tmp_path, capsys, django_user_model):
+def test_import_of_the_entry_template_with_a_named_account(nguyen_ly, tmp_path, capsys, django_user_model):
     from ntm.apps.accounts.models import Membership, Role
     from ntm.apps.units.services import resolve_unit
 
@@ -162,7 +168,7 @@ def test_import_of_the_entry_template_with_a_named_account(demo, tmp_path, capsy
     assert main(args + ["--unit", "xa:13570@2024", "--user", "khong-ai"]) == 2
 
 
-def test_reporting_commands_speak_json(demo, tmp_path, capsys):
+def test_reporting_commands_speak_json(nguyen_ly, tmp_path, capsys):
     assert main(["catalog", "validate", "--format", "json"]) == 0
     assert _json(capsys)["ok"] is True
     bad = tmp_path / "hong.yaml"
@@ -176,7 +182,7 @@ def test_reporting_commands_speak_json(demo, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_backup_and_restore_speak_json(demo, tmp_path, capsys, monkeypatch):
+def test_backup_and_restore_speak_json(nguyen_ly, tmp_path, capsys, monkeypatch):
     junk = tmp_path / "khong-phai.ntm"
     junk.write_bytes(b"not a backup")
     assert main(["restore", str(junk), "--format", "json"]) == 1

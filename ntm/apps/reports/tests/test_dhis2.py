@@ -245,8 +245,8 @@ def check_values(values: list[dict], meta: dict) -> None:
 
 # -- fixtures ---------------------------------------------------------------------------------------
 @pytest.fixture
-def nguyen_ly(demo):
-    return resolve_unit("xa:13570@2024")
+def nguyen_ly(small_demo):
+    return small_demo("xa:13570@2024", periods=("2023-07",))[0]
 
 
 @pytest.fixture
@@ -334,7 +334,7 @@ def test_metadata_package_follows_the_documented_rules(nguyen_ly):
     assert dhis2.metadata(resolve_unit("huyen:353@2024")) == dhis2.metadata(resolve_unit("huyen:353@2024"))  # stable
 
 
-def test_a_number_kept_by_the_reform_gets_its_edition_only_on_the_closed_unit(demo):
+def test_a_number_kept_by_the_reform_gets_its_edition_only_on_the_closed_unit():
     codes = dhis2.OrgUnitCodes()
     old, new = resolve_unit("tinh:01@2024"), resolve_unit("tinh:01@2025")
     assert (codes.code(old), codes.code(new)) == ("01-2024", "01")
@@ -440,7 +440,7 @@ def test_row_checks_of_the_excel_import_speak_of_the_dhis2_line(tmp_path, nguyen
     assert "không có quyền" in plan.issues[0].message
 
 
-def test_a_file_identified_by_uid_is_unusable(tmp_path, demo):
+def test_a_file_identified_by_uid_is_unusable(tmp_path):
     path = _write(tmp_path, [], idScheme="UID")
     with pytest.raises(ImportFailed, match="idScheme=CODE"):
         E.plan_file(path)
@@ -475,7 +475,7 @@ def test_web_upload_of_a_dhis2_file_and_metadata_download(client, tmp_path, nguy
     assert (o.indicator, o.value_num, o.note, o.created_by) == ("3.1", 97.5, "đo lại", officer)
 
 
-def test_a_dhis2_file_that_cannot_be_read_safely_is_refused_with_its_name(tmp_path, demo):
+def test_a_dhis2_file_that_cannot_be_read_safely_is_refused_with_its_name(tmp_path):
     """Deep nesting and NUL in a DHIS2 file are refused as unusable input, never a server error."""
     deep = tmp_path / "sau.json"
     deep.write_text('{"dataValues": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")

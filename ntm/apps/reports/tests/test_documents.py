@@ -15,7 +15,7 @@ from django.utils import translation
 
 from ntm.apps.evaluations.models import Result
 from ntm.apps.reports import documents as docs
-from ntm.apps.reports.render import render
+from ntm.apps.reports.formats import render
 from ntm.apps.reports.services import bulletin, dossier
 from ntm.apps.units.models import Unit
 from ntm.apps.units.services import resolve_unit

@@ -10,7 +10,7 @@ import pytest
 from ntm.apps.evaluations.models import Result
 from ntm.apps.evaluations.services import evaluate_unit
 from ntm.apps.observations.services import record_fact
-from ntm.apps.reports.render import render
+from ntm.apps.reports.formats import render
 from ntm.apps.reports.services import ReportError, dossier
 from ntm.apps.units.services import resolve_unit
 from ntm.core.reports.model import to_text
@@ -18,8 +18,8 @@ from ntm.core.reports.model import to_text
 pytestmark = pytest.mark.django_db
 
 
-def test_unmet_criteria_are_flagged_not_printed_as_met(demo):
-    nl = resolve_unit("xa:13570@2024")
+def test_unmet_criteria_are_flagged_not_printed_as_met(small_demo):
+    (nl,) = small_demo("xa:13570@2024", periods=("2023-07",))
     r = Result.objects.get(unit=nl, set_code="xa-ntm-2021", period="2023-07")
     doc, data = dossier(nl, "xa-ntm-2021", "2023-07", issued=dt.date(2023, 8, 1))
     text = to_text(doc)
@@ -45,12 +45,12 @@ def test_unmet_criteria_are_flagged_not_printed_as_met(demo):
     assert all(row[1] == "Chưa có thông tin" for row in cond.rows)
 
 
-def test_a_full_reevaluation_leaves_the_dossier_as_it_was(demo):
+def test_a_full_reevaluation_leaves_the_dossier_as_it_was(small_demo):
     """The batch path keeps one status letter per indicator: the dossier's per-indicator tables still
     show each indicator's result and rule."""
     from ntm.apps.evaluations import batch
 
-    nl = resolve_unit("xa:13570@2024")
+    (nl,) = small_demo("xa:13570@2024", periods=("2023-07",))
     before, _ = dossier(nl, "xa-ntm-2021", "2023-07", issued=dt.date(2023, 8, 1))
     from ntm.apps.evaluations import dataview
 
@@ -63,8 +63,8 @@ def test_a_full_reevaluation_leaves_the_dossier_as_it_was(demo):
     assert len(results) == 57 and results.count("Đạt") == 54
 
 
-def test_a_commune_that_meets_everything_is_ready(demo):
-    hl = resolve_unit("Hà Nam/Lý Nhân/Hợp Lý")
+def test_a_commune_that_meets_everything_is_ready(small_demo):
+    (hl,) = small_demo(resolve_unit("Hà Nam/Lý Nhân/Hợp Lý").uid, periods=("2023-07",))
     r = Result.objects.get(unit=hl, set_code="xa-ntm-2021", period="2023-07")
     assert r.criteria_met == 19
     for fact in ("satisfaction_ok", "no_construction_debt", "no_security_complexity"):
@@ -81,8 +81,8 @@ def test_a_commune_that_meets_everything_is_ready(demo):
     assert [f["code"] for f in doc.meta["flags"]] == ["condition-unmet"]
 
 
-def test_claiming_only_some_criteria(demo):
-    nl = resolve_unit("xa:13570@2024")
+def test_claiming_only_some_criteria(small_demo):
+    (nl,) = small_demo("xa:13570@2024", periods=("2023-07",))
     r = Result.objects.get(unit=nl, set_code="xa-ntm-2021", period="2023-07")
     doc, _ = dossier(nl, "xa-ntm-2021", "2023-07", claimed={1, 2, 3})
     codes = {f["code"] for f in doc.meta["flags"]}
@@ -91,10 +91,10 @@ def test_claiming_only_some_criteria(demo):
     assert "criterion-unmet" in codes
 
 
-def test_dossier_formats_and_errors(demo):
+def test_dossier_formats_and_errors(small_demo):
     import docx
 
-    nl = resolve_unit("xa:13570@2024")
+    (nl,) = small_demo("xa:13570@2024", periods=("2023-07",))
     doc, _ = dossier(nl, "xa-nang-cao-2021", "2023-07")
     d = docx.Document(io.BytesIO(render(doc, "docx")))
     assert any("CHƯA ĐẠT" in p.text for p in d.paragraphs)

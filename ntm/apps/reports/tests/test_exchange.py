@@ -27,8 +27,8 @@ P = Period.parse("2023-07")
 
 
 @pytest.fixture
-def nguyen_ly(demo):
-    return resolve_unit("xa:13570@2024")
+def nguyen_ly(small_demo):
+    return small_demo("xa:13570@2024", periods=("2023-07",))[0]
 
 
 @pytest.fixture
@@ -263,3 +263,24 @@ def test_catalogue_round_trip_and_errors(tmp_path):
         validate_set(broken(2, "region:XYZ"), "annex.xlsx", directory=tmp_path)
     assert e.value.issues[0].sheet == "Ngưỡng" and e.value.issues[0].row == 2
     assert e.value.issues[0].column.startswith("Phạm vi") and "unknown scope" in e.value.issues[0].message
+
+
+def test_catalogue_yes_no_cells_read_with_the_value_vocabulary():
+    from ntm.apps.reports.catalog_xlsx import export_set, read_set
+
+    data = export_set(default_catalog().get("xa-ntm-2021"))
+
+    def with_flag(value) -> bytes:
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        ws = wb["Điều kiện"]
+        col = next(c.column for c in ws[1] if c.value == "Chỉ cho hồ sơ công nhận")
+        ws.cell(2, col).value = value
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
+    for word, flag in (("Có", True), ("x", True), ("đạt", True), ("Không", False), ("chưa", False)):
+        raw, rd = read_set(with_flag(word), "x.xlsx")
+        assert not rd.issues and raw["conditions"][0]["recognition_only"] is flag
+    _, rd = read_set(with_flag("hình như có"), "x.xlsx")
+    assert [(i.sheet, i.row) for i in rd.issues] == [("Điều kiện", 2)] and "có/không" in rd.issues[0].message

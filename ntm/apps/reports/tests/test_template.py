@@ -10,7 +10,6 @@ from python_calamine import CalamineWorkbook
 
 from ntm.apps.observations import imports as I
 from ntm.apps.observations.template_ods import write_template_as
-from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 
@@ -20,8 +19,8 @@ CS = "xa-ntm-2021"
 
 
 @pytest.fixture
-def nguyen_ly(demo):
-    return resolve_unit("xa:13570@2024")
+def nguyen_ly(small_demo):
+    return small_demo("xa:13570@2024", periods=("2023-07",))[0]
 
 
 def _columns(ws) -> dict[str, int]:
