@@ -77,7 +77,7 @@ def test_large_import_reevaluates_with_the_batch_path(tmp_path, seeded, cong_ly,
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     plan = I.plan_import(path)
     assert plan.ok and plan.changed == 5 and plan.unchanged == 2 * 57 - 5 and plan.units == 2
-    monkeypatch.setattr(I, "BATCH_REEVALUATION_CELLS", 1)  # two cells are "many" here
+    monkeypatch.setattr(I.run, "BATCH_REEVALUATION_CELLS", 1)  # two cells are "many" here
     res = I.commit_import(path)
     assert res.batch_reevaluation and res.written == 5 and res.cells == 2
     assert Observation.objects.filter(batch=res.batch).count() == 5
@@ -93,7 +93,7 @@ def test_large_import_reevaluates_with_the_batch_path(tmp_path, seeded, cong_ly,
 
 @pytest.mark.django_db
 def test_errors_far_into_a_file_name_their_row_and_nothing_is_written(tmp_path, seeded, monkeypatch):
-    monkeypatch.setattr(I, "CHUNK", 1000)
+    monkeypatch.setattr(I.check, "CHUNK", 1000)
     cs = default_catalog().get("xa-ntm-2021")
     path = tmp_path / "dai.csv"
     lines = ["Mã đơn vị;Bộ tiêu chí;Kỳ;Chỉ tiêu;Giá trị;Đánh giá"]
