@@ -577,6 +577,7 @@ def _scan(
     defaults: dict,
     on_chunk: Callable[[list[Prepared]], None] | None,
     plan: ImportPlan,
+    reading: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
 ) -> _Checker:
     """Check every row; hand the good ones to ``on_chunk`` by chunks while no row has failed.
 
@@ -608,7 +609,8 @@ def _scan(
                     continue
             rows += len(block)
             if cols[0] is not None:
-                chk.read_units(r[cols[0]] for r in block if len(r) > cols[0])
+                with reading():
+                    chk.read_units(r[cols[0]] for r in block if len(r) > cols[0])
             done = chk.block(numbers, block, cols, width)
             if done is not None:
                 prepared, dropped = done
@@ -716,6 +718,7 @@ def _changes(
     conflicts: list[Issue],
     where: str | None,
     evidence: Callable[[Prepared], Issue | None],
+    reading: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
 ) -> Iterator[tuple[Prepared, tuple | None]]:
     """(row, its current observation or None) of every row that changes something; counts the
     unchanged, new and changed rows into ``plan``, and into ``conflicts`` what may not be written: a
@@ -726,7 +729,8 @@ def _changes(
     A row is unchanged when its number (or, without a number on either side, its text), assessment,
     "not assessed", note and evidence are those of the current observation; the comparison is made
     on tuples of those, column by column (``map``), not field by field in Python."""
-    cur = _current(chunk)
+    with reading():  # the connection may be writing the block before (imports.write.Writer)
+        cur = _current(chunk)
     olds = list(map(cur.get, zip(map(_CELL, chunk), map(_CODE, chunk)), repeat(_NO_ROW)))
     texts = [t if n is None else None for t, n in zip(map(_TEXT, chunk), map(_NUM, chunk))]
     compared = zip(

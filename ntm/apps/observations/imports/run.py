@@ -15,7 +15,6 @@ from ntm.apps.units.models import Unit
 from ntm.core.catalog import Catalog, default_catalog
 from ntm.core.tables import kind_of
 
-from ..models import Observation
 from .check import (
     _C_ASSESS,
     _C_NA,
@@ -32,7 +31,7 @@ from .check import (
     _show,
 )
 from .common import IMPORT_SOURCE, MAX_ISSUES, SHEET, ImportFailed, Issue
-from .write import _insert
+from .write import Writer, _insert, _retire
 
 
 def plan_import(
@@ -180,10 +179,11 @@ def commit_import(
     if connection.vendor != "postgresql":  # adapt once, not per row
         now = connection.ops.adapt_datetimefield_value(now)
 
-    def write(chunk: list[Prepared]) -> None:
+    def check(chunk: list[Prepared]) -> None:
+        """Compare a checked block with the current values and hand its changes to the writer."""
         supersede: list[int] = []
         new_rows: list[tuple] = []
-        for p, o in _changes(chunk, plan, conflicts, where, evidence):
+        for p, o in _changes(chunk, plan, conflicts, where, evidence, reading=writer.reading):
             unit_id, set_code, key = p.cell
             if o is not None:
                 supersede.append(o[_C_PK])
@@ -212,16 +212,21 @@ def commit_import(
             cells[p.cell] = p.unit
         if conflicts:
             raise ImportFailed(conflicts[:MAX_ISSUES], len(conflicts))
-        for i in range(0, len(supersede), 900):
-            Observation.objects.filter(pk__in=supersede[i : i + 900]).update(is_current=False)
-        _insert(new_rows)
-        if progress:
+        writer.put((supersede, new_rows))
+        if progress:  # in this thread: a progress report may write on its own connection
             progress("Ghi số liệu", plan.new + plan.changed, 0)
 
+    def write(block: tuple[list[int], list[tuple]], conn) -> None:
+        """Write one block (in the writer's thread, on this transaction's connection)."""
+        supersede, new_rows = block
+        _retire(supersede, conn)
+        _insert(new_rows, conn)
+
     with transaction.atomic():
-        chk = _scan(path, name, user, catalog, defaults or {}, write, plan)
-        if chk.issue_count:
-            raise ImportFailed(chk.issues, chk.issue_count)
+        with Writer(write) as writer:  # block n is written while block n + 1 is checked
+            chk = _scan(path, name, user, catalog, defaults or {}, check, plan, reading=writer.reading)
+            if chk.issue_count:
+                raise ImportFailed(chk.issues, chk.issue_count)
         run = None
         if reevaluate and background and len(cells) > BATCH_REEVALUATION_CELLS:
             from ntm.apps.evaluations.tasks import start_reevaluation, with_dependents
