@@ -90,7 +90,7 @@ def slow_import(path: str) -> None:
 
     from ntm.apps.observations import imports
 
-    imports.CHUNK = 50
+    imports.check.CHUNK = 50
     user = get_user_model().objects.get(username="client")
 
     def progress(stage, done, total):

@@ -126,7 +126,7 @@ def test_an_import_failing_half_way_leaves_the_database_as_before(where, tmp_pat
 
     user = get_user_model().objects.create_superuser("op", "op@example.org", "mat-khau-rat-dai-1")
     path = _csv(tmp_path / "nhap.csv")
-    monkeypatch.setattr(imports, "CHUNK", 40)
+    monkeypatch.setattr(imports.check, "CHUNK", 40)
     before = _counts()
     calls = {"n": 0}
     if where.startswith("disk"):
@@ -138,7 +138,7 @@ def test_an_import_failing_half_way_leaves_the_database_as_before(where, tmp_pat
                 raise OSError(28, "No space left on device")
             return real(objs, *a, **kw)
 
-        monkeypatch.setattr(imports, "_insert", bulk_create)
+        monkeypatch.setattr(imports.run, "_insert", bulk_create)
         with pytest.raises(OSError):
             imports.commit_import(path, user=user)
         assert calls["n"] == 2  # the first chunk had been written

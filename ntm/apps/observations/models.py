@@ -27,7 +27,10 @@ class ObservationQuerySet(models.QuerySet):
 
 
 class Observation(models.Model):
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="observations", verbose_name="đơn vị")
+    # no index of its own: obs_version_unique and obs_one_current begin with the unit
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="observations", verbose_name="đơn vị", db_index=False
+    )
     set_code = models.CharField("bộ tiêu chí", max_length=64)
     indicator = models.CharField("chỉ tiêu", max_length=16)
     period = models.CharField("kỳ", max_length=10, help_text="YYYY, YYYY-MM hoặc YYYY-Qn")
@@ -39,7 +42,7 @@ class Observation(models.Model):
     note = models.TextField("ghi chú", blank=True)
     evidence = models.CharField("minh chứng", max_length=500, blank=True)
     version = models.PositiveIntegerField("lần sửa", default=1)
-    is_current = models.BooleanField(default=True, db_index=True)
+    is_current = models.BooleanField(default=True)  # read through the partial indexes below, never alone
     # db_default: the bulk writers (imports, the national demo) list their columns; a new value is never approved
     is_approved = models.BooleanField(
         "đã duyệt",
@@ -72,9 +75,13 @@ class Observation(models.Model):
     class Meta:
         verbose_name = "số liệu chỉ tiêu"
         verbose_name_plural = "số liệu chỉ tiêu"
+        # Only the indexes a reader needs: every row written (an import writes one per value, and
+        # retires the one it replaces) enters each index that covers it. A cell's current rows are
+        # read through obs_one_current, all its versions through obs_version_unique; a set and
+        # period's current rows (evaluation, exports) through obs_set_period, its approved ones
+        # through obs_set_period_approved. The partial ones hold no retired version.
         indexes = [
-            models.Index(fields=["unit", "set_code", "period", "is_current"], name="obs_cell_current"),
-            models.Index(fields=["set_code", "period", "is_current"], name="obs_set_period"),
+            models.Index(fields=["set_code", "period"], condition=models.Q(is_current=True), name="obs_set_period"),
             models.Index(
                 fields=["set_code", "period"], condition=models.Q(is_approved=True), name="obs_set_period_approved"
             ),

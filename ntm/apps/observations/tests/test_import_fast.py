@@ -77,7 +77,7 @@ def test_large_import_reevaluates_with_the_batch_path(tmp_path, seeded, cong_ly,
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     plan = I.plan_import(path)
     assert plan.ok and plan.changed == 5 and plan.unchanged == 2 * 57 - 5 and plan.units == 2
-    monkeypatch.setattr(I, "BATCH_REEVALUATION_CELLS", 1)  # two cells are "many" here
+    monkeypatch.setattr(I.run, "BATCH_REEVALUATION_CELLS", 1)  # two cells are "many" here
     res = I.commit_import(path)
     assert res.batch_reevaluation and res.written == 5 and res.cells == 2
     assert Observation.objects.filter(batch=res.batch).count() == 5
@@ -93,7 +93,7 @@ def test_large_import_reevaluates_with_the_batch_path(tmp_path, seeded, cong_ly,
 
 @pytest.mark.django_db
 def test_errors_far_into_a_file_name_their_row_and_nothing_is_written(tmp_path, seeded, monkeypatch):
-    monkeypatch.setattr(I, "CHUNK", 1000)
+    monkeypatch.setattr(I.check, "CHUNK", 1000)
     cs = default_catalog().get("xa-ntm-2021")
     path = tmp_path / "dai.csv"
     lines = ["Mã đơn vị;Bộ tiêu chí;Kỳ;Chỉ tiêu;Giá trị;Đánh giá"]
@@ -113,3 +113,29 @@ def test_errors_far_into_a_file_name_their_row_and_nothing_is_written(tmp_path, 
     assert [(i.row, i.column) for i in e.value.issues] == [(len(lines) - 2, "Giá trị")]
     assert "không phải là số" in e.value.issues[0].message
     assert Observation.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_conflict_found_after_blocks_were_written_undoes_them_all(tmp_path, seeded, cong_ly, monkeypatch):
+    """Blocks are written while the next ones are checked: a stale version found in a later block
+    (the earlier ones already written) names file, row and column, and leaves every value as it was."""
+    monkeypatch.setattr(I.check, "CHUNK", 20)
+    cs = default_catalog().get("xa-ntm-2021")
+    path = tmp_path / "hai-xa.csv"
+    lines = ["Mã đơn vị;Bộ tiêu chí;Kỳ;Chỉ tiêu;Đánh giá;Lần sửa"]
+    for ind in cs.indicators:  # new values for Công Lý: blocks written before the conflict is reached
+        lines.append(f"{cong_ly.uid};xa-ntm-2021;2023-07;{ind.code};đạt;")
+    for ind in cs.indicators:  # Nguyên Lý's values are at version 1: the file says version 3
+        lines.append(f"{seeded.uid};xa-ntm-2021;2023-07;{ind.code};chưa đạt;3")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = sorted(Observation.objects.values_list("id", "unit_id", "indicator", "version", "is_current"))
+    with pytest.raises(I.ImportFailed) as failed:
+        I.commit_import(path)
+    first = failed.value.issues[0]
+    assert first.file == "hai-xa.csv" and first.row == 2 + len(cs.indicators) and first.column == "Lần sửa"
+    assert sorted(Observation.objects.values_list("id", "unit_id", "indicator", "version", "is_current")) == before
+    # the same file without the stale rows goes in whole, every block
+    path.write_text("\n".join(lines[: 1 + len(cs.indicators)]) + "\n", encoding="utf-8")
+    res = I.commit_import(path)
+    assert res.written == len(cs.indicators)
+    assert Observation.objects.current().filter(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").count() == 57

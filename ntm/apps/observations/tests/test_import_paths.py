@@ -120,9 +120,9 @@ def files(tmp_path, seeded, cong_ly):
     lines = list(enumerate(out[(True, "csv")].read_text().splitlines(), 1))
     out["far"] = next(n for n, line in lines if ";tốt;" in line)
     out["again"] = [n for n, line in lines if ";lặp lại;" in line]
-    I.CHUNK, chunk = 300, I.CHUNK  # several blocks in a small file
+    I.check.CHUNK, chunk = 300, I.check.CHUNK  # several blocks in a small file
     yield out
-    I.CHUNK = chunk
+    I.check.CHUNK = chunk
 
 
 @pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_the_plan_is_the_same_checked_by_columns_or_row_by_row(files, monkeypatc
     elif suffix == "txt":  # values of the seeded cells changed without their version: refused, row by row
         assert by_rows["issue_count"] > 0 and {i["column"] for i in by_rows["issues"]} == {"Lần sửa"}
         assert all("đã có số liệu (lần sửa 1" in i["message"] for i in by_rows["issues"])
-        assert by_rows["rows"] > 3 * I.CHUNK and by_rows["new"] > 0
+        assert by_rows["rows"] > 3 * I.check.CHUNK and by_rows["new"] > 0
     elif faults:
         where = {(i["row"], i["column"]) for i in by_rows["issues"]}
         assert where == {
@@ -154,10 +154,10 @@ def test_the_plan_is_the_same_checked_by_columns_or_row_by_row(files, monkeypatc
             (files["far"], "Đánh giá"),
             *((n, "Chỉ tiêu") for n in files["again"]),
         }
-        assert files["far"] > 3 * I.CHUNK and len(files["again"]) == 2
+        assert files["far"] > 3 * I.check.CHUNK and len(files["again"]) == 2
         assert by_rows["issue_count"] == 11
     else:
-        assert by_rows["issue_count"] == 0 and by_rows["rows"] > 3 * I.CHUNK
+        assert by_rows["issue_count"] == 0 and by_rows["rows"] > 3 * I.check.CHUNK
         assert by_rows["unchanged"] > 0 and by_rows["changed"] > 0 and by_rows["new"] > 0 and by_rows["skipped"] > 0
 
 

@@ -30,7 +30,7 @@ def _columns(ws) -> dict[str, int]:
 @pytest.mark.parametrize("styled", [True, False], ids=["small", "large"])
 def test_xlsx_template_protects_the_keys_and_checks_the_value(tmp_path, nguyen_ly, monkeypatch, styled):
     if not styled:  # the large-file path: only input cells holding a value are styled, columns carry the rest
-        monkeypatch.setattr(I, "STYLED_ROWS", 10)
+        monkeypatch.setattr(I.template, "STYLED_ROWS", 10)
     path = tmp_path / "mau.xlsx"
     I.write_template(path, [nguyen_ly], default_catalog().get(CS), P)
     ws = openpyxl.load_workbook(path)[I.SHEET]

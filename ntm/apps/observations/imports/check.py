@@ -1,36 +1,16 @@
-"""Excel exchange, inbound: the entry template and the import of a filled one (XLSX or CSV).
-
-- :func:`write_template` — one row per indicator (and unit) for a unit or all communes of a parent and a
-  period: rule and threshold shown, the current values prefilled, a drop-down for the assessment
-  ("đạt, chưa đạt, không đánh giá"), the version of each value (to detect edits made meanwhile).
-- :func:`plan_import` — read the file and check every row (sheet, row, column and reason of each
-  problem), compare with the current values and describe what would change, writing nothing.
-- :func:`commit_import` — one more pass: check, compare and record everything in one transaction
-  (all-or-nothing) under one ``batch`` id with ``source="import"``; the affected results are
-  re-evaluated (unit by unit, or with the batch path for a large import).
-
-Files are read by the core's bounded reader (:mod:`ntm.core.tables`: CSV as a stream, XLSX/ODS with
-python-calamine once the archive and the positions of its cells are within the limits of
-``settings.NTM_UPLOAD_LIMITS``) and written in chunks (``COPY`` on PostgreSQL), so a national CSV file
-(10,000 communes × 132 indicators) never sits in memory whole. Rows are checked by blocks, column by column
-(:meth:`_Checker.block`); a block with anything to say is checked again row by row
-(:meth:`_Checker.check`), which words the messages — both reach the same plan
-(``tests/test_import_paths.py``).
-"""
+"""Stage 2, checking: every row checked (by blocks, column by column, or row by row with the messages)
+and compared with the current values."""
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime as dt
 import functools
 import gc
-import io
 import itertools
 import operator
 import threading
 import unicodedata
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,17 +18,10 @@ from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
-from django.db import transaction
-
 from ntm.apps.units.models import Unit
-from ntm.apps.units.thresholds import context_for
-from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog
-from ntm.core.evaluation.engine import rule_text
+from ntm.core.catalog import Catalog, CriteriaSet
 from ntm.core.periods import Period
-from ntm.core.sheets import fold
-from ntm.core.tables import Limits, TableError, kind_of, read_table
 from ntm.core.values import (
-    ASSESSMENT_WORDS,
     ValueRefused,
     clean_text,
     input_text,
@@ -57,440 +30,11 @@ from ntm.core.values import (
     truth_text,
 )
 
-from .evidence import reference_problem
-from .models import Observation
-from .signals import CellsChanged, announce
-from .validation import entry_refused, version_required
-
-SHEET = "Số liệu"
-ASSESSMENT_CHOICES = ASSESSMENT_WORDS
-IMPORT_SOURCE = "import"
-CHUNK = 5000
-MAX_ISSUES = 1000
-
-# canonical name -> (header as written in the template, accepted folded spellings)
-COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "unit": ("Mã đơn vị", ("ma don vi", "uid", "unit", "don vi ma")),
-    "unit_name": ("Đơn vị", ("don vi", "ten don vi", "unit name")),
-    "set": ("Bộ tiêu chí", ("bo tieu chi", "set", "ma bo tieu chi")),
-    "period": ("Kỳ", ("ky", "period", "ky bao cao")),
-    "criterion": ("Tiêu chí", ("tieu chi", "criterion")),
-    "indicator": ("Chỉ tiêu", ("chi tieu", "indicator", "ma chi tieu", "code")),
-    "content": ("Nội dung", ("noi dung", "content")),
-    "rule": ("Quy định", ("quy dinh", "yeu cau", "rule")),
-    "threshold": ("Ngưỡng", ("nguong", "threshold")),
-    "measure": ("Đơn vị tính", ("don vi tinh", "dvt")),
-    "value": ("Giá trị", ("gia tri", "value", "so lieu")),
-    "assessment": ("Đánh giá", ("danh gia", "assessment", "ket qua danh gia")),
-    "note": ("Ghi chú", ("ghi chu", "note")),
-    "evidence": ("Minh chứng", ("minh chung", "evidence")),
-    "version": ("Lần sửa", ("lan sua", "version", "phien ban")),
-}
-TEMPLATE_ORDER = [
-    "unit",
-    "unit_name",
-    "set",
-    "period",
-    "criterion",
-    "indicator",
-    "content",
-    "rule",
-    "threshold",
-    "measure",
-    "value",
-    "assessment",
-    "note",
-    "evidence",
-    "version",
-]
-INPUT_COLUMNS = {"value", "assessment", "note", "evidence"}
-
-
-# -- problems -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Issue:
-    file: str
-    message: str
-    sheet: str | None = None
-    row: int | None = None
-    column: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file + (f" [{self.sheet}]" if self.sheet else "") + (f", dòng {self.row}" if self.row else "")
-        where += f", cột '{self.column}'" if self.column else ""
-        return f"{where}: {self.message}"
-
-    def as_dict(self) -> dict:
-        return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
-
-
-class ImportFailed(ValueError):
-    def __init__(self, issues: list[Issue], total: int | None = None):
-        self.issues = issues
-        self.total = total if total is not None else len(issues)
-        more = f"\n… và {self.total - len(issues)} lỗi khác" if self.total > len(issues) else ""
-        super().__init__("\n".join(str(i) for i in issues[:20]) + more)
-
-
-# -- template -----------------------------------------------------------------------------------
-def _value_out(o: Observation | None):
-    if o is None:
-        return None
-    if o.value_num is not None:
-        return o.value_num
-    return o.value_text or None
-
-
-def _assessment_out(o: Observation | None) -> str | None:
-    if o is None:
-        return None
-    if o.not_applicable:
-        return "không đánh giá"
-    if o.assessment is None:
-        return None
-    return "đạt" if o.assessment else "chưa đạt"
-
-
-def _context(unit: Unit, year: int, cache: dict) -> Context:
-    key = (unit.region, unit.commune_group, unit.special, unit.path.split("/")[2] if unit.path.count("/") > 2 else "")
-    if key not in cache:
-        cache[key] = context_for(unit, year)
-    return cache[key]
-
-
-# the "Đơn vị tính" of an indicator as the template shows it; the value column's validation reads it
-MEASURE_YES_NO, MEASURE_LEVEL, MEASURE_PERCENT = "có/không", "mức", "%"
-
-
-def measure_of(ind) -> str:
-    if ind.kind == Kind.BOOLEAN:
-        return MEASURE_YES_NO
-    if ind.kind == Kind.LEVEL:
-        return MEASURE_LEVEL
-    if ind.kind in (Kind.MIN_PERCENT, Kind.MAX_PERCENT):
-        return MEASURE_PERCENT
-    return ind.unit or ""
-
-
-def template_rows(units: list[Unit] | Iterator[Unit], cs: CriteriaSet, period: Period) -> Iterator[list]:
-    """The rows of the entry template (without the header), unit by unit."""
-    cache: dict = {}
-    batch: list[Unit] = []
-
-    def flush(us: list[Unit]) -> Iterator[list]:
-        current: dict[tuple[int, str], Observation] = {}
-        for o in (
-            Observation.objects.current()
-            .filter(unit__in=[u.id for u in us], set_code=cs.code, period=period.key)
-            .only(
-                "unit_id",
-                "indicator",
-                "value_text",
-                "value_num",
-                "assessment",
-                "not_applicable",
-                "note",
-                "evidence",
-                "version",
-            )
-        ):
-            current[(o.unit_id, o.indicator)] = o
-        for u in us:
-            ctx = _context(u, period.year, cache)
-            for ind in cs.indicators:
-                t = cs.threshold(ind.code, ctx)
-                o = current.get((u.id, ind.code))
-                yield [
-                    u.uid,
-                    u.name,
-                    cs.code,
-                    period.key,
-                    int(ind.code.split(".")[0]),
-                    ind.code,
-                    ind.content,
-                    rule_text(ind, t) or ("Đạt / không đạt" if ind.kind == Kind.BOOLEAN else "Cán bộ đánh giá"),
-                    t.value if t is not None and not isinstance(t.value, bool) else None,
-                    measure_of(ind),
-                    _value_out(o),
-                    _assessment_out(o),
-                    (o.note if o else "") or None,
-                    (o.evidence if o else "") or None,
-                    o.version if o else None,
-                ]
-
-    for u in units:
-        batch.append(u)
-        if len(batch) >= 200:
-            yield from flush(batch)
-            batch = []
-    if batch:
-        yield from flush(batch)
-
-
-def _letter(key: str) -> str:
-    return chr(ord("A") + TEMPLATE_ORDER.index(key))
-
-
-KEY_COLUMNS = ("unit", "set", "period", "indicator", "version")  # what identifies a row: protected
-STYLED_ROWS = 20000  # up to this many rows every cell of the template is styled
-
-
-def value_rule() -> str:
-    """The value column's check, as a spreadsheet formula on row 2 (relative: it applies row by row),
-    from the row's "Đơn vị tính": yes/no for a yes/no indicator, a number in 0–100 for a percentage,
-    any number otherwise, any text for a level."""
-    v, m = f"{_letter('value')}2", f"${_letter('measure')}2"
-    return (
-        f'OR({m}="{MEASURE_LEVEL}",IF({m}="{MEASURE_YES_NO}",OR({v}="có",{v}="không"),'
-        f'AND(ISNUMBER({v}),OR({m}<>"{MEASURE_PERCENT}",AND({v}>=0,{v}<=100)))))'
-    )
-
-
-TEMPLATE_GUIDE = (
-    "Chỉ điền các cột nền vàng: Giá trị, Đánh giá (chọn đạt / chưa đạt / không đánh giá), Ghi chú, Minh chứng.",
-    "Các cột khác được khóa (bảo vệ trang tính, không mật khẩu) để không sửa nhầm Mã đơn vị, Bộ tiêu chí, Kỳ, "
-    "Chỉ tiêu, Lần sửa; các cột còn lại chỉ để tham khảo.",
-    "Cột Giá trị được kiểm tra theo Đơn vị tính: 'có/không' → ghi có hoặc không; '%' → số từ 0 đến 100; "
-    "đơn vị khác → một số. Số viết theo kiểu Việt Nam (91,5) hoặc nhập số trực tiếp. "
-    "Số có thể hiểu hai cách (64.125: 64,125 hay 64125?) bị từ chối: ghi 64125 hoặc 64,1250. "
-    "Dòng để trống Giá trị và Đánh giá được bỏ qua.",
-    "Minh chứng: giữ nguyên đường dẫn đã ghi sẵn, hoặc ghi đường dẫn của tệp đã tải lên cho đúng xã, bộ tiêu chí, kỳ.",
-    "Cột 'Lần sửa' cho biết phiên bản số liệu lúc tải mẫu: nếu trong lúc đó có người sửa, hệ thống báo mâu thuẫn "
-    "thay vì ghi đè. Thay một giá trị đã có thì phải có cột này.",
-    "Có thể lưu thành CSV (UTF-8) với cùng các cột. Khi tải lên, hệ thống kiểm tra toàn bộ tệp, cho xem trước các thay đổi; "
-    "chỉ ghi khi xác nhận, và ghi tất cả hoặc không ghi gì.",
-)
-
-
-def write_template(out: str | Path | io.BytesIO, units: list[Unit], cs: CriteriaSet, period: Period) -> int:
-    """Write the XLSX entry template (write-only workbook: constant memory). Returns the number of rows.
-
-    The sheet is protected (no password: against slips, not people) with the input columns unlocked, so
-    that the key columns cannot be edited by mistake; the assessment has a drop-down and the value is
-    checked by the indicator's kind (:func:`value_rule`)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from ntm.core.cell_safety import xlsx_text_only, xlsx_value
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(SHEET)
-    grey = PatternFill("solid", fgColor="F0F0F0")
-    input_fill = PatternFill("solid", fgColor="FFFBE6")
-    unlocked = Protection(locked=False)
-    widths = {
-        "unit": 16,
-        "unit_name": 22,
-        "set": 16,
-        "period": 9,
-        "criterion": 8,
-        "indicator": 9,
-        "content": 60,
-        "rule": 16,
-        "threshold": 9,
-        "measure": 10,
-        "value": 12,
-        "assessment": 15,
-        "note": 24,
-        "evidence": 30,
-        "version": 8,
-    }
-    for i, key in enumerate(TEMPLATE_ORDER):
-        dim = ws.column_dimensions[chr(ord("A") + i)]
-        dim.width = widths[key]
-        if key in INPUT_COLUMNS:  # empty input cells take their column's style: unlocked
-            dim.protection = unlocked
-            dim.fill = input_fill
-    ws.freeze_panes = "A2"
-    n_units = len(units)
-    n_rows = n_units * cs.indicator_count
-    last = max(2, n_rows + 1)
-    letter = _letter("assessment")
-    dv = DataValidation(
-        type="list",
-        formula1='"' + ",".join(ASSESSMENT_CHOICES) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Đánh giá không hợp lệ",
-        error="Chọn một trong: đạt, chưa đạt, không đánh giá",
-        promptTitle="Đánh giá",
-        prompt="đạt / chưa đạt / không đánh giá",
-        showInputMessage=True,
-    )
-    dv.add(f"{letter}2:{letter}{last}")
-    ws.data_validations.append(dv)  # write-only sheets have no add_data_validation()
-    letter = _letter("value")
-    dv = DataValidation(
-        type="custom",
-        formula1=value_rule(),
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Giá trị không hợp lệ",
-        error="Theo cột Đơn vị tính: 'có/không' → có hoặc không; '%' → số từ 0 đến 100; khác → một số.",
-        promptTitle="Giá trị",
-        prompt="Ghi theo cột Đơn vị tính (có/không, %, số)",
-        showInputMessage=True,
-    )
-    dv.add(f"{letter}2:{letter}{last}")
-    ws.data_validations.append(dv)
-    # protected, but columns may still be widened and rows sorted or filtered
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
-    header = []
-    for key in TEMPLATE_ORDER:
-        c = WriteOnlyCell(ws, COLUMNS[key][0])
-        c.font = Font(bold=True)
-        c.fill = input_fill if key in INPUT_COLUMNS else grey
-        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header.append(c)
-    ws.append(header)
-    small = (
-        n_rows <= STYLED_ROWS
-    )  # styling every cell costs time; big files style only the input cells that hold a value
-    inputs = [i for i, key in enumerate(TEMPLATE_ORDER) if key in INPUT_COLUMNS]
-    count = 0
-    for row in template_rows(units, cs, period):
-        if small:
-            cells = []
-            for key, v in zip(TEMPLATE_ORDER, row):
-                c = xlsx_text_only(WriteOnlyCell(ws, v))  # a note "=…" stays a text, not a formula
-                if key in INPUT_COLUMNS:
-                    c.fill = input_fill
-                    c.protection = unlocked
-                elif key == "content":
-                    c.alignment = Alignment(wrap_text=True, vertical="top")
-                cells.append(c)
-            ws.append(cells)
-        else:
-            for i in inputs:
-                if row[i] is not None:
-                    c = row[i] = xlsx_text_only(WriteOnlyCell(ws, row[i]))
-                    c.protection = unlocked
-            ws.append([xlsx_value(ws, v) for v in row])
-        count += 1
-    guide = wb.create_sheet("Hướng dẫn")
-    guide.column_dimensions["A"].width = 110
-    for line in (f"Mẫu nhập số liệu: {cs.name} — {period.label}", *TEMPLATE_GUIDE):
-        guide.append([line])
-    wb.save(out)
-    return count
-
-
-# -- reading ------------------------------------------------------------------------------------
-@dataclass
-class RawRow:
-    sheet: str | None
-    number: int
-    values: dict[str, object]
-
-
-def table_limits() -> Limits:
-    """The bounds of an uploaded table, from ``settings.NTM_UPLOAD_LIMITS`` (defaults: :class:`Limits`)."""
-    from django.conf import settings
-
-    return Limits.from_mapping(getattr(settings, "NTM_UPLOAD_LIMITS", None))
-
-
-def _issue(exc: TableError) -> ImportFailed:
-    return ImportFailed([Issue(exc.file, exc.message, exc.sheet, exc.row, exc.column)])
-
-
-def _reported(blocks: Iterator[list[list]]) -> Iterator[list]:
-    """The rows of the reader's blocks, a refusal met while reading them (a NUL far into the file, the
-    time budget) raised as :class:`ImportFailed` like any other problem of the file (no Python step per row)."""
-
-    def guarded() -> Iterator[list[list]]:
-        try:
-            yield from blocks
-        except TableError as exc:
-            raise _issue(exc) from None
-
-    return itertools.chain.from_iterable(guarded())
-
-
-def read_rows(path: str | Path, *, name: str | None = None) -> tuple[dict[int, str], Iterator[RawRow]]:
-    """(column index → canonical name, rows). Raises :class:`ImportFailed` for an unreadable file or header."""
-    colmap, sheet, header, rows = _rows_after_header(path, name=name)
-    pairs = list(colmap.items())
-    width = max(colmap) + 1
-
-    def gen() -> Iterator[RawRow]:
-        for n, r in enumerate(rows, start=header + 1):
-            if not _blank(r):
-                yield _raw_row(sheet, n, r, pairs, width)
-
-    return colmap, gen()
-
-
-def _raw_row(sheet: str | None, n: int, r, pairs: list[tuple[int, str]], width: int) -> RawRow:
-    if len(r) >= width:
-        return RawRow(sheet, n, {canon: r[i] for i, canon in pairs})
-    return RawRow(sheet, n, {canon: (r[i] if i < len(r) else None) for i, canon in pairs})
-
-
-def _rows_after_header(
-    path: str | Path, *, name: str | None = None
-) -> tuple[dict[int, str], str | None, int, Iterator[list | tuple]]:
-    """(column index → canonical name, sheet, row number of the header, the rows after it)."""
-    path = Path(path)
-    name = name or path.name
-    try:
-        table = read_table(path, name=name, sheet=SHEET, limits=table_limits())
-        sheet, rows = table.sheet, _reported(table.blocks)
-    except TableError as exc:
-        raise _issue(exc) from None
-    header = None
-    number = 0
-    for number, r in enumerate(rows, start=1):  # noqa: B007
-        if any(c is not None and str(c).strip() for c in r):
-            header = r
-            break
-    if header is None:
-        raise ImportFailed([Issue(name, "tệp trống", sheet=sheet)])
-    colmap: dict[int, str] = {}
-    for i, h in enumerate(header):
-        f = fold(str(h or ""))
-        for canon, (_, spellings) in COLUMNS.items():
-            if f and (f == canon or f in spellings or f == fold(COLUMNS[canon][0])):
-                colmap[i] = canon
-                break
-    if "indicator" not in colmap.values():
-        raise ImportFailed(
-            [
-                Issue(
-                    name,
-                    "thiếu cột 'Chỉ tiêu' (dòng tiêu đề có: "
-                    + ", ".join(str(h) for h in header if h not in (None, ""))
-                    + ")",
-                    sheet=sheet,
-                    row=number,
-                )
-            ]
-        )
-    if not ({"value", "assessment"} & set(colmap.values())):
-        raise ImportFailed([Issue(name, "thiếu cột 'Giá trị' hoặc 'Đánh giá'", sheet=sheet, row=number)])
-    return colmap, sheet, number, rows
-
-
-def _none_blank(rows: list[list | tuple]) -> bool:
-    """Whether no row of a block is blank, for a block of CSV rows without a Python step per row."""
-    try:
-        return all(map(str.strip, map("".join, rows)))
-    except TypeError:  # cells of a workbook
-        return False
-
-
-def _blank(r: list | tuple) -> bool:
-    if type(r) is list:  # a CSV row: all texts (one C call)
-        try:
-            return not "".join(r).strip()
-        except TypeError:
-            pass
-    # cells of a workbook: texts, numbers, dates, None (without an exception per row)
-    return not any(c.strip() if type(c) is str else c is not None and str(c).strip() for c in r)
+from ..evidence import reference_problem
+from ..models import Observation
+from ..validation import entry_refused, version_required
+from .common import COLUMNS, MAX_ISSUES, Issue
+from .read import RawRow, _blank, _none_blank, _raw_row, _rows_after_header
 
 
 # -- checking -----------------------------------------------------------------------------------
@@ -512,6 +56,7 @@ class Prepared(NamedTuple):
     expected_version: int | None
 
 
+CHUNK = 5000  # rows checked (and handed on) at a time
 _new_prepared = tuple.__new__  # Prepared(*fields) without the Python-level __new__ of a named tuple
 _TEXT, _NUM, _VERDICT, _NA, _NOTE, _EVIDENCE, _EXPECTED = (operator.itemgetter(i) for i in range(6, 13))
 
@@ -1032,6 +577,7 @@ def _scan(
     defaults: dict,
     on_chunk: Callable[[list[Prepared]], None] | None,
     plan: ImportPlan,
+    reading: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
 ) -> _Checker:
     """Check every row; hand the good ones to ``on_chunk`` by chunks while no row has failed.
 
@@ -1063,7 +609,8 @@ def _scan(
                     continue
             rows += len(block)
             if cols[0] is not None:
-                chk.read_units(r[cols[0]] for r in block if len(r) > cols[0])
+                with reading():
+                    chk.read_units(r[cols[0]] for r in block if len(r) > cols[0])
             done = chk.block(numbers, block, cols, width)
             if done is not None:
                 prepared, dropped = done
@@ -1171,6 +718,7 @@ def _changes(
     conflicts: list[Issue],
     where: str | None,
     evidence: Callable[[Prepared], Issue | None],
+    reading: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
 ) -> Iterator[tuple[Prepared, tuple | None]]:
     """(row, its current observation or None) of every row that changes something; counts the
     unchanged, new and changed rows into ``plan``, and into ``conflicts`` what may not be written: a
@@ -1181,7 +729,8 @@ def _changes(
     A row is unchanged when its number (or, without a number on either side, its text), assessment,
     "not assessed", note and evidence are those of the current observation; the comparison is made
     on tuples of those, column by column (``map``), not field by field in Python."""
-    cur = _current(chunk)
+    with reading():  # the connection may be writing the block before (imports.write.Writer)
+        cur = _current(chunk)
     olds = list(map(cur.get, zip(map(_CELL, chunk), map(_CODE, chunk)), repeat(_NO_ROW)))
     texts = [t if n is None else None for t, n in zip(map(_TEXT, chunk), map(_NUM, chunk))]
     compared = zip(
@@ -1242,209 +791,3 @@ def _changes(
 def _show(value_text: str, assessment: bool | None, na: bool) -> str:
     a = "không đánh giá" if na else ("" if assessment is None else ("đạt" if assessment else "chưa đạt"))
     return " · ".join(x for x in (value_text, a) if x) or "(trống)"
-
-
-def plan_import(
-    path: str | Path,
-    *,
-    user=None,
-    catalog: Catalog | None = None,
-    defaults: dict | None = None,
-    name: str | None = None,
-) -> ImportPlan:
-    """Check the whole file and describe the changes; writes nothing."""
-    path = Path(path)
-    name = name or path.name
-    catalog = catalog or default_catalog()
-    plan = ImportPlan(file=name)
-
-    conflicts: list[Issue] = []
-    where = SHEET if kind_of(name) != "csv" else None
-    evidence = _evidence_checker(name, where)
-
-    def compare(chunk: list[Prepared]) -> None:
-        changes = _changes(chunk, plan, conflicts, where, evidence)
-        for p, o in itertools.islice(changes, max(0, MAX_PREVIEW - len(plan.changes))):
-            plan.changes.append(
-                ChangeLine(
-                    p.unit.uid,
-                    p.unit.name,
-                    p.cs.code,
-                    p.cell[2],
-                    p.indicator,
-                    _show(o[_C_TEXT], o[_C_ASSESS], o[_C_NA]) if o else "(chưa có)",
-                    _show(p.value_text, p.assessment, p.not_applicable),
-                    p.row,
-                )
-            )
-        collections.deque(changes, maxlen=0)  # the rest are counted, not shown
-
-    _scan(path, name, user, catalog, defaults or {}, compare, plan)
-    if conflicts:
-        plan.issues = (plan.issues + conflicts)[:MAX_ISSUES]
-        plan.issue_count += len(conflicts)
-    return plan
-
-
-@dataclass
-class ImportResult:
-    batch: str
-    written: int
-    unchanged: int
-    cells: int
-    plan: ImportPlan
-    batch_reevaluation: bool = False
-    # with ``background=True`` and more than BATCH_REEVALUATION_CELLS cells: the queued run (the
-    # dashboards show the previous results, and its progress, until it is done)
-    reevaluation_run: object | None = None
-
-
-# above this many (unit, set, period) cells the results are re-evaluated with the batch path (one read of
-# the cell's observations for every unit under the units' common ancestor) instead of unit by unit
-BATCH_REEVALUATION_CELLS = 100
-_INSERT_COLUMNS = (
-    "unit_id",
-    "set_code",
-    "indicator",
-    "period",
-    "year",
-    "value_text",
-    "value_num",
-    "assessment",
-    "not_applicable",
-    "note",
-    "evidence",
-    "version",
-    "is_current",
-    "source",
-    "batch",
-    "created_by_id",
-    "created_by_name",
-    "created_at",
-)
-
-
-def _insert(rows: list[tuple]) -> None:
-    """Append observations as plain tuples: ``COPY … FROM STDIN`` on PostgreSQL, ``executemany`` elsewhere."""
-    from django.db import connection
-
-    table = connection.ops.quote_name(Observation._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in _INSERT_COLUMNS)
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
-        else:
-            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))})", rows)
-
-
-def commit_import(
-    path: str | Path,
-    *,
-    user=None,
-    catalog: Catalog | None = None,
-    defaults: dict | None = None,
-    name: str | None = None,
-    batch: str | None = None,
-    reevaluate: bool = True,
-    background: bool = False,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> ImportResult:
-    """Check and record every changed value in one transaction under one batch id (all or nothing).
-
-    One pass over the file (the preview was the other): rows are checked, compared with the current
-    values and written chunk by chunk inside the transaction; any problem — a bad row, a value edited
-    since the template was downloaded — raises :class:`ImportFailed` and rolls everything back.
-
-    The written cells are re-evaluated in the same transaction — unless ``background`` (the web
-    application) and there are more than :data:`BATCH_REEVALUATION_CELLS` of them (a whole district or
-    province): then a background re-evaluation of their sets and periods is queued in the same
-    transaction (written with the values, or not at all), and the request does not wait for it."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from ntm.apps.observations.services import _user_name
-
-    path = Path(path)
-    name = name or path.name
-    catalog = catalog or default_catalog()
-    batch = batch or f"import-{uuid.uuid4().hex[:12]}"
-    who = _user_name(user)
-    by_id = user.pk if getattr(user, "pk", None) else None
-    plan = ImportPlan(file=name)
-    cells: dict[tuple[int, str, str], Unit] = {}
-    conflicts: list[Issue] = []
-    where = SHEET if kind_of(name) != "csv" else None
-    evidence = _evidence_checker(name, where)
-    now = timezone.now()
-    if connection.vendor != "postgresql":  # adapt once, not per row
-        now = connection.ops.adapt_datetimefield_value(now)
-
-    def write(chunk: list[Prepared]) -> None:
-        supersede: list[int] = []
-        new_rows: list[tuple] = []
-        for p, o in _changes(chunk, plan, conflicts, where, evidence):
-            unit_id, set_code, key = p.cell
-            if o is not None:
-                supersede.append(o[_C_PK])
-            new_rows.append(
-                (
-                    unit_id,
-                    set_code,
-                    p.indicator,
-                    key,
-                    p.period.year,
-                    p.value_text,
-                    p.value_num,
-                    p.assessment,
-                    p.not_applicable,
-                    p.note,
-                    p.evidence,
-                    (o[_C_VERSION] + 1) if o else 1,
-                    True,
-                    IMPORT_SOURCE,
-                    batch,
-                    by_id,
-                    who,
-                    now,
-                )
-            )
-            cells[p.cell] = p.unit
-        if conflicts:
-            raise ImportFailed(conflicts[:MAX_ISSUES], len(conflicts))
-        for i in range(0, len(supersede), 900):
-            Observation.objects.filter(pk__in=supersede[i : i + 900]).update(is_current=False)
-        _insert(new_rows)
-        if progress:
-            progress("Ghi số liệu", plan.new + plan.changed, 0)
-
-    with transaction.atomic():
-        chk = _scan(path, name, user, catalog, defaults or {}, write, plan)
-        if chk.issue_count:
-            raise ImportFailed(chk.issues, chk.issue_count)
-        done = announce(
-            CellsChanged(
-                cells,
-                catalog,
-                IMPORT_SOURCE,
-                user=user,
-                batch=batch,
-                evaluate=reevaluate,
-                batch_above=BATCH_REEVALUATION_CELLS,
-                background=background,
-                reason=f"nhập số liệu, lô {batch}",
-                progress=progress,
-            )
-        )
-        run, batch_path = done.run, done.batch_path
-    written = plan.new + plan.changed
-    return ImportResult(
-        batch=batch,
-        written=written,
-        unchanged=plan.unchanged,
-        cells=len(cells),
-        plan=plan,
-        batch_reevaluation=batch_path,
-        reevaluation_run=run,
-    )

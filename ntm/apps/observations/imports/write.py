@@ -1,0 +1,119 @@
+"""Stage 3, writing: the checked rows of an import appended to the observations."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable
+
+from .. import sql
+
+_INSERT_COLUMNS = (
+    "unit_id",
+    "set_code",
+    "indicator",
+    "period",
+    "year",
+    "value_text",
+    "value_num",
+    "assessment",
+    "not_applicable",
+    "note",
+    "evidence",
+    "version",
+    "is_current",
+    "source",
+    "batch",
+    "created_by_id",
+    "created_by_name",
+    "created_at",
+)
+
+
+def _insert(rows: list[tuple], conn=None) -> None:
+    """Append observations as plain tuples (:func:`..sql.append`: ``COPY`` on PostgreSQL)."""
+    from django.db import connection
+
+    sql.append(conn or connection, _INSERT_COLUMNS, rows)
+
+
+def _retire(pks: list[int], conn=None) -> None:
+    """The current rows an import replaces stop being current (:func:`..sql.retire`)."""
+    from django.db import connection
+
+    sql.retire(conn or connection, pks)
+
+
+_DONE = object()
+
+
+class Writer:
+    """Writes an import's blocks from a thread of its own while the next block is checked: the check
+    is Python (it holds the interpreter), the write mostly waits on the database (which does not),
+    so on two cores a whole import takes about the longer of the two instead of their sum.
+
+    The thread writes on the caller's connection, in the caller's transaction (shared with
+    :meth:`~django.db.backends.base.base.BaseDatabaseWrapper.inc_thread_sharing`): all or nothing
+    still holds — an error in the thread is raised in the caller at its next :meth:`put` or at
+    :meth:`close`, and the caller's transaction rolls everything back. At most ``depth`` blocks wait
+    (memory stays bounded whatever the file's size). Statements of the two threads on the connection
+    take turns (:attr:`lock`): the check's reads of the current values go through
+    :meth:`reading`."""
+
+    def __init__(self, write: Callable[[object, object], None], depth: int = 2):
+        from django.db import DEFAULT_DB_ALIAS, connections
+
+        self.conn = connections[DEFAULT_DB_ALIAS]  # this thread's wrapper itself, not the thread-local proxy
+        self.write = write
+        self.lock = threading.Lock()
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.conn.inc_thread_sharing()
+        self.thread = threading.Thread(target=self._run, name="ntm-import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not _DONE:
+            if self.error is not None:
+                continue  # failed: drain what is still queued, write nothing more
+            try:
+                with self.lock:
+                    self.write(item, self.conn)
+            except BaseException as exc:  # noqa: BLE001 — handed to the caller's thread
+                self.error = exc
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def put(self, item) -> None:
+        self._raise()
+        self.queue.put(item)
+
+    @contextlib.contextmanager
+    def reading(self):
+        """Hold the connection for a read of the checking thread."""
+        with self.lock:
+            yield
+
+    def close(self) -> None:
+        """Wait for every queued block to be written; raise the thread's error if any."""
+        self._stop()
+        self._raise()
+
+    def _stop(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(_DONE)
+            self.thread.join()
+            self.conn.dec_thread_sharing()
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None:  # the caller failed: stop writing, its error goes on
+            self.error = self.error or exc
+            self._stop()
+        else:
+            self.close()
