@@ -16,6 +16,9 @@ class SetVersion(models.Model):
     source_text = models.TextField("nội dung tệp")
     loaded_at = models.DateTimeField("nạp lúc", auto_now_add=True)
 
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {"exclude": ("source_text", "loaded_at")}
+
     class Meta:
         verbose_name = "phiên bản bộ tiêu chí"
         verbose_name_plural = "phiên bản bộ tiêu chí"

@@ -451,7 +451,8 @@ def record_fact(unit: Unit, name: str, period: str, value: float | None, *, user
         if cur.value == value and cur.note == note:
             return cur
         version = cur.version + 1
-        Fact.objects.filter(pk=cur.pk).update(is_current=False)
+        cur.is_current = False
+        cur.save(update_fields=["is_current"])  # change-logged, like the new version
     return Fact.objects.create(
         unit=unit,
         name=name,
