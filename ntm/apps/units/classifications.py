@@ -305,11 +305,12 @@ def _mirror(unit_ids: Iterable[int], today: dt.date | None = None) -> None:
 
 def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue: bool = True) -> Saved:
     """Write ``rows`` (all or nothing), audit each change and queue the re-evaluation it calls for."""
+    from ntm.apps.audit.changelog import acting
     from ntm.apps.audit.models import Action
     from ntm.apps.audit.services import log
     from ntm.apps.evaluations.freshness import changed
 
-    with transaction.atomic():
+    with transaction.atomic(), acting(user if getattr(user, "is_authenticated", False) else None):
         p = plan(rows)
         touched: list[tuple[dt.date, dt.date | None]] = []
         units: set[int] = set()
@@ -380,11 +381,12 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
 
 def delete(c: Classification, *, user=None, request=None, enqueue: bool = True) -> Saved:
     """Remove a classification entered by mistake (audited; the periods it covered are re-evaluated)."""
+    from ntm.apps.audit.changelog import acting
     from ntm.apps.audit.models import Action
     from ntm.apps.audit.services import log
     from ntm.apps.evaluations.freshness import changed
 
-    with transaction.atomic():
+    with transaction.atomic(), acting(user if getattr(user, "is_authenticated", False) else None):
         before = snapshot(c)
         unit = c.unit
         c.delete()
