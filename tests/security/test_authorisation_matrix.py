@@ -452,6 +452,8 @@ MATRIX: dict[str, Entry] = {
         ],
         NATIONAL,
     ),
+    # -- object changes (old → new per field): like the audit log, each reader sees their subtree ---
+    "audit-changes": Entry([get("/nhat-ky/thay-doi/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),
 }
 del MATRIX["api-observation-list+POST"]
 # the entry form's POST and the API's POST share a URL name with their GET: their own rows

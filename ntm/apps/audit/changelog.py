@@ -55,7 +55,11 @@ def logged_models() -> list[type[models.Model]]:
 
 @contextlib.contextmanager
 def acting(user) -> Iterator[None]:
-    """Attribute the changes made inside the block to ``user`` (a service called outside a request)."""
+    """Attribute the changes made inside the block to ``user`` (a service called outside a request);
+    ``None`` keeps the user already named by an outer block or the request."""
+    if user is None:
+        yield
+        return
     token = _acting.set(user)
     try:
         yield

@@ -133,6 +133,7 @@ def test_the_changes_page_shows_old_and_new_per_field_within_the_readers_units(
 
     Classification.objects.all().delete()
     nam_xang = Unit.objects.get(uid="xa:13591@2025")
+    group = "3" if nam_xang.commune_group == "1" else "1"  # not the group it has
     ninh_binh = get_user_model().objects.get(username="demo_ninhbinh")
     with changelog.acting(ninh_binh):
         C.save(
@@ -140,7 +141,7 @@ def test_the_changes_page_shows_old_and_new_per_field_within_the_readers_units(
                 C.Row(
                     unit=nam_xang,
                     kind="group",
-                    group="1",
+                    group=group,
                     valid_from=dt.date(2026, 2, 15),
                     valid_to=None,
                     decision_number="7/QĐ-UBND (thử)",
@@ -158,7 +159,7 @@ def test_the_changes_page_shows_old_and_new_per_field_within_the_readers_units(
     (item,) = rows[0].select("ul.changes li")
     assert item.select_one(".field").get_text() == "nhóm xã (2026–2030)"
     was = nam_xang.get_commune_group_display() or "(trống)"  # the demo's group, before this decision
-    assert (item.select_one(".old").get_text(), item.select_one(".new").get_text()) == (was, "nhóm 1")
+    assert (item.select_one(".old").get_text(), item.select_one(".new").get_text()) == (was, f"nhóm {group}")
     assert "Xã Nam Xang" in rows[0].get_text()
 
     client.force_login(get_user_model().objects.get(username="demo_huyen"))  # Lý Nhân (before the reform)
@@ -167,3 +168,14 @@ def test_the_changes_page_shows_old_and_new_per_field_within_the_readers_units(
 
     client.force_login(get_user_model().objects.get(username="demo_xa"))  # data entry only
     assert client.get("/nhat-ky/thay-doi/").status_code == 403
+
+
+def test_the_changes_page_reads_in_english_too(client, demo_db, ntm_middleware):  # noqa: F811
+    from bs4 import BeautifulSoup
+
+    client.force_login(get_user_model().objects.get(username="demo_ninhbinh"))
+    client.post("/tai-khoan/ngon-ngu/", {"language": "en", "next": "/"})
+    page = BeautifulSoup(client.get("/nhat-ky/thay-doi/").content, "html.parser")
+    assert page.select_one("h1").get_text(strip=True) == "Data changes"
+    options = [o.get_text() for o in page.select("select[name=action] option")]
+    assert options[1:] == ["Created", "Edited", "Deleted"]
