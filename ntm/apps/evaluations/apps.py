@@ -7,6 +7,8 @@ class EvaluationsConfig(AppConfig):
     verbose_name = "Kết quả đánh giá"
 
     def ready(self) -> None:
-        from . import freshness, services  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
+        # services registers the receiver that keeps roll-ups equal to results; on_facts re-evaluates
+        # after a fact saved
+        from . import freshness, on_facts, services  # noqa: F401
 
         freshness._connect()
