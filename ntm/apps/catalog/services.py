@@ -1,14 +1,37 @@
-"""Record the catalogue in the database: one SetVersion per distinct file content."""
+"""The catalogue in the database, and the one path by which a change of the catalogue takes effect.
+
+- :func:`sync_catalog` stores one :class:`SetVersion` per distinct file content (change-logged);
+- :func:`publish` — after catalogue files were added or replaced (a set imported in the web
+  application, new versions shipped with an upgrade): this process loads the files again, the
+  versions are synced, the catalogue's generation is raised and :data:`catalog_changed` is sent
+  (the evaluation listens and queues a re-evaluation run of the changed sets and their
+  dependents), all in one transaction;
+- :func:`ensure_current` — every process (web workers through ``catalog.middleware``, the task
+  worker before each task) loads the files again when the stored generation is newer than the
+  one it has, without a restart. The check is one tiny query, made at most every
+  ``NTM_CATALOG_CHECK_SECONDS`` seconds (default 2; 0: every time) per process.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
+from django.dispatch import Signal
+from django.utils import timezone
 
-from ntm.core.catalog import Catalog, default_catalog
+from ntm.core.catalog import Catalog, default_catalog, forget_default_catalog
 
-from .models import SetVersion
+from .models import CatalogGeneration, SetVersion
+
+# sent in the transaction of :func:`publish`: sender=CatalogGeneration, codes=[changed set codes],
+# user, reason; a receiver may return the re-evaluation run it queued
+catalog_changed = Signal()
 
 
 @transaction.atomic
@@ -34,3 +57,85 @@ def sync_catalog(catalog: Catalog | None = None) -> dict:
         if was_created:
             changed.append(s.code)
     return {"sets": len(catalog.sets), "new_versions": len(changed), "changed": changed}
+
+
+# -- the generation ------------------------------------------------------------------------------
+def generation() -> int:
+    """The stored generation (0 before the first change)."""
+    return CatalogGeneration.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+
+def bump(reason: str = "") -> int:
+    """Raise the stored generation by one (in the caller's transaction); returns the new number."""
+    now = timezone.now()
+    if not CatalogGeneration.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now, reason=reason[:200]):
+        CatalogGeneration.objects.get_or_create(pk=1, defaults={"number": 0})
+        CatalogGeneration.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now, reason=reason[:200])
+    return generation()
+
+
+@dataclass
+class _Seen:
+    """What this process knows: the generation its catalogue belongs to (None: not checked yet)
+    and when it last looked."""
+
+    generation: int | None = None
+    checked: float = float("-inf")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_seen = _Seen()
+
+
+def _interval() -> float:
+    try:
+        return float(os.environ.get("NTM_CATALOG_CHECK_SECONDS", "2"))
+    except ValueError:
+        return 2.0
+
+
+def ensure_current(*, force: bool = False) -> bool:
+    """Load the catalogue files again if another process raised the generation since this one
+    loaded them; returns True when it did. The first check of a process only records the
+    generation (the files it loads at start are the current ones)."""
+    now = time.monotonic()
+    if not force and now - _seen.checked < _interval():
+        return False
+    with _seen.lock:
+        _seen.checked = now
+        number = generation()
+        if _seen.generation is None:
+            _seen.generation = number
+            return False
+        if number == _seen.generation:
+            return False
+        forget_default_catalog()
+        _seen.generation = number
+        return True
+
+
+# -- the one write path ----------------------------------------------------------------------------
+@dataclass
+class Published:
+    changed: list[str]  # set codes with a new version
+    generation: int
+    runs: list = field(default_factory=list)  # what the listeners queued (re-evaluation runs)
+
+
+def publish(*, reason: str, user=None) -> Published:
+    """Make a change of the catalogue files take effect everywhere (see the module's doc)."""
+    from ntm.apps.audit.changelog import acting
+
+    forget_default_catalog()
+    default_catalog()  # loaded here: a broken file fails now, before anything is written
+    with transaction.atomic(), acting(user if getattr(user, "is_authenticated", False) else None):
+        synced = sync_catalog()
+        if not synced["changed"]:  # the same files again: nothing takes effect anywhere
+            return Published([], generation())
+        number = bump(reason)
+        replies = catalog_changed.send(
+            sender=CatalogGeneration, codes=synced["changed"], user=user, reason=reason[:200]
+        )
+    with _seen.lock:
+        _seen.generation = number
+    return Published(synced["changed"], number, [r for _, r in replies if r is not None])

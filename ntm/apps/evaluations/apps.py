@@ -7,8 +7,8 @@ class EvaluationsConfig(AppConfig):
     verbose_name = "Kết quả đánh giá"
 
     def ready(self) -> None:
-        # services registers the receiver that keeps roll-ups equal to results; on_facts re-evaluates
-        # after a fact saved
-        from . import freshness, on_facts, services  # noqa: F401
+        # services registers the receiver that keeps roll-ups equal to results; on_facts and on_catalog
+        # re-evaluate after a fact saved or a catalogue change published
+        from . import freshness, on_catalog, on_facts, services  # noqa: F401
 
         freshness._connect()

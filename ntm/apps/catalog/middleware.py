@@ -1,0 +1,15 @@
+"""Each web worker picks up a catalogue changed by another process, without a restart (see
+:func:`ntm.apps.catalog.services.ensure_current`: a tiny query at most every few seconds)."""
+
+from __future__ import annotations
+
+from .services import ensure_current
+
+
+class CatalogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        ensure_current()
+        return self.get_response(request)
