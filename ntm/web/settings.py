@@ -62,7 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "ntm.apps.catalog.middleware.CatalogMiddleware",  # reload a catalogue changed by another worker
+    "ntm.apps.catalog.middleware.CatalogMiddleware",  # reload a catalogue another process changed
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ntm.apps.accounts.locale.LanguageMiddleware",  # Vietnamese unless the user chose English
     "django.middleware.common.CommonMiddleware",

@@ -1,5 +1,6 @@
 """Each web worker picks up a catalogue changed by another process, without a restart (see
-:func:`ntm.apps.catalog.services.ensure_current`: a tiny query at most every few seconds)."""
+:func:`ntm.apps.catalog.services.ensure_current`: the few bytes of a marker file per request, a query
+only after it changed)."""
 
 from __future__ import annotations
 

@@ -5,18 +5,19 @@
   application, new versions shipped with an upgrade): this process loads the files again, the
   versions are synced, the catalogue's generation is raised and :data:`catalog_changed` is sent
   (the evaluation listens and queues a re-evaluation run of the changed sets and their
-  dependents), all in one transaction;
+  dependents), all in one transaction; then the generation is written to the marker file
+  ``.generation`` beside the local sets (the first folder of ``NTM_CATALOG_PATH``);
 - :func:`ensure_current` — every process (web workers through ``catalog.middleware``, the task
-  worker before each task) loads the files again when the stored generation is newer than the
-  one it has, without a restart. The check is one tiny query, made at most every
-  ``NTM_CATALOG_CHECK_SECONDS`` seconds (default 2; 0: every time) per process.
+  worker before each task) loads the files again when the stored generation is newer than the one
+  it has, without a restart. Per request the check reads the few bytes of the marker file: the
+  database is read only when the marker changed (every process reads the catalogue files from
+  that folder, so every process sees the marker). The task worker reads the database before each
+  task.
 """
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
-from ntm.core.catalog import Catalog, default_catalog, forget_default_catalog
+from ntm.core.catalog import Catalog, default_catalog, extra_catalog_dirs, forget_default_catalog
 
 from .models import CatalogGeneration, SetVersion
 
@@ -74,39 +75,53 @@ def bump(reason: str = "") -> int:
     return generation()
 
 
+MARKER = ".generation"
+
+
+def marker_path() -> Path | None:
+    """The marker file: in the first folder of NTM_CATALOG_PATH (None when there is none)."""
+    dirs = extra_catalog_dirs()
+    return dirs[0] / MARKER if dirs else None
+
+
+def _marker_stamp() -> str | None:
+    """The marker's text (the generation written last), None without one: a few bytes read, where a
+    file time could miss two changes within its resolution."""
+    path = marker_path()
+    try:
+        return path.read_text(encoding="utf-8").strip() if path is not None else None
+    except OSError:
+        return None
+
+
 @dataclass
 class _Seen:
-    """What this process knows: the generation its catalogue belongs to (None: not checked yet)
-    and when it last looked."""
+    """What this process knows: the generation its catalogue belongs to (None: unknown) and the
+    marker's text when it last looked (``False``: never looked)."""
 
     generation: int | None = None
-    checked: float = float("-inf")
+    marker: str | None | bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _seen = _Seen()
 
 
-def _interval() -> float:
-    try:
-        return float(os.environ.get("NTM_CATALOG_CHECK_SECONDS", "2"))
-    except ValueError:
-        return 2.0
-
-
 def ensure_current(*, force: bool = False) -> bool:
     """Load the catalogue files again if another process raised the generation since this one
-    loaded them; returns True when it did. The first check of a process only records the
-    generation (the files it loads at start are the current ones)."""
-    now = time.monotonic()
-    if not force and now - _seen.checked < _interval():
+    loaded them; returns True when it did. Without ``force``, the database is read only when the
+    marker file changed since the last look; at the first look a process only notes the marker
+    (the files it has loaded, if any, are forgotten: they are loaded again when next needed)."""
+    stamp = _marker_stamp()
+    if not force and stamp == _seen.marker:
         return False
     with _seen.lock:
-        _seen.checked = now
-        number = generation()
-        if _seen.generation is None:
-            _seen.generation = number
+        first = _seen.marker is False
+        _seen.marker = stamp
+        if first and not force:
+            forget_default_catalog()
             return False
+        number = generation()
         if number == _seen.generation:
             return False
         forget_default_catalog()
@@ -136,6 +151,10 @@ def publish(*, reason: str, user=None) -> Published:
         replies = catalog_changed.send(
             sender=CatalogGeneration, codes=synced["changed"], user=user, reason=reason[:200]
         )
+    path = marker_path()
+    if path is not None:  # the other processes look at it on every request
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{number}\n", encoding="utf-8")
     with _seen.lock:
-        _seen.generation = number
+        _seen.generation, _seen.marker = number, _marker_stamp()
     return Published(synced["changed"], number, [r for _, r in replies if r is not None])

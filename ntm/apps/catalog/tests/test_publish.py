@@ -23,10 +23,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def local_catalog(tmp_path, monkeypatch):
     monkeypatch.setenv("NTM_CATALOG_PATH", str(tmp_path))
-    monkeypatch.setenv("NTM_CATALOG_CHECK_SECONDS", "0")  # every request checks (the default: every 2 s)
     catalog_module.forget_default_catalog()
     services.sync_catalog()
-    saved = services._Seen(generation=services.generation())
+    saved = services._Seen(generation=services.generation(), marker=None)
     monkeypatch.setattr(services, "_seen", saved)
     yield tmp_path
     monkeypatch.delenv("NTM_CATALOG_PATH")
@@ -51,7 +50,7 @@ def test_an_import_in_the_web_app_reevaluates_and_reaches_every_worker(client, a
         catalog_version="x",
     )
     before = services.generation()
-    other_worker = services._Seen(generation=before)  # a second process, its catalogue loaded before
+    other_worker = services._Seen(generation=before, marker=None)  # a second process, loaded before
     old_catalogue = default_catalog()
     assert thresholds(old_catalogue) == []  # no official value shipped
 
@@ -87,8 +86,13 @@ def test_the_same_files_again_change_nothing(local_catalog):
     assert (done.changed, done.runs, services.generation()) == ([], [], before)
 
 
-def test_a_worker_checks_at_most_every_few_seconds(local_catalog, monkeypatch, django_assert_num_queries):
-    monkeypatch.setenv("NTM_CATALOG_CHECK_SECONDS", "60")
-    services.ensure_current(force=True)
+def test_a_request_reads_the_database_only_after_the_marker_changed(local_catalog, django_assert_num_queries):
+    services.ensure_current()  # the first look
+    with django_assert_num_queries(0):
+        assert services.ensure_current() is False
+    number = services.bump("thử: một tiến trình khác công bố")  # another process published
+    (local_catalog / services.MARKER).write_text(f"{number}\n", encoding="utf-8")
+    with django_assert_num_queries(1):
+        assert services.ensure_current() is True  # the stored generation differs from this process's
     with django_assert_num_queries(0):
         assert services.ensure_current() is False
