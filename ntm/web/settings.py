@@ -74,9 +74,6 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-# Django's database sessions, read with one plain statement (ntm.apps.accounts.sessions)
-SESSION_ENGINE = "ntm.apps.accounts.sessions"
-
 ROOT_URLCONF = "ntm.web.urls"
 
 TEMPLATES = [

@@ -1,5 +1,5 @@
-"""Sessions are Django's database sessions read with one plain statement (accounts.sessions): a
-signed-in user stays signed in, and an expired or unknown session signs no one in."""
+"""Sessions are Django's database sessions: a signed-in user stays signed in, and an expired or unknown
+session signs no one in."""
 
 from __future__ import annotations
 
