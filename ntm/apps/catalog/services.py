@@ -107,20 +107,28 @@ class _Seen:
 _seen = _Seen()
 
 
+def note_start() -> None:
+    """Note the marker as it is before this process loads its catalogue (the middleware's set-up,
+    once per process): a later change of the marker means a newer catalogue."""
+    with _seen.lock:
+        if _seen.marker is False:
+            _seen.marker = _marker_stamp()
+
+
 def ensure_current(*, force: bool = False) -> bool:
     """Load the catalogue files again if another process raised the generation since this one
     loaded them; returns True when it did. Without ``force``, the database is read only when the
-    marker file changed since the last look; at the first look a process only notes the marker
-    (the files it has loaded, if any, are forgotten: they are loaded again when next needed)."""
+    marker changed since the last look (a process that never noted it only notes it: its catalogue
+    is loaded from the files as they are). ``force`` (the task worker) reads the database each time
+    and, the first time, loads the files again."""
     stamp = _marker_stamp()
     if not force and stamp == _seen.marker:
         return False
     with _seen.lock:
-        first = _seen.marker is False
-        _seen.marker = stamp
-        if first and not force:
-            forget_default_catalog()
+        if _seen.marker is False and not force:
+            _seen.marker = stamp
             return False
+        _seen.marker = stamp
         number = generation()
         if number == _seen.generation:
             return False

@@ -96,3 +96,12 @@ def test_a_request_reads_the_database_only_after_the_marker_changed(local_catalo
         assert services.ensure_current() is True  # the stored generation differs from this process's
     with django_assert_num_queries(0):
         assert services.ensure_current() is False
+
+
+def test_a_process_started_before_a_change_reloads_at_its_next_request(local_catalog, monkeypatch):
+    monkeypatch.setattr(services, "_seen", services._Seen())  # a fresh process
+    services.note_start()  # its middleware is set up, then its catalogue loaded
+    assert services.ensure_current() is False  # nothing changed since
+    number = services.bump("thử: một tiến trình khác công bố")
+    (local_catalog / services.MARKER).write_text(f"{number}\n", encoding="utf-8")
+    assert services.ensure_current() is True
