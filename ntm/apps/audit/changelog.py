@@ -14,8 +14,9 @@ fields not worth recording (timestamps, large texts kept elsewhere). The app con
 finds the declarations and connects ``pre_save``/``post_save``/``post_delete`` to each such model
 only (other models keep Django's fast deletes).
 
-Queryset ``update()`` and ``bulk_create()`` send no signal: a bulk write of a change-logged model
-goes through :func:`bulk_update` / :func:`bulk_create` here, which write the records in bulk too.
+Queryset ``update()``, ``bulk_update()`` and ``bulk_create()`` send no signal: a bulk update of a
+change-logged model goes through :func:`bulk_update` here, which writes the records in bulk too;
+other bulk writes pass their changes to :func:`record_many`.
 
 The user, the request id, IP and path come from the request bound by the audit middleware
 (:func:`.services.current_request`); outside a request (command line, worker) the user is empty
@@ -158,14 +159,6 @@ def bulk_update(model: type[models.Model], objs: list[models.Model], fields: lis
     model._base_manager.bulk_update(changed, fields, batch_size=500)
     record_many((o, Kind.UPDATE, stored[o.pk], snapshot(o)) for o in changed)
     return len(changed)
-
-
-def bulk_create(model: type[models.Model], objs: list[models.Model]) -> list[models.Model]:
-    """``model.objects.bulk_create(objs)`` with one change record per object (the keys must come
-    back from the database: PostgreSQL and SQLite ≥ 3.35 return them)."""
-    made = model._base_manager.bulk_create(objs, batch_size=500)
-    record_many((o, Kind.CREATE, None, snapshot(o)) for o in made if o.pk is not None)
-    return made
 
 
 # -- the signal handlers ---------------------------------------------------------------------------
