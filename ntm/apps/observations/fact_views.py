@@ -56,7 +56,7 @@ def facts_page(request, uid: str):
         period = Period.parse(dt.date.today().strftime("%Y-%m"))
         messages.error(request, _("Kỳ không hợp lệ (vd. 2026-07, 2026-Q3, 2026)."))
     may_enter = can_enter(request.user, unit)
-    kinds = facts.kinds(unit.level)
+    kinds = facts.kinds(unit.level, unit_type=unit.type)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not may_enter:

@@ -64,10 +64,11 @@ class FactConflict(FactError):
         )
 
 
-def kinds(level: str, catalog: Catalog | None = None) -> list[FactKind]:
+def kinds(level: str, catalog: Catalog | None = None, unit_type: str | None = None) -> list[FactKind]:
     """The facts recorded for a unit of ``level`` (``commune``, ``district``…), in catalogue order:
     those of its sets' ``fact_min``/``fact_true`` conditions, and those a parent's
-    ``children_share`` condition counts among its communes."""
+    ``children_share`` condition counts among its communes (of ``unit_type`` when given: a
+    civilised-town fact concerns thị trấn only)."""
     catalog = catalog or default_catalog()
     found: dict[str, dict] = {}
     for s in catalog:
@@ -77,6 +78,8 @@ def kinds(level: str, catalog: Catalog | None = None) -> list[FactKind]:
             if c.type in ("fact_min", "fact_true") and s.level == level:
                 boolean = c.type == "fact_true"
             elif c.type == "children_share" and level == COMMUNE:
+                if unit_type and c.child_types and unit_type not in c.child_types:
+                    continue
                 boolean = True
             else:
                 continue
@@ -97,7 +100,7 @@ def kinds(level: str, catalog: Catalog | None = None) -> list[FactKind]:
 
 
 def kind_of(unit, name: str, catalog: Catalog | None = None) -> FactKind:
-    for k in kinds(unit.level, catalog):
+    for k in kinds(unit.level, catalog, unit.type):
         if k.name == name:
             return k
     raise FactError("name", f"«{name}» không phải thông tin bổ sung mà bộ tiêu chí đọc cho {unit.name}.")

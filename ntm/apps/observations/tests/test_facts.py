@@ -168,3 +168,10 @@ def test_the_screen_reads_in_english_too(entry_user, condition_set):
         "yes",
         "no",
     ]
+
+
+def test_a_commune_is_asked_only_for_the_facts_that_concern_its_type():
+    names = {k.name for k in facts.kinds("commune", unit_type="Xã")}
+    assert {"satisfaction_ok", "no_construction_debt", "satisfaction_80"} <= names
+    assert "do_thi_van_minh" not in names  # counted among a district's thị trấn only
+    assert "do_thi_van_minh" in {k.name for k in facts.kinds("commune", unit_type="Thị trấn")}
