@@ -175,3 +175,13 @@ def test_a_commune_is_asked_only_for_the_facts_that_concern_its_type():
     assert {"satisfaction_ok", "no_construction_debt", "satisfaction_80"} <= names
     assert "do_thi_van_minh" not in names  # counted among a district's thị trấn only
     assert "do_thi_van_minh" in {k.name for k in facts.kinds("commune", unit_type="Thị trấn")}
+
+
+def test_a_post_without_the_csrf_token_is_refused(demo_db, ntm_middleware, condition_set):  # noqa: F811
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(get_user_model().objects.get(username="demo_xa"))
+    resp = client.post(URL, {"name": "thu_khong_no", "period": "2023-07", "value": "1", "version": "0"})
+    assert resp.status_code == 403
+    assert not Fact.objects.filter(name="thu_khong_no").exists()
