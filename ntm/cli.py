@@ -282,17 +282,16 @@ def cmd_setup(a: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command
 
-    from ntm.apps.catalog.services import sync_catalog
+    from ntm.apps.catalog.services import publish
+    from ntm.core.catalog import default_catalog
 
     out.print("Tạo/cập nhật cơ sở dữ liệu…")
     call_command("migrate", interactive=False, verbosity=0)
-    info = sync_catalog()
-    out.print(f"Đã nạp {info['sets']} bộ tiêu chí ({info['new_versions']} phiên bản mới).")
+    done = publish(reason="ntm setup: phiên bản mới của bộ tiêu chí")
+    out.print(f"Đã nạp {len(default_catalog().sets)} bộ tiêu chí ({len(done.changed)} phiên bản mới).")
     from ntm.apps.evaluations.cli import describe
-    from ntm.apps.evaluations.tasks import reevaluate_changed_sets
 
-    run = reevaluate_changed_sets(info["changed"])
-    if run is not None:  # an upgrade brought new versions of sets that already have results
+    for run in done.runs:  # an upgrade brought new versions of sets that already have results
         out.print(
             f"Bộ tiêu chí đã thay đổi: đã xếp {describe(run)} vào hàng đợi đánh giá lại trong nền; "
             "các trang vẫn hiện kết quả cũ cho đến khi xong."

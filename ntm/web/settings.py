@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ntm.apps.catalog.middleware.CatalogMiddleware",  # reload a catalogue another process changed
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ntm.apps.accounts.locale.LanguageMiddleware",  # Vietnamese unless the user chose English
     "django.middleware.common.CommonMiddleware",
@@ -72,9 +73,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
-
-# Django's database sessions, as Django reads them
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 ROOT_URLCONF = "ntm.web.urls"
 

@@ -452,11 +452,24 @@ MATRIX: dict[str, Entry] = {
         ],
         NATIONAL,
     ),
+    # -- object changes (old → new per field): like the audit log, each reader sees their subtree ---
+    "audit-changes": Entry([get("/nhat-ky/thay-doi/")], REVIEW_ROLE_HOLDERS, hidden={"other_unit": LEAK}),
+    # -- a unit's facts: read by those who see the unit (the POST row is in WRITE_ROWS) --------------
+    "entry-facts": Entry([get(f"/nhap-lieu/thong-tin-bo-sung/{NGUYEN_LY}/?period={PERIOD}")], VIEWERS),
 }
 del MATRIX["api-observation-list+POST"]
 # the entry form's POST and the API's POST share a URL name with their GET: their own rows
 WRITE_ROWS: dict[str, Entry] = {
     "entry-form": Entry([post(CELL, _entry_post)], ENTERERS),
+    "entry-facts": Entry(
+        [
+            post(
+                f"/nhap-lieu/thong-tin-bo-sung/{NGUYEN_LY}/",
+                {"name": "satisfaction_ok", "period": PERIOD, "value": "1", "note": "ma trận"},
+            )
+        ],
+        ENTERERS,
+    ),
     "api-observation-list": Entry([post("/api/v1/observations/", _api_entry, json=True)], ENTERERS),
     "entry-transition:submit": Entry([post(f"{CELL}trang-thai/", {"action": "submit"})], ENTERERS),
     "entry-transition:approve": Entry([post(f"{CELL_SUBMITTED}trang-thai/", {"action": "approve"})], REVIEWERS),

@@ -24,6 +24,9 @@ class Membership(models.Model):
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="memberships", verbose_name="đơn vị")
     role = models.CharField("vai trò", max_length=16, choices=Role.choices)
 
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {"unit": "unit"}
+
     class Meta:
         verbose_name = "phân quyền"
         verbose_name_plural = "phân quyền"

@@ -14,10 +14,7 @@ tables. The competences follow the recognition procedure as our sources give it
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import Q, QuerySet
-
-from ntm.apps.ops.sql import statement
 
 from .models import Membership, Role
 
@@ -44,19 +41,7 @@ def _grants(user) -> list[tuple[str, str, str]]:
         return []
     cache = getattr(user, "_ntm_grants", None)
     if cache is None:
-        from ntm.apps.units.models import Unit
-
-        # every request asks this first: plain SQL (see ops.sql)
-        sql = statement(
-            "grants",
-            lambda qn: (
-                f"SELECT u.{qn('path')}, m.{qn('role')}, u.{qn('level')} FROM {qn(Membership._meta.db_table)} m "
-                f"INNER JOIN {qn(Unit._meta.db_table)} u ON u.{qn('id')} = m.{qn('unit_id')} WHERE m.{qn('user_id')} = %s"
-            ),
-        )
-        with connection.cursor() as cur:
-            cur.execute(sql, [user.pk])
-            cache = [tuple(row) for row in cur.fetchall()]
+        cache = list(Membership.objects.filter(user_id=user.pk).values_list("unit__path", "role", "unit__level"))
         user._ntm_grants = cache
     return cache
 

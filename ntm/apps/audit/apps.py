@@ -7,4 +7,6 @@ class AuditConfig(AppConfig):
     verbose_name = "Nhật ký thay đổi"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (log-in, log-out, failed log-in)
+        from . import changelog, signals  # noqa: F401  (log-in, log-out, failed log-in)
+
+        changelog.connect()  # every model that declares ``change_log``

@@ -66,6 +66,7 @@ class AuditEvent(models.Model):
     new = models.JSONField("giá trị mới", null=True, blank=True, encoder=DjangoJSONEncoder)
     ip = models.GenericIPAddressField("địa chỉ IP", null=True, blank=True)
     path = models.CharField("đường dẫn", max_length=300, blank=True)
+    request_id = models.CharField("mã yêu cầu", max_length=32, blank=True, db_index=True)
 
     class Meta:
         verbose_name = "sự kiện nhật ký"
@@ -132,3 +133,55 @@ def _diff(old: dict, new: dict) -> list[tuple[str, str, str]]:
         if a != b:
             out.append((label, a, b))
     return out
+
+
+class ObjectChange(models.Model):
+    """One saved, created or deleted object of a change-logged model (see :mod:`.changelog`), with
+    every concrete field before and after, who did it and in which request. Written by the model's
+    signals (or, for a bulk write, by :func:`ntm.apps.audit.changelog.record_many`); only ever added.
+
+    The unit is kept as text (uid, name, path): the path decides who may read the record, and it
+    outlives the unit."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "Tạo mới"
+        UPDATE = "update", "Sửa"
+        DELETE = "delete", "Xóa"
+
+    at = models.DateTimeField("thời điểm", default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người dùng",
+    )
+    username = models.CharField("tên đăng nhập", max_length=150, blank=True, db_index=True)
+    request_id = models.CharField("mã yêu cầu", max_length=32, blank=True, db_index=True)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name="loại đối tượng"
+    )
+    object_id = models.PositiveBigIntegerField("mã đối tượng")
+    object_repr = models.CharField("đối tượng", max_length=300, blank=True)
+    action = models.CharField("thao tác", max_length=8, choices=Kind.choices)
+    unit_uid = models.CharField("mã đơn vị", max_length=32, blank=True)
+    unit_name = models.CharField("đơn vị", max_length=120, blank=True)
+    unit_path = models.CharField("đường dẫn đơn vị", max_length=64, blank=True, db_index=True)
+    before = models.JSONField("trước", null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField("sau", null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = "thay đổi đối tượng"
+        verbose_name_plural = "thay đổi đối tượng"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="objectchange_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.username or '—'} {self.get_action_display()} {self.object_repr}"
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(field label, old, new) of each field that differs, in the model's field order."""
+        from .changelog import field_changes
+
+        return field_changes(self)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -26,7 +27,7 @@ from django.http import Http404
 
 from ntm.apps.ops.sql import insert
 
-from .models import Action, AuditEvent
+from .models import Action, AuditEvent, ObjectChange
 
 logger = logging.getLogger("ntm.audit")
 
@@ -38,6 +39,8 @@ class RequestInfo:
     ip: str | None
     path: str
     user: object | None = None
+    request_id: str = ""
+    request: object | None = None  # read again for the user when a view authenticates late (API tokens)
 
 
 _current: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar("ntm_audit_request", default=None)
@@ -50,12 +53,23 @@ def client_ip(request) -> str | None:
     return ip or None
 
 
+def request_id(request) -> str:
+    """The request's id (made on first use): it ties the events and object changes of one request."""
+    rid = getattr(request, "ntm_request_id", None)
+    if not rid:
+        rid = uuid.uuid4().hex
+        request.ntm_request_id = rid
+    return rid
+
+
 def request_info(request) -> RequestInfo:
     user = getattr(request, "user", None)
     return RequestInfo(
         ip=client_ip(request),
         path=request.get_full_path()[:300],
         user=user if getattr(user, "is_authenticated", False) else None,
+        request_id=request_id(request),
+        request=request,
     )
 
 
@@ -108,6 +122,7 @@ def log(
             new=new,
             ip=info.ip if info else None,
             path=info.path if info else "",
+            request_id=info.request_id if info else "",
         )
     )
     line = {
@@ -119,6 +134,7 @@ def log(
         "message": event.message or None,
         "ip": event.ip,
         "path": event.path or None,
+        "request": event.request_id or None,
         "old": old,
         "new": new,
         "id": event.pk,
@@ -180,4 +196,24 @@ def visible_events(user) -> QuerySet[AuditEvent]:
         q |= Q(unit__path__startswith=p)
     if Membership.objects.filter(user=user, role=Role.ADMIN, unit__parent__isnull=True).exists():
         q |= Q(unit__isnull=True)
+    return qs.filter(q)
+
+
+def visible_changes(user) -> QuerySet[ObjectChange]:
+    """Object changes under the units where ``user`` reviews or administers (subtree included);
+    changes without a unit (catalogue versions, programme targets) only for superusers and
+    administrators of the whole country."""
+    from ntm.apps.accounts.models import Membership, Role
+
+    qs = ObjectChange.objects.all()
+    paths = audit_reader_paths(user)
+    if paths is None:
+        return qs
+    if not paths:
+        return qs.none()
+    q = Q()
+    for p in paths:
+        q |= Q(unit_path__startswith=p)
+    if Membership.objects.filter(user=user, role=Role.ADMIN, unit__parent__isnull=True).exists():
+        q |= Q(unit_path="")
     return qs.filter(q)

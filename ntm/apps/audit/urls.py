@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.audit_log, name="audit-log"),
+    path("thay-doi/", views.object_changes, name="audit-changes"),
 ]

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET
 from ntm.apps.accounts.permissions import can_view
 from ntm.web.tables import Column, Table
 
-from .models import Action
-from .services import can_read_audit, deny, visible_events
+from .changelog import logged_models
+from .models import Action, ObjectChange
+from .services import can_read_audit, deny, visible_changes, visible_events
 
 PAGE_SIZE = 50
 
@@ -106,6 +107,94 @@ def audit_log(request):
                 "from": q.get("from", ""),
                 "to": q.get("to", ""),
             },
+            "query": params.urlencode(),
+        },
+    )
+
+
+def _change_table(request, qs) -> Table:
+    from django.utils.translation import gettext_lazy as _
+
+    cols = [
+        Column(
+            "at", _("Thời điểm"), lambda c: c.at, text=lambda c: timezone.localtime(c.at).strftime("%H:%M:%S %d/%m/%Y")
+        ),
+        Column("username", _("Người dùng"), lambda c: c.username),
+        Column("action", _("Thao tác"), lambda c: c.action, text=lambda c: c.get_action_display()),
+        Column("kind", _("Loại đối tượng"), lambda c: str(c.content_type), sortable=False),
+        Column("object", _("Đối tượng"), lambda c: c.object_repr, sortable=False),
+        Column("unit", _("Đơn vị"), lambda c: c.unit_name or c.unit_uid, order="unit_name"),
+        Column(
+            "changes",
+            _("Cũ → mới"),
+            lambda c: "; ".join(f"{label}: {old} → {new}" for label, old, new in c.changes()),
+            sortable=False,
+        ),
+        Column("request", _("Mã yêu cầu"), lambda c: c.request_id, sortable=False),
+    ]
+    return Table(request, qs, cols, page_size=PAGE_SIZE, name="changes", title="thay-doi")
+
+
+@require_GET
+def object_changes(request):
+    """Every created, saved or deleted object of a change-logged model, with old → new per field."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if not can_read_audit(request.user):
+        deny(request, None, "Nhật ký chỉ dành cho cán bộ thẩm định và quản trị.")
+    qs = visible_changes(request.user).select_related("content_type")
+    q = request.GET
+    errors = []
+    unit = None
+    unit_text = q.get("unit", "").strip()
+    if unit_text:
+        from ntm.apps.units.models import Unit
+        from ntm.apps.units.services import resolve_unit
+
+        unit = Unit.objects.filter(uid=unit_text).first()
+        if unit is None:
+            try:
+                unit = resolve_unit(unit_text)
+            except (LookupError, ValueError) as exc:
+                errors.append(str(exc))
+        if unit is not None:
+            if not can_view(request.user, unit):
+                deny(request, unit, f"Bạn không có quyền xem nhật ký của {unit.name}.")
+            qs = qs.filter(unit_path__startswith=unit.path)
+    user_text = q.get("user", "").strip()
+    if user_text:
+        qs = qs.filter(username__icontains=user_text)
+    kinds = sorted(
+        ((f"{m._meta.app_label}.{m._meta.model_name}", str(m._meta.verbose_name)) for m in logged_models()),
+        key=lambda kv: kv[1],
+    )
+    kind = q.get("kind", "")
+    if kind in dict(kinds):
+        app_label, model = kind.split(".")
+        qs = qs.filter(content_type=ContentType.objects.get_by_natural_key(app_label, model))
+    action = q.get("action", "")
+    if action in ObjectChange.Kind.values:
+        qs = qs.filter(action=action)
+    request_id = q.get("request", "").strip()
+    if request_id:
+        qs = qs.filter(request_id=request_id)
+    table = _change_table(request, qs.order_by("-at", "-id"))
+    exported = table.response()
+    if exported is not None:
+        return exported
+    params = q.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "audit/changes.html",
+        {
+            "page": table.page,
+            "table": table,
+            "kinds": kinds,
+            "actions": ObjectChange.Kind.choices,
+            "errors": errors,
+            "unit": unit,
+            "f": {"unit": unit_text, "user": user_text, "kind": kind, "action": action, "request": request_id},
             "query": params.urlencode(),
         },
     )

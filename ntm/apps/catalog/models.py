@@ -1,4 +1,5 @@
-"""Which catalogue files were loaded, and their exact text, so that old results stay reproducible."""
+"""Which catalogue files were loaded, and their exact text, so that old results stay reproducible; and
+the catalogue's generation, which tells every process when to load the files again."""
 
 from django.db import models
 
@@ -16,6 +17,9 @@ class SetVersion(models.Model):
     source_text = models.TextField("nội dung tệp")
     loaded_at = models.DateTimeField("nạp lúc", auto_now_add=True)
 
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {"exclude": ("source_text", "loaded_at")}
+
     class Meta:
         verbose_name = "phiên bản bộ tiêu chí"
         verbose_name_plural = "phiên bản bộ tiêu chí"
@@ -24,3 +28,20 @@ class SetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.version})"
+
+
+class CatalogGeneration(models.Model):
+    """One row, raised each time the catalogue changes (a set imported in the web application, new
+    versions loaded by ``ntm setup``): a process that loaded an older generation loads the
+    catalogue files again (:func:`ntm.apps.catalog.services.ensure_current`)."""
+
+    number = models.PositiveBigIntegerField("thế hệ", default=0)
+    changed_at = models.DateTimeField("thay đổi lúc", null=True, blank=True)
+    reason = models.CharField("lý do", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "thế hệ bộ tiêu chí"
+        verbose_name_plural = "thế hệ bộ tiêu chí"
+
+    def __str__(self) -> str:
+        return f"thế hệ {self.number}"

@@ -14,7 +14,9 @@ class EvaluationsConfig(AppConfig):
         from ntm.apps.ops import heartbeat
         from ntm.web.cache import changed, vary_pages_on
 
-        from . import dataview, exports, services, subscribers, tasks  # noqa: F401  (services registers the receiver that keeps roll-ups equal to results)
+        # services registers the receiver that keeps roll-ups equal to results; on_facts and on_catalog
+        # re-evaluate after a fact saved or a catalogue change published
+        from . import dataview, exports, on_catalog, on_facts, services, subscribers, tasks  # noqa: F401
         from .models import Result, ResultAll
         from .readers import READERS
 

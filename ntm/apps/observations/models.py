@@ -123,6 +123,24 @@ class Fact(models.Model):
     created_by_name = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {
+        "unit": "unit",
+        "exclude": ("created_at",),
+        "labels": {
+            "unit": "đơn vị",
+            "name": "thông tin",
+            "period": "kỳ",
+            "year": "năm",
+            "value": "giá trị",
+            "note": "ghi chú",
+            "version": "phiên bản",
+            "is_current": "đang dùng",
+            "created_by": "người nhập",
+            "created_by_name": "tên người nhập",
+        },
+    }
+
     class Meta:
         verbose_name = "thông tin bổ sung"
         verbose_name_plural = "thông tin bổ sung"

@@ -18,6 +18,7 @@ from ntm.core.catalog import Catalog, default_catalog
 from ntm.core.periods import Period
 from ntm.core.values import ValueRefused, assessment_text, clean_text, input_text, read_value, truth_text
 
+from . import facts
 from .evidence import reference_problem
 from .models import CARRIED_OVER, Fact, Observation
 from .signals import CellsChanged, announce
@@ -433,27 +434,9 @@ def history(unit: Unit, set_code: str, period: str, indicator: str | None = None
     return qs.order_by("indicator", "-version")
 
 
-@transaction.atomic
 def record_fact(unit: Unit, name: str, period: str, value: float | None, *, user=None, note: str = "") -> Fact:
-    p = Period.parse(period)
-    cur = Fact.objects.select_for_update().filter(unit=unit, name=name, period=p.key, is_current=True).first()
-    version = 1
-    if cur is not None:
-        if cur.value == value and cur.note == note:
-            return cur
-        version = cur.version + 1
-        Fact.objects.filter(pk=cur.pk).update(is_current=False)
-    return Fact.objects.create(
-        unit=unit,
-        name=name,
-        period=p.key,
-        year=p.year,
-        value=value,
-        note=note,
-        version=version,
-        created_by=user,
-        created_by_name=_user_name(user),
-    )
+    """Record a fact: see :func:`ntm.apps.observations.facts.record` (its one write path)."""
+    return facts.record(unit, name, period, value, user=user, note=note)
 
 
 def previous_period(unit: Unit, set_code: str, period: str) -> str | None:

@@ -39,6 +39,9 @@ class PlanTarget(models.Model):
     )
     updated_at = models.DateTimeField("thời điểm sửa", auto_now=True)
 
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {"unit": "unit", "exclude": ("created_at", "updated_at")}
+
     class Meta:
         verbose_name = "kế hoạch đạt chuẩn"
         verbose_name_plural = "kế hoạch đạt chuẩn"
@@ -70,6 +73,9 @@ class ProgrammeTarget(models.Model):
     source = models.CharField("nguồn", max_length=500)
     tag = models.CharField("độ tin cậy", max_length=16)
     note = models.TextField("ghi chú", blank=True)
+
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {}
 
     class Meta:
         verbose_name = "mục tiêu của Chương trình"
@@ -129,6 +135,9 @@ class ProvinceTarget(models.Model):
     )
     updated_at = models.DateTimeField("thời điểm sửa", auto_now=True)
 
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {"unit": "unit", "exclude": ("updated_at",)}
+
     class Meta:
         verbose_name = "mục tiêu của tỉnh"
         verbose_name_plural = "mục tiêu của tỉnh"
@@ -163,6 +172,9 @@ class Recognition(models.Model):
         verbose_name="người nhập",
     )
     created_at = models.DateTimeField("thời điểm nhập", auto_now_add=True)
+
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {"unit": "unit", "exclude": ("created_at",)}
 
     class Meta:
         verbose_name = "quyết định công nhận đạt chuẩn"

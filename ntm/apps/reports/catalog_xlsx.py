@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from ntm.core.catalog import CatalogError, CriteriaSet, load_catalog
+from ntm.core.catalog import CatalogError, CriteriaSet, forget_default_catalog, load_catalog
 from ntm.core.catalog.schema import CriteriaSetFile
 from ntm.core.codes import code_key
 from ntm.core.sheets import fold
@@ -791,8 +791,9 @@ def local_catalog_dir() -> Path | None:
 
 
 def import_set(data: bytes, name: str = "bo-tieu-chi.xlsx", *, directory: Path | None = None) -> Path:
-    """Validate and write the set as ``<directory>/<code>.yaml``; returns the path. The process's default
-    catalogue is reloaded; other server processes load it at their next start."""
+    """Validate and write the set as ``<directory>/<code>.yaml``; returns the path. This process's
+    default catalogue is loaded again; :func:`ntm.apps.catalog.services.publish` then makes the change
+    take effect everywhere (versions, re-evaluation, the other processes)."""
     directory = directory or local_catalog_dir()
     if directory is None:
         raise CatalogImportError(
@@ -810,7 +811,5 @@ def import_set(data: bytes, name: str = "bo-tieu-chi.xlsx", *, directory: Path |
     model, raw = validate_set(data, name, directory=directory)
     path = directory / f"{model.code}.yaml"
     path.write_text(to_yaml(raw), encoding="utf-8")
-    import ntm.core.catalog as catalog_module
-
-    catalog_module._DEFAULT = None
+    forget_default_catalog()
     return path

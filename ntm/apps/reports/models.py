@@ -95,6 +95,9 @@ class DocumentSettings(models.Model):
     )
     created_at = models.DateTimeField("lưu lúc", auto_now_add=True)
 
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {"unit": "unit", "exclude": ("created_at",)}
+
     class Meta:
         verbose_name = "thông tin văn bản của đơn vị"
         verbose_name_plural = "thông tin văn bản của đơn vị"

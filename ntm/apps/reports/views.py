@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ntm.apps.accounts.permissions import can_admin, can_enter, can_view, home_units
+from ntm.apps.catalog.services import publish
 from ntm.apps.evaluations.dataview import results
 from ntm.apps.observations import exchange as E
 from ntm.apps.observations import imports as I
@@ -469,6 +470,7 @@ def catalog_import(request):
                 if request.POST.get("action") == "write":
                     path = catalog_xlsx.import_set(data, f.name)
                     context["written"] = path
+                    context["published"] = publish(reason=f"Nhập bộ tiêu chí từ tệp {f.name}", user=request.user)
                 else:
                     model, _ = catalog_xlsx.validate_set(data, f.name, directory=catalog_xlsx.local_catalog_dir())
                     context["valid"] = model

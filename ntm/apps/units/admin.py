@@ -1,10 +1,17 @@
 """Units are loaded from the shipped dataset (``ntm units load``) and read-only here. What the
 dataset cannot know — a commune's 2026–2030 group and its ĐBKK/ATK status — is dated data entered
-in the web application (``/don-vi/<mã>/phan-loai/``, or imported from a file) through
-:mod:`ntm.apps.units.classifications`, which audits it and re-evaluates what depends on it."""
+in the web application (``/don-vi/<mã>/phan-loai/``, or imported from a file) or in the
+classification rows of a unit's admin page; every one of these goes through
+:mod:`ntm.apps.units.classifications` (:func:`~ntm.apps.units.classifications.save` and
+``delete``), which checks it, change-logs it, refreshes the pages that show it and re-evaluates
+what depends on it. The admin never writes a classification or a unit itself."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
+from . import classifications as C
 from .models import Classification, Unit, UnitLink
 
 
@@ -30,8 +37,66 @@ class SuccessorInline(PredecessorInline):
     readonly_fields = fields
 
 
+class _DryRun(Exception):
+    pass
+
+
+class ClassificationFormSet(forms.BaseInlineFormSet):
+    """The classification rows of one unit, checked by the service as a whole before anything is
+    written (overlaps, a commune that is not a xã, …) and written by it (see ``UnitAdmin``)."""
+
+    def changes(self) -> tuple[list[C.Row], list[Classification]]:
+        """(rows to save, stored rows to delete): a stored row whose kind or start changed is
+        deleted and saved again as a new row."""
+        rows, gone = [], []
+        for form in self.forms:
+            if not form.has_changed() or not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            stored = form.instance if form.instance.pk else None
+            if self.can_delete and self._should_delete_form(form):
+                if stored is not None:
+                    gone.append(stored)
+                continue
+            d = form.cleaned_data
+            if stored is not None:
+                was = Classification.objects.get(pk=stored.pk)
+                if (was.kind, was.valid_from) != (d["kind"], d["valid_from"]):
+                    gone.append(was)
+            rows.append(
+                C.Row(
+                    unit=self.instance,
+                    kind=d["kind"],
+                    group=d.get("group") or "",
+                    valid_from=d["valid_from"],
+                    valid_to=d.get("valid_to"),
+                    decision_number=d.get("decision_number") or "",
+                    decision_date=d["decision_date"],
+                    issued_by=d.get("issued_by") or "",
+                    note=d.get("note") or "",
+                )
+            )
+        return rows, gone
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        rows, gone = self.changes()
+        try:
+            with transaction.atomic():  # a trial: what the save would meet, then rolled back
+                for c in gone:
+                    Classification.objects.filter(pk=c.pk).delete()
+                C.plan(rows)
+                raise _DryRun
+        except _DryRun:
+            pass
+        except C.ClassificationError as exc:
+            raise ValidationError([str(p) for p in exc.problems]) from None
+
+
 class ClassificationInline(admin.TabularInline):
     model = Classification
+    formset = ClassificationFormSet
     fields = (
         "kind",
         "group",
@@ -44,12 +109,8 @@ class ClassificationInline(admin.TabularInline):
         "recorded_by",
         "recorded_at",
     )
-    readonly_fields = fields
+    readonly_fields = ("recorded_by", "recorded_at")
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Unit)
@@ -90,6 +151,23 @@ class UnitAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Nothing to write: a unit's own fields come from the shipped dataset and are read-only here
+        (its group and ĐBKK/ATK status are the mirror the classification service keeps)."""
+
+    def save_formset(self, request, form, formset, change):
+        # what the admin's history message reads: the service does the writing (lineage is read-only)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if not isinstance(formset, ClassificationFormSet):
+            return
+        rows, gone = formset.changes()
+        with transaction.atomic():
+            for c in gone:
+                C.delete(c, user=request.user, request=request)
+            if rows:
+                C.save(rows, user=request.user, request=request, reason="Sửa phân loại xã trong trang quản trị")
+        form.instance.refresh_from_db()
 
 
 @admin.register(UnitLink)

@@ -294,18 +294,23 @@ def _mirror(unit_ids: Iterable[int], today: dt.date | None = None) -> None:
     for c in Classification.objects.filter(unit_id__in=ids, valid_from__lte=today).order_by("valid_from"):
         if c.valid_to is None or c.valid_to >= today:
             now[c.unit_id][c.kind] = c
-    for uid, got in now.items():
-        g = got.get(Kind.GROUP)
-        Unit.objects.filter(pk=uid).update(commune_group=g.group if g else "", special=Kind.SPECIAL in got)
+    from ntm.apps.audit import changelog
+
+    units = list(Unit.objects.filter(pk__in=ids))
+    for u in units:
+        g = now[u.pk].get(Kind.GROUP)
+        u.commune_group, u.special = (g.group if g else ""), Kind.SPECIAL in now[u.pk]
+    changelog.bulk_update(Unit, units, ["commune_group", "special"])  # one change record per unit changed
 
 
 def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue: bool = True) -> Saved:
     """Write ``rows`` (all or nothing), audit each change and queue the re-evaluation it calls for."""
+    from ntm.apps.audit.changelog import acting
     from ntm.apps.audit.models import Action
     from ntm.apps.audit.services import log
     from ntm.web.cache import changed
 
-    with transaction.atomic():
+    with transaction.atomic(), acting(user if getattr(user, "is_authenticated", False) else None):
         p = plan(rows)
         touched: list[tuple[dt.date, dt.date | None]] = []
         units: set[int] = set()
@@ -376,11 +381,12 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
 
 def delete(c: Classification, *, user=None, request=None, enqueue: bool = True) -> Saved:
     """Remove a classification entered by mistake (audited; the periods it covered are re-evaluated)."""
+    from ntm.apps.audit.changelog import acting
     from ntm.apps.audit.models import Action
     from ntm.apps.audit.services import log
     from ntm.web.cache import changed
 
-    with transaction.atomic():
+    with transaction.atomic(), acting(user if getattr(user, "is_authenticated", False) else None):
         before = snapshot(c)
         unit = c.unit
         c.delete()

@@ -95,6 +95,9 @@ class Unit(models.Model):
 
     objects = UnitQuerySet.as_manager()
 
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {"unit": "self", "exclude": ("search",)}
+
     class Meta:
         verbose_name = "đơn vị hành chính"
         verbose_name_plural = "đơn vị hành chính"
@@ -172,6 +175,9 @@ class Classification(models.Model):
         verbose_name="người nhập",
     )
     recorded_at = models.DateTimeField("thời điểm nhập", auto_now=True)
+
+    # one ObjectChange per create/save/delete (ntm.apps.audit.changelog)
+    change_log = {"unit": "unit", "exclude": ("recorded_at",)}
 
     class Meta:
         verbose_name = "phân loại xã"

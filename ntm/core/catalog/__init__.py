@@ -428,3 +428,9 @@ def default_catalog() -> Catalog:
     if _DEFAULT is None:
         _DEFAULT = load_catalog()
     return _DEFAULT
+
+
+def forget_default_catalog() -> None:
+    """The next :func:`default_catalog` loads the files again (after a set was added or replaced)."""
+    global _DEFAULT
+    _DEFAULT = None
