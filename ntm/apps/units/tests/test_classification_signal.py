@@ -1,5 +1,6 @@
 """Units announce a classification change; the evaluation and the audit log listen. Units' own
-code imports neither of them (nor observations, which it used to read to find what to evaluate)."""
+code imports neither of them, nor observations (read to find what to evaluate) nor accounts (the
+memberships carried to successor units are the accounts' write)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from ntm.apps.units.signals import classification_changed
 
 D = dt.date
 UNITS = Path(C.__file__).parent
-ABOVE = ("ntm.apps.evaluations", "ntm.apps.observations", "ntm.apps.audit")
+# the app's interface (pages, admin, API, command line) may show any layer; its domain code may not
+INTERFACE = {"views.py", "admin.py", "api.py", "urls.py", "cli.py"}
+ABOVE = ("ntm.apps.evaluations", "ntm.apps.observations", "ntm.apps.audit", "ntm.apps.accounts")
 
 
 def _imports(path: Path) -> set[str]:
@@ -28,10 +31,11 @@ def _imports(path: Path) -> set[str]:
     return out
 
 
-def test_the_classifications_import_no_evaluation_observation_or_audit():
+def test_the_units_domain_code_imports_no_evaluation_observation_audit_or_accounts():
     found = {
         (p.name, name)
-        for p in (UNITS / "classifications.py", UNITS / "signals.py")
+        for p in UNITS.glob("*.py")
+        if p.name not in INTERFACE
         for name in _imports(p)
         if name.startswith(ABOVE)
     }
