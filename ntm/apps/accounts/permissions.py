@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from ntm.apps.units.models import Level
+from ntm.apps.units.services import successors
+
 from .models import Membership, Role
 
 VIEW_ROLES = {Role.ENTRY, Role.REVIEWER, Role.LEADER, Role.ADMIN}
@@ -147,3 +150,13 @@ def home_units(user):
     if getattr(user, "is_superuser", False):
         return Unit.objects.filter(uid="vn")
     return Unit.objects.filter(memberships__user=user).distinct().order_by("path")
+
+
+def sees_history(user, unit) -> bool:
+    """May ``user`` read the page of ``unit``, a unit of before 1 July 2025, through what it became?
+    A commune's figures belong to the history of today's commune it merged into: a user who may see
+    one of its successors reads its page (read only; its subtree and the old map need a membership
+    on the old units, see :mod:`ntm.apps.accounts.succession`)."""
+    if unit.valid_to is None or unit.level != Level.COMMUNE:
+        return False
+    return any(can_view(user, s) for s in successors(unit))

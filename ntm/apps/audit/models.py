@@ -114,14 +114,21 @@ _LABELS = {
 }
 
 
+# the names of coded values, by key (``state``: a sheet's workflow state), given by the apps that
+# own the codes when they start (:func:`name_values`), so the audit log imports none of them
+_VALUE_NAMES: dict[str, dict[str, str]] = {}
+
+
+def name_values(key: str, choices) -> None:
+    """Show the values of ``key`` in an event's old → new by their names: ``choices`` as
+    ``(value, name)`` pairs (a Django ``TextChoices.choices``)."""
+    _VALUE_NAMES[key] = dict(choices)
+
+
 def _text(key: str, v) -> str:
     if v in (None, ""):
         return "(trống)"
-    if key == "state":
-        from ntm.apps.observations.models import SubmissionState
-
-        return dict(SubmissionState.choices).get(v, str(v))
-    return str(v)
+    return str(_VALUE_NAMES.get(key, {}).get(v, v))
 
 
 def _diff(old: dict, new: dict) -> list[tuple[str, str, str]]:

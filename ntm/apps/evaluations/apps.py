@@ -15,8 +15,8 @@ class EvaluationsConfig(AppConfig):
         from ntm.web.cache import changed, vary_pages_on
 
         # services registers the receiver that keeps roll-ups equal to results; on_facts and on_catalog
-        # re-evaluate after a fact saved or a catalogue change published
-        from . import dataview, exports, on_catalog, on_facts, services, subscribers, tasks  # noqa: F401
+        # re-evaluate after a fact saved, a catalogue change published, a classification changed
+        from . import dataview, exports, on_catalog, on_facts, on_units, services, subscribers, tasks  # noqa: F401
         from .models import Result, ResultAll
         from .readers import READERS
 

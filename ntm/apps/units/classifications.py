@@ -9,10 +9,12 @@ import and the demo all call :func:`save`:
   before is ended the day before; a new open-ended row ends the day before the next one starts;
   a row that would cover a later row's start while ending after it is refused;
 - the whole batch is written or nothing is (:class:`ClassificationError` lists every problem with
-  its row), every written row is in the audit log (old → new), ``Unit.commune_group`` and
-  ``Unit.special`` are set to the classification in force today, and a re-evaluation of the
-  criteria sets whose thresholds depend on it is queued for the periods the change touches
-  (:func:`ntm.apps.evaluations.tasks.start_reevaluation`).
+  its row); ``Unit.commune_group`` and ``Unit.special`` are set to the classification in force
+  today; the rows and the units' mirror are in the change log by construction;
+- the write is announced (:data:`.signals.classification_changed`, in its transaction): the audit
+  log records each row (old → new) and the evaluation queues a re-evaluation of the criteria sets
+  whose thresholds depend on it for the periods the change touches; :class:`Saved` says what was
+  queued.
 
 Readers: :func:`in_force` (one unit, one date) and :func:`table` (every classification, for the
 batch evaluation).
@@ -31,6 +33,7 @@ from ntm.core import formatting as fmt
 from ntm.core.units import COMMUNE_TYPES  # groups and ĐBKK/ATK status concern xã only
 
 from .models import Classification, Level, Unit
+from .signals import ClassificationChanged, RowChange, announce
 
 Kind = Classification.Kind
 
@@ -222,52 +225,6 @@ def plan(rows: list[Row]) -> Plan:
     return out
 
 
-def _affected_cells(
-    units: Iterable[int], intervals: list[tuple[dt.date, dt.date | None]], kinds: set[str]
-) -> tuple[list[str], list[str]]:
-    """(set codes, periods) whose stored results may change: the sets whose thresholds depend on a
-    commune group (scope by group) or on ĐBKK/ATK status (a region override), and the periods with
-    observations or results of these communes ending inside a changed interval."""
-    from ntm.apps.evaluations.models import Result, ResultAll
-    from ntm.apps.observations.models import Observation
-    from ntm.core.catalog import default_catalog
-    from ntm.core.periods import Period
-
-    cat = default_catalog()
-    codes = [
-        s.code
-        for s in cat
-        if s.level == "commune"
-        and (
-            (Kind.GROUP in kinds and s.data.scope_kind == "group")
-            or (Kind.SPECIAL in kinds and s.data.special_override_region)
-        )
-    ]
-    if not codes:
-        return [], []
-    ids = list(set(units))
-    keys = set()
-    for model in (Result, ResultAll):  # both views of the figures (approved, including unapproved data)
-        keys |= set(
-            model.objects.filter(unit_id__in=ids, set_code__in=codes).values_list("period", flat=True).distinct()
-        )
-    keys |= set(
-        Observation.objects.filter(unit_id__in=ids, set_code__in=codes, is_current=True)
-        .values_list("period", flat=True)
-        .distinct()
-    )
-    periods = []
-    for k in keys:
-        end = Period.parse(k).end
-        if any(a <= end and (b is None or end <= b) for a, b in intervals):
-            periods.append(k)
-    if not periods:
-        return [], []
-    from ntm.apps.evaluations.tasks import with_dependents
-
-    return with_dependents(codes), sorted(periods)
-
-
 def _moved(before: dict, after: dict) -> list[tuple[dt.date, dt.date | None]]:
     """The dates whose classification a change of one row changes: all of both intervals when the
     group or kind changed; else only the stretch its start or end moved over (a row that now ends
@@ -294,25 +251,27 @@ def _mirror(unit_ids: Iterable[int], today: dt.date | None = None) -> None:
     for c in Classification.objects.filter(unit_id__in=ids, valid_from__lte=today).order_by("valid_from"):
         if c.valid_to is None or c.valid_to >= today:
             now[c.unit_id][c.kind] = c
-    from ntm.apps.audit import changelog
-
-    units = list(Unit.objects.filter(pk__in=ids))
-    for u in units:
+    for u in Unit.objects.filter(pk__in=ids):
         g = now[u.pk].get(Kind.GROUP)
-        u.commune_group, u.special = (g.group if g else ""), Kind.SPECIAL in now[u.pk]
-    changelog.bulk_update(Unit, units, ["commune_group", "special"])  # one change record per unit changed
+        mirror = (g.group if g else ""), Kind.SPECIAL in now[u.pk]
+        if (u.commune_group, u.special) != mirror:
+            u.commune_group, u.special = mirror
+            u.save(update_fields=["commune_group", "special"])  # in the change log, by construction
+
+
+def _user(user):
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue: bool = True) -> Saved:
-    """Write ``rows`` (all or nothing), audit each change and queue the re-evaluation it calls for."""
-    from ntm.apps.audit.changelog import acting
-    from ntm.apps.audit.models import Action
-    from ntm.apps.audit.services import log
+    """Write ``rows`` (all or nothing) and announce the change (:mod:`.signals`): the audit log
+    records each row, the evaluation queues the re-evaluation it calls for."""
     from ntm.web.cache import changed
 
-    with transaction.atomic(), acting(user if getattr(user, "is_authenticated", False) else None):
+    with transaction.atomic():
         p = plan(rows)
         touched: list[tuple[dt.date, dt.date | None]] = []
+        written: list[RowChange] = []
         units: set[int] = set()
         kinds: set[str] = set()
         for r in p.created:
@@ -326,17 +285,10 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
                 decision_date=r.decision_date,
                 issued_by=r.issued_by,
                 note=r.note,
-                recorded_by=user if getattr(user, "is_authenticated", False) else None,
+                recorded_by=_user(user),
             )
-            log(
-                Action.CLASSIFICATION_SAVED,
-                user=user,
-                request=request,
-                unit=r.unit,
-                obj=f"{r.unit.name} · {c.label}",
-                message=(reason or "Ghi phân loại xã")[:500],
-                old=None,
-                new=snapshot(c),
+            written.append(
+                RowChange(r.unit, f"{r.unit.name} · {c.label}", None, snapshot(c), reason or "Ghi phân loại xã")
             )
             touched.append((r.valid_from, r.valid_to))
             units.add(r.unit.pk)
@@ -345,18 +297,13 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
             before = snapshot(old)
             for k, v in values.items():
                 setattr(old, k, v if v is not None or k in ("valid_to",) else "")
-            if getattr(user, "is_authenticated", False):
+            if _user(user) is not None:
                 old.recorded_by = user
             old.save()
-            log(
-                Action.CLASSIFICATION_SAVED,
-                user=user,
-                request=request,
-                unit=old.unit,
-                obj=f"{old.unit.name} · {old.label}",
-                message=(reason or "Sửa phân loại xã")[:500],
-                old=before,
-                new=snapshot(old),
+            written.append(
+                RowChange(
+                    old.unit, f"{old.unit.name} · {old.label}", before, snapshot(old), reason or "Sửa phân loại xã"
+                )
             )
             touched += _moved(before, snapshot(old))
             units.add(old.unit_id)
@@ -365,58 +312,52 @@ def save(rows: list[Row], *, user=None, request=None, reason: str = "", enqueue:
         if units:
             _mirror(units)
             changed("units")
-            out.set_codes, out.periods = _affected_cells(units, touched, kinds)
-            if out.periods:
-                from ntm.apps.evaluations.tasks import start_reevaluation
-
-                out.run = start_reevaluation(
-                    out.set_codes,
-                    out.periods,
-                    user=user if getattr(user, "is_authenticated", False) else None,
-                    reason=(reason or "Phân loại xã thay đổi")[:200],
-                    enqueue=enqueue,
-                )
+            _announce(out, units, kinds, touched, written, user, request, reason or "Phân loại xã thay đổi", enqueue)
     return out
 
 
 def delete(c: Classification, *, user=None, request=None, enqueue: bool = True) -> Saved:
-    """Remove a classification entered by mistake (audited; the periods it covered are re-evaluated)."""
-    from ntm.apps.audit.changelog import acting
-    from ntm.apps.audit.models import Action
-    from ntm.apps.audit.services import log
+    """Remove a classification entered by mistake and announce it (audited; the periods it covered
+    are re-evaluated)."""
     from ntm.web.cache import changed
 
-    with transaction.atomic(), acting(user if getattr(user, "is_authenticated", False) else None):
+    with transaction.atomic():
         before = snapshot(c)
         unit = c.unit
         c.delete()
-        log(
-            Action.CLASSIFICATION_DELETED,
-            user=user,
-            request=request,
-            unit=unit,
-            obj=f"{unit.name} · {describe(before['kind'], before['group'] or '')}",
-            message="Xóa phân loại xã",
-            old=before,
-            new=None,
-        )
         _mirror([unit.pk])
         changed("units")
         out = Saved(Plan(), None)
-        out.set_codes, out.periods = _affected_cells(
-            [unit.pk], [(before["valid_from"], before["valid_to"])], {before["kind"]}
+        label = f"{unit.name} · {describe(before['kind'], before['group'] or '')}"
+        _announce(
+            out,
+            {unit.pk},
+            {before["kind"]},
+            [(before["valid_from"], before["valid_to"])],
+            [RowChange(unit, label, before, None, "Xóa phân loại xã")],
+            user,
+            request,
+            "Phân loại xã bị xóa",
+            enqueue,
         )
-        if out.periods:
-            from ntm.apps.evaluations.tasks import start_reevaluation
-
-            out.run = start_reevaluation(
-                out.set_codes,
-                out.periods,
-                user=user if getattr(user, "is_authenticated", False) else None,
-                reason="Phân loại xã bị xóa",
-                enqueue=enqueue,
-            )
     return out
+
+
+def _announce(out: Saved, units, kinds, touched, written, user, request, reason: str, enqueue: bool) -> None:
+    """Send ``classification_changed`` and copy what the receivers did (the run queued) into ``out``."""
+    change = announce(
+        ClassificationChanged(
+            units=frozenset(units),
+            kinds=frozenset(kinds),
+            intervals=touched,
+            rows=written,
+            user=user,
+            request=request,
+            reason=reason,
+            enqueue=enqueue,
+        )
+    )
+    out.set_codes, out.periods, out.run = change.set_codes, change.periods, change.run
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -42,7 +42,6 @@ __all__ = [
     "predecessors",
     "successors",
     "path_names",
-    "sees_history",
 ]
 
 Progress = Callable[[str, int, int], None]  # (stage description, done, total)
@@ -455,15 +454,3 @@ def predecessors(unit: Unit) -> list[Unit]:
 def successors(unit: Unit) -> list[Unit]:
     """Units that ``unit`` went into on 1 July 2025; each carries ``.link``; the default one first."""
     return _linked(unit, forward=True)
-
-
-def sees_history(user, unit: Unit) -> bool:
-    """May ``user`` read the page of ``unit``, a unit of before 1 July 2025, through what it became?
-    A commune's figures belong to the history of today's commune it merged into: a user who may see
-    one of its successors reads its page (read only; its subtree and the old map need a membership
-    on the old units, see :mod:`ntm.apps.units.succession`)."""
-    from ntm.apps.accounts.permissions import can_view
-
-    if unit.valid_to is None or unit.level != Level.COMMUNE:
-        return False
-    return any(can_view(user, s) for s in successors(unit))

@@ -19,7 +19,15 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
-from ntm.apps.accounts.permissions import can_carry, can_review_under, can_view, home_units, viewer_key, visible_q
+from ntm.apps.accounts.permissions import (
+    can_carry,
+    can_review_under,
+    can_view,
+    home_units,
+    sees_history,
+    viewer_key,
+    visible_q,
+)
 from ntm.apps.evaluations import dataview
 from ntm.apps.evaluations import queries as q
 from ntm.apps.observations.workflow import returned_sheets
@@ -32,7 +40,7 @@ from ntm.web.requests import forbid, parse_date, parse_period
 from ntm.web.tables import Column, Table
 
 from .models import Level, Region, Unit
-from .services import ancestors, find_units, path_names, predecessors, sees_history, successors
+from .services import ancestors, find_units, path_names, predecessors, successors
 from .templatetags.ntm_words import period_words
 
 
@@ -704,6 +712,7 @@ def membership_succession(request, uid: str):
     move (the old one becomes read-only on the history) or extend; a preview, then the audited change."""
     from django.contrib import messages
 
+    from ntm.apps.accounts import succession as carrying
     from ntm.apps.accounts.models import Membership
     from ntm.apps.accounts.permissions import can_admin
 
@@ -720,7 +729,7 @@ def membership_succession(request, uid: str):
     members = list(Membership.objects.filter(unit=unit).select_related("user").order_by("user__username", "role"))
     chosen_m = [m for m in members if str(m.pk) in request.POST.getlist("membership")]
     chosen_t = [t for t in options if t.uid in request.POST.getlist("target")]
-    mode = request.POST.get("mode") or S.EXTEND
+    mode = request.POST.get("mode") or carrying.EXTEND
     context = {
         "unit": unit,
         "members": members,
@@ -733,7 +742,7 @@ def membership_succession(request, uid: str):
         if not chosen_m or not chosen_t:
             context["error"] = "Chọn ít nhất một phân quyền và một đơn vị kế thừa."
         elif request.POST.get("action") == "confirm":
-            done = S.carry(chosen_m, chosen_t, mode, by=request.user, request=request)
+            done = carrying.carry(chosen_m, chosen_t, mode, by=request.user, request=request)
             messages.success(
                 request,
                 f"Đã tạo {len(done.created)} phân quyền trên đơn vị kế thừa"
