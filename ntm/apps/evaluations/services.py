@@ -41,7 +41,7 @@ from ntm.core.periods import Period
 from ntm.core.values import stored_truth
 from ntm.web.cache import changed
 
-from . import dataview
+from . import dataview, sql
 from .dataview import ALL, APPROVED, DataView
 from .models import Result, ResultAll
 
@@ -425,8 +425,9 @@ def apply_rollup_delta(
 ) -> None:
     """A commune's result in ``view`` for a set and period went from ``old`` to ``new`` (None: no
     result): adjust the stored roll-ups of its ancestors (the district, the province and the root), at
-    most three rows. The first result of a set and period builds the roll-ups of every parent once
-    instead, and so does a change of the hierarchy since they were built."""
+    most three rows, in one statement (:func:`.sql.rollup_delta`). The first result of a set and period
+    builds the roll-ups of every parent once instead, and so does a change of the hierarchy since they
+    were built. Runs in the caller's transaction (the save's, or the delete's)."""
     p = Period.parse(period) if isinstance(period, str) else period
     needed = _delta_needed(unit, p, old, new)
     if needed is None:
@@ -435,51 +436,28 @@ def apply_rollup_delta(
     from .batch import rebuild_rollups
 
     ancestors = unit.ancestor_ids
-    with transaction.atomic(savepoint=False):
-        # the state row naming the current generation is locked first, as a switch to a new generation does
-        generation = (
-            view.state.objects.select_for_update()
-            .filter(set_code=set_code, period=p.key)
-            .values_list("generation", flat=True)
-            .first()
-        )
-        if generation is None:  # the first result of this set and period: build every parent's roll-up
-            if new is None:
-                return
-            try:
-                with transaction.atomic():
-                    rebuild_rollups(set_code, p, view=view)  # reads the result just written
-                return
-            except IntegrityError:  # another request built them at the same moment: build from the results
-                rebuild_rollups(set_code, p, view=view)
-                return
-        if not ancestors:
+    if ancestors and sql.rollup_delta(view, set_code, p.key, ancestors, old, new) == len(ancestors):
+        return  # the usual case: every ancestor's row of the current generation adjusted in one statement
+    # no roll-ups yet for this set and period, or not for every ancestor (the hierarchy changed since
+    # they were built): build them from the stored results, which overwrites a partial change above
+    generation = (
+        view.state.objects.select_for_update()
+        .filter(set_code=set_code, period=p.key)
+        .values_list("generation", flat=True)
+        .first()
+    )
+    if generation is None:  # the first result of this set and period: build every parent's roll-up
+        if new is None:
             return
-        rows = list(
-            view.rollup.objects.select_for_update()
-            .filter(set_code=set_code, period=p.key, generation=generation, unit_id__in=ancestors)
-            .order_by("unit_id")
-        )
-        if len(rows) != len(ancestors):  # the hierarchy changed since the roll-ups were built
-            rebuild_rollups(set_code, p, view=view)
+        try:
+            with transaction.atomic():
+                rebuild_rollups(set_code, p, view=view)  # reads the result just written
             return
-        now = timezone.now()
-        for row in rows:
-            dist = {str(k): int(v) for k, v in (row.distribution or {}).items()}
-            for score, sign in ((old, -1), (new, 1)):
-                if score is None:
-                    continue
-                row.units_with_results += sign
-                row.units_at_standard += sign * int(score[2])
-                row.sum_criteria += sign * score[0]
-                row.sum_indicators += sign * score[1]
-                dist[str(score[0])] = dist.get(str(score[0]), 0) + sign
-            row.distribution = {k: v for k, v in sorted(dist.items(), key=lambda kv: int(kv[0])) if v}
-            row.computed_at = now
-        view.rollup.objects.bulk_update(rows, [*_DELTA_COLUMNS, "distribution", "computed_at"])
-
-
-_DELTA_COLUMNS = ("units_with_results", "units_at_standard", "sum_criteria", "sum_indicators")
+        except IntegrityError:  # another request built them at the same moment: build from the results
+            pass
+    elif not ancestors:
+        return
+    rebuild_rollups(set_code, p, view=view)
 
 
 @receiver(post_delete, sender=Result, dispatch_uid="ntm-result-deleted")
