@@ -25,8 +25,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ntm.apps.ops.sql import insert
-
 from .models import Action, AuditEvent, ObjectChange
 
 logger = logging.getLogger("ntm.audit")
@@ -109,21 +107,19 @@ def log(
         user = info.user
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
-    event = insert(
-        AuditEvent(
-            user=user,
-            username=(username or _username(user))[:150],
-            action=action,
-            unit=unit,
-            unit_uid=getattr(unit, "uid", "") or "",
-            object_repr=str(obj)[:300],
-            message=str(message)[:500],
-            old=old,
-            new=new,
-            ip=info.ip if info else None,
-            path=info.path if info else "",
-            request_id=info.request_id if info else "",
-        )
+    event = AuditEvent.objects.create(
+        user=user,
+        username=(username or _username(user))[:150],
+        action=action,
+        unit=unit,
+        unit_uid=getattr(unit, "uid", "") or "",
+        object_repr=str(obj)[:300],
+        message=str(message)[:500],
+        old=old,
+        new=new,
+        ip=info.ip if info else None,
+        path=info.path if info else "",
+        request_id=info.request_id if info else "",
     )
     line = {
         "event": str(action),

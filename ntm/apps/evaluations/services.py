@@ -20,10 +20,9 @@ Write results only through these two modules, so that the roll-ups stay equal to
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Subquery
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -32,7 +31,6 @@ from django.utils import timezone
 from ntm.apps.observations.models import Fact
 from ntm.apps.observations.models import Observation as Obs
 from ntm.apps.observations.workflow import mark_approved
-from ntm.apps.ops.sql import for_update, statement, together
 from ntm.apps.units.models import Unit
 from ntm.apps.units.services import communes_at
 from ntm.apps.units.thresholds import context_for
@@ -43,39 +41,28 @@ from ntm.core.periods import Period
 from ntm.core.values import stored_truth
 from ntm.web.cache import changed
 
-from . import dataview
+from . import dataview, sql
 from .dataview import ALL, APPROVED, DataView
 from .models import Result, ResultAll
 
 COMMUNE_TYPES = core_units.COMMUNE_TYPES  # derived from the commune sets' level
 
 
-# -- the few statements of a save, in plain SQL (see ops.sql) -------------------------------------
-def _rows(name: str, build: Callable[[Callable[[str], str], str], str], params) -> list[tuple]:
-    """Rows of the statement ``build(quote_name, for_update)`` (built once per vendor) for ``params``."""
-    return together([(statement(("evaluations", name), lambda qn: build(qn, for_update())), params)])[0]
-
-
-def _json(value):
-    """A JSON column as the driver returns it (text on SQLite, decoded on PostgreSQL)."""
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
+_OBS_COLUMNS = ("indicator", "value_num", "value_text", "assessment", "not_applicable")
 
 
 def _flag(value) -> bool | None:
     return None if value is None else bool(value)
 
 
+def _observations_of(unit: Unit, period: str, view: DataView):
+    """The observations ``view`` evaluates (the latest saved, or the approved ones) of a unit and period."""
+    return Obs.objects.filter(unit=unit, period=period, **{view.flag: True})
+
+
 def current_observations(unit: Unit, set_code: str, period: str, view: DataView = ALL) -> dict[str, Observation]:
     """The observations ``view`` evaluates: the latest saved (:data:`ALL`) or the approved ones."""
-    rows = _rows(
-        f"observations-{view.flag}",
-        lambda qn, _: (
-            f"SELECT {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, {qn('not_applicable')} "
-            f"FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
-            f"AND {qn(view.flag)} = %s"
-        ),
-        [unit.pk, set_code, period, True],
-    )
+    rows = _observations_of(unit, period, view).filter(set_code=set_code).values_list(*_OBS_COLUMNS)
     return {row[0]: _observation(*row) for row in rows}
 
 
@@ -90,47 +77,23 @@ def _inputs(
     unit: Unit, period: str, set_codes: tuple[str, ...], with_facts: bool, view: DataView = ALL
 ) -> tuple[dict[str, float | None] | None, Callable[[str], dict[str, Observation]]]:
     """The unit's facts (None unless ``with_facts``) and the observations ``view`` evaluates for
-    ``set_codes`` in the period, read together; the observations of one set are made engine
+    ``set_codes`` in the period; the observations of one set are made engine
     observations when asked for (a dependent set is evaluated only when its prerequisite's standard
     moved)."""
-    statements = [
-        (
-            statement(
-                ("observations-of-sets", view.flag, len(set_codes)),
-                lambda qn: (
-                    f"SELECT {qn('set_code')}, {qn('indicator')}, {qn('value_num')}, {qn('value_text')}, {qn('assessment')}, "
-                    f"{qn('not_applicable')} FROM {qn(Obs._meta.db_table)} WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
-                    f"AND {qn(view.flag)} = %s AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))})"
-                ),
-            ),
-            [unit.pk, period, True, *set_codes],
-        )
-    ]
-    if with_facts:
-        statements.append(_facts_statement(unit, period))
-    done = together(statements)
     by_set: dict[str, list[tuple]] = {}
-    for row in done[0]:
+    for row in (
+        _observations_of(unit, period, view).filter(set_code__in=set_codes).values_list("set_code", *_OBS_COLUMNS)
+    ):
         by_set.setdefault(row[0], []).append(row[1:])
 
     def observations(set_code: str) -> dict[str, Observation]:
         return {row[0]: _observation(*row) for row in by_set.get(set_code, ())}
 
-    return (dict(done[1]) if with_facts else None), observations
-
-
-def _facts_statement(unit: Unit, period: str) -> tuple[str, list]:
-    return statement(
-        "facts",
-        lambda qn: (
-            f"SELECT {qn('name')}, {qn('value')} FROM {qn(Fact._meta.db_table)} "
-            f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s AND {qn('is_current')} = %s"
-        ),
-    ), [unit.pk, period, True]
+    return (current_facts(unit, period) if with_facts else None), observations
 
 
 def current_facts(unit: Unit, period: str) -> dict[str, float | None]:
-    return dict(together([_facts_statement(unit, period)])[0])
+    return dict(Fact.objects.filter(unit=unit, period=period, is_current=True).values_list("name", "value"))
 
 
 def _prerequisites(cs: CriteriaSet) -> frozenset[str]:
@@ -218,14 +181,10 @@ def _locked_result(unit: Unit, set_code: str, period_key: str, view: DataView = 
 def _locked_results(unit: Unit, set_codes: tuple[str, ...], period_key: str, view: DataView = ALL) -> dict[str, tuple]:
     """{set code: stored row} of the unit's results in ``view`` for ``set_codes`` (those that exist),
     locked: a set and the sets that depend on it in one statement."""
-    rows = _rows(
-        f"results-{view.code}-{len(set_codes)}",
-        lambda qn, for_update: (
-            f"SELECT {qn('set_code')}, {', '.join(qn(c) for c in _FOUND)} FROM {qn(view.result._meta.db_table)} "
-            f"WHERE {qn('unit_id')} = %s AND {qn('period')} = %s "
-            f"AND {qn('set_code')} IN ({', '.join(['%s'] * len(set_codes))}){for_update}"
-        ),
-        [unit.pk, period_key, *set_codes],
+    rows = (
+        view.result.objects.select_for_update()
+        .filter(unit=unit, period=period_key, set_code__in=set_codes)
+        .values_list("set_code", *_FOUND)
     )
     return {code: (pk, crit, ind, bool(standard), version) for code, pk, crit, ind, standard, version in rows}
 
@@ -252,25 +211,13 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
         catalog_version=r.catalog_version,
     )
     score = (r.criteria_met, r.indicators_met, r.standard_met)
-    applied = None
-    # the row is already locked above: one UPDATE (or INSERT) instead of update_or_create's second lookup,
-    # sent with the roll-up delta of its ancestors (one round trip on PostgreSQL)
-    updated = 0
-    if found is not None:
-        statements = [_update_result_statement(found[0], fields, view)]
-        needed = _delta_needed(unit, period, old, score)
-        ancestors = unit.ancestor_ids if needed else []
-        if ancestors:
-            statements.append(_delta_statement(set_code, period, ancestors, *needed, view=view))
-        done = together(statements)
-        updated = done[0]
-        if ancestors:
-            applied = len(done[1])
+    # the row is already locked above: one UPDATE (or INSERT) instead of update_or_create's second lookup
+    updated = view.result.objects.filter(pk=found[0]).update(**fields, computed_at=timezone.now()) if found else 0
     if updated:
         obj = view.result(pk=found[0], unit=unit, set_code=set_code, period=period.key, **fields)
     else:
         obj = view.result.objects.create(unit=unit, set_code=set_code, period=period.key, **fields)
-    apply_rollup_delta(unit, set_code, period, old, score, applied=applied, view=view)
+    apply_rollup_delta(unit, set_code, period, old, score, view=view)
     # kept dashboards are patched for this unit and period (see ntm.web.cache)
     changed("results", units=(unit.id,), periods=(period.key,), added=found is None)
     return obj
@@ -279,23 +226,6 @@ def store(unit: Unit, set_code: str, period: Period, r: SetResult, *, found=_UNR
 def dependents(set_code: str, catalog: Catalog | None = None) -> list[str]:
     """Sets whose standard depends on ``set_code`` (nâng cao on NTM, kiểu mẫu on nâng cao), transitively."""
     return prerequisites.dependents(set_code, catalog or default_catalog())
-
-
-_JSON_FIELDS = frozenset(("unmet_criteria", "unmet_indicators", "conflicts", "detail"))
-
-
-def _update_result_statement(pk: int, fields: dict, view: DataView = ALL) -> tuple[str, list]:
-    """The UPDATE of one result row of ``view`` with ``fields`` (and the time)."""
-    names = sorted(fields)
-
-    def build(qn):
-        json_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-        sets = ", ".join(f"{qn(n)} = {json_mark if n in _JSON_FIELDS else '%s'}" for n in [*names, "computed_at"])
-        return f"UPDATE {qn(view.result._meta.db_table)} SET {sets} WHERE {qn('id')} = %s"
-
-    params = [json.dumps(fields[n]) if n in _JSON_FIELDS else fields[n] for n in names]
-    params += [connection.ops.adapt_datetimefield_value(timezone.now()), pk]
-    return statement(("update-result", view.code, tuple(names)), build), params
 
 
 def evaluate_unit(
@@ -322,7 +252,7 @@ def evaluate_unit(
         # concurrent save of the same cell waits here, then evaluates with what that one committed
         locked = _locked_results(unit, (set_code, *chain), p.key, view)
         found = locked.get(set_code)
-        # the inputs of this set and of the dependents that have a result, read together
+        # the inputs of this set and of the dependents that have a result, read once for all of them
         codes = (set_code, *(d for d in chain if d in locked))
         facts, observations = _inputs(unit, p.key, codes, any(_uses_facts(catalog.get(c)) for c in codes), view)
         r = compute(
@@ -491,13 +421,13 @@ def apply_rollup_delta(
     old: Score | None,
     new: Score | None,
     *,
-    applied: int | None = None,
     view: DataView = ALL,
 ) -> None:
     """A commune's result in ``view`` for a set and period went from ``old`` to ``new`` (None: no
     result): adjust the stored roll-ups of its ancestors (the district, the province and the root), at
-    most three rows. The first result of a set and period builds the roll-ups of every parent once
-    instead. ``applied``: the caller has already run :func:`_delta_statement`, which changed that many rows."""
+    most three rows, in one statement (:func:`.sql.rollup_delta`). The first result of a set and period
+    builds the roll-ups of every parent once instead, and so does a change of the hierarchy since they
+    were built. Runs in the caller's transaction (the save's, or the delete's)."""
     p = Period.parse(period) if isinstance(period, str) else period
     needed = _delta_needed(unit, p, old, new)
     if needed is None:
@@ -506,126 +436,28 @@ def apply_rollup_delta(
     from .batch import rebuild_rollups
 
     ancestors = unit.ancestor_ids
-    if ancestors and applied is None:
-        applied = len(together([_delta_statement(set_code, p, ancestors, old, new, view=view)])[0])
-    if ancestors and applied == len(ancestors):
+    if ancestors and sql.rollup_delta(view, set_code, p.key, ancestors, old, new) == len(ancestors):
         return  # the usual case: every ancestor's row of the current generation adjusted in one statement
-    # the rows of the current generation, with the state row that names it: both locked in one statement
-    rows = (
-        _rows(
-            f"rollups-{view.code}-{len(ancestors)}",
-            lambda qn, for_update: (
-                f"SELECT r.{qn('id')}, r.{qn('units_with_results')}, r.{qn('units_at_standard')}, r.{qn('sum_criteria')}, "
-                f"r.{qn('sum_indicators')}, r.{qn('distribution')} "
-                f"FROM {qn(view.rollup._meta.db_table)} r INNER JOIN {qn(view.state._meta.db_table)} s "
-                f"ON s.{qn('set_code')} = r.{qn('set_code')} AND s.{qn('period')} = r.{qn('period')} "
-                f"AND s.{qn('generation')} = r.{qn('generation')} "
-                f"WHERE s.{qn('set_code')} = %s AND s.{qn('period')} = %s "
-                f"AND r.{qn('unit_id')} IN ({', '.join(['%s'] * len(ancestors))}) ORDER BY r.{qn('unit_id')}{for_update}"
-            ),
-            [set_code, p.key, *ancestors],
-        )
-        if ancestors
-        else []
+    # no roll-ups yet for this set and period, or not for every ancestor (the hierarchy changed since
+    # they were built): build them from the stored results, which overwrites a partial change above
+    generation = (
+        view.state.objects.select_for_update()
+        .filter(set_code=set_code, period=p.key)
+        .values_list("generation", flat=True)
+        .first()
     )
-    if not rows:  # no roll-ups yet for this set and period, or none for these ancestors
-        generation = (
-            view.state.objects.select_for_update()
-            .filter(set_code=set_code, period=p.key)
-            .values_list("generation", flat=True)
-            .first()
-        )
-        if generation is None:  # the first result of this set and period: build every parent's roll-up
-            if new is None:
-                return
-            try:
-                with transaction.atomic():
-                    rebuild_rollups(set_code, p, view=view)  # reads the result just written
-                return
-            except IntegrityError:  # another request built them at the same moment: build from the results
-                pass
-        elif not ancestors:
+    if generation is None:  # the first result of this set and period: build every parent's roll-up
+        if new is None:
             return
-    if len(rows) != len(ancestors) or not rows:  # the hierarchy changed since the roll-ups were built
-        rebuild_rollups(set_code, p, view=view)
+        try:
+            with transaction.atomic():
+                rebuild_rollups(set_code, p, view=view)  # reads the result just written
+            return
+        except IntegrityError:  # another request built them at the same moment: build from the results
+            pass
+    elif not ancestors:
         return
-    when = connection.ops.adapt_datetimefield_value(timezone.now())
-    params = []
-    for pk, with_results, at_standard, crit, ind, distribution in rows:
-        dist = {str(k): int(v) for k, v in (_json(distribution) or {}).items()}
-        if old is not None:
-            with_results -= 1
-            at_standard -= int(old[2])
-            crit -= old[0]
-            ind -= old[1]
-            dist[str(old[0])] = dist.get(str(old[0]), 0) - 1
-        if new is not None:
-            with_results += 1
-            at_standard += int(new[2])
-            crit += new[0]
-            ind += new[1]
-            dist[str(new[0])] = dist.get(str(new[0]), 0) + 1
-        dist = {k: v for k, v in sorted(dist.items(), key=lambda kv: int(kv[0])) if v}
-        params.append((with_results, at_standard, crit, ind, json.dumps(dist), when, pk))
-    # one plain UPDATE per row (executemany): bulk_update's CASE expressions cost more than the save itself
-    qn = connection.ops.quote_name
-    dist_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    sql = (
-        f"UPDATE {qn(view.rollup._meta.db_table)} SET {qn('units_with_results')} = %s, {qn('units_at_standard')} = %s, "
-        f"{qn('sum_criteria')} = %s, {qn('sum_indicators')} = %s, {qn('distribution')} = {dist_mark}, "
-        f"{qn('computed_at')} = %s WHERE {qn('id')} = %s"
-    )
-    with connection.cursor() as cur:
-        cur.executemany(sql, params)
-
-
-def _delta_statement(
-    set_code: str, p: Period, ancestors: list[int], old: Score | None, new: Score | None, *, view: DataView = ALL
-) -> tuple[str, list]:
-    """The statement that applies one commune's change to the current generation's roll-up rows of
-    ``ancestors`` with the arithmetic in SQL — counts, sums and the distribution of criteria met (a
-    JSON object) — and locks the state row naming the generation first (as a switch to a new
-    generation does). It returns the ids of the rows it changed: when that is not every ancestor
-    (none yet, or the hierarchy changed), the roll-ups are built again, which overwrites this change."""
-
-    def build(qn):
-        table, state = qn(view.rollup._meta.db_table), qn(view.state._meta.db_table)
-        marks = ", ".join(["%s"] * len(ancestors))
-        current = f"{table}.{qn('distribution')}"
-        if connection.vendor == "postgresql":
-            distribution = (
-                "(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT k, SUM(n)::int AS n FROM ("
-                f"SELECT key AS k, value::int AS n FROM jsonb_each_text(COALESCE({current}, '{{}}'::jsonb)) "
-                "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) AS x GROUP BY k HAVING SUM(n) <> 0) AS y)"
-            )
-        else:
-            distribution = (
-                "(SELECT COALESCE(json_group_object(k, n), '{}') FROM (SELECT k, SUM(n) AS n FROM ("
-                f"SELECT key AS k, CAST(value AS INTEGER) AS n FROM json_each(COALESCE({current}, '{{}}')) "
-                "UNION ALL SELECT %s, %s UNION ALL SELECT %s, %s) GROUP BY k HAVING SUM(n) <> 0 ORDER BY CAST(k AS INTEGER)))"
-            )
-        return (
-            f"WITH s AS (SELECT {qn('generation')} FROM {state} WHERE {qn('set_code')} = %s AND {qn('period')} = %s"
-            f"{for_update()}) UPDATE {table} SET "
-            + ", ".join(f"{qn(c)} = {qn(c)} + %s" for c in _DELTA_COLUMNS)
-            + f", {qn('distribution')} = {distribution}, {qn('computed_at')} = %s "
-            f"WHERE {qn('set_code')} = %s AND {qn('period')} = %s AND {qn('generation')} = (SELECT {qn('generation')} FROM s) "
-            f"AND {qn('unit_id')} IN ({marks}) RETURNING {qn('id')}"
-        )
-
-    sql = statement(("rollup-delta", view.code, len(ancestors)), build)
-    deltas = [
-        int(new is not None) - int(old is not None),
-        (int(new[2]) if new else 0) - (int(old[2]) if old else 0),
-        (new[0] if new else 0) - (old[0] if old else 0),
-        (new[1] if new else 0) - (old[1] if old else 0),
-    ]
-    bins = [str(old[0]) if old else "0", -1 if old else 0, str(new[0]) if new else "0", 1 if new else 0]
-    when = connection.ops.adapt_datetimefield_value(timezone.now())
-    return sql, [set_code, p.key, *deltas, *bins, when, set_code, p.key, *ancestors]
-
-
-_DELTA_COLUMNS = ("units_with_results", "units_at_standard", "sum_criteria", "sum_indicators")
+    rebuild_rollups(set_code, p, view=view)
 
 
 @receiver(post_delete, sender=Result, dispatch_uid="ntm-result-deleted")

@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ntm.apps.ops.sql import insert, statement
 from ntm.apps.units.models import Unit
 from ntm.core.catalog import Catalog, default_catalog
 from ntm.core.periods import Period
@@ -210,69 +209,47 @@ def _new_version(
 def _write_cell(
     items: list[tuple[Entry, dict]], user, source: str, batch: str, overwrite: bool = False
 ) -> list[tuple[Observation | None, Observation | None]]:
-    """Append the values of one unit, set and period (one row per indicator) with two statements
-    whatever their number: retire the current rows of these indicators (the UPDATE locks them and
-    returns them), insert the new ones. A row that turns out unchanged is made current again (a
-    third statement, rare: the form posts only changed rows); a stale version raises EditConflict
-    and the caller's transaction undoes the retirement."""
+    """Append the values of one unit, set and period (one row per indicator) with three statements
+    whatever their number: lock the current rows of these indicators, retire those that get a new
+    version, insert the new ones. A row that turns out unchanged stays current; a stale version raises
+    EditConflict and the caller's transaction undoes everything."""
     e0, f0 = items[0]
     current = {
-        o.indicator: o for o in _retire_current(e0.unit, e0.set_code, f0["period"], [e.indicator for e, _ in items])
+        o.indicator: o for o in _locked_current(e0.unit, e0.set_code, f0["period"], [e.indicator for e, _ in items])
     }
-    out = []
-    for e, fields in items:
-        cur = current.get(e.indicator)
-        if cur is not None:
-            cur.is_current = True  # as it was read: the row being replaced
-        out.append((cur, _new_version(e, fields, cur, user, source, batch, own=overwrite)))
-    kept = [cur.pk for cur, new in out if new is None and cur is not None]
-    if kept:
-        Observation.objects.filter(pk__in=kept).update(is_current=True)
+    out = [
+        (
+            current.get(e.indicator),
+            _new_version(e, fields, current.get(e.indicator), user, source, batch, own=overwrite),
+        )
+        for e, fields in items
+    ]
+    replaced = [cur.pk for cur, new in out if new is not None and cur is not None]
+    if replaced:
+        Observation.objects.filter(pk__in=replaced).update(is_current=False)
     new_rows = [new for _, new in out if new is not None]
     if len(new_rows) > 1 and connection.features.can_return_rows_from_bulk_insert:
         Observation.objects.bulk_create(new_rows)  # the new rows get their ids, as with save()
     else:
         for new in new_rows:
-            insert(new)
+            new.save(force_insert=True)
     return out
 
 
-def _current_in_cell(kind: str, indicators: list[str], unit, set_code: str, period: str) -> list[Observation]:
-    """``kind`` "read": the current rows of ``indicators`` in one cell; "retire": the same rows with
-    ``is_current`` set false by the statement that returns them (``UPDATE … RETURNING``: read, locked
-    and retired at once). Plain SQL (see ops.sql)."""
-
-    def build(qn):
-        columns = ", ".join(qn(f.column) for f in Observation._meta.concrete_fields)
-        where = (
-            f"WHERE {qn('unit_id')} = %s AND {qn('set_code')} = %s AND {qn('period')} = %s "
-            f"AND {qn('is_current')} = %s AND {qn('indicator')} IN ({', '.join(['%s'] * len(indicators))})"
-        )
-        table = qn(Observation._meta.db_table)
-        return (
-            f"SELECT {columns} FROM {table} {where}"
-            if kind == "read"
-            else f"UPDATE {table} SET {qn('is_current')} = %s {where} RETURNING {columns}"
-        )
-
-    params = [unit.pk, set_code, period, True, *indicators]
-    # a raw query set: the rows become model instances with the database's converters applied
-    return list(
-        Observation.objects.raw(
-            statement(("observations-cell", kind, len(indicators)), build),
-            params if kind == "read" else [False, *params],
-        )
+def _current_in_cell(unit, set_code: str, period: str, indicators: list[str]):
+    return Observation.objects.filter(
+        unit=unit, set_code=set_code, period=period, is_current=True, indicator__in=indicators
     )
 
 
 def current_rows(unit, set_code: str, period: str, indicators: list[str]) -> list[Observation]:
     """The current rows of ``indicators`` in one cell (what a save of those rows reads first)."""
-    return _current_in_cell("read", indicators, unit, set_code, period)
+    return list(_current_in_cell(unit, set_code, period, indicators))
 
 
-def _retire_current(unit, set_code: str, period: str, indicators: list[str]) -> list[Observation]:
-    """Set ``is_current`` false on the current rows of ``indicators`` in one cell and return them."""
-    return _current_in_cell("retire", indicators, unit, set_code, period)
+def _locked_current(unit, set_code: str, period: str, indicators: list[str]) -> list[Observation]:
+    """The current rows of ``indicators`` in one cell, locked until the end of the save's transaction."""
+    return list(_current_in_cell(unit, set_code, period, indicators).select_for_update())
 
 
 def _write_all(

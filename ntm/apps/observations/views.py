@@ -24,6 +24,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,7 +34,6 @@ from ntm.apps.accounts.models import Membership
 from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, can_enter, can_review, can_view, visible_q
 from ntm.apps.audit.services import deny
 from ntm.apps.catalog.choices import code_label, commune_sets, tier_sets
-from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Level, Unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
@@ -104,18 +104,9 @@ class Cell:
 
 def _unit_with_state(uid: str, set_code: str, period_key: str) -> Unit | None:
     """The unit ``uid``, with ``submission_state``: the state of its submission for the set and period
-    (None: none yet) — one statement for what every entry request looks up first (plain SQL: see
-    ops.sql)."""
-    sql = statement(
-        "unit-with-submission-state",
-        lambda qn: (
-            f"SELECT {', '.join(f'u.{qn(f.column)}' for f in Unit._meta.concrete_fields)}, "
-            f"s.{qn('state')} AS submission_state FROM {qn(Unit._meta.db_table)} u "
-            f"LEFT JOIN {qn(Submission._meta.db_table)} s ON s.{qn('unit_id')} = u.{qn('id')} "
-            f"AND s.{qn('set_code')} = %s AND s.{qn('period')} = %s WHERE u.{qn('uid')} = %s"
-        ),
-    )
-    return next(iter(Unit.objects.raw(sql, [set_code, period_key, uid])), None)
+    (None: none yet) — one statement for what every entry request looks up first."""
+    state = Submission.objects.filter(unit=OuterRef("pk"), set_code=set_code, period=period_key).values("state")[:1]
+    return Unit.objects.annotate(submission_state=Subquery(state)).filter(uid=uid).first()
 
 
 def _level_label(level: str) -> str:

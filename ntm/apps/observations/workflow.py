@@ -32,8 +32,6 @@ from django.utils import timezone
 from ntm.apps.accounts.permissions import can_enter, can_review
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
-from ntm.apps.ops.sql import for_update as row_lock
-from ntm.apps.ops.sql import statement
 from ntm.apps.units.models import Unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
@@ -263,18 +261,15 @@ def locked_submissions(cells: set[tuple[int, str, str]], *, for_update: bool = T
 def _any_locked(cell: tuple[int, str, str]) -> bool:
     """Whether one cell is submitted or approved. Its submission row is locked in whatever state
     (a draft too): a submission that starts at the same moment waits for this save's commit, then
-    submits what it saved. Plain SQL (see ops.sql)."""
-    sql = statement(
-        "submission-state",
-        lambda qn: (
-            f"SELECT {qn('state')} FROM {qn(Submission._meta.db_table)} WHERE {qn('unit_id')} = %s "
-            f"AND {qn('set_code')} = %s AND {qn('period')} = %s{row_lock()}"
-        ),
+    submits what it saved."""
+    unit_id, set_code, period = cell
+    state = (
+        Submission.objects.select_for_update()
+        .filter(unit_id=unit_id, set_code=set_code, period=period)
+        .values_list("state", flat=True)
+        .first()
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, list(cell))
-        row = cur.fetchone()
-    return row is not None and row[0] in (S.SUBMITTED, S.APPROVED)
+    return state in (S.SUBMITTED, S.APPROVED)
 
 
 def returned_sheets(unit, user) -> list[dict]:
