@@ -177,10 +177,12 @@ def csrf_token(page) -> str:
 
 def form_values(form) -> dict[str, str]:
     """What a browser would post for ``form`` unchanged: text inputs, checked boxes, the selected (or
-    first) option of each select, the text of each text area."""
+    first) option of each select, the text of each text area; disabled fields are not posted."""
     out: dict[str, str] = {}
     for field in soup(form).select("input[name], select[name], textarea[name]"):
         name = field["name"]
+        if field.has_attr("disabled"):
+            continue
         if field.name == "textarea":
             out[name] = field.string or ""
         elif field.name == "select":
