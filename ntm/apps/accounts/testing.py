@@ -171,8 +171,10 @@ def cell(table, row, column: str) -> str:
 
 
 def csrf_token(page) -> str:
-    """The CSRF token a form of the page would post."""
-    return one(page, "input[name=csrfmiddlewaretoken]")["value"]
+    """The CSRF token the first form of ``page`` (a page or one form) would post."""
+    field = soup(page).select_one("input[name=csrfmiddlewaretoken]")
+    assert field is not None, "no CSRF token in the page"
+    return field["value"]
 
 
 def form_values(form) -> dict[str, str]:
