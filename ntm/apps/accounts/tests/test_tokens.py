@@ -57,7 +57,7 @@ def test_a_token_from_the_password_works_expires_in_30_days_and_is_not_stored(us
 
 def test_a_wrong_password_gets_no_token(users):
     r = get_token(password="sai-mat-khau")
-    assert r.status_code == 400 and "không đúng" in r.content.decode()
+    assert r.status_code == 400 and "không đúng" in text(r)
     assert not ApiToken.objects.exists()
 
 
@@ -92,7 +92,7 @@ def test_the_password_change_page_revokes_the_tokens_and_keeps_the_session(users
         {"old_password": PASSWORD, "new_password1": "mot-mat-khau-moi-dai", "new_password2": "mot-mat-khau-moi-dai"},
         follow=True,
     )
-    assert r.status_code == 200 and "Các token API của tài khoản đã bị thu hồi" in r.content.decode()
+    assert r.status_code == 200 and "Các token API của tài khoản đã bị thu hồi" in text(r)
     assert api(token).status_code == 401
     assert client.get("/tai-khoan/").status_code == 200  # still logged in
 
@@ -130,11 +130,11 @@ def test_the_account_page_lists_the_tokens_and_revokes_one_with_a_csrf_protected
         {"key": ApiToken.objects.get(user=users["huyen"]).token_key, "csrfmiddlewaretoken": csrf},
         follow=True,
     )
-    assert "Không tìm thấy token này" in r.content.decode() and api(other).status_code == 200
+    assert "Không tìm thấy token này" in text(r) and api(other).status_code == 200
     r = c.post("/tai-khoan/token/thu-hoi/", {"key": key, "csrfmiddlewaretoken": csrf}, follow=True)
-    assert "Đã thu hồi token API" in r.content.decode()
+    assert "Đã thu hồi token API" in text(r)
     assert api(token).status_code == 401
-    assert "không có token API nào còn hạn" in c.get("/tai-khoan/").content.decode()
+    assert "không có token API nào còn hạn" in text(c.get("/tai-khoan/"))
 
 
 def test_a_token_header_that_is_not_text_is_refused_not_an_error(users):
