@@ -101,16 +101,23 @@ _HIDDEN = frozenset({"script", "style", "template"})
 
 
 def soup(page):
-    """The parsed page: ``page`` is a response, HTML text or bytes, or an already parsed node."""
+    """The parsed page: ``page`` is a response, HTML text or bytes, or an already parsed node. A
+    response is parsed once, however many times it is read (do not change what this returns)."""
     from bs4 import BeautifulSoup
     from bs4.element import Tag
 
     if isinstance(page, Tag):
         return page
+    parsed = getattr(page, "_parsed_html", None)
+    if parsed is not None:
+        return parsed
     content = getattr(page, "content", page)
     if isinstance(content, bytes):
         content = content.decode()
-    return BeautifulSoup(content, "html.parser")
+    parsed = BeautifulSoup(content, "html.parser")
+    if hasattr(page, "content"):
+        page._parsed_html = parsed
+    return parsed
 
 
 def text(page, *, spoken: bool = False) -> str:
@@ -181,14 +188,14 @@ def form_values(form) -> dict[str, str]:
     """What a browser would post for ``form`` unchanged: text inputs, checked boxes, the selected (or
     first) option of each select, the text of each text area; disabled fields are not posted."""
     out: dict[str, str] = {}
-    for field in soup(form).select("input[name], select[name], textarea[name]"):
+    for field in soup(form).find_all(["input", "select", "textarea"], attrs={"name": True}):
         name = field["name"]
         if field.has_attr("disabled"):
             continue
         if field.name == "textarea":
             out[name] = field.string or ""
         elif field.name == "select":
-            chosen = field.select_one("option[selected]") or field.select_one("option")
+            chosen = field.find("option", selected=True) or field.find("option")
             out[name] = chosen.get("value", chosen.get_text()) if chosen else ""
         elif field.get("type") in ("checkbox", "radio"):
             if field.has_attr("checked"):
