@@ -88,3 +88,118 @@ def api_token(user, name: str = "test") -> str:
     from .tokens import issue
 
     return issue(user, name=name)[1]
+
+
+# -- reading a page as its user does: through an HTML parser, never with regular expressions ----------
+# Block elements start a new line on screen; inline ones (strong, span, a) run on with their neighbours.
+_BLOCK = frozenset(
+    "address article aside blockquote br caption dd details div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hr legend li main nav ol option p pre section summary table tbody td "
+    "tfoot th thead title tr ul".split()
+)
+_HIDDEN = frozenset({"script", "style", "template"})
+
+
+def soup(page):
+    """The parsed page: ``page`` is a response, HTML text or bytes, or an already parsed node. A
+    response is parsed once, however many times it is read (do not change what this returns)."""
+    from bs4 import BeautifulSoup
+    from bs4.element import Tag
+
+    if isinstance(page, Tag):
+        return page
+    parsed = getattr(page, "_parsed_html", None)
+    if parsed is not None:
+        return parsed
+    content = getattr(page, "content", page)
+    if isinstance(content, bytes):
+        content = content.decode()
+    parsed = BeautifulSoup(content, "html.parser")
+    if hasattr(page, "content"):
+        page._parsed_html = parsed
+    return parsed
+
+
+def text(page, *, spoken: bool = False) -> str:
+    """The text a reader sees in ``page`` (a response, HTML or a node), whitespace collapsed: entities
+    decoded, scripts and styles left out, a space between block elements and none inside a line.
+    ``spoken``: without what is ``aria-hidden`` (the name a screen reader gives, e.g. a column's
+    header without its sort arrow)."""
+    from bs4.element import NavigableString, PreformattedString, Tag
+
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        for child in node.children:
+            if isinstance(child, Tag):
+                if child.name in _HIDDEN or (spoken and child.get("aria-hidden") == "true"):
+                    continue
+                block = child.name in _BLOCK
+                if block:
+                    parts.append(" ")
+                walk(child)
+                if block:
+                    parts.append(" ")
+            elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+                parts.append(str(child))
+
+    node = soup(page)
+    walk(node)
+    return " ".join("".join(parts).split())
+
+
+def one(page, css: str):
+    """The single element of ``page`` matching the CSS selector ``css`` (fails if none or several)."""
+    found = soup(page).select(css)
+    assert len(found) == 1, f"{len(found)} elements match {css!r}"
+    return found[0]
+
+
+def texts(page, css: str) -> list[str]:
+    """The visible text of each element matching ``css``, in page order."""
+    return [text(node) for node in soup(page).select(css)]
+
+
+def rows(table) -> list[list[str]]:
+    """The text of the cells of each body row of a table (rows with ``td`` cells, header rows left out)."""
+    return [[text(c) for c in tr.find_all(["td", "th"], recursive=False)] for tr in table.select("tr") if tr.td]
+
+
+def cell(table, row, column: str) -> str:
+    """The text of one cell of ``table``: ``row`` is a ``tr`` element or the text of a row's first cell,
+    ``column`` the text of a column's header (without a sort arrow)."""
+    headers = [text(th, spoken=True) for th in table.select("thead tr")[0].find_all(["th", "td"], recursive=False)]
+    assert column in headers, f"no column {column!r} in {headers}"
+    if isinstance(row, str):
+        found = [tr for tr in table.select("tr") if tr.td and text(tr.find(["td", "th"])) == row]
+        assert len(found) == 1, f"{len(found)} rows named {row!r}"
+        row = found[0]
+    return text(row.find_all(["td", "th"], recursive=False)[headers.index(column)])
+
+
+def csrf_token(page) -> str:
+    """The CSRF token the first form of ``page`` (a page or one form) would post."""
+    field = soup(page).select_one("input[name=csrfmiddlewaretoken]")
+    assert field is not None, "no CSRF token in the page"
+    return field["value"]
+
+
+def form_values(form) -> dict[str, str]:
+    """What a browser would post for ``form`` unchanged: text inputs, checked boxes, the selected (or
+    first) option of each select, the text of each text area; disabled fields are not posted."""
+    out: dict[str, str] = {}
+    for field in soup(form).find_all(["input", "select", "textarea"], attrs={"name": True}):
+        name = field["name"]
+        if field.has_attr("disabled"):
+            continue
+        if field.name == "textarea":
+            out[name] = field.string or ""
+        elif field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            out[name] = chosen.get("value", chosen.get_text()) if chosen else ""
+        elif field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                out[name] = field.get("value", "on")
+        elif field.get("type") not in ("submit", "button", "file", "image", "reset"):
+            out[name] = field.get("value", "")
+    return out

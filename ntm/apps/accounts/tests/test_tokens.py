@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from ntm.apps.accounts.models import ApiToken
-from ntm.apps.accounts.testing import api_token, demo_users
+from ntm.apps.accounts.testing import api_token, csrf_token, demo_users, one, text
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_a_token_from_the_password_works_expires_in_30_days_and_is_not_stored(us
 
 def test_a_wrong_password_gets_no_token(users):
     r = get_token(password="sai-mat-khau")
-    assert r.status_code == 400 and "không đúng" in r.content.decode()
+    assert r.status_code == 400 and "không đúng" in text(r)
     assert not ApiToken.objects.exists()
 
 
@@ -81,17 +81,18 @@ def test_changing_the_password_revokes_every_token_of_the_user_only(users):
 def test_the_password_change_page_revokes_the_tokens_and_keeps_the_session(users, client):
     token = api_token(users["xa"])
     client.force_login(users["xa"])
-    page = client.get("/tai-khoan/doi-mat-khau/").content.decode()
-    assert "Mật khẩu hiện tại" in page and "csrfmiddlewaretoken" in page
+    page = client.get("/tai-khoan/doi-mat-khau/")
+    form = one(page, "form:has(input[name=old_password])")
+    assert "Mật khẩu hiện tại" in text(form) and form["method"].lower() == "post" and csrf_token(form)
     r = client.post("/tai-khoan/doi-mat-khau/", {"old_password": "sai", "new_password1": "x", "new_password2": "x"})
-    assert r.status_code == 200 and "Mật khẩu hiện tại không đúng." in r.content.decode()
+    assert r.status_code == 200 and "Mật khẩu hiện tại không đúng." in text(r)
     assert api(token).status_code == 200  # a refused change revokes nothing
     r = client.post(
         "/tai-khoan/doi-mat-khau/",
         {"old_password": PASSWORD, "new_password1": "mot-mat-khau-moi-dai", "new_password2": "mot-mat-khau-moi-dai"},
         follow=True,
     )
-    assert r.status_code == 200 and "Các token API của tài khoản đã bị thu hồi" in r.content.decode()
+    assert r.status_code == 200 and "Các token API của tài khoản đã bị thu hồi" in text(r)
     assert api(token).status_code == 401
     assert client.get("/tai-khoan/").status_code == 200  # still logged in
 
@@ -114,25 +115,26 @@ def test_the_account_page_lists_the_tokens_and_revokes_one_with_a_csrf_protected
     other = api_token(users["huyen"])
     c = Client(enforce_csrf_checks=True)
     c.force_login(users["xa"])
-    page = c.get("/tai-khoan/").content.decode()
+    response = c.get("/tai-khoan/")
+    page = text(response)
     assert "Token API" in page and "báo cáo tự động" in page and f"{token[:8]}…" in page
     assert "chưa dùng" not in page  # created, expiry and last use are dates
-    assert other[:8] not in page
+    assert other[:8] not in response.content.decode()  # not anywhere, not even in the markup
     key = ApiToken.objects.get(user=users["xa"]).token_key
     assert c.post("/tai-khoan/token/thu-hoi/", {"key": key}).status_code == 403  # no CSRF token
     assert api(token).status_code == 200
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    csrf = csrf_token(response)
     # another user's token cannot be revoked from this account
     r = c.post(
         "/tai-khoan/token/thu-hoi/",
         {"key": ApiToken.objects.get(user=users["huyen"]).token_key, "csrfmiddlewaretoken": csrf},
         follow=True,
     )
-    assert "Không tìm thấy token này" in r.content.decode() and api(other).status_code == 200
+    assert "Không tìm thấy token này" in text(r) and api(other).status_code == 200
     r = c.post("/tai-khoan/token/thu-hoi/", {"key": key, "csrfmiddlewaretoken": csrf}, follow=True)
-    assert "Đã thu hồi token API" in r.content.decode()
+    assert "Đã thu hồi token API" in text(r)
     assert api(token).status_code == 401
-    assert "không có token API nào còn hạn" in c.get("/tai-khoan/").content.decode()
+    assert "không có token API nào còn hạn" in text(c.get("/tai-khoan/"))
 
 
 def test_a_token_header_that_is_not_text_is_refused_not_an_error(users):
@@ -162,7 +164,7 @@ def test_the_token_list_and_the_roles_read_in_english(users, client):
     api_token(users["huyen"])
     client.force_login(users["huyen"])
     client.post("/tai-khoan/ngon-ngu/", {"language": "en", "next": "/tai-khoan/"})
-    page = client.get("/tai-khoan/").content.decode()
+    page = text(client.get("/tai-khoan/"))
     for words in (
         "API tokens",
         "Created",
@@ -171,7 +173,7 @@ def test_the_token_list_and_the_roles_read_in_english(users, client):
         "Revoke",
         "Change password",
         "approve, return, reopen the data of communes",
-        "register the communes&#x27; plans",
+        "register the communes' plans",
     ):
         assert words in page, words
-    assert "Current password" in client.get("/tai-khoan/doi-mat-khau/").content.decode()
+    assert "Current password" in text(client.get("/tai-khoan/doi-mat-khau/"))

@@ -6,12 +6,11 @@ the page's own code, then looked for in the page as an official would read them.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ntm.apps.accounts.testing import cell, one, rows, soup, text, texts
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.models import Result
 from ntm.apps.units.services import communes_at, resolve_unit
@@ -24,13 +23,6 @@ from .fixtures import demo_db, login, member, ntm_middleware  # noqa: F401
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db", "ntm_middleware")]
 
 LY_NHAN = "huyen:353@2024"
-
-
-def text(response) -> str:
-    """The visible text of a page, whitespace collapsed (what a reader sees, not the markup)."""
-    html = response.content.decode()
-    html = re.sub(r"<(style|script|svg)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&")
 
 
 def xa_results(district: str, period: str, set_code: str = "xa-ntm-2021"):
@@ -53,11 +45,10 @@ def test_overview_of_a_district_counts_communes_by_standard(login):
     assert f"Huyện Lý Nhân: 20 xã đạt bình quân {fmt.fraction(avg, 19)} tiêu chí" in page
     assert f"{met}/20 xã đạt chuẩn ({fmt.percent(met, 20)})" in page
     # the table of best standards: NTM, below, no data, each with its share
-    html = r.content.decode()
-    row = re.search(r'data-standard="ntm">.*?</tr>', html, re.S).group(0)
-    assert f">{met}<" in row and fmt.percent(met, 20) in row
-    row = re.search(r'data-standard="below">.*?</tr>', html, re.S).group(0)
-    assert f">{20 - met}<" in row
+    table = one(r, "#standards")
+    row = one(table, "tr[data-standard=ntm]")
+    assert cell(table, row, "Số xã") == str(met) and cell(table, row, "Tỷ lệ") == fmt.percent(met, 20)
+    assert cell(table, one(table, "tr[data-standard=below]"), "Số xã") == str(20 - met)
     assert "Hệ thống hành chính tại ngày 31/07/2023" in page
 
 
@@ -68,17 +59,19 @@ def test_best_standard_counts_nang_cao_above_ntm(login):
     assert Result.objects.get(unit=unit, set_code="xa-ntm-2021", period="2023-12").standard_met
     rs, _ = xa_results("Hà Nam/Lý Nhân", "2023-12")
     ntm = sum(r.standard_met for r in rs)
-    html = login("Hà Nam/Lý Nhân").get("/", {"unit": LY_NHAN, "period": "2023-12"}).content.decode()
-    nang_cao = re.search(r'data-standard="nang_cao">.*?</tr>', html, re.S).group(0)
-    assert ">1<" in nang_cao and "1 (5,00%)" in nang_cao
-    row = re.search(r'data-standard="ntm">.*?</tr>', html, re.S).group(0)
-    assert f">{ntm - 1}<" in row and f"{ntm} ({fmt.percent(ntm, 20)})" in row  # cumulative: NTM or higher
+    table = one(login("Hà Nam/Lý Nhân").get("/", {"unit": LY_NHAN, "period": "2023-12"}), "#standards")
+    nang_cao = one(table, "tr[data-standard=nang_cao]")
+    cumulative = "Lũy kế (mức này trở lên)"
+    assert cell(table, nang_cao, "Số xã") == "1" and cell(table, nang_cao, cumulative) == "1 (5,00%)"
+    row = one(table, "tr[data-standard=ntm]")
+    assert cell(table, row, "Số xã") == str(ntm - 1)
+    assert cell(table, row, cumulative) == f"{ntm} ({fmt.percent(ntm, 20)})"  # NTM or higher
 
 
 def test_map_has_one_point_per_commune_coloured_by_standard(login):
     r = login("Hà Nam/Lý Nhân").get("/", {"unit": LY_NHAN, "period": "2023-07"})
-    svg = re.search(r'<svg class="map".*?</svg>', r.content.decode(), re.S).group(0)
-    uids = re.findall(r'<circle class="commune s-(\w+)" data-uid="([^"]+)"', svg)
+    svg = one(r, "svg.map")
+    uids = [(standard_of(c), c["data-uid"]) for c in svg.select("circle.commune")]
     expected = {u.uid for u in communes_at(resolve_unit(LY_NHAN), Period.parse("2023-07").end) if u.type == "Xã"}
     assert sorted(u for _, u in uids) == sorted(expected)  # one point each, no more
     met = {
@@ -89,23 +82,31 @@ def test_map_has_one_point_per_commune_coloured_by_standard(login):
     }
     assert {u for s, u in uids if s == "ntm"} == met
     assert {u for s, u in uids if s == "below"} == expected - met
-    assert "Đạt chuẩn NTM: " + str(len(met)) + " xã" in svg  # the legend
+    assert f"Đạt chuẩn NTM: {len(met)} xã" in texts(svg, "g.legend text")
     # every point lies inside the drawing
-    for cx, cy in re.findall(r'cx="([\d.]+)" cy="([\d.]+)"', svg):
-        assert 0 <= float(cx) <= 560 and 0 <= float(cy) <= 560
+    for point in svg.select("circle[cx]"):
+        assert 0 <= float(point["cx"]) <= 560 and 0 <= float(point["cy"]) <= 560
+
+
+def standard_of(point) -> str:
+    """The standard a map point is coloured by (its class ``s-<standard>``)."""
+    (key,) = [c.removeprefix("s-") for c in point["class"] if c.startswith("s-")]
+    return key
 
 
 def test_distribution_and_trend_charts(login):
     rs, _ = xa_results("Hà Nam/Lý Nhân", "2023-07")
     r = login("Hà Nam/Lý Nhân").get("/", {"unit": LY_NHAN, "period": "2023-07"})
-    html = r.content.decode()
-    bars = dict((int(k), int(v)) for k, v in re.findall(r"<title>(\d+) tiêu chí: (\d+) xã</title>", html))
+    page = soup(r)
+    bars = {}
+    for bar in texts(one(page, "svg.chart.bar"), "rect > title"):  # "17 tiêu chí: 3 xã"
+        criteria, communes = bar.removesuffix(" xã").split(" tiêu chí: ")
+        bars[int(criteria)] = int(communes)
     expected: dict[int, int] = {}
     for x in rs:
         expected[x.criteria_met] = expected.get(x.criteria_met, 0) + 1
     assert bars == expected
-    trend = re.search(r'<table class="compact" id="trend">.*?</table>', html, re.S).group(0)
-    assert [m for m in re.findall(r"<td>(tháng [\d/]+)</td>", trend)] == [
+    assert [row[0] for row in rows(one(page, "table#trend"))] == [
         "tháng 12/2022",
         "tháng 3/2023",
         "tháng 6/2023",
@@ -116,14 +117,14 @@ def test_distribution_and_trend_charts(login):
         "tháng 12/2024",
     ]
     # the line charts carry one point per period
-    assert len(re.findall(r'<circle class="pt"', html)) == 2 * 8
+    assert len(page.select("circle.pt")) == 2 * 8
 
 
 def test_province_overview_lists_its_districts(login):
     r = login("Hà Nam", "reviewer").get("/", {"unit": "tinh:35@2024", "period": "2023-07"})
     assert r.status_code == 200
     page = text(r)
-    children = re.search(r'id="children">.*?</table>', r.content.decode(), re.S).group(0)
+    children = [row[0] for row in rows(one(r, "#children"))]
     assert "Huyện Lý Nhân" in children and "Thành phố Phủ Lý" in children
     n = communes_at(resolve_unit("tinh:35@2024"), Period.parse("2023-07").end).filter(type="Xã").count()
     assert f"{n} xã (ngày 31/07/2023)" in page
@@ -148,7 +149,8 @@ def test_overview_before_the_reform_uses_the_hierarchy_of_that_date(login):
         "Huyện Lý Nhân không còn từ 01/07/2025 (sắp xếp đơn vị hành chính); ngày 01/08/2025, địa bàn "
         "này thuộc: Tỉnh Ninh Bình."
     ) in text(r)  # Hà Nam went into the new Ninh Bình
-    assert "tinh:37@2025" not in text(r) and "unit=tinh%3A37%402025" not in r.content.decode()
+    assert "tinh:37@2025" not in text(r)
+    assert not [a["href"] for a in soup(r).select("[href]") if "tinh%3A37%402025" in a["href"]]
     assert "Tỉnh Ninh Bình: tài khoản của bạn chưa được phân quyền xem đơn vị này" in text(r)
     r = login("vn", "leader").get("/", {"unit": LY_NHAN, "date": "2025-08-01"})
     assert "Xem: Tỉnh Ninh Bình (ngày 01/08/2025)" in text(r)  # a user who may open it gets the link
@@ -158,11 +160,11 @@ def test_national_overview_keeps_the_map_light(login):
     client = login("vn", "leader")
     r = client.get("/", {"unit": "vn", "period": "2023-07"})
     assert r.status_code == 200
-    html = r.content.decode()
-    assert len(re.findall(r'<circle class="commune', html)) == 26  # communes with results, one each
-    assert 'class="nodata-merged"' in html  # thousands of communes without data: one path
-    assert "26 xã đạt bình quân" in text(r)
-    assert "Tỉnh Quảng Ninh" in re.search(r'id="children">.*?</table>', html, re.S).group(0)
+    page = soup(r)
+    assert len(page.select("svg.map circle.commune")) == 26  # communes with results, one each
+    assert len(page.select("svg.map path.nodata-merged")) == 1  # thousands without data: one path
+    assert "26 xã đạt bình quân" in text(page)
+    assert "Tỉnh Quảng Ninh" in [row[0] for row in rows(one(page, "#children"))]
 
 
 def test_commune_user_is_sent_to_the_commune_page(login):
@@ -174,8 +176,7 @@ def test_commune_user_is_sent_to_the_commune_page(login):
 def test_commune_list_sorted_by_standard_then_criteria(login):
     r = login("Hà Nam/Lý Nhân").get("/xa/", {"unit": LY_NHAN, "period": "2023-07"})
     assert r.status_code == 200
-    html = r.content.decode()
-    uids = re.findall(r'<tr data-uid="([^"]+)"', html)
+    uids = [tr["data-uid"] for tr in soup(r).select("tr[data-uid]")]
     rs = {
         x.unit.uid: x
         for x in Result.objects.filter(unit__uid__in=uids, period="2023-07", set_code="xa-ntm-2021").select_related(
@@ -186,33 +187,30 @@ def test_commune_list_sorted_by_standard_then_criteria(login):
     assert len(uids) == 20 and keys == sorted(keys)
     assert "17/19 TC · 54/57 CT" in text(r)  # Nguyên Lý, as the bulletin has it
     only_below = login("Hà Nam/Lý Nhân").get("/xa/", {"unit": LY_NHAN, "period": "2023-07", "standard": "below"})
-    assert len(re.findall(r"<tr data-uid=", only_below.content.decode())) == sum(
-        not x.standard_met for x in rs.values()
-    )
+    assert len(soup(only_below).select("tr[data-uid]")) == sum(not x.standard_met for x in rs.values())
 
 
 def test_gap_list_ranked_by_distance_to_the_next_standard(login):
     r = login("Hà Nam/Lý Nhân").get("/thieu-hut/", {"unit": LY_NHAN, "period": "2023-07"})
     assert r.status_code == 200
-    html = r.content.decode()
-    table = re.search(r'id="gap-list">.*?</table>', html, re.S).group(0)
-    rows = re.findall(r'<tr data-uid="([^"]+)">(.*?)</tr>', table, re.S)
-    assert len(rows) == 20
-    distances = [int(re.search(r'class="num distance">(\d+)<', body).group(1)) for _, body in rows]
+    table = one(r, "#gap-list")
+    communes = {tr["data-uid"]: tr for tr in table.select("tr[data-uid]")}
+    assert len(communes) == 20
+    distances = [int(cell(table, tr, "Chỉ tiêu chưa đạt")) for tr in communes.values()]
     assert distances == sorted(distances)
     # each commune's distance is what it lacks for ITS next standard
-    for uid, body in rows:
+    for uid, tr in communes.items():
         ntm = Result.objects.get(unit__uid=uid, set_code="xa-ntm-2021", period="2023-07")
         nxt = (
             ntm
             if not ntm.standard_met
             else Result.objects.get(unit__uid=uid, set_code="xa-nang-cao-2021", period="2023-07")
         )
-        assert f'class="num distance">{len(nxt.unmet_indicators)}<' in body, uid
-        assert ("Đạt chuẩn NTM nâng cao" in body) == ntm.standard_met  # the next standard named
+        assert cell(table, tr, "Chỉ tiêu chưa đạt") == str(len(nxt.unmet_indicators)), uid
+        # the next standard named
+        assert cell(table, tr, "Mức tiếp theo") == ("Đạt chuẩn NTM nâng cao" if ntm.standard_met else "Đạt chuẩn NTM")
     # Nguyên Lý lacks 11 and 17.3, 17.9 for NTM (17/19, 54/57); shown with codes sorted as officials do
-    nguyen_ly = dict(rows)["xa:13570@2024"]
-    codes = re.findall(r'<span title="[^"]*" class="codes">([\d.]+)</span>', nguyen_ly)
+    codes = texts(communes["xa:13570@2024"], "span.codes")
     assert codes == sorted(codes, key=lambda c: [int(x) for x in c.split(".")]) and len(codes) == 3
 
 
@@ -233,8 +231,11 @@ def test_sector_ranking_counts_unmet_indicators_by_responsible_ministry(login):
             sector = national(c.sector.ministry, c.name) if c.sector else "Chưa xác định bộ, ngành phụ trách"
             expected[sector] = expected.get(sector, 0) + 1
     r = login("Hà Nam/Lý Nhân").get("/thieu-hut/", {"unit": LY_NHAN, "period": "2023-07"})
-    table = re.search(r'id="sectors">.*?</table>', r.content.decode(), re.S).group(0)
-    shown = [(s, int(n)) for s, n in re.findall(r'<td>([^<]+)</td><td class="num">([\d.]+)</td>', table)]
+    table = one(r, "#sectors")
+    shown = [
+        (cell(table, tr, "Bộ, ngành phụ trách"), int(cell(table, tr, "Lượt chỉ tiêu chưa đạt").replace(".", "")))
+        for tr in table.select("tbody tr")
+    ]
     assert dict(shown) == expected
     assert [n for _, n in shown] == sorted(expected.values(), reverse=True)  # most unmet first
     top = max(expected, key=expected.get)
@@ -294,7 +295,7 @@ def test_national_overview_figures_equal_those_recomputed_from_results(login):
     main_set = default_catalog().get(tiers["ntm"])
     r = login("vn", "leader").get("/", {"unit": "vn"})  # no period: the newest with results
     assert r.status_code == 200
-    page, html = text(r), r.content.decode()
+    page, table = text(r), one(r, "#standards")
     assert f"Tổng quan: Việt Nam — {Period.parse(newest).label}" in page
     ids = {u.id for u in communes_at(resolve_unit("vn"), Period.parse(newest).end) if u.type == "Xã"}
     rs = [x for x in Result.objects.filter(period=newest, set_code__in=tiers.values()) if x.unit_id in ids]
@@ -316,11 +317,9 @@ def test_national_overview_figures_equal_those_recomputed_from_results(login):
                 best[x.unit_id] = tier
     for key in [t for t in ("hien_dai", "kieu_mau", "nang_cao", "ntm") if t in tiers] + ["below"]:
         n = sum(1 for b in best.values() if b == key)
-        row = re.search(rf'data-standard="{key}">.*?</tr>', html, re.S).group(0)
-        assert f">{fmt.number(n)}<" in row and fmt.percent(n, len(ids)) in row
-    row = re.search(r'data-standard="nodata">.*?</tr>', html, re.S).group(0)
-    assert f">{fmt.number(len(ids) - len(best))}<" in row
+        row = one(table, f"tr[data-standard={key}]")
+        assert cell(table, row, "Số xã") == fmt.number(n) and cell(table, row, "Tỷ lệ") == fmt.percent(n, len(ids))
+    assert cell(table, one(table, "tr[data-standard=nodata]"), "Số xã") == fmt.number(len(ids) - len(best))
     # the trend: one row per period with results of the set, same communes
-    trend = re.search(r'id="trend">.*?</table>', html, re.S).group(0)
     periods = set(Result.objects.filter(set_code=tiers["ntm"], unit_id__in=ids).values_list("period", flat=True))
-    assert trend.count("<tr>") - 1 == len(periods)
+    assert len(rows(one(r, "#trend"))) == len(periods)

@@ -6,7 +6,7 @@ page's communes.
 
 from __future__ import annotations
 
-import re
+import copy
 
 import pytest
 from django.db import connection, transaction
@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ntm.apps.accounts.models import Membership
+from ntm.apps.accounts.testing import csrf_token, one, soup, text, texts
 from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.units.services import resolve_unit
 from ntm.web import cache
@@ -33,8 +34,14 @@ def unit_reads(queries) -> int:
     return sum(1 for q in queries if 'FROM "units_unit"' in q["sql"])
 
 
-def token(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+def without_tokens(page):
+    """A copy of the parsed page with its CSRF tokens (form fields and htmx headers) taken out."""
+    page = copy.copy(soup(page))
+    for field in page.select("input[name=csrfmiddlewaretoken]"):
+        del field["value"]
+    for node in page.select("[hx-headers]"):
+        del node["hx-headers"]
+    return page
 
 
 def reopen(unit, member, django_capture_on_commit_callbacks) -> None:
@@ -84,16 +91,15 @@ def test_a_kept_page_is_served_without_the_view_and_with_a_working_token(memo_on
     with CaptureQueriesContext(connection) as read:
         again = c.get(OVERVIEW)
     assert again.status_code == 200 and unit_reads(read.captured_queries) == 0
-    a, b = first.content.decode(), again.content.decode()
-    assert token(a) != token(b)  # a fresh token each time…
-    assert re.sub(r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", a) == re.sub(
-        r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", b
-    )
+    a, b = soup(first), soup(again)
+    assert csrf_token(a) != csrf_token(b)  # a fresh token each time…
+    assert one(a, "body")["hx-headers"] != one(b, "body")["hx-headers"]
+    assert without_tokens(a) == without_tokens(b)  # …in a page otherwise the same
     # …that the session accepts: switch the language with the kept page's form
-    r = c.post(reverse("set-language"), {"csrfmiddlewaretoken": token(b), "language": "en", "next": OVERVIEW})
+    r = c.post(reverse("set-language"), {"csrfmiddlewaretoken": csrf_token(b), "language": "en", "next": OVERVIEW})
     assert r.status_code == 302
     # the English page, not the kept Vietnamese one: its switch offers Vietnamese
-    assert 'name="language" value="vi"' in c.get(OVERVIEW).content.decode()
+    assert one(c.get(OVERVIEW), "form#language-switch button[name=language]")["value"] == "vi"
 
 
 def test_each_user_sees_their_own_name(memo_on, member):
@@ -108,9 +114,10 @@ def test_each_user_sees_their_own_name(memo_on, member):
         c = Client()
         c.force_login(user)
         c.get(OVERVIEW)
-        pages.append(c.get(OVERVIEW).content.decode())
-    assert "An" in pages[0] and ">Bình Trần Thị<" not in pages[0]
-    assert "Bình" in pages[1] and ">An Nguyễn Văn<" not in pages[1]
+        pages.append(c.get(OVERVIEW))
+    assert text(one(pages[0], "div.user a.who")) == "An Nguyễn Văn"
+    assert text(one(pages[1], "div.user a.who")) == "Bình Trần Thị"
+    assert "Bình Trần Thị" not in text(pages[0]) and "An Nguyễn Văn" not in text(pages[1])
 
 
 def test_a_waiting_message_is_shown_not_a_kept_page(memo_on, member, client, django_capture_on_commit_callbacks):
@@ -135,9 +142,9 @@ def test_a_waiting_message_is_shown_not_a_kept_page(memo_on, member, client, dja
             },
         )
     assert r.status_code == 302
-    page = client.get(UNIT_PAGE).content.decode()
-    assert 'class="messages"' in page  # the save's message, once
-    assert 'class="messages"' not in client.get(UNIT_PAGE).content.decode()
+    messages = texts(client.get(UNIT_PAGE), ".messages")
+    assert len(messages) == 1 and "Đã lưu 1 chỉ tiêu" in messages[0]  # the save's message, once
+    assert not soup(client.get(UNIT_PAGE)).select(".messages")
 
 
 def test_a_user_who_loses_the_right_gets_no_kept_page(memo_on, member, client):
@@ -175,13 +182,13 @@ def test_a_save_elsewhere_keeps_the_page_a_save_here_rebuilds_it(
             Result.objects.filter(pk=here.pk).update(standard_met=False)
             cache.changed("results", units=[here.unit_id], periods=["2023-07"])
     with CaptureQueriesContext(connection) as read:
-        page = client.get(OVERVIEW).content.decode()
+        page = client.get(OVERVIEW)
     # only the part that shows results is rendered again, into the kept page: no unit looked up
     assert unit_reads(read.captured_queries) == 0
     met = Result.objects.filter(
         unit__path__startswith=ly_nhan, unit__type="Xã", period="2023-07", set_code="xa-ntm-2021", standard_met=True
     ).count()
-    assert f"{met}/20 xã đạt chuẩn" in re.sub(r"<[^>]+>", "", page)
+    assert f"{met}/20 xã đạt chuẩn" in text(one(page, "#rollup-sentence"))
 
 
 def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(
@@ -198,15 +205,14 @@ def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(
         standard_met=True,
     ).first()
     reopen(here.unit, member, django_capture_on_commit_callbacks)
-    before = client.get(OVERVIEW).content.decode()
+    before = client.get(OVERVIEW)
     save_planning_unmet(client, here.unit, django_capture_on_commit_callbacks)
     here.refresh_from_db()
     assert here.standard_met is False
     with CaptureQueriesContext(connection) as read:
-        page = client.get(OVERVIEW).content.decode()
+        page = client.get(OVERVIEW)
     assert unit_reads(read.captured_queries) == 0  # the kept page, its results part rendered again
-    text = re.sub(r"<[^>]+>", "", page)
-    assert "Đã lưu 1 chỉ tiêu" in text  # the save's message…
+    assert "Đã lưu 1 chỉ tiêu" in " ".join(texts(page, ".messages"))  # the save's message…
     met = ResultAll.objects.filter(
         unit__path__startswith=resolve_unit(LY_NHAN).path,
         unit__type="Xã",
@@ -214,10 +220,11 @@ def test_after_a_save_the_overview_shows_the_new_figures_and_the_message_once(
         set_code="xa-ntm-2021",
         standard_met=True,
     ).count()
-    assert f"{met}/20 xã đạt chuẩn" in text and f"{met}/20 xã đạt chuẩn" not in re.sub(r"<[^>]+>", "", before)
-    again = client.get(OVERVIEW).content.decode()
-    assert "Đã lưu" not in again  # …once
-    assert f"{met}/20 xã đạt chuẩn" in re.sub(r"<[^>]+>", "", again)
+    sentence = f"{met}/20 xã đạt chuẩn"
+    assert sentence in text(one(page, "#rollup-sentence")) and sentence not in text(one(before, "#rollup-sentence"))
+    again = client.get(OVERVIEW)
+    assert "Đã lưu" not in text(again)  # …once
+    assert sentence in text(one(again, "#rollup-sentence"))
 
 
 def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(
@@ -243,13 +250,17 @@ def test_a_province_page_patched_after_a_save_is_the_page_computed_anew(
     )
     reopen(here.unit, member, django_capture_on_commit_callbacks)
     before = client.get(url).content.decode()
-    point = re.compile(rf'<circle class="commune s-(\w+)" data-uid="{re.escape(here.unit.uid)}"')
-    assert point.search(before).group(1) != "below"
+
+    def point(html: str) -> list[str]:
+        """The classes of the commune's point on the map."""
+        return one(html, f'svg.map circle.commune[data-uid="{here.unit.uid}"]')["class"]
+
+    assert "s-below" not in point(before) and "s-ntm" in point(before)
     save_planning_unmet(client, here.unit, django_capture_on_commit_callbacks)
     with CaptureQueriesContext(connection) as read:
         patched = client.get(url).content.decode()
     assert unit_reads(read.captured_queries) == 0  # patched, not computed again
-    assert point.search(patched).group(1) == "below"
+    assert point(patched) == ["commune", "s-below"]
     cache.clear()
     computed = client.get(url).content.decode()
 
@@ -268,12 +279,12 @@ def test_a_kept_page_announces_a_background_run_from_its_start_to_its_end(
     from ntm.apps.evaluations import tasks
 
     client.force_login(member("Hà Nam/Lý Nhân", "leader"))
-    assert "Đang đánh giá lại" not in client.get(OVERVIEW).content.decode()
+    assert "Đang đánh giá lại" not in text(client.get(OVERVIEW))
     # each in its own transaction (a savepoint here), whose commit is run, as the command and the worker do
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         run = tasks.start_reevaluation(["xa-ntm-2021"], ["2023-07"], reason="nhập cả huyện", enqueue=False)
-    assert f"Đang đánh giá lại trong nền (lượt #{run.pk}" in client.get(OVERVIEW).content.decode()
+    assert f"Đang đánh giá lại trong nền (lượt #{run.pk}" in text(one(client.get(OVERVIEW), "#reevaluation"))
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         tasks.run_reevaluation(run.pk)
-    html = client.get(OVERVIEW).content.decode()
-    assert "Đang đánh giá lại" not in html and 'id="reevaluation"' in html
+    page = soup(client.get(OVERVIEW))
+    assert "Đang đánh giá lại" not in text(page) and len(page.select("#reevaluation")) == 1

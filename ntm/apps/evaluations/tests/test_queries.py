@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
+from ntm.apps.accounts.testing import one, soup, text, texts
 from ntm.apps.evaluations import queries as q
 from ntm.apps.evaluations.templatetags.dashboard_tags import bar_chart_svg, map_svg, nice_ticks, project
 from ntm.core.catalog import default_catalog
@@ -152,26 +152,27 @@ def test_map_projection_keeps_points_in_the_box_and_north_up():
     assert w <= 560.01 and h <= 560.01
     assert all(0 <= x <= w and 0 <= y <= h for x, y in pts)
     assert pts[2][1] < pts[0][1] < pts[1][1]  # north is up
-    one, w1, h1 = project([(20.6, 106.0)], 560, 560)  # a single commune still draws
-    assert 0 < one[0][0] < w1 and 0 < one[0][1] < h1
+    single, w1, h1 = project([(20.6, 106.0)], 560, 560)  # a single commune still draws
+    assert 0 < single[0][0] < w1 and 0 < single[0][1] < h1
 
 
 def test_map_escapes_names_and_merges_communes_without_data_on_big_maps():
     pts = [
         (20 + i / 1000, 105 + i / 1000, "nodata" if i % 10 else "ntm", f"xa:{i}", f"Xã <b>{i}</b>") for i in range(2000)
     ]
-    svg = map_svg(pts, [("Đạt chuẩn NTM", "#1e7b34", 200)], title="Bản đồ", merge_nodata_over=1500)
-    assert len(re.findall(r"<circle class=\"commune", svg)) == 200
-    assert svg.count("M") >= 1800 and 'class="nodata-merged"' in svg
-    assert "<b>" not in svg and "Xã &lt;b&gt;10&lt;/b&gt;: Đạt chuẩn NTM" in svg
-    small = map_svg(pts[:50], [], title="Bản đồ")
-    assert len(re.findall(r"<circle class=\"commune", small)) == 50
+    svg = soup(map_svg(pts, [("Đạt chuẩn NTM", "#1e7b34", 200)], title="Bản đồ", merge_nodata_over=1500))
+    assert len(svg.select("circle.commune")) == 200
+    assert one(svg, "path.nodata-merged")["d"].count("M") >= 1800  # 1.800 communes, one path
+    # a name is text, never markup: shown as typed
+    assert not svg.select("b") and text(one(svg, 'circle[data-uid="xa:10"] > title')) == "Xã <b>10</b>: Đạt chuẩn NTM"
+    small = soup(map_svg(pts[:50], [], title="Bản đồ"))
+    assert len(small.select("circle.commune")) == 50
 
 
 def test_bar_chart_has_a_bar_per_value_with_communes():
     svg = bar_chart_svg({19: 14, 18: 3, 13: 1}, 19, title="Phân bố")
-    assert re.findall(r"<title>(\d+) tiêu chí: (\d+) xã</title>", svg) == [("13", "1"), ("18", "3"), ("19", "14")]
-    assert svg.count('<rect class="bar"') == 3
+    bars = soup(svg).select("rect.bar")
+    assert [text(bar.title) for bar in bars] == ["13 tiêu chí: 1 xã", "18 tiêu chí: 3 xã", "19 tiêu chí: 14 xã"]
 
 
 def test_the_national_map_draws_one_path_per_standard():
@@ -180,8 +181,10 @@ def test_the_national_map_draws_one_path_per_standard():
     standards = ["ntm", "below", "nang_cao", "nodata"]
     pts = [(8.5 + i / 700, 103 + i / 900, standards[i % 4], f"xa:{i}", f"Xã {i}") for i in range(8000)]
     svg = map_svg(pts, [("Đạt chuẩn NTM", "#1e7b34", 2000)], title="Bản đồ")
-    assert '<circle class="commune' not in svg and "href=" not in svg
-    assert len(re.findall(r'<path class="standard-merged s-(\w+)"', svg)) == 4
-    assert "<title>Đạt chuẩn NTM: 2.000 xã</title>" in svg
+    drawing = soup(svg)
+    assert not drawing.select("circle.commune") and not drawing.select("[href]")
+    paths = drawing.select("path.standard-merged")
+    assert sorted(c for p in paths for c in p["class"] if c.startswith("s-")) == sorted(f"s-{k}" for k in standards)
+    assert "Đạt chuẩn NTM: 2.000 xã" in texts(drawing, "path.standard-merged > title")
     assert svg.count("h0") == 8000
     assert len(svg) < 8000 * 20

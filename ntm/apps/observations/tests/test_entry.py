@@ -1,13 +1,13 @@
 """The entry form: rules and thresholds shown, atomic saving, conflicts, preview, evidence, scope, CSRF."""
 
 import io
-import re
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from ntm.apps.accounts.testing import csrf_token, form_values, one, soup, text, texts
 from ntm.apps.audit.models import Action, AuditEvent
 from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.observations.models import Observation
@@ -20,19 +20,15 @@ CONG_LY_FORM = "/nhap-lieu/{uid}/xa-ntm-2021/2023-07/"
 
 
 def loaded_form(client, url=FORM) -> dict[str, str]:
-    """The form's fields as the browser would post them unchanged (no files)."""
-    html = client.get(url).content.decode()
-    data = {}
-    for name, value in re.findall(r'<input type="hidden" name="(ver-[\d.]+)" value="(\d+)"', html):
-        data[name] = value
-    for name, value in re.findall(r'<input name="(v-[\d.]+)" value="([^"]*)"', html):
-        data[name] = value
-    for name, body in re.findall(r'<select name="([va]-[\d.]+)"[^>]*>(.*?)</select>', html, re.S):
-        m = re.search(r'<option value="([^"]*)" selected', body)
-        data[name] = m.group(1) if m else ""
-    for name, value in re.findall(r'<textarea name="(n-[\d.]+)"[^>]*>([^<]*)</textarea>', html):
-        data[name] = value
-    return data
+    """The entry form's versions, values, assessments and notes as the browser would post them
+    unchanged (no files, no CSRF token)."""
+    fields = form_values(one(client.get(url), "form#entry"))
+    return {name: value for name, value in fields.items() if name.startswith(("ver-", "v-", "a-", "n-"))}
+
+
+def row(page, code: str):
+    """The form's row of one indicator."""
+    return one(page, f"tr#row-{code.replace('.', '-')}")
 
 
 def current(unit, code, set_code="xa-ntm-2021", period="2023-07"):
@@ -56,23 +52,29 @@ def docx(name="to-trinh.docx"):
 
 # -- the page ------------------------------------------------------------------------------
 def test_form_shows_every_indicator_with_the_rule_and_threshold_that_applies(users, seeded, as_user):
-    html = as_user(users["xa"]).get(FORM).content.decode()
-    assert "Xã Nguyên Lý — " in html and "tháng 7/2023" in html
-    assert len(re.findall(r'<tr id="row-', html)) == 57
-    assert len(re.findall(r'<tr class="crit">', html)) == 19
+    page = soup(as_user(users["xa"]).get(FORM))
+    assert text(page.h1).startswith("Xã Nguyên Lý — ") and text(page.h1).endswith(", tháng 7/2023")
+    assert len(page.select("form#entry tr[id^=row-]")) == 57
+    assert len(page.select("form#entry tr.crit")) == 19
     # 3.1 has a national threshold, 6.3 one for the Red River Delta region (Hà Nam)
-    assert re.search(r"Yêu cầu: <strong>≥ 80%</strong> · mức chung cả nước", html)
-    assert re.search(r"Yêu cầu: <strong>≥ 100%</strong> · mức vùng Đồng bằng sông Hồng", html)
-    assert "Chưa có ngưỡng chính thức — theo đánh giá của cán bộ" in html
-    assert "đạt 18/19 tiêu chí (94,74%) với 55/57 chỉ tiêu (96,49%)" in html
-    assert "Lịch sử: 1 lần lưu" in html
+    rule = one(row(page, "3.1"), "div.rule")
+    assert text(rule).startswith("Yêu cầu: ≥ 80% · mức chung cả nước") and texts(rule, "strong") == ["≥ 80%"]
+    rule = one(row(page, "6.3"), "div.rule")
+    assert text(rule).startswith("Yêu cầu: ≥ 100% · mức vùng Đồng bằng sông Hồng")
+    assert texts(rule, "strong") == ["≥ 100%"]
+    assert "Chưa có ngưỡng chính thức — theo đánh giá của cán bộ" in texts(page, "div.rule")
+    assert "đạt 18/19 tiêu chí (94,74%) với 55/57 chỉ tiêu (96,49%)" in text(page)
+    assert "Lịch sử: 1 lần lưu" in texts(page, "details.history summary")
 
 
 def test_a_reviewer_without_entry_role_sees_the_form_read_only(users, seeded, as_user):
     c = as_user(users["tinh"])
-    html = c.get(FORM).content.decode()
-    assert 'name="a-17.1" aria-label="Đánh giá 17.1" disabled' in html
-    assert 'form="entry"' not in html and "hx-post" not in html
+    page = soup(c.get(FORM))
+    field = one(page, 'select[name="a-17.1"]')
+    assert field["aria-label"] == "Đánh giá 17.1" and field.has_attr("disabled")
+    fields = page.select("form#entry [name^=v-], form#entry [name^=a-], form#entry [name^=n-]")
+    assert len(fields) == 3 * 57 and all(f.has_attr("disabled") for f in fields)  # nothing to type into
+    assert not page.select("[form=entry]") and not page.select("[hx-post]")  # no save button, no preview
     r = c.post(FORM, {"v-3.1": "90", "a-3.1": "dat", "ver-3.1": "1"})
     assert r.status_code == 403
     assert current(seeded, "3.1").version == 1
@@ -89,8 +91,8 @@ def test_wrong_set_level_or_period_is_not_found(users, seeded, as_user):
 def test_a_commune_that_no_longer_exists_cannot_be_entered_for(users, nguyen_ly, as_user):
     c = as_user(users["xa"])
     url = "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2025-12/"
-    html = c.get(url).content.decode()
-    assert "không có hiệu lực trong tháng 12/2025" in html and 'form="entry"' not in html
+    page = soup(c.get(url))
+    assert "không có hiệu lực trong tháng 12/2025" in text(page) and not page.select("[form=entry]")
     assert c.post(url, {"a-1.1": "dat", "ver-1.1": "0"}).status_code == 400
     assert not Observation.objects.filter(unit=nguyen_ly, period="2025-12").exists()
 
@@ -106,7 +108,7 @@ def test_a_commune_user_cannot_open_or_post_to_another_commune(users, seeded, co
     result_before = ResultAll.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met
 
     r = c.get(url)
-    assert r.status_code == 403 and "Bạn không có quyền xem số liệu của Xã Công Lý" in r.content.decode()
+    assert r.status_code == 403 and "Bạn không có quyền xem số liệu của Xã Công Lý" in text(r)
     assert c.post(url, {"v-3.1": "10", "a-3.1": "chua_dat", "ver-3.1": "1"}).status_code == 403
     assert c.post(url + "xem-truoc/", {"row": "3.1", "a-3.1": "dat"}).status_code == 403
     assert c.post(url + "trang-thai/", {"action": "submit"}).status_code == 403
@@ -129,15 +131,17 @@ def test_saving_appends_a_version_with_who_and_when_and_audits_it(users, seeded,
     data.update({"v-17.1": "96,5", "a-17.1": "dat", "n-17.1": "Theo báo cáo của Trạm cấp nước"})
     r = c.post(FORM, data, follow=True)
     assert r.status_code == 200
-    html = r.content.decode()
-    assert "Đã lưu 1 chỉ tiêu. Kết quả: đạt 18/19 tiêu chí (94,74%) với 56/57 chỉ tiêu (98,25%)." in html
+    page = soup(r)
+    assert "Đã lưu 1 chỉ tiêu. Kết quả: đạt 18/19 tiêu chí (94,74%) với 56/57 chỉ tiêu (98,25%)." in text(page)
     o = current(seeded, "17.1")
     assert (o.version, o.value_text, o.value_num, o.assessment, o.created_by) == (2, "96,5", 96.5, True, users["xa"])
     assert o.created_by_name == "Cán bộ xã Nguyên Lý (demo_xa)"
     # history on the page: who, when, old → new
-    assert "Lịch sử: 2 lần lưu" in html
-    assert "giá trị: (trống) → <strong>96,5</strong>" in html
-    assert "đánh giá: Chưa đạt → <strong>Đạt</strong>" in html
+    history = one(row(page, "17.1"), "details.history")
+    assert text(history.summary) == "Lịch sử: 2 lần lưu"
+    latest = history.li  # the newest save first
+    assert "giá trị: (trống) → 96,5" in text(latest) and "đánh giá: Chưa đạt → Đạt" in text(latest)
+    assert texts(latest, "strong") == ["96,5", "Đạt", "Theo báo cáo của Trạm cấp nước"]  # new values stand out
     # the stored result including unapproved data follows; the published one waits for approval
     assert ResultAll.objects.get(unit=seeded, set_code="xa-ntm-2021", period="2023-07").indicators_met == 56
     assert not Result.objects.filter(unit=seeded).exists()
@@ -160,7 +164,7 @@ def test_posting_the_form_unchanged_saves_nothing(users, seeded, as_user):
     assert current(seeded, "3.1").value_num == 84.21
     n = Observation.objects.count()
     r = c.post(FORM, loaded_form(c), follow=True)
-    assert "Không có thay đổi nào để lưu." in r.content.decode()
+    assert "Không có thay đổi nào để lưu." in text(r)
     assert Observation.objects.count() == n
 
 
@@ -170,9 +174,9 @@ def test_invalid_input_saves_nothing_and_keeps_what_was_typed(users, seeded, as_
     data.update({"v-3.1": "nhiều", "a-3.1": "dat", "a-17.1": "dat"})
     r = c.post(FORM, data)
     assert r.status_code == 400
-    html = r.content.decode()
-    assert "Chỉ tiêu 3.1: &#x27;nhiều&#x27; không phải là số (chỉ tiêu 3.1)." in html
-    assert '<input name="v-3.1" value="nhiều"' in html
+    page = soup(r)
+    assert "Chỉ tiêu 3.1: 'nhiều' không phải là số (chỉ tiêu 3.1)." in text(page)
+    assert one(row(page, "3.1"), 'input[name="v-3.1"]')["value"] == "nhiều"
     assert current(seeded, "17.1").version == 1 and current(seeded, "3.1").version == 1
 
 
@@ -189,14 +193,16 @@ def test_two_people_editing_the_same_form_do_not_overwrite_each_other(users, see
     mine.update({"v-17.1": "88,5", "a-17.1": "chua_dat", "n-17.1": "số liệu của xã"})
     r = xa.post(FORM, mine)
     assert r.status_code == 409
-    html = r.content.decode()
+    page = soup(r)
     assert (
         "Chưa lưu gì: trong lúc bạn nhập, chỉ tiêu 17.1: Văn phòng điều phối huyện Lý Nhân (demo_huyen) đã lưu lúc"
-        in html
+        in text(page)
     )
-    assert "giá trị <strong>92</strong>, đánh giá <strong>Đạt</strong>" in html  # the newer value, shown
-    assert '<input name="v-17.1" value="88,5"' in html  # my input, kept
-    assert '<input type="hidden" name="ver-17.1" value="2">' in html  # saving again is deliberate
+    box = one(row(page, "17.1"), "div.conflict-box")  # the newer value, shown
+    assert "giá trị 92, đánh giá Đạt" in text(box) and texts(box, "strong")[1:] == ["92", "Đạt"]
+    assert one(row(page, "17.1"), 'input[name="v-17.1"]')["value"] == "88,5"  # my input, kept
+    version = one(row(page, "17.1"), 'input[name="ver-17.1"]')
+    assert (version["type"], version["value"]) == ("hidden", "2")  # saving again is deliberate
     o = current(seeded, "17.1")
     assert (o.version, o.value_text) == (2, "92")
     assert AuditEvent.objects.filter(action=Action.WRITE_REFUSED).count() == 0  # caught before writing
@@ -260,13 +266,15 @@ def test_preview_evaluates_the_typed_values_without_saving(users, seeded, as_use
     )
     data.update({"a-17.1": "dat", "a-17.2": "dat", "row": "17.2"})
     r = c.post(PREVIEW, data, HTTP_HX_REQUEST="true")
-    html = r.content.decode()
+    fragment = soup(r)
     assert r.status_code == 200
-    assert html.lstrip().startswith('<td id="st-17-2" class="status">') and '<span class="met">Đạt</span>' in html
-    assert (
-        '<span id="crit-17" class="crit-total" hx-swap-oob="true"><span class="met">Đạt</span> · 12/12 chỉ tiêu' in html
-    )
-    assert "Xem trước, chưa lưu:" in html and "đạt 19/19 tiêu chí (100,00%) với 57/57 chỉ tiêu (100,00%)" in html
+    status = fragment.find(True)  # the row's result cell comes first: htmx swaps it in place
+    assert (status.name, status["id"], status["class"]) == ("td", "st-17-2", ["status"])
+    assert texts(status, "span.met") == ["Đạt"]
+    criterion = one(fragment, "span#crit-17")  # and the criterion's total, out of band
+    assert criterion["hx-swap-oob"] == "true" and text(criterion) == "Đạt · 12/12 chỉ tiêu"
+    assert "Xem trước, chưa lưu:" in text(fragment)
+    assert "đạt 19/19 tiêu chí (100,00%) với 57/57 chỉ tiêu (100,00%)" in text(fragment)
     assert Observation.objects.count() == n_obs
     assert ResultAll.objects.get(unit=seeded, period="2023-07", set_code="xa-ntm-2021").computed_at == computed_at
 
@@ -274,16 +282,18 @@ def test_preview_evaluates_the_typed_values_without_saving(users, seeded, as_use
 def test_preview_shows_a_conflict_between_the_rule_and_the_assessment(users, seeded, as_user):
     c = as_user(users["xa"])
     r = c.post(PREVIEW, {"row": "3.1", "v-3.1": "70", "a-3.1": "dat", "ver-3.1": "1"})
-    html = r.content.decode()
-    assert "Mâu thuẫn" in html and "(chưa đạt theo quy định)" in html
-    assert "Giá trị 70% không đạt yêu cầu ≥ 80% theo mức chung cả nước" in html
-    assert "1 mâu thuẫn giữa đánh giá và quy định (3.1)" in html
-    assert "đạt 17/19 tiêu chí" in html  # criterion 3 drops out
+    fragment = soup(r)
+    status = one(fragment, "td#st-3-1")
+    assert texts(status, "span.conflict") == ["Mâu thuẫn"] and "Mâu thuẫn (chưa đạt theo quy định)" in text(status)
+    assert "Giá trị 70% không đạt yêu cầu ≥ 80% theo mức chung cả nước" in text(status)
+    assert "1 mâu thuẫn giữa đánh giá và quy định (3.1)" in text(fragment)
+    assert "đạt 17/19 tiêu chí" in text(fragment)  # criterion 3 drops out
 
 
 def test_preview_reports_a_value_it_cannot_read(users, seeded, as_user):
     r = as_user(users["xa"]).post(PREVIEW, {"row": "3.1", "v-3.1": "tám mươi", "a-3.1": ""})
-    assert "Lỗi" in r.content.decode() and "không phải là số" in r.content.decode()
+    status = one(r, "td#st-3-1")
+    assert texts(status, "span.unmet") == ["Lỗi"] and "không phải là số" in text(one(status, "small.err"))
 
 
 def test_preview_needs_the_entry_role(users, seeded, as_user):
@@ -341,8 +351,8 @@ def test_evidence_size_and_type_are_checked(users, seeded, as_user, media, uploa
     data.update({"a-17.1": "dat", "f-17.1": upload()})
     r = c.post(FORM, data)
     assert r.status_code == 400
-    html = r.content.decode()
-    assert message in html and "Tệp minh chứng cần được chọn lại." in html
+    page = text(r)
+    assert message in page and "Tệp minh chứng cần được chọn lại." in page
     assert current(seeded, "17.1").version == 1
     assert not any(media.rglob("*.*"))
 
@@ -367,8 +377,7 @@ def test_posts_without_the_csrf_token_are_refused_and_recorded(users, seeded):
     assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, username="demo_xa", path=FORM).exists()
     assert c.post(PREVIEW, {"row": "17.1", "a-17.1": "dat"}).status_code == 403
     # with the token from the page (as the browser sends it) the same post is saved
-    html = c.get(FORM).content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    token = csrf_token(one(c.get(FORM), "form#entry"))
     data["csrfmiddlewaretoken"] = token
     assert c.post(FORM, data).status_code == 302
     assert current(seeded, "17.1").version == 2
@@ -380,13 +389,14 @@ def test_posts_without_the_csrf_token_are_refused_and_recorded(users, seeded):
 # -- choosing a form -----------------------------------------------------------------------
 def test_the_index_lists_the_units_to_enter_for_and_opens_a_form(users, seeded, as_user):
     c = as_user(users["huyen"])
-    html = c.get("/nhap-lieu/").content.decode()
-    assert "Xã Nguyên Lý" in html and "Xã Công Lý" in html and 'value="2023-07"' in html
+    page = soup(c.get("/nhap-lieu/"))
+    units = texts(page, "ul.unit-list li a")
+    assert "Xã Nguyên Lý" in units and "Xã Công Lý" in units
+    assert one(page, "input[name=period]")["value"] == "2023-07"
     r = c.get("/nhap-lieu/", {"unit": "Hà Nam/Lý Nhân/Nguyên Lý", "set": "xa-ntm-2021", "period": "2023-7"})
     assert r.status_code == 302 and r.url == FORM
-    assert (
-        "Không tìm thấy đơn vị"
-        in c.get("/nhap-lieu/", {"unit": "không có", "set": "xa-ntm-2021", "period": "2023-07"}).content.decode()
+    assert "Không tìm thấy đơn vị" in text(
+        c.get("/nhap-lieu/", {"unit": "không có", "set": "xa-ntm-2021", "period": "2023-07"})
     )
     c = as_user(users["xa"])
     assert (
@@ -413,9 +423,9 @@ def test_saving_one_row_reads_only_that_row_and_a_bounded_number_of_queries(
     sql = [x["sql"] for x in q.captured_queries]
     assert not any('ORDER BY "observations_observation"."indicator" ASC' in s for s in sql)  # no history read
     assert not any("evaluations_result" in s and "criteria_total" in s and s.startswith("SELECT") for s in sql)
-    html = c.get(FORM).content.decode()
-    assert "Đã lưu 1 chỉ tiêu. Kết quả: đạt 18/19 tiêu chí (94,74%) với 56/57 chỉ tiêu (98,25%)." in html
-    assert "Lịch sử: 4 lần lưu" in html
+    page = soup(c.get(FORM))
+    assert "Đã lưu 1 chỉ tiêu. Kết quả: đạt 18/19 tiêu chí (94,74%) với 56/57 chỉ tiêu (98,25%)." in text(page)
+    assert text(one(row(page, "17.1"), "details.history summary")) == "Lịch sử: 4 lần lưu"
 
 
 def test_a_row_posted_at_an_older_version_is_still_compared_with_that_version(users, seeded, as_user):

@@ -3,27 +3,29 @@ at a time; only the user's subtree is listed; a constant number of queries."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ntm.apps.accounts.testing import cell, one, soup
 from ntm.apps.evaluations.tests.fixtures import login, member, ntm_middleware  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ntm_middleware")]
 
 
 def uids(response) -> list[str]:
-    return re.findall(r'<tr data-uid="([^"]+)"', response.content.decode())
+    """The units listed, in order."""
+    return [tr["data-uid"] for tr in soup(response).select("#unit-list tr[data-uid]")]
 
 
 def test_search_without_diacritics_finds_the_commune_and_links_to_its_page(login):
     r = login("Hà Nam", "leader").get("/don-vi/", {"q": "nguyen ly"})
     assert r.status_code == 200
     assert uids(r) == ["xa:13570@2024"]
-    html = r.content.decode()
-    assert 'href="/don-vi/xa:13570@2024/"' in html and "Tỉnh Hà Nam › Huyện Lý Nhân" in html
+    table = one(r, "#unit-list")
+    row = one(table, 'tr[data-uid="xa:13570@2024"]')
+    assert one(row, "td a")["href"] == "/don-vi/xa:13570@2024/" and cell(table, row, "Đơn vị") == "Xã Nguyên Lý"
+    assert cell(table, row, "Thuộc") == "Tỉnh Hà Nam › Huyện Lý Nhân"
 
 
 def test_a_commune_user_finds_nothing_outside_their_commune(login):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from ntm.apps.accounts.testing import cell, one, soup, text, texts
 from ntm.apps.evaluations.models import Result
 from ntm.apps.evaluations.services import explanation
 from ntm.apps.evaluations.tests.fixtures import demo_db, login, member, ntm_middleware  # noqa: F401
@@ -19,13 +18,9 @@ NGUYEN_LY = "xa:13570@2024"
 NAM_XANG = "xa:13591@2025"  # Nguyên Lý, Công Lý and Đức Lý merged on 1 July 2025
 
 
-def text(response) -> str:
-    html = re.sub(r"<(style|script|svg)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def section(response, ident: str) -> str:
-    return re.search(rf'id="{ident}".*?</section>', response.content.decode(), re.S).group(0)
+def section(response, ident: str):
+    """The ``<section id=ident>`` of the page (a criteria set's card, the predecessors)."""
+    return one(response, f"section#{ident}")
 
 
 def test_scorecard_as_the_bulletin_writes_it(login):
@@ -43,14 +38,18 @@ def test_unmet_criteria_and_indicators_sorted_as_officials_sort_codes(login):
     r = login("Hà Nam/Lý Nhân").get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"})
     res = Result.objects.get(unit__uid=NGUYEN_LY, set_code="xa-nang-cao-2021", period="2023-07")
     block = section(r, "set-xa-nang-cao-2021")
-    table = re.search(r'class="compact unmet-indicators">.*?</table>', block, re.S).group(0)
-    codes = re.findall(r'<td class="codes">([\d.]+)</td>', table)
+    table = one(block, "table.unmet-indicators")
+    codes = [cell(table, tr, "Mã") for tr in table.select("tbody tr")]
     assert codes == sorted(res.unmet_indicators, key=code_key) and len(codes) == 75 - 70
     cs = default_catalog().get("xa-nang-cao-2021")
-    for c in codes:
-        assert cs.by_code[c].content in table  # code + content
-    crits = re.search(r'class="unmet-criteria">(.*?)</p>', block, re.S).group(1)
-    assert [int(n) for n in re.findall(r"(\d+)\. ", crits)] == sorted(int(n) for n in res.unmet_criteria)
+    for tr in table.select("tbody tr"):  # code + content
+        assert cell(table, tr, "Nội dung") == cs.by_code[cell(table, tr, "Mã")].content
+    # "3. Thủy lợi và phòng, chống thiên tai; 17. Môi trường …": numbered, in order
+    crits = text(one(block, "p.unmet-criteria")).split("; ")
+    assert [c.split(". ")[0] for c in crits] == [str(n) for n in sorted(int(n) for n in res.unmet_criteria)]
+    for c in crits:
+        number, name = c.split(". ", 1)
+        assert name == cs.criterion_by_number[int(number)].name
 
 
 def test_changes_since_last_period_and_start_of_year(login):
@@ -58,29 +57,33 @@ def test_changes_since_last_period_and_start_of_year(login):
     rs = {x.period: x for x in Result.objects.filter(unit__uid=NGUYEN_LY, set_code="xa-ntm-2021")}
     now, last, jan = rs["2023-07"], rs["2023-06"], rs["2022-12"]
     block = section(r, "set-xa-ntm-2021")
-    plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", block))
-    assert "So với kỳ trước (tháng 6/2023):" in plain
-    assert "So với đầu năm (tháng 12/2022):" in plain  # the start of 2023 = the end of 2022
+    changes = {text(change.p.strong): change for change in block.select("div.change")}
+    assert list(changes) == ["So với đầu năm (tháng 12/2022):", "So với kỳ trước (tháng 6/2023):"]
+    since_year, since_last = changes.values()  # the start of 2023 = the end of 2022
     delta = now.indicators_met - jan.indicators_met
-    assert f"{'+' if delta > 0 else ''}{delta} chỉ tiêu" in plain.replace("−", "-")
+    assert f"{'+' if delta > 0 else ''}{delta} chỉ tiêu" in text(since_year.p).replace("−", "-")
     gained = sorted(set(last.unmet_indicators) - set(now.unmet_indicators), key=code_key)
     lost = sorted(set(now.unmet_indicators) - set(last.unmet_indicators), key=code_key)
+    assert gained or lost, "the demo changes between June and July 2023"
     if gained:
-        assert "Chỉ tiêu mới đạt: " + ", ".join(gained) in plain
+        assert text(one(since_last, "p.gained")) == "Chỉ tiêu mới đạt: " + ", ".join(gained)
     if lost:
-        assert "Chỉ tiêu bị tụt: " + lost[0] in plain
+        assert texts(one(since_last, "p.lost"), "span[title]") == lost
 
 
 def test_regressed_indicators_highlight_the_dynamic_ones(login):
     r = login("Hà Nam/Lý Nhân").get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"})
     block = section(r, "set-xa-ntm-2021")
-    table = re.search(r'class="compact regressions">.*?</table>', block, re.S).group(0)
+    table = one(block, "table.regressions")
     cs = default_catalog().get("xa-ntm-2021")
-    rows = re.findall(r'<tr class="(dynamic)?"><td>(.*?)</td><td>(.*?)</td><td class="codes">([\d.]+)</td>', table)
+    rows = [
+        ("dynamic" in tr.get("class", []), cell(table, tr, "Từ kỳ"), cell(table, tr, "Sang kỳ"), cell(table, tr, "Mã"))
+        for tr in table.select("tbody tr")
+    ]
     assert rows, "the demo has regressions"
     rs = {x.period: set(x.unmet_indicators) for x in Result.objects.filter(unit__uid=NGUYEN_LY, set_code="xa-ntm-2021")}
     for dyn, _before, _after, code in rows:
-        assert bool(dyn) == cs.by_code[code].dynamic  # "tiêu chí động" highlighted, others not
+        assert dyn == cs.by_code[code].dynamic  # "tiêu chí động" highlighted, others not
     # e.g. from 12/2022 to 3/2023: every indicator met in 12/2022 and unmet in 3/2023 is listed
     expected = sorted(rs["2023-03"] - rs["2022-12"], key=code_key)
     assert [c for _, b, a, c in rows if b == "tháng 12/2022"] == expected
@@ -90,12 +93,15 @@ def test_regressed_indicators_highlight_the_dynamic_ones(login):
 def test_each_indicator_is_explained(login):
     r = login("Hà Nam/Lý Nhân").get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"})
     block = section(r, "set-xa-ntm-2021")
-    explain = re.search(r'class="compact explain">.*?</table>', block, re.S).group(0)
-    assert len(re.findall(r'data-code="', explain)) == 57
-    row = re.search(r'data-code="15.1">.*?</tr>', explain, re.S).group(0)
-    assert "theo đánh giá của cán bộ" in row  # decided_by
-    assert "Tiêu chí 17. Môi trường và an toàn thực phẩm" in explain
-    assert "Bộ Nông nghiệp và Môi trường" in explain  # the responsible sector (the ministry of today)
+    explain = one(block, "table.explain")
+    assert len(explain.select("tr[data-code]")) == 57
+    row = one(explain, 'tr[data-code="15.1"]')
+    assert cell(explain, row, "Căn cứ") == "theo đánh giá của cán bộ"  # decided_by
+    heading = [th for th in explain.select("th[colspan]") if text(th).startswith("Tiêu chí 17. ")]
+    assert len(heading) == 1
+    assert text(heading[0]).startswith("Tiêu chí 17. Môi trường và an toàn thực phẩm — ")
+    # the responsible sector (the ministry of today)
+    assert text(one(heading[0], "span.muted")) == "Bộ Nông nghiệp và Môi trường"
 
 
 def test_a_commune_evaluated_by_a_full_reevaluation_is_explained_the_same(login):
@@ -111,9 +117,8 @@ def test_a_commune_evaluated_by_a_full_reevaluation_is_explained_the_same(login)
         batch.evaluate_period("2023-07", ["xa-ntm-2021", "xa-nang-cao-2021"], view=view)
     assert Result.objects.get(unit__uid=NGUYEN_LY, set_code="xa-ntm-2021", period="2023-07").detail["mode"] == "batch"
     after = section(client.get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"}), "set-xa-ntm-2021")
-    explain = re.search(r'class="compact explain">.*?</table>', after, re.S).group(0)
-    assert len(re.findall(r'data-code="', explain)) == 57
-    assert after == before
+    assert len(after.select("table.explain tr[data-code]")) == 57
+    assert after == before  # the same markup, element by element
 
 
 def test_rule_threshold_scope_and_conflict_are_shown(login):
@@ -125,9 +130,13 @@ def test_rule_threshold_scope_and_conflict_are_shown(login):
     item.update(rule="≥ 95%", threshold=95.0, scope="region:DBSH", decided_by="rule", conflict=True, value=93.5)
     Result.objects.filter(pk=res.pk).update(detail=detail)
     r = login("Hà Nam/Lý Nhân").get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"})
-    row = re.search(r'data-code="15.1">.*?</tr>', r.content.decode(), re.S).group(0)
-    for shown in ("≥ 95%", "vùng Đồng bằng sông Hồng", "theo ngưỡng của bộ tiêu chí", "93,5", "Mâu thuẫn"):
-        assert shown in row, shown
+    explain = one(section(r, "set-xa-ntm-2021"), "table.explain")
+    row = one(explain, 'tr[data-code="15.1"]')
+    assert cell(explain, row, "Quy tắc / ngưỡng") == "≥ 95%"
+    assert cell(explain, row, "Phạm vi ngưỡng") == "vùng Đồng bằng sông Hồng"
+    assert cell(explain, row, "Căn cứ") == "theo ngưỡng của bộ tiêu chí"
+    assert cell(explain, row, "Giá trị") == "93,5"
+    assert "Mâu thuẫn" in cell(explain, row, "Kết quả")
 
 
 def test_a_commune_before_the_reform_shows_what_it_became(login):
@@ -141,7 +150,7 @@ def test_a_merged_commune_shows_its_predecessors_results(login):
     r = client.get(f"/don-vi/{NAM_XANG}/", {"period": "2023-07"})
     assert r.status_code == 200
     block = section(r, "predecessors")
-    plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", block))
+    plain = text(block)
     assert "Xã Nam Xang được hình thành từ 3 đơn vị" in plain
     assert (
         "Xã Nguyên Lý (cũ): đạt 17/19 tiêu chí với 54/57 chỉ tiêu nông thôn mới; "
@@ -153,10 +162,13 @@ def test_a_merged_commune_shows_its_predecessors_results(login):
     assert "1/3 xã cũ đạt chuẩn nông thôn mới (tháng 7/2023)" in plain  # Đức Lý
     assert "Chưa có quy định chính thức tính một mức đạt chuẩn chung" in plain
     # their pages are the history of Nam Xang: a user of Nam Xang reads them (and meets no dead link)
-    assert f'href="/don-vi/{NGUYEN_LY}/?period=2023-07"' in block
+    links = {text(a): a["href"] for a in block.select("a[href]")}
+    assert links["Xã Nguyên Lý"] == f"/don-vi/{NGUYEN_LY}/?period=2023-07"
     page = client.get(f"/don-vi/{NGUYEN_LY}/", {"period": "2023-07"})
     assert page.status_code == 200 and "Xã Nguyên Lý — tháng 7/2023" in text(page)
-    assert 'href="/?unit=huyen' not in page.content.decode()  # the old district: named, not linked
+    # the old district: named, not linked
+    assert not [a["href"] for a in soup(page).select("a[href]") if a["href"].startswith("/?unit=huyen")]
+    assert "Huyện Lý Nhân" in texts(page, "nav.crumbs")[0]
 
 
 def test_higher_units_redirect_to_their_overview(login):
