@@ -124,7 +124,7 @@ class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
         if unit is not None and period is not None and _before(unit, period):
             # a unit formed on 1 July 2025 and a period before it: the results of the old xã it was
             # formed from (seen through today's communes the caller may see)
-            from .queries import lineage_ids
+            from .queries.communes import lineage_ids
 
             today = unit.valid_to or dt.date.today()
             qs = model.objects.filter(unit_id__in=lineage_ids(unit, today, self.request.user)).select_related("unit")

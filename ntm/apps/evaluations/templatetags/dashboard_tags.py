@@ -369,7 +369,7 @@ class MapLayout:
         merge_all_over: int = MERGE_ALL_OVER,
     ) -> str:
         """The SVG with ``standards[i]`` the colour key of the i-th commune given to the layout."""
-        from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS
+        from ntm.apps.evaluations.queries.results import STANDARD_COLORS, STANDARD_LABELS
 
         if not self.placed:
             return ""
@@ -430,7 +430,7 @@ def _merged_map(parts: list[str], standards: list[str], dots: list[str], r: floa
     """A national map: one path of dots per standard (each dot a zero-length segment with round caps)
     instead of one linked circle per commune — 10.000 dots of 3 px cannot be pointed at one by one,
     and the page stays ≈150 KB instead of ≈1,3 MB. The communes are reached through the provinces."""
-    from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS, STANDARDS
+    from ntm.apps.evaluations.queries.results import STANDARD_COLORS, STANDARD_LABELS, STANDARDS
 
     row = gettext("%(label)s: %(n)s xã")
     by_standard: dict[str, list[str]] = {}
@@ -498,6 +498,6 @@ def _period_short(key: str) -> str:
 def predecessor_line(row) -> str:
     """ "Xã Công Lý (cũ): đạt 16/19 tiêu chí với 53/57 chỉ tiêu nông thôn mới" (a row of an old xã
     seen on today's map)."""
-    from ntm.apps.evaluations.queries import predecessor_sentence
+    from ntm.apps.evaluations.queries.lineage import predecessor_sentence
 
     return predecessor_sentence(row)
