@@ -27,7 +27,7 @@ The readers, by stage (each module says what it reads):
 The names are re-exported here: ``from ntm.apps.evaluations import queries as q`` keeps working.
 """
 
-from ntm.apps.catalog.choices import TIERS, code_label, commune_sets, set_label, tier_sets
+from ntm.apps.catalog.choices import TIERS, code_label, commune_sets, tier_sets
 
 from .communes import (
     COMMUNE_FIELDS,
@@ -41,10 +41,10 @@ from .communes import (
     scope_key,
     sees_all_of,
 )
-from .gap_analysis import NO_SECTOR, Gap, SectorLoad, gaps, indicator_info, sector_ranking
-from .history import TIER_RANK, Change, change, details_for, regressions, set_order, start_of_year_period, unit_history
+from .gap_analysis import Gap, SectorLoad, gaps, indicator_info, sector_ranking
+from .history import Change, change, details_for, regressions, set_order, start_of_year_period, unit_history
 from .lineage import SuccessorGroup, lineage_groups, predecessor_sentence
-from .overview import LAYOUT, PATCH_MAX_UNITS, Overview, build_overview, patch_overview, sort_rows
+from .overview import LAYOUT, PATCH_MAX_UNITS, Overview, build_overview, patch_overview
 from .periods import (
     choose_period,
     latest_approved_period,
@@ -57,14 +57,11 @@ from .periods import (
 )
 from .results import (
     LEAN_FIELDS,
-    NEXT_TIER,
     RESULT_FIELDS,
     STANDARD_COLORS,
     STANDARD_LABELS,
-    STANDARD_SHORT,
     STANDARDS,
     best_standard,
-    next_tier,
     results_by_unit,
     rollup_sentence,
     scorecard_phrase,
@@ -90,8 +87,6 @@ __all__ = [
     "Gap",
     "LAYOUT",
     "LEAN_FIELDS",
-    "NEXT_TIER",
-    "NO_SECTOR",
     "Overview",
     "PATCH_MAX_UNITS",
     "RESULT_FIELDS",
@@ -100,12 +95,10 @@ __all__ = [
     "STANDARDS",
     "STANDARD_COLORS",
     "STANDARD_LABELS",
-    "STANDARD_SHORT",
     "SectorLoad",
     "StandardCount",
     "SuccessorGroup",
     "TIERS",
-    "TIER_RANK",
     "TrendPoint",
     "best_standard",
     "build_overview",
@@ -126,7 +119,6 @@ __all__ = [
     "lineage_mode",
     "lineage_periods",
     "lineage_rows",
-    "next_tier",
     "patch_overview",
     "period_key",
     "periods_with_approved_data",
@@ -139,10 +131,8 @@ __all__ = [
     "scorecard_sentence",
     "sector_ranking",
     "sees_all_of",
-    "set_label",
     "set_order",
     "sort_periods",
-    "sort_rows",
     "standard_counts",
     "start_of_year_period",
     "stored_periods",

@@ -7,7 +7,6 @@ from ntm.core import gaps as core_gaps
 
 from .overview import Overview
 
-NO_SECTOR = core_gaps.NO_SECTOR
 Gap = core_gaps.Gap  # what a commune lacks for its next standard (ntm.core.gaps)
 SectorLoad = core_gaps.SectorLoad
 indicator_info = core_gaps.indicator_info

@@ -16,8 +16,6 @@ from .gap_analysis import indicator_info
 from .periods import period_key, sort_periods
 from .results import RESULT_FIELDS, _results
 
-TIER_RANK = standards.TIER_RANK
-
 
 def set_order(catalog: Catalog, code: str) -> tuple:
     return standards.set_order(catalog, code)

@@ -20,7 +20,7 @@ from ntm.web.cache import memo
 from .. import dataview
 from .communes import _trend_units, commune_rows, communes_qs, lineage_ids, lineage_mode, lineage_rows, scope_key
 from .periods import period_key
-from .results import STANDARDS, best_standard, results_by_unit
+from .results import best_standard, results_by_unit
 from .rollups import (
     ChildSummary,
     CommuneRow,
@@ -290,19 +290,3 @@ def patch_overview(ov: Overview, changes, user) -> Overview | None:
                 points[point.period] = point
         new.trend = [points[k] for k in sorted(points, key=period_key)]
     return new
-
-
-def sort_rows(rows: list[CommuneRow]) -> list[CommuneRow]:
-    """Best standard first, then most criteria and indicators met, then name; communes without
-    results last, by name (most of a national list: sorted apart, by name only)."""
-    rank = {k: i for i, k in enumerate(STANDARDS)}
-    scored = sorted(
-        (r for r in rows if r.best != "nodata"),
-        key=lambda r: (
-            rank[r.best],
-            -(r.main["criteria_met"] if r.main else -1),
-            -(r.main["indicators_met"] if r.main else -1),
-            r.unit["name"],
-        ),
-    )
-    return scored + sorted((r for r in rows if r.best == "nodata"), key=lambda r: r.unit["name"])

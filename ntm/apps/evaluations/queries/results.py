@@ -27,14 +27,6 @@ def _results():
 
 STANDARDS = standards.STANDARDS  # best first, as tables list them
 STANDARD_LABELS = standards.STANDARD_LABELS  # pages translate them where they show them
-STANDARD_SHORT = {
-    "hien_dai": "hiện đại",
-    "kieu_mau": "kiểu mẫu",
-    "nang_cao": "nâng cao",
-    "ntm": "NTM",
-    "below": "chưa đạt",
-    "nodata": "chưa có kết quả",
-}
 STANDARD_COLORS = {
     "hien_dai": "#0b6e75",
     "kieu_mau": "#6a3d9a",
@@ -43,20 +35,6 @@ STANDARD_COLORS = {
     "below": "#d9822b",
     "nodata": "#a3abb5",
 }
-NEXT_TIER = {
-    "below": "ntm",
-    "ntm": "nang_cao",
-    "nang_cao": "kieu_mau",
-    "kieu_mau": None,
-    "nodata": "ntm",
-    "hien_dai": None,
-}
-
-
-def next_tier(best: str, tiers: dict) -> str | None:
-    """The next standard a commune at ``best`` works towards among the tiers of the period (2021–2025:
-    NTM → nâng cao → kiểu mẫu; 2026–2030: NTM → hiện đại)."""
-    return standards.next_tier(best, tiers)
 
 
 RESULT_FIELDS = (
