@@ -14,7 +14,8 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from ntm.apps.accounts.communes import commune_q
 from ntm.apps.accounts.permissions import can_view, viewer_key, visible_q
-from ntm.apps.units.models import Level, Unit
+from ntm.apps.units.models import Level, Unit, UnitLink
+from ntm.apps.units.services import communes_at
 from ntm.core.periods import Period
 from ntm.core.units import REFORM_DATE
 
@@ -24,8 +25,6 @@ from ..services import COMMUNE_TYPES
 def communes_qs(parent: Unit, date: dt.date, user) -> QuerySet[Unit]:
     """The xã under ``parent`` as the hierarchy stood on ``date``, limited to what ``user`` may see.
     Raises ``UnitLookupError`` when ``parent`` was not in force on ``date``."""
-    from ntm.apps.units.services import communes_at
-
     if parent.level != Level.COMMUNE:
         communes_at(parent, date)  # validates the parent at the date (a Vietnamese error naming successors)
     return Unit.objects.filter(commune_q(parent, date, user))
@@ -114,8 +113,6 @@ def lineage_ids(parent: Unit, date: dt.date, user):
     """A subquery of the ids of the old xã (before 1 July 2025) that became the communes of ``parent``
     at ``date``. The user sees them through today's communes they became: a successor's page shows
     its predecessors' figures."""
-    from ntm.apps.units.models import UnitLink
-
     return UnitLink.objects.filter(
         successor__in=Unit.objects.filter(_successors_q(parent, date, user)), predecessor__type__in=COMMUNE_TYPES
     ).values("predecessor_id")
@@ -126,8 +123,6 @@ def lineage_rows(parent: Unit, date: dt.date, user) -> tuple[list[dict], list[di
     successor (``successor_id``, ``successor_uid``, ``successor_name``) and that successor's parent
     as ``parent_id`` (so that the national overview groups it under today's province). An old xã
     divided among several communes goes with the one that took its name (the lineage's default)."""
-    from ntm.apps.units.models import UnitLink
-
     successors = commune_rows(Unit.objects.filter(_successors_q(parent, date, user)))
     by_id = {u["id"]: u for u in successors}
     home: dict[int, tuple[bool, int]] = {}

@@ -12,6 +12,7 @@ from ntm.core.catalog import Catalog, CriteriaSet
 from ntm.core.codes import code_key
 from ntm.core.periods import Period
 
+from ..services import explanations
 from .gap_analysis import indicator_info
 from .periods import period_key, sort_periods
 from .results import RESULT_FIELDS, _results
@@ -34,8 +35,6 @@ def details_for(unit_id: int, period: str) -> dict[str, dict]:
     per indicator: each explanation is computed again from the unit's observations
     (:func:`~ntm.apps.evaluations.services.explanation`; a set no longer in the catalogue keeps
     what was stored)."""
-    from ..services import explanations
-
     return explanations(list(_results().objects.filter(unit_id=unit_id, period=period).select_related("unit")))
 
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from ntm.apps.accounts.communes import commune_q
 from ntm.apps.catalog.choices import tier_sets
 from ntm.apps.units.models import Level, Unit
+from ntm.apps.units.services import communes_at
 from ntm.core.catalog import Catalog, CriteriaSet, default_catalog
 from ntm.core.evaluation import rollup_of
 from ntm.core.evaluation.rollup import Rollup
@@ -170,8 +171,6 @@ def _build_lineage(
     """The overview of a period before the reform on today's map: the old xã's stored results, each
     old xã once, grouped by the commune it became (see :func:`lineage_rows`)."""
     if parent.level != Level.COMMUNE and not parent.is_valid_at(date):
-        from ntm.apps.units.services import communes_at
-
         communes_at(parent, date)  # the Vietnamese error naming the units in force on the date
     units, successors = lineage_rows(parent, date, user)
     ov = Overview(parent, date, period, cs, tiers, lean=with_trend, successors=successors)

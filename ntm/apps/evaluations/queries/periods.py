@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from ntm.apps.accounts.permissions import visible_q
-from ntm.apps.units.models import Level, Unit
+from ntm.apps.units.models import Level, Unit, UnitLink
 from ntm.core import periods as core_periods
 from ntm.core.periods import Period
 from ntm.core.units import REFORM_DATE
@@ -74,8 +74,6 @@ def lineage_periods(parent: Unit, set_codes: Iterable[str]) -> list[str]:
         return []
 
     def read() -> list[str]:
-        from ntm.apps.units.models import UnitLink
-
         today = Unit.objects.filter(path__startswith=parent.path, level=Level.COMMUNE)
         olds = UnitLink.objects.filter(successor__in=today).values("predecessor_id")
         qs = _results().objects.filter(set_code__in=codes, unit_id__in=olds)
