@@ -17,10 +17,16 @@ from rest_framework.views import APIView
 
 from ntm.apps.accounts.permissions import scope
 from ntm.apps.api.base import P_PERIOD, P_SET, P_STANDARD, P_UNIT, Scoped, period_param, set_param, unit_param
+from ntm.core.catalog import default_catalog
+from ntm.core.evaluation import rollup_of
+from ntm.core.periods import Period
 from ntm.core.values import is_true
 
 from . import dataview
+from . import queries as q
 from .models import Result
+from .queries.communes import lineage_ids
+from .services import explanation, rollup_for
 
 P_UNAPPROVED = OpenApiParameter(
     "include_unapproved",
@@ -84,8 +90,6 @@ class ResultDetailSerializer(ResultSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_detail(self, obj: Result) -> dict:
-        from .services import explanation
-
         return explanation(obj)
 
 
@@ -124,8 +128,6 @@ class ResultViewSet(Scoped, viewsets.ReadOnlyModelViewSet):
         if unit is not None and period is not None and _before(unit, period):
             # a unit formed on 1 July 2025 and a period before it: the results of the old xã it was
             # formed from (seen through today's communes the caller may see)
-            from .queries import lineage_ids
-
             today = unit.valid_to or dt.date.today()
             qs = model.objects.filter(unit_id__in=lineage_ids(unit, today, self.request.user)).select_related("unit")
         elif unit is not None:
@@ -149,8 +151,6 @@ class RollupView(Scoped, APIView):
         summary="Counts and averages over the communes of a unit, from stored results",
     )
     def get(self, request):
-        from .services import rollup_for
-
         unit = unit_param(request, required=True)
         code = set_param(request, required=True)
         period = period_param(request, required=True)
@@ -177,20 +177,12 @@ class RollupView(Scoped, APIView):
 
 def _before(unit, period: str) -> bool:
     """A unit formed on 1 July 2025 and a period before it existed."""
-    from ntm.core.periods import Period
-
     return unit.level != "country" and unit.valid_from is not None and Period.parse(period).end < unit.valid_from
 
 
 def _lineage_rollup(request, unit, code: str, period: str) -> dict:
     """The roll-up of the old xã a unit of today was formed from (each once, from their stored results),
     and per commune of today its old xã with their own results: no combined status is computed."""
-    from ntm.core.catalog import default_catalog
-    from ntm.core.evaluation import rollup_of
-    from ntm.core.periods import Period
-
-    from . import queries as q
-
     cs = default_catalog().get(code)
     today = unit.valid_to or dt.date.today()
     ov = q.build_overview(unit, today, Period.parse(period), cs, request.user, with_trend=False)

@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ntm.apps.observations.models import Fact, Observation
+from ntm.apps.units.models import Unit
 from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog, prerequisites
 from ntm.core.evaluation import BatchInput, BatchResult, evaluate_batch
@@ -45,7 +46,7 @@ from ntm.core.periods import Period
 from ntm.core.values import stored_truth
 from ntm.web.cache import changed
 
-from .dataview import ALL, DataView
+from .dataview import ALL, VIEWS, DataView
 from .models import ReevaluationRun, StagedResult
 
 # one letter per indicator status, indexed by STATUS_CODES + 1 (no data -1, not met 0, met 1, not applicable 2)
@@ -78,8 +79,6 @@ class UnitTable:
     """Every unit, read once (≈14,000 rows): contexts for thresholds and paths for roll-ups."""
 
     def __init__(self) -> None:
-        from ntm.apps.units.models import Unit
-
         self.info: dict[int, UnitInfo] = {}
         self.province_code: dict[int, str] = {}
         for pk, level, type_, path, region, special, group, vf, vt, code in Unit.objects.values_list(
@@ -416,8 +415,6 @@ def single_rows(
     cs: CriteriaSet, period: Period, unit_ids: np.ndarray, computed_at, catalog: Catalog, view: DataView = ALL
 ) -> list[tuple]:
     """The per-unit path, for sets whose conditions the batch cannot evaluate (districts: children_share)."""
-    from ntm.apps.units.models import Unit
-
     from .services import compute
 
     when = connection.ops.adapt_datetimefield_value(computed_at)
@@ -449,8 +446,6 @@ def single_rows(
 def _write(table: str, columns: Sequence[str], key: Sequence[str], rows: list[tuple]) -> None:
     """Upsert ``rows``: on PostgreSQL through COPY into a temporary table and one INSERT … SELECT …
     ON CONFLICT (no per-value parameter handling in Python); elsewhere executemany in chunks."""
-    from .dataview import VIEWS
-
     if rows and table in {v.result._meta.db_table for v in VIEWS.values()}:
         changed("results")  # cached dashboards are recomputed once this transaction commits
     if connection.vendor == "postgresql" and len(rows) > 50:

@@ -14,6 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ntm.core import formatting as vnfmt
 
+from . import tasks
+
 
 def describe(run) -> str:
     sets = ", ".join(run.set_codes) or "mọi bộ có số liệu"
@@ -22,8 +24,6 @@ def describe(run) -> str:
 
 
 def cmd_reevaluate(set_codes: list[str], periods: list[str], *, here: bool, console: Console) -> int:
-    from . import tasks
-
     run = tasks.start_reevaluation(set_codes, periods, reason="Lệnh ntm reevaluate", enqueue=not here)
     if not here:
         console.print(

@@ -26,6 +26,9 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from ntm.apps.accounts.models import Role
+from ntm.apps.accounts.permissions import _memberships
+
 from .models import (
     Result,
     ResultAll,
@@ -94,9 +97,6 @@ def reading(view: DataView):
 
 def may_include_unapproved(user) -> bool:
     """Reviewers (and administrators) may look at the figures including unapproved data."""
-    from ntm.apps.accounts.models import Role
-    from ntm.apps.accounts.permissions import _memberships
-
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(getattr(user, "is_superuser", False)) or any(

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from ntm.apps.units.models import Level, Unit
+from ntm.apps.units.services import ancestors, predecessors
+
 BOUNDARIES = Path(__file__).resolve().parents[2] / "data" / "boundaries" / "vn-boundaries.json"
 FONT = 'font-family="Noto Sans, DejaVu Sans, Arial, sans-serif"'
 
@@ -91,9 +94,6 @@ def _grow(box, share: float, least: float) -> tuple[float, float, float, float]:
 
 def province_groups(date) -> list[tuple[str, list[str]]]:
     """(short name, GSO codes of before 2025) of each province in force on ``date``."""
-    from ntm.apps.units.models import Level, Unit
-    from ntm.apps.units.services import predecessors
-
     provinces = list(Unit.objects.valid_at(date).filter(level=Level.PROVINCE).order_by("name"))
     out = []
     for p in provinces:
@@ -109,9 +109,6 @@ def province_groups(date) -> list[tuple[str, list[str]]]:
 
 def codes_of(unit, date) -> list[str]:
     """GSO codes (before 2025) of the province outlines that stand for ``unit``'s province."""
-    from ntm.apps.units.models import Level
-    from ntm.apps.units.services import ancestors, predecessors
-
     chain = [unit] if unit.level == Level.PROVINCE else [a for a in ancestors(unit) if a.level == Level.PROVINCE]
     if not chain:
         return []
@@ -125,8 +122,6 @@ def base_for(unit, date, points: list[tuple[float, float]]) -> BaseMap | None:
     """The base map of an overview of ``unit`` whose communes lie at ``points`` (lat, lon): the whole
     country with its archipelagos; a province framed by its outline; a district framed by its
     communes, inside its province."""
-    from ntm.apps.units.models import Level
-
     data = boundaries()
     groups = province_groups(date)
     if unit.level == Level.COUNTRY:

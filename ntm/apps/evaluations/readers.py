@@ -8,7 +8,7 @@ from ntm.apps.accounts.permissions import visible_q
 from ntm.apps.observations.results import Cell, Readers
 
 from .models import ResultAll
-from .queries import latest_approved_period
+from .queries.periods import latest_approved_period
 from .services import child_stats
 
 

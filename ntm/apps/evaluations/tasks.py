@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import traceback
 from collections.abc import Callable, Iterable
 from itertools import groupby
 
@@ -33,9 +34,12 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from ntm.apps.observations.models import Observation, Submission
 from ntm.apps.ops import heartbeat
+from ntm.apps.units.models import Unit
 from ntm.core import units as core_units
 from ntm.core.catalog import default_catalog, prerequisites
 from ntm.core.periods import Period
@@ -44,6 +48,7 @@ from ntm.web.cache import changed
 from .batch import _RESULT_COLUMNS, UnitTable, evaluate_cell, point_to_generation, rebuild_rollups
 from .dataview import ALL, APPROVED, VIEWS, DataView
 from .models import ReevaluationRun, Result, ResultAll, StagedResult
+from .services import evaluate_unit
 
 # Observations saved this little before the job read a set and period may belong to a transaction that
 # was still open then (invisible to the job's SELECT): their units are evaluated again at the switch.
@@ -164,8 +169,6 @@ def run_reevaluation(
 
 def describe_error(exc: BaseException) -> str:
     """ "TypeError: … (tasks.py:120, cells_of)": the error and the line of the project where it happened."""
-    import traceback
-
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/ntm/" in f.filename.replace("\\", "/")]
     where = f" ({frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}, {frames[-1].name})" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"[:2000]
@@ -243,9 +246,6 @@ def abandon(run: ReevaluationRun, message: str, *, task_failed: bool = False) ->
                 stale = stale.exclude(set_code=s, period=p)
             stale.delete()
         if task_failed and run.task_id:
-            from django_tasks.base import TaskResultStatus
-            from django_tasks_db.models import DBTaskResult
-
             DBTaskResult.objects.filter(
                 id=run.task_id, status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
             ).update(
@@ -268,10 +268,6 @@ def switch(
     """Make the staged results and roll-ups of ``view`` for one period current, atomically. Returns the
     number of live results kept because a save (or an approval) re-evaluated them after the job had
     read the observations."""
-    from ntm.apps.units.models import Unit
-
-    from .services import evaluate_unit
-
     qn = connection.ops.quote_name
     live, staged = qn(view.result._meta.db_table), qn(StagedResult._meta.db_table)
     cols = ", ".join(qn(c) for c in _RESULT_COLUMNS)

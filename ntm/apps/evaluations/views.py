@@ -16,10 +16,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ntm.apps.accounts.permissions import can_carry, can_view
+from ntm.apps.accounts.permissions import can_carry, can_review_under, can_view
+from ntm.apps.ops.params import int_list
+from ntm.apps.plans import progress as plan_progress
 from ntm.apps.units.models import Level, Unit
 from ntm.apps.units.services import ancestors, predecessors, successors
 from ntm.apps.units.templatetags.ntm_words import period_words
@@ -31,7 +35,11 @@ from ntm.web.cache import depends_on, kept_page, kept_region, memo
 from ntm.web.requests import forbid, parse_date, parse_period, unit_from_request
 from ntm.web.tables import Column, Filter, Table, choices_from
 
+from . import dataview
 from . import queries as q
+from .maps import base_for
+from .models import ReevaluationRun
+from .tasks import active_runs
 from .templatetags.dashboard_tags import MERGE_ALL_OVER, MapLayout
 
 LIST_PAGE_SIZE = 100
@@ -126,8 +134,6 @@ def default_date(unit: Unit, period: Period | None) -> dt.date:
 
 
 def _base_context(sel: Selection, page: str) -> dict:
-    from .tasks import active_runs
-
     return {
         "sel": sel,
         "unit": sel.unit,
@@ -163,8 +169,6 @@ def history_link(sel: Selection) -> tuple[str, str] | None:
 
 def _can_classify_province(sel: Selection) -> bool:
     """A province office of today's hierarchy may import its communes' groups (link on its pages)."""
-    from ntm.apps.accounts.permissions import can_review_under
-
     return sel.unit.level == Level.PROVINCE and sel.unit.valid_to is None and can_review_under(sel.user, sel.unit)
 
 
@@ -234,8 +238,6 @@ def map_choices(sel: Selection) -> list[MapChoice]:
 
 def _reevaluation_context(runs: list, watched) -> dict:
     """The re-evaluation notice: the runs under way, and how those the page announced have ended."""
-    from .models import ReevaluationRun
-
     ids = [r.pk for r in runs]
     ended = (
         list(ReevaluationRun.objects.filter(pk__in=[i for i in watched if i not in ids]).order_by("pk"))
@@ -249,10 +251,6 @@ def _reevaluation_context(runs: list, watched) -> dict:
 def reevaluation_status(request):
     """The notice alone, polled by the dashboards (htmx) while a run is under way (log-in required, as
     every page)."""
-    from ntm.apps.ops.params import int_list
-
-    from .tasks import active_runs
-
     watched = int_list(request.GET, "runs", max_items=20)
     return render(
         request, "evaluations/_reevaluation.html", {"reevaluation": _reevaluation_context(active_runs(), watched)}
@@ -377,10 +375,10 @@ def _progress(ov: q.Overview, sel: Selection) -> list:
     """Plan against actual for 2026–2030: the programme's 2030 targets and the province's own."""
     if sel.period is None or sel.period.year < 2026 or ov.lineage:
         return []
-    from ntm.apps.plans import progress as P
-
-    national = P.completed_provinces(sel.period) if sel.unit.level == Level.COUNTRY else None
-    return P.programme_progress(sel.unit, sel.period, ov, national) + P.province_progress(sel.unit, sel.period, ov)
+    national = plan_progress.completed_provinces(sel.period) if sel.unit.level == Level.COUNTRY else None
+    return plan_progress.programme_progress(sel.unit, sel.period, ov, national) + plan_progress.province_progress(
+        sel.unit, sel.period, ov
+    )
 
 
 def _child_query(ov: q.Overview, sel: Selection, uid: str) -> str:
@@ -401,8 +399,6 @@ def _map(ov: q.Overview, sel: Selection) -> tuple[str, int, bool]:
         # the places are kept apart (q.LAYOUT, carried over when a save patches the overview): a save
         # changes colours only
         def layout_now() -> MapLayout:
-            from .maps import base_for
-
             points = [(r.unit["lat"], r.unit["lon"], r.unit["uid"], r.unit["name"]) for r in ov.rows]
             base = base_for(sel.unit, sel.date, [(p[0], p[1]) for p in points if p[0] is not None and p[1] is not None])
             return MapLayout(
@@ -443,8 +439,6 @@ def ancestor_names(ov: q.Overview) -> dict[int, tuple[str, str]]:
 def commune_table(request, ov: q.Overview, sel: Selection, order: list) -> Table:
     """The commune list as a :class:`~ntm.web.tables.Table`: name, province and district (where the
     unit spans several), best standard, each tier's scorecard, the unmet criteria."""
-    from django.utils.translation import gettext_lazy as _
-
     names = ancestor_names(ov)
     rank = {k: i for i, k in enumerate(q.STANDARDS)}
     wide = sel.unit.level in (Level.COUNTRY, Level.PROVINCE)
@@ -601,8 +595,6 @@ def gaps(request):
 
 def gap_table(request, ov: q.Overview, sel: Selection, gap_list: list) -> Table:
     """What each commune lacks for its next standard, as a table (closest to the next standard first)."""
-    from django.utils.translation import gettext_lazy as _
-
     names = ancestor_names(ov)
     cols = [Column("rank", "#", lambda g: g.rank, num=True), Column("name", _("Xã"), lambda g: g.unit["name"])]
     if sel.unit.level == Level.COUNTRY:
@@ -658,10 +650,6 @@ def gap_table(request, ov: q.Overview, sel: Selection, gap_list: list) -> Table:
 def data_view_switch(request):
     """Reviewers switch between the approved figures and those including unapproved data (kept in the
     session, shown on every page while on); anyone else stays with the approved figures."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    from . import dataview
-
     wanted = dataview.of(request.POST.get("view"))
     if wanted is dataview.ALL and not dataview.may_include_unapproved(request.user):
         return forbid(request, message=gettext("Chỉ cán bộ thẩm định mới xem được số liệu chưa duyệt."))

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_noop
 
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
+from ntm.apps.catalog.choices import code_label as set_label
 from ntm.apps.evaluations.dataview import results
-from ntm.apps.evaluations.queries import code_label as set_label
 from ntm.apps.units.models import Level, Unit
 from ntm.core import formatting as fmt
 from ntm.core.catalog import default_catalog

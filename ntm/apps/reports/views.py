@@ -75,7 +75,8 @@ def _period(request, unit: Unit | None = None) -> Period:
 
 
 def _periods(unit: Unit) -> list[str]:
-    from ntm.apps.evaluations.queries import commune_sets, lineage_periods
+    from ntm.apps.catalog.choices import commune_sets
+    from ntm.apps.evaluations.queries.periods import lineage_periods
 
     own = set(results().objects.filter(unit__path__startswith=unit.path).values_list("period", flat=True))
     # a unit formed on 1 July 2025: also the periods of the old xã it was formed from

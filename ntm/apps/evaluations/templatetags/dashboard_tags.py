@@ -12,9 +12,16 @@ import math
 from html import escape
 
 from django import template
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from ntm.apps.evaluations.maps import LABEL_STYLE, draw_base
+from ntm.apps.evaluations.maps import label as map_label
+from ntm.apps.evaluations.queries.lineage import predecessor_sentence
+from ntm.apps.evaluations.queries.results import STANDARD_COLORS, STANDARD_LABELS, STANDARDS
+from ntm.apps.units.templatetags.ntm_units import _user, unit_link_html
+from ntm.apps.units.templatetags.ntm_words import period_words
 from ntm.core import formatting as fmt
 
 register = template.Library()
@@ -35,8 +42,6 @@ def vndate(value):
     if not value:
         return ""
     if isinstance(value, dt.datetime):
-        from django.utils import timezone
-
         value = timezone.localtime(value) if timezone.is_aware(value) else value
     return fmt.date(value)
 
@@ -65,8 +70,6 @@ def get(mapping, key):
 # of its communes; their rows hold only names and figures, so they are built here (escaped as the
 # template would) rather than node by node by the template engine.
 def _period_words(key: str) -> str:
-    from ntm.apps.units.templatetags.ntm_words import period_words
-
     return period_words(key)
 
 
@@ -85,8 +88,6 @@ def trend_rows(points) -> str:
 def child_rows(context, children) -> str:
     """``children``: (ChildSummary, query string of its overview). Each name links to the unit's
     overview through the one unit-link helper (a sub-unit of a unit one may open is open too)."""
-    from ntm.apps.units.templatetags.ntm_units import _user, unit_link_html
-
     user = _user(context)
     return mark_safe(
         "".join(
@@ -312,7 +313,6 @@ class MapLayout:
             proj = base.projection(width, height)
             xy = [proj.xy(points[i][1], points[i][0]) for i in self.placed]
             self.w, self.h = proj.w, proj.h
-            from ntm.apps.evaluations.maps import draw_base
 
             self.shapes, self.labels = draw_base(base, proj)
         else:
@@ -323,10 +323,8 @@ class MapLayout:
             self.r = min(self.r, 1.6)
         self.dots = [f"M{x:.1f} {y:.1f}h0" for x, y in xy]
         if base is not None and n <= 40:  # a district: its communes named on the map
-            from ntm.apps.evaluations.maps import label
-
             self.labels += "".join(
-                label("lbl-commune", x, y - self.r - 3, _short_commune(points[i][3]), 9)
+                map_label("lbl-commune", x, y - self.r - 3, _short_commune(points[i][3]), 9)
                 for i, (x, y) in zip(self.placed, xy)
             )
         prefix = escape(link_prefix)
@@ -340,8 +338,6 @@ class MapLayout:
             )
 
     def _open(self, legend_rows: int) -> list[str]:
-        from ntm.apps.evaluations.maps import LABEL_STYLE
-
         return [
             f'<svg class="map" role="group" aria-label="{escape(self.title)}" '
             f'viewBox="0 0 {self.w:.1f} {self.h + 18 * legend_rows + 10:.1f}" '
@@ -369,8 +365,6 @@ class MapLayout:
         merge_all_over: int = MERGE_ALL_OVER,
     ) -> str:
         """The SVG with ``standards[i]`` the colour key of the i-th commune given to the layout."""
-        from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS
-
         if not self.placed:
             return ""
         if len(standards) != self.size:
@@ -430,8 +424,6 @@ def _merged_map(parts: list[str], standards: list[str], dots: list[str], r: floa
     """A national map: one path of dots per standard (each dot a zero-length segment with round caps)
     instead of one linked circle per commune — 10.000 dots of 3 px cannot be pointed at one by one,
     and the page stays ≈150 KB instead of ≈1,3 MB. The communes are reached through the provinces."""
-    from ntm.apps.evaluations.queries import STANDARD_COLORS, STANDARD_LABELS, STANDARDS
-
     row = gettext("%(label)s: %(n)s xã")
     by_standard: dict[str, list[str]] = {}
     for standard, dot in zip(standards, dots):
@@ -498,6 +490,4 @@ def _period_short(key: str) -> str:
 def predecessor_line(row) -> str:
     """ "Xã Công Lý (cũ): đạt 16/19 tiêu chí với 53/57 chỉ tiêu nông thôn mới" (a row of an old xã
     seen on today's map)."""
-    from ntm.apps.evaluations.queries import predecessor_sentence
-
     return predecessor_sentence(row)

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ntm.apps.evaluations import queries
 from ntm.apps.evaluations.models import DataChange, Result
+from ntm.apps.evaluations.queries import overview as overview_queries
 from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
@@ -33,7 +34,7 @@ def overview(unit_ref: str, user, period: str = PERIOD):
 
 def fresh(unit_ref: str, user, period: str = PERIOD):
     p = Period.parse(period)
-    return queries._build_overview(
+    return overview_queries._build_overview(
         resolve_unit(unit_ref), p.end, p, default_catalog().get(SET), user, catalog=default_catalog(), with_trend=True
     )
 
@@ -98,7 +99,7 @@ def test_a_patched_province_overview_equals_a_computed_one(
     def not_again(*args, **kwargs):
         raise AssertionError("the overview was computed again instead of patched")
 
-    monkeypatch.setattr(queries, "_build_overview", not_again)
+    monkeypatch.setattr(overview_queries, "_build_overview", not_again)
     patched = overview("Hà Nam", user)
     monkeypatch.undo()
     assert patched is not kept
@@ -155,7 +156,7 @@ def test_the_change_log_covers_every_step_or_says_everything(django_capture_on_c
 def test_the_trend_point_of_the_rows_matches_the_query(member):
     user = member("Hà Nam", "leader")
     ov = fresh("Hà Nam", user)
-    point = queries._point_of_rows(ov)
+    point = overview_queries._point_of_rows(ov)
     stored = next(t for t in ov.trend if t.period == PERIOD)
     assert (point.units, point.at_standard, point.average_text, point.share_text) == (
         stored.units,
