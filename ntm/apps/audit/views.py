@@ -29,6 +29,33 @@ def _date(text: str) -> dt.date | None:
     return None
 
 
+def _by_unit_and_user(request, qs, path_field: str):
+    """The filters both pages share: the unit (by uid or name, its subtree, which the reader must
+    be allowed to see) and the user name. Returns (qs, unit, unit text, user text, errors)."""
+    from ntm.apps.units.models import Unit
+    from ntm.apps.units.services import resolve_unit
+
+    q = request.GET
+    errors: list[str] = []
+    unit = None
+    unit_text = q.get("unit", "").strip()
+    if unit_text:
+        unit = Unit.objects.filter(uid=unit_text).first()
+        if unit is None:
+            try:
+                unit = resolve_unit(unit_text)
+            except (LookupError, ValueError) as exc:
+                errors.append(str(exc))
+        if unit is not None:
+            if not can_view(request.user, unit):
+                deny(request, unit, f"Bạn không có quyền xem nhật ký của {unit.name}.")
+            qs = qs.filter(**{f"{path_field}__startswith": unit.path})
+    user_text = q.get("user", "").strip()
+    if user_text:
+        qs = qs.filter(username__icontains=user_text)
+    return qs, unit, unit_text, user_text, errors
+
+
 def _table(request, qs) -> Table:
     """The events as a :class:`~ntm.web.tables.Table`: sorted by the database, exported as shown."""
     from django.utils.translation import gettext_lazy as _
@@ -53,26 +80,7 @@ def audit_log(request):
         deny(request, None, "Nhật ký chỉ dành cho cán bộ thẩm định và quản trị.")
     qs = visible_events(request.user).select_related("unit")
     q = request.GET
-    errors = []
-    unit = None
-    unit_text = q.get("unit", "").strip()
-    if unit_text:
-        from ntm.apps.units.models import Unit
-        from ntm.apps.units.services import resolve_unit
-
-        unit = Unit.objects.filter(uid=unit_text).first()
-        if unit is None:
-            try:
-                unit = resolve_unit(unit_text)
-            except (LookupError, ValueError) as exc:
-                errors.append(str(exc))
-        if unit is not None:
-            if not can_view(request.user, unit):
-                deny(request, unit, f"Bạn không có quyền xem nhật ký của {unit.name}.")
-            qs = qs.filter(unit__path__startswith=unit.path)
-    user_text = q.get("user", "").strip()
-    if user_text:
-        qs = qs.filter(username__icontains=user_text)
+    qs, unit, unit_text, user_text, errors = _by_unit_and_user(request, qs, "unit__path")
     action = q.get("action", "")
     if action in Action.values:
         qs = qs.filter(action=action)
@@ -144,26 +152,7 @@ def object_changes(request):
         deny(request, None, "Nhật ký chỉ dành cho cán bộ thẩm định và quản trị.")
     qs = visible_changes(request.user).select_related("content_type")
     q = request.GET
-    errors = []
-    unit = None
-    unit_text = q.get("unit", "").strip()
-    if unit_text:
-        from ntm.apps.units.models import Unit
-        from ntm.apps.units.services import resolve_unit
-
-        unit = Unit.objects.filter(uid=unit_text).first()
-        if unit is None:
-            try:
-                unit = resolve_unit(unit_text)
-            except (LookupError, ValueError) as exc:
-                errors.append(str(exc))
-        if unit is not None:
-            if not can_view(request.user, unit):
-                deny(request, unit, f"Bạn không có quyền xem nhật ký của {unit.name}.")
-            qs = qs.filter(unit_path__startswith=unit.path)
-    user_text = q.get("user", "").strip()
-    if user_text:
-        qs = qs.filter(username__icontains=user_text)
+    qs, unit, unit_text, user_text, errors = _by_unit_and_user(request, qs, "unit_path")
     kinds = sorted(
         ((f"{m._meta.app_label}.{m._meta.model_name}", str(m._meta.verbose_name)) for m in logged_models()),
         key=lambda kv: kv[1],
