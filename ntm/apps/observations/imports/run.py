@@ -11,6 +11,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from ntm.apps.audit.models import Action
+from ntm.apps.audit.services import log
 from ntm.apps.units.models import Unit
 from ntm.core.catalog import Catalog, default_catalog
 from ntm.core.tables import kind_of
@@ -93,6 +95,28 @@ class ImportResult:
 # above this many (unit, set, period) cells the results are re-evaluated with the batch path (one read of
 # the cell's observations for every unit under the units' common ancestor) instead of unit by unit
 BATCH_REEVALUATION_CELLS = 100
+
+
+def _log_import(user, name: str, batch: str, plan: ImportPlan, cells: dict) -> None:
+    """The audit event of a committed import, under the units' nearest common ancestor (so that
+    the reviewers of that subtree see it); the values, old and new, are in the history by batch."""
+    units = {u.pk: u for u in cells.values()}.values()
+    paths = [u.path.strip("/").split("/") for u in units]
+    common = [level[0] for level in itertools.takewhile(lambda lv: len(set(lv)) == 1, zip(*paths))]
+    ancestor = Unit.objects.filter(pk=int(common[-1])).first() if common else None
+    periods = sorted({key for _, _, key in cells})
+    log(
+        Action.OBSERVATIONS_SAVED,
+        user=user,
+        unit=ancestor,
+        obj=f"tệp {name}",
+        message=(
+            f"Nhập {plan.new + plan.changed} giá trị ({plan.new} mới, {plan.changed} sửa) của "
+            f"{len(units)} đơn vị, kỳ {', '.join(periods[:6])}{'…' if len(periods) > 6 else ''}; "
+            f"nguồn import, lô {batch}"
+        ),
+        new={"batch": batch, "file": name, "new": plan.new, "changed": plan.changed, "cells": len(cells)},
+    )
 
 
 def commit_import(
@@ -200,6 +224,8 @@ def commit_import(
             )
         )
         run, batch_path = done.run, done.batch_path
+        if cells:  # one event for the whole file: its values are in the history under its batch id
+            _log_import(user, name, batch, plan, cells)
     written = plan.new + plan.changed
     return ImportResult(
         batch=batch,

@@ -139,3 +139,27 @@ def test_a_conflict_found_after_blocks_were_written_undoes_them_all(tmp_path, se
     res = I.commit_import(path)
     assert res.written == len(cs.indicators)
     assert Observation.objects.current().filter(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").count() == 57
+
+
+@pytest.mark.django_db
+def test_a_committed_import_leaves_one_audit_event_for_the_district_it_covers(tmp_path, seeded, cong_ly):
+    from django.contrib.auth import get_user_model
+
+    from ntm.apps.audit.models import Action, AuditEvent
+
+    user = get_user_model().objects.create_superuser("nhap", "nhap@example.org", "mat-khau-rat-dai-1")
+    path = tmp_path / "hai-xa.csv"
+    lines = ["Mã đơn vị,Bộ tiêu chí,Kỳ,Chỉ tiêu,Đánh giá,Lần sửa"]
+    lines += [f"{u.uid},xa-ntm-2021,2023-08,1.1,đạt," for u in (seeded, cong_ly)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = AuditEvent.objects.filter(action=Action.OBSERVATIONS_SAVED).count()
+    res = I.commit_import(path, user=user, reevaluate=False)
+    events = list(AuditEvent.objects.filter(action=Action.OBSERVATIONS_SAVED).order_by("-id"))
+    assert len(events) == before + 1
+    event = events[0]
+    assert event.username == "nhap" and event.unit.name.endswith("Lý Nhân")  # both communes' district
+    assert "hai-xa.csv" in event.object_repr and res.batch in event.message and "2 mới" in event.message
+    assert event.new == {"batch": res.batch, "file": "hai-xa.csv", "new": 2, "changed": 0, "cells": 2}
+    # and a file that changes nothing leaves no event
+    I.commit_import(path, user=user, reevaluate=False)
+    assert AuditEvent.objects.filter(action=Action.OBSERVATIONS_SAVED).count() == before + 1
