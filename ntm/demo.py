@@ -388,8 +388,8 @@ def _workflow(cells: list[tuple], states: dict[tuple, str], reviewer: str = DEMO
 
 def build_figures(
     communes: list[tuple],
-    sets: Sequence[str] = SETS,
-    periods: Sequence[str] = PERIODS,
+    sets: Sequence[str] | None = None,
+    periods: Sequence[str] | None = None,
     *,
     console: Console | None = None,
     catalog=None,
@@ -403,6 +403,8 @@ def build_figures(
     from ntm.apps.evaluations.services import context_for, evaluate_unit
     from ntm.apps.observations.models import Observation, Submission
 
+    sets = SETS if sets is None else sets  # read when called: a test may narrow the demo's SETS/PERIODS
+    periods = PERIODS if periods is None else periods
     cat = catalog or default_catalog()
     ids = [u.id for u, _ in communes]
     Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
