@@ -14,11 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Private names still shared, each to go with the work of issue 19 that removes it (a new one fails):
 # the grants of a user (to a public helper of accounts), the page helpers (to ntm/web), a scope's
 # label and the catalogue's file list (public in the core).
-KNOWN_PRIVATE = {
-    ("ntm/apps/evaluations/dataview.py", "ntm.apps.accounts.permissions._memberships"),
-    ("ntm/apps/observations/templatetags/ntm_review.py", "ntm.apps.accounts.permissions._memberships"),
-    ("ntm/apps/evaluations/templatetags/dashboard_tags.py", "ntm.apps.units.templatetags.ntm_units._user"),
-}
+KNOWN_PRIVATE: set[tuple[str, str]] = set()
 
 
 def test_the_import_contracts_are_kept(capsys):

@@ -49,7 +49,7 @@ def _grants(user) -> list[tuple[str, str, str]]:
     return cache
 
 
-def _memberships(user) -> list[tuple[str, str]]:
+def memberships(user) -> list[tuple[str, str]]:
     """(unit path, role) pairs."""
     return [(p, r) for p, r, _ in _grants(user)]
 
@@ -70,7 +70,7 @@ def _covers(paths: list[str], unit_path: str, *, strict: bool = False) -> bool:
 
 
 def _paths(user, roles: set) -> list[str]:
-    return [p for p, r in _memberships(user) if r in roles]
+    return [p for p, r in memberships(user) if r in roles]
 
 
 def can_view(user, unit) -> bool:
@@ -122,7 +122,7 @@ def viewer_key(user) -> tuple:
 def roles_key(user) -> tuple:
     """Every (unit path, role) of ``user``, as a key: a page kept for a user is rebuilt once their
     roles change (the menu and what they may see depend on them)."""
-    return tuple(sorted(_memberships(user)))
+    return tuple(sorted(memberships(user)))
 
 
 def visible_q(user, field: str = "unit") -> Q:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from ntm.apps.accounts.models import Role
-from ntm.apps.accounts.permissions import _memberships
+from ntm.apps.accounts.permissions import memberships
 
 from .models import (
     Result,
@@ -100,7 +100,7 @@ def may_include_unapproved(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(getattr(user, "is_superuser", False)) or any(
-        r in (Role.REVIEWER, Role.ADMIN) for _, r in _memberships(user)
+        r in (Role.REVIEWER, Role.ADMIN) for _, r in memberships(user)
     )
 
 

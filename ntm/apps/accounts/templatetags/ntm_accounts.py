@@ -4,13 +4,13 @@ Menus only hide what a user cannot use; every view still checks ``permissions`` 
 
 from django import template
 
-from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, _memberships
+from ntm.apps.accounts.permissions import ENTRY_ROLES, REVIEW_ROLES, memberships
 
 register = template.Library()
 
 
 def _roles(user) -> set[str]:
-    return {r for _, r in _memberships(user)}
+    return {r for _, r in memberships(user)}
 
 
 @register.filter

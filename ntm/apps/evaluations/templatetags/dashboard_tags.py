@@ -20,7 +20,7 @@ from ntm.apps.evaluations.maps import LABEL_STYLE, draw_base
 from ntm.apps.evaluations.maps import label as map_label
 from ntm.apps.evaluations.queries.lineage import predecessor_sentence
 from ntm.apps.evaluations.queries.results import STANDARD_COLORS, STANDARD_LABELS, STANDARDS
-from ntm.apps.units.templatetags.ntm_units import _user, unit_link_html
+from ntm.apps.units.templatetags.ntm_units import request_user, unit_link_html
 from ntm.apps.units.templatetags.ntm_words import period_words
 from ntm.core import formatting as fmt
 
@@ -88,7 +88,7 @@ def trend_rows(points) -> str:
 def child_rows(context, children) -> str:
     """``children``: (ChildSummary, query string of its overview). Each name links to the unit's
     overview through the one unit-link helper (a sub-unit of a unit one may open is open too)."""
-    user = _user(context)
+    user = request_user(context)
     return mark_safe(
         "".join(
             f'<tr><td>{unit_link_html(user, c.unit, "?" + query)}</td><td class="num">{vnnum(c.communes)}</td>'

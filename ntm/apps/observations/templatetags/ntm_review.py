@@ -8,7 +8,7 @@
 from django import template
 from django.db.models import Q
 
-from ntm.apps.accounts.permissions import REVIEW_ROLES, _memberships
+from ntm.apps.accounts.permissions import REVIEW_ROLES, memberships
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def waiting_for(user) -> int:
         return 0
     qs = Submission.objects.filter(state=SubmissionState.SUBMITTED)
     if not user.is_superuser:
-        paths = sorted({p for p, r in _memberships(user) if r in REVIEW_ROLES})
+        paths = sorted({p for p, r in memberships(user) if r in REVIEW_ROLES})
         if not paths:
             return 0
         q = Q()

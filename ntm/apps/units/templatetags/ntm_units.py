@@ -49,7 +49,7 @@ def unit_link_html(user, unit, href: str, label: str | None = None, css: str = "
     return f"<span{cls}>{text}</span>"
 
 
-def _user(context):
+def request_user(context):
     request = context.get("request")
     return getattr(request, "user", None) or context.get("user")
 
@@ -85,7 +85,7 @@ def unit_link(context, unit, to="detail", label=None, css="", **params):
         return ""
     return mark_safe(
         unit_link_html(
-            _user(context), unit, unit_href(unit, str(to), params), None if label is None else str(label), css
+            request_user(context), unit, unit_href(unit, str(to), params), None if label is None else str(label), css
         )
     )
 
