@@ -351,6 +351,7 @@ def _cli(capsys, path, unit) -> tuple[int, str, str]:
     argv = ["evaluate", SET, "--input", str(path), "--format", "json", "--region", ctx.region, "--year", "2023"]
     argv += (["--province", ctx.province] if ctx.province else []) + (["--special"] if ctx.special else [])
     argv += ["--group", ctx.group] if ctx.group else []
+    capsys.readouterr()  # only what the command writes (not the log lines of the test's own writes before it)
     code = main(argv)
     cap = capsys.readouterr()
     return code, cap.out, cap.err
