@@ -209,7 +209,7 @@ def _label(model, name: str) -> str:
         return name
 
 
-def _value_text(model, name: str, value) -> str:
+def _value_text(model, name: str, value, names: dict | None = None) -> str:
     if value in (None, ""):
         return NONE_TEXT
     try:
@@ -221,7 +221,11 @@ def _value_text(model, name: str, value) -> str:
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field is not None and field.is_relation and field.related_model is not None:
-        target = field.related_model._base_manager.filter(pk=value).first()
+        key = (field.related_model, value)
+        if names is not None and key in names:
+            target = names[key]
+        else:
+            target = field.related_model._base_manager.filter(pk=value).first()
         return f"{target} (#{value})" if target is not None else f"#{value}"
     if isinstance(value, float):
         from ntm.core import formatting as fmt
@@ -230,21 +234,47 @@ def _value_text(model, name: str, value) -> str:
     return str(value)
 
 
-def field_changes(change: ObjectChange) -> list[tuple[str, str, str]]:
-    """(label, old, new) of each field that differs between ``before`` and ``after``."""
+def field_changes(change: ObjectChange, names: dict | None = None) -> list[tuple[str, str, str]]:
+    """(label, old, new) of each field that differs between ``before`` and ``after``; ``names``:
+    the related objects already read, by (model, pk) (:func:`related_names`)."""
     model = change.content_type.model_class()
     before, after = change.before or {}, change.after or {}
-    names = list(after) + [k for k in before if k not in after]
+    fields = list(after) + [k for k in before if k not in after]
     if model is not None:
         order = {f.name: i for i, f in enumerate(model._meta.concrete_fields)}
-        names.sort(key=lambda n: order.get(n, len(order)))
+        fields.sort(key=lambda n: order.get(n, len(order)))
     out = []
-    for name in names:
+    for name in fields:
         a, b = before.get(name), after.get(name)
         if a == b:
             continue
         label = _label(model, name) if model is not None else name
-        old = NONE_TEXT if change.action == Kind.CREATE else _value_text(model, name, a)
-        new = NONE_TEXT if change.action == Kind.DELETE else _value_text(model, name, b)
+        old = NONE_TEXT if change.action == Kind.CREATE else _value_text(model, name, a, names)
+        new = NONE_TEXT if change.action == Kind.DELETE else _value_text(model, name, b, names)
         out.append((label, old, new))
     return out
+
+
+def related_names(changes: Iterable[ObjectChange]) -> dict:
+    """The objects that the foreign keys of ``changes`` name, read in one query per related model
+    (a page of changes shows them by name), by (model, pk); a deleted one is None."""
+    wanted: dict[type[models.Model], set] = {}
+    for change in changes:
+        model = change.content_type.model_class()
+        if model is None:
+            continue
+        for values in (change.before or {}, change.after or {}):
+            for name, value in values.items():
+                if value in (None, ""):
+                    continue
+                try:
+                    field = model._meta.get_field(name)
+                except Exception:
+                    continue
+                if field.is_relation and field.related_model is not None:
+                    wanted.setdefault(field.related_model, set()).add(value)
+    names: dict = {}
+    for related, pks in wanted.items():
+        found = related._base_manager.in_bulk(list(pks))
+        names.update({(related, pk): found.get(pk) for pk in pks})
+    return names

@@ -191,4 +191,4 @@ class ObjectChange(models.Model):
         """(field label, old, new) of each field that differs, in the model's field order."""
         from .changelog import field_changes
 
-        return field_changes(self)
+        return field_changes(self, getattr(self, "related_names", None))

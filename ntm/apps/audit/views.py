@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from ntm.apps.accounts.permissions import can_view
 from ntm.web.tables import Column, Table
 
-from .changelog import logged_models
+from .changelog import logged_models, related_names
 from .models import Action, ObjectChange
 from .services import can_read_audit, deny, visible_changes, visible_events
 
@@ -171,6 +171,10 @@ def object_changes(request):
     exported = table.response()
     if exported is not None:
         return exported
+    rows = table.page.object_list = list(table.page.object_list)
+    names = related_names(rows)  # the units, users… the page names, one query per kind, not per row
+    for change in rows:
+        change.related_names = names
     params = q.copy()
     params.pop("page", None)
     return render(

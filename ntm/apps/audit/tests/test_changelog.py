@@ -218,3 +218,24 @@ def test_every_model_is_change_logged_or_says_why_not():
     assert set(ours) - logged - set(NOT_LOGGED) == set()  # declare change_log, or add the reason here
     assert logged & set(NOT_LOGGED) == set()
     assert set(NOT_LOGGED) <= set(ours)  # no reason kept for a model that is gone
+
+
+def test_the_changes_page_reads_the_units_and_users_it_names_once_not_per_row(client, admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    units = list(Unit.objects.filter(level="commune").order_by("id")[:8])
+    people = [get_user_model().objects.create_user(f"nguoi{k}", password="mat-khau-rat-dai-1") for k in range(8)]
+    client.force_login(admin_user)
+
+    def queries_with(n: int) -> int:
+        with changelog.acting(admin_user):
+            for person, unit in zip(people[:n], units[:n]):
+                Membership.objects.get_or_create(user=person, unit=unit, defaults={"role": Role.ENTRY})
+        with CaptureQueriesContext(connection) as seen:
+            page = client.get("/nhat-ky/thay-doi/?kind=accounts.membership")
+        assert page.status_code == 200 and page.content.decode().count("nguoi") >= 2 * n  # each names its user
+        return len(seen)
+
+    few = queries_with(2)
+    assert queries_with(8) == few  # six more rows, no more queries
