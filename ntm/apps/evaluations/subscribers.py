@@ -17,6 +17,7 @@ from ntm.apps.observations.signals import CellsChanged
 from ntm.apps.observations.signals import cells_approved as approved_signal
 from ntm.apps.observations.signals import cells_changed as changed_signal
 from ntm.apps.units.models import Unit
+from ntm.apps.units.services import common_ancestor
 from ntm.core.catalog import prerequisites
 
 from .batch import UnitTable, evaluate_period
@@ -50,16 +51,6 @@ def cells_changed(sender, change: CellsChanged, **kwargs) -> None:
     change.batch_path = True
 
 
-def _common_ancestor(units: list[Unit]) -> Unit | None:
-    parts = [u.path.strip("/").split("/") for u in units]
-    common = []
-    for level in zip(*parts):
-        if len(set(level)) != 1:
-            break
-        common.append(level[0])
-    return Unit.objects.filter(pk=int(common[-1])).first() if common else None
-
-
 def _batch(change: CellsChanged) -> None:
     """Every written set (and the sets depending on it) of each period, for the units under the
     cells' common ancestor, with the batch path."""
@@ -73,7 +64,7 @@ def _batch(change: CellsChanged) -> None:
     table = UnitTable()
     for k, (period, (sets, units)) in enumerate(sorted(by_period.items()), start=1):
         evaluate_period(
-            period, sorted(sets), catalog=catalog, table=table, within=_common_ancestor(list(units.values()))
+            period, sorted(sets), catalog=catalog, table=table, within=common_ancestor(list(units.values()))
         )
         if change.progress:
             change.progress("Đánh giá lại", k, len(by_period))

@@ -13,6 +13,7 @@ the hierarchy stood at the date; callers that count only "xã" for NTM filter by
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -400,6 +401,14 @@ def ancestors(unit: Unit) -> list[Unit]:
     ids = unit.ancestor_ids
     by_id = Unit.objects.in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
+
+
+def common_ancestor(units) -> Unit | None:
+    """The nearest unit above or equal to every one of ``units`` (by their paths), None when they
+    share none."""
+    paths = [u.path.strip("/").split("/") for u in units]
+    common = [level[0] for level in itertools.takewhile(lambda lv: len(set(lv)) == 1, zip(*paths))]
+    return Unit.objects.filter(pk=int(common[-1])).first() if common else None
 
 
 def subtree(unit: Unit) -> QuerySet[Unit]:

@@ -14,6 +14,7 @@ from django.db import transaction
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
 from ntm.apps.units.models import Unit
+from ntm.apps.units.services import common_ancestor
 from ntm.core.catalog import Catalog, default_catalog
 from ntm.core.tables import kind_of
 
@@ -101,9 +102,7 @@ def _log_import(user, name: str, batch: str, plan: ImportPlan, cells: dict) -> N
     """The audit event of a committed import, under the units' nearest common ancestor (so that
     the reviewers of that subtree see it); the values, old and new, are in the history by batch."""
     units = {u.pk: u for u in cells.values()}.values()
-    paths = [u.path.strip("/").split("/") for u in units]
-    common = [level[0] for level in itertools.takewhile(lambda lv: len(set(lv)) == 1, zip(*paths))]
-    ancestor = Unit.objects.filter(pk=int(common[-1])).first() if common else None
+    ancestor = common_ancestor(units)
     periods = sorted({key for _, _, key in cells})
     log(
         Action.OBSERVATIONS_SAVED,
