@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     from ntm.apps.observations import dhis2
     from ntm.apps.observations import exports as X
     from ntm.apps.observations.imports import COLUMNS, commit_import, plan_import, write_template
-    from ntm.apps.observations.models import Observation
+    from ntm.apps.observations.models import Observation, ObservationVersion
     from ntm.apps.units.models import Unit
     from ntm.core.catalog import default_catalog
     from ntm.core.periods import Period
@@ -153,11 +153,16 @@ def main(argv: list[str] | None = None) -> int:
         u.path = f"{u.parent.path}{u.pk}/"
     Unit.objects.bulk_update(communes, ["path"], batch_size=2000)
     p = Period.parse(PERIOD)
-    batch: list[Observation] = []
+    batch: list[ObservationVersion] = []
+
+    def store(versions: list[ObservationVersion]) -> None:  # the history and the same as the current values
+        ObservationVersion.objects.bulk_create(versions, batch_size=5000)
+        Observation.objects.bulk_create(map(Observation.of, versions), batch_size=5000)
+
     for u in communes:
         for j, code in enumerate(codes):
             batch.append(
-                Observation(
+                ObservationVersion(
                     unit_id=u.pk,
                     set_code=SET,
                     indicator=code,
@@ -169,9 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         if len(batch) >= 20_000:
-            Observation.objects.bulk_create(batch, batch_size=5000)
+            store(batch)
             batch = []
-    Observation.objects.bulk_create(batch, batch_size=5000)
+    store(batch)
     connection.close()
     print(f"{'setup (synthetic data)':<28} {n_rows:>9,} rows  {time.perf_counter() - t0:>8.1f} s", flush=True)
 

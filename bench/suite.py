@@ -42,8 +42,8 @@ Benchmarks and floors:
    commit as a ratio (``commit.ratio``) to the least write any history-keeping design could make of
    these rows, measured in the same run on either database (the new versions sent through the driver —
    COPY on PostgreSQL, one executemany on SQLite — into a table with only its two keys, one pointer per
-   row moved in place); ``commit.floor_ratio``: against the same rows retired and written again by the
-   database alone (one UPDATE, one INSERT … SELECT). Also ``*_import_vs_ceiling`` (a whole CSV import
+   row moved in place); ``commit.floor_ratio``: against the same rows written again by the database
+   alone (one INSERT … SELECT of the new versions into the history, one UPDATE of the current rows). Also ``*_import_vs_ceiling`` (a whole CSV import
    against the slower of its check and the least write) and ``*_xlsx_check_vs_csv``.
 5. ``bulletin`` — the province bulletin built and rendered to DOCX and to PDF (once each).
 """
@@ -326,7 +326,7 @@ def w_single_save(args: dict) -> dict:
 
     def current(u):
         return (
-            Observation.objects.filter(unit=u, set_code=set_code, period=period, indicator=indicator, is_current=True)
+            Observation.objects.filter(unit=u, set_code=set_code, period=period, indicator=indicator)
             .values_list("version", "assessment")
             .first()
         )
@@ -580,17 +580,19 @@ def _ids_sql(qs, cap: int | None) -> tuple[str, tuple]:
 
 
 def _commit_floor(qs, cap: int | None, Peak, figures) -> dict:
-    """The floor of an import's commit: the same rows retired and written again by the database alone —
-    one UPDATE and one INSERT … SELECT of the file's rows, no file, no check, no data through the driver —
-    what writing these changes costs the database whoever asks (rolled back, as the commit is)."""
+    """The floor of an import's commit: the same rows written again by the database alone — one INSERT …
+    SELECT of their new versions into the history and one UPDATE of the current rows in place, no file,
+    no check, no data through the driver — what writing these changes costs the database whoever asks
+    (rolled back, as the commit is)."""
     from django.db import connection
     from django.utils import timezone
 
     from ntm.apps.observations.imports import _INSERT_COLUMNS
-    from ntm.apps.observations.models import Observation
+    from ntm.apps.observations.models import Observation, ObservationVersion
 
     sql, params = _ids_sql(qs, cap)
     table = connection.ops.quote_name(Observation._meta.db_table)
+    history = connection.ops.quote_name(ObservationVersion._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in _INSERT_COLUMNS)
     now = (
         timezone.now()
@@ -603,14 +605,19 @@ def _commit_floor(qs, cap: int | None, Peak, figures) -> dict:
         cur.execute("SELECT count(*) FROM bench_floor_ids")
         rows = cur.fetchone()[0]
         with Peak() as p:
-            cur.execute(f"UPDATE {table} SET is_current = %s WHERE id IN (SELECT f.pk FROM bench_floor_ids f)", [False])
-            assert cur.rowcount == rows, (cur.rowcount, rows)  # the file's rows, not the table's
             cur.execute(
-                f"INSERT INTO {table} ({columns}) SELECT unit_id, set_code, indicator, period, year, "
+                f"INSERT INTO {history} ({columns}) SELECT unit_id, set_code, indicator, period, year, "
                 f"value_text, value_num, NOT assessment, not_applicable, %s, evidence, version + 1, %s, %s, "
-                f"%s, NULL, %s, %s FROM {table} WHERE id IN (SELECT f.pk FROM bench_floor_ids f)",
-                ["nhập thử", True, "import", "bench-floor", "", now],
+                f"NULL, %s, %s FROM {table} WHERE id IN (SELECT f.pk FROM bench_floor_ids f)",
+                ["nhập thử", "import", "bench-floor", "", now],
             )
+            cur.execute(
+                f"UPDATE {table} SET assessment = NOT assessment, note = %s, version = version + 1, source = %s, "
+                f"batch = %s, created_by_id = NULL, created_by_name = %s, created_at = %s "
+                f"WHERE id IN (SELECT f.pk FROM bench_floor_ids f)",
+                ["nhập thử", "import", "bench-floor", "", now],
+            )
+            assert cur.rowcount == rows, (cur.rowcount, rows)  # the file's rows, not the table's
     return figures(rows, p)
 
 

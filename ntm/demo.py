@@ -206,14 +206,14 @@ def _plans_and_recognitions(units: list) -> tuple[int, int]:
 def _observations(
     unit, cs: CriteriaSet, p: Period, unmet: set[str], ctx, rng: random.Random, *, approved: bool = True
 ) -> list:
-    from ntm.apps.observations.models import Observation
+    from ntm.apps.observations.models import ObservationVersion
 
     rows = []
     for ind in cs.indicators:
         met = ind.code not in unmet
         value = _value_for(cs, ind.code, met, ctx, rng)
         rows.append(
-            Observation(
+            ObservationVersion(
                 unit=unit,
                 set_code=cs.code,
                 indicator=ind.code,
@@ -228,6 +228,22 @@ def _observations(
             )
         )
     return rows
+
+
+def _store_observations(versions: list) -> None:
+    """The demo's values: their versions in the history, and the same as the current values."""
+    from ntm.apps.observations.models import Observation, ObservationVersion
+
+    ObservationVersion.objects.bulk_create(versions, batch_size=2000)
+    Observation.objects.bulk_create(map(Observation.of, versions), batch_size=2000)
+
+
+def _remove_observations(unit_ids: list[int]) -> None:
+    """The demo's values of these units, current and past (a demo built again starts afresh)."""
+    from ntm.apps.observations.models import Observation, ObservationVersion
+
+    Observation.objects.filter(unit_id__in=unit_ids, source=DEMO_SOURCE).delete()
+    ObservationVersion.objects.filter(unit_id__in=unit_ids, source=DEMO_SOURCE).delete()
 
 
 def _today_communes(old_communes: list) -> list:
@@ -300,11 +316,11 @@ def build_today(communes: list, console: Console, cat) -> dict[str, int]:
     from ntm.apps.evaluations.dataview import ALL, APPROVED
     from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.evaluations.services import context_for, evaluate_unit
-    from ntm.apps.observations.models import Observation, Submission
+    from ntm.apps.observations.models import Submission
 
     units = _today_communes(communes)
     ids = [u.id for u in units]
-    Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
+    _remove_observations(ids)
     Result.objects.filter(unit_id__in=ids).delete()
     ResultAll.objects.filter(unit_id__in=ids).delete()
     Submission.objects.filter(unit_id__in=ids, set_code=TODAY_SET, period__in=TODAY_PERIODS).delete()
@@ -317,7 +333,7 @@ def build_today(communes: list, console: Console, cat) -> dict[str, int]:
             rng = random.Random(f"{unit.uid}|{cs.code}|{period}")
             unmet = choose_unmet(cs, _today_target(unit, k, rng, cs), rng)
             rows += _observations(unit, cs, p, unmet, context_for(unit, p.year, on=p.end), rng)
-    Observation.objects.bulk_create(rows, batch_size=2000)
+    _store_observations(rows)
     cells = [(u, cs.code, p) for u in units for p in TODAY_PERIODS]
     _workflow(cells, {(u.id, s, p): "approved" for u, s, p in cells}, reviewer=TODAY_REVIEWER)  # published
     for unit, set_code, period in cells:
@@ -401,13 +417,13 @@ def build_figures(
     from ntm.apps.evaluations.dataview import ALL, APPROVED
     from ntm.apps.evaluations.models import Result, ResultAll
     from ntm.apps.evaluations.services import context_for, evaluate_unit
-    from ntm.apps.observations.models import Observation, Submission
+    from ntm.apps.observations.models import Submission
 
     sets = SETS if sets is None else sets  # read when called: a test may narrow the demo's SETS/PERIODS
     periods = PERIODS if periods is None else periods
     cat = catalog or default_catalog()
     ids = [u.id for u, _ in communes]
-    Observation.objects.filter(unit_id__in=ids, source=DEMO_SOURCE).delete()
+    _remove_observations(ids)
     Result.objects.filter(unit_id__in=ids).delete()
     ResultAll.objects.filter(unit_id__in=ids).delete()
     Submission.objects.filter(unit_id__in=ids, set_code__in=SETS, period__in=PERIODS).delete()
@@ -431,7 +447,7 @@ def build_figures(
                     rng,
                     approved=states[(unit.id, set_code, period)] == "approved",
                 )
-    Observation.objects.bulk_create(rows, batch_size=2000)
+    _store_observations(rows)
     cells = [(u, s, p) for u, _ in communes for p in periods for s in sets]
     _workflow(cells, states)
     with Progress(console=console or Console(quiet=True), transient=True) as progress:

@@ -55,6 +55,7 @@ from ntm.core.periods import Period
 
 SETS = ("xa-ntm-2021", "xa-nang-cao-2021")
 SOURCE = "demo-national"
+SOURCE_BATCH = "national"  # the batch id of its values (the history rows made current after a write)
 TYPES = ("Xã",)
 SEED = 2021
 AUTHOR = "Dữ liệu mẫu toàn quốc"
@@ -308,7 +309,6 @@ _COLUMNS = (
     "note",
     "evidence",
     "version",
-    "is_current",
     "is_approved",
     "source",
     "batch",
@@ -343,9 +343,8 @@ def _rows(cs: CriteriaSet, p: Period, ids: np.ndarray, met: np.ndarray, values: 
         repeat(""),
         repeat(1),
         repeat(True),
-        repeat(True),
         repeat(SOURCE),
-        repeat("national"),
+        repeat(SOURCE_BATCH),
         repeat(None),
         repeat(AUTHOR),
         repeat(when),
@@ -377,9 +376,20 @@ def write_submissions(set_code: str, p: Period, ids: np.ndarray, when) -> None:
 
 
 def write_observations(rows: Iterable[tuple], advance=None, chunk: int = 50_000) -> int:
-    from ntm.apps.observations.models import Observation
+    """Append the generated versions (approved) to the history, then make them the current values
+    (:func:`ntm.apps.observations.sql.make_current`, on the server). Returns how many were written."""
+    from ntm.apps.observations import sql
 
-    table = Observation._meta.db_table
+    after = sql.last_version(connection)
+    n = _append(rows, advance, chunk)
+    sql.make_current(connection, SOURCE_BATCH, after)
+    return n
+
+
+def _append(rows: Iterable[tuple], advance, chunk: int) -> int:
+    from ntm.apps.observations.models import ObservationVersion
+
+    table = ObservationVersion._meta.db_table
     qn = connection.ops.quote_name
     n = 0
     with connection.cursor() as cur:
@@ -415,31 +425,29 @@ def clear_previous(periods: Iterable[Period]) -> int:
     """Remove the previous national demo observations and submissions, and the results left without
     observations (in both views)."""
     from ntm.apps.evaluations.models import Result, ResultAll
-    from ntm.apps.observations.models import Observation, Submission
+    from ntm.apps.observations.models import Observation, ObservationVersion, Submission
 
     qn = connection.ops.quote_name
-    table = qn(Observation._meta.db_table)
     with transaction.atomic(), connection.cursor() as cur:
-        others = Observation.objects.exclude(source=SOURCE).exists()
-        if not others:
-            n = Observation.objects.count()
-            if connection.vendor == "postgresql":
-                try:
-                    with transaction.atomic():  # a savepoint: TRUNCATE is refused inside a transaction
-                        cur.execute(f"TRUNCATE {table}")  # that already wrote rows (pending FK checks)
-                except OperationalError:
+        n = Observation.objects.filter(source=SOURCE).count()
+        for model in (Observation, ObservationVersion):
+            table = qn(model._meta.db_table)
+            if not model.objects.exclude(source=SOURCE).exists():
+                if connection.vendor == "postgresql":
+                    try:
+                        with transaction.atomic():  # a savepoint: TRUNCATE is refused inside a transaction
+                            cur.execute(f"TRUNCATE {table}")  # that already wrote rows (pending FK checks)
+                    except OperationalError:
+                        cur.execute(f"DELETE FROM {table}")
+                else:
                     cur.execute(f"DELETE FROM {table}")
             else:
-                cur.execute(f"DELETE FROM {table}")
-        else:
-            n = Observation.objects.filter(source=SOURCE)._raw_delete(connection.alias)
+                model.objects.filter(source=SOURCE)._raw_delete(connection.alias)
         keys = [p.key for p in periods]
         Submission.objects.filter(set_code__in=SETS, period__in=keys, submitted_by_name=AUTHOR).delete()
         for model in (Result, ResultAll):
             orphans = model.objects.filter(set_code__in=SETS, period__in=keys).exclude(
-                unit_id__in=Observation.objects.filter(set_code__in=SETS, period__in=keys, is_current=True).values(
-                    "unit_id"
-                )
+                unit_id__in=Observation.objects.filter(set_code__in=SETS, period__in=keys).values("unit_id")
             )
             orphans._raw_delete(connection.alias)
     return n
@@ -450,7 +458,7 @@ def _taken(set_codes: Sequence[str], p: Period) -> set[int]:
     from ntm.apps.observations.models import Observation
 
     return set(
-        Observation.objects.filter(set_code__in=set_codes, period=p.key, is_current=True)
+        Observation.objects.filter(set_code__in=set_codes, period=p.key)
         .exclude(source=SOURCE)
         .values_list("unit_id", flat=True)
         .distinct()

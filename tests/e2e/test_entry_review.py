@@ -17,12 +17,15 @@ FORM = "/nhap-lieu/xa:13570@2024/xa-ntm-2021/2023-07/"
 def test_a_commune_user_cannot_open_or_post_to_another_communes_pages(server, units_loaded, new_page):
     from ntm.apps.accounts.testing import seed_cell
     from ntm.apps.audit.models import Action, AuditEvent
-    from ntm.apps.observations.models import Observation, Submission
+    from ntm.apps.observations.models import Observation, ObservationVersion, Submission
     from ntm.apps.units.services import resolve_unit
 
     cong_ly = resolve_unit("Hà Nam/Lý Nhân/Công Lý")
     seed_cell(cong_ly)
-    before = list(Observation.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version", "is_current"))
+    before = [
+        *ObservationVersion.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version"),
+        *Observation.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version"),
+    ]
     other = f"/nhap-lieu/{cong_ly.uid}/xa-ntm-2021/2023-07/"
 
     page = new_page()
@@ -45,7 +48,10 @@ def test_a_commune_user_cannot_open_or_post_to_another_communes_pages(server, un
         assert r.status == 403, path
     assert page.goto(server.url + "/nhat-ky/").status == 403  # the audit log is for reviewers
 
-    after = list(Observation.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version", "is_current"))
+    after = [
+        *ObservationVersion.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version"),
+        *Observation.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version"),
+    ]
     assert after == before and not Submission.objects.filter(unit=cong_ly).exists()
     assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, username="demo_xa", unit=cong_ly).count() == 4
 
@@ -95,7 +101,10 @@ def test_enter_watch_totals_save_submit_and_approve(server, units_loaded, new_pa
     expect(totals).to_contain_text("với 55/57 chỉ tiêu (96,49%)")
     assert (
         Observation.objects.get(
-            unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07", indicator=code, is_current=True
+            unit__uid="xa:13570@2024",
+            set_code="xa-ntm-2021",
+            period="2023-07",
+            indicator=code,
         ).version
         == 1
     )

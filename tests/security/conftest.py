@@ -151,12 +151,15 @@ def build_world(media):
             note="có minh chứng",
             evidence=path,
             expected_version=Observation.objects.get(
-                unit=nl, set_code=SET, period=PERIOD, indicator="1.1", is_current=True
+                unit=nl,
+                set_code=SET,
+                period=PERIOD,
+                indicator="1.1",
             ).version,
         ),
         user=users["commune_entry"],
     )
-    evidence = Observation.objects.get(unit=nl, set_code=SET, period=PERIOD, indicator="1.1", is_current=True)
+    evidence = Observation.objects.get(unit=nl, set_code=SET, period=PERIOD, indicator="1.1")
     plan = PlanTarget.objects.create(
         unit=nl, set_code="xa-nang-cao-2021", year=2026, created_by=users["district_reviewer"]
     )

@@ -103,23 +103,14 @@ def slow_import(path: str) -> None:
 
 def dump() -> None:
     from ntm.apps.evaluations.models import Result, ResultAll
-    from ntm.apps.observations.models import Observation
+    from ntm.apps.observations.models import Observation, ObservationVersion
 
-    obs = list(
-        Observation.objects.order_by("unit__uid", "set_code", "period", "indicator", "version").values_list(
-            "unit__uid",
-            "set_code",
-            "period",
-            "indicator",
-            "version",
-            "is_current",
-            "value_text",
-            "assessment",
-            "note",
-            "created_by_name",
-            "is_approved",
-        )
-    )
+    columns = ("unit__uid", "set_code", "period", "indicator", "version", "value_text", "assessment", "note")
+    order = ("unit__uid", "set_code", "period", "indicator", "version")
+    obs = [  # every version, with its approval; then the current values
+        list(ObservationVersion.objects.order_by(*order).values_list(*columns, "created_by_name", "is_approved")),
+        list(Observation.objects.order_by(*order).values_list(*columns, "created_by_name")),
+    ]
 
     def results(model):
         return [

@@ -119,7 +119,10 @@ def _api_entry(w):
     from ntm.apps.observations.models import Observation
 
     version = Observation.objects.get(
-        unit__uid=NGUYEN_LY, set_code=SET, period=PERIOD, indicator="17.1", is_current=True
+        unit__uid=NGUYEN_LY,
+        set_code=SET,
+        period=PERIOD,
+        indicator="17.1",
     ).version  # a value replaced names its version
     return [
         {
@@ -738,7 +741,10 @@ def test_an_evidence_path_typed_into_the_api_cannot_fetch_another_units_file(wor
     )
     if r.status_code == 201:
         o = Observation.objects.get(
-            unit__uid="xa:06841@2024", set_code=SET, period=PERIOD, indicator="1.1", is_current=True
+            unit__uid="xa:06841@2024",
+            set_code=SET,
+            period=PERIOD,
+            indicator="1.1",
         )
         c.force_login(world["users"]["other_unit"])
         assert c.get(f"/nhap-lieu/minh-chung/{o.pk}/").status_code == 404

@@ -18,6 +18,7 @@ from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ntm.apps.observations.testing import save_version
 from ntm.core.cell_safety import is_formula_like, neutralise, sql_prefix
 
 from .conftest import NGUYEN_LY, SET
@@ -45,13 +46,12 @@ SAFE = ["-5", "+1,5", "-12.5%", "Ghi chú bình thường", " =khoảng trắng 
 @pytest.fixture
 def noted(world):
     """Observations of Nguyên Lý whose free texts are attacks (note, evidence, who; a value as typed)."""
-    from ntm.apps.observations.models import Observation
 
     unit = world["units"][NGUYEN_LY]
     made = []
     for k, text in enumerate(ATTACKS + SAFE):
         made.append(
-            Observation.objects.create(
+            save_version(
                 unit=unit,
                 set_code=SET,
                 period=PERIOD,
@@ -66,7 +66,7 @@ def noted(world):
         )  # source, batch, codes and unit names are set by the system, never typed
     # a number typed with a sign stays the number; a text value that is a formula does not
     made.append(
-        Observation.objects.create(
+        save_version(
             unit=unit,
             set_code=SET,
             period=PERIOD,
@@ -78,7 +78,7 @@ def noted(world):
         )
     )
     made.append(
-        Observation.objects.create(
+        save_version(
             unit=unit,
             set_code=SET,
             period=PERIOD,
@@ -88,11 +88,11 @@ def noted(world):
             assessment=True,
             note="=2+2",
             version=1,
-            is_current=False,
+            current=False,
         )
     )
     made.append(
-        Observation.objects.create(
+        save_version(
             unit=unit,
             set_code=SET,
             period=PERIOD,
@@ -216,12 +216,11 @@ def test_the_entry_template_keeps_a_note_as_text(world, big, monkeypatch):
     """The XLSX entry template carries the current notes and evidence: "=…" stays a text cell (small
     templates are styled cell by cell, big ones written as plain rows: both)."""
     from ntm.apps.observations import imports
-    from ntm.apps.observations.models import Observation
     from ntm.core.catalog import default_catalog
     from ntm.core.periods import Period
 
     unit = world["units"][NGUYEN_LY]
-    Observation.objects.create(
+    save_version(
         unit=unit,
         set_code=SET,
         period=PERIOD,

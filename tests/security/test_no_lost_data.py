@@ -91,9 +91,12 @@ def test_concurrent_saves_of_one_value_give_one_success_and_clear_conflicts_neve
     assert len(saved) == 1 and len(conflicts) == n - 1, outs
     for c in conflicts:  # a clear conflict: which indicator, who, which version
         assert c["current"] == 2 and "Chỉ tiêu 1.1 đã được" in c["message"] and "lần sửa 2" in c["message"]
-    rows = [r for r in dump(home)["observations"] if r[3] == "1.1"]
-    assert [(r[4], r[5]) for r in rows] == [(1, False), (2, True)]  # version 1 kept, one new version
-    assert rows[1][8] == f"ghi chú của máy {saved[0]}"
+    history, current = dump(home)["observations"]
+    rows = [r for r in history if r[3] == "1.1"]
+    assert [r[4] for r in rows] == [1, 2]  # version 1 kept, one new version
+    assert rows[1][7] == f"ghi chú của máy {saved[0]}"
+    (now,) = [r for r in current if r[3] == "1.1"]  # the current value is that new version
+    assert (now[4], now[7]) == (2, rows[1][7])
 
 
 # -- imports that fail half-way ----------------------------------------------------------------------
@@ -198,7 +201,7 @@ def test_backup_then_restore_into_a_fresh_database_gives_identical_evaluations(h
     (tmp_path / "go").touch()
     tool(home, "save", str(tmp_path / "go"), "sửa lần hai", "1")  # a second version of one value
     original = dump(home)
-    assert original["results"] and any(r[4] == 2 for r in original["observations"])
+    assert original["results"] and any(r[4] == 2 for r in original["observations"][0])
     backup = tmp_path / "sao-luu.tar.gz"
     r = subprocess.run(
         [str(NTM), "backup", str(backup)], env=_env(home), cwd=ROOT, capture_output=True, text=True, timeout=300

@@ -64,7 +64,10 @@ def test_the_api_with_a_session_needs_the_csrf_token_with_a_token_it_does_not(wo
     from ntm.apps.observations.models import Observation
 
     version = Observation.objects.get(
-        unit__uid=NGUYEN_LY, set_code=SET, period=PERIOD, indicator="17.1", is_current=True
+        unit__uid=NGUYEN_LY,
+        set_code=SET,
+        period=PERIOD,
+        indicator="17.1",
     ).version  # the value replaced: named, as required
     t = Client(enforce_csrf_checks=True)
     r = t.post(

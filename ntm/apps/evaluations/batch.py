@@ -35,7 +35,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ntm.apps.observations.models import Fact, Observation
+from ntm.apps.observations.models import Fact
 from ntm.apps.units.models import Unit
 from ntm.core import units as core_units
 from ntm.core.catalog import Catalog, Context, CriteriaSet, Kind, default_catalog, prerequisites
@@ -145,7 +145,7 @@ def observation_query(set_code: str, period: str, within=None, view: DataView = 
     """The one SELECT of a cell: the observations ``view`` evaluates (current, or approved) of a set and
     period (``within``: a unit whose subtree only is read). Returns SQL with ``%s`` placeholders and
     its parameters."""
-    qs = Observation.objects.filter(set_code=set_code, period=period, **{view.flag: True})
+    qs = view.observations().filter(set_code=set_code, period=period)
     if within is not None:
         qs = qs.filter(unit__path__startswith=within.path)
     qs = qs.values_list("unit_id", "indicator", "value_num", "value_text", "assessment", "not_applicable")

@@ -3,12 +3,12 @@
 Two views of the stored results are kept current side by side, as DHIS2's "hide unapproved data in
 analytics" does for its analytics:
 
-- :data:`APPROVED` — evaluated from the observations approved last (``Observation.is_approved``),
+- :data:`APPROVED` — evaluated from the observations approved last (``ObservationVersion.is_approved``),
   stored in :class:`~.models.Result` and its roll-ups. This is what dashboards, roll-ups, bulletins,
   dossiers, exports and the API show by default: a draft or a submitted sheet changes no published
   figure until a reviewer approves it, and a reopened sheet keeps its approved figures until it is
   approved again.
-- :data:`ALL` — evaluated from the latest saved observations (``is_current``), approved or not,
+- :data:`ALL` — evaluated from the current values (``Observation``), approved or not,
   stored in :class:`~.models.ResultAll` and its roll-ups; kept current on every save. Reviewers may
   switch to it; every page, figure and document shown that way says so.
 
@@ -28,6 +28,7 @@ from django.db import models
 
 from ntm.apps.accounts.models import Role
 from ntm.apps.accounts.permissions import memberships
+from ntm.apps.observations.models import Observation, ObservationVersion
 
 from .models import (
     Result,
@@ -45,10 +46,17 @@ SESSION_KEY = "ntm_data_view"
 class DataView:
     code: str  # "approved" | "all": in URLs, the session, staged results and cache keys
     label: str  # as pages and documents name it
-    flag: str  # the observation column that selects the rows evaluated: "is_approved" | "is_current"
     result: type[models.Model]
     rollup: type[models.Model]
     state: type[models.Model]
+    approved_versions: bool  # evaluated from the history's approved versions, else from the current values
+
+    def observations(self) -> models.QuerySet:
+        """The observation rows this view evaluates: the approved versions (``ObservationVersion`` with
+        ``is_approved``), or the current values (``Observation``) — the same columns in both."""
+        if self.approved_versions:
+            return ObservationVersion.objects.filter(is_approved=True)
+        return Observation.objects.all()
 
     @property
     def approved_only(self) -> bool:
@@ -58,8 +66,8 @@ class DataView:
         return self.code
 
 
-APPROVED = DataView("approved", "số liệu đã duyệt", "is_approved", Result, RollupResult, RollupState)
-ALL = DataView("all", "gồm cả số liệu chưa duyệt", "is_current", ResultAll, RollupResultAll, RollupStateAll)
+APPROVED = DataView("approved", "số liệu đã duyệt", Result, RollupResult, RollupState, True)
+ALL = DataView("all", "gồm cả số liệu chưa duyệt", ResultAll, RollupResultAll, RollupStateAll, False)
 VIEWS = {v.code: v for v in (APPROVED, ALL)}
 # what a document or a page prints beside its figures when they include unapproved data
 UNAPPROVED_NOTE = (

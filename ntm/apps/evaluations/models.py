@@ -34,7 +34,7 @@ class ResultColumns(models.Model):
 
 class Result(ResultColumns):
     """The published figures: evaluated from the APPROVED observations of each unit, set and period
-    (``Observation.is_approved``: the values as they stood at the last approval). Every page, document,
+    (``ObservationVersion.is_approved``: the values as they stood at the last approval). Every page, document,
     export and API answer reads these unless a reviewer asks for :class:`ResultAll`."""
 
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="results", verbose_name="đơn vị")
@@ -48,7 +48,7 @@ class Result(ResultColumns):
 
 class ResultAll(ResultColumns):
     """The working figures, "gồm cả số liệu chưa duyệt": evaluated from the latest saved observations
-    (``Observation.is_current``), approved or not — kept current on every save."""
+    (``Observation``: the current values), approved or not — kept current on every save."""
 
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="đơn vị")
 

@@ -48,9 +48,7 @@ def affected(
             model.objects.filter(unit_id__in=ids, set_code__in=codes).values_list("period", flat=True).distinct()
         )
     keys |= set(
-        Observation.objects.filter(unit_id__in=ids, set_code__in=codes, is_current=True)
-        .values_list("period", flat=True)
-        .distinct()
+        Observation.objects.filter(unit_id__in=ids, set_code__in=codes).values_list("period", flat=True).distinct()
     )
     periods = []
     for k in keys:

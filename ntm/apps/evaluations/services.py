@@ -4,8 +4,8 @@ The rules live in :mod:`ntm.core.evaluation`; this module only gathers inputs fr
 database and stores the outputs.
 
 Two views of the figures are stored side by side (:mod:`.dataview`): the approved ones
-(:class:`~.models.Result`, from ``Observation.is_approved``) and those including unapproved data
-(:class:`~.models.ResultAll`, from ``is_current``). Every function that writes takes the ``view`` it
+(:class:`~.models.Result`, from the approved versions) and those including unapproved data
+(:class:`~.models.ResultAll`, from the current values). Every function that writes takes the ``view`` it
 writes: a save re-evaluates :data:`~.dataview.ALL`, an approval :data:`~.dataview.APPROVED`
 (:func:`approve_cell`). Readers default to :func:`.dataview.current`.
 
@@ -29,7 +29,6 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from ntm.apps.observations.models import Fact
-from ntm.apps.observations.models import Observation as Obs
 from ntm.apps.observations.workflow import mark_approved
 from ntm.apps.units.models import Unit
 from ntm.apps.units.services import communes_at
@@ -57,7 +56,7 @@ def _flag(value) -> bool | None:
 
 def _observations_of(unit: Unit, period: str, view: DataView):
     """The observations ``view`` evaluates (the latest saved, or the approved ones) of a unit and period."""
-    return Obs.objects.filter(unit=unit, period=period, **{view.flag: True})
+    return view.observations().filter(unit=unit, period=period)
 
 
 def current_observations(unit: Unit, set_code: str, period: str, view: DataView = ALL) -> dict[str, Observation]:

@@ -106,7 +106,7 @@ def reevaluate_changed_sets(set_codes: Iterable[str], *, user=None) -> Reevaluat
     codes = sorted(set(set_codes))
     affected = with_dependents(codes)
     if not affected or not (
-        Observation.objects.filter(set_code__in=affected, is_current=True).exists()
+        Observation.objects.filter(set_code__in=affected).exists()
         or Result.objects.filter(set_code__in=affected).exists()
         or ResultAll.objects.filter(set_code__in=affected).exists()
     ):
@@ -119,7 +119,7 @@ def cells_of(run: ReevaluationRun, view: DataView = ALL) -> list[tuple[str, str]
     :meth:`Period.sort_key`), prerequisites first."""
     catalog = default_catalog()
     found: set[tuple[str, str]] = set()
-    for qs in (Observation.objects.filter(**{view.flag: True}), view.result.objects.all()):
+    for qs in (view.observations(), view.result.objects.all()):
         if run.set_codes:
             qs = qs.filter(set_code__in=run.set_codes)
         if run.periods:
@@ -326,7 +326,7 @@ def _changed_around(view: DataView, set_code: str, p: Period, since) -> Iterable
             .order_by()
         )
     return (
-        Observation.objects.filter(set_code=set_code, period=p.key, is_current=True, created_at__gt=since)
+        Observation.objects.filter(set_code=set_code, period=p.key, created_at__gt=since)
         .values_list("unit_id", flat=True)
         .distinct()
         .order_by()

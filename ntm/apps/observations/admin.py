@@ -4,11 +4,27 @@ from django.contrib import admin
 from ntm.core.periods import Period
 
 from . import facts
-from .models import Fact, Observation, Submission
+from .models import Fact, Observation, ObservationVersion, Submission
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Values are written only through the services (a form, the API, an import): never edited here."""
+
+    search_fields = ("unit__name", "indicator")
+    raw_id_fields = ("unit", "created_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Observation)
-class ObservationAdmin(admin.ModelAdmin):
+class ObservationAdmin(_ReadOnly):
     list_display = (
         "unit",
         "set_code",
@@ -17,19 +33,27 @@ class ObservationAdmin(admin.ModelAdmin):
         "value_text",
         "assessment",
         "version",
-        "is_current",
         "created_by_name",
         "created_at",
     )
-    list_filter = ("set_code", "is_current", "source")
-    search_fields = ("unit__name", "indicator")
-    raw_id_fields = ("unit", "created_by")
+    list_filter = ("set_code", "source")
 
-    def has_change_permission(self, request, obj=None):  # append-only: history is never edited
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(ObservationVersion)
+class ObservationVersionAdmin(_ReadOnly):
+    list_display = (
+        "unit",
+        "set_code",
+        "period",
+        "indicator",
+        "value_text",
+        "assessment",
+        "version",
+        "is_approved",
+        "created_by_name",
+        "created_at",
+    )
+    list_filter = ("set_code", "is_approved", "source")
 
 
 class FactForm(forms.ModelForm):

@@ -17,12 +17,16 @@ from ntm.apps.accounts.permissions import can_enter, scope
 from ntm.apps.api.base import P_PERIOD, P_SET, P_UNIT, ErrorSerializer, Scoped, period_param, set_param, unit_param
 from ntm.apps.units.models import Unit
 
-from .models import Observation
+from .models import Observation, ObservationVersion
 
 
 class ObservationSerializer(serializers.ModelSerializer):
+    """A current value — or, with ``history``, one saved version (``id``: the version's; ``is_current``:
+    whether it is the cell's current value)."""
+
     unit = serializers.SlugRelatedField(slug_field="uid", read_only=True)
     set = serializers.CharField(source="set_code")
+    is_current = serializers.SerializerMethodField()
 
     class Meta:
         model = Observation
@@ -45,6 +49,9 @@ class ObservationSerializer(serializers.ModelSerializer):
             "created_by_name",
             "created_at",
         ]
+
+    def get_is_current(self, o) -> bool:
+        return getattr(o, "is_current", True)  # a current value; a version of the history says
 
 
 class EntrySerializer(serializers.Serializer):
@@ -99,7 +106,8 @@ class ObservationViewSet(Scoped, viewsets.GenericViewSet):
 
     def get_queryset(self):
         p = self.request.query_params
-        qs = Observation.objects.all() if p.get("history") in ("1", "true") else Observation.objects.current()
+        history = p.get("history") in ("1", "true")
+        qs = ObservationVersion.objects.with_current() if history else Observation.objects.all()
         qs = scope(qs, self.request.user).select_related("unit")
         unit = unit_param(self.request)
         if unit is not None:

@@ -160,7 +160,7 @@ def cmd_import(a: argparse.Namespace, fail) -> int:
 
     from .exchange import commit_file, plan_file
     from .imports import ImportFailed
-    from .models import Observation
+    from .models import Observation, ObservationVersion
 
     as_json = a.format == "json"
     path = Path(a.file)
@@ -211,7 +211,8 @@ def cmd_import(a: argparse.Namespace, fail) -> int:
         with transaction.atomic():
             res = commit_file(path, user=user, defaults=defaults, name=path.name)
             if user is None:  # who wrote it, when no account was named
-                Observation.objects.filter(batch=res.batch).update(created_by_name=_operator())
+                for model in (Observation, ObservationVersion):  # in the transaction that wrote them
+                    model.objects.filter(batch=res.batch).update(created_by_name=_operator())
     except ImportFailed as exc:  # e.g. a value changed since the preview
         return refused("refused", EXIT_REFUSED, exc.issues, exc.total, f"Không ghi gì: {fmt.number(exc.total)} lỗi.")
     data["plan"] = res.plan.as_dict()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
+from django.db.models import BooleanField, Case, CharField, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Collate, NullIf
 
 from ntm.apps.ops import pgstream
@@ -29,7 +29,7 @@ from ntm.apps.units.models import Unit
 from ntm.core.cell_safety import neutralise_row, sql_formula_like
 from ntm.core.periods import Period
 
-from .models import Observation
+from .models import Observation, ObservationVersion
 
 CHUNK = 2000
 CSV_CHUNK = 5000
@@ -83,9 +83,19 @@ def select_observations(
     period: str | None = None,
     history: bool = False,
 ) -> QuerySet[Observation]:
-    """Observations the user may see under ``unit`` (current values only unless ``history``)."""
-    qs = Observation.objects.all() if history else Observation.objects.current()
+    """Observations the user may see under ``unit``: the current values, or every version (the history)."""
+    qs = _with_current(ObservationVersion.objects.all() if history else Observation.objects.all())
     return within(qs, user, unit, set_code, period).order_by("unit_id", "set_code", "period", "indicator", "version")
+
+
+def _with_current(qs: QuerySet) -> QuerySet:
+    """``qs`` with ``is_current`` (the "Hiện hành" column): true on the current values; on the history,
+    whether the version is its cell's current one."""
+    if "is_current" in qs.query.annotations:
+        return qs
+    if qs.model is Observation:
+        return qs.annotate(is_current=Value(True, output_field=BooleanField()))
+    return qs.with_current()
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -257,24 +267,28 @@ def _observation_values(qs: QuerySet[Observation], *, csv_text: bool = False) ->
     def blank(f, free=False):  # NULL and "" both become an empty CSV field
         return NullIf(_CsvText(F(f)) if free and csv_text else F(f), Value(""), output_field=TextField())
 
-    return qs.annotate(
-        o_unit=F("unit__uid"),
-        o_name=F("unit__name"),
-        o_set=F("set_code"),
-        o_period=F("period"),
-        o_indicator=F("indicator"),
-        o_value=blank("value_text", True),
-        o_num=F("value_num"),
-        o_assessment=_assessment_sql(),
-        o_note=blank("note", True),
-        o_evidence=blank("evidence", True),
-        o_version=F("version"),
-        o_current=Case(When(is_current=True, then=Value("có")), default=Value("không"), output_field=CharField()),
-        o_source=blank("source"),
-        o_batch=blank("batch"),
-        o_by=blank("created_by_name", True),
-        o_at=_IsoLocal("created_at"),
-    ).values_list(*_OBS_FIELDS)
+    return (
+        _with_current(qs)
+        .annotate(
+            o_unit=F("unit__uid"),
+            o_name=F("unit__name"),
+            o_set=F("set_code"),
+            o_period=F("period"),
+            o_indicator=F("indicator"),
+            o_value=blank("value_text", True),
+            o_num=F("value_num"),
+            o_assessment=_assessment_sql(),
+            o_note=blank("note", True),
+            o_evidence=blank("evidence", True),
+            o_version=F("version"),
+            o_current=Case(When(is_current=True, then=Value("có")), default=Value("không"), output_field=CharField()),
+            o_source=blank("source"),
+            o_batch=blank("batch"),
+            o_by=blank("created_by_name", True),
+            o_at=_IsoLocal("created_at"),
+        )
+        .values_list(*_OBS_FIELDS)
+    )
 
 
 def _raw_rows(vqs: QuerySet) -> Iterator[list[tuple]]:
@@ -302,8 +316,10 @@ def _pg_csv_queries(qs: QuerySet[Observation]) -> list[tuple[str, tuple]]:
     rows). Not ``COPY … TO STDOUT``: it sends one protocol message per row, ≈4 µs each through the
     driver — the whole budget of 100,000 rows/s. A selection that spans fewer than
     :data:`SPLIT_MIN_UNITS` unit ids is one query."""
-    # "C": the byte order SQLite sorts in (and the order of the index obs_export_order)
-    qs = qs.order_by("unit_id", *(Collate(F(f), "C") for f in ("set_code", "period", "indicator")), "version")
+    # "C": the byte order SQLite sorts in
+    qs = _with_current(qs).order_by(
+        "unit_id", *(Collate(F(f), "C") for f in ("set_code", "period", "indicator")), "version"
+    )
     streams = max(1, int(getattr(settings, "NTM_EXPORT_STREAMS", 2)))
     cuts = _cuts(qs, streams) if streams > 1 and pgstream.at_once(qs.db) else []
     bounds = [None, *cuts, None]
@@ -335,7 +351,7 @@ def _cuts(qs: QuerySet[Observation], streams: int) -> list[int]:
         cur.execute(
             "SELECT histogram_bounds::text::bigint[] FROM pg_stats WHERE schemaname = current_schema() "
             "AND tablename = %s AND attname = 'unit_id'",
-            [Observation._meta.db_table],
+            [qs.model._meta.db_table],
         )
         row = cur.fetchone()
     inside = [b for b in (row[0] if row and row[0] else []) if lo < b <= hi]

@@ -35,7 +35,7 @@ from .evidence import (  # noqa: F401 - the views and tests use them from here
     evidence_name,
     store_evidence,
 )
-from .models import CARRIED_OVER, Fact, Observation
+from .models import CARRIED_OVER, Fact, Observation, ObservationVersion
 from .results import readers
 from .services import Entry, current_rows
 
@@ -271,7 +271,7 @@ class Sheet:
         more); every other row and the history are read when first asked for (the page is shown)."""
         self.unit, self.cs, self.period = unit, cs, period
         self.ctx = context_for(unit, period.year, on=period.end)
-        self._versions: dict[str, list[Observation]] | None = None
+        self._versions: dict[str, list[ObservationVersion]] | None = None
         self._current: dict[str, Observation] | None = None
         self._some: dict[str, Observation] = {}
         self._codes = frozenset(codes) if codes is not None else None
@@ -281,19 +281,19 @@ class Sheet:
             self._some = {o.indicator: o for o in current_rows(unit, cs.code, period.key, sorted(self._codes))}
 
     def _load(self) -> None:
-        versions: dict[str, list[Observation]] = defaultdict(list)
-        for o in Observation.objects.filter(unit=self.unit, set_code=self.cs.code, period=self.period.key).order_by(
-            "indicator", "-version"
-        ):
-            versions[o.indicator].append(o)
-        self._versions = versions
-        self._current = {c: vs[0] for c, vs in versions.items() if vs and vs[0].is_current}
+        cell = dict(unit=self.unit, set_code=self.cs.code, period=self.period.key)
+        self._current = {o.indicator: o for o in Observation.objects.filter(**cell)}
 
     @property
-    def versions(self) -> dict[str, list[Observation]]:
-        """Every saved version of each indicator, newest first."""
+    def versions(self) -> dict[str, list[ObservationVersion]]:
+        """Every saved version of each indicator, newest first (read from the history when first asked for)."""
         if self._versions is None:
-            self._load()
+            versions: dict[str, list[ObservationVersion]] = defaultdict(list)
+            for o in ObservationVersion.objects.filter(
+                unit=self.unit, set_code=self.cs.code, period=self.period.key
+            ).order_by("indicator", "-version"):
+                versions[o.indicator].append(o)
+            self._versions = versions
         return self._versions
 
     @property
@@ -308,7 +308,7 @@ class Sheet:
         return self.current.get(code)
 
     # what the rows were loaded at
-    def base(self, code: str, version: int) -> Observation | None:
+    def base(self, code: str, version: int) -> Observation | ObservationVersion | None:
         if not version:
             return None
         cur = self.current_of(code)

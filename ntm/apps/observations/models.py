@@ -1,36 +1,74 @@
 """Observations: what officials enter for an indicator of a unit in a period.
 
-Append-only: saving a value adds a row and marks the previous one as superseded, so the
-history (who, when, old → new) is never lost. ``version`` counts the saves of one cell and
-is used to detect two people editing the same form (optimistic concurrency).
+Two tables, each with only the indexes its readers need:
 
-Two rows of an indicator matter: the latest saved (``is_current``) and the latest approved
-(``is_approved``: set on the current rows of a unit, set and period when a reviewer approves them,
-see ``workflow``). The published figures are evaluated from the approved rows, the working figures
-("gồm cả số liệu chưa duyệt") from the current ones.
+- :class:`Observation` — the current value of each cell (unit, set, period, indicator): one row,
+  changed in place when a new version is saved. What evaluation, dashboards, exports and the entry
+  form read. ``version`` counts the saves of the cell and is used to detect two people editing the
+  same form (optimistic concurrency).
+- :class:`ObservationVersion` — the history, append-only: every version ever saved, the current one
+  included (who, when, old → new is never lost). What the version list, "as of" views, the history
+  export and the audit read. ``is_approved`` marks, per cell, the version a reviewer approved last
+  (see ``workflow``): the published figures are evaluated from those, the working figures ("gồm cả số
+  liệu chưa duyệt") from the current values.
+
+Every write goes through ``services`` (a form, the API) or ``imports`` (a file): both append the new
+version to the history and change the current row in the same transaction.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 CARRIED_OVER = "carryover"  # the source of a value copied from the previous period, until confirmed or changed
+
+# the columns a version carries, in the order the bulk writers (imports, the demos) list them
+VALUE_COLUMNS = (
+    "unit_id",
+    "set_code",
+    "indicator",
+    "period",
+    "year",
+    "value_text",
+    "value_num",
+    "assessment",
+    "not_applicable",
+    "note",
+    "evidence",
+    "version",
+    "source",
+    "batch",
+    "created_by_id",
+    "created_by_name",
+    "created_at",
+)
+# the columns that identify a cell
+CELL_COLUMNS = ("unit_id", "set_code", "period", "indicator")
+# the fields a version carries besides its unit
+VERSION_FIELDS = tuple(c.removesuffix("_id") if c == "created_by_id" else c for c in VALUE_COLUMNS if c != "unit_id")
 
 
 class ObservationQuerySet(models.QuerySet):
     def current(self):
-        return self.filter(is_current=True)
+        """Every row of :class:`Observation` is current (kept for the readers that say so)."""
+        return self
 
+
+class VersionQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(is_approved=True)
 
+    def with_current(self):
+        """Each version with ``is_current``: whether it is its cell's current value."""
+        same = {f: models.OuterRef(f) for f in ("unit_id", "set_code", "period", "indicator", "version")}
+        return self.annotate(is_current=models.Exists(Observation.objects.filter(**same)))
 
-class Observation(models.Model):
-    # no index of its own: obs_version_unique and obs_one_current begin with the unit
-    unit = models.ForeignKey(
-        "units.Unit", on_delete=models.PROTECT, related_name="observations", verbose_name="đơn vị", db_index=False
-    )
+
+class ObservationFields(models.Model):
+    """What one version of a cell holds, the same in the current values and in the history."""
+
     set_code = models.CharField("bộ tiêu chí", max_length=64)
     indicator = models.CharField("chỉ tiêu", max_length=16)
     period = models.CharField("kỳ", max_length=10, help_text="YYYY, YYYY-MM hoặc YYYY-Qn")
@@ -42,14 +80,6 @@ class Observation(models.Model):
     note = models.TextField("ghi chú", blank=True)
     evidence = models.CharField("minh chứng", max_length=500, blank=True)
     version = models.PositiveIntegerField("lần sửa", default=1)
-    is_current = models.BooleanField(default=True)  # read through the partial indexes below, never alone
-    # db_default: the bulk writers (imports, the national demo) list their columns; a new value is never approved
-    is_approved = models.BooleanField(
-        "đã duyệt",
-        default=False,
-        db_default=False,
-        help_text="giá trị được phê duyệt lần gần nhất của chỉ tiêu trong kỳ",
-    )
     source = models.CharField(
         "nguồn",
         max_length=40,
@@ -68,42 +98,81 @@ class Observation(models.Model):
     created_by_name = models.CharField(
         "tên người nhập", max_length=150, blank=True, help_text="giữ lại khi tài khoản bị xóa"
     )
-    created_at = models.DateTimeField("thời điểm", auto_now_add=True)
+    # the time of the version (set by the writer: the current row takes the time of each new version)
+    created_at = models.DateTimeField("thời điểm", default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.set_code} {self.indicator} {self.period}: {self.value_text or self.assessment}"
+
+
+class Observation(ObservationFields):
+    """The current value of a cell: one row per unit, set, period and indicator, changed in place."""
+
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="observations", verbose_name="đơn vị", db_index=False
+    )
 
     objects = ObservationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "số liệu chỉ tiêu"
         verbose_name_plural = "số liệu chỉ tiêu"
-        # Only the indexes a reader needs: every row written (an import writes one per value, and
-        # retires the one it replaces) enters each index that covers it. A cell's current rows are
-        # read through obs_one_current, all its versions through obs_version_unique; a set and
-        # period's current rows (evaluation, exports) through obs_set_period, its approved ones
-        # through obs_set_period_approved. The partial ones hold no retired version.
+        # a cell's value through obs_cell (which begins with the unit: no index of the unit alone); a set
+        # and period's values (evaluation, exports) through obs_set_period. A new version changes no
+        # indexed column: the row is rewritten in place (PostgreSQL: on its own page, see migration 0007).
+        indexes = [models.Index(fields=["set_code", "period"], name="obs_set_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "set_code", "period", "indicator"], name="obs_cell"),
+        ]
+
+    @classmethod
+    def of(cls, version: ObservationVersion) -> Observation:
+        """The current row holding ``version`` (not saved): for the writers that create both in bulk."""
+        return cls(unit_id=version.unit_id, **{f: getattr(version, f) for f in VERSION_FIELDS})
+
+
+class ObservationVersion(ObservationFields):
+    """One saved version of a cell, never changed (but for ``is_approved``) nor removed."""
+
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="observation_versions",
+        verbose_name="đơn vị",
+        db_index=False,
+    )
+    # db_default: the bulk writers (imports, the national demo) list their columns; a new value is never approved
+    is_approved = models.BooleanField(
+        "đã duyệt",
+        default=False,
+        db_default=False,
+        help_text="phiên bản được phê duyệt lần gần nhất của chỉ tiêu trong kỳ",
+    )
+
+    objects = VersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "phiên bản số liệu"
+        verbose_name_plural = "lịch sử số liệu"
+        # An import appends one row per value: it enters the primary key and obsv_version only (a new
+        # version is never approved, so the partial ones do not hold it). A cell's versions are read
+        # through obsv_version; a set and period's approved values through obsv_set_period_approved.
         indexes = [
-            models.Index(fields=["set_code", "period"], condition=models.Q(is_current=True), name="obs_set_period"),
             models.Index(
-                fields=["set_code", "period"], condition=models.Q(is_approved=True), name="obs_set_period_approved"
+                fields=["set_code", "period"], condition=models.Q(is_approved=True), name="obsv_set_period_approved"
             ),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "set_code", "period", "indicator"],
-                condition=models.Q(is_current=True),
-                name="obs_one_current",
-            ),
-            models.UniqueConstraint(
-                fields=["unit", "set_code", "period", "indicator", "version"], name="obs_version_unique"
-            ),
+            models.UniqueConstraint(fields=["unit", "set_code", "period", "indicator", "version"], name="obsv_version"),
             models.UniqueConstraint(
                 fields=["unit", "set_code", "period", "indicator"],
                 condition=models.Q(is_approved=True),
-                name="obs_one_approved",
+                name="obsv_one_approved",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.unit_id} {self.set_code} {self.indicator} {self.period}: {self.value_text or self.assessment}"
 
 
 class Fact(models.Model):

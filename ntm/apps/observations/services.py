@@ -1,10 +1,11 @@
-"""Recording observations: append-only, optimistic concurrency, re-evaluation in the same transaction.
+"""Recording observations: history kept, optimistic concurrency, re-evaluation in the same transaction.
 
 Every value from the entry form and the API is written here, after the checks of :mod:`.validation`
 (the import applies the same checks row by row and writes in bulk)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,7 +20,7 @@ from ntm.core.values import ValueRefused, assessment_text, clean_text, input_tex
 
 from . import facts
 from .evidence import reference_problem
-from .models import CARRIED_OVER, Fact, Observation
+from .models import CARRIED_OVER, Fact, Observation, ObservationVersion
 from .signals import CellsChanged, announce
 from .validation import EntryProblem, EntryRefused, entry_refused, version_required
 from .workflow import PeriodLocked, locked_submissions, mark_approved  # noqa: F401  (mark_approved: part of this service)
@@ -151,31 +152,48 @@ def _same(cur: Observation, fields: dict, e: Entry, source: str) -> bool:
     )
 
 
+# what a new version sets on the current row (besides the cell, which does not change)
+_VERSION_FIELDS = (
+    "year",
+    "value_text",
+    "value_num",
+    "assessment",
+    "not_applicable",
+    "note",
+    "evidence",
+    "version",
+    "source",
+    "batch",
+    "created_by",
+    "created_by_name",
+    "created_at",
+)
+
+
 def _write(
     e: Entry, fields: dict, user, source: str, batch: str, mine: set[int], overwrite: bool = False
 ) -> tuple[Observation | None, Observation | None]:
-    """Append one value; returns (previous current row, new row or None when nothing changed). ``mine``:
-    the rows this call has written (an entry may build on one without naming its version)."""
+    """Save one value; returns (the current row as it was, the current row now — or None when nothing
+    changed). ``mine``: the cells this call has written (an entry may build on one without naming its
+    version)."""
     cur = (
         Observation.objects.select_for_update()
-        .filter(unit=e.unit, set_code=e.set_code, period=fields["period"], indicator=e.indicator, is_current=True)
+        .filter(unit=e.unit, set_code=e.set_code, period=fields["period"], indicator=e.indicator)
         .first()
     )
     new = _new_version(e, fields, cur, user, source, batch, own=overwrite or (cur is not None and cur.pk in mine))
     if new is None:
         return cur, None
-    if cur is not None:
-        Observation.objects.filter(pk=cur.pk).update(is_current=False)
-    new.save(force_insert=True)
-    mine.add(new.pk)
-    return cur, new
+    old, row = _apply([(cur, new)])[0]
+    mine.add(row.pk)
+    return old, row
 
 
 def _new_version(
     e: Entry, fields: dict, cur: Observation | None, user, source: str, batch: str, own: bool = False
-) -> Observation | None:
-    """The row that follows ``cur`` (not saved), or None when the value is the same; raises on a stale version,
-    and on a missing one when ``cur`` is there — unless ``own``: written by the same call just before."""
+) -> ObservationVersion | None:
+    """The version that follows ``cur`` (not saved), or None when the value is the same; raises on a stale
+    version, and on a missing one when ``cur`` is there — unless ``own``: written by the same call just before."""
     if cur is not None and e.expected_version is not None and cur.version != e.expected_version:
         raise EditConflict(cur, e.expected_version)
     if cur is None and e.expected_version:
@@ -190,28 +208,62 @@ def _new_version(
         problem = reference_problem(evidence, e.unit, e.set_code, fields["period"])
         if problem:
             raise EntryProblem("evidence", problem, entry=e)
-    return Observation(
+    return ObservationVersion(
         unit=e.unit,
         set_code=e.set_code,
         indicator=e.indicator,
         assessment=e.assessment,
         not_applicable=e.not_applicable,
         version=cur.version + 1 if cur else 1,
-        is_current=True,
         source=source,
         batch=batch,
         created_by=user,
         created_by_name=_user_name(user),
+        created_at=timezone.now(),
         **fields,
     )
+
+
+def _apply(
+    changes: list[tuple[Observation | None, ObservationVersion]],
+) -> list[tuple[Observation | None, Observation]]:
+    """Append the new versions to the history and make them the current values: the rows of cells that
+    have one are changed in place, the others created. Returns (the current row as it was, or None; the
+    current row now). Three statements whatever the number (one per row where the database cannot
+    return the ids of a bulk insert)."""
+    out: list[tuple[Observation | None, Observation]] = []
+    changed: list[Observation] = []
+    created: list[Observation] = []
+    for cur, new in changes:
+        if cur is None:
+            row = Observation(unit=new.unit, set_code=new.set_code, period=new.period, indicator=new.indicator)
+            created.append(row)
+            old = None
+        else:
+            old, row = copy.copy(cur), cur
+            changed.append(row)
+        for name in _VERSION_FIELDS:
+            setattr(row, name, getattr(new, name))
+        out.append((old, row))
+    ObservationVersion.objects.bulk_create([new for _, new in changes])
+    if len(changed) == 1:
+        changed[0].save(update_fields=_VERSION_FIELDS)
+    elif changed:
+        Observation.objects.bulk_update(changed, _VERSION_FIELDS)
+    if len(created) > 1 and connection.features.can_return_rows_from_bulk_insert:
+        Observation.objects.bulk_create(created)  # the new rows get their ids, as with save()
+    else:
+        for row in created:
+            row.save(force_insert=True)
+    return out
 
 
 def _write_cell(
     items: list[tuple[Entry, dict]], user, source: str, batch: str, overwrite: bool = False
 ) -> list[tuple[Observation | None, Observation | None]]:
-    """Append the values of one unit, set and period (one row per indicator) with three statements
-    whatever their number: lock the current rows of these indicators, retire those that get a new
-    version, insert the new ones. A row that turns out unchanged stays current; a stale version raises
+    """Save the values of one unit, set and period (one row per indicator) with a few statements whatever
+    their number: lock the current rows of these indicators, append the new versions, change the
+    current rows (:func:`_apply`). A row that turns out unchanged is left alone; a stale version raises
     EditConflict and the caller's transaction undoes everything."""
     e0, f0 = items[0]
     current = {
@@ -224,22 +276,12 @@ def _write_cell(
         )
         for e, fields in items
     ]
-    replaced = [cur.pk for cur, new in out if new is not None and cur is not None]
-    if replaced:
-        Observation.objects.filter(pk__in=replaced).update(is_current=False)
-    new_rows = [new for _, new in out if new is not None]
-    if len(new_rows) > 1 and connection.features.can_return_rows_from_bulk_insert:
-        Observation.objects.bulk_create(new_rows)  # the new rows get their ids, as with save()
-    else:
-        for new in new_rows:
-            new.save(force_insert=True)
-    return out
+    applied = iter(_apply([(cur, new) for cur, new in out if new is not None]))
+    return [next(applied) if new is not None else (cur, None) for cur, new in out]
 
 
 def _current_in_cell(unit, set_code: str, period: str, indicators: list[str]):
-    return Observation.objects.filter(
-        unit=unit, set_code=set_code, period=period, is_current=True, indicator__in=indicators
-    )
+    return Observation.objects.filter(unit=unit, set_code=set_code, period=period, indicator__in=indicators)
 
 
 def current_rows(unit, set_code: str, period: str, indicators: list[str]) -> list[Observation]:
@@ -405,7 +447,7 @@ def record_many(
 
 def history(unit: Unit, set_code: str, period: str, indicator: str | None = None):
     """Every saved version, newest first (who, when, old → new)."""
-    qs = Observation.objects.filter(unit=unit, set_code=set_code, period=Period.parse(period).key)
+    qs = ObservationVersion.objects.with_current().filter(unit=unit, set_code=set_code, period=Period.parse(period).key)
     if indicator:
         qs = qs.filter(indicator=indicator)
     return qs.order_by("indicator", "-version")

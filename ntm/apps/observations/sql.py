@@ -4,49 +4,58 @@ Each function takes the Django connection to write on explicitly: an import writ
 a thread of its own (:class:`~.imports.write.Writer`) on the connection — and in the transaction —
 of the request that runs it, not on that thread's own connection.
 
-- :func:`retire` — the current rows being replaced stop being current: one statement per block;
-- :func:`append` — new rows as plain tuples: ``COPY … FROM STDIN`` on PostgreSQL, one
-  ``executemany`` elsewhere.
+- :func:`append` — new versions as plain tuples into the history: ``COPY … FROM STDIN`` on
+  PostgreSQL, one ``executemany`` elsewhere;
+- :func:`make_current` — those versions become the current values: one ``INSERT … SELECT … ON
+  CONFLICT DO UPDATE`` that changes the row of each cell in place (or creates it), reading the
+  versions just appended through the history's primary key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .models import Observation
+from .models import CELL_COLUMNS, VALUE_COLUMNS, Observation, ObservationVersion
 
-TABLE = Observation._meta.db_table
-SQLITE_PARAMETERS = 900  # SQLite: at most 999 parameters in a statement
+CURRENT = Observation._meta.db_table
+HISTORY = ObservationVersion._meta.db_table
 
 
-def retire(conn, pks: Sequence[int]) -> int:
-    """``is_current`` false on the rows ``pks``; returns how many rows changed."""
-    if not pks:
-        return 0
-    q = conn.ops.quote_name
-    head = f"UPDATE {q(TABLE)} SET {q('is_current')} = %s WHERE {q('id')}"
-    changed = 0
+def last_version(conn) -> int:
+    """The highest id in the history (0 when empty): the versions appended after it are above it."""
     with conn.cursor() as cur:
-        if conn.vendor == "postgresql":  # one statement whatever the number: the ids as one array
-            cur.execute(f"{head} = ANY(%s)", [False, list(pks)])
-            return cur.rowcount
-        for i in range(0, len(pks), SQLITE_PARAMETERS):
-            part = pks[i : i + SQLITE_PARAMETERS]
-            cur.execute(f"{head} IN ({', '.join(['%s'] * len(part))})", [False, *part])
-            changed += cur.rowcount
-    return changed
+        cur.execute(f"SELECT MAX(id) FROM {conn.ops.quote_name(HISTORY)}")
+        return cur.fetchone()[0] or 0
 
 
 def append(conn, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """Insert ``rows`` (tuples in the order of ``columns``)."""
+    """Append versions (tuples in the order of ``columns``) to the history."""
     if not rows:
         return
     q = conn.ops.quote_name
     cols = ", ".join(q(c) for c in columns)
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {q(TABLE)} ({cols}) FROM STDIN") as copy:
+            with cur.cursor.copy(f"COPY {q(HISTORY)} ({cols}) FROM STDIN") as copy:
                 for r in rows:
                     copy.write_row(r)
         else:
-            cur.executemany(f"INSERT INTO {q(TABLE)} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+            cur.executemany(f"INSERT INTO {q(HISTORY)} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
+def make_current(conn, batch: str, after: int) -> int:
+    """The versions of ``batch`` appended to the history after id ``after`` become the current values of
+    their cells; returns how many rows were written. A cell appears once in what an import appends at a
+    time (a file names a cell once)."""
+    q = conn.ops.quote_name
+    cols = ", ".join(q(c) for c in VALUE_COLUMNS)
+    keep = set(CELL_COLUMNS)
+    changes = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in VALUE_COLUMNS if c not in keep)
+    with conn.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {q(CURRENT)} ({cols}) SELECT {cols} FROM {q(HISTORY)} "
+            f"WHERE {q('id')} > %s AND {q('batch')} = %s "
+            f"ON CONFLICT ({', '.join(q(c) for c in CELL_COLUMNS)}) DO UPDATE SET {changes}",
+            [after, batch],
+        )
+        return cur.rowcount

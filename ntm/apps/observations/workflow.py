@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ntm.apps.accounts.permissions import can_enter, can_review
@@ -37,7 +38,7 @@ from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
 from ntm.web.cache import changed
 
-from .models import Observation, ReviewComment, Submission, SubmissionEvent
+from .models import Observation, ObservationVersion, ReviewComment, Submission, SubmissionEvent
 from .models import SubmissionState as S
 from .signals import announce_approval
 
@@ -185,9 +186,12 @@ def mark_approved(unit: Unit, set_code: str, period: str) -> int:
     before are no longer): called in the transaction of an approval (``workflow.transition``), which
     logs it. Returns the number of rows now approved. Two statements."""
     key = Period.parse(period).key
-    cell = Observation.objects.filter(unit=unit, set_code=set_code, period=key)
-    cell.filter(is_approved=True).update(is_approved=False)
-    return cell.filter(is_current=True).update(is_approved=True)
+    versions = ObservationVersion.objects.filter(unit=unit, set_code=set_code, period=key)
+    versions.filter(is_approved=True).update(is_approved=False)
+    current = Observation.objects.filter(
+        unit=unit, set_code=set_code, period=key, indicator=OuterRef("indicator"), version=OuterRef("version")
+    )
+    return versions.filter(Exists(current)).update(is_approved=True)
 
 
 def _announce() -> None:

@@ -496,8 +496,6 @@ def dossier_data(
     issued: dt.date | None = None,
     frame=None,
 ) -> D.DossierData:
-    from ntm.apps.observations.models import Observation
-
     from .documents import frame_for
 
     catalog = catalog or default_catalog()
@@ -513,9 +511,9 @@ def dossier_data(
     view = dataview.current()
     current = {  # the values the figures were evaluated from: the approved ones, or the latest
         o.indicator: o
-        for o in Observation.objects.filter(unit=unit, set_code=set_code, period=p.key, **{view.flag: True}).only(
-            "indicator", "evidence", "note", "value_text", "created_by_name", "created_at"
-        )
+        for o in view.observations()
+        .filter(unit=unit, set_code=set_code, period=p.key)
+        .only("indicator", "evidence", "note", "value_text", "created_by_name", "created_at")
     }
     detail = explanation(r, catalog=catalog)  # stored results keep only status letters
     ind_rows = {i["code"]: i for i in detail.get("indicator_results", [])}

@@ -12,7 +12,7 @@ from ntm.apps.accounts.models import Membership, Role
 from ntm.apps.audit import changelog
 from ntm.apps.audit.models import Action, AuditEvent, ObjectChange
 from ntm.apps.evaluations.tests.fixtures import demo_db, ntm_middleware  # noqa: F401
-from ntm.apps.observations.models import Observation
+from ntm.apps.observations.testing import save_version
 from ntm.apps.units import classifications as C
 from ntm.apps.units.models import Classification, Unit
 
@@ -93,7 +93,7 @@ def test_a_group_change_records_the_classification_and_the_units_mirror(admin_us
 
 def test_saving_an_observation_records_no_object_change():
     before = ObjectChange.objects.count()
-    Observation.objects.create(
+    save_version(
         unit=Unit.objects.get(uid="xa:13570@2024"),
         set_code="xa-ntm-2021",
         indicator="1.1",
@@ -186,7 +186,8 @@ def test_the_changes_page_reads_in_english_too(client, demo_db, ntm_middleware):
 NOT_LOGGED = {
     "units.UnitLink": "lineage from the shipped dataset, rewritten by every load",
     "catalog.CatalogGeneration": "a counter; the versions it counts are change-logged (SetVersion)",
-    "observations.Observation": "append-only with version and author; each batch is an audit event",
+    "observations.Observation": "the current value of a cell; every version is kept in ObservationVersion",
+    "observations.ObservationVersion": "append-only history with version and author; each batch is an audit event",
     "observations.Submission": "workflow state; each step is an audit event and a SubmissionEvent",
     "observations.SubmissionEvent": "the workflow's own history",
     "observations.ReviewComment": "each comment is an audit event (review_comment)",

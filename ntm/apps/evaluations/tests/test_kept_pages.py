@@ -71,7 +71,10 @@ def save_planning_unmet(client, unit, django_capture_on_commit_callbacks) -> Non
 
     code = default_catalog().get("xa-ntm-2021").indicators[0].code
     o = Observation.objects.filter(
-        unit=unit, set_code="xa-ntm-2021", period="2023-07", indicator=code, is_current=True
+        unit=unit,
+        set_code="xa-ntm-2021",
+        period="2023-07",
+        indicator=code,
     ).first()
     with django_capture_on_commit_callbacks(execute=True):
         r = client.post(
@@ -129,7 +132,9 @@ def test_a_waiting_message_is_shown_not_a_kept_page(memo_on, member, client, dja
     from ntm.apps.observations.models import Observation
 
     o = Observation.objects.filter(
-        unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07", is_current=True
+        unit=resolve_unit(NGUYEN_LY),
+        set_code="xa-ntm-2021",
+        period="2023-07",
     ).first()
     with django_capture_on_commit_callbacks(execute=True):
         r = client.post(

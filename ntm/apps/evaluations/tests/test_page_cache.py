@@ -161,7 +161,10 @@ def test_the_overview_is_reused_until_an_approved_value_changes_it(
         if i["decided_by"] == "assessment" and i["counts_as_met"]
     )
     version = Observation.objects.get(
-        unit=commune.unit, set_code="xa-ntm-2021", period="2023-07", indicator=code, is_current=True
+        unit=commune.unit,
+        set_code="xa-ntm-2021",
+        period="2023-07",
+        indicator=code,
     ).version
     reviewer = member("Hà Nam/Lý Nhân", "reviewer", username="reviewer")
     clerk_user = member(commune.unit.uid, "entry", username="clerk")

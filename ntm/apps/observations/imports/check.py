@@ -663,7 +663,7 @@ def _current(chunk: list[Prepared]) -> dict[tuple[tuple[int, str, str], str], tu
     select = (
         f"SELECT unit_id, set_code, period, indicator, value_num, "
         f"CASE WHEN value_num IS NULL THEN value_text END, assessment, not_applicable, note, evidence, "
-        f"id, version, created_by_name, value_text FROM {q(Observation._meta.db_table)} WHERE is_current "
+        f"id, version, created_by_name, value_text FROM {q(Observation._meta.db_table)} WHERE "
     )
     found: list[tuple] = []
     with connection.cursor() as cur:
@@ -671,7 +671,7 @@ def _current(chunk: list[Prepared]) -> dict[tuple[tuple[int, str, str], str], tu
             # a file in the usual order (unit by unit): the chunk's cells are about all the combinations of
             # its units, sets and periods, read in one statement (the few others are left out below)
             cur.execute(
-                select + "AND unit_id = ANY(%s) AND set_code = ANY(%s) AND period = ANY(%s)", [units, sets, periods]
+                select + "unit_id = ANY(%s) AND set_code = ANY(%s) AND period = ANY(%s)", [units, sets, periods]
             )
             found = cur.fetchall()
         else:
@@ -683,7 +683,7 @@ def _current(chunk: list[Prepared]) -> dict[tuple[tuple[int, str, str], str], tu
                 for i in range(0, len(ids), 900):  # SQLite: at most 999 parameters
                     part = ids[i : i + 900]
                     cur.execute(
-                        select + f"AND set_code = %s AND period = %s AND unit_id IN ({', '.join(['%s'] * len(part))})",
+                        select + f"set_code = %s AND period = %s AND unit_id IN ({', '.join(['%s'] * len(part))})",
                         [set_code, period, *part],
                     )
                     found.extend(cur.fetchall())

@@ -22,7 +22,6 @@ from ..signals import CellsChanged, announce
 from .check import (
     _C_ASSESS,
     _C_NA,
-    _C_PK,
     _C_TEXT,
     _C_VERSION,
     MAX_PREVIEW,
@@ -35,7 +34,7 @@ from .check import (
     _show,
 )
 from .common import IMPORT_SOURCE, MAX_ISSUES, SHEET, ImportFailed, Issue
-from .write import Writer, _insert, _retire
+from .write import Writer, _insert
 
 
 def plan_import(
@@ -162,12 +161,9 @@ def commit_import(
 
     def check(chunk: list[Prepared]) -> None:
         """Compare a checked block with the current values and hand its changes to the writer."""
-        supersede: list[int] = []
         new_rows: list[tuple] = []
         for p, o in _changes(chunk, plan, conflicts, where, evidence, reading=writer.reading):
             unit_id, set_code, key = p.cell
-            if o is not None:
-                supersede.append(o[_C_PK])
             new_rows.append(
                 (
                     unit_id,
@@ -182,7 +178,6 @@ def commit_import(
                     p.note,
                     p.evidence,
                     (o[_C_VERSION] + 1) if o else 1,
-                    True,
                     IMPORT_SOURCE,
                     batch,
                     by_id,
@@ -193,15 +188,13 @@ def commit_import(
             cells[p.cell] = p.unit
         if conflicts:
             raise ImportFailed(conflicts[:MAX_ISSUES], len(conflicts))
-        writer.put((supersede, new_rows))
+        writer.put(new_rows)
         if progress:  # in this thread: a progress report may write on its own connection
             progress("Ghi số liệu", plan.new + plan.changed, 0)
 
-    def write(block: tuple[list[int], list[tuple]], conn) -> None:
+    def write(new_rows: list[tuple], conn) -> None:
         """Write one block (in the writer's thread, on this transaction's connection)."""
-        supersede, new_rows = block
-        _retire(supersede, conn)
-        _insert(new_rows, conn)
+        _insert(new_rows, batch, conn)
 
     with transaction.atomic():
         with Writer(write) as writer:  # block n is written while block n + 1 is checked

@@ -1,4 +1,4 @@
-"""Stage 3, writing: the checked rows of an import appended to the observations."""
+"""Stage 3, writing: the checked rows of an import appended to the history and made the current values."""
 
 from __future__ import annotations
 
@@ -8,41 +8,20 @@ import threading
 from collections.abc import Callable
 
 from .. import sql
+from ..models import VALUE_COLUMNS
 
-_INSERT_COLUMNS = (
-    "unit_id",
-    "set_code",
-    "indicator",
-    "period",
-    "year",
-    "value_text",
-    "value_num",
-    "assessment",
-    "not_applicable",
-    "note",
-    "evidence",
-    "version",
-    "is_current",
-    "source",
-    "batch",
-    "created_by_id",
-    "created_by_name",
-    "created_at",
-)
+_INSERT_COLUMNS = VALUE_COLUMNS  # the order of the tuples an import's check hands to the writer
 
 
-def _insert(rows: list[tuple], conn=None) -> None:
-    """Append observations as plain tuples (:func:`..sql.append`: ``COPY`` on PostgreSQL)."""
+def _insert(rows: list[tuple], batch: str, conn=None) -> None:
+    """Append an import's block of new versions (plain tuples) to the history and make them the current
+    values (:func:`..sql.append`, then :func:`..sql.make_current`)."""
     from django.db import connection
 
-    sql.append(conn or connection, _INSERT_COLUMNS, rows)
-
-
-def _retire(pks: list[int], conn=None) -> None:
-    """The current rows an import replaces stop being current (:func:`..sql.retire`)."""
-    from django.db import connection
-
-    sql.retire(conn or connection, pks)
+    conn = conn or connection
+    after = sql.last_version(conn)
+    sql.append(conn, _INSERT_COLUMNS, rows)
+    sql.make_current(conn, batch, after)
 
 
 _DONE = object()

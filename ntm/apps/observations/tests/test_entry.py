@@ -10,7 +10,7 @@ from django.test import Client
 from ntm.apps.accounts.testing import csrf_token, form_values, one, soup, text, texts
 from ntm.apps.audit.models import Action, AuditEvent
 from ntm.apps.evaluations.models import Result, ResultAll
-from ntm.apps.observations.models import Observation
+from ntm.apps.observations.models import Observation, ObservationVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def row(page, code: str):
 
 
 def current(unit, code, set_code="xa-ntm-2021", period="2023-07"):
-    return Observation.objects.get(unit=unit, set_code=set_code, period=period, indicator=code, is_current=True)
+    return Observation.objects.get(unit=unit, set_code=set_code, period=period, indicator=code)
 
 
 def pdf(name="bien-ban.pdf", size=None):
@@ -104,7 +104,10 @@ def test_a_commune_user_cannot_open_or_post_to_another_commune(users, seeded, co
     seed_cell(cong_ly)
     c = as_user(users["xa"])
     url = CONG_LY_FORM.format(uid=cong_ly.uid)
-    before = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current").order_by("id"))
+    before = [
+        *ObservationVersion.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version"),
+        *Observation.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version"),
+    ]
     result_before = ResultAll.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met
 
     r = c.get(url)
@@ -116,7 +119,10 @@ def test_a_commune_user_cannot_open_or_post_to_another_commune(users, seeded, co
     Observation.objects.filter(pk=evidence_id).update(evidence="minh-chung/x.pdf")
     assert c.get(f"/nhap-lieu/minh-chung/{evidence_id}/").status_code == 404
 
-    after = list(Observation.objects.filter(unit=cong_ly).values_list("id", "version", "is_current").order_by("id"))
+    after = [
+        *ObservationVersion.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version"),
+        *Observation.objects.filter(unit=cong_ly).order_by("id").values_list("id", "version"),
+    ]
     assert after == before
     assert ResultAll.objects.get(unit=cong_ly, set_code="xa-ntm-2021", period="2023-07").indicators_met == result_before
     denied = AuditEvent.objects.filter(action=Action.ACCESS_DENIED, unit=cong_ly, username="demo_xa")

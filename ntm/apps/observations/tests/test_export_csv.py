@@ -14,6 +14,7 @@ import pytest
 
 from ntm.apps.observations import exports as X
 from ntm.apps.observations.models import Observation
+from ntm.apps.observations.testing import save_version
 
 
 def _reference(qs) -> str:
@@ -65,7 +66,7 @@ def test_fast_csv_equals_the_generic_writer_on_awkward_values(nguyen_ly, cong_ly
         (cong_ly, "1.1", "không", None, False, False, "", "", ""),
     ]
     for unit, ind, text, num, a, na, note, ev, by in rows:
-        Observation.objects.create(
+        save_version(
             unit=unit,
             set_code="xa-ntm-2021",
             period="2023-07",
@@ -81,9 +82,7 @@ def test_fast_csv_equals_the_generic_writer_on_awkward_values(nguyen_ly, cong_ly
             source="test",
             batch="lô,1" if na else "",
         )
-    old = Observation.objects.get(unit=nguyen_ly, indicator="3.1")
-    Observation.objects.filter(pk=old.pk).update(is_current=False)
-    Observation.objects.create(
+    save_version(
         unit=nguyen_ly,
         set_code="xa-ntm-2021",
         period="2023-07",
@@ -116,9 +115,7 @@ def test_fast_csv_equals_the_generic_writer_on_awkward_values(nguyen_ly, cong_ly
 @pytest.mark.django_db
 def test_fast_csv_respects_the_selection_and_an_empty_one(nguyen_ly, cong_ly, users):
     for unit in (nguyen_ly, cong_ly):
-        Observation.objects.create(
-            unit=unit, set_code="xa-ntm-2021", period="2023-07", year=2023, indicator="1.1", assessment=True
-        )
+        save_version(unit=unit, set_code="xa-ntm-2021", period="2023-07", year=2023, indicator="1.1", assessment=True)
     qs = X.select_observations(users["xa"], period="2023-07")  # demo_xa: Nguyên Lý only
     text = "".join(X.observations_csv(qs))
     assert nguyen_ly.uid in text and cong_ly.uid not in text
@@ -134,7 +131,7 @@ def test_an_export_computed_in_parts_is_the_file_of_one_query(committed_db, sett
 
     units = list(Unit.objects.filter(uid__startswith="xa:", valid_to__isnull=True).order_by("id")[:40:4])
     made = [
-        Observation.objects.create(
+        save_version(
             unit=u,
             set_code="xa-ntm-2021",
             period="2031-Q1",

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from ntm.apps.evaluations.models import Result, ResultAll
-from ntm.apps.observations.models import Observation
+from ntm.apps.observations.models import ObservationVersion
 from ntm.apps.observations.services import EditConflict, Entry, record_many
 from ntm.apps.observations.signals import cells_approved, cells_changed
 from ntm.apps.observations.workflow import transition
@@ -56,5 +56,5 @@ def test_an_approval_announces_the_cell_and_publishes_its_figures(users, seeded,
     transition(seeded, *CELL, "approve", users["huyen"])
     (said,) = heard
     assert (said["unit"], said["set_code"], said["period"].key) == (seeded, *CELL) and said["in_transaction"]
-    assert Observation.objects.filter(unit=seeded, is_approved=True).count() == 57
+    assert ObservationVersion.objects.filter(unit=seeded, is_approved=True).count() == 57
     assert Result.objects.get(unit=seeded, set_code=CELL[0], period=CELL[1]).criteria_met == 18

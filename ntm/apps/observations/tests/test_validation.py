@@ -35,7 +35,7 @@ def media(settings, tmp_path):
 
 
 def current(unit, code, period=PERIOD):
-    return Observation.objects.filter(unit=unit, set_code=SET, period=period, indicator=code, is_current=True).first()
+    return Observation.objects.filter(unit=unit, set_code=SET, period=period, indicator=code).first()
 
 
 def api(user) -> APIClient:

@@ -174,6 +174,9 @@ def test_the_audit_trail_survives_the_deletion_of_a_user(users):
     from ntm.apps.observations.models import Observation
 
     o = Observation.objects.get(
-        unit__uid=NGUYEN_LY, set_code="xa-ntm-2021", period="2023-07", indicator="1.1", is_current=True
+        unit__uid=NGUYEN_LY,
+        set_code="xa-ntm-2021",
+        period="2023-07",
+        indicator="1.1",
     )
     assert "demo_xa" in o.created_by_name and o.created_by_id is None

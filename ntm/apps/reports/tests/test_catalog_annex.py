@@ -118,7 +118,10 @@ def test_group_evaluation_in_the_database_reads_the_dated_group(local_catalog, d
     from ntm.apps.observations.models import Observation
 
     held = Observation.objects.filter(
-        unit=unit, set_code="xa-ntm-2026", period="2026-Q3", indicator="3.1", is_current=True
+        unit=unit,
+        set_code="xa-ntm-2026",
+        period="2026-Q3",
+        indicator="3.1",
     ).first()
     record_many(
         [Entry(unit, "xa-ntm-2026", "2026-Q3", "3.1", value="85", expected_version=held and held.version)],

@@ -30,7 +30,7 @@ from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.observations import dhis2
 from ntm.apps.observations import exchange as E
 from ntm.apps.observations.imports import ImportFailed
-from ntm.apps.observations.models import Observation
+from ntm.apps.observations.models import Observation, ObservationVersion
 from ntm.apps.observations.services import Entry, record_many
 from ntm.apps.units.services import resolve_unit
 
@@ -308,6 +308,7 @@ def _stored(unit) -> dict:
 
 def _empty() -> None:
     Observation.objects.all().delete()
+    ObservationVersion.objects.all().delete()
     Result.objects.all().delete()
     ResultAll.objects.all().delete()
 

@@ -17,7 +17,7 @@ from ntm.apps.evaluations.models import ResultAll
 from ntm.apps.observations import dhis2
 from ntm.apps.observations import exports as X
 from ntm.apps.observations.imports import ImportFailed, commit_import, plan_import, write_template
-from ntm.apps.observations.models import Observation
+from ntm.apps.observations.models import Observation, ObservationVersion
 from ntm.apps.units.services import resolve_unit
 from ntm.core.catalog import default_catalog
 from ntm.core.periods import Period
@@ -91,19 +91,22 @@ def test_import_preview_then_commit_as_one_batch(tmp_path, nguyen_ly, officer):
             unmet[1]: {"Đánh giá": "đạt", "Ghi chú": "đã hoàn thành"},
         },
     )
-    before = Observation.objects.count()
+    before = ObservationVersion.objects.count()
     plan = plan_import(path, user=officer)
     assert plan.ok and (plan.changed, plan.new) == (2, 0) and plan.unchanged == 55
     assert {c.indicator for c in plan.changes} == set(unmet)
     assert all(c.before.endswith("chưa đạt") and c.after.endswith("đạt") for c in plan.changes)
-    assert Observation.objects.count() == before  # the preview writes nothing
+    assert ObservationVersion.objects.count() == before  # the preview writes nothing
     old = ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
     res = commit_import(path, user=officer)
-    assert res.written == 2 and Observation.objects.count() == before + 2
+    assert res.written == 2 and ObservationVersion.objects.count() == before + 2
     new_rows = Observation.objects.filter(batch=res.batch)
     assert new_rows.count() == 2 and {o.source for o in new_rows} == {"import"}
-    assert all(o.is_current and o.version == cur[o.indicator].version + 1 and o.created_by == officer for o in new_rows)
-    assert Observation.objects.get(pk=cur[unmet[0]].pk).is_current is False  # history kept
+    assert all(o.version == cur[o.indicator].version + 1 and o.created_by == officer for o in new_rows)
+    kept = ObservationVersion.objects.get(
+        unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07", indicator=unmet[0], version=1
+    )
+    assert kept.assessment is False  # history kept: the version replaced is still there
     new = ResultAll.objects.get(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
     assert new.indicators_met >= old.indicators_met  # re-evaluated
     # the same file again: nothing to write, and the stale versions are reported as conflicts
@@ -120,7 +123,7 @@ def test_import_is_all_or_nothing_with_located_errors(tmp_path, nguyen_ly, offic
             "2.1": {"Chỉ tiêu": "99.9"},
         },
     )
-    before = Observation.objects.count()
+    before = ObservationVersion.objects.count()
     plan = plan_import(path, user=officer)
     assert not plan.ok and plan.issue_count == 3
     msgs = {(i.sheet, i.column): i for i in plan.issues}

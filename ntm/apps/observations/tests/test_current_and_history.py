@@ -1,0 +1,107 @@
+"""Current values apart from history: every save — form, API or file — changes the one current row of
+its cell in place and appends the version to the history, so the history holds every version (the
+current one included) and the current table one row per cell."""
+
+from __future__ import annotations
+
+import pytest
+
+from ntm.apps.observations import imports as I
+from ntm.apps.observations.models import Observation, ObservationVersion
+from ntm.apps.observations.services import Entry, history, record, record_many
+
+SET, PERIOD = "xa-ntm-2021", "2023-07"
+
+
+def _cell(unit, code):
+    return dict(unit=unit, set_code=SET, period=PERIOD, indicator=code)
+
+
+@pytest.mark.django_db
+def test_a_form_save_changes_the_current_row_in_place_and_keeps_every_version(nguyen_ly, django_user_model):
+    a = django_user_model.objects.create_user("a", first_name="An")
+    b = django_user_model.objects.create_user("b", first_name="Bình")
+    first = record(Entry(nguyen_ly, SET, PERIOD, "3.1", value="80", assessment=False), user=a)
+    second = record(Entry(nguyen_ly, SET, PERIOD, "3.1", value="91,5", assessment=True, expected_version=1), user=b)
+    assert second.pk == first.pk  # the same current row, changed in place
+    (row,) = Observation.objects.filter(**_cell(nguyen_ly, "3.1"))
+    assert (row.version, row.value_text, row.assessment, row.created_by_name) == (2, "91,5", True, "Bình (b)")
+    versions = list(history(nguyen_ly, SET, PERIOD, "3.1"))
+    assert [(v.version, v.value_text, v.is_current, v.created_by_name) for v in versions] == [
+        (2, "91,5", True, "Bình (b)"),
+        (1, "80", False, "An (a)"),
+    ]
+    # the same value again writes nothing, in either table
+    assert record(Entry(nguyen_ly, SET, PERIOD, "3.1", value="91,5", assessment=True, expected_version=2)) is None
+    assert ObservationVersion.objects.filter(**_cell(nguyen_ly, "3.1")).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_save_of_many_rows_writes_one_version_each_and_one_current_row_each(nguyen_ly):
+    codes = ["1.1", "1.2", "2.1"]
+    record_many([Entry(nguyen_ly, SET, PERIOD, c, assessment=False) for c in codes])
+    record_many([Entry(nguyen_ly, SET, PERIOD, c, assessment=True, expected_version=1) for c in codes[:2]])
+    current = Observation.objects.filter(unit=nguyen_ly, set_code=SET, period=PERIOD, indicator__in=codes)
+    assert sorted(current.values_list("indicator", "version", "assessment")) == [
+        ("1.1", 2, True),
+        ("1.2", 2, True),
+        ("2.1", 1, False),
+    ]
+    kept = ObservationVersion.objects.filter(unit=nguyen_ly, set_code=SET, period=PERIOD, indicator__in=codes)
+    assert sorted(kept.values_list("indicator", "version", "assessment")) == [
+        ("1.1", 1, False),
+        ("1.1", 2, True),
+        ("1.2", 1, False),
+        ("1.2", 2, True),
+        ("2.1", 1, False),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_file_import_changes_current_rows_in_place_creates_new_ones_and_appends_its_versions(
+    tmp_path, seeded, cong_ly
+):
+    before = {o.indicator: o for o in Observation.objects.filter(unit=seeded, set_code=SET, period=PERIOD)}
+    path = tmp_path / "nhap.csv"
+    path.write_text(
+        "Mã đơn vị,Bộ tiêu chí,Kỳ,Chỉ tiêu,Đánh giá,Lần sửa\n"
+        f"{seeded.uid},{SET},{PERIOD},17.1,đạt,1\n"  # a change: version 2 of an existing cell
+        f"{seeded.uid},{SET},{PERIOD},1.1,đạt,1\n"  # unchanged: nothing written
+        f"{cong_ly.uid},{SET},{PERIOD},1.1,đạt,\n",  # a new cell
+        encoding="utf-8",
+    )
+    res = I.commit_import(path, reevaluate=False)
+    assert res.written == 2 and res.unchanged == 1
+    changed = Observation.objects.get(**_cell(seeded, "17.1"))
+    assert changed.pk == before["17.1"].pk and (changed.version, changed.assessment) == (2, True)
+    assert changed.batch == res.batch and changed.source == "import"
+    assert Observation.objects.get(**_cell(seeded, "1.1")).version == 1
+    new = Observation.objects.get(**_cell(cong_ly, "1.1"))
+    assert (new.version, new.assessment, new.batch) == (1, True, res.batch)
+    appended = ObservationVersion.objects.filter(batch=res.batch)
+    assert sorted(appended.values_list("unit_id", "indicator", "version")) == sorted(
+        [(seeded.pk, "17.1", 2), (cong_ly.pk, "1.1", 1)]
+    )
+    assert ObservationVersion.objects.get(**_cell(seeded, "17.1"), version=1).assessment is False  # kept
+    # every cell still has one current row, the newest of its versions
+    for o in Observation.objects.filter(unit__in=[seeded, cong_ly], set_code=SET, period=PERIOD):
+        newest = ObservationVersion.objects.filter(**_cell(o.unit, o.indicator)).order_by("-version").first()
+        assert (o.version, o.assessment, o.value_text) == (newest.version, newest.assessment, newest.value_text)
+
+
+@pytest.mark.django_db
+def test_approval_marks_the_current_versions_and_a_later_save_leaves_them_approved(seeded, users):
+    from ntm.apps.observations.workflow import transition
+
+    transition(seeded, SET, PERIOD, "submit", users["xa"])
+    transition(seeded, SET, PERIOD, "approve", users["huyen"])
+    approved = ObservationVersion.objects.filter(unit=seeded, set_code=SET, period=PERIOD, is_approved=True)
+    assert approved.count() == 57 and set(approved.values_list("version", flat=True)) == {1}
+    transition(seeded, SET, PERIOD, "reopen", users["huyen"], comment="Cần sửa chỉ tiêu 17.1")
+    record(Entry(seeded, SET, PERIOD, "17.1", assessment=True, expected_version=1))
+    # the published value is still the approved version 1; the current one is version 2
+    assert approved.get(indicator="17.1").version == 1
+    assert Observation.objects.get(**_cell(seeded, "17.1")).version == 2
+    transition(seeded, SET, PERIOD, "submit", users["xa"])
+    transition(seeded, SET, PERIOD, "approve", users["huyen"])
+    assert approved.get(indicator="17.1").version == 2 and approved.count() == 57
