@@ -26,6 +26,7 @@ import jsonschema
 import pytest
 from django.urls import reverse
 
+from ntm.apps.accounts.testing import reopen
 from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.observations import dhis2
 from ntm.apps.observations import exchange as E
@@ -255,7 +256,6 @@ def entered(nguyen_ly, django_user_model):
     a yes/no value, an assessment without a value."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ntm.apps.accounts.testing import reopen
     from ntm.apps.observations.evidence import store_evidence
 
     reopen(nguyen_ly)  # the demo's sheet is approved: open again for these values
@@ -391,6 +391,7 @@ def _write(tmp_path: Path, values: list[dict], **head) -> Path:
 
 
 def test_a_bad_file_is_refused_whole_with_its_own_lines_and_fields(tmp_path, nguyen_ly):
+    reopen(nguyen_ly)  # the demo approved the sheet: open again (as after «Mở lại»), so that only bad lines are refused
     good = {"dataElement": "xa-ntm-2021:3.1", "period": "202307", "orgUnit": "13570", "value": "90"}
     path = _write(
         tmp_path,
@@ -448,6 +449,7 @@ def test_a_file_identified_by_uid_is_unusable(tmp_path):
 
 def test_web_upload_of_a_dhis2_file_and_metadata_download(client, tmp_path, nguyen_ly, entry_officer, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+    reopen(nguyen_ly)  # the demo approved the sheet: open again (as after «Mở lại») for the file
     officer = entry_officer("can_bo_nl", nguyen_ly.uid)
     client.force_login(officer)
     r = client.get(reverse("reports-export"), {"unit": nguyen_ly.uid, "what": "dhis2-metadata", "format": "json"})
