@@ -115,7 +115,13 @@ def test_import_previews_then_writes_all_or_nothing_with_exit_codes(nguyen_ly, t
         csv.writer(f).writerows(rows)
     capsys.readouterr()
     before = Observation.objects.count()
-    reopen(nguyen_ly)  # the demo approved the sheet: open again (as after «Mở lại») for the file
+    # the demo approved the sheet: the file is refused (exit 1), naming its line and the field "period"
+    assert main(["import", str(out), "--format", "json"]) == 1
+    report = _json(capsys)
+    assert report["status"] == "refused" and Observation.objects.count() == before
+    assert (report["issues"][0]["row"], report["issues"][0]["column"]) == (line + 1, "period")
+    assert "đã được phê duyệt và đang bị khóa" in report["issues"][0]["message"]
+    reopen(nguyen_ly)  # as after a reviewer's «Mở lại»: open for the file
     assert main(["import", str(out), "--dry-run", "--format", "json"]) == 0
     report = _json(capsys)
     assert report["status"] == "checked" and report["plan"]["changed"] == 1 and Observation.objects.count() == before

@@ -147,6 +147,24 @@ def test_the_preview_shows_the_check_made_at_upload_without_reading_the_file(cli
     assert Path(b.stored_path).name not in page
 
 
+def test_a_file_that_changes_an_approved_sheet_is_refused_at_upload_with_the_reason(client, officer, media):
+    approved = Observation.objects.current().get(
+        unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07", indicator="1.1"
+    )
+    flipped = "chưa đạt" if approved.assessment else "đạt"
+    data = HEAD + f"{NGUYEN_LY},xa-ntm-2021,2023-07,1.1,,{flipped},sửa sau khi duyệt,{approved.version}\n"
+    client.force_login(officer)
+    r = _upload(client, "thang-7.csv", data.encode())
+    b = _batch(r)
+    assert b.status == ImportBatch.Status.FAILED and not b.stored_path and not list(media.iterdir())
+    page = client.get(r["Location"]).content.decode()
+    assert "1 lỗi — tệp thang-7.csv chưa được ghi." in page and "Xác nhận ghi" not in page
+    assert '<td class="num">2</td><td>Kỳ</td>' in page  # the row and the column of the refusal
+    assert "Số liệu Xã Nguyên Lý — bộ xa-ntm-2021, tháng 7/2023 đã được phê duyệt và đang bị khóa" in page
+    assert "cần cấp thẩm định mở lại trước khi sửa" in page
+    assert Observation.objects.current().get(pk=approved.pk).assessment == approved.assessment  # nothing written
+
+
 # -- quota and expiry ----------------------------------------------------------------------------------------
 def test_a_user_holds_a_limited_number_of_files_waiting(client, officer, media, settings):
     settings.NTM_IMPORT_QUOTA_FILES = 2
