@@ -147,7 +147,7 @@ def test_the_preview_shows_the_check_made_at_upload_without_reading_the_file(cli
     assert Path(b.stored_path).name not in page
 
 
-def test_a_file_that_changes_an_approved_sheet_is_refused_at_upload_with_the_reason(client, officer, media):
+def test_a_file_that_changes_an_approved_sheet_is_refused_at_upload_with_the_reason(client, officer, media, settings):
     approved = Observation.objects.current().get(
         unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07", indicator="1.1"
     )
@@ -162,7 +162,30 @@ def test_a_file_that_changes_an_approved_sheet_is_refused_at_upload_with_the_rea
     assert '<td class="num">2</td><td>Kỳ</td>' in page  # the row and the column of the refusal
     assert "Số liệu Xã Nguyên Lý — bộ xa-ntm-2021, tháng 7/2023 đã được phê duyệt và đang bị khóa" in page
     assert "cần cấp thẩm định mở lại trước khi sửa" in page
+    # in English the page around it is English; the reason, a stored Vietnamese message, is marked so
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(r["Location"]).content.decode()
+    assert "errors — the file thang-7.csv was not written." in page
+    assert '<td lang="vi">Số liệu Xã Nguyên Lý — bộ xa-ntm-2021, tháng 7/2023 đã được phê duyệt' in page
     assert Observation.objects.current().get(pk=approved.pk).assessment == approved.assessment  # nothing written
+
+
+def test_a_file_checked_while_the_sheet_was_open_is_refused_once_the_sheet_is_sent_for_review(client, officer, media):
+    from ntm.apps.observations.workflow import transition
+
+    before = _current()
+    client.force_login(officer)
+    r = _upload(client, "truoc-khi-gui.csv", _one_change().encode())
+    b = _batch(r)
+    assert b.status == ImportBatch.Status.PENDING  # the returned sheet was open when the file was checked
+    transition(resolve_unit(NGUYEN_LY), SET, PERIOD, "submit", officer)  # then sent for review again
+    r = client.post(reverse("reports-import-confirm", args=[b.batch]), {"action": "confirm"})
+    b.refresh_from_db()
+    assert b.status == ImportBatch.Status.FAILED and not b.stored_path and not list(media.iterdir())
+    assert "truoc-khi-gui.csv" in _messages(r)[0]
+    page = client.get(r["Location"]).content.decode()
+    assert "dòng 2, cột 'Kỳ'" in page and "đang chờ duyệt; hãy rút lại hồ sơ" in page
+    assert _current() == before  # nothing written
 
 
 # -- quota and expiry ----------------------------------------------------------------------------------------
