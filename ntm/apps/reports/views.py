@@ -347,7 +347,10 @@ def import_preview(request, batch: str):
     """What the check at upload found (stored on the batch): the file is not read again here."""
     b = get_object_or_404(ImportBatch, batch=batch, created_by=request.user)
     plan = uploads.stored_plan(b) if b.status == ImportBatch.Status.PENDING else None
-    failed_plan = uploads.stored_plan(b) if b.status == ImportBatch.Status.FAILED and b.plan else None
+    # failed at upload: the check's plan says why; failed at confirmation (a value or a sheet's review
+    # state changed since the check): the summary does, and the plan checked at upload is out of date
+    failed_at_upload = b.status == ImportBatch.Status.FAILED and b.plan and "issues" not in b.summary
+    failed_plan = uploads.stored_plan(b) if failed_at_upload else None
     return render(
         request,
         "reports/import_preview.html",

@@ -33,6 +33,7 @@ from ntm.core.values import (
 from ..evidence import reference_problem
 from ..models import Observation
 from ..validation import entry_refused, version_required
+from ..workflow import PeriodLocked, locked_submissions
 from .common import COLUMNS, MAX_ISSUES, Issue
 from .read import RawRow, _blank, _none_blank, _raw_row, _rows_after_header
 
@@ -723,14 +724,21 @@ def _changes(
     """(row, its current observation or None) of every row that changes something; counts the
     unchanged, new and changed rows into ``plan``, and into ``conflicts`` what may not be written: a
     value edited since the template was downloaded, a value that replaces a current one without naming
-    its version (:func:`~.validation.version_required`), a new evidence reference that is not a file
-    uploaded for the row's cell (:func:`evidence`).
+    its version (:func:`~.validation.version_required`), a change to a sheet sent for review or
+    approved (locked, as for the form: :func:`~.workflow.locked_submissions`), a new evidence reference
+    that is not a file uploaded for the row's cell (:func:`evidence`).
 
     A row is unchanged when its number (or, without a number on either side, its text), assessment,
     "not assessed", note and evidence are those of the current observation; the comparison is made
     on tuples of those, column by column (``map``), not field by field in Python."""
     with reading():  # the connection may be writing the block before (imports.write.Writer)
         cur = _current(chunk)
+        # sheets sent for review or approved are locked for a file as for the form (one small query a
+        # block): their cells, each with the form's message
+        locked = {
+            (s.unit_id, s.set_code, s.period): str(PeriodLocked([s]))
+            for s in locked_submissions(set(map(_CELL, chunk)), for_update=False)
+        }
     olds = list(map(cur.get, zip(map(_CELL, chunk), map(_CODE, chunk)), repeat(_NO_ROW)))
     texts = [t if n is None else None for t, n in zip(map(_TEXT, chunk), map(_NUM, chunk))]
     compared = zip(
@@ -743,6 +751,9 @@ def _changes(
         unchanged = same.count(True)
         rows = itertools.compress(rows, map(operator.not_, same))  # only the rows that change something
     for p, o, s in rows:
+        if not s and p.cell in locked:  # said first: a new template would not make this row acceptable
+            conflicts.append(Issue(plan.file, locked[p.cell], where, p.row, COLUMNS["period"][0]))
+            continue
         if o is _NO_ROW:
             o = None
         elif p.expected_version is None and not s:

@@ -168,3 +168,27 @@ def test_a_committed_import_leaves_one_audit_event_for_the_district_it_covers(tm
     # and a file that changes nothing leaves no event
     I.commit_import(path, user=user, reevaluate=False)
     assert AuditEvent.objects.filter(action=Action.OBSERVATIONS_SAVED).count() == before + 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["approved", "submitted"])
+def test_a_file_cannot_change_a_sheet_sent_for_review_or_approved(tmp_path, seeded, cong_ly, state):
+    from ntm.apps.observations.models import Submission
+
+    Submission.objects.create(unit=seeded, set_code="xa-ntm-2021", period="2023-07", year=2023, state=state)
+    path = tmp_path / "khoa.csv"
+    lines = ["Mã đơn vị,Bộ tiêu chí,Kỳ,Chỉ tiêu,Đánh giá,Lần sửa"]
+    lines.append(f"{seeded.uid},xa-ntm-2021,2023-07,1.1,đạt,1")  # unchanged: no objection
+    lines.append(f"{seeded.uid},xa-ntm-2021,2023-07,17.1,đạt,1")  # a change to the locked sheet (row 3)
+    lines.append(f"{cong_ly.uid},xa-ntm-2021,2023-07,1.1,đạt,")  # another commune, not locked
+    lines.append(f"{seeded.uid},xa-ntm-2021,2023-07,17.2,đạt,7")  # a stale version too: the lock is what to say
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    plan = I.plan_import(path)  # the preview already says so
+    assert not plan.ok and [(i.row, i.column) for i in plan.issues] == [(3, "Kỳ"), (5, "Kỳ")]
+    before = Observation.objects.count()
+    with pytest.raises(I.ImportFailed) as e:
+        I.commit_import(path, reevaluate=False)
+    assert [(i.row, i.column) for i in e.value.issues] == [(3, "Kỳ"), (5, "Kỳ")]
+    message = e.value.issues[0].message
+    assert "Nguyên Lý" in message and ("phê duyệt" in message if state == "approved" else "chờ duyệt" in message)
+    assert Observation.objects.count() == before  # nothing written, not even the other commune's row

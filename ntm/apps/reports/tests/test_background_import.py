@@ -13,7 +13,7 @@ from django.urls import reverse
 from ntm.apps.evaluations.models import ReevaluationRun, ResultAll
 from ntm.apps.evaluations.tests.fixtures import task_worker  # noqa: F401 (fixture)
 from ntm.apps.observations.imports import BATCH_REEVALUATION_CELLS, COLUMNS
-from ntm.apps.observations.models import Observation
+from ntm.apps.observations.models import Observation, Submission, SubmissionState
 from ntm.apps.reports.models import ImportBatch
 from ntm.apps.units.services import resolve_unit
 
@@ -31,15 +31,34 @@ def district_officer(entry_officer, ly_nhan):
     return entry_officer("can_bo_ln", ly_nhan.uid)
 
 
+@pytest.fixture
+def reopened(ly_nhan):
+    """Every approved sheet of Lý Nhân open for writing again, as after a reviewer's «Mở lại» on each (a
+    district-wide review of one indicator): the demo approved them, and an import may not change an
+    approved sheet. The one sheet waiting for review stays locked, and out of the file."""
+    from ntm.apps.accounts.testing import reopen
+
+    approved = Submission.objects.filter(unit__path__startswith=ly_nhan.path, state=SubmissionState.APPROVED)
+    for s in approved.select_related("unit"):
+        reopen(s.unit, s.set_code, s.period)
+
+
 def _file(tmp_path, ly_nhan, indicator: str, assessment: str):
-    """Every commune of Lý Nhân, both sets, every period: ``indicator`` set to ``assessment`` (over the
-    version of each value, as the template writes it)."""
-    rows = (
-        Observation.objects.current()
-        .filter(unit__path__startswith=ly_nhan.path, set_code__in=(NTM, NC), indicator=indicator)
-        .values_list("unit__uid", "set_code", "period", "value_text", "version")
-        .order_by("unit_id", "set_code", "period")
+    """Every commune of Lý Nhân, both sets, every period whose sheet is open: ``indicator`` set to
+    ``assessment`` (over the version of each value, as the template writes it)."""
+    locked = set(
+        Submission.objects.filter(
+            unit__path__startswith=ly_nhan.path, state__in=(SubmissionState.SUBMITTED, SubmissionState.APPROVED)
+        ).values_list("unit_id", "set_code", "period")
     )
+    rows = [
+        (uid, s, p, v, n)
+        for unit_id, uid, s, p, v, n in Observation.objects.current()
+        .filter(unit__path__startswith=ly_nhan.path, set_code__in=(NTM, NC), indicator=indicator)
+        .values_list("unit_id", "unit__uid", "set_code", "period", "value_text", "version")
+        .order_by("unit_id", "set_code", "period")
+        if (unit_id, s, p) not in locked
+    ]
     path = tmp_path / "ca-huyen.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
@@ -51,7 +70,7 @@ def _file(tmp_path, ly_nhan, indicator: str, assessment: str):
 
 
 def test_a_whole_district_import_is_re_evaluated_in_the_background(
-    client, tmp_path, settings, ly_nhan, district_officer, task_worker
+    client, tmp_path, settings, ly_nhan, reopened, district_officer, task_worker
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     client.force_login(district_officer)
@@ -87,7 +106,9 @@ def test_a_whole_district_import_is_re_evaluated_in_the_background(
     )
 
 
-def test_a_small_import_is_re_evaluated_within_the_request(client, tmp_path, settings, ly_nhan, district_officer):
+def test_a_small_import_is_re_evaluated_within_the_request(
+    client, tmp_path, settings, ly_nhan, reopened, district_officer
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     client.force_login(district_officer)
     path, _ = _file(tmp_path, ly_nhan, "1.1", "chưa đạt")

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from ntm.apps.accounts.testing import reopen
 from ntm.apps.observations.models import Observation
 from ntm.cli import main
 
@@ -114,6 +115,13 @@ def test_import_previews_then_writes_all_or_nothing_with_exit_codes(nguyen_ly, t
         csv.writer(f).writerows(rows)
     capsys.readouterr()
     before = Observation.objects.count()
+    # the demo approved the sheet: the file is refused (exit 1), naming its line and the field "period"
+    assert main(["import", str(out), "--format", "json"]) == 1
+    report = _json(capsys)
+    assert report["status"] == "refused" and Observation.objects.count() == before
+    assert (report["issues"][0]["row"], report["issues"][0]["column"]) == (line + 1, "period")
+    assert "đã được phê duyệt và đang bị khóa" in report["issues"][0]["message"]
+    reopen(nguyen_ly)  # as after a reviewer's «Mở lại»: open for the file
     assert main(["import", str(out), "--dry-run", "--format", "json"]) == 0
     report = _json(capsys)
     assert report["status"] == "checked" and report["plan"]["changed"] == 1 and Observation.objects.count() == before
@@ -151,6 +159,7 @@ def test_import_of_the_entry_template_with_a_named_account(nguyen_ly, tmp_path, 
 
     officer = django_user_model.objects.create_user("can_bo_nl")
     Membership.objects.create(user=officer, unit=resolve_unit("xa:13570@2024"), role=Role.ENTRY)
+    reopen(nguyen_ly)  # the demo approved the sheet: open again (as after «Mở lại») for the file
     current = Observation.objects.current().get(
         unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07", indicator="3.1"
     )

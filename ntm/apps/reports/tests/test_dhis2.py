@@ -26,6 +26,7 @@ import jsonschema
 import pytest
 from django.urls import reverse
 
+from ntm.apps.accounts.testing import reopen
 from ntm.apps.evaluations.models import Result, ResultAll
 from ntm.apps.observations import dhis2
 from ntm.apps.observations import exchange as E
@@ -255,7 +256,6 @@ def entered(nguyen_ly, django_user_model):
     a yes/no value, an assessment without a value."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ntm.apps.accounts.testing import reopen
     from ntm.apps.observations.evidence import store_evidence
 
     reopen(nguyen_ly)  # the demo's sheet is approved: open again for these values
@@ -392,6 +392,7 @@ def _write(tmp_path: Path, values: list[dict], **head) -> Path:
 
 
 def test_a_bad_file_is_refused_whole_with_its_own_lines_and_fields(tmp_path, nguyen_ly):
+    reopen(nguyen_ly)  # the demo approved the sheet: open again (as after «Mở lại»), so that only bad lines are refused
     good = {"dataElement": "xa-ntm-2021:3.1", "period": "202307", "orgUnit": "13570", "value": "90"}
     path = _write(
         tmp_path,
@@ -426,6 +427,21 @@ def test_a_bad_file_is_refused_whole_with_its_own_lines_and_fields(tmp_path, ngu
     assert Observation.objects.count() == before
 
 
+def test_a_file_that_changes_an_approved_sheet_is_refused_at_its_line_and_period(tmp_path, nguyen_ly):
+    """A DHIS2 file goes through the template's check: the demo approved Nguyên Lý's sheet of 7/2023, so
+    its value is refused, and nothing is written — not even the value of an open month, which is allowed."""
+    value = {"dataElement": "xa-ntm-2021:3.1", "orgUnit": "13570", "value": "97.5"}
+    path = _write(tmp_path, [{**value, "period": "202403"}, {**value, "period": "202307"}], idScheme="CODE")
+    plan = E.plan_file(path)
+    assert not plan.ok and [(i.file, i.row, i.column) for i in plan.issues] == [("dhis2.json", 2, "period")]
+    assert "Xã Nguyên Lý — bộ xa-ntm-2021, tháng 7/2023 đã được phê duyệt" in plan.issues[0].message
+    before = Observation.objects.count()
+    with pytest.raises(ImportFailed) as e:
+        E.commit_file(path)
+    assert [(i.row, i.column) for i in e.value.issues] == [(2, "period")]
+    assert Observation.objects.count() == before
+
+
 def test_row_checks_of_the_excel_import_speak_of_the_dhis2_line(tmp_path, nguyen_ly, entry_officer):
     officer = entry_officer("can_bo_nl", nguyen_ly.uid)
     cong_ly = resolve_unit("Hà Nam/Lý Nhân/Công Lý")
@@ -449,6 +465,7 @@ def test_a_file_identified_by_uid_is_unusable(tmp_path):
 
 def test_web_upload_of_a_dhis2_file_and_metadata_download(client, tmp_path, nguyen_ly, entry_officer, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+    reopen(nguyen_ly)  # the demo approved the sheet: open again (as after «Mở lại») for the file
     officer = entry_officer("can_bo_nl", nguyen_ly.uid)
     client.force_login(officer)
     r = client.get(reverse("reports-export"), {"unit": nguyen_ly.uid, "what": "dhis2-metadata", "format": "json"})

@@ -32,6 +32,16 @@ def nguyen_ly(small_demo):
 
 
 @pytest.fixture
+def reopened(nguyen_ly):
+    """Nguyên Lý's sheet of 7/2023 open for writing again, as after a reviewer's «Mở lại»: the demo approved
+    it, and an import may not change an approved sheet (test_uploads.py shows that refusal)."""
+    from ntm.apps.accounts.testing import reopen
+
+    reopen(nguyen_ly)
+    return nguyen_ly
+
+
+@pytest.fixture
 def officer(entry_officer, nguyen_ly):
     return entry_officer("can_bo_nl", nguyen_ly.uid)
 
@@ -78,7 +88,7 @@ def _edit(path: Path, changes: dict[str, dict]) -> Path:
     return path
 
 
-def test_import_preview_then_commit_as_one_batch(tmp_path, nguyen_ly, officer):
+def test_import_preview_then_commit_as_one_batch(tmp_path, nguyen_ly, reopened, officer):
     cur = {
         o.indicator: o
         for o in Observation.objects.current().filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
@@ -143,7 +153,7 @@ def test_import_outside_scope_is_refused(tmp_path, officer):
     assert not plan.ok and "không có quyền" in plan.issues[0].message
 
 
-def test_csv_import_with_defaults(tmp_path, nguyen_ly, officer):
+def test_csv_import_with_defaults(tmp_path, nguyen_ly, reopened, officer):
     versions = dict(
         Observation.objects.current()
         .filter(unit=nguyen_ly, set_code="xa-ntm-2021", period="2023-07")
@@ -184,7 +194,7 @@ def test_exports_csv_xlsx_dhis2(tmp_path, nguyen_ly, officer):
     assert rows[0][:6] == ["dataelement", "period", "orgunit", "catoptcombo", "attroptcombo", "value"]
 
 
-def test_exchange_pages(client, tmp_path, nguyen_ly, officer, settings):
+def test_exchange_pages(client, tmp_path, nguyen_ly, reopened, officer, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     client.force_login(officer)
     r = client.get(reverse("reports-template"), {"unit": nguyen_ly.uid, "set": "xa-ntm-2021", "period": "2023-07"})

@@ -24,6 +24,9 @@ from ntm.core.tables.testing import ods_bytes, ods_row, ods_table, row_xml, shee
 
 pytestmark = pytest.mark.django_db
 NGUYEN_LY = "xa:13570@2024"
+# the commune's nâng cao sheet of 12/2023, returned by the district for corrections (the demo's): open
+# to a file, unlike its approved sheets, which an import may not change
+SET, PERIOD = "xa-nang-cao-2021", "2023-12"
 HEAD = "Mã đơn vị,Bộ tiêu chí,Kỳ,Chỉ tiêu,Giá trị,Đánh giá,Ghi chú,Lần sửa\n"
 
 
@@ -40,18 +43,18 @@ def media(settings, tmp_path):
 
 def _current(indicator: str = "1.1") -> Observation:
     return Observation.objects.current().get(
-        unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07", indicator=indicator
+        unit=resolve_unit(NGUYEN_LY), set_code=SET, period=PERIOD, indicator=indicator
     )
 
 
 def _flip(indicator: str = "1.1") -> str:
-    """The opposite of the current assessment of ``indicator`` for Nguyên Lý, 7/2023 (one change)."""
+    """The opposite of the current assessment of ``indicator`` on Nguyên Lý's returned sheet (one change)."""
     return "chưa đạt" if _current(indicator).assessment else "đạt"
 
 
 def _one_change() -> str:
     """A file that replaces the demo's assessment of 1.1, naming the version it replaces."""
-    return HEAD + f"{NGUYEN_LY},xa-ntm-2021,2023-07,1.1,,{_flip()},tải lên,{_current().version}\n"
+    return HEAD + f"{NGUYEN_LY},{SET},{PERIOD},1.1,,{_flip()},tải lên,{_current().version}\n"
 
 
 def _upload(client, name: str, data: bytes, **fields):
@@ -83,8 +86,8 @@ def test_a_workbook_with_one_row_numbered_a_billion_is_refused_at_upload_by_its_
 
 
 def test_nul_far_into_a_csv_is_refused_with_its_row_and_column(client, officer, media):
-    rows = "".join(f"{NGUYEN_LY},xa-ntm-2021,2023-07,1.1,,,ghi chú dài cho đủ 8 KB {k}\n" for k in range(300))
-    data = (HEAD + rows + f"{NGUYEN_LY},xa-ntm-2021,2023-07,2.1,,đạt,có\x00nul\n").encode()
+    rows = "".join(f"{NGUYEN_LY},{SET},{PERIOD},1.1,,,ghi chú dài cho đủ 8 KB {k}\n" for k in range(300))
+    data = (HEAD + rows + f"{NGUYEN_LY},{SET},{PERIOD},2.1,,đạt,có\x00nul\n").encode()
     assert len(data) > 8192 * 2
     client.force_login(officer)
     b = _batch(_upload(client, "co-ky-tu-la.csv", data))
@@ -95,7 +98,7 @@ def test_nul_far_into_a_csv_is_refused_with_its_row_and_column(client, officer, 
 
 def test_nul_in_a_form_field_is_refused_before_the_view(client, officer, media):
     client.force_login(officer)
-    r = _upload(client, "mot.csv", _one_change().encode(), period="2023-07\x00")
+    r = _upload(client, "mot.csv", _one_change().encode(), period=PERIOD + "\x00")
     assert r.status_code == 400 and "period" in r.content.decode()
     r = client.post(reverse("reports-upload"), {"file": SimpleUploadedFile("mot.csv", b"a"), "set": "x\x00"})
     assert r.status_code == 400
@@ -119,7 +122,7 @@ def test_an_ods_file_is_imported_like_an_xlsx_one(officer, tmp_path):
         ods_bytes(
             ods_table(
                 "Số liệu",
-                ods_row(head) + ods_row([NGUYEN_LY, "xa-ntm-2021", "2023-07", "1.1", _flip(), str(_current().version)]),
+                ods_row(head) + ods_row([NGUYEN_LY, SET, PERIOD, "1.1", _flip(), str(_current().version)]),
             )
         )
     )
@@ -142,6 +145,47 @@ def test_the_preview_shows_the_check_made_at_upload_without_reading_the_file(cli
     b = _batch(r)
     assert b.status == ImportBatch.Status.PENDING and b.plan["changed"] == 1 and b.checked_at
     assert Path(b.stored_path).name not in page
+
+
+def test_a_file_that_changes_an_approved_sheet_is_refused_at_upload_with_the_reason(client, officer, media, settings):
+    approved = Observation.objects.current().get(
+        unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07", indicator="1.1"
+    )
+    flipped = "chưa đạt" if approved.assessment else "đạt"
+    data = HEAD + f"{NGUYEN_LY},xa-ntm-2021,2023-07,1.1,,{flipped},sửa sau khi duyệt,{approved.version}\n"
+    client.force_login(officer)
+    r = _upload(client, "thang-7.csv", data.encode())
+    b = _batch(r)
+    assert b.status == ImportBatch.Status.FAILED and not b.stored_path and not list(media.iterdir())
+    page = client.get(r["Location"]).content.decode()
+    assert "1 lỗi — tệp thang-7.csv chưa được ghi." in page and "Xác nhận ghi" not in page
+    assert '<td class="num">2</td><td>Kỳ</td>' in page  # the row and the column of the refusal
+    assert "Số liệu Xã Nguyên Lý — bộ xa-ntm-2021, tháng 7/2023 đã được phê duyệt và đang bị khóa" in page
+    assert "cần cấp thẩm định mở lại trước khi sửa" in page
+    # in English the page around it is English; the reason, a stored Vietnamese message, is marked so
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(r["Location"]).content.decode()
+    assert "errors — the file thang-7.csv was not written." in page
+    assert '<td lang="vi">Số liệu Xã Nguyên Lý — bộ xa-ntm-2021, tháng 7/2023 đã được phê duyệt' in page
+    assert Observation.objects.current().get(pk=approved.pk).assessment == approved.assessment  # nothing written
+
+
+def test_a_file_checked_while_the_sheet_was_open_is_refused_once_the_sheet_is_sent_for_review(client, officer, media):
+    from ntm.apps.observations.workflow import transition
+
+    before = _current()
+    client.force_login(officer)
+    r = _upload(client, "truoc-khi-gui.csv", _one_change().encode())
+    b = _batch(r)
+    assert b.status == ImportBatch.Status.PENDING  # the returned sheet was open when the file was checked
+    transition(resolve_unit(NGUYEN_LY), SET, PERIOD, "submit", officer)  # then sent for review again
+    r = client.post(reverse("reports-import-confirm", args=[b.batch]), {"action": "confirm"})
+    b.refresh_from_db()
+    assert b.status == ImportBatch.Status.FAILED and not b.stored_path and not list(media.iterdir())
+    assert "truoc-khi-gui.csv" in _messages(r)[0]
+    page = client.get(r["Location"]).content.decode()
+    assert "dòng 2, cột 'Kỳ'" in page and "đang chờ duyệt; hãy rút lại hồ sơ" in page
+    assert _current() == before  # nothing written
 
 
 # -- quota and expiry ----------------------------------------------------------------------------------------
