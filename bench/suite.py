@@ -437,7 +437,6 @@ def w_exchange(args: dict) -> dict:
     import threading
 
     from ntm.apps.observations import exports as X
-    from ntm.apps.observations.imports import COLUMNS, commit_import, plan_import
 
     phase = args["phase"]
     cap = args.get("max_rows")
@@ -504,63 +503,89 @@ def w_exchange(args: dict) -> dict:
             rows = qs.count()
         out.update(figures(rows, p))
     elif "import" in phase:
-        fmt = phase.rsplit("_", 1)[1]
-        upload = tmp / f"upload.{fmt}"
-        # every value replaced names the version it replaces, as the template does
-        head = [COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note", "version")]
-        src = qs.values_list("unit__uid", "set_code", "period", "indicator", "value_text", "assessment", "version")
-        src = (src[:cap] if cap else src).iterator(chunk_size=5000)
-        rows_out = (
-            [uid, s, per, ind, v or None, "chưa đạt" if a else "đạt", "nhập thử", n]
-            for uid, s, per, ind, v, a, n in src
-        )
-        if fmt == "csv":
-            import csv
-
-            with open(upload, "w", encoding="utf-8-sig", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(head)
-                w.writerows(rows_out)
-        else:
-            X.xlsx_file(head, rows_out, sheet="Số liệu", directory=str(tmp)).rename(upload)
-        size = upload.stat().st_size
-        with Peak() as p:
-            plan = plan_import(upload)
-        assert plan.ok, [str(i) for i in plan.issues[:5]]
-        out["check"] = figures(plan.rows, p)
-
-        # the floor first: a rolled-back write leaves dead row versions that the next write over the same
-        # rows walks past, so whichever runs second is slowed — here the import's commit, not its floor
-        floor = _commit_floor(qs, cap, Peak, figures) if fmt == "csv" else None  # CSV: one floor per size
-        least = _least_write(qs, cap, Peak, figures, tmp) if fmt == "csv" else None
-        with Peak() as p, _rolled_back():
-            res = commit_import(upload, reevaluate=False)
-        out["commit"] = figures(res.written, p)
-        assert res.written == plan.to_write == plan.rows, (res.written, plan.to_write, plan.rows)
-        if floor is not None:
-            out["commit"]["floor"] = floor
-            out["commit"]["floor_ratio"] = round(out["commit"]["seconds"] / floor["seconds"], 2)
-        if least is not None:
-            out["commit"]["least_write"] = least
-            assert least["rows"] == plan.rows, (least["rows"], plan.rows)
-            # the measure of issue 25: the commit (which checks the file again) against the least write
-            out["commit"]["ratio"] = round(out["commit"]["seconds"] / least["seconds"], 2)
-            # the most an import of these rows could reach here: the slower of this check and the least
-            # write, the two overlapped on two cores
-            out["ceiling_rows_per_s"] = round(plan.rows / max(out["check"]["seconds"], least["seconds"]))
-        upload.unlink()
-        total = out["check"]["seconds"] + out["commit"]["seconds"]
-        out.update(
-            rows=plan.rows,
-            seconds=round(total, 2),
-            rows_per_s=round(plan.rows / total) if total else None,
-            peak_mb=max(out["check"]["peak_mb"], out["commit"]["peak_mb"]),
-            baseline_mb=out["check"]["baseline_mb"],
-        )
+        with _sheets_open(qs):
+            size = _import_phase(phase, qs, cap, tmp, out, Peak, figures)
     else:
         raise SystemExit(f"unknown phase {phase}")
     out["file_mb"] = round(size / 1e6, 1)
     return out
+
+
+@contextlib.contextmanager
+def _sheets_open(qs):
+    """The national demo approves every sheet it generates, and an approved sheet is locked to a file as
+    to the form: the sheets an import phase writes to are open while it runs (as after a reviewer's «Mở
+    lại»), approved again after."""
+    from ntm.apps.observations.models import Submission
+
+    sheets = Submission.objects.filter(
+        unit_id__in=qs.values("unit_id"), set_code__in=qs.values("set_code"), period__in=qs.values("period")
+    )
+    sheets.filter(state="approved").update(state="draft")
+    try:
+        yield
+    finally:
+        sheets.filter(state="draft").update(state="approved")
+
+
+def _import_phase(phase: str, qs, cap: int | None, tmp: Path, out: dict, Peak, figures) -> int:
+    """An import phase of :func:`w_exchange` (its figures into ``out``); returns the file's size."""
+    from ntm.apps.observations import exports as X
+    from ntm.apps.observations.imports import COLUMNS, commit_import, plan_import
+
+    fmt = phase.rsplit("_", 1)[1]
+    upload = tmp / f"upload.{fmt}"
+    # every value replaced names the version it replaces, as the template does
+    head = [COLUMNS[k][0] for k in ("unit", "set", "period", "indicator", "value", "assessment", "note", "version")]
+    src = qs.values_list("unit__uid", "set_code", "period", "indicator", "value_text", "assessment", "version")
+    src = (src[:cap] if cap else src).iterator(chunk_size=5000)
+    rows_out = (
+        [uid, s, per, ind, v or None, "chưa đạt" if a else "đạt", "nhập thử", n] for uid, s, per, ind, v, a, n in src
+    )
+    if fmt == "csv":
+        import csv
+
+        with open(upload, "w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(head)
+            w.writerows(rows_out)
+    else:
+        X.xlsx_file(head, rows_out, sheet="Số liệu", directory=str(tmp)).rename(upload)
+    size = upload.stat().st_size
+    with Peak() as p:
+        plan = plan_import(upload)
+    assert plan.ok, [str(i) for i in plan.issues[:5]]
+    out["check"] = figures(plan.rows, p)
+
+    # the floor first: a rolled-back write leaves dead row versions that the next write over the same
+    # rows walks past, so whichever runs second is slowed — here the import's commit, not its floor
+    floor = _commit_floor(qs, cap, Peak, figures) if fmt == "csv" else None  # CSV: one floor per size
+    least = _least_write(qs, cap, Peak, figures, tmp) if fmt == "csv" else None
+    with Peak() as p, _rolled_back():
+        res = commit_import(upload, reevaluate=False)
+    out["commit"] = figures(res.written, p)
+    assert res.written == plan.to_write == plan.rows, (res.written, plan.to_write, plan.rows)
+    if floor is not None:
+        out["commit"]["floor"] = floor
+        out["commit"]["floor_ratio"] = round(out["commit"]["seconds"] / floor["seconds"], 2)
+    if least is not None:
+        out["commit"]["least_write"] = least
+        assert least["rows"] == plan.rows, (least["rows"], plan.rows)
+        # the measure of issue 25: the commit (which checks the file again) against the least write
+        out["commit"]["ratio"] = round(out["commit"]["seconds"] / least["seconds"], 2)
+        # the most an import of these rows could reach here: the slower of this check and the least
+        # write, the two overlapped on two cores
+        out["ceiling_rows_per_s"] = round(plan.rows / max(out["check"]["seconds"], least["seconds"]))
+    upload.unlink()
+    total = out["check"]["seconds"] + out["commit"]["seconds"]
+    out.update(
+        rows=plan.rows,
+        seconds=round(total, 2),
+        rows_per_s=round(plan.rows / total) if total else None,
+        peak_mb=max(out["check"]["peak_mb"], out["commit"]["peak_mb"]),
+        baseline_mb=out["check"]["baseline_mb"],
+    )
+    return size
 
 
 @contextlib.contextmanager
