@@ -37,8 +37,12 @@ class Writer:
     still holds — an error in the thread is raised in the caller at its next :meth:`put` or at
     :meth:`close`, and the caller's transaction rolls everything back. At most ``depth`` blocks wait
     (memory stays bounded whatever the file's size). Statements of the two threads on the connection
-    take turns (:attr:`lock`): the check's reads of the current values go through
-    :meth:`reading`."""
+    take turns (:attr:`lock`): the check's reads of the current values go through :meth:`reading`, and
+    go first — a block is written :attr:`piece` rows at a time, and a read waiting for the connection
+    is served before the next piece, so the check waits for one piece at most, not a whole block (the
+    cells of a block are not those of the next: a file names a cell once)."""
+
+    piece = 1000  # rows written at a time (a block is a list of rows)
 
     def __init__(self, write: Callable[[object, object], None], depth: int = 2):
         from django.db import DEFAULT_DB_ALIAS, connections
@@ -46,6 +50,8 @@ class Writer:
         self.conn = connections[DEFAULT_DB_ALIAS]  # this thread's wrapper itself, not the thread-local proxy
         self.write = write
         self.lock = threading.Lock()
+        self.turn = threading.Condition()  # readers waiting for the connection go before the next piece
+        self.readers = 0
         self.queue: queue.Queue = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
         self.conn.inc_thread_sharing()
@@ -57,8 +63,11 @@ class Writer:
             if self.error is not None:
                 continue  # failed: drain what is still queued, write nothing more
             try:
-                with self.lock:
-                    self.write(item, self.conn)
+                for i in range(0, len(item), self.piece):
+                    with self.turn:
+                        self.turn.wait_for(lambda: self.readers == 0)
+                    with self.lock:
+                        self.write(item[i : i + self.piece], self.conn)
             except BaseException as exc:  # noqa: BLE001 — handed to the caller's thread
                 self.error = exc
 
@@ -72,9 +81,19 @@ class Writer:
 
     @contextlib.contextmanager
     def reading(self):
-        """Hold the connection for a read of the checking thread."""
-        with self.lock:
+        """Hold the connection for a read of the checking thread (before the writer's next piece)."""
+        with self.turn:
+            self.readers += 1
+        try:
+            self.lock.acquire()
+        finally:
+            with self.turn:
+                self.readers -= 1
+                self.turn.notify_all()
+        try:
             yield
+        finally:
+            self.lock.release()
 
     def close(self) -> None:
         """Wait for every queued block to be written; raise the thread's error if any."""

@@ -192,3 +192,31 @@ def test_a_file_cannot_change_a_sheet_sent_for_review_or_approved(tmp_path, seed
     message = e.value.issues[0].message
     assert "Nguyên Lý" in message and ("phê duyệt" in message if state == "approved" else "chờ duyệt" in message)
     assert Observation.objects.count() == before  # nothing written, not even the other commune's row
+
+
+def test_a_read_of_the_check_goes_before_the_next_piece_of_a_block_being_written():
+    """The check waits for one piece of the block being written, not for the whole block."""
+    import threading
+    import time
+
+    from ntm.apps.observations.imports.write import Writer
+
+    order = []
+    first = threading.Event()
+
+    def write(rows, conn):
+        order.append(rows[0])
+        if rows[0] == 0:  # the first piece: stay on the connection until the check asks for it
+            first.set()
+            deadline = time.monotonic() + 5
+            while writer.readers == 0 and time.monotonic() < deadline:
+                time.sleep(0.001)
+
+    writer = Writer(write)
+    writer.piece = 1
+    with writer:
+        writer.put([0, 1, 2, 3])
+        assert first.wait(5)
+        with writer.reading():
+            order.append("read")
+    assert order == [0, "read", 1, 2, 3]
