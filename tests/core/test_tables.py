@@ -152,6 +152,17 @@ def test_a_workbook_is_read_from_row_one_with_column_a_first_and_text_in_nfc():
     assert rows[4][1:] == [17.1, 3]
 
 
+def test_text_far_into_a_workbook_among_numbers_is_normalized_and_a_nul_there_is_named():
+    # past the reader's first blocks, in a column of numbers (calamine reads "_x0000_" as a NUL)
+    body = row_xml(1, HEADER) + "".join(row_xml(n, ["xa:13570@2024", 1.5 * n, "đạt"]) for n in range(2, 5000))
+    nfd = unicodedata.normalize("NFD", "chưa đạt")
+    rows = _rows(xlsx_bytes(sheet_xml(body + row_xml(5000, ["xa:13570@2024", nfd]))), name="xa.xlsx")
+    assert rows[4999] == ["xa:13570@2024", "chưa đạt", ""] and rows[4998][1] == 1.5 * 4999
+    nul = row_xml(5000, ["xa:13570@2024", "1_x0000_1"])
+    e = _refused(xlsx_bytes(sheet_xml(body + nul)), name="nul.xlsx")
+    assert (e.sheet, e.row, e.column) == ("Số liệu", 5000, "B") and "NUL" in e.message
+
+
 def test_a_formula_error_reads_as_its_code_not_as_an_empty_cell():
     cell = '<c r="B2" t="e"><f>C2/D2</f><v>#DIV/0!</v></c>'
     for attr in ('r="A2"', "r='A2'"):  # the usual form, and one the tokenizer reads

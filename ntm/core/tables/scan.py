@@ -72,9 +72,6 @@ _WS = _table(b" \t\n\x0c\r")
 _DELIM = _table(b" \t\n\x0c\r>/")  # what may follow an element's name
 _NAME = _table(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-.")
 _QUOTE_OR_WS = _table(b" \t\n\x0c\r\"'")
-# the bytes the usual form is looked at by: "<", "r", ":", '"' (classes 1-4)
-_CLASS = np.zeros(256, np.uint8)
-_CLASS[[60, 114, 58, 34]] = [1, 2, 3, 4]
 
 
 def _ws(x):
@@ -101,6 +98,18 @@ def cell_number(ref: bytes) -> tuple[int, int] | None:
 
 
 _REF = re.compile(rb"([A-Za-z]*)([0-9]+)")
+
+
+_K = np.arange(10)[:, None]  # k-th byte of each reference, as a column against a row of references
+_POWERS_OF_10 = 10 ** _K.astype(np.int64)
+
+
+def _usual_r(a: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether each ``r`` at ``at`` is that of a usual ``<c r="`` or ``<row r="``."""
+    quoted = (a[at - 1] == 32) & (a[at + 1] == 61) & (a[at + 2] == 34)
+    c = (a[at - 2] == 99) & (a[at - 3] == 60)
+    row = (a[at - 2] == 119) & (a[at - 3] == 111) & (a[at - 4] == 114) & (a[at - 5] == 60)
+    return quoted & (c | row)
 
 
 # -- shared strings -------------------------------------------------------------------------------------
@@ -199,44 +208,44 @@ class SheetScan:
         a = np.frombuffer(buf + PAD, np.uint8)
         # tags starting up to 6 bytes before the region: their r attribute may lie in it
         base = max(lo - 6, 0)
-        x = a[base:]
-        at = np.flatnonzero((x == 60) | (x == 114) | (x == 58) | (x == 34)) + base
-        kind = _CLASS[a[at]]
-        lt = at[(kind == 1) & (at < hi)]
-        b = [a[lt + k] for k in range(1, 8)]
-        is_c = (b[0] == 99) & _DELIM[b[1]]
-        canon = is_c & (b[1] == 32) & (b[2] == 114) & (b[3] == 61) & (b[4] == 34)
-        mine = lt >= lo
-        if (is_c & ~canon & mine).any():
+        lt = np.flatnonzero(a[base:hi] == 60) + base
+        name = a[lt + 1]
+        c = lt[name == 99]
+        c = c[_DELIM[a[c + 2]]]  # <c followed by a space, ">" or "/"
+        canon = (a[c + 2] == 32) & (a[c + 3] == 114) & (a[c + 4] == 61) & (a[c + 5] == 34)
+        mine = c >= lo
+        if (~canon & mine).any():
             raise _Unusual
-        is_row = (b[0] == 114) & (b[1] == 111) & (b[2] == 119) & _DELIM[b[3]]
-        row_canon = is_row & (b[3] == 32) & (b[4] == 114) & (b[5] == 61) & (b[6] == 34)
-        is_v = mine & (b[0] == 118) & ~_NAME[b[1]]
-        v_plain = is_v & (b[1] == 62)
-        if (is_v & ~v_plain & (b[1] != 47)).any():  # <v attr…> or <v >: the tokenizer reads it
+        v = lt[(name == 118) & (lt >= lo)]
+        after = a[v + 2]
+        v = v[~_NAME[after]]  # <v followed by anything but a name's letter
+        after = a[v + 2]
+        if ((after != 62) & (after != 47)).any():  # <v attr…> or <v >: the tokenizer reads it
             raise _Unusual
         # every attribute named r must be the reference of a usual <c r=" or <row r="
-        ri = at[(kind == 2) & (at >= max(lo, 1)) & (at < hi)]
+        first_r = max(lo, 1)
+        ri = np.flatnonzero(a[first_r:hi] == 114) + first_r
         named_r = ri[_QUOTE_OR_WS[a[ri - 1]] & ((a[ri + 1] == 61) | _WS[a[ri + 1]])]
-        if len(named_r):
-            allowed = np.zeros(len(a), bool)
-            allowed[lt[canon] + 3] = True
-            allowed[lt[row_canon] + 5] = True
-            if not allowed[named_r].all():
-                raise _Unusual
+        if len(named_r) and not _usual_r(a, named_r).all():
+            raise _Unusual
         # prefixed elements (<x:c, <x:v): the tokenizer reads them
-        ci = at[(kind == 3) & (at >= lo) & (at < hi)]
+        ci = np.flatnonzero(a[lo:hi] == 58) + lo
         c1 = a[ci + 1]
         if (((c1 == 99) | (c1 == 118)) & _DELIM[a[ci + 2]]).any():
             raise _Unusual
-        starts = lt[canon & mine] + 6
+        starts = c[canon & mine] + 6
+        quotes = np.flatnonzero(a[base:] == 34) + base
         e = self.extent
         if len(starts):
-            self._references(a, starts, at[kind == 4])
+            self._references(a, starts, quotes)
             e.cells += len(starts)
         if self.strings is not None:
-            self._string_cells(a, lt[v_plain] + 3, lt)
-        if buf.find(b'="e"', lo, hi) >= 0 or buf.find(b"='e'", lo, hi) >= 0:
+            self._string_cells(a, v[after == 62] + 3, lt)
+        # a formula error cell: t="e" found among the quotes; t='e' looked for only where there is a '
+        q = quotes[(quotes > lo) & (quotes < hi)]
+        if ((a[q - 1] == 61) & (a[q + 1] == 101) & (a[q + 2] == 34)).any() or (
+            buf.find(b"'", lo, hi) >= 0 and buf.find(b"='e'", lo, hi) >= 0
+        ):
             self._error_cells(buf, lo, hi)
 
     def _error_cells(self, buf: bytes, lo: int, hi: int) -> None:
@@ -255,33 +264,33 @@ class SheetScan:
                 p = buf.find(quote, p + 1, hi)
 
     def _references(self, a: np.ndarray, starts: np.ndarray, quotes: np.ndarray) -> None:
-        """Rows and columns of the references starting at ``starts`` ("B7" of ``<c r="B7"``), by columns
-        of bytes: letters (at most 3, "XFD"), then digits up to the closing quote (at most 10)."""
+        """Rows and columns of the references starting at ``starts`` ("B7" of ``<c r="B7"``): letters (at
+        most 3, "XFD") read from the start, digits (at most 10) read back from the closing quote — the
+        k-th byte of every reference at once."""
         at = np.searchsorted(quotes, starts)
         closed = at < len(quotes)
         end = np.where(closed, quotes[np.minimum(at, len(quotes) - 1)], starts + 64)
-        length = end - starts
-        letters = np.zeros(len(starts), np.int64)
-        run = np.ones(len(starts), bool)
-        for k in range(4):
-            low = a[starts + k] | 32
-            run &= (low >= 97) & (low <= 122)
+        low = a[starts + _K[:4]] | 32
+        letter = (low >= 97) & (low <= 122)
+        run = letter[0].copy()
+        letters = run.astype(np.int64)
+        for k in range(1, 4):
+            run &= letter[k]
             letters += run
-        digits = length - letters
+        digits = end - starts - letters
         ok = (letters >= 1) & (letters <= 3) & (digits >= 1) & (digits <= 10)
         e = self.extent
         if (~ok & ((letters > 3) | (digits > 10))).any():  # beyond every limit (or not a reference at all)
             e.add(HUGE, HUGE)
         if not ok.any():
             return
-        starts, letters, digits = starts[ok], letters[ok], digits[ok]
-        col = np.zeros(len(starts), np.int64)
-        for k in range(3):
-            col = np.where(k < letters, col * 26 + ((a[starts + k] | 32).astype(np.int64) - 96), col)
-        row = np.zeros(len(starts), np.int64)
-        first = starts + letters
-        for k in range(10):
-            row = np.where(k < digits, row * 10 + (a[np.minimum(first + k, len(a) - 1)].astype(np.int64) - 48), row)
+        if not ok.all():
+            low, letters, digits, end = low[:, ok], letters[ok], digits[ok], end[ok]
+        x = low[:3].astype(np.int64) - 96
+        col = np.where(letters == 1, x[0], np.where(letters == 2, x[0] * 26 + x[1], (x[0] * 26 + x[1]) * 26 + x[2]))
+        k = _K[: int(digits.max())]  # the k-th digit from the right weighs 10**k
+        back = a[np.maximum(end - 1 - k, 0)].astype(np.int64) - 48
+        row = (np.where(k < digits, back, 0) * _POWERS_OF_10[: len(k)]).sum(axis=0)
         e.add(int(row.min()), int(col.min()))
         e.add(int(row.max()), int(col.max()))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,12 +110,24 @@ def _rows_after_header(
     return colmap, sheet, number, rows
 
 
+_FIRST_COLUMNS = tuple(map(operator.itemgetter, range(3)))
+
+
 def _none_blank(rows: list[list | tuple]) -> bool:
-    """Whether no row of a block is blank, for a block of CSV rows without a Python step per row."""
+    """Whether no row of a block is blank, without a Python step per row: a block of CSV rows (texts
+    only) by its rows' joined texts; a block of a workbook's rows (numbers, dates, texts) when one of
+    its first three columns holds in every row a text that is not only spaces. False: look row by row."""
     try:
         return all(map(str.strip, map("".join, rows)))
     except TypeError:  # cells of a workbook
-        return False
+        pass
+    for column in _FIRST_COLUMNS:
+        try:
+            if all(map(str.strip, map(column, rows))):
+                return True
+        except (TypeError, IndexError):  # a number, a date or a short row in that column
+            continue
+    return False
 
 
 def _blank(r: list | tuple) -> bool:

@@ -243,3 +243,13 @@ def test_blank_rows_are_those_with_nothing_but_spaces_whatever_the_cells():
     assert not I._blank(["", "x"]) and not I._blank((None, 0)) and not I._blank((None, False))
     assert not I._blank((dt.datetime(2023, 7, 1),)) and not I._blank([None, " 1.1 "])  # a list that is not all texts
     assert I._blank([None, ""])
+
+
+def test_a_block_of_workbook_rows_is_taken_as_free_of_blank_rows_only_when_it_is():
+    from ntm.apps.observations.imports.read import _none_blank
+
+    rows = [["xa:1", "xa-ntm-2021", 1.0], ["xa:2", "", 2.5]]
+    assert _none_blank(rows)
+    assert _none_blank([["", "xa-ntm-2021", 1.0], [" ", "xa-ntm-2021", ""]])  # the unit column empty
+    assert not _none_blank([*rows, ["", " ", ""]])  # a blank row: the block is looked at row by row
+    assert not _none_blank([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])  # numbers only: row by row (none is blank)
