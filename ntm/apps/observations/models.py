@@ -48,6 +48,8 @@ VALUE_COLUMNS = (
 CELL_COLUMNS = ("unit_id", "set_code", "period", "indicator")
 # the fields a version carries besides its unit
 VERSION_FIELDS = tuple(c.removesuffix("_id") if c == "created_by_id" else c for c in VALUE_COLUMNS if c != "unit_id")
+# what a new version changes on the current row of its cell (the cell stays)
+CHANGED_FIELDS = tuple(f for f in VERSION_FIELDS if f not in CELL_COLUMNS)
 
 
 class ObservationQuerySet(models.QuerySet):

@@ -20,7 +20,7 @@ from ntm.core.values import ValueRefused, assessment_text, clean_text, input_tex
 
 from . import facts
 from .evidence import reference_problem
-from .models import CARRIED_OVER, Fact, Observation, ObservationVersion
+from .models import CARRIED_OVER, CHANGED_FIELDS, Fact, Observation, ObservationVersion
 from .signals import CellsChanged, announce
 from .validation import EntryProblem, EntryRefused, entry_refused, version_required
 from .workflow import PeriodLocked, locked_submissions, mark_approved  # noqa: F401  (mark_approved: part of this service)
@@ -152,24 +152,6 @@ def _same(cur: Observation, fields: dict, e: Entry, source: str) -> bool:
     )
 
 
-# what a new version sets on the current row (besides the cell, which does not change)
-_VERSION_FIELDS = (
-    "year",
-    "value_text",
-    "value_num",
-    "assessment",
-    "not_applicable",
-    "note",
-    "evidence",
-    "version",
-    "source",
-    "batch",
-    "created_by",
-    "created_by_name",
-    "created_at",
-)
-
-
 def _write(
     e: Entry, fields: dict, user, source: str, batch: str, mine: set[int], overwrite: bool = False
 ) -> tuple[Observation | None, Observation | None]:
@@ -242,14 +224,14 @@ def _apply(
         else:
             old, row = copy.copy(cur), cur
             changed.append(row)
-        for name in _VERSION_FIELDS:
+        for name in CHANGED_FIELDS:
             setattr(row, name, getattr(new, name))
         out.append((old, row))
     ObservationVersion.objects.bulk_create([new for _, new in changes])
     if len(changed) == 1:
-        changed[0].save(update_fields=_VERSION_FIELDS)
+        changed[0].save(update_fields=CHANGED_FIELDS)
     elif changed:
-        Observation.objects.bulk_update(changed, _VERSION_FIELDS)
+        Observation.objects.bulk_update(changed, CHANGED_FIELDS)
     if len(created) > 1 and connection.features.can_return_rows_from_bulk_insert:
         Observation.objects.bulk_create(created)  # the new rows get their ids, as with save()
     else:
