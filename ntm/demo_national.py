@@ -296,26 +296,13 @@ def values_for(cs: CriteriaSet, thresholds: np.ndarray, met: np.ndarray, rng: np
 
 
 # -- writing ---------------------------------------------------------------------------------
-_COLUMNS = (
-    "unit_id",
-    "set_code",
-    "indicator",
-    "period",
-    "year",
-    "value_text",
-    "value_num",
-    "assessment",
-    "not_applicable",
-    "note",
-    "evidence",
-    "version",
-    "is_approved",
-    "source",
-    "batch",
-    "created_by_id",
-    "created_by_name",
-    "created_at",
-)
+def _columns() -> tuple[str, ...]:
+    """The columns of :func:`_rows`' tuples: a version's (``VALUE_COLUMNS``), approved (``is_approved``
+    before ``source``)."""
+    from ntm.apps.observations.models import VALUE_COLUMNS
+
+    at = VALUE_COLUMNS.index("source")
+    return (*VALUE_COLUMNS[:at], "is_approved", *VALUE_COLUMNS[at:])
 
 
 def _rows(cs: CriteriaSet, p: Period, ids: np.ndarray, met: np.ndarray, values: np.ndarray, when) -> Iterable[tuple]:
@@ -391,10 +378,11 @@ def _append(rows: Iterable[tuple], advance, chunk: int) -> int:
 
     table = ObservationVersion._meta.db_table
     qn = connection.ops.quote_name
+    columns = _columns()
     n = 0
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {qn(table)} ({', '.join(qn(c) for c in _COLUMNS)}) FROM STDIN") as copy:
+            with cur.cursor.copy(f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
                     n += 1
@@ -403,7 +391,9 @@ def _append(rows: Iterable[tuple], advance, chunk: int) -> int:
             if advance:
                 advance(n % chunk)
             return n
-        sql = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in _COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+        sql = (
+            f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+        )
         buf: list[tuple] = []
         for row in rows:
             buf.append(row)
