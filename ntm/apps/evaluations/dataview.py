@@ -49,12 +49,11 @@ class DataView:
     result: type[models.Model]
     rollup: type[models.Model]
     state: type[models.Model]
-    approved_versions: bool  # evaluated from the history's approved versions, else from the current values
 
     def observations(self) -> models.QuerySet:
         """The observation rows this view evaluates: the approved versions (``ObservationVersion`` with
         ``is_approved``), or the current values (``Observation``) — the same columns in both."""
-        if self.approved_versions:
+        if self.approved_only:
             return ObservationVersion.objects.filter(is_approved=True)
         return Observation.objects.all()
 
@@ -66,8 +65,8 @@ class DataView:
         return self.code
 
 
-APPROVED = DataView("approved", "số liệu đã duyệt", Result, RollupResult, RollupState, True)
-ALL = DataView("all", "gồm cả số liệu chưa duyệt", ResultAll, RollupResultAll, RollupStateAll, False)
+APPROVED = DataView("approved", "số liệu đã duyệt", Result, RollupResult, RollupState)
+ALL = DataView("all", "gồm cả số liệu chưa duyệt", ResultAll, RollupResultAll, RollupStateAll)
 VIEWS = {v.code: v for v in (APPROVED, ALL)}
 # what a document or a page prints beside its figures when they include unapproved data
 UNAPPROVED_NOTE = (

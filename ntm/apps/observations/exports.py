@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import BooleanField, Case, CharField, F, Func, QuerySet, TextField, Value, When
+from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Collate, NullIf
 
 from ntm.apps.ops import pgstream
@@ -91,11 +91,7 @@ def select_observations(
 def _with_current(qs: QuerySet) -> QuerySet:
     """``qs`` with ``is_current`` (the "Hiện hành" column): true on the current values; on the history,
     whether the version is its cell's current one."""
-    if "is_current" in qs.query.annotations:
-        return qs
-    if qs.model is Observation:
-        return qs.annotate(is_current=Value(True, output_field=BooleanField()))
-    return qs.with_current()
+    return qs if "is_current" in qs.query.annotations else qs.with_current()
 
 
 # -- rows ---------------------------------------------------------------------------------------

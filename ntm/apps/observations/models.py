@@ -57,6 +57,10 @@ class ObservationQuerySet(models.QuerySet):
         """Every row of :class:`Observation` is current (kept for the readers that say so)."""
         return self
 
+    def with_current(self):
+        """The rows with ``is_current``, as :meth:`VersionQuerySet.with_current` gives it: always true here."""
+        return self.annotate(is_current=models.Value(True, output_field=models.BooleanField()))
+
 
 class VersionQuerySet(models.QuerySet):
     def approved(self):
