@@ -93,6 +93,9 @@ class ObservationFields(models.Model):
         help_text="form, import, api, demo, carryover (chép từ kỳ trước, chưa xác nhận)…",
     )
     batch = models.CharField("lô nhập", max_length=64, blank=True)
+    # no index: no page reads the values by their author, and an index of it is the one a new version
+    # would change (the current row could then not be rewritten on its own page, see migration 0008);
+    # removing an account (rare: accounts are deactivated) reads the tables through once
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -100,6 +103,7 @@ class ObservationFields(models.Model):
         blank=True,
         related_name="+",
         verbose_name="người nhập",
+        db_index=False,
     )
     created_by_name = models.CharField(
         "tên người nhập", max_length=150, blank=True, help_text="giữ lại khi tài khoản bị xóa"
@@ -128,7 +132,7 @@ class Observation(ObservationFields):
         verbose_name_plural = "số liệu chỉ tiêu"
         # a cell's value through obs_cell (which begins with the unit: no index of the unit alone); a set
         # and period's values (evaluation, exports) through obs_set_period. A new version changes no
-        # indexed column: the row is rewritten in place (PostgreSQL: on its own page, see migration 0007).
+        # indexed column: the row is rewritten in place (PostgreSQL: on its own page, see migrations 0007 and 0008).
         indexes = [models.Index(fields=["set_code", "period"], name="obs_set_period")]
         constraints = [
             models.UniqueConstraint(fields=["unit", "set_code", "period", "indicator"], name="obs_cell"),

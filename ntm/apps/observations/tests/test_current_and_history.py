@@ -105,3 +105,46 @@ def test_approval_marks_the_current_versions_and_a_later_save_leaves_them_approv
     transition(seeded, SET, PERIOD, "submit", users["xa"])
     transition(seeded, SET, PERIOD, "approve", users["huyen"])
     assert approved.get(indicator="17.1").version == 2 and approved.count() == 57
+
+
+@pytest.mark.django_db
+def test_removing_an_account_keeps_its_values_and_versions_under_its_name(nguyen_ly, django_user_model):
+    """The author's column has no index (migration 0008): removing an account still leaves every value
+    it entered, current or earlier, with the author's name."""
+    a = django_user_model.objects.create_user("a", first_name="An")
+    record(Entry(nguyen_ly, SET, PERIOD, "3.1", value="80", assessment=False), user=a)
+    record(Entry(nguyen_ly, SET, PERIOD, "3.1", value="85", assessment=False, expected_version=1), user=a)
+    a.delete()
+    row = Observation.objects.get(**_cell(nguyen_ly, "3.1"))
+    assert (row.value_text, row.created_by_id, row.created_by_name) == ("85", None, "An (a)")
+    kept = ObservationVersion.objects.filter(**_cell(nguyen_ly, "3.1")).order_by("version")
+    assert [(v.value_text, v.created_by_id, v.created_by_name) for v in kept] == [
+        ("80", None, "An (a)"),
+        ("85", None, "An (a)"),
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_current_rows_have_room_for_a_new_version_on_their_page():
+    """PostgreSQL rewrites a current row on its own page, without writing its indexes again (a "HOT"
+    update), only when no indexed column changes and the page has room: no index of the current table
+    holds a column a new version changes, and its pages are filled to half."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from ntm.apps.observations.models import CELL_COLUMNS, VALUE_COLUMNS
+
+    table = Observation._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [table])
+        assert "fillfactor=50" in (cur.fetchone()[0] or [])
+        indexed = {
+            c
+            for ix in connection.introspection.get_constraints(cur, table).values()
+            if ix["index"]
+            for c in ix["columns"]
+        }
+    changing = set(VALUE_COLUMNS) - set(CELL_COLUMNS)
+    assert indexed & changing == set(), indexed & changing
