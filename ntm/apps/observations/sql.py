@@ -6,9 +6,9 @@ of the request that runs it, not on that thread's own connection.
 
 - :func:`append` — new versions as plain tuples into the history: ``COPY … FROM STDIN`` on
   PostgreSQL, one ``executemany`` elsewhere;
-- :func:`make_current` — those versions become the current values: one ``INSERT … SELECT … ON
-  CONFLICT DO UPDATE`` that changes the row of each cell in place (or creates it), reading the
-  versions just appended through the history's primary key.
+- :func:`make_current` — those versions become the current values: an ``UPDATE … FROM`` the history
+  rewrites the row of each cell in place, an ``INSERT … SELECT`` creates the rows of new cells, both
+  reading the versions just appended through the history's primary key.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from .models import CELL_COLUMNS, VALUE_COLUMNS, Observation, ObservationVersion
 
 CURRENT = Observation._meta.db_table
+_VERSION = VALUE_COLUMNS.index("version")
 HISTORY = ObservationVersion._meta.db_table
 
 
@@ -43,19 +44,43 @@ def append(conn, columns: Sequence[str], rows: Sequence[tuple]) -> None:
             cur.executemany(f"INSERT INTO {q(HISTORY)} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 
-def make_current(conn, batch: str, after: int) -> int:
+def make_current(conn, batch: str, after: int, rows: Sequence[tuple] | None = None) -> int:
     """The versions of ``batch`` appended to the history after id ``after`` become the current values of
     their cells; returns how many rows were written. A cell appears once in what an import appends at a
-    time (a file names a cell once)."""
+    time (a file names a cell once).
+
+    A version after the first rewrites its cell's row: one ``UPDATE … FROM`` the history (PostgreSQL:
+    one record each in the log, the row rewritten on its page, see migration 0008); a first version
+    creates the row (``INSERT … ON CONFLICT``, which also covers a row created since). With ``rows``
+    (the tuples just appended, in the order of :data:`~.models.VALUE_COLUMNS`), a statement with
+    nothing to do is skipped, and every row must have been written — a current row missing for a
+    later version raises, and the caller's transaction rolls back."""
     q = conn.ops.quote_name
     cols = ", ".join(q(c) for c in VALUE_COLUMNS)
     keep = set(CELL_COLUMNS)
-    changes = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in VALUE_COLUMNS if c not in keep)
+    changing = [c for c in VALUE_COLUMNS if c not in keep]
+    mine = f"{q('id')} > %s AND {q('batch')} = %s"  # the versions just appended
+    firsts = None if rows is None else sum(1 for r in rows if r[_VERSION] == 1)
+    written = 0
     with conn.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO {q(CURRENT)} ({cols}) SELECT {cols} FROM {q(HISTORY)} "
-            f"WHERE {q('id')} > %s AND {q('batch')} = %s "
-            f"ON CONFLICT ({', '.join(q(c) for c in CELL_COLUMNS)}) DO UPDATE SET {changes}",
-            [after, batch],
-        )
-        return cur.rowcount
+        if firsts is None or firsts < len(rows):
+            cells = " AND ".join(f"c.{q(k)} = h.{q(k)}" for k in CELL_COLUMNS)
+            cur.execute(
+                f"UPDATE {q(CURRENT)} AS c SET {', '.join(f'{q(k)} = h.{q(k)}' for k in changing)} "
+                f"FROM {q(HISTORY)} AS h WHERE h.{q('id')} > %s AND h.{q('batch')} = %s AND h.{q('version')} > 1 "
+                f"AND {cells}",
+                [after, batch],
+            )
+            written += cur.rowcount
+        if firsts is None or firsts:
+            cur.execute(
+                f"INSERT INTO {q(CURRENT)} ({cols}) SELECT {cols} FROM {q(HISTORY)} "
+                f"WHERE {mine} AND {q('version')} = 1 "
+                f"ON CONFLICT ({', '.join(q(c) for c in CELL_COLUMNS)}) DO UPDATE SET "
+                + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in changing),
+                [after, batch],
+            )
+            written += cur.rowcount
+    if rows is not None and written != len(rows):
+        raise RuntimeError(f"{len(rows)} versions appended, {written} current rows written (batch {batch})")
+    return written

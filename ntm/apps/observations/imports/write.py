@@ -21,7 +21,7 @@ def _insert(rows: list[tuple], batch: str, conn=None) -> None:
     conn = conn or connection
     after = sql.last_version(conn)
     sql.append(conn, _INSERT_COLUMNS, rows)
-    sql.make_current(conn, batch, after)
+    sql.make_current(conn, batch, after, rows)
 
 
 _DONE = object()

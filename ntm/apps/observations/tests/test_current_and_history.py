@@ -5,6 +5,7 @@ current one included) and the current table one row per cell."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from ntm.apps.observations import imports as I
 from ntm.apps.observations.models import Observation, ObservationVersion
@@ -87,6 +88,54 @@ def test_a_file_import_changes_current_rows_in_place_creates_new_ones_and_append
     for o in Observation.objects.filter(unit__in=[seeded, cong_ly], set_code=SET, period=PERIOD):
         newest = ObservationVersion.objects.filter(**_cell(o.unit, o.indicator)).order_by("-version").first()
         assert (o.version, o.assessment, o.value_text) == (newest.version, newest.assessment, newest.value_text)
+
+
+@pytest.mark.django_db
+def test_a_block_whose_current_row_went_missing_is_refused_not_half_written(nguyen_ly):
+    """The bulk writer makes each appended version current: a later version whose cell has no current
+    row any more (removed between the check and the write) raises, so the caller's transaction rolls
+    back instead of leaving the history and the current values apart."""
+    from django.db import connection, transaction
+
+    from ntm.apps.observations import sql
+    from ntm.apps.observations.models import VALUE_COLUMNS
+
+    record(Entry(nguyen_ly, SET, PERIOD, "3.1", value="80", assessment=False))
+    record(Entry(nguyen_ly, SET, PERIOD, "1.1", assessment=False))
+    Observation.objects.filter(**_cell(nguyen_ly, "1.1")).delete()
+    now = (
+        connection.ops.adapt_datetimefield_value(timezone.now())
+        if connection.vendor != "postgresql"
+        else timezone.now()
+    )
+    base = dict(
+        unit_id=nguyen_ly.pk,
+        set_code=SET,
+        period=PERIOD,
+        year=2023,
+        value_num=None,
+        assessment=True,
+        not_applicable=False,
+        note="",
+        evidence="",
+        version=2,
+        source="import",
+        batch="b-missing",
+        created_by_id=None,
+        created_by_name="",
+        created_at=now,
+    )
+    rows = [
+        tuple({**base, "indicator": code, "value_text": v}[c] for c in VALUE_COLUMNS)
+        for code, v in (("3.1", "85"), ("1.1", ""))
+    ]
+    with pytest.raises(RuntimeError, match="2 versions appended, 1 current rows written"):
+        with transaction.atomic():
+            after = sql.last_version(connection)
+            sql.append(connection, VALUE_COLUMNS, rows)
+            sql.make_current(connection, "b-missing", after, rows)
+    assert Observation.objects.get(**_cell(nguyen_ly, "3.1")).value_text == "80"  # rolled back
+    assert not ObservationVersion.objects.filter(batch="b-missing").exists()
 
 
 @pytest.mark.django_db
