@@ -100,7 +100,12 @@ def plan_import(
     conflicts: list[Issue] = []
     where = SHEET if kind_of(name) != "csv" else None
     evidence = _evidence_checker(name, where)
-    out = StageWriter(stage, head_for(path, user, defaults)) if stage is not None else None
+    out = None
+    if stage is not None:
+        try:
+            out = StageWriter(stage, head_for(path, user, defaults))
+        except OSError:  # no file to read (the check says so) or no room for a stage: the commit checks again
+            Path(stage).unlink(missing_ok=True)
 
     def line(p: Prepared, o: tuple | None) -> ChangeLine:
         return ChangeLine(

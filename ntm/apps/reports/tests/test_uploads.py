@@ -147,6 +147,24 @@ def test_the_preview_shows_the_check_made_at_upload_without_reading_the_file(cli
     assert Path(b.stored_path).name not in page
 
 
+def test_the_confirm_writes_what_the_upload_checked_without_reading_the_file_again(client, officer, media, monkeypatch):
+    client.force_login(officer)
+    wanted = _flip()
+    b = _batch(_upload(client, "xac-nhan.csv", _one_change().encode()))
+    stage = uploads.stage_path(b)
+    assert b.status == ImportBatch.Status.PENDING and stage.is_file() and stage.parent == media
+
+    def read_again(*a, **kw):
+        raise AssertionError("the confirm checked the file again")
+
+    monkeypatch.setattr("ntm.apps.observations.imports.run._scan", read_again)
+    r = client.post(reverse("reports-import-confirm", args=[b.batch]), {"action": "confirm"})
+    b.refresh_from_db()
+    assert b.status == ImportBatch.Status.DONE and b.written == 1 and "Đã ghi 1 giá trị" in _messages(r)[0]
+    assert _current().assessment == (wanted == "đạt") and _current().batch == b.batch
+    assert not b.stored_path and not list(media.iterdir())  # the file and its stage removed together
+
+
 def test_a_file_that_changes_an_approved_sheet_is_refused_at_upload_with_the_reason(client, officer, media, settings):
     approved = Observation.objects.current().get(
         unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07", indicator="1.1"
