@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import marshal
 import os
 import shutil
@@ -32,6 +33,7 @@ from django.utils.crypto import salted_hmac
 
 from ..models import VALUE_COLUMNS
 
+log = logging.getLogger("ntm.imports")
 FORMAT = 1
 MAGIC = b"NTM-IMPORT-STAGE\n"
 _SALT = "ntm.observations.imports.stage"
@@ -85,7 +87,8 @@ def _record(f, nonce: bytes, seq: int, obj) -> None:
 
 
 class StageWriter:
-    """Writes a stage as the check goes; :meth:`finish` makes it, :meth:`abort` leaves none."""
+    """Writes a stage as the check goes; :meth:`finish` makes it, :meth:`abort` leaves none. A stage that
+    cannot be written (no room) is given up, never the check: the commit then checks the file again."""
 
     def __init__(self, path: str | Path, head: dict):
         self.path = Path(path)
@@ -95,24 +98,35 @@ class StageWriter:
         self.seq = 2  # 0: the head, 1: the summary
         self.cells: set[tuple[int, str, str]] = set()
         self.units: set[int] = set()
+        self.path.unlink(missing_ok=True)  # an older stage at the path is not this check's
         self.f = open(self.part, "wb")
+
+    def _block(self, obj) -> None:
+        if self.f.closed:  # given up
+            return
+        try:
+            _record(self.f, self.nonce, self.seq, obj)
+        except OSError:
+            log.warning("import stage %s given up", self.path, exc_info=True)
+            self.abort()
+        self.seq += 1
 
     def rows(self, rows: list[tuple], numbers: list[int]) -> None:
         """A block of rows to write (tuples of :data:`ROW_COLUMNS`) and their row numbers in the file."""
         if rows:
             self.cells.update((r[0], r[1], r[3]) for r in rows)
             self.units.update(r[0] for r in rows)
-            _record(self.f, self.nonce, self.seq, ("rows", rows, numbers))
-            self.seq += 1
+            self._block(("rows", rows, numbers))
 
     def same(self, entries: list[tuple]) -> None:
         """A block of unchanged rows: (unit id, set, indicator, period, version seen, row number)."""
         if entries:
             self.units.update(e[0] for e in entries)
-            _record(self.f, self.nonce, self.seq, ("same", entries, None))
-            self.seq += 1
+            self._block(("same", entries, None))
 
     def finish(self, counts: dict) -> None:
+        if self.f.closed:  # given up
+            return
         self.f.close()
         new = self.path.with_name(self.path.name + ".new")
         try:
@@ -125,12 +139,14 @@ class StageWriter:
                     shutil.copyfileobj(blocks, out, 1 << 20)
                 _record(out, self.nonce, self.seq, ("end", self.seq - 2, None))
             os.replace(new, self.path)
+        except OSError:
+            log.warning("import stage %s given up", self.path, exc_info=True)
         finally:
             new.unlink(missing_ok=True)
             self.part.unlink(missing_ok=True)
 
     def abort(self) -> None:
-        """No stage (the plan has problems, or failed): neither this one nor an older one at the path."""
+        """No stage (the plan has problems, or failed)."""
         self.f.close()
         self.part.unlink(missing_ok=True)
         self.path.unlink(missing_ok=True)

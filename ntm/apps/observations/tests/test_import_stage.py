@@ -232,3 +232,11 @@ def test_a_file_with_problems_leaves_no_stage(tmp_path, seeded):
     path.write_text(path.read_text(encoding="utf-8") + f"{seeded.uid},{SET},{PERIOD},99.9,,đạt,,\n", encoding="utf-8")
     assert not I.plan_import(path, stage=stage).ok
     assert not stage.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_a_stage_that_cannot_be_written_leaves_the_check_and_the_commit_as_they_were(tmp_path, seeded):
+    path = _file(tmp_path, seeded)
+    stage = tmp_path / "khong-co-thu-muc" / "xa.csv.checked"  # nowhere to write it
+    plan = I.plan_import(path, stage=stage)
+    assert plan.ok and plan.changed == 2 and not stage.exists()
+    assert I.commit_import(path, stage=stage, reevaluate=False).written == 12
