@@ -237,16 +237,20 @@ def commit_import(
         "background": background,
         "progress": progress,
     }
+    st = None
     if stage is not None and Path(stage).is_file():
-        st = open_stage(stage, head_for(path, user, defaults))
-        if st is not None:
-            with st:
-                try:
-                    return _commit_staged(st, **args)
-                except StageUnusable:
-                    logger.warning("import stage %s unusable, the file is checked again", stage)
-                except _CHANGED_SINCE:  # a cell changed or created since the preview: said with its row below
-                    pass
+        try:
+            st = open_stage(stage, head_for(path, user, defaults))
+        except OSError:  # the file is gone: the one pass says so
+            st = None
+    if st is not None:
+        with st:
+            try:
+                return _commit_staged(st, **args)
+            except StageUnusable:
+                logger.warning("import stage %s unusable, the file is checked again", stage)
+            except _CHANGED_SINCE:  # a cell changed or created since the preview: said with its row below
+                pass
     return _commit_one_pass(path, defaults=defaults, **args)
 
 
