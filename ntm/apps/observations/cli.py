@@ -17,6 +17,7 @@ import getpass
 import json
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from ntm.core import formatting as fmt
@@ -153,6 +154,13 @@ def _report(data: dict, as_json: bool) -> None:
 
 
 def cmd_import(a: argparse.Namespace, fail) -> int:
+    """Check the file, then (unless ``--dry-run``) write it from what the check left in a temporary
+    stage, as the web application's confirm does: the file is read once."""
+    with tempfile.TemporaryDirectory(prefix="ntm-import-") as tmp:
+        return _import(a, fail, None if a.dry_run else Path(tmp) / "checked")
+
+
+def _import(a: argparse.Namespace, fail, stage: Path | None) -> int:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
@@ -189,7 +197,7 @@ def cmd_import(a: argparse.Namespace, fail) -> int:
         return code
 
     try:
-        plan = plan_file(path, user=user, defaults=defaults, name=path.name)
+        plan = plan_file(path, user=user, defaults=defaults, name=path.name, stage=stage)
     except ImportFailed as exc:  # the file as a whole cannot be used
         return refused("unusable", EXIT_UNUSABLE, exc.issues, exc.total, "Không dùng được tệp: không ghi gì.")
     data["plan"] = plan.as_dict()
@@ -209,7 +217,7 @@ def cmd_import(a: argparse.Namespace, fail) -> int:
         return EXIT_WRITTEN
     try:
         with transaction.atomic():
-            res = commit_file(path, user=user, defaults=defaults, name=path.name)
+            res = commit_file(path, user=user, defaults=defaults, name=path.name, stage=stage)
             if user is None:  # who wrote it, when no account was named
                 for model in (Observation, ObservationVersion):  # in the transaction that wrote them
                     model.objects.filter(batch=res.batch).update(created_by_name=_operator())

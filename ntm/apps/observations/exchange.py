@@ -60,21 +60,38 @@ class ExportError(ValueError):
 
 
 # -- imports --------------------------------------------------------------------------------------
-def plan_file(path: str | Path, *, user=None, defaults: dict | None = None, name: str | None = None) -> I.ImportPlan:
-    """Check a file and describe what it would change (writes nothing). Raises :class:`ImportFailed`
-    for a file that cannot be used at all (unreadable, no header…); row problems are in the plan."""
+def plan_file(
+    path: str | Path,
+    *,
+    user=None,
+    defaults: dict | None = None,
+    name: str | None = None,
+    stage: str | Path | None = None,
+) -> I.ImportPlan:
+    """Check a file and describe what it would change (writes nothing in the database). Raises
+    :class:`ImportFailed` for a file that cannot be used at all (unreadable, no header…); row problems
+    are in the plan. With ``stage``, the entry template's check leaves there what :func:`commit_file`
+    writes without checking the file again (:mod:`.imports.stage`; a DHIS2 file leaves none)."""
     if dhis2.is_dhis2(path):
         return dhis2.plan_import(path, user=user, name=name)
-    return I.plan_import(path, user=user, defaults=defaults, name=name)
+    return I.plan_import(path, user=user, defaults=defaults, name=name, stage=stage)
 
 
 def commit_file(
-    path: str | Path, *, user=None, defaults: dict | None = None, name: str | None = None, **kw
+    path: str | Path,
+    *,
+    user=None,
+    defaults: dict | None = None,
+    name: str | None = None,
+    stage: str | Path | None = None,
+    **kw,
 ) -> I.ImportResult:
-    """Write everything the file changes in one transaction, or nothing (:class:`ImportFailed`)."""
+    """Write everything the file changes in one transaction, or nothing (:class:`ImportFailed`); from
+    the ``stage`` :func:`plan_file` left when it is there and matches the file (a DHIS2 file is always
+    checked again)."""
     if dhis2.is_dhis2(path):
         return dhis2.commit_import(path, user=user, name=name, **kw)
-    return I.commit_import(path, user=user, defaults=defaults, name=name, **kw)
+    return I.commit_import(path, user=user, defaults=defaults, name=name, stage=stage, **kw)
 
 
 # -- exports --------------------------------------------------------------------------------------

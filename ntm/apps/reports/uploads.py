@@ -3,12 +3,14 @@
 - :func:`receive` — refuses a file over the user's quota (files waiting for confirmation, and their
   bytes), stores it under ``MEDIA_ROOT/imports`` with a random name (the user's file name is kept on the
   :class:`ImportBatch`, and every message uses it), and checks it once: the plan (or the reason it
-  cannot be imported) is stored on the batch, and the preview page only reads it.
-- :func:`discard` — the stored file removed (on confirm, cancel, a failed check, expiry).
+  cannot be imported) is stored on the batch, and the preview page only reads it; what the check found
+  is left beside the file (:func:`stage_path`), so that the confirm writes it without checking the file
+  again.
+- :func:`discard` — the stored file and its stage removed (on confirm, cancel, a failed check, expiry).
 - :func:`expire` — batches never confirmed within ``NTM_IMPORT_EXPIRY_HOURS`` are marked expired and
-  their files removed, with any file of the folder that no waiting batch refers to. Run by a task queued
-  at each upload for the moment its file expires, by ``ntm manage expire_imports`` (cron), and on each
-  upload.
+  their files removed, with any file of the folder that no waiting batch refers to (as its file or its
+  stage). Run by a task queued at each upload for the moment its file expires, by ``ntm manage
+  expire_imports`` (cron), and on each upload.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ntm.core.tables import kind_of
 from .models import ImportBatch
 
 UPLOAD_DIR = "imports"
+STAGE_SUFFIX = ".checked"
 log = logging.getLogger("ntm.uploads")
 
 
@@ -128,11 +131,22 @@ def defaults(b: ImportBatch) -> dict:
     return d
 
 
+def stage_path(b: ImportBatch) -> Path | None:
+    """Where the check of a stored file leaves what the confirm writes without checking it again (the
+    stage, :mod:`ntm.apps.observations.imports.stage`): beside the file, removed with it."""
+    return _stage_of(b.stored_path) if b.stored_path else None
+
+
+def _stage_of(stored_path: str) -> Path:
+    return Path(stored_path + STAGE_SUFFIX)
+
+
 def check(b: ImportBatch, user) -> None:
-    """Check the file once and store the plan on the batch; a file that cannot be imported as it is
-    (unreadable, refused by a limit, or with problems in its rows) is removed and the batch failed."""
+    """Check the file once and store the plan on the batch (and the stage beside the file); a file that
+    cannot be imported as it is (unreadable, refused by a limit, or with problems in its rows) is
+    removed and the batch failed."""
     try:
-        plan = E.plan_file(b.stored_path, user=user, defaults=defaults(b), name=b.file_name)
+        plan = E.plan_file(b.stored_path, user=user, defaults=defaults(b), name=b.file_name, stage=stage_path(b))
     except I.ImportFailed as exc:
         b.status = ImportBatch.Status.FAILED
         b.summary = {"issues": [i.as_dict() for i in exc.issues[:200]], "issue_count": exc.total}
@@ -158,9 +172,10 @@ def stored_plan(b: ImportBatch) -> I.ImportPlan | None:
 
 
 def discard(b: ImportBatch) -> None:
-    """Remove the stored file (the batch keeps its record)."""
+    """Remove the stored file and its stage (the batch keeps its record)."""
     if b.stored_path:
         Path(b.stored_path).unlink(missing_ok=True)
+        _stage_of(b.stored_path).unlink(missing_ok=True)
         b.stored_path = ""
 
 
@@ -180,11 +195,12 @@ def expire(now: dt.datetime | None = None) -> tuple[int, int]:
         files += had
     target = folder()
     if target.is_dir():
-        kept = set(
+        waiting = (
             ImportBatch.objects.filter(status=ImportBatch.Status.PENDING)
             .exclude(stored_path="")
             .values_list("stored_path", flat=True)
         )
+        kept = {p for stored in waiting for p in (stored, str(_stage_of(stored)))}
         for path in target.iterdir():
             if path.is_file() and str(path) not in kept and path.stat().st_mtime < cutoff.timestamp():
                 path.unlink(missing_ok=True)

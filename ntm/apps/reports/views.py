@@ -380,6 +380,7 @@ def import_confirm(request, batch: str):
             name=b.file_name,
             batch=b.batch,
             background=True,
+            stage=uploads.stage_path(b),
         )
     except I.ImportFailed as exc:
         b.status = ImportBatch.Status.FAILED

@@ -4,10 +4,12 @@
   period: rule and threshold shown, the current values prefilled, a drop-down for the assessment
   ("đạt, chưa đạt, không đánh giá"), the version of each value (to detect edits made meanwhile).
 - :func:`plan_import` — read the file and check every row (sheet, row, column and reason of each
-  problem), compare with the current values and describe what would change, writing nothing.
-- :func:`commit_import` — one more pass: check, compare and record everything in one transaction
-  (all-or-nothing) under one ``batch`` id with ``source="import"``; the affected results are
-  re-evaluated (unit by unit, or with the batch path for a large import).
+  problem), compare with the current values and describe what would change, writing nothing in the
+  database; with ``stage=``, it leaves in that file what the commit needs (:mod:`.stage`, signed).
+- :func:`commit_import` — record everything in one transaction (all-or-nothing) under one ``batch``
+  id with ``source="import"``: from the preview's stage when it matches the file (what changed since
+  the preview checked in the transaction), else in one more pass that checks, compares and writes;
+  the affected results are re-evaluated (unit by unit, or with the batch path for a large import).
 
 Files are read by the core's bounded reader (:mod:`ntm.core.tables`: CSV as a stream, XLSX/ODS with
 python-calamine once the archive and the positions of its cells are within the limits of

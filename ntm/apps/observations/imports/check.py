@@ -720,6 +720,7 @@ def _changes(
     where: str | None,
     evidence: Callable[[Prepared], Issue | None],
     reading: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+    same: list[tuple] | None = None,
 ) -> Iterator[tuple[Prepared, tuple | None]]:
     """(row, its current observation or None) of every row that changes something; counts the
     unchanged, new and changed rows into ``plan``, and into ``conflicts`` what may not be written: a
@@ -730,7 +731,10 @@ def _changes(
 
     A row is unchanged when its number (or, without a number on either side, its text), assessment,
     "not assessed", note and evidence are those of the current observation; the comparison is made
-    on tuples of those, column by column (``map``), not field by field in Python."""
+    on tuples of those, column by column (``map``), not field by field in Python. With ``same`` (a
+    list), every unchanged row is added to it as (unit id, set, indicator, period, version of the
+    current observation, row number): what a stage keeps to see at the confirm that none of them was
+    edited since (:mod:`.stage`)."""
     with reading():  # the connection may be writing the block before (imports.write.Writer)
         cur = _current(chunk)
         # sheets sent for review or approved are locked for a file as for the form (one small query a
@@ -744,12 +748,17 @@ def _changes(
     compared = zip(
         map(_NUM, chunk), texts, map(_VERDICT, chunk), map(_NA, chunk), map(_NOTE, chunk), map(_EVIDENCE, chunk)
     )
-    same = list(map(operator.eq, compared, map(_COMPARED, olds)))
-    rows: Iterator = zip(chunk, olds, same)
+    equal = list(map(operator.eq, compared, map(_COMPARED, olds)))
+    rows: Iterator = zip(chunk, olds, equal)
     unchanged = new = changed = 0
     if set(map(_EXPECTED, chunk)) == {None}:  # no version to check (a file not made from the template)
-        unchanged = same.count(True)
-        rows = itertools.compress(rows, map(operator.not_, same))  # only the rows that change something
+        unchanged = equal.count(True)
+        if same is not None and unchanged:
+            same.extend(
+                (p.cell[0], p.cell[1], p.indicator, p.cell[2], o[_C_VERSION], p.row)
+                for p, o in itertools.compress(zip(chunk, olds), equal)
+            )
+        rows = itertools.compress(rows, map(operator.not_, equal))  # only the rows that change something
     for p, o, s in rows:
         if not s and p.cell in locked:  # said first: a new template would not make this row acceptable
             conflicts.append(Issue(plan.file, locked[p.cell], where, p.row, COLUMNS["period"][0]))
@@ -783,6 +792,8 @@ def _changes(
             continue
         elif s:
             unchanged += 1
+            if same is not None:
+                same.append((p.cell[0], p.cell[1], p.indicator, p.cell[2], o[_C_VERSION], p.row))
             continue
         if p.evidence and p.evidence != (o[_C_EVIDENCE] if o is not None else ""):
             problem = evidence(p)

@@ -153,9 +153,14 @@ def test_import_previews_then_writes_all_or_nothing_with_exit_codes(nguyen_ly, t
     assert main(["import", str(tmp_path / "khong-co.xlsx")]) == 2
 
 
-def test_import_of_the_entry_template_with_a_named_account(nguyen_ly, tmp_path, capsys, django_user_model):
+def test_import_of_the_entry_template_with_a_named_account(nguyen_ly, tmp_path, capsys, django_user_model, monkeypatch):
     from ntm.apps.accounts.models import Membership, Role
+    from ntm.apps.observations.imports import run
     from ntm.apps.units.services import resolve_unit
+
+    reads = []
+    scan = run._scan
+    monkeypatch.setattr(run, "_scan", lambda *a, **kw: reads.append(1) or scan(*a, **kw))
 
     officer = django_user_model.objects.create_user("can_bo_nl")
     Membership.objects.create(user=officer, unit=resolve_unit("xa:13570@2024"), role=Role.ENTRY)
@@ -171,6 +176,7 @@ def test_import_of_the_entry_template_with_a_named_account(nguyen_ly, tmp_path, 
         unit__uid="xa:13570@2024", set_code="xa-ntm-2021", period="2023-07", indicator="3.1"
     )
     assert o.created_by == officer
+    assert reads == [1]  # checked once: the write came from what the check left in a temporary stage
     capsys.readouterr()
     assert main(args + ["--unit", "Hà Nam/Lý Nhân/Công Lý", "--format", "json"]) == 1  # outside the account's units
     assert "không có quyền" in _json(capsys)["issues"][0]["message"]

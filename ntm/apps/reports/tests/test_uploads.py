@@ -147,6 +147,24 @@ def test_the_preview_shows_the_check_made_at_upload_without_reading_the_file(cli
     assert Path(b.stored_path).name not in page
 
 
+def test_the_confirm_writes_what_the_upload_checked_without_reading_the_file_again(client, officer, media, monkeypatch):
+    client.force_login(officer)
+    wanted = _flip()
+    b = _batch(_upload(client, "xac-nhan.csv", _one_change().encode()))
+    stage = uploads.stage_path(b)
+    assert b.status == ImportBatch.Status.PENDING and stage.is_file() and stage.parent == media
+
+    def read_again(*a, **kw):
+        raise AssertionError("the confirm checked the file again")
+
+    monkeypatch.setattr("ntm.apps.observations.imports.run._scan", read_again)
+    r = client.post(reverse("reports-import-confirm", args=[b.batch]), {"action": "confirm"})
+    b.refresh_from_db()
+    assert b.status == ImportBatch.Status.DONE and b.written == 1 and "Đã ghi 1 giá trị" in _messages(r)[0]
+    assert _current().assessment == (wanted == "đạt") and _current().batch == b.batch
+    assert not b.stored_path and not list(media.iterdir())  # the file and its stage removed together
+
+
 def test_a_file_that_changes_an_approved_sheet_is_refused_at_upload_with_the_reason(client, officer, media, settings):
     approved = Observation.objects.current().get(
         unit=resolve_unit(NGUYEN_LY), set_code="xa-ntm-2021", period="2023-07", indicator="1.1"
@@ -198,11 +216,12 @@ def test_a_user_holds_a_limited_number_of_files_waiting(client, officer, media, 
     assert r["Location"] == reverse("reports-index")
     msg = _messages(r)[0]
     assert "tep-thu-ba.csv" in msg and "2 tệp chờ xác nhận" in msg and "tối đa 2 tệp" in msg
-    assert ImportBatch.objects.count() == 2 and len(list(media.iterdir())) == 2
+    assert ImportBatch.objects.count() == 2  # two files waiting, each with what its check found beside it
+    assert sorted(p.suffix for p in media.iterdir()) == [".checked", ".checked", ".csv", ".csv"]
     # cancelling one frees its place (and removes its file)
     first = ImportBatch.objects.get(file_name="tep-0.csv")
     client.post(reverse("reports-import-confirm", args=[first.batch]), {"action": "cancel"})
-    assert len(list(media.iterdir())) == 1
+    assert sorted(p.suffix for p in media.iterdir()) == [".checked", ".csv"]
     assert _batch(_upload(client, "tep-thu-ba.csv", _one_change().encode())).status == ImportBatch.Status.PENDING
 
 
@@ -230,12 +249,13 @@ def test_files_never_confirmed_expire_and_are_removed(client, officer, media, se
     orphan.write_bytes(b"x")
     day_ago = (dt.datetime.now() - dt.timedelta(hours=25)).timestamp()
     os.utime(orphan, (day_ago, day_ago))
+    os.utime(uploads.stage_path(fresh), (day_ago, day_ago))  # kept however old: its batch still waits
     call_command("expire_imports", stdout=open(os.devnull, "w"))
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert old.status == ImportBatch.Status.EXPIRED and not old.stored_path
     assert fresh.status == ImportBatch.Status.PENDING and Path(fresh.stored_path).exists()
-    assert sorted(p.name for p in media.iterdir()) == [Path(fresh.stored_path).name]
+    assert sorted(p.name for p in media.iterdir()) == [Path(fresh.stored_path).name, uploads.stage_path(fresh).name]
     r = client.post(reverse("reports-import-confirm", args=[old.batch]), {"action": "confirm"})
     assert "quen.csv" in _messages(r)[0] and "hết hạn" in _messages(r)[0]
     assert "đã hết hạn" in client.get(reverse("reports-import-preview", args=[old.batch])).content.decode()
