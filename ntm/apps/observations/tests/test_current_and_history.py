@@ -197,3 +197,44 @@ def test_postgresql_current_rows_have_room_for_a_new_version_on_their_page():
         }
     changing = set(VALUE_COLUMNS) - set(CELL_COLUMNS)
     assert indexed & changing == set(), indexed & changing
+
+
+@pytest.mark.django_db
+def test_a_block_of_many_rows_lands_whole_in_both_tables(nguyen_ly):
+    """A block larger than one statement holds (SQLite: statements of as many rows as its parameters
+    allow, then the rest): every row appended once and made current once."""
+    from django.db import connection
+
+    from ntm.apps.observations import sql
+    from ntm.apps.observations.models import VALUE_COLUMNS
+
+    now = (
+        timezone.now()
+        if connection.vendor == "postgresql"
+        else connection.ops.adapt_datetimefield_value(timezone.now())
+    )
+    fields = dict(
+        unit_id=nguyen_ly.pk,
+        set_code=SET,
+        period=PERIOD,
+        year=2023,
+        value_num=None,
+        assessment=True,
+        not_applicable=False,
+        note="",
+        evidence="",
+        version=1,
+        source="import",
+        batch="b-many",
+        created_by_id=None,
+        created_by_name="",
+        created_at=now,
+        value_text="",
+    )
+    rows = [tuple({**fields, "indicator": f"t{i}", "value_text": str(i)}[c] for c in VALUE_COLUMNS) for i in range(130)]
+    after = sql.last_version(connection)
+    sql.append(connection, VALUE_COLUMNS, rows)
+    assert sql.make_current(connection, "b-many", after, rows) == 130
+    kept = ObservationVersion.objects.filter(batch="b-many")
+    assert kept.count() == 130 and sorted(int(v) for v in kept.values_list("value_text", flat=True)) == list(range(130))
+    assert Observation.objects.filter(batch="b-many").count() == 130
