@@ -346,7 +346,7 @@ def _commit_staged(st: Stage, *, user, catalog, name, batch, reevaluate, backgro
     units = Unit.objects.in_bulk(st.units)
     if len(units) != len(set(st.units)):
         raise StageUnusable("a unit is gone")
-    tail = _commit_columns(user, batch)
+    tail = list(_commit_columns(user, batch))
     with transaction.atomic():
         locked = {
             (s.unit_id, s.set_code, s.period): str(PeriodLocked([s]))
@@ -377,7 +377,7 @@ def _commit_staged(st: Stage, *, user, catalog, name, batch, reevaluate, backgro
                 if edited:
                     raise ImportFailed(edited[:MAX_ISSUES], len(edited))
             else:
-                pending.extend(map(operator.add, data, itertools.repeat(tail)))
+                pending.extend(map(operator.add, data, itertools.repeat(tail)))  # lists, as JSON gives them
                 if len(pending) >= STAGED_WRITE:
                     write()
         if pending:

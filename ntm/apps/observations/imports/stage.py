@@ -11,7 +11,7 @@ the file is checked again.
 
 The file: :data:`MAGIC`, a random nonce, then records — a length, an HMAC-SHA256 of (nonce, record
 number, payload) keyed with ``settings.SECRET_KEY`` (:func:`django.utils.crypto.salted_hmac`), and the
-payload (:mod:`marshal`, never read before its signature is checked). Record 0 is the head, 1 the
+payload (JSON: data only, never read before its signature is checked). Record 0 is the head, 1 the
 summary, then the blocks, then an end record that counts them: a stage cut short, reordered or
 pieced together from two stages fails. The blocks are written as the check goes (memory stays
 bounded) to a ``.part`` file and copied behind the head and summary once the check is done.
@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
-import marshal
 import os
 import shutil
 import struct
@@ -61,7 +61,7 @@ def defaults_key(defaults: dict | None) -> list:
     """The defaults of an import as a stage records them (a unit by its id)."""
     out = []
     for k, v in sorted((defaults or {}).items()):
-        out.append((k, f"pk:{v.pk}" if hasattr(v, "pk") else str(v)))
+        out.append([k, f"pk:{v.pk}" if hasattr(v, "pk") else str(v)])  # lists: as JSON reads them back
     return out
 
 
@@ -81,7 +81,7 @@ def _sign(nonce: bytes, seq: int, payload: bytes) -> bytes:
 
 
 def _record(f, nonce: bytes, seq: int, obj) -> None:
-    payload = marshal.dumps(obj)
+    payload = json.dumps(obj, separators=(",", ":")).encode("ascii")  # ASCII: any text, escaped
     f.write(_FRAME.pack(len(payload), _sign(nonce, seq, payload)))
     f.write(payload)
 
@@ -184,7 +184,7 @@ class Stage:
         if len(payload) != size or not hmac.compare_digest(signature, _sign(self.nonce, seq, payload)):
             raise StageUnusable("bad signature")
         try:
-            return marshal.loads(payload)  # signed by this project: made by plan_import
+            return json.loads(payload)  # signed by this project: made by plan_import
         except (EOFError, ValueError, TypeError) as exc:
             raise StageUnusable("unreadable") from exc
 
