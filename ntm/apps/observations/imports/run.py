@@ -34,6 +34,7 @@ from .check import (
     Prepared,
     _changes,
     _evidence_checker,
+    _fewer_collections,
     _scan,
     _show,
 )
@@ -371,17 +372,20 @@ def _commit_staged(st: Stage, *, user, catalog, name, batch, reevaluate, backgro
             if progress:
                 progress("Ghi số liệu", written, 0)
 
-        for kind, data, _numbers in st.blocks():
-            if kind == "same":
-                edited = _edited_since(data, name, where, units)
-                if edited:
-                    raise ImportFailed(edited[:MAX_ISSUES], len(edited))
-            else:
-                pending.extend(map(operator.add, data, itertools.repeat(tail)))  # lists, as JSON gives them
-                if len(pending) >= STAGED_WRITE:
-                    write()
-        if pending:
-            write()
+        # the stage's rows are read and copied: as many short-lived lists, which would set off the
+        # collector every 700 of them (as for the check, :func:`.check._fewer_collections`)
+        with _fewer_collections():
+            for kind, data, _numbers in st.blocks():
+                if kind == "same":
+                    edited = _edited_since(data, name, where, units)
+                    if edited:
+                        raise ImportFailed(edited[:MAX_ISSUES], len(edited))
+                else:
+                    pending.extend(map(operator.add, data, itertools.repeat(tail)))  # lists, as JSON gives them
+                    if len(pending) >= STAGED_WRITE:
+                        write()
+            if pending:
+                write()
         if written != plan.new + plan.changed:
             raise StageUnusable("rows missing")
         cells = {c: units[c[0]] for c in st.cells}
