@@ -21,6 +21,7 @@ from ntm.core.catalog import Catalog, default_catalog
 from ntm.core.tables import kind_of
 
 from ..models import Observation
+from ..services import _user_name
 from ..signals import CellsChanged, announce
 from ..workflow import PeriodLocked, locked_submissions
 from .check import (
@@ -288,8 +289,6 @@ def _commit_columns(user, batch: str) -> tuple:
     """What the commit adds to every staged row (:data:`.stage.COMMIT_COLUMNS`)."""
     from django.db import connection
     from django.utils import timezone
-
-    from ntm.apps.observations.services import _user_name
 
     now = timezone.now()
     if connection.vendor != "postgresql":  # adapt once, not per row
