@@ -1,7 +1,7 @@
 """Uploaded import files, from upload to removal.
 
 - :func:`receive` — refuses a file over the user's quota (files waiting for confirmation, and their
-  bytes), stores it under ``MEDIA_ROOT/imports`` with a random name (the user's file name is kept on the
+  bytes with their stages'), stores it under ``MEDIA_ROOT/imports`` with a random name (the user's file name is kept on the
   :class:`ImportBatch`, and every message uses it), and checks it once: the plan (or the reason it
   cannot be imported) is stored on the batch, and the preview page only reads it; what the check found
   is left beside the file (:func:`stage_path`), so that the confirm writes it without checking the file
@@ -68,6 +68,8 @@ def check_quota(user, name: str, size: int) -> None:
     waiting = ImportBatch.objects.filter(created_by=user, status=ImportBatch.Status.PENDING).exclude(stored_path="")
     files = waiting.count()
     held = waiting.aggregate(s=Sum("size"))["s"] or 0
+    # what their checks left beside them counts too (a stage is larger than a compressed workbook)
+    held += sum(_size(_stage_of(p)) for p in waiting.values_list("stored_path", flat=True))
     max_files = int(getattr(settings, "NTM_IMPORT_QUOTA_FILES", 5))
     max_bytes = int(getattr(settings, "NTM_IMPORT_QUOTA_MB", 200)) * 1024 * 1024
     hours = number(expiry().total_seconds() / 3600, 1, trim=True)
@@ -139,6 +141,13 @@ def stage_path(b: ImportBatch) -> Path | None:
 
 def _stage_of(stored_path: str) -> Path:
     return Path(stored_path + STAGE_SUFFIX)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # none (a file whose check left no stage)
+        return 0
 
 
 def check(b: ImportBatch, user) -> None:

@@ -259,3 +259,19 @@ def test_files_never_confirmed_expire_and_are_removed(client, officer, media, se
     r = client.post(reverse("reports-import-confirm", args=[old.batch]), {"action": "confirm"})
     assert "quen.csv" in _messages(r)[0] and "hết hạn" in _messages(r)[0]
     assert "đã hết hạn" in client.get(reverse("reports-import-preview", args=[old.batch])).content.decode()
+
+
+def test_the_bytes_held_count_what_the_checks_left_beside_the_files(officer, media, settings):
+    """A workbook is compressed and its stage is not: the quota counts both, so files waiting for
+    confirmation cannot fill the disk through their stages."""
+    settings.NTM_IMPORT_QUOTA_MB = 1
+    media.mkdir(parents=True)
+    stored = media / "cho.xlsx"
+    stored.write_bytes(b"x" * 400_000)
+    uploads._stage_of(str(stored)).write_bytes(b"y" * 400_000)
+    ImportBatch.objects.create(
+        batch="import-quota-stage", file_name="cho.xlsx", stored_path=str(stored), size=400_000, created_by=officer
+    )
+    uploads.check_quota(officer, "nho.csv", 100_000)  # 0,4 + 0,4 + 0,1 MB: room left
+    with pytest.raises(uploads.UploadRefused, match="mới.csv"):
+        uploads.check_quota(officer, "mới.csv", 300_000)  # the file alone would fit, not with the stage
