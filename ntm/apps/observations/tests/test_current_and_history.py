@@ -18,6 +18,36 @@ def _cell(unit, code):
     return dict(unit=unit, set_code=SET, period=PERIOD, indicator=code)
 
 
+def _block(unit, batch: str, values: list[tuple[str, str]], version: int) -> list[tuple]:
+    """An import's block as its writer takes it: (indicator, value text) each a new version ``version``
+    of a cell of ``unit``, in the order of ``VALUE_COLUMNS``."""
+    from django.db import connection
+
+    from ntm.apps.observations.models import VALUE_COLUMNS
+
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        now = connection.ops.adapt_datetimefield_value(now)
+    base = dict(
+        unit_id=unit.pk,
+        set_code=SET,
+        period=PERIOD,
+        year=2023,
+        value_num=None,
+        assessment=True,
+        not_applicable=False,
+        note="",
+        evidence="",
+        version=version,
+        source="import",
+        batch=batch,
+        created_by_id=None,
+        created_by_name="",
+        created_at=now,
+    )
+    return [tuple({**base, "indicator": code, "value_text": v}[c] for c in VALUE_COLUMNS) for code, v in values]
+
+
 @pytest.mark.django_db
 def test_a_form_save_changes_the_current_row_in_place_and_keeps_every_version(nguyen_ly, django_user_model):
     a = django_user_model.objects.create_user("a", first_name="An")
@@ -103,32 +133,7 @@ def test_a_block_whose_current_row_went_missing_is_refused_not_half_written(nguy
     record(Entry(nguyen_ly, SET, PERIOD, "3.1", value="80", assessment=False))
     record(Entry(nguyen_ly, SET, PERIOD, "1.1", assessment=False))
     Observation.objects.filter(**_cell(nguyen_ly, "1.1")).delete()
-    now = (
-        connection.ops.adapt_datetimefield_value(timezone.now())
-        if connection.vendor != "postgresql"
-        else timezone.now()
-    )
-    base = dict(
-        unit_id=nguyen_ly.pk,
-        set_code=SET,
-        period=PERIOD,
-        year=2023,
-        value_num=None,
-        assessment=True,
-        not_applicable=False,
-        note="",
-        evidence="",
-        version=2,
-        source="import",
-        batch="b-missing",
-        created_by_id=None,
-        created_by_name="",
-        created_at=now,
-    )
-    rows = [
-        tuple({**base, "indicator": code, "value_text": v}[c] for c in VALUE_COLUMNS)
-        for code, v in (("3.1", "85"), ("1.1", ""))
-    ]
+    rows = _block(nguyen_ly, "b-missing", [("3.1", "85"), ("1.1", "")], version=2)
     with pytest.raises(RuntimeError, match="2 versions appended, 1 current rows written"):
         with transaction.atomic():
             after = sql.last_version(connection)
@@ -208,30 +213,7 @@ def test_a_block_of_many_rows_lands_whole_in_both_tables(nguyen_ly):
     from ntm.apps.observations import sql
     from ntm.apps.observations.models import VALUE_COLUMNS
 
-    now = (
-        timezone.now()
-        if connection.vendor == "postgresql"
-        else connection.ops.adapt_datetimefield_value(timezone.now())
-    )
-    fields = dict(
-        unit_id=nguyen_ly.pk,
-        set_code=SET,
-        period=PERIOD,
-        year=2023,
-        value_num=None,
-        assessment=True,
-        not_applicable=False,
-        note="",
-        evidence="",
-        version=1,
-        source="import",
-        batch="b-many",
-        created_by_id=None,
-        created_by_name="",
-        created_at=now,
-        value_text="",
-    )
-    rows = [tuple({**fields, "indicator": f"t{i}", "value_text": str(i)}[c] for c in VALUE_COLUMNS) for i in range(130)]
+    rows = _block(nguyen_ly, "b-many", [(f"t{i}", str(i)) for i in range(130)], version=1)
     after = sql.last_version(connection)
     sql.append(connection, VALUE_COLUMNS, rows)
     assert sql.make_current(connection, "b-many", after, rows) == 130
