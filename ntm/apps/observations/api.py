@@ -18,6 +18,7 @@ from ntm.apps.api.base import P_PERIOD, P_SET, P_UNIT, ErrorSerializer, Scoped, 
 from ntm.apps.units.models import Unit
 
 from .models import Observation, ObservationVersion
+from .validation import entry_not_allowed
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -153,7 +154,7 @@ class ObservationViewSet(Scoped, viewsets.GenericViewSet):
                 if u is None:
                     raise ValidationError({"unit": f"không có đơn vị '{uid}'"})
                 if not can_enter(request.user, u):
-                    raise PermissionDenied(f"không có quyền nhập số liệu cho {u.name} ({u.uid})")
+                    raise PermissionDenied(entry_not_allowed(u))
                 units[uid] = u
         entries = [
             Entry(
@@ -204,7 +205,7 @@ class ObservationViewSet(Scoped, viewsets.GenericViewSet):
         if unit is None:
             raise ValidationError({"unit": f"không có đơn vị '{d['unit']}'"})
         if not can_enter(request.user, unit):
-            raise PermissionDenied(f"không có quyền nhập số liệu cho {unit.name} ({unit.uid})")
+            raise PermissionDenied(entry_not_allowed(unit))
         catalog = default_catalog()
         if d["set"] not in catalog or catalog.get(d["set"]).level != unit.level:
             raise ValidationError({"set": f"bộ tiêu chí '{d['set']}' không có hoặc không áp dụng cho {unit.name}"})

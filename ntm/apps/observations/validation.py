@@ -120,6 +120,11 @@ def entry_refused(unit, cs: CriteriaSet, period: Period) -> str | None:
     return f"{problem}: không thể nhập số liệu cho kỳ này" if problem else None
 
 
+def entry_not_allowed(unit) -> str:
+    """Why a value for a unit the user may not enter data for is refused (form, API, file)."""
+    return f"không có quyền nhập số liệu cho {unit.name} ({unit.uid})"
+
+
 def version_required(indicator: str, unit_uid: str, version: int, by: str) -> str:
     """Why a value without the version it replaces is refused."""
     return (

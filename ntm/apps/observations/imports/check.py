@@ -32,7 +32,7 @@ from ntm.core.values import (
 
 from ..evidence import reference_problem
 from ..models import Observation
-from ..validation import entry_refused, version_required
+from ..validation import entry_not_allowed, entry_refused, version_required
 from ..workflow import PeriodLocked, locked_submissions
 from .common import COLUMNS, MAX_ISSUES, Issue
 from .read import RawRow, _blank, _none_blank, _raw_row, _rows_after_header
@@ -341,7 +341,7 @@ class _Checker:
             )
             ok = False
         elif not self.may_enter(unit):
-            self.issue(row, "unit", f"không có quyền nhập số liệu cho {unit.name} ({unit.uid})")
+            self.issue(row, "unit", entry_not_allowed(unit))
             ok = False
         # set
         raw_set = v.get("set")
@@ -713,6 +713,11 @@ def _evidence_checker(name: str, where: str | None) -> Callable[[Prepared], Issu
     return check
 
 
+def _seen(p: Prepared, o: tuple) -> tuple:
+    """An unchanged row as a stage keeps it: (unit id, set, indicator, period, version seen, row)."""
+    return (p.cell[0], p.cell[1], p.indicator, p.cell[2], o[_C_VERSION], p.row)
+
+
 def _changes(
     chunk: list[Prepared],
     plan: ImportPlan,
@@ -754,10 +759,7 @@ def _changes(
     if set(map(_EXPECTED, chunk)) == {None}:  # no version to check (a file not made from the template)
         unchanged = equal.count(True)
         if same is not None and unchanged:
-            same.extend(
-                (p.cell[0], p.cell[1], p.indicator, p.cell[2], o[_C_VERSION], p.row)
-                for p, o in itertools.compress(zip(chunk, olds), equal)
-            )
+            same.extend(itertools.starmap(_seen, itertools.compress(zip(chunk, olds), equal)))
         rows = itertools.compress(rows, map(operator.not_, equal))  # only the rows that change something
     for p, o, s in rows:
         if not s and p.cell in locked:  # said first: a new template would not make this row acceptable
@@ -793,7 +795,7 @@ def _changes(
         elif s:
             unchanged += 1
             if same is not None:
-                same.append((p.cell[0], p.cell[1], p.indicator, p.cell[2], o[_C_VERSION], p.row))
+                same.append(_seen(p, o))
             continue
         if p.evidence and p.evidence != (o[_C_EVIDENCE] if o is not None else ""):
             problem = evidence(p)

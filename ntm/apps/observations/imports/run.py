@@ -23,6 +23,7 @@ from ntm.core.tables import kind_of
 from ..models import Observation
 from ..services import _user_name
 from ..signals import CellsChanged, announce
+from ..validation import entry_not_allowed
 from ..workflow import PeriodLocked, locked_submissions
 from .check import (
     _C_ASSESS,
@@ -402,16 +403,7 @@ def _refusals(st: Stage, name: str, where: str | None, units: dict, locked: dict
             pairs = ((r[0], (r[0], r[1], r[3]), n) for r, n in zip(data, numbers))
         for unit_id, cell, row in pairs:
             if unit_id in refused:
-                unit = units[unit_id]
-                found.append(
-                    Issue(
-                        name,
-                        f"không có quyền nhập số liệu cho {unit.name} ({unit.uid})",
-                        where,
-                        row,
-                        COLUMNS["unit"][0],
-                    )
-                )
+                found.append(Issue(name, entry_not_allowed(units[unit_id]), where, row, COLUMNS["unit"][0]))
             elif cell in locked:
                 found.append(Issue(name, locked[cell], where, row, COLUMNS["period"][0]))
     found.sort(key=lambda i: i.row or 0)
