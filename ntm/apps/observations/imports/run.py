@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ntm.apps.audit.models import Action
 from ntm.apps.audit.services import log
@@ -20,6 +20,7 @@ from ntm.apps.units.services import common_ancestor
 from ntm.core.catalog import Catalog, default_catalog
 from ntm.core.tables import kind_of
 
+from .. import sql
 from ..models import Observation
 from ..services import _user_name
 from ..signals import CellsChanged, announce
@@ -42,7 +43,7 @@ from .check import (
 )
 from .common import COLUMNS, IMPORT_SOURCE, MAX_ISSUES, SHEET, ImportFailed, Issue
 from .stage import Stage, StageUnusable, StageWriter, head_for, open_stage
-from .write import Writer, _insert
+from .write import _INSERT_COLUMNS, Writer, _insert
 
 logger = logging.getLogger("ntm.imports")
 
@@ -176,7 +177,7 @@ class ImportResult:
     reevaluation_run: object | None = None
 
 
-# rows written at a time from a stage (the stage's blocks of the check, put together: fewer statements)
+# unchanged rows of a stage checked at a time (their versions read again, between two appends)
 STAGED_WRITE = 50_000
 
 # above this many (unit, set, period) cells the results are re-evaluated with the batch path (one read of
@@ -361,33 +362,36 @@ def _commit_staged(st: Stage, *, user, catalog, name, batch, reevaluate, backgro
         if locked or refused:
             issues = _refusals(st, name, where, units, locked, refused)
             raise ImportFailed(issues[:MAX_ISSUES], len(issues))
-        written = 0
-        pending: list[tuple] = []
+        conn = connection
+        after = sql.last_version(conn)
+        same: list[tuple] = []
 
-        def write() -> None:
-            nonlocal written
-            _insert(pending, batch)
-            written += len(pending)
-            pending.clear()
-            if progress:
-                progress("Ghi số liệu", written, 0)
+        def check_same() -> None:
+            """The unchanged rows kept so far still hold the versions the preview saw."""
+            edited = _edited_since(same, name, where, units)
+            if edited:
+                raise ImportFailed(edited[:MAX_ISSUES], len(edited))
+            same.clear()
 
         # the stage's rows are read and copied: as many short-lived lists, which would set off the
         # collector every 700 of them (as for the check, :func:`.check._fewer_collections`)
-        with _fewer_collections():
+        with _fewer_collections(), sql.Appender(conn, _INSERT_COLUMNS) as out:
             for kind, data, _numbers in st.blocks():
                 if kind == "same":
-                    edited = _edited_since(data, name, where, units)
-                    if edited:
-                        raise ImportFailed(edited[:MAX_ISSUES], len(edited))
-                else:
-                    pending.extend(map(operator.add, data, itertools.repeat(tail)))  # lists, as JSON gives them
-                    if len(pending) >= STAGED_WRITE:
-                        write()
-            if pending:
-                write()
-        if written != plan.new + plan.changed:
+                    same.extend(data)
+                    if len(same) >= STAGED_WRITE:  # a read of the current values: the COPY ends first
+                        out.pause()
+                        check_same()
+                else:  # PostgreSQL stores this block while the next is read from the stage
+                    out.write(list(map(operator.add, data, itertools.repeat(tail))))  # lists, as JSON gives them
+                    if progress:
+                        progress("Ghi số liệu", out.written, 0)
+            out.pause()
+            if same:
+                check_same()
+        if out.written != plan.new + plan.changed:
             raise StageUnusable("rows missing")
+        sql.make_current(conn, batch, after, counts=(out.written, out.firsts))
         cells = {c: units[c[0]] for c in st.cells}
         return _finish(user, name, batch, plan, cells, catalog, reevaluate, background, progress)
 

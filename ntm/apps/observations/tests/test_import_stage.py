@@ -72,7 +72,18 @@ def one_pass_calls(monkeypatch):
     return calls
 
 
-def test_a_staged_commit_writes_what_the_one_pass_commit_writes(tmp_path, seeded, users, one_pass_calls):
+@pytest.fixture(params=["one block", "small blocks"])
+def blocks(request, monkeypatch):
+    """The file's 68 rows checked as one block, or 4 rows at a time: then the stage holds many blocks,
+    unchanged and changed ones in turn; the confirm checks the unchanged rows 3 at a time between
+    its appends (each time ending the ``COPY`` in progress), and the one-pass commit writes 17 blocks."""
+    if request.param == "small blocks":
+        monkeypatch.setattr(I.check, "CHUNK", 4)
+        monkeypatch.setattr(run, "STAGED_WRITE", 3)
+    return request.param
+
+
+def test_a_staged_commit_writes_what_the_one_pass_commit_writes(tmp_path, seeded, users, one_pass_calls, blocks):
     path, stage = _file(tmp_path, seeded), tmp_path / "xa.csv.checked"
     user = users["xa"]  # the commune's official: the rights are checked at the confirm as well
     plan = I.plan_import(path, user=user, stage=stage)
@@ -159,7 +170,7 @@ def _edit(unit, indicator: str, assessment: bool, period: str = PERIOD, version:
     ids=["changed row", "unchanged row", "unchanged row of a file without versions"],
 )
 def test_a_value_edited_between_preview_and_confirm_is_refused(
-    tmp_path, seeded, one_pass_calls, indicator, changes, versions
+    tmp_path, seeded, one_pass_calls, indicator, changes, versions, blocks
 ):
     via_one_pass = indicator == "2.1"  # a changed row meets the history's key: the file is checked again
     path, stage = _file(tmp_path, seeded, changes=changes, versions=versions), tmp_path / "xa.csv.checked"
