@@ -133,15 +133,17 @@ def test_an_import_failing_half_way_leaves_the_database_as_before(where, tmp_pat
     before = _counts()
     calls = {"n": 0}
     if where.startswith("disk"):
-        real = imports._insert  # the chunk writer (COPY / executemany)
+        from ntm.apps.observations import sql
 
-        def bulk_create(objs, *a, **kw):
+        real = sql.Appender.write  # appends a piece to the history (COPY / multi-row INSERT)
+
+        def write(self, rows):
             calls["n"] += 1
             if calls["n"] == 2:
                 raise OSError(28, "No space left on device")
-            return real(objs, *a, **kw)
+            return real(self, rows)
 
-        monkeypatch.setattr(imports.run, "_insert", bulk_create)
+        monkeypatch.setattr(sql.Appender, "write", write)
         with pytest.raises(OSError):
             imports.commit_import(path, user=user)
         assert calls["n"] == 2  # the first chunk had been written

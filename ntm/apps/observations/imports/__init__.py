@@ -67,7 +67,4 @@ from .template import (  # noqa: F401
     value_rule,
     write_template,
 )
-from .write import (  # noqa: F401
-    _INSERT_COLUMNS,
-    _insert,
-)
+from .write import _INSERT_COLUMNS  # noqa: F401

@@ -43,7 +43,7 @@ from .check import (
 )
 from .common import COLUMNS, IMPORT_SOURCE, MAX_ISSUES, SHEET, ImportFailed, Issue
 from .stage import Stage, StageUnusable, StageWriter, head_for, open_stage
-from .write import _INSERT_COLUMNS, Writer, _insert
+from .write import _INSERT_COLUMNS, Writer
 
 logger = logging.getLogger("ntm.imports")
 
@@ -324,12 +324,27 @@ def _commit_one_pass(
         if progress:  # in this thread: a progress report may write on its own connection
             progress("Ghi số liệu", plan.new + plan.changed, 0)
 
-    def write(new_rows: list[tuple], conn) -> None:
-        """Write one block (in the writer's thread, on this transaction's connection)."""
-        _insert(new_rows, batch, conn)
+    out: sql.Appender | None = None
+
+    def write(block: list[tuple], writer: Writer) -> None:
+        """Write one block (in the writer's thread, on this transaction's connection, one statement at
+        a time between the check's reads): appended to the history, then made the current values."""
+        with writer.turn() as conn:
+            after = sql.last_version(conn)
+        written, firsts = out.written, out.firsts
+        with writer.turn():
+            try:
+                out.write(block)
+            except BaseException as exc:
+                out.pause(exc)
+                raise
+            out.pause()  # the connection is free for the check's next read
+        with writer.turn() as conn:
+            sql.make_current(conn, batch, after, counts=(out.written - written, out.firsts - firsts))
 
     with transaction.atomic():
         with Writer(write) as writer:  # block n is written while block n + 1 is checked
+            out = sql.Appender(writer.conn, _INSERT_COLUMNS)
             chk = _scan(path, name, user, catalog, defaults or {}, check, plan, reading=writer.reading)
             if chk.issue_count:
                 raise ImportFailed(chk.issues, chk.issue_count)

@@ -1,30 +1,40 @@
-"""Stage 3, writing: the checked rows of an import appended to the history and made the current values."""
+"""Stage 3, writing: the checked rows of an import appended to the history from a thread of its own
+(:class:`Writer`, :class:`..sql.Appender`); they become the current values at the end
+(:func:`..sql.make_current`)."""
 
 from __future__ import annotations
 
 import contextlib
 import queue
+import sys
 import threading
 from collections.abc import Callable
 
-from .. import sql
 from ..models import VALUE_COLUMNS
 
 _INSERT_COLUMNS = VALUE_COLUMNS  # the order of the tuples an import's check hands to the writer
 
 
-def _insert(rows: list[tuple], batch: str, conn=None) -> None:
-    """Append an import's block of new versions (plain tuples) to the history and make them the current
-    values (:func:`..sql.append`, then :func:`..sql.make_current`)."""
-    from django.db import connection
-
-    conn = conn or connection
-    after = sql.last_version(conn)
-    sql.append(conn, _INSERT_COLUMNS, rows)
-    sql.make_current(conn, batch, after, rows)
-
-
 _DONE = object()
+
+SWITCH = 0.0002  # seconds: the interpreter's switch interval while an import's writer runs
+_switching = {"writers": 0, "before": None}
+_switching_lock = threading.Lock()
+
+
+def _switch_sooner() -> None:
+    with _switching_lock:
+        if _switching["writers"] == 0:
+            _switching["before"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH, _switching["before"]))
+        _switching["writers"] += 1
+
+
+def _switch_back() -> None:
+    with _switching_lock:
+        _switching["writers"] -= 1
+        if _switching["writers"] == 0:
+            sys.setswitchinterval(_switching["before"])
 
 
 class Writer:
@@ -37,24 +47,28 @@ class Writer:
     still holds — an error in the thread is raised in the caller at its next :meth:`put` or at
     :meth:`close`, and the caller's transaction rolls everything back. At most ``depth`` blocks wait
     (memory stays bounded whatever the file's size). Statements of the two threads on the connection
-    take turns (:attr:`lock`): the check's reads of the current values go through :meth:`reading`, and
-    go first — a block is written :attr:`piece` rows at a time, and a read waiting for the connection
-    is served before the next piece, so the check waits for one piece at most, not a whole block (the
-    cells of a block are not those of the next: a file names a cell once)."""
+    take turns: ``write(block, writer)`` runs each of its statements inside :meth:`turn`, the check's
+    reads of the current values go through :meth:`reading` and go first — a read waiting for the
+    connection is served before the writer's next statement, so the check waits for one statement
+    at most, not a whole block (the cells of a block are not those of the next: a file names a cell
+    once).
 
-    piece = 1000  # rows written at a time (a block is a list of rows)
+    While a writer runs, the interpreter's switch interval is :data:`SWITCH` (instead of 5 ms): each
+    statement of the writer returns while the check holds the interpreter, and the writer would
+    otherwise wait up to the whole interval, statement after statement, before it may go on."""
 
-    def __init__(self, write: Callable[[object, object], None], depth: int = 2):
+    def __init__(self, write: Callable[[list, Writer], None], depth: int = 2):
         from django.db import DEFAULT_DB_ALIAS, connections
 
         self.conn = connections[DEFAULT_DB_ALIAS]  # this thread's wrapper itself, not the thread-local proxy
         self.write = write
         self.lock = threading.Lock()
-        self.turn = threading.Condition()  # readers waiting for the connection go before the next piece
+        self.waiting = threading.Condition()  # readers waiting for the connection go before the next statement
         self.readers = 0
         self.queue: queue.Queue = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
         self.conn.inc_thread_sharing()
+        _switch_sooner()
         self.thread = threading.Thread(target=self._run, name="ntm-import-writer", daemon=True)
         self.thread.start()
 
@@ -63,13 +77,17 @@ class Writer:
             if self.error is not None:
                 continue  # failed: drain what is still queued, write nothing more
             try:
-                for i in range(0, len(item), self.piece):
-                    with self.turn:
-                        self.turn.wait_for(lambda: self.readers == 0)
-                    with self.lock:
-                        self.write(item[i : i + self.piece], self.conn)
+                self.write(item, self)
             except BaseException as exc:  # noqa: BLE001 — handed to the caller's thread
                 self.error = exc
+
+    @contextlib.contextmanager
+    def turn(self):
+        """Hold the connection for one statement of the writer (after the readers waiting for it)."""
+        with self.waiting:
+            self.waiting.wait_for(lambda: self.readers == 0)
+        with self.lock:
+            yield self.conn
 
     def _raise(self) -> None:
         if self.error is not None:
@@ -81,15 +99,15 @@ class Writer:
 
     @contextlib.contextmanager
     def reading(self):
-        """Hold the connection for a read of the checking thread (before the writer's next piece)."""
-        with self.turn:
+        """Hold the connection for a read of the checking thread (before the writer's next statement)."""
+        with self.waiting:
             self.readers += 1
         try:
             self.lock.acquire()
         finally:
-            with self.turn:
+            with self.waiting:
                 self.readers -= 1
-                self.turn.notify_all()
+                self.waiting.notify_all()
         try:
             yield
         finally:
@@ -105,6 +123,7 @@ class Writer:
             self.queue.put(_DONE)
             self.thread.join()
             self.conn.dec_thread_sharing()
+            _switch_back()
 
     def __enter__(self) -> Writer:
         return self

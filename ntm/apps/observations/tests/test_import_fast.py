@@ -194,29 +194,33 @@ def test_a_file_cannot_change_a_sheet_sent_for_review_or_approved(tmp_path, seed
     assert Observation.objects.count() == before  # nothing written, not even the other commune's row
 
 
-def test_a_read_of_the_check_goes_before_the_next_piece_of_a_block_being_written():
-    """The check waits for one piece of the block being written, not for the whole block."""
+def test_a_read_of_the_check_goes_before_the_next_statement_of_a_block_being_written():
+    """The check waits for one statement of the block being written, not for the whole block."""
+    import sys
     import threading
     import time
 
-    from ntm.apps.observations.imports.write import Writer
+    from ntm.apps.observations.imports.write import SWITCH, Writer
 
     order = []
     first = threading.Event()
+    before = sys.getswitchinterval()
 
-    def write(rows, conn):
-        order.append(rows[0])
-        if rows[0] == 0:  # the first piece: stay on the connection until the check asks for it
-            first.set()
-            deadline = time.monotonic() + 5
-            while writer.readers == 0 and time.monotonic() < deadline:
-                time.sleep(0.001)
+    def write(rows, w):
+        for row in rows:
+            with w.turn():
+                order.append(row)
+                if row == 0:  # the first statement: stay on the connection until the check asks for it
+                    first.set()
+                    deadline = time.monotonic() + 5
+                    while w.readers == 0 and time.monotonic() < deadline:
+                        time.sleep(0.001)
 
-    writer = Writer(write)
-    writer.piece = 1
-    with writer:
+    with Writer(write) as writer:
+        assert sys.getswitchinterval() == pytest.approx(min(SWITCH, before))  # the writer runs again sooner
         writer.put([0, 1, 2, 3])
         assert first.wait(5)
         with writer.reading():
             order.append("read")
+    assert sys.getswitchinterval() == before
     assert order == [0, "read", 1, 2, 3]
