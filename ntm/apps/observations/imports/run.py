@@ -230,7 +230,11 @@ def commit_import(
     The written cells are re-evaluated in the same transaction — unless ``background`` (the web
     application) and there are more than :data:`BATCH_REEVALUATION_CELLS` of them (a whole district or
     province): then a background re-evaluation of their sets and periods is queued in the same
-    transaction (written with the values, or not at all), and the request does not wait for it."""
+    transaction (written with the values, or not at all), and the request does not wait for it.
+
+    ``progress(stage, done, total)`` is told how far the write is; it is called while rows are being
+    appended on the transaction's connection, so it must not use that connection (print, log, or
+    write through a connection of its own)."""
     path = Path(path)
     args = {
         "user": user,
