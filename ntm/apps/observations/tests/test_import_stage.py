@@ -145,6 +145,21 @@ def test_a_stage_not_made_here_for_this_file_is_ignored(tmp_path, seeded, users,
     assert Observation.objects.get(unit=seeded, set_code=SET, period=PERIOD, indicator="1.1").assessment is True
 
 
+def test_a_stage_cut_short_is_found_out_after_rows_were_appended_and_nothing_is_doubled(
+    tmp_path, seeded, one_pass_calls, blocks
+):
+    """The stage's end is read last, after its rows went into the history (PostgreSQL: into a ``COPY``
+    still open): the rows appended are undone, and the file is checked and written again in one pass."""
+    path, stage = _file(tmp_path, seeded), tmp_path / "xa.csv.checked"
+    assert I.plan_import(path, stage=stage).ok
+    stage.write_bytes(stage.read_bytes()[:-3])  # the end record cut
+    res = I.commit_import(path, stage=stage, batch="import-cat-ngan", reevaluate=False)
+    assert one_pass_calls == [1] and res.written == 12
+    history = ObservationVersion.objects.filter(batch="import-cat-ngan")
+    assert history.count() == 12 and Observation.objects.filter(batch="import-cat-ngan").count() == 12
+    assert Observation.objects.get(unit=seeded, set_code=SET, period=PERIOD, indicator="2.1").assessment is False
+
+
 def _edit(unit, indicator: str, assessment: bool, period: str = PERIOD, version: int | None = 1) -> None:
     """Someone else saves a value of the sheet (through the form's service), with a note of theirs."""
     record_many(
