@@ -66,7 +66,7 @@ class Appender:
         self.version = self.columns.index("version")
         self.written = self.firsts = 0
         self._open: contextlib.ExitStack | None = None  # the cursor and COPY in progress
-        self._copy = self._types = None
+        self._copy = None
 
     def write(self, rows: Sequence[tuple]) -> None:
         if not rows:
@@ -77,12 +77,11 @@ class Appender:
             if self._copy is None:
                 with contextlib.ExitStack() as stack:
                     cur = stack.enter_context(self.conn.cursor())
-                    if self._types is None:
-                        self._types = _types(cur, self.columns)
+                    types = _types(cur, self.columns)  # before the COPY: it may query the catalogue
                     copy = stack.enter_context(
                         cur.cursor.copy(f"COPY {q(HISTORY)} ({cols}) FROM STDIN (FORMAT BINARY)")
                     )
-                    copy.set_types(self._types)
+                    copy.set_types(types)
                     self._open, self._copy = stack.pop_all(), copy
             write_row = self._copy.write_row
             for r in rows:

@@ -381,8 +381,7 @@ def _commit_staged(st: Stage, *, user, catalog, name, batch, reevaluate, backgro
         if locked or refused:
             issues = _refusals(st, name, where, units, locked, refused)
             raise ImportFailed(issues[:MAX_ISSUES], len(issues))
-        conn = connection
-        after = sql.last_version(conn)
+        after = sql.last_version(connection)
         same: list[tuple] = []
 
         def check_same() -> None:
@@ -394,7 +393,7 @@ def _commit_staged(st: Stage, *, user, catalog, name, batch, reevaluate, backgro
 
         # the stage's rows are read and copied: as many short-lived lists, which would set off the
         # collector every 700 of them (as for the check, :func:`.check._fewer_collections`)
-        with _fewer_collections(), sql.Appender(conn, _INSERT_COLUMNS) as out:
+        with _fewer_collections(), sql.Appender(connection, _INSERT_COLUMNS) as out:
             for kind, data, _numbers in st.blocks():
                 if kind == "same":
                     same.extend(data)
@@ -410,7 +409,7 @@ def _commit_staged(st: Stage, *, user, catalog, name, batch, reevaluate, backgro
                 check_same()
         if out.written != plan.new + plan.changed:
             raise StageUnusable("rows missing")
-        sql.make_current(conn, batch, after, counts=(out.written, out.firsts))
+        sql.make_current(connection, batch, after, counts=(out.written, out.firsts))
         cells = {c: units[c[0]] for c in st.cells}
         return _finish(user, name, batch, plan, cells, catalog, reevaluate, background, progress)
 

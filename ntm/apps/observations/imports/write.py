@@ -1,5 +1,5 @@
-"""Stage 3, writing: the checked rows of an import appended to the history from a thread of its own
-(:class:`Writer`, :class:`..sql.Appender`); they become the current values at the end
+"""Stage 3, writing: the checked rows of an import written from a thread of its own (:class:`Writer`),
+block by block: appended to the history (:class:`..sql.Appender`), then made the current values
 (:func:`..sql.make_current`)."""
 
 from __future__ import annotations
